@@ -1,0 +1,17 @@
+//! The rules of the Zerops two-layer build cache, as pure functions over data.
+//!
+//! Nothing here performs I/O, reads clocks or uses randomness: the same
+//! inputs give the same outputs natively and inside the WebAssembly
+//! component, which is how every rule is tested differentially.
+
+pub mod diag;
+pub mod lint;
+pub mod yaml;
+
+pub use diag::{Diagnostic, Pos, Severity, Span};
+
+/// The WIT package this policy implements (the plugin API version).
+pub const WIT_PACKAGE: &str = "zerops:build-cache@0.1.0";
+
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,638 @@
+//! A YAML document as a tree whose every node knows where it stands in the
+//! source, built from `saphyr-parser` events with hard limits.
+//!
+//! Anchors and aliases are resolved by copying the anchored node (its spans
+//! stay those of the anchor definition, so a finding inside merged or aliased
+//! content points at the text that produced it). Merge keys (`<<`) are applied
+//! while building maps: keys written in the map win over merged ones.
+//!
+//! Limits keep hostile input cheap: the source size, the nesting depth, and the
+//! total number of nodes (aliases included) are bounded, so a "billion laughs"
+//! document fails fast with a clear error instead of exhausting memory.
+
+use crate::diag::{Diagnostic, Pos, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use std::collections::BTreeMap;
+
+/// Bounds on what one document may cost to parse.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest accepted source, in bytes.
+    pub max_bytes: usize,
+    /// Deepest accepted nesting of sequences and maps.
+    pub max_depth: usize,
+    /// Most nodes the tree may hold after alias expansion.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 4 * 1024 * 1024,
+            max_depth: 64,
+            max_nodes: 200_000,
+        }
+    }
+}
+
+/// A scalar as written: its text and whether it was quoted (a quoted
+/// `"true"` is a string, a plain `true` is a boolean).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    pub plain: bool,
+    pub tag: Option<String>,
+}
+
+/// The resolved type of a plain scalar under the YAML 1.2 core schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarKind {
+    Null,
+    Bool(bool),
+    Int,
+    Float,
+    String,
+}
+
+impl Scalar {
+    /// What the scalar means: quoted scalars are always strings; plain ones
+    /// follow the YAML 1.2 core schema.
+    pub fn kind(&self) -> ScalarKind {
+        if let Some(tag) = &self.tag {
+            return match tag.as_str() {
+                "tag:yaml.org,2002:str" | "!!str" => ScalarKind::String,
+                "tag:yaml.org,2002:null" | "!!null" => ScalarKind::Null,
+                "tag:yaml.org,2002:bool" | "!!bool" => ScalarKind::Bool(self.text == "true"),
+                "tag:yaml.org,2002:int" | "!!int" => ScalarKind::Int,
+                "tag:yaml.org,2002:float" | "!!float" => ScalarKind::Float,
+                _ => ScalarKind::String,
+            };
+        }
+        if !self.plain {
+            return ScalarKind::String;
+        }
+        match self.text.as_str() {
+            "" | "~" | "null" | "Null" | "NULL" => ScalarKind::Null,
+            "true" | "True" | "TRUE" => ScalarKind::Bool(true),
+            "false" | "False" | "FALSE" => ScalarKind::Bool(false),
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
+            | "-.INF" | ".nan" | ".NaN" | ".NAN" => ScalarKind::Float,
+            t if is_int(t) => ScalarKind::Int,
+            t if is_float(t) => ScalarKind::Float,
+            _ => ScalarKind::String,
+        }
+    }
+}
+
+fn is_int(t: &str) -> bool {
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if let Some(hex) = t.strip_prefix("0x") {
+        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some(oct) = t.strip_prefix("0o") {
+        return !oct.is_empty() && oct.chars().all(|c| ('0'..='7').contains(&c));
+    }
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_float(t: &str) -> bool {
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let mut parts = mantissa.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let frac = parts.next();
+    let digits_ok = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let mantissa_ok = match frac {
+        Some(f) => digits_ok(whole) && digits_ok(f) && !(whole.is_empty() && f.is_empty()),
+        None => !whole.is_empty() && digits_ok(whole) && exponent.is_some(),
+    };
+    let exponent_ok = match exponent {
+        Some(e) => {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && digits_ok(e)
+        }
+        None => true,
+    };
+    mantissa_ok && exponent_ok
+}
+
+/// One node of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    /// Entries in source order (merged entries first, then written ones,
+    /// duplicates removed with the later one winning).
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+impl Node {
+    /// The text of a scalar node.
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar that resolves to a string (quoted, or plain and
+    /// not null/bool/number).
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar()
+            .filter(|s| s.kind() == ScalarKind::String)
+            .map(|s| s.text.as_str())
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.as_scalar().map(Scalar::kind), Some(ScalarKind::Null))
+    }
+
+    /// Looks up a string key in a map node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(_, v)| v)
+    }
+
+    /// A short name of the node's type for messages: "a string", "a list"...
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a map",
+            Value::Scalar(s) => match s.kind() {
+                ScalarKind::Null => "null",
+                ScalarKind::Bool(_) => "a boolean",
+                ScalarKind::Int => "an integer",
+                ScalarKind::Float => "a number",
+                ScalarKind::String => "a string",
+            },
+        }
+    }
+}
+
+/// A parsed document: the root node (None for an empty document) and the
+/// findings of parsing itself (duplicate keys, multiple documents...).
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub root: Option<Node>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Converts a parser marker (1-based line, 0-based column) to our 1-based position.
+fn pos(m: &saphyr_parser::Marker) -> Pos {
+    Pos::new(
+        u32::try_from(m.line()).unwrap_or(u32::MAX),
+        u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    )
+}
+
+fn span(s: &saphyr_parser::Span) -> Span {
+    Span::new(pos(&s.start), pos(&s.end))
+}
+
+/// The position just after the last character of `src`.
+pub fn end_of(src: &str) -> Pos {
+    let line = src.lines().count().max(1);
+    let last = if src.ends_with('\n') {
+        ""
+    } else {
+        src.lines().last().unwrap_or("")
+    };
+    let line = if src.ends_with('\n') { line + 1 } else { line };
+    Pos::new(line as u32, last.chars().count() as u32 + 1)
+}
+
+fn scan_error(e: &ScanError) -> Diagnostic {
+    let at = pos(e.marker());
+    Diagnostic::error(
+        "yaml-syntax",
+        Span::point(at),
+        format!("invalid YAML: {}", e.info()),
+    )
+    .with_help("fix the YAML syntax at this position; check indentation and quoting")
+}
+
+/// Parses `src` into a tree. A syntax error or an exceeded limit is returned
+/// as a single error diagnostic with its position.
+pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
+    if src.len() > limits.max_bytes {
+        return Err(Diagnostic::error(
+            "input-too-large",
+            Span::point(Pos::START),
+            format!(
+                "the file is {} bytes; the limit is {} bytes",
+                src.len(),
+                limits.max_bytes
+            ),
+        )
+        .with_help("a zerops.yaml is a few kilobytes; check that this is the right file"));
+    }
+    let mut builder = Builder {
+        limits,
+        anchors: BTreeMap::new(),
+        nodes: 0,
+        warnings: Vec::new(),
+    };
+    let mut parser = Parser::new_from_str(src);
+    let mut root = None;
+    let mut documents = 0usize;
+    loop {
+        let (event, sp) = match parser.next_event() {
+            None => break,
+            Some(Err(e)) => return Err(scan_error(&e)),
+            Some(Ok(x)) => x,
+        };
+        match event {
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents == 2 {
+                    builder.warnings.push(
+                        Diagnostic::warning(
+                            "yaml-multiple-documents",
+                            span(&sp),
+                            "the file holds more than one YAML document; only the first is read",
+                        )
+                        .with_help("remove the `---` separator and merge the documents"),
+                    );
+                }
+                let node = builder.node(&mut parser, 0)?;
+                if documents == 1 {
+                    root = node;
+                }
+            }
+            other => {
+                return Err(Diagnostic::error(
+                    "yaml-syntax",
+                    span(&sp),
+                    format!("invalid YAML: unexpected {other:?}"),
+                ));
+            }
+        }
+    }
+    Ok(Document {
+        root,
+        warnings: builder.warnings,
+    })
+}
+
+struct Builder {
+    limits: Limits,
+    anchors: BTreeMap<usize, Node>,
+    nodes: usize,
+    warnings: Vec<Diagnostic>,
+}
+
+type P<'a> = Parser<'a, saphyr_parser::StrInput<'a>>;
+
+impl Builder {
+    fn count(&mut self, n: usize, at: Span) -> Result<(), Diagnostic> {
+        self.nodes += n;
+        if self.nodes > self.limits.max_nodes {
+            return Err(Diagnostic::error(
+                "yaml-too-large",
+                at,
+                format!(
+                    "the document expands to more than {} nodes (aliases included); parsing stopped",
+                    self.limits.max_nodes
+                ),
+            )
+            .with_help("this looks like an alias bomb; a zerops.yaml never needs this many nodes"));
+        }
+        Ok(())
+    }
+
+    fn next(&mut self, p: &mut P<'_>) -> Result<(Event<'static>, Span), Diagnostic> {
+        match p.next_event() {
+            Some(Ok((e, s))) => Ok((into_owned(e), span(&s))),
+            Some(Err(e)) => Err(scan_error(&e)),
+            None => Err(Diagnostic::error(
+                "yaml-syntax",
+                Span::point(Pos::START),
+                "invalid YAML: unexpected end of input",
+            )),
+        }
+    }
+
+    /// Reads the node whose first event is next; `None` at DocumentEnd.
+    fn node(&mut self, p: &mut P<'_>, depth: usize) -> Result<Option<Node>, Diagnostic> {
+        let (ev, sp) = self.next(p)?;
+        self.node_from(p, ev, sp, depth)
+    }
+
+    fn node_from(
+        &mut self,
+        p: &mut P<'_>,
+        ev: Event<'static>,
+        sp: Span,
+        depth: usize,
+    ) -> Result<Option<Node>, Diagnostic> {
+        if depth > self.limits.max_depth {
+            return Err(Diagnostic::error(
+                "yaml-too-deep",
+                sp,
+                format!(
+                    "the document nests deeper than {} levels; parsing stopped",
+                    self.limits.max_depth
+                ),
+            )
+            .with_help("a zerops.yaml is a few levels deep; check the indentation"));
+        }
+        let (node, anchor) = match ev {
+            Event::DocumentEnd | Event::StreamEnd => return Ok(None),
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, sp)?;
+                let plain = matches!(style, ScalarStyle::Plain);
+                let node = Node {
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        plain,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    }),
+                    span: sp,
+                };
+                (node, anchor)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id).cloned() else {
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        sp,
+                        "invalid YAML: unknown anchor",
+                    ));
+                };
+                let size = size_of(&target);
+                self.count(size, sp)?;
+                return Ok(Some(target));
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.count(1, sp)?;
+                let mut items = Vec::new();
+                let end;
+                loop {
+                    let (ev, isp) = self.next(p)?;
+                    if let Event::SequenceEnd = ev {
+                        end = isp.end;
+                        break;
+                    }
+                    if let Some(n) = self.node_from(p, ev, isp, depth + 1)? {
+                        items.push(n);
+                    }
+                }
+                let start = sp.start;
+                let end = items
+                    .last()
+                    .map(|n: &Node| n.span.end)
+                    .unwrap_or(end)
+                    .max(end.min(start));
+                (
+                    Node {
+                        value: Value::Seq(items),
+                        span: Span::new(start, end),
+                    },
+                    anchor,
+                )
+            }
+            Event::MappingStart(anchor, _) => {
+                self.count(1, sp)?;
+                let map = self.map(p, sp, depth)?;
+                (map, anchor)
+            }
+            other => {
+                return Err(Diagnostic::error(
+                    "yaml-syntax",
+                    sp,
+                    format!("invalid YAML: unexpected {other:?}"),
+                ));
+            }
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(Some(node))
+    }
+
+    fn map(&mut self, p: &mut P<'_>, sp: Span, depth: usize) -> Result<Node, Diagnostic> {
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        let mut written: Vec<(Node, Node)> = Vec::new();
+        let mut end = sp.end;
+        loop {
+            let (ev, ksp) = self.next(p)?;
+            if let Event::MappingEnd = ev {
+                end = end.max(ksp.end);
+                break;
+            }
+            let key = self.node_from(p, ev, ksp, depth + 1)?.ok_or_else(|| {
+                Diagnostic::error("yaml-syntax", ksp, "invalid YAML: map ended inside a key")
+            })?;
+            let value = self.node(p, depth + 1)?.ok_or_else(|| {
+                Diagnostic::error("yaml-syntax", ksp, "invalid YAML: map ended before a value")
+            })?;
+            if value.span.end > end {
+                end = value.span.end;
+            }
+            let is_merge = key.as_scalar().is_some_and(|s| s.plain && s.text == "<<");
+            if is_merge {
+                self.merge_into(&mut merged, &value)?;
+                continue;
+            }
+            if let Some(k) = key_text(&key) {
+                if let Some(i) = written
+                    .iter()
+                    .position(|(wk, _)| key_text(wk).as_deref() == Some(k.as_str()))
+                {
+                    self.warnings.push(
+                        Diagnostic::warning(
+                            "yaml-duplicate-key",
+                            key.span,
+                            format!("the key `{k}` appears twice in this map; the last one wins"),
+                        )
+                        .with_help(format!(
+                            "remove one of the two; the first is at line {}",
+                            written[i].0.span.start.line
+                        )),
+                    );
+                    written.remove(i);
+                }
+            }
+            written.push((key, value));
+        }
+        // Keys written in the map override merged keys.
+        merged.retain(|(mk, _)| {
+            let mk = key_text(mk);
+            !written.iter().any(|(wk, _)| key_text(wk) == mk)
+        });
+        merged.extend(written);
+        Ok(Node {
+            value: Value::Map(merged),
+            span: Span::new(sp.start, end),
+        })
+    }
+
+    /// Applies a `<<` value: a map, or a list of maps (earlier ones win).
+    fn merge_into(
+        &mut self,
+        merged: &mut Vec<(Node, Node)>,
+        value: &Node,
+    ) -> Result<(), Diagnostic> {
+        let sources: Vec<&Node> = match &value.value {
+            Value::Map(_) => vec![value],
+            Value::Seq(items) if items.iter().all(|n| n.as_map().is_some()) => {
+                items.iter().collect()
+            }
+            _ => {
+                return Err(Diagnostic::error(
+                    "yaml-merge",
+                    value.span,
+                    "invalid YAML: a merge key `<<` takes a map or a list of maps",
+                ));
+            }
+        };
+        for src in sources {
+            for (k, v) in src.as_map().unwrap_or(&[]) {
+                let kt = key_text(k);
+                if !merged.iter().any(|(mk, _)| key_text(mk) == kt) {
+                    merged.push((k.clone(), v.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn key_text(n: &Node) -> Option<String> {
+    n.as_scalar().map(|s| s.text.clone())
+}
+
+fn size_of(n: &Node) -> usize {
+    match &n.value {
+        Value::Scalar(_) => 1,
+        Value::Seq(items) => 1 + items.iter().map(size_of).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size_of(k) + size_of(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+fn into_owned(e: Event<'_>) -> Event<'static> {
+    use std::borrow::Cow;
+    match e {
+        Event::Nothing => Event::Nothing,
+        Event::StreamStart => Event::StreamStart,
+        Event::StreamEnd => Event::StreamEnd,
+        Event::DocumentStart(b) => Event::DocumentStart(b),
+        Event::DocumentEnd => Event::DocumentEnd,
+        Event::Alias(a) => Event::Alias(a),
+        Event::Scalar(v, s, a, t) => Event::Scalar(
+            Cow::Owned(v.into_owned()),
+            s,
+            a,
+            t.map(|t| Cow::Owned(t.into_owned())),
+        ),
+        Event::SequenceStart(a, t) => {
+            Event::SequenceStart(a, t.map(|t| Cow::Owned(t.into_owned())))
+        }
+        Event::SequenceEnd => Event::SequenceEnd,
+        Event::MappingStart(a, t) => Event::MappingStart(a, t.map(|t| Cow::Owned(t.into_owned()))),
+        Event::MappingEnd => Event::MappingEnd,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(src: &str) -> Node {
+        parse(src, Limits::default()).unwrap().root.unwrap()
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let n = p("zerops:\n  - setup: app\n");
+        let setups = n.get("zerops").unwrap();
+        let first = &setups.as_seq().unwrap()[0];
+        let name = first.get("setup").unwrap();
+        assert_eq!(name.span.start, Pos::new(2, 12));
+        assert_eq!(name.as_str(), Some("app"));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = parse("zerops:\n  - setup: [app\n", Limits::default()).unwrap_err();
+        assert_eq!(e.code, "yaml-syntax");
+        assert!(e.span.start.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn merge_keys_keep_anchor_positions() {
+        let src = "a: &x\n  k: 1\n  j: 2\nb:\n  <<: *x\n  j: 3\n";
+        let n = p(src);
+        let b = n.get("b").unwrap();
+        assert_eq!(b.get("k").unwrap().span.start.line, 2);
+        assert_eq!(b.get("j").unwrap().as_scalar().unwrap().text, "3");
+        assert_eq!(b.get("j").unwrap().span.start.line, 6);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let e = parse(&src, Limits::default()).unwrap_err();
+        assert_eq!(e.code, "yaml-too-large");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let src = "[".repeat(10_000);
+        let e = parse(&src, Limits::default()).unwrap_err();
+        assert!(
+            e.code == "yaml-too-deep" || e.code == "yaml-syntax",
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn scalar_kinds() {
+        let n = p("a: true\nb: 'true'\nc: 12\nd: 1.5\ne: ~\nf: node\n");
+        let k = |key: &str| n.get(key).unwrap().as_scalar().unwrap().kind();
+        assert_eq!(k("a"), ScalarKind::Bool(true));
+        assert_eq!(k("b"), ScalarKind::String);
+        assert_eq!(k("c"), ScalarKind::Int);
+        assert_eq!(k("d"), ScalarKind::Float);
+        assert_eq!(k("e"), ScalarKind::Null);
+        assert_eq!(k("f"), ScalarKind::String);
+    }
+}
