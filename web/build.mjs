@@ -1,0 +1,83 @@
+// Builds web/dist/: the policy component transpiled by jco, plus the static page.
+//
+// The component comes from, in order:
+//   1. $ZEROPS_COMPONENT (a .wasm component file), or
+//   2. `zerops-cache component export` of the binary at $ZEROPS_CACHE_BIN
+//      (default <repo>/target/debug/zerops-cache, built with
+//      `cargo build -p zerops-cache` when missing).
+// The output is self-contained: serve web/dist/ with any static server.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+const gen = join(here, 'gen');
+const dist = join(here, 'dist');
+
+function log(msg) {
+  process.stderr.write(`web build: ${msg}\n`);
+}
+
+export function cliBinary() {
+  return process.env.ZEROPS_CACHE_BIN || join(repo, 'target', 'debug', 'zerops-cache');
+}
+
+function obtainComponent() {
+  if (process.env.ZEROPS_COMPONENT) {
+    const p = resolve(process.env.ZEROPS_COMPONENT);
+    log(`component from ZEROPS_COMPONENT=${p}`);
+    return p;
+  }
+  const bin = cliBinary();
+  if (!process.env.ZEROPS_CACHE_BIN) {
+    // Cheap when up to date; rebuilds the embedded component when the guest changed.
+    log('cargo build -p zerops-cache (debug)');
+    execFileSync('cargo', ['build', '-p', 'zerops-cache'], { cwd: repo, stdio: 'inherit' });
+  } else if (!existsSync(bin)) {
+    throw new Error(`ZEROPS_CACHE_BIN=${bin} does not exist`);
+  }
+  mkdirSync(gen, { recursive: true });
+  const out = join(gen, 'policy.wasm');
+  execFileSync(bin, ['component', 'export', out], { stdio: 'inherit' });
+  return out;
+}
+
+function transpile(wasm) {
+  const jco = join(here, 'node_modules', '.bin', 'jco');
+  if (!existsSync(jco)) throw new Error('jco is missing: run `npm ci` in web/ first');
+  const out = join(dist, 'policy');
+  // Default instantiation: ES module with top-level await that fetches
+  // policy.core.wasm next to itself (browsers) or reads it (Node).
+  execFileSync(jco, ['transpile', wasm, '-o', out, '--name', 'policy', '--no-typescript', '--quiet'], {
+    stdio: 'inherit',
+  });
+  return out;
+}
+
+function copyStatic() {
+  const src = join(here, 'src');
+  for (const name of readdirSync(src)) {
+    const p = join(src, name);
+    if (statSync(p).isFile()) copyFileSync(p, join(dist, name));
+  }
+}
+
+const t0 = performance.now();
+const wasm = obtainComponent();
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+transpile(wasm);
+copyStatic();
+const bytes = readFileSync(wasm);
+const info = {
+  component: {
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  },
+  jco: JSON.parse(readFileSync(join(here, 'node_modules', '@bytecodealliance', 'jco', 'package.json'), 'utf8')).version,
+};
+writeFileSync(join(dist, 'build-info.json'), JSON.stringify(info, null, 2) + '\n');
+log(`wrote ${dist} in ${Math.round(performance.now() - t0)} ms (component ${info.component.bytes} bytes, jco ${info.jco})`);

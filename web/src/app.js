@@ -1,0 +1,537 @@
+// The zerops.yaml linter page. Every decision comes from the policy component
+// (the same bytes the zerops-cache binary embeds, transpiled by jco); this file
+// only moves text in and renders what comes back. No network after load.
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, attrs = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('data-') || k.startsWith('aria-') || k === 'role' || k === 'title' || k === 'type') e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+};
+
+const DEBOUNCE_MS = 120;
+const EXAMPLE = `zerops:
+  - setup: app
+    build:
+      base: nodejs@22
+      prepareCommands:
+        - apk add --no-cache git
+      buildCommands:
+        - npm ci
+        - npm run build
+      deployFiles: dist/~
+      cache:
+        - node_modules
+        - ./.cache/
+    run:
+      base: nodejs@22
+      start: node index.js
+`;
+
+const state = {
+  policy: null,
+  caps: {},
+  // Raw bytes of an opened file, linted as bytes (exactly as the CLI does)
+  // until the text is edited.
+  openedBytes: null,
+  setups: [],
+  byLine: new Map(),
+  generation: 0,
+  timer: 0,
+  timings: { load: null, lastLint: null, lints: 0, inputToDiagnostics: null },
+  inputAt: 0,
+};
+// For tests and the curious: load and lint timings.
+window.zeropsCache = state.timings;
+
+const ui = {
+  status: $('status'),
+  input: $('config'),
+  gutter: $('gutter'),
+  marks: $('marks'),
+  summary: $('summary'),
+  list: $('diagnostics'),
+  setups: $('setups'),
+  previous: $('previous'),
+  compareSetup: $('compare-setup'),
+  compareResult: $('compare-result'),
+  patternsSetup: $('patterns-setup'),
+  patterns: $('patterns'),
+  paths: $('paths'),
+  patternResult: $('pattern-result'),
+  about: $('about'),
+};
+
+// ---------------------------------------------------------------- component
+
+/** jco throws a ComponentError whose payload is the WIT error value. */
+function errorText(e) {
+  const p = e && e.payload;
+  if (p && typeof p.message === 'string') {
+    return p.start ? `${p.message} (line ${p.start.line}, column ${p.start.column})` : p.message;
+  }
+  return String(e && e.message ? e.message : e);
+}
+
+async function loadPolicy() {
+  const t0 = performance.now();
+  try {
+    const policy = await import('./policy/policy.js');
+    state.policy = policy;
+    state.caps = {
+      lint: typeof policy.linter?.lint === 'function',
+      lintBytes: typeof policy.linter?.lintBytes === 'function',
+      keys: typeof policy.layers?.keys === 'function',
+      explain: typeof policy.layers?.explain === 'function',
+      patterns: typeof policy.patterns?.select === 'function' || typeof policy.patterns?.test === 'function',
+    };
+    state.timings.load = Math.round((performance.now() - t0) * 10) / 10;
+    const version = policy.about?.version?.() ?? '?';
+    const pkg = policy.about?.witPackage?.() ?? '?';
+    ui.status.textContent = `Policy component ${version} (${pkg}) loaded in ${Math.round(state.timings.load)} ms. Runs offline.`;
+    ui.about.textContent = `zerops-cache policy ${version}, WIT package ${pkg}, run by jco in this browser.`;
+    document.body.dataset.ready = 'true';
+  } catch (e) {
+    ui.status.textContent = `The policy component failed to load: ${errorText(e)}`;
+    ui.status.classList.add('failed');
+    document.body.dataset.ready = 'failed';
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- editor
+
+function lineHeight() {
+  return parseFloat(getComputedStyle(ui.input).lineHeight) || 20;
+}
+function paddingTop() {
+  return parseFloat(getComputedStyle(ui.input).paddingTop) || 0;
+}
+
+/** Offset in the JS string of a 1-based line and a column counted in characters (code points). */
+function offsetOf(text, line, column) {
+  let i = 0;
+  for (let l = 1; l < line; l++) {
+    const n = text.indexOf('\n', i);
+    if (n < 0) return text.length;
+    i = n + 1;
+  }
+  for (let c = 1; c < column && i < text.length && text[i] !== '\n'; c++) {
+    i += text.codePointAt(i) > 0xffff ? 2 : 1;
+  }
+  return i;
+}
+
+let renderedLines = 0;
+function renderGutter(text, byLine) {
+  const lines = text.split('\n').length;
+  if (lines !== renderedLines) {
+    const frag = document.createDocumentFragment();
+    for (let i = 1; i <= lines; i++) frag.append(el('div', { text: String(i) }));
+    ui.gutter.replaceChildren(frag);
+    renderedLines = lines;
+  }
+  const rows = ui.gutter.children;
+  for (let i = 0; i < rows.length; i++) {
+    const sev = byLine.get(i + 1);
+    const cls = sev ? `sev-${sev.severity}` : '';
+    if (rows[i].className !== cls) rows[i].className = cls;
+    if (sev) rows[i].title = sev.titles.join('\n');
+    else if (rows[i].title) rows[i].removeAttribute('title');
+  }
+  const lh = lineHeight();
+  const top = paddingTop();
+  const frag = document.createDocumentFragment();
+  for (const [line, sev] of byLine) {
+    const m = el('div', { class: `mark sev-${sev.severity}`, 'data-line': String(line) });
+    m.style.top = `${top + (line - 1) * lh}px`;
+    frag.append(m);
+  }
+  ui.marks.replaceChildren(frag);
+}
+
+function syncScroll() {
+  const y = -ui.input.scrollTop;
+  ui.gutter.style.transform = `translateY(${y}px)`;
+  ui.marks.style.transform = `translateY(${y}px)`;
+}
+
+function jumpTo(d) {
+  const text = ui.input.value;
+  const start = offsetOf(text, d.start.line, d.start.column);
+  const end = Math.max(start, offsetOf(text, d.end.line, d.end.column));
+  ui.input.focus({ preventScroll: true });
+  ui.input.setSelectionRange(start, end);
+  const lh = lineHeight();
+  const want = (d.start.line - 1) * lh;
+  const view = ui.input.clientHeight;
+  if (want < ui.input.scrollTop || want + lh > ui.input.scrollTop + view) {
+    ui.input.scrollTop = Math.max(0, want - view / 3);
+  }
+  syncScroll();
+  const mark = ui.marks.querySelector(`.mark[data-line="${d.start.line}"]`);
+  if (mark) {
+    mark.classList.add('flash');
+    setTimeout(() => mark.classList.remove('flash'), 900);
+  }
+}
+
+// ---------------------------------------------------------------- lint
+
+const RANK = { error: 0, warning: 1, note: 2 };
+
+function renderDiagnostics(diags) {
+  const byLine = new Map();
+  const frag = document.createDocumentFragment();
+  let errors = 0;
+  let warnings = 0;
+  let notes = 0;
+  for (const d of diags) {
+    if (d.severity === 'error') errors++;
+    else if (d.severity === 'warning') warnings++;
+    else notes++;
+    const prev = byLine.get(d.start.line);
+    const title = `${d.severity}[${d.code}]: ${d.message}`;
+    if (!prev) byLine.set(d.start.line, { severity: d.severity, titles: [title] });
+    else {
+      prev.titles.push(title);
+      if (RANK[d.severity] < RANK[prev.severity]) prev.severity = d.severity;
+    }
+    const loc = `${d.start.line}:${d.start.column}`;
+    const button = el(
+      'button',
+      { type: 'button', class: 'jump', 'aria-label': `${d.severity} ${d.code} at line ${d.start.line}, column ${d.start.column}: ${d.message}. Go to line.` },
+      el('span', { class: 'head' },
+        el('span', { class: 'sev', text: d.severity }),
+        el('span', { class: 'loc', text: `line ${loc}` }),
+        el('span', { class: 'code', text: d.code })),
+      el('span', { class: 'message', text: d.message }),
+      d.help ? el('span', { class: 'help', text: `help: ${d.help}` }) : null,
+    );
+    button.addEventListener('click', () => jumpTo(d));
+    frag.append(el('li', {
+      class: `diag sev-${d.severity}`,
+      'data-line': String(d.start.line),
+      'data-column': String(d.start.column),
+      'data-end-line': String(d.end.line),
+      'data-end-column': String(d.end.column),
+      'data-code': d.code,
+      'data-severity': d.severity,
+    }, button));
+  }
+  ui.list.replaceChildren(frag);
+  const parts = [`${errors} error${errors === 1 ? '' : 's'}`, `${warnings} warning${warnings === 1 ? '' : 's'}`];
+  if (notes) parts.push(`${notes} note${notes === 1 ? '' : 's'}`);
+  ui.summary.textContent = diags.length ? `${parts.join(', ')}.` : 'No problems found.';
+  ui.summary.classList.toggle('clean', diags.length === 0);
+  return byLine;
+}
+
+function lintNow() {
+  const text = ui.input.value;
+  const t0 = performance.now();
+  if (!text.trim() && !state.openedBytes) {
+    ui.list.replaceChildren();
+    ui.summary.textContent = 'Paste a zerops.yaml or open a file.';
+    ui.summary.classList.remove('clean');
+    state.byLine = new Map();
+    renderGutter(text, state.byLine);
+    ui.list.dataset.state = 'empty';
+    ui.list.dataset.generation = String(++state.generation);
+    return;
+  }
+  let diags;
+  try {
+    diags = state.openedBytes && state.caps.lintBytes
+      ? state.policy.linter.lintBytes(state.openedBytes)
+      : state.policy.linter.lint(text);
+  } catch (e) {
+    ui.summary.textContent = `The linter failed: ${errorText(e)}`;
+    ui.list.replaceChildren();
+    return;
+  }
+  const byLine = renderDiagnostics(diags);
+  state.byLine = byLine;
+  renderGutter(text, byLine);
+  state.timings.lastLint = Math.round((performance.now() - t0) * 100) / 100;
+  state.timings.lints++;
+  ui.list.dataset.state = 'linted';
+  ui.list.dataset.generation = String(++state.generation);
+}
+
+// ---------------------------------------------------------------- setups (layers interface)
+
+function unavailable(what) {
+  return el('p', { class: 'notice', 'data-testid': 'unavailable', text: `${what} needs a newer policy component than this page carries.` });
+}
+
+function cacheMode(spec) {
+  if (!spec) return { mode: '?', patterns: [] };
+  if (spec.tag === 'all') {
+    return spec.val
+      ? { mode: 'true: the whole build container is kept', patterns: [] }
+      : { mode: 'false: nothing of /build/source is kept', patterns: [] };
+  }
+  return { mode: `patterns (${spec.val.length})`, patterns: spec.val };
+}
+
+function shortKey(k) {
+  return el('span', { class: 'key', title: k, text: `${k.slice(0, 16)}…` });
+}
+
+function computeSetups(text) {
+  state.setups = [];
+  if (!state.caps.keys) return { unavailable: true };
+  if (!text.trim()) return { empty: true };
+  try {
+    const entries = state.policy.layers.keys(text, undefined);
+    state.setups = entries.map((e) => e.setup);
+    return { entries };
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+}
+
+function renderSetups(res) {
+  if (res.unavailable) return ui.setups.replaceChildren(unavailable('Showing layer keys'));
+  if (res.empty) return ui.setups.replaceChildren(el('p', { class: 'notice', text: 'No config yet.' }));
+  if (res.error) return ui.setups.replaceChildren(el('p', { class: 'notice error', text: res.error }));
+  if (!res.entries.length) return ui.setups.replaceChildren(el('p', { class: 'notice', text: 'No setups in this file.' }));
+  const frag = document.createDocumentFragment();
+  for (const entry of res.entries) {
+    const card = el('article', { class: 'setup', 'data-setup': entry.setup }, el('h3', {}, 'setup ', el('code', { text: entry.setup })));
+    if (entry.keys.tag === 'err') {
+      card.append(el('p', { class: 'notice error', text: errorText({ payload: entry.keys.val }) }));
+      frag.append(card);
+      continue;
+    }
+    const k = entry.keys.val;
+    const { mode, patterns } = cacheMode(k.inputs.cache);
+    card.dataset.cache = k.inputs.cache.tag === 'all' ? String(k.inputs.cache.val) : 'patterns';
+    const dl = el('dl');
+    const row = (dt, dd) => dl.append(el('dt', { text: dt }), el('dd', {}, dd));
+    if (k.buildFrom && k.buildFrom !== k.setup) row('build from', el('code', { text: k.buildFrom }));
+    if (!k.buildFrom) row('build', 'no build section applies');
+    row('cache', mode);
+    if (patterns.length) row('patterns', el('ul', {}, ...patterns.map((p) => el('li', {}, el('code', { text: p })))));
+    row('os', el('code', { text: k.inputs.os }));
+    row('base', k.inputs.base.length ? el('code', { text: k.inputs.base.join(', ') }) : '(none)');
+    row('prepare', `${k.inputs.prepareCommands.length} command${k.inputs.prepareCommands.length === 1 ? '' : 's'}`);
+    row('base layer key', shortKey(k.keys.base));
+    row('build layer key', shortKey(k.keys.build));
+    card.append(dl);
+    card.dataset.baseKey = k.keys.base;
+    card.dataset.buildKey = k.keys.build;
+    frag.append(card);
+  }
+  ui.setups.replaceChildren(frag);
+}
+
+function fillSelect(select, names, keepFirst) {
+  const current = select.value;
+  const opts = keepFirst ? [select.options[0]] : [];
+  select.replaceChildren(...opts, ...names.map((n) => el('option', { value: n, text: n })));
+  if (names.includes(current) || (keepFirst && current === '')) select.value = current;
+}
+
+// ---------------------------------------------------------------- compare (layers.explain)
+
+function renderReasons(reasons, cls) {
+  return el('ul', {}, ...reasons.map((r) => el('li', {
+    class: `reason ${cls || ''}`,
+    'data-kind': r.kind,
+    'data-field': r.field ?? '',
+  }, r.message)));
+}
+
+function compareNow() {
+  if (!state.caps.explain) return ui.compareResult.replaceChildren(unavailable('Comparing versions'));
+  const previous = ui.previous.value;
+  const current = ui.input.value;
+  if (!previous.trim()) {
+    return ui.compareResult.replaceChildren(el('p', { class: 'notice', text: 'Paste the previous version to compare.' }));
+  }
+  let d;
+  try {
+    d = state.policy.layers.explain(previous, current, ui.compareSetup.value || undefined);
+  } catch (e) {
+    ui.compareResult.replaceChildren(el('p', { class: 'notice error', 'data-testid': 'compare-error', text: errorText(e) }));
+    return;
+  }
+  const layer = (name, v, yes, no) => el('section', {
+    class: 'layer', 'data-layer': name, 'data-invalidated': String(v.invalidated), 'data-testid': `layer-${name}`,
+  },
+  el('h3', {}, `${name === 'base' ? 'Base' : 'Build'} layer: `, el('span', { class: 'verdict', text: v.invalidated ? yes : no })),
+  v.reasons.length ? renderReasons(v.reasons) : el('p', { class: 'hint', text: 'Nothing that decides this layer changed.' }));
+  const out = [
+    el('p', {}, 'Setup ', el('code', { text: d.setup }),
+      d.buildFrom && d.buildFrom !== d.setup ? el('span', {}, ' (build from ', el('code', { text: d.buildFrom }), ')') : null),
+    layer('base', d.base, 'rebuilt', 'reused'),
+    layer('build', d.build, 'dropped', 'reused'),
+  ];
+  if (d.unaffected.length) {
+    out.push(el('section', { class: 'layer unaffected', 'data-testid': 'unaffected' },
+      el('h3', { text: 'Changes that keep the cache' }), renderReasons(d.unaffected, 'kept')));
+  }
+  ui.compareResult.replaceChildren(...out);
+}
+
+// ---------------------------------------------------------------- pattern tester (patterns interface)
+
+function linesOf(text) {
+  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+}
+
+function patternsNow() {
+  if (!state.caps.patterns) return ui.patternResult.replaceChildren(unavailable('The pattern tester'));
+  const patterns = linesOf(ui.patterns.value);
+  const paths = linesOf(ui.paths.value);
+  if (!patterns.length || !paths.length) {
+    return ui.patternResult.replaceChildren(el('p', { class: 'notice', text: 'Enter patterns and paths.' }));
+  }
+  let verdicts;
+  try {
+    verdicts = testPaths(patterns, paths);
+  } catch (e) {
+    ui.patternResult.replaceChildren(el('p', { class: 'notice error', text: errorText(e) }));
+    return;
+  }
+  const taken = verdicts.filter((v) => v.taken).length;
+  const table = el('table', { class: 'paths' },
+    el('caption', { class: 'visually-hidden', text: 'Paths and whether the cache takes them' }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'path' }), el('th', { scope: 'col', text: 'cache' }), el('th', { scope: 'col', text: 'why' }))),
+    el('tbody', {}, ...verdicts.map((v) => el('tr', { 'data-path': v.path, 'data-taken': String(v.taken) },
+      el('td', { class: 'path', text: v.path }),
+      el('td', { class: 'verdict', text: v.taken ? 'taken' : 'not taken' }),
+      el('td', { text: v.why })))));
+  ui.patternResult.replaceChildren(
+    el('p', { 'data-testid': 'pattern-summary', text: `${taken} of ${verdicts.length} paths taken.` }),
+    table);
+}
+
+/** Asks the patterns interface about each path; returns [{path, taken, why}]. */
+function testPaths(patterns, paths) {
+  const api = state.policy.patterns;
+  return api.test(patterns, paths);
+}
+
+// ---------------------------------------------------------------- wiring
+
+function runAll() {
+  lintNow();
+  if (state.inputAt) {
+    // From the last keystroke (or paste) to its diagnostics on screen, debounce included.
+    state.timings.inputToDiagnostics = Math.round((performance.now() - state.inputAt) * 10) / 10;
+    state.inputAt = 0;
+  }
+  const setups = computeSetups(ui.input.value);
+  renderSetups(setups);
+  fillSelect(ui.compareSetup, state.setups, false);
+  fillSelect(ui.patternsSetup, state.setups, true);
+  compareNow();
+  patternsNow();
+}
+
+function schedule(fn) {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(fn, DEBOUNCE_MS);
+}
+
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const select = (tab, focus) => {
+    for (const t of tabs) {
+      const on = t === tab;
+      t.setAttribute('aria-selected', String(on));
+      t.tabIndex = on ? 0 : -1;
+      $(t.getAttribute('aria-controls')).hidden = !on;
+    }
+    if (focus) tab.focus();
+  };
+  for (const [i, t] of tabs.entries()) {
+    t.addEventListener('click', () => select(t, false));
+    t.addEventListener('keydown', (e) => {
+      let j = null;
+      if (e.key === 'ArrowRight') j = (i + 1) % tabs.length;
+      else if (e.key === 'ArrowLeft') j = (i - 1 + tabs.length) % tabs.length;
+      else if (e.key === 'Home') j = 0;
+      else if (e.key === 'End') j = tabs.length - 1;
+      if (j !== null) {
+        e.preventDefault();
+        select(tabs[j], true);
+      }
+    });
+  }
+}
+
+async function openFile(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = new TextDecoder('utf-8').decode(bytes);
+  }
+  ui.input.value = text;
+  state.openedBytes = bytes;
+  ui.input.scrollTop = 0;
+  syncScroll();
+  runAll();
+}
+
+function wire() {
+  ui.input.addEventListener('input', () => {
+    state.openedBytes = null;
+    state.inputAt = performance.now();
+    schedule(runAll);
+  });
+  ui.input.addEventListener('scroll', syncScroll);
+  const fileInput = $('open-file');
+  $('open-file-button').addEventListener('click', () => fileInput.click());
+  fileInput.addEventListener('change', () => {
+    if (fileInput.files && fileInput.files[0]) openFile(fileInput.files[0]);
+    fileInput.value = '';
+  });
+  $('load-example').addEventListener('click', () => {
+    ui.input.value = EXAMPLE;
+    state.openedBytes = null;
+    runAll();
+    ui.input.focus();
+  });
+  ui.previous.addEventListener('input', () => schedule(compareNow));
+  ui.compareSetup.addEventListener('change', compareNow);
+  ui.patterns.addEventListener('input', () => {
+    ui.patternsSetup.value = '';
+    schedule(patternsNow);
+  });
+  ui.paths.addEventListener('input', () => schedule(patternsNow));
+  ui.patternsSetup.addEventListener('change', () => {
+    const name = ui.patternsSetup.value;
+    if (!name) return;
+    const card = ui.setups.querySelector(`.setup[data-setup="${CSS.escape(name)}"]`);
+    const pats = card ? [...card.querySelectorAll('dd ul li code')].map((c) => c.textContent) : [];
+    ui.patterns.value = pats.join('\n');
+    patternsNow();
+  });
+  window.addEventListener('resize', () => renderGutter(ui.input.value, state.byLine));
+  // Drop a file anywhere on the editor.
+  const editor = $('editor');
+  editor.addEventListener('dragover', (e) => e.preventDefault());
+  editor.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const f = e.dataTransfer?.files?.[0];
+    if (f) openFile(f);
+  });
+}
+
+setupTabs();
+wire();
+await loadPolicy();
+runAll();

@@ -1,0 +1,131 @@
+// Shared by the browser tests: paths, the static server, Chromium, the CLI.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from '../serve.mjs';
+
+export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = resolve(WEB, '..');
+export const DIST = join(WEB, 'dist');
+export const RESULTS = join(WEB, 'test-results');
+// In CI the shared corpus is a sibling of the clone; ZEROPS_CORPUS overrides.
+export const CORPUS = process.env.ZEROPS_CORPUS || resolve(REPO, '..', 'shared', 'corpus', 'zerops-yml');
+export const CLI = process.env.ZEROPS_CACHE_BIN || join(REPO, 'target', 'debug', 'zerops-cache');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export function corpusFiles() {
+  if (!existsSync(CORPUS)) throw new Error(`corpus not found at ${CORPUS} (set ZEROPS_CORPUS)`);
+  return readdirSync(CORPUS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(CORPUS, f));
+}
+
+/** `zerops-cache lint --format json FILE` as a list of flat diagnostics. */
+export function cliLint(file) {
+  const r = spawnSync(CLI, ['lint', '--format', 'json', file], { encoding: 'utf8' });
+  if (r.status !== 0 && r.status !== 1) {
+    throw new Error(`${CLI} lint exited ${r.status}: ${r.stderr}`);
+  }
+  const report = JSON.parse(r.stdout);
+  return report.files[0].diagnostics.map((d) => ({
+    code: d.code,
+    severity: d.severity,
+    line: d.line,
+    column: d.column,
+    endLine: d.end_line,
+    endColumn: d.end_column,
+    message: d.message,
+  }));
+}
+
+export function requireDist() {
+  if (!existsSync(join(DIST, 'index.html')) || !existsSync(join(DIST, 'policy', 'policy.js'))) {
+    throw new Error('web/dist is missing: run `npm run build` in web/ first');
+  }
+}
+
+/** Starts the static server and a headless Chromium with a fresh profile. */
+export async function startBrowser() {
+  requireDist();
+  const server = await serve({ root: DIST, port: 0 });
+  const profile = mkdtempSync(join(tmpdir(), 'zerops-web-chromium-'));
+  const t0 = performance.now();
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+  const launchMs = performance.now() - t0;
+  return {
+    server,
+    context,
+    launchMs,
+    async close() {
+      await context.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the page and waits until the component is loaded. */
+export async function openPage(ctx) {
+  const page = await ctx.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(ctx.server.url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  page.errors = errors;
+  return page;
+}
+
+/** Replaces the editor text and waits for the lint of exactly that text. */
+export async function setConfig(page, text) {
+  const before = await page.getAttribute('[data-testid="diagnostics"]', 'data-generation');
+  await page.fill('[data-testid="config-input"]', text);
+  await page.waitForFunction(
+    (b) => {
+      const l = document.querySelector('[data-testid="diagnostics"]');
+      return l.dataset.generation && l.dataset.generation !== b;
+    },
+    before,
+    { timeout: 5_000 },
+  );
+}
+
+/** The diagnostics the page shows, read from the DOM hooks. */
+export async function pageDiagnostics(page) {
+  return page.$$eval('[data-testid="diagnostics"] > li', (items) =>
+    items.map((li) => ({
+      code: li.dataset.code,
+      severity: li.dataset.severity,
+      line: Number(li.dataset.line),
+      column: Number(li.dataset.column),
+      endLine: Number(li.dataset.endLine),
+      endColumn: Number(li.dataset.endColumn),
+      message: li.querySelector('.message').textContent,
+    })),
+  );
+}
+
+export function screenshotPath(name) {
+  mkdirSync(RESULTS, { recursive: true });
+  return join(RESULTS, name);
+}
