@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS, RESULTS, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
 
 // A corpus file with a known problem: a legacy (v1) config without `zerops:`.
 const KNOWN = 'EinLinuus__sveltekit-blog__zerops.yml.yaml';
@@ -16,8 +16,8 @@ describe('linter page', () => {
   });
   after(async () => ctx && (await ctx.close()));
 
-  test('load → diagnostics of a corpus file with a known problem', async () => {
-    const text = readFileSync(join(CORPUS, KNOWN), 'utf8');
+  /** One page load: goto → component ready → text entered → its diagnostics shown. */
+  async function timedLoad(text) {
     const page = await ctx.context.newPage();
     const t0 = Date.now();
     await page.goto(ctx.server.url);
@@ -26,27 +26,54 @@ describe('linter page', () => {
     await page.fill('[data-testid="config-input"]', text);
     await page.waitForSelector('[data-testid="diagnostics"] > li[data-code="root-missing-zerops"]', { timeout: 5_000 });
     const tDiag = Date.now();
-    const timings = await page.evaluate(() => window.zeropsCache);
-    const figures = {
-      loadToReadyMs: tReady - t0,
-      loadToDiagnosticsMs: tDiag - t0,
-      typingToDiagnosticsMs: tDiag - tReady,
-      componentLoadMs: timings.load,
-      lintMs: timings.lastLint,
+    const inPage = await page.evaluate(() => window.zeropsCache);
+    return {
+      page,
+      figures: {
+        loadToDiagnosticsMs: tDiag - t0,
+        loadToReadyMs: tReady - t0,
+        typingToDiagnosticsMs: tDiag - tReady,
+        componentLoadMs: inPage.load,
+        inputToDiagnosticsMs: inPage.inputToDiagnostics,
+        lintMs: inPage.lastLint,
+      },
     };
-    console.log(`# timing ${JSON.stringify(figures)}`);
-    writeFileSync(join(RESULTS, 'timing.json'), JSON.stringify(figures, null, 2) + '\n');
-    // Generous bound: the goal is well under a second; timed asserts are flaky.
-    assert.ok(figures.loadToDiagnosticsMs < 5_000, `load→diagnostics took ${figures.loadToDiagnosticsMs} ms`);
+  }
 
+  test('load → diagnostics of a corpus file with a known problem', async () => {
+    const text = readFileSync(join(CORPUS, KNOWN), 'utf8');
+    const runs = [];
+    let first;
+    for (let i = 0; i < 6; i++) {
+      const { page, figures } = await timedLoad(text);
+      runs.push(figures);
+      if (i === 0) first = page;
+      else await page.close();
+    }
+    const median = (k) => {
+      const xs = runs.slice(1).map((r) => r[k]).sort((a, b) => a - b);
+      return xs[Math.floor(xs.length / 2)];
+    };
+    const summary = {
+      cold: runs[0],
+      warmMedian: Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(k)])),
+      warmRuns: runs.length - 1,
+    };
+    console.log(`# timing cold ${JSON.stringify(summary.cold)}`);
+    console.log(`# timing warm median of ${summary.warmRuns} ${JSON.stringify(summary.warmMedian)}`);
+    writeFileSync(screenshotPath('timing.json'), JSON.stringify(summary, null, 2) + '\n');
+    // Generous bound: the goal is well under a second; timed asserts are flaky on shared machines.
+    assert.ok(summary.warmMedian.loadToDiagnosticsMs < 5_000, `load→diagnostics took ${summary.warmMedian.loadToDiagnosticsMs} ms`);
+
+    const page = first;
     const diags = await pageDiagnostics(page);
     const missing = diags.find((d) => d.code === 'root-missing-zerops');
     assert.ok(missing, 'root-missing-zerops is listed');
     assert.equal(missing.severity, 'error');
     assert.equal(missing.line, 4);
-    // The line is marked in the gutter.
-    const gutterClass = await page.$eval('#gutter > div:nth-child(4)', (d) => d.className);
-    assert.equal(gutterClass, 'sev-error');
+    // The line is marked in the gutter and in the editor.
+    assert.equal(await page.$eval('#gutter > div:nth-child(4)', (d) => d.className), 'sev-error');
+    assert.equal(await page.locator('#marks .mark[data-line="4"]').count(), 1);
     await page.screenshot({ path: screenshotPath('lint.png'), fullPage: true });
     await page.close();
   });
