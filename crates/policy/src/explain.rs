@@ -53,7 +53,7 @@ pub fn keys(
 
 /// Picks the setup in the new file (by name, or the only one) and takes
 /// its snapshot.
-fn current(config: &Config, setup: Option<&str>) -> Result<Snapshot, Diagnostic> {
+pub(crate) fn current(config: &Config, setup: Option<&str>) -> Result<Snapshot, Diagnostic> {
     let name = config
         .select(setup)
         .map_err(select_error)?
@@ -87,8 +87,13 @@ pub fn decide_for(
     setup: Option<&str>,
     record_json: Option<&str>,
 ) -> Result<Decision, Diagnostic> {
-    let cur = current(&parse(src, None)?, setup)?;
+    let cur = current_of(src, setup)?;
     Ok(decide::decide_json(record_json, &cur))
+}
+
+/// Parses a config and takes the snapshot of `setup` (or the only setup).
+pub fn current_of(src: &str, setup: Option<&str>) -> Result<Snapshot, Diagnostic> {
+    current(&parse(src, None)?, setup)
 }
 
 /// The JSON form of a decision: exactly `{"setup", "layers": {"base",
@@ -162,13 +167,16 @@ pub fn render_text(d: &Decision, verbose: bool) -> String {
                 out.push_str(&format!("  - {m}\n"));
             }
         }
-        match &d.previous_keys {
-            Some(p) if p.base != d.keys.base => {
-                out.push_str(&format!("base-layer key: {} → {}\n", p.base, d.keys.base))
+        let prev = d.previous_keys.as_ref();
+        for (name, old, new) in [
+            ("base-layer key", prev.map(|p| &p.base), &d.keys.base),
+            ("build-layer key", prev.map(|p| &p.build), &d.keys.build),
+        ] {
+            match old {
+                Some(o) if o != new => out.push_str(&format!("{name}: {o} → {new}\n")),
+                _ => out.push_str(&format!("{name}: {new}\n")),
             }
-            _ => out.push_str(&format!("base-layer key: {}\n", d.keys.base)),
         }
-        out.push_str(&format!("build-layer key: {}\n", d.keys.build));
     }
     out
 }

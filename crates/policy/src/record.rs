@@ -19,9 +19,10 @@
 //! Events are kept as history (the last [`MAX_EVENTS`]); an event counts
 //! against the cache when it happened strictly after `builtAt`.
 
+use crate::diag::{Diagnostic, Span};
 use crate::keys::{BASE_KEY_VERSION, LayerInputs, LayerKeys};
 use crate::snapshot::{Snapshot, Unkeyed};
-use crate::time::Timestamp;
+use crate::time::{self, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The version of the record format this policy writes and reads.
@@ -157,6 +158,28 @@ impl LayerRecord {
     }
 }
 
+/// Text in, text out: the record to store after a successful build of
+/// `setup` of the config at `now`. An unreadable previous record only loses
+/// its event history.
+pub fn after_build_json(
+    src: &str,
+    setup: Option<&str>,
+    previous: Option<&str>,
+    now: &str,
+) -> Result<String, Diagnostic> {
+    let now = time::parse_arg(now)?;
+    let current = crate::explain::current_of(src, setup)?;
+    let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
+    Ok(LayerRecord::after_build(&current, previous.as_ref(), now).to_json())
+}
+
+/// Text in, text out: the stored record with one more event.
+pub fn add_event_json(record: &str, event: Event) -> Result<String, Diagnostic> {
+    let r = LayerRecord::from_json(record)
+        .map_err(|e| Diagnostic::error("record-unreadable", Span::default(), e.to_string()))?;
+    Ok(r.with_event(event).to_json())
+}
+
 fn trim(events: &mut Vec<Event>) {
     if events.len() > MAX_EVENTS {
         events.drain(..events.len() - MAX_EVENTS);
@@ -232,6 +255,31 @@ mod tests {
                 version: 5,
                 at: ts("2026-01-02T00:00:00Z")
             }
+        );
+    }
+
+    #[test]
+    fn text_entry_points() {
+        let src = "zerops:\n  - setup: app\n    build:\n      base: go@1\n";
+        let j = after_build_json(src, None, None, "2026-11-25T10:00:00Z").unwrap();
+        let j = add_event_json(
+            &j,
+            Event::ManualInvalidation {
+                at: ts("2026-11-25T11:00:00Z"),
+            },
+        )
+        .unwrap();
+        let r = LayerRecord::from_json(&j).unwrap();
+        assert_eq!(r.pending_events().count(), 1);
+        let again = after_build_json(src, None, Some(&j), "2026-11-25T12:00:00Z").unwrap();
+        assert_eq!(LayerRecord::from_json(&again).unwrap().events.len(), 1);
+        assert_eq!(
+            after_build_json(src, None, None, "now").unwrap_err().code,
+            "invalid-time"
+        );
+        assert_eq!(
+            add_event_json("{}", r.events[0].clone()).unwrap_err().code,
+            "record-unreadable"
         );
     }
 

@@ -2,6 +2,7 @@
 //! current time in, as an RFC 3339 UTC timestamp such as
 //! `2026-11-25T15:32:15Z` or `2026-11-25T15:32:15.250Z`.
 
+use crate::diag::{Diagnostic, Span};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fmt;
@@ -95,6 +96,12 @@ impl Timestamp {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// Parses a time given by a host, as an `invalid-time` error diagnostic
+/// when it is not in the accepted form.
+pub fn parse_arg(s: &str) -> Result<Timestamp, Diagnostic> {
+    Timestamp::parse(s).map_err(|m| Diagnostic::error("invalid-time", Span::default(), m))
 }
 
 fn is_leap(y: u32) -> bool {
