@@ -2,10 +2,10 @@
 //! native policy on the invalidation table and on the fixed digests, and
 //! the `keys` / `explain` commands keep their output contracts.
 
+use crate::common::{bin, host};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-use zerops_cache::component::PolicyHost;
 use zerops_cache_policy as policy;
 use zerops_cache_policy::decide::{BaseAction, BuildAction};
 use zerops_cache_policy::record::Event;
@@ -89,10 +89,6 @@ const TABLE: &[(&str, &str, &str, bool)] = &[
     ("run", "start: npm start", "start: node server.js", false),
     ("other setup", "base: go@1", "base: go@2", false),
 ];
-
-fn host() -> PolicyHost {
-    PolicyHost::load().expect("the component loads")
-}
 
 #[test]
 fn component_matches_native_on_the_table() {
@@ -216,17 +212,8 @@ fn records_and_events_through_the_component() {
 
 // ---- the CLI ----
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zerops-cache"))
-}
-
 fn run(dir: &Path, args: &[&str]) -> Output {
-    bin()
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+    bin().args(args).current_dir(dir).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {

@@ -1,2 +1,7 @@
-// placeholder
+//! End-to-end tests of zerops-cache on real files and directories.
+//! One test binary, a module per area (as in wasmtime's tests).
+
+mod common;
+mod component;
 mod layers;
+mod lint_cli;
