@@ -421,3 +421,49 @@ fn explain_against_a_git_revision() {
     let o = run(t.path(), &["explain", "--git", "nope", "svc/zerops.yml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn corpus_keys_and_decisions_match_native() {
+    let host = host();
+    let mut setups = 0;
+    for f in crate::common::corpus_files() {
+        let Ok(src) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let name = f.display();
+        let native = policy::explain::keys(&src, None);
+        let component = host.keys(&src, None).unwrap();
+        let (native, component) = match (native, component) {
+            (Ok(n), Ok(c)) => (n, c),
+            (Err(a), Err(b)) => {
+                assert_eq!(a, b, "{name}");
+                continue;
+            }
+            (a, b) => panic!("{name}: native {a:?} vs component {b:?}"),
+        };
+        assert_eq!(native.len(), component.len(), "{name}");
+        for ((n1, r1), (n2, r2)) in native.iter().zip(&component) {
+            assert_eq!(n1, n2, "{name}");
+            match (r1, r2) {
+                (Ok(a), Ok(b)) => {
+                    setups += 1;
+                    assert_eq!(
+                        (&a.build_from, &a.inputs, &a.keys),
+                        (&b.build_from, &b.inputs, &b.keys),
+                        "{name}: {n1}"
+                    );
+                    // With no previous cache, both layers are (re)built.
+                    let d = host.decide(&src, Some(n1), None).unwrap().unwrap();
+                    assert_eq!(
+                        d,
+                        policy::explain::decide_for(&src, Some(n1), None).unwrap(),
+                        "{name}: {n1}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{name}: {n1}"),
+                (a, b) => panic!("{name}: {n1}: native {a:?} vs component {b:?}"),
+            }
+        }
+    }
+    assert!(setups >= 100, "only {setups} setups");
+}
