@@ -420,6 +420,17 @@ fn explain_against_a_git_revision() {
     );
     let o = run(t.path(), &["explain", "--git", "nope", "svc/zerops.yml"]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`nope` is not a git revision"));
+    // A config that did not exist at the revision has no previous cache.
+    write(&sub, "new.yml", BASE);
+    let o = run(
+        &sub,
+        &["explain", "--git", "HEAD", "new.yml", "--setup", "app"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = stdout(&o);
+    assert!(out.contains("new.yml at HEAD (absent) → new.yml"), "{out}");
+    assert!(out.contains("  - no previous cache"), "{out}");
 }
 
 #[test]

@@ -28,7 +28,8 @@ pub struct ExplainArgs {
     /// The setup to explain (default: the only setup of the new file).
     #[arg(long)]
     pub setup: Option<String>,
-    /// Also list changes that have no effect on the cache, and the keys.
+    /// Also list changes that have no effect on the cache and the keys
+    /// (JSON: adds an `unaffected` list of reasons).
     #[arg(long, short)]
     pub verbose: bool,
     /// Output format.
@@ -36,9 +37,27 @@ pub struct ExplainArgs {
     pub format: Format,
 }
 
+/// Runs git in `dir`; the output on success, git's message as the error.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("running git (is it installed?)")?;
+    if !out.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(out.stdout)
+}
+
 /// The content of `path` at git revision `rev`, read with
-/// `git show REV:./NAME` from the file's directory (so any path works).
-fn git_show(rev: &str, path: &Path) -> Result<String> {
+/// `git show REV:./NAME` from the file's directory (so any path works);
+/// `None` when the revision exists but the file did not exist in it.
+fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -46,20 +65,26 @@ fn git_show(rev: &str, path: &Path) -> Result<String> {
     let name = path
         .file_name()
         .with_context(|| format!("{} is not a file name", path.display()))?;
+    // An unknown revision is an error; a file missing from a known one
+    // means there was no config, hence no previous cache.
+    git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .with_context(|| format!("`{rev}` is not a git revision here"))?;
     let spec = format!("{rev}:./{}", name.to_string_lossy());
-    let out = Command::new("git")
-        .arg("show")
-        .arg(&spec)
-        .current_dir(dir)
-        .output()
-        .context("running git (is it installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "git show {spec} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+    if git(dir, &["cat-file", "-e", &spec]).is_err() {
+        return Ok(None);
     }
-    String::from_utf8(out.stdout).with_context(|| format!("{spec} is not valid UTF-8"))
+    let bytes = git(dir, &["show", &spec])?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .with_context(|| format!("{spec} is not valid UTF-8"))
 }
 
 pub fn run(args: ExplainArgs) -> Result<u8> {
@@ -67,9 +92,16 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         (Some(rev), files) if files.len() <= 1 => {
             let path = crate::config_file::resolve(files.first().map(PathBuf::as_path))?;
             let new_src = read_text(&path)?;
-            let old_src = git_show(rev, &path)?;
             let shown = path.display().to_string();
-            (format!("{shown} at {rev}"), old_src, shown, new_src)
+            match git_show(rev, &path)? {
+                Some(old_src) => (format!("{shown} at {rev}"), old_src, shown, new_src),
+                None => (
+                    format!("{shown} at {rev} (absent)"),
+                    String::new(),
+                    shown,
+                    new_src,
+                ),
+            }
         }
         (Some(_), _) => {
             eprintln!("error: with --git, give at most one FILE (the current config)");
