@@ -5,6 +5,7 @@ use zerops_cache_policy::decide::{
     self, BaseAction, BuildAction, Decision, ReasonKind, decide, decide_json,
 };
 use zerops_cache_policy::explain;
+use zerops_cache_policy::keys::LayerInputs;
 use zerops_cache_policy::model;
 use zerops_cache_policy::record::{Event, LayerRecord};
 use zerops_cache_policy::snapshot::Snapshot;
@@ -437,4 +438,78 @@ fn corpus_keys_for_every_setup() {
     }
     eprintln!("corpus: {files} files, {setups} setups, {errors} resolve errors");
     assert!(files > 50, "only {files} corpus files parsed");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use zerops_cache_policy::keys::CacheSpec;
+    use zerops_cache_policy::snapshot::Unkeyed;
+
+    fn words() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec("[abc]", 0..5)
+    }
+
+    fn inputs() -> impl Strategy<Value = LayerInputs> {
+        let cache = prop_oneof![
+            any::<bool>().prop_map(CacheSpec::All),
+            proptest::collection::vec("[xyz]", 1..4).prop_map(CacheSpec::Patterns),
+        ];
+        (
+            prop_oneof![Just("alpine"), Just("ubuntu")],
+            words(),
+            words(),
+            cache,
+        )
+            .prop_map(|(os, base, prepare_commands, cache)| LayerInputs {
+                os: os.to_string(),
+                base,
+                prepare_commands,
+                cache,
+            })
+    }
+
+    fn snapshot(inputs: LayerInputs) -> Snapshot {
+        Snapshot {
+            setup: "app".into(),
+            build_from: Some("app".into()),
+            keys: inputs.keys(),
+            inputs,
+            unkeyed: Unkeyed::default(),
+        }
+    }
+
+    proptest! {
+        /// The decision follows the keys exactly, the layers are coupled,
+        /// and every invalidation has reasons that point into the lists.
+        #[test]
+        fn decision_follows_keys(a in inputs(), b in inputs()) {
+            let (a, b) = (snapshot(a), snapshot(b));
+            let d = decide::compare(Some(&a), &b);
+            prop_assert_eq!(d.base.invalidated, a.keys != b.keys);
+            prop_assert_eq!(d.base.invalidated, a.inputs != b.inputs);
+            prop_assert_eq!(d.build.invalidated, d.base.invalidated);
+            prop_assert_eq!(d.base.reasons.is_empty(), !d.base.invalidated);
+            prop_assert_eq!(d.build.reasons.is_empty(), !d.build.invalidated);
+            for r in d.base.reasons.iter().chain(&d.build.reasons) {
+                prop_assert!(r.invalidates && !r.message.is_empty());
+                let len = |i: &LayerInputs| match r.field.as_deref() {
+                    Some("base") => i.base.len(),
+                    Some("prepareCommands") => i.prepare_commands.len(),
+                    Some("cache") => match &i.cache {
+                        CacheSpec::Patterns(p) => p.len(),
+                        CacheSpec::All(_) => 0,
+                    },
+                    _ => usize::MAX,
+                };
+                if let Some(ix) = r.index {
+                    let list = if r.kind == ReasonKind::Removed { &a.inputs } else { &b.inputs };
+                    prop_assert!((ix as usize) < len(list), "{:?}", r);
+                }
+                if let Some(ix) = r.from_index {
+                    prop_assert!((ix as usize) < len(&a.inputs), "{:?}", r);
+                }
+            }
+        }
+    }
 }
