@@ -3,4 +3,5 @@
 
 mod common;
 mod component;
+mod layers;
 mod lint_cli;
