@@ -44,6 +44,8 @@ const state = {
   setups: [],
   byLine: new Map(),
   generation: 0,
+  compareGeneration: 0,
+  patternGeneration: 0,
   timer: 0,
   timings: { load: null, lastLint: null, lints: 0, inputToDiagnostics: null },
   inputAt: 0,
@@ -75,7 +77,7 @@ const ui = {
 function errorText(e) {
   const p = e && e.payload;
   if (p && typeof p.message === 'string') {
-    return p.start ? `${p.message} (line ${p.start.line}, column ${p.start.column})` : p.message;
+    return p.start && p.start.line > 0 ? `${p.message} (line ${p.start.line}, column ${p.start.column})` : p.message;
   }
   return String(e && e.message ? e.message : e);
 }
@@ -318,7 +320,7 @@ function renderSetups(res) {
     const dl = el('dl');
     const row = (dt, dd) => dl.append(el('dt', { text: dt }), el('dd', {}, dd));
     if (k.buildFrom && k.buildFrom !== k.setup) row('build from', el('code', { text: k.buildFrom }));
-    if (!k.buildFrom) row('build', 'no build section applies');
+    if (!k.buildFrom) row('build', 'no build section: defaults');
     row('cache', mode);
     if (patterns.length) row('patterns', el('ul', {}, ...patterns.map((p) => el('li', {}, el('code', { text: p })))));
     row('os', el('code', { text: k.inputs.os }));
@@ -327,6 +329,7 @@ function renderSetups(res) {
     row('base layer key', shortKey(k.keys.base));
     row('build layer key', shortKey(k.keys.build));
     card.append(dl);
+    card.dataset.buildFrom = k.buildFrom ?? '';
     card.dataset.baseKey = k.keys.base;
     card.dataset.buildKey = k.keys.build;
     frag.append(card);
@@ -352,6 +355,7 @@ function renderReasons(reasons, cls) {
 }
 
 function compareNow() {
+  ui.compareResult.dataset.generation = String(++state.compareGeneration);
   if (!state.caps.explain) return ui.compareResult.replaceChildren(unavailable('Comparing versions'));
   const previous = ui.previous.value;
   const current = ui.input.value;
@@ -376,6 +380,13 @@ function compareNow() {
     layer('base', d.base, 'rebuilt', 'reused'),
     layer('build', d.build, 'dropped', 'reused'),
   ];
+  const keyRow = (name, prev, now) => el('li', {},
+    `${name} layer key `, prev ? shortKey(prev) : '(no previous cache)', ' → ', shortKey(now),
+    prev && prev !== now ? ' (changed)' : prev ? ' (same)' : '');
+  out.push(el('details', { class: 'keys' }, el('summary', { text: 'Layer keys' }),
+    el('ul', {},
+      keyRow('base', d.previousKeys?.base, d.keys.base),
+      keyRow('build', d.previousKeys?.build, d.keys.build))));
   if (d.unaffected.length) {
     out.push(el('section', { class: 'layer unaffected', 'data-testid': 'unaffected' },
       el('h3', { text: 'Changes that keep the cache' }), renderReasons(d.unaffected, 'kept')));
@@ -390,6 +401,7 @@ function linesOf(text) {
 }
 
 function patternsNow() {
+  ui.patternResult.dataset.generation = String(++state.patternGeneration);
   if (!state.caps.patterns) return ui.patternResult.replaceChildren(unavailable('The pattern tester'));
   const patterns = linesOf(ui.patterns.value);
   const paths = linesOf(ui.paths.value);

@@ -42,6 +42,39 @@ export function cliLint(file) {
   }));
 }
 
+/** Any `zerops-cache ... --format json` command: { status, json }. */
+export function cliJson(args) {
+  const r = spawnSync(CLI, [...args, '--format', 'json'], { encoding: 'utf8' });
+  if (r.status !== 0 && r.status !== 1 && r.status !== 2) throw new Error(`${CLI} ${args.join(' ')}: ${r.stderr}`);
+  let json = null;
+  try {
+    json = r.stdout ? JSON.parse(r.stdout) : null;
+  } catch {
+    json = null;
+  }
+  return { status: r.status, json, stderr: r.stderr };
+}
+
+/** Shows a tab of the tools panel. */
+export async function showTab(page, name) {
+  await page.click(`[data-testid="tab-${name}"]`);
+  await page.waitForSelector(`#panel-${name}:not([hidden])`);
+}
+
+/** The setups panel as data. */
+export async function pageSetups(page) {
+  return page.$$eval('[data-testid="setups"] .setup', (cards) =>
+    cards.map((c) => ({
+      setup: c.dataset.setup,
+      buildFrom: c.dataset.buildFrom ?? null,
+      base: c.dataset.baseKey ?? null,
+      build: c.dataset.buildKey ?? null,
+      cache: c.dataset.cache ?? null,
+      error: c.querySelector('.notice.error')?.textContent ?? null,
+    })),
+  );
+}
+
 export function requireDist() {
   if (!existsSync(join(DIST, 'index.html')) || !existsSync(join(DIST, 'policy', 'policy.js'))) {
     throw new Error('web/dist is missing: run `npm run build` in web/ first');

@@ -74,6 +74,8 @@ describe('linter page', () => {
     // The line is marked in the gutter and in the editor.
     assert.equal(await page.$eval('#gutter > div:nth-child(4)', (d) => d.className), 'sev-error');
     assert.equal(await page.locator('#marks .mark[data-line="4"]').count(), 1);
+    // The screenshot shows the finding's line: jump to it first.
+    await page.click('[data-testid="diagnostics"] > li[data-code="root-missing-zerops"] button');
     await page.screenshot({ path: screenshotPath('lint.png'), fullPage: true });
     await page.close();
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { cliLint, corpusFiles, openPage, pageDiagnostics, setConfig, startBrowser } from './helpers.mjs';
+import { cliJson, cliLint, corpusFiles, openPage, pageDiagnostics, pageSetups, setConfig, startBrowser } from './helpers.mjs';
 
 const files = corpusFiles();
 
@@ -17,14 +17,14 @@ describe(`page and CLI agree on every corpus file (${files.length} files)`, () =
   let ctx;
   let page;
   let tmp;
-  const seen = { files: 0, diagnostics: 0 };
+  const seen = { files: 0, diagnostics: 0, setups: 0 };
   before(async () => {
     ctx = await startBrowser();
     page = await openPage(ctx);
     tmp = mkdtempSync(join(tmpdir(), 'zerops-web-parity-'));
   });
   after(async () => {
-    console.log(`# parity: ${seen.files} files, ${seen.diagnostics} CLI diagnostics compared`);
+    console.log(`# parity: ${seen.files} files, ${seen.diagnostics} CLI diagnostics, ${seen.setups} setups' layer keys compared`);
     const errors = page?.errors ?? [];
     if (ctx) await ctx.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -45,6 +45,27 @@ describe(`page and CLI agree on every corpus file (${files.length} files)`, () =
         before,
       );
       assert.deepEqual(await pageDiagnostics(page), expected, 'opened file');
+
+      // Setups: the same layer keys as `zerops-cache keys --format json`.
+      const keys = cliJson(['keys', file]);
+      const shown = await pageSetups(page);
+      if (keys.json) {
+        const want = keys.json.setups.map((s) => ({
+          setup: s.setup,
+          buildFrom: s.buildFrom ?? '',
+          base: s.keys?.base ?? null,
+          build: s.keys?.build ?? null,
+          cache: s.inputs ? (Array.isArray(s.inputs.cache) ? 'patterns' : String(s.inputs.cache)) : null,
+          error: s.error ? 'error' : null,
+        }));
+        const got = shown.map((s) => ({ ...s, buildFrom: s.error ? '' : s.buildFrom, error: s.error ? 'error' : null }));
+        assert.deepEqual(got, want, 'setups and layer keys');
+        seen.setups += want.length;
+      } else {
+        // The CLI refused the file (not YAML, no setups list): the page shows the error, no setups.
+        assert.equal(shown.length, 0, 'no setups when the CLI has none');
+        assert.ok(await page.$('[data-testid="setups"] .notice.error'), 'the setups panel shows the error');
+      }
 
       // Pasted as text (CRLF becomes LF in a textarea: compare with the CLI on that text).
       const text = readFileSync(file, 'utf8');
