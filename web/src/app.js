@@ -92,7 +92,7 @@ async function loadPolicy() {
       lintBytes: typeof policy.linter?.lintBytes === 'function',
       keys: typeof policy.layers?.keys === 'function',
       explain: typeof policy.layers?.explain === 'function',
-      patterns: typeof policy.patterns?.select === 'function' || typeof policy.patterns?.test === 'function',
+      patterns: typeof policy.patterns?.selectEntries === 'function' && typeof policy.patterns?.describeSet === 'function',
     };
     state.timings.load = Math.round((performance.now() - t0) * 10) / 10;
     const version = policy.about?.version?.() ?? '?';
@@ -409,8 +409,9 @@ function patternsNow() {
     return ui.patternResult.replaceChildren(el('p', { class: 'notice', text: 'Enter patterns and paths.' }));
   }
   let verdicts;
+  let set;
   try {
-    verdicts = testPaths(patterns, paths);
+    ({ verdicts, set } = testPaths(patterns, paths));
   } catch (e) {
     ui.patternResult.replaceChildren(el('p', { class: 'notice error', text: errorText(e) }));
     return;
@@ -422,16 +423,132 @@ function patternsNow() {
     el('tbody', {}, ...verdicts.map((v) => el('tr', { 'data-path': v.path, 'data-taken': String(v.taken) },
       el('td', { class: 'path', text: v.path }),
       el('td', { class: 'verdict', text: v.taken ? 'taken' : 'not taken' }),
-      el('td', { text: v.why })))));
+      el('td', { class: 'why' }, el('span', { class: 'reason', text: v.why }),
+        v.details?.length
+          ? el('details', {}, el('summary', { text: 'each pattern' }),
+            el('ul', { class: 'detail' }, ...v.details.map((t) => el('li', { text: t }))))
+          : null)))));
+  const problems = patternProblems(set, patterns);
   ui.patternResult.replaceChildren(
+    problems.length
+      ? el('ul', { class: 'notice error', 'data-testid': 'pattern-problems' }, ...problems.map((t) => el('li', { text: t })))
+      : '',
     el('p', { 'data-testid': 'pattern-summary', text: `${taken} of ${verdicts.length} paths taken.` }),
     table);
 }
 
-/** Asks the patterns interface about each path; returns [{path, taken, why}]. */
+/**
+ * Asks the patterns interface about each path, the way a cache walk does:
+ * the pasted paths form a tree (a trailing `/`, or having paths below it,
+ * makes a directory); starting at the root, one `select-entries` call per
+ * directory decides take / descend / skip for its entries, and a path gets
+ * the first take or skip met on the way down to it.
+ * Returns { set, verdicts: [{path, taken, why}] }.
+ */
 function testPaths(patterns, paths) {
   const api = state.policy.patterns;
-  return api.test(patterns, paths);
+  const set = api.describeSet(patterns);
+
+  // The tree of pasted paths.
+  const root = { name: '', path: '', dir: true, children: new Map() };
+  const nodes = [];
+  for (const raw of paths) {
+    const isDir = raw.endsWith('/');
+    const parts = raw.replace(/^(\.\/)+/, '').split('/').filter((p) => p !== '' && p !== '.');
+    let node = root;
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i];
+      let child = node.children.get(name);
+      if (!child) {
+        child = { name, path: node.path ? `${node.path}/${name}` : name, dir: false, children: new Map() };
+        node.children.set(name, child);
+      }
+      if (i < parts.length - 1 || isDir) child.dir = true;
+      node = child;
+    }
+    nodes.push({ raw, node });
+  }
+
+  // The walk: one call per directory, only into directories decided `descend`.
+  const decided = new Map(); // node -> decision
+  const walk = (dir) => {
+    const entries = [...dir.children.values()];
+    if (!entries.length) return;
+    const list = entries.map((e) => ({ name: e.name, kind: e.dir ? 'dir' : 'file', utf8: true }));
+    const decisions = api.selectEntries(patterns, dir.path, list);
+    entries.forEach((e, i) => {
+      decided.set(e, decisions[i]);
+      if (decisions[i].tag === 'descend') walk(e);
+    });
+  };
+  walk(root);
+
+  const pat = (i) => {
+    const written = patterns[i];
+    const norm = set.normalized[i];
+    return norm === written ? `\`${norm}\`` : `\`${norm}\` (written \`${written}\`)`;
+  };
+  const verdicts = nodes.map(({ raw, node }) => {
+    if (node === root) return { path: raw, taken: false, why: 'the source directory itself is never a cache path' };
+    // The first take or skip on the way down from the root.
+    const chain = [];
+    for (let n = node; n && n !== root; n = parentOf(root, n)) chain.unshift(n);
+    for (const n of chain) {
+      const d = decided.get(n);
+      if (!d) break;
+      const self = n === node;
+      const where = self ? 'it' : `\`${n.path}/\``;
+      if (d.tag === 'take') {
+        return {
+          path: raw, taken: true,
+          why: self ? `matches pattern ${pat(d.val)}` : `inside \`${n.path}/\`, which pattern ${pat(d.val)} takes whole`,
+        };
+      }
+      if (d.tag === 'skip') {
+        const r = d.val;
+        let why;
+        if (r.tag === 'no-match') {
+          why = `no pattern matches ${where}${n.dir ? ' or anything below' : ''}`;
+          const details = set.statuses
+            .map((st, i) => (st.tag === 'applied' ? api.explainMismatch(set.normalized[i], n.path) : undefined))
+            .map((m, i) => (m ? `${pat(i)}: ${m}` : null))
+            .filter(Boolean);
+          return { path: raw, taken: false, why, details };
+        } else if (r.tag === 'not-a-directory') {
+          why = `pattern ${pat(r.val)} names a path below ${where}, but ${self ? 'it' : 'that'} is not a directory`;
+        } else if (r.tag === 'symlink-not-followed') {
+          why = `pattern ${pat(r.val)} could match below ${where}, but symlinks are never followed`;
+        } else if (r.tag === 'not-utf8') {
+          why = 'the name is not valid UTF-8';
+        } else {
+          why = `skipped (${r.tag})`;
+        }
+        return { path: raw, taken: false, why };
+      }
+    }
+    return { path: raw, taken: false, why: 'not reached by any pattern' };
+  });
+  return { set, verdicts };
+}
+
+function parentOf(root, node) {
+  const i = node.path.lastIndexOf('/');
+  if (i < 0) return root;
+  let n = root;
+  for (const part of node.path.slice(0, i).split('/')) n = n.children.get(part);
+  return n;
+}
+
+function patternProblems(set, patterns) {
+  const items = [];
+  set.statuses.forEach((st, i) => {
+    const p = `\`${patterns[i]}\``;
+    if (st.tag === 'invalid') items.push(`${p} is malformed, never applied: ${st.val.message} (column ${st.val.column})`);
+    else if (st.tag === 'absolute') items.push(`${p} starts with \`/\`: outside the source directory, never applied`);
+    else if (st.tag === 'parent-component') items.push(`${p} has a \`..\` component: outside the source directory, never applied`);
+    else if (st.tag === 'empty') items.push(`${p} names nothing`);
+  });
+  return items;
 }
 
 // ---------------------------------------------------------------- wiring
