@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, openPage, pageDiagnostics, pageSetups, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
 
 // A corpus file with a known problem: a legacy (v1) config without `zerops:`.
 const KNOWN = 'EinLinuus__sveltekit-blog__zerops.yml.yaml';
@@ -138,6 +138,60 @@ describe('linter page', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     assert.notEqual(bg, 'rgb(255, 255, 255)', 'dark scheme applies');
     await page.screenshot({ path: screenshotPath('lint-narrow-dark.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('offline: every request goes to the page\'s own server, and linting works with the network gone', async () => {
+    const page = await ctx.context.newPage();
+    const urls = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(ctx.server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+    const foreign = urls.filter((u) => !u.startsWith(ctx.server.url) && !u.startsWith('data:'));
+    assert.deepEqual(foreign, []);
+    await ctx.context.setOffline(true);
+    try {
+      const before = urls.length;
+      await setConfig(page, 'services: []\n');
+      assert.ok((await pageDiagnostics(page)).some((d) => d.code === 'root-missing-zerops'));
+      assert.equal(urls.length, before, 'linting makes no requests');
+    } finally {
+      await ctx.context.setOffline(false);
+    }
+    await page.close();
+  });
+
+  test('setups panel: cache mode, patterns and layer keys per setup', async () => {
+    const page = await openPage(ctx);
+    await setConfig(page, readFileSync(join(CORPUS, 'zerops-recipe-apps__deno-hello-world-app__zerops.yaml'), 'utf8'));
+    const setups = await pageSetups(page);
+    assert.ok(setups.length >= 2, JSON.stringify(setups));
+    for (const s of setups) {
+      assert.match(s.base, /^[0-9a-f]{64}$/);
+      assert.match(s.build, /^[0-9a-f]{64}$/);
+    }
+    // This recipe caches everything in one setup (`cache: true`) and a list in the other.
+    assert.ok(setups.some((s) => s.cache === 'true'), JSON.stringify(setups));
+    assert.ok(setups.some((s) => s.cache === 'patterns'), JSON.stringify(setups));
+    const patterns = await page.$$eval('[data-testid="setups"] .setup[data-cache="patterns"] dd ul li', (l) => l.map((x) => x.textContent));
+    assert.ok(patterns.length > 0);
+    await page.close();
+  });
+
+  test('keyboard: tabs switch with the arrow keys and every control has a label', async () => {
+    const page = await openPage(ctx);
+    await page.focus('[data-testid="tab-setups"]');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-compare');
+    assert.equal(await page.isVisible('#panel-compare'), true);
+    assert.equal(await page.isVisible('#panel-setups'), false);
+    await page.keyboard.press('End');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-patterns');
+    await page.keyboard.press('Home');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-setups');
+    const unlabeled = await page.$$eval('textarea, select, input:not([type="file"])', (els) =>
+      els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id));
+    assert.deepEqual(unlabeled, []);
     await page.close();
   });
 });
