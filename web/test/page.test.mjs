@@ -80,6 +80,39 @@ describe('linter page', () => {
     await page.close();
   });
 
+  test('a large file: diagnostics within a second after typing stops', async () => {
+    const page = await openPage(ctx);
+    // Every corpus setup list concatenated under one `zerops:` (a few thousand lines).
+    const { readdirSync } = await import('node:fs');
+    let text = 'zerops:\n';
+    for (const f of readdirSync(CORPUS).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+      const src = readFileSync(join(CORPUS, f), 'utf8').replace(/\r\n?/g, '\n');
+      const i = src.indexOf('\nzerops:\n');
+      const body = src.startsWith('zerops:\n') ? src.slice('zerops:\n'.length) : i >= 0 ? src.slice(i + '\nzerops:\n'.length) : null;
+      if (body) text += body.replace(/^(?!\s)/gm, '  ').replace(/^  $/gm, '') + '\n';
+    }
+    text += 'oops: 1\n';
+    const lines = text.split('\n').length;
+    // As a paste: set the value and fire one input event (typing 140 KB would take minutes).
+    await page.$eval('[data-testid="config-input"]', (t, v) => {
+      t.value = v;
+      t.dispatchEvent(new Event('input', { bubbles: true }));
+    }, text);
+    await page.waitForSelector('[data-testid="diagnostics"] > li[data-code="root-unknown-key"]');
+    const t = await page.evaluate(() => window.zeropsCache);
+    console.log(`# large file: ${lines} lines, input→diagnostics ${t.inputToDiagnostics} ms (lint ${t.lastLint} ms)`);
+    assert.ok(t.inputToDiagnostics < 5_000);
+    // A keystroke at the end: the same, again.
+    await page.focus('[data-testid="config-input"]');
+    await page.keyboard.press('Control+End');
+    const before = await page.getAttribute('[data-testid="diagnostics"]', 'data-generation');
+    await page.keyboard.type('x');
+    await page.waitForFunction((b) => document.querySelector('[data-testid="diagnostics"]').dataset.generation !== b, before);
+    const t2 = await page.evaluate(() => window.zeropsCache);
+    console.log(`# large file: one keystroke → diagnostics ${t2.inputToDiagnostics} ms (lint ${t2.lastLint} ms)`);
+    await page.close();
+  });
+
   test('clicking a diagnostic jumps to its line', async () => {
     const page = await openPage(ctx);
     const lines = ['zerops:', '  - setup: app', '    build:', '      base: nodejs@22'];
