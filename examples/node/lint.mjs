@@ -5,7 +5,8 @@
 //   node lint.mjs [--format human|json] FILE
 //
 // Exit codes as the CLI: 0 no errors, 1 errors found, 2 usage or I/O error.
-// `--format json` prints the CLI's `lint --format json` document.
+// `--format json` prints the document of `zerops-cache lint --no-tree --format json`
+// (the lints that read the project directory are left to the CLI).
 import { readFile } from 'node:fs/promises';
 
 const USAGE = 'usage: node lint.mjs [--format human|json] FILE';
@@ -53,6 +54,7 @@ async function main() {
 
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.filter((d) => d.severity === 'warning').length;
+  const notes = diags.length - errors - warnings;
   if (args.format === 'json') {
     const report = {
       files: [{
@@ -67,9 +69,13 @@ async function main() {
           end_column: d.end.column,
           help: d.help ?? null,
         })),
+        errors,
+        warnings,
+        notes,
       }],
       errors,
       warnings,
+      notes,
     };
     console.log(JSON.stringify(report, null, 2));
   } else {
