@@ -660,7 +660,24 @@ function wire() {
   });
 }
 
+/** `#yaml=<base64url of UTF-8>` preloads the editor (the fragment never reaches a server). */
+function configFromHash() {
+  const m = /^#yaml=([A-Za-z0-9_-]*={0,2})$/.exec(location.hash);
+  if (!m) return null;
+  try {
+    const b64 = m[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+    return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+}
+
 setupTabs();
 wire();
+const preload = configFromHash();
+if (preload !== null) ui.input.value = preload;
 await loadPolicy();
 runAll();
+// Milliseconds from navigation start to the first diagnostics on screen.
+state.timings.firstDiagnosticsAt = Math.round(performance.now());
