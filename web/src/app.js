@@ -601,6 +601,16 @@ function setupTabs() {
 }
 
 async function openFile(file) {
+  // Ask before reading, as the CLI does: an oversized file is refused unread.
+  const tooLarge = state.policy?.linter?.checkSize?.(Math.min(file.size, 0xffffffff));
+  if (tooLarge) {
+    ui.input.value = '';
+    state.openedBytes = null;
+    renderGutter('', new Map());
+    renderDiagnostics([tooLarge]);
+    ui.list.dataset.generation = String(++state.generation);
+    return;
+  }
   const bytes = new Uint8Array(await file.arrayBuffer());
   let text;
   try {
