@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod lint;
+pub mod model;
 pub mod pattern;
 pub mod select;
 pub mod yaml;

@@ -17,6 +17,30 @@ pub fn lint(src: &str) -> Vec<Diagnostic> {
     out
 }
 
+/// Lints raw file bytes: text that is not UTF-8 gets one `invalid-utf8`
+/// error at the first bad byte (line and column count the valid text before it).
+pub fn lint_bytes(bytes: &[u8]) -> Vec<Diagnostic> {
+    match std::str::from_utf8(bytes) {
+        Ok(src) => lint(src),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            let at = yaml::end_of(valid);
+            vec![
+                Diagnostic::error(
+                    "invalid-utf8",
+                    Span::point(at),
+                    format!(
+                        "the file is not valid UTF-8 (bad byte 0x{:02x} at offset {})",
+                        bytes[e.valid_up_to()],
+                        e.valid_up_to()
+                    ),
+                )
+                .with_help("save the file as UTF-8; YAML files must be Unicode text"),
+            ]
+        }
+    }
+}
+
 fn check_root(src: &str, root: Option<&yaml::Node>, out: &mut Vec<Diagnostic>) {
     let whole = Span::new(Pos::START, yaml::end_of(src));
     let Some(root) = root.filter(|r| !r.is_null()) else {
@@ -96,6 +120,14 @@ mod tests {
         let d = lint("zerops:\n  - setup: app\n    build: a: b\n");
         assert_eq!(d[0].code, "yaml-syntax");
         assert_eq!(d[0].span.start.line, 3, "{:?}", d[0]);
+    }
+
+    #[test]
+    fn invalid_utf8_position() {
+        let d = lint_bytes(b"zerops:\n  - setup: a\xff\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "invalid-utf8");
+        assert_eq!(d[0].span.start, Pos::new(2, 13));
     }
 
     #[test]

@@ -461,24 +461,23 @@ impl Builder {
                 self.merge_into(&mut merged, &value)?;
                 continue;
             }
-            if let Some(k) = key_text(&key) {
-                if let Some(i) = written
+            if let Some(k) = key_text(&key)
+                && let Some(i) = written
                     .iter()
                     .position(|(wk, _)| key_text(wk).as_deref() == Some(k.as_str()))
-                {
-                    self.warnings.push(
-                        Diagnostic::warning(
-                            "yaml-duplicate-key",
-                            key.span,
-                            format!("the key `{k}` appears twice in this map; the last one wins"),
-                        )
-                        .with_help(format!(
-                            "remove one of the two; the first is at line {}",
-                            written[i].0.span.start.line
-                        )),
-                    );
-                    written.remove(i);
-                }
+            {
+                self.warnings.push(
+                    Diagnostic::warning(
+                        "yaml-duplicate-key",
+                        key.span,
+                        format!("the key `{k}` appears twice in this map; the last one wins"),
+                    )
+                    .with_help(format!(
+                        "remove one of the two; the first is at line {}",
+                        written[i].0.span.start.line
+                    )),
+                );
+                written.remove(i);
             }
             written.push((key, value));
         }
