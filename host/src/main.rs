@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Lint a zerops.yaml (default: zerops.yaml, then zerops.yml, here).
     Lint(cmd::lint::LintArgs),
+    /// Test cache path patterns (Go filepath.Match): exit 0 if any path matched, 1 if none, 2 on a bad pattern.
+    Match(cmd::matching::MatchArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
+        Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
     };
     match result {

@@ -4,3 +4,5 @@
 mod common;
 mod component;
 mod lint_cli;
+mod match_cli;
+mod patterns_component;
