@@ -18,6 +18,10 @@ struct Cli {
 enum Command {
     /// Lint a zerops.yaml (default: zerops.yaml, then zerops.yml, here).
     Lint(cmd::lint::LintArgs),
+    /// Print the layer keys of each setup and the normalized inputs they digest.
+    Keys(cmd::keys::KeysArgs),
+    /// Explain what a config change does to the build cache, and why.
+    Explain(cmd::explain::ExplainArgs),
     /// Test cache path patterns (Go filepath.Match): exit 0 if any path matched, 1 if none, 2 on a bad pattern.
     Match(cmd::matching::MatchArgs),
     /// The embedded WebAssembly policy component.
@@ -29,6 +33,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
+        Command::Keys(args) => cmd::keys::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
     };

@@ -3,6 +3,7 @@
 
 mod common;
 mod component;
+mod layers;
 mod lint_cli;
 mod match_cli;
 mod patterns_component;
