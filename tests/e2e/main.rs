@@ -5,3 +5,5 @@ mod common;
 mod component;
 mod layers;
 mod lint_cli;
+mod match_cli;
+mod patterns_component;
