@@ -215,7 +215,7 @@ function renderDiagnostics(diags) {
         el('span', { class: 'loc', text: `line ${loc}` }),
         el('span', { class: 'code', text: d.code })),
       el('span', { class: 'message', text: d.message }),
-      d.help ? el('span', { class: 'help', text: `help: ${d.help}` }) : null,
+      d.help ? el('span', { class: 'help' }, 'help: ', el('span', { class: 'help-text', text: d.help })) : null,
     );
     button.addEventListener('click', () => jumpTo(d));
     frag.append(el('li', {

@@ -50,6 +50,7 @@ export function cliLint(file) {
     endLine: d.end_line,
     endColumn: d.end_column,
     message: d.message,
+    help: d.help ?? null,
   }));
 }
 
@@ -165,6 +166,7 @@ export async function pageDiagnostics(page) {
       endLine: Number(li.dataset.endLine),
       endColumn: Number(li.dataset.endColumn),
       message: li.querySelector('.message').textContent,
+      help: li.querySelector('.help-text')?.textContent ?? null,
     })),
   );
 }

@@ -3,10 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS, openPage, pageDiagnostics, pageSetups, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, cliLint, openPage, pageDiagnostics, pageSetups, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
 
-// A corpus file with a known problem: a legacy (v1) config without `zerops:`.
+// A corpus file with a known problem: a legacy (v1) config, a service hostname
+// `app:` at line 4 where the `zerops:` list belongs. An error on line 4, with
+// the code the CLI gives it.
 const KNOWN = 'EinLinuus__sveltekit-blog__zerops.yml.yaml';
+const KNOWN_LINE = 4;
+const KNOWN_ITEM = `[data-testid="diagnostics"] > li[data-severity="error"][data-line="${KNOWN_LINE}"]`;
 
 describe('linter page', () => {
   let ctx;
@@ -24,7 +28,7 @@ describe('linter page', () => {
     await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
     const tReady = Date.now();
     await page.fill('[data-testid="config-input"]', text);
-    await page.waitForSelector('[data-testid="diagnostics"] > li[data-code="root-missing-zerops"]', { timeout: 5_000 });
+    await page.waitForSelector(KNOWN_ITEM, { timeout: 5_000 });
     const tDiag = Date.now();
     const inPage = await page.evaluate(() => window.zeropsCache);
     return {
@@ -67,15 +71,17 @@ describe('linter page', () => {
 
     const page = first;
     const diags = await pageDiagnostics(page);
-    const missing = diags.find((d) => d.code === 'root-missing-zerops');
-    assert.ok(missing, 'root-missing-zerops is listed');
-    assert.equal(missing.severity, 'error');
-    assert.equal(missing.line, 4);
+    const cli = cliLint(join(CORPUS, KNOWN)).find((d) => d.line === KNOWN_LINE && d.severity === 'error');
+    assert.ok(cli, `the CLI reports an error on line ${KNOWN_LINE}`);
+    const shown = diags.find((d) => d.line === KNOWN_LINE && d.code === cli.code);
+    assert.ok(shown, `${cli.code} is listed on line ${KNOWN_LINE}: ${JSON.stringify(diags)}`);
+    assert.equal(shown.severity, 'error');
+    assert.equal(shown.message, cli.message);
     // The line is marked in the gutter and in the editor.
     assert.equal(await page.$eval('#gutter > div:nth-child(4)', (d) => d.className), 'sev-error');
     assert.equal(await page.locator('#marks .mark[data-line="4"]').count(), 1);
     // The screenshot shows the finding's line: jump to it first.
-    await page.click('[data-testid="diagnostics"] > li[data-code="root-missing-zerops"] button');
+    await page.click(`${KNOWN_ITEM} button`);
     await page.screenshot({ path: screenshotPath('lint.png'), fullPage: true });
     await page.close();
   });
@@ -88,7 +94,7 @@ describe('linter page', () => {
       const page = await ctx.context.newPage();
       const t0 = Date.now();
       await page.goto(ctx.server.url + hash);
-      await page.waitForSelector('[data-testid="diagnostics"] > li[data-code="root-missing-zerops"][data-line="4"]');
+      await page.waitForSelector(KNOWN_ITEM);
       const wall = Date.now() - t0;
       const inPage = await page.evaluate(() => window.zeropsCache.firstDiagnosticsAt);
       runs.push({ navigationToDiagnosticsMs: inPage, gotoToDiagnosticsMs: wall });
@@ -164,7 +170,7 @@ describe('linter page', () => {
     await page.setInputFiles('[data-testid="open-file"]', join(CORPUS, KNOWN));
     await page.waitForFunction((b) => document.querySelector('[data-testid="diagnostics"]').dataset.generation !== b, before);
     const diags = await pageDiagnostics(page);
-    assert.ok(diags.some((d) => d.code === 'root-missing-zerops' && d.line === 4));
+    assert.ok(diags.some((d) => d.severity === 'error' && d.line === KNOWN_LINE));
     const value = await page.inputValue('[data-testid="config-input"]');
     assert.ok(value.includes('build'), 'the file is shown in the editor');
     await page.close();
