@@ -98,6 +98,12 @@ pub const CODES: &[CodeInfo] = &[
         "more than one YAML document; only the first is read",
     ),
     row("empty-file", E, C::Input, "the file holds no YAML value"),
+    row(
+        "diagnostics-truncated",
+        N,
+        C::Input,
+        "more findings than the per-file limit; the rest are counted",
+    ),
     // Schema: the official schema rejects it.
     row("root-not-map", E, C::Schema, "the top level is not a map"),
     row(

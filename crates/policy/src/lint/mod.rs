@@ -115,8 +115,31 @@ pub fn lint_with(src: &str, opts: &Options<'_>) -> Vec<Diagnostic> {
     }
     diag::sort(&mut out);
     out.dedup();
+    if out.len() > MAX_DIAGNOSTICS {
+        let omitted = out.len() - MAX_DIAGNOSTICS;
+        let at = out[MAX_DIAGNOSTICS].span;
+        let errors = out[MAX_DIAGNOSTICS..]
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .count();
+        out.truncate(MAX_DIAGNOSTICS);
+        out.push(
+            Diagnostic::note(
+                "diagnostics-truncated",
+                at,
+                format!(
+                    "{omitted} more findings ({errors} of them errors) from here on are not shown"
+                ),
+            )
+            .with_help("fix the findings above and run the linter again"),
+        );
+    }
     out
 }
+
+/// The most findings reported for one file; the rest are summarized in one
+/// `diagnostics-truncated` note.
+pub const MAX_DIAGNOSTICS: usize = 1000;
 
 fn lint_tree(src: &str, root: Option<&yaml::Node>, opts: &Options<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(r) = root
@@ -141,7 +164,7 @@ fn lint_tree(src: &str, root: Option<&yaml::Node>, opts: &Options<'_>, out: &mut
     }
     if let Some(facts) = opts.tree {
         for b in builds_for(&config, opts.setup, out) {
-            tree::check(&b, facts, out);
+            tree::check(b, facts, out);
         }
     } else if let Some(name) = opts.setup
         && let Err(d) = setups::select(&config, Some(name))
@@ -154,29 +177,33 @@ fn lint_tree(src: &str, root: Option<&yaml::Node>, opts: &Options<'_>, out: &mut
 /// setup's, each build section once (a parent shared by several setups is
 /// checked once). Unresolvable setups are skipped: their `extends` errors are
 /// already reported.
-fn builds_for(
-    config: &Config,
+fn builds_for<'c>(
+    config: &'c Config,
     setup: Option<&str>,
     out: &mut Vec<Diagnostic>,
-) -> Vec<model::Build> {
-    let names: Vec<String> = match setup {
+) -> Vec<&'c model::Build> {
+    let names: Vec<&str> = match setup {
         Some(name) => match setups::select(config, Some(name)) {
-            Ok(s) => vec![s.name.value.clone()],
+            Ok(s) => vec![s.name.value.as_str()],
             Err(d) => {
                 out.push(d);
                 return Vec::new();
             }
         },
-        None => config.setups.iter().map(|s| s.name.value.clone()).collect(),
+        None => config
+            .setups
+            .iter()
+            .map(|s| s.name.value.as_str())
+            .collect(),
     };
-    let mut seen = Vec::new();
+    let graph = setups::Graph::new(config);
+    let mut seen = std::collections::BTreeSet::new();
     let mut builds = Vec::new();
     for n in names {
-        let Ok(r) = config.resolve(&n) else { continue };
-        if let (Some(b), Some(from)) = (r.build, r.build_from)
-            && !seen.contains(&from)
+        if let Some(Some(from)) = graph.build_from.get(n)
+            && seen.insert(from.name.value.as_str())
+            && let Some(b) = &from.build
         {
-            seen.push(from);
             builds.push(b);
         }
     }
