@@ -314,6 +314,42 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_position() {
+        let d = lint_bytes(b"zerops:\n  - setup: a\xff\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "invalid-utf8");
+        assert_eq!(d[0].span.start, Pos::new(2, 13));
+    }
+
+    #[test]
+    fn findings_inside_anchors_point_at_the_anchor_once() {
+        let src = "zerops:
+  - setup: a
+    build: &b
+      deployFiles: ./
+      cache: [\"**/x\"]
+      bogus: 1
+  - setup: b
+    build:
+      <<: *b
+      os: debian
+  - setup: c
+    build: *b
+";
+        let d = lint(src);
+        let at = |code: &str| -> Vec<(u32, u32)> {
+            d.iter()
+                .filter(|x| x.code == code)
+                .map(|x| (x.span.start.line, x.span.start.column))
+                .collect()
+        };
+        assert_eq!(at("unknown-key"), [(6, 7)], "{d:#?}");
+        assert_eq!(at("cache-double-star"), [(5, 16)], "{d:#?}");
+        assert_eq!(at("invalid-value"), [(10, 11)], "{d:#?}");
+        assert_eq!(d.len(), 3, "{d:#?}");
+    }
+
+    #[test]
     fn wrong_root() {
         let d = lint("- a\n- b\n");
         assert_eq!(d[0].code, "root-not-map");
