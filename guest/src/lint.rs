@@ -1,0 +1,42 @@
+use crate::Component;
+use crate::exports::zerops::build_cache::diagnostics as wit;
+use crate::exports::zerops::build_cache::linter::Guest;
+use zerops_cache_policy as policy;
+
+pub(crate) fn position(p: policy::Pos) -> wit::Position {
+    wit::Position {
+        line: p.line,
+        column: p.column,
+    }
+}
+
+pub(crate) fn diagnostic(d: policy::Diagnostic) -> wit::Diagnostic {
+    wit::Diagnostic {
+        code: d.code,
+        severity: match d.severity {
+            policy::Severity::Error => wit::Severity::Error,
+            policy::Severity::Warning => wit::Severity::Warning,
+            policy::Severity::Note => wit::Severity::Note,
+        },
+        message: d.message,
+        start: position(d.span.start),
+        end: position(d.span.end),
+        help: d.help,
+    }
+}
+
+impl Guest for Component {
+    fn lint(source: String) -> Vec<wit::Diagnostic> {
+        policy::lint::lint(&source)
+            .into_iter()
+            .map(diagnostic)
+            .collect()
+    }
+
+    fn lint_bytes(source: Vec<u8>) -> Vec<wit::Diagnostic> {
+        policy::lint::lint_bytes(&source)
+            .into_iter()
+            .map(diagnostic)
+            .collect()
+    }
+}

@@ -1,0 +1,59 @@
+//! Typed questions to the policy component. Each converts the WIT types the
+//! component returns into the policy crate's data types, so renderers and
+//! JSON output share one definition.
+
+use anyhow::Result;
+use zerops_cache_policy as policy;
+
+use crate::bindings::exports::zerops::build_cache::diagnostics as wit;
+use crate::component::PolicyHost;
+
+fn pos(p: wit::Position) -> policy::Pos {
+    policy::Pos::new(p.line, p.column)
+}
+
+pub fn diagnostic(d: wit::Diagnostic) -> policy::Diagnostic {
+    policy::Diagnostic {
+        code: d.code,
+        severity: match d.severity {
+            wit::Severity::Error => policy::Severity::Error,
+            wit::Severity::Warning => policy::Severity::Warning,
+            wit::Severity::Note => policy::Severity::Note,
+        },
+        message: d.message,
+        span: policy::Span::new(pos(d.start), pos(d.end)),
+        help: d.help,
+    }
+}
+
+impl PolicyHost {
+    /// The version of the policy inside the component.
+    pub fn version(&self) -> Result<String> {
+        self.call("reading the version", |p, s| {
+            p.zerops_build_cache_about().call_version(s)
+        })
+    }
+
+    /// The WIT package id the component implements.
+    pub fn wit_package(&self) -> Result<String> {
+        self.call("reading the WIT package", |p, s| {
+            p.zerops_build_cache_about().call_wit_package(s)
+        })
+    }
+
+    /// Lints file bytes.
+    pub fn lint_bytes(&self, bytes: &[u8]) -> Result<Vec<policy::Diagnostic>> {
+        let out = self.call("linting", |p, s| {
+            p.zerops_build_cache_linter().call_lint_bytes(s, bytes)
+        })?;
+        Ok(out.into_iter().map(diagnostic).collect())
+    }
+
+    /// Lints text.
+    pub fn lint(&self, src: &str) -> Result<Vec<policy::Diagnostic>> {
+        let out = self.call("linting", |p, s| {
+            p.zerops_build_cache_linter().call_lint(s, src)
+        })?;
+        Ok(out.into_iter().map(diagnostic).collect())
+    }
+}

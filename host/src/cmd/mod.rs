@@ -1,0 +1,21 @@
+//! One module per subcommand.
+
+pub mod component;
+pub mod lint;
+
+/// `--format` for commands with machine-readable output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// For people: colours on a terminal, snippets and summaries.
+    #[default]
+    Human,
+    /// A JSON document on stdout: a contract with its own tests.
+    Json,
+}
+
+/// Exit codes, documented in the README: 0 ok, 1 findings, 2 error.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const ERROR: u8 = 2;
+}

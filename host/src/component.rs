@@ -1,0 +1,177 @@
+//! The policy component: its embedded bytes, and loading it into wasmtime
+//! with a precompiled artifact cached on disk.
+//!
+//! Every call gets a fresh `Store` (an instance is unusable after a trap),
+//! instantiated from one `InstancePre`, with a fuel budget and a memory
+//! limit, so a bug in the policy becomes an error message, never a hang.
+
+use anyhow::{Context, Result, anyhow};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+
+use crate::bindings::{Policy, PolicyPre};
+
+/// The component bytes, built by build.rs from `guest/` and `wit/`.
+pub const BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zerops_build_cache.wasm"));
+
+/// Fuel for one call: about this many wasm instructions. Linting the largest
+/// accepted file takes a small fraction of it.
+const FUEL_PER_CALL: u64 = 20_000_000_000;
+/// Linear memory one instance may grow to.
+const MEMORY_LIMIT: usize = 512 * 1024 * 1024;
+
+/// Where the component came from on this run (for diagnostics and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Loaded from the precompiled artifact in the cache directory.
+    Artifact,
+    /// Compiled now (and the artifact written for next time, if possible).
+    Compiled,
+}
+
+pub struct PolicyHost {
+    engine: Engine,
+    pre: PolicyPre<StoreLimits>,
+    /// Whether this load compiled the component or reused the artifact.
+    pub origin: Origin,
+    fuel: u64,
+}
+
+pub fn engine() -> Result<Engine> {
+    let mut config = wasmtime::Config::new();
+    config.consume_fuel(true);
+    Engine::new(&config).map_err(|e| anyhow!("starting wasmtime: {e}"))
+}
+
+/// The directory for precompiled artifacts: `$ZEROPS_CACHE_ARTIFACTS`, else
+/// `<user cache dir>/zerops-cache/components`.
+pub fn artifact_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("ZEROPS_CACHE_ARTIFACTS") {
+        return Some(PathBuf::from(d));
+    }
+    dirs::cache_dir().map(|d| d.join("zerops-cache").join("components"))
+}
+
+/// The artifact file name: keyed by the engine's compatibility hash and the
+/// component bytes, so another wasmtime build or another component never
+/// loads it.
+pub fn artifact_name(engine: &Engine) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    let compat = h.finish();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    BYTES.hash(&mut h);
+    format!("policy-{:016x}-{compat:016x}.cwasm", h.finish())
+}
+
+impl PolicyHost {
+    /// Loads the embedded component, from the precompiled artifact when a
+    /// usable one exists, compiling (and caching) it otherwise.
+    pub fn load() -> Result<PolicyHost> {
+        PolicyHost::load_from(artifact_dir().as_deref())
+    }
+
+    /// Loads with the artifact cache in `dir` (None: always compile).
+    pub fn load_from(dir: Option<&Path>) -> Result<PolicyHost> {
+        let engine = engine()?;
+        let (component, origin) = match dir {
+            Some(dir) => load_cached(&engine, dir)?,
+            None => (compile(&engine)?, Origin::Compiled),
+        };
+        let linker: Linker<StoreLimits> = Linker::new(&engine);
+        // The world imports nothing, so the linker stays empty.
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| anyhow!("preparing the policy component: {e}"))?;
+        let pre = PolicyPre::new(pre)
+            .map_err(|e| anyhow!("the policy component does not match its WIT: {e}"))?;
+        Ok(PolicyHost {
+            engine,
+            pre,
+            origin,
+            fuel: FUEL_PER_CALL,
+        })
+    }
+
+    /// Sets the fuel budget of each call (tests use a tiny one to check that
+    /// exhaustion becomes a clear error).
+    pub fn with_fuel(mut self, fuel: u64) -> PolicyHost {
+        self.fuel = fuel;
+        self
+    }
+
+    /// Runs `f` against a fresh instance with fuel and memory limits.
+    pub fn call<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&Policy, &mut Store<StoreLimits>) -> wasmtime::Result<T>,
+    ) -> Result<T> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(MEMORY_LIMIT)
+            .instances(1)
+            .build();
+        let mut store = Store::new(&self.engine, limits);
+        store.limiter(|l| l);
+        store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| anyhow!("instantiating the policy component: {e}"))?;
+        f(&instance, &mut store).map_err(|e| trap_error(what, e))
+    }
+}
+
+fn trap_error(what: &str, e: wasmtime::Error) -> anyhow::Error {
+    let trap = e.downcast_ref::<wasmtime::Trap>().copied();
+    match trap {
+        Some(wasmtime::Trap::OutOfFuel) => {
+            anyhow!(
+                "internal error: the policy ran out of its time budget while {what} (input too large or a bug)"
+            )
+        }
+        Some(t) => anyhow!(
+            "internal error: the policy component trapped while {what}: {t}; this is a bug in zerops-cache"
+        ),
+        None => anyhow!("internal error while {what}: {e:#}"),
+    }
+}
+
+fn compile(engine: &Engine) -> Result<Component> {
+    Component::new(engine, BYTES).map_err(|e| anyhow!("compiling the policy component: {e}"))
+}
+
+fn load_cached(engine: &Engine, dir: &Path) -> Result<(Component, Origin)> {
+    let path = dir.join(artifact_name(engine));
+    // Read into memory rather than mmap the file: another process
+    // truncating it in place must not crash this one (SIGBUS).
+    if let Ok(bytes) = std::fs::read(&path) {
+        // SAFETY: the artifact was written by this program (same engine
+        // compatibility hash and component bytes, in the user's own cache
+        // directory); wasmtime still checks its header and rejects a
+        // mismatched build, in which case we compile again.
+        if let Ok(c) = unsafe { Component::deserialize(engine, &bytes) } {
+            return Ok((c, Origin::Artifact));
+        }
+    }
+    let serialized = engine
+        .precompile_component(BYTES)
+        .map_err(|e| anyhow!("compiling the policy component: {e}"))?;
+    // SAFETY: the bytes were produced by `precompile_component` of this
+    // same engine just above.
+    let component = unsafe { Component::deserialize(engine, &serialized) }
+        .map_err(|e| anyhow!("loading the compiled policy component: {e}"))?;
+    // The cache is an optimisation: failing to write it is not an error.
+    let _ = write_atomically(dir, &path, &serialized);
+    Ok((component, Origin::Compiled))
+}
+
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).context("persisting the artifact")?;
+    Ok(())
+}

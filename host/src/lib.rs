@@ -1,0 +1,23 @@
+//! zerops-cache: Zerops-style two-layer cached builds, anywhere.
+//!
+//! Every rule is asked of the policy component (loaded in wasmtime); this
+//! crate only touches the world: files, processes, terminals. The library
+//! exists so the binary and the end-to-end tests share one implementation.
+
+pub mod ask;
+pub mod bindings;
+pub mod cmd;
+pub mod component;
+pub mod config_file;
+pub mod render;
+
+/// `--version` text: the crate version and the WIT package id.
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.1.0)");
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_names_the_wit_package() {
+        assert!(super::LONG_VERSION.contains(zerops_cache_policy::WIT_PACKAGE));
+    }
+}

@@ -1,0 +1,90 @@
+//! Terminal rendering of diagnostics: rustc-style, with the source line and
+//! a caret, through annotate-snippets.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use zerops_cache_policy::{Diagnostic, Pos, Severity};
+
+/// Byte offset of a 1-based line/column (columns count characters) in `src`,
+/// clamped to the text.
+pub fn offset(src: &str, p: Pos) -> usize {
+    let mut line = 1u32;
+    let mut start = 0usize;
+    if p.line > 1 {
+        for (i, b) in src.bytes().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                if line == p.line {
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+        if line < p.line {
+            return src.len();
+        }
+    }
+    let rest = &src[start..];
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    let col = p.column.saturating_sub(1) as usize;
+    let within = rest[..line_end]
+        .char_indices()
+        .nth(col)
+        .map(|(i, _)| i)
+        .unwrap_or(line_end);
+    start + within
+}
+
+fn level(s: Severity) -> Level<'static> {
+    match s {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    }
+}
+
+/// Renders one file's diagnostics. `color` selects ANSI styling.
+pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diags {
+        let start = offset(src, d.span.start);
+        let mut end = offset(src, d.span.end).max(start);
+        // Keep the caret on the first line of multi-line spans.
+        if let Some(nl) = src[start..end].find('\n') {
+            end = start + nl;
+        }
+        let title = level(d.severity)
+            .primary_title(d.message.as_str())
+            .id(d.code.as_str());
+        let snippet = Snippet::source(src)
+            .path(path)
+            .annotation(AnnotationKind::Primary.span(start..end));
+        let mut report = vec![title.element(snippet)];
+        if let Some(help) = &d.help {
+            report.push(Group::with_title(
+                Level::HELP.secondary_title(help.as_str()),
+            ));
+        }
+        out.push_str(&renderer.render(&report));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_count_characters() {
+        let src = "ab\nçd\n";
+        assert_eq!(offset(src, Pos::new(1, 1)), 0);
+        assert_eq!(offset(src, Pos::new(2, 2)), 5);
+        assert_eq!(offset(src, Pos::new(3, 1)), src.len());
+        assert_eq!(offset(src, Pos::new(9, 1)), src.len());
+    }
+}
