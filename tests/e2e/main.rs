@@ -4,3 +4,4 @@
 mod common;
 mod component;
 mod lint_cli;
+mod lint_more;

@@ -68,8 +68,8 @@ pub fn lint_bytes(bytes: &[u8]) -> Vec<Diagnostic> {
 /// [`lint_bytes`] with options.
 pub fn lint_bytes_with(bytes: &[u8], opts: &Options<'_>) -> Vec<Diagnostic> {
     let limits = opts.limits.unwrap_or_default();
-    if bytes.len() > limits.max_bytes {
-        return vec![too_large(bytes.len(), limits.max_bytes)];
+    if let Some(d) = check_size_with(bytes.len(), &limits) {
+        return vec![d];
     }
     match std::str::from_utf8(bytes) {
         Ok(src) => lint_with(src, opts),
@@ -92,6 +92,20 @@ pub fn lint_bytes_with(bytes: &[u8], opts: &Options<'_>) -> Vec<Diagnostic> {
     }
 }
 
+/// The `input-too-large` error for a file of `len` bytes, if it is over the
+/// limit. Hosts ask this before reading a file, so a huge file is refused
+/// without being read or copied.
+pub fn check_size(len: u64) -> Option<Diagnostic> {
+    check_size_with(
+        usize::try_from(len).unwrap_or(usize::MAX),
+        &Limits::default(),
+    )
+}
+
+fn check_size_with(len: usize, limits: &Limits) -> Option<Diagnostic> {
+    (len > limits.max_bytes).then(|| too_large(len, limits.max_bytes))
+}
+
 fn too_large(len: usize, max: usize) -> Diagnostic {
     Diagnostic::error(
         "input-too-large",
@@ -104,8 +118,11 @@ fn too_large(len: usize, max: usize) -> Diagnostic {
 /// Lints with options. The result is sorted by position, without duplicates
 /// (content shared through anchors is reported once).
 pub fn lint_with(src: &str, opts: &Options<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
     let limits = opts.limits.unwrap_or_default();
+    if let Some(d) = check_size_with(src.len(), &limits) {
+        return vec![d];
+    }
+    let mut out = Vec::new();
     match yaml::parse(src, limits) {
         Err(d) => out.push(d),
         Ok(doc) => {
