@@ -18,6 +18,10 @@ struct Cli {
 enum Command {
     /// Lint a zerops.yaml (default: zerops.yaml, then zerops.yml, here).
     Lint(cmd::lint::LintArgs),
+    /// Print the layer keys of each setup and the normalized inputs they digest.
+    Keys(cmd::keys::KeysArgs),
+    /// Explain what a config change does to the build cache, and why.
+    Explain(cmd::explain::ExplainArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -27,6 +31,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
+        Command::Keys(args) => cmd::keys::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
         Command::Component(c) => cmd::component::run(c),
     };
     match result {

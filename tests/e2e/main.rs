@@ -3,5 +3,6 @@
 
 mod common;
 mod component;
+mod layers;
 mod lint_cli;
 mod lint_more;

@@ -4,9 +4,16 @@
 //! inputs give the same outputs natively and inside the WebAssembly
 //! component, which is how every rule is tested differentially.
 
+pub mod decide;
 pub mod diag;
+pub mod diff;
+pub mod explain;
+pub mod keys;
 pub mod lint;
 pub mod model;
+pub mod record;
+pub mod snapshot;
+pub mod time;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Pos, Severity, Span};

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod component;
+pub mod explain;
+pub mod keys;
 pub mod lint;
 
 /// `--format` for commands with machine-readable output.
