@@ -274,3 +274,57 @@ fn unreadable_file_among_others_exits_2_after_linting_the_rest() {
             .contains("missing.yaml")
     );
 }
+
+#[test]
+fn component_and_native_agree_with_tree_facts() {
+    use zerops_cache_policy as policy;
+    let facts = policy::lint::TreeFacts {
+        entries: [
+            "node_modules",
+            "vendor",
+            "composer.lock",
+            "frontend",
+            "frontend/node_modules",
+        ]
+        .map(String::from)
+        .to_vec(),
+        depth: 2,
+        tracked: Some(
+            ["composer.lock", "package-lock.json", "vendor/a.php"]
+                .map(String::from)
+                .to_vec(),
+        ),
+    };
+    let mut checked = 0;
+    for file in crate::common::corpus_files() {
+        let bytes = std::fs::read(&file).unwrap();
+        let src = String::from_utf8_lossy(&bytes);
+        for setup in [None, Some("app"), Some("nope")] {
+            let native = policy::lint::lint_bytes_with(
+                &bytes,
+                &policy::lint::Options {
+                    setup,
+                    tree: Some(&facts),
+                    limits: None,
+                },
+            );
+            let wasm = crate::common::host()
+                .lint_with_tree(&bytes, setup, &facts)
+                .unwrap();
+            assert_eq!(native, wasm, "{} {setup:?}", file.display());
+        }
+        assert_eq!(
+            crate::common::host().tree_depth(&bytes).unwrap(),
+            policy::lint::tree_depth(&src)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 60);
+    for size in [0u64, 4 << 20, (4 << 20) + 1, 50 << 20, u64::MAX] {
+        assert_eq!(
+            crate::common::host().check_size(size).unwrap(),
+            policy::lint::check_size(size.min(u64::from(u32::MAX))),
+            "{size}"
+        );
+    }
+}
