@@ -7,8 +7,8 @@
 
 // TODO(merge): use crate::pattern::{...} once branch `patterns` is merged.
 use super::pattern_shim::{
-    Pattern, has_double_star, has_parent_component, has_tilde, is_absolute, is_literal, normalize,
-    validate,
+    Pattern, has_double_star, has_empty_component, has_parent_component, has_tilde, is_absolute,
+    is_literal, normalize, validate,
 };
 use crate::diag::{Diagnostic, Pos, Span};
 use crate::model::{Build, Cache, Sp};
@@ -153,6 +153,32 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
             .with_help("escape `[`, `]`, `-` or `\\` with a `\\`, or close the `[...]` class"),
         );
         return;
+    }
+    if has_empty_component(&normalize(pat)) {
+        out.push(
+            Diagnostic::warning(
+                "cache-pattern-empty-component",
+                p.span,
+                format!(
+                    "`{pat}` has an empty or `.` component (`//` or `/./`), so it never matches \
+                     a real path as written and nothing is cached for it"
+                ),
+            )
+            .with_help("write the path with single slashes and without `./` in the middle"),
+        );
+    }
+    if Pattern::new(pat).is_ok_and(|m| m.class_matches_slash()) {
+        out.push(
+            Diagnostic::warning(
+                "cache-class-matches-slash",
+                p.span,
+                format!(
+                    "a `[...]` class in `{pat}` can match `/`, so this pattern can cross a \
+                     directory boundary, unlike `*` and `?`"
+                ),
+            )
+            .with_help("exclude `/` from the class, e.g. `[^a/]` instead of `[^a]`"),
+        );
     }
     if has_double_star(pat) {
         let at = pat.find("**").unwrap_or(0);
@@ -347,6 +373,24 @@ mod tests {
         );
         assert_eq!(find(&build("\"*.lock\""), "cache-lockfile").len(), 1);
         assert_eq!(find(&build("node_modules"), "cache-lockfile").len(), 0);
+    }
+
+    #[test]
+    fn empty_components_and_classes_that_cross_slash() {
+        let f = find(
+            &build("[a//b, ./x/./y, a/b/]"),
+            "cache-pattern-empty-component",
+        );
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0].1, 15);
+        assert_eq!(
+            find(&build("\"src[^x]lib\""), "cache-class-matches-slash").len(),
+            1
+        );
+        assert_eq!(
+            find(&build("\"[a-z]*\""), "cache-class-matches-slash").len(),
+            0
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! TODO(merge): use `crate::pattern::{validate, Pattern, normalize,
 //! is_absolute, has_parent_component, has_double_star, has_tilde,
-//! is_literal}` and delete this file.
+//! is_literal, has_empty_component}` and delete this file.
 
 /// A malformed pattern: where, and what Go's parser objects to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +225,61 @@ pub fn is_literal(pattern: &str) -> bool {
     !pattern.contains(['*', '?', '['])
 }
 
+/// An empty or `.` component after the first (`a//b`, `a/./b`).
+pub fn has_empty_component(pattern: &str) -> bool {
+    pattern
+        .split('/')
+        .enumerate()
+        .any(|(i, c)| (i > 0 && c.is_empty()) || c == ".")
+}
+
+impl Pattern {
+    /// Whether some character class can match `/` (`[^a]`, `[!-~]`).
+    pub fn class_matches_slash(&self) -> bool {
+        let p = &self.chars;
+        let mut i = 0;
+        while i < p.len() {
+            match p[i] {
+                '\\' => i += 2,
+                '[' => {
+                    i += 1;
+                    let negated = p.get(i) == Some(&'^');
+                    if negated {
+                        i += 1;
+                    }
+                    let mut hit = false;
+                    let mut first = true;
+                    while i < p.len() && (p[i] != ']' || first) {
+                        first = false;
+                        let mut lo = p[i];
+                        if lo == '\\' {
+                            i += 1;
+                            lo = p[i];
+                        }
+                        i += 1;
+                        let mut hi = lo;
+                        if p.get(i) == Some(&'-') {
+                            hi = p[i + 1];
+                            if hi == '\\' {
+                                i += 1;
+                                hi = p[i + 1];
+                            }
+                            i += 2;
+                        }
+                        hit |= lo <= '/' && '/' <= hi;
+                    }
+                    if hit != negated {
+                        return true;
+                    }
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +312,10 @@ mod tests {
         assert!(m("**/x", "a/x"));
         assert!(m("[a-c]?", "bz"));
         assert!(!m("[^a-c]?", "bz"));
+        let slash = |p: &str| Pattern::new(p).unwrap().class_matches_slash();
+        assert!(slash("a[^b]c") && slash("[!-~]") && slash("[/]"));
+        assert!(!slash("[a-z]") && !slash("[^/]") && !slash("a*b") && !slash("\\[^a]"));
+        assert!(has_empty_component("a//b") && has_empty_component("a/./b"));
+        assert!(!has_empty_component("a/b") && !has_empty_component(".next/cache"));
     }
 }
