@@ -383,7 +383,7 @@ mod tests {
             !d.is_empty() && d.iter().all(|d| d.code == "extends-too-deep"),
             "{d:#?}"
         );
-        assert!(t.elapsed().as_secs() < 2, "{:?}", t.elapsed());
+        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
     }
 
     #[test]
