@@ -387,7 +387,10 @@ fn rule_path(path: &[Seg]) -> String {
 /// root itself is checked by `lint::check_root` (its codes predate this).
 pub fn check_setups(zerops: &Node, out: &mut Vec<Diagnostic>) {
     let Some(items) = zerops.as_seq() else { return };
-    let mut w = Walker { out };
+    let mut w = Walker {
+        out,
+        extends: false,
+    };
     for (i, item) in items.iter().enumerate() {
         let mut path = vec![Seg::Key("zerops".into()), Seg::Index(i)];
         if item.as_map().is_none() {
@@ -407,12 +410,15 @@ pub fn check_setups(zerops: &Node, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
+        w.extends = item.get("extends").is_some();
         w.object(item, &SETUP, &mut path, item.span);
     }
 }
 
 struct Walker<'a> {
     out: &'a mut Vec<Diagnostic>,
+    /// Whether the setup being walked has `extends` (for advice).
+    extends: bool,
 }
 
 impl Walker<'_> {
@@ -521,7 +527,13 @@ impl Walker<'_> {
             if rule == "build" && *req == "deployFiles" && node.get("deploy").is_some() {
                 continue; // reported above as build-deploy-deprecated
             }
-            let (message, help) = missing_help(&here, req);
+            let (message, mut help) = missing_help(&here, req);
+            if self.extends && rule == "build" {
+                help.push_str(
+                    "; `extends` replaces whole sections, so this `build` does not inherit the \
+                     parent's `deployFiles`",
+                );
+            }
             self.out
                 .push(Diagnostic::error("missing-key", label, message).with_help(help));
         }
@@ -923,6 +935,22 @@ mod tests {
         let cache = BUILD.prop("cache").unwrap();
         assert_eq!(describe(cache), "a boolean, a string or a list of strings");
         assert_eq!(describe(&STR_LIST), "a list of strings");
+    }
+
+    #[test]
+    fn missing_deploy_files_under_extends_explains_section_replacement() {
+        let d = crate::lint::lint(
+            "zerops:\n  - setup: base\n    build:\n      deployFiles: ./\n  - setup: app\n    extends: base\n    build:\n      os: ubuntu\n",
+        );
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].code, "missing-key");
+        assert_eq!((d[0].span.start.line, d[0].span.start.column), (7, 5));
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .contains("replaces whole sections")
+        );
     }
 
     #[test]
