@@ -9,6 +9,7 @@ wit_bindgen::generate!({
 mod about;
 mod layers;
 mod lint;
+mod patterns;
 
 /// The component's single implementation type.
 pub struct Component;

@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod component;
 pub mod config_file;
 pub mod layers;
+pub mod patterns;
 pub mod render;
 pub mod tree;
 

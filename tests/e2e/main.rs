@@ -6,3 +6,5 @@ mod component;
 mod layers;
 mod lint_cli;
 mod lint_more;
+mod match_cli;
+mod patterns_component;

@@ -4,6 +4,7 @@ pub mod component;
 pub mod explain;
 pub mod keys;
 pub mod lint;
+pub mod matching;
 
 /// `--format` for commands with machine-readable output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]

@@ -5,13 +5,12 @@
 //! directory, `false` keeps nothing of it (files outside it stay cached with
 //! the base layer either way).
 
-// TODO(merge): use crate::pattern::{...} once branch `patterns` is merged.
-use super::pattern_shim::{
+use crate::diag::{Diagnostic, Pos, Span};
+use crate::model::{Build, Cache, Sp};
+use crate::pattern::{
     Pattern, has_double_star, has_empty_component, has_parent_component, has_tilde, is_absolute,
     is_literal, normalize, validate,
 };
-use crate::diag::{Diagnostic, Pos, Span};
-use crate::model::{Build, Cache, Sp};
 use std::collections::BTreeMap;
 
 /// Lockfiles of common package managers. The cache never wins over a

@@ -15,7 +15,6 @@ mod bases;
 mod cache;
 mod deploy_files;
 mod legacy;
-mod pattern_shim;
 mod setups;
 
 pub use bases::{BUILD_BASES, RUN_BASES};

@@ -2,10 +2,9 @@
 //! facts (a listing and `git ls-files`) and passes them in as data; every
 //! decision stays here.
 
-// TODO(merge): use crate::pattern::{...} once branch `patterns` is merged.
-use super::pattern_shim::{Pattern, has_parent_component, is_absolute, normalize};
 use crate::diag::Diagnostic;
 use crate::model::{Build, Cache};
+use crate::pattern::{Pattern, has_parent_component, is_absolute, normalize};
 use serde::{Deserialize, Serialize};
 
 /// What the host knows about the project directory.
