@@ -7,6 +7,8 @@
 pub mod diag;
 pub mod lint;
 pub mod model;
+pub mod pattern;
+pub mod select;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Pos, Severity, Span};

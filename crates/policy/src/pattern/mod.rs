@@ -1,0 +1,273 @@
+//! Cache path patterns: exactly Go's `path/filepath.Match` (Unix), plus the
+//! Zerops normalization on top.
+//!
+//! Zerops documents that `cache:` paths use Go's `filepath.Match` syntax:
+//!
+//! | term       | matches                                                        |
+//! |------------|----------------------------------------------------------------|
+//! | `*`        | any run of bytes without `/` (never crosses a directory)       |
+//! | `?`        | one rune (not byte) that is not `/`                            |
+//! | `[a-z]`    | one rune in the class; `[^...]` negates; `\` escapes inside    |
+//! | `\c`       | the character `c` itself                                       |
+//! | anything else | itself                                                      |
+//!
+//! There is no `**`: `**` is two stars and still stops at `/`. A class *can*
+//! match `/` (`[^a]` matches `/`, as in Go). A pattern must match the whole
+//! path. `]` cannot come first in a class, `[]` and `[^]` are errors, and
+//! `-` must be escaped unless it forms a range.
+//!
+//! Three layers, each a pure function:
+//! - [`is_match`]: Go's `filepath.Match` itself, result for result and error
+//!   for error, including Go's laziness (a malformed chunk after a chunk that
+//!   already failed is not reported).
+//! - [`validate`] / [`Pattern::new`]: the whole pattern is checked up front;
+//!   a bad pattern is an error whatever the path, with a position and reason.
+//! - [`normalize`]: Zerops' spelling equivalences (`./x` = `x` = `x/`), kept
+//!   out of the matcher so the matcher stays exactly Go.
+//!
+//! ```
+//! use zerops_cache_policy::pattern::{is_match, Pattern};
+//!
+//! assert_eq!(is_match("subdir/*.txt", "subdir/file1.txt"), Ok(true));
+//! assert_eq!(is_match("*.txt", "subdir/file1.txt"), Ok(false)); // `*` stops at `/`
+//! assert_eq!(is_match("package*", "package-lock.json"), Ok(true));
+//!
+//! let p = Pattern::new("[a-z]*.lock").unwrap();
+//! assert!(p.matches("yarn.lock"));
+//! let err = Pattern::new("node_modules[").unwrap_err();
+//! assert_eq!(err.to_string(), "syntax error in pattern"); // Go's message
+//! assert_eq!(err.offset, 12); // and where
+//! ```
+
+mod compile;
+#[doc(hidden)]
+pub mod corpus;
+mod go;
+mod normalize;
+
+use std::fmt;
+
+pub use normalize::{
+    Segment, Shape, has_double_star, has_empty_component, has_parent_component, has_tilde,
+    is_absolute, is_literal, literal_value, normalize, segments, shape,
+};
+
+pub(crate) use compile::{Compiled, Tok};
+pub(crate) use go::decode_rune;
+
+/// Go's `ErrBadPattern` text, which the `match --batch` contract repeats.
+pub const SYNTAX_ERROR: &str = "syntax error in pattern";
+
+/// Why a pattern is malformed. Go only says "syntax error in pattern"; we
+/// also say what and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BadPatternKind {
+    /// A `\` with nothing after it.
+    TrailingBackslash,
+    /// A `[` whose class never ends with `]`.
+    UnclosedClass,
+    /// `[]` or `[^]`: a class must name at least one character (so `]`
+    /// cannot be the first character of a class; escape it as `\]`).
+    EmptyClass,
+    /// A `-` where a class character is expected (`[-a]`, `[a-b-c]`);
+    /// escape it as `\-`.
+    MisplacedDash,
+    /// A range with no upper end (`[a-]`).
+    RangeWithoutEnd,
+}
+
+impl BadPatternKind {
+    /// A stable identifier, for JSON and diagnostics.
+    pub fn code(self) -> &'static str {
+        match self {
+            BadPatternKind::TrailingBackslash => "trailing-backslash",
+            BadPatternKind::UnclosedClass => "unclosed-class",
+            BadPatternKind::EmptyClass => "empty-class",
+            BadPatternKind::MisplacedDash => "misplaced-dash",
+            BadPatternKind::RangeWithoutEnd => "range-without-end",
+        }
+    }
+
+    /// One sentence for humans.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BadPatternKind::TrailingBackslash => "`\\` at the end escapes nothing",
+            BadPatternKind::UnclosedClass => "this `[` is never closed by `]`",
+            BadPatternKind::EmptyClass => {
+                "a character class cannot be empty; `]` right after `[` or `[^` does not \
+                 count as a member (write `\\]`)"
+            }
+            BadPatternKind::MisplacedDash => {
+                "`-` is only allowed between two characters of a range (write `\\-`)"
+            }
+            BadPatternKind::RangeWithoutEnd => "this range has no upper end",
+        }
+    }
+}
+
+/// A malformed pattern. `Display` is exactly Go's message; [`BadPattern::kind`]
+/// and [`BadPattern::offset`] explain it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BadPattern {
+    pub kind: BadPatternKind,
+    /// Byte offset in the pattern of the offending character.
+    pub offset: usize,
+}
+
+impl BadPattern {
+    pub(crate) fn new(kind: BadPatternKind, offset: usize) -> BadPattern {
+        BadPattern { kind, offset }
+    }
+
+    /// The 1-based column (in characters) of the offending character.
+    pub fn column(&self, pattern: &str) -> usize {
+        let at = self.offset.min(pattern.len());
+        pattern.char_indices().take_while(|&(i, _)| i < at).count() + 1
+    }
+
+    /// A full explanation, e.g. ``syntax error in pattern `a[b` at column 2: this `[` is never closed by `]` ``.
+    pub fn explain(&self, pattern: &str) -> String {
+        format!(
+            "{SYNTAX_ERROR} `{pattern}` at column {}: {}",
+            self.column(pattern),
+            self.kind.describe()
+        )
+    }
+}
+
+impl fmt::Display for BadPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(SYNTAX_ERROR)
+    }
+}
+
+impl std::error::Error for BadPattern {}
+
+/// Exactly Go's `filepath.Match(pattern, name)` on Unix.
+///
+/// The error, when Go returns one, carries the first syntax error of the
+/// pattern (the same place Go stopped). Like Go, a syntax error in a chunk
+/// after a chunk that already failed is not reported: `is_match("a*[", "b")`
+/// is `Ok(false)`. Use [`validate`] to reject such patterns up front.
+pub fn is_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
+    match go::go_match(pattern.as_bytes(), name.as_bytes()) {
+        Ok(m) => Ok(m),
+        Err(go::GoBadPattern) => Err(validate(pattern)
+            .expect_err("Go reported a syntax error, so the full validation must find one")),
+    }
+}
+
+/// The `zerops-cache match --batch` answer for one request, without the
+/// newline: exactly one of `{"matched": true}`, `{"matched": false}` or
+/// `{"error": "syntax error in pattern"}`. Other tools parse these lines;
+/// the bytes are a contract.
+pub fn batch_line(result: Result<bool, BadPattern>) -> &'static str {
+    match result {
+        Ok(true) => r#"{"matched": true}"#,
+        Ok(false) => r#"{"matched": false}"#,
+        Err(_) => r#"{"error": "syntax error in pattern"}"#,
+    }
+}
+
+/// Checks the whole pattern: `Ok` if and only if Go's `filepath.Match`
+/// never returns `ErrBadPattern` for it, whatever the name. (This is what
+/// Go's `path.Match(pattern, "")` reports.)
+pub fn validate(pattern: &str) -> Result<(), BadPattern> {
+    Compiled::new(pattern).map(|_| ())
+}
+
+/// A validated, parsed pattern. Matching is Go's `filepath.Match` without
+/// re-parsing the pattern for every name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    text: String,
+    compiled: Compiled,
+    literal: bool,
+}
+
+impl Pattern {
+    /// Parses `pattern` as written (no normalization: see [`normalize`]).
+    pub fn new(pattern: &str) -> Result<Pattern, BadPattern> {
+        let compiled = Compiled::new(pattern)?;
+        let literal = compiled.chunks.len() <= 1
+            && compiled.chunks.iter().all(|c| !c.star)
+            && compiled.toks.iter().all(|t| matches!(t, Tok::Lit { .. }));
+        Ok(Pattern {
+            text: pattern.to_string(),
+            compiled,
+            literal,
+        })
+    }
+
+    /// The pattern text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether `name` matches (same answer as Go's `filepath.Match`).
+    #[inline]
+    pub fn matches(&self, name: &str) -> bool {
+        self.matches_bytes(name.as_bytes())
+    }
+
+    #[inline]
+    pub(crate) fn matches_bytes(&self, name: &[u8]) -> bool {
+        if self.literal {
+            return self.compiled.lits == name;
+        }
+        self.compiled.matches(name)
+    }
+
+    /// Whether the pattern has no wildcard at all (escapes resolved).
+    pub fn is_literal(&self) -> bool {
+        self.literal
+    }
+
+    /// The largest number of `/` a matching path can contain: one per
+    /// token that can match `/` (literal slashes, and classes such as
+    /// `[^a]` that include `/`). `*` and `?` never match `/`.
+    pub fn max_slashes(&self) -> usize {
+        self.compiled
+            .toks
+            .iter()
+            .map(|&t| match t {
+                Tok::Lit { at, len } => self.compiled.lits[at as usize..(at + len) as usize]
+                    .iter()
+                    .filter(|&&b| b == b'/')
+                    .count(),
+                t if self.compiled.tok_can_match_slash(t) => 1,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Whether some character class of the pattern can match `/` (e.g.
+    /// `[^a]`, `[!-~]`, `[/]`). Such patterns can cross directories in ways
+    /// their authors rarely intend; the linter reports them.
+    pub fn class_matches_slash(&self) -> bool {
+        self.compiled
+            .toks
+            .iter()
+            .any(|&t| matches!(t, Tok::Class { .. }) && self.compiled.tok_can_match_slash(t))
+    }
+
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.compiled
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for Pattern {
+    type Err = BadPattern;
+    fn from_str(s: &str) -> Result<Pattern, BadPattern> {
+        Pattern::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests;

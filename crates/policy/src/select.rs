@@ -1,0 +1,535 @@
+//! Tree selection: which entries of one directory listing the cache
+//! patterns take whole, which directories must be opened because a pattern
+//! could match below them, and which are skipped, each with its reason.
+//!
+//! `*` and `?` never match `/`, so a pattern with k components matches only
+//! paths with k components, and a directory needs listing only while some
+//! pattern's first components match its path. The walk therefore never lists
+//! a directory deeper than the longest pattern can reach, and never one that
+//! no pattern prefix matches.
+//!
+//! Exactness comes first, economy second:
+//! - *Take* is decided by the exact matcher (Go's `filepath.Match`) on the
+//!   full relative path, so a taken entry is exactly what Zerops matches.
+//! - *Descend* must never miss a match (a missed match is a silently empty
+//!   cache). For ordinary patterns, whose `/` are all literal, it compares
+//!   the directory's components with the pattern's components one by one,
+//!   which is exact. A class that can match `/` (`[^a]`, `[/]`) lets a single
+//!   pattern component span directories; for those rare patterns the
+//!   decision uses an automaton that accepts a superset of Go's matches, so
+//!   it may open a directory in vain but never skips one that holds a match.
+//! - A matched directory is taken whole and not opened; symlinks are leaves
+//!   (taken as links, never followed); names that are not UTF-8 are never
+//!   matched on their own (they move with their parent) and are reported.
+
+use crate::pattern::{self, BadPattern, Compiled, Pattern, Tok};
+
+/// What an entry of a listing is. Symlinks are reported as symlinks, never
+/// by what they point to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKind {
+    Dir,
+    File,
+    Symlink,
+    /// Sockets, FIFOs, devices: moved like files when matched.
+    Other,
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Entry {
+    /// The name; when it is not valid UTF-8, a lossy rendering for reports.
+    pub name: String,
+    pub kind: EntryKind,
+    /// Whether the real name is valid UTF-8.
+    pub utf8: bool,
+}
+
+impl Entry {
+    pub fn new(name: impl Into<String>, kind: EntryKind) -> Entry {
+        Entry {
+            name: name.into(),
+            kind,
+            utf8: true,
+        }
+    }
+    pub fn dir(name: impl Into<String>) -> Entry {
+        Entry::new(name, EntryKind::Dir)
+    }
+    pub fn file(name: impl Into<String>) -> Entry {
+        Entry::new(name, EntryKind::File)
+    }
+    pub fn symlink(name: impl Into<String>) -> Entry {
+        Entry::new(name, EntryKind::Symlink)
+    }
+}
+
+/// The decision for one entry. `pattern` is the index of the deciding
+/// pattern in the list given to [`PatternSet::new`] (the first one that
+/// applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// The entry's path matches: take it whole (a directory with all of its
+    /// contents, a symlink as a link).
+    Take { pattern: usize },
+    /// A directory that is not matched itself, but a pattern could match
+    /// something below it: list it.
+    Descend { pattern: usize },
+    /// Leave it where it is.
+    Skip { reason: SkipReason },
+}
+
+/// Why an entry is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// No pattern matches it or anything below it.
+    NoMatch,
+    /// The name is not valid UTF-8: never matched on its own; it moves only
+    /// with a taken parent.
+    NotUtf8,
+    /// A pattern could match below this path, but it is a symlink, and
+    /// symlinks are never followed.
+    SymlinkNotFollowed { pattern: usize },
+    /// A pattern could match below this path, but it is not a directory.
+    NotADirectory { pattern: usize },
+}
+
+impl Decision {
+    /// A short stable word: `take`, `descend` or `skip`.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Decision::Take { .. } => "take",
+            Decision::Descend { .. } => "descend",
+            Decision::Skip { .. } => "skip",
+        }
+    }
+}
+
+impl SkipReason {
+    /// A stable identifier, for JSON and reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SkipReason::NoMatch => "no-match",
+            SkipReason::NotUtf8 => "not-utf8",
+            SkipReason::SymlinkNotFollowed { .. } => "symlink-not-followed",
+            SkipReason::NotADirectory { .. } => "not-a-directory",
+        }
+    }
+}
+
+/// How a pattern of the set is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternStatus {
+    /// Normalized, valid, and applied.
+    Applied,
+    /// Malformed: never applied.
+    Invalid(BadPattern),
+    /// Starts with `/`: outside the source directory, never applied.
+    Absolute,
+    /// Has a `..` component: outside the source directory, never applied.
+    ParentComponent,
+    /// Empty after normalization (`""`, `.`, `./`): names no entry.
+    Empty,
+}
+
+#[derive(Debug, Clone)]
+struct Applied {
+    index: usize,
+    pattern: Pattern,
+    /// One pattern per component when every `/` the pattern can match is a
+    /// literal one (the usual case); `None` when a class can match `/`.
+    segments: Option<Vec<Pattern>>,
+    /// The automaton used when `segments` is `None`.
+    nfa: Vec<Elem>,
+}
+
+/// The cache patterns of one setup, normalized and compiled once.
+#[derive(Debug, Clone)]
+pub struct PatternSet {
+    sources: Vec<String>,
+    normalized: Vec<String>,
+    statuses: Vec<PatternStatus>,
+    applied: Vec<Applied>,
+    max_depth: usize,
+}
+
+impl PatternSet {
+    /// Normalizes (see [`pattern::normalize`]) and compiles each pattern.
+    /// Patterns that cannot apply are kept with their status, so reports
+    /// can say why they select nothing.
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> PatternSet {
+        let mut set = PatternSet {
+            sources: Vec::new(),
+            normalized: Vec::new(),
+            statuses: Vec::new(),
+            applied: Vec::new(),
+            max_depth: 0,
+        };
+        for (index, p) in patterns.iter().enumerate() {
+            let src = p.as_ref();
+            let norm = pattern::normalize(src);
+            let status = match Pattern::new(&norm) {
+                Err(e) => PatternStatus::Invalid(e),
+                Ok(_) if norm.is_empty() => PatternStatus::Empty,
+                Ok(_) if pattern::is_absolute(&norm) => PatternStatus::Absolute,
+                Ok(_) if pattern::has_parent_component(&norm) => PatternStatus::ParentComponent,
+                Ok(compiled) => {
+                    let segments = if compiled.class_matches_slash() {
+                        None
+                    } else {
+                        Some(
+                            pattern::segments(&norm)
+                                .iter()
+                                .map(|s| {
+                                    Pattern::new(s.text)
+                                        .expect("a component of a valid pattern is valid")
+                                })
+                                .collect(),
+                        )
+                    };
+                    set.max_depth = set.max_depth.max(compiled.max_slashes() + 1);
+                    let nfa = flatten(compiled.compiled());
+                    set.applied.push(Applied {
+                        index,
+                        pattern: compiled,
+                        segments,
+                        nfa,
+                    });
+                    PatternStatus::Applied
+                }
+            };
+            set.sources.push(src.to_string());
+            set.normalized.push(norm);
+            set.statuses.push(status);
+        }
+        set
+    }
+
+    /// The patterns as given.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// The patterns after Zerops normalization.
+    pub fn normalized(&self) -> &[String] {
+        &self.normalized
+    }
+
+    /// Whether and why each pattern is applied.
+    pub fn statuses(&self) -> &[PatternStatus] {
+        &self.statuses
+    }
+
+    /// The largest number of components a selected path can have: the walk
+    /// lists directories of fewer components only (0: list nothing).
+    pub fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// Whether the relative path `path` (components joined by `/`, no
+    /// leading `./`) is matched by an applied pattern; the first one's index.
+    pub fn matching(&self, path: &str) -> Option<usize> {
+        self.applied
+            .iter()
+            .find(|a| a.pattern.matches(path))
+            .map(|a| a.index)
+    }
+
+    /// Decides every entry of the listing of directory `dir` (relative to the
+    /// source root: `""` for the root, `"frontend"`, `"a/b"`). The result is
+    /// in the order of `entries`.
+    pub fn select(&self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+        let comps: Vec<&str> = if dir.is_empty() {
+            Vec::new()
+        } else {
+            dir.split('/').collect()
+        };
+        let d = comps.len();
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        // Patterns that could still match something inside `dir`.
+        let alive: Vec<&Applied> = self
+            .applied
+            .iter()
+            .filter(|a| match &a.segments {
+                Some(segs) => segs.len() > d && segs.iter().zip(&comps).all(|(s, c)| s.matches(c)),
+                None => d == 0 || nfa_viable(a.pattern.compiled(), &a.nfa, prefix.as_bytes()),
+            })
+            .collect();
+        let mut full = String::new();
+        entries
+            .iter()
+            .map(|e| {
+                if !e.utf8 {
+                    return Decision::Skip {
+                        reason: SkipReason::NotUtf8,
+                    };
+                }
+                if alive.is_empty() {
+                    return Decision::Skip {
+                        reason: SkipReason::NoMatch,
+                    };
+                }
+                full.clear();
+                full.push_str(&prefix);
+                full.push_str(&e.name);
+                if let Some(a) = alive.iter().find(|a| a.pattern.matches(&full)) {
+                    return Decision::Take { pattern: a.index };
+                }
+                let below = alive.iter().find(|a| match &a.segments {
+                    Some(segs) => segs.len() > d + 1 && segs[d].matches(&e.name),
+                    None => {
+                        let mut s = Vec::with_capacity(full.len() + 1);
+                        s.extend_from_slice(full.as_bytes());
+                        s.push(b'/');
+                        nfa_viable(a.pattern.compiled(), &a.nfa, &s)
+                    }
+                });
+                match (below, e.kind) {
+                    (None, _) => Decision::Skip {
+                        reason: SkipReason::NoMatch,
+                    },
+                    (Some(a), EntryKind::Dir) => Decision::Descend { pattern: a.index },
+                    (Some(a), EntryKind::Symlink) => Decision::Skip {
+                        reason: SkipReason::SymlinkNotFollowed { pattern: a.index },
+                    },
+                    // Worth reporting only where the pattern names this very
+                    // path (`vendor/bin` with a file `vendor`), not for every
+                    // file a `*` component happens to match.
+                    (Some(a), EntryKind::File | EntryKind::Other)
+                        if a.segments.as_ref().is_some_and(|s| s[d].is_literal()) =>
+                    {
+                        Decision::Skip {
+                            reason: SkipReason::NotADirectory { pattern: a.index },
+                        }
+                    }
+                    (Some(_), EntryKind::File | EntryKind::Other) => Decision::Skip {
+                        reason: SkipReason::NoMatch,
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The over-approximating automaton for patterns whose classes can match `/`.
+
+#[derive(Debug, Clone, Copy)]
+enum Elem {
+    /// `*`: any number of non-`/` bytes.
+    Star,
+    Byte(u8),
+    /// `?` or a class: one rune (decoded as Go does).
+    Rune(Tok),
+}
+
+fn flatten(c: &Compiled) -> Vec<Elem> {
+    let mut out = Vec::new();
+    for ch in &c.chunks {
+        if ch.star {
+            out.push(Elem::Star);
+        }
+        for &t in &c.toks[ch.start as usize..ch.end as usize] {
+            match t {
+                Tok::Lit { at, len } => out.extend(
+                    c.lits[at as usize..(at + len) as usize]
+                        .iter()
+                        .map(|&b| Elem::Byte(b)),
+                ),
+                t => out.push(Elem::Rune(t)),
+            }
+        }
+    }
+    out
+}
+
+/// Whether some non-empty continuation `t` makes `s ++ t` accepted by the
+/// automaton that reads the pattern as a regular expression (`*` = any run
+/// of non-`/` bytes, `?` = one rune but `/`, a class = one rune in it). Every
+/// name Go's `filepath.Match` accepts is accepted by this automaton (Go's
+/// chunk algorithm finds one particular such reading), so `false` is proof
+/// that nothing below `s` can match.
+fn nfa_viable(c: &Compiled, elems: &[Elem], s: &[u8]) -> bool {
+    let m = elems.len();
+    // reach[pos][i]: element i can start reading at byte pos.
+    let mut reach = vec![vec![false; m + 1]; s.len() + 1];
+    let add = |reach: &mut Vec<Vec<bool>>, pos: usize, mut i: usize| {
+        loop {
+            reach[pos][i] = true;
+            // a star may also match nothing
+            if i < m && matches!(elems[i], Elem::Star) {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+    };
+    add(&mut reach, 0, 0);
+    for pos in 0..s.len() {
+        for i in 0..m {
+            if !reach[pos][i] {
+                continue;
+            }
+            match elems[i] {
+                Elem::Star => {
+                    if s[pos] != b'/' {
+                        add(&mut reach, pos + 1, i);
+                    }
+                }
+                Elem::Byte(b) => {
+                    if s[pos] == b {
+                        add(&mut reach, pos + 1, i + 1);
+                    }
+                }
+                Elem::Rune(t) => {
+                    let (r, n) = crate::pattern::decode_rune(&s[pos..]);
+                    let ok = match t {
+                        Tok::Any => s[pos] != b'/',
+                        t => c.class_has(t, r),
+                    };
+                    if ok {
+                        add(&mut reach, pos + n, i + 1);
+                    }
+                }
+            }
+        }
+    }
+    // Something must remain to read: an element not yet used.
+    reach[s.len()][..m].iter().any(|&r| r)
+}
+
+// ---------------------------------------------------------------------------
+// The walk driver.
+
+/// Lists one directory, given its path relative to the source root (`""`
+/// for the root). Implemented for closures.
+pub trait Lister {
+    type Error;
+    fn list(&mut self, dir: &str) -> Result<Vec<Entry>, Self::Error>;
+}
+
+impl<E, F: FnMut(&str) -> Result<Vec<Entry>, E>> Lister for F {
+    type Error = E;
+    fn list(&mut self, dir: &str) -> Result<Vec<Entry>, E> {
+        self(dir)
+    }
+}
+
+/// Decides the entries of one listing: [`PatternSet`] natively, or a host's
+/// call into the WebAssembly component.
+pub trait Selector {
+    /// The largest number of components a selected path can have.
+    fn max_depth(&self) -> usize;
+    /// One decision per entry, in order.
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision>;
+}
+
+impl Selector for PatternSet {
+    fn max_depth(&self) -> usize {
+        PatternSet::max_depth(self)
+    }
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+        PatternSet::select(self, dir, entries)
+    }
+}
+
+impl<S: Selector + ?Sized> Selector for &mut S {
+    fn max_depth(&self) -> usize {
+        (**self).max_depth()
+    }
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+        (**self).select(dir, entries)
+    }
+}
+
+/// An entry the walk took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub path: String,
+    pub kind: EntryKind,
+    pub pattern: usize,
+}
+
+/// A skipped entry worth reporting (not UTF-8, a symlink or a
+/// non-directory in the way of a pattern).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Noted {
+    pub path: String,
+    pub kind: EntryKind,
+    pub reason: SkipReason,
+}
+
+/// What a walk found, in a deterministic order (depth first, names sorted
+/// by bytes within each directory).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkResult {
+    pub taken: Vec<Taken>,
+    pub noted: Vec<Noted>,
+    /// The directories listed, in order (`""` is the root).
+    pub listed: Vec<String>,
+}
+
+/// Walks from the source root: lists a directory only when the selector
+/// says a pattern could match below it, and never a directory whose entries
+/// would be deeper than [`Selector::max_depth`] (a hard stop even if a
+/// selector asked for more).
+pub fn walk<S: Selector, L: Lister>(
+    selector: &mut S,
+    lister: &mut L,
+) -> Result<WalkResult, L::Error> {
+    let mut out = WalkResult::default();
+    let max_depth = selector.max_depth();
+    if max_depth == 0 {
+        return Ok(out);
+    }
+    // (directory path, number of components)
+    let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        let mut entries = lister.list(&dir)?;
+        out.listed.push(dir.clone());
+        entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        let decisions = selector.select(&dir, &entries);
+        let join = |name: &str| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
+        let mut subdirs = Vec::new();
+        for (e, d) in entries.iter().zip(decisions) {
+            match d {
+                Decision::Take { pattern } => out.taken.push(Taken {
+                    path: join(&e.name),
+                    kind: e.kind,
+                    pattern,
+                }),
+                Decision::Descend { .. }
+                    if e.kind == EntryKind::Dir && e.utf8 && depth + 2 <= max_depth =>
+                {
+                    subdirs.push((join(&e.name), depth + 1));
+                }
+                Decision::Descend { .. } => {}
+                Decision::Skip { reason } => {
+                    if reason != SkipReason::NoMatch {
+                        out.noted.push(Noted {
+                            path: join(&e.name),
+                            kind: e.kind,
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+        // depth first, in name order
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
