@@ -8,6 +8,7 @@ wit_bindgen::generate!({
 
 mod about;
 mod lint;
+mod plan;
 
 /// The component's single implementation type.
 pub struct Component;

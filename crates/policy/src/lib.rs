@@ -8,6 +8,7 @@ pub mod diag;
 pub mod lint;
 pub mod model;
 pub mod pattern;
+pub mod plan;
 pub mod select;
 pub mod yaml;
 
