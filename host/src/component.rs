@@ -34,10 +34,12 @@ pub enum Origin {
 pub struct PolicyHost {
     engine: Engine,
     pre: PolicyPre<StoreLimits>,
+    /// Whether this load compiled the component or reused the artifact.
     pub origin: Origin,
+    fuel: u64,
 }
 
-fn engine() -> Result<Engine> {
+pub fn engine() -> Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.consume_fuel(true);
     Engine::new(&config).map_err(|e| anyhow!("starting wasmtime: {e}"))
@@ -55,7 +57,7 @@ pub fn artifact_dir() -> Option<PathBuf> {
 /// The artifact file name: keyed by the engine's compatibility hash and the
 /// component bytes, so another wasmtime build or another component never
 /// loads it.
-fn artifact_name(engine: &Engine) -> String {
+pub fn artifact_name(engine: &Engine) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     let compat = h.finish();
@@ -68,9 +70,14 @@ impl PolicyHost {
     /// Loads the embedded component, from the precompiled artifact when a
     /// usable one exists, compiling (and caching) it otherwise.
     pub fn load() -> Result<PolicyHost> {
+        PolicyHost::load_from(artifact_dir().as_deref())
+    }
+
+    /// Loads with the artifact cache in `dir` (None: always compile).
+    pub fn load_from(dir: Option<&Path>) -> Result<PolicyHost> {
         let engine = engine()?;
-        let (component, origin) = match artifact_dir() {
-            Some(dir) => load_cached(&engine, &dir)?,
+        let (component, origin) = match dir {
+            Some(dir) => load_cached(&engine, dir)?,
             None => (compile(&engine)?, Origin::Compiled),
         };
         let linker: Linker<StoreLimits> = Linker::new(&engine);
@@ -84,7 +91,15 @@ impl PolicyHost {
             engine,
             pre,
             origin,
+            fuel: FUEL_PER_CALL,
         })
+    }
+
+    /// Sets the fuel budget of each call (tests use a tiny one to check that
+    /// exhaustion becomes a clear error).
+    pub fn with_fuel(mut self, fuel: u64) -> PolicyHost {
+        self.fuel = fuel;
+        self
     }
 
     /// Runs `f` against a fresh instance with fuel and memory limits.
@@ -99,7 +114,7 @@ impl PolicyHost {
             .build();
         let mut store = Store::new(&self.engine, limits);
         store.limiter(|l| l);
-        store.set_fuel(FUEL_PER_CALL).map_err(|e| anyhow!("{e}"))?;
+        store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
         let instance = self
             .pre
             .instantiate(&mut store)
@@ -129,12 +144,14 @@ fn compile(engine: &Engine) -> Result<Component> {
 
 fn load_cached(engine: &Engine, dir: &Path) -> Result<(Component, Origin)> {
     let path = dir.join(artifact_name(engine));
-    if path.is_file() {
+    // Read into memory rather than mmap the file: another process
+    // truncating it in place must not crash this one (SIGBUS).
+    if let Ok(bytes) = std::fs::read(&path) {
         // SAFETY: the artifact was written by this program (same engine
         // compatibility hash and component bytes, in the user's own cache
         // directory); wasmtime still checks its header and rejects a
         // mismatched build, in which case we compile again.
-        if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+        if let Ok(c) = unsafe { Component::deserialize(engine, &bytes) } {
             return Ok((c, Origin::Artifact));
         }
     }

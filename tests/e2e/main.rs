@@ -1,1 +1,6 @@
-// placeholder
+//! End-to-end tests of zerops-cache on real files and directories.
+//! One test binary, a module per area (as in wasmtime's tests).
+
+mod common;
+mod component;
+mod lint_cli;

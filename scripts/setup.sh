@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what zerops-cache needs to build and test on a fresh Debian
+# machine with rustup: the wasm target, rustfmt/clippy, git, Go (for the
+# differential pattern tests), Chromium (for the browser tests), and the npm
+# packages of the web page. Idempotent: installs only what is missing.
+#   scripts/setup.sh          everything
+#   scripts/setup.sh --build  only what building the binary needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+only_build=0
+[ "${1:-}" = "--build" ] && only_build=1
+
+apt_missing=()
+need() { command -v "$1" >/dev/null 2>&1 || apt_missing+=("$2"); }
+need git git
+need cc build-essential
+if [ "$only_build" = 0 ]; then
+  need go golang-go
+  need chromium chromium
+  need node nodejs
+  need npm npm
+fi
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${apt_missing[*]} with apt" >&2
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$only_build" = 0 ]; then
+  rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+  rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+  for d in web examples/node; do
+    if [ -f "$d/package-lock.json" ]; then
+      (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
+fi

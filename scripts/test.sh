@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine and runs the whole test suite: the Rust tests
+# (policy unit tests, the Go differential test, end-to-end tests of the
+# binary on real directories) and the web/Node tests of the component.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+cargo build --locked
+cargo test --locked --workspace --exclude zerops-cache-guest
+if [ -x web/ci.sh ]; then
+  ZEROPS_CACHE_BIN="$PWD/target/debug/zerops-cache" web/ci.sh
+fi

@@ -1,0 +1,67 @@
+//! Shared helpers: the binary, the corpus, and one precompiled component
+//! artifact for every test (a debug-built host compiles wasm slowly).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use zerops_cache::component::PolicyHost;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The shared corpus of real zerops.yml files (`shared/` sits beside the repo).
+pub fn corpus_files() -> Vec<PathBuf> {
+    let dir = repo_root().join("../shared/corpus/zerops-yml");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the corpus must be at {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 60,
+        "expected the 67-file corpus in {}",
+        dir.display()
+    );
+    files
+}
+
+/// One artifact directory for all tests of this run.
+pub fn artifact_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-artifacts");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The component, loaded once per test binary.
+pub fn host() -> &'static PolicyHost {
+    static HOST: OnceLock<PolicyHost> = OnceLock::new();
+    HOST.get_or_init(|| {
+        PolicyHost::load_from(Some(&artifact_dir())).expect("loading the component")
+    })
+}
+
+/// A `zerops-cache` command sharing the artifact cache.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zerops-cache"));
+    c.env("ZEROPS_CACHE_ARTIFACTS", artifact_dir())
+        .env("NO_COLOR", "1");
+    c
+}
+
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("running zerops-cache");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
