@@ -9,7 +9,9 @@ pub mod bindings;
 pub mod cmd;
 pub mod component;
 pub mod config_file;
+pub mod moves;
 pub mod render;
+pub mod store;
 
 /// `--version` text: the crate version and the WIT package id.
 pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.1.0)");

@@ -1,0 +1,274 @@
+//! The intent journal of a build: before any batch of renames, the moves
+//! it will make are written and fsynced; then the renames run; the journal
+//! goes when the build commits or rolls back. After a crash at any instant
+//! (kill -9 included) the next command reads the journal and either
+//! finishes the commit or rolls every move back, so no file is lost and
+//! none is duplicated.
+//!
+//! Each move renames a path that exists to a path that does not, so its
+//! state is visible on disk without per-move bookkeeping: `from` present
+//! and `to` absent is not done; `from` absent and `to` present is done.
+//! Rolling back renames `to` back to `from` exactly when the move is done.
+//!
+//! | phase (last journal write)       | recovery                                  |
+//! |----------------------------------|-------------------------------------------|
+//! | `started`, `restored`, `preserving` | roll back preserve, then restore moves, then the base reset; drop the new version and work dirs |
+//! | `committing` (holds the new record) | finish: swap in the new layers, write the record, clean up |
+
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::layout::{CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, RECORD, TRASH, VERSIONS, WORK};
+use super::record_io::{read_opt, write_atomic};
+use crate::moves;
+
+/// Which directory a journaled path is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Root {
+    /// The setup store.
+    Store,
+    /// The source directory of the build (the workspace, or the project
+    /// directory with `--in-place`).
+    Source,
+}
+
+/// One path of a move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loc {
+    pub root: Root,
+    pub path: String,
+}
+
+impl Loc {
+    pub fn store(path: impl Into<String>) -> Loc {
+        Loc {
+            root: Root::Store,
+            path: path.into(),
+        }
+    }
+    pub fn source(path: impl Into<String>) -> Loc {
+        Loc {
+            root: Root::Source,
+            path: path.into(),
+        }
+    }
+}
+
+/// One rename of the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub from: Loc,
+    pub to: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Started,
+    Restored,
+    Preserving,
+    Committing,
+}
+
+/// The journal document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub phase: Phase,
+    pub pid: u32,
+    /// The source directory when it is outside the store (`--in-place`).
+    pub source_dir: Option<PathBuf>,
+    /// The old home was moved to `home.old` (the base layer is rebuilt).
+    pub base_reset: bool,
+    /// The artifact version this build created, if it got that far.
+    pub version_created: Option<u32>,
+    pub restore: Vec<Move>,
+    pub preserve: Vec<Move>,
+    /// The layer record to write on commit.
+    pub record: Option<String>,
+}
+
+impl Journal {
+    pub fn new(source_dir: Option<PathBuf>) -> Journal {
+        Journal {
+            version: 1,
+            phase: Phase::Started,
+            pid: std::process::id(),
+            source_dir,
+            base_reset: false,
+            version_created: None,
+            restore: Vec::new(),
+            preserve: Vec::new(),
+            record: None,
+        }
+    }
+
+    /// Writes the journal (atomically, fsynced) before the moves it names.
+    pub fn save(&self, store: &Dir) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self)?;
+        write_atomic(store, JOURNAL, &text)
+    }
+
+    pub fn load(store: &Dir) -> Result<Option<Journal>> {
+        match read_opt(store, JOURNAL)? {
+            None => Ok(None),
+            Some(t) => Ok(Some(
+                serde_json::from_str(&t).context("the store's journal is unreadable")?,
+            )),
+        }
+    }
+}
+
+/// The two directories a journaled path can be relative to.
+pub struct Roots<'a> {
+    pub store: &'a Dir,
+    pub source: Option<&'a Dir>,
+}
+
+impl Roots<'_> {
+    pub fn dir(&self, r: Root) -> Option<&Dir> {
+        match r {
+            Root::Store => Some(self.store),
+            Root::Source => self.source,
+        }
+    }
+}
+
+/// Rolls back the moves that are done, last first.
+pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
+    let mut undone = 0;
+    for m in moves_.iter().rev() {
+        let (Some(fd), Some(td)) = (roots.dir(m.from.root), roots.dir(m.to.root)) else {
+            continue;
+        };
+        let (from, to) = (Path::new(&m.from.path), Path::new(&m.to.path));
+        moves::clean_partial(fd, from);
+        moves::clean_partial(td, to);
+        if !moves::exists(fd, from) && moves::exists(td, to) {
+            moves::rename(td, to, fd, from)
+                .with_context(|| format!("rolling back the move to {}", m.to.path))?;
+            undone += 1;
+        }
+    }
+    Ok(undone)
+}
+
+/// Moves `rel` of the store into `trash/` under a fresh name.
+pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
+    if !moves::exists(store, Path::new(rel)) {
+        return Ok(());
+    }
+    store.create_dir_all(TRASH)?;
+    let mut n = 0u32;
+    let base = rel.replace('/', "_");
+    let target = loop {
+        let t = format!("{TRASH}/{base}.{n}");
+        if !moves::exists(store, Path::new(&t)) {
+            break t;
+        }
+        n += 1;
+    };
+    moves::rename(store, Path::new(rel), store, Path::new(&target))?;
+    Ok(())
+}
+
+/// Empties the trash and the workspace.
+pub fn clean(store: &Dir) -> Result<()> {
+    for d in [TRASH, WORK] {
+        if moves::exists(store, Path::new(d)) {
+            store
+                .remove_dir_all(d)
+                .with_context(|| format!("removing {d} of the store"))?;
+        }
+    }
+    Ok(())
+}
+
+/// What recovery did, for a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    Nothing,
+    RolledBack { moves: usize },
+    Committed,
+}
+
+/// Finishes the commit described by the journal (idempotent).
+pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
+    if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
+        to_trash(store, HOME_OLD)?;
+    }
+    if moves::exists(store, Path::new(CACHE_NEW)) {
+        to_trash(store, CACHE)?;
+        moves::rename(store, Path::new(CACHE_NEW), store, Path::new(CACHE))?;
+    }
+    if let Some(r) = &j.record {
+        write_atomic(store, RECORD, r.as_bytes())?;
+    }
+    store.remove_file(JOURNAL).or_else(ignore_missing)?;
+    clean(store)?;
+    Ok(())
+}
+
+fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// Rolls the whole build back: preserve moves, restore moves, the base
+/// reset, the new version; then removes the journal (idempotent).
+pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result<usize> {
+    let roots = Roots { store, source };
+    let mut n = roll_back(&roots, &j.preserve)?;
+    n += roll_back(&roots, &j.restore)?;
+    if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
+        to_trash(store, HOME)?;
+        moves::rename(store, Path::new(HOME_OLD), store, Path::new(HOME))?;
+    }
+    if moves::exists(store, Path::new(CACHE_NEW)) {
+        to_trash(store, CACHE_NEW)?;
+    }
+    if let Some(v) = j.version_created {
+        let p = format!("{VERSIONS}/{v}");
+        if moves::exists(store, Path::new(&p)) {
+            to_trash(store, &p)?;
+        }
+    }
+    store.remove_file(JOURNAL).or_else(ignore_missing)?;
+    clean(store)?;
+    Ok(n)
+}
+
+/// Recovers an interrupted build, if the journal says there was one.
+/// Opens the in-place source directory named in the journal.
+pub fn recover(store: &Dir) -> Result<Recovered> {
+    let Some(j) = Journal::load(store)? else {
+        // No build in flight: only leftovers of a finished one.
+        clean(store)?;
+        return Ok(Recovered::Nothing);
+    };
+    if j.phase == Phase::Committing {
+        commit(store, &j)?;
+        return Ok(Recovered::Committed);
+    }
+    let source = match &j.source_dir {
+        Some(p) => Some(
+            Dir::open_ambient_dir(p, cap_std::ambient_authority())
+                .with_context(|| format!("opening the build's source directory {}", p.display()))?,
+        ),
+        None => {
+            if moves::exists(store, Path::new(super::layout::SOURCE)) {
+                Some(store.open_dir(super::layout::SOURCE)?)
+            } else {
+                None
+            }
+        }
+    };
+    let n = roll_back_build(store, source.as_ref(), &j)?;
+    Ok(Recovered::RolledBack { moves: n })
+}
