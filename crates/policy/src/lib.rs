@@ -4,12 +4,19 @@
 //! inputs give the same outputs natively and inside the WebAssembly
 //! component, which is how every rule is tested differentially.
 
+pub mod decide;
 pub mod diag;
+pub mod diff;
+pub mod explain;
+pub mod keys;
 pub mod lint;
 pub mod model;
 pub mod pattern;
 pub mod plan;
+pub mod record;
 pub mod select;
+pub mod snapshot;
+pub mod time;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Pos, Severity, Span};

@@ -1,0 +1,314 @@
+//! The layer record: what the store remembers about the cache of one service
+//! between builds. Hosts keep it as JSON; the policy alone writes and reads
+//! that JSON, so its format has one owner.
+//!
+//! ```json
+//! {
+//!   "schema": 1,
+//!   "keyVersion": "zerops-cache/layer-key/v1",
+//!   "setup": "app",
+//!   "keys": {"base": "<hex>", "build": "<hex>"},
+//!   "inputs": {"os": "alpine", "base": ["nodejs@22"], "prepareCommands": [], "cache": ["node_modules"]},
+//!   "unkeyed": {"buildCommands": ["npm ci"], "deployFiles": ["./"], "envVariables": {}, "addToRunPrepare": [], "run": {}, "deploy": {}},
+//!   "builtAt": "2026-11-25T15:32:15Z",
+//!   "events": [{"kind": "manual-invalidation", "at": "2026-11-26T09:00:00Z"},
+//!              {"kind": "version-activated", "version": 7, "at": "2026-11-26T10:00:00Z"}]
+//! }
+//! ```
+//!
+//! Events are kept as history (the last [`MAX_EVENTS`]); an event counts
+//! against the cache when it happened strictly after `builtAt`.
+
+use crate::diag::{Diagnostic, Span};
+use crate::keys::{BASE_KEY_VERSION, LayerInputs, LayerKeys};
+use crate::snapshot::{Snapshot, Unkeyed};
+use crate::time::{self, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// The version of the record format this policy writes and reads.
+pub const RECORD_SCHEMA: u32 = 1;
+/// How many events a record keeps; older ones are dropped first.
+pub const MAX_EVENTS: usize = 32;
+
+/// Something that happened to the cache outside a build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    /// Someone asked to drop the cache (GUI "Invalidate build cache", API
+    /// `DELETE /service-stack/{id}/build-cache`).
+    ManualInvalidation { at: Timestamp },
+    /// A backup app version was activated, which invalidates the cache.
+    VersionActivated { version: u32, at: Timestamp },
+}
+
+impl Event {
+    pub fn at(&self) -> &Timestamp {
+        match self {
+            Event::ManualInvalidation { at } | Event::VersionActivated { at, .. } => at,
+        }
+    }
+}
+
+/// The stored state of the cache of one service after its last successful build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerRecord {
+    pub schema: u32,
+    /// The version tag of the keys below ([`BASE_KEY_VERSION`] when written).
+    pub key_version: String,
+    /// The setup the cache was built with.
+    pub setup: String,
+    pub keys: LayerKeys,
+    pub inputs: LayerInputs,
+    #[serde(default)]
+    pub unkeyed: Unkeyed,
+    /// When the build that produced the cache finished.
+    pub built_at: Timestamp,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// Why a stored record cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// Written by another version of the format.
+    Schema { found: Option<u64> },
+    /// Not JSON, or not a record.
+    Invalid(String),
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordError::Schema { found: Some(n) } => write!(
+                f,
+                "the layer record has schema {n}; this version reads schema {RECORD_SCHEMA}"
+            ),
+            RecordError::Schema { found: None } => {
+                write!(f, "the layer record has no schema version")
+            }
+            RecordError::Invalid(m) => write!(f, "the layer record is not readable: {m}"),
+        }
+    }
+}
+
+impl LayerRecord {
+    /// The record written after a successful build of `current` at `now`.
+    /// Events of the previous record are kept as history (they now lie
+    /// before `builtAt`, so they no longer count).
+    pub fn after_build(
+        current: &Snapshot,
+        previous: Option<&LayerRecord>,
+        now: Timestamp,
+    ) -> LayerRecord {
+        let mut events = previous.map(|p| p.events.clone()).unwrap_or_default();
+        trim(&mut events);
+        LayerRecord {
+            schema: RECORD_SCHEMA,
+            key_version: BASE_KEY_VERSION.to_string(),
+            setup: current.setup.clone(),
+            keys: current.keys.clone(),
+            inputs: current.inputs.clone(),
+            unkeyed: current.unkeyed.clone(),
+            built_at: now,
+            events,
+        }
+    }
+
+    /// The record with one more event.
+    pub fn with_event(mut self, event: Event) -> LayerRecord {
+        self.events.push(event);
+        trim(&mut self.events);
+        self
+    }
+
+    /// Events that happened after the last build: each invalidates the cache.
+    pub fn pending_events(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(|e| *e.at() > self.built_at)
+    }
+
+    /// The snapshot the record was made from.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            setup: self.setup.clone(),
+            build_from: None,
+            inputs: self.inputs.clone(),
+            keys: self.keys.clone(),
+            unkeyed: self.unkeyed.clone(),
+        }
+    }
+
+    /// The record as pretty-printed JSON (fields in a fixed order).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a record always serializes")
+    }
+
+    /// Reads a record, checking its schema version first so that a record
+    /// from a newer format is reported as such, not as garbage.
+    pub fn from_json(text: &str) -> Result<LayerRecord, RecordError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| RecordError::Invalid(e.to_string()))?;
+        let schema = value.get("schema").map(serde_json::Value::as_u64);
+        match schema {
+            Some(Some(n)) if n == u64::from(RECORD_SCHEMA) => {}
+            Some(found) => return Err(RecordError::Schema { found }),
+            None => return Err(RecordError::Schema { found: None }),
+        }
+        serde_json::from_value(value).map_err(|e| RecordError::Invalid(e.to_string()))
+    }
+}
+
+/// Text in, text out: the record to store after a successful build of
+/// `setup` of the config at `now`. An unreadable previous record only loses
+/// its event history.
+pub fn after_build_json(
+    src: &str,
+    setup: Option<&str>,
+    previous: Option<&str>,
+    now: &str,
+) -> Result<String, Diagnostic> {
+    let now = time::parse_arg(now)?;
+    let current = crate::explain::current_of(src, setup)?;
+    let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
+    Ok(LayerRecord::after_build(&current, previous.as_ref(), now).to_json())
+}
+
+/// Text in, text out: the stored record with one more event.
+pub fn add_event_json(record: &str, event: Event) -> Result<String, Diagnostic> {
+    let r = LayerRecord::from_json(record)
+        .map_err(|e| Diagnostic::error("record-unreadable", Span::default(), e.to_string()))?;
+    Ok(r.with_event(event).to_json())
+}
+
+fn trim(events: &mut Vec<Event>) {
+    if events.len() > MAX_EVENTS {
+        events.drain(..events.len() - MAX_EVENTS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model;
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    fn snapshot() -> Snapshot {
+        let c = model::parse(
+            "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      buildCommands: [npm ci]\n      deployFiles: ./\n      cache: node_modules\n",
+        )
+        .unwrap();
+        Snapshot::of(&c, "app").unwrap()
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"))
+            .with_event(Event::ManualInvalidation {
+                at: ts("2026-11-26T09:00:00Z"),
+            })
+            .with_event(Event::VersionActivated {
+                version: 7,
+                at: ts("2026-11-26T10:00:00Z"),
+            });
+        let j = r.to_json();
+        assert!(j.contains("\"kind\": \"version-activated\""), "{j}");
+        assert!(j.contains("\"keyVersion\": \"zerops-cache/layer-key/v1\""));
+        assert!(
+            j.contains("\"cache\": [\n      \"node_modules\"\n    ]"),
+            "{j}"
+        );
+        assert_eq!(LayerRecord::from_json(&j).unwrap(), r);
+    }
+
+    #[test]
+    fn pending_events_are_those_after_the_build() {
+        let r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"))
+            .with_event(Event::ManualInvalidation {
+                at: ts("2026-11-25T15:32:15Z"),
+            })
+            .with_event(Event::ManualInvalidation {
+                at: ts("2026-11-25T15:32:15.001Z"),
+            });
+        assert_eq!(r.pending_events().count(), 1);
+        // A new build consumes them but keeps them as history.
+        let next = LayerRecord::after_build(&snapshot(), Some(&r), ts("2026-11-25T16:00:00Z"));
+        assert_eq!(next.events.len(), 2);
+        assert_eq!(next.pending_events().count(), 0);
+    }
+
+    #[test]
+    fn keeps_at_most_max_events() {
+        let mut r = LayerRecord::after_build(&snapshot(), None, ts("2026-01-01T00:00:00Z"));
+        for v in 0..(MAX_EVENTS as u32 + 5) {
+            r = r.with_event(Event::VersionActivated {
+                version: v,
+                at: ts("2026-01-02T00:00:00Z"),
+            });
+        }
+        assert_eq!(r.events.len(), MAX_EVENTS);
+        assert_eq!(
+            r.events[0],
+            Event::VersionActivated {
+                version: 5,
+                at: ts("2026-01-02T00:00:00Z")
+            }
+        );
+    }
+
+    #[test]
+    fn text_entry_points() {
+        let src = "zerops:\n  - setup: app\n    build:\n      base: go@1\n";
+        let j = after_build_json(src, None, None, "2026-11-25T10:00:00Z").unwrap();
+        let j = add_event_json(
+            &j,
+            Event::ManualInvalidation {
+                at: ts("2026-11-25T11:00:00Z"),
+            },
+        )
+        .unwrap();
+        let r = LayerRecord::from_json(&j).unwrap();
+        assert_eq!(r.pending_events().count(), 1);
+        let again = after_build_json(src, None, Some(&j), "2026-11-25T12:00:00Z").unwrap();
+        assert_eq!(LayerRecord::from_json(&again).unwrap().events.len(), 1);
+        assert_eq!(
+            after_build_json(src, None, None, "now").unwrap_err().code,
+            "invalid-time"
+        );
+        assert_eq!(
+            add_event_json("{}", r.events[0].clone()).unwrap_err().code,
+            "record-unreadable"
+        );
+    }
+
+    #[test]
+    fn rejects_other_schemas_and_garbage() {
+        assert_eq!(
+            LayerRecord::from_json("{\"schema\": 2}").unwrap_err(),
+            RecordError::Schema { found: Some(2) }
+        );
+        assert_eq!(
+            LayerRecord::from_json("{}").unwrap_err(),
+            RecordError::Schema { found: None }
+        );
+        assert!(matches!(
+            LayerRecord::from_json("not json").unwrap_err(),
+            RecordError::Invalid(_)
+        ));
+        assert!(matches!(
+            LayerRecord::from_json("{\"schema\": 1}").unwrap_err(),
+            RecordError::Invalid(_)
+        ));
+        let bad_time = snapshot();
+        let mut j = LayerRecord::after_build(&bad_time, None, ts("2026-01-01T00:00:00Z")).to_json();
+        j = j.replace("2026-01-01T00:00:00Z", "yesterday");
+        assert!(
+            LayerRecord::from_json(&j)
+                .unwrap_err()
+                .to_string()
+                .contains("yesterday")
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! What one setup says about its build, taken after `extends`: the inputs of
+//! the layer keys, and the fields that do not touch the cache but that users
+//! change and ask about (`buildCommands`, `deployFiles`, `envVariables`,
+//! `addToRunPrepare`, `run`, `deploy`).
+
+use crate::diag::Diagnostic;
+use crate::keys::{LayerInputs, LayerKeys};
+use crate::model::{Config, Resolved};
+use crate::yaml::{Node, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Fields that change the build but never the cache (spec §4.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Unkeyed {
+    pub build_commands: Vec<String>,
+    pub deploy_files: Vec<String>,
+    pub env_variables: BTreeMap<String, String>,
+    pub add_to_run_prepare: Vec<String>,
+    /// The `run` section: each top-level key with its value in a compact
+    /// flow form (`[a, b]`, `{k: v}`).
+    pub run: BTreeMap<String, String>,
+    /// The `deploy` section, like `run`.
+    pub deploy: BTreeMap<String, String>,
+}
+
+/// One setup, resolved, as the cache policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub setup: String,
+    /// Where the `build` section comes from: the setup itself or a parent
+    /// reached through `extends`; `None` when there is no `build` at all.
+    pub build_from: Option<String>,
+    pub inputs: LayerInputs,
+    pub keys: LayerKeys,
+    pub unkeyed: Unkeyed,
+}
+
+impl Snapshot {
+    /// The snapshot of a setup with `extends` applied.
+    pub fn from_resolved(r: &Resolved) -> Snapshot {
+        let inputs = LayerInputs::from_build(r.build.as_ref());
+        let mut unkeyed = Unkeyed {
+            run: section(r.run.as_ref()),
+            deploy: section(r.deploy.as_ref()),
+            ..Unkeyed::default()
+        };
+        if let Some(b) = &r.build {
+            let strings = |v: &[crate::model::Sp<String>]| -> Vec<String> {
+                v.iter().map(|s| s.value.clone()).collect()
+            };
+            unkeyed.build_commands = strings(&b.build_commands);
+            unkeyed.deploy_files = strings(b.deploy_paths());
+            unkeyed.add_to_run_prepare = strings(&b.add_to_run_prepare);
+            unkeyed.env_variables = b
+                .env_variables
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect();
+        }
+        Snapshot {
+            setup: r.name.value.clone(),
+            build_from: r.build_from.clone(),
+            keys: inputs.keys(),
+            inputs,
+            unkeyed,
+        }
+    }
+
+    /// Resolves `name` in `config` and takes its snapshot.
+    pub fn of(config: &Config, name: &str) -> Result<Snapshot, Diagnostic> {
+        config.resolve(name).map(|r| Snapshot::from_resolved(&r))
+    }
+}
+
+fn section(n: Option<&Node>) -> BTreeMap<String, String> {
+    let Some(map) = n.and_then(Node::as_map) else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .filter_map(|(k, v)| Some((k.as_scalar()?.text.clone(), flow(v))))
+        .collect()
+}
+
+/// A compact, span-free rendering of a node, used to compare and to show
+/// values: scalars as written, `[a, b]`, `{k: v}`.
+pub(crate) fn flow(n: &Node) -> String {
+    let mut out = String::new();
+    write_flow(n, &mut out);
+    out
+}
+
+fn write_flow(n: &Node, out: &mut String) {
+    match &n.value {
+        Value::Scalar(s) => out.push_str(&s.text),
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flow(it, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flow(k, out);
+                out.push_str(": ");
+                write_flow(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model;
+
+    #[test]
+    fn takes_unkeyed_fields_after_extends() {
+        let c = model::parse(
+            "zerops:
+  - setup: base
+    build:
+      buildCommands: [npm ci]
+      deployFiles: dist
+      envVariables: {NODE_ENV: production, N: 1}
+      addToRunPrepare: a
+    run:
+      start: node a.js
+      ports:
+        - port: 3000
+          httpSupport: true
+  - setup: app
+    extends: base
+    deploy:
+      readinessCheck: {httpGet: {port: 3000, path: /}}
+",
+        )
+        .unwrap();
+        let s = Snapshot::of(&c, "app").unwrap();
+        assert_eq!(s.build_from.as_deref(), Some("base"));
+        assert_eq!(s.unkeyed.build_commands, ["npm ci"]);
+        assert_eq!(s.unkeyed.deploy_files, ["dist"]);
+        assert_eq!(s.unkeyed.env_variables["N"], "1");
+        assert_eq!(s.unkeyed.add_to_run_prepare, ["a"]);
+        assert_eq!(s.unkeyed.run["ports"], "[{port: 3000, httpSupport: true}]");
+        assert_eq!(
+            s.unkeyed.deploy["readinessCheck"],
+            "{httpGet: {port: 3000, path: /}}"
+        );
+        assert_eq!(s.keys, s.inputs.keys());
+    }
+}
