@@ -11,8 +11,11 @@ pub mod component;
 pub mod config_file;
 pub mod layers;
 pub mod moves;
+pub mod phases;
 pub mod render;
+pub mod runner;
 pub mod store;
+pub mod workspace;
 
 /// `--version` text: the crate version and the WIT package id.
 pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.1.0)");

@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Lint a zerops.yaml (default: zerops.yaml, then zerops.yml, here).
     Lint(cmd::lint::LintArgs),
+    /// Run the build of a setup with the two-layer cache (Zerops-faithful).
+    Build(cmd::build::BuildArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Component(c) => cmd::component::run(c),
+        Command::Build(args) => cmd::build::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

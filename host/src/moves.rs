@@ -180,7 +180,7 @@ pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
 /// devices are skipped.
 pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
     let md = from_dir.symlink_metadata(from)?;
-    let mtime = md.modified().ok().map(|t| SystemTimeSpec::Absolute(t));
+    let mtime = md.modified().ok().map(SystemTimeSpec::Absolute);
     let ft = md.file_type();
     if ft.is_symlink() {
         let target = from_dir.read_link_contents(from)?;

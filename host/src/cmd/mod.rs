@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod build;
 pub mod component;
 pub mod lint;
+pub mod project;
 
 /// `--format` for commands with machine-readable output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
