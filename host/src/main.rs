@@ -20,6 +20,17 @@ enum Command {
     Lint(cmd::lint::LintArgs),
     /// Run the build of a setup with the two-layer cache (Zerops-faithful).
     Build(cmd::build::BuildArgs),
+    /// Dry run: what the next build would reuse, restore, skip and preserve.
+    Plan(cmd::plan::PlanArgs),
+    /// The layers of a setup's store, their keys and sizes, and whether the
+    /// next build would reuse them and why.
+    Status(cmd::status::StatusArgs),
+    /// Invalidate a setup's build cache (as the Zerops API/GUI does).
+    Invalidate(cmd::invalidate::InvalidateArgs),
+    /// List the deploy artifacts (the last 10).
+    Versions(cmd::versions::VersionsArgs),
+    /// Mark a version active; as on Zerops, this invalidates the build cache.
+    Activate(cmd::versions::ActivateArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -31,6 +42,11 @@ fn main() -> ExitCode {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Component(c) => cmd::component::run(c),
         Command::Build(args) => cmd::build::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Status(args) => cmd::status::run(args),
+        Command::Invalidate(args) => cmd::invalidate::run(args),
+        Command::Versions(args) => cmd::versions::list(args),
+        Command::Activate(args) => cmd::versions::activate(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

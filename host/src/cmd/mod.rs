@@ -2,8 +2,12 @@
 
 pub mod build;
 pub mod component;
+pub mod invalidate;
 pub mod lint;
+pub mod plan;
 pub mod project;
+pub mod status;
+pub mod versions;
 
 /// `--format` for commands with machine-readable output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]

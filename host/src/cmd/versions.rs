@@ -1,0 +1,106 @@
+//! `zerops-cache versions` and `zerops-cache activate N`: the deploy
+//! artifacts of a setup (the last 10 kept). Activating a version marks it
+//! active and, as on Zerops, invalidates the build cache.
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+use zerops_cache_policy::record::Event;
+
+use super::invalidate::{add_event, stamp};
+use super::project::{Project, StoreArgs};
+use super::{Format, exit};
+use crate::phases::artifact;
+use crate::store::record_io::read_record;
+
+#[derive(Debug, clap::Args)]
+pub struct VersionsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ActivateArgs {
+    /// The version number (see `zerops-cache versions`).
+    pub version: u32,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Serialize)]
+struct VersionOut {
+    version: u32,
+    active: bool,
+    created_at: Option<String>,
+    files: Option<u64>,
+    bytes: Option<u64>,
+    path: String,
+}
+
+pub fn list(args: VersionsArgs) -> Result<u8> {
+    let project = Project::load(&args.store)?;
+    let store = project.store(&args.store, "versions")?;
+    let active = artifact::active(&store.dir);
+    let out: Vec<VersionOut> = artifact::list_versions(&store.dir)?
+        .into_iter()
+        .map(|v| {
+            let m = artifact::meta(&store.dir, v);
+            VersionOut {
+                version: v,
+                active: Some(v) == active,
+                created_at: m.as_ref().map(|m| m.created_at.clone()),
+                files: m.as_ref().map(|m| m.files),
+                bytes: m.as_ref().map(|m| m.bytes),
+                path: store.abs(&format!("versions/{v}")).display().to_string(),
+            }
+        })
+        .collect();
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string(&out)?),
+        Format::Human => {
+            if out.is_empty() {
+                println!("no versions yet: run `zerops-cache build`");
+            }
+            for v in &out {
+                println!(
+                    "{} {:>4}  {}  {} file(s)  {}",
+                    if v.active { "*" } else { " " },
+                    v.version,
+                    v.created_at.as_deref().unwrap_or("?"),
+                    v.files.unwrap_or(0),
+                    v.path
+                );
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn activate(args: ActivateArgs) -> Result<u8> {
+    let project = Project::load(&args.store)?;
+    let store = project.store(&args.store, "activate")?;
+    if !artifact::list_versions(&store.dir)?.contains(&args.version) {
+        bail!(
+            "there is no version {} (see `zerops-cache versions`)",
+            args.version
+        );
+    }
+    artifact::set_active(&store.dir, args.version)?;
+    if let Some(record) = read_record(&store.dir)? {
+        add_event(
+            &project,
+            &store.dir,
+            &record,
+            Event::VersionActivated {
+                version: args.version,
+                at: stamp()?,
+            },
+        )?;
+    }
+    println!(
+        "version {} is active; the build cache is invalidated (as on Zerops)",
+        args.version
+    );
+    Ok(exit::OK)
+}
