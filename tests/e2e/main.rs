@@ -1,6 +1,8 @@
 //! End-to-end tests of zerops-cache on real files and directories.
 //! One test binary, a module per area (as in wasmtime's tests).
 
+mod build;
+mod build_support;
 mod common;
 mod component;
 mod lint_cli;

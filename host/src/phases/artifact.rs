@@ -4,6 +4,7 @@
 //! The last [`KEEP`] versions are kept.
 
 use anyhow::{Context, Result, bail};
+use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -84,7 +85,11 @@ impl Copier<'_> {
 
     /// Copies `src` (a project path) to `dst` (an artifact path).
     fn copy(&mut self, src: &str, dst: &str) -> Result<()> {
-        let md = self.source.symlink_metadata(src)?;
+        let md = if src.is_empty() {
+            self.source.dir_metadata()?
+        } else {
+            self.source.symlink_metadata(src)?
+        };
         if !md.is_dir() {
             if dst.is_empty() {
                 bail!("deployFiles: `{src}` is a file and cannot become the artifact root");
@@ -121,6 +126,14 @@ impl Copier<'_> {
                 let d = Path::new(dst).join(&l.name);
                 moves::copy_tree(self.source, &s, self.out, &d)?;
                 self.files += 1;
+            }
+        }
+        if !dst.is_empty() {
+            // The directory keeps its mode and time, as its files do.
+            self.out.set_permissions(dst, md.permissions())?;
+            if let Ok(t) = md.modified() {
+                self.out
+                    .set_times(dst, None, Some(SystemTimeSpec::Absolute(t)))?;
             }
         }
         Ok(())
