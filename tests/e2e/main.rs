@@ -2,6 +2,7 @@
 //! One test binary, a module per area (as in wasmtime's tests).
 
 mod build;
+mod build_crash;
 mod build_support;
 mod common;
 mod component;
