@@ -98,7 +98,7 @@ fn abort_after_any_rename_loses_and_duplicates_nothing() {
     assert!(warm["restored"].as_u64().unwrap() >= 7, "{warm}");
     // A warm build: restore and preserve batches, commit.
     let n = abort_at_every_rename(&p, "warm");
-    assert!(n as u64 > warm["restored"].as_u64().unwrap() * 2, "{n}");
+    assert!(n > warm["restored"].as_u64().unwrap() * 2, "{n}");
 
     // A base-layer rebuild: the home is moved aside and must come back.
     let text = std::fs::read_to_string(p.path().join("zerops.yaml"))
