@@ -541,3 +541,66 @@ fn untracked_files_are_in_the_workspace_and_ignored_ones_are_not() {
     assert!(listing.contains("untracked.txt"), "{listing}");
     assert!(!listing.contains("secret.txt"), "{listing}");
 }
+
+#[test]
+fn commands_run_in_their_own_shells_with_env_home_and_cwd() {
+    let text = "zerops:\n  - setup: api\n    build:\n      prepareCommands:\n        - pwd > \"$HOME/prepare-cwd\"\n        - cd /tmp && export LOST=1\n        - echo \"[$LOST]\" > \"$HOME/lost\"\n      buildCommands:\n        - echo \"$GREETING $N\" > out.txt && pwd > cwd.txt && echo \"$HOME\" > home.txt\n      deployFiles: ./\n      envVariables:\n        GREETING: hello\n        N: 3\n  - setup: web\n    extends: api\n";
+    let p = Proj::new(text, &[]);
+    // Two setups: --setup is required, and each has its own store.
+    let r = p.build(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--setup"), "{}", r.stderr);
+    let s = p.build_ok(&["--setup", "api"]);
+    assert_eq!(s["setup"], "api");
+    let store = std::path::PathBuf::from(s["store"].as_str().unwrap());
+    let home = store.join("home");
+    assert_eq!(
+        std::fs::read_to_string(home.join("prepare-cwd"))
+            .unwrap()
+            .trim(),
+        home.to_str().unwrap(),
+        "prepareCommands run in the home"
+    );
+    assert_eq!(std::fs::read_to_string(home.join("lost")).unwrap(), "[]\n");
+    let v = store.join("versions/1");
+    assert_eq!(
+        std::fs::read_to_string(v.join("out.txt")).unwrap(),
+        "hello 3\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(v.join("cwd.txt")).unwrap().trim(),
+        store.join("work/source").to_str().unwrap(),
+        "buildCommands run in the workspace"
+    );
+    assert_eq!(
+        std::fs::read_to_string(v.join("home.txt")).unwrap().trim(),
+        home.to_str().unwrap()
+    );
+    let s2 = p.build_ok(&["--setup", "web"]);
+    assert_ne!(s2["store"], s["store"]);
+    assert_eq!(s2["prepare_ran"], true, "a setup's cache is its own");
+    // Output is streamed with each command shown.
+    let r = p.run("build", &["--setup", "api"]);
+    assert!(r.stdout.contains("$ echo \"$GREETING $N\""), "{}", r.stdout);
+}
+
+#[test]
+fn the_store_root_comes_from_the_environment() {
+    let p = node_project("[node_modules]");
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = crate::common::run(
+        crate::common::bin()
+            .current_dir(p.path())
+            .env("ZEROPS_CACHE_DIR", root.path())
+            .args(["build", "--format", "json"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let s: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!(
+        s["store"]
+            .as_str()
+            .unwrap()
+            .starts_with(root.path().canonicalize().unwrap().to_str().unwrap()),
+        "{s}"
+    );
+}

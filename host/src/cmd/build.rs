@@ -75,6 +75,8 @@ pub struct Summary {
     pub artifact_files: u64,
     /// Milliseconds per phase.
     pub phases: BTreeMap<&'static str, u64>,
+    /// Microseconds per phase (for benchmarks of sub-millisecond phases).
+    pub phases_us: BTreeMap<&'static str, u64>,
     pub duration_ms: u64,
     pub renames: u64,
 }
@@ -110,14 +112,14 @@ impl Out {
 
 struct Timer {
     start: Instant,
-    phases: BTreeMap<&'static str, u64>,
+    phases_us: BTreeMap<&'static str, u64>,
 }
 
 impl Timer {
     fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         let t = Instant::now();
         let r = f();
-        *self.phases.entry(name).or_default() += t.elapsed().as_millis() as u64;
+        *self.phases_us.entry(name).or_default() += t.elapsed().as_micros() as u64;
         r
     }
 }
@@ -153,6 +155,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         version: None,
         artifact_files: 0,
         phases: BTreeMap::new(),
+        phases_us: BTreeMap::new(),
         duration_ms: 0,
         renames: 0,
     };
@@ -179,7 +182,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     );
     let mut timer = Timer {
         start: Instant::now(),
-        phases: BTreeMap::new(),
+        phases_us: BTreeMap::new(),
     };
     let mut journal = Journal::new(args.in_place.then(|| project.root.clone()));
     let result = build(
@@ -192,7 +195,12 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         &mut timer,
         &mut journal,
     );
-    s.phases = timer.phases.clone();
+    s.phases_us = timer.phases_us.clone();
+    s.phases = timer
+        .phases_us
+        .iter()
+        .map(|(k, us)| (*k, us / 1000))
+        .collect();
     match result {
         Ok(()) => {
             s.ok = true;

@@ -11,7 +11,7 @@ use super::{Skipped, join};
 use crate::ask::plan::RestoreAction;
 use crate::component::PolicyHost;
 use crate::moves;
-use crate::store::journal::{Journal, Loc, Move, Phase};
+use crate::store::journal::{Journal, Loc, Move};
 use crate::store::layout::CACHE;
 use crate::workspace::SourceLister;
 
@@ -79,7 +79,7 @@ pub fn apply(store: &Dir, source: &Dir, plan: &RestorePlan, journal: &mut Journa
             Path::new(&m.to.path),
         )?;
     }
-    journal.phase = Phase::Restored;
-    journal.save(store)?;
+    // No second journal write: recovery treats a finished and an
+    // unfinished restore batch alike (each move's state is on disk).
     Ok(())
 }

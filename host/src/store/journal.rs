@@ -12,7 +12,7 @@
 //!
 //! | phase (last journal write)       | recovery                                  |
 //! |----------------------------------|-------------------------------------------|
-//! | `started`, `restored`, `preserving` | roll back preserve, then restore moves, then the base reset; drop the new version and work dirs |
+//! | `started`, `preserving` | roll back preserve, then restore moves, then the base reset; drop the new version and work dirs |
 //! | `committing` (holds the new record) | finish: swap in the new layers, write the record, clean up |
 
 use anyhow::{Context, Result};
@@ -68,7 +68,6 @@ pub struct Move {
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Started,
-    Restored,
     Preserving,
     Committing,
 }

@@ -15,7 +15,7 @@ pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
     {
         let mut f = dir.create(&tmp).with_context(|| format!("writing {tmp}"))?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        f.sync_data()?;
     }
     dir.rename(&tmp, dir, name)
         .with_context(|| format!("replacing {name}"))?;
@@ -26,8 +26,10 @@ pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
 
 /// fsync of a directory (best effort: some filesystems refuse it).
 pub fn sync_dir(dir: &Dir) {
-    if let Ok(d) = dir.try_clone() {
-        let _ = d.into_std_file().sync_all();
+    // The handle itself may be an O_PATH descriptor, which cannot be
+    // fsynced: open the directory for reading.
+    if let Ok(f) = dir.open(".") {
+        let _ = f.sync_all();
     }
 }
 
