@@ -12,6 +12,7 @@ pub mod config_file;
 pub mod layers;
 pub mod moves;
 pub mod phases;
+pub mod progress;
 pub mod render;
 pub mod runner;
 pub mod store;

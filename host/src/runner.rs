@@ -66,10 +66,15 @@ fn emit(sink: Sink, line: &str) {
     }
 }
 
-async fn pump<R: AsyncRead + Unpin>(r: R, sink: Sink, tail: Arc<Mutex<VecDeque<String>>>) {
+async fn pump<R: AsyncRead + Unpin>(
+    r: R,
+    sink: Sink,
+    tail: Arc<Mutex<VecDeque<String>>>,
+    pb: indicatif::ProgressBar,
+) {
     let mut lines = BufReader::new(r).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        emit(sink, &line);
+        pb.suspend(|| emit(sink, &line));
         let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
         if t.len() == TAIL_LINES {
             t.pop_front();
@@ -78,8 +83,16 @@ async fn pump<R: AsyncRead + Unpin>(r: R, sink: Sink, tail: Arc<Mutex<VecDeque<S
     }
 }
 
-/// Runs `cmd` with `sh -c` in `cwd`.
-pub fn run(cmd: &str, cwd: &Path, home: &Path, env: &[(String, String)], sink: Sink) -> Result<()> {
+/// Runs `cmd` with `sh -c` in `cwd`; with `progress`, a spinner names the
+/// running command (on a terminal).
+pub fn run(
+    cmd: &str,
+    cwd: &Path,
+    home: &Path,
+    env: &[(String, String)],
+    sink: Sink,
+    progress: bool,
+) -> Result<()> {
     match sink {
         Sink::Stdout => println!("$ {}", headline(cmd)),
         Sink::Stderr => eprintln!("$ {}", headline(cmd)),
@@ -102,13 +115,15 @@ pub fn run(cmd: &str, cwd: &Path, home: &Path, env: &[(String, String)], sink: S
             .spawn()
             .with_context(|| format!("starting `sh -c {}`", headline(cmd)))?;
         let tail = Arc::new(Mutex::new(VecDeque::new()));
+        let pb = crate::progress::command(progress, &headline(cmd));
         let out = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let err = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
         let (_, _, status) = tokio::join!(
-            pump(out, sink, tail.clone()),
-            pump(err, sink, tail.clone()),
+            pump(out, sink, tail.clone(), pb.clone()),
+            pump(err, sink, tail.clone(), pb.clone()),
             child.wait()
         );
+        pb.finish_and_clear();
         let status = status.context("waiting for the command")?;
         if status.success() {
             Ok(())

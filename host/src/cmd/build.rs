@@ -91,6 +91,7 @@ fn layer(action: &'static str, key: &str, v: &LayerVerdict) -> LayerSummary {
 
 struct Out {
     json: bool,
+    progress: bool,
 }
 
 impl Out {
@@ -125,8 +126,10 @@ impl Timer {
 }
 
 pub fn run(args: BuildArgs) -> Result<u8> {
+    let json = args.format == Format::Json;
     let out = Out {
-        json: args.format == Format::Json,
+        json,
+        progress: crate::progress::enabled(json),
     };
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "build")?;
@@ -326,7 +329,7 @@ fn build(
             store.dir.create_dir_all(HOME)?;
             s.prepare_ran = true;
             for c in &b.prepare_commands {
-                runner::run(c, &home, &home, env, out.sink())?;
+                runner::run(c, &home, &home, env, out.sink(), out.progress)?;
             }
             Ok(())
         })?;
@@ -346,7 +349,7 @@ fn build(
     } else {
         timer.time("restore", || {
             let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
-            restore::apply(&store.dir, &source, &plan, journal)?;
+            restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
             s.restored = plan.moves.len();
             for k in &plan.skipped {
                 out.say(format!("restore: skipped {} ({})", k.path, k.reason));
@@ -366,7 +369,7 @@ fn build(
     // buildCommands.
     timer.time("build", || {
         for c in &b.build_commands {
-            runner::run(c, &source_path, &home, env, out.sink())?;
+            runner::run(c, &source_path, &home, env, out.sink(), out.progress)?;
         }
         Ok(())
     })?;
@@ -394,7 +397,7 @@ fn build(
     // Preserve.
     timer.time("preserve", || {
         let plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
-        preserve::apply(&store.dir, &source, &plan, journal)?;
+        preserve::apply(&store.dir, &source, &plan, journal, out.progress)?;
         s.preserved = plan.take.len();
         s.preserved_paths = plan.take.clone();
         for n in &plan.noted {
@@ -424,11 +427,22 @@ fn build(
         journal.record = Some(record);
         journal.phase = Phase::Committing;
         journal.save(&store.dir)?;
-        journal::commit(&store.dir, journal).context("committing the build")?;
+        journal::commit_layers(&store.dir, journal).context("committing the build")?;
+        // Committed: nothing is left to roll back.
+        *journal = Journal::new(None);
         if let Some(v) = s.version {
             artifact::set_active(&store.dir, v)?;
         }
-        artifact::prune(&store.dir)?;
+        Ok(())
+    })?;
+    // Deleting the old layer, the workspace and old versions: nothing to
+    // undo any more, so a failure here is only a warning.
+    timer.time("cleanup", || {
+        if let Err(e) =
+            journal::clean(&store.dir).and_then(|_| artifact::prune(&store.dir).map(drop))
+        {
+            out.say(format!("warning: cleaning up the store: {e:#}"));
+        }
         Ok(())
     })?;
     Ok(())

@@ -67,7 +67,13 @@ pub fn plan(
 
 /// Journals and performs the moves of `plan` from `source` into
 /// `cache.new` (created here; parents get the source's modes).
-pub fn apply(store: &Dir, source: &Dir, plan: &PreservePlan, journal: &mut Journal) -> Result<()> {
+pub fn apply(
+    store: &Dir,
+    source: &Dir,
+    plan: &PreservePlan,
+    journal: &mut Journal,
+    progress: bool,
+) -> Result<()> {
     store.create_dir_all(CACHE_NEW)?;
     let new = store.open_dir(CACHE_NEW)?;
     journal.preserve = plan
@@ -80,12 +86,15 @@ pub fn apply(store: &Dir, source: &Dir, plan: &PreservePlan, journal: &mut Journ
         .collect();
     journal.phase = Phase::Preserving;
     journal.save(store)?;
+    let pb = crate::progress::moves(progress, plan.take.len(), "preserve");
     for p in &plan.take {
         if let Some(parent) = Path::new(p).parent() {
             moves::create_dirs_like(&new, parent, source, parent)
                 .with_context(|| format!("creating {} in the build layer", parent.display()))?;
         }
         moves::rename(source, Path::new(p), &new, Path::new(p))?;
+        pb.inc(1);
     }
+    pb.finish_and_clear();
     Ok(())
 }

@@ -61,7 +61,13 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
 }
 
 /// Journals and performs the moves of `plan` from the cache into `source`.
-pub fn apply(store: &Dir, source: &Dir, plan: &RestorePlan, journal: &mut Journal) -> Result<()> {
+pub fn apply(
+    store: &Dir,
+    source: &Dir,
+    plan: &RestorePlan,
+    journal: &mut Journal,
+    progress: bool,
+) -> Result<()> {
     journal.restore = plan
         .moves
         .iter()
@@ -71,6 +77,7 @@ pub fn apply(store: &Dir, source: &Dir, plan: &RestorePlan, journal: &mut Journa
         })
         .collect();
     journal.save(store)?;
+    let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
     for m in &journal.restore {
         moves::rename(
             store,
@@ -78,7 +85,9 @@ pub fn apply(store: &Dir, source: &Dir, plan: &RestorePlan, journal: &mut Journa
             source,
             Path::new(&m.to.path),
         )?;
+        pb.inc(1);
     }
+    pb.finish_and_clear();
     // No second journal write: recovery treats a finished and an
     // unfinished restore batch alike (each move's state is on disk).
     Ok(())

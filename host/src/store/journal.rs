@@ -194,8 +194,16 @@ pub enum Recovered {
     Committed,
 }
 
-/// Finishes the commit described by the journal (idempotent).
+/// Finishes the commit described by the journal (idempotent), then empties
+/// the trash and the workspace.
 pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
+    commit_layers(store, j)?;
+    clean(store)
+}
+
+/// The commit without the cleanup: swaps the layers in, writes the record
+/// and removes the journal. What is left to delete is in `trash/`.
+pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
     if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
         to_trash(store, HOME_OLD)?;
     }
@@ -207,7 +215,6 @@ pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
         write_atomic(store, RECORD, r.as_bytes())?;
     }
     store.remove_file(JOURNAL).or_else(ignore_missing)?;
-    clean(store)?;
     Ok(())
 }
 
