@@ -107,7 +107,7 @@ impl Journal {
 
     /// Writes the journal (atomically, fsynced) before the moves it names.
     pub fn save(&self, store: &Dir) -> Result<()> {
-        let text = serde_json::to_vec_pretty(self)?;
+        let text = serde_json::to_vec(self)?;
         write_atomic(store, JOURNAL, &text)
     }
 
