@@ -31,6 +31,10 @@ enum Command {
     Versions(cmd::versions::VersionsArgs),
     /// Mark a version active; as on Zerops, this invalidates the build cache.
     Activate(cmd::versions::ActivateArgs),
+    /// Print the layer keys of each setup and the normalized inputs they digest.
+    Keys(cmd::keys::KeysArgs),
+    /// Explain what a config change does to the build cache, and why.
+    Explain(cmd::explain::ExplainArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
+        Command::Keys(args) => cmd::keys::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
         Command::Component(c) => cmd::component::run(c),
         Command::Build(args) => cmd::build::run(args),
         Command::Plan(args) => cmd::plan::run(args),

@@ -6,4 +6,5 @@ mod build_crash;
 mod build_support;
 mod common;
 mod component;
+mod layers;
 mod lint_cli;

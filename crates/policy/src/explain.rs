@@ -68,7 +68,10 @@ pub(crate) fn current(config: &Config, setup: Option<&str>) -> Result<Snapshot, 
 pub fn explain(old_src: &str, new_src: &str, setup: Option<&str>) -> Result<Decision, Diagnostic> {
     let new = parse(new_src, Some("new file"))?;
     let old = parse(old_src, Some("old file"))?;
-    let cur = current(&new, setup)?;
+    let cur = current(&new, setup).map_err(|mut d| {
+        d.message = format!("new file: {}", d.message);
+        d
+    })?;
     if old.setup(&cur.setup).is_none() {
         let detail = format!("setup `{}` is not in the old file", cur.setup);
         return Ok(decide::judge(Previous::None(Some(&detail)), &cur));

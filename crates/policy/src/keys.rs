@@ -17,7 +17,7 @@
 //! | `cache` absent or null | `false` |
 //! | `cache: x` | `["x"]` |
 //! | `cache: []` | `false` (it names nothing, exactly like `false`) |
-//! | a cache pattern `./x`, `x/`, `./x/` | `"x"` (a leading `./` and trailing `/` are dropped; `./` alone is `"."`) |
+//! | a cache pattern `./x`, `x/`, `./x/` | `"x"` (leading `./` and trailing `/` are dropped, repeatedly; `.` and `./` alone are `""`) |
 //!
 //! Lists stay in the order written (order-sensitive) and keep duplicates;
 //! every other string (os, base items, commands) is taken byte for byte.
@@ -110,25 +110,47 @@ impl Default for LayerInputs {
     }
 }
 
-/// Normalizes one cache pattern: `./x`, `x/` and `./x/` are `x`.
+/// Normalizes one cache pattern: Zerops' documented equivalence of
+/// `./node_modules`, `node_modules` and `node_modules/` (spec §4.5).
 ///
-/// This mirrors the documented equivalence of path spellings (spec §4.5).
-// TODO(patterns): unify with `crate::pattern::normalize` once it lands.
-pub(crate) fn normalize_pattern(p: &str) -> String {
-    if p.is_empty() {
-        return String::new();
-    }
-    let mut s = p;
+/// - a leading `./` is removed, repeatedly and with any extra slashes
+///   (`././x`, `.//x` → `x`); `.` and `./` alone become `""`;
+/// - a trailing `/` is removed, repeatedly (`x//` → `x`), also when escaped
+///   (`x\/` → `x`); a lone `/` stays `/`.
+///
+/// Nothing else changes (`a//b`, `a/./b`, `..` stay as written).
+///
+/// This is, byte for byte, `pattern::normalize` of the patterns branch, so
+/// that switching to it changes no key.
+// TODO(patterns): call `crate::pattern::normalize` once it is on main.
+pub(crate) fn normalize_pattern(pattern: &str) -> String {
+    let mut s = pattern;
     while let Some(rest) = s.strip_prefix("./") {
-        s = rest;
+        s = rest.trim_start_matches('/');
     }
-    let absolute = s.starts_with('/');
-    let trimmed = s.trim_end_matches('/');
-    match trimmed {
-        "" if absolute => "/".to_string(),
-        "" => ".".to_string(),
-        t => t.to_string(),
+    if s == "." {
+        s = "";
     }
+    loop {
+        let b = s.as_bytes();
+        if b.len() < 2 || b[b.len() - 1] != b'/' {
+            break;
+        }
+        let backslashes = b[..b.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            s = &s[..s.len() - 1];
+        } else if b.len() > 2 {
+            // `x\/`: the escaped slash still names a directory separator.
+            s = &s[..s.len() - 2];
+        } else {
+            break;
+        }
+    }
+    s.to_string()
 }
 
 impl LayerInputs {
@@ -295,11 +317,19 @@ mod tests {
             ("./node_modules", "node_modules"),
             ("node_modules/", "node_modules"),
             ("./node_modules/", "node_modules"),
-            ("././a//", "a"),
-            ("./", "."),
-            (".", "."),
-            ("/root/go/", "/root/go"),
+            ("././x", "x"),
+            (".//x", "x"),
+            ("x//", "x"),
+            ("x\\/", "x"),
+            ("x\\\\/", "x\\\\"),
+            (".", ""),
+            ("./", ""),
             ("/", "/"),
+            ("//", "/"),
+            ("/root/go/", "/root/go"),
+            ("a/./b", "a/./b"),
+            ("../x", "../x"),
+            (".next", ".next"),
             ("", ""),
             ("a/*.txt", "a/*.txt"),
         ] {

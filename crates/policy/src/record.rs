@@ -146,15 +146,23 @@ impl LayerRecord {
     /// Reads a record, checking its schema version first so that a record
     /// from a newer format is reported as such, not as garbage.
     pub fn from_json(text: &str) -> Result<LayerRecord, RecordError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| RecordError::Invalid(e.to_string()))?;
-        let schema = value.get("schema").map(serde_json::Value::as_u64);
-        match schema {
-            Some(Some(n)) if n == u64::from(RECORD_SCHEMA) => {}
-            Some(found) => return Err(RecordError::Schema { found }),
-            None => return Err(RecordError::Schema { found: None }),
+        /// Only the version, read first (a struct, not `serde_json::Value`,
+        /// keeps the component small).
+        #[derive(Deserialize)]
+        struct Probe {
+            schema: Option<serde_json::Number>,
         }
-        serde_json::from_value(value).map_err(|e| RecordError::Invalid(e.to_string()))
+        let probe: Probe =
+            serde_json::from_str(text).map_err(|e| RecordError::Invalid(e.to_string()))?;
+        match probe.schema.as_ref().map(serde_json::Number::as_u64) {
+            Some(Some(n)) if n == u64::from(RECORD_SCHEMA) => {}
+            found => {
+                return Err(RecordError::Schema {
+                    found: found.flatten(),
+                });
+            }
+        }
+        serde_json::from_str(text).map_err(|e| RecordError::Invalid(e.to_string()))
     }
 }
 

@@ -2,7 +2,9 @@
 
 pub mod build;
 pub mod component;
+pub mod explain;
 pub mod invalidate;
+pub mod keys;
 pub mod lint;
 pub mod plan;
 pub mod project;

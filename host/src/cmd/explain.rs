@@ -1,0 +1,152 @@
+//! `zerops-cache explain`: what a config change does to the build cache,
+//! per layer, with the reasons named down to the field and list item.
+//!
+//! `explain OLD NEW` compares two files; `explain --git REV [FILE]` compares
+//! FILE (default: the config here) with its content at a git revision.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::keys::{print_error, read_text};
+use super::{Format, exit};
+use crate::component::PolicyHost;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  zerops-cache explain old/zerops.yaml zerops.yaml --setup app
+  zerops-cache explain --git HEAD~1            # zerops.yaml now vs. one commit ago
+  zerops-cache explain --git main zerops.yml --format json")]
+pub struct ExplainArgs {
+    /// OLD and NEW config files; with --git, at most one FILE (default:
+    /// zerops.yaml, then zerops.yml, in the current directory).
+    #[arg(value_name = "FILE", num_args = 0..=2)]
+    pub files: Vec<PathBuf>,
+    /// Compare FILE with its content at this git revision (`git show REV:FILE`).
+    #[arg(long, value_name = "REV")]
+    pub git: Option<String>,
+    /// The setup to explain (default: the only setup of the new file).
+    #[arg(long)]
+    pub setup: Option<String>,
+    /// Also list changes that have no effect on the cache and the keys
+    /// (JSON: adds an `unaffected` list of reasons).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Runs git in `dir`; the output on success, git's message as the error.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("running git (is it installed?)")?;
+    if !out.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(out.stdout)
+}
+
+/// The content of `path` at git revision `rev`, read with
+/// `git show REV:./NAME` from the file's directory (so any path works);
+/// `None` when the revision exists but the file did not exist in it.
+fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    // An unknown revision is an error; a file missing from a known one
+    // means there was no config, hence no previous cache.
+    git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .with_context(|| format!("`{rev}` is not a git revision here"))?;
+    let spec = format!("{rev}:./{}", name.to_string_lossy());
+    if git(dir, &["cat-file", "-e", &spec]).is_err() {
+        return Ok(None);
+    }
+    let bytes = git(dir, &["show", &spec])?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .with_context(|| format!("{spec} is not valid UTF-8"))
+}
+
+pub fn run(args: ExplainArgs) -> Result<u8> {
+    let (old_name, old_src, new_name, new_src) = match (&args.git, args.files.as_slice()) {
+        (Some(rev), files) if files.len() <= 1 => {
+            let path = crate::config_file::resolve(files.first().map(PathBuf::as_path))?;
+            let new_src = read_text(&path)?;
+            let shown = path.display().to_string();
+            match git_show(rev, &path)? {
+                Some(old_src) => (format!("{shown} at {rev}"), old_src, shown, new_src),
+                None => (
+                    format!("{shown} at {rev} (absent)"),
+                    String::new(),
+                    shown,
+                    new_src,
+                ),
+            }
+        }
+        (Some(_), _) => {
+            eprintln!("error: with --git, give at most one FILE (the current config)");
+            return Ok(exit::ERROR);
+        }
+        (None, [old, new]) => (
+            old.display().to_string(),
+            read_text(old)?,
+            new.display().to_string(),
+            read_text(new)?,
+        ),
+        (None, _) => {
+            eprintln!(
+                "error: give OLD and NEW config files, or --git REV to compare with a git revision"
+            );
+            return Ok(exit::ERROR);
+        }
+    };
+    let host = PolicyHost::load()?;
+    let decision = match host.explain(&old_src, &new_src, args.setup.as_deref())? {
+        Ok(d) => d,
+        Err(d) => {
+            // The policy prefixes messages about a file with "old file:" or
+            // "new file:"; show the snippet of the file they point into.
+            let (name, src) = if d.message.starts_with("old file:") {
+                (&old_name, &old_src)
+            } else {
+                (&new_name, &new_src)
+            };
+            print_error(name, src, &d);
+            return Ok(exit::ERROR);
+        }
+    };
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            zerops_cache_policy::explain::to_json(&decision, args.verbose)
+        ),
+        Format::Human => {
+            println!("{old_name} → {new_name}");
+            print!(
+                "{}",
+                zerops_cache_policy::explain::render_text(&decision, args.verbose)
+            );
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,169 @@
+//! `zerops-cache keys`: the layer keys of each setup and the normalized
+//! inputs they digest, through the policy component.
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use zerops_cache_policy::Diagnostic;
+use zerops_cache_policy::keys::{CacheSpec, LayerInputs, LayerKeys};
+
+use super::lint::JsonDiagnostic;
+use super::{Format, exit};
+use crate::component::PolicyHost;
+
+#[derive(Debug, clap::Args)]
+pub struct KeysArgs {
+    /// The config file (default: zerops.yaml, then zerops.yml, in the current directory).
+    pub file: Option<PathBuf>,
+    /// Only this setup (default: every setup in the file).
+    #[arg(long)]
+    pub setup: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// One setup in `--format json`: its keys and inputs, or its error.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSetup<'a> {
+    setup: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build_from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys: Option<&'a LayerKeys>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs: Option<&'a LayerInputs>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonDiagnostic<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    path: String,
+    setups: Vec<JsonSetup<'a>>,
+}
+
+/// Reads a config file as UTF-8 text; anything else is an error (exit 2).
+pub(super) fn read_text(path: &Path) -> Result<String> {
+    let bytes = crate::config_file::read(path)?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(_) => bail!(
+            "{} is not valid UTF-8; `zerops-cache lint` shows where",
+            path.display()
+        ),
+    }
+}
+
+/// Prints a diagnostic about `src` to stderr: with the source snippet when
+/// it has a position, as one line otherwise.
+pub(super) fn print_error(path: &str, src: &str, d: &Diagnostic) {
+    if d.span.start.line == 0 {
+        eprintln!("error: {}", d.message);
+        if let Some(h) = &d.help {
+            eprintln!("help: {h}");
+        }
+    } else {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        eprint!(
+            "{}",
+            crate::render::render(path, src, std::slice::from_ref(d), color)
+        );
+    }
+}
+
+fn human_inputs(i: &LayerInputs) -> String {
+    let mut out = format!("  os: {}\n", i.os);
+    let list = |name: &str, items: &[String], out: &mut String| {
+        if items.is_empty() {
+            out.push_str(&format!("  {name}: []\n"));
+        } else {
+            out.push_str(&format!("  {name}:\n"));
+            for (n, it) in items.iter().enumerate() {
+                out.push_str(&format!("    [{n}] {}\n", it.escape_debug()));
+            }
+        }
+    };
+    list("base", &i.base, &mut out);
+    list("prepareCommands", &i.prepare_commands, &mut out);
+    match &i.cache {
+        CacheSpec::All(b) => out.push_str(&format!("  cache: {b}\n")),
+        CacheSpec::Patterns(p) => list("cache", p, &mut out),
+    }
+    out
+}
+
+pub fn run(args: KeysArgs) -> Result<u8> {
+    let path = crate::config_file::resolve(args.file.as_deref())?;
+    let src = read_text(&path)?;
+    let shown = path.display().to_string();
+    let host = PolicyHost::load()?;
+    let all = match host.keys(&src, args.setup.as_deref())? {
+        Ok(all) => all,
+        Err(d) => {
+            print_error(&shown, &src, &d);
+            return Ok(exit::ERROR);
+        }
+    };
+    match args.format {
+        Format::Json => {
+            let setups = all
+                .iter()
+                .map(|(name, r)| match r {
+                    Ok(s) => JsonSetup {
+                        setup: name,
+                        build_from: s.build_from.as_deref(),
+                        keys: Some(&s.keys),
+                        inputs: Some(&s.inputs),
+                        error: None,
+                    },
+                    Err(d) => JsonSetup {
+                        setup: name,
+                        build_from: None,
+                        keys: None,
+                        inputs: None,
+                        error: Some(JsonDiagnostic::from(d)),
+                    },
+                })
+                .collect();
+            let report = JsonReport {
+                path: shown,
+                setups,
+            };
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Format::Human => {
+            for (i, (name, r)) in all.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                match r {
+                    Ok(s) => {
+                        let from = match s.build_from.as_deref() {
+                            Some(f) if f != name => format!(" (build section from `{f}`)"),
+                            Some(_) => String::new(),
+                            None => " (no build section: defaults)".to_string(),
+                        };
+                        println!("setup `{name}`{from}");
+                        println!("  base-layer key:  {}", s.keys.base);
+                        println!("  build-layer key: {}", s.keys.build);
+                        print!("{}", human_inputs(&s.inputs));
+                    }
+                    Err(d) => {
+                        println!("setup `{name}`: no keys");
+                        print_error(&shown, &src, d);
+                    }
+                }
+            }
+        }
+    }
+    // A setup whose keys cannot be computed (e.g. an `extends` cycle) is an
+    // error of the file.
+    Ok(if all.iter().any(|(_, r)| r.is_err()) {
+        exit::ERROR
+    } else {
+        exit::OK
+    })
+}
