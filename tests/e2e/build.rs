@@ -604,3 +604,33 @@ fn the_store_root_comes_from_the_environment() {
         "{s}"
     );
 }
+
+#[test]
+fn non_utf8_names_move_only_with_their_parent() {
+    // node_modules holds a name that is not UTF-8: it moves with the
+    // directory. A top-level one is never matched on its own (cache: true).
+    let make = "[ -d node_modules ] || { mkdir -p node_modules && echo x > \"node_modules/$(printf 'bad\\377name')\" && echo y > \"$(printf 'top\\377level')\"; }";
+    let p = Proj::new(&yaml(&[], &[make], "true", ""), &[]);
+    let s = p.build_ok(&[]);
+    let notes = s["preserve_notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{s}");
+    assert_eq!(notes[0]["reason"], "not-utf8");
+    let cache = p.setup_store().join("cache/node_modules");
+    let names: Vec<Vec<u8>> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| {
+            use std::os::unix::ffi::OsStrExt;
+            e.unwrap().file_name().as_bytes().to_vec()
+        })
+        .collect();
+    assert_eq!(names, [b"bad\xffname".to_vec()]);
+    let s = p.build_ok(&[]);
+    assert_eq!(s["restored"], 1, "node_modules with its odd name: {s}");
+    assert_eq!(
+        p.cache_files()
+            .keys()
+            .filter(|k| k.starts_with("node_modules/"))
+            .count(),
+        1
+    );
+}

@@ -8,3 +8,4 @@ mod common;
 mod component;
 mod layers;
 mod lint_cli;
+mod plan_component;
