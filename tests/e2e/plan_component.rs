@@ -36,7 +36,7 @@ impl Gen {
                 _ => EntryKind::Dir,
             };
             let mut e = Entry::new(name, kind);
-            e.utf8 = self.next() % 13 != 0;
+            e.utf8 = !self.next().is_multiple_of(13);
             out.push(e);
         }
         out
