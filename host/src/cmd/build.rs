@@ -254,11 +254,12 @@ fn source_dir(store: &Store, project: &Project, in_place: bool) -> Result<Dir> {
 /// back if it was reset. The layer record is not touched.
 fn fail(store: &Store, source: Option<&Dir>, j: &Journal, discard: bool) -> Result<String> {
     if discard {
+        // The layer goes first: a crash after it leaves no half cache.
+        journal::to_trash(&store.dir, CACHE)?;
+        store.dir.create_dir_all(CACHE)?;
         let mut j2 = j.clone();
         j2.restore.clear();
         journal::roll_back_build(&store.dir, source, &j2)?;
-        journal::to_trash(&store.dir, CACHE)?;
-        store.dir.create_dir_all(CACHE)?;
         journal::clean(&store.dir)?;
         return Ok("build failed: the build layer was dropped (--discard-cache-on-failure); the layer record is unchanged".into());
     }

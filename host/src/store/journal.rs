@@ -147,6 +147,9 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
         moves::clean_partial(fd, from);
         moves::clean_partial(td, to);
         if !moves::exists(fd, from) && moves::exists(td, to) {
+            if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fd.create_dir_all(parent)?;
+            }
             moves::rename(td, to, fd, from)
                 .with_context(|| format!("rolling back the move to {}", m.to.path))?;
             undone += 1;
@@ -243,6 +246,10 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
         let p = format!("{VERSIONS}/{v}");
         if moves::exists(store, Path::new(&p)) {
             to_trash(store, &p)?;
+        }
+        let meta = format!("{p}.json");
+        if moves::exists(store, Path::new(&meta)) {
+            to_trash(store, &meta)?;
         }
     }
     store.remove_file(JOURNAL).or_else(ignore_missing)?;
