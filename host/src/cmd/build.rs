@@ -231,7 +231,9 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     match (&s.error, s.ok) {
         (_, true) => Ok(exit::OK),
         (Some(e), false) => {
-            eprintln!("error: {e}");
+            if out.json {
+                eprintln!("error: {e}");
+            }
             Ok(exit::FINDINGS)
         }
         (None, false) => Ok(exit::ERROR),
@@ -264,10 +266,14 @@ fn fail(store: &Store, source: Option<&Dir>, j: &Journal, discard: bool) -> Resu
         return Ok("build failed: the build layer was dropped (--discard-cache-on-failure); the layer record is unchanged".into());
     }
     let n = journal::roll_back_build(&store.dir, source, j)?;
-    Ok(format!(
-        "build failed: {n} restored entr{} put back into the cache; the layer record is unchanged",
-        if n == 1 { "y" } else { "ies" }
-    ))
+    Ok(if n == 0 {
+        "build failed: nothing was moved; the layers and the layer record are unchanged".into()
+    } else {
+        format!(
+            "build failed: {n} moved entr{} put back; the layers and the layer record are as they were",
+            if n == 1 { "y" } else { "ies" }
+        )
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -464,6 +470,9 @@ fn print_summary(s: &Summary, out: &Out) {
         s.setup,
         s.duration_ms as f64 / 1000.0
     );
+    if let Some(e) = &s.error {
+        println!("  error: {e}");
+    }
     for (name, l) in &s.layers {
         let why = if l.reasons.is_empty() {
             String::new()
