@@ -44,7 +44,14 @@ fn files(
 
 fn assert_clean_store(p: &Proj, what: &str) {
     let s = p.setup_store();
-    for leftover in ["journal.json", "work", "cache.new", "home.old", "trash"] {
+    for leftover in [
+        "journal.json",
+        "journal.restore.json",
+        "work",
+        "cache.new",
+        "home.old",
+        "trash",
+    ] {
         assert!(
             !s.join(leftover).exists(),
             "{what}: {leftover} left in the store"

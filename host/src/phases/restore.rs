@@ -76,7 +76,7 @@ pub fn apply(
             to: Loc::source(p.clone()),
         })
         .collect();
-    journal.save(store)?;
+    journal.save_restore(store)?;
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
     for m in &journal.restore {
         moves::rename(

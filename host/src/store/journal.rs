@@ -20,7 +20,9 @@ use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-use super::layout::{CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, RECORD, TRASH, VERSIONS, WORK};
+use super::layout::{
+    CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, RECORD, TRASH, VERSIONS, WORK,
+};
 use super::record_io::{read_opt, write_atomic};
 use crate::moves;
 
@@ -84,7 +86,12 @@ pub struct Journal {
     pub base_reset: bool,
     /// The artifact version this build created, if it got that far.
     pub version_created: Option<u32>,
+    /// The restore batch, kept in its own file (`journal.restore.json`,
+    /// written once) so later journal writes stay small.
+    #[serde(skip)]
     pub restore: Vec<Move>,
+    /// Whether the restore batch file belongs to this journal.
+    pub restore_saved: bool,
     pub preserve: Vec<Move>,
     /// The layer record to write on commit.
     pub record: Option<String>,
@@ -100,6 +107,7 @@ impl Journal {
             base_reset: false,
             version_created: None,
             restore: Vec::new(),
+            restore_saved: false,
             preserve: Vec::new(),
             record: None,
         }
@@ -111,13 +119,33 @@ impl Journal {
         write_atomic(store, JOURNAL, &text)
     }
 
+    /// Writes the restore batch, then the journal that points at it.
+    pub fn save_restore(&mut self, store: &Dir) -> Result<()> {
+        write_atomic(store, JOURNAL_RESTORE, &serde_json::to_vec(&self.restore)?)?;
+        self.restore_saved = true;
+        self.save(store)
+    }
+
     pub fn load(store: &Dir) -> Result<Option<Journal>> {
-        match read_opt(store, JOURNAL)? {
-            None => Ok(None),
-            Some(t) => Ok(Some(
-                serde_json::from_str(&t).context("the store's journal is unreadable")?,
-            )),
+        let Some(t) = read_opt(store, JOURNAL)? else {
+            return Ok(None);
+        };
+        let mut j: Journal =
+            serde_json::from_str(&t).context("the store's journal is unreadable")?;
+        if j.restore_saved {
+            let r = read_opt(store, JOURNAL_RESTORE)?
+                .context("the store's journal names a restore batch that is missing")?;
+            j.restore = serde_json::from_str(&r)
+                .context("the store's journal restore batch is unreadable")?;
         }
+        Ok(Some(j))
+    }
+
+    /// Removes the journal, then its restore batch.
+    pub fn remove(store: &Dir) -> Result<()> {
+        store.remove_file(JOURNAL).or_else(ignore_missing)?;
+        store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
+        Ok(())
     }
 }
 
@@ -177,8 +205,12 @@ pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
     Ok(())
 }
 
-/// Empties the trash and the workspace.
+/// Empties the trash and the workspace (and drops a restore batch no
+/// journal points at).
 pub fn clean(store: &Dir) -> Result<()> {
+    if !moves::exists(store, Path::new(JOURNAL)) {
+        store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
+    }
     for d in [TRASH, WORK] {
         if moves::exists(store, Path::new(d)) {
             store
@@ -217,7 +249,7 @@ pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
     if let Some(r) = &j.record {
         write_atomic(store, RECORD, r.as_bytes())?;
     }
-    store.remove_file(JOURNAL).or_else(ignore_missing)?;
+    Journal::remove(store)?;
     Ok(())
 }
 
@@ -252,7 +284,7 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
             to_trash(store, &meta)?;
         }
     }
-    store.remove_file(JOURNAL).or_else(ignore_missing)?;
+    Journal::remove(store)?;
     clean(store)?;
     Ok(n)
 }

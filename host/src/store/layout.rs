@@ -6,6 +6,7 @@
 //!     lock                      held by the command working on this store
 //!     record.json               the layer record (written by the component)
 //!     journal.json              the intent journal of an unfinished build
+//!     journal.restore.json      its restore batch (written once per build)
 //!     home/                     the base layer: the container home
 //!     cache/                    the build layer: cached entries
 //!     versions/<N>/, versions/active   deploy artifacts, the last 10
@@ -22,6 +23,8 @@ use std::path::{Path, PathBuf};
 pub const LOCK: &str = "lock";
 pub const RECORD: &str = "record.json";
 pub const JOURNAL: &str = "journal.json";
+/// The restore batch of the journal, written once (it can hold many moves).
+pub const JOURNAL_RESTORE: &str = "journal.restore.json";
 pub const HOME: &str = "home";
 /// The previous home while a rebuilt base layer is being prepared.
 pub const HOME_OLD: &str = "home.old";
