@@ -7,7 +7,7 @@
 # Usage: bench/restore_preserve.sh [ZEROPS_CACHE_BINARY] [SIZES...]
 # (default binary: target/release/zerops-cache, else target/debug; sizes 10000 100000)
 # Restore/preserve times are the phases the binary reports (`phases_us` of
-# `build --format json`), the median of 3 warm builds; they include the
+# `build --format json`), the median of 5 warm builds; they include the
 # component's per-directory decisions, the journal write (fsync) and the
 # renames.
 set -euo pipefail
@@ -29,7 +29,7 @@ BENCH_DIR="$PWD/bench"
 ms() { date +%s%N; }
 elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
 phase_us() { # json phase
   python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])["phases_us"].get(sys.argv[1], -1))' "$1"
@@ -68,12 +68,12 @@ YAML
     git -C "$P" add -A && git -C "$P" commit -qm init
     (cd "$P" && "$BIN" build --format json >/dev/null 2>&1)   # seeds the cache
     R=(); S=()
-    for _ in 1 2 3; do
+    for _ in 1 2 3 4 5; do
       out=$(cd "$P" && "$BIN" build --format json 2>/dev/null)
       R+=("$(echo "$out" | phase_us restore)")
       S+=("$(echo "$out" | phase_us preserve)")
     done
-    RU=$(median3 "${R[@]}"); SU=$(median3 "${S[@]}")
+    RU=$(median "${R[@]}"); SU=$(median "${S[@]}")
     printf '%-7s %-9s %12.3f %12.3f %10s %10s %10s %12.0f %12.0f\n' "$N" "$([ "$CONFLICT" = 1 ] && echo 1% || echo none)" \
       "$(echo "$RU / 1000" | bc -l)" "$(echo "$SU / 1000" | bc -l)" "$TAR_C" "$TAR_X" "$CP_A" \
       "$(echo "$TAR_X * 1000 / $RU" | bc -l)" "$(echo "$TAR_C * 1000 / $SU" | bc -l)"

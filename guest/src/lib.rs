@@ -9,6 +9,7 @@ wit_bindgen::generate!({
 mod about;
 mod layers;
 mod lint;
+mod patterns;
 mod plan;
 
 /// The component's single implementation type.

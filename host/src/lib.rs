@@ -11,6 +11,7 @@ pub mod component;
 pub mod config_file;
 pub mod layers;
 pub mod moves;
+pub mod patterns;
 pub mod phases;
 pub mod progress;
 pub mod render;

@@ -35,6 +35,8 @@ enum Command {
     Keys(cmd::keys::KeysArgs),
     /// Explain what a config change does to the build cache, and why.
     Explain(cmd::explain::ExplainArgs),
+    /// Test cache path patterns (Go filepath.Match): exit 0 if any path matched, 1 if none, 2 on a bad pattern.
+    Match(cmd::matching::MatchArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Keys(args) => cmd::keys::run(args),
         Command::Explain(args) => cmd::explain::run(args),
+        Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
         Command::Build(args) => cmd::build::run(args),
         Command::Plan(args) => cmd::plan::run(args),

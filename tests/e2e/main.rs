@@ -8,4 +8,6 @@ mod common;
 mod component;
 mod layers;
 mod lint_cli;
+mod match_cli;
+mod patterns_component;
 mod plan_component;

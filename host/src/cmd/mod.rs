@@ -6,6 +6,7 @@ pub mod explain;
 pub mod invalidate;
 pub mod keys;
 pub mod lint;
+pub mod matching;
 pub mod plan;
 pub mod project;
 pub mod status;

@@ -219,6 +219,16 @@ impl Compiled {
                 return !name.contains(&b'/');
             }
             let toks = &self.toks[ch.start as usize..ch.end as usize];
+            if last
+                && ch.star
+                && let [Tok::Lit { at, len }] = toks
+            {
+                // `*` then literal bytes at the end (`*.txt`): Go tries each
+                // start up to the first `/` and needs the literal to end the
+                // name, which is a suffix test plus "no `/` skipped".
+                let lit = &self.lits[*at as usize..(*at + *len) as usize];
+                return name.ends_with(lit) && !name[..name.len() - lit.len()].contains(&b'/');
+            }
             if let Some(t) = self.match_chunk(toks, name)
                 && (t.is_empty() || !last)
             {

@@ -157,6 +157,52 @@ pub fn is_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
     }
 }
 
+/// Why `pattern` does not match `path`, in one sentence, when there is
+/// something useful to say: a different number of components (`*` and `?`
+/// never match `/`, and `**` is not recursive), or the first component that
+/// differs. `None` when the pattern is malformed or does match.
+///
+/// ```
+/// use zerops_cache_policy::pattern::explain_mismatch;
+/// let why = explain_mismatch("**/*.js", "src/lib/a.js").unwrap();
+/// assert!(why.contains("2 components"), "{why}");
+/// ```
+pub fn explain_mismatch(pattern: &str, path: &str) -> Option<String> {
+    let p = Pattern::new(pattern).ok()?;
+    if p.matches(path) {
+        return None;
+    }
+    let segs = segments(pattern);
+    let comps: Vec<&str> = path.split('/').collect();
+    let plural = |n: usize| if n == 1 { "component" } else { "components" };
+    if !p.class_matches_slash() && segs.len() != comps.len() {
+        let mut why = format!(
+            "`{pattern}` has {} {} and `{path}` has {} {}: `*` and `?` never match `/`, so a \
+             pattern only matches paths with as many components",
+            segs.len(),
+            plural(segs.len()),
+            comps.len(),
+            plural(comps.len()),
+        );
+        if has_double_star(pattern) {
+            why.push_str("; `**` is not recursive in Go's filepath.Match, it is two `*`");
+        }
+        return Some(why);
+    }
+    if !p.class_matches_slash() {
+        for (i, (s, c)) in segs.iter().zip(&comps).enumerate() {
+            if is_match(s.text, c) != Ok(true) {
+                return Some(format!(
+                    "component {} of the pattern, `{}`, does not match `{c}`",
+                    i + 1,
+                    s.text
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// The `zerops-cache match --batch` answer for one request, without the
 /// newline: exactly one of `{"matched": true}`, `{"matched": false}` or
 /// `{"error": "syntax error in pattern"}`. Other tools parse these lines;

@@ -187,6 +187,27 @@ fn errors_explain_themselves() {
 }
 
 #[test]
+fn mismatches_explain_themselves() {
+    let why = explain_mismatch("*.txt", "subdir/file1.txt").unwrap();
+    assert_eq!(
+        why,
+        "`*.txt` has 1 component and `subdir/file1.txt` has 2 components: `*` and `?` never \
+         match `/`, so a pattern only matches paths with as many components"
+    );
+    assert!(
+        explain_mismatch("**/x", "a/b/x")
+            .unwrap()
+            .contains("`**` is not recursive")
+    );
+    assert_eq!(
+        explain_mismatch("frontend/node_modules", "frontend/node_module").unwrap(),
+        "component 2 of the pattern, `node_modules`, does not match `node_module`"
+    );
+    assert_eq!(explain_mismatch("*.txt", "a.txt"), None);
+    assert_eq!(explain_mismatch("a[", "b"), None);
+}
+
+#[test]
 fn pattern_facts() {
     let p = |s: &str| Pattern::new(s).unwrap();
     assert!(p("node_modules").is_literal());
@@ -238,6 +259,13 @@ proptest! {
         let _ = normalize(&p);
         let _ = shape(&p);
         if let Ok(pat) = Pattern::new(&p) { let _ = pat.matches(&name); }
+    }
+
+    /// Layer keys digest normalized cache patterns with keys' own copy of
+    /// the normalization; it must stay byte-identical to `normalize`.
+    #[test]
+    fn keys_normalizes_like_pattern(p in "[./\\\\a~]{0,10}") {
+        prop_assert_eq!(crate::keys::normalize_pattern(&p), normalize(&p));
     }
 
     /// A pattern with no wildcard matches exactly its own literal value.

@@ -22,15 +22,18 @@ pub enum CacheSpec {
 }
 
 impl CacheSpec {
-    /// From the model: absent is `false`, an empty list is `false`.
+    /// From the model: absent is `false`, an empty list is `false`;
+    /// patterns are normalized (`./x/` is `x`).
     pub fn from_model(cache: Option<&Cache>) -> CacheSpec {
         match cache {
             None => CacheSpec::All(false),
             Some(Cache::Bool(b)) => CacheSpec::All(*b),
             Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
-            Some(Cache::Paths(p)) => {
-                CacheSpec::Patterns(p.iter().map(|s| s.value.clone()).collect())
-            }
+            Some(Cache::Paths(p)) => CacheSpec::Patterns(
+                p.iter()
+                    .map(|s| crate::pattern::normalize(&s.value))
+                    .collect(),
+            ),
         }
     }
 }

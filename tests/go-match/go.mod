@@ -1,0 +1,3 @@
+module zerops-cache/go-match
+
+go 1.19
