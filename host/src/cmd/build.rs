@@ -464,11 +464,15 @@ fn print_summary(s: &Summary, out: &Out) {
         return;
     }
     println!();
+    let took = if s.duration_ms < 1000 {
+        format!("{} ms", s.duration_ms)
+    } else {
+        format!("{:.1} s", s.duration_ms as f64 / 1000.0)
+    };
     println!(
-        "{} setup `{}` in {:.1}s",
+        "{} setup `{}` in {took}",
         if s.ok { "built" } else { "FAILED" },
         s.setup,
-        s.duration_ms as f64 / 1000.0
     );
     if let Some(e) = &s.error {
         println!("  error: {e}");
