@@ -59,8 +59,14 @@ fn assert_clean_store(p: &Proj, what: &str) {
     }
 }
 
+/// Any command recovers: status, plan and invalidate open the store the
+/// same way build does.
 fn recover(p: &Proj, what: &str) {
-    let r = p.run("status", &[]);
+    recover_with(p, "status", what)
+}
+
+fn recover_with(p: &Proj, cmd: &str, what: &str) {
+    let r = p.run(cmd, &[]);
     assert_eq!(
         r.code, 0,
         "{what}: status after the crash failed: {}",
@@ -89,7 +95,7 @@ fn abort_at_every_rename(p: &Proj, label: &str) -> u64 {
             return n;
         }
         assert!(stderr.contains("test hook"), "{what}: {stderr}");
-        recover(p, &what);
+        recover_with(p, if n % 2 == 0 { "plan" } else { "status" }, &what);
         assert_eq!(files(p), start, "{what}: files differ after recovery");
         assert_clean_store(p, &what);
         n += 1;
@@ -221,4 +227,31 @@ fn no_wait_fails_at_once() {
     assert!(r.stderr.contains("locked by pid"), "{}", r.stderr);
     assert!(t.elapsed() < Duration::from_secs(2));
     assert!(a.wait().unwrap().success());
+}
+
+#[test]
+fn the_next_build_or_invalidate_recovers_too() {
+    let p = crash_project();
+    p.build_ok(&[]);
+    let start = files(&p);
+    for (n, next) in [(3u32, "build"), (9, "invalidate"), (14, "build")] {
+        let (code, _, stderr) = crate::common::run(
+            p.cmd("build", &[])
+                .env("ZEROPS_CACHE_FAIL_AFTER_RENAMES", n.to_string()),
+        );
+        assert_ne!(code, 0, "{stderr}");
+        assert!(
+            p.setup_store().join("journal.json").exists(),
+            "abort at {n} left a journal"
+        );
+        let r = p.run(next, &[]);
+        assert_eq!(r.code, 0, "{next} after abort at {n}: {}", r.stderr);
+        assert!(r.stderr.contains("recovered:"), "{next}: {}", r.stderr);
+        assert_eq!(
+            files(&p).0,
+            start.0,
+            "{next} after abort at {n}: the build layer"
+        );
+        assert_clean_store(&p, next);
+    }
 }
