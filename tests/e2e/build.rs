@@ -634,3 +634,38 @@ fn non_utf8_names_move_only_with_their_parent() {
         1
     );
 }
+
+#[test]
+fn nested_patterns_preserve_below_kept_parents() {
+    let make = "[ -d frontend/node_modules ] || { mkdir -p frontend/node_modules/r api/node_modules/s && echo r > frontend/node_modules/r/i.js && echo s > api/node_modules/s/i.js && chmod 751 frontend; }";
+    let p = Proj::new(
+        &yaml(&[], &[make], "[\"*/node_modules\"]", ""),
+        &[
+            ("frontend/package.json", "{}\n"),
+            ("api/package.json", "{}\n"),
+        ],
+    );
+    let s = p.build_ok(&[]);
+    let mut taken = strings(&s["preserved_paths"]);
+    taken.sort();
+    assert_eq!(taken, ["api/node_modules", "frontend/node_modules"]);
+    let cache = p.setup_store().join("cache");
+    assert!(
+        !cache.join("frontend/package.json").exists(),
+        "only the match moves"
+    );
+    let mode = std::fs::metadata(cache.join("frontend"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o751,
+        "the parent is created with the source's mode"
+    );
+    let s = p.build_ok(&[]);
+    // Both sides have frontend/ and api/: restore descends and moves each node_modules.
+    assert_eq!(s["restored"], 2, "{s}");
+    assert!(strings(&s["skipped"]).is_empty(), "{s}");
+    assert_eq!(p.cache_files()["frontend/node_modules/r/i.js"], "r\n");
+}
