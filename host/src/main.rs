@@ -30,7 +30,7 @@ enum Command {
     /// List the deploy artifacts (the last 10).
     Versions(cmd::versions::VersionsArgs),
     /// Mark a version active; as on Zerops, this invalidates the build cache.
-    Activate(cmd::versions::ActivateArgs),
+    Activate(cmd::activate::ActivateArgs),
     /// Print the layer keys of each setup and the normalized inputs they digest.
     Keys(cmd::keys::KeysArgs),
     /// Explain what a config change does to the build cache, and why.
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(args),
         Command::Invalidate(args) => cmd::invalidate::run(args),
         Command::Versions(args) => cmd::versions::list(args),
-        Command::Activate(args) => cmd::versions::activate(args),
+        Command::Activate(args) => cmd::activate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod activate;
 pub mod build;
 pub mod component;
 pub mod explain;

@@ -1,16 +1,12 @@
-//! `zerops-cache versions` and `zerops-cache activate N`: the deploy
-//! artifacts of a setup (the last 10 kept). Activating a version marks it
-//! active and, as on Zerops, invalidates the build cache.
+//! `zerops-cache versions`: the deploy artifacts of a setup (the last 10
+//! kept), the active one marked.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
-use zerops_cache_policy::record::Event;
 
-use super::invalidate::{add_event, stamp};
 use super::project::{Project, StoreArgs};
 use super::{Format, exit};
 use crate::phases::artifact;
-use crate::store::record_io::read_record;
 
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
@@ -18,14 +14,6 @@ pub struct VersionsArgs {
     pub store: StoreArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ActivateArgs {
-    /// The version number (see `zerops-cache versions`).
-    pub version: u32,
-    #[command(flatten)]
-    pub store: StoreArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,33 +62,5 @@ pub fn list(args: VersionsArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
-}
-
-pub fn activate(args: ActivateArgs) -> Result<u8> {
-    let project = Project::load(&args.store)?;
-    let store = project.store(&args.store, "activate")?;
-    if !artifact::list_versions(&store.dir)?.contains(&args.version) {
-        bail!(
-            "there is no version {} (see `zerops-cache versions`)",
-            args.version
-        );
-    }
-    artifact::set_active(&store.dir, args.version)?;
-    if let Some(record) = read_record(&store.dir)? {
-        add_event(
-            &project,
-            &store.dir,
-            &record,
-            Event::VersionActivated {
-                version: args.version,
-                at: stamp()?,
-            },
-        )?;
-    }
-    println!(
-        "version {} is active; the build cache is invalidated (as on Zerops)",
-        args.version
-    );
     Ok(exit::OK)
 }
