@@ -112,25 +112,50 @@ pub enum Moved {
     Copied,
 }
 
-fn tmp_name(to: &Path) -> PathBuf {
+fn marked(to: &Path, mark: &str) -> PathBuf {
     let name = to
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    to.with_file_name(format!(".{name}.zerops-cache-partial"))
+    to.with_file_name(format!(".{name}.zerops-cache-{mark}"))
 }
 
-/// Removes the leftovers of an interrupted cross-filesystem copy to `to`.
-pub fn clean_partial(dir: &Dir, to: &Path) {
-    let t = tmp_name(to);
-    if exists(dir, &t) {
-        let _ = remove_any(dir, &t);
+/// Where a cross-filesystem copy is written.
+fn partial_name(to: &Path) -> PathBuf {
+    marked(to, "partial")
+}
+
+/// The complete copy, renamed from the partial one once it is fsynced:
+/// from then on the original may be removed.
+fn copied_name(to: &Path) -> PathBuf {
+    marked(to, "copied")
+}
+
+/// Settles an interrupted cross-filesystem move of `from` to `to`: a
+/// partial copy is deleted (the original is intact); a complete copy means
+/// the original was being removed, so the removal is finished and the copy
+/// put in place. Afterwards the move is either not done or done.
+pub fn settle(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<()> {
+    let partial = partial_name(to);
+    if exists(to_dir, &partial) {
+        remove_any(to_dir, &partial)?;
     }
+    let copied = copied_name(to);
+    if exists(to_dir, &copied) {
+        if exists(from_dir, from) {
+            remove_any(from_dir, from)?;
+        }
+        to_dir.rename(&copied, to_dir, to)?;
+        count_rename();
+    }
+    Ok(())
 }
 
 /// Renames `from` (under `from_dir`) to `to` (under `to_dir`); `to` must
-/// not exist. Across filesystems: copy to a temporary name beside `to`,
-/// fsync, rename into place, remove `from`.
+/// not exist. Across filesystems (`EXDEV`): copy to a partial name beside
+/// `to`, fsync, rename it to a "copied" name (the commit point of the
+/// copy), remove `from`, rename into place. [`settle`] finishes or undoes
+/// each of these steps after a crash.
 pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Moved> {
     match from_dir.rename(from, to_dir, to) {
         Ok(()) => {
@@ -144,18 +169,20 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
                      moving by copy + fsync + remove (slower); put --store on the same filesystem"
                 );
             }
-            let tmp = tmp_name(to);
-            if exists(to_dir, &tmp) {
-                remove_any(to_dir, &tmp)?;
-            }
-            copy_tree(from_dir, from, to_dir, &tmp)
+            let (partial, copied) = (partial_name(to), copied_name(to));
+            settle(from_dir, from, to_dir, to)?;
+            copy_tree(from_dir, from, to_dir, &partial)
                 .with_context(|| format!("copying {} across filesystems", from.display()))?;
             to_dir
-                .rename(&tmp, to_dir, to)
-                .with_context(|| format!("renaming into {}", to.display()))?;
+                .rename(&partial, to_dir, &copied)
+                .with_context(|| format!("marking the copy of {} complete", from.display()))?;
             count_rename();
             remove_any(from_dir, from)
                 .with_context(|| format!("removing {} after copying it", from.display()))?;
+            to_dir
+                .rename(&copied, to_dir, to)
+                .with_context(|| format!("renaming into {}", to.display()))?;
+            count_rename();
             Ok(Moved::Copied)
         }
         Err(e) => {

@@ -75,11 +75,17 @@ fn recover_with(p: &Proj, cmd: &str, what: &str) {
 }
 
 fn abort_at_every_rename(p: &Proj, label: &str) -> u64 {
+    abort_at_every_rename_with(p, label, &[])
+}
+
+fn abort_at_every_rename_with(p: &Proj, label: &str, args: &[&str]) -> u64 {
     let start = files(p);
     let mut n = 1;
+    let mut a = vec!["--format", "json"];
+    a.extend_from_slice(args);
     loop {
         let (code, stdout, stderr) = crate::common::run(
-            p.cmd("build", &["--format", "json"])
+            p.cmd("build", &a)
                 .env("ZEROPS_CACHE_FAIL_AFTER_RENAMES", n.to_string()),
         );
         let what = format!("{label}: abort after rename {n}");
@@ -254,4 +260,20 @@ fn the_next_build_or_invalidate_recovers_too() {
         );
         assert_clean_store(&p, next);
     }
+}
+
+#[test]
+fn cross_filesystem_moves_survive_an_abort_at_every_step() {
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: no /dev/shm");
+        return;
+    }
+    // The project on the disk, the store on tmpfs: --in-place moves are
+    // copy, mark complete, remove, rename; each step can be interrupted.
+    let p = crash_project().with_store_in(shm);
+    p.build_ok(&["--in-place"]);
+    p.build_ok(&["--in-place"]);
+    let n = abort_at_every_rename_with(&p, "cross-filesystem", &["--in-place"]);
+    assert!(n > 20, "{n}");
 }

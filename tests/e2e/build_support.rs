@@ -76,6 +76,15 @@ impl Proj {
         p
     }
 
+    /// The same project with its store in `parent` (e.g. another filesystem).
+    pub fn with_store_in(mut self, parent: &Path) -> Proj {
+        self.store = tempfile::Builder::new()
+            .prefix("zc-store")
+            .tempdir_in(parent)
+            .unwrap();
+        self
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -172,8 +172,10 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
             continue;
         };
         let (from, to) = (Path::new(&m.from.path), Path::new(&m.to.path));
-        moves::clean_partial(fd, from);
-        moves::clean_partial(td, to);
+        // A cross-filesystem move interrupted half-way, in either direction
+        // (a rollback is a move too).
+        moves::settle(fd, from, td, to)?;
+        moves::settle(td, to, fd, from)?;
         if !moves::exists(fd, from) && moves::exists(td, to) {
             if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
                 fd.create_dir_all(parent)?;
