@@ -2,6 +2,8 @@
 //! component returns into the policy crate's data types, so renderers and
 //! JSON output share one definition.
 
+pub mod plan;
+
 use anyhow::Result;
 use zerops_cache_policy as policy;
 
