@@ -9,3 +9,12 @@ bin="$PWD/target/release/zerops-cache"
 cd examples/hello
 echo "== zerops-cache lint"
 "$bin" lint
+# The store lives in a temporary directory so the demo leaves nothing behind.
+store="$(mktemp -d)"
+trap 'rm -rf "$store"' EXIT
+echo "== zerops-cache build (cold: prepareCommands run, install.sh creates node_modules)"
+"$bin" build --store "$store"
+echo "== zerops-cache build (warm: base layer reused, node_modules restored by one rename)"
+"$bin" build --store "$store"
+echo "== zerops-cache status"
+"$bin" status --store "$store"

@@ -10,6 +10,7 @@ mod about;
 mod layers;
 mod lint;
 mod patterns;
+mod plan;
 
 /// The component's single implementation type.
 pub struct Component;

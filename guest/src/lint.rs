@@ -1,6 +1,6 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::diagnostics as wit;
-use crate::exports::zerops::build_cache::linter::Guest;
+use crate::exports::zerops::build_cache::linter::{Guest, TreeFacts};
 use zerops_cache_policy as policy;
 
 pub(crate) fn position(p: policy::Pos) -> wit::Position {
@@ -38,5 +38,34 @@ impl Guest for Component {
             .into_iter()
             .map(diagnostic)
             .collect()
+    }
+
+    fn lint_with_tree(
+        source: Vec<u8>,
+        setup: Option<String>,
+        tree: TreeFacts,
+    ) -> Vec<wit::Diagnostic> {
+        let facts = policy::lint::TreeFacts {
+            entries: tree.entries,
+            depth: tree.depth,
+            tracked: tree.tracked,
+        };
+        let opts = policy::lint::Options {
+            setup: setup.as_deref(),
+            tree: Some(&facts),
+            limits: None,
+        };
+        policy::lint::lint_bytes_with(&source, &opts)
+            .into_iter()
+            .map(diagnostic)
+            .collect()
+    }
+
+    fn check_size(size: u32) -> Option<wit::Diagnostic> {
+        policy::lint::check_size(u64::from(size)).map(diagnostic)
+    }
+
+    fn tree_depth(source: Vec<u8>) -> u32 {
+        std::str::from_utf8(&source).map_or(1, policy::lint::tree_depth)
     }
 }

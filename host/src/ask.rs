@@ -2,10 +2,13 @@
 //! component returns into the policy crate's data types, so renderers and
 //! JSON output share one definition.
 
+pub mod plan;
+
 use anyhow::Result;
 use zerops_cache_policy as policy;
 
 use crate::bindings::exports::zerops::build_cache::diagnostics as wit;
+use crate::bindings::exports::zerops::build_cache::linter;
 use crate::component::PolicyHost;
 
 fn pos(p: wit::Position) -> policy::Pos {
@@ -47,6 +50,42 @@ impl PolicyHost {
             p.zerops_build_cache_linter().call_lint_bytes(s, bytes)
         })?;
         Ok(out.into_iter().map(diagnostic).collect())
+    }
+
+    /// Lints file bytes with the facts the host gathered about the project
+    /// directory (see [`crate::tree`]).
+    pub fn lint_with_tree(
+        &self,
+        bytes: &[u8],
+        setup: Option<&str>,
+        facts: &policy::lint::TreeFacts,
+    ) -> Result<Vec<policy::Diagnostic>> {
+        let tree = linter::TreeFacts {
+            entries: facts.entries.clone(),
+            depth: facts.depth,
+            tracked: facts.tracked.clone(),
+        };
+        let out = self.call("linting", |p, s| {
+            p.zerops_build_cache_linter()
+                .call_lint_with_tree(s, bytes, setup, &tree)
+        })?;
+        Ok(out.into_iter().map(diagnostic).collect())
+    }
+
+    /// The policy's verdict on a file size, before reading the file.
+    pub fn check_size(&self, size: u64) -> Result<Option<policy::Diagnostic>> {
+        let size = u32::try_from(size).unwrap_or(u32::MAX);
+        let out = self.call("checking the file size", |p, s| {
+            p.zerops_build_cache_linter().call_check_size(s, size)
+        })?;
+        Ok(out.map(diagnostic))
+    }
+
+    /// How deep to list the project for [`PolicyHost::lint_with_tree`].
+    pub fn tree_depth(&self, bytes: &[u8]) -> Result<u32> {
+        self.call("reading cache paths", |p, s| {
+            p.zerops_build_cache_linter().call_tree_depth(s, bytes)
+        })
     }
 
     /// Lints text.

@@ -10,8 +10,15 @@ pub mod cmd;
 pub mod component;
 pub mod config_file;
 pub mod layers;
+pub mod moves;
 pub mod patterns;
+pub mod phases;
+pub mod progress;
 pub mod render;
+pub mod runner;
+pub mod store;
+pub mod tree;
+pub mod workspace;
 
 /// `--version` text: the crate version and the WIT package id.
 pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.1.0)");

@@ -18,6 +18,19 @@ struct Cli {
 enum Command {
     /// Lint a zerops.yaml (default: zerops.yaml, then zerops.yml, here).
     Lint(cmd::lint::LintArgs),
+    /// Run the build of a setup with the two-layer cache (Zerops-faithful).
+    Build(cmd::build::BuildArgs),
+    /// Dry run: what the next build would reuse, restore, skip and preserve.
+    Plan(cmd::plan::PlanArgs),
+    /// The layers of a setup's store, their keys and sizes, and whether the
+    /// next build would reuse them and why.
+    Status(cmd::status::StatusArgs),
+    /// Invalidate a setup's build cache (as the Zerops API/GUI does).
+    Invalidate(cmd::invalidate::InvalidateArgs),
+    /// List the deploy artifacts (the last 10).
+    Versions(cmd::versions::VersionsArgs),
+    /// Mark a version active; as on Zerops, this invalidates the build cache.
+    Activate(cmd::activate::ActivateArgs),
     /// Print the layer keys of each setup and the normalized inputs they digest.
     Keys(cmd::keys::KeysArgs),
     /// Explain what a config change does to the build cache, and why.
@@ -37,6 +50,12 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
+        Command::Build(args) => cmd::build::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Status(args) => cmd::status::run(args),
+        Command::Invalidate(args) => cmd::invalidate::run(args),
+        Command::Versions(args) => cmd::versions::list(args),
+        Command::Activate(args) => cmd::activate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -13,9 +13,10 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The shared corpus of real zerops.yml files (`shared/` sits beside the repo).
+/// The corpus of real zerops.yml files, copied into the repository
+/// (`tests/corpus/zerops-yml`, with the official schema beside it).
 pub fn corpus_files() -> Vec<PathBuf> {
-    let dir = repo_root().join("../shared/corpus/zerops-yml");
+    let dir = repo_root().join("tests/corpus/zerops-yml");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("the corpus must be at {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())

@@ -1,9 +1,14 @@
 //! End-to-end tests of zerops-cache on real files and directories.
 //! One test binary, a module per area (as in wasmtime's tests).
 
+mod build;
+mod build_crash;
+mod build_support;
 mod common;
 mod component;
 mod layers;
 mod lint_cli;
+mod lint_more;
 mod match_cli;
 mod patterns_component;
+mod plan_component;

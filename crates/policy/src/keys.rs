@@ -120,37 +120,10 @@ impl Default for LayerInputs {
 ///
 /// Nothing else changes (`a//b`, `a/./b`, `..` stay as written).
 ///
-/// This is, byte for byte, `pattern::normalize` of the patterns branch, so
-/// that switching to it changes no key.
-// TODO(patterns): call `crate::pattern::normalize` once it is on main.
+/// Implemented by [`crate::pattern::normalize`]; keys depend on it, so a
+/// change there must bump the key version.
 pub(crate) fn normalize_pattern(pattern: &str) -> String {
-    let mut s = pattern;
-    while let Some(rest) = s.strip_prefix("./") {
-        s = rest.trim_start_matches('/');
-    }
-    if s == "." {
-        s = "";
-    }
-    loop {
-        let b = s.as_bytes();
-        if b.len() < 2 || b[b.len() - 1] != b'/' {
-            break;
-        }
-        let backslashes = b[..b.len() - 1]
-            .iter()
-            .rev()
-            .take_while(|&&c| c == b'\\')
-            .count();
-        if backslashes % 2 == 0 {
-            s = &s[..s.len() - 1];
-        } else if b.len() > 2 {
-            // `x\/`: the escaped slash still names a directory separator.
-            s = &s[..s.len() - 2];
-        } else {
-            break;
-        }
-    }
-    s.to_string()
+    crate::pattern::normalize(pattern)
 }
 
 impl LayerInputs {

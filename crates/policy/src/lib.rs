@@ -12,6 +12,7 @@ pub mod keys;
 pub mod lint;
 pub mod model;
 pub mod pattern;
+pub mod plan;
 pub mod record;
 pub mod select;
 pub mod snapshot;

@@ -160,6 +160,11 @@ pub fn parse(src: &str) -> Result<Config, Diagnostic> {
 /// The longest `extends` chain followed before giving up.
 pub const MAX_EXTENDS_DEPTH: usize = 16;
 
+/// The most setups one resolution visits (a setup reached by two paths
+/// counts twice), so a lattice of `extends` lists cannot take exponential
+/// time.
+pub const MAX_EXTENDS_STEPS: usize = 1024;
+
 /// A setup with `extends` applied: each section comes from the setup itself
 /// or from the parent that defines it last.
 #[derive(Debug, Clone)]
@@ -218,7 +223,8 @@ impl Config {
             run: None,
             deploy: None,
         };
-        self.apply(setup, &mut r, &mut chain)?;
+        let mut steps = 0;
+        self.apply(setup, &mut r, &mut chain, &mut steps)?;
         Ok(r)
     }
 
@@ -227,6 +233,7 @@ impl Config {
         setup: &Setup,
         r: &mut Resolved,
         chain: &mut Vec<String>,
+        steps: &mut usize,
     ) -> Result<(), Diagnostic> {
         // Parents first, in order, so later ones and then the setup itself win.
         for parent in &setup.extends {
@@ -260,8 +267,16 @@ impl Config {
                 )
                 .with_help(format!("setups in this file: {}", self.names().join(", "))));
             };
+            *steps += 1;
+            if *steps > MAX_EXTENDS_STEPS {
+                return Err(Diagnostic::error(
+                    "extends-too-deep",
+                    parent.span,
+                    format!("`extends` reaches more than {MAX_EXTENDS_STEPS} setups"),
+                ));
+            }
             chain.push(parent.value.clone());
-            self.apply(p, r, chain)?;
+            self.apply(p, r, chain, steps)?;
             chain.pop();
         }
         if let Some(b) = &setup.build {
@@ -377,6 +392,22 @@ mod tests {
         assert_eq!(e.span.start.line, 5);
         let c = parse("zerops:\n  - setup: a\n    extends: nope\n").unwrap();
         assert_eq!(c.resolve("a").unwrap_err().code, "extends-unknown");
+    }
+
+    #[test]
+    fn extends_lattice_is_bounded() {
+        let mut src = String::from("zerops:\n  - setup: a0\n  - setup: b0\n  - setup: c0\n");
+        for i in 1..15 {
+            for x in ["a", "b", "c"] {
+                src.push_str(&format!(
+                    "  - setup: {x}{i}\n    extends: [a{p}, b{p}, c{p}]\n",
+                    p = i - 1
+                ));
+            }
+        }
+        let c = parse(&src).unwrap();
+        assert_eq!(c.resolve("a14").unwrap_err().code, "extends-too-deep");
+        assert!(c.resolve("a3").is_ok());
     }
 
     #[test]

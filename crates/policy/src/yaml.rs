@@ -12,7 +12,7 @@
 
 use crate::diag::{Diagnostic, Pos, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Bounds on what one document may cost to parse.
 #[derive(Debug, Clone, Copy)]
@@ -228,6 +228,15 @@ pub fn end_of(src: &str) -> Pos {
 
 fn scan_error(e: &ScanError) -> Diagnostic {
     let at = pos(e.marker());
+    if e.info().contains("recursion limit") {
+        // The scanner's own bound on flow nesting, met before ours.
+        return Diagnostic::error(
+            "yaml-too-deep",
+            Span::point(at),
+            "the document nests too deep for the YAML parser; parsing stopped",
+        )
+        .with_help("a zerops.yaml is a few levels deep; check the brackets");
+    }
     Diagnostic::error(
         "yaml-syntax",
         Span::point(at),
@@ -255,6 +264,7 @@ pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
         limits,
         anchors: BTreeMap::new(),
         nodes: 0,
+        copied_bytes: 0,
         warnings: Vec::new(),
     };
     let mut parser = Parser::new_from_str(src);
@@ -305,6 +315,10 @@ struct Builder {
     limits: Limits,
     anchors: BTreeMap<usize, Node>,
     nodes: usize,
+    /// Scalar bytes copied for anchors and aliases; bounded by
+    /// `4 * max_bytes` so a long string aliased many times cannot exhaust
+    /// memory while staying under the node limit.
+    copied_bytes: usize,
     warnings: Vec<Diagnostic>,
 }
 
@@ -323,6 +337,26 @@ impl Builder {
                 ),
             )
             .with_help("this looks like an alias bomb; a zerops.yaml never needs this many nodes"));
+        }
+        Ok(())
+    }
+
+    /// Accounts for a copy of `n` (an alias expansion or an anchor kept
+    /// for later aliases): its nodes and its scalar bytes.
+    fn charge_copy(&mut self, n: &Node, nodes: bool, at: Span) -> Result<(), Diagnostic> {
+        let (count, bytes) = cost_of(n);
+        if nodes {
+            self.count(count, at)?;
+        }
+        self.copied_bytes += bytes;
+        let max = self.limits.max_bytes.saturating_mul(4);
+        if self.copied_bytes > max {
+            return Err(Diagnostic::error(
+                "yaml-too-large",
+                at,
+                format!("anchors and aliases copy more than {max} bytes of text; parsing stopped"),
+            )
+            .with_help("this looks like an alias bomb; a zerops.yaml never needs this much"));
         }
         Ok(())
     }
@@ -386,8 +420,7 @@ impl Builder {
                         "invalid YAML: unknown anchor",
                     ));
                 };
-                let size = size_of(&target);
-                self.count(size, sp)?;
+                self.charge_copy(&target, true, sp)?;
                 return Ok(Some(target));
             }
             Event::SequenceStart(anchor, _) => {
@@ -432,6 +465,7 @@ impl Builder {
             }
         };
         if anchor > 0 {
+            self.charge_copy(&node, false, sp)?;
             self.anchors.insert(anchor, node.clone());
         }
         Ok(Some(node))
@@ -439,7 +473,11 @@ impl Builder {
 
     fn map(&mut self, p: &mut P<'_>, sp: Span, depth: usize) -> Result<Node, Diagnostic> {
         let mut merged: Vec<(Node, Node)> = Vec::new();
-        let mut written: Vec<(Node, Node)> = Vec::new();
+        let mut merged_keys: BTreeSet<String> = BTreeSet::new();
+        // Written entries; a duplicate key leaves a `None` hole where the
+        // earlier entry was, so the index stays valid (O(n log n) overall).
+        let mut written: Vec<Option<(Node, Node)>> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
         let mut end = sp.end;
         loop {
             let (ev, ksp) = self.next(p)?;
@@ -458,35 +496,32 @@ impl Builder {
             }
             let is_merge = key.as_scalar().is_some_and(|s| s.plain && s.text == "<<");
             if is_merge {
-                self.merge_into(&mut merged, &value)?;
+                self.merge_into(&mut merged, &mut merged_keys, &value)?;
                 continue;
             }
-            if let Some(k) = key_text(&key)
-                && let Some(i) = written
-                    .iter()
-                    .position(|(wk, _)| key_text(wk).as_deref() == Some(k.as_str()))
-            {
-                self.warnings.push(
-                    Diagnostic::warning(
-                        "yaml-duplicate-key",
-                        key.span,
-                        format!("the key `{k}` appears twice in this map; the last one wins"),
-                    )
-                    .with_help(format!(
-                        "remove one of the two; the first is at line {}",
-                        written[i].0.span.start.line
-                    )),
-                );
-                written.remove(i);
+            if let Some(k) = key_text(&key) {
+                if let Some(i) = index.get(&k).copied()
+                    && let Some((first, _)) = written[i].take()
+                {
+                    self.warnings.push(
+                        Diagnostic::warning(
+                            "yaml-duplicate-key",
+                            key.span,
+                            format!("the key `{k}` appears twice in this map; the last one wins"),
+                        )
+                        .with_help(format!(
+                            "remove one of the two; the first is at line {}",
+                            first.span.start.line
+                        )),
+                    );
+                }
+                index.insert(k, written.len());
             }
-            written.push((key, value));
+            written.push(Some((key, value)));
         }
         // Keys written in the map override merged keys.
-        merged.retain(|(mk, _)| {
-            let mk = key_text(mk);
-            !written.iter().any(|(wk, _)| key_text(wk) == mk)
-        });
-        merged.extend(written);
+        merged.retain(|(mk, _)| key_text(mk).is_none_or(|k| !index.contains_key(&k)));
+        merged.extend(written.into_iter().flatten());
         Ok(Node {
             value: Value::Map(merged),
             span: Span::new(sp.start, end),
@@ -497,6 +532,7 @@ impl Builder {
     fn merge_into(
         &mut self,
         merged: &mut Vec<(Node, Node)>,
+        keys: &mut BTreeSet<String>,
         value: &Node,
     ) -> Result<(), Diagnostic> {
         let sources: Vec<&Node> = match &value.value {
@@ -514,8 +550,8 @@ impl Builder {
         };
         for src in sources {
             for (k, v) in src.as_map().unwrap_or(&[]) {
-                let kt = key_text(k);
-                if !merged.iter().any(|(mk, _)| key_text(mk) == kt) {
+                let fresh = key_text(k).is_none_or(|kt| keys.insert(kt));
+                if fresh {
                     merged.push((k.clone(), v.clone()));
                 }
             }
@@ -528,17 +564,20 @@ fn key_text(n: &Node) -> Option<String> {
     n.as_scalar().map(|s| s.text.clone())
 }
 
-fn size_of(n: &Node) -> usize {
+/// Nodes and scalar bytes of a subtree.
+fn cost_of(n: &Node) -> (usize, usize) {
     match &n.value {
-        Value::Scalar(_) => 1,
-        Value::Seq(items) => 1 + items.iter().map(size_of).sum::<usize>(),
-        Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| size_of(k) + size_of(v))
-                .sum::<usize>()
-        }
+        Value::Scalar(s) => (1, s.text.len()),
+        Value::Seq(items) => items.iter().map(cost_of).fold((1, 0), add),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| add(cost_of(k), cost_of(v)))
+            .fold((1, 0), add),
     }
+}
+
+fn add(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
+    (a.0 + b.0, a.1 + b.1)
 }
 
 fn into_owned(e: Event<'_>) -> Event<'static> {

@@ -395,7 +395,7 @@ fn moving_the_cache_to_another_setup_is_noted_not_invalidating() {
 /// comparing a file with itself keeps both layers.
 #[test]
 fn corpus_keys_for_every_setup() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/zerops-yml");
     let dir = if std::path::Path::new(dir).is_dir() {
         dir.to_string()
     } else {

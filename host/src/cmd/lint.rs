@@ -3,7 +3,8 @@
 use anyhow::Result;
 use serde::Serialize;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Diagnostic, Severity};
 
 use super::{Format, exit};
@@ -11,11 +12,24 @@ use crate::component::PolicyHost;
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// The config file (default: zerops.yaml, then zerops.yml, in the current directory).
-    pub file: Option<PathBuf>,
+    /// Config files (default: zerops.yaml, then zerops.yml, in the current
+    /// directory). Each file's directory is its project root.
+    pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Exit with 1 on warnings too, not only on errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Check the cache paths of this setup (after `extends`) against the
+    /// project directory; default: every setup. An unknown name is an error
+    /// that lists the setups.
+    #[arg(long, value_name = "NAME")]
+    pub setup: Option<String>,
+    /// Do not read the project directory or ask git (skips the lints that
+    /// compare cache paths with the files there).
+    #[arg(long)]
+    pub no_tree: bool,
 }
 
 /// One diagnostic in `--format json`.
@@ -50,6 +64,12 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
 struct JsonFile<'a> {
     path: String,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    /// Set when the file could not be read (exit code 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,40 +77,175 @@ struct JsonReport<'a> {
     files: Vec<JsonFile<'a>>,
     errors: usize,
     warnings: usize,
+    notes: usize,
+    /// Whether warnings made the run fail (`--deny-warnings`).
+    deny_warnings: bool,
+}
+
+/// One linted file.
+struct Linted {
+    shown: String,
+    /// The text (lossy for invalid UTF-8, for snippets), or the read error.
+    text: Result<String, String>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Linted {
+    fn count(&self, s: Severity) -> usize {
+        self.diags.iter().filter(|d| d.severity == s).count()
+    }
+}
+
+/// `1 error, 2 warnings, 1 note` (zero counts left out), or `no problems`.
+fn summary(errors: usize, warnings: usize, notes: usize) -> String {
+    let part = |n: usize, what: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {what}")),
+        n => Some(format!("{n} {what}s")),
+    };
+    let parts: Vec<String> = [
+        part(errors, "error"),
+        part(warnings, "warning"),
+        part(notes, "note"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "no problems".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Linted> {
+    let shown = path.display().to_string();
+    // A file over the size limit is refused without reading it.
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+        && let Some(d) = host.check_size(meta.len())?
+    {
+        return Ok(Linted {
+            shown,
+            text: Ok(String::new()),
+            diags: vec![d],
+        });
+    }
+    let bytes = match crate::config_file::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok(Linted {
+                shown,
+                text: Err(format!("{e:#}")),
+                diags: Vec::new(),
+            });
+        }
+    };
+    let facts = if args.no_tree {
+        TreeFacts::default()
+    } else {
+        let root = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        crate::tree::gather(&root, host.tree_depth(&bytes)?)
+    };
+    let diags = host.lint_with_tree(&bytes, args.setup.as_deref(), &facts)?;
+    Ok(Linted {
+        shown,
+        text: Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        diags,
+    })
 }
 
 pub fn run(args: LintArgs) -> Result<u8> {
-    let path = crate::config_file::resolve(args.file.as_deref())?;
-    let bytes = crate::config_file::read(&path)?;
+    let paths = if args.files.is_empty() {
+        vec![crate::config_file::resolve(None)?]
+    } else {
+        args.files.clone()
+    };
     let host = PolicyHost::load()?;
-    let diags = host.lint_bytes(&bytes)?;
-    let errors = diags
+    let linted: Vec<Linted> = paths
         .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    let shown = path.display().to_string();
+        .map(|p| lint_one(&host, p, &args))
+        .collect::<Result<_>>()?;
+    let total = |s: Severity| linted.iter().map(|l| l.count(s)).sum::<usize>();
+    let (errors, warnings, notes) = (
+        total(Severity::Error),
+        total(Severity::Warning),
+        total(Severity::Note),
+    );
+    let unreadable = linted.iter().filter(|l| l.text.is_err()).count();
     match args.format {
         Format::Json => {
             let report = JsonReport {
-                files: vec![JsonFile {
-                    path: shown,
-                    diagnostics: diags.iter().map(JsonDiagnostic::from).collect(),
-                }],
+                files: linted
+                    .iter()
+                    .map(|l| JsonFile {
+                        path: l.shown.clone(),
+                        diagnostics: l.diags.iter().map(JsonDiagnostic::from).collect(),
+                        errors: l.count(Severity::Error),
+                        warnings: l.count(Severity::Warning),
+                        notes: l.count(Severity::Note),
+                        error: l.text.as_ref().err().cloned(),
+                    })
+                    .collect(),
                 errors,
                 warnings,
+                notes,
+                deny_warnings: args.deny_warnings,
             };
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Format::Human => {
-            let src = String::from_utf8_lossy(&bytes);
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            print!("{}", crate::render::render(&shown, &src, &diags, color));
-            println!("{shown}: {errors} error(s), {warnings} warning(s)");
+            for l in &linted {
+                match &l.text {
+                    Ok(src) => {
+                        print!("{}", crate::render::render(&l.shown, src, &l.diags, color));
+                        println!(
+                            "{}: {}",
+                            l.shown,
+                            summary(
+                                l.count(Severity::Error),
+                                l.count(Severity::Warning),
+                                l.count(Severity::Note)
+                            )
+                        );
+                    }
+                    Err(e) => println!("{}: not linted: {e}", l.shown),
+                }
+                if linted.len() > 1 {
+                    println!();
+                }
+            }
+            if linted.len() > 1 {
+                println!(
+                    "{} files: {}{}",
+                    linted.len(),
+                    summary(errors, warnings, notes),
+                    if unreadable > 0 {
+                        format!(" ({unreadable} could not be read)")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            if args.deny_warnings && errors == 0 && warnings > 0 {
+                println!("warnings are denied (--deny-warnings)");
+            }
         }
     }
-    Ok(if errors > 0 { exit::FINDINGS } else { exit::OK })
+    for l in &linted {
+        if let Err(e) = &l.text {
+            eprintln!("error: {e}");
+        }
+    }
+    Ok(if unreadable > 0 {
+        exit::ERROR
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }

@@ -1,10 +1,17 @@
 //! One module per subcommand.
 
+pub mod activate;
+pub mod build;
 pub mod component;
 pub mod explain;
+pub mod invalidate;
 pub mod keys;
 pub mod lint;
 pub mod matching;
+pub mod plan;
+pub mod project;
+pub mod status;
+pub mod versions;
 
 /// `--format` for commands with machine-readable output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]

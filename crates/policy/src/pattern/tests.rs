@@ -261,13 +261,6 @@ proptest! {
         if let Ok(pat) = Pattern::new(&p) { let _ = pat.matches(&name); }
     }
 
-    /// Layer keys digest normalized cache patterns with keys' own copy of
-    /// the normalization; it must stay byte-identical to `normalize`.
-    #[test]
-    fn keys_normalizes_like_pattern(p in "[./\\\\a~]{0,10}") {
-        prop_assert_eq!(crate::keys::normalize_pattern(&p), normalize(&p));
-    }
-
     /// A pattern with no wildcard matches exactly its own literal value.
     #[test]
     fn literal_patterns_match_themselves(s in "[a-z./_-]{0,12}") {

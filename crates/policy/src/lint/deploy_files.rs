@@ -1,0 +1,78 @@
+//! `deployFiles` (and the deprecated `deploy`) paths.
+//!
+//! `~` is a strip-prefix marker (zcli's implementation and the legacy docs):
+//! `dist/~` deploys the contents of `dist` at the root of /var/www. zcli
+//! splits on `~` and rejects a path with more than one.
+
+use super::cache::sub_span;
+use crate::diag::Diagnostic;
+use crate::model::Build;
+
+pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
+    for p in build.deploy_files.iter().chain(&build.deploy_legacy) {
+        let path = p.value.as_str();
+        let tildes: Vec<usize> = path.match_indices('~').map(|(i, _)| i).collect();
+        if tildes.len() > 1 {
+            out.push(
+                Diagnostic::error(
+                    "deploy-files-multiple-tilde",
+                    sub_span(p, tildes[1]),
+                    format!(
+                        "`{path}` has {} `~`; only one is allowed (it marks where the deployed \
+                         path starts), so the deploy fails",
+                        tildes.len()
+                    ),
+                )
+                .with_help(
+                    "keep the one `~` after the directories to strip, e.g. `dist/~` deploys the \
+                     contents of dist at the root of /var/www",
+                ),
+            );
+        }
+        if path.split('/').any(|c| c == "..") {
+            out.push(
+                Diagnostic::warning(
+                    "deploy-files-outside-source",
+                    p.span,
+                    format!(
+                        "`{path}` contains `..`: deployFiles are relative to the project root \
+                         (/build/source), and a path that leaves it deploys nothing"
+                    ),
+                )
+                .with_help("name the files from the project root, without `..`"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::lint;
+
+    #[test]
+    fn two_tildes() {
+        let d = lint("zerops:\n  - setup: app\n    build:\n      deployFiles: [a/~/b/~c]\n");
+        let e: Vec<_> = d
+            .iter()
+            .filter(|d| d.code == "deploy-files-multiple-tilde")
+            .collect();
+        assert_eq!(e.len(), 1, "{d:#?}");
+        assert_eq!((e[0].span.start.line, e[0].span.start.column), (4, 27));
+    }
+
+    #[test]
+    fn corpus_forms_are_quiet() {
+        for p in [
+            "dist/~",
+            "./target/release/~/rust",
+            "apps/medusa-be/~node_modules",
+            "/",
+            "./",
+        ] {
+            let d = lint(&format!(
+                "zerops:\n  - setup: app\n    build:\n      deployFiles: {p}\n"
+            ));
+            assert!(d.is_empty(), "{p}: {d:#?}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Restore: moving the build layer back into a fresh source directory in
+//! Zerops' no-clobber mode (the source wins).
+//!
+//! The host walks the cache and the source side by side. For one directory
+//! pair it lists both and asks [`restore_dir`], which decides every cache
+//! entry:
+//! - the source has nothing of that name: **move** the entry whole (one
+//!   rename, however large the subtree is);
+//! - both sides have a real directory of that name: **descend** and decide
+//!   the pair of directories below;
+//! - anything else (a file, a symlink, or a directory against a
+//!   non-directory): **skip**, the source wins; the cache entry is dropped
+//!   when the build succeeds and is reported.
+//!
+//! Symlinks are leaves on both sides: a link is never followed, so a source
+//! symlink to a directory wins against a cache directory. A cache entry
+//! whose name is not UTF-8 is never decided on its own: it moves only with
+//! a parent that moves whole, and is otherwise skipped and reported.
+
+use super::{Entry, EntryKind};
+
+/// What restore does with one entry of the cache directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RestoreAction {
+    /// Rename the entry into the source directory, whole.
+    Move,
+    /// A directory on both sides: decide the entries below.
+    Descend,
+    /// The source has an entry of that name: the source wins.
+    SourceWins,
+    /// The name is not UTF-8 and the source directory exists: it stays in
+    /// the cache (moved only with a parent that moves whole).
+    NotUtf8,
+}
+
+impl RestoreAction {
+    /// A stable word for reports and JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            RestoreAction::Move => "move",
+            RestoreAction::Descend => "descend",
+            RestoreAction::SourceWins => "source-wins",
+            RestoreAction::NotUtf8 => "not-utf8",
+        }
+    }
+
+    /// Whether the entry is left in the cache (and so reported as skipped).
+    pub fn is_skip(self) -> bool {
+        matches!(self, RestoreAction::SourceWins | RestoreAction::NotUtf8)
+    }
+}
+
+/// Decides every entry of one cache directory against the listing of the
+/// source directory at the same relative path. The result is in the order
+/// of `cache`. Names are compared exactly (byte for byte, as the host
+/// passes them); entries of `source` whose names are not UTF-8 still
+/// occupy their (lossy) name, so a cache entry never lands on them.
+///
+/// ```
+/// use zerops_cache_policy::plan::{Entry, restore::{restore_dir, RestoreAction}};
+///
+/// let cache = [Entry::dir("node_modules"), Entry::file("package-lock.json"), Entry::dir("src")];
+/// let source = [Entry::file("package-lock.json"), Entry::dir("src")];
+/// assert_eq!(
+///     restore_dir(&cache, &source),
+///     [RestoreAction::Move, RestoreAction::SourceWins, RestoreAction::Descend]
+/// );
+/// ```
+pub fn restore_dir(cache: &[Entry], source: &[Entry]) -> Vec<RestoreAction> {
+    let mut names: Vec<(&str, EntryKind)> =
+        source.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+    names.sort_unstable();
+    let lookup = |name: &str| -> Option<EntryKind> {
+        let i = names.partition_point(|(n, _)| *n < name);
+        names.get(i).filter(|(n, _)| *n == name).map(|(_, k)| *k)
+    };
+    cache
+        .iter()
+        .map(|e| {
+            if !e.utf8 {
+                return RestoreAction::NotUtf8;
+            }
+            match lookup(&e.name) {
+                None => RestoreAction::Move,
+                Some(EntryKind::Dir) if e.kind == EntryKind::Dir => RestoreAction::Descend,
+                Some(_) => RestoreAction::SourceWins,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RestoreAction::*;
+
+    #[test]
+    fn source_wins_at_every_kind_of_conflict() {
+        let cache = [
+            Entry::dir("a"),
+            Entry::dir("b"),
+            Entry::file("c"),
+            Entry::symlink("d"),
+            Entry::dir("e"),
+            Entry::file("f"),
+        ];
+        let source = [
+            Entry::file("a"),    // dir vs file
+            Entry::symlink("b"), // dir vs symlink to anything: never followed
+            Entry::dir("c"),     // file vs dir
+            Entry::file("d"),
+            Entry::dir("e"),
+        ];
+        assert_eq!(
+            restore_dir(&cache, &source),
+            [
+                SourceWins, SourceWins, SourceWins, SourceWins, Descend, Move
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_source_moves_everything() {
+        let cache = [Entry::dir("node_modules"), Entry::symlink(".bin")];
+        assert_eq!(restore_dir(&cache, &[]), [Move, Move]);
+    }
+
+    #[test]
+    fn non_utf8_names_never_move_on_their_own() {
+        let mut odd = Entry::file("x\u{fffd}");
+        odd.utf8 = false;
+        assert_eq!(restore_dir(&[odd], &[]), [NotUtf8]);
+        assert!(NotUtf8.is_skip() && SourceWins.is_skip() && !Move.is_skip());
+    }
+
+    #[test]
+    fn names_are_exact() {
+        let cache = [Entry::dir("Node_modules")];
+        let source = [Entry::dir("node_modules")];
+        assert_eq!(restore_dir(&cache, &source), [Move]);
+    }
+}

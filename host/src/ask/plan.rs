@@ -1,0 +1,149 @@
+//! Typed questions to the component's `plan` interface: the build section
+//! of a setup, and the per-directory restore, preserve and deploy
+//! decisions. WIT types are converted to the policy crate's data types.
+
+use anyhow::Result;
+use zerops_cache_policy::Diagnostic;
+pub use zerops_cache_policy::plan::deploy::DeployItem;
+pub use zerops_cache_policy::plan::preserve::{CacheSpec, PreserveAction};
+pub use zerops_cache_policy::plan::restore::RestoreAction;
+pub use zerops_cache_policy::plan::setup::BuildSetup;
+pub use zerops_cache_policy::plan::{Entry, EntryKind};
+
+use crate::ask::diagnostic;
+use crate::bindings::exports::zerops::build_cache::plan as wit;
+use crate::component::PolicyHost;
+
+fn entry(e: &Entry) -> wit::Entry {
+    wit::Entry {
+        name: e.name.clone(),
+        kind: match e.kind {
+            EntryKind::Dir => wit::EntryKind::Dir,
+            EntryKind::File => wit::EntryKind::File,
+            EntryKind::Symlink => wit::EntryKind::Symlink,
+            EntryKind::Other => wit::EntryKind::Other,
+        },
+        utf8: e.utf8,
+    }
+}
+
+fn entries(v: &[Entry]) -> Vec<wit::Entry> {
+    v.iter().map(entry).collect()
+}
+
+fn spec(c: &CacheSpec) -> wit::CacheSpec {
+    match c {
+        CacheSpec::All(b) => wit::CacheSpec::All(*b),
+        CacheSpec::Patterns(p) => wit::CacheSpec::Patterns(p.clone()),
+    }
+}
+
+impl PolicyHost {
+    /// The build section of `setup` (or the only setup), after `extends`.
+    pub fn build_setup(
+        &self,
+        src: &str,
+        setup: Option<&str>,
+    ) -> Result<std::result::Result<BuildSetup, Diagnostic>> {
+        let out = self.call("reading the build section", |p, s| {
+            p.zerops_build_cache_plan().call_build_setup(s, src, setup)
+        })?;
+        Ok(out.map_err(diagnostic).map(|b| BuildSetup {
+            setup: b.setup,
+            build_from: b.build_from,
+            prepare_commands: b.prepare_commands,
+            build_commands: b.build_commands,
+            deploy_files: b.deploy_files,
+            cache: match b.cache {
+                wit::CacheSpec::All(x) => CacheSpec::All(x),
+                wit::CacheSpec::Patterns(p) => CacheSpec::Patterns(p),
+            },
+            env_variables: b.env_variables,
+        }))
+    }
+
+    /// Restore decisions for one cache directory against the source
+    /// directory at the same path.
+    pub fn restore_dir(&self, cache: &[Entry], source: &[Entry]) -> Result<Vec<RestoreAction>> {
+        let (c, s) = (entries(cache), entries(source));
+        let out = self.call("planning restore", |p, st| {
+            p.zerops_build_cache_plan().call_restore_dir(st, &c, &s)
+        })?;
+        Ok(out
+            .into_iter()
+            .map(|a| match a {
+                wit::RestoreAction::Move => RestoreAction::Move,
+                wit::RestoreAction::Descend => RestoreAction::Descend,
+                wit::RestoreAction::SourceWins => RestoreAction::SourceWins,
+                wit::RestoreAction::NotUtf8 => RestoreAction::NotUtf8,
+            })
+            .collect())
+    }
+
+    /// How deep preserve can take paths (0: nothing).
+    pub fn preserve_depth(&self, cache: &CacheSpec) -> Result<u32> {
+        let c = spec(cache);
+        self.call("planning preserve", |p, s| {
+            p.zerops_build_cache_plan().call_preserve_depth(s, &c)
+        })
+    }
+
+    /// Preserve decisions for one source directory.
+    pub fn preserve_dir(
+        &self,
+        cache: &CacheSpec,
+        dir: &str,
+        list: &[Entry],
+    ) -> Result<Vec<PreserveAction>> {
+        let (c, l) = (spec(cache), entries(list));
+        let out = self.call("planning preserve", |p, s| {
+            p.zerops_build_cache_plan()
+                .call_preserve_dir(s, &c, dir, &l)
+        })?;
+        Ok(out
+            .into_iter()
+            .map(|a| match a {
+                wit::PreserveAction::Take => PreserveAction::Take,
+                wit::PreserveAction::Descend => PreserveAction::Descend,
+                wit::PreserveAction::Skip => PreserveAction::Skip,
+                wit::PreserveAction::NotUtf8 => PreserveAction::NotUtf8,
+                wit::PreserveAction::SymlinkNotFollowed => PreserveAction::SymlinkNotFollowed,
+                wit::PreserveAction::NotADirectory => PreserveAction::NotADirectory,
+            })
+            .collect())
+    }
+
+    /// `deployFiles` resolved into source and target paths.
+    pub fn deploy_items(
+        &self,
+        deploy_files: &[String],
+    ) -> Result<std::result::Result<Vec<DeployItem>, Diagnostic>> {
+        let out = self.call("resolving deployFiles", |p, s| {
+            p.zerops_build_cache_plan()
+                .call_deploy_items(s, deploy_files)
+        })?;
+        Ok(out.map_err(diagnostic).map(|v| {
+            v.into_iter()
+                .map(|i| DeployItem {
+                    written: i.written,
+                    source: i.source,
+                    target: i.target,
+                })
+                .collect()
+        }))
+    }
+
+    /// Which entries of project directory `dir` the artifact keeps.
+    pub fn deploy_filter(
+        &self,
+        deployignore: Option<&str>,
+        dir: &str,
+        list: &[Entry],
+    ) -> Result<Vec<bool>> {
+        let l = entries(list);
+        self.call("filtering the artifact", |p, s| {
+            p.zerops_build_cache_plan()
+                .call_deploy_filter(s, deployignore, dir, &l)
+        })
+    }
+}

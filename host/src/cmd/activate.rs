@@ -1,0 +1,47 @@
+//! `zerops-cache activate N`: marks a deploy artifact active and, as on
+//! Zerops (`PUT /app-version/{id}/deploy`), invalidates the build cache.
+
+use anyhow::{Result, bail};
+use zerops_cache_policy::record::Event;
+
+use super::exit;
+use super::invalidate::{add_event, stamp};
+use super::project::{Project, StoreArgs};
+use crate::phases::artifact;
+use crate::store::record_io::read_record;
+
+#[derive(Debug, clap::Args)]
+pub struct ActivateArgs {
+    /// The version number (see `zerops-cache versions`).
+    pub version: u32,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub fn run(args: ActivateArgs) -> Result<u8> {
+    let project = Project::load(&args.store)?;
+    let store = project.store(&args.store, "activate")?;
+    if !artifact::list_versions(&store.dir)?.contains(&args.version) {
+        bail!(
+            "there is no version {} (see `zerops-cache versions`)",
+            args.version
+        );
+    }
+    artifact::set_active(&store.dir, args.version)?;
+    if let Some(record) = read_record(&store.dir)? {
+        add_event(
+            &project,
+            &store.dir,
+            &record,
+            Event::VersionActivated {
+                version: args.version,
+                at: stamp()?,
+            },
+        )?;
+    }
+    println!(
+        "version {} is active; the build cache is invalidated (as on Zerops)",
+        args.version
+    );
+    Ok(exit::OK)
+}

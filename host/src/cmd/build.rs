@@ -1,0 +1,507 @@
+//! `zerops-cache build`: a Zerops-faithful build with the two-layer cache.
+//!
+//! Every decision comes from the component; this module sequences the
+//! phases and applies the answers:
+//! lock + recover → decide → workspace → base layer (reuse, or reset and
+//! prepareCommands) → restore → buildCommands → artifact → preserve →
+//! commit (new build layer, new record) → summary.
+
+use anyhow::{Context, Result, anyhow};
+use cap_std::fs::Dir;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+use zerops_cache_policy::decide::{Decision, LayerVerdict};
+
+use super::project::{Project, StoreArgs, now};
+use super::{Format, exit};
+use crate::moves;
+use crate::phases::{Skipped, artifact, preserve, restore};
+use crate::runner::{self, Sink};
+use crate::store::Store;
+use crate::store::journal::{self, Journal, Phase};
+use crate::store::layout::{CACHE, HOME, HOME_OLD, SOURCE, WORK};
+use crate::store::record_io::read_record;
+use crate::workspace::{self, RealSource};
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Build in the project directory itself instead of a fresh copy of its
+    /// git-visible files (for CI checkouts). Cached entries are moved into it.
+    #[arg(long)]
+    pub in_place: bool,
+    /// On failure, drop the build layer instead of putting what was
+    /// restored back into it.
+    #[arg(long)]
+    pub discard_cache_on_failure: bool,
+    /// Output format; `json` prints the summary as the last line of stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// One layer in the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerSummary {
+    /// `reuse` or `rebuild` (base), `reuse` or `drop` (build).
+    pub action: &'static str,
+    pub key: String,
+    pub reasons: Vec<String>,
+}
+
+/// The `--format json` summary: a contract (see tests/e2e/build.rs).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub ok: bool,
+    pub error: Option<String>,
+    pub setup: String,
+    pub store: String,
+    pub in_place: bool,
+    pub layers: BTreeMap<&'static str, LayerSummary>,
+    pub prepare_ran: bool,
+    /// Entries moved from the cache into the source (each a whole subtree).
+    pub restored: usize,
+    /// Cache paths left out because the source has them (source wins).
+    pub skipped: Vec<String>,
+    pub skipped_detail: Vec<Skipped>,
+    /// Entries moved from the source into the new build layer.
+    pub preserved: usize,
+    pub preserved_paths: Vec<String>,
+    pub preserve_notes: Vec<Skipped>,
+    /// The artifact version created.
+    pub version: Option<u32>,
+    pub artifact_files: u64,
+    /// Milliseconds per phase.
+    pub phases: BTreeMap<&'static str, u64>,
+    /// Microseconds per phase (for benchmarks of sub-millisecond phases).
+    pub phases_us: BTreeMap<&'static str, u64>,
+    pub duration_ms: u64,
+    pub renames: u64,
+}
+
+fn layer(action: &'static str, key: &str, v: &LayerVerdict) -> LayerSummary {
+    LayerSummary {
+        action,
+        key: key.to_string(),
+        reasons: v.reasons.iter().map(|r| r.message.clone()).collect(),
+    }
+}
+
+struct Out {
+    json: bool,
+    progress: bool,
+}
+
+impl Out {
+    fn say(&self, msg: impl AsRef<str>) {
+        if self.json {
+            eprintln!("{}", msg.as_ref());
+        } else {
+            println!("{}", msg.as_ref());
+        }
+    }
+    fn sink(&self) -> Sink {
+        if self.json {
+            Sink::Stderr
+        } else {
+            Sink::Stdout
+        }
+    }
+}
+
+struct Timer {
+    start: Instant,
+    phases_us: BTreeMap<&'static str, u64>,
+}
+
+impl Timer {
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let t = Instant::now();
+        let r = f();
+        *self.phases_us.entry(name).or_default() += t.elapsed().as_micros() as u64;
+        r
+    }
+}
+
+pub fn run(args: BuildArgs) -> Result<u8> {
+    let json = args.format == Format::Json;
+    let out = Out {
+        json,
+        progress: crate::progress::enabled(json),
+    };
+    let project = Project::load(&args.store)?;
+    let store = project.store(&args.store, "build")?;
+    let record = read_record(&store.dir)?;
+    let decision = match project
+        .host
+        .decide(&project.source, project.setup(), record.as_deref())?
+    {
+        Ok(d) => d,
+        Err(d) => return Err(anyhow!("{}", d.message)),
+    };
+    let mut s = Summary {
+        ok: false,
+        error: None,
+        setup: project.build.setup.clone(),
+        store: store.path.display().to_string(),
+        in_place: args.in_place,
+        layers: BTreeMap::new(),
+        prepare_ran: false,
+        restored: 0,
+        skipped: Vec::new(),
+        skipped_detail: Vec::new(),
+        preserved: 0,
+        preserved_paths: Vec::new(),
+        preserve_notes: Vec::new(),
+        version: None,
+        artifact_files: 0,
+        phases: BTreeMap::new(),
+        phases_us: BTreeMap::new(),
+        duration_ms: 0,
+        renames: 0,
+    };
+    let d = &decision;
+    s.layers.insert(
+        "base",
+        layer(
+            if d.base.invalidated {
+                "rebuild"
+            } else {
+                "reuse"
+            },
+            &d.keys.base,
+            &d.base,
+        ),
+    );
+    s.layers.insert(
+        "build",
+        layer(
+            if d.build.invalidated { "drop" } else { "reuse" },
+            &d.keys.build,
+            &d.build,
+        ),
+    );
+    let mut timer = Timer {
+        start: Instant::now(),
+        phases_us: BTreeMap::new(),
+    };
+    let mut journal = Journal::new(args.in_place.then(|| project.root.clone()));
+    let result = build(
+        &args,
+        &project,
+        &store,
+        &decision,
+        &out,
+        &mut s,
+        &mut timer,
+        &mut journal,
+    );
+    s.phases_us = timer.phases_us.clone();
+    s.phases = timer
+        .phases_us
+        .iter()
+        .map(|(k, us)| (*k, us / 1000))
+        .collect();
+    match result {
+        Ok(()) => {
+            s.ok = true;
+        }
+        Err(e) => {
+            s.error = Some(format!("{e:#}"));
+            let t = Instant::now();
+            let source = source_dir(&store, &project, args.in_place).ok();
+            let undone = fail(
+                &store,
+                source.as_ref(),
+                &journal,
+                args.discard_cache_on_failure,
+            );
+            s.phases.insert("rollback", t.elapsed().as_millis() as u64);
+            match undone {
+                Ok(msg) => out.say(msg),
+                Err(re) => out.say(format!("error: rolling back failed: {re:#}")),
+            }
+        }
+    }
+    s.duration_ms = timer.start.elapsed().as_millis() as u64;
+    s.renames = moves::renames();
+    print_summary(&s, &out);
+    match (&s.error, s.ok) {
+        (_, true) => Ok(exit::OK),
+        (Some(e), false) => {
+            if out.json {
+                eprintln!("error: {e}");
+            }
+            Ok(exit::FINDINGS)
+        }
+        (None, false) => Ok(exit::ERROR),
+    }
+}
+
+fn source_dir(store: &Store, project: &Project, in_place: bool) -> Result<Dir> {
+    if in_place {
+        Ok(Dir::open_ambient_dir(
+            &project.root,
+            cap_std::ambient_authority(),
+        )?)
+    } else {
+        Ok(store.dir.open_dir(SOURCE)?)
+    }
+}
+
+/// Undoes a failed build: everything restored goes back into the cache
+/// (or, with `discard`, the build layer is dropped), the old home comes
+/// back if it was reset. The layer record is not touched.
+fn fail(store: &Store, source: Option<&Dir>, j: &Journal, discard: bool) -> Result<String> {
+    if discard {
+        // The layer goes first: a crash after it leaves no half cache.
+        journal::to_trash(&store.dir, CACHE)?;
+        store.dir.create_dir_all(CACHE)?;
+        let mut j2 = j.clone();
+        j2.restore.clear();
+        journal::roll_back_build(&store.dir, source, &j2)?;
+        journal::clean(&store.dir)?;
+        return Ok("build failed: the build layer was dropped (--discard-cache-on-failure); the layer record is unchanged".into());
+    }
+    let n = journal::roll_back_build(&store.dir, source, j)?;
+    Ok(if n == 0 {
+        "build failed: nothing was moved; the layers and the layer record are unchanged".into()
+    } else {
+        format!(
+            "build failed: {n} moved entr{} put back; the layers and the layer record are as they were",
+            if n == 1 { "y" } else { "ies" }
+        )
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    args: &BuildArgs,
+    project: &Project,
+    store: &Store,
+    decision: &Decision,
+    out: &Out,
+    s: &mut Summary,
+    timer: &mut Timer,
+    journal: &mut Journal,
+) -> Result<()> {
+    let host = &project.host;
+    let b = &project.build;
+    journal.save(&store.dir)?;
+
+    // The workspace: a fresh copy of the git-visible files, or the project.
+    let source = timer.time("workspace", || {
+        if args.in_place {
+            out.say(format!(
+                "workspace: building in place in {}",
+                project.root.display()
+            ));
+            return source_dir(store, project, true);
+        }
+        if moves::exists(&store.dir, Path::new(WORK)) {
+            store.dir.remove_dir_all(WORK)?;
+        }
+        store.dir.create_dir_all(SOURCE)?;
+        let src = store.dir.open_dir(SOURCE)?;
+        let files = workspace::git_visible(&project.root)?;
+        let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
+        let n = workspace::populate(&proj, &src, &files)?;
+        out.say(format!("workspace: {n} git-visible entries copied"));
+        Ok(src)
+    })?;
+    let source_path = if args.in_place {
+        project.root.clone()
+    } else {
+        store.abs(SOURCE)
+    };
+    let home = store.abs(HOME);
+    let env = &b.env_variables;
+
+    // Base layer.
+    if decision.base.invalidated {
+        for r in &decision.base.reasons {
+            out.say(format!("base layer: rebuild: {}", r.message));
+        }
+        timer.time("prepare", || {
+            let has_home = moves::list(&store.dir, Path::new(HOME))
+                .map(|l| !l.is_empty())
+                .unwrap_or(false);
+            if has_home {
+                journal.base_reset = true;
+                journal.save(&store.dir)?;
+                moves::rename(&store.dir, Path::new(HOME), &store.dir, Path::new(HOME_OLD))?;
+            }
+            store.dir.create_dir_all(HOME)?;
+            s.prepare_ran = true;
+            for c in &b.prepare_commands {
+                runner::run(c, &home, &home, env, out.sink(), out.progress)?;
+            }
+            Ok(())
+        })?;
+    } else {
+        out.say("base layer: reused (prepareCommands skipped)");
+    }
+
+    // Restore.
+    if decision.build.invalidated {
+        if !decision.base.invalidated {
+            for r in &decision.build.reasons {
+                out.say(format!("build layer: dropped: {}", r.message));
+            }
+        } else {
+            out.say("build layer: dropped with the base layer");
+        }
+    } else {
+        timer.time("restore", || {
+            let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
+            restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
+            s.restored = plan.moves.len();
+            for k in &plan.skipped {
+                out.say(format!("restore: skipped {} ({})", k.path, k.reason));
+            }
+            s.skipped = plan.skipped.iter().map(|k| k.path.clone()).collect();
+            s.skipped_detail = plan.skipped;
+            out.say(format!(
+                "restore: {} entr{} moved from the build layer, {} skipped",
+                s.restored,
+                if s.restored == 1 { "y" } else { "ies" },
+                s.skipped.len()
+            ));
+            Ok(())
+        })?;
+    }
+
+    // buildCommands.
+    timer.time("build", || {
+        for c in &b.build_commands {
+            runner::run(c, &source_path, &home, env, out.sink(), out.progress)?;
+        }
+        Ok(())
+    })?;
+
+    // Artifact, before anything moves away.
+    timer.time("artifact", || {
+        let v = artifact::next_version(&store.dir)?;
+        journal.version_created = Some(v);
+        journal.save(&store.dir)?;
+        let meta = artifact::create(
+            host,
+            &store.dir,
+            &source,
+            &b.deploy_files,
+            v,
+            &b.setup,
+            &now(),
+        )?;
+        s.version = Some(v);
+        s.artifact_files = meta.files;
+        out.say(format!("artifact: version {v}, {} file(s)", meta.files));
+        Ok(())
+    })?;
+
+    // Preserve.
+    timer.time("preserve", || {
+        let plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        preserve::apply(&store.dir, &source, &plan, journal, out.progress)?;
+        s.preserved = plan.take.len();
+        s.preserved_paths = plan.take.clone();
+        for n in &plan.noted {
+            out.say(format!("preserve: not taken {} ({})", n.path, n.reason));
+        }
+        s.preserve_notes = plan.noted;
+        out.say(format!(
+            "preserve: {} entr{} moved into the build layer",
+            s.preserved,
+            if s.preserved == 1 { "y" } else { "ies" }
+        ));
+        Ok(())
+    })?;
+
+    // Commit: the new record, the new layer, the new active version.
+    timer.time("commit", || {
+        let previous = read_record(&store.dir)?;
+        let record = match host.record_after_build(
+            &project.source,
+            project.setup(),
+            previous.as_deref(),
+            &now(),
+        )? {
+            Ok(r) => r,
+            Err(d) => return Err(anyhow!("{}", d.message)),
+        };
+        journal.record = Some(record);
+        journal.phase = Phase::Committing;
+        journal.save(&store.dir)?;
+        journal::commit_layers(&store.dir, journal).context("committing the build")?;
+        // Committed: nothing is left to roll back.
+        *journal = Journal::new(None);
+        if let Some(v) = s.version {
+            artifact::set_active(&store.dir, v)?;
+        }
+        Ok(())
+    })?;
+    // Deleting the old layer, the workspace and old versions: nothing to
+    // undo any more, so a failure here is only a warning.
+    timer.time("cleanup", || {
+        if let Err(e) =
+            journal::clean(&store.dir).and_then(|_| artifact::prune(&store.dir).map(drop))
+        {
+            out.say(format!("warning: cleaning up the store: {e:#}"));
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn print_summary(s: &Summary, out: &Out) {
+    if out.json {
+        match serde_json::to_string(s) {
+            Ok(j) => println!("{j}"),
+            Err(e) => eprintln!("error: writing the summary: {e}"),
+        }
+        return;
+    }
+    println!();
+    let took = if s.duration_ms < 1000 {
+        format!("{} ms", s.duration_ms)
+    } else {
+        format!("{:.1} s", s.duration_ms as f64 / 1000.0)
+    };
+    println!(
+        "{} setup `{}` in {took}",
+        if s.ok { "built" } else { "FAILED" },
+        s.setup,
+    );
+    if let Some(e) = &s.error {
+        println!("  error: {e}");
+    }
+    for (name, l) in &s.layers {
+        let why = if l.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", l.reasons.join("; "))
+        };
+        println!("  {name} layer: {}{why}", l.action);
+    }
+    println!(
+        "  prepareCommands: {}",
+        if s.prepare_ran { "ran" } else { "skipped" }
+    );
+    println!(
+        "  restored {}, skipped {}, preserved {}",
+        s.restored,
+        s.skipped.len(),
+        s.preserved
+    );
+    if let Some(v) = s.version {
+        println!("  artifact: version {v} ({} files)", s.artifact_files);
+    }
+    let phases: Vec<String> = s
+        .phases
+        .iter()
+        .map(|(k, v)| format!("{k} {v} ms"))
+        .collect();
+    println!("  phases: {}", phases.join(", "));
+}

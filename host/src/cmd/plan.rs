@@ -1,0 +1,123 @@
+//! `zerops-cache plan`: a dry run. What the next build would do with each
+//! layer, what restore would move and skip (against the workspace the
+//! build would create), and what preserve would take (from the project
+//! directory as it stands). Touches nothing but the store's recovery.
+
+use anyhow::{Result, anyhow};
+use cap_std::fs::Dir;
+use serde::Serialize;
+
+use super::project::{Project, StoreArgs};
+use super::{Format, exit};
+use crate::phases::{Skipped, preserve, restore};
+use crate::store::record_io::read_record;
+use crate::workspace::{self, RealSource, SourceLister, VirtualSource};
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Plan for a build in the project directory itself (as `build --in-place`).
+    #[arg(long)]
+    pub in_place: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanOut {
+    setup: String,
+    base: &'static str,
+    base_reasons: Vec<String>,
+    build: &'static str,
+    build_reasons: Vec<String>,
+    prepare_would_run: bool,
+    restore: Vec<String>,
+    skipped: Vec<Skipped>,
+    preserve: Vec<String>,
+    preserve_notes: Vec<Skipped>,
+}
+
+pub fn run(args: PlanArgs) -> Result<u8> {
+    let project = Project::load(&args.store)?;
+    let store = project.store(&args.store, "plan")?;
+    let record = read_record(&store.dir)?;
+    let d = project
+        .host
+        .decide(&project.source, project.setup(), record.as_deref())?
+        .map_err(|d| anyhow!("{}", d.message))?;
+    let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
+    let (restore_plan, skipped) = if d.build.invalidated {
+        (Vec::new(), Vec::new())
+    } else {
+        let src: Box<dyn SourceLister> = if args.in_place {
+            Box::new(RealSource(&proj))
+        } else {
+            let files = workspace::git_visible(&project.root)?;
+            Box::new(VirtualSource::new(&proj, &files))
+        };
+        let p = restore::plan(&project.host, &store.dir, src.as_ref())?;
+        (p.moves, p.skipped)
+    };
+    let pres = preserve::plan(&project.host, &project.build.cache, &RealSource(&proj))?;
+    let out = PlanOut {
+        setup: project.build.setup.clone(),
+        base: if d.base.invalidated {
+            "rebuild"
+        } else {
+            "reuse"
+        },
+        base_reasons: d.base.reasons.iter().map(|r| r.message.clone()).collect(),
+        build: if d.build.invalidated { "drop" } else { "reuse" },
+        build_reasons: d.build.reasons.iter().map(|r| r.message.clone()).collect(),
+        prepare_would_run: d.base.invalidated,
+        restore: restore_plan,
+        skipped,
+        preserve: pres.take,
+        preserve_notes: pres.noted,
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string(&out)?),
+        Format::Human => {
+            println!("plan for setup `{}` (nothing is changed)", out.setup);
+            let why = |r: &[String]| {
+                if r.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", r.join("; "))
+                }
+            };
+            println!("  base layer: {}{}", out.base, why(&out.base_reasons));
+            println!("  build layer: {}{}", out.build, why(&out.build_reasons));
+            println!(
+                "  prepareCommands: {}",
+                if out.prepare_would_run {
+                    "would run"
+                } else {
+                    "skipped"
+                }
+            );
+            println!("  restore would move {} entr(ies):", out.restore.len());
+            for p in &out.restore {
+                println!("    {p}");
+            }
+            if !out.skipped.is_empty() {
+                println!("  restore would skip (source wins):");
+                for k in &out.skipped {
+                    println!("    {} ({})", k.path, k.reason);
+                }
+            }
+            println!(
+                "  preserve would take {} entr(ies) (from the project directory as it is now):",
+                out.preserve.len()
+            );
+            for p in &out.preserve {
+                println!("    {p}");
+            }
+            for n in &out.preserve_notes {
+                println!("    not taken: {} ({})", n.path, n.reason);
+            }
+        }
+    }
+    Ok(exit::OK)
+}

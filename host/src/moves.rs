@@ -1,0 +1,263 @@
+//! The rename engine: every move of the cache goes through here, between
+//! two cap-std `Dir` handles. Symlinks are moved as links and never
+//! followed. When the two sides are on different filesystems (`EXDEV`), the
+//! entry is copied (modes, times and links kept), fsynced, renamed into
+//! place under its final name, and the original removed, with a warning.
+//!
+//! Test hook: `ZEROPS_CACHE_FAIL_AFTER_RENAMES=N` aborts the process (as a
+//! `kill -9` would stop it) right after the Nth rename of this process, so
+//! tests can interrupt a build at every step and check recovery.
+
+use anyhow::{Context, Result};
+use cap_fs_ext::{DirExt, SystemTimeSpec};
+use cap_std::fs::{Dir, FileType};
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::ask::plan::{Entry, EntryKind};
+
+/// The environment variable of the test hook.
+pub const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";
+
+static RENAMES: AtomicU64 = AtomicU64::new(0);
+static EXDEV_WARNED: AtomicBool = AtomicBool::new(false);
+
+fn fail_after() -> Option<u64> {
+    static N: OnceLock<Option<u64>> = OnceLock::new();
+    *N.get_or_init(|| {
+        std::env::var(FAIL_AFTER_RENAMES)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    })
+}
+
+/// Counts one rename; aborts when the test hook says so.
+pub fn count_rename() {
+    let n = RENAMES.fetch_add(1, Ordering::SeqCst) + 1;
+    if fail_after() == Some(n) {
+        eprintln!("zerops-cache: {FAIL_AFTER_RENAMES}={n} reached, aborting (test hook)");
+        std::process::abort();
+    }
+}
+
+/// How many renames this process has done (for the summary and tests).
+pub fn renames() -> u64 {
+    RENAMES.load(Ordering::SeqCst)
+}
+
+/// One entry of a listing, with its real name.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub name: OsString,
+    pub entry: Entry,
+}
+
+fn kind(ft: FileType) -> EntryKind {
+    if ft.is_symlink() {
+        EntryKind::Symlink
+    } else if ft.is_dir() {
+        EntryKind::Dir
+    } else if ft.is_file() {
+        EntryKind::File
+    } else {
+        EntryKind::Other
+    }
+}
+
+/// Lists `rel` under `dir` (`""` for `dir` itself), sorted by name bytes.
+/// File types are those of the entries themselves (links not followed).
+pub fn list(dir: &Dir, rel: &Path) -> io::Result<Vec<Listed>> {
+    let rd = if rel.as_os_str().is_empty() {
+        dir.entries()?
+    } else {
+        dir.read_dir(rel)?
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let e = e?;
+        let name = e.file_name();
+        let k = kind(e.file_type()?);
+        let (lossy, utf8) = match name.to_str() {
+            Some(s) => (s.to_string(), true),
+            None => (name.to_string_lossy().into_owned(), false),
+        };
+        out.push(Listed {
+            name,
+            entry: Entry {
+                name: lossy,
+                kind: k,
+                utf8,
+            },
+        });
+    }
+    out.sort_by(|a, b| {
+        use std::os::unix::ffi::OsStrExt;
+        a.name.as_bytes().cmp(b.name.as_bytes())
+    });
+    Ok(out)
+}
+
+/// Whether anything (a dangling symlink included) exists at `rel`.
+pub fn exists(dir: &Dir, rel: &Path) -> bool {
+    dir.symlink_metadata(rel).is_ok()
+}
+
+/// Whether a move fell back to copying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moved {
+    Renamed,
+    Copied,
+}
+
+fn marked(to: &Path, mark: &str) -> PathBuf {
+    let name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    to.with_file_name(format!(".{name}.zerops-cache-{mark}"))
+}
+
+/// Where a cross-filesystem copy is written.
+fn partial_name(to: &Path) -> PathBuf {
+    marked(to, "partial")
+}
+
+/// The complete copy, renamed from the partial one once it is fsynced:
+/// from then on the original may be removed.
+fn copied_name(to: &Path) -> PathBuf {
+    marked(to, "copied")
+}
+
+/// Settles an interrupted cross-filesystem move of `from` to `to`: a
+/// partial copy is deleted (the original is intact); a complete copy means
+/// the original was being removed, so the removal is finished and the copy
+/// put in place. Afterwards the move is either not done or done.
+pub fn settle(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<()> {
+    let partial = partial_name(to);
+    if exists(to_dir, &partial) {
+        remove_any(to_dir, &partial)?;
+    }
+    let copied = copied_name(to);
+    if exists(to_dir, &copied) {
+        if exists(from_dir, from) {
+            remove_any(from_dir, from)?;
+        }
+        to_dir.rename(&copied, to_dir, to)?;
+        count_rename();
+    }
+    Ok(())
+}
+
+/// Renames `from` (under `from_dir`) to `to` (under `to_dir`); `to` must
+/// not exist. Across filesystems (`EXDEV`): copy to a partial name beside
+/// `to`, fsync, rename it to a "copied" name (the commit point of the
+/// copy), remove `from`, rename into place. [`settle`] finishes or undoes
+/// each of these steps after a crash.
+pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Moved> {
+    match from_dir.rename(from, to_dir, to) {
+        Ok(()) => {
+            count_rename();
+            Ok(Moved::Renamed)
+        }
+        Err(e) if e.raw_os_error() == Some(18) => {
+            if !EXDEV_WARNED.swap(true, Ordering::SeqCst) {
+                eprintln!(
+                    "warning: the store and the source are on different filesystems: \
+                     moving by copy + fsync + remove (slower); put --store on the same filesystem"
+                );
+            }
+            let (partial, copied) = (partial_name(to), copied_name(to));
+            settle(from_dir, from, to_dir, to)?;
+            copy_tree(from_dir, from, to_dir, &partial)
+                .with_context(|| format!("copying {} across filesystems", from.display()))?;
+            to_dir
+                .rename(&partial, to_dir, &copied)
+                .with_context(|| format!("marking the copy of {} complete", from.display()))?;
+            count_rename();
+            remove_any(from_dir, from)
+                .with_context(|| format!("removing {} after copying it", from.display()))?;
+            to_dir
+                .rename(&copied, to_dir, to)
+                .with_context(|| format!("renaming into {}", to.display()))?;
+            count_rename();
+            Ok(Moved::Copied)
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("renaming {} to {}", from.display(), to.display()))
+        }
+    }
+}
+
+/// Removes a file, a link or a whole directory (links are not followed).
+pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
+    let md = dir.symlink_metadata(rel)?;
+    if md.is_dir() {
+        dir.remove_dir_all(rel)
+    } else {
+        dir.remove_file(rel)
+    }
+}
+
+/// Copies `from` to `to` (which must not exist): directories recursively,
+/// files with their permissions and modification time, symlinks as links
+/// with their target unchanged. Files are fsynced. Sockets, FIFOs and
+/// devices are skipped.
+pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
+    let md = from_dir.symlink_metadata(from)?;
+    let mtime = md.modified().ok().map(SystemTimeSpec::Absolute);
+    let ft = md.file_type();
+    if ft.is_symlink() {
+        let target = from_dir.read_link_contents(from)?;
+        to_dir.symlink_contents(&target, to)?;
+        let _ = to_dir.set_symlink_times(to, None, mtime);
+    } else if ft.is_dir() {
+        to_dir.create_dir(to)?;
+        for e in list(from_dir, from)? {
+            copy_tree(from_dir, &from.join(&e.name), to_dir, &to.join(&e.name))?;
+        }
+        to_dir.set_permissions(to, md.permissions())?;
+        to_dir.set_times(to, None, mtime)?;
+    } else if ft.is_file() {
+        from_dir.copy(from, to_dir, to)?;
+        to_dir.open(to)?.sync_all()?;
+        to_dir.set_times(to, None, mtime)?;
+    }
+    Ok(())
+}
+
+/// Creates `rel` and its missing parents under `dir`, each new directory
+/// with the permissions of the directory at the same path under `like`
+/// (when there is one).
+pub fn create_dirs_like(dir: &Dir, rel: &Path, like: &Dir, like_rel: &Path) -> io::Result<()> {
+    if rel.as_os_str().is_empty() || exists(dir, rel) {
+        return Ok(());
+    }
+    if let Some(parent) = rel.parent() {
+        let like_parent = like_rel.parent().unwrap_or(Path::new(""));
+        create_dirs_like(dir, parent, like, like_parent)?;
+    }
+    dir.create_dir(rel)?;
+    if let Ok(md) = like.metadata(like_rel) {
+        dir.set_permissions(rel, md.permissions())?;
+    }
+    Ok(())
+}
+
+/// Number of entries (files, links, directories below the top) and bytes
+/// of files under `rel`; links are not followed.
+pub fn usage(dir: &Dir, rel: &Path) -> io::Result<(u64, u64)> {
+    let md = dir.symlink_metadata(rel)?;
+    if !md.is_dir() {
+        return Ok((1, md.len()));
+    }
+    let (mut n, mut bytes) = (0, 0);
+    for e in list(dir, rel)? {
+        let (a, b) = usage(dir, &rel.join(&e.name))?;
+        n += a;
+        bytes += b;
+    }
+    Ok((n + u64::from(!rel.as_os_str().is_empty()), bytes))
+}

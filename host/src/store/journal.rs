@@ -1,0 +1,321 @@
+//! The intent journal of a build: before any batch of renames, the moves
+//! it will make are written and fsynced; then the renames run; the journal
+//! goes when the build commits or rolls back. After a crash at any instant
+//! (kill -9 included) the next command reads the journal and either
+//! finishes the commit or rolls every move back, so no file is lost and
+//! none is duplicated.
+//!
+//! Each move renames a path that exists to a path that does not, so its
+//! state is visible on disk without per-move bookkeeping: `from` present
+//! and `to` absent is not done; `from` absent and `to` present is done.
+//! Rolling back renames `to` back to `from` exactly when the move is done.
+//!
+//! | phase (last journal write)       | recovery                                  |
+//! |----------------------------------|-------------------------------------------|
+//! | `started`, `preserving` | roll back preserve, then restore moves, then the base reset; drop the new version and work dirs |
+//! | `committing` (holds the new record) | finish: swap in the new layers, write the record, clean up |
+
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::layout::{
+    CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, RECORD, TRASH, VERSIONS, WORK,
+};
+use super::record_io::{read_opt, write_atomic};
+use crate::moves;
+
+/// Which directory a journaled path is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Root {
+    /// The setup store.
+    Store,
+    /// The source directory of the build (the workspace, or the project
+    /// directory with `--in-place`).
+    Source,
+}
+
+/// One path of a move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loc {
+    pub root: Root,
+    pub path: String,
+}
+
+impl Loc {
+    pub fn store(path: impl Into<String>) -> Loc {
+        Loc {
+            root: Root::Store,
+            path: path.into(),
+        }
+    }
+    pub fn source(path: impl Into<String>) -> Loc {
+        Loc {
+            root: Root::Source,
+            path: path.into(),
+        }
+    }
+}
+
+/// One rename of the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub from: Loc,
+    pub to: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Started,
+    Preserving,
+    Committing,
+}
+
+/// The journal document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub phase: Phase,
+    pub pid: u32,
+    /// The source directory when it is outside the store (`--in-place`).
+    pub source_dir: Option<PathBuf>,
+    /// The old home was moved to `home.old` (the base layer is rebuilt).
+    pub base_reset: bool,
+    /// The artifact version this build created, if it got that far.
+    pub version_created: Option<u32>,
+    /// The restore batch, kept in its own file (`journal.restore.json`,
+    /// written once) so later journal writes stay small.
+    #[serde(skip)]
+    pub restore: Vec<Move>,
+    /// Whether the restore batch file belongs to this journal.
+    pub restore_saved: bool,
+    pub preserve: Vec<Move>,
+    /// The layer record to write on commit.
+    pub record: Option<String>,
+}
+
+impl Journal {
+    pub fn new(source_dir: Option<PathBuf>) -> Journal {
+        Journal {
+            version: 1,
+            phase: Phase::Started,
+            pid: std::process::id(),
+            source_dir,
+            base_reset: false,
+            version_created: None,
+            restore: Vec::new(),
+            restore_saved: false,
+            preserve: Vec::new(),
+            record: None,
+        }
+    }
+
+    /// Writes the journal (atomically, fsynced) before the moves it names.
+    pub fn save(&self, store: &Dir) -> Result<()> {
+        let text = serde_json::to_vec(self)?;
+        write_atomic(store, JOURNAL, &text)
+    }
+
+    /// Writes the restore batch, then the journal that points at it.
+    pub fn save_restore(&mut self, store: &Dir) -> Result<()> {
+        write_atomic(store, JOURNAL_RESTORE, &serde_json::to_vec(&self.restore)?)?;
+        self.restore_saved = true;
+        self.save(store)
+    }
+
+    pub fn load(store: &Dir) -> Result<Option<Journal>> {
+        let Some(t) = read_opt(store, JOURNAL)? else {
+            return Ok(None);
+        };
+        let mut j: Journal =
+            serde_json::from_str(&t).context("the store's journal is unreadable")?;
+        if j.restore_saved {
+            let r = read_opt(store, JOURNAL_RESTORE)?
+                .context("the store's journal names a restore batch that is missing")?;
+            j.restore = serde_json::from_str(&r)
+                .context("the store's journal restore batch is unreadable")?;
+        }
+        Ok(Some(j))
+    }
+
+    /// Removes the journal, then its restore batch.
+    pub fn remove(store: &Dir) -> Result<()> {
+        store.remove_file(JOURNAL).or_else(ignore_missing)?;
+        store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
+        Ok(())
+    }
+}
+
+/// The two directories a journaled path can be relative to.
+pub struct Roots<'a> {
+    pub store: &'a Dir,
+    pub source: Option<&'a Dir>,
+}
+
+impl Roots<'_> {
+    pub fn dir(&self, r: Root) -> Option<&Dir> {
+        match r {
+            Root::Store => Some(self.store),
+            Root::Source => self.source,
+        }
+    }
+}
+
+/// Rolls back the moves that are done, last first.
+pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
+    let mut undone = 0;
+    for m in moves_.iter().rev() {
+        let (Some(fd), Some(td)) = (roots.dir(m.from.root), roots.dir(m.to.root)) else {
+            continue;
+        };
+        let (from, to) = (Path::new(&m.from.path), Path::new(&m.to.path));
+        // A cross-filesystem move interrupted half-way, in either direction
+        // (a rollback is a move too).
+        moves::settle(fd, from, td, to)?;
+        moves::settle(td, to, fd, from)?;
+        if !moves::exists(fd, from) && moves::exists(td, to) {
+            if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fd.create_dir_all(parent)?;
+            }
+            moves::rename(td, to, fd, from)
+                .with_context(|| format!("rolling back the move to {}", m.to.path))?;
+            undone += 1;
+        }
+    }
+    Ok(undone)
+}
+
+/// Moves `rel` of the store into `trash/` under a fresh name.
+pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
+    if !moves::exists(store, Path::new(rel)) {
+        return Ok(());
+    }
+    store.create_dir_all(TRASH)?;
+    let mut n = 0u32;
+    let base = rel.replace('/', "_");
+    let target = loop {
+        let t = format!("{TRASH}/{base}.{n}");
+        if !moves::exists(store, Path::new(&t)) {
+            break t;
+        }
+        n += 1;
+    };
+    moves::rename(store, Path::new(rel), store, Path::new(&target))?;
+    Ok(())
+}
+
+/// Empties the trash and the workspace (and drops a restore batch no
+/// journal points at).
+pub fn clean(store: &Dir) -> Result<()> {
+    if !moves::exists(store, Path::new(JOURNAL)) {
+        store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
+    }
+    for d in [TRASH, WORK] {
+        if moves::exists(store, Path::new(d)) {
+            store
+                .remove_dir_all(d)
+                .with_context(|| format!("removing {d} of the store"))?;
+        }
+    }
+    Ok(())
+}
+
+/// What recovery did, for a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    Nothing,
+    RolledBack { moves: usize },
+    Committed,
+}
+
+/// Finishes the commit described by the journal (idempotent), then empties
+/// the trash and the workspace.
+pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
+    commit_layers(store, j)?;
+    clean(store)
+}
+
+/// The commit without the cleanup: swaps the layers in, writes the record
+/// and removes the journal. What is left to delete is in `trash/`.
+pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
+    if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
+        to_trash(store, HOME_OLD)?;
+    }
+    if moves::exists(store, Path::new(CACHE_NEW)) {
+        to_trash(store, CACHE)?;
+        moves::rename(store, Path::new(CACHE_NEW), store, Path::new(CACHE))?;
+    }
+    if let Some(r) = &j.record {
+        write_atomic(store, RECORD, r.as_bytes())?;
+    }
+    Journal::remove(store)?;
+    Ok(())
+}
+
+fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// Rolls the whole build back: preserve moves, restore moves, the base
+/// reset, the new version; then removes the journal (idempotent).
+pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result<usize> {
+    let roots = Roots { store, source };
+    let mut n = roll_back(&roots, &j.preserve)?;
+    n += roll_back(&roots, &j.restore)?;
+    if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
+        to_trash(store, HOME)?;
+        moves::rename(store, Path::new(HOME_OLD), store, Path::new(HOME))?;
+    }
+    if moves::exists(store, Path::new(CACHE_NEW)) {
+        to_trash(store, CACHE_NEW)?;
+    }
+    if let Some(v) = j.version_created {
+        let p = format!("{VERSIONS}/{v}");
+        if moves::exists(store, Path::new(&p)) {
+            to_trash(store, &p)?;
+        }
+        let meta = format!("{p}.json");
+        if moves::exists(store, Path::new(&meta)) {
+            to_trash(store, &meta)?;
+        }
+    }
+    Journal::remove(store)?;
+    clean(store)?;
+    Ok(n)
+}
+
+/// Recovers an interrupted build, if the journal says there was one.
+/// Opens the in-place source directory named in the journal.
+pub fn recover(store: &Dir) -> Result<Recovered> {
+    let Some(j) = Journal::load(store)? else {
+        // No build in flight: only leftovers of a finished one.
+        clean(store)?;
+        return Ok(Recovered::Nothing);
+    };
+    if j.phase == Phase::Committing {
+        commit(store, &j)?;
+        return Ok(Recovered::Committed);
+    }
+    let source = match &j.source_dir {
+        Some(p) => Some(
+            Dir::open_ambient_dir(p, cap_std::ambient_authority())
+                .with_context(|| format!("opening the build's source directory {}", p.display()))?,
+        ),
+        None => {
+            if moves::exists(store, Path::new(super::layout::SOURCE)) {
+                Some(store.open_dir(super::layout::SOURCE)?)
+            } else {
+                None
+            }
+        }
+    };
+    let n = roll_back_build(store, source.as_ref(), &j)?;
+    Ok(Recovered::RolledBack { moves: n })
+}

@@ -1,0 +1,122 @@
+//! Where a setup's store lives and what is inside it.
+//!
+//! ```text
+//! <root>/                       --store DIR, $ZEROPS_CACHE_DIR, or <user cache dir>/zerops-cache/stores
+//!   <project>-<hash>/<setup>/   one directory per project and setup
+//!     lock                      held by the command working on this store
+//!     record.json               the layer record (written by the component)
+//!     journal.json              the intent journal of an unfinished build
+//!     journal.restore.json      its restore batch (written once per build)
+//!     home/                     the base layer: the container home
+//!     cache/                    the build layer: cached entries
+//!     versions/<N>/, versions/active   deploy artifacts, the last 10
+//!     work/source/              the build workspace
+//!     trash/                    what is being deleted
+//! ```
+//! Everything is inside the store, on one filesystem, so every move of the
+//! cache is a rename.
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub const LOCK: &str = "lock";
+pub const RECORD: &str = "record.json";
+pub const JOURNAL: &str = "journal.json";
+/// The restore batch of the journal, written once (it can hold many moves).
+pub const JOURNAL_RESTORE: &str = "journal.restore.json";
+pub const HOME: &str = "home";
+/// The previous home while a rebuilt base layer is being prepared.
+pub const HOME_OLD: &str = "home.old";
+pub const CACHE: &str = "cache";
+/// The new build layer while preserve fills it.
+pub const CACHE_NEW: &str = "cache.new";
+pub const VERSIONS: &str = "versions";
+pub const ACTIVE: &str = "versions/active";
+pub const WORK: &str = "work";
+pub const SOURCE: &str = "work/source";
+pub const TRASH: &str = "trash";
+
+/// The environment variable that overrides the store root.
+pub const ENV_DIR: &str = "ZEROPS_CACHE_DIR";
+
+/// The root of all stores: `--store`, else `$ZEROPS_CACHE_DIR`, else the
+/// user's cache directory.
+pub fn root(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(ENV_DIR).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let base = dirs::cache_dir().context(
+        "no user cache directory is known here; pass --store DIR or set ZEROPS_CACHE_DIR",
+    )?;
+    Ok(base.join("zerops-cache").join("stores"))
+}
+
+/// A file-name-safe rendering of `s` (letters, digits, `.`, `_`, `-`).
+fn safe(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match t.as_str() {
+        "" | "." | ".." => "_".to_string(),
+        _ => t,
+    }
+}
+
+/// The store directory of `setup` of the project at `project` (an absolute,
+/// canonical path): `<name>-<12 hex of SHA-256 of the path>/<setup>`.
+pub fn setup_dir(root: &Path, project: &Path, setup: &str) -> PathBuf {
+    let digest = Sha256::digest(project.as_os_str().as_encoded_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let name = project
+        .file_name()
+        .map(|n| safe(&n.to_string_lossy()))
+        .unwrap_or_else(|| "root".to_string());
+    let mut setup_name = safe(setup);
+    if setup_name != setup {
+        let d = Sha256::digest(setup.as_bytes());
+        setup_name.push_str(&format!("-{:02x}{:02x}", d[0], d[1]));
+    }
+    root.join(format!("{name}-{hex}")).join(setup_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_dirs_are_stable_and_safe() {
+        let a = setup_dir(Path::new("/s"), Path::new("/home/u/app"), "api");
+        assert!(a.starts_with("/s"));
+        assert!(a.ends_with("api"));
+        assert!(
+            a.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("app-")
+        );
+        assert_eq!(
+            a,
+            setup_dir(Path::new("/s"), Path::new("/home/u/app"), "api")
+        );
+        assert_ne!(
+            a,
+            setup_dir(Path::new("/s"), Path::new("/home/v/app"), "api")
+        );
+        let odd = setup_dir(Path::new("/s"), Path::new("/p"), "../x");
+        assert!(!odd.to_string_lossy().contains("../"));
+    }
+}

@@ -1,0 +1,61 @@
+//! The store of one project and setup: layers, record, journal, lock,
+//! artifacts and workspace, all in one directory (see [`layout`]).
+
+pub mod journal;
+pub mod layout;
+pub mod lock;
+pub mod record_io;
+
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
+use std::path::{Path, PathBuf};
+
+/// An opened setup store, locked.
+pub struct Store {
+    pub path: PathBuf,
+    pub dir: Dir,
+    _lock: lock::Lock,
+}
+
+impl Store {
+    /// Opens (creating it when missing) and locks the store of `setup` of
+    /// the project at `project`, then recovers an interrupted build.
+    pub fn open(
+        root_flag: Option<&Path>,
+        project: &Path,
+        setup: &str,
+        what: &str,
+        no_wait: bool,
+    ) -> Result<Store> {
+        let root = layout::root(root_flag)?;
+        let path = layout::setup_dir(&root, project, setup);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("creating the store {}", path.display()))?;
+        let path = path.canonicalize()?;
+        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        let lock = lock::acquire(&dir, what, no_wait)?;
+        match journal::recover(&dir)? {
+            journal::Recovered::Nothing => {}
+            journal::Recovered::Committed => {
+                eprintln!("recovered: finished the commit of an interrupted build")
+            }
+            journal::Recovered::RolledBack { moves } => eprintln!(
+                "recovered: rolled back an interrupted build ({moves} move(s) undone; the cache is as it was)"
+            ),
+        }
+        for d in [layout::HOME, layout::CACHE, layout::VERSIONS] {
+            dir.create_dir_all(d)?;
+        }
+        Ok(Store {
+            path,
+            dir,
+            _lock: lock,
+        })
+    }
+
+    /// An absolute path inside the store (for commands' cwd and HOME).
+    pub fn abs(&self, rel: &str) -> PathBuf {
+        self.path.join(rel)
+    }
+}

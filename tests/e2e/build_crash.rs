@@ -1,0 +1,279 @@
+//! Crash safety and concurrency of `zerops-cache build`: an abort after
+//! every single rename (the `ZEROPS_CACHE_FAIL_AFTER_RENAMES` test hook),
+//! real SIGKILLs at spread-out times, and two builds at once.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::build_support::{PREPARE, Proj, tree, yaml};
+
+/// Several cached top-level entries, and a tracked file inside
+/// node_modules so restore descends and moves entries one by one.
+const MAKE: &str = "[ -d vendor ] || { for p in a b c d; do mkdir -p node_modules/$p && echo $p > node_modules/$p/index.js; done; mkdir -p vendor/lib && echo v > vendor/lib/v.php && echo 1 > x.cache && echo 2 > y.cache && ln -s vendor/lib y.link.cache; }";
+
+fn crash_project() -> Proj {
+    Proj::new(
+        &yaml(
+            &[PREPARE],
+            &[MAKE],
+            "[node_modules, vendor, \"*.cache\"]",
+            "",
+        ),
+        &[
+            ("node_modules/keep.txt", "tracked\n"),
+            ("composer.json", "{}\n"),
+        ],
+    )
+}
+
+/// The files a crash must not change: the build layer, the home and the
+/// project directory (without .git).
+fn files(
+    p: &Proj,
+) -> (
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+) {
+    let mut project = tree(p.path());
+    project.retain(|k, _| !k.starts_with(".git/"));
+    (p.cache_files(), p.home_files(), project)
+}
+
+fn assert_clean_store(p: &Proj, what: &str) {
+    let s = p.setup_store();
+    for leftover in [
+        "journal.json",
+        "journal.restore.json",
+        "work",
+        "cache.new",
+        "home.old",
+        "trash",
+    ] {
+        assert!(
+            !s.join(leftover).exists(),
+            "{what}: {leftover} left in the store"
+        );
+    }
+}
+
+/// Any command recovers: status, plan and invalidate open the store the
+/// same way build does.
+fn recover(p: &Proj, what: &str) {
+    recover_with(p, "status", what)
+}
+
+fn recover_with(p: &Proj, cmd: &str, what: &str) {
+    let r = p.run(cmd, &[]);
+    assert_eq!(
+        r.code, 0,
+        "{what}: status after the crash failed: {}",
+        r.stderr
+    );
+}
+
+fn abort_at_every_rename(p: &Proj, label: &str) -> u64 {
+    abort_at_every_rename_with(p, label, &[])
+}
+
+fn abort_at_every_rename_with(p: &Proj, label: &str, args: &[&str]) -> u64 {
+    let start = files(p);
+    let mut n = 1;
+    let mut a = vec!["--format", "json"];
+    a.extend_from_slice(args);
+    loop {
+        let (code, stdout, stderr) = crate::common::run(
+            p.cmd("build", &a)
+                .env("ZEROPS_CACHE_FAIL_AFTER_RENAMES", n.to_string()),
+        );
+        let what = format!("{label}: abort after rename {n}");
+        if code == 0 {
+            // Past the last rename: the build completed.
+            assert!(stdout.contains("\"ok\":true"), "{what}: {stdout}");
+            assert_eq!(
+                files(p),
+                start,
+                "{what}: a complete build changed the files"
+            );
+            eprintln!("{label}: aborted and recovered at renames 1..{}", n - 1);
+            return n;
+        }
+        assert!(stderr.contains("test hook"), "{what}: {stderr}");
+        recover_with(p, if n % 2 == 0 { "plan" } else { "status" }, &what);
+        assert_eq!(files(p), start, "{what}: files differ after recovery");
+        assert_clean_store(p, &what);
+        n += 1;
+        assert!(n < 200, "{label}: the build never completed");
+    }
+}
+
+#[test]
+fn abort_after_any_rename_loses_and_duplicates_nothing() {
+    let p = crash_project();
+    p.build_ok(&[]);
+    let warm = p.build_ok(&[]);
+    assert!(warm["restored"].as_u64().unwrap() >= 7, "{warm}");
+    // A warm build: restore and preserve batches, commit.
+    let n = abort_at_every_rename(&p, "warm");
+    assert!(n > warm["restored"].as_u64().unwrap() * 2, "{n}");
+
+    // A base-layer rebuild: the home is moved aside and must come back.
+    let text = std::fs::read_to_string(p.path().join("zerops.yaml"))
+        .unwrap()
+        .replace("prepareCommands:", "prepareCommands:\n        - \"true\"");
+    p.write("zerops.yaml", &text);
+    // The rebuilt home has the same content (PREPARE runs once in a fresh
+    // home), and MAKE recreates the same cache, so rolled back and
+    // committed builds leave the same files.
+    abort_at_every_rename(&p, "rebuild");
+}
+
+#[test]
+fn sigkill_at_random_times_loses_and_duplicates_nothing() {
+    let p = crash_project();
+    p.build_ok(&[]);
+    p.build_ok(&[]);
+    let start = files(&p);
+    // The fastest of three warm builds: kills land inside a build even
+    // when the machine is busy.
+    let typical = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            p.build_ok(&[]);
+            t.elapsed().as_millis() as u64
+        })
+        .min()
+        .unwrap();
+    let mut killed = 0;
+    for i in 0..16u64 {
+        // Spread over the whole build, deterministic but irregular.
+        let delay = (i * 7919 % 97) * typical.max(50) * 3 / 4 / 97;
+        let mut child = p
+            .cmd("build", &["--format", "json"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        // Kill the whole group (the build and its shells), as a CI runner would.
+        let _ = std::process::Command::new("kill")
+            .args(["-9", "--", &format!("-{}", child.id())])
+            .status();
+        let status = child.wait().unwrap();
+        if status.code().is_none() {
+            killed += 1;
+        }
+        let what = format!("SIGKILL after {delay} ms");
+        recover(&p, &what);
+        assert_eq!(files(&p), start, "{what}: files differ after recovery");
+        assert_clean_store(&p, &what);
+    }
+    eprintln!("{killed} of 16 builds killed mid-way (typical build {typical} ms)");
+    assert!(killed >= 4, "only {killed} builds were killed mid-way");
+}
+
+#[test]
+fn two_concurrent_builds_both_succeed() {
+    let p = Proj::new(
+        &yaml(&[PREPARE], &[MAKE, "sleep 1"], "[node_modules, vendor]", ""),
+        &[],
+    );
+    p.build_ok(&[]);
+    let spawn = || {
+        p.cmd("build", &["--format", "json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn();
+    std::thread::sleep(Duration::from_millis(150));
+    let b = spawn();
+    let a = a.wait_with_output().unwrap();
+    let b = b.wait_with_output().unwrap();
+    let err_b = String::from_utf8_lossy(&b.stderr);
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{err_b}");
+    assert!(err_b.contains("waiting for the store lock"), "{err_b}");
+    assert!(p.cache_files().contains_key("vendor/lib/v.php"));
+    assert_eq!(p.home_files()["prepare.log"], "ran\n");
+}
+
+#[test]
+fn no_wait_fails_at_once() {
+    let p = Proj::new(&yaml(&[], &["sleep 3"], "false", ""), &[]);
+    let mut a = p
+        .cmd("build", &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first build holds the lock.
+    let t = Instant::now();
+    loop {
+        let lock = std::fs::read_dir(p.store.path())
+            .ok()
+            .and_then(|mut d| d.next())
+            .map(|e| e.unwrap().path().join("app/lock"));
+        if lock.is_some_and(|l| std::fs::read_to_string(l).is_ok_and(|s| s.contains("build"))) {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the first build never locked"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let t = Instant::now();
+    let r = p.run("build", &["--no-wait"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("locked by pid"), "{}", r.stderr);
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert!(a.wait().unwrap().success());
+}
+
+#[test]
+fn the_next_build_or_invalidate_recovers_too() {
+    let p = crash_project();
+    p.build_ok(&[]);
+    let start = files(&p);
+    for (n, next) in [(3u32, "build"), (9, "invalidate"), (14, "build")] {
+        let (code, _, stderr) = crate::common::run(
+            p.cmd("build", &[])
+                .env("ZEROPS_CACHE_FAIL_AFTER_RENAMES", n.to_string()),
+        );
+        assert_ne!(code, 0, "{stderr}");
+        assert!(
+            p.setup_store().join("journal.json").exists(),
+            "abort at {n} left a journal"
+        );
+        let r = p.run(next, &[]);
+        assert_eq!(r.code, 0, "{next} after abort at {n}: {}", r.stderr);
+        assert!(r.stderr.contains("recovered:"), "{next}: {}", r.stderr);
+        assert_eq!(
+            files(&p).0,
+            start.0,
+            "{next} after abort at {n}: the build layer"
+        );
+        assert_clean_store(&p, next);
+    }
+}
+
+#[test]
+fn cross_filesystem_moves_survive_an_abort_at_every_step() {
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: no /dev/shm");
+        return;
+    }
+    // The project on the disk, the store on tmpfs: --in-place moves are
+    // copy, mark complete, remove, rename; each step can be interrupted.
+    let p = crash_project().with_store_in(shm);
+    p.build_ok(&["--in-place"]);
+    p.build_ok(&["--in-place"]);
+    let n = abort_at_every_rename_with(&p, "cross-filesystem", &["--in-place"]);
+    assert!(n > 20, "{n}");
+}
