@@ -43,6 +43,8 @@ const state = {
   openedBytes: null,
   setups: [],
   byLine: new Map(),
+  // Paths of a chosen project folder, for the tree lints; null: the file alone.
+  tree: null,
   generation: 0,
   compareGeneration: 0,
   patternGeneration: 0,
@@ -90,6 +92,7 @@ async function loadPolicy() {
     state.caps = {
       lint: typeof policy.linter?.lint === 'function',
       lintBytes: typeof policy.linter?.lintBytes === 'function',
+      lintWithTree: typeof policy.linter?.lintWithTree === 'function' && typeof policy.linter?.treeDepth === 'function',
       keys: typeof policy.layers?.keys === 'function',
       explain: typeof policy.layers?.explain === 'function',
       patterns: typeof policy.patterns?.selectEntries === 'function' && typeof policy.patterns?.describeSet === 'function',
@@ -99,6 +102,7 @@ async function loadPolicy() {
     const pkg = policy.about?.witPackage?.() ?? '?';
     ui.status.textContent = `Policy component ${version} (${pkg}) loaded in ${Math.round(state.timings.load)} ms. Runs offline.`;
     ui.about.textContent = `zerops-cache policy ${version}, WIT package ${pkg}, run by jco in this browser.`;
+    $('open-folder-button').hidden = !state.caps.lintWithTree;
     document.body.dataset.ready = 'true';
   } catch (e) {
     ui.status.textContent = `The policy component failed to load: ${errorText(e)}`;
@@ -251,9 +255,17 @@ function lintNow() {
   }
   let diags;
   try {
-    diags = state.openedBytes && state.caps.lintBytes
-      ? state.policy.linter.lintBytes(state.openedBytes)
-      : state.policy.linter.lint(text);
+    if (state.tree && state.caps.lintWithTree) {
+      // With a project folder: the CLI's tree lints too (the host lists, the policy judges).
+      const bytes = state.openedBytes ?? new TextEncoder().encode(text);
+      const depth = state.policy.linter.treeDepth(bytes);
+      const entries = state.tree.filter((p) => p.split('/').length <= depth);
+      diags = state.policy.linter.lintWithTree(bytes, undefined, { entries, depth, tracked: undefined });
+    } else {
+      diags = state.openedBytes && state.caps.lintBytes
+        ? state.policy.linter.lintBytes(state.openedBytes)
+        : state.policy.linter.lint(text);
+    }
   } catch (e) {
     ui.summary.textContent = `The linter failed: ${errorText(e)}`;
     ui.list.replaceChildren();
@@ -625,6 +637,36 @@ async function openFile(file) {
   runAll();
 }
 
+/**
+ * A project folder chosen in the browser: every path in it (directories
+ * derived from the files' paths; a browser lists no empty directories),
+ * relative to the folder, without `.git`. Read locally, never uploaded.
+ */
+async function openFolder(files) {
+  const paths = new Set();
+  let root = null;
+  let config = null;
+  for (const f of files) {
+    const parts = (f.webkitRelativePath || f.name).split('/');
+    root ??= parts[0];
+    const rel = parts.slice(1);
+    if (!rel.length || rel[0] === '.git') continue;
+    for (let i = 1; i <= rel.length; i++) paths.add(rel.slice(0, i).join('/'));
+    if (rel.length === 1 && (rel[0] === 'zerops.yaml' || (rel[0] === 'zerops.yml' && !config))) config = f;
+  }
+  state.tree = [...paths].sort();
+  $('tree-status').textContent = `Project folder ${root ?? ''}: ${state.tree.length} paths, read in this browser. `
+    + 'Cache paths are checked against them (git-tracked files are the CLI\'s to check).';
+  $('tree-status').append(el('button', { type: 'button', id: 'forget-folder', text: 'Forget folder' }));
+  $('forget-folder').addEventListener('click', () => {
+    state.tree = null;
+    $('tree-status').textContent = 'The page checks the file alone, like zerops-cache lint --no-tree.';
+    runAll();
+  });
+  if (config) await openFile(config);
+  else runAll();
+}
+
 function wire() {
   ui.input.addEventListener('input', () => {
     state.openedBytes = null;
@@ -637,6 +679,12 @@ function wire() {
   fileInput.addEventListener('change', () => {
     if (fileInput.files && fileInput.files[0]) openFile(fileInput.files[0]);
     fileInput.value = '';
+  });
+  const folderInput = $('open-folder');
+  $('open-folder-button').addEventListener('click', () => folderInput.click());
+  folderInput.addEventListener('change', () => {
+    if (folderInput.files && folderInput.files.length) openFolder([...folderInput.files]);
+    folderInput.value = '';
   });
   $('load-example').addEventListener('click', () => {
     ui.input.value = EXAMPLE;
