@@ -4,14 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI, REPO, openPage, screenshotPath, setConfig, showTab, startBrowser } from './helpers.mjs';
-
-// Until the patterns interface is part of this checkout's WIT, the page says
-// the tester is unavailable and these tests are skipped (with that reason).
-const HAS_PATTERNS = existsSync(join(REPO, 'wit', 'patterns.wit'));
-const skip = HAS_PATTERNS ? false : 'wit/patterns.wit is not in this checkout yet';
+import { CLI, openPage, screenshotPath, setConfig, showTab, startBrowser } from './helpers.mjs';
 
 async function tester(page, patterns, paths) {
   await showTab(page, 'patterns');
@@ -34,7 +27,7 @@ async function tester(page, patterns, paths) {
   }));
 }
 
-describe('pattern tester', { skip }, () => {
+describe('pattern tester', () => {
   let ctx;
   let page;
   before(async () => {
