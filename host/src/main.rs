@@ -43,6 +43,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
@@ -63,5 +64,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(cmd::exit::ERROR)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `zerops-cache keys | head` would panic on the
+/// closed pipe; like other Unix tools, end quietly instead. (An interrupted
+/// build is safe: its journal is recovered by the next command.)
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; it only
+    // resets one signal disposition to the system default.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
