@@ -35,7 +35,8 @@ fn pattern_error(e: wit::BadPattern) -> PatternError {
     }
 }
 
-fn wit_entry(e: &Entry) -> wit::Entry {
+/// A directory entry as the WIT `patterns.entry` (which `plan` shares).
+pub(crate) fn wit_entry(e: &Entry) -> wit::Entry {
     wit::Entry {
         name: e.name.clone(),
         kind: match e.kind {

@@ -14,21 +14,8 @@ use crate::ask::diagnostic;
 use crate::bindings::exports::zerops::build_cache::plan as wit;
 use crate::component::PolicyHost;
 
-fn entry(e: &Entry) -> wit::Entry {
-    wit::Entry {
-        name: e.name.clone(),
-        kind: match e.kind {
-            EntryKind::Dir => wit::EntryKind::Dir,
-            EntryKind::File => wit::EntryKind::File,
-            EntryKind::Symlink => wit::EntryKind::Symlink,
-            EntryKind::Other => wit::EntryKind::Other,
-        },
-        utf8: e.utf8,
-    }
-}
-
 fn entries(v: &[Entry]) -> Vec<wit::Entry> {
-    v.iter().map(entry).collect()
+    v.iter().map(crate::patterns::wit_entry).collect()
 }
 
 fn spec(c: &CacheSpec) -> wit::CacheSpec {
