@@ -5,7 +5,6 @@
 use crate::common::{bin, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -133,23 +132,9 @@ fn unknown_setup_lists_the_setups() {
     assert_eq!(code, 0);
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .status()
-        .expect("git runs")
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
 #[test]
 fn tree_lints_read_the_directory_and_git() {
+    use crate::build_support::git;
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
     let f = write(
