@@ -8,7 +8,7 @@
 #   ZEROPS_CACHE_BIN   the binary whose component is used (default: target/debug/zerops-cache,
 #                      built with `cargo build -p zerops-cache` when unset)
 #   ZEROPS_COMPONENT   use this .wasm component instead of exporting one
-#   ZEROPS_CORPUS      corpus directory (default: <repo>/../shared/corpus/zerops-yml)
+#   ZEROPS_CORPUS      corpus directory (default: <repo>/tests/corpus/zerops-yml)
 #   CHROMIUM_PATH      browser binary (default: /usr/bin/chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."

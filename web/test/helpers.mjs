@@ -11,8 +11,8 @@ export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO = resolve(WEB, '..');
 export const DIST = join(WEB, 'dist');
 export const RESULTS = join(WEB, 'test-results');
-// In CI the shared corpus is a sibling of the clone; ZEROPS_CORPUS overrides.
-export const CORPUS = process.env.ZEROPS_CORPUS || resolve(REPO, '..', 'shared', 'corpus', 'zerops-yml');
+// The corpus is part of the repository (tests/corpus); ZEROPS_CORPUS overrides.
+export const CORPUS = process.env.ZEROPS_CORPUS || join(REPO, 'tests', 'corpus', 'zerops-yml');
 export const CLI = process.env.ZEROPS_CACHE_BIN || join(REPO, 'target', 'debug', 'zerops-cache');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 

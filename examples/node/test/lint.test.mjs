@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(here, '..', '..');
 const CLI = process.env.ZEROPS_CACHE_BIN || join(repo, 'target', 'debug', 'zerops-cache');
-const CORPUS = process.env.ZEROPS_CORPUS || resolve(repo, '..', 'shared', 'corpus', 'zerops-yml');
+const CORPUS = process.env.ZEROPS_CORPUS || resolve(repo, 'tests', 'corpus', 'zerops-yml');
 
 const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8', cwd: here });
 const example = (...args) => run(process.execPath, ['lint.mjs', ...args]);
