@@ -10,6 +10,7 @@ pub mod diff;
 pub mod explain;
 pub mod keys;
 pub mod lint;
+pub mod managers;
 pub mod model;
 pub mod pattern;
 pub mod plan;

@@ -117,6 +117,10 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
         );
         return;
     }
+    if let Some(d) = super::advice::in_base_layer(p) {
+        out.push(d);
+        return;
+    }
     if is_absolute(pat) || has_parent_component(pat) {
         let what = if is_absolute(pat) {
             "an absolute path"
@@ -340,12 +344,17 @@ mod tests {
     #[test]
     fn outside_source() {
         let f = find(
-            &build("[/root/go/pkg/mod, ../x, a/../b]"),
+            &build("[/opt/go/pkg/mod, ../x, a/../b]"),
             "cache-outside-source",
         );
         assert_eq!(f.len(), 3);
         assert!(f.iter().all(|x| x.2 == crate::Severity::Error));
         assert_eq!(f[0].1, 15);
+        // A tool cache outside the source gets the more precise finding.
+        assert_eq!(
+            find(&build("[/root/go/pkg/mod]"), "cache-in-base-layer"),
+            [(5, 15, crate::Severity::Warning)]
+        );
     }
 
     #[test]
@@ -354,7 +363,7 @@ mod tests {
         assert_eq!(find(&build("false"), "cache-false").len(), 1);
         assert_eq!(find(&build("\"false\""), "cache-false").len(), 0);
         assert_eq!(
-            find(&build("~/.m2"), "cache-tilde"),
+            find(&build("~/m2"), "cache-tilde"),
             [(5, 14, crate::Severity::Warning)]
         );
         let src = build("\n        - vendor\n        - composer.lock\n        - ./vendor/\n");

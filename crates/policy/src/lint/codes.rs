@@ -108,6 +108,9 @@ pub const CODES: &[CodeInfo] = &[
     row("cache-pattern-empty", W, C::Cache, "an empty cache path"),
     row("cache-list-in-string", W, C::Cache, "several paths written as one string"),
     row("cache-true", N, C::Cache, "`cache: true` restores everything, deleted files included"),
+    row("cache-deleted-by-build", W, C::Cache, "buildCommands delete a cached path before using it (`npm ci` and node_modules)"),
+    row("cache-in-base-layer", W, C::Cache, "a cache entry for a tool cache outside /build/source, which the base layer keeps"),
+    row("tool-cache-uncached", W, C::Cache, "a tool cache moved inside /build/source that `cache` does not keep"),
     row("cache-false", N, C::Cache, "`cache: false` still keeps files outside /build/source"),
     // deployFiles.
     row("deploy-files-multiple-tilde", E, C::DeployFiles, "more than one `~` in a deployFiles path"),

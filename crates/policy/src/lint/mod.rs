@@ -11,6 +11,7 @@ pub mod codes;
 pub mod schema;
 pub mod tree;
 
+mod advice;
 mod bases;
 mod cache;
 mod deploy_files;
@@ -175,6 +176,7 @@ fn lint_tree(src: &str, root: Option<&yaml::Node>, opts: &Options<'_>, out: &mut
     for s in &config.setups {
         if let Some(b) = &s.build {
             cache::check(b, out);
+            advice::check(b, out);
             deploy_files::check(b, out);
         }
     }

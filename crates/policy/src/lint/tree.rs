@@ -85,7 +85,7 @@ pub fn check(build: &Build, facts: &TreeFacts, out: &mut Vec<Diagnostic>) {
                 .entries
                 .iter()
                 .any(|e| components(e) == k && m.matches(e));
-        if !exists && k as u32 <= facts.depth {
+        if !exists && k as u32 <= facts.depth && !super::advice::created_by_build(build, &norm) {
             let names: Vec<&str> = facts
                 .entries
                 .iter()
