@@ -11,7 +11,7 @@ pub mod codes;
 pub mod schema;
 pub mod tree;
 
-mod advice;
+pub(crate) mod advice;
 mod bases;
 mod cache;
 mod deploy_files;
