@@ -31,6 +31,8 @@ enum Command {
     Versions(cmd::versions::VersionsArgs),
     /// Mark a version active; as on Zerops, this invalidates the build cache.
     Activate(cmd::activate::ActivateArgs),
+    /// What the cache of a setup will hold, which layer holds each part, and what it saves.
+    Advise(cmd::advise::AdviseArgs),
     /// Print the layer keys of each setup and the normalized inputs they digest.
     Keys(cmd::keys::KeysArgs),
     /// Explain what a config change does to the build cache, and why.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Keys(args) => cmd::keys::run(args),
+        Command::Advise(args) => cmd::advise::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),

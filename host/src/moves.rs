@@ -261,3 +261,46 @@ pub fn usage(dir: &Dir, rel: &Path) -> io::Result<(u64, u64)> {
     }
     Ok((n + u64::from(!rel.as_os_str().is_empty()), bytes))
 }
+
+/// The bytes under every path of `rel` down to `depth` components (paths
+/// relative to `rel`, `/`-separated; names that are not UTF-8 are skipped).
+/// Symlinks count as their own size and are not followed.
+pub fn sizes(dir: &Dir, rel: &Path, depth: u32) -> io::Result<Vec<(String, u64)>> {
+    fn walk(
+        dir: &Dir,
+        rel: &Path,
+        shown: &str,
+        depth: u32,
+        out: &mut Vec<(String, u64)>,
+    ) -> io::Result<u64> {
+        let mut total = 0;
+        for e in list(dir, rel)? {
+            let Some(name) = e.name.to_str() else {
+                continue;
+            };
+            let path = rel.join(name);
+            let shown = if shown.is_empty() {
+                name.to_string()
+            } else {
+                format!("{shown}/{name}")
+            };
+            let md = dir.symlink_metadata(&path)?;
+            let bytes = if md.is_dir() {
+                if depth > 1 {
+                    walk(dir, &path, &shown, depth - 1, out)?
+                } else {
+                    usage(dir, &path)?.1
+                }
+            } else {
+                md.len()
+            };
+            total += bytes;
+            out.push((shown, bytes));
+        }
+        Ok(total)
+    }
+    let mut out = Vec::new();
+    walk(dir, rel, "", depth.max(1), &mut out)?;
+    out.sort();
+    Ok(out)
+}

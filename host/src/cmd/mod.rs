@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod activate;
+pub mod advise;
 pub mod build;
 pub mod component;
 pub mod explain;

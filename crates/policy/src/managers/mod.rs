@@ -522,10 +522,10 @@ pub fn resolve(cwd: &Place, path: &str) -> Place {
     if let Some(rest) = home_rel {
         return Place::Outside(clean(&format!("~/{rest}")));
     }
-    if let Some(rest) = path.strip_prefix("/build/source") {
-        if rest.is_empty() || rest.starts_with('/') {
-            return under(String::new(), rest);
-        }
+    if let Some(rest) = path.strip_prefix("/build/source")
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return under(String::new(), rest);
     }
     if path.starts_with('/') {
         return Place::Outside(clean(path));
