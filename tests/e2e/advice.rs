@@ -229,3 +229,33 @@ fn laravel_showcase_has_no_matches_nothing_for_what_its_build_creates() {
         .args(["lint", "--format", "json"]));
     assert!(stdout.contains("cache-matches-nothing"), "{stdout}");
 }
+
+#[test]
+fn explain_shows_the_same_advice_as_lint() {
+    let p = npm_project("npm ci");
+    let old = std::fs::read_to_string(p.path().join("zerops.yaml"))
+        .unwrap()
+        .replace("npm ci", "npm install");
+    p.write("old.yaml", &old);
+    let (code, stdout, stderr) = run(bin().current_dir(p.path()).args([
+        "explain",
+        "old.yaml",
+        "zerops.yaml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let codes: Vec<&str> = v["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["cache-deleted-by-build"], "{v}");
+    let (_, human, _) =
+        run(bin()
+            .current_dir(p.path())
+            .args(["explain", "zerops.yaml", "old.yaml"]));
+    assert!(!human.contains("cache-deleted-by-build"), "{human}");
+}

@@ -26,11 +26,13 @@ pub struct AdviseArgs {
     pub format: Format,
 }
 
+/// `--format json`: the report, with findings as `lint --format json`
+/// prints them.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct JsonOut<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
+    setup: &'a str,
+    items: &'a [zerops_cache_policy::advise::Item],
+    findings: Vec<super::lint::JsonDiagnostic<'a>>,
     /// The store the sizes come from; null when the setup has none yet.
     store: Option<String>,
 }
@@ -74,7 +76,9 @@ pub fn run(args: AdviseArgs) -> Result<u8> {
     match args.format {
         Format::Json => {
             let out = JsonOut {
-                report: &report,
+                setup: &report.setup,
+                items: &report.items,
+                findings: report.findings.iter().map(Into::into).collect(),
                 store: shown_store,
             };
             println!("{}", serde_json::to_string_pretty(&out)?);

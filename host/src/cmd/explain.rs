@@ -135,17 +135,48 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             return Ok(exit::ERROR);
         }
     };
+    // The same cache advice as `lint` and `advise`, for the new config.
+    let advice = match host.advise(
+        &new_src,
+        Some(&decision.setup),
+        &zerops_cache_policy::lint::TreeFacts::default(),
+        None,
+    )? {
+        Ok(r) => r.findings,
+        Err(_) => Vec::new(),
+    };
     match args.format {
-        Format::Json => println!(
-            "{}",
-            zerops_cache_policy::explain::to_json(&decision, args.verbose)
-        ),
+        Format::Json => {
+            let mut v: serde_json::Value = serde_json::from_str(
+                &zerops_cache_policy::explain::to_json(&decision, args.verbose),
+            )?;
+            v["advice"] = advice
+                .iter()
+                .map(|d| serde_json::json!(super::lint::JsonDiagnostic::from(d)))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
         Format::Human => {
             println!("{old_name} → {new_name}");
             print!(
                 "{}",
                 zerops_cache_policy::explain::render_text(&decision, args.verbose)
             );
+            if !advice.is_empty() {
+                println!("\nadvice on the cache of {new_name}:");
+                for d in &advice {
+                    println!(
+                        "  {}[{}] line {}: {}",
+                        d.severity.as_str(),
+                        d.code,
+                        d.span.start.line,
+                        d.message
+                    );
+                    if let Some(h) = &d.help {
+                        println!("    help: {h}");
+                    }
+                }
+            }
         }
     }
     Ok(exit::OK)

@@ -65,6 +65,9 @@ pub struct Rule {
     pub words: &'static [&'static str],
     /// A further word that must appear (`go mod vendor`, `mix deps.clean --all`).
     pub needs_flag: Option<&'static str>,
+    /// Further paths the command creates in its directory when they are
+    /// missing (the lockfile of an install).
+    pub also: &'static [&'static str],
     pub effect: Effect,
     pub out: Out,
     /// For effects that throw a restore away: what to do instead.
@@ -163,11 +166,19 @@ pub struct Analysis {
 
 impl Analysis {
     /// Paths of /build/source that buildCommands create (or re-create).
+    /// Tool caches that buildCommands fill inside /build/source count too.
     pub fn created(&self) -> impl Iterator<Item = &str> {
+        let caches = self.caches.iter().filter_map(|u| match &u.place {
+            Place::Source(rel) if u.origin.phase == Phase::Build && !rel.is_empty() => {
+                Some(rel.as_str())
+            }
+            _ => None,
+        });
         self.effects
             .iter()
             .filter(|e| e.effect != Effect::Deletes)
             .map(|e| e.path.as_str())
+            .chain(caches)
     }
 }
 
@@ -316,6 +327,9 @@ impl Shell {
                 && rule.out.when_env.is_none_or(|k| var(k).is_some_and(truthy))
             {
                 places.push(resolve(&dir, d));
+            }
+            if rule.effect == Effect::Creates {
+                places.extend(rule.also.iter().map(|f| resolve(&dir, f)));
             }
             for p in places {
                 if let Place::Source(path) = p

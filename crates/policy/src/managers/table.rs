@@ -39,6 +39,7 @@ pub const MANAGERS: &[Manager] = &[
                     "isntall-clean",
                 ],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Recreates,
                 out: NODE_MODULES,
                 advice: "`npm ci` removes an existing node_modules before it installs, so \
@@ -50,6 +51,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["install", "i", "in", "add", "isntall"],
                 needs_flag: None,
+                also: &["package-lock.json"],
                 effect: Effect::Creates,
                 out: NODE_MODULES,
                 advice: "",
@@ -74,6 +76,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["install", "i", "add"],
             needs_flag: None,
+            also: &["pnpm-lock.yaml"],
             effect: Effect::Creates,
             out: NODE_MODULES,
             advice: "",
@@ -97,6 +100,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["", "install", "add"],
             needs_flag: None,
+            also: &["yarn.lock"],
             effect: Effect::Creates,
             out: NODE_MODULES,
             advice: "",
@@ -128,6 +132,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["install", "i", "add"],
             needs_flag: None,
+            also: &["bun.lock", "bun.lockb"],
             effect: Effect::Creates,
             out: NODE_MODULES,
             advice: "",
@@ -170,6 +175,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["install"],
             needs_flag: None,
+            also: &[],
             effect: Effect::Creates,
             out: Out {
                 default: None,
@@ -199,6 +205,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["sync", "venv"],
             needs_flag: None,
+            also: &["uv.lock"],
             effect: Effect::Creates,
             out: Out {
                 default: Some(".venv"),
@@ -228,6 +235,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["install", "sync"],
             needs_flag: None,
+            also: &["poetry.lock"],
             effect: Effect::Creates,
             out: Out {
                 default: Some(".venv"),
@@ -257,6 +265,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["install", "sync"],
             needs_flag: None,
+            also: &["Pipfile.lock"],
             effect: Effect::Creates,
             out: Out {
                 default: Some(".venv"),
@@ -286,6 +295,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["install", "i", "update", "u", "upgrade", "require", "r"],
             needs_flag: None,
+            also: &["composer.lock"],
             effect: Effect::Creates,
             out: Out {
                 default: Some("vendor"),
@@ -315,6 +325,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["mod"],
             needs_flag: Some("vendor"),
+            also: &[],
             effect: Effect::Recreates,
             out: out("vendor"),
             advice: "`go mod vendor` deletes and rewrites the vendor directory, so restoring it \
@@ -351,6 +362,7 @@ pub const MANAGERS: &[Manager] = &[
                     "build", "b", "check", "c", "test", "t", "run", "r", "bench", "doc",
                 ],
                 needs_flag: None,
+                also: &["Cargo.lock"],
                 effect: Effect::Creates,
                 out: Out {
                     default: Some("target"),
@@ -365,6 +377,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["clean"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Deletes,
                 out: Out {
                     default: Some("target"),
@@ -406,6 +419,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["clean"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Deletes,
                 out: out("target"),
                 advice: "the `clean` goal deletes target/, so restoring it only adds work; drop \
@@ -416,6 +430,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["compile", "test", "package", "verify", "install", "deploy"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Creates,
                 out: out("target"),
                 advice: "",
@@ -441,6 +456,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["clean"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Deletes,
                 out: out("build"),
                 advice: "the `clean` task deletes build/, so restoring it only adds work; drop \
@@ -451,6 +467,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["build", "assemble", "jar", "bootJar", "installDist", "test"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Creates,
                 out: out("build"),
                 advice: "",
@@ -476,6 +493,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["restore", "build", "publish", "test", "pack"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Creates,
                 out: out("obj"),
                 advice: "",
@@ -484,6 +502,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["build", "publish", "test", "pack"],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Creates,
                 out: Out {
                     default: Some("bin"),
@@ -515,6 +534,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["deps.get"],
                 needs_flag: None,
+                also: &["mix.lock"],
                 effect: Effect::Creates,
                 out: Out {
                     default: Some("deps"),
@@ -529,6 +549,7 @@ pub const MANAGERS: &[Manager] = &[
             Rule {
                 words: &["deps.clean"],
                 needs_flag: Some("--all"),
+                also: &[],
                 effect: Effect::Deletes,
                 out: Out {
                     default: Some("deps"),
@@ -551,6 +572,7 @@ pub const MANAGERS: &[Manager] = &[
                     "assets.deploy",
                 ],
                 needs_flag: None,
+                also: &[],
                 effect: Effect::Creates,
                 out: Out {
                     default: Some("_build"),
@@ -581,6 +603,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &["", "install"],
             needs_flag: None,
+            also: &["Gemfile.lock"],
             effect: Effect::Creates,
             out: Out {
                 default: Some("vendor/bundle"),
@@ -610,6 +633,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &[""],
             needs_flag: None,
+            also: &[],
             effect: Effect::Deletes,
             out: Out {
                 default: None,
@@ -635,6 +659,7 @@ pub const MANAGERS: &[Manager] = &[
         rules: &[Rule {
             words: &[""],
             needs_flag: None,
+            also: &[],
             effect: Effect::Creates,
             out: Out {
                 default: None,

@@ -34,8 +34,39 @@ fn effects_env(cmds: &[&str], env: &[(&str, &str)]) -> Vec<(Effect, String)> {
     run(cmds, env)
         .effects
         .iter()
+        .filter(|e| !e.rule.also.iter().any(|a| e.path.rsplit('/').next() == Some(a)))
         .map(|e| (e.effect, e.path.clone()))
         .collect()
+}
+
+/// The lockfiles (and other `also` paths) the commands create.
+fn also(cmds: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+    run(cmds, env)
+        .effects
+        .iter()
+        .filter(|e| e.rule.also.iter().any(|a| e.path.rsplit('/').next() == Some(a)))
+        .map(|e| e.path.clone())
+        .collect()
+}
+
+#[test]
+fn installs_create_their_lockfiles() {
+    assert_eq!(also(&["npm install"], &[]), ["package-lock.json"]);
+    assert_eq!(also(&["npm ci"], &[]), Vec::<String>::new());
+    assert_eq!(also(&["cd web && pnpm i"], &[]), ["web/pnpm-lock.yaml"]);
+    assert_eq!(also(&["yarn"], &[]), ["yarn.lock"]);
+    assert_eq!(also(&["bun install"], &[]), ["bun.lock", "bun.lockb"]);
+    assert_eq!(also(&["uv sync"], &[]), ["uv.lock"]);
+    assert_eq!(also(&["poetry install"], &[]), ["poetry.lock"]);
+    assert_eq!(also(&["pipenv install"], &[]), ["Pipfile.lock"]);
+    assert_eq!(also(&["composer install"], &[]), ["composer.lock"]);
+    assert_eq!(also(&["cargo build"], &[]), ["Cargo.lock"]);
+    assert_eq!(also(&["cargo clean"], &[]), Vec::<String>::new());
+    assert_eq!(also(&["mix deps.get"], &[]), ["mix.lock"]);
+    assert_eq!(also(&["bundle install"], &[]), ["Gemfile.lock"]);
+    // A tool cache the build fills inside the source counts as created.
+    let a = run(&["deno cache main.ts"], &[("DENO_DIR", ".deno_cache")]);
+    assert!(a.created().any(|c| c == ".deno_cache"));
 }
 
 fn caches(cmds: &[&str], env: &[(&str, &str)]) -> Vec<(&'static str, Place)> {
