@@ -10,6 +10,13 @@ use std::process::Command;
 /// with a committed lockfile. Each build records whether a file planted in
 /// node_modules by the previous build survived the install.
 fn npm_project(install: &str) -> Proj {
+    npm_project_with(install, "[node_modules]", "")
+}
+
+/// [`npm_project`] with this `cache` and extra build YAML (indented for
+/// the build section). The build records in tool-cache.txt whether npm's
+/// cache directory was there before the install.
+fn npm_project_with(install: &str, cache: &str, extra: &str) -> Proj {
     let npm = Command::new("npm").arg("--version").output();
     assert!(
         npm.is_ok_and(|o| o.status.success()),
@@ -20,12 +27,13 @@ fn npm_project(install: &str) -> Proj {
   - setup: app
     build:
       buildCommands:
+        - if [ -d .npm-cache ]; then echo kept > tool-cache.txt; else echo gone > tool-cache.txt; fi
         - {install} --offline --no-audit --no-fund
         - if [ -e node_modules/.stamp ]; then echo kept > result.txt; else echo gone > result.txt; fi
         - echo planted > node_modules/.stamp
       deployFiles: ./
-      cache: [node_modules]
-"
+      cache: {cache}
+{extra}"
     );
     let p = Proj::new(
         &yaml,
@@ -65,7 +73,11 @@ fn npm_project(install: &str) -> Proj {
 }
 
 fn result_of_version(p: &Proj, n: u32) -> String {
-    let path = p.setup_store().join(format!("versions/{n}/result.txt"));
+    file_of_version(p, n, "result.txt")
+}
+
+fn file_of_version(p: &Proj, n: u32, name: &str) -> String {
+    let path = p.setup_store().join(format!("versions/{n}/{name}"));
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| {
             panic!(
@@ -258,4 +270,51 @@ fn explain_shows_the_same_advice_as_lint() {
             .current_dir(p.path())
             .args(["explain", "zerops.yaml", "old.yaml"]));
     assert!(!human.contains("cache-deleted-by-build"), "{human}");
+}
+
+#[test]
+fn a_tool_cache_moved_into_the_source_is_lost_unless_cached() {
+    let env = "      envVariables:\n        npm_config_cache: ./.npm-cache\n";
+    let p = npm_project_with("npm install", "[node_modules]", env);
+    p.build_ok(&[]);
+    p.build_ok(&[]);
+    assert_eq!(file_of_version(&p, 2, "tool-cache.txt"), "gone");
+    assert!(lint_codes(&p).contains(&"tool-cache-uncached".to_string()));
+    // Following the help (add it to `cache`) keeps it, and the lint is quiet.
+    let p = npm_project_with("npm install", "[node_modules, .npm-cache]", env);
+    p.build_ok(&[]);
+    p.build_ok(&[]);
+    assert_eq!(file_of_version(&p, 2, "tool-cache.txt"), "kept");
+    let codes = lint_codes(&p);
+    assert!(
+        !codes.contains(&"tool-cache-uncached".to_string()),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.contains(&"cache-matches-nothing".to_string()),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn a_tool_cache_outside_the_source_stays_in_the_base_layer_with_cache_false() {
+    let p = npm_project_with("npm install", "false", "");
+    p.build_ok(&[]);
+    assert!(
+        p.home_files().keys().any(|k| k.starts_with(".npm/")),
+        "{:?}",
+        p.home_files().keys()
+    );
+    p.build_ok(&[]);
+    assert!(p.home_files().keys().any(|k| k.starts_with(".npm/")));
+    let r = p.run("advise", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let npm = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "~/.npm")
+        .unwrap();
+    assert_eq!(npm["layer"], "base", "{v}");
+    assert!(npm["bytes"].as_u64().unwrap() > 0, "{npm}");
 }

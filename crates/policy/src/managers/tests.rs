@@ -34,7 +34,12 @@ fn effects_env(cmds: &[&str], env: &[(&str, &str)]) -> Vec<(Effect, String)> {
     run(cmds, env)
         .effects
         .iter()
-        .filter(|e| !e.rule.also.iter().any(|a| e.path.rsplit('/').next() == Some(a)))
+        .filter(|e| {
+            !e.rule
+                .also
+                .iter()
+                .any(|a| e.path.rsplit('/').next() == Some(a))
+        })
         .map(|e| (e.effect, e.path.clone()))
         .collect()
 }
@@ -44,7 +49,12 @@ fn also(cmds: &[&str], env: &[(&str, &str)]) -> Vec<String> {
     run(cmds, env)
         .effects
         .iter()
-        .filter(|e| e.rule.also.iter().any(|a| e.path.rsplit('/').next() == Some(a)))
+        .filter(|e| {
+            e.rule
+                .also
+                .iter()
+                .any(|a| e.path.rsplit('/').next() == Some(a))
+        })
         .map(|e| e.path.clone())
         .collect()
 }
