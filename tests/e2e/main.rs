@@ -6,6 +6,7 @@ mod build_crash;
 mod build_support;
 mod common;
 mod component;
+mod hostile_store;
 mod layers;
 mod lint_cli;
 mod lint_more;

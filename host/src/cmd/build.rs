@@ -133,7 +133,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     };
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "build")?;
-    let record = read_record(&store.dir)?;
+    let record = read_record(&store)?;
     let decision = match project
         .host
         .decide(&project.source, project.setup(), record.as_deref())?
@@ -421,7 +421,7 @@ fn build(
 
     // Commit: the new record, the new layer, the new active version.
     timer.time("commit", || {
-        let previous = read_record(&store.dir)?;
+        let previous = read_record(&store)?;
         let record = match host.record_after_build(
             &project.source,
             project.setup(),

@@ -41,7 +41,7 @@ struct PlanOut {
 pub fn run(args: PlanArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "plan")?;
-    let record = read_record(&store.dir)?;
+    let record = read_record(&store)?;
     let d = project
         .host
         .decide(&project.source, project.setup(), record.as_deref())?
