@@ -7,6 +7,7 @@ mod build_support;
 mod common;
 mod component;
 mod hostile_store;
+mod in_place_checkout;
 mod layers;
 mod lint_cli;
 mod lint_more;

@@ -17,7 +17,7 @@ use zerops_cache_policy::decide::{Decision, LayerVerdict};
 use super::project::{Project, StoreArgs, now};
 use super::{Format, exit};
 use crate::moves;
-use crate::phases::{Skipped, artifact, preserve, restore};
+use crate::phases::{Skipped, artifact, checkout, preserve, restore};
 use crate::runner::{self, Sink};
 use crate::store::Store;
 use crate::store::journal::{self, Journal, Phase};
@@ -318,6 +318,14 @@ fn build(
     };
     let home = store.abs(HOME);
     let env = &b.env_variables;
+    // In place, what the checkout holds now is the user's: preserve leaves it.
+    let checkout = if args.in_place {
+        Some(timer.time("workspace", || {
+            checkout::Checkout::snapshot(&project.root, &source)
+        })?)
+    } else {
+        None
+    };
 
     // Base layer.
     if decision.base.invalidated {
@@ -394,6 +402,10 @@ fn build(
             v,
             &b.setup,
             &now(),
+            checkout
+                .as_ref()
+                .map(checkout::Checkout::left_out)
+                .unwrap_or(&Default::default()),
         )?;
         s.version = Some(v);
         s.artifact_files = meta.files;
@@ -403,7 +415,10 @@ fn build(
 
     // Preserve.
     timer.time("preserve", || {
-        let plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        let mut plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        if let Some(c) = &checkout {
+            c.narrow(&source, &mut plan)?;
+        }
         preserve::apply(&store.dir, &source, &plan, journal, out.progress)?;
         s.preserved = plan.take.len();
         s.preserved_paths = plan.take.clone();

@@ -7,7 +7,8 @@ use anyhow::{Context, Result, bail};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use super::join;
 use crate::ask::plan::{Entry, EntryKind};
@@ -66,6 +67,7 @@ pub fn next_version(store: &Dir) -> Result<u32> {
 
 struct Copier<'a> {
     host: &'a PolicyHost,
+    left_out: &'a BTreeSet<PathBuf>,
     ignore: Option<String>,
     source: &'a Dir,
     out: &'a Dir,
@@ -114,7 +116,7 @@ impl Copier<'_> {
             .host
             .deploy_filter(self.ignore.as_deref(), src, &entries)?;
         for (l, k) in listed.iter().zip(keep) {
-            if !k {
+            if !k || self.left_out.contains(&Path::new(src).join(&l.name)) {
                 continue;
             }
             let name = l.name.to_string_lossy();
@@ -150,6 +152,7 @@ pub fn create(
     version: u32,
     setup: &str,
     now: &str,
+    left_out: &BTreeSet<PathBuf>,
 ) -> Result<VersionMeta> {
     let items = match host.deploy_items(deploy_files)? {
         Ok(i) => i,
@@ -161,6 +164,7 @@ pub fn create(
     let out = store.open_dir(&rel)?;
     let mut c = Copier {
         host,
+        left_out,
         ignore,
         source,
         out: &out,
@@ -187,7 +191,9 @@ pub fn create(
             } else {
                 EntryKind::File
             };
-            if !c.keep(parent, &Entry::new(name, kind))? {
+            if !c.keep(parent, &Entry::new(name, kind))?
+                || left_out.contains(Path::new(&item.source))
+            {
                 continue;
             }
         }
