@@ -241,3 +241,28 @@ fn a_fifo_or_torn_file_at_a_temporary_name_is_replaced() {
     assert!(!s.join("journal.json.tmp").exists());
     assert!(!s.join("record.json.tmp").exists());
 }
+
+#[test]
+fn invalidate_wins_when_built_at_is_in_the_future() {
+    let p = project();
+    p.build_ok(&[]);
+    let s = p.setup_store();
+    // Clock skew, or a store copied from a machine whose clock runs ahead.
+    let mut rec: serde_json::Value = serde_json::from_str(&p.record().unwrap()).unwrap();
+    rec["builtAt"] = "2999-01-01T00:00:00Z".into();
+    std::fs::write(s.join("record.json"), rec.to_string()).unwrap();
+    assert_eq!(p.build_ok(&[])["layers"]["build"]["action"], "reuse");
+    let mut rec: serde_json::Value = serde_json::from_str(&p.record().unwrap()).unwrap();
+    rec["builtAt"] = "2999-01-01T00:00:00Z".into();
+    // A record from before the pending-event count, too.
+    rec.as_object_mut().unwrap().remove("pendingEvents");
+    std::fs::write(s.join("record.json"), rec.to_string()).unwrap();
+    assert_eq!(p.run("invalidate", &[]).code, 0);
+    let b = p.build_ok(&[]);
+    assert_eq!(b["layers"]["base"]["action"], "rebuild", "{b}");
+    assert_eq!(b["layers"]["build"]["action"], "drop", "{b}");
+    assert_eq!(b["prepare_ran"], true);
+    // Consumed: the build after that reuses both layers.
+    let b = p.build_ok(&[]);
+    assert_eq!(b["layers"]["build"]["action"], "reuse", "{b}");
+}
