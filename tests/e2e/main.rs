@@ -14,3 +14,4 @@ mod lint_more;
 mod match_cli;
 mod patterns_component;
 mod plan_component;
+mod read_only_trees;

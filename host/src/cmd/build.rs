@@ -301,7 +301,8 @@ fn build(
             return source_dir(store, project, true);
         }
         if moves::exists(&store.dir, Path::new(WORK)) {
-            store.dir.remove_dir_all(WORK)?;
+            moves::remove_any(&store.dir, Path::new(WORK))
+                .context("removing the old workspace of the store")?;
         }
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;

@@ -110,6 +110,10 @@ impl Copier<'_> {
         if !dst.is_empty() {
             self.out.create_dir_all(dst)?;
         }
+        moves::readable(self.source, Path::new(src), || self.copy_dir(src, dst, &md))
+    }
+
+    fn copy_dir(&mut self, src: &str, dst: &str, md: &cap_std::fs::Metadata) -> Result<()> {
         let listed = moves::list(self.source, Path::new(src))?;
         let entries: Vec<Entry> = listed.iter().map(|l| l.entry.clone()).collect();
         let keep = self
@@ -222,7 +226,8 @@ pub fn prune(store: &Dir) -> Result<Vec<u32>> {
     let mut removed = Vec::new();
     let excess = all.len().saturating_sub(KEEP);
     for v in all.into_iter().filter(|v| Some(*v) != act).take(excess) {
-        store.remove_dir_all(format!("{VERSIONS}/{v}"))?;
+        moves::remove_any(store, Path::new(&format!("{VERSIONS}/{v}")))
+            .with_context(|| format!("removing the old version {v}"))?;
         let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
         removed.push(v);
     }

@@ -42,8 +42,13 @@ impl Checkout {
         let mut before = BTreeSet::new();
         let mut stack = vec![PathBuf::new()];
         while let Some(d) = stack.pop() {
-            let listed = moves::list(dir, &d)
-                .with_context(|| format!("listing {} of the checkout", root.join(&d).display()))?;
+            let listed = match moves::list(dir, &d) {
+                // Unreadable to us: kept whole, as it was.
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
+                r => r.with_context(|| {
+                    format!("listing {} of the checkout", root.join(&d).display())
+                })?,
+            };
             for l in listed {
                 let p = d.join(&l.name);
                 if in_git_dir(&p) {
@@ -124,7 +129,11 @@ impl Checkout {
         let is_dir = source.symlink_metadata(path).is_ok_and(|m| m.is_dir());
         let before = take.len();
         if is_dir {
-            for l in moves::list(source, path).with_context(|| format!("listing {p}"))? {
+            let listed = match moves::list(source, path) {
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Vec::new(),
+                r => r.with_context(|| format!("listing {p}"))?,
+            };
+            for l in listed {
                 if !l.entry.utf8 {
                     if !self.was_there(&path.join(&l.name)) {
                         noted.push(Skipped {

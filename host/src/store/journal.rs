@@ -299,8 +299,7 @@ pub fn clean(store: &Dir) -> Result<()> {
     }
     for d in [TRASH, WORK] {
         if moves::exists(store, Path::new(d)) {
-            store
-                .remove_dir_all(d)
+            moves::remove_any(store, Path::new(d))
                 .with_context(|| format!("removing {d} of the store"))?;
         }
     }
