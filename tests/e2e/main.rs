@@ -6,6 +6,7 @@ mod build_crash;
 mod build_support;
 mod common;
 mod component;
+mod config_limits;
 mod hostile_store;
 mod in_place_checkout;
 mod layers;
