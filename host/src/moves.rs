@@ -10,7 +10,7 @@
 
 use anyhow::{Context, Result};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
-use cap_std::fs::{Dir, FileType};
+use cap_std::fs::{Dir, FileType, Permissions, PermissionsExt};
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -162,6 +162,19 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
             count_rename();
             Ok(Moved::Renamed)
         }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            // A read-only directory (Go's module cache, a 0555 package):
+            // write permission where the rename needs it, then the modes
+            // as they were.
+            let granted = grant_for_rename(from_dir, from, to_dir, to)
+                .with_context(|| format!("renaming {} to {}", from.display(), to.display()))?;
+            let r = from_dir.rename(from, to_dir, to);
+            let restored = granted.restore(from_dir, from, to_dir, to, r.is_ok());
+            r.with_context(|| format!("renaming {} to {}", from.display(), to.display()))?;
+            restored.with_context(|| format!("restoring the modes of {}", to.display()))?;
+            count_rename();
+            Ok(Moved::Renamed)
+        }
         Err(e) if e.raw_os_error() == Some(18) => {
             if !EXDEV_WARNED.swap(true, Ordering::SeqCst) {
                 eprintln!(
@@ -191,14 +204,117 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
     }
 }
 
+/// Modes changed so that a rename can happen, to put back afterwards.
+#[derive(Default)]
+struct Granted {
+    from_parent: Option<(PathBuf, Permissions)>,
+    to_parent: Option<(PathBuf, Permissions)>,
+    /// The moved directory's own mode (a directory moved to another parent
+    /// needs write permission on itself, for its `..`).
+    itself: Option<Permissions>,
+}
+
+impl Granted {
+    fn restore(
+        self,
+        from_dir: &Dir,
+        from: &Path,
+        to_dir: &Dir,
+        to: &Path,
+        moved: bool,
+    ) -> io::Result<()> {
+        if let Some(p) = self.itself {
+            if moved {
+                to_dir.set_permissions(to, p)?;
+            } else {
+                from_dir.set_permissions(from, p)?;
+            }
+        }
+        if let Some((rel, p)) = self.to_parent {
+            to_dir.set_permissions(rel, p)?;
+        }
+        if let Some((rel, p)) = self.from_parent {
+            from_dir.set_permissions(rel, p)?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds `bits` to the mode of the directory `rel` (not the root of `dir`)
+/// when it lacks them; returns the old permissions.
+fn grant(dir: &Dir, rel: &Path, bits: u32) -> io::Result<Option<Permissions>> {
+    if rel.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let md = dir.symlink_metadata(rel)?;
+    if !md.is_dir() {
+        return Ok(None);
+    }
+    let old = md.permissions();
+    let mode = old.mode();
+    if mode & bits == bits {
+        return Ok(None);
+    }
+    dir.set_permissions(rel, Permissions::from_mode(mode | bits))?;
+    Ok(Some(old))
+}
+
+/// Runs `f` with owner read and search permission on the directory `rel`
+/// (a `chmod 000` directory being copied), then puts its mode back.
+pub fn readable<T, E: From<io::Error>>(
+    dir: &Dir,
+    rel: &Path,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    let granted = grant(dir, rel, 0o500)?;
+    let r = f();
+    if let Some(p) = granted {
+        dir.set_permissions(rel, p)?;
+    }
+    r
+}
+
+fn grant_for_rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<Granted> {
+    let parent = |p: &Path| p.parent().unwrap_or(Path::new("")).to_path_buf();
+    let (fp, tp) = (parent(from), parent(to));
+    let mut g = Granted::default();
+    if let Some(p) = grant(from_dir, &fp, 0o300)? {
+        g.from_parent = Some((fp, p));
+    }
+    if let Some(p) = grant(to_dir, &tp, 0o300)? {
+        g.to_parent = Some((tp, p));
+    }
+    g.itself = grant(from_dir, from, 0o200)?;
+    Ok(g)
+}
+
 /// Removes a file, a link or a whole directory (links are not followed).
+/// Read-only directories inside (Go's module cache, a `chmod 000`
+/// directory) get owner permissions first: they are going away.
 pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
     let md = dir.symlink_metadata(rel)?;
-    if md.is_dir() {
-        dir.remove_dir_all(rel)
-    } else {
-        dir.remove_file(rel)
+    if !md.is_dir() {
+        return dir.remove_file(rel);
     }
+    match dir.remove_dir_all(rel) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            make_removable(dir, rel)?;
+            dir.remove_dir_all(rel)
+        }
+        r => r,
+    }
+}
+
+/// Gives the directory `rel` and every directory below it owner read,
+/// write and search permission.
+fn make_removable(dir: &Dir, rel: &Path) -> io::Result<()> {
+    grant(dir, rel, 0o700)?;
+    for e in list(dir, rel)? {
+        if e.entry.kind == EntryKind::Dir {
+            make_removable(dir, &rel.join(&e.name))?;
+        }
+    }
+    Ok(())
 }
 
 /// Copies `from` to `to` (which must not exist): directories recursively,
@@ -215,9 +331,11 @@ pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Re
         let _ = to_dir.set_symlink_times(to, None, mtime);
     } else if ft.is_dir() {
         to_dir.create_dir(to)?;
-        for e in list(from_dir, from)? {
-            copy_tree(from_dir, &from.join(&e.name), to_dir, &to.join(&e.name))?;
-        }
+        readable(from_dir, from, || {
+            list(from_dir, from)?.iter().try_for_each(|e| {
+                copy_tree(from_dir, &from.join(&e.name), to_dir, &to.join(&e.name))
+            })
+        })?;
         to_dir.set_permissions(to, md.permissions())?;
         to_dir.set_times(to, None, mtime)?;
     } else if ft.is_file() {

@@ -340,8 +340,11 @@ fn order(r: &Reason) -> u8 {
     }
 }
 
+/// The first 12 characters of a key, for messages. A stored key is data:
+/// it may hold any text, so the cut is on a character boundary.
 fn short(key: &str) -> String {
-    format!("{}…", &key[..key.len().min(12)])
+    let cut: String = key.chars().take(12).collect();
+    format!("{cut}…")
 }
 
 /// Longest text of an item shown in a message; the full value is in the
@@ -543,4 +546,16 @@ fn unkeyed_changes(old: &Unkeyed, new: &Unkeyed) -> Vec<Reason> {
     out.extend(map_changes("run", &old.run, &new.run));
     out.extend(map_changes("deploy", &old.deploy, &new.deploy));
     out
+}
+
+#[cfg(test)]
+mod short_tests {
+    use super::short;
+
+    #[test]
+    fn short_cuts_on_character_boundaries() {
+        assert_eq!(short("a€€€€"), "a€€€€…");
+        assert_eq!(short("€€€€€€€€€€€€€€"), "€€€€€€€€€€€€…");
+        assert_eq!(short("0123456789abcdef"), "0123456789ab…");
+    }
 }

@@ -16,8 +16,12 @@
 //! }
 //! ```
 //!
-//! Events are kept as history (the last [`MAX_EVENTS`]); an event counts
-//! against the cache when it happened strictly after `builtAt`.
+//! Events are kept as history (the last [`MAX_EVENTS`]). Which of them count
+//! against the cache is recorded, not inferred from clocks: `pendingEvents`
+//! is how many of the last events came after the last build (a build sets
+//! it to 0, each event adds 1), so an invalidation wins even when `builtAt`
+//! lies in the future (clock skew, a store copied from another machine).
+//! Records written before that field count events strictly after `builtAt`.
 
 use crate::diag::{Diagnostic, Span};
 use crate::keys::{BASE_KEY_VERSION, LayerInputs, LayerKeys};
@@ -66,6 +70,10 @@ pub struct LayerRecord {
     pub built_at: Timestamp,
     #[serde(default)]
     pub events: Vec<Event>,
+    /// How many of the last `events` happened after the build (absent in
+    /// older records: then events after `builtAt` count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_events: Option<u32>,
 }
 
 /// Why a stored record cannot be used.
@@ -112,19 +120,36 @@ impl LayerRecord {
             unkeyed: current.unkeyed.clone(),
             built_at: now,
             events,
+            pending_events: Some(0),
         }
     }
 
     /// The record with one more event.
     pub fn with_event(mut self, event: Event) -> LayerRecord {
+        let before = self.pending_events().count();
         self.events.push(event);
         trim(&mut self.events);
+        let n = (before + 1).min(self.events.len());
+        self.pending_events = Some(u32::try_from(n).unwrap_or(u32::MAX));
         self
     }
 
     /// Events that happened after the last build: each invalidates the cache.
     pub fn pending_events(&self) -> impl Iterator<Item = &Event> {
-        self.events.iter().filter(|e| *e.at() > self.built_at)
+        let legacy = self.pending_events.is_none();
+        let n = self.pending_events.map_or(0, |n| n as usize);
+        let first_pending = self.events.len().saturating_sub(n);
+        self.events
+            .iter()
+            .enumerate()
+            .filter(move |(i, e)| {
+                if legacy {
+                    *e.at() > self.built_at
+                } else {
+                    *i >= first_pending
+                }
+            })
+            .map(|(_, e)| e)
     }
 
     /// The snapshot the record was made from.
@@ -232,6 +257,50 @@ mod tests {
     }
 
     #[test]
+    fn events_after_the_build_count_whatever_the_clocks_say() {
+        // builtAt in the future (clock skew): the invalidation still counts.
+        let r = LayerRecord::after_build(&snapshot(), None, ts("2099-01-01T00:00:00Z")).with_event(
+            Event::ManualInvalidation {
+                at: ts("2026-11-25T15:32:15Z"),
+            },
+        );
+        assert_eq!(r.pending_events().count(), 1);
+        let j = LayerRecord::from_json(&r.to_json()).unwrap();
+        assert_eq!(j.pending_events().count(), 1);
+        let next = LayerRecord::after_build(&snapshot(), Some(&r), ts("2026-11-25T16:00:00Z"));
+        assert_eq!(next.pending_events().count(), 0);
+        assert_eq!(next.events.len(), 1);
+        // More events than are kept: all kept ones are pending.
+        let mut r = next;
+        for v in 0..(MAX_EVENTS as u32 + 3) {
+            r = r.with_event(Event::VersionActivated {
+                version: v,
+                at: ts("2000-01-01T00:00:00Z"),
+            });
+        }
+        assert_eq!(r.pending_events().count(), MAX_EVENTS);
+    }
+
+    #[test]
+    fn records_without_the_count_compare_times() {
+        let mut r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"));
+        r.pending_events = None;
+        r.events = vec![
+            Event::ManualInvalidation {
+                at: ts("2026-11-25T15:00:00Z"),
+            },
+            Event::ManualInvalidation {
+                at: ts("2026-11-25T16:00:00Z"),
+            },
+        ];
+        assert_eq!(r.pending_events().count(), 1);
+        let r = r.with_event(Event::ManualInvalidation {
+            at: ts("2000-01-01T00:00:00Z"),
+        });
+        assert_eq!(r.pending_events().count(), 2);
+    }
+
+    #[test]
     fn pending_events_are_those_after_the_build() {
         let r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"))
             .with_event(Event::ManualInvalidation {
@@ -240,7 +309,8 @@ mod tests {
             .with_event(Event::ManualInvalidation {
                 at: ts("2026-11-25T15:32:15.001Z"),
             });
-        assert_eq!(r.pending_events().count(), 1);
+        // Both came after the build, one of them in the same millisecond.
+        assert_eq!(r.pending_events().count(), 2);
         // A new build consumes them but keeps them as history.
         let next = LayerRecord::after_build(&snapshot(), Some(&r), ts("2026-11-25T16:00:00Z"));
         assert_eq!(next.events.len(), 2);

@@ -28,7 +28,7 @@ pub fn run(args: ActivateArgs) -> Result<u8> {
         );
     }
     artifact::set_active(&store.dir, args.version)?;
-    if let Some(record) = read_record(&store.dir)? {
+    if let Some(record) = read_record(&store)? {
         add_event(
             &project,
             &store.dir,

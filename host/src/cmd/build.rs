@@ -17,7 +17,7 @@ use zerops_cache_policy::decide::{Decision, LayerVerdict};
 use super::project::{Project, StoreArgs, now};
 use super::{Format, exit};
 use crate::moves;
-use crate::phases::{Skipped, artifact, preserve, restore};
+use crate::phases::{Skipped, artifact, checkout, preserve, restore};
 use crate::runner::{self, Sink};
 use crate::store::Store;
 use crate::store::journal::{self, Journal, Phase};
@@ -133,7 +133,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     };
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "build")?;
-    let record = read_record(&store.dir)?;
+    let record = read_record(&store)?;
     let decision = match project
         .host
         .decide(&project.source, project.setup(), record.as_deref())?
@@ -301,7 +301,8 @@ fn build(
             return source_dir(store, project, true);
         }
         if moves::exists(&store.dir, Path::new(WORK)) {
-            store.dir.remove_dir_all(WORK)?;
+            moves::remove_any(&store.dir, Path::new(WORK))
+                .context("removing the old workspace of the store")?;
         }
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
@@ -318,6 +319,14 @@ fn build(
     };
     let home = store.abs(HOME);
     let env = &b.env_variables;
+    // In place, what the checkout holds now is the user's: preserve leaves it.
+    let checkout = if args.in_place {
+        Some(timer.time("workspace", || {
+            checkout::Checkout::snapshot(&project.root, &source)
+        })?)
+    } else {
+        None
+    };
 
     // Base layer.
     if decision.base.invalidated {
@@ -394,6 +403,10 @@ fn build(
             v,
             &b.setup,
             &now(),
+            checkout
+                .as_ref()
+                .map(checkout::Checkout::left_out)
+                .unwrap_or(&Default::default()),
         )?;
         s.version = Some(v);
         s.artifact_files = meta.files;
@@ -403,7 +416,10 @@ fn build(
 
     // Preserve.
     timer.time("preserve", || {
-        let plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        let mut plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        if let Some(c) = &checkout {
+            c.narrow(&source, &mut plan)?;
+        }
         preserve::apply(&store.dir, &source, &plan, journal, out.progress)?;
         s.preserved = plan.take.len();
         s.preserved_paths = plan.take.clone();
@@ -421,7 +437,7 @@ fn build(
 
     // Commit: the new record, the new layer, the new active version.
     timer.time("commit", || {
-        let previous = read_record(&store.dir)?;
+        let previous = read_record(&store)?;
         let record = match host.record_after_build(
             &project.source,
             project.setup(),

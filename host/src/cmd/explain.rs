@@ -88,10 +88,11 @@ fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
 }
 
 pub fn run(args: ExplainArgs) -> Result<u8> {
+    let host = PolicyHost::load()?;
     let (old_name, old_src, new_name, new_src) = match (&args.git, args.files.as_slice()) {
         (Some(rev), files) if files.len() <= 1 => {
             let path = crate::config_file::resolve(files.first().map(PathBuf::as_path))?;
-            let new_src = read_text(&path)?;
+            let new_src = read_text(&host, &path)?;
             let shown = path.display().to_string();
             match git_show(rev, &path)? {
                 Some(old_src) => (format!("{shown} at {rev}"), old_src, shown, new_src),
@@ -109,9 +110,9 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         }
         (None, [old, new]) => (
             old.display().to_string(),
-            read_text(old)?,
+            read_text(&host, old)?,
             new.display().to_string(),
-            read_text(new)?,
+            read_text(&host, new)?,
         ),
         (None, _) => {
             eprintln!(
@@ -120,7 +121,6 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             return Ok(exit::ERROR);
         }
     };
-    let host = PolicyHost::load()?;
     let decision = match host.explain(&old_src, &new_src, args.setup.as_deref())? {
         Ok(d) => d,
         Err(d) => {

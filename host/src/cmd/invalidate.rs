@@ -8,7 +8,9 @@ use zerops_cache_policy::time::Timestamp;
 
 use super::exit;
 use super::project::{Project, StoreArgs, now};
-use crate::store::record_io::{read_record, write_record};
+use crate::store::journal;
+use crate::store::layout::RECORD;
+use crate::store::record_io::{BadFile, read_record, write_record};
 
 #[derive(Debug, clap::Args)]
 pub struct InvalidateArgs {
@@ -19,19 +21,31 @@ pub struct InvalidateArgs {
 pub fn run(args: InvalidateArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "invalidate")?;
-    let Some(record) = read_record(&store.dir)? else {
+    let record = match read_record(&store) {
+        Ok(r) => r,
+        Err(e) => match e.downcast_ref::<BadFile>() {
+            Some(b) => {
+                set_aside(&store, &b.problem)?;
+                return Ok(exit::OK);
+            }
+            None => return Err(e),
+        },
+    };
+    let Some(record) = record else {
         println!(
             "setup `{}` has no build cache yet: nothing to invalidate",
             project.build.setup
         );
         return Ok(exit::OK);
     };
-    add_event(
-        &project,
-        &store.dir,
-        &record,
-        Event::ManualInvalidation { at: stamp()? },
-    )?;
+    let e = Event::ManualInvalidation { at: stamp()? };
+    match project.host.record_add_event(&record, &e)? {
+        Ok(r) => write_record(&store.dir, &r)?,
+        Err(d) => {
+            set_aside(&store, &d.message)?;
+            return Ok(exit::OK);
+        }
+    }
     println!(
         "invalidated the build cache of setup `{}`: the next build rebuilds both layers",
         project.build.setup
@@ -54,4 +68,16 @@ pub fn add_event(
         .record_add_event(record, &e)?
         .map_err(|d| anyhow!("{}", d.message))?;
     write_record(store, &r)
+}
+
+/// An unreadable record cannot take an event: it is removed, so the next
+/// build has no previous cache and rebuilds both layers.
+fn set_aside(store: &crate::store::Store, why: &str) -> Result<()> {
+    journal::to_trash(&store.dir, RECORD)?;
+    journal::clean(&store.dir)?;
+    println!(
+        "the layer record {} was unreadable ({why}); it was removed: the next build rebuilds both layers",
+        store.path.join(RECORD).display()
+    );
+    Ok(())
 }

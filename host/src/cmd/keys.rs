@@ -46,8 +46,8 @@ struct JsonReport<'a> {
 }
 
 /// Reads a config file as UTF-8 text; anything else is an error (exit 2).
-pub(super) fn read_text(path: &Path) -> Result<String> {
-    let bytes = crate::config_file::read(path)?;
+pub(super) fn read_text(host: &PolicyHost, path: &Path) -> Result<String> {
+    let bytes = crate::config_file::read(host, path)?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(_) => bail!(
@@ -97,9 +97,9 @@ fn human_inputs(i: &LayerInputs) -> String {
 
 pub fn run(args: KeysArgs) -> Result<u8> {
     let path = crate::config_file::resolve(args.file.as_deref())?;
-    let src = read_text(&path)?;
-    let shown = path.display().to_string();
     let host = PolicyHost::load()?;
+    let src = read_text(&host, &path)?;
+    let shown = path.display().to_string();
     let all = match host.keys(&src, args.setup.as_deref())? {
         Ok(all) => all,
         Err(d) => {

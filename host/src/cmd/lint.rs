@@ -131,7 +131,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Linted> {
             diags: vec![d],
         });
     }
-    let bytes = match crate::config_file::read(path) {
+    let bytes = match crate::config_file::read(host, path) {
         Ok(b) => b,
         Err(e) => {
             return Ok(Linted {

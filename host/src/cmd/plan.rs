@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::project::{Project, StoreArgs};
 use super::{Format, exit};
-use crate::phases::{Skipped, preserve, restore};
+use crate::phases::{Skipped, checkout, preserve, restore};
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource, SourceLister, VirtualSource};
 
@@ -41,7 +41,7 @@ struct PlanOut {
 pub fn run(args: PlanArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "plan")?;
-    let record = read_record(&store.dir)?;
+    let record = read_record(&store)?;
     let d = project
         .host
         .decide(&project.source, project.setup(), record.as_deref())?
@@ -59,7 +59,16 @@ pub fn run(args: PlanArgs) -> Result<u8> {
         let p = restore::plan(&project.host, &store.dir, src.as_ref())?;
         (p.moves, p.skipped)
     };
-    let pres = preserve::plan(&project.host, &project.build.cache, &RealSource(&proj))?;
+    let mut pres = preserve::plan(&project.host, &project.build.cache, &RealSource(&proj))?;
+    if args.in_place {
+        // As the build will: never `.git` or what git tracks (what else was
+        // there before the build is known only when it starts).
+        checkout::tracked_only(&project.root).narrow(&proj, &mut pres)?;
+    } else {
+        // The workspace is a copy of the git-visible files: it has no `.git`.
+        pres.take
+            .retain(|p| !checkout::in_git_dir(std::path::Path::new(p)));
+    }
     let out = PlanOut {
         setup: project.build.setup.clone(),
         base: if d.base.invalidated {

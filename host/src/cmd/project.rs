@@ -46,10 +46,10 @@ impl Project {
             .canonicalize()
             .with_context(|| format!("opening the project directory {}", dir.display()))?;
         let config_path = crate::config_file::find(&root)?;
-        let bytes = crate::config_file::read(&config_path)?;
+        let host = PolicyHost::load()?;
+        let bytes = crate::config_file::read(&host, &config_path)?;
         let source = String::from_utf8(bytes)
             .with_context(|| format!("{} is not UTF-8 text", config_path.display()))?;
-        let host = PolicyHost::load()?;
         let build = match host.build_setup(&source, args.setup.as_deref())? {
             Ok(b) => b,
             Err(d) => bail!("{}: {}", config_path.display(), d.message),

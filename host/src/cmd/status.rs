@@ -47,7 +47,7 @@ struct StatusOut {
 pub fn run(args: StatusArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "status")?;
-    let record = read_record(&store.dir)?;
+    let record = read_record(&store)?;
     let d = project
         .host
         .decide(&project.source, project.setup(), record.as_deref())?

@@ -7,7 +7,8 @@ use anyhow::{Context, Result, bail};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use super::join;
 use crate::ask::plan::{Entry, EntryKind};
@@ -66,6 +67,7 @@ pub fn next_version(store: &Dir) -> Result<u32> {
 
 struct Copier<'a> {
     host: &'a PolicyHost,
+    left_out: &'a BTreeSet<PathBuf>,
     ignore: Option<String>,
     source: &'a Dir,
     out: &'a Dir,
@@ -108,13 +110,17 @@ impl Copier<'_> {
         if !dst.is_empty() {
             self.out.create_dir_all(dst)?;
         }
+        moves::readable(self.source, Path::new(src), || self.copy_dir(src, dst, &md))
+    }
+
+    fn copy_dir(&mut self, src: &str, dst: &str, md: &cap_std::fs::Metadata) -> Result<()> {
         let listed = moves::list(self.source, Path::new(src))?;
         let entries: Vec<Entry> = listed.iter().map(|l| l.entry.clone()).collect();
         let keep = self
             .host
             .deploy_filter(self.ignore.as_deref(), src, &entries)?;
         for (l, k) in listed.iter().zip(keep) {
-            if !k {
+            if !k || self.left_out.contains(&Path::new(src).join(&l.name)) {
                 continue;
             }
             let name = l.name.to_string_lossy();
@@ -150,6 +156,7 @@ pub fn create(
     version: u32,
     setup: &str,
     now: &str,
+    left_out: &BTreeSet<PathBuf>,
 ) -> Result<VersionMeta> {
     let items = match host.deploy_items(deploy_files)? {
         Ok(i) => i,
@@ -161,6 +168,7 @@ pub fn create(
     let out = store.open_dir(&rel)?;
     let mut c = Copier {
         host,
+        left_out,
         ignore,
         source,
         out: &out,
@@ -187,7 +195,9 @@ pub fn create(
             } else {
                 EntryKind::File
             };
-            if !c.keep(parent, &Entry::new(name, kind))? {
+            if !c.keep(parent, &Entry::new(name, kind))?
+                || left_out.contains(Path::new(&item.source))
+            {
                 continue;
             }
         }
@@ -216,7 +226,8 @@ pub fn prune(store: &Dir) -> Result<Vec<u32>> {
     let mut removed = Vec::new();
     let excess = all.len().saturating_sub(KEEP);
     for v in all.into_iter().filter(|v| Some(*v) != act).take(excess) {
-        store.remove_dir_all(format!("{VERSIONS}/{v}"))?;
+        moves::remove_any(store, Path::new(&format!("{VERSIONS}/{v}")))
+            .with_context(|| format!("removing the old version {v}"))?;
         let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
         removed.push(v);
     }

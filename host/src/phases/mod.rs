@@ -2,6 +2,7 @@
 //! component one directory at a time and applying its answers.
 
 pub mod artifact;
+pub mod checkout;
 pub mod preserve;
 pub mod restore;
 

@@ -15,15 +15,16 @@
 //! | `started`, `preserving` | roll back preserve, then restore moves, then the base reset; drop the new version and work dirs |
 //! | `committing` (holds the new record) | finish: swap in the new layers, write the record, clean up |
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::layout::{
-    CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, RECORD, TRASH, VERSIONS, WORK,
+    ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, RECORD, TRASH, VERSIONS,
+    WORK,
 };
-use super::record_io::{read_opt, write_atomic};
+use super::record_io::{BadFile, REPAIR, read_store_text, write_atomic};
 use crate::moves;
 
 /// Which directory a journaled path is relative to.
@@ -126,21 +127,95 @@ impl Journal {
         self.save(store)
     }
 
-    pub fn load(store: &Dir) -> Result<Option<Journal>> {
-        let Some(t) = read_opt(store, JOURNAL)? else {
+    /// Reads and validates the journal of the store at `store_path`: any
+    /// content gives a journal whose every path stays inside the store or
+    /// the source, or a [`BadFile`] error that names the file.
+    pub fn load(store: &Dir, store_path: &Path) -> Result<Option<Journal>> {
+        let Some(t) = read_store_text(store, store_path, JOURNAL, REPAIR)? else {
             return Ok(None);
         };
-        let mut j: Journal =
-            serde_json::from_str(&t).context("the store's journal is unreadable")?;
+        let bad = |name: &str, problem: String| BadFile {
+            path: store_path.join(name),
+            problem,
+            way_out: REPAIR,
+        };
+        let mut j: Journal = serde_json::from_str(&t)
+            .map_err(|e| bad(JOURNAL, format!("is not a readable journal ({e})")))?;
         if j.restore_saved {
-            let r = read_opt(store, JOURNAL_RESTORE)?
-                .context("the store's journal names a restore batch that is missing")?;
-            j.restore = serde_json::from_str(&r)
-                .context("the store's journal restore batch is unreadable")?;
+            let r =
+                read_store_text(store, store_path, JOURNAL_RESTORE, REPAIR)?.ok_or_else(|| {
+                    bad(
+                        JOURNAL,
+                        format!("names a restore batch, {JOURNAL_RESTORE}, that is missing"),
+                    )
+                })?;
+            j.restore = serde_json::from_str(&r).map_err(|e| {
+                bad(
+                    JOURNAL_RESTORE,
+                    format!("is not a readable restore batch ({e})"),
+                )
+            })?;
         }
+        j.validate().map_err(|p| bad(JOURNAL, p))?;
         Ok(Some(j))
     }
 
+    /// Checks what recovery would act on: the format version, and that
+    /// every path is a plain relative path (no `..`, not absolute) under
+    /// the part of the store a build moves to and from.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.version != 1 {
+            return Err(format!(
+                "has version {}; this zerops-cache writes version 1",
+                self.version
+            ));
+        }
+        if let Some(p) = &self.source_dir
+            && !p.is_absolute()
+        {
+            return Err(format!(
+                "names a source directory that is not absolute: {}",
+                p.display()
+            ));
+        }
+        for (batch, moves_) in [("restore", &self.restore), ("preserve", &self.preserve)] {
+            for m in moves_ {
+                for l in [&m.from, &m.to] {
+                    check_loc(l).map_err(|e| format!("has a {batch} move with {e}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A journaled path: relative, every component a plain name; in the store,
+/// under `cache/` or `cache.new/` (the only store paths a build moves).
+pub fn check_loc(l: &Loc) -> Result<(), String> {
+    let p = Path::new(&l.path);
+    let plain = !l.path.is_empty()
+        && !l.path.contains('\0')
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if !plain {
+        return Err(format!(
+            "the path {:?}, which is not a plain relative path",
+            l.path
+        ));
+    }
+    if l.root == Root::Store {
+        let top = p.components().next().map(|c| c.as_os_str());
+        let under = top.is_some_and(|t| t == CACHE || t == CACHE_NEW) && p.components().count() > 1;
+        if !under {
+            return Err(format!(
+                "the store path {:?}, which is not inside {CACHE}/ or {CACHE_NEW}/",
+                l.path
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Journal {
     /// Removes the journal, then its restore batch.
     pub fn remove(store: &Dir) -> Result<()> {
         store.remove_file(JOURNAL).or_else(ignore_missing)?;
@@ -213,10 +288,18 @@ pub fn clean(store: &Dir) -> Result<()> {
     if !moves::exists(store, Path::new(JOURNAL)) {
         store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
     }
+    // Torn atomic writes of a killed process (never read: the rename is
+    // the commit point of each write).
+    for name in [JOURNAL, JOURNAL_RESTORE, RECORD, ACTIVE] {
+        let tmp = format!("{name}.tmp");
+        if moves::exists(store, Path::new(&tmp)) {
+            moves::remove_any(store, Path::new(&tmp))
+                .with_context(|| format!("removing the torn write {tmp} of the store"))?;
+        }
+    }
     for d in [TRASH, WORK] {
         if moves::exists(store, Path::new(d)) {
-            store
-                .remove_dir_all(d)
+            moves::remove_any(store, Path::new(d))
                 .with_context(|| format!("removing {d} of the store"))?;
         }
     }
@@ -291,10 +374,13 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
     Ok(n)
 }
 
-/// Recovers an interrupted build, if the journal says there was one.
-/// Opens the in-place source directory named in the journal.
-pub fn recover(store: &Dir) -> Result<Recovered> {
-    let Some(j) = Journal::load(store)? else {
+/// Recovers an interrupted build of the project at `project` (absolute,
+/// canonical), if the journal says there was one. An in-place build's
+/// source directory is the project itself: a journal naming any other
+/// directory is refused, so recovery never reaches outside the store and
+/// the project.
+pub fn recover(store: &Dir, store_path: &Path, project: &Path) -> Result<Recovered> {
+    let Some(j) = Journal::load(store, store_path)? else {
         // No build in flight: only leftovers of a finished one.
         clean(store)?;
         return Ok(Recovered::Nothing);
@@ -304,6 +390,21 @@ pub fn recover(store: &Dir) -> Result<Recovered> {
         return Ok(Recovered::Committed);
     }
     let source = match &j.source_dir {
+        Some(p) if p != project => {
+            bail!(
+                "{}",
+                BadFile {
+                    path: store_path.join(JOURNAL),
+                    problem: format!(
+                        "names the source directory {}, which is not this project ({}); \
+                         recovery only touches the store and the current project",
+                        p.display(),
+                        project.display()
+                    ),
+                    way_out: REPAIR,
+                }
+            );
+        }
         Some(p) => Some(
             Dir::open_ambient_dir(p, cap_std::ambient_authority())
                 .with_context(|| format!("opening the build's source directory {}", p.display()))?,

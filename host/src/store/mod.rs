@@ -35,7 +35,7 @@ impl Store {
         let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
             .with_context(|| format!("opening the store {}", path.display()))?;
         let lock = lock::acquire(&dir, what, no_wait)?;
-        match journal::recover(&dir)? {
+        match journal::recover(&dir, &path, project)? {
             journal::Recovered::Nothing => {}
             journal::Recovered::Committed => {
                 eprintln!("recovered: finished the commit of an interrupted build")

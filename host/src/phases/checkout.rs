@@ -1,0 +1,181 @@
+//! The user's checkout in an in-place build (`build --in-place`): preserve
+//! may take from it only what the build created or what restore moved into
+//! it. `.git`, every path git tracks and every entry that was there before
+//! the build stay where they are. A directory that was there before but
+//! holds new entries (a `node_modules` with a tracked file, restored into)
+//! is not taken whole: its new entries are, one by one.
+
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::preserve::PreservePlan;
+use super::{Skipped, join};
+use crate::moves;
+
+/// Listing of the checkout stops here (an error: preserve cannot tell the
+/// user's files from the build's).
+pub const MAX_ENTRIES: usize = 2_000_000;
+
+/// What the checkout held before the build.
+#[derive(Debug, Default, Clone)]
+pub struct Checkout {
+    /// Every path there before the build, and every path git tracks.
+    before: BTreeSet<PathBuf>,
+    /// What the artifact leaves out: `.git` (a workspace of git-visible
+    /// files has none).
+    left_out: BTreeSet<PathBuf>,
+}
+
+/// Whether `p` is `.git` or inside it.
+pub fn in_git_dir(p: &Path) -> bool {
+    p.components()
+        .next()
+        .is_some_and(|c| c.as_os_str() == ".git")
+}
+
+impl Checkout {
+    /// Lists the checkout (links not followed, `.git` left out) and asks git
+    /// what it tracks (nothing when this is not a git repository).
+    pub fn snapshot(root: &Path, dir: &Dir) -> Result<Checkout> {
+        let mut before = BTreeSet::new();
+        let mut stack = vec![PathBuf::new()];
+        while let Some(d) = stack.pop() {
+            let listed = match moves::list(dir, &d) {
+                // Unreadable to us: kept whole, as it was.
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
+                r => r.with_context(|| {
+                    format!("listing {} of the checkout", root.join(&d).display())
+                })?,
+            };
+            for l in listed {
+                let p = d.join(&l.name);
+                if in_git_dir(&p) {
+                    continue;
+                }
+                if l.entry.kind == crate::ask::plan::EntryKind::Dir {
+                    stack.push(p.clone());
+                }
+                before.insert(p);
+                if before.len() > MAX_ENTRIES {
+                    anyhow::bail!(
+                        "{} holds more than {MAX_ENTRIES} entries; an in-place build cannot tell \
+                         the checkout's files from the build's (build without --in-place)",
+                        root.display()
+                    );
+                }
+            }
+        }
+        Ok(Checkout::with(before, crate::tree::git_ls_files(root)))
+    }
+
+    /// Source paths the artifact must not copy.
+    pub fn left_out(&self) -> &BTreeSet<PathBuf> {
+        &self.left_out
+    }
+
+    /// The paths there before, and those git tracks (with their parents).
+    pub fn with(mut before: BTreeSet<PathBuf>, tracked: Option<Vec<String>>) -> Checkout {
+        for t in tracked.unwrap_or_default() {
+            let mut p = PathBuf::from(t);
+            loop {
+                before.insert(p.clone());
+                if !p.pop() || p.as_os_str().is_empty() {
+                    break;
+                }
+            }
+        }
+        Checkout {
+            before,
+            left_out: BTreeSet::from([PathBuf::from(".git")]),
+        }
+    }
+
+    fn was_there(&self, p: &Path) -> bool {
+        self.before.contains(p)
+    }
+
+    /// Narrows `plan` (computed on `source`, the checkout after the build)
+    /// to what the build created or restore moved in.
+    pub fn narrow(&self, source: &Dir, plan: &mut PreservePlan) -> Result<()> {
+        let mut take = Vec::new();
+        for p in std::mem::take(&mut plan.take) {
+            self.narrow_one(source, &p, &mut take, &mut plan.noted)?;
+        }
+        plan.take = take;
+        Ok(())
+    }
+
+    fn narrow_one(
+        &self,
+        source: &Dir,
+        p: &str,
+        take: &mut Vec<String>,
+        noted: &mut Vec<Skipped>,
+    ) -> Result<()> {
+        let path = Path::new(p);
+        if in_git_dir(path) {
+            noted.push(Skipped {
+                path: p.to_string(),
+                reason: "git-directory",
+            });
+            return Ok(());
+        }
+        if !self.was_there(path) {
+            take.push(p.to_string());
+            return Ok(());
+        }
+        let is_dir = source.symlink_metadata(path).is_ok_and(|m| m.is_dir());
+        let before = take.len();
+        if is_dir {
+            let listed = match moves::list(source, path) {
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Vec::new(),
+                r => r.with_context(|| format!("listing {p}"))?,
+            };
+            for l in listed {
+                if !l.entry.utf8 {
+                    if !self.was_there(&path.join(&l.name)) {
+                        noted.push(Skipped {
+                            path: join(p, &l.entry.name),
+                            reason: "not-utf8",
+                        });
+                    }
+                    continue;
+                }
+                let child = join(p, &l.entry.name);
+                let mut quiet = Vec::new();
+                self.narrow_one(source, &child, take, &mut quiet)?;
+            }
+        }
+        if take.len() == before {
+            noted.push(Skipped {
+                path: p.to_string(),
+                reason: "in-checkout",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// For `plan`: the rule without a listing from before the build, which a
+/// dry run does not have: `.git` and what git tracks stay.
+pub fn tracked_only(root: &Path) -> Checkout {
+    Checkout::with(BTreeSet::new(), crate::tree::git_ls_files(root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracked_paths_bring_their_parents() {
+        let c = Checkout::with(BTreeSet::new(), Some(vec!["a/b/c.txt".into()]));
+        assert!(c.was_there(Path::new("a")));
+        assert!(c.was_there(Path::new("a/b")));
+        assert!(c.was_there(Path::new("a/b/c.txt")));
+        assert!(!c.was_there(Path::new("a/d")));
+        assert!(in_git_dir(Path::new(".git/config")));
+        assert!(!in_git_dir(Path::new("x/.git")));
+    }
+}
