@@ -317,7 +317,8 @@ fn explain_command_human_and_json() {
         k.sort();
         k
     };
-    assert_eq!(keys(&j), ["layers", "setup"]);
+    assert_eq!(keys(&j), ["advice", "layers", "setup"]);
+    assert!(j["advice"].is_array(), "the cache advice for the new config: {j}");
     assert_eq!(keys(&j["layers"]), ["base", "build"]);
     for layer in ["base", "build"] {
         assert_eq!(keys(&j["layers"][layer]), ["invalidated", "reasons"]);
