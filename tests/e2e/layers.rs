@@ -318,7 +318,10 @@ fn explain_command_human_and_json() {
         k
     };
     assert_eq!(keys(&j), ["advice", "layers", "setup"]);
-    assert!(j["advice"].is_array(), "the cache advice for the new config: {j}");
+    assert!(
+        j["advice"].is_array(),
+        "the cache advice for the new config: {j}"
+    );
     assert_eq!(keys(&j["layers"]), ["base", "build"]);
     for layer in ["base", "build"] {
         assert_eq!(keys(&j["layers"][layer]), ["invalidated", "reasons"]);

@@ -73,6 +73,8 @@ pub struct Summary {
     /// The artifact version created.
     pub version: Option<u32>,
     pub artifact_files: u64,
+    /// Of those, files hard-linked from the previous version (not copied).
+    pub artifact_linked: u64,
     /// Milliseconds per phase.
     pub phases: BTreeMap<&'static str, u64>,
     /// Microseconds per phase (for benchmarks of sub-millisecond phases).
@@ -157,6 +159,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         preserve_notes: Vec::new(),
         version: None,
         artifact_files: 0,
+        artifact_linked: 0,
         phases: BTreeMap::new(),
         phases_us: BTreeMap::new(),
         duration_ms: 0,
@@ -410,7 +413,11 @@ fn build(
         )?;
         s.version = Some(v);
         s.artifact_files = meta.files;
-        out.say(format!("artifact: version {v}, {} file(s)", meta.files));
+        s.artifact_linked = meta.linked;
+        out.say(format!(
+            "artifact: version {v}, {} file(s), {} shared with the previous version",
+            meta.files, meta.linked
+        ));
         Ok(())
     })?;
 
@@ -512,7 +519,10 @@ fn print_summary(s: &Summary, out: &Out) {
         s.preserved
     );
     if let Some(v) = s.version {
-        println!("  artifact: version {v} ({} files)", s.artifact_files);
+        println!(
+            "  artifact: version {v} ({} files, {} shared with the previous version)",
+            s.artifact_files, s.artifact_linked
+        );
     }
     let phases: Vec<String> = s
         .phases

@@ -28,6 +28,9 @@ pub struct VersionMeta {
     pub setup: String,
     pub files: u64,
     pub bytes: u64,
+    /// Files hard-linked from the previous version (shared, not copied).
+    #[serde(default)]
+    pub linked: u64,
 }
 
 /// The versions in the store, oldest first.
@@ -67,6 +70,11 @@ pub fn next_version(store: &Dir) -> Result<u32> {
 
 struct Copier<'a> {
     host: &'a PolicyHost,
+    /// The previous complete version: files identical to its files (same
+    /// size, modification time and mode, rsync's `--link-dest` rule) are
+    /// hard-linked from it instead of copied.
+    prev: Option<Dir>,
+    linked: u64,
     left_out: &'a BTreeSet<PathBuf>,
     ignore: Option<String>,
     source: &'a Dir,
@@ -76,6 +84,22 @@ struct Copier<'a> {
 }
 
 impl Copier<'_> {
+    /// Hard-links `dst` from the previous version when the file there is the
+    /// same as the one about to be copied. Versions never change once
+    /// written, so sharing the inode cannot change an earlier version.
+    fn link_from_prev(&self, dst: &str, md: &cap_std::fs::Metadata) -> bool {
+        use cap_std::fs::PermissionsExt;
+        let Some(prev) = &self.prev else { return false };
+        let Ok(old) = prev.symlink_metadata(dst) else {
+            return false;
+        };
+        let same = old.is_file()
+            && old.len() == md.len()
+            && old.permissions().mode() == md.permissions().mode()
+            && matches!((old.modified(), md.modified()), (Ok(a), Ok(b)) if a == b);
+        same && prev.hard_link(dst, self.out, dst).is_ok()
+    }
+
     fn keep(&self, dir: &str, e: &Entry) -> Result<bool> {
         Ok(self
             .host
@@ -102,7 +126,11 @@ impl Copier<'_> {
             if moves::exists(self.out, Path::new(dst)) {
                 moves::remove_any(self.out, Path::new(dst))?;
             }
-            moves::copy_tree(self.source, Path::new(src), self.out, Path::new(dst))?;
+            if md.is_file() && self.link_from_prev(dst, &md) {
+                self.linked += 1;
+            } else {
+                moves::copy_tree(self.source, Path::new(src), self.out, Path::new(dst))?;
+            }
             self.files += 1;
             self.bytes += md.len();
             return Ok(());
@@ -166,8 +194,15 @@ pub fn create(
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;
+    let prev = list_versions(store)?
+        .into_iter()
+        .filter(|p| *p < version && meta(store, *p).is_some())
+        .next_back()
+        .and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
     let mut c = Copier {
         host,
+        prev,
+        linked: 0,
         left_out,
         ignore,
         source,
@@ -204,12 +239,15 @@ pub fn create(
         c.copy(&item.source, &item.target)
             .with_context(|| format!("copying deployFiles `{}`", item.written))?;
     }
+    // One durability barrier for the whole version, before it is recorded.
+    moves::sync_fs(store).context("syncing the new version")?;
     let meta = VersionMeta {
         version,
         created_at: now.to_string(),
         setup: setup.to_string(),
         files: c.files,
         bytes: c.bytes,
+        linked: c.linked,
     };
     write_atomic(
         store,
