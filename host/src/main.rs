@@ -39,6 +39,9 @@ enum Command {
     Explain(cmd::explain::ExplainArgs),
     /// Test cache path patterns (Go filepath.Match): exit 0 if any path matched, 1 if none, 2 on a bad pattern.
     Match(cmd::matching::MatchArgs),
+    /// Empties a store's trash (started detached by other commands).
+    #[command(name = "__empty-trash", hide = true)]
+    EmptyTrash { store: std::path::PathBuf },
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -54,6 +57,9 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
+        Command::EmptyTrash { store } => {
+            zerops_cache::store::trash::empty_at(&store).map(|()| cmd::exit::OK)
+        }
         Command::Build(args) => cmd::build::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Status(args) => cmd::status::run(args),
@@ -61,13 +67,16 @@ fn main() -> ExitCode {
         Command::Versions(args) => cmd::versions::list(args),
         Command::Activate(args) => cmd::activate::run(args),
     };
-    match result {
+    let code = match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(cmd::exit::ERROR)
         }
-    }
+    };
+    // After the output: deleting old layers never delays a result.
+    zerops_cache::store::trash::finish();
+    code
 }
 
 /// Rust ignores SIGPIPE, so `zerops-cache keys | head` would panic on the

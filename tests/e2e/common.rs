@@ -50,7 +50,10 @@ pub fn host() -> &'static PolicyHost {
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_zerops-cache"));
     c.env("ZEROPS_CACHE_ARTIFACTS", artifact_dir())
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // A settled store when the command returns (the default empties
+        // the trash in a detached process; tests/e2e/cleanup.rs checks it).
+        .env("ZEROPS_CACHE_CLEANUP", "inline");
     c
 }
 

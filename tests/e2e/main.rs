@@ -5,6 +5,7 @@ mod advice;
 mod build;
 mod build_crash;
 mod build_support;
+mod cleanup;
 mod common;
 mod component;
 mod config_limits;

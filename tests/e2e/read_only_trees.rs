@@ -64,6 +64,7 @@ pub fn cmd_as(user: User, p: &Proj, sub: &str, args: &[&str]) -> Command {
                 .current_dir(p.path())
                 .env("ZEROPS_CACHE_ARTIFACTS", nobody_artifacts())
                 .env("HOME", p.store.path())
+                .env("ZEROPS_CACHE_CLEANUP", "inline")
                 .env("NO_COLOR", "1");
             c
         }

@@ -176,6 +176,7 @@ impl Copier<'_> {
 
 /// Copies the artifact of `deploy_files` from `source` into `versions/N`.
 /// Returns the version's metadata.
+#[allow(clippy::too_many_arguments)] // one call site; the build's facts
 pub fn create(
     host: &PolicyHost,
     store: &Dir,
@@ -196,8 +197,7 @@ pub fn create(
     let out = store.open_dir(&rel)?;
     let prev = list_versions(store)?
         .into_iter()
-        .filter(|p| *p < version && meta(store, *p).is_some())
-        .next_back()
+        .rfind(|p| *p < version && meta(store, *p).is_some())
         .and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
     let mut c = Copier {
         host,
@@ -264,9 +264,10 @@ pub fn prune(store: &Dir) -> Result<Vec<u32>> {
     let mut removed = Vec::new();
     let excess = all.len().saturating_sub(KEEP);
     for v in all.into_iter().filter(|v| Some(*v) != act).take(excess) {
-        moves::remove_any(store, Path::new(&format!("{VERSIONS}/{v}")))
-            .with_context(|| format!("removing the old version {v}"))?;
+        // Metadata first: a version without it is not complete any more.
         let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
+        crate::store::journal::to_trash(store, &format!("{VERSIONS}/{v}"))
+            .with_context(|| format!("removing the old version {v}"))?;
         removed.push(v);
     }
     Ok(removed)

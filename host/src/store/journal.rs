@@ -282,8 +282,9 @@ pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
     Ok(())
 }
 
-/// Empties the trash and the workspace (and drops a restore batch no
-/// journal points at).
+/// Moves the workspace to the trash and removes torn writes (and drops a
+/// restore batch no journal points at). O(1): the trash is emptied off the
+/// critical path by [`super::trash::finish`].
 pub fn clean(store: &Dir) -> Result<()> {
     if !moves::exists(store, Path::new(JOURNAL)) {
         store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
@@ -297,12 +298,9 @@ pub fn clean(store: &Dir) -> Result<()> {
                 .with_context(|| format!("removing the torn write {tmp} of the store"))?;
         }
     }
-    for d in [TRASH, WORK] {
-        if moves::exists(store, Path::new(d)) {
-            moves::remove_any(store, Path::new(d))
-                .with_context(|| format!("removing {d} of the store"))?;
-        }
-    }
+    // The workspace goes to the trash by one rename; the trash is emptied
+    // after the command's output (see `trash`).
+    to_trash(store, WORK).context("moving the workspace of the store to the trash")?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod journal;
 pub mod layout;
 pub mod lock;
 pub mod record_io;
+pub mod trash;
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
@@ -35,6 +36,7 @@ impl Store {
         let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
             .with_context(|| format!("opening the store {}", path.display()))?;
         let lock = lock::acquire(&dir, what, no_wait)?;
+        trash::opened(&path);
         match journal::recover(&dir, &path, project)? {
             journal::Recovered::Nothing => {}
             journal::Recovered::Committed => {
