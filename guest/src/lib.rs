@@ -12,6 +12,7 @@ mod layers;
 mod lint;
 mod patterns;
 mod plan;
+mod retention;
 
 /// The component's single implementation type.
 pub struct Component;

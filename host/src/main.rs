@@ -29,6 +29,8 @@ enum Command {
     Invalidate(cmd::invalidate::InvalidateArgs),
     /// List the deploy artifacts (the last 10).
     Versions(cmd::versions::VersionsArgs),
+    /// Keep the stores of all projects within an age and a size budget.
+    Gc(cmd::gc::GcArgs),
     /// Mark a version active; as on Zerops, this invalidates the build cache.
     Activate(cmd::activate::ActivateArgs),
     /// What the cache of a setup will hold, which layer holds each part, and what it saves.
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Invalidate(args) => cmd::invalidate::run(args),
         Command::Versions(args) => cmd::versions::list(args),
         Command::Activate(args) => cmd::activate::run(args),
+        Command::Gc(args) => cmd::gc::run(args),
     };
     let code = match result {
         Ok(code) => ExitCode::from(code),

@@ -448,3 +448,23 @@ pub fn sizes(dir: &Dir, rel: &Path, depth: u32) -> io::Result<Vec<(String, u64)>
     out.sort();
     Ok(out)
 }
+
+/// Every regular file under `rel` (not following links), with its inode
+/// identity, link count and size: for what a version shares with others.
+pub fn files_with_links(
+    dir: &Dir,
+    rel: &Path,
+    f: &mut impl FnMut((u64, u64), u64, u64),
+) -> io::Result<()> {
+    use cap_std::fs::MetadataExt;
+    for e in list(dir, rel)? {
+        let p = rel.join(&e.name);
+        let md = dir.symlink_metadata(&p)?;
+        if md.is_dir() {
+            files_with_links(dir, &p, f)?;
+        } else if md.is_file() {
+            f((md.dev(), md.ino()), md.nlink(), md.len());
+        }
+    }
+    Ok(())
+}

@@ -18,4 +18,5 @@ mod match_cli;
 mod patterns_component;
 mod plan_component;
 mod read_only_trees;
+mod retention;
 mod versions;

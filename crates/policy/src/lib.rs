@@ -16,6 +16,7 @@ pub mod model;
 pub mod pattern;
 pub mod plan;
 pub mod record;
+pub mod retention;
 pub mod select;
 pub mod snapshot;
 pub mod time;

@@ -40,6 +40,8 @@ pub struct BuildArgs {
     /// Output format; `json` prints the summary as the last line of stdout.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    #[command(flatten)]
+    pub retention: super::versions::RetentionArgs,
 }
 
 /// One layer in the summary.
@@ -468,8 +470,8 @@ fn build(
     // Deleting the old layer, the workspace and old versions: nothing to
     // undo any more, so a failure here is only a warning.
     timer.time("cleanup", || {
-        if let Err(e) =
-            journal::clean(&store.dir).and_then(|_| artifact::prune(&store.dir).map(drop))
+        if let Err(e) = journal::clean(&store.dir)
+            .and_then(|_| artifact::prune(host, &store.dir, &args.retention.budget()).map(drop))
         {
             out.say(format!("warning: cleaning up the store: {e:#}"));
         }

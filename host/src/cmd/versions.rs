@@ -8,10 +8,42 @@ use super::project::{Project, StoreArgs};
 use super::{Format, exit};
 use crate::phases::artifact;
 
+/// A size such as `500M`, `2GiB` or `1.5 GB`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    s.parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("`{s}` is not a size (e.g. 500M, 2GiB): {e}"))
+}
+
+/// How many deploy versions to keep, and how much disk they may take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RetentionArgs {
+    /// Keep this many versions (the active and the newest always stay).
+    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_policy::retention::KEEP_VERSIONS)]
+    pub keep_versions: u32,
+    /// Also drop the oldest versions until all fit in SIZE (e.g. 2G).
+    #[arg(long, value_name = "SIZE", env = "ZEROPS_CACHE_KEEP_SIZE", value_parser = parse_size)]
+    pub keep_size: Option<u64>,
+}
+
+impl RetentionArgs {
+    pub fn budget(&self) -> artifact::Budget {
+        artifact::Budget {
+            keep: self.keep_versions,
+            max_bytes: self.keep_size,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Remove the versions over the retention budget now, and say why.
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -29,6 +61,15 @@ struct VersionOut {
 pub fn list(args: VersionsArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "versions")?;
+    if args.prune {
+        let removed = artifact::prune(&project.host, &store.dir, &args.retention.budget())?;
+        if removed.is_empty() {
+            eprintln!("prune: every version is within the budget");
+        }
+        for r in &removed {
+            eprintln!("prune: removed version {}: {}", r.number, r.reason);
+        }
+    }
     let active = artifact::active(&store.dir);
     let out: Vec<VersionOut> = artifact::list_versions(&store.dir)?
         .into_iter()
@@ -52,11 +93,12 @@ pub fn list(args: VersionsArgs) -> Result<u8> {
             }
             for v in &out {
                 println!(
-                    "{} {:>4}  {}  {} file(s)  {}",
+                    "{} {:>4}  {}  {} file(s)  {:>10}  {}",
                     if v.active { "*" } else { " " },
                     v.version,
                     v.created_at.as_deref().unwrap_or("?"),
                     v.files.unwrap_or(0),
+                    zerops_cache_policy::retention::human_bytes(v.bytes.unwrap_or(0)),
                     v.path
                 );
             }

@@ -1,7 +1,8 @@
 //! The deploy artifact: `deployFiles` resolved by the component (`~`
 //! strip-prefix), filtered directory by directory by `.deployignore`, and
 //! copied into a new numbered version before preserve moves anything away.
-//! The last [`KEEP`] versions are kept.
+//! Versions over the retention budget ([`Budget`]: 10 by default, as on
+//! Zerops) are removed as the policy decides.
 
 use anyhow::{Context, Result, bail};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
@@ -16,9 +17,6 @@ use crate::component::PolicyHost;
 use crate::moves;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, write_atomic};
-
-/// How many versions are kept, as Zerops keeps 10 app versions.
-pub const KEEP: usize = 10;
 
 /// What is stored beside a version (`versions/N.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -257,18 +255,68 @@ pub fn create(
     Ok(meta)
 }
 
-/// Removes the oldest versions beyond [`KEEP`], never the active one.
-pub fn prune(store: &Dir) -> Result<Vec<u32>> {
-    let all = list_versions(store)?;
+/// How many versions to keep, and how much disk they may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub keep: u32,
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            keep: zerops_cache_policy::retention::KEEP_VERSIONS,
+            max_bytes: None,
+        }
+    }
+}
+
+/// What the versions take: per version the bytes only it holds, and all of
+/// them together (shared files once).
+fn version_facts(store: &Dir) -> Result<(Vec<zerops_cache_policy::retention::VersionFacts>, u64)> {
     let act = active(store);
-    let mut removed = Vec::new();
-    let excess = all.len().saturating_sub(KEEP);
-    for v in all.into_iter().filter(|v| Some(*v) != act).take(excess) {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    let mut facts = Vec::new();
+    for v in list_versions(store)? {
+        let mut own = 0;
+        moves::files_with_links(
+            store,
+            Path::new(&format!("{VERSIONS}/{v}")),
+            &mut |id, links, len| {
+                if links == 1 {
+                    own += len;
+                }
+                if seen.insert(id) {
+                    total += len;
+                }
+            },
+        )
+        .with_context(|| format!("measuring version {v}"))?;
+        facts.push(zerops_cache_policy::retention::VersionFacts {
+            number: v,
+            bytes: own,
+            active: Some(v) == act,
+        });
+    }
+    Ok((facts, total))
+}
+
+/// Removes the versions the policy says are over `budget` (never the active
+/// or the newest one): each goes to the trash by one rename.
+pub fn prune(
+    host: &PolicyHost,
+    store: &Dir,
+    budget: &Budget,
+) -> Result<Vec<zerops_cache_policy::retention::VersionRemoval>> {
+    let (facts, total) = version_facts(store)?;
+    let removals = host.versions_to_remove(&facts, total, budget.keep, budget.max_bytes)?;
+    for r in &removals {
+        let v = r.number;
         // Metadata first: a version without it is not complete any more.
         let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
         crate::store::journal::to_trash(store, &format!("{VERSIONS}/{v}"))
             .with_context(|| format!("removing the old version {v}"))?;
-        removed.push(v);
     }
-    Ok(removed)
+    Ok(removals)
 }

@@ -50,3 +50,20 @@ pub fn acquire(store: &Dir, what: &str, no_wait: bool) -> Result<Lock> {
     write!(file, "pid {} ({what})", std::process::id())?;
     Ok(Lock { _file: file })
 }
+
+/// Takes the lock if it is free, without waiting and without writing the
+/// holder into the file (its modification time is when a command last
+/// used the store, which `gc` reads).
+pub fn try_hold(store: &Dir) -> Result<Option<Lock>> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true);
+    let file = store
+        .open_with(LOCK, &opts)
+        .context("opening the store lock")?
+        .into_std();
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Lock { _file: file })),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(e).context("locking the store"),
+    }
+}

@@ -1,0 +1,193 @@
+//! `zerops-cache gc`: keeps the stores of all projects and setups within an
+//! age and a size budget. The host measures each store (size with shared
+//! files once, last use = when a command last took its lock, busy = its
+//! lock is held); the component decides what goes and says why. A removed
+//! store is locked, renamed out of the way, then deleted.
+
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+use zerops_cache_policy::retention::{StoreUsage, human_bytes};
+
+use super::versions::parse_size;
+use super::{Format, exit};
+use crate::component::PolicyHost;
+use crate::store::layout::{self, LOCK};
+use crate::store::lock;
+
+fn parse_age(s: &str) -> Result<u64, String> {
+    humantime::parse_duration(s)
+        .map(|d| d.as_millis() as u64)
+        .map_err(|e| format!("`{s}` is not a duration (e.g. 30d, 12h): {e}"))
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  zerops-cache gc --max-age 30d            # stores unused for a month
+  zerops-cache gc --max-size 20G --dry-run # what would go to fit in 20 GiB")]
+pub struct GcArgs {
+    /// Root directory of the stores (default: $ZEROPS_CACHE_DIR, else the
+    /// user's cache directory).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Remove stores no command used for longer than this (e.g. 30d).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub max_age: Option<u64>,
+    /// Then remove the least recently used until all fit in SIZE (e.g. 20G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct Removed {
+    path: String,
+    bytes: u64,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct GcOut {
+    dry_run: bool,
+    removed: Vec<Removed>,
+    kept: usize,
+    kept_bytes: u64,
+    busy: Vec<String>,
+}
+
+/// The setup stores under `root`: `<project>-<hash>/<setup>/` holding a lock.
+fn stores(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        for s in std::fs::read_dir(p.path()).into_iter().flatten().flatten() {
+            if s.path().join(LOCK).is_file() {
+                out.push(s.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn measure(path: &Path) -> Result<(StoreUsage, Option<lock::Lock>)> {
+    let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
+        .with_context(|| format!("opening the store {}", path.display()))?;
+    let held = lock::try_hold(&dir)?;
+    let last_used_ms = std::fs::metadata(path.join(LOCK))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut bytes = 0;
+    crate::moves::files_with_links(&dir, Path::new(""), &mut |id, _, len| {
+        if seen.insert(id) {
+            bytes += len;
+        }
+    })
+    .with_context(|| format!("measuring the store {}", path.display()))?;
+    Ok((
+        StoreUsage {
+            path: path.display().to_string(),
+            last_used_ms,
+            bytes,
+            busy: held.is_none(),
+        },
+        held,
+    ))
+}
+
+/// Deletes a store whose lock this process holds: renamed aside first, so a
+/// half-deleted store is never mistaken for one.
+fn remove(path: &Path) -> Result<()> {
+    let parent = path.parent().context("a store has a parent")?;
+    let root = parent.parent().context("a store is two levels down")?;
+    let aside = root.join(format!(
+        ".gc-{}-{}",
+        std::process::id(),
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    std::fs::rename(path, &aside).with_context(|| format!("moving {} aside", path.display()))?;
+    let rootdir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
+    crate::moves::remove_any(&rootdir, aside.strip_prefix(root)?)
+        .with_context(|| format!("deleting {}", aside.display()))?;
+    let _ = std::fs::remove_dir(parent); // the project's directory, once empty
+    Ok(())
+}
+
+pub fn run(args: GcArgs) -> Result<u8> {
+    let root = layout::root(args.store.as_deref())?;
+    let host = PolicyHost::load()?;
+    let mut facts = Vec::new();
+    let mut locks = Vec::new();
+    for s in stores(&root) {
+        let (u, l) = measure(&s)?;
+        facts.push(u);
+        locks.push(l);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let removals = host.stores_to_remove(&facts, now, args.max_age, args.max_size)?;
+    let mut removed = Vec::new();
+    for r in &removals {
+        let bytes = facts
+            .iter()
+            .find(|f| f.path == r.path)
+            .map_or(0, |f| f.bytes);
+        if !args.dry_run {
+            remove(Path::new(&r.path))?;
+        }
+        removed.push(Removed {
+            path: r.path.clone(),
+            bytes,
+            reason: r.reason.clone(),
+        });
+    }
+    drop(locks);
+    let kept: Vec<&StoreUsage> = facts
+        .iter()
+        .filter(|f| !removals.iter().any(|r| r.path == f.path))
+        .collect();
+    let out = GcOut {
+        dry_run: args.dry_run,
+        kept: kept.len(),
+        kept_bytes: kept.iter().map(|f| f.bytes).sum(),
+        busy: facts
+            .iter()
+            .filter(|f| f.busy)
+            .map(|f| f.path.clone())
+            .collect(),
+        removed,
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
+        Format::Human => {
+            let verb = if args.dry_run {
+                "would remove"
+            } else {
+                "removed"
+            };
+            for r in &out.removed {
+                println!("{verb} {} ({}): {}", r.path, human_bytes(r.bytes), r.reason);
+            }
+            for b in &out.busy {
+                println!("kept {b}: in use by a running command");
+            }
+            println!(
+                "{} store(s) {verb}, {} freed; {} kept ({})",
+                out.removed.len(),
+                human_bytes(out.removed.iter().map(|r| r.bytes).sum()),
+                out.kept,
+                human_bytes(out.kept_bytes)
+            );
+        }
+    }
+    Ok(exit::OK)
+}
