@@ -6,6 +6,7 @@
 
 pub mod ask;
 pub mod bindings;
+pub mod ci;
 pub mod cmd;
 pub mod component;
 pub mod config_file;

@@ -7,6 +7,7 @@ mod build_support;
 mod common;
 mod component;
 mod layers;
+mod lint_ci;
 mod lint_cli;
 mod lint_more;
 mod match_cli;
