@@ -10,6 +10,7 @@ mod layers;
 mod lint_ci;
 mod lint_cli;
 mod lint_more;
+mod lint_precommit;
 mod match_cli;
 mod patterns_component;
 mod plan_component;
