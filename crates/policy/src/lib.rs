@@ -4,6 +4,7 @@
 //! inputs give the same outputs natively and inside the WebAssembly
 //! component, which is how every rule is tested differentially.
 
+pub mod assist;
 pub mod decide;
 pub mod diag;
 pub mod diff;

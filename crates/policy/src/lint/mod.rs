@@ -14,7 +14,7 @@ pub mod tree;
 mod bases;
 mod cache;
 mod deploy_files;
-mod legacy;
+pub(crate) mod legacy;
 mod setups;
 
 pub use bases::{BUILD_BASES, RUN_BASES};
