@@ -7,6 +7,7 @@ wit_bindgen::generate!({
 });
 
 mod about;
+mod assist;
 mod layers;
 mod lint;
 mod patterns;

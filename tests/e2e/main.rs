@@ -1,6 +1,7 @@
 //! End-to-end tests of zerops-cache on real files and directories.
 //! One test binary, a module per area (as in wasmtime's tests).
 
+mod assist_component;
 mod build;
 mod build_crash;
 mod build_support;
