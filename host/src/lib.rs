@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod component;
 pub mod config_file;
 pub mod layers;
+pub mod lsp;
 pub mod moves;
 pub mod patterns;
 pub mod phases;

@@ -37,6 +37,8 @@ enum Command {
     Explain(cmd::explain::ExplainArgs),
     /// Test cache path patterns (Go filepath.Match): exit 0 if any path matched, 1 if none, 2 on a bad pattern.
     Match(cmd::matching::MatchArgs),
+    /// Language server for zerops.yaml over stdio (diagnostics, hover, completion, quick fixes).
+    Lsp(cmd::lsp::LspArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
+        Command::Lsp(args) => cmd::lsp::run(args),
         Command::Build(args) => cmd::build::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Status(args) => cmd::status::run(args),

@@ -12,7 +12,11 @@ fn assist_through_the_component_matches_native() {
         let src = std::fs::read_to_string(&f).unwrap();
         let name = f.display();
         assert_eq!(host().fixes(&src).unwrap(), assist::fixes(&src), "{name}");
-        assert_eq!(host().symbols(&src).unwrap(), assist::symbols(&src), "{name}");
+        assert_eq!(
+            host().symbols(&src).unwrap(),
+            assist::symbols(&src),
+            "{name}"
+        );
         // A few positions per file: the start of each of the first lines,
         // and the middle of their first word.
         for (i, line) in src.lines().take(8).enumerate() {

@@ -12,6 +12,8 @@ mod lint_ci;
 mod lint_cli;
 mod lint_more;
 mod lint_precommit;
+mod lsp_debounce;
+mod lsp_nvim;
 mod match_cli;
 mod patterns_component;
 mod plan_component;

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod invalidate;
 pub mod keys;
 pub mod lint;
+pub mod lsp;
 pub mod matching;
 pub mod plan;
 pub mod project;

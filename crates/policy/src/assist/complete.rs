@@ -51,6 +51,10 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
             if !keep(key) || c.siblings.iter().any(|s| s == key) {
                 continue;
             }
+            // The deprecated alias of `deployFiles` is accepted, not offered.
+            if *key == "deploy" && rule_path(path, Some(key)) == "build.deploy" {
+                continue;
+            }
             let block = matches!(shape, Shape::Object(_) | Shape::Array(_));
             out.push(Completion {
                 label: key.to_string(),
