@@ -1,6 +1,7 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::assist::{self as wit, Guest};
 use crate::exports::zerops::build_cache::diagnostics::Position;
+use crate::exports::zerops::build_cache::linter::TreeFacts;
 use crate::lint::position;
 use zerops_cache_policy::{Pos, Span, assist};
 
@@ -23,8 +24,13 @@ fn edit(e: assist::TextEdit) -> wit::TextEdit {
 }
 
 impl Guest for Component {
-    fn hover(source: String, at: Position) -> Option<wit::HoverText> {
-        assist::hover(&source, pos(at)).map(|h| wit::HoverText {
+    fn hover(source: String, at: Position, tree: Option<TreeFacts>) -> Option<wit::HoverText> {
+        let facts = tree.map(|t| zerops_cache_policy::lint::TreeFacts {
+            entries: t.entries,
+            depth: t.depth,
+            tracked: t.tracked,
+        });
+        assist::hover_in(&source, pos(at), facts.as_ref()).map(|h| wit::HoverText {
             range: range(h.span),
             markdown: h.markdown,
         })

@@ -6,6 +6,11 @@ use zerops_cache_policy::{Pos, assist};
 
 #[test]
 fn assist_through_the_component_matches_native() {
+    let tree = zerops_cache_policy::lint::TreeFacts {
+        entries: vec!["node_modules".into(), "vendor".into(), "a.log".into()],
+        depth: 1,
+        tracked: Some(vec!["vendor/x.php".into()]),
+    };
     let mut hovers = 0;
     let mut completions = 0;
     for f in corpus_files() {
@@ -23,9 +28,14 @@ fn assist_through_the_component_matches_native() {
             let indent = line.len() - line.trim_start().len();
             for col in [indent + 1, indent + 3] {
                 let at = Pos::new(i as u32 + 1, col as u32);
-                let h = host().hover(&src, at).unwrap();
+                let h = host().hover(&src, at, None).unwrap();
                 assert_eq!(h, assist::hover(&src, at), "{name} {at:?}");
                 hovers += usize::from(h.is_some());
+                assert_eq!(
+                    host().hover(&src, at, Some(&tree)).unwrap(),
+                    assist::hover_in(&src, at, Some(&tree)),
+                    "{name} {at:?}"
+                );
                 let c = host().complete(&src, at).unwrap();
                 assert_eq!(c, assist::complete(&src, at), "{name} {at:?}");
                 completions += c.len();

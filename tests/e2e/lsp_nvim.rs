@@ -142,6 +142,10 @@ fn neovim_gets_diagnostics_hover_completion_and_a_fix() {
     assert!(key.contains("invalidates both layers"), "{key}");
     let value = r["hover_value"]["contents"]["value"].as_str().unwrap();
     assert!(value.contains("keeps `/build/source/dist`"), "{value}");
+    assert!(
+        value.contains("In the project directory now it matches nothing"),
+        "the hover knows the directory: {value}"
+    );
 
     // Definition of `extends: base`: the `setup: base` name.
     assert_eq!(range(&r["definition"]["range"]), (1, 11, 1, 15));

@@ -5,10 +5,12 @@ use anyhow::Result;
 use zerops_cache_policy::assist::{
     Completion, CompletionKind, Fix, Hover, Symbol, SymbolKind, TextEdit,
 };
+use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Pos, Span};
 
 use crate::bindings::exports::zerops::build_cache::assist as wit;
 use crate::bindings::exports::zerops::build_cache::diagnostics::Position;
+use crate::bindings::exports::zerops::build_cache::linter;
 use crate::component::PolicyHost;
 
 fn position(p: Pos) -> Position {
@@ -26,10 +28,17 @@ fn span(r: wit::Range) -> Span {
 }
 
 impl PolicyHost {
-    pub fn hover(&self, src: &str, at: Pos) -> Result<Option<Hover>> {
+    /// The hover at `at`; with `tree`, a cache path's hover says what it
+    /// matches in the project directory now.
+    pub fn hover(&self, src: &str, at: Pos, tree: Option<&TreeFacts>) -> Result<Option<Hover>> {
+        let tree = tree.map(|t| linter::TreeFacts {
+            entries: t.entries.clone(),
+            depth: t.depth,
+            tracked: t.tracked.clone(),
+        });
         let h = self.call("hovering", |p, s| {
             p.zerops_build_cache_assist()
-                .call_hover(s, src, position(at))
+                .call_hover(s, src, position(at), tree.as_ref())
         })?;
         Ok(h.map(|h| Hover {
             span: span(h.range),

@@ -15,10 +15,19 @@ use lsp_types::{
 };
 use serde_json::Value;
 use std::collections::HashMap;
+use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Diagnostic, Severity, Span, assist};
 
 use super::position::{Encoding, from_lsp, range, span};
 use crate::component::PolicyHost;
+
+/// An open document as requests see it.
+#[derive(Clone, Copy)]
+pub struct Open<'a> {
+    pub text: &'a str,
+    /// The listing of its project directory, once gathered.
+    pub tree: Option<&'a TreeFacts>,
+}
 
 pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
     lsp_types::Diagnostic {
@@ -47,10 +56,10 @@ fn overlaps(a: Span, b: Span) -> bool {
 pub fn answer(
     host: &PolicyHost,
     enc: Encoding,
-    docs: &HashMap<&str, &str>,
+    docs: &HashMap<&str, Open<'_>>,
     req: Request,
 ) -> Result<Value> {
-    let text_of = |uri: &Uri| docs.get(uri.as_str()).copied();
+    let text_of = |uri: &Uri| docs.get(uri.as_str()).map(|d| d.text);
     let method = req.method.clone();
     let params = req.params;
     let parse = |what: &str| format!("reading the {what} request");
@@ -62,7 +71,8 @@ pub fn answer(
                 return Ok(Value::Null);
             };
             let at = from_lsp(text, enc, pp.position);
-            match host.hover(text, at)? {
+            let tree = docs.get(pp.text_document.uri.as_str()).and_then(|d| d.tree);
+            match host.hover(text, at, tree)? {
                 None => Value::Null,
                 Some(h) => serde_json::to_value(Hover {
                     contents: HoverContents::Markup(MarkupContent {

@@ -343,7 +343,7 @@ impl Server<'_> {
 
     fn request(&mut self, req: Request) -> Response {
         let id = req.id.clone();
-        match answers::answer(self.host, self.enc, &self.docs_text(), req) {
+        match answers::answer(self.host, self.enc, &self.open_docs(), req) {
             Ok(value) => Response::new_ok(id, value),
             Err(e) => Response::new_err(
                 id,
@@ -353,10 +353,18 @@ impl Server<'_> {
         }
     }
 
-    fn docs_text(&self) -> HashMap<&str, &str> {
+    fn open_docs(&self) -> HashMap<&str, answers::Open<'_>> {
         self.docs
             .iter()
-            .map(|(k, d)| (k.as_str(), d.text.as_str()))
+            .map(|(k, d)| {
+                (
+                    k.as_str(),
+                    answers::Open {
+                        text: &d.text,
+                        tree: d.tree.as_ref().map(|(_, t)| t),
+                    },
+                )
+            })
             .collect()
     }
 }

@@ -6,7 +6,7 @@ use super::context::{map_at, rule_path};
 use super::{Hover, contains, docs};
 use crate::diag::{Pos, Span};
 use crate::lint::schema::describe;
-use crate::lint::{BUILD_BASES, RUN_BASES};
+use crate::lint::{BUILD_BASES, RUN_BASES, TreeFacts};
 use crate::pattern::{Pattern, normalize};
 use crate::yaml::{self, Node, Value};
 
@@ -94,14 +94,67 @@ fn layer_note(rule: &str) -> Option<&'static str> {
     }
 }
 
-fn cache_entry(text: &str) -> String {
+/// What a cache path matches in the project directory now, from the
+/// host's listing (the same judgement as the tree lints).
+fn in_tree(norm: &str, p: &Pattern, tree: &TreeFacts) -> String {
+    let k = norm.split('/').count();
+    let found: Vec<&str> = tree
+        .entries
+        .iter()
+        .filter(|e| e.split('/').count() == k && p.matches(e))
+        .map(String::as_str)
+        .collect();
+    let tracked = tree
+        .tracked
+        .iter()
+        .flatten()
+        .filter(|t| {
+            let pre: Vec<&str> = t.split('/').take(k).collect();
+            pre.len() == k && p.matches(&pre.join("/"))
+        })
+        .count();
+    let mut md = match found.as_slice() {
+        [] if k as u32 > tree.depth => String::new(),
+        [] => "In the project directory now it matches nothing; unless `buildCommands` create it, \
+               nothing is cached for it."
+            .to_string(),
+        some => {
+            let shown: Vec<String> = some.iter().take(5).map(|e| format!("`{e}`")).collect();
+            let more = if some.len() > 5 {
+                format!(" and {} more", some.len() - 5)
+            } else {
+                String::new()
+            };
+            format!(
+                "In the project directory now it matches {}{more}.",
+                shown.join(", ")
+            )
+        }
+    };
+    if tracked > 0 {
+        md.push_str(&format!(
+            " It matches {tracked} file{} tracked by git: the source wins on restore, so {} \
+             from the cache.",
+            if tracked == 1 { "" } else { "s" },
+            if tracked == 1 {
+                "it never comes"
+            } else {
+                "they never come"
+            }
+        ));
+    }
+    md
+}
+
+fn cache_entry(text: &str, tree: Option<&TreeFacts>) -> String {
     let norm = normalize(text);
     let shown = if norm == text {
         format!("`{text}`")
     } else {
         format!("`{text}` (normalized: `{norm}`)")
     };
-    let what = match Pattern::new(&norm) {
+    let parsed = Pattern::new(&norm);
+    let what = match &parsed {
         Err(e) => format!("{}; nothing is cached for it.", e.explain(&norm)),
         Ok(_) if norm.starts_with('/') || norm.split('/').any(|c| c == "..") => {
             "outside `/build/source`: cache paths are relative to the source directory.".into()
@@ -118,10 +171,21 @@ fn cache_entry(text: &str) -> String {
             if p.max_slashes() == 0 { "" } else { "s" }
         ),
     };
+    let now = match (&parsed, tree) {
+        (Ok(p), Some(t)) if !norm.starts_with('/') && !norm.split('/').any(|c| c == "..") => {
+            in_tree(&norm, p, t)
+        }
+        _ => String::new(),
+    };
+    let now = if now.is_empty() {
+        now
+    } else {
+        format!("\n\n{}", now.trim_start())
+    };
     format!(
-        "**Cache path** {shown}: {what}\n\nChanging `cache` changes the base layer's key, so it \
-         invalidates both layers (base and build): the next build runs `prepareCommands` again \
-         and restores no cached files."
+        "**Cache path** {shown}: {what}{now}\n\nChanging `cache` changes the base layer's key, \
+         so it invalidates both layers (base and build): the next build runs `prepareCommands` \
+         again and restores no cached files."
     )
 }
 
@@ -151,7 +215,12 @@ fn base_value(section: &str, value: &str) -> String {
     md
 }
 
-fn scalar_markdown(src: &str, path: &[String], node: &Node) -> Option<String> {
+fn scalar_markdown(
+    src: &str,
+    path: &[String],
+    node: &Node,
+    tree: Option<&TreeFacts>,
+) -> Option<String> {
     let (key, parent) = path.split_last()?;
     let rule = rule_path(parent, Some(key));
     let text = node.as_scalar()?.text.as_str();
@@ -170,7 +239,7 @@ fn scalar_markdown(src: &str, path: &[String], node: &Node) -> Option<String> {
                     .to_string()
                     + BOTH_LAYERS
             }
-            _ => cache_entry(text),
+            _ => cache_entry(text, tree),
         },
         "build.base" | "run.base" => base_value(&rule[..rule.len() - 5], text),
         "build.os" | "run.os" => {
@@ -213,6 +282,12 @@ fn scalar_markdown(src: &str, path: &[String], node: &Node) -> Option<String> {
 /// The hover at `at`, if the file parses and the cursor is on a key or a
 /// value the schema knows.
 pub fn hover(src: &str, at: Pos) -> Option<Hover> {
+    hover_in(src, at, None)
+}
+
+/// [`hover`] with the host's listing of the project directory: a cache
+/// path's hover then also says what it matches there now.
+pub fn hover_in(src: &str, at: Pos, tree: Option<&TreeFacts>) -> Option<Hover> {
     let doc = yaml::parse(src, yaml::Limits::default()).ok()?;
     let root = doc.root?;
     match locate(&root, at, &mut Vec::new())? {
@@ -222,7 +297,7 @@ pub fn hover(src: &str, at: Pos) -> Option<Hover> {
         }),
         Hit::Scalar { path, node } => Some(Hover {
             span: node.span,
-            markdown: scalar_markdown(src, &path, node)?,
+            markdown: scalar_markdown(src, &path, node, tree)?,
         }),
     }
 }
@@ -285,6 +360,41 @@ mod tests {
         );
         let h = at(10, 33);
         assert!(h.contains("pattern over paths with 1 component"), "{h}");
+    }
+
+    #[test]
+    fn cache_entries_say_what_they_match_in_the_tree() {
+        let tree = TreeFacts {
+            entries: vec![
+                "node_modules".into(),
+                "a.log".into(),
+                "b.log".into(),
+                "src".into(),
+            ],
+            depth: 1,
+            tracked: Some(vec!["a.log".into(), "src/x.js".into()]),
+        };
+        let h = hover_in(SRC, Pos::new(10, 16), Some(&tree))
+            .unwrap()
+            .markdown;
+        assert!(
+            h.contains("In the project directory now it matches `node_modules`."),
+            "{h}"
+        );
+        let h = hover_in(SRC, Pos::new(10, 33), Some(&tree))
+            .unwrap()
+            .markdown;
+        assert!(h.contains("matches `a.log`, `b.log`."), "{h}");
+        assert!(h.contains("It matches 1 file tracked by git"), "{h}");
+        let empty = TreeFacts {
+            depth: 1,
+            ..TreeFacts::default()
+        };
+        let h = hover_in(SRC, Pos::new(10, 16), Some(&empty))
+            .unwrap()
+            .markdown;
+        assert!(h.contains("it matches nothing"), "{h}");
+        assert!(!at(10, 16).contains("project directory now"));
     }
 
     #[test]

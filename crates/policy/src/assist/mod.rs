@@ -17,7 +17,7 @@ mod symbols;
 
 pub use complete::complete;
 pub use fixes::{apply, fixes};
-pub use hover::hover;
+pub use hover::{hover, hover_in};
 pub use symbols::{definition, symbols};
 
 use crate::diag::{Pos, Span};
