@@ -52,6 +52,8 @@ if [ "$only_build" = 0 ]; then
     echo "setup: installing ${py_missing[*]} with pip" >&2
     python3 -m pip install --quiet "${py_missing[@]}" 2>/dev/null \
       || python3 -m pip install --quiet --break-system-packages "${py_missing[@]}"
+    # pyenv finds new console scripts (pre-commit) only after a rehash.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
   fi
 fi
 

@@ -70,8 +70,17 @@ fn changes_are_debounced_and_the_last_version_wins() {
                     "contentChanges": [{ "text": text }] }),
         );
     }
-    let second = next_publish(&client);
-    assert_eq!(second["version"], 20, "one lint for the burst: {second}");
+    // Normally one lint for the whole burst; a server thread descheduled
+    // for longer than the debounce mid-burst may lint once more.
+    let mut lints = 0;
+    let second = loop {
+        let p = next_publish(&client);
+        lints += 1;
+        if p["version"] == 20 {
+            break p;
+        }
+    };
+    assert!(lints <= 3, "19 changes were linted {lints} times");
     let d = &second["diagnostics"][0];
     assert_eq!(d["code"], "unknown-key");
     assert!(d["message"].as_str().unwrap().contains("bogus20"), "{d}");
