@@ -262,6 +262,7 @@ impl Server<'_> {
                 let key = p.text_document.uri.as_str().to_string();
                 self.due.remove(&key);
                 if let Some(doc) = self.docs.remove(&key) {
+                    // Clear its diagnostics; a client already gone needs nothing.
                     let _ = self.publish(doc.uri, Vec::new(), None);
                 }
             }
