@@ -41,3 +41,27 @@ if [ "$only_build" = 0 ]; then
     fi
   done
 fi
+
+# Python tools of the tests: pre-commit (the hook test), wasmtime (the
+# Python embedding example).
+if [ "$only_build" = 0 ]; then
+  py_missing=()
+  command -v pre-commit >/dev/null 2>&1 || py_missing+=(pre-commit)
+  python3 -c 'import wasmtime' >/dev/null 2>&1 || py_missing+=(wasmtime)
+  if [ "${#py_missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${py_missing[*]} with pip" >&2
+    python3 -m pip install --quiet "${py_missing[@]}" 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages "${py_missing[@]}"
+    # pyenv finds new console scripts (pre-commit) only after a rehash.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  fi
+fi
+
+# Neovim: its built-in LSP client drives the language server test.
+if [ "$only_build" = 0 ] && ! command -v nvim >/dev/null 2>&1; then
+  echo "setup: installing neovim with apt" >&2
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq neovim >/dev/null
+fi

@@ -8,6 +8,8 @@ scripts/setup.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --locked
 cargo test --locked --workspace --exclude zerops-cache-guest
+# The Python embedding example (wasmtime from PyPI, installed by setup.sh).
+ZEROPS_CACHE_BIN="$PWD/target/debug/zerops-cache" python3 -m unittest discover -s examples/python -v
 if [ -x web/ci.sh ]; then
   ZEROPS_CACHE_BIN="$PWD/target/debug/zerops-cache" web/ci.sh
 fi

@@ -8,6 +8,7 @@ wit_bindgen::generate!({
 
 mod about;
 mod advice;
+mod assist;
 mod layers;
 mod lint;
 mod patterns;

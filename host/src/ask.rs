@@ -2,6 +2,7 @@
 //! component returns into the policy crate's data types, so renderers and
 //! JSON output share one definition.
 
+pub mod assist;
 pub mod plan;
 
 use anyhow::Result;

@@ -6,10 +6,12 @@
 
 pub mod ask;
 pub mod bindings;
+pub mod ci;
 pub mod cmd;
 pub mod component;
 pub mod config_file;
 pub mod layers;
+pub mod lsp;
 pub mod moves;
 pub mod patterns;
 pub mod phases;

@@ -44,6 +44,8 @@ enum Command {
     /// Empties a store's trash (started detached by other commands).
     #[command(name = "__empty-trash", hide = true)]
     EmptyTrash { store: std::path::PathBuf },
+    /// Language server for zerops.yaml over stdio (diagnostics, hover, completion, quick fixes).
+    Lsp(cmd::lsp::LspArgs),
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::EmptyTrash { store } => {
             zerops_cache::store::trash::empty_at(&store).map(|()| cmd::exit::OK)
         }
+        Command::Lsp(args) => cmd::lsp::run(args),
         Command::Build(args) => cmd::build::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Status(args) => cmd::status::run(args),

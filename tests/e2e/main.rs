@@ -2,6 +2,7 @@
 //! One test binary, a module per area (as in wasmtime's tests).
 
 mod advice;
+mod assist_component;
 mod build;
 mod build_crash;
 mod build_support;
@@ -12,8 +13,12 @@ mod config_limits;
 mod hostile_store;
 mod in_place_checkout;
 mod layers;
+mod lint_ci;
 mod lint_cli;
 mod lint_more;
+mod lint_precommit;
+mod lsp_debounce;
+mod lsp_nvim;
 mod match_cli;
 mod patterns_component;
 mod plan_component;

@@ -5,6 +5,7 @@
 //! component, which is how every rule is tested differentially.
 
 pub mod advise;
+pub mod assist;
 pub mod decide;
 pub mod diag;
 pub mod diff;

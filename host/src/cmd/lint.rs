@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Diagnostic, Severity};
 
-use super::{Format, exit};
+use super::exit;
 use crate::component::PolicyHost;
 
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,7 @@ pub struct LintArgs {
     pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: LintFormat,
     /// Exit with 1 on warnings too, not only on errors.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -30,6 +30,22 @@ pub struct LintArgs {
     /// compare cache paths with the files there).
     #[arg(long)]
     pub no_tree: bool,
+}
+
+/// `lint --format`: the common two plus the CI formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum LintFormat {
+    /// For people: colours on a terminal, snippets and summaries.
+    #[default]
+    Human,
+    /// A JSON document on stdout: a contract with its own tests.
+    Json,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality:`).
+    Gitlab,
 }
 
 /// One diagnostic in `--format json`.
@@ -176,8 +192,29 @@ pub fn run(args: LintArgs) -> Result<u8> {
         total(Severity::Note),
     );
     let unreadable = linted.iter().filter(|l| l.text.is_err()).count();
+    let reports: Vec<crate::ci::FileReport<'_>> = linted
+        .iter()
+        .map(|l| crate::ci::FileReport {
+            path: &l.shown,
+            diags: &l.diags,
+            error: l.text.as_ref().err().map(String::as_str),
+        })
+        .collect();
     match args.format {
-        Format::Json => {
+        LintFormat::Github => print!("{}", crate::ci::github::render(&reports)),
+        LintFormat::Gitlab => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::ci::gitlab::render(&reports))?
+        ),
+        LintFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::ci::sarif::render(
+                &reports,
+                zerops_cache_policy::lint::CODES,
+                env!("CARGO_PKG_VERSION"),
+            ))?
+        ),
+        LintFormat::Json => {
             let report = JsonReport {
                 files: linted
                     .iter()
@@ -197,7 +234,7 @@ pub fn run(args: LintArgs) -> Result<u8> {
             };
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Format::Human => {
+        LintFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             for l in &linted {
                 match &l.text {

@@ -9,6 +9,7 @@ pub mod gc;
 pub mod invalidate;
 pub mod keys;
 pub mod lint;
+pub mod lsp;
 pub mod matching;
 pub mod plan;
 pub mod project;

@@ -13,7 +13,7 @@ use crate::diag::Diagnostic;
 use crate::yaml::Node;
 
 /// v1 key → current key, per section.
-const RENAMES: &[(&str, &str, &str)] = &[
+pub(crate) const RENAMES: &[(&str, &str, &str)] = &[
     ("build", "build", "buildCommands"),
     ("build", "prepare", "prepareCommands"),
     ("build", "deploy", "deployFiles"),

@@ -15,7 +15,7 @@ pub(crate) mod advice;
 mod bases;
 mod cache;
 mod deploy_files;
-mod legacy;
+pub(crate) mod legacy;
 mod setups;
 
 pub use bases::{BUILD_BASES, RUN_BASES};

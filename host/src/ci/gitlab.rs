@@ -1,0 +1,86 @@
+//! `lint --format gitlab`: a GitLab Code Quality report, the JSON array of
+//! Code Climate issues that GitLab shows in merge requests
+//! (`artifacts: reports: codequality:`).
+
+use serde::Serialize;
+use zerops_cache_policy::Severity;
+
+use super::{FileReport, ci_path, fingerprints, message_with_help};
+
+#[derive(Debug, Serialize)]
+pub struct Issue {
+    /// Always `issue` (the Code Climate type GitLab reads).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub description: String,
+    pub check_name: String,
+    pub fingerprint: String,
+    pub severity: &'static str,
+    pub location: Location,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub lines: Lines,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Lines {
+    pub begin: u32,
+    pub end: u32,
+}
+
+/// Our three severities on GitLab's five: an error is `major` (the
+/// platform rejects the file or the cache cannot work), a warning `minor`,
+/// a note `info`. `critical` and `blocker` are left for security tools.
+pub fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "major",
+        Severity::Warning => "minor",
+        Severity::Note => "info",
+    }
+}
+
+/// The report for all files. A file that could not be read has no entry
+/// (the error goes to stderr and the exit code is 2).
+pub fn render(files: &[FileReport<'_>]) -> Vec<Issue> {
+    let mut out = Vec::new();
+    for f in files {
+        let path = ci_path(f.path);
+        for (d, fingerprint) in f.diags.iter().zip(fingerprints(&path, f.diags)) {
+            out.push(Issue {
+                kind: "issue",
+                description: message_with_help(d),
+                check_name: d.code.clone(),
+                fingerprint,
+                severity: severity(d.severity),
+                location: Location {
+                    path: path.clone(),
+                    lines: Lines {
+                        begin: d.span.start.line,
+                        end: d.span.end.line.max(d.span.start.line),
+                    },
+                },
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ci::fixture;
+
+    #[test]
+    fn snapshot() {
+        let diags = fixture::diags();
+        let out = render(&[FileReport {
+            path: "./api/zerops.yaml",
+            diags: &diags,
+            error: None,
+        }]);
+        insta::assert_json_snapshot!(out);
+    }
+}

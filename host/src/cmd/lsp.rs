@@ -1,0 +1,18 @@
+//! `zerops-cache lsp`: the language server, over stdio.
+
+use anyhow::Result;
+
+use super::exit;
+
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Talk over stdin/stdout (the only transport; accepted because
+    /// editors such as VS Code pass it).
+    #[arg(long)]
+    pub stdio: bool,
+}
+
+pub fn run(_args: LspArgs) -> Result<u8> {
+    crate::lsp::serve_stdio()?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,232 @@
+//! Requests answered from the component's `assist` interface, and the
+//! conversion of its answers (and of diagnostics) to LSP types.
+
+use anyhow::{Context, Result};
+use lsp_server::Request;
+use lsp_types::request::{
+    CodeActionRequest, Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest,
+    Request as _,
+};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CompletionItem,
+    CompletionItemKind, CompletionParams, CompletionTextEdit, DiagnosticSeverity, DocumentSymbol,
+    DocumentSymbolParams, Documentation, GotoDefinitionParams, Hover, HoverContents, HoverParams,
+    Location, MarkupContent, MarkupKind, NumberOrString, SymbolKind, TextEdit, Uri, WorkspaceEdit,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+use zerops_cache_policy::lint::TreeFacts;
+use zerops_cache_policy::{Diagnostic, Severity, Span, assist};
+
+use super::position::{Encoding, from_lsp, range, span};
+use crate::component::PolicyHost;
+
+/// An open document as requests see it.
+#[derive(Clone, Copy)]
+pub struct Open<'a> {
+    pub text: &'a str,
+    /// The listing of its project directory, once gathered.
+    pub tree: Option<&'a TreeFacts>,
+}
+
+pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
+    lsp_types::Diagnostic {
+        range: range(text, enc, d.span),
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Note => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.clone())),
+        source: Some("zerops-cache".into()),
+        message: match &d.help {
+            Some(h) => format!("{}\nhelp: {h}", d.message),
+            None => d.message.clone(),
+        },
+        ..Default::default()
+    }
+}
+
+fn overlaps(a: Span, b: Span) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// The answer to one request, as JSON (`null` for documents this server
+/// does not handle, and for methods it does not know).
+pub fn answer(
+    host: &PolicyHost,
+    enc: Encoding,
+    docs: &HashMap<&str, Open<'_>>,
+    req: Request,
+) -> Result<Value> {
+    let text_of = |uri: &Uri| docs.get(uri.as_str()).map(|d| d.text);
+    let method = req.method.clone();
+    let params = req.params;
+    let parse = |what: &str| format!("reading the {what} request");
+    Ok(match method.as_str() {
+        HoverRequest::METHOD => {
+            let p: HoverParams = serde_json::from_value(params).with_context(|| parse("hover"))?;
+            let pp = p.text_document_position_params;
+            let Some(text) = text_of(&pp.text_document.uri) else {
+                return Ok(Value::Null);
+            };
+            let at = from_lsp(text, enc, pp.position);
+            let tree = docs.get(pp.text_document.uri.as_str()).and_then(|d| d.tree);
+            match host.hover(text, at, tree)? {
+                None => Value::Null,
+                Some(h) => serde_json::to_value(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: h.markdown,
+                    }),
+                    range: Some(range(text, enc, h.span)),
+                })?,
+            }
+        }
+        Completion::METHOD => {
+            let p: CompletionParams =
+                serde_json::from_value(params).with_context(|| parse("completion"))?;
+            let pp = p.text_document_position;
+            let Some(text) = text_of(&pp.text_document.uri) else {
+                return Ok(Value::Null);
+            };
+            let at = from_lsp(text, enc, pp.position);
+            let items: Vec<CompletionItem> = host
+                .complete(text, at)?
+                .into_iter()
+                .map(|c| CompletionItem {
+                    label: c.label,
+                    kind: Some(match c.kind {
+                        assist::CompletionKind::Key => CompletionItemKind::PROPERTY,
+                        assist::CompletionKind::Value => CompletionItemKind::VALUE,
+                    }),
+                    detail: Some(c.detail),
+                    documentation: (!c.documentation.is_empty()).then_some(
+                        Documentation::MarkupContent(MarkupContent {
+                            kind: MarkupKind::Markdown,
+                            value: c.documentation,
+                        }),
+                    ),
+                    text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                        range: range(text, enc, c.replace),
+                        new_text: c.insert_text,
+                    })),
+                    ..Default::default()
+                })
+                .collect();
+            serde_json::to_value(items)?
+        }
+        CodeActionRequest::METHOD => {
+            let p: CodeActionParams =
+                serde_json::from_value(params).with_context(|| parse("code action"))?;
+            let uri = p.text_document.uri;
+            let Some(text) = text_of(&uri) else {
+                return Ok(Value::Null);
+            };
+            if p.context.only.as_ref().is_some_and(|only| {
+                !only
+                    .iter()
+                    .any(|k| CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
+            }) {
+                return Ok(Value::Array(Vec::new()));
+            }
+            let wanted = span(text, enc, p.range);
+            let actions: Vec<CodeActionOrCommand> = host
+                .fixes(text)?
+                .into_iter()
+                .filter(|f| overlaps(f.span, wanted))
+                .map(|f| {
+                    let r = range(text, enc, f.span);
+                    let diagnostics: Vec<lsp_types::Diagnostic> = p
+                        .context
+                        .diagnostics
+                        .iter()
+                        .filter(|d| {
+                            d.range == r && d.code == Some(NumberOrString::String(f.code.clone()))
+                        })
+                        .cloned()
+                        .collect();
+                    let edits = f
+                        .edits
+                        .iter()
+                        .map(|e| TextEdit {
+                            range: range(text, enc, e.span),
+                            new_text: e.new_text.clone(),
+                        })
+                        .collect();
+                    CodeActionOrCommand::CodeAction(CodeAction {
+                        title: f.title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(HashMap::from([(uri.clone(), edits)])),
+                            ..Default::default()
+                        }),
+                        is_preferred: Some(f.preferred),
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            serde_json::to_value(actions)?
+        }
+        DocumentSymbolRequest::METHOD => {
+            let p: DocumentSymbolParams =
+                serde_json::from_value(params).with_context(|| parse("document symbol"))?;
+            let Some(text) = text_of(&p.text_document.uri) else {
+                return Ok(Value::Null);
+            };
+            serde_json::to_value(symbols(text, enc, host.symbols(text)?))?
+        }
+        GotoDefinition::METHOD => {
+            let p: GotoDefinitionParams =
+                serde_json::from_value(params).with_context(|| parse("definition"))?;
+            let pp = p.text_document_position_params;
+            let Some(text) = text_of(&pp.text_document.uri) else {
+                return Ok(Value::Null);
+            };
+            match host.definition(text, from_lsp(text, enc, pp.position))? {
+                None => Value::Null,
+                Some(s) => serde_json::to_value(Location {
+                    uri: pp.text_document.uri,
+                    range: range(text, enc, s),
+                })?,
+            }
+        }
+        _ => Value::Null,
+    })
+}
+
+/// The flat list with parent indices as a tree of `DocumentSymbol`s.
+fn symbols(text: &str, enc: Encoding, flat: Vec<assist::Symbol>) -> Vec<DocumentSymbol> {
+    #[allow(deprecated)] // `deprecated` is a required field of the struct
+    let mut nodes: Vec<(Option<u32>, DocumentSymbol)> = flat
+        .into_iter()
+        .map(|s| {
+            (
+                s.parent,
+                DocumentSymbol {
+                    name: s.name,
+                    detail: (!s.detail.is_empty()).then_some(s.detail),
+                    kind: match s.kind {
+                        assist::SymbolKind::Setup => SymbolKind::MODULE,
+                        assist::SymbolKind::Section => SymbolKind::OBJECT,
+                    },
+                    tags: None,
+                    deprecated: None,
+                    range: range(text, enc, s.span),
+                    selection_range: range(text, enc, s.selection),
+                    children: None,
+                },
+            )
+        })
+        .collect();
+    // Children come after their parent: attach from the end.
+    let mut roots = Vec::new();
+    while let Some((parent, sym)) = nodes.pop() {
+        match parent.and_then(|p| nodes.get_mut(p as usize)) {
+            Some((_, p)) => p.children.get_or_insert_with(Vec::new).insert(0, sym),
+            None => roots.insert(0, sym),
+        }
+    }
+    roots
+}
