@@ -16,6 +16,11 @@ use crate::bindings::{Policy, PolicyPre};
 /// The component bytes, built by build.rs from `guest/` and `wit/`.
 pub const BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zerops_build_cache.wasm"));
 
+/// The component precompiled by build.rs for the build machine (empty when
+/// cross-compiling): loaded when compatible, so a fresh machine never waits
+/// for a compile.
+const PRECOMPILED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zerops_build_cache.cwasm"));
+
 /// Fuel for one call: about this many wasm instructions. Linting the largest
 /// accepted file takes a small fraction of it.
 const FUEL_PER_CALL: u64 = 20_000_000_000;
@@ -27,6 +32,8 @@ const MEMORY_LIMIT: usize = 512 * 1024 * 1024;
 pub enum Origin {
     /// Loaded from the precompiled artifact in the cache directory.
     Artifact,
+    /// Loaded from the code precompiled at build time into the binary.
+    Embedded,
     /// Compiled now (and the artifact written for next time, if possible).
     Compiled,
 }
@@ -39,6 +46,8 @@ pub struct PolicyHost {
     fuel: u64,
 }
 
+/// The engine. Its configuration must match build.rs's `precompile`
+/// (a test checks that the embedded code loads).
 pub fn engine() -> Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.consume_fuel(true);
@@ -70,16 +79,33 @@ impl PolicyHost {
     /// Loads the embedded component, from the precompiled artifact when a
     /// usable one exists, compiling (and caching) it otherwise.
     pub fn load() -> Result<PolicyHost> {
+        let engine = engine()?;
+        if let Some(c) = load_embedded(&engine) {
+            return PolicyHost::with_component(engine, c, Origin::Embedded);
+        }
         PolicyHost::load_from(artifact_dir().as_deref())
     }
 
-    /// Loads with the artifact cache in `dir` (None: always compile).
+    /// Loads with the artifact cache in `dir` (None: always compile),
+    /// ignoring the embedded code.
     pub fn load_from(dir: Option<&Path>) -> Result<PolicyHost> {
         let engine = engine()?;
         let (component, origin) = match dir {
             Some(dir) => load_cached(&engine, dir)?,
             None => (compile(&engine)?, Origin::Compiled),
         };
+        PolicyHost::with_component(engine, component, origin)
+    }
+
+    /// Loads the embedded precompiled code only (for tests: it must fit).
+    pub fn load_embedded() -> Result<PolicyHost> {
+        let engine = engine()?;
+        let c = load_embedded(&engine)
+            .context("the precompiled component embedded at build time does not load")?;
+        PolicyHost::with_component(engine, c, Origin::Embedded)
+    }
+
+    fn with_component(engine: Engine, component: Component, origin: Origin) -> Result<PolicyHost> {
         let linker: Linker<StoreLimits> = Linker::new(&engine);
         // The world imports nothing, so the linker stays empty.
         let pre = linker
@@ -140,6 +166,19 @@ fn trap_error(what: &str, e: wasmtime::Error) -> anyhow::Error {
 
 fn compile(engine: &Engine) -> Result<Component> {
     Component::new(engine, BYTES).map_err(|e| anyhow!("compiling the policy component: {e}"))
+}
+
+/// The code precompiled into the binary, if it fits this engine and CPU.
+/// `ZEROPS_CACHE_NO_EMBEDDED=1` ignores it (to measure the other paths).
+fn load_embedded(engine: &Engine) -> Option<Component> {
+    if std::env::var_os("ZEROPS_CACHE_NO_EMBEDDED").is_some() || PRECOMPILED.is_empty() {
+        return None;
+    }
+    // SAFETY: the bytes were produced at build time by `precompile_component`
+    // of this wasmtime version with this configuration; wasmtime checks the
+    // header and the compatibility hash and refuses code for another engine
+    // or CPU, and then the artifact cache or a compile is used instead.
+    unsafe { Component::deserialize(engine, PRECOMPILED) }.ok()
 }
 
 fn load_cached(engine: &Engine, dir: &Path) -> Result<(Component, Origin)> {

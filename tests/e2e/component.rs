@@ -120,3 +120,11 @@ fn exhausted_fuel_is_a_clear_error_not_a_hang() {
     let ok = PolicyHost::load_from(Some(&artifact_dir())).unwrap();
     assert!(ok.lint(&src).is_ok());
 }
+
+#[test]
+fn the_code_precompiled_at_build_time_loads_and_answers_like_the_policy() {
+    let h = PolicyHost::load_embedded().expect("build.rs precompiles for this machine");
+    assert_eq!(h.origin, Origin::Embedded);
+    let src = "zerops:\n  - setup: a\n    build:\n      cahce: x\n";
+    assert_eq!(h.lint(src).unwrap(), policy::lint::lint(src));
+}
