@@ -5,12 +5,13 @@
 /** Inline text: `code` spans and **bold**. */
 export function inline(text) {
   const frag = document.createDocumentFragment();
-  const re = /`([^`]+)`|\*\*([^*]+)\*\*/g;
+  const re = /`([^`]+)`|\*\*(.+?)\*\*/g;
   let last = 0;
   for (let m; (m = re.exec(text));) {
     if (m.index > last) frag.append(text.slice(last, m.index));
     const e = document.createElement(m[1] !== undefined ? 'code' : 'strong');
-    e.textContent = m[1] ?? m[2];
+    if (m[1] !== undefined) e.textContent = m[1];
+    else e.append(inline(m[2]));
     frag.append(e);
     last = re.lastIndex;
   }
