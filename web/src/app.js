@@ -736,6 +736,11 @@ function wire() {
     state.view.focus();
   });
   $('share').addEventListener('click', share);
+  // Another share link opened in this tab: load it (undoable, like a file).
+  window.addEventListener('hashchange', () => {
+    const text = configFromHash();
+    if (text !== null && text !== getText()) load(text);
+  });
   for (const box of document.querySelectorAll('[data-testid="filter"] input')) box.addEventListener('change', applyFilter);
   ui.list.addEventListener('keydown', listKeys);
   ui.previous.addEventListener('input', () => schedule(compareNow));

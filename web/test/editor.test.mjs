@@ -264,6 +264,15 @@ describe('editor', () => {
     await other.waitForSelector(TYPO_ITEM);
     assert.equal(await editorText(other), text);
     assert.deepEqual(await pageDiagnostics(other), shown);
+    // Another link opened in the same tab replaces the text, undoably.
+    const next = 'zerops:\n  - setup: web\n    run:\n      base: nodejs@22\n';
+    const before = await generation(other);
+    await other.evaluate((h) => { location.hash = h; }, `#yaml=${Buffer.from(next, 'utf8').toString('base64url')}`);
+    await lintAfter(other, before);
+    assert.equal(await editorText(other), next);
+    await other.evaluate(() => window.zeropsEditor.view.focus());
+    await other.keyboard.press('Control+z');
+    assert.equal(await editorText(other), text);
     await other.close();
     await page.close();
   });

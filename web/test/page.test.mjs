@@ -96,13 +96,14 @@ describe('linter page', () => {
       await page.goto(ctx.server.url + hash);
       await page.waitForSelector(KNOWN_ITEM);
       const wall = Date.now() - t0;
-      const inPage = await page.evaluate(() => window.zeropsCache.firstDiagnosticsAt);
-      runs.push({ navigationToDiagnosticsMs: inPage, gotoToDiagnosticsMs: wall });
+      const inPage = await page.evaluate(() => window.zeropsCache);
+      runs.push({ navigationToDiagnosticsMs: inPage.firstDiagnosticsAt, firstLintMs: inPage.firstLint, gotoToDiagnosticsMs: wall });
       await page.close();
     }
     const xs = runs.map((r) => r.navigationToDiagnosticsMs).sort((a, b) => a - b);
     const median = xs[Math.floor(xs.length / 2)];
-    console.log(`# timing navigation→diagnostics in page: median ${median} ms, runs ${JSON.stringify(runs)}`);
+    const lints = runs.slice(1).map((r) => r.firstLintMs).sort((a, b) => a - b);
+    console.log(`# timing navigation→diagnostics in page: median ${median} ms; first lint after load (warm) median ${lints[Math.floor(lints.length / 2)]} ms; runs ${JSON.stringify(runs)}`);
     writeFileSync(screenshotPath('timing-preloaded.json'), JSON.stringify({ median, runs }, null, 2) + '\n');
     assert.ok(median < 5_000);
   });
