@@ -195,7 +195,7 @@ function renderDiagnostics(diags) {
     );
     button.addEventListener('click', () => jumpTo(d));
     const fixes = fixesFor(d).map((f) => {
-      const b = el('button', { type: 'button', class: 'fix', 'data-testid': 'fix', text: `Fix: ${f.title}` });
+      const b = el('button', { type: 'button', class: 'fix', 'data-testid': 'fix', 'data-title': f.title }, 'Fix: ', inline(f.title));
       b.addEventListener('click', () => fixNow(f));
       return b;
     });

@@ -89,7 +89,7 @@ export function createEditor({ parent, doc, assist, tree, onChange, label }) {
       options: items.map((c) => ({
         label: c.label,
         type: c.kind === 'key' ? 'property' : 'constant',
-        detail: c.detail || undefined,
+        detail: c.detail ? c.detail.replace(/`/g, '') : undefined,
         info: c.documentation ? () => markdown(c.documentation) : undefined,
         apply: (view) => {
           const a = offsetOf(view.state.doc, c.replace.start);
@@ -148,7 +148,8 @@ export function showDiagnostics(view, diags, fixesFor, onFix) {
       severity: SEVERITY[d.severity] ?? 'info',
       source: d.code,
       message: d.help ? `${d.message}\nhelp: ${d.help}` : d.message,
-      actions: fixesFor(d).map((f) => ({ name: f.title, apply: () => onFix(f) })),
+      // Action names are plain text: drop the Markdown backticks.
+      actions: fixesFor(d).map((f) => ({ name: f.title.replace(/`/g, ''), apply: () => onFix(f) })),
     };
   });
   view.dispatch(setDiagnostics(view.state, out));

@@ -130,7 +130,9 @@ describe('editor', () => {
     const page = await openPage(ctx);
     await setConfig(page, TYPO);
     const fix = page.locator(`${TYPO_ITEM} [data-testid="fix"]`);
-    assert.equal(await fix.textContent(), 'Fix: Change `buildCommand` to `buildCommands`');
+    assert.equal(await fix.getAttribute('data-title'), 'Change `buildCommand` to `buildCommands`');
+    assert.equal(await fix.textContent(), 'Fix: Change buildCommand to buildCommands');
+    assert.equal(await fix.locator('code').count(), 2);
     let before = await generation(page);
     await fix.click();
     await lintAfter(page, before);
