@@ -3,7 +3,9 @@
 // fixes (assist). Positions cross the boundary as the component's: 1-based
 // lines and columns counted in characters (code points).
 import { EditorView, basicSetup } from 'codemirror';
-import { Annotation, EditorSelection } from '@codemirror/state';
+import { Annotation, Compartment, EditorSelection } from '@codemirror/state';
+import { syntaxHighlighting } from '@codemirror/language';
+import { oneDarkHighlightStyle } from '@codemirror/theme-one-dark';
 import { hoverTooltip, keymap } from '@codemirror/view';
 import { indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
@@ -33,6 +35,12 @@ export function positionOf(doc, offset) {
   for (let i = 0; i < offset - line.from; column++) i += line.text.codePointAt(i) > 0xffff ? 2 : 1;
   return { line: line.number, column };
 }
+
+// The page's colours come from style.css; in a dark scheme the syntax
+// colours are One Dark's, and the editor says it is dark (for its tooltips).
+const scheme = new Compartment();
+const darkQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+const schemeFor = (dark) => (dark ? [syntaxHighlighting(oneDarkHighlightStyle), EditorView.theme({}, { dark: true })] : []);
 
 const SEVERITY = { error: 'error', warning: 'warning', note: 'info' };
 
@@ -109,6 +117,7 @@ export function createEditor({ parent, doc, assist, tree, onChange, label }) {
     doc,
     extensions: [
       basicSetup,
+      scheme.of(schemeFor(darkQuery?.matches)),
       keymap.of([indentWithTab]),
       yaml(),
       lintGutter(),
@@ -124,6 +133,7 @@ export function createEditor({ parent, doc, assist, tree, onChange, label }) {
       }),
     ],
   });
+  darkQuery?.addEventListener('change', (e) => view.dispatch({ effects: scheme.reconfigure(schemeFor(e.matches)) }));
   return view;
 }
 

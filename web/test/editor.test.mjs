@@ -3,9 +3,10 @@
 // undo of a load, the share link and the file:// notice.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST, editorText, generation, lintAfter, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, DIST, editorText, generation, lintAfter, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
 
 // `buildCommand` (line 5, columns 7–19) is an unknown key with a did-you-mean fix.
 const TYPO = [
@@ -153,6 +154,24 @@ describe('editor', () => {
     await action.first().click();
     await lintAfter(page, before);
     assert.equal(await editorText(page), TYPO.replace('buildCommand:', 'buildCommands:'));
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  test('a multi-edit quick fix: the legacy v1 rewrite of a corpus file', async () => {
+    const page = await openPage(ctx);
+    const legacy = readFileSync(join(CORPUS, 'EinLinuus__sveltekit-blog__zerops.yml.yaml'), 'utf8');
+    await setConfig(page, legacy);
+    const item = '[data-testid="diagnostics"] > li[data-code="legacy-format"]';
+    const before = await generation(page);
+    await page.click(`${item} [data-testid="fix"]`);
+    await lintAfter(page, before);
+    const fixed = await editorText(page);
+    assert.match(fixed, /^zerops:\n/);
+    assert.match(fixed, /^ {2}- setup: app$/m);
+    assert.equal(await page.locator(item).count(), 0, 'the legacy-format error is gone');
+    await page.keyboard.press('Control+z');
+    assert.equal(await editorText(page), legacy, 'one Ctrl-Z undoes the whole rewrite');
     assert.deepEqual(page.errors, []);
     await page.close();
   });
