@@ -62,14 +62,15 @@ function transpile(wasm) {
   return out;
 }
 
-// Modules bundled into app.js; everything else in src/ is copied as is.
-const BUNDLED = new Set(['app.js', 'editor.js', 'markdown.js']);
+// The .js files of src/ are modules bundled into app.js, except these
+// classic scripts; everything else in src/ is copied as is.
+const CLASSIC = new Set(['file-notice.js']);
 
 function copyStatic() {
   const src = join(here, 'src');
   for (const name of readdirSync(src)) {
     const p = join(src, name);
-    if (statSync(p).isFile() && !BUNDLED.has(name)) copyFileSync(p, join(dist, name));
+    if (statSync(p).isFile() && (!name.endsWith('.js') || CLASSIC.has(name))) copyFileSync(p, join(dist, name));
   }
 }
 
