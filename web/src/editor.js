@@ -112,13 +112,29 @@ export function createEditor({ parent, doc, assist, tree, onChange, label }) {
     };
   };
 
+  // F12 on an `extends` value: go to the setup it names.
+  const definition = (view) => {
+    const api = assist();
+    if (!api?.definition) return false;
+    const doc = view.state.doc;
+    let r;
+    try {
+      r = api.definition(doc.toString(), positionOf(doc, view.state.selection.main.head));
+    } catch {
+      return false;
+    }
+    if (!r) return false;
+    selectRange(view, r.start, r.end);
+    return true;
+  };
+
   const view = new EditorView({
     parent,
     doc,
     extensions: [
       basicSetup,
       scheme.of(schemeFor(darkQuery?.matches)),
-      keymap.of([indentWithTab]),
+      keymap.of([indentWithTab, { key: 'F12', run: definition, preventDefault: true }]),
       yaml(),
       lintGutter(),
       hover,

@@ -204,6 +204,19 @@ describe('editor', () => {
     await page.close();
   });
 
+  test('F12 on an extends value goes to the setup it names', async () => {
+    const page = await openPage(ctx);
+    await setConfig(page, 'zerops:\n  - setup: base\n    build:\n      base: nodejs@22\n  - setup: app\n    extends: base\n    run:\n      base: nodejs@22\n');
+    await page.evaluate(() => {
+      const v = window.zeropsEditor.view;
+      v.dispatch({ selection: { anchor: v.state.doc.line(6).from + 14 } });
+      v.focus();
+    });
+    await page.keyboard.press('F12');
+    assert.deepEqual(await selection(page), { focused: true, line: 2, text: 'base' });
+    await page.close();
+  });
+
   test('the severity filter hides the unchecked severities', async () => {
     const page = await openPage(ctx);
     await setConfig(page, TYPO + 'oops: 1\n');
