@@ -11,7 +11,7 @@ import { indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import { autocompletion } from '@codemirror/autocomplete';
-import { markdown } from './markdown.js';
+import { inline, markdown } from './markdown.js';
 
 /** Marks a change the page made (a load), as opposed to an edit. */
 export const loaded = Annotation.define();
@@ -174,6 +174,13 @@ export function showDiagnostics(view, diags, fixesFor, onFix) {
       severity: SEVERITY[d.severity] ?? 'info',
       source: d.code,
       message: d.help ? `${d.message}\nhelp: ${d.help}` : d.message,
+      // The tooltip renders the component's `code` spans.
+      renderMessage: () => {
+        const span = document.createElement('span');
+        span.append(inline(d.message));
+        if (d.help) span.append('\nhelp: ', inline(d.help));
+        return span;
+      },
       // Action names are plain text: drop the Markdown backticks.
       actions: fixesFor(d).map((f) => ({ name: f.title.replace(/`/g, ''), apply: () => onFix(f) })),
     };

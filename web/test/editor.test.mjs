@@ -82,7 +82,8 @@ describe('editor', () => {
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const tip = page.locator('.cm-tooltip-lint');
     await tip.waitFor({ timeout: 5_000 });
-    assert.match(await tip.textContent(), /unknown key `buildCommand` in `build`/);
+    assert.match(await tip.textContent(), /unknown key buildCommand in build; .*did you mean buildCommands\?/s);
+    assert.ok(await tip.locator('code').count() >= 3, 'the message\'s backticks are rendered as code');
     assert.deepEqual(page.errors, []);
     await page.close();
   });
