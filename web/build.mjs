@@ -5,12 +5,17 @@
 //   2. `zerops-cache component export` of the binary at $ZEROPS_CACHE_BIN
 //      (default <repo>/target/debug/zerops-cache, built with
 //      `cargo build -p zerops-cache` when missing).
+// The page (src/app.js and the CodeMirror packages it imports) is bundled by
+// rolldown into dist/app.js; every file of dist/ gets a .br and a .gz next to
+// it, which serve.mjs sends to clients that accept them.
 // The output is self-contained: serve web/dist/ with any static server.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { build } from 'rolldown';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -57,12 +62,49 @@ function transpile(wasm) {
   return out;
 }
 
+// The .js files of src/ are modules bundled into app.js, except these
+// classic scripts; everything else in src/ is copied as is.
+const CLASSIC = new Set(['file-notice.js']);
+
 function copyStatic() {
   const src = join(here, 'src');
   for (const name of readdirSync(src)) {
     const p = join(src, name);
-    if (statSync(p).isFile()) copyFileSync(p, join(dist, name));
+    if (statSync(p).isFile() && (!name.endsWith('.js') || CLASSIC.has(name))) copyFileSync(p, join(dist, name));
   }
+}
+
+async function bundle() {
+  await build({
+    input: join(here, 'src', 'app.js'),
+    // The component's module is loaded at run time, next to the page.
+    external: [/\/policy\/policy\.js$/],
+    logLevel: 'warn',
+    output: { file: join(dist, 'app.js'), format: 'esm', minify: true, sourcemap: false },
+  });
+}
+
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]);
+}
+
+/** Writes FILE.br and FILE.gz next to every file; returns the byte totals. */
+function precompress() {
+  const sizes = { raw: 0, br: 0, gz: 0 };
+  for (const f of filesUnder(dist)) {
+    const body = readFileSync(f);
+    const br = brotliCompressSync(body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+    });
+    const gz = gzipSync(body, { level: 9 });
+    writeFileSync(`${f}.br`, br);
+    writeFileSync(`${f}.gz`, gz);
+    sizes.raw += body.length;
+    sizes.br += br.length;
+    sizes.gz += gz.length;
+  }
+  return sizes;
 }
 
 const t0 = performance.now();
@@ -71,6 +113,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 transpile(wasm);
 copyStatic();
+await bundle();
 const bytes = readFileSync(wasm);
 const info = {
   component: {
@@ -80,4 +123,7 @@ const info = {
   jco: JSON.parse(readFileSync(join(here, 'node_modules', '@bytecodealliance', 'jco', 'package.json'), 'utf8')).version,
 };
 writeFileSync(join(dist, 'build-info.json'), JSON.stringify(info, null, 2) + '\n');
-log(`wrote ${dist} in ${Math.round(performance.now() - t0)} ms (component ${info.component.bytes} bytes, jco ${info.jco})`);
+const sizes = precompress();
+const kb = (n) => `${Math.round(n / 1024)} KB`;
+log(`wrote ${dist} in ${Math.round(performance.now() - t0)} ms (component ${info.component.bytes} bytes, jco ${info.jco}; `
+  + `assets ${kb(sizes.raw)}, ${kb(sizes.br)} as .br, ${kb(sizes.gz)} as .gz)`);

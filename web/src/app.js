@@ -2,6 +2,14 @@
 // (the same bytes the zerops-cache binary embeds, transpiled by jco); this file
 // only moves text in and renders what comes back. No network after load.
 
+import { applyFix, createEditor, loaded, replaceText, selectRange, showDiagnostics } from './editor.js';
+import { inline } from './markdown.js';
+
+// Started first: the component's module and WebAssembly compile while the
+// editor is set up.
+const policyModule = import('./policy/policy.js');
+const loadStarted = performance.now();
+
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...children) => {
   const e = document.createElement(tag);
@@ -35,21 +43,25 @@ const EXAMPLE = `zerops:
       start: node index.js
 `;
 
+
 const state = {
   policy: null,
   caps: {},
+  view: null,
   // Raw bytes of an opened file, linted as bytes (exactly as the CLI does)
   // until the text is edited.
   openedBytes: null,
   setups: [],
-  byLine: new Map(),
+  // The quick fixes of the last lint, and the text they are for.
+  fixes: [],
+  fixedText: null,
   // Paths of a chosen project folder, for the tree lints; null: the file alone.
   tree: null,
   generation: 0,
   compareGeneration: 0,
   patternGeneration: 0,
   timer: 0,
-  timings: { load: null, lastLint: null, lints: 0, inputToDiagnostics: null },
+  timings: { load: null, lastLint: null, lints: 0, inputToDiagnostics: null, firstLint: null },
   inputAt: 0,
 };
 // For tests and the curious: load and lint timings.
@@ -57,11 +69,10 @@ window.zeropsCache = state.timings;
 
 const ui = {
   status: $('status'),
-  input: $('config'),
-  gutter: $('gutter'),
-  marks: $('marks'),
   summary: $('summary'),
   list: $('diagnostics'),
+  workspace: $('workspace'),
+  viewCount: $('view-count'),
   setups: $('setups'),
   previous: $('previous'),
   compareSetup: $('compare-setup'),
@@ -72,6 +83,8 @@ const ui = {
   patternResult: $('pattern-result'),
   about: $('about'),
 };
+
+const getText = () => state.view.state.doc.toString();
 
 // ---------------------------------------------------------------- component
 
@@ -85,9 +98,9 @@ function errorText(e) {
 }
 
 async function loadPolicy() {
-  const t0 = performance.now();
+  const t0 = loadStarted;
   try {
-    const policy = await import('./policy/policy.js');
+    const policy = await policyModule;
     state.policy = policy;
     state.caps = {
       lint: typeof policy.linter?.lint === 'function',
@@ -96,6 +109,7 @@ async function loadPolicy() {
       keys: typeof policy.layers?.keys === 'function',
       explain: typeof policy.layers?.explain === 'function',
       patterns: typeof policy.patterns?.selectEntries === 'function' && typeof policy.patterns?.describeSet === 'function',
+      fixes: typeof policy.assist?.fixes === 'function',
     };
     state.timings.load = Math.round((performance.now() - t0) * 10) / 10;
     const version = policy.about?.version?.() ?? '?';
@@ -112,116 +126,84 @@ async function loadPolicy() {
   }
 }
 
+
 // ---------------------------------------------------------------- editor
 
-function lineHeight() {
-  return parseFloat(getComputedStyle(ui.input).lineHeight) || 20;
-}
-function paddingTop() {
-  return parseFloat(getComputedStyle(ui.input).paddingTop) || 0;
-}
-
-/** Offset in the JS string of a 1-based line and a column counted in characters (code points). */
-function offsetOf(text, line, column) {
-  let i = 0;
-  for (let l = 1; l < line; l++) {
-    const n = text.indexOf('\n', i);
-    if (n < 0) return text.length;
-    i = n + 1;
-  }
-  for (let c = 1; c < column && i < text.length && text[i] !== '\n'; c++) {
-    i += text.codePointAt(i) > 0xffff ? 2 : 1;
-  }
-  return i;
+/** The tree facts of the chosen project folder, limited to `depth`. */
+function treeFacts(depth) {
+  if (!state.tree) return undefined;
+  return { entries: state.tree.filter((p) => p.split('/').length <= depth), depth, tracked: undefined };
 }
 
-let renderedLines = 0;
-function renderGutter(text, byLine) {
-  const lines = text.split('\n').length;
-  if (lines !== renderedLines) {
-    const frag = document.createDocumentFragment();
-    for (let i = 1; i <= lines; i++) frag.append(el('div', { text: String(i) }));
-    ui.gutter.replaceChildren(frag);
-    renderedLines = lines;
+function hoverTree() {
+  if (!state.tree || !state.caps.lintWithTree) return undefined;
+  try {
+    return treeFacts(state.policy.linter.treeDepth(new TextEncoder().encode(getText())));
+  } catch {
+    return undefined;
   }
-  const rows = ui.gutter.children;
-  for (let i = 0; i < rows.length; i++) {
-    const sev = byLine.get(i + 1);
-    const cls = sev ? `sev-${sev.severity}` : '';
-    if (rows[i].className !== cls) rows[i].className = cls;
-    if (sev) rows[i].title = sev.titles.join('\n');
-    else if (rows[i].title) rows[i].removeAttribute('title');
-  }
-  const lh = lineHeight();
-  const top = paddingTop();
-  const frag = document.createDocumentFragment();
-  for (const [line, sev] of byLine) {
-    const m = el('div', { class: `mark sev-${sev.severity}`, 'data-line': String(line) });
-    m.style.top = `${top + (line - 1) * lh}px`;
-    frag.append(m);
-  }
-  ui.marks.replaceChildren(frag);
 }
 
-function syncScroll() {
-  const y = -ui.input.scrollTop;
-  ui.gutter.style.transform = `translateY(${y}px)`;
-  ui.marks.style.transform = `translateY(${y}px)`;
+/** On a phone-width screen the editor and the diagnostics are tabs: show one. */
+function showView(name) {
+  ui.workspace.dataset.view = name;
+  for (const t of document.querySelectorAll('#view-tabs [role="tab"], .view-tabs [role="tab"]')) {
+    const on = t.getAttribute('aria-controls') === `pane-${name}`;
+    t.setAttribute('aria-selected', String(on));
+    t.tabIndex = on ? 0 : -1;
+  }
 }
 
 function jumpTo(d) {
-  const text = ui.input.value;
-  const start = offsetOf(text, d.start.line, d.start.column);
-  const end = Math.max(start, offsetOf(text, d.end.line, d.end.column));
-  ui.input.focus({ preventScroll: true });
-  ui.input.setSelectionRange(start, end);
-  const lh = lineHeight();
-  const want = (d.start.line - 1) * lh;
-  const view = ui.input.clientHeight;
-  if (want < ui.input.scrollTop || want + lh > ui.input.scrollTop + view) {
-    ui.input.scrollTop = Math.max(0, want - view / 3);
+  showView('editor');
+  const editor = $('editor');
+  const r = editor.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) editor.scrollIntoView({ block: 'nearest' });
+  selectRange(state.view, d.start, d.end);
+}
+
+/** The quick fixes for one diagnostic of the last lint. */
+function fixesFor(d) {
+  return state.fixes.filter((f) => f.code === d.code
+    && f.range.start.line === d.start.line && f.range.start.column === d.start.column
+    && f.range.end.line === d.end.line && f.range.end.column === d.end.column);
+}
+
+/** Applies a fix; if the text changed since it was computed, the same fix for the text now. */
+function fixNow(fix) {
+  const text = getText();
+  let f = fix;
+  if (text !== state.fixedText) {
+    f = state.policy.assist.fixes(text).find((x) => x.code === fix.code && x.title === fix.title);
+    if (!f) return;
   }
-  syncScroll();
-  const mark = ui.marks.querySelector(`.mark[data-line="${d.start.line}"]`);
-  if (mark) {
-    mark.classList.add('flash');
-    setTimeout(() => mark.classList.remove('flash'), 900);
-  }
+  applyFix(state.view, f);
 }
 
 // ---------------------------------------------------------------- lint
 
-const RANK = { error: 0, warning: 1, note: 2 };
-
 function renderDiagnostics(diags) {
-  const byLine = new Map();
   const frag = document.createDocumentFragment();
-  let errors = 0;
-  let warnings = 0;
-  let notes = 0;
+  const counts = { error: 0, warning: 0, note: 0 };
   for (const d of diags) {
-    if (d.severity === 'error') errors++;
-    else if (d.severity === 'warning') warnings++;
-    else notes++;
-    const prev = byLine.get(d.start.line);
-    const title = `${d.severity}[${d.code}]: ${d.message}`;
-    if (!prev) byLine.set(d.start.line, { severity: d.severity, titles: [title] });
-    else {
-      prev.titles.push(title);
-      if (RANK[d.severity] < RANK[prev.severity]) prev.severity = d.severity;
-    }
+    counts[d.severity in counts ? d.severity : 'note']++;
     const loc = `${d.start.line}:${d.start.column}`;
     const button = el(
       'button',
-      { type: 'button', class: 'jump', 'aria-label': `${d.severity} ${d.code} at line ${d.start.line}, column ${d.start.column}: ${d.message}. Go to line.` },
+      { type: 'button', class: 'jump', 'aria-label': `${d.severity} ${d.code} at line ${d.start.line}, column ${d.start.column}: ${d.message}. Go to it.` },
       el('span', { class: 'head' },
         el('span', { class: 'sev', text: d.severity }),
         el('span', { class: 'loc', text: `line ${loc}` }),
         el('span', { class: 'code', text: d.code })),
-      el('span', { class: 'message', text: d.message }),
-      d.help ? el('span', { class: 'help' }, 'help: ', el('span', { class: 'help-text', text: d.help })) : null,
+      el('span', { class: 'message' }, inline(d.message)),
+      d.help ? el('span', { class: 'help' }, 'help: ', el('span', { class: 'help-text' }, inline(d.help))) : null,
     );
     button.addEventListener('click', () => jumpTo(d));
+    const fixes = fixesFor(d).map((f) => {
+      const b = el('button', { type: 'button', class: 'fix', 'data-testid': 'fix', 'data-title': f.title }, 'Fix: ', inline(f.title));
+      b.addEventListener('click', () => fixNow(f));
+      return b;
+    });
     frag.append(el('li', {
       class: `diag sev-${d.severity}`,
       'data-line': String(d.start.line),
@@ -230,25 +212,51 @@ function renderDiagnostics(diags) {
       'data-end-column': String(d.end.column),
       'data-code': d.code,
       'data-severity': d.severity,
-    }, button));
+      'data-message': d.message,
+      'data-help': d.help ?? undefined,
+    }, button, fixes.length ? el('span', { class: 'fixes' }, ...fixes) : null));
   }
   ui.list.replaceChildren(frag);
+  applyFilter();
+  const { error: errors, warning: warnings, note: notes } = counts;
   const parts = [`${errors} error${errors === 1 ? '' : 's'}`, `${warnings} warning${warnings === 1 ? '' : 's'}`];
   if (notes) parts.push(`${notes} note${notes === 1 ? '' : 's'}`);
   ui.summary.textContent = diags.length ? `${parts.join(', ')}.` : 'No problems found.';
   ui.summary.classList.toggle('clean', diags.length === 0);
-  return byLine;
+  ui.viewCount.textContent = diags.length ? `(${diags.length})` : '';
+}
+
+/** The severity filter: unchecked severities are hidden from the list (not from the editor). */
+function applyFilter() {
+  const shown = new Set([...document.querySelectorAll('[data-testid="filter"] input:checked')].map((i) => i.value));
+  for (const li of ui.list.children) li.hidden = !shown.has(li.dataset.severity);
+}
+
+/** Arrow keys, Home and End move between the visible diagnostics. */
+function listKeys(e) {
+  const buttons = [...ui.list.querySelectorAll(':scope > li:not([hidden]) button.jump')];
+  const i = buttons.indexOf(document.activeElement);
+  if (i < 0) return;
+  let j = null;
+  if (e.key === 'ArrowDown') j = Math.min(i + 1, buttons.length - 1);
+  else if (e.key === 'ArrowUp') j = Math.max(i - 1, 0);
+  else if (e.key === 'Home') j = 0;
+  else if (e.key === 'End') j = buttons.length - 1;
+  if (j === null) return;
+  e.preventDefault();
+  buttons[j].focus();
 }
 
 function lintNow() {
-  const text = ui.input.value;
+  const text = getText();
   const t0 = performance.now();
   if (!text.trim() && !state.openedBytes) {
     ui.list.replaceChildren();
     ui.summary.textContent = 'Paste a zerops.yaml or open a file.';
     ui.summary.classList.remove('clean');
-    state.byLine = new Map();
-    renderGutter(text, state.byLine);
+    ui.viewCount.textContent = '';
+    state.fixes = [];
+    showDiagnostics(state.view, [], fixesFor, fixNow);
     ui.list.dataset.state = 'empty';
     ui.list.dataset.generation = String(++state.generation);
     return;
@@ -258,22 +266,21 @@ function lintNow() {
     if (state.tree && state.caps.lintWithTree) {
       // With a project folder: the CLI's tree lints too (the host lists, the policy judges).
       const bytes = state.openedBytes ?? new TextEncoder().encode(text);
-      const depth = state.policy.linter.treeDepth(bytes);
-      const entries = state.tree.filter((p) => p.split('/').length <= depth);
-      diags = state.policy.linter.lintWithTree(bytes, undefined, { entries, depth, tracked: undefined });
+      diags = state.policy.linter.lintWithTree(bytes, undefined, treeFacts(state.policy.linter.treeDepth(bytes)));
     } else {
       diags = state.openedBytes && state.caps.lintBytes
         ? state.policy.linter.lintBytes(state.openedBytes)
         : state.policy.linter.lint(text);
     }
+    state.fixes = state.caps.fixes ? state.policy.assist.fixes(text) : [];
+    state.fixedText = text;
   } catch (e) {
     ui.summary.textContent = `The linter failed: ${errorText(e)}`;
     ui.list.replaceChildren();
     return;
   }
-  const byLine = renderDiagnostics(diags);
-  state.byLine = byLine;
-  renderGutter(text, byLine);
+  renderDiagnostics(diags);
+  showDiagnostics(state.view, diags, fixesFor, fixNow);
   state.timings.lastLint = Math.round((performance.now() - t0) * 100) / 100;
   state.timings.lints++;
   ui.list.dataset.state = 'linted';
@@ -370,7 +377,7 @@ function compareNow() {
   ui.compareResult.dataset.generation = String(++state.compareGeneration);
   if (!state.caps.explain) return ui.compareResult.replaceChildren(unavailable('Comparing versions'));
   const previous = ui.previous.value;
-  const current = ui.input.value;
+  const current = getText();
   if (!previous.trim()) {
     return ui.compareResult.replaceChildren(el('p', { class: 'notice', text: 'Paste the previous version to compare.' }));
   }
@@ -563,6 +570,7 @@ function patternProblems(set, patterns) {
   return items;
 }
 
+
 // ---------------------------------------------------------------- wiring
 
 function runAll() {
@@ -572,7 +580,7 @@ function runAll() {
     state.timings.inputToDiagnostics = Math.round((performance.now() - state.inputAt) * 10) / 10;
     state.inputAt = 0;
   }
-  const setups = computeSetups(ui.input.value);
+  const setups = computeSetups(getText());
   renderSetups(setups);
   fillSelect(ui.compareSetup, state.setups, false);
   fillSelect(ui.patternsSetup, state.setups, true);
@@ -585,15 +593,15 @@ function schedule(fn) {
   state.timer = setTimeout(fn, DEBOUNCE_MS);
 }
 
-function setupTabs() {
-  const tabs = [...document.querySelectorAll('[role="tab"]')];
+/** A tab list: click or arrow keys select; `onSelect(tab)` shows its panel. */
+function setupTabs(tabs, onSelect) {
   const select = (tab, focus) => {
     for (const t of tabs) {
       const on = t === tab;
       t.setAttribute('aria-selected', String(on));
       t.tabIndex = on ? 0 : -1;
-      $(t.getAttribute('aria-controls')).hidden = !on;
     }
+    onSelect(tab);
     if (focus) tab.focus();
   };
   for (const [i, t] of tabs.entries()) {
@@ -612,13 +620,22 @@ function setupTabs() {
   }
 }
 
+/** Puts a loaded text in the editor as one transaction (Ctrl-Z brings the old text back). */
+function load(text, bytes) {
+  clearTimeout(state.timer);
+  replaceText(state.view, text);
+  state.openedBytes = bytes ?? null;
+  runAll();
+}
+
 async function openFile(file) {
   // Ask before reading, as the CLI does: an oversized file is refused unread.
   const tooLarge = state.policy?.linter?.checkSize?.(Math.min(file.size, 0xffffffff));
   if (tooLarge) {
-    ui.input.value = '';
+    replaceText(state.view, '');
+    clearTimeout(state.timer);
     state.openedBytes = null;
-    renderGutter('', new Map());
+    state.fixes = [];
     renderDiagnostics([tooLarge]);
     ui.list.dataset.generation = String(++state.generation);
     return;
@@ -630,11 +647,7 @@ async function openFile(file) {
   } catch {
     text = new TextDecoder('utf-8').decode(bytes);
   }
-  ui.input.value = text;
-  state.openedBytes = bytes;
-  ui.input.scrollTop = 0;
-  syncScroll();
-  runAll();
+  load(text, bytes);
 }
 
 /**
@@ -667,13 +680,50 @@ async function openFolder(files) {
   else runAll();
 }
 
+// ---------------------------------------------------------------- share link
+
+/** `#yaml=<base64url of UTF-8>`: the fragment never reaches a server. */
+function shareUrl(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const b64 = btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${location.origin}${location.pathname}${location.search}#yaml=${b64}`;
+}
+
+function configFromHash() {
+  const m = /^#yaml=([A-Za-z0-9_-]*={0,2})$/.exec(location.hash);
+  if (!m) return null;
+  try {
+    const b64 = m[1].replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+    const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  } catch {
+    ui.status.textContent = 'The link\'s #yaml= fragment is not base64url of UTF-8 text: it was ignored.';
+    return null;
+  }
+}
+
+async function share() {
+  const url = shareUrl(getText());
+  history.replaceState(null, '', url);
+  const out = $('share-url');
+  $('share-row').hidden = false;
+  out.value = url;
+  out.select();
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    copied = false;
+  }
+  $('share-status').textContent = copied
+    ? `Copied (${url.length} characters). The config is in the fragment, which browsers never send to a server.`
+    : `Copy the link above (${url.length} characters). The config is in the fragment, which browsers never send to a server.`;
+}
+
 function wire() {
-  ui.input.addEventListener('input', () => {
-    state.openedBytes = null;
-    state.inputAt = performance.now();
-    schedule(runAll);
-  });
-  ui.input.addEventListener('scroll', syncScroll);
   const fileInput = $('open-file');
   $('open-file-button').addEventListener('click', () => fileInput.click());
   fileInput.addEventListener('change', () => {
@@ -687,11 +737,17 @@ function wire() {
     folderInput.value = '';
   });
   $('load-example').addEventListener('click', () => {
-    ui.input.value = EXAMPLE;
-    state.openedBytes = null;
-    runAll();
-    ui.input.focus();
+    load(EXAMPLE);
+    state.view.focus();
   });
+  $('share').addEventListener('click', share);
+  // Another share link opened in this tab: load it (undoable, like a file).
+  window.addEventListener('hashchange', () => {
+    const text = configFromHash();
+    if (text !== null && text !== getText()) load(text);
+  });
+  for (const box of document.querySelectorAll('[data-testid="filter"] input')) box.addEventListener('change', applyFilter);
+  ui.list.addEventListener('keydown', listKeys);
   ui.previous.addEventListener('input', () => schedule(compareNow));
   ui.compareSetup.addEventListener('change', compareNow);
   ui.patterns.addEventListener('input', () => {
@@ -707,7 +763,6 @@ function wire() {
     ui.patterns.value = pats.join('\n');
     patternsNow();
   });
-  window.addEventListener('resize', () => renderGutter(ui.input.value, state.byLine));
   // Drop a file anywhere on the editor.
   const editor = $('editor');
   editor.addEventListener('dragover', (e) => e.preventDefault());
@@ -715,27 +770,45 @@ function wire() {
     e.preventDefault();
     const f = e.dataTransfer?.files?.[0];
     if (f) openFile(f);
-  });
+  }, true);
 }
 
-/** `#yaml=<base64url of UTF-8>` preloads the editor (the fragment never reaches a server). */
-function configFromHash() {
-  const m = /^#yaml=([A-Za-z0-9_-]*={0,2})$/.exec(location.hash);
-  if (!m) return null;
-  try {
-    const b64 = m[1].replace(/-/g, '+').replace(/_/g, '/');
-    const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-    return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-  } catch {
-    return null;
-  }
+function onChange(update) {
+  if (!state.policy) return;
+  if (update.transactions.some((t) => t.annotation(loaded))) return;
+  // An edit: the text is what is linted now, not the opened file's bytes.
+  state.openedBytes = null;
+  state.inputAt = performance.now();
+  schedule(runAll);
 }
 
-setupTabs();
+state.view = createEditor({
+  parent: $('editor'),
+  doc: configFromHash() ?? '',
+  assist: () => state.policy?.assist ?? null,
+  tree: hoverTree,
+  onChange,
+  label: 'zerops.yaml',
+});
+// For tests and scripts: the editor's text, and a paste that replaces it.
+window.zeropsEditor = {
+  view: state.view,
+  getText,
+  paste(text) {
+    state.view.dispatch({ changes: { from: 0, to: state.view.state.doc.length, insert: text }, userEvent: 'input.paste' });
+  },
+};
+setupTabs([...document.querySelectorAll('.tabs [role="tab"]')], (tab) => {
+  for (const t of document.querySelectorAll('.tabs [role="tab"]')) $(t.getAttribute('aria-controls')).hidden = t !== tab;
+});
+setupTabs([...document.querySelectorAll('.view-tabs [role="tab"]')], (tab) => {
+  showView(tab.getAttribute('aria-controls').replace(/^pane-/, ''));
+});
 wire();
-const preload = configFromHash();
-if (preload !== null) ui.input.value = preload;
 await loadPolicy();
+// The first diagnostics after load, timed inside the page (lint, squiggles, list).
+const tFirst = performance.now();
 runAll();
+state.timings.firstLint = Math.round((performance.now() - tFirst) * 100) / 100;
 // Milliseconds from navigation start to the first diagnostics on screen.
 state.timings.firstDiagnosticsAt = Math.round(performance.now());

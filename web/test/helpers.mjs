@@ -141,10 +141,37 @@ export async function openPage(ctx) {
   return page;
 }
 
+/** Replaces the editor's text as a paste would (one edit). */
+export async function pasteConfig(page, text) {
+  await page.evaluate((t) => window.zeropsEditor.paste(t), text);
+}
+
+/** The editor's text. */
+export async function editorText(page) {
+  return page.evaluate(() => window.zeropsEditor.getText());
+}
+
+/** Waits for a lint newer than generation `before`. */
+export async function lintAfter(page, before) {
+  await page.waitForFunction(
+    (b) => {
+      const l = document.querySelector('[data-testid="diagnostics"]');
+      return l.dataset.generation && l.dataset.generation !== b;
+    },
+    before,
+    { timeout: 5_000 },
+  );
+}
+
+/** The lint generation shown now. */
+export async function generation(page) {
+  return page.getAttribute('[data-testid="diagnostics"]', 'data-generation');
+}
+
 /** Replaces the editor text and waits for the lint of exactly that text. */
 export async function setConfig(page, text) {
   const before = await page.getAttribute('[data-testid="diagnostics"]', 'data-generation');
-  await page.fill('[data-testid="config-input"]', text);
+  await pasteConfig(page, text);
   await page.waitForFunction(
     (b) => {
       const l = document.querySelector('[data-testid="diagnostics"]');
@@ -165,8 +192,9 @@ export async function pageDiagnostics(page) {
       column: Number(li.dataset.column),
       endLine: Number(li.dataset.endLine),
       endColumn: Number(li.dataset.endColumn),
-      message: li.querySelector('.message').textContent,
-      help: li.querySelector('.help-text')?.textContent ?? null,
+      // The text as the component wrote it (the list renders its `code` spans).
+      message: li.dataset.message,
+      help: li.dataset.help ?? null,
     })),
   );
 }

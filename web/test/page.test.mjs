@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS, cliLint, openPage, pageDiagnostics, pageSetups, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, cliLint, editorText, generation, lintAfter, openPage, pageDiagnostics, pageSetups, pasteConfig, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
 
 // A corpus file with a known problem: a legacy (v1) config, a service hostname
 // `app:` at line 4 where the `zerops:` list belongs. An error on line 4, with
@@ -27,7 +27,7 @@ describe('linter page', () => {
     await page.goto(ctx.server.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
     const tReady = Date.now();
-    await page.fill('[data-testid="config-input"]', text);
+    await pasteConfig(page, text);
     await page.waitForSelector(KNOWN_ITEM, { timeout: 5_000 });
     const tDiag = Date.now();
     const inPage = await page.evaluate(() => window.zeropsCache);
@@ -77,9 +77,9 @@ describe('linter page', () => {
     assert.ok(shown, `${cli.code} is listed on line ${KNOWN_LINE}: ${JSON.stringify(diags)}`);
     assert.equal(shown.severity, 'error');
     assert.equal(shown.message, cli.message);
-    // The line is marked in the gutter and in the editor.
-    assert.equal(await page.$eval('#gutter > div:nth-child(4)', (d) => d.className), 'sev-error');
-    assert.equal(await page.locator('#marks .mark[data-line="4"]').count(), 1);
+    // The line has an error squiggle in the editor and a marker in the lint gutter.
+    assert.ok(await page.locator('.cm-lintRange-error').count() >= 1, 'an error squiggle is drawn');
+    assert.ok(await page.locator('.cm-lint-marker-error').count() >= 1, 'an error marker is in the gutter');
     // The screenshot shows the finding's line: jump to it first.
     await page.click(`${KNOWN_ITEM} button`);
     await page.screenshot({ path: screenshotPath('lint.png'), fullPage: true });
@@ -96,13 +96,14 @@ describe('linter page', () => {
       await page.goto(ctx.server.url + hash);
       await page.waitForSelector(KNOWN_ITEM);
       const wall = Date.now() - t0;
-      const inPage = await page.evaluate(() => window.zeropsCache.firstDiagnosticsAt);
-      runs.push({ navigationToDiagnosticsMs: inPage, gotoToDiagnosticsMs: wall });
+      const inPage = await page.evaluate(() => window.zeropsCache);
+      runs.push({ navigationToDiagnosticsMs: inPage.firstDiagnosticsAt, firstLintMs: inPage.firstLint, gotoToDiagnosticsMs: wall });
       await page.close();
     }
     const xs = runs.map((r) => r.navigationToDiagnosticsMs).sort((a, b) => a - b);
     const median = xs[Math.floor(xs.length / 2)];
-    console.log(`# timing navigation→diagnostics in page: median ${median} ms, runs ${JSON.stringify(runs)}`);
+    const lints = runs.slice(1).map((r) => r.firstLintMs).sort((a, b) => a - b);
+    console.log(`# timing navigation→diagnostics in page: median ${median} ms; first lint after load (warm) median ${lints[Math.floor(lints.length / 2)]} ms; runs ${JSON.stringify(runs)}`);
     writeFileSync(screenshotPath('timing-preloaded.json'), JSON.stringify({ median, runs }, null, 2) + '\n');
     assert.ok(median < 5_000);
   });
@@ -121,10 +122,7 @@ describe('linter page', () => {
     text += 'oops: 1\n';
     const lines = text.split('\n').length;
     // As a paste: set the value and fire one input event (typing 140 KB would take minutes).
-    await page.$eval('[data-testid="config-input"]', (t, v) => {
-      t.value = v;
-      t.dispatchEvent(new Event('input', { bubbles: true }));
-    }, text);
+    await pasteConfig(page, text);
     await page.waitForSelector('[data-testid="diagnostics"] > li[data-code="root-unknown-key"]');
     const t = await page.evaluate(() => window.zeropsCache);
     console.log(`# large file: ${lines} lines, input→diagnostics ${t.inputToDiagnostics} ms (lint ${t.lastLint} ms)`);
@@ -132,9 +130,9 @@ describe('linter page', () => {
     // A keystroke at the end: the same, again.
     await page.focus('[data-testid="config-input"]');
     await page.keyboard.press('Control+End');
-    const before = await page.getAttribute('[data-testid="diagnostics"]', 'data-generation');
+    const before = await generation(page);
     await page.keyboard.type('x');
-    await page.waitForFunction((b) => document.querySelector('[data-testid="diagnostics"]').dataset.generation !== b, before);
+    await lintAfter(page, before);
     const t2 = await page.evaluate(() => window.zeropsCache);
     console.log(`# large file: one keystroke → diagnostics ${t2.inputToDiagnostics} ms (lint ${t2.lastLint} ms)`);
     await page.close();
@@ -152,13 +150,19 @@ describe('linter page', () => {
     // Keyboard: focus the item's button and press Enter.
     await item.first().locator('button').focus();
     await page.keyboard.press('Enter');
-    const sel = await page.$eval('[data-testid="config-input"]', (t) => ({
-      focused: document.activeElement === t,
-      line: t.value.slice(0, t.selectionStart).split('\n').length,
-      scrollTop: t.scrollTop,
-    }));
+    const sel = await page.evaluate(() => {
+      const v = window.zeropsEditor.view;
+      const r = v.state.selection.main;
+      return {
+        focused: v.hasFocus,
+        line: v.state.doc.lineAt(r.from).number,
+        selected: v.state.sliceDoc(r.from, r.to),
+        scrollTop: v.scrollDOM.scrollTop,
+      };
+    });
     assert.ok(sel.focused, 'the editor has focus');
     assert.equal(sel.line, 65);
+    assert.equal(sel.selected, 'oops', 'the diagnostic\'s span is selected');
     assert.ok(sel.scrollTop > 0, 'the editor scrolled to the line');
     assert.deepEqual(page.errors, []);
     await page.close();
@@ -171,7 +175,7 @@ describe('linter page', () => {
     await page.waitForFunction((b) => document.querySelector('[data-testid="diagnostics"]').dataset.generation !== b, before);
     const diags = await pageDiagnostics(page);
     assert.ok(diags.some((d) => d.severity === 'error' && d.line === KNOWN_LINE));
-    const value = await page.inputValue('[data-testid="config-input"]');
+    const value = await editorText(page);
     assert.ok(value.includes('build'), 'the file is shown in the editor');
     await page.close();
   });
@@ -191,7 +195,8 @@ describe('linter page', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(ctx.server.url);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('[data-testid="config-input"]', readFileSync(join(CORPUS, KNOWN), 'utf8'));
+    await pasteConfig(page, readFileSync(join(CORPUS, KNOWN), 'utf8'));
+    await page.click('[data-testid="view-diagnostics"]');
     await page.waitForSelector('[data-testid="diagnostics"] > li');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `page overflows horizontally by ${overflow}px`);

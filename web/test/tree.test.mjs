@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, openPage, pageDiagnostics, startBrowser } from './helpers.mjs';
+import { CLI, editorText, openPage, pageDiagnostics, startBrowser } from './helpers.mjs';
 
 const HAS_TREE = (spawnSync(CLI, ['lint', '--help'], { encoding: 'utf8' }).stdout || '').includes('--no-tree');
 
@@ -64,7 +64,7 @@ describe('project folder', { skip: HAS_TREE ? false : 'this CLI has no tree lint
     await page.setInputFiles('[data-testid="open-folder"]', project);
     await page.waitForFunction(
       (b) => document.querySelector('[data-testid="diagnostics"]').dataset.generation !== b, before);
-    assert.match(await page.inputValue('[data-testid="config-input"]'), /setup: app/, "the folder's zerops.yaml is opened");
+    assert.match(await editorText(page), /setup: app/, "the folder's zerops.yaml is opened");
     assert.deepEqual(await pageDiagnostics(page), cli);
     console.log(`# project folder: ${cli.map((d) => `${d.code}@${d.line}`).join(', ')} (page == CLI)`);
     assert.match(await page.textContent('[data-testid="tree-status"]'), /Project folder app/);
