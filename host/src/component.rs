@@ -1,9 +1,11 @@
 //! The policy component: its embedded bytes, and loading it into wasmtime
 //! with a precompiled artifact cached on disk.
 //!
-//! Every call gets a fresh `Store` (an instance is unusable after a trap),
-//! instantiated from one `InstancePre`, with a fuel budget and a memory
-//! limit, so a bug in the policy becomes an error message, never a hang.
+//! Calls share one instance within a command (instantiating costs more than
+//! most calls), each with a fresh fuel budget, under a memory limit; an
+//! instance that trapped is dropped and the next call gets a new one, so a
+//! bug in the policy becomes an error message, never a hang or a wrong
+//! answer from a broken instance.
 
 use anyhow::{Context, Result, anyhow};
 use std::hash::{Hash, Hasher};
@@ -41,6 +43,9 @@ pub enum Origin {
 pub struct PolicyHost {
     engine: Engine,
     pre: PolicyPre<StoreLimits>,
+    /// The instance calls reuse; `None` before the first call and after a
+    /// failed one.
+    live: std::sync::Mutex<Option<(Store<StoreLimits>, Policy)>>,
     /// Whether this load compiled the component or reused the artifact.
     pub origin: Origin,
     fuel: u64,
@@ -116,6 +121,7 @@ impl PolicyHost {
         Ok(PolicyHost {
             engine,
             pre,
+            live: std::sync::Mutex::new(None),
             origin,
             fuel: FUEL_PER_CALL,
         })
@@ -128,24 +134,38 @@ impl PolicyHost {
         self
     }
 
-    /// Runs `f` against a fresh instance with fuel and memory limits.
+    /// Runs `f` against the command's instance (made on first use), with a
+    /// fresh fuel budget. A failed call drops the instance.
     pub fn call<T>(
         &self,
         what: &str,
         f: impl FnOnce(&Policy, &mut Store<StoreLimits>) -> wasmtime::Result<T>,
     ) -> Result<T> {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if live.is_none() {
+            *live = Some(self.instantiate()?);
+        }
+        let (store, instance) = live.as_mut().expect("just made");
+        store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
+        let r = f(instance, store);
+        if r.is_err() {
+            *live = None;
+        }
+        r.map_err(|e| trap_error(what, e))
+    }
+
+    fn instantiate(&self) -> Result<(Store<StoreLimits>, Policy)> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(MEMORY_LIMIT)
             .instances(1)
             .build();
         let mut store = Store::new(&self.engine, limits);
         store.limiter(|l| l);
-        store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
         let instance = self
             .pre
             .instantiate(&mut store)
             .map_err(|e| anyhow!("instantiating the policy component: {e}"))?;
-        f(&instance, &mut store).map_err(|e| trap_error(what, e))
+        Ok((store, instance))
     }
 }
 

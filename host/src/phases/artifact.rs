@@ -309,7 +309,21 @@ pub fn prune(
     store: &Dir,
     budget: &Budget,
 ) -> Result<Vec<zerops_cache_policy::retention::VersionRemoval>> {
-    let (facts, total) = version_facts(store)?;
+    // Sizes matter only for a size budget; counting needs no walk.
+    let (facts, total) = if budget.max_bytes.is_some() {
+        version_facts(store)?
+    } else {
+        let act = active(store);
+        let facts = list_versions(store)?
+            .into_iter()
+            .map(|v| zerops_cache_policy::retention::VersionFacts {
+                number: v,
+                bytes: 0,
+                active: Some(v) == act,
+            })
+            .collect();
+        (facts, 0)
+    };
     let removals = host.versions_to_remove(&facts, total, budget.keep, budget.max_bytes)?;
     for r in &removals {
         let v = r.number;
