@@ -16,6 +16,7 @@ pub mod phases;
 pub mod progress;
 pub mod render;
 pub mod runner;
+pub mod sandbox;
 pub mod store;
 pub mod tree;
 pub mod workspace;

@@ -42,6 +42,9 @@ enum Command {
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
+    /// Internal: the init of the build container (one command).
+    #[command(name = "__sandbox-init", hide = true)]
+    SandboxInit(cmd::sandbox_init::SandboxInitArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Invalidate(args) => cmd::invalidate::run(args),
         Command::Versions(args) => cmd::versions::list(args),
         Command::Activate(args) => cmd::activate::run(args),
+        Command::SandboxInit(args) => cmd::sandbox_init::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

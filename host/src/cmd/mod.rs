@@ -11,6 +11,7 @@ pub mod lint;
 pub mod matching;
 pub mod plan;
 pub mod project;
+pub mod sandbox_init;
 pub mod status;
 pub mod versions;
 
