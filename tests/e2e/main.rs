@@ -7,6 +7,7 @@ mod build_crash;
 mod build_support;
 mod common;
 mod component;
+mod container;
 mod layers;
 mod lint_cli;
 mod lint_more;
