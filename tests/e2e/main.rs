@@ -8,6 +8,7 @@ mod build_support;
 mod common;
 mod component;
 mod container;
+mod container_more;
 mod layers;
 mod lint_cli;
 mod lint_more;
