@@ -9,6 +9,7 @@ mod common;
 mod component;
 mod container;
 mod container_more;
+mod container_rootless;
 mod layers;
 mod lint_cli;
 mod lint_more;
