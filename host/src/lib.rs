@@ -11,6 +11,7 @@ pub mod component;
 pub mod config_file;
 pub mod layers;
 pub mod moves;
+pub mod overlay_meta;
 pub mod patterns;
 pub mod phases;
 pub mod progress;
