@@ -27,7 +27,7 @@ fn c(p: &Path) -> io::Result<CString> {
 pub fn whiteout(dir: &Dir, to: &Path) -> io::Result<()> {
     let p = c(to)?;
     // SAFETY: a valid directory fd and NUL-terminated path.
-    let r = unsafe { libc::mknodat(dir.as_raw_fd(), p.as_ptr(), libc::S_IFCHR | 0o000, 0) };
+    let r = unsafe { libc::mknodat(dir.as_raw_fd(), p.as_ptr(), libc::S_IFCHR, 0) };
     if r == -1 {
         return Err(io::Error::last_os_error());
     }
