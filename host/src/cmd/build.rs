@@ -497,8 +497,9 @@ fn build(
     // Deleting the old layer, the workspace and old versions: nothing to
     // undo any more, so a failure here is only a warning.
     timer.time("cleanup", || {
-        if let Err(e) =
-            journal::clean(&store.dir).and_then(|_| artifact::prune(&store.dir).map(drop))
+        if let Err(e) = journal::clean(&store.dir)
+            .and_then(|_| artifact::prune(&store.dir).map(drop))
+            .and_then(|_| sandbox::clear_scratch(&scratch))
         {
             out.say(format!("warning: cleaning up the store: {e:#}"));
         }
