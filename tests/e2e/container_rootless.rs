@@ -43,7 +43,15 @@ fn nobody_dir(prefix: &str) -> tempfile::TempDir {
 struct Rootless {
     p: Proj,
     home: tempfile::TempDir,
-    artifacts: tempfile::TempDir,
+}
+
+/// The component's artifact cache for nobody, shared by the tests of a
+/// run (compiling the component once is what takes time).
+fn artifacts() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-artifacts-nobody");
+    std::fs::create_dir_all(&d).unwrap();
+    give(&d);
+    d
 }
 
 impl Rootless {
@@ -54,7 +62,6 @@ impl Rootless {
         Rootless {
             p,
             home: nobody_dir("zc-nobody-home"),
-            artifacts: nobody_dir("zc-nobody-artifacts"),
         }
     }
 
@@ -71,7 +78,7 @@ impl Rootless {
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("HOME", self.home.path())
-            .env("ZEROPS_CACHE_ARTIFACTS", self.artifacts.path())
+            .env("ZEROPS_CACHE_ARTIFACTS", artifacts())
             .env("NO_COLOR", "1")
             .arg(sub)
             .arg("--store")

@@ -87,6 +87,13 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
             libc::signal(sig, on_signal as *const () as libc::sighandler_t);
         }
     }
+    // A pipe whose write end only this process holds: the child sees it
+    // hang up if this process died before the child's PDEATHSIG was set.
+    let mut alive = [0 as libc::c_int; 2];
+    // SAFETY: a valid two-element array.
+    if unsafe { libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
     // SAFETY: this process has one thread; the child only makes system
     // calls before exec (the proc mount path is built before the fork).
     let proc_dir = spec.root.join("proc");
@@ -101,12 +108,23 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
                 libc::signal(sig, libc::SIG_DFL);
             }
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+            libc::close(alive[1]);
+            let mut p = libc::pollfd {
+                fd: alive[0],
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            if libc::poll(&mut p, 1, 0) == 1 && p.revents & libc::POLLHUP != 0 {
+                libc::_exit(128 + libc::SIGKILL); // the init is already gone
+            }
         }
         let code = child(&proc_dir, &root, &cwd, &sh, &argv_p, &env_p);
         // SAFETY: leaving the forked child without running destructors.
         unsafe { libc::_exit(code) };
     }
     CHILD.store(pid, Ordering::SeqCst);
+    // SAFETY: our own read end; the write end stays open until we exit.
+    unsafe { libc::close(alive[0]) };
     if let Some(ms) = spec.timeout_ms {
         let secs = ms.div_ceil(1000).min(u32::MAX as u64) as libc::c_uint;
         // SAFETY: alarm has no preconditions.
