@@ -65,3 +65,19 @@ if [ "$only_build" = 0 ] && ! command -v nvim >/dev/null 2>&1; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq neovim >/dev/null
 fi
+
+# The build container's tests: busybox-static for the --rootfs image, dpkg-deb
+# for a real package install, setpriv (util-linux) to drop to nobody.
+if [ "$only_build" = 0 ]; then
+  container_missing=()
+  command -v busybox >/dev/null 2>&1 || container_missing+=(busybox-static)
+  command -v dpkg-deb >/dev/null 2>&1 || container_missing+=(dpkg)
+  command -v setpriv >/dev/null 2>&1 || container_missing+=(util-linux)
+  if [ "${#container_missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${container_missing[*]} with apt" >&2
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${container_missing[@]}" >/dev/null
+  fi
+fi

@@ -145,6 +145,34 @@ impl Guest for Component {
             .map_err(diagnostic)
     }
 
+    fn decide_in_image(
+        source: String,
+        setup: Option<String>,
+        record: Option<String>,
+        image: String,
+    ) -> Result<wit::Decision, Diagnostic> {
+        policy::explain::decide_in_image(&source, setup.as_deref(), record.as_deref(), &image)
+            .map(decision)
+            .map_err(diagnostic)
+    }
+
+    fn record_after_build_in_image(
+        source: String,
+        setup: Option<String>,
+        previous: Option<String>,
+        image: String,
+        now: String,
+    ) -> Result<String, Diagnostic> {
+        policy::record::after_build_in_image_json(
+            &source,
+            setup.as_deref(),
+            previous.as_deref(),
+            Some(&image),
+            &now,
+        )
+        .map_err(diagnostic)
+    }
+
     fn record_add_event(record: String, event: wit::Event) -> Result<String, Diagnostic> {
         policy::record::add_event_json(&record, self::event(event)?).map_err(diagnostic)
     }

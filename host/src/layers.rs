@@ -177,6 +177,37 @@ impl PolicyHost {
         Ok(out.map_err(diagnostic))
     }
 
+    /// [`Self::decide`] for a build on the OS image `image`.
+    pub fn decide_in_image(
+        &self,
+        src: &str,
+        setup: Option<&str>,
+        record: Option<&str>,
+        image: &str,
+    ) -> Result<std::result::Result<d::Decision, Diagnostic>> {
+        let out = self.call("deciding on the cache", |p, s| {
+            p.zerops_build_cache_layers()
+                .call_decide_in_image(s, src, setup, record, image)
+        })?;
+        Ok(out.map(decision).map_err(diagnostic))
+    }
+
+    /// [`Self::record_after_build`], recording the OS image `image`.
+    pub fn record_after_build_in_image(
+        &self,
+        src: &str,
+        setup: Option<&str>,
+        previous: Option<&str>,
+        image: &str,
+        now: &str,
+    ) -> Result<std::result::Result<String, Diagnostic>> {
+        let out = self.call("writing the layer record", |p, s| {
+            p.zerops_build_cache_layers()
+                .call_record_after_build_in_image(s, src, setup, previous, image, now)
+        })?;
+        Ok(out.map_err(diagnostic))
+    }
+
     /// The layer record (JSON) with one more event.
     pub fn record_add_event(
         &self,

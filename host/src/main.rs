@@ -49,6 +49,9 @@ enum Command {
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
+    /// Internal: the init of the build container (one command).
+    #[command(name = "__sandbox-init", hide = true)]
+    SandboxInit(cmd::sandbox_init::SandboxInitArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Versions(args) => cmd::versions::list(args),
         Command::Activate(args) => cmd::activate::run(args),
         Command::Gc(args) => cmd::gc::run(args),
+        Command::SandboxInit(args) => cmd::sandbox_init::run(args),
     };
     let code = match result {
         Ok(code) => ExitCode::from(code),

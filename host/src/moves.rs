@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::ask::plan::{Entry, EntryKind};
+use crate::overlay_meta;
 
 /// The environment variable of the test hook.
 pub const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";
@@ -322,12 +323,18 @@ fn make_removable(dir: &Dir, rel: &Path) -> io::Result<()> {
 /// Copies `from` to `to` (which must not exist): directories recursively,
 /// files with their permissions and modification time, symlinks as links
 /// with their target unchanged. Nothing is fsynced here: callers that need
-/// the copy durable call [`sync_fs`] once for the whole tree. Sockets, FIFOs
-/// and devices are skipped.
+/// the copy durable call [`sync_fs`] once for the whole tree. Overlay
+/// metadata of a base layer survives: whiteouts (character devices 0:0) are
+/// recreated and directories keep their `trusted.overlay.*` /
+/// `user.overlay.*` xattrs (opaque marks). Sockets, FIFOs and other devices
+/// are skipped.
 pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
     let md = from_dir.symlink_metadata(from)?;
     let mtime = md.modified().ok().map(SystemTimeSpec::Absolute);
     let ft = md.file_type();
+    if overlay_meta::is_whiteout(&md) {
+        return overlay_meta::whiteout(to_dir, to);
+    }
     if ft.is_symlink() {
         let target = from_dir.read_link_contents(from)?;
         to_dir.symlink_contents(&target, to)?;
@@ -339,6 +346,7 @@ pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Re
                 copy_tree(from_dir, &from.join(&e.name), to_dir, &to.join(&e.name))
             })
         })?;
+        overlay_meta::copy_xattrs(from_dir, from, to_dir, to)?;
         to_dir.set_permissions(to, md.permissions())?;
         to_dir.set_times(to, None, mtime)?;
     } else if ft.is_file() {

@@ -93,6 +93,23 @@ pub fn run(
     sink: Sink,
     progress: bool,
 ) -> Result<()> {
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg(cmd)
+        .current_dir(cwd)
+        .env("HOME", home)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    run_prepared(cmd, c, sink, progress)
+}
+
+/// Runs `command`, a process that runs `cmd` (shown as its headline): a
+/// host `sh -c`, or the build container's init (crate::sandbox).
+pub fn run_prepared(
+    cmd: &str,
+    command: std::process::Command,
+    sink: Sink,
+    progress: bool,
+) -> Result<()> {
     match sink {
         Sink::Stdout => println!("$ {}", headline(cmd)),
         Sink::Stderr => eprintln!("$ {}", headline(cmd)),
@@ -102,12 +119,7 @@ pub fn run(
         .build()
         .context("starting the command runner")?;
     rt.block_on(async {
-        let mut child = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .current_dir(cwd)
-            .env("HOME", home)
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        let mut child = tokio::process::Command::from(command)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -553,12 +553,12 @@ fn commands_run_in_their_own_shells_with_env_home_and_cwd() {
     let s = p.build_ok(&["--setup", "api"]);
     assert_eq!(s["setup"], "api");
     let store = std::path::PathBuf::from(s["store"].as_str().unwrap());
-    let home = store.join("home");
+    assert_eq!(s["isolation"], "container");
+    // In the container: the paths of Zerops.
+    let home = store.join("base/upper/home/zerops");
     assert_eq!(
-        std::fs::read_to_string(home.join("prepare-cwd"))
-            .unwrap()
-            .trim(),
-        home.to_str().unwrap(),
+        std::fs::read_to_string(home.join("prepare-cwd")).unwrap(),
+        "/home/zerops\n",
         "prepareCommands run in the home"
     );
     assert_eq!(std::fs::read_to_string(home.join("lost")).unwrap(), "[]\n");
@@ -568,17 +568,36 @@ fn commands_run_in_their_own_shells_with_env_home_and_cwd() {
         "hello 3\n"
     );
     assert_eq!(
-        std::fs::read_to_string(v.join("cwd.txt")).unwrap().trim(),
-        store.join("work/source").to_str().unwrap(),
+        std::fs::read_to_string(v.join("cwd.txt")).unwrap(),
+        "/build/source\n",
         "buildCommands run in the workspace"
+    );
+    assert_eq!(
+        std::fs::read_to_string(v.join("home.txt")).unwrap(),
+        "/home/zerops\n"
+    );
+    // On the host (--isolation none): the real paths in the store.
+    let s2 = p.build_ok(&["--setup", "web", "--isolation", "none"]);
+    assert_ne!(s2["store"], s["store"]);
+    assert_eq!(s2["prepare_ran"], true, "a setup's cache is its own");
+    assert_eq!(s2["isolation"], "none");
+    let store = std::path::PathBuf::from(s2["store"].as_str().unwrap());
+    let home = store.join("base/upper/home/zerops");
+    assert_eq!(
+        std::fs::read_to_string(home.join("prepare-cwd"))
+            .unwrap()
+            .trim(),
+        home.to_str().unwrap()
+    );
+    let v = store.join("versions/1");
+    assert_eq!(
+        std::fs::read_to_string(v.join("cwd.txt")).unwrap().trim(),
+        store.join("work/source").to_str().unwrap()
     );
     assert_eq!(
         std::fs::read_to_string(v.join("home.txt")).unwrap().trim(),
         home.to_str().unwrap()
     );
-    let s2 = p.build_ok(&["--setup", "web"]);
-    assert_ne!(s2["store"], s["store"]);
-    assert_eq!(s2["prepare_ran"], true, "a setup's cache is its own");
     // Output is streamed with each command shown.
     let r = p.run("build", &["--setup", "api"]);
     assert!(r.stdout.contains("$ echo \"$GREETING $N\""), "{}", r.stdout);

@@ -49,7 +49,7 @@ fn assert_clean_store(p: &Proj, what: &str) {
         "journal.restore.json",
         "work",
         "cache.new",
-        "home.old",
+        "base.old",
         "trash",
     ] {
         assert!(

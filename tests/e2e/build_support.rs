@@ -149,7 +149,7 @@ impl Proj {
     }
 
     pub fn home_files(&self) -> BTreeMap<String, String> {
-        tree(&self.setup_store().join("home"))
+        tree(&self.setup_store().join("base/upper/home/zerops"))
     }
 
     pub fn record(&self) -> Option<String> {

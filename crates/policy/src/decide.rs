@@ -197,8 +197,38 @@ pub fn compare(old: Option<&Snapshot>, current: &Snapshot) -> Decision {
     }
 }
 
+/// [`decide_json`] for a build on the OS image `image`: a record made on
+/// another image (or one that names none) rebuilds the base layer.
+pub fn decide_json_in_image(previous: Option<&str>, current: &Snapshot, image: &str) -> Decision {
+    match previous.map(LayerRecord::from_json) {
+        None => judge(Previous::None(None), current),
+        Some(Ok(r)) => judge_in_image(Previous::Record(&r), current, Some(image)),
+        Some(Err(e)) => judge(Previous::Unreadable(&e), current),
+    }
+}
+
+/// The reason a record made on `old` is not reused on `new`.
+fn image_changed(old: Option<&str>, new: &str) -> Reason {
+    let shown_old = old.unwrap_or("(not recorded)");
+    let mut r = Reason::new(
+        ReasonKind::Changed,
+        true,
+        format!("OS image {shown_old} → {new} (the base layer is a layer over the image)"),
+    )
+    .field("image");
+    r.old = old.map(str::to_string);
+    r.new = Some(new.to_string());
+    r
+}
+
 /// The decision against any kind of previous state.
 pub fn judge(previous: Previous<'_>, current: &Snapshot) -> Decision {
+    judge_in_image(previous, current, None)
+}
+
+/// [`judge`]; with `image`, a record made on another OS image rebuilds the
+/// base layer (configs compared by `explain` carry no image).
+pub fn judge_in_image(previous: Previous<'_>, current: &Snapshot, image: Option<&str>) -> Decision {
     // Reasons that concern both layers directly, and those that reach the
     // build layer only through the coupling.
     let mut both = Vec::new();
@@ -226,6 +256,11 @@ pub fn judge(previous: Previous<'_>, current: &Snapshot) -> Decision {
             previous_keys = Some(r.keys.clone());
             old_view = Some((&r.inputs, &r.keys, &r.unkeyed, &r.setup));
             events = r.pending_events().collect();
+            if let Some(img) = image
+                && r.image.as_deref() != Some(img)
+            {
+                base_only.push(image_changed(r.image.as_deref(), img));
+            }
             if r.key_version != BASE_KEY_VERSION {
                 both.push(Reason::new(
                     ReasonKind::KeyVersion,
@@ -331,6 +366,7 @@ pub fn judge(previous: Previous<'_>, current: &Snapshot) -> Decision {
 fn order(r: &Reason) -> u8 {
     match (r.kind, r.field.as_deref()) {
         (ReasonKind::NoPrevious | ReasonKind::RecordUnreadable | ReasonKind::KeyVersion, _) => 0,
+        (_, Some("image")) => 1,
         (_, Some("os")) => 1,
         (_, Some("base")) => 2,
         (_, Some("prepareCommands")) => 3,

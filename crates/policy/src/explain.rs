@@ -94,6 +94,18 @@ pub fn decide_for(
     Ok(decide::decide_json(record_json, &cur))
 }
 
+/// [`decide_for`] for a build on the OS image `image` (its identity as the
+/// host computes it): a record made on another image rebuilds the base layer.
+pub fn decide_in_image(
+    src: &str,
+    setup: Option<&str>,
+    record_json: Option<&str>,
+    image: &str,
+) -> Result<Decision, Diagnostic> {
+    let cur = current_of(src, setup)?;
+    Ok(decide::decide_json_in_image(record_json, &cur, image))
+}
+
 /// Parses a config and takes the snapshot of `setup` (or the only setup).
 pub fn current_of(src: &str, setup: Option<&str>) -> Result<Snapshot, Diagnostic> {
     current(&parse(src, None)?, setup)

@@ -74,6 +74,12 @@ pub struct LayerRecord {
     /// older records: then events after `builtAt` count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_events: Option<u32>,
+    /// The identity of the OS image the base layer was built on (the
+    /// container's lower layer, or "none" for a build on the host). A
+    /// different image rebuilds the base layer. Absent in records of
+    /// hosts that do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// Why a stored record cannot be used.
@@ -121,7 +127,14 @@ impl LayerRecord {
             built_at: now,
             events,
             pending_events: Some(0),
+            image: None,
         }
+    }
+
+    /// The record with the identity of the OS image it was built on.
+    pub fn with_image(mut self, image: Option<&str>) -> LayerRecord {
+        self.image = image.map(str::to_string);
+        self
     }
 
     /// The record with one more event.
@@ -204,6 +217,22 @@ pub fn after_build_json(
     let current = crate::explain::current_of(src, setup)?;
     let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
     Ok(LayerRecord::after_build(&current, previous.as_ref(), now).to_json())
+}
+
+/// [`after_build_json`], recording the OS image the base layer was built on.
+pub fn after_build_in_image_json(
+    src: &str,
+    setup: Option<&str>,
+    previous: Option<&str>,
+    image: Option<&str>,
+    now: &str,
+) -> Result<String, Diagnostic> {
+    let now = time::parse_arg(now)?;
+    let current = crate::explain::current_of(src, setup)?;
+    let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
+    Ok(LayerRecord::after_build(&current, previous.as_ref(), now)
+        .with_image(image)
+        .to_json())
 }
 
 /// Text in, text out: the stored record with one more event.

@@ -13,7 +13,7 @@ use zerops_cache_policy::advise::{Layer, Report, StoreFacts};
 
 use super::project::{Project, StoreArgs};
 use super::{Format, exit};
-use crate::store::layout::{self, CACHE, HOME};
+use crate::store::layout::{self, BASE_HOME, CACHE};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -52,7 +52,7 @@ fn measure(dir: &Path, depth: u32) -> Result<Option<StoreFacts>> {
             .with_context(|| format!("measuring {}", dir.join(name).display()))
     };
     Ok(Some(StoreFacts {
-        home: layer(HOME)?,
+        home: layer(BASE_HOME)?,
         cache: layer(CACHE)?,
     }))
 }

@@ -19,9 +19,12 @@ use super::{Format, exit};
 use crate::moves;
 use crate::phases::{Skipped, artifact, checkout, preserve, restore};
 use crate::runner::{self, Sink};
+use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs};
 use crate::store::Store;
 use crate::store::journal::{self, Journal, Phase};
-use crate::store::layout::{CACHE, HOME, HOME_OLD, SOURCE, WORK};
+use crate::store::layout::{
+    BASE_HOME, BASE_UPPER, CACHE, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
+};
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource};
 
@@ -37,6 +40,10 @@ pub struct BuildArgs {
     /// restored back into it.
     #[arg(long)]
     pub discard_cache_on_failure: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Output format; `json` prints the summary as the last line of stdout.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -61,6 +68,10 @@ pub struct Summary {
     pub setup: String,
     pub store: String,
     pub in_place: bool,
+    /// Where the commands ran: `container` or `none` (on the host).
+    pub isolation: &'static str,
+    /// The identity of the OS image the base layer is built on.
+    pub image: String,
     pub layers: BTreeMap<&'static str, LayerSummary>,
     pub prepare_ran: bool,
     /// Entries moved from the cache into the source (each a whole subtree).
@@ -138,10 +149,13 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
-    let decision = match project
-        .host
-        .decide(&project.source, project.setup(), record.as_deref())?
-    {
+    let image = sandbox::rootfs::resolve(&args.sandbox)?;
+    let decision = match project.host.decide_in_image(
+        &project.source,
+        project.setup(),
+        record.as_deref(),
+        &image.id,
+    )? {
         Ok(d) => d,
         Err(d) => return Err(anyhow!("{}", d.message)),
     };
@@ -151,6 +165,8 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         setup: project.build.setup.clone(),
         store: store.path.display().to_string(),
         in_place: args.in_place,
+        isolation: args.sandbox.isolation.name(),
+        image: image.id.clone(),
         layers: BTreeMap::new(),
         prepare_ran: false,
         restored: 0,
@@ -197,6 +213,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         &args,
         &project,
         &store,
+        &image,
         &decision,
         &out,
         &mut s,
@@ -286,6 +303,7 @@ fn build(
     args: &BuildArgs,
     project: &Project,
     store: &Store,
+    image: &sandbox::rootfs::Resolved,
     decision: &Decision,
     out: &Out,
     s: &mut Summary,
@@ -322,8 +340,41 @@ fn build(
     } else {
         store.abs(SOURCE)
     };
-    let home = store.abs(HOME);
-    let env = &b.env_variables;
+    let home = store.abs(BASE_HOME);
+    let deadline = timer.start + args.run.timeout;
+    let scratch = store.abs(RUN);
+    sandbox::clear_scratch(&scratch)?;
+    // The container, or the host (`--isolation none`, as before: the host's
+    // environment, HOME in the store, the real paths).
+    let container = match &image.image {
+        Some(img) => {
+            let img = sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE))?;
+            let env = sandbox::env::container(&b.env_variables, &args.run.env, img.is_host_root())?;
+            let paths = sandbox::StorePaths {
+                upper: store.abs(BASE_UPPER),
+                run: scratch.clone(),
+            };
+            let sb = Sandbox::new(&img, &paths, &source_path, env, deadline)?;
+            timer.time("sandbox", || sb.probe())?;
+            Some(sb)
+        }
+        None => None,
+    };
+    let mut host_env = b.env_variables.clone();
+    sandbox::env::apply_flags(&mut host_env, &args.run.env)?;
+    let run_in = |c: &str, host_cwd: &Path, cwd: &str| -> Result<()> {
+        match &container {
+            Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress),
+            None => {
+                if Instant::now() >= deadline {
+                    return Err(anyhow!(
+                        "the build's time limit (--timeout) was reached before `{c}` could start"
+                    ));
+                }
+                runner::run(c, host_cwd, &home, &host_env, out.sink(), out.progress)
+            }
+        }
+    };
     // In place, what the checkout holds now is the user's: preserve leaves it.
     let checkout = if args.in_place {
         Some(timer.time("workspace", || {
@@ -347,10 +398,10 @@ fn build(
                 journal.save(&store.dir)?;
                 moves::rename(&store.dir, Path::new(HOME), &store.dir, Path::new(HOME_OLD))?;
             }
-            store.dir.create_dir_all(HOME)?;
+            store.dir.create_dir_all(BASE_HOME)?;
             s.prepare_ran = true;
             for c in &b.prepare_commands {
-                runner::run(c, &home, &home, env, out.sink(), out.progress)?;
+                run_in(c, &home, sandbox::env::HOME)?;
             }
             Ok(())
         })?;
@@ -390,7 +441,7 @@ fn build(
     // buildCommands.
     timer.time("build", || {
         for c in &b.build_commands {
-            runner::run(c, &source_path, &home, env, out.sink(), out.progress)?;
+            run_in(c, &source_path, "/build/source")?;
         }
         Ok(())
     })?;
@@ -447,10 +498,11 @@ fn build(
     // Commit: the new record, the new layer, the new active version.
     timer.time("commit", || {
         let previous = read_record(store)?;
-        let record = match host.record_after_build(
+        let record = match host.record_after_build_in_image(
             &project.source,
             project.setup(),
             previous.as_deref(),
+            &image.id,
             &now(),
         )? {
             Ok(r) => r,
@@ -472,6 +524,7 @@ fn build(
     timer.time("cleanup", || {
         if let Err(e) = journal::clean(&store.dir)
             .and_then(|_| artifact::prune(host, &store.dir, &args.retention.budget()).map(drop))
+            .and_then(|_| sandbox::clear_scratch(&scratch))
         {
             out.say(format!("warning: cleaning up the store: {e:#}"));
         }
@@ -510,6 +563,7 @@ fn print_summary(s: &Summary, out: &Out) {
         };
         println!("  {name} layer: {}{why}", l.action);
     }
+    println!("  isolation: {} ({})", s.isolation, s.image);
     println!(
         "  prepareCommands: {}",
         if s.prepare_ran { "ran" } else { "skipped" }

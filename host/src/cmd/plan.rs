@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::project::{Project, StoreArgs};
 use super::{Format, exit};
 use crate::phases::{Skipped, checkout, preserve, restore};
+use crate::sandbox::{SandboxArgs, rootfs};
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource, SourceLister, VirtualSource};
 
@@ -20,6 +21,8 @@ pub struct PlanArgs {
     /// Plan for a build in the project directory itself (as `build --in-place`).
     #[arg(long)]
     pub in_place: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -27,6 +30,10 @@ pub struct PlanArgs {
 #[derive(Debug, Serialize)]
 struct PlanOut {
     setup: String,
+    /// Where the build would run: `container` or `none`.
+    isolation: &'static str,
+    /// The OS image's identity.
+    image: String,
     base: &'static str,
     base_reasons: Vec<String>,
     build: &'static str,
@@ -42,9 +49,15 @@ pub fn run(args: PlanArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "plan")?;
     let record = read_record(&store)?;
+    let image = rootfs::resolve(&args.sandbox)?;
     let d = project
         .host
-        .decide(&project.source, project.setup(), record.as_deref())?
+        .decide_in_image(
+            &project.source,
+            project.setup(),
+            record.as_deref(),
+            &image.id,
+        )?
         .map_err(|d| anyhow!("{}", d.message))?;
     let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
     let (restore_plan, skipped) = if d.build.invalidated {
@@ -71,6 +84,8 @@ pub fn run(args: PlanArgs) -> Result<u8> {
     }
     let out = PlanOut {
         setup: project.build.setup.clone(),
+        isolation: args.sandbox.isolation.name(),
+        image: image.id.clone(),
         base: if d.base.invalidated {
             "rebuild"
         } else {
@@ -96,6 +111,7 @@ pub fn run(args: PlanArgs) -> Result<u8> {
                     format!(": {}", r.join("; "))
                 }
             };
+            println!("  isolation: {} ({})", out.isolation, out.image);
             println!("  base layer: {}{}", out.base, why(&out.base_reasons));
             println!("  build layer: {}{}", out.build, why(&out.build_reasons));
             println!(

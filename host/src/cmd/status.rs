@@ -11,6 +11,7 @@ use super::project::{Project, StoreArgs};
 use super::{Format, exit};
 use crate::moves;
 use crate::phases::artifact;
+use crate::sandbox::{SandboxArgs, rootfs};
 use crate::store::layout::{CACHE, HOME};
 use crate::store::record_io::read_record;
 
@@ -18,6 +19,9 @@ use crate::store::record_io::read_record;
 pub struct StatusArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The next build's isolation and image (the decision depends on them).
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -39,6 +43,13 @@ struct StatusOut {
     setup: String,
     store: String,
     last_build: Option<String>,
+    /// Where the last build ran (`container`, `none`), and on what image;
+    /// none before the first build or for a record that does not say.
+    last_isolation: Option<&'static str>,
+    last_image: Option<String>,
+    /// Where the next build runs (from --isolation), and on what image.
+    isolation: &'static str,
+    image: String,
     layers: std::collections::BTreeMap<&'static str, LayerStatus>,
     versions: Vec<u32>,
     active_version: Option<u32>,
@@ -48,14 +59,28 @@ pub fn run(args: StatusArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "status")?;
     let record = read_record(&store)?;
+    let image = rootfs::resolve(&args.sandbox)?;
     let d = project
         .host
-        .decide(&project.source, project.setup(), record.as_deref())?
+        .decide_in_image(
+            &project.source,
+            project.setup(),
+            record.as_deref(),
+            &image.id,
+        )?
         .map_err(|d| anyhow!("{}", d.message))?;
-    let last_build = record
+    let last = record
         .as_deref()
-        .and_then(|r| LayerRecord::from_json(r).ok())
-        .map(|r| r.built_at.as_str().to_string());
+        .and_then(|r| LayerRecord::from_json(r).ok());
+    let last_build = last.as_ref().map(|r| r.built_at.as_str().to_string());
+    let last_image = last.and_then(|r| r.image);
+    let last_isolation = last_image.as_deref().map(|i| {
+        if i == rootfs::NO_CONTAINER {
+            "none"
+        } else {
+            "container"
+        }
+    });
     let (he, hb) = moves::usage(&store.dir, Path::new(HOME)).unwrap_or((0, 0));
     let (ce, cb) = moves::usage(&store.dir, Path::new(CACHE)).unwrap_or((0, 0));
     let mut layers = std::collections::BTreeMap::new();
@@ -89,6 +114,10 @@ pub fn run(args: StatusArgs) -> Result<u8> {
         setup: project.build.setup.clone(),
         store: store.path.display().to_string(),
         last_build,
+        last_isolation,
+        last_image,
+        isolation: args.sandbox.isolation.name(),
+        image: image.id.clone(),
         layers,
         versions: artifact::list_versions(&store.dir)?,
         active_version: artifact::active(&store.dir),
@@ -101,6 +130,10 @@ pub fn run(args: StatusArgs) -> Result<u8> {
                 "  last build: {}",
                 out.last_build.as_deref().unwrap_or("never")
             );
+            if let (Some(i), Some(img)) = (out.last_isolation, &out.last_image) {
+                println!("  last build ran with isolation {i} ({img})");
+            }
+            println!("  next build: isolation {} ({})", out.isolation, out.image);
             for (name, l) in &out.layers {
                 println!(
                     "  {name} layer: {} entries, {} bytes; next build: {}{}",

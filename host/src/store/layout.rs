@@ -7,11 +7,17 @@
 //!     record.json               the layer record (written by the component)
 //!     journal.json              the intent journal of an unfinished build
 //!     journal.restore.json      its restore batch (written once per build)
-//!     home/                     the base layer: the container home
+//!     base/                     the base layer
+//!       upper/                  the container's overlay upper directory: all it
+//!                               wrote outside /build/source (whiteouts included);
+//!       upper/home/zerops/      HOME (also with --isolation none)
 //!     cache/                    the build layer: cached entries
 //!     versions/<N>/, versions/active   deploy artifacts, the last 10
 //!     work/source/              the build workspace
 //!     trash/                    what is being deleted
+//!     run/                      the container's scratch: overlay work dirs, mount
+//!                               point, /tmp (emptied at the start of each build)
+//!     image/                    a --rootfs tar, unpacked (kept while its digest matches)
 //! ```
 //! Everything is inside the store, on one filesystem, so every move of the
 //! cache is a rename.
@@ -25,9 +31,20 @@ pub const RECORD: &str = "record.json";
 pub const JOURNAL: &str = "journal.json";
 /// The restore batch of the journal, written once (it can hold many moves).
 pub const JOURNAL_RESTORE: &str = "journal.restore.json";
-pub const HOME: &str = "home";
-/// The previous home while a rebuilt base layer is being prepared.
-pub const HOME_OLD: &str = "home.old";
+/// The base layer: the container's filesystem outside /build/source (the
+/// name `HOME` is kept for the journal, which moves it as one directory).
+pub const HOME: &str = "base";
+/// The previous base layer while a rebuilt one is being prepared.
+pub const HOME_OLD: &str = "base.old";
+pub const BASE: &str = HOME;
+/// The overlay's upper directory inside the base layer.
+pub const BASE_UPPER: &str = "base/upper";
+/// HOME (/home/zerops) inside the base layer.
+pub const BASE_HOME: &str = "base/upper/home/zerops";
+/// The container's scratch (see the module docs).
+pub const RUN: &str = "run";
+/// An unpacked `--rootfs` tar.
+pub const IMAGE: &str = "image";
 pub const CACHE: &str = "cache";
 /// The new build layer while preserve fills it.
 pub const CACHE_NEW: &str = "cache.new";

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark: the build container's overhead.
+#  1. per command: a build whose buildCommands are N items of `true`, in the
+#     container and with --isolation none (the `build` phase / N), against
+#     N plain `sh -c true` in the same run (target: container ≤ 20 ms per
+#     command);
+#  2. a warm build of examples/hello in the container against
+#     --isolation none (duration_ms, median of 5).
+#
+# Usage: bench/sandbox.sh [ZEROPS_CACHE_BINARY] [N]
+# (default binary: target/release/zerops-cache, else target/debug; N 20)
+# Needs what a container build needs (root, or unprivileged user namespaces).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${1:-}"
+if [ -z "$BIN" ]; then
+  if [ -x target/release/zerops-cache ]; then BIN=$PWD/target/release/zerops-cache; else BIN=$PWD/target/debug/zerops-cache; fi
+fi
+N="${2:-20}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/zc-bench-sandbox.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+export ZEROPS_CACHE_DIR="$WORK/store"
+export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+field() { # json-line key [subkey]
+  python3 -c '
+import json,sys
+d=json.loads(sys.stdin.read().strip().splitlines()[-1])
+for k in sys.argv[1:]: d=d.get(k, -1) if isinstance(d, dict) else -1
+print(d)' "$@"
+}
+
+echo "binary: $BIN"
+# 1. Per command.
+P="$WORK/true"
+mkdir -p "$P"
+{
+  echo "zerops:"
+  echo "  - setup: app"
+  echo "    build:"
+  echo "      buildCommands:"
+  for _ in $(seq "$N"); do echo "        - \"true\""; done
+  echo "      deployFiles: ./"
+} > "$P/zerops.yaml"
+git -C "$P" init -q && git -C "$P" add -A && git -C "$P" commit -qm b
+for iso in container none; do
+  "$BIN" build -C "$P" --isolation "$iso" --format json >/dev/null 2>&1 # warm up
+  runs=()
+  for _ in 1 2 3 4 5; do
+    us=$("$BIN" build -C "$P" --isolation "$iso" --format json 2>/dev/null | field phases_us build)
+    runs+=("$us")
+  done
+  m=$(median "${runs[@]}")
+  printf 'per command, %-9s: %6.2f ms  (build phase %d us / %d commands, median of 5)\n' "$iso" "$(echo "$m / $N / 1000" | bc -l)" "$m" "$N"
+done
+t0=$(date +%s%N)
+for _ in $(seq "$N"); do sh -c true; done
+t1=$(date +%s%N)
+printf 'per command, sh -c true: %6.2f ms  (%d runs)\n' "$(echo "($t1 - $t0) / $N / 1000000" | bc -l)" "$N"
+
+# 2. A warm build of examples/hello.
+H="$WORK/hello"
+cp -r examples/hello "$H"
+git -C "$H" init -q && git -C "$H" add -A && git -C "$H" commit -qm b
+for iso in container none; do
+  "$BIN" build -C "$H" --isolation "$iso" --format json >/dev/null 2>&1 # cold
+  runs=()
+  for _ in 1 2 3 4 5; do
+    runs+=("$("$BIN" build -C "$H" --isolation "$iso" --format json 2>/dev/null | field duration_ms)")
+  done
+  printf 'warm examples/hello, %-9s: %5d ms (median of 5: %s)\n' "$iso" "$(median "${runs[@]}")" "${runs[*]}"
+done

@@ -1,0 +1,15 @@
+//! `zerops-cache __sandbox-init SPEC` (hidden): the build container's init,
+//! started by `build` once per command (see crate::sandbox::init).
+
+#[derive(Debug, clap::Args)]
+pub struct SandboxInitArgs {
+    /// The container spec, JSON.
+    pub spec: String,
+}
+
+pub fn run(args: SandboxInitArgs) -> anyhow::Result<u8> {
+    let code = crate::sandbox::init::run(&args.spec);
+    // The exit status is the command's, which can exceed what `u8` codes
+    // of other subcommands mean; exit directly.
+    std::process::exit(code)
+}

@@ -1,0 +1,226 @@
+//! The build container: every build command runs in Linux namespaces that
+//! zerops-cache makes itself (no daemon), as on Zerops:
+//!
+//! - a private mount namespace whose root is an overlay: the lower layer is
+//!   the OS image (the host's own `/`, read-only, or `--rootfs`), the upper
+//!   layer is the store's base layer (`base/upper`);
+//! - `/build/source` is the workspace (a bind mount), `/home/zerops` is HOME
+//!   (in the overlay, so in the base layer), `/tmp` a per-build directory of
+//!   the store, `/proc` of the container's own PID namespace, `/dev` and
+//!   `/sys` from the host;
+//! - a PID namespace: the command's shell is its init, so when it ends (or
+//!   is killed) every process it started is gone; a user namespace mapping
+//!   the invoking user to root when zerops-cache does not run as root.
+//!
+//! Each command is one run of the hidden subcommand `__sandbox-init`
+//! ([`init`]) with a [`spec::Spec`]; it dies with zerops-cache
+//! (`PR_SET_PDEATHSIG`), and the kernel drops its mounts with it, so a
+//! `kill -9` leaves nothing mounted on the host.
+
+pub mod env;
+pub mod init;
+pub mod mounts;
+pub mod namespaces;
+pub mod rootfs;
+pub mod spec;
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use spec::Spec;
+
+/// `--isolation`: where build commands run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Isolation {
+    /// In a container zerops-cache makes (mount, PID and, when not root,
+    /// user namespaces) over an OS image, as on Zerops.
+    #[default]
+    Container,
+    /// On the host, as the invoking user, with its environment and HOME
+    /// pointed into the store (no isolation; see the README for what differs).
+    None,
+}
+
+impl Isolation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::Container => "container",
+            Isolation::None => "none",
+        }
+    }
+}
+
+/// Options of the commands that run, or predict, a build.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Where build commands run: `container` (default) or `none` (on the host).
+    #[arg(long, value_enum, default_value_t)]
+    pub isolation: Isolation,
+    /// The container's OS image: a root filesystem directory, or a tar of one
+    /// (as `docker export` writes). Default: the host's own root, read-only.
+    #[arg(long, value_name = "PATH", env = "ZEROPS_CACHE_ROOTFS")]
+    pub rootfs: Option<PathBuf>,
+}
+
+/// Options of `build` only.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// An environment variable for the build commands: `NAME=VALUE`, or
+    /// `NAME` to pass the host's value. Repeatable; wins over envVariables.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    pub env: Vec<String>,
+    /// The time limit of the whole build (as Zerops' 60 minutes): e.g.
+    /// `90s`, `20m`, `2h`, or seconds.
+    #[arg(long, value_name = "DURATION", default_value = "60m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// Parses `90`, `90s`, `20m`, `2h`.
+pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 90s, 20m, 2h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}`: the unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the timeout must be more than 0".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+/// The store directories the container uses (see store::layout).
+pub struct StorePaths {
+    /// The overlay's upper directory: the base layer.
+    pub upper: PathBuf,
+    /// Scratch of the container: overlay work dirs, mount point, /tmp,
+    /// an unpacked tar image. Emptied at the start of each build.
+    pub run: PathBuf,
+}
+
+/// A container ready to run commands in.
+pub struct Sandbox {
+    base: Spec,
+    deadline: Instant,
+}
+
+impl Sandbox {
+    /// Prepares the container of one build: the image resolved, the
+    /// scratch directories made. `source` is the workspace on the host.
+    pub fn new(
+        image: &rootfs::Image,
+        paths: &StorePaths,
+        source: &Path,
+        env: Vec<(String, String)>,
+        deadline: Instant,
+    ) -> Result<Sandbox> {
+        let user_ns = !namespaces::is_root();
+        let run = &paths.run;
+        for d in ["ovl", "root", "tmp"] {
+            std::fs::create_dir_all(run.join(d))
+                .with_context(|| format!("creating {}", run.join(d).display()))?;
+        }
+        set_mode(&run.join("tmp"), 0o1777)?;
+        std::fs::create_dir_all(&paths.upper)?;
+        let per_dir = user_ns && image.is_host_root();
+        Ok(Sandbox {
+            base: Spec {
+                lower: image.lower().to_path_buf(),
+                per_dir,
+                userxattr: user_ns,
+                user_ns,
+                uid: namespaces::uid(),
+                gid: namespaces::gid(),
+                upper: paths.upper.clone(),
+                ovl_work: run.join("ovl"),
+                root: run.join("root"),
+                tmp: run.join("tmp"),
+                source: source.to_path_buf(),
+                cwd: String::new(),
+                command: String::new(),
+                env,
+                timeout_ms: None,
+                parent: std::process::id(),
+            },
+            deadline,
+        })
+    }
+
+    /// The process that runs `cmd` with `sh -c` in the container, in `cwd`
+    /// (a path inside the container). Fails when the time limit is spent.
+    pub fn command(&self, cmd: &str, cwd: &str) -> Result<std::process::Command> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            bail!("the build's time limit (--timeout) was reached before `{cmd}` could start");
+        }
+        let mut spec = self.base.clone();
+        spec.command = cmd.to_string();
+        spec.cwd = cwd.to_string();
+        spec.timeout_ms = Some(left.as_millis().max(1) as u64);
+        let exe = std::env::current_exe().context("finding the zerops-cache executable")?;
+        let mut c = std::process::Command::new(exe);
+        c.arg(init::SUBCOMMAND)
+            .arg(serde_json::to_string(&spec)?)
+            .env_clear();
+        Ok(c)
+    }
+
+    /// Runs `true` in the container: a build refuses to start where no
+    /// container can be made, with the cause and the opt-out.
+    pub fn probe(&self) -> Result<()> {
+        let out = self
+            .command("true", "/")?
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("starting the build container")?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let why = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "cannot create the build container: {}\n\
+             (the build needs mount and PID namespaces, and a user namespace when not run as root; \
+             to run the commands on the host instead, without isolation, pass --isolation none)",
+            why.trim().trim_start_matches("zerops-cache sandbox: ")
+        )
+    }
+}
+
+fn set_mode(p: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("setting the mode of {}", p.display()))
+}
+
+/// Removes a scratch tree the container left; overlay work directories are
+/// made mode 000 by the kernel, so every directory is opened up first.
+pub fn clear_scratch(p: &Path) -> Result<()> {
+    fn open_up(p: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(md) = std::fs::symlink_metadata(p) else {
+            return;
+        };
+        if md.is_dir() {
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+            if let Ok(rd) = std::fs::read_dir(p) {
+                for e in rd.flatten() {
+                    open_up(&e.path());
+                }
+            }
+        }
+    }
+    if std::fs::symlink_metadata(p).is_err() {
+        return Ok(());
+    }
+    open_up(p);
+    std::fs::remove_dir_all(p).with_context(|| format!("removing {}", p.display()))
+}

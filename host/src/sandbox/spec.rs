@@ -1,0 +1,42 @@
+//! What one container run needs, passed from zerops-cache to its
+//! `__sandbox-init` as JSON on the command line.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Spec {
+    /// The OS image: the overlay's lower directory.
+    pub lower: PathBuf,
+    /// One overlay per top-level directory of the image instead of one over
+    /// the whole image (an unprivileged user cannot overlay the host's `/`,
+    /// whose submounts are locked in a user namespace).
+    pub per_dir: bool,
+    /// Overlay option `userxattr` (needed in a user namespace): opaque
+    /// directories are marked `user.overlay.opaque`, not `trusted.…`.
+    pub userxattr: bool,
+    /// Make a user namespace mapping `uid`/`gid` to root.
+    pub user_ns: bool,
+    pub uid: u32,
+    pub gid: u32,
+    /// The base layer.
+    pub upper: PathBuf,
+    /// Overlay work directories (same filesystem as `upper`).
+    pub ovl_work: PathBuf,
+    /// The mount point of the container's root.
+    pub root: PathBuf,
+    /// The container's /tmp.
+    pub tmp: PathBuf,
+    /// The workspace, mounted at /build/source.
+    pub source: PathBuf,
+    /// The working directory inside the container.
+    pub cwd: String,
+    /// Run with `/bin/sh -c`.
+    pub command: String,
+    /// The whole environment of the command.
+    pub env: Vec<(String, String)>,
+    /// Kill everything after this long.
+    pub timeout_ms: Option<u64>,
+    /// The pid of zerops-cache: the container dies with it.
+    pub parent: u32,
+}

@@ -1,0 +1,211 @@
+//! The build container as an unprivileged user: the test drops to `nobody`
+//! with `setpriv` (when it runs as root; otherwise it already is one), so
+//! zerops-cache adds a user namespace and builds the root from one overlay
+//! per top-level directory of the host's root.
+
+use serde_json::Value;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::build_support::{Proj, yaml};
+
+const NOBODY: u32 = 65534;
+
+fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Gives `p` and everything below it to nobody (when root).
+fn give(p: &Path) {
+    if !is_root() {
+        return;
+    }
+    std::os::unix::fs::lchown(p, Some(NOBODY), Some(NOBODY)).unwrap();
+    if std::fs::symlink_metadata(p).unwrap().is_dir() {
+        for e in std::fs::read_dir(p).unwrap() {
+            give(&e.unwrap().path());
+        }
+    }
+}
+
+/// A directory nobody owns, under the test's target directory (which the
+/// host-root image shows).
+fn nobody_dir(prefix: &str) -> tempfile::TempDir {
+    let d = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    give(d.path());
+    d
+}
+
+struct Rootless {
+    p: Proj,
+    home: tempfile::TempDir,
+}
+
+/// The component's artifact cache for nobody, shared by the tests of a
+/// run (compiling the component once is what takes time).
+fn artifacts() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-artifacts-nobody");
+    std::fs::create_dir_all(&d).unwrap();
+    give(&d);
+    d
+}
+
+impl Rootless {
+    fn new(yaml: &str) -> Rootless {
+        let p = Proj::new(yaml, &[]);
+        give(p.path());
+        give(p.store.path());
+        Rootless {
+            p,
+            home: nobody_dir("zc-nobody-home"),
+        }
+    }
+
+    fn run(&self, sub: &str, args: &[&str]) -> (i32, String, String) {
+        let mut c = if is_root() {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
+            c.arg(env!("CARGO_BIN_EXE_zerops-cache"));
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_zerops-cache"))
+        };
+        c.current_dir(self.p.path())
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", self.home.path())
+            .env("ZEROPS_CACHE_ARTIFACTS", artifacts())
+            .env("NO_COLOR", "1")
+            .arg(sub)
+            .arg("--store")
+            .arg(self.p.store.path())
+            .args(args);
+        crate::common::run(&mut c)
+    }
+
+    fn build_ok(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--format", "json"];
+        a.extend_from_slice(args);
+        let (code, stdout, stderr) = self.run("build", &a);
+        assert_eq!(code, 0, "build as nobody failed:\n{stdout}\n{stderr}");
+        serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+    }
+
+    fn artifact(&self, s: &Value, rel: &str) -> String {
+        let v = s["version"].as_u64().unwrap();
+        std::fs::read_to_string(self.p.setup_store().join(format!("versions/{v}/{rel}")))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn upper(&self) -> PathBuf {
+        self.p.setup_store().join("base/upper")
+    }
+}
+
+#[test]
+fn as_nobody_the_container_keeps_zerops_paths_a_base_layer_and_an_untouched_host() {
+    let marker = format!("zc-rootless-{}", std::process::id());
+    let opt = format!("/opt/{marker}");
+    // Directly in a top-level directory of the image: as an unprivileged
+    // user, the overlay can copy up only directories the user owns (the
+    // top-level ones are the overlays' roots), see the README.
+    let victims = tempfile::Builder::new()
+        .prefix("zc-victim")
+        .tempdir_in("/opt")
+        .unwrap();
+    give(victims.path());
+    let victim = victims.path().join("victim.txt");
+    std::fs::write(&victim, "host\n").unwrap();
+    give(&victim);
+    let v = victim.display();
+    let prepare = [
+        format!("mkdir -p {opt} && echo stamp > {opt}/stamp"),
+        format!("rm {v}"),
+        "pwd > cwd && id -u > uid".to_string(),
+    ];
+    let build = format!(
+        "cat {opt}/stamp > seen.txt; if [ -e {v} ]; then echo there; else echo gone; fi >> seen.txt; pwd >> seen.txt; echo $HOME >> seen.txt; id -u >> seen.txt"
+    );
+    let pr: Vec<&str> = prepare.iter().map(String::as_str).collect();
+    let r = Rootless::new(&yaml(&pr, &[&build], "false", ""));
+    let s = r.build_ok(&[]);
+    assert_eq!(s["isolation"], "container");
+    assert!(s["image"].as_str().unwrap().contains(" rootless #"), "{s}");
+    let want = "stamp\ngone\n/build/source\n/home/zerops\n0\n";
+    assert_eq!(r.artifact(&s, "seen.txt"), want);
+    let home = r.upper().join("home/zerops");
+    assert_eq!(
+        std::fs::read_to_string(home.join("cwd")).unwrap(),
+        "/home/zerops\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("uid")).unwrap(),
+        "0\n",
+        "root inside"
+    );
+    // The host is untouched; the base layer holds the changes, and the
+    // deletion as a whiteout.
+    assert!(!Path::new(&opt).exists());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "host\n");
+    let stamp = r.upper().join(&opt[1..]).join("stamp");
+    assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "stamp\n");
+    if is_root() {
+        assert_eq!(
+            std::fs::metadata(&stamp).unwrap().uid(),
+            NOBODY,
+            "written as nobody"
+        );
+    }
+    let w = std::fs::symlink_metadata(r.upper().join(victim.strip_prefix("/").unwrap())).unwrap();
+    assert!(
+        w.file_type().is_char_device() && w.rdev() == 0,
+        "a whiteout"
+    );
+    // Warm: prepareCommands skipped, their results seen.
+    let s = r.build_ok(&[]);
+    assert_eq!(s["prepare_ran"], false);
+    assert_eq!(r.artifact(&s, "seen.txt"), want);
+    // Invalidated: a clean base layer (the deletion is undone too).
+    let (code, _, stderr) = r.run("invalidate", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    r.p.write(
+        "zerops.yaml",
+        &yaml(
+            &[],
+            &[&format!(
+                "test ! -e {opt} && test -e {v} && echo clean > clean.txt"
+            )],
+            "false",
+            "",
+        ),
+    );
+    give(&r.p.path().join("zerops.yaml"));
+    let s = r.build_ok(&[]);
+    assert_eq!(r.artifact(&s, "clean.txt"), "clean\n");
+}
+
+#[test]
+fn as_nobody_a_rootfs_image_is_the_users_and_so_roots_inside() {
+    let img = nobody_dir("zc-nobody-img");
+    let root = crate::container_more::busybox_image(img.path());
+    give(img.path());
+    let r = Rootless::new(&yaml(
+        &["mkdir -p /usr/local/bin && echo tool > /usr/local/bin/t && rm /etc/zc-image"],
+        &["cat /usr/local/bin/t > seen.txt; ls /etc >> seen.txt; id -u >> seen.txt"],
+        "false",
+        "",
+    ));
+    let s = r.build_ok(&["--rootfs", root.to_str().unwrap()]);
+    assert_eq!(r.artifact(&s, "seen.txt"), "tool\n0\n");
+    assert!(
+        root.join("etc/zc-image").exists(),
+        "the image is not modified"
+    );
+    let s = r.build_ok(&["--rootfs", root.to_str().unwrap()]);
+    assert_eq!(s["layers"]["base"]["action"], "reuse");
+    assert_eq!(r.artifact(&s, "seen.txt"), "tool\n0\n");
+}
