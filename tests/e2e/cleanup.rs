@@ -69,7 +69,7 @@ fn a_killed_cleaner_loses_nothing_and_the_next_command_finishes_its_work() {
     // cleaner killed mid-way.
     let store = p.setup_store();
     std::fs::create_dir_all(store.join("trash")).unwrap();
-    copy_dir(&store.join("home"), &store.join("trash/home.0"));
+    copy_dir(&store.join("base"), &store.join("trash/base.0"));
     let mut cleaner = std::process::Command::new(env!("CARGO_BIN_EXE_zerops-cache"))
         .arg("__empty-trash")
         .arg(&store)
