@@ -9,6 +9,7 @@ pub mod bindings;
 pub mod cmd;
 pub mod component;
 pub mod config_file;
+pub mod interrupt;
 pub mod layers;
 pub mod moves;
 pub mod patterns;

@@ -3,6 +3,7 @@
 
 mod build;
 mod build_crash;
+mod build_signals;
 mod build_support;
 mod common;
 mod component;
