@@ -8,6 +8,7 @@ mod build_support;
 mod common;
 mod component;
 mod config_limits;
+mod deployignore_limits;
 mod hostile_store;
 mod in_place_checkout;
 mod layers;

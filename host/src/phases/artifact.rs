@@ -15,10 +15,13 @@ use crate::ask::plan::{Entry, EntryKind};
 use crate::component::PolicyHost;
 use crate::moves;
 use crate::store::layout::{ACTIVE, VERSIONS};
-use crate::store::record_io::{read_opt, write_atomic};
+use crate::store::record_io::{read_opt, read_text, write_atomic};
 
 /// How many versions are kept, as Zerops keeps 10 app versions.
 pub const KEEP: usize = 10;
+
+/// The largest `.deployignore` the build reads (the policy's lint limit).
+pub const DEPLOYIGNORE_MAX: u64 = 1 << 20;
 
 /// What is stored beside a version (`versions/N.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,7 +165,8 @@ pub fn create(
         Ok(i) => i,
         Err(d) => bail!("{}", d.message),
     };
-    let ignore = read_opt(source, ".deployignore")?;
+    let ignore = read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true)
+        .map_err(|p| anyhow::anyhow!(".deployignore {p}; `zerops-cache lint` checks it"))?;
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;

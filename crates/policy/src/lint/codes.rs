@@ -115,6 +115,12 @@ pub const CODES: &[CodeInfo] = &[
     // Tree: need the project directory.
     row("cache-matches-nothing", N, C::Tree, "a cache path matches nothing in the project directory now"),
     row("cache-tracked-by-git", W, C::Tree, "a cache path matches files tracked by git: source wins"),
+    // .deployignore (positions in that file).
+    row("deployignore-too-large", E, C::Tree, ".deployignore is larger than the size limit"),
+    row("deployignore-invalid-utf8", E, C::Tree, ".deployignore is not UTF-8 text"),
+    row("deployignore-matches-nothing", W, C::Tree, "a .deployignore line that names no path"),
+    row("deployignore-repeated-double-star", W, C::Tree, "`**/**` in .deployignore: the same as `**`"),
+    row("deployignore-reinclude-under-ignored", W, C::Tree, "`!path` inside a directory ignored earlier: no effect"),
 ];
 
 /// The row for `code`, if it is a known code.

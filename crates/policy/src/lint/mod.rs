@@ -8,6 +8,7 @@
 //! listed in [`codes`].
 
 pub mod codes;
+pub mod deployignore;
 pub mod schema;
 pub mod tree;
 
