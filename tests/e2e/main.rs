@@ -12,6 +12,7 @@ mod deployignore_limits;
 mod hostile_store;
 mod in_place_checkout;
 mod layers;
+mod lint_build_agree;
 mod lint_cli;
 mod lint_more;
 mod match_cli;

@@ -52,6 +52,14 @@ impl Project {
             .with_context(|| format!("{} is not UTF-8 text", config_path.display()))?;
         let build = match host.build_setup(&source, args.setup.as_deref())? {
             Ok(b) => b,
+            Err(d) if d.span.start.line > 0 => bail!(
+                "{}:{}:{}: {} ({})",
+                config_path.display(),
+                d.span.start.line,
+                d.span.start.column,
+                d.message,
+                d.code
+            ),
             Err(d) => bail!("{}: {}", config_path.display(), d.message),
         };
         Ok(Project {

@@ -111,7 +111,7 @@ pub const CODES: &[CodeInfo] = &[
     row("cache-false", N, C::Cache, "`cache: false` still keeps files outside /build/source"),
     // deployFiles.
     row("deploy-files-multiple-tilde", E, C::DeployFiles, "more than one `~` in a deployFiles path"),
-    row("deploy-files-outside-source", W, C::DeployFiles, "`..` in a deployFiles path"),
+    row("deploy-files-outside-source", E, C::DeployFiles, "`..` or an absolute path in deployFiles: the build refuses it"),
     // Tree: need the project directory.
     row("cache-matches-nothing", N, C::Tree, "a cache path matches nothing in the project directory now"),
     row("cache-tracked-by-git", W, C::Tree, "a cache path matches files tracked by git: source wins"),

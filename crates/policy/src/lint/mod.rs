@@ -13,7 +13,7 @@ pub mod schema;
 pub mod tree;
 
 mod bases;
-mod cache;
+pub(crate) mod cache;
 mod deploy_files;
 mod legacy;
 mod setups;
