@@ -82,6 +82,17 @@ impl Project {
         )
     }
 
+    /// The setup's store if it exists (for commands that only look).
+    pub fn existing_store(&self, args: &StoreArgs, what: &str) -> Result<Option<Store>> {
+        Store::open_existing(
+            args.store.as_deref(),
+            &self.root,
+            &self.build.setup,
+            what,
+            args.no_wait,
+        )
+    }
+
     pub fn setup(&self) -> Option<&str> {
         Some(self.build.setup.as_str())
     }

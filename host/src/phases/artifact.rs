@@ -97,10 +97,16 @@ impl Copier<'_> {
         };
         if !md.is_dir() {
             if dst.is_empty() {
-                bail!("deployFiles: `{src}` is a file and cannot become the artifact root");
+                bail!(
+                    "deployFiles: `{src}` is {}, not a directory, so it cannot become the \
+                     artifact root (a `~` strips directories only)",
+                    crate::store::record_io::kind_of(md.file_type())
+                );
             }
             if let Some(p) = Path::new(dst).parent() {
-                self.out.create_dir_all(p)?;
+                self.out
+                    .create_dir_all(p)
+                    .with_context(|| format!("creating {} in the artifact", p.display()))?;
             }
             if moves::exists(self.out, Path::new(dst)) {
                 moves::remove_any(self.out, Path::new(dst))?;

@@ -253,7 +253,9 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
         moves::settle(td, to, fd, from)?;
         if !moves::exists(fd, from) && moves::exists(td, to) {
             if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fd.create_dir_all(parent)?;
+                fd.create_dir_all(parent).with_context(|| {
+                    format!("recreating {} to roll a move back", parent.display())
+                })?;
             }
             moves::rename(td, to, fd, from)
                 .with_context(|| format!("rolling back the move to {}", m.to.path))?;
