@@ -19,3 +19,4 @@ mod match_cli;
 mod patterns_component;
 mod plan_component;
 mod read_only_trees;
+mod repair;

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod matching;
 pub mod plan;
 pub mod project;
+pub mod repair;
 pub mod status;
 pub mod versions;
 

@@ -12,6 +12,7 @@
 //!     versions/<N>/, versions/active   deploy artifacts, the last 10
 //!     work/source/              the build workspace
 //!     trash/                    what is being deleted
+//!     broken/<time>/            what `repair` set aside (kept for the user)
 //! ```
 //! Everything is inside the store, on one filesystem, so every move of the
 //! cache is a rename.
@@ -36,6 +37,8 @@ pub const ACTIVE: &str = "versions/active";
 pub const WORK: &str = "work";
 pub const SOURCE: &str = "work/source";
 pub const TRASH: &str = "trash";
+/// Where `repair` puts what it cannot trust (never deleted by zerops-cache).
+pub const BROKEN: &str = "broken";
 
 /// The environment variable that overrides the store root.
 pub const ENV_DIR: &str = "ZEROPS_CACHE_DIR";

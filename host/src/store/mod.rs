@@ -86,6 +86,20 @@ impl Store {
         })
     }
 
+    /// Opens and locks an existing store without recovering it (for
+    /// `repair`, which decides what recovery may trust).
+    pub fn lock_only(path: &Path, what: &str, no_wait: bool) -> Result<Store> {
+        let path = path.canonicalize()?;
+        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        let lock = lock::acquire(&dir, what, no_wait)?;
+        Ok(Store {
+            path,
+            dir,
+            _lock: lock,
+        })
+    }
+
     /// An absolute path inside the store (for commands' cwd and HOME).
     pub fn abs(&self, rel: &str) -> PathBuf {
         self.path.join(rel)
