@@ -20,3 +20,4 @@ mod patterns_component;
 mod plan_component;
 mod read_only_trees;
 mod repair;
+mod store_props;
