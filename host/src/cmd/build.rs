@@ -451,7 +451,7 @@ fn build(
 
     // Commit: the new record, the new layer, the new active version.
     timer.time("commit", || {
-        let previous = read_record(&store)?;
+        let previous = read_record(store)?;
         let record = match host.record_after_build(
             &project.source,
             project.setup(),

@@ -157,6 +157,7 @@ impl Copier<'_> {
 
 /// Copies the artifact of `deploy_files` from `source` into `versions/N`.
 /// Returns the version's metadata.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     host: &PolicyHost,
     store: &Dir,
