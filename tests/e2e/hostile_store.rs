@@ -329,3 +329,28 @@ fn a_torn_temporary_journal_is_removed() {
     assert_eq!(p.run("status", &[]).code, 0);
     assert!(!s.join("journal.json.tmp").exists());
 }
+
+#[test]
+fn a_non_utf8_name_restore_skips_stays_in_the_cache() {
+    use std::os::unix::ffi::OsStrExt;
+    let make = "[ -f first ] && printf x > \"node_modules/$(printf '\\377')\" || true";
+    let p = Proj::new(
+        &yaml(&[], &[make], "[node_modules]", ""),
+        &[("node_modules/keep.txt", "tracked\n")],
+    );
+    p.write("first", "");
+    p.build_ok(&[]);
+    let names = |p: &Proj| -> Vec<Vec<u8>> {
+        std::fs::read_dir(p.setup_store().join("cache/node_modules"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+            .collect()
+    };
+    assert!(names(&p).contains(&vec![0xff]), "first build cached it");
+    std::fs::remove_file(p.path().join("first")).unwrap();
+    // node_modules is in the workspace (a tracked file): restore goes
+    // into it, and must leave the name it cannot journal in the layer.
+    let s = p.build_ok(&[]);
+    assert!(s["skipped_detail"].to_string().contains("not-utf8"), "{s}");
+    assert!(names(&p).contains(&vec![0xff]), "dropped at commit: {s}");
+}

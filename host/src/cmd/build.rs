@@ -379,6 +379,7 @@ fn build(
     } else {
         timer.time("restore", || {
             let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
+            journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
             restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
             s.restored = plan.moves.len();
             for k in &plan.skipped {
