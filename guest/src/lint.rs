@@ -65,6 +65,13 @@ impl Guest for Component {
         policy::lint::check_size(u64::from(size)).map(diagnostic)
     }
 
+    fn lint_deployignore(text: Vec<u8>) -> Vec<wit::Diagnostic> {
+        policy::lint::deployignore::check(&text)
+            .into_iter()
+            .map(diagnostic)
+            .collect()
+    }
+
     fn tree_depth(source: Vec<u8>) -> u32 {
         std::str::from_utf8(&source).map_or(1, policy::lint::tree_depth)
     }

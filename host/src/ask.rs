@@ -83,6 +83,15 @@ impl PolicyHost {
         Ok(out.map(diagnostic))
     }
 
+    /// Lints a `.deployignore`'s bytes.
+    pub fn lint_deployignore(&self, bytes: &[u8]) -> Result<Vec<policy::Diagnostic>> {
+        let out = self.call("linting .deployignore", |p, s| {
+            p.zerops_build_cache_linter()
+                .call_lint_deployignore(s, bytes)
+        })?;
+        Ok(out.into_iter().map(diagnostic).collect())
+    }
+
     /// How deep to list the project for [`PolicyHost::lint_with_tree`].
     pub fn tree_depth(&self, bytes: &[u8]) -> Result<u32> {
         self.call("reading cache paths", |p, s| {

@@ -52,7 +52,14 @@ pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
         );
     }
     if let Some(d) = host.check_size(md.len())? {
-        bail!("{}: {}", path.display(), d.message);
+        // The component sees sizes of 4 GiB and more as the maximum.
+        let msg = if md.len() >= u64::from(u32::MAX) {
+            d.message
+                .replacen(&u32::MAX.to_string(), &md.len().to_string(), 1)
+        } else {
+            d.message
+        };
+        bail!("{}: {msg}", path.display());
     }
     let f = std::fs::OpenOptions::new()
         .read(true)

@@ -10,6 +10,7 @@ pub mod ci;
 pub mod cmd;
 pub mod component;
 pub mod config_file;
+pub mod interrupt;
 pub mod layers;
 pub mod lsp;
 pub mod moves;

@@ -27,6 +27,9 @@ enum Command {
     Status(cmd::status::StatusArgs),
     /// Invalidate a setup's build cache (as the Zerops API/GUI does).
     Invalidate(cmd::invalidate::InvalidateArgs),
+    /// Check a setup's store, explain what is wrong, and bring it to a
+    /// consistent state without losing a cached file.
+    Repair(cmd::repair::RepairArgs),
     /// List the deploy artifacts (the last 10).
     Versions(cmd::versions::VersionsArgs),
     /// Keep the stores of all projects within an age and a size budget.
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Status(args) => cmd::status::run(args),
         Command::Invalidate(args) => cmd::invalidate::run(args),
+        Command::Repair(args) => cmd::repair::run(args),
         Command::Versions(args) => cmd::versions::list(args),
         Command::Activate(args) => cmd::activate::run(args),
         Command::Gc(args) => cmd::gc::run(args),

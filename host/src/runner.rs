@@ -11,6 +11,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
+use crate::interrupt;
+
 /// How many of the last output lines an error shows.
 pub const TAIL_LINES: usize = 20;
 
@@ -83,6 +85,39 @@ async fn pump<R: AsyncRead + Unpin>(
     }
 }
 
+/// Waits for the command; on SIGTERM or SIGINT passes the signal to its
+/// whole process group, then kills the group after the grace period.
+async fn wait(
+    child: &mut tokio::process::Child,
+    pgid: Option<u32>,
+) -> std::io::Result<std::process::ExitStatus> {
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            s = child.wait() => {
+                if let (Some(g), Some(_)) = (pgid, deadline) {
+                    // What the shell left behind goes too.
+                    interrupt::signal_group(g, libc::SIGKILL);
+                }
+                return s;
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {
+                let (Some(sig), Some(g)) = (interrupt::received(), pgid) else { continue };
+                match deadline {
+                    None => {
+                        interrupt::signal_group(g, sig);
+                        deadline = Some(tokio::time::Instant::now() + interrupt::GRACE);
+                    }
+                    Some(d) if tokio::time::Instant::now() >= d => {
+                        interrupt::signal_group(g, libc::SIGKILL);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+}
+
 /// Runs `cmd` with `sh -c` in `cwd`; with `progress`, a spinner names the
 /// running command (on a terminal).
 pub fn run(
@@ -124,19 +159,23 @@ pub fn run_prepared(
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
+            // Its own process group: a signal reaches all its processes.
+            .process_group(0)
             .spawn()
             .with_context(|| format!("starting `sh -c {}`", headline(cmd)))?;
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let pb = crate::progress::command(progress, &headline(cmd));
         let out = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let err = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
+        let pgid = child.id();
         let (_, _, status) = tokio::join!(
             pump(out, sink, tail.clone(), pb.clone()),
             pump(err, sink, tail.clone(), pb.clone()),
-            child.wait()
+            wait(&mut child, pgid)
         );
         pb.finish_and_clear();
         let status = status.context("waiting for the command")?;
+        interrupt::check()?;
         if status.success() {
             Ok(())
         } else {

@@ -18,6 +18,8 @@ pub fn project() -> Proj {
 
 /// Runs `cmd`, killing it after `secs` seconds (a hang fails the test).
 pub fn run_within(mut cmd: Command, secs: u64) -> Ran {
+    // The component compiled once first: a cold compile is not a hang.
+    crate::common::host();
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -265,4 +267,90 @@ fn invalidate_wins_when_built_at_is_in_the_future() {
     // Consumed: the build after that reuses both layers.
     let b = p.build_ok(&[]);
     assert_eq!(b["layers"]["build"]["action"], "reuse", "{b}");
+}
+
+#[test]
+fn plan_and_status_create_no_store() {
+    let p = project();
+    for sub in ["plan", "status"] {
+        let r = p.run(sub, &[]);
+        assert_eq!(r.code, 0, "{sub}: {}", r.stderr);
+        let left: Vec<_> = std::fs::read_dir(p.store.path()).unwrap().collect();
+        assert!(left.is_empty(), "{sub} created {left:?}");
+    }
+    let r = p.run("status", &["--format", "json"]);
+    let s: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(s["layers"]["base"]["next_build"], "rebuild", "{s}");
+}
+
+#[test]
+fn errors_name_the_path_they_concern() {
+    let p = project();
+    p.build_ok(&[]);
+    let s = p.setup_store();
+    // A file where the store keeps a directory.
+    std::fs::remove_dir_all(s.join("versions")).unwrap();
+    std::fs::write(s.join("versions"), "x").unwrap();
+    let r = p.run("status", &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(&s.display().to_string()) && r.stderr.contains("versions"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(s.join("versions")).unwrap();
+    // A symlink named as the artifact root.
+    let q = Proj::new(
+        &yaml(
+            &[],
+            &["mkdir -p real && echo 1 > real/f && ln -s real lnk"],
+            "false",
+            "",
+        )
+        .replace("deployFiles: ./", "deployFiles: lnk/~"),
+        &[],
+    );
+    let r = q.build(&[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("`lnk` is a symbolic link, not a directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_torn_temporary_journal_is_removed() {
+    let p = project();
+    p.build_ok(&[]);
+    let s = p.setup_store();
+    std::fs::write(s.join("journal.json.tmp"), "{\"version\":1,\"pha").unwrap();
+    assert_eq!(p.run("status", &[]).code, 0);
+    assert!(!s.join("journal.json.tmp").exists());
+}
+
+#[test]
+fn a_non_utf8_name_restore_skips_stays_in_the_cache() {
+    use std::os::unix::ffi::OsStrExt;
+    let make = "[ -f first ] && printf x > \"node_modules/$(printf '\\377')\" || true";
+    let p = Proj::new(
+        &yaml(&[], &[make], "[node_modules]", ""),
+        &[("node_modules/keep.txt", "tracked\n")],
+    );
+    p.write("first", "");
+    p.build_ok(&[]);
+    let names = |p: &Proj| -> Vec<Vec<u8>> {
+        std::fs::read_dir(p.setup_store().join("cache/node_modules"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+            .collect()
+    };
+    assert!(names(&p).contains(&vec![0xff]), "first build cached it");
+    std::fs::remove_file(p.path().join("first")).unwrap();
+    // node_modules is in the workspace (a tracked file): restore goes
+    // into it, and must leave the name it cannot journal in the layer.
+    let s = p.build_ok(&[]);
+    assert!(s["skipped_detail"].to_string().contains("not-utf8"), "{s}");
+    assert!(names(&p).contains(&vec![0xff]), "dropped at commit: {s}");
 }

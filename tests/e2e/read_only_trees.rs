@@ -118,7 +118,9 @@ fn go_module_cache_in_home(user: User) {
     let b = build_ok(user, &p);
     assert_eq!(b["prepare_ran"], true);
     all_commands_work(user, &p);
-    let m = p.setup_store().join("base/upper/home/zerops/go/pkg/mod/x@v1/sub");
+    let m = p
+        .setup_store()
+        .join("base/upper/home/zerops/go/pkg/mod/x@v1/sub");
     assert_eq!(std::fs::read_to_string(m.join("m.go")).unwrap(), "m\n");
     assert_eq!(
         std::fs::metadata(&m).unwrap().permissions().mode() & 0o777,

@@ -149,3 +149,42 @@ proptest! {
         check_invariants(&src, &d);
     }
 }
+
+/// A record as a build writes it, for the reader properties below.
+fn a_record() -> String {
+    let src =
+        "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      cache: [node_modules]\n";
+    zerops_cache_policy::record::after_build_json(src, None, None, "2026-11-25T10:00:00Z").unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The record reader and the decision over any text: no panic (a
+    /// panic is a trap in the component).
+    #[test]
+    fn record_reader_takes_any_text(text in any::<String>()) {
+        let src = "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n";
+        let snap = zerops_cache_policy::explain::current_of(src, None).unwrap();
+        let _ = zerops_cache_policy::record::LayerRecord::from_json(&text);
+        let _ = zerops_cache_policy::decide::decide_json(Some(&text), &snap);
+    }
+
+    /// Any string in any field of a real record: the decision reads it
+    /// and its messages are well formed (multi-byte keys included).
+    #[test]
+    fn record_fields_take_any_string(
+        field in prop::sample::select(vec!["keys.base", "keys.build", "setup", "keyVersion", "builtAt", "inputs.os"]),
+        value in any::<String>(),
+    ) {
+        let mut v: serde_json::Value = serde_json::from_str(&a_record()).unwrap();
+        let (a, b) = field.split_once('.').unwrap_or((field, ""));
+        if b.is_empty() { v[a] = value.clone().into(); } else { v[a][b] = value.clone().into(); }
+        let src = "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      cache: [node_modules]\n";
+        let snap = zerops_cache_policy::explain::current_of(src, None).unwrap();
+        let d = zerops_cache_policy::decide::decide_json(Some(&v.to_string()), &snap);
+        for r in d.base.reasons.iter().chain(&d.build.reasons) {
+            prop_assert!(!r.message.is_empty());
+        }
+    }
+}

@@ -133,6 +133,11 @@ struct Timer {
 
 impl Timer {
     fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        // A signal between phases stops the build here (it rolls back);
+        // once committed, the cleanup runs anyway.
+        if name != "cleanup" {
+            crate::interrupt::check()?;
+        }
         let t = Instant::now();
         let r = f();
         *self.phases_us.entry(name).or_default() += t.elapsed().as_micros() as u64;
@@ -141,6 +146,7 @@ impl Timer {
 }
 
 pub fn run(args: BuildArgs) -> Result<u8> {
+    crate::interrupt::install();
     let json = args.format == Format::Json;
     let out = Out {
         json,
@@ -226,6 +232,10 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         .iter()
         .map(|(k, us)| (*k, us / 1000))
         .collect();
+    let interrupted = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.downcast_ref::<crate::interrupt::Interrupted>().copied());
     match result {
         Ok(()) => {
             s.ok = true;
@@ -250,6 +260,10 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     s.duration_ms = timer.start.elapsed().as_millis() as u64;
     s.renames = moves::renames();
     print_summary(&s, &out);
+    if let Some(i) = interrupted {
+        eprintln!("error: the build was {i}; it was rolled back");
+        return Ok(i.exit_code());
+    }
     match (&s.error, s.ok) {
         (_, true) => Ok(exit::OK),
         (Some(e), false) => {
@@ -421,6 +435,7 @@ fn build(
     } else {
         timer.time("restore", || {
             let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
+            journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
             restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
             s.restored = plan.moves.len();
             for k in &plan.skipped {

@@ -9,6 +9,7 @@ use zerops_cache_policy::{Diagnostic, Severity};
 
 use super::exit;
 use crate::component::PolicyHost;
+use crate::store::record_io::read_bytes_with;
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
@@ -174,6 +175,33 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Linted> {
     })
 }
 
+/// The project's `.deployignore` (beside the config), linted, if there is one.
+fn lint_deployignore(host: &PolicyHost, config: &Path) -> Result<Option<Linted>> {
+    let root = match config.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let path = root.join(".deployignore");
+    let shown = path.display().to_string();
+    let Ok(dir) = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority()) else {
+        return Ok(None);
+    };
+    let max = crate::phases::artifact::DEPLOYIGNORE_MAX;
+    match read_bytes_with(&dir, Path::new(".deployignore"), max + 1, true) {
+        Ok(None) => Ok(None),
+        Ok(Some(bytes)) => Ok(Some(Linted {
+            shown,
+            diags: host.lint_deployignore(&bytes)?,
+            text: Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        })),
+        Err(p) => Ok(Some(Linted {
+            shown: shown.clone(),
+            text: Err(format!("{shown} {p}")),
+            diags: Vec::new(),
+        })),
+    }
+}
+
 pub fn run(args: LintArgs) -> Result<u8> {
     let paths = if args.files.is_empty() {
         vec![crate::config_file::resolve(None)?]
@@ -181,10 +209,15 @@ pub fn run(args: LintArgs) -> Result<u8> {
         args.files.clone()
     };
     let host = PolicyHost::load()?;
-    let linted: Vec<Linted> = paths
-        .iter()
-        .map(|p| lint_one(&host, p, &args))
-        .collect::<Result<_>>()?;
+    let mut linted: Vec<Linted> = Vec::new();
+    for p in &paths {
+        linted.push(lint_one(&host, p, &args)?);
+        if !args.no_tree
+            && let Some(l) = lint_deployignore(&host, p)?
+        {
+            linted.push(l);
+        }
+    }
     let total = |s: Severity| linted.iter().map(|l| l.count(s)).sum::<usize>();
     let (errors, warnings, notes) = (
         total(Severity::Error),

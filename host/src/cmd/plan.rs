@@ -47,8 +47,12 @@ struct PlanOut {
 
 pub fn run(args: PlanArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
-    let store = project.store(&args.store, "plan")?;
-    let record = read_record(&store)?;
+    // A store that does not exist yet is not created by a dry run.
+    let store = project.existing_store(&args.store, "plan")?;
+    let record = match &store {
+        Some(s) => read_record(s)?,
+        None => None,
+    };
     let image = rootfs::resolve(&args.sandbox)?;
     let d = project
         .host
@@ -60,9 +64,7 @@ pub fn run(args: PlanArgs) -> Result<u8> {
         )?
         .map_err(|d| anyhow!("{}", d.message))?;
     let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
-    let (restore_plan, skipped) = if d.build.invalidated {
-        (Vec::new(), Vec::new())
-    } else {
+    let (restore_plan, skipped) = if let (false, Some(store)) = (d.build.invalidated, &store) {
         let src: Box<dyn SourceLister> = if args.in_place {
             Box::new(RealSource(&proj))
         } else {
@@ -71,6 +73,8 @@ pub fn run(args: PlanArgs) -> Result<u8> {
         };
         let p = restore::plan(&project.host, &store.dir, src.as_ref())?;
         (p.moves, p.skipped)
+    } else {
+        (Vec::new(), Vec::new())
     };
     let mut pres = preserve::plan(&project.host, &project.build.cache, &RealSource(&proj))?;
     if args.in_place {

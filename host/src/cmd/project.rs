@@ -52,6 +52,14 @@ impl Project {
             .with_context(|| format!("{} is not UTF-8 text", config_path.display()))?;
         let build = match host.build_setup(&source, args.setup.as_deref())? {
             Ok(b) => b,
+            Err(d) if d.span.start.line > 0 => bail!(
+                "{}:{}:{}: {} ({})",
+                config_path.display(),
+                d.span.start.line,
+                d.span.start.column,
+                d.message,
+                d.code
+            ),
             Err(d) => bail!("{}: {}", config_path.display(), d.message),
         };
         Ok(Project {
@@ -66,6 +74,17 @@ impl Project {
     /// Opens and locks the setup's store (recovering an interrupted build).
     pub fn store(&self, args: &StoreArgs, what: &str) -> Result<Store> {
         Store::open(
+            args.store.as_deref(),
+            &self.root,
+            &self.build.setup,
+            what,
+            args.no_wait,
+        )
+    }
+
+    /// The setup's store if it exists (for commands that only look).
+    pub fn existing_store(&self, args: &StoreArgs, what: &str) -> Result<Option<Store>> {
+        Store::open_existing(
             args.store.as_deref(),
             &self.root,
             &self.build.setup,

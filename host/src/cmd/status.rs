@@ -57,8 +57,20 @@ struct StatusOut {
 
 pub fn run(args: StatusArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
-    let store = project.store(&args.store, "status")?;
-    let record = read_record(&store)?;
+    // A store that does not exist yet is not created by looking at it.
+    let store = project.existing_store(&args.store, "status")?;
+    let record = match &store {
+        Some(s) => read_record(s)?,
+        None => None,
+    };
+    let store_path = match &store {
+        Some(s) => s.path.clone(),
+        None => crate::store::Store::path_of(
+            args.store.store.as_deref(),
+            &project.root,
+            &project.build.setup,
+        )?,
+    };
     let image = rootfs::resolve(&args.sandbox)?;
     let d = project
         .host
@@ -81,8 +93,14 @@ pub fn run(args: StatusArgs) -> Result<u8> {
             "container"
         }
     });
-    let (he, hb) = moves::usage(&store.dir, Path::new(HOME)).unwrap_or((0, 0));
-    let (ce, cb) = moves::usage(&store.dir, Path::new(CACHE)).unwrap_or((0, 0));
+    let usage = |rel: &str| {
+        store
+            .as_ref()
+            .and_then(|s| moves::usage(&s.dir, Path::new(rel)).ok())
+            .unwrap_or((0, 0))
+    };
+    let (he, hb) = usage(HOME);
+    let (ce, cb) = usage(CACHE);
     let mut layers = std::collections::BTreeMap::new();
     layers.insert(
         "base",
@@ -112,15 +130,18 @@ pub fn run(args: StatusArgs) -> Result<u8> {
     );
     let out = StatusOut {
         setup: project.build.setup.clone(),
-        store: store.path.display().to_string(),
+        store: store_path.display().to_string(),
         last_build,
         last_isolation,
         last_image,
         isolation: args.sandbox.isolation.name(),
         image: image.id.clone(),
         layers,
-        versions: artifact::list_versions(&store.dir)?,
-        active_version: artifact::active(&store.dir),
+        versions: match &store {
+            Some(s) => artifact::list_versions(&s.dir)?,
+            None => Vec::new(),
+        },
+        active_version: store.as_ref().and_then(|s| artifact::active(&s.dir)),
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string(&out)?),

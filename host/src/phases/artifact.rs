@@ -16,7 +16,10 @@ use crate::ask::plan::{Entry, EntryKind};
 use crate::component::PolicyHost;
 use crate::moves;
 use crate::store::layout::{ACTIVE, VERSIONS};
-use crate::store::record_io::{read_opt, write_atomic};
+use crate::store::record_io::{read_opt, read_text, write_atomic};
+
+/// The largest `.deployignore` the build reads (the policy's lint limit).
+pub const DEPLOYIGNORE_MAX: u64 = 1 << 20;
 
 /// What is stored beside a version (`versions/N.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,10 +119,16 @@ impl Copier<'_> {
         };
         if !md.is_dir() {
             if dst.is_empty() {
-                bail!("deployFiles: `{src}` is a file and cannot become the artifact root");
+                bail!(
+                    "deployFiles: `{src}` is {}, not a directory, so it cannot become the \
+                     artifact root (a `~` strips directories only)",
+                    crate::store::record_io::kind_of(md.file_type())
+                );
             }
             if let Some(p) = Path::new(dst).parent() {
-                self.out.create_dir_all(p)?;
+                self.out
+                    .create_dir_all(p)
+                    .with_context(|| format!("creating {} in the artifact", p.display()))?;
             }
             if moves::exists(self.out, Path::new(dst)) {
                 moves::remove_any(self.out, Path::new(dst))?;
@@ -189,7 +198,8 @@ pub fn create(
         Ok(i) => i,
         Err(d) => bail!("{}", d.message),
     };
-    let ignore = read_opt(source, ".deployignore")?;
+    let ignore = read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true)
+        .map_err(|p| anyhow::anyhow!(".deployignore {p}; `zerops-cache lint` checks it"))?;
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;

@@ -94,6 +94,7 @@ pub fn apply(
         }
         moves::rename(source, Path::new(p), &new, Path::new(p))?;
         pb.inc(1);
+        crate::interrupt::check()?;
     }
     pb.finish_and_clear();
     Ok(())

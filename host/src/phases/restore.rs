@@ -86,6 +86,7 @@ pub fn apply(
             Path::new(&m.to.path),
         )?;
         pb.inc(1);
+        crate::interrupt::check()?;
     }
     pb.finish_and_clear();
     // No second journal write: recovery treats a finished and an

@@ -96,6 +96,11 @@ pub struct Journal {
     pub preserve: Vec<Move>,
     /// The layer record to write on commit.
     pub record: Option<String>,
+    /// The old build layer was restored from: on commit, entries restore
+    /// had to leave in it because their names are not UTF-8 (a journal
+    /// path is text) join the new layer where their parent was preserved.
+    #[serde(default)]
+    pub carry_non_utf8: bool,
 }
 
 impl Journal {
@@ -111,6 +116,7 @@ impl Journal {
             restore_saved: false,
             preserve: Vec::new(),
             record: None,
+            carry_non_utf8: false,
         }
     }
 
@@ -253,7 +259,9 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
         moves::settle(td, to, fd, from)?;
         if !moves::exists(fd, from) && moves::exists(td, to) {
             if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fd.create_dir_all(parent)?;
+                fd.create_dir_all(parent).with_context(|| {
+                    format!("recreating {} to roll a move back", parent.display())
+                })?;
             }
             moves::rename(td, to, fd, from)
                 .with_context(|| format!("rolling back the move to {}", m.to.path))?;
@@ -326,6 +334,10 @@ pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
         to_trash(store, HOME_OLD)?;
     }
     if moves::exists(store, Path::new(CACHE_NEW)) {
+        if j.carry_non_utf8 && moves::exists(store, Path::new(CACHE)) {
+            carry_non_utf8(store, Path::new(""))
+                .context("keeping the cached entries whose names are not UTF-8")?;
+        }
         to_trash(store, CACHE)?;
         moves::rename(store, Path::new(CACHE_NEW), store, Path::new(CACHE))?;
     }
@@ -333,6 +345,28 @@ pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
         write_atomic(store, RECORD, r.as_bytes())?;
     }
     Journal::remove(store)?;
+    Ok(())
+}
+
+/// Moves the entries of `cache/rel` whose names are not UTF-8 to
+/// `cache.new/rel` (where that directory exists and lacks them), and goes
+/// down into the directories both layers have. Idempotent: a move done
+/// before a crash is not done again.
+fn carry_non_utf8(store: &Dir, rel: &Path) -> Result<()> {
+    let (old, new) = (Path::new(CACHE).join(rel), Path::new(CACHE_NEW).join(rel));
+    if !store.symlink_metadata(&new).is_ok_and(|m| m.is_dir()) {
+        return Ok(());
+    }
+    for l in moves::list(store, &old)? {
+        let (from, to) = (old.join(&l.name), new.join(&l.name));
+        if !l.entry.utf8 {
+            if !moves::exists(store, &to) {
+                moves::rename(store, &from, store, &to)?;
+            }
+        } else if l.entry.kind == crate::ask::plan::EntryKind::Dir {
+            carry_non_utf8(store, &rel.join(&l.name))?;
+        }
+    }
     Ok(())
 }
 

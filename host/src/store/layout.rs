@@ -18,6 +18,7 @@
 //!     run/                      the container's scratch: overlay work dirs, mount
 //!                               point, /tmp (emptied at the start of each build)
 //!     image/                    a --rootfs tar, unpacked (kept while its digest matches)
+//!     broken/<time>/            what `repair` set aside (kept for the user)
 //! ```
 //! Everything is inside the store, on one filesystem, so every move of the
 //! cache is a rename.
@@ -53,6 +54,8 @@ pub const ACTIVE: &str = "versions/active";
 pub const WORK: &str = "work";
 pub const SOURCE: &str = "work/source";
 pub const TRASH: &str = "trash";
+/// Where `repair` puts what it cannot trust (never deleted by zerops-cache).
+pub const BROKEN: &str = "broken";
 
 /// The environment variable that overrides the store root.
 pub const ENV_DIR: &str = "ZEROPS_CACHE_DIR";

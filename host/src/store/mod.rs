@@ -28,10 +28,34 @@ impl Store {
         what: &str,
         no_wait: bool,
     ) -> Result<Store> {
-        let root = layout::root(root_flag)?;
-        let path = layout::setup_dir(&root, project, setup);
+        let path = Store::path_of(root_flag, project, setup)?;
         std::fs::create_dir_all(&path)
             .with_context(|| format!("creating the store {}", path.display()))?;
+        Store::open_at(path, project, what, no_wait)
+    }
+
+    /// Where the store of `setup` of `project` is (it may not exist).
+    pub fn path_of(root_flag: Option<&Path>, project: &Path, setup: &str) -> Result<PathBuf> {
+        Ok(layout::setup_dir(&layout::root(root_flag)?, project, setup))
+    }
+
+    /// [`Store::open`] for commands that only look (`plan`, `status`): a
+    /// store that does not exist is not created.
+    pub fn open_existing(
+        root_flag: Option<&Path>,
+        project: &Path,
+        setup: &str,
+        what: &str,
+        no_wait: bool,
+    ) -> Result<Option<Store>> {
+        let path = Store::path_of(root_flag, project, setup)?;
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
+        }
+        Store::open_at(path, project, what, no_wait).map(Some)
+    }
+
+    fn open_at(path: PathBuf, project: &Path, what: &str, no_wait: bool) -> Result<Store> {
         let path = path.canonicalize()?;
         let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
             .with_context(|| format!("opening the store {}", path.display()))?;
@@ -47,8 +71,30 @@ impl Store {
             ),
         }
         for d in [layout::HOME, layout::CACHE, layout::VERSIONS] {
-            dir.create_dir_all(d)?;
+            dir.create_dir_all(d).with_context(|| {
+                format!(
+                    "creating {} in the store {} (something that is not a directory is in the \
+                     way: {})",
+                    d,
+                    path.display(),
+                    record_io::REPAIR
+                )
+            })?;
         }
+        Ok(Store {
+            path,
+            dir,
+            _lock: lock,
+        })
+    }
+
+    /// Opens and locks an existing store without recovering it (for
+    /// `repair`, which decides what recovery may trust).
+    pub fn lock_only(path: &Path, what: &str, no_wait: bool) -> Result<Store> {
+        let path = path.canonicalize()?;
+        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        let lock = lock::acquire(&dir, what, no_wait)?;
         Ok(Store {
             path,
             dir,

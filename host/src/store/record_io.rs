@@ -30,7 +30,8 @@ pub const INVALIDATE: &str = "run `zerops-cache invalidate` (the next build star
 pub enum Problem {
     /// A directory, FIFO, socket or device where a file belongs.
     NotRegular(&'static str),
-    TooLarge(u64),
+    /// The size, and the limit.
+    TooLarge(u64, u64),
     NotUtf8 {
         at: usize,
     },
@@ -41,9 +42,9 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Problem::NotRegular(k) => write!(f, "is {k}, not a regular file (it was not opened)"),
-            Problem::TooLarge(n) => write!(
+            Problem::TooLarge(n, max) => write!(
                 f,
-                "is {n} bytes, over the limit of {MAX_STORE_FILE} bytes (it was not read)"
+                "is {n} bytes, over the limit of {max} bytes (it was not read)"
             ),
             Problem::NotUtf8 { at } => write!(f, "is not UTF-8 text (bad byte at offset {at})"),
             Problem::Io(e) => write!(f, "cannot be read: {e}"),
@@ -163,7 +164,7 @@ pub fn read_bytes_with(
         return Err(Problem::NotRegular(kind_of(md.file_type())));
     }
     if md.len() > max {
-        return Err(Problem::TooLarge(md.len()));
+        return Err(Problem::TooLarge(md.len(), max));
     }
     let mut opts = OpenOptions::new();
     let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
@@ -179,7 +180,7 @@ pub fn read_bytes_with(
         .read_to_end(&mut buf)
         .map_err(Problem::Io)?;
     if buf.len() as u64 > max {
-        return Err(Problem::TooLarge(buf.len() as u64));
+        return Err(Problem::TooLarge(buf.len() as u64, max));
     }
     Ok(Some(buf))
 }

@@ -144,7 +144,7 @@ fn uncached_tool_caches(build: &Build, a: &Analysis, out: &mut Vec<Diagnostic>) 
 pub fn in_base_layer(p: &Sp<String>) -> Option<Diagnostic> {
     let (m, c) = managers::outside_cache(&p.value)?;
     Some(
-        Diagnostic::warning(
+        Diagnostic::error(
             "cache-in-base-layer",
             p.span,
             format!(

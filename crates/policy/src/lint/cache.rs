@@ -104,6 +104,35 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The `cache-outside-source` error for an absolute path or one with
+/// `..`. The build refuses such a setup with the same diagnostic, so lint
+/// and build agree.
+pub(crate) fn outside_source(p: &Sp<String>) -> Option<Diagnostic> {
+    let pat = p.value.as_str();
+    if !(is_absolute(pat) || has_parent_component(pat)) {
+        return None;
+    }
+    let what = if is_absolute(pat) {
+        "an absolute path"
+    } else {
+        "a path with `..`"
+    };
+    Some(
+        Diagnostic::error(
+            "cache-outside-source",
+            p.span,
+            format!(
+                "`{pat}` is {what}: cache paths are relative to /build/source, so this points \
+                     outside it; it is never cached, and the build refuses it"
+            ),
+        )
+        .with_help(
+            "files outside /build/source (like ~/go/pkg/mod) already stay cached with the \
+                 base layer; remove this entry, or make the tool write inside /build/source",
+        ),
+    )
+}
+
 fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>) {
     let pat = p.value.as_str();
     if pat.trim().is_empty() {
@@ -121,26 +150,8 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
         out.push(d);
         return;
     }
-    if is_absolute(pat) || has_parent_component(pat) {
-        let what = if is_absolute(pat) {
-            "an absolute path"
-        } else {
-            "a path with `..`"
-        };
-        out.push(
-            Diagnostic::error(
-                "cache-outside-source",
-                p.span,
-                format!(
-                    "`{pat}` is {what}: cache paths are relative to /build/source, so this points \
-                     outside it and is never cached"
-                ),
-            )
-            .with_help(
-                "files outside /build/source (like ~/go/pkg/mod) already stay cached with the \
-                 base layer; remove this entry, or make the tool write inside /build/source",
-            ),
-        );
+    if let Some(d) = outside_source(p) {
+        out.push(d);
         return;
     }
     if let Err(bad) = validate(pat) {
@@ -353,7 +364,7 @@ mod tests {
         // A tool cache outside the source gets the more precise finding.
         assert_eq!(
             find(&build("[/root/go/pkg/mod]"), "cache-in-base-layer"),
-            [(5, 15, crate::Severity::Warning)]
+            [(5, 15, crate::Severity::Error)]
         );
     }
 

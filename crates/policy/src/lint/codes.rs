@@ -109,15 +109,21 @@ pub const CODES: &[CodeInfo] = &[
     row("cache-list-in-string", W, C::Cache, "several paths written as one string"),
     row("cache-true", N, C::Cache, "`cache: true` restores everything, deleted files included"),
     row("cache-deleted-by-build", W, C::Cache, "buildCommands delete a cached path before using it (`npm ci` and node_modules)"),
-    row("cache-in-base-layer", W, C::Cache, "a cache entry for a tool cache outside /build/source, which the base layer keeps"),
+    row("cache-in-base-layer", E, C::Cache, "a cache entry for a tool cache outside /build/source, which the base layer keeps"),
     row("tool-cache-uncached", W, C::Cache, "a tool cache moved inside /build/source that `cache` does not keep"),
     row("cache-false", N, C::Cache, "`cache: false` still keeps files outside /build/source"),
     // deployFiles.
     row("deploy-files-multiple-tilde", E, C::DeployFiles, "more than one `~` in a deployFiles path"),
-    row("deploy-files-outside-source", W, C::DeployFiles, "`..` in a deployFiles path"),
+    row("deploy-files-outside-source", E, C::DeployFiles, "`..` or an absolute path in deployFiles: the build refuses it"),
     // Tree: need the project directory.
     row("cache-matches-nothing", N, C::Tree, "a cache path matches nothing in the project directory now"),
     row("cache-tracked-by-git", W, C::Tree, "a cache path matches files tracked by git: source wins"),
+    // .deployignore (positions in that file).
+    row("deployignore-too-large", E, C::Tree, ".deployignore is larger than the size limit"),
+    row("deployignore-invalid-utf8", E, C::Tree, ".deployignore is not UTF-8 text"),
+    row("deployignore-matches-nothing", W, C::Tree, "a .deployignore line that names no path"),
+    row("deployignore-repeated-double-star", W, C::Tree, "`**/**` in .deployignore: the same as `**`"),
+    row("deployignore-reinclude-under-ignored", W, C::Tree, "`!path` inside a directory ignored earlier: no effect"),
 ];
 
 /// The row for `code`, if it is a known code.

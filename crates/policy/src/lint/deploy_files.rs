@@ -29,17 +29,22 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
                 ),
             );
         }
-        if path.split('/').any(|c| c == "..") {
+        if tildes.len() > 1 {
+            continue;
+        }
+        // The build's own rule decides: lint and build never disagree.
+        if let Err(d) = crate::plan::deploy::deploy_items(std::slice::from_ref(&p.value)) {
             out.push(
-                Diagnostic::warning(
+                Diagnostic::error(
                     "deploy-files-outside-source",
                     p.span,
                     format!(
-                        "`{path}` contains `..`: deployFiles are relative to the project root \
-                         (/build/source), and a path that leaves it deploys nothing"
+                        "{}: deployFiles are relative to the project root (/build/source), \
+                         so the build refuses this path",
+                        d.message
                     ),
                 )
-                .with_help("name the files from the project root, without `..`"),
+                .with_help("name the files from the project root, without `..` or a leading `/`"),
             );
         }
     }
@@ -58,6 +63,23 @@ mod tests {
             .collect();
         assert_eq!(e.len(), 1, "{d:#?}");
         assert_eq!((e[0].span.start.line, e[0].span.start.column), (4, 27));
+    }
+
+    #[test]
+    fn paths_the_build_refuses_are_errors() {
+        for p in ["../", "/etc/passwd", "a/../../b", "./x/~/../y"] {
+            let d = lint(&format!(
+                "zerops:\n  - setup: app\n    build:\n      deployFiles: {p}\n"
+            ));
+            let e: Vec<_> = d
+                .iter()
+                .filter(|d| d.code == "deploy-files-outside-source")
+                .collect();
+            assert_eq!(e.len(), 1, "{p}: {d:#?}");
+            assert_eq!(e[0].severity, crate::Severity::Error);
+            assert!(crate::plan::deploy::deploy_items(&[p.to_string()]).is_err());
+        }
+        assert!(crate::plan::deploy::deploy_items(&["/".to_string()]).is_ok());
     }
 
     #[test]

@@ -8,12 +8,13 @@
 //! listed in [`codes`].
 
 pub mod codes;
+pub mod deployignore;
 pub mod schema;
 pub mod tree;
 
 pub(crate) mod advice;
 mod bases;
-mod cache;
+pub(crate) mod cache;
 mod deploy_files;
 pub(crate) mod legacy;
 mod setups;

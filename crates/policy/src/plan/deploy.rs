@@ -78,7 +78,9 @@ pub fn deploy_items(paths: &[String]) -> Result<Vec<DeployItem>, Diagnostic> {
                 format!("deployFiles path `{written}`: {why}"),
             )
         };
-        if written.trim_start().starts_with('/') {
+        // `/` alone is the project root (zcli joins it to the project, and
+        // real configs write it); any other absolute path is refused.
+        if written.trim_start().starts_with('/') && !written.trim().trim_matches('/').is_empty() {
             return Err(bad(
                 "absolute paths are not allowed; paths start at the project root",
             ));

@@ -104,7 +104,13 @@ fn parse_line(line: &str) -> Option<Rule> {
     if !anchored {
         parts.push("**".to_string());
     }
-    parts.extend(s.split('/').filter(|c| !c.is_empty()).map(str::to_string));
+    for c in s.split('/').filter(|c| !c.is_empty()) {
+        // `**/**` is `**`: repeated globstars collapse to one.
+        if c == "**" && parts.last().is_some_and(|l| l == "**") {
+            continue;
+        }
+        parts.push(c.to_string());
+    }
     Some(Rule {
         negate,
         dir_only,
@@ -112,23 +118,35 @@ fn parse_line(line: &str) -> Option<Rule> {
     })
 }
 
+/// Whether the pattern components match the path components: a table of
+/// "pattern from `i` matches path from `j`", filled from the ends, so the
+/// cost is bounded by (pattern components + 1) × (path components + 1)
+/// component matches whatever the `**` (no backtracking, no recursion).
 fn match_parts(pat: &[String], path: &[&str]) -> bool {
-    match pat.split_first() {
-        None => path.is_empty(),
-        Some((p, rest)) if p == "**" => {
+    let (n, m) = (pat.len(), path.len());
+    let w = m + 1;
+    // Row `i` is pattern suffix `i`; row `n` (the empty pattern) matches
+    // only the empty path.
+    let mut next: Vec<bool> = (0..w).map(|j| j == m).collect();
+    let mut row = vec![false; w];
+    for i in (0..n).rev() {
+        let p = &pat[i];
+        if p == "**" {
             // `a/**` matches everything inside `a`, not `a` itself.
-            if rest.is_empty() {
-                return !path.is_empty();
+            let last = i + 1 == n;
+            row[m] = !last && next[m];
+            for j in (0..m).rev() {
+                row[j] = if last { true } else { next[j] || row[j + 1] };
             }
-            (0..=path.len()).any(|i| match_parts(rest, &path[i..]))
+        } else {
+            row[m] = false;
+            for j in (0..m).rev() {
+                row[j] = next[j + 1] && match_component(p.as_bytes(), path[j].as_bytes());
+            }
         }
-        Some((p, rest)) => match path.split_first() {
-            Some((c, tail)) => {
-                match_component(p.as_bytes(), c.as_bytes()) && match_parts(rest, tail)
-            }
-            None => false,
-        },
+        std::mem::swap(&mut next, &mut row);
     }
+    next[0]
 }
 
 /// fnmatch of one component: `*`, `?`, `[...]`, `\` escapes.
@@ -247,6 +265,68 @@ mod tests {
         assert!(!ig("/node_modules", "a/node_modules", true));
         assert!(ig("a/b", "a/b", false));
         assert!(!ig("a/b", "x/a/b", false));
+    }
+
+    /// The matcher as it was: recursive, exponential in repeated `**`.
+    fn reference(pat: &[String], path: &[&str]) -> bool {
+        match pat.split_first() {
+            None => path.is_empty(),
+            Some((p, rest)) if p == "**" => {
+                if rest.is_empty() {
+                    return !path.is_empty();
+                }
+                (0..=path.len()).any(|i| reference(rest, &path[i..]))
+            }
+            Some((p, rest)) => match path.split_first() {
+                Some((c, tail)) => {
+                    match_component(p.as_bytes(), c.as_bytes()) && reference(rest, tail)
+                }
+                None => false,
+            },
+        }
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_recursive_matcher() {
+        let pats = [
+            "**", "a", "*", "b*", "**/a", "a/**", "a/**/b", "**/**/b", "a/*/b", "*/**/*",
+        ];
+        let paths = ["", "a", "b", "a/b", "a/a/b", "x/a/y/b", "b/a", "a/b/c/b"];
+        for p in pats {
+            let parts: Vec<String> = p.split('/').map(str::to_string).collect();
+            for q in paths {
+                let comps: Vec<&str> = q.split('/').filter(|c| !c.is_empty()).collect();
+                assert_eq!(
+                    match_parts(&parts, &comps),
+                    reference(&parts, &comps),
+                    "{p} on {q}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_double_stars_are_bounded() {
+        let deep: Vec<String> = (0..25).map(|i| format!("d{i}")).collect();
+        let path = format!("{}/y", deep.join("/"));
+        let t = std::time::Instant::now();
+        assert!(!ig("**/**/**/**/**/**/**/**/**/**/z", &path, false));
+        assert!(ig("**/**/**/**/**/**/**/**/**/**/y", &path, false));
+        let many = format!("{}z", "**/".repeat(2000));
+        assert!(!ig(&many, &path, false));
+        assert!(ig(&format!("{}y", "**/".repeat(2000)), &path, false));
+        // Not collapsible: `*` components between the globstars.
+        let mixed = format!("{}z", "**/*/".repeat(1000));
+        assert!(!ig(&mixed, &path, false));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(
+            Ignore::parse("a/**/**/**/b").rules[0].parts,
+            ["a", "**", "b"]
+        );
     }
 
     #[test]

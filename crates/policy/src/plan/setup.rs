@@ -45,6 +45,15 @@ pub fn build_setup(source: &str, setup: Option<&str>) -> Result<BuildSetup, Diag
             ),
         ));
     };
+    // A cache path outside the source is the lint's error, and the build's.
+    if let Some(c) = &build.cache
+        && let model::Cache::Paths(paths) = &c.value
+        && let Some(d) = paths.iter().find_map(|p| {
+            crate::lint::advice::in_base_layer(p).or_else(|| crate::lint::cache::outside_source(p))
+        })
+    {
+        return Err(d);
+    }
     let strings = |v: &[model::Sp<String>]| v.iter().map(|s| s.value.clone()).collect();
     Ok(BuildSetup {
         setup: resolved.name.value,
@@ -64,6 +73,24 @@ pub fn build_setup(source: &str, setup: Option<&str>) -> Result<BuildSetup, Diag
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_path_outside_the_source_is_refused() {
+        for (p, code) in [
+            ("../x", "cache-outside-source"),
+            ("/opt/x", "cache-outside-source"),
+            ("a/../../b", "cache-outside-source"),
+            // A tool cache outside the source: the lint's more precise error.
+            ("/root/go", "cache-in-base-layer"),
+        ] {
+            let src = format!(
+                "zerops:\n  - setup: app\n    build:\n      base: go@1\n      cache: [{p}]\n"
+            );
+            let e = build_setup(&src, None).unwrap_err();
+            assert_eq!(e.code, code, "{p}");
+            assert_eq!(e.span.start.line, 5);
+        }
+    }
 
     const SRC: &str = "zerops:
   - setup: base

@@ -1,0 +1,297 @@
+//! `zerops-cache repair`: checks a setup's store, says what is wrong, and
+//! brings it to a consistent state without losing a cached file it can
+//! account for. What it cannot trust (a broken journal, the half-done
+//! parts of the build that journal described, an unreadable record) is
+//! moved to `broken/<time>/` in the store, never deleted.
+//!
+//! A journal that validates is recovered as every command would (finish
+//! the commit, or roll every move back). Without a trustworthy journal:
+//! the old home comes back if a base-layer reset was under way, the new
+//! build layer, the workspace and artifacts without metadata go to
+//! `broken/`, and the cache, home and versions that were committed stay.
+
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
+use std::path::Path;
+
+use super::exit;
+use super::project::{Project, StoreArgs};
+use crate::moves;
+use crate::phases::artifact;
+use crate::store::Store;
+use crate::store::journal::{self, Journal};
+use crate::store::layout::{
+    BROKEN, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, RECORD, VERSIONS,
+    WORK,
+};
+use crate::store::record_io::{INVALIDATE, kind_of, read_store_text};
+
+#[derive(Debug, clap::Args)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only check and explain; change nothing (exit 1 when something is wrong).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What repair found and did.
+struct Report {
+    check: bool,
+    found: usize,
+    aside: Option<String>,
+}
+
+impl Report {
+    fn problem(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
+        self.found += 1;
+        if self.check {
+            println!(
+                "problem: {}\n  repair would: {}",
+                what.as_ref(),
+                fix.as_ref()
+            );
+        } else {
+            println!("problem: {}\n  repaired: {}", what.as_ref(), fix.as_ref());
+        }
+    }
+
+    /// `broken/<time>`, created on first use.
+    fn aside_dir(&mut self, store: &Dir) -> Result<String> {
+        if let Some(a) = &self.aside {
+            return Ok(a.clone());
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut n = 0;
+        let dir = loop {
+            let d = if n == 0 {
+                format!("{BROKEN}/{secs}")
+            } else {
+                format!("{BROKEN}/{secs}.{n}")
+            };
+            if !moves::exists(store, Path::new(&d)) {
+                break d;
+            }
+            n += 1;
+        };
+        store
+            .create_dir_all(&dir)
+            .with_context(|| format!("creating {dir} in the store"))?;
+        self.aside = Some(dir.clone());
+        Ok(dir)
+    }
+
+    /// Moves `rel` of the store to `broken/<time>/`.
+    fn set_aside(&mut self, store: &Dir, rel: &str) -> Result<String> {
+        let dir = self.aside_dir(store)?;
+        let to = format!("{dir}/{}", rel.replace('/', "_"));
+        moves::rename(store, Path::new(rel), store, Path::new(&to))?;
+        Ok(to)
+    }
+}
+
+pub fn run(args: RepairArgs) -> Result<u8> {
+    let project = Project::load(&args.store)?;
+    let path = Store::path_of(
+        args.store.store.as_deref(),
+        &project.root,
+        &project.build.setup,
+    )?;
+    if std::fs::symlink_metadata(&path).is_err() {
+        println!(
+            "setup `{}` has no store yet ({}): nothing to repair",
+            project.build.setup,
+            path.display()
+        );
+        return Ok(exit::OK);
+    }
+    let mut r = Report {
+        check: args.check,
+        found: 0,
+        aside: None,
+    };
+    // A lock that is not a file cannot be taken: it goes first.
+    let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
+        .with_context(|| format!("opening the store {}", path.display()))?;
+    if let Ok(md) = dir.symlink_metadata(LOCK)
+        && !md.is_file()
+    {
+        let kind = kind_of(md.file_type());
+        let fix = "moved it to broken/ and made a new lock";
+        r.problem(
+            format!("{} is {kind}, not a lock file", path.join(LOCK).display()),
+            fix,
+        );
+        if !r.check {
+            r.set_aside(&dir, LOCK)?;
+        }
+    }
+    let store = Store::lock_only(&path, "repair", args.store.no_wait)?;
+    let dir = &store.dir;
+    repair_journal(&mut r, &store, &project.root)?;
+    repair_layout(&mut r, dir)?;
+    repair_record(&mut r, &store, &project)?;
+    repair_versions(&mut r, dir)?;
+    if !r.check {
+        journal::clean(dir).context("emptying the trash and the workspace")?;
+    }
+    if let Some(a) = &r.aside {
+        println!(
+            "what could not be trusted is kept in {} (delete it once you have looked)",
+            store.path.join(a).display()
+        );
+    }
+    if r.found == 0 {
+        println!("the store {} is consistent", store.path.display());
+        Ok(exit::OK)
+    } else if r.check {
+        Ok(exit::FINDINGS)
+    } else {
+        println!(
+            "the store {} is consistent now ({} problem(s) repaired)",
+            store.path.display(),
+            r.found
+        );
+        Ok(exit::OK)
+    }
+}
+
+fn repair_journal(r: &mut Report, store: &Store, project: &Path) -> Result<()> {
+    let dir = &store.dir;
+    let broken = match Journal::load(dir, &store.path) {
+        Ok(None) => return Ok(()),
+        Ok(Some(j)) => match &j.source_dir {
+            Some(p) if p != project => format!(
+                "the journal names the source directory {}, not this project",
+                p.display()
+            ),
+            _ => {
+                r.problem(
+                    "an interrupted build (its journal is intact)",
+                    "recovered it as the next command would (finish the commit or roll every move back)",
+                );
+                if !r.check {
+                    journal::recover(dir, &store.path, project)?;
+                }
+                return Ok(());
+            }
+        },
+        Err(e) => format!("{e:#}"),
+    };
+    let broken = broken
+        .split("; run `zerops-cache repair`")
+        .next()
+        .unwrap_or(&broken)
+        .to_string();
+    r.problem(
+        broken,
+        "set the journal aside, put back the old home if a base-layer reset was under way, \
+         and set aside the interrupted build's new build layer and workspace",
+    );
+    if r.check {
+        return Ok(());
+    }
+    for f in [JOURNAL, JOURNAL_RESTORE] {
+        if moves::exists(dir, Path::new(f)) {
+            r.set_aside(dir, f)?;
+        }
+    }
+    if moves::exists(dir, Path::new(HOME_OLD)) {
+        if moves::exists(dir, Path::new(HOME)) {
+            r.set_aside(dir, HOME)?;
+        }
+        moves::rename(dir, Path::new(HOME_OLD), dir, Path::new(HOME))?;
+    }
+    for d in [CACHE_NEW, WORK] {
+        if moves::exists(dir, Path::new(d)) {
+            r.set_aside(dir, d)?;
+        }
+    }
+    Ok(())
+}
+
+/// `home`, `cache` and `versions` must be directories.
+fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
+    for d in [HOME, CACHE, VERSIONS] {
+        match dir.symlink_metadata(d) {
+            Ok(md) if md.is_dir() => {}
+            Ok(md) => {
+                r.problem(
+                    format!(
+                        "`{d}` in the store is {}, not a directory",
+                        kind_of(md.file_type())
+                    ),
+                    format!("moved it to broken/ and made an empty `{d}`"),
+                );
+                if !r.check {
+                    r.set_aside(dir, d)?;
+                    dir.create_dir(d)?;
+                }
+            }
+            Err(_) => {
+                if !r.check {
+                    dir.create_dir(d)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn repair_record(r: &mut Report, store: &Store, project: &Project) -> Result<()> {
+    let dir = &store.dir;
+    let problem = match read_store_text(dir, &store.path, RECORD, INVALIDATE) {
+        Ok(None) => return Ok(()),
+        Ok(Some(text)) => {
+            let d = project
+                .host
+                .decide(&project.source, project.setup(), Some(&text))?;
+            let unreadable = d.ok().and_then(|d| {
+                d.base
+                    .reasons
+                    .into_iter()
+                    .find(|x| x.kind == zerops_cache_policy::decide::ReasonKind::RecordUnreadable)
+            });
+            match unreadable {
+                Some(reason) => reason.message,
+                None => return Ok(()),
+            }
+        }
+        Err(e) => format!("{e:#}")
+            .split("; run `zerops-cache invalidate`")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    r.problem(
+        problem,
+        "moved the record to broken/: the next build rebuilds both layers (the cached files stay until then)",
+    );
+    if !r.check {
+        r.set_aside(dir, RECORD)?;
+    }
+    Ok(())
+}
+
+/// An artifact directory without its metadata is one a build did not finish.
+fn repair_versions(r: &mut Report, dir: &Dir) -> Result<()> {
+    for v in artifact::list_versions(dir)? {
+        if artifact::meta(dir, v).is_none() {
+            r.problem(
+                format!("artifact version {v} has no readable metadata (an unfinished build)"),
+                "moved it to broken/",
+            );
+            if !r.check {
+                r.set_aside(dir, &format!("{VERSIONS}/{v}"))?;
+                let meta = format!("{VERSIONS}/{v}.json");
+                if moves::exists(dir, Path::new(&meta)) {
+                    r.set_aside(dir, &meta)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
