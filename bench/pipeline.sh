@@ -3,6 +3,9 @@
 # the disk of 10 versions, and the cleanup on the critical path of a rebuild,
 # each against its baseline in the same run, on the same filesystem.
 #
+# Builds run with --isolation none: this measures the cache, not the container
+# (bench/sandbox.sh does), and the synthetic tree lives in the host's /tmp.
+#
 # Usage: bench/pipeline.sh [ZEROPS_CACHE_BINARY] [FILES]
 # (default binary: target/release/zerops-cache, else target/debug; 20000 files)
 #
@@ -51,7 +54,7 @@ zerops:
 YAML
 git -C "$P" init -q && git -C "$P" add -A && git -C "$P" commit -qm app
 
-build() { (cd "$P" && "$BIN" build --format json 2>/dev/null); }
+build() { (cd "$P" && "$BIN" build --isolation none --format json 2>/dev/null); }
 build > /dev/null   # cold: seeds the cache
 over=() ; arts=()
 for _ in 1 2 3 4 5; do
