@@ -26,7 +26,7 @@ pub mod yaml;
 pub use diag::{Diagnostic, Pos, Severity, Span};
 
 /// The WIT package this policy implements (the plugin API version).
-pub const WIT_PACKAGE: &str = "zerops:build-cache@0.1.0";
+pub const WIT_PACKAGE: &str = "zerops:build-cache@0.1.1";
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
