@@ -8,10 +8,15 @@ use std::path::{Path, PathBuf};
 use crate::build_support::{Proj, tree, yaml};
 
 /// A file on the host that the image (the host's root) shows.
+/// A host directory the container shows through the host-root image. Not
+/// under /tmp: the container's /tmp is the build's own, so a checkout (and
+/// its target directory) under /tmp is invisible inside.
+const VISIBLE_TMP: &str = "/var/tmp";
+
 fn host_file(name: &str) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::Builder::new()
         .prefix("zc-hostfile")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .tempdir_in(VISIBLE_TMP)
         .unwrap();
     let f = d.path().join(name);
     std::fs::write(&f, "host\n").unwrap();
@@ -62,7 +67,7 @@ fn tiny_deb(dir: &Path) -> PathBuf {
 fn prepare_commands_change_only_the_base_layer_until_invalidated() {
     let pkgs = tempfile::Builder::new()
         .prefix("zc-deb")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .tempdir_in(VISIBLE_TMP)
         .unwrap();
     let deb = tiny_deb(pkgs.path());
     let marker = format!("zc-{}", std::process::id());
