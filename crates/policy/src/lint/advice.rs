@@ -160,12 +160,10 @@ pub fn in_base_layer(p: &Sp<String>) -> Option<Diagnostic> {
     )
 }
 
-/// Whether buildCommands create something that `norm` names, so a pattern
-/// that matches nothing yet will match after the build.
-pub fn created_by_build(build: &Build, norm: &str) -> bool {
-    managers::analyze(build)
-        .created()
-        .any(|c| cover(norm, c).is_some())
+/// Whether buildCommands (as `a` read them) create something that `norm`
+/// names, so a pattern that matches nothing yet will match after the build.
+pub fn created_by_build(a: &Analysis, norm: &str) -> bool {
+    a.created().any(|c| cover(norm, c).is_some())
 }
 
 #[cfg(test)]

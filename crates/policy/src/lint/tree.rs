@@ -66,6 +66,8 @@ pub fn check(build: &Build, facts: &TreeFacts, out: &mut Vec<Diagnostic>) {
     let Some(Cache::Paths(paths)) = build.cache.as_ref().map(|c| &c.value) else {
         return;
     };
+    // Read the commands once for every pattern of the section.
+    let analysis = crate::managers::analyze(build);
     for p in paths {
         let norm = normalize(&p.value);
         if norm.trim().is_empty() || is_absolute(&norm) || has_parent_component(&norm) {
@@ -85,7 +87,8 @@ pub fn check(build: &Build, facts: &TreeFacts, out: &mut Vec<Diagnostic>) {
                 .entries
                 .iter()
                 .any(|e| components(e) == k && m.matches(e));
-        if !exists && k as u32 <= facts.depth && !super::advice::created_by_build(build, &norm) {
+        if !exists && k as u32 <= facts.depth && !super::advice::created_by_build(&analysis, &norm)
+        {
             let names: Vec<&str> = facts
                 .entries
                 .iter()
