@@ -4,18 +4,14 @@
 //! crate only touches the world: files, processes, terminals. The library
 //! exists so the binary and the end-to-end tests share one implementation.
 
-pub mod ask;
-pub mod bindings;
 pub mod ci;
 pub mod cmd;
 pub mod component;
 pub mod config_file;
+pub mod filesystem;
 pub mod interrupt;
-pub mod layers;
 pub mod lsp;
-pub mod moves;
 pub mod overlay_meta;
-pub mod patterns;
 pub mod phases;
 pub mod progress;
 pub mod render;

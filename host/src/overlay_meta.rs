@@ -130,7 +130,7 @@ mod tests {
         let mknod = whiteout(&d, Path::new("from/etc/motd"));
         // Unprivileged mknod of 0:0 is allowed on current kernels; as root always.
         assert!(mknod.is_ok() || !root, "{mknod:?}");
-        crate::moves::copy_tree(&d, Path::new("from"), &d, Path::new("to")).unwrap();
+        crate::filesystem::copy_tree(&d, Path::new("from"), &d, Path::new("to")).unwrap();
         let x = overlay_xattrs(&d, Path::new("to/etc/opaque")).unwrap();
         assert_eq!(x.len(), 1, "only overlay xattrs: {x:?}");
         assert_eq!(x[0].0.as_bytes(), b"user.overlay.opaque");

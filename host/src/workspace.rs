@@ -11,8 +11,8 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::ask::plan::{Entry, EntryKind};
-use crate::moves;
+use crate::component::plan::{Entry, EntryKind};
+use crate::filesystem;
 
 /// The git-visible files of the project at `project`, relative to it.
 /// Tracked files deleted from the working tree are left out.
@@ -56,16 +56,16 @@ pub fn git_visible(project: &Path) -> Result<Vec<PathBuf>> {
 pub fn populate(project: &Dir, source: &Dir, files: &[PathBuf]) -> Result<usize> {
     let mut n = 0;
     for f in files {
-        if !moves::exists(project, f) {
+        if !filesystem::exists(project, f) {
             continue; // tracked but deleted in the working tree
         }
         if let Some(parent) = f.parent() {
-            moves::create_dirs_like(source, parent, project, parent)?;
+            filesystem::create_dirs_like(source, parent, project, parent)?;
         }
-        if moves::exists(source, f) {
+        if filesystem::exists(source, f) {
             continue;
         }
-        moves::copy_tree(project, f, source, f)
+        filesystem::copy_tree(project, f, source, f)
             .with_context(|| format!("copying {} into the workspace", f.display()))?;
         n += 1;
     }
@@ -85,7 +85,7 @@ pub struct RealSource<'a>(pub &'a Dir);
 
 impl SourceLister for RealSource<'_> {
     fn list(&self, rel: &str) -> Result<Vec<Entry>> {
-        match moves::list(self.0, Path::new(rel)) {
+        match filesystem::list(self.0, Path::new(rel)) {
             Ok(v) => Ok(v.into_iter().map(|l| l.entry).collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e).with_context(|| format!("listing {rel}")),

@@ -4,7 +4,7 @@
 
 use crate::common::host;
 use std::collections::BTreeMap;
-use zerops_cache::patterns::ComponentSelector;
+use zerops_cache::component::patterns::ComponentSelector;
 use zerops_cache_policy::pattern::{self, corpus};
 use zerops_cache_policy::select::{self, Entry, EntryKind, PatternSet, walk};
 

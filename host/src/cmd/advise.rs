@@ -48,7 +48,7 @@ fn measure(dir: &Path, depth: u32) -> Result<Option<StoreFacts>> {
         if !d.is_dir(name) {
             return Ok(Vec::new());
         }
-        crate::moves::sizes(&d, Path::new(name), depth)
+        crate::filesystem::sizes(&d, Path::new(name), depth)
             .with_context(|| format!("measuring {}", dir.join(name).display()))
     };
     Ok(Some(StoreFacts {

@@ -16,7 +16,7 @@ use zerops_cache_policy::decide::{Decision, LayerVerdict};
 
 use super::project::{Project, StoreArgs, now};
 use super::{Format, exit};
-use crate::moves;
+use crate::filesystem;
 use crate::phases::{Skipped, artifact, checkout, preserve, restore};
 use crate::runner::{self, Sink};
 use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs};
@@ -258,7 +258,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         }
     }
     s.duration_ms = timer.start.elapsed().as_millis() as u64;
-    s.renames = moves::renames();
+    s.renames = filesystem::renames();
     print_summary(&s, &out);
     if let Some(i) = interrupted {
         eprintln!("error: the build was {i}; it was rolled back");
@@ -337,8 +337,8 @@ fn build(
             ));
             return source_dir(store, project, true);
         }
-        if moves::exists(&store.dir, Path::new(WORK)) {
-            moves::remove_any(&store.dir, Path::new(WORK))
+        if filesystem::exists(&store.dir, Path::new(WORK)) {
+            filesystem::remove_any(&store.dir, Path::new(WORK))
                 .context("removing the old workspace of the store")?;
         }
         store.dir.create_dir_all(SOURCE)?;
@@ -404,13 +404,13 @@ fn build(
             out.say(format!("base layer: rebuild: {}", r.message));
         }
         timer.time("prepare", || {
-            let has_home = moves::list(&store.dir, Path::new(HOME))
+            let has_home = filesystem::list(&store.dir, Path::new(HOME))
                 .map(|l| !l.is_empty())
                 .unwrap_or(false);
             if has_home {
                 journal.base_reset = true;
                 journal.save(&store.dir)?;
-                moves::rename(&store.dir, Path::new(HOME), &store.dir, Path::new(HOME_OLD))?;
+                filesystem::rename(&store.dir, Path::new(HOME), &store.dir, Path::new(HOME_OLD))?;
             }
             store.dir.create_dir_all(BASE_HOME)?;
             s.prepare_ran = true;

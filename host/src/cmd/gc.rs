@@ -86,7 +86,7 @@ fn measure(path: &Path) -> Result<(StoreUsage, Option<lock::Lock>)> {
         .map_or(0, |d| d.as_millis() as u64);
     let mut seen = std::collections::BTreeSet::new();
     let mut bytes = 0;
-    crate::moves::files_with_links(&dir, Path::new(""), &mut |id, _, len| {
+    crate::filesystem::files_with_links(&dir, Path::new(""), &mut |id, _, len| {
         if seen.insert(id) {
             bytes += len;
         }
@@ -115,7 +115,7 @@ fn remove(path: &Path) -> Result<()> {
     ));
     std::fs::rename(path, &aside).with_context(|| format!("moving {} aside", path.display()))?;
     let rootdir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
-    crate::moves::remove_any(&rootdir, aside.strip_prefix(root)?)
+    crate::filesystem::remove_any(&rootdir, aside.strip_prefix(root)?)
         .with_context(|| format!("deleting {}", aside.display()))?;
     let _ = std::fs::remove_dir(parent); // the project's directory, once empty
     Ok(())

@@ -4,8 +4,8 @@
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
-use crate::ask::plan::BuildSetup;
 use crate::component::PolicyHost;
+use crate::component::plan::BuildSetup;
 use crate::store::Store;
 
 /// Options of every command that works on a setup's store.

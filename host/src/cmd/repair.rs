@@ -16,7 +16,7 @@ use std::path::Path;
 
 use super::exit;
 use super::project::{Project, StoreArgs};
-use crate::moves;
+use crate::filesystem;
 use crate::phases::artifact;
 use crate::store::Store;
 use crate::store::journal::{self, Journal};
@@ -72,7 +72,7 @@ impl Report {
             } else {
                 format!("{BROKEN}/{secs}.{n}")
             };
-            if !moves::exists(store, Path::new(&d)) {
+            if !filesystem::exists(store, Path::new(&d)) {
                 break d;
             }
             n += 1;
@@ -88,7 +88,7 @@ impl Report {
     fn set_aside(&mut self, store: &Dir, rel: &str) -> Result<String> {
         let dir = self.aside_dir(store)?;
         let to = format!("{dir}/{}", rel.replace('/', "_"));
-        moves::rename(store, Path::new(rel), store, Path::new(&to))?;
+        filesystem::rename(store, Path::new(rel), store, Path::new(&to))?;
         Ok(to)
     }
 }
@@ -195,18 +195,18 @@ fn repair_journal(r: &mut Report, store: &Store, project: &Path) -> Result<()> {
         return Ok(());
     }
     for f in [JOURNAL, JOURNAL_RESTORE] {
-        if moves::exists(dir, Path::new(f)) {
+        if filesystem::exists(dir, Path::new(f)) {
             r.set_aside(dir, f)?;
         }
     }
-    if moves::exists(dir, Path::new(HOME_OLD)) {
-        if moves::exists(dir, Path::new(HOME)) {
+    if filesystem::exists(dir, Path::new(HOME_OLD)) {
+        if filesystem::exists(dir, Path::new(HOME)) {
             r.set_aside(dir, HOME)?;
         }
-        moves::rename(dir, Path::new(HOME_OLD), dir, Path::new(HOME))?;
+        filesystem::rename(dir, Path::new(HOME_OLD), dir, Path::new(HOME))?;
     }
     for d in [CACHE_NEW, WORK] {
-        if moves::exists(dir, Path::new(d)) {
+        if filesystem::exists(dir, Path::new(d)) {
             r.set_aside(dir, d)?;
         }
     }
@@ -287,7 +287,7 @@ fn repair_versions(r: &mut Report, dir: &Dir) -> Result<()> {
             if !r.check {
                 r.set_aside(dir, &format!("{VERSIONS}/{v}"))?;
                 let meta = format!("{VERSIONS}/{v}.json");
-                if moves::exists(dir, Path::new(&meta)) {
+                if filesystem::exists(dir, Path::new(&meta)) {
                     r.set_aside(dir, &meta)?;
                 }
             }

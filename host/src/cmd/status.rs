@@ -9,7 +9,7 @@ use zerops_cache_policy::record::LayerRecord;
 
 use super::project::{Project, StoreArgs};
 use super::{Format, exit};
-use crate::moves;
+use crate::filesystem;
 use crate::phases::artifact;
 use crate::sandbox::{SandboxArgs, rootfs};
 use crate::store::layout::{CACHE, HOME};
@@ -96,7 +96,7 @@ pub fn run(args: StatusArgs) -> Result<u8> {
     let usage = |rel: &str| {
         store
             .as_ref()
-            .and_then(|s| moves::usage(&s.dir, Path::new(rel)).ok())
+            .and_then(|s| filesystem::usage(&s.dir, Path::new(rel)).ok())
             .unwrap_or((0, 0))
     };
     let (he, hb) = usage(HOME);

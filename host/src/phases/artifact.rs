@@ -12,9 +12,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::join;
-use crate::ask::plan::{Entry, EntryKind};
 use crate::component::PolicyHost;
-use crate::moves;
+use crate::component::plan::{Entry, EntryKind};
+use crate::filesystem;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
 
@@ -36,7 +36,7 @@ pub struct VersionMeta {
 
 /// The versions in the store, oldest first.
 pub fn list_versions(store: &Dir) -> Result<Vec<u32>> {
-    let mut v: Vec<u32> = moves::list(store, Path::new(VERSIONS))
+    let mut v: Vec<u32> = filesystem::list(store, Path::new(VERSIONS))
         .unwrap_or_default()
         .into_iter()
         .filter(|l| l.entry.kind == EntryKind::Dir)
@@ -130,13 +130,13 @@ impl Copier<'_> {
                     .create_dir_all(p)
                     .with_context(|| format!("creating {} in the artifact", p.display()))?;
             }
-            if moves::exists(self.out, Path::new(dst)) {
-                moves::remove_any(self.out, Path::new(dst))?;
+            if filesystem::exists(self.out, Path::new(dst)) {
+                filesystem::remove_any(self.out, Path::new(dst))?;
             }
             if md.is_file() && self.link_from_prev(dst, &md) {
                 self.linked += 1;
             } else {
-                moves::copy_tree(self.source, Path::new(src), self.out, Path::new(dst))?;
+                filesystem::copy_tree(self.source, Path::new(src), self.out, Path::new(dst))?;
             }
             self.files += 1;
             self.bytes += md.len();
@@ -145,11 +145,11 @@ impl Copier<'_> {
         if !dst.is_empty() {
             self.out.create_dir_all(dst)?;
         }
-        moves::readable(self.source, Path::new(src), || self.copy_dir(src, dst, &md))
+        filesystem::readable(self.source, Path::new(src), || self.copy_dir(src, dst, &md))
     }
 
     fn copy_dir(&mut self, src: &str, dst: &str, md: &cap_std::fs::Metadata) -> Result<()> {
-        let listed = moves::list(self.source, Path::new(src))?;
+        let listed = filesystem::list(self.source, Path::new(src))?;
         let entries: Vec<Entry> = listed.iter().map(|l| l.entry.clone()).collect();
         let keep = self
             .host
@@ -165,7 +165,7 @@ impl Copier<'_> {
                 // Not UTF-8: copied as is, never matched on its own.
                 let s = Path::new(src).join(&l.name);
                 let d = Path::new(dst).join(&l.name);
-                moves::copy_tree(self.source, &s, self.out, &d)?;
+                filesystem::copy_tree(self.source, &s, self.out, &d)?;
                 self.files += 1;
             }
         }
@@ -248,7 +248,7 @@ pub fn create(
             .with_context(|| format!("copying deployFiles `{}`", item.written))?;
     }
     // One durability barrier for the whole version, before it is recorded.
-    moves::sync_fs(store).context("syncing the new version")?;
+    filesystem::sync_fs(store).context("syncing the new version")?;
     let meta = VersionMeta {
         version,
         created_at: now.to_string(),
@@ -290,7 +290,7 @@ fn version_facts(store: &Dir) -> Result<(Vec<zerops_cache_policy::retention::Ver
     let mut facts = Vec::new();
     for v in list_versions(store)? {
         let mut own = 0;
-        moves::files_with_links(
+        filesystem::files_with_links(
             store,
             Path::new(&format!("{VERSIONS}/{v}")),
             &mut |id, links, len| {

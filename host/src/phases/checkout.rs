@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::preserve::PreservePlan;
 use super::{Skipped, join};
-use crate::moves;
+use crate::filesystem;
 
 /// Listing of the checkout stops here (an error: preserve cannot tell the
 /// user's files from the build's).
@@ -42,7 +42,7 @@ impl Checkout {
         let mut before = BTreeSet::new();
         let mut stack = vec![PathBuf::new()];
         while let Some(d) = stack.pop() {
-            let listed = match moves::list(dir, &d) {
+            let listed = match filesystem::list(dir, &d) {
                 // Unreadable to us: kept whole, as it was.
                 Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
                 r => r.with_context(|| {
@@ -54,7 +54,7 @@ impl Checkout {
                 if in_git_dir(&p) {
                     continue;
                 }
-                if l.entry.kind == crate::ask::plan::EntryKind::Dir {
+                if l.entry.kind == crate::component::plan::EntryKind::Dir {
                     stack.push(p.clone());
                 }
                 before.insert(p);
@@ -129,7 +129,7 @@ impl Checkout {
         let is_dir = source.symlink_metadata(path).is_ok_and(|m| m.is_dir());
         let before = take.len();
         if is_dir {
-            let listed = match moves::list(source, path) {
+            let listed = match filesystem::list(source, path) {
                 Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Vec::new(),
                 r => r.with_context(|| format!("listing {p}"))?,
             };

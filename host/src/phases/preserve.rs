@@ -8,9 +8,9 @@ use cap_std::fs::Dir;
 use std::path::Path;
 
 use super::{Skipped, join};
-use crate::ask::plan::{CacheSpec, PreserveAction};
 use crate::component::PolicyHost;
-use crate::moves;
+use crate::component::plan::{CacheSpec, PreserveAction};
+use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move, Phase};
 use crate::store::layout::CACHE_NEW;
 use crate::workspace::SourceLister;
@@ -89,10 +89,10 @@ pub fn apply(
     let pb = crate::progress::moves(progress, plan.take.len(), "preserve");
     for p in &plan.take {
         if let Some(parent) = Path::new(p).parent() {
-            moves::create_dirs_like(&new, parent, source, parent)
+            filesystem::create_dirs_like(&new, parent, source, parent)
                 .with_context(|| format!("creating {} in the build layer", parent.display()))?;
         }
-        moves::rename(source, Path::new(p), &new, Path::new(p))?;
+        filesystem::rename(source, Path::new(p), &new, Path::new(p))?;
         pb.inc(1);
         crate::interrupt::check()?;
     }

@@ -8,9 +8,9 @@ use cap_std::fs::Dir;
 use std::path::Path;
 
 use super::{Skipped, join};
-use crate::ask::plan::RestoreAction;
 use crate::component::PolicyHost;
-use crate::moves;
+use crate::component::plan::RestoreAction;
+use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move};
 use crate::store::layout::CACHE;
 use crate::workspace::SourceLister;
@@ -28,13 +28,13 @@ pub struct RestorePlan {
 /// Plans restore of the store's build layer into `source`.
 pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result<RestorePlan> {
     let mut out = RestorePlan::default();
-    if !moves::exists(store, Path::new(CACHE)) {
+    if !filesystem::exists(store, Path::new(CACHE)) {
         return Ok(out);
     }
     let mut stack = vec![String::new()];
     while let Some(dir) = stack.pop() {
         let cache_rel = Path::new(CACHE).join(&dir);
-        let cache = moves::list(store, &cache_rel)
+        let cache = filesystem::list(store, &cache_rel)
             .with_context(|| format!("listing the cache directory {}", cache_rel.display()))?;
         if cache.is_empty() {
             continue;
@@ -79,7 +79,7 @@ pub fn apply(
     journal.save_restore(store)?;
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
     for m in &journal.restore {
-        moves::rename(
+        filesystem::rename(
             store,
             Path::new(&m.from.path),
             source,

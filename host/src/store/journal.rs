@@ -25,7 +25,7 @@ use super::layout::{
     WORK,
 };
 use super::record_io::{BadFile, REPAIR, read_store_text, write_atomic};
-use crate::moves;
+use crate::filesystem;
 
 /// Which directory a journaled path is relative to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,15 +255,15 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
         let (from, to) = (Path::new(&m.from.path), Path::new(&m.to.path));
         // A cross-filesystem move interrupted half-way, in either direction
         // (a rollback is a move too).
-        moves::settle(fd, from, td, to)?;
-        moves::settle(td, to, fd, from)?;
-        if !moves::exists(fd, from) && moves::exists(td, to) {
+        filesystem::settle(fd, from, td, to)?;
+        filesystem::settle(td, to, fd, from)?;
+        if !filesystem::exists(fd, from) && filesystem::exists(td, to) {
             if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
                 fd.create_dir_all(parent).with_context(|| {
                     format!("recreating {} to roll a move back", parent.display())
                 })?;
             }
-            moves::rename(td, to, fd, from)
+            filesystem::rename(td, to, fd, from)
                 .with_context(|| format!("rolling back the move to {}", m.to.path))?;
             undone += 1;
         }
@@ -273,7 +273,7 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
 
 /// Moves `rel` of the store into `trash/` under a fresh name.
 pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
-    if !moves::exists(store, Path::new(rel)) {
+    if !filesystem::exists(store, Path::new(rel)) {
         return Ok(());
     }
     store.create_dir_all(TRASH)?;
@@ -281,12 +281,12 @@ pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
     let base = rel.replace('/', "_");
     let target = loop {
         let t = format!("{TRASH}/{base}.{n}");
-        if !moves::exists(store, Path::new(&t)) {
+        if !filesystem::exists(store, Path::new(&t)) {
             break t;
         }
         n += 1;
     };
-    moves::rename(store, Path::new(rel), store, Path::new(&target))?;
+    filesystem::rename(store, Path::new(rel), store, Path::new(&target))?;
     Ok(())
 }
 
@@ -294,15 +294,15 @@ pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
 /// restore batch no journal points at). O(1): the trash is emptied off the
 /// critical path by [`super::trash::finish`].
 pub fn clean(store: &Dir) -> Result<()> {
-    if !moves::exists(store, Path::new(JOURNAL)) {
+    if !filesystem::exists(store, Path::new(JOURNAL)) {
         store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
     }
     // Torn atomic writes of a killed process (never read: the rename is
     // the commit point of each write).
     for name in [JOURNAL, JOURNAL_RESTORE, RECORD, ACTIVE] {
         let tmp = format!("{name}.tmp");
-        if moves::exists(store, Path::new(&tmp)) {
-            moves::remove_any(store, Path::new(&tmp))
+        if filesystem::exists(store, Path::new(&tmp)) {
+            filesystem::remove_any(store, Path::new(&tmp))
                 .with_context(|| format!("removing the torn write {tmp} of the store"))?;
         }
     }
@@ -330,16 +330,16 @@ pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
 /// The commit without the cleanup: swaps the layers in, writes the record
 /// and removes the journal. What is left to delete is in `trash/`.
 pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
-    if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
+    if j.base_reset && filesystem::exists(store, Path::new(HOME_OLD)) {
         to_trash(store, HOME_OLD)?;
     }
-    if moves::exists(store, Path::new(CACHE_NEW)) {
-        if j.carry_non_utf8 && moves::exists(store, Path::new(CACHE)) {
+    if filesystem::exists(store, Path::new(CACHE_NEW)) {
+        if j.carry_non_utf8 && filesystem::exists(store, Path::new(CACHE)) {
             carry_non_utf8(store, Path::new(""))
                 .context("keeping the cached entries whose names are not UTF-8")?;
         }
         to_trash(store, CACHE)?;
-        moves::rename(store, Path::new(CACHE_NEW), store, Path::new(CACHE))?;
+        filesystem::rename(store, Path::new(CACHE_NEW), store, Path::new(CACHE))?;
     }
     if let Some(r) = &j.record {
         write_atomic(store, RECORD, r.as_bytes())?;
@@ -357,13 +357,13 @@ fn carry_non_utf8(store: &Dir, rel: &Path) -> Result<()> {
     if !store.symlink_metadata(&new).is_ok_and(|m| m.is_dir()) {
         return Ok(());
     }
-    for l in moves::list(store, &old)? {
+    for l in filesystem::list(store, &old)? {
         let (from, to) = (old.join(&l.name), new.join(&l.name));
         if !l.entry.utf8 {
-            if !moves::exists(store, &to) {
-                moves::rename(store, &from, store, &to)?;
+            if !filesystem::exists(store, &to) {
+                filesystem::rename(store, &from, store, &to)?;
             }
-        } else if l.entry.kind == crate::ask::plan::EntryKind::Dir {
+        } else if l.entry.kind == crate::component::plan::EntryKind::Dir {
             carry_non_utf8(store, &rel.join(&l.name))?;
         }
     }
@@ -384,20 +384,20 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
     let roots = Roots { store, source };
     let mut n = roll_back(&roots, &j.preserve)?;
     n += roll_back(&roots, &j.restore)?;
-    if j.base_reset && moves::exists(store, Path::new(HOME_OLD)) {
+    if j.base_reset && filesystem::exists(store, Path::new(HOME_OLD)) {
         to_trash(store, HOME)?;
-        moves::rename(store, Path::new(HOME_OLD), store, Path::new(HOME))?;
+        filesystem::rename(store, Path::new(HOME_OLD), store, Path::new(HOME))?;
     }
-    if moves::exists(store, Path::new(CACHE_NEW)) {
+    if filesystem::exists(store, Path::new(CACHE_NEW)) {
         to_trash(store, CACHE_NEW)?;
     }
     if let Some(v) = j.version_created {
         let p = format!("{VERSIONS}/{v}");
-        if moves::exists(store, Path::new(&p)) {
+        if filesystem::exists(store, Path::new(&p)) {
             to_trash(store, &p)?;
         }
         let meta = format!("{p}.json");
-        if moves::exists(store, Path::new(&meta)) {
+        if filesystem::exists(store, Path::new(&meta)) {
             to_trash(store, &meta)?;
         }
     }
@@ -442,7 +442,7 @@ pub fn recover(store: &Dir, store_path: &Path, project: &Path) -> Result<Recover
                 .with_context(|| format!("opening the build's source directory {}", p.display()))?,
         ),
         None => {
-            if moves::exists(store, Path::new(super::layout::SOURCE)) {
+            if filesystem::exists(store, Path::new(super::layout::SOURCE)) {
                 Some(store.open_dir(super::layout::SOURCE)?)
             } else {
                 None

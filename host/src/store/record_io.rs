@@ -102,7 +102,7 @@ pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
     if let Ok(md) = dir.symlink_metadata(&tmp) {
         if md.is_dir() {
-            crate::moves::remove_any(dir, Path::new(&tmp))
+            crate::filesystem::remove_any(dir, Path::new(&tmp))
         } else {
             dir.remove_file(&tmp)
         }
@@ -121,7 +121,7 @@ pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
     }
     dir.rename(&tmp, dir, name)
         .with_context(|| format!("replacing {name}"))?;
-    crate::moves::count_rename();
+    crate::filesystem::count_rename();
     sync_dir(dir);
     Ok(())
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::layout::TRASH;
-use crate::moves;
+use crate::filesystem;
 
 /// The variable that selects inline cleanup.
 pub const ENV_CLEANUP: &str = "ZEROPS_CACHE_CLEANUP";
@@ -80,18 +80,18 @@ pub fn empty_at(store: &Path) -> Result<()> {
 /// Several cleaners may run at once: an entry another one deleted first is
 /// not an error.
 pub fn empty(store: &Dir) -> Result<()> {
-    if !moves::exists(store, Path::new(TRASH)) {
+    if !filesystem::exists(store, Path::new(TRASH)) {
         return Ok(());
     }
-    let entries = match moves::list(store, Path::new(TRASH)) {
+    let entries = match filesystem::list(store, Path::new(TRASH)) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).context("listing the trash of the store"),
     };
     for e in entries {
         let rel = Path::new(TRASH).join(&e.name);
-        if let Err(err) = moves::remove_any(store, &rel)
-            && moves::exists(store, &rel)
+        if let Err(err) = filesystem::remove_any(store, &rel)
+            && filesystem::exists(store, &rel)
         {
             return Err(err).with_context(|| format!("removing {}", rel.display()));
         }

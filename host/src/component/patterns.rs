@@ -6,8 +6,8 @@ use anyhow::Result;
 use zerops_cache_policy::pattern::{BadPattern, BadPatternKind};
 use zerops_cache_policy::select::{Decision, Entry, EntryKind, Selector, SkipReason};
 
-use crate::bindings::exports::zerops::build_cache::patterns as wit;
 use crate::component::PolicyHost;
+use crate::component::bindings::exports::zerops::build_cache::patterns as wit;
 
 /// A malformed pattern as the component explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::ask::plan::{Entry, EntryKind};
+use crate::component::plan::{Entry, EntryKind};
 use crate::overlay_meta;
 
 /// The environment variable of the test hook.

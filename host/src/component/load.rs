@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
 
-use crate::bindings::{Policy, PolicyPre};
+use crate::component::bindings::{Policy, PolicyPre};
 
 /// The component bytes, built by build.rs from `guest/` and `wit/`.
 pub const BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zerops_build_cache.wasm"));

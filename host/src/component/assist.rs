@@ -8,10 +8,10 @@ use zerops_cache_policy::assist::{
 use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Pos, Span};
 
-use crate::bindings::exports::zerops::build_cache::assist as wit;
-use crate::bindings::exports::zerops::build_cache::diagnostics::Position;
-use crate::bindings::exports::zerops::build_cache::linter;
 use crate::component::PolicyHost;
+use crate::component::bindings::exports::zerops::build_cache::assist as wit;
+use crate::component::bindings::exports::zerops::build_cache::diagnostics::Position;
+use crate::component::bindings::exports::zerops::build_cache::linter;
 
 fn position(p: Pos) -> Position {
     Position {

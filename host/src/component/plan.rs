@@ -10,12 +10,14 @@ pub use zerops_cache_policy::plan::restore::RestoreAction;
 pub use zerops_cache_policy::plan::setup::BuildSetup;
 pub use zerops_cache_policy::plan::{Entry, EntryKind};
 
-use crate::ask::diagnostic;
-use crate::bindings::exports::zerops::build_cache::plan as wit;
 use crate::component::PolicyHost;
+use crate::component::bindings::exports::zerops::build_cache::plan as wit;
+use crate::component::lint::diagnostic;
 
 fn entries(v: &[Entry]) -> Vec<wit::Entry> {
-    v.iter().map(crate::patterns::wit_entry).collect()
+    v.iter()
+        .map(crate::component::patterns::wit_entry)
+        .collect()
 }
 
 fn spec(c: &CacheSpec) -> wit::CacheSpec {

@@ -9,9 +9,9 @@ use zerops_cache_policy::record::Event;
 use zerops_cache_policy::snapshot::{Snapshot, Unkeyed};
 use zerops_cache_policy::{Diagnostic, time::Timestamp};
 
-use crate::ask::diagnostic;
-use crate::bindings::exports::zerops::build_cache::layers as wit;
 use crate::component::PolicyHost;
+use crate::component::bindings::exports::zerops::build_cache::layers as wit;
+use crate::component::lint::diagnostic;
 
 fn keys(x: wit::LayerKeys) -> k::LayerKeys {
     k::LayerKeys {

@@ -1,0 +1,17 @@
+//! Everything that talks to the policy component: loading it into wasmtime
+//! (`load`), the generated bindings (`bindings`), and one module of typed
+//! questions per WIT interface. Each question converts the WIT types into
+//! the policy crate's data types, so renderers and JSON output share one
+//! definition.
+
+pub mod advice;
+pub mod assist;
+pub mod bindings;
+pub mod layers;
+pub mod lint;
+mod load;
+pub mod patterns;
+pub mod plan;
+pub mod retention;
+
+pub use load::*;
