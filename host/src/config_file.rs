@@ -1,29 +1,38 @@
-//! Finding and reading the config file, as zcli does.
+//! Finding and reading the config file, as zcli does. Every failure here
+//! is of the exit class config ([`Exit::Config`]).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::component::PolicyHost;
+use crate::exit::{Classify, Exit};
 
 /// The names zcli looks for, in its order.
 pub const NAMES: [&str; 2] = ["zerops.yaml", "zerops.yml"];
 
-/// `zerops.yaml`, else `zerops.yml`, in `dir`.
-pub fn find(dir: &Path) -> Result<PathBuf> {
+/// `zerops.yaml`, else `zerops.yml`, in `dir` (shown as `shown`): the name.
+pub fn find_in(dir: &Dir, shown: &Path) -> Result<&'static str> {
     for name in NAMES {
-        let p = dir.join(name);
         // Whatever is there is read (and refused with a reason when it is
         // not a regular file), rather than passed over.
-        if p.exists() {
-            return Ok(p);
+        if dir.symlink_metadata(name).is_ok() {
+            return Ok(name);
         }
     }
-    bail!(
+    Err(Exit::Config.error(format!(
         "no zerops.yaml or zerops.yml in {}; name a file, or run where the config is",
-        dir.display()
-    )
+        shown.display()
+    )))
+}
+
+/// `zerops.yaml`, else `zerops.yml`, in the directory at `dir`.
+pub fn find(dir: &Path) -> Result<PathBuf> {
+    let d = Dir::open_ambient_dir(dir, cap_std::ambient_authority())
+        .with_context(|| format!("opening {}", dir.display()))
+        .class(Exit::Config)?;
+    Ok(dir.join(find_in(&d, dir)?))
 }
 
 /// The given path, or the config found in the current directory.
@@ -38,18 +47,37 @@ pub fn resolve(path: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-/// Reads a config file's bytes with a clear error. The size is checked
-/// against the policy's limit before anything is read, and only regular
-/// files are opened (never blocking): `/dev/zero`, a FIFO or a 6 GiB sparse
-/// file is refused without being read.
+/// Reads a config file's bytes with a clear error. The file's directory is
+/// opened here, at the edge (the file was named by the user); see
+/// [`read_in`].
 pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
-    let md = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(Path::new)
+        .ok_or_else(|| Exit::Config.error(format!("cannot read {}: not a file name", path.display())))?;
+    let dir = Dir::open_ambient_dir(parent, cap_std::ambient_authority())
+        .with_context(|| format!("cannot read {}", path.display()))
+        .class(Exit::Config)?;
+    read_in(host, &dir, name, path)
+}
+
+/// Reads the config file `name` of `dir` (shown as `shown`). The size is
+/// checked against the policy's limit before anything is read, and only
+/// regular files are opened (never blocking): `/dev/zero`, a FIFO or a
+/// 6 GiB sparse file is refused without being read.
+pub fn read_in(host: &PolicyHost, dir: &Dir, name: &Path, shown: &Path) -> Result<Vec<u8>> {
+    let cannot = || format!("cannot read {}", shown.display());
+    let md = dir.metadata(name).with_context(cannot).class(Exit::Config)?;
     if !md.is_file() {
-        bail!(
+        return Err(Exit::Config.error(format!(
             "{} is {}, not a regular file, so it was not read",
-            path.display(),
-            kind_of(md.file_type())
-        );
+            shown.display(),
+            crate::store::record_io::kind_of(md.file_type())
+        )));
     }
     if let Some(d) = host.check_size(md.len())? {
         // The component sees sizes of 4 GiB and more as the maximum.
@@ -59,38 +87,39 @@ pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
         } else {
             d.message
         };
-        bail!("{}: {msg}", path.display());
+        return Err(Exit::Config.error(format!("{}: {msg}", shown.display())));
     }
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut opts = OpenOptions::new();
+    opts.read(true).custom_flags(libc::O_NONBLOCK);
+    let f = dir
+        .open_with(name, &opts)
+        .with_context(cannot)
+        .class(Exit::Config)?;
     let mut bytes = Vec::new();
     // One byte more than the checked size shows a file that grew since.
     f.take(md.len() + 1)
         .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .with_context(cannot)
+        .class(Exit::Config)?;
     if bytes.len() as u64 > md.len()
         && let Some(d) = host.check_size(bytes.len() as u64 + 1)?
     {
-        bail!("{}: {}", path.display(), d.message);
+        return Err(Exit::Config.error(format!("{}: {}", shown.display(), d.message)));
     }
     Ok(bytes)
 }
 
-/// What a file type is, in words.
-fn kind_of(ft: std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if ft.is_dir() {
-        "a directory"
-    } else if ft.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_block_device() || ft.is_char_device() {
-        "a device"
-    } else {
-        "not a file"
-    }
+/// Reads a config file as UTF-8 text; anything else is a config error.
+pub fn read_text(host: &PolicyHost, path: &Path) -> Result<String> {
+    text(read(host, path)?, path)
+}
+
+/// The config's bytes as text, or a config error naming the file.
+pub fn text(bytes: Vec<u8>, shown: &Path) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
+        Exit::Config.error(format!(
+            "{} is not valid UTF-8; `zerops-cache lint` shows where",
+            shown.display()
+        ))
+    })
 }

@@ -1,14 +1,20 @@
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use zerops_cache::cmd;
+use zerops_cache::exit::Exit;
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 findings, 2 usage, 3 config, 4 build failed, \
+     5 store locked, 6 store broken, 7 unsupported, 101 internal, 128+N signal N";
 
 /// Zerops-style two-layer build cache: lint zerops.yaml, explain cache
 /// invalidation, and run cached builds locally or in CI.
 ///
-/// Exit codes: 0 success, 1 findings (lint errors, no match...), 2 usage,
-/// I/O or internal error.
+/// Exit codes (see the README): 0 success, 1 findings, 2 usage, 3 config,
+/// 4 build failed, 5 store locked, 6 store broken, 7 unsupported,
+/// 101 internal, 128+N interrupted by signal N.
 #[derive(Debug, Parser)]
-#[command(name = "zerops-cache", version = zerops_cache::LONG_VERSION)]
+#[command(name = "zerops-cache", version = zerops_cache::LONG_VERSION, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,7 +74,7 @@ fn main() -> ExitCode {
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
         Command::EmptyTrash { store } => {
-            zerops_cache::store::trash::empty_at(&store).map(|()| cmd::exit::OK)
+            zerops_cache::store::trash::empty_at(&store).map(|()| Exit::Ok)
         }
         Command::Lsp(args) => cmd::lsp::run(args),
         Command::Build(args) => cmd::build::run(args),
@@ -82,10 +88,11 @@ fn main() -> ExitCode {
         Command::SandboxInit(args) => cmd::sandbox_init::run(args),
     };
     let code = match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(cmd::exit::ERROR)
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", zerops_cache::render::error(&e, color));
+            ExitCode::from(Exit::of(&e).code())
         }
     };
     // After the output: deleting old layers never delays a result.

@@ -75,9 +75,68 @@ pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> Strin
     out
 }
 
+/// Renders an error that ended a command, for stderr: a diagnostic with a
+/// file and a position as a snippet showing the file, line and field (with
+/// its code and help); any other error as `error: ` and its causes.
+pub fn error(e: &anyhow::Error, color: bool) -> String {
+    let found = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::diagnostic::DiagnosticError>());
+    if let Some(d) = found
+        && let (Some(path), Some(src), Some(_)) = (&d.path, &d.source, d.position())
+    {
+        // The context around it (what the command was doing) comes first.
+        let mut out = String::new();
+        for c in e.chain() {
+            if c.downcast_ref::<crate::diagnostic::DiagnosticError>().is_some() {
+                break;
+            }
+            if c.downcast_ref::<crate::exit::Failure>().is_none() {
+                out.push_str(&format!("error: {c}\n"));
+            }
+        }
+        out.push_str(render(path, src, std::slice::from_ref(&d.diagnostic), color).trim_end());
+        out.push('\n');
+        return out;
+    }
+    let mut out = format!("error: {e:#}\n");
+    if let Some(h) = found.and_then(|d| d.help()) {
+        out.push_str(&format!("help: {h}\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_with_a_position_is_a_snippet() {
+        let mut d = Diagnostic::new(
+            Severity::Error,
+            "setup-unknown",
+            zerops_cache_policy::Span::new(Pos::new(2, 12), Pos::new(2, 15)),
+            "no setup named `web`",
+        );
+        d.help = Some("the setups are: app".into());
+        let src = "zerops:\n  - setup: app\n";
+        let e = anyhow::Error::new(crate::diagnostic::DiagnosticError::in_file(
+            d.clone(),
+            "zerops.yaml",
+            src,
+        ));
+        let out = error(&e, false);
+        assert!(out.contains("error[setup-unknown]: no setup named `web`"), "{out}");
+        assert!(out.contains("zerops.yaml:2:12"), "{out}");
+        assert!(out.contains("  - setup: app"), "{out}");
+        assert!(out.contains("help: the setups are: app"), "{out}");
+        let e = anyhow::Error::new(crate::diagnostic::DiagnosticError::new(d));
+        let out = error(&e, false);
+        assert_eq!(
+            out,
+            "error: no setup named `web` (setup-unknown)\nhelp: the setups are: app\n"
+        );
+    }
 
     #[test]
     fn offsets_count_characters() {

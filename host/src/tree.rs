@@ -1,22 +1,40 @@
 //! Gathering the facts the tree lints need: a listing of the project
 //! directory (as deep as the cache paths reach) and `git ls-files`.
 //!
-//! Only reading happens here; every judgement is the policy's. Symlinks are
-//! listed, never followed; names that are not UTF-8 are left out (they are
-//! never matched on their own); `.git` is not listed.
+//! Only reading happens here, through the filesystem layer's listing (the
+//! one the build's restore and preserve use), so lint and build see the
+//! same names; every judgement is the policy's. Symlinks are listed, never
+//! followed; a name that is not UTF-8 is listed in its lossy form (as the
+//! build's listings show it); `.git` is not listed.
 
+use cap_std::fs::Dir;
 use std::collections::VecDeque;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
 use zerops_cache_policy::lint::TreeFacts;
+
+use crate::component::plan::EntryKind;
 
 /// Listing stops after this many entries; the facts then claim only the
 /// levels listed completely, so no pattern is judged on a partial listing.
 pub const MAX_ENTRIES: usize = 200_000;
 
-/// Lists `root` down to `depth` components and asks git what it tracks.
+/// Opens `root` and gathers its facts; a root that cannot be opened has
+/// no entries (the tree lints then claim nothing).
 pub fn gather(root: &Path, depth: u32) -> TreeFacts {
-    let (entries, depth) = list(root, depth, MAX_ENTRIES);
+    match Dir::open_ambient_dir(root, cap_std::ambient_authority()) {
+        Ok(dir) => gather_in(&dir, root, depth),
+        Err(_) => TreeFacts {
+            entries: Vec::new(),
+            depth: 0,
+            tracked: git_ls_files(root),
+        },
+    }
+}
+
+/// Lists `dir` (the directory at `root`) down to `depth` components and
+/// asks git what it tracks.
+pub fn gather_in(dir: &Dir, root: &Path, depth: u32) -> TreeFacts {
+    let (entries, depth) = list(dir, depth, MAX_ENTRIES);
     TreeFacts {
         entries,
         depth,
@@ -25,29 +43,23 @@ pub fn gather(root: &Path, depth: u32) -> TreeFacts {
 }
 
 /// Breadth-first listing; returns the entries and the depth listed completely.
-pub fn list(root: &Path, depth: u32, max: usize) -> (Vec<String>, u32) {
+pub fn list(root: &Dir, depth: u32, max: usize) -> (Vec<String>, u32) {
     let mut entries = Vec::new();
-    let mut queue: VecDeque<(std::path::PathBuf, String, u32)> = VecDeque::new();
-    queue.push_back((root.to_path_buf(), String::new(), 0));
+    let mut queue: VecDeque<(PathBuf, String, u32)> = VecDeque::new();
+    queue.push_back((PathBuf::new(), String::new(), 0));
     let mut complete = depth;
-    while let Some((dir, prefix, level)) = queue.pop_front() {
+    while let Some((rel, prefix, level)) = queue.pop_front() {
         if level >= depth {
             continue;
         }
-        let Ok(read) = std::fs::read_dir(&dir) else {
+        let Ok(listed) = crate::filesystem::list(root, &rel) else {
             continue;
         };
-        let mut names: Vec<(String, bool)> = read
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-                Some((name, is_dir))
-            })
-            .filter(|(n, _)| !(level == 0 && n == ".git"))
-            .collect();
-        names.sort();
-        for (name, is_dir) in names {
+        for l in listed {
+            let name = &l.entry.name;
+            if level == 0 && name == ".git" {
+                continue;
+            }
             if entries.len() >= max {
                 // This level is partial: claim only the ones before it.
                 complete = complete.min(level);
@@ -59,8 +71,8 @@ pub fn list(root: &Path, depth: u32, max: usize) -> (Vec<String>, u32) {
             } else {
                 format!("{prefix}/{name}")
             };
-            if is_dir {
-                queue.push_back((dir.join(&name), path.clone(), level + 1));
+            if l.entry.kind == EntryKind::Dir {
+                queue.push_back((rel.join(&l.name), path.clone(), level + 1));
             }
             entries.push(path);
         }
@@ -71,25 +83,7 @@ pub fn list(root: &Path, depth: u32, max: usize) -> (Vec<String>, u32) {
 /// `git ls-files` in `root` (paths relative to `root`, only those below
 /// it); `None` when git is missing or `root` is not in a work tree.
 pub fn git_ls_files(root: &Path) -> Option<Vec<String>> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["ls-files", "-z"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    Some(
-        out.stdout
-            .split(|b| *b == 0)
-            .filter(|p| !p.is_empty())
-            .filter_map(|p| std::str::from_utf8(p).ok())
-            .map(str::to_string)
-            .collect(),
-    )
+    crate::git::tracked_files(root)
 }
 
 #[cfg(test)]
@@ -103,11 +97,24 @@ mod tests {
         std::fs::write(d.path().join("a/f"), "").unwrap();
         std::fs::write(d.path().join("z"), "").unwrap();
         std::fs::create_dir_all(d.path().join(".git")).unwrap();
-        let (e, depth) = list(d.path(), 2, 100);
+        let dir = Dir::open_ambient_dir(d.path(), cap_std::ambient_authority()).unwrap();
+        let (e, depth) = list(&dir, 2, 100);
         assert_eq!(e, ["a", "z", "a/b", "a/f"]);
         assert_eq!(depth, 2);
-        let (e, depth) = list(d.path(), 3, 3);
+        let (e, depth) = list(&dir, 3, 3);
         assert_eq!(depth, 1, "{e:?}");
         assert_eq!(e, ["a", "z"]);
+    }
+
+    #[test]
+    fn lists_names_that_are_not_utf8_as_the_build_does() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = tempfile::tempdir().unwrap();
+        let odd = std::ffi::OsStr::from_bytes(b"n\xffme");
+        std::fs::create_dir(d.path().join(odd)).unwrap();
+        std::fs::write(d.path().join(odd).join("f"), "").unwrap();
+        let dir = Dir::open_ambient_dir(d.path(), cap_std::ambient_authority()).unwrap();
+        let (e, _) = list(&dir, 2, 100);
+        assert_eq!(e, ["n\u{fffd}me", "n\u{fffd}me/f"]);
     }
 }

@@ -3,50 +3,26 @@
 //! are not ignored, as `zcli push` sends them by default. The user's working
 //! tree is only read.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cap_std::fs::Dir;
-use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::component::plan::{Entry, EntryKind};
 use crate::filesystem;
 
 /// The git-visible files of the project at `project`, relative to it.
-/// Tracked files deleted from the working tree are left out.
+/// Tracked files deleted from the working tree are left out (by
+/// [`populate`]).
 pub fn git_visible(project: &Path) -> Result<Vec<PathBuf>> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(project)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .output()
-        .context("running `git ls-files` (is git installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "{} is not inside a git repository (`git ls-files` failed: {}); \
+    crate::git::visible_files(project).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not inside a git repository ({e:#}); \
              the workspace is the git-visible files, or use --in-place to build in this directory",
             project.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let set: BTreeSet<Vec<u8>> = out
-        .stdout
-        .split(|&b| b == 0)
-        .filter(|p| !p.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
-    Ok(set
-        .into_iter()
-        .map(|p| PathBuf::from(OsString::from_vec(p)))
-        .collect())
+        )
+    })
 }
 
 /// Copies `files` (relative paths) from `project` into the empty directory

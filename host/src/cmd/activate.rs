@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 use zerops_cache_policy::record::Event;
 
-use super::exit;
+use crate::exit::Exit;
 use super::invalidate::{add_event, stamp};
 use super::project::{Project, StoreArgs};
 use crate::phases::artifact;
@@ -18,7 +18,7 @@ pub struct ActivateArgs {
     pub store: StoreArgs,
 }
 
-pub fn run(args: ActivateArgs) -> Result<u8> {
+pub fn run(args: ActivateArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "activate")?;
     if !artifact::list_versions(&store.dir)?.contains(&args.version) {
@@ -43,5 +43,5 @@ pub fn run(args: ActivateArgs) -> Result<u8> {
         "version {} is active; the build cache is invalidated (as on Zerops)",
         args.version
     );
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

@@ -12,7 +12,8 @@ use std::path::Path;
 use zerops_cache_policy::advise::{Layer, Report, StoreFacts};
 
 use super::project::{Project, StoreArgs};
-use super::{Format, exit};
+use super::Format;
+use crate::exit::Exit;
 use crate::store::layout::{self, BASE_HOME, CACHE};
 
 #[derive(Debug, clap::Args)]
@@ -32,7 +33,7 @@ pub struct AdviseArgs {
 struct JsonOut<'a> {
     setup: &'a str,
     items: &'a [zerops_cache_policy::advise::Item],
-    findings: Vec<super::lint::JsonDiagnostic<'a>>,
+    findings: Vec<super::json::JsonDiagnostic<'a>>,
     /// The store the sizes come from; null when the setup has none yet.
     store: Option<String>,
 }
@@ -57,7 +58,7 @@ fn measure(dir: &Path, depth: u32) -> Result<Option<StoreFacts>> {
     }))
 }
 
-pub fn run(args: AdviseArgs) -> Result<u8> {
+pub fn run(args: AdviseArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let host = &project.host;
     let bytes = project.source.as_bytes();
@@ -100,7 +101,7 @@ pub fn run(args: AdviseArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }
 
 /// The report for people: one block per layer, a part per line, what it

@@ -6,7 +6,7 @@
 //! prepareCommands) → restore → buildCommands → artifact → preserve →
 //! commit (new build layer, new record) → summary.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,7 +15,9 @@ use std::time::Instant;
 use zerops_cache_policy::decide::{Decision, LayerVerdict};
 
 use super::project::{Project, StoreArgs, now};
-use super::{Format, exit};
+use super::Format;
+use crate::exit::{Classify, Exit};
+use crate::diagnostic::DiagnosticError;
 use crate::filesystem;
 use crate::phases::{Skipped, artifact, checkout, preserve, restore};
 use crate::runner::{self, Sink};
@@ -145,7 +147,7 @@ impl Timer {
     }
 }
 
-pub fn run(args: BuildArgs) -> Result<u8> {
+pub fn run(args: BuildArgs) -> Result<Exit> {
     crate::interrupt::install();
     let json = args.format == Format::Json;
     let out = Out {
@@ -155,7 +157,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
-    let image = sandbox::rootfs::resolve(&args.sandbox)?;
+    let image = sandbox::rootfs::resolve(&args.sandbox).class(Exit::Usage)?;
     let decision = match project.host.decide_in_image(
         &project.source,
         project.setup(),
@@ -163,7 +165,10 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         &image.id,
     )? {
         Ok(d) => d,
-        Err(d) => return Err(anyhow!("{}", d.message)),
+        Err(d) => {
+            let shown = project.config_path.display().to_string();
+            return Err(DiagnosticError::in_file(d, shown, &project.source).into());
+        }
     };
     let mut s = Summary {
         ok: false,
@@ -236,6 +241,9 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         .as_ref()
         .err()
         .and_then(|e| e.downcast_ref::<crate::interrupt::Interrupted>().copied());
+    // Each failure keeps its class (a failed command, a broken store, a
+    // signal...); only what nobody classified is the tool's bug.
+    let failed = result.as_ref().err().map(Exit::of);
     match result {
         Ok(()) => {
             s.ok = true;
@@ -262,17 +270,16 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     print_summary(&s, &out);
     if let Some(i) = interrupted {
         eprintln!("error: the build was {i}; it was rolled back");
-        return Ok(i.exit_code());
+        return Ok(Exit::Signal(i.0));
     }
-    match (&s.error, s.ok) {
-        (_, true) => Ok(exit::OK),
-        (Some(e), false) => {
-            if out.json {
+    match failed {
+        None => Ok(Exit::Ok),
+        Some(class) => {
+            if let (true, Some(e)) = (out.json, &s.error) {
                 eprintln!("error: {e}");
             }
-            Ok(exit::FINDINGS)
+            Ok(class)
         }
-        (None, false) => Ok(exit::ERROR),
     }
 }
 
@@ -362,7 +369,8 @@ fn build(
     // environment, HOME in the store, the real paths).
     let container = match &image.image {
         Some(img) => {
-            let img = sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE))?;
+            let img =
+                sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE)).class(Exit::Usage)?;
             let env = sandbox::env::container(&b.env_variables, &args.run.env, img.is_host_root())?;
             let paths = sandbox::StorePaths {
                 upper: store.abs(BASE_UPPER),
@@ -381,9 +389,9 @@ fn build(
             Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress),
             None => {
                 if Instant::now() >= deadline {
-                    return Err(anyhow!(
+                    return Err(Exit::BuildFailed.error(format!(
                         "the build's time limit (--timeout) was reached before `{c}` could start"
-                    ));
+                    )));
                 }
                 runner::run(c, host_cwd, &home, &host_env, out.sink(), out.progress)
             }
@@ -521,7 +529,7 @@ fn build(
             &now(),
         )? {
             Ok(r) => r,
-            Err(d) => return Err(anyhow!("{}", d.message)),
+            Err(d) => return Err(DiagnosticError::new(d).into()),
         };
         journal.record = Some(record);
         journal.phase = Phase::Committing;

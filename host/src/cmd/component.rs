@@ -14,7 +14,7 @@ pub enum ComponentCmd {
     Info,
 }
 
-pub fn run(cmd: ComponentCmd) -> Result<u8> {
+pub fn run(cmd: ComponentCmd) -> Result<crate::exit::Exit> {
     match cmd {
         ComponentCmd::Export { path } => {
             if path.as_os_str() == "-" {
@@ -39,5 +39,5 @@ pub fn run(cmd: ComponentCmd) -> Result<u8> {
             println!("imports:        none");
         }
     }
-    Ok(super::exit::OK)
+    Ok(crate::exit::Exit::Ok)
 }

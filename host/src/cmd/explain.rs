@@ -4,12 +4,13 @@
 //! `explain OLD NEW` compares two files; `explain --git REV [FILE]` compares
 //! FILE (default: the config here) with its content at a git revision.
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use super::keys::{print_error, read_text};
-use super::{Format, exit};
+use crate::config_file::read_text;
+use crate::diagnostic::DiagnosticError;
+use super::Format;
+use crate::exit::{Classify, Exit};
 use crate::component::PolicyHost;
 
 #[derive(Debug, clap::Args)]
@@ -37,57 +38,21 @@ pub struct ExplainArgs {
     pub format: Format,
 }
 
-/// Runs git in `dir`; the output on success, git's message as the error.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .context("running git (is it installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(out.stdout)
-}
-
-/// The content of `path` at git revision `rev`, read with
-/// `git show REV:./NAME` from the file's directory (so any path works);
-/// `None` when the revision exists but the file did not exist in it.
+/// The text of `path` at git revision `rev`; `None` when the file did not
+/// exist in it.
 fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file name", path.display()))?;
-    // An unknown revision is an error; a file missing from a known one
-    // means there was no config, hence no previous cache.
-    git(
-        dir,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ],
-    )
-    .with_context(|| format!("`{rev}` is not a git revision here"))?;
-    let spec = format!("{rev}:./{}", name.to_string_lossy());
-    if git(dir, &["cat-file", "-e", &spec]).is_err() {
+    let Some(bytes) = crate::git::show_at(rev, path).class(Exit::Usage)? else {
         return Ok(None);
-    }
-    let bytes = git(dir, &["show", &spec])?;
-    String::from_utf8(bytes)
-        .map(Some)
-        .with_context(|| format!("{spec} is not valid UTF-8"))
+    };
+    String::from_utf8(bytes).map(Some).map_err(|_| {
+        Exit::Config.error(format!(
+            "{} at {rev} is not valid UTF-8",
+            path.display()
+        ))
+    })
 }
 
-pub fn run(args: ExplainArgs) -> Result<u8> {
+pub fn run(args: ExplainArgs) -> Result<Exit> {
     let host = PolicyHost::load()?;
     let (old_name, old_src, new_name, new_src) = match (&args.git, args.files.as_slice()) {
         (Some(rev), files) if files.len() <= 1 => {
@@ -105,8 +70,9 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             }
         }
         (Some(_), _) => {
-            eprintln!("error: with --git, give at most one FILE (the current config)");
-            return Ok(exit::ERROR);
+            return Err(Exit::Usage.error(
+                "with --git, give at most one FILE (the current config)",
+            ));
         }
         (None, [old, new]) => (
             old.display().to_string(),
@@ -115,10 +81,9 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             read_text(&host, new)?,
         ),
         (None, _) => {
-            eprintln!(
-                "error: give OLD and NEW config files, or --git REV to compare with a git revision"
-            );
-            return Ok(exit::ERROR);
+            return Err(Exit::Usage.error(
+                "give OLD and NEW config files, or --git REV to compare with a git revision",
+            ));
         }
     };
     let decision = match host.explain(&old_src, &new_src, args.setup.as_deref())? {
@@ -131,8 +96,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             } else {
                 (&new_name, &new_src)
             };
-            print_error(name, src, &d);
-            return Ok(exit::ERROR);
+            return Err(DiagnosticError::in_file(d, name.as_str(), src).into());
         }
     };
     // The same cache advice as `lint` and `advise`, for the new config.
@@ -152,7 +116,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             )?;
             v["advice"] = advice
                 .iter()
-                .map(|d| serde_json::json!(super::lint::JsonDiagnostic::from(d)))
+                .map(|d| serde_json::json!(super::json::JsonDiagnostic::from(d)))
                 .collect();
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -179,5 +143,5 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

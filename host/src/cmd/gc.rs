@@ -12,7 +12,8 @@ use std::time::UNIX_EPOCH;
 use zerops_cache_policy::retention::{StoreUsage, human_bytes};
 
 use super::versions::parse_size;
-use super::{Format, exit};
+use super::Format;
+use crate::exit::Exit;
 use crate::component::PolicyHost;
 use crate::store::layout::{self, LOCK};
 use crate::store::lock;
@@ -121,7 +122,7 @@ fn remove(path: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run(args: GcArgs) -> Result<u8> {
+pub fn run(args: GcArgs) -> Result<Exit> {
     let root = layout::root(args.store.as_deref())?;
     let host = PolicyHost::load()?;
     let mut facts = Vec::new();
@@ -189,5 +190,5 @@ pub fn run(args: GcArgs) -> Result<u8> {
             );
         }
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow};
 use zerops_cache_policy::record::Event;
 use zerops_cache_policy::time::Timestamp;
 
-use super::exit;
+use crate::exit::Exit;
 use super::project::{Project, StoreArgs, now};
 use crate::store::journal;
 use crate::store::layout::RECORD;
@@ -18,7 +18,7 @@ pub struct InvalidateArgs {
     pub store: StoreArgs,
 }
 
-pub fn run(args: InvalidateArgs) -> Result<u8> {
+pub fn run(args: InvalidateArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "invalidate")?;
     let record = match read_record(&store) {
@@ -26,7 +26,7 @@ pub fn run(args: InvalidateArgs) -> Result<u8> {
         Err(e) => match e.downcast_ref::<BadFile>() {
             Some(b) => {
                 set_aside(&store, &b.problem)?;
-                return Ok(exit::OK);
+                return Ok(Exit::Ok);
             }
             None => return Err(e),
         },
@@ -36,21 +36,21 @@ pub fn run(args: InvalidateArgs) -> Result<u8> {
             "setup `{}` has no build cache yet: nothing to invalidate",
             project.build.setup
         );
-        return Ok(exit::OK);
+        return Ok(Exit::Ok);
     };
     let e = Event::ManualInvalidation { at: stamp()? };
     match project.host.record_add_event(&record, &e)? {
         Ok(r) => write_record(&store.dir, &r)?,
         Err(d) => {
             set_aside(&store, &d.message)?;
-            return Ok(exit::OK);
+            return Ok(Exit::Ok);
         }
     }
     println!(
         "invalidated the build cache of setup `{}`: the next build rebuilds both layers",
         project.build.setup
     );
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }
 
 pub fn stamp() -> Result<Timestamp> {

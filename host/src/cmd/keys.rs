@@ -1,16 +1,19 @@
 //! `zerops-cache keys`: the layer keys of each setup and the normalized
 //! inputs they digest, through the policy component.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use zerops_cache_policy::Diagnostic;
 use zerops_cache_policy::keys::{CacheSpec, LayerInputs, LayerKeys};
 
-use super::lint::JsonDiagnostic;
-use super::{Format, exit};
+use super::json::JsonDiagnostic;
+use super::Format;
+use crate::exit::Exit;
 use crate::component::PolicyHost;
+use crate::config_file::read_text;
+use crate::diagnostic::DiagnosticError;
 
 #[derive(Debug, clap::Args)]
 pub struct KeysArgs {
@@ -45,33 +48,12 @@ struct JsonReport<'a> {
     setups: Vec<JsonSetup<'a>>,
 }
 
-/// Reads a config file as UTF-8 text; anything else is an error (exit 2).
-pub(super) fn read_text(host: &PolicyHost, path: &Path) -> Result<String> {
-    let bytes = crate::config_file::read(host, path)?;
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(_) => bail!(
-            "{} is not valid UTF-8; `zerops-cache lint` shows where",
-            path.display()
-        ),
-    }
-}
-
 /// Prints a diagnostic about `src` to stderr: with the source snippet when
-/// it has a position, as one line otherwise.
-pub(super) fn print_error(path: &str, src: &str, d: &Diagnostic) {
-    if d.span.start.line == 0 {
-        eprintln!("error: {}", d.message);
-        if let Some(h) = &d.help {
-            eprintln!("help: {h}");
-        }
-    } else {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
-            "{}",
-            crate::render::render(path, src, std::slice::from_ref(d), color)
-        );
-    }
+/// it has a position, as one line otherwise (see [`crate::render::error`]).
+pub(crate) fn print_error(path: &str, src: &str, d: &Diagnostic) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let e = anyhow::Error::new(DiagnosticError::in_file(d.clone(), path, src));
+    eprint!("{}", crate::render::error(&e, color));
 }
 
 fn human_inputs(i: &LayerInputs) -> String {
@@ -95,17 +77,14 @@ fn human_inputs(i: &LayerInputs) -> String {
     out
 }
 
-pub fn run(args: KeysArgs) -> Result<u8> {
+pub fn run(args: KeysArgs) -> Result<Exit> {
     let path = crate::config_file::resolve(args.file.as_deref())?;
     let host = PolicyHost::load()?;
     let src = read_text(&host, &path)?;
     let shown = path.display().to_string();
     let all = match host.keys(&src, args.setup.as_deref())? {
         Ok(all) => all,
-        Err(d) => {
-            print_error(&shown, &src, &d);
-            return Ok(exit::ERROR);
-        }
+        Err(d) => return Err(DiagnosticError::in_file(d, shown, &src).into()),
     };
     match args.format {
         Format::Json => {
@@ -162,8 +141,8 @@ pub fn run(args: KeysArgs) -> Result<u8> {
     // A setup whose keys cannot be computed (e.g. an `extends` cycle) is an
     // error of the file.
     Ok(if all.iter().any(|(_, r)| r.is_err()) {
-        exit::ERROR
+        Exit::Config
     } else {
-        exit::OK
+        Exit::Ok
     })
 }

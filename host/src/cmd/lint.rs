@@ -1,13 +1,15 @@
 //! `zerops-cache lint`: lint zerops.yaml through the policy component.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Diagnostic, Severity};
 
-use super::exit;
+use super::json::JsonDiagnostic;
+use crate::exit::Exit;
 use crate::component::PolicyHost;
 use crate::store::record_io::read_bytes_with;
 
@@ -47,34 +49,6 @@ pub enum LintFormat {
     Sarif,
     /// GitLab Code Quality JSON (`artifacts: reports: codequality:`).
     Gitlab,
-}
-
-/// One diagnostic in `--format json`.
-#[derive(Debug, Serialize)]
-pub struct JsonDiagnostic<'a> {
-    pub severity: &'static str,
-    pub code: &'a str,
-    pub message: &'a str,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-    pub help: Option<&'a str>,
-}
-
-impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
-    fn from(d: &'a Diagnostic) -> Self {
-        JsonDiagnostic {
-            severity: d.severity.as_str(),
-            code: &d.code,
-            message: &d.message,
-            line: d.span.start.line,
-            column: d.span.start.column,
-            end_line: d.span.end.line,
-            end_column: d.span.end.column,
-            help: d.help.as_deref(),
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -135,59 +109,79 @@ fn summary(errors: usize, warnings: usize, notes: usize) -> String {
     }
 }
 
-fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Linted> {
+/// The directory of a config file (its project root) and the file's name
+/// in it, opened once: the file, the tree and `.deployignore` are read
+/// through it.
+fn open_root(path: &Path) -> Result<(Dir, PathBuf, &Path)> {
+    let root = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(Path::new).unwrap_or(path);
+    let dir = Dir::open_ambient_dir(&root, cap_std::ambient_authority())
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((dir, root, name))
+}
+
+fn not_read(shown: String, e: &anyhow::Error) -> Linted {
+    Linted {
+        shown,
+        text: Err(format!("{e:#}")),
+        diags: Vec::new(),
+    }
+}
+
+fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linted>> {
     let shown = path.display().to_string();
+    let (dir, root, name) = match open_root(path) {
+        Ok(r) => r,
+        Err(e) => return Ok(vec![not_read(shown, &e)]),
+    };
     // A file over the size limit is refused without reading it.
-    if let Ok(meta) = std::fs::metadata(path)
+    if let Ok(meta) = dir.metadata(name)
         && meta.is_file()
         && let Some(d) = host.check_size(meta.len())?
     {
-        return Ok(Linted {
+        return Ok(vec![Linted {
             shown,
             text: Ok(String::new()),
             diags: vec![d],
-        });
+        }]);
     }
-    let bytes = match crate::config_file::read(host, path) {
+    let deployignore = || -> Result<Option<Linted>> {
+        if args.no_tree {
+            return Ok(None);
+        }
+        lint_deployignore(host, &dir, &root)
+    };
+    let bytes = match crate::config_file::read_in(host, &dir, name, path) {
         Ok(b) => b,
         Err(e) => {
-            return Ok(Linted {
-                shown,
-                text: Err(format!("{e:#}")),
-                diags: Vec::new(),
-            });
+            let mut out = vec![not_read(shown, &e)];
+            out.extend(deployignore()?);
+            return Ok(out);
         }
     };
     let facts = if args.no_tree {
         TreeFacts::default()
     } else {
-        let root = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        crate::tree::gather(&root, host.tree_depth(&bytes)?)
+        crate::tree::gather_in(&dir, &root, host.tree_depth(&bytes)?)
     };
     let diags = host.lint_with_tree(&bytes, args.setup.as_deref(), &facts)?;
-    Ok(Linted {
+    let mut out = vec![Linted {
         shown,
         text: Ok(String::from_utf8_lossy(&bytes).into_owned()),
         diags,
-    })
+    }];
+    out.extend(deployignore()?);
+    Ok(out)
 }
 
 /// The project's `.deployignore` (beside the config), linted, if there is one.
-fn lint_deployignore(host: &PolicyHost, config: &Path) -> Result<Option<Linted>> {
-    let root = match config.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let path = root.join(".deployignore");
-    let shown = path.display().to_string();
-    let Ok(dir) = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority()) else {
-        return Ok(None);
-    };
+fn lint_deployignore(host: &PolicyHost, dir: &Dir, root: &Path) -> Result<Option<Linted>> {
+    let shown = root.join(".deployignore").display().to_string();
     let max = crate::phases::artifact::DEPLOYIGNORE_MAX;
-    match read_bytes_with(&dir, Path::new(".deployignore"), max + 1, true) {
+    match read_bytes_with(dir, Path::new(".deployignore"), max + 1, true) {
         Ok(None) => Ok(None),
         Ok(Some(bytes)) => Ok(Some(Linted {
             shown,
@@ -202,7 +196,7 @@ fn lint_deployignore(host: &PolicyHost, config: &Path) -> Result<Option<Linted>>
     }
 }
 
-pub fn run(args: LintArgs) -> Result<u8> {
+pub fn run(args: LintArgs) -> Result<Exit> {
     let paths = if args.files.is_empty() {
         vec![crate::config_file::resolve(None)?]
     } else {
@@ -211,12 +205,7 @@ pub fn run(args: LintArgs) -> Result<u8> {
     let host = PolicyHost::load()?;
     let mut linted: Vec<Linted> = Vec::new();
     for p in &paths {
-        linted.push(lint_one(&host, p, &args)?);
-        if !args.no_tree
-            && let Some(l) = lint_deployignore(&host, p)?
-        {
-            linted.push(l);
-        }
+        linted.extend(lint_one(&host, p, &args)?);
     }
     let total = |s: Severity| linted.iter().map(|l| l.count(s)).sum::<usize>();
     let (errors, warnings, notes) = (
@@ -312,10 +301,10 @@ pub fn run(args: LintArgs) -> Result<u8> {
         }
     }
     Ok(if unreadable > 0 {
-        exit::ERROR
+        Exit::Config
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
-        exit::FINDINGS
+        Exit::Findings
     } else {
-        exit::OK
+        Exit::Ok
     })
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::exit;
+use crate::exit::Exit;
 
 #[derive(Debug, clap::Args)]
 pub struct LspArgs {
@@ -12,7 +12,7 @@ pub struct LspArgs {
     pub stdio: bool,
 }
 
-pub fn run(_args: LspArgs) -> Result<u8> {
+pub fn run(_args: LspArgs) -> Result<Exit> {
     crate::lsp::serve_stdio()?;
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use zerops_cache_policy::pattern::batch_line;
 
-use super::exit;
+use crate::exit::Exit;
 use crate::component::PolicyHost;
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +48,7 @@ pub struct MatchArgs {
 /// read so far holds fewer complete lines).
 const BATCH: usize = 4096;
 
-pub fn run(args: MatchArgs) -> Result<u8> {
+pub fn run(args: MatchArgs) -> Result<Exit> {
     let host = PolicyHost::load()?;
     if args.batch {
         let stdin = std::io::stdin().lock();
@@ -66,7 +66,7 @@ pub fn run(args: MatchArgs) -> Result<u8> {
             "error: syntax error in pattern `{pattern}` at column {}: {}",
             e.column, e.message
         );
-        return Ok(exit::ERROR);
+        return Ok(Exit::Usage);
     }
     let requests: Vec<(String, String)> = args
         .paths
@@ -94,7 +94,7 @@ pub fn run(args: MatchArgs) -> Result<u8> {
         }
     }
     out.flush()?;
-    Ok(if any { exit::OK } else { exit::FINDINGS })
+    Ok(if any { Exit::Ok } else { Exit::Findings })
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,7 +116,7 @@ fn invalid(why: &str) -> String {
 }
 
 /// The `--batch` loop, over any reader and writer (tests drive it directly).
-pub fn batch(host: &PolicyHost, input: impl BufRead, output: impl Write) -> Result<u8> {
+pub fn batch(host: &PolicyHost, input: impl BufRead, output: impl Write) -> Result<Exit> {
     let mut input = BufReader::new(input);
     let mut out = BufWriter::new(output);
     let mut bad_lines = false;
@@ -168,5 +168,5 @@ pub fn batch(host: &PolicyHost, input: impl BufRead, output: impl Write) -> Resu
         }
         out.flush().context("writing answers to stdout")?;
     }
-    Ok(if bad_lines { exit::ERROR } else { exit::OK })
+    Ok(if bad_lines { Exit::Usage } else { Exit::Ok })
 }

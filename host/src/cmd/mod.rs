@@ -7,6 +7,7 @@ pub mod component;
 pub mod explain;
 pub mod gc;
 pub mod invalidate;
+pub mod json;
 pub mod keys;
 pub mod lint;
 pub mod lsp;
@@ -26,11 +27,4 @@ pub enum Format {
     Human,
     /// A JSON document on stdout: a contract with its own tests.
     Json,
-}
-
-/// Exit codes, documented in the README: 0 ok, 1 findings, 2 error.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FINDINGS: u8 = 1;
-    pub const ERROR: u8 = 2;
 }

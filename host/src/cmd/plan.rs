@@ -8,7 +8,8 @@ use cap_std::fs::Dir;
 use serde::Serialize;
 
 use super::project::{Project, StoreArgs};
-use super::{Format, exit};
+use super::Format;
+use crate::exit::Exit;
 use crate::phases::{Skipped, checkout, preserve, restore};
 use crate::sandbox::{SandboxArgs, rootfs};
 use crate::store::record_io::read_record;
@@ -45,7 +46,7 @@ struct PlanOut {
     preserve_notes: Vec<Skipped>,
 }
 
-pub fn run(args: PlanArgs) -> Result<u8> {
+pub fn run(args: PlanArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     // A store that does not exist yet is not created by a dry run.
     let store = project.existing_store(&args.store, "plan")?;
@@ -148,5 +149,5 @@ pub fn run(args: PlanArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

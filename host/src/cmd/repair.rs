@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::Path;
 
-use super::exit;
+use crate::exit::Exit;
 use super::project::{Project, StoreArgs};
 use crate::filesystem;
 use crate::phases::artifact;
@@ -93,7 +93,7 @@ impl Report {
     }
 }
 
-pub fn run(args: RepairArgs) -> Result<u8> {
+pub fn run(args: RepairArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let path = Store::path_of(
         args.store.store.as_deref(),
@@ -106,7 +106,7 @@ pub fn run(args: RepairArgs) -> Result<u8> {
             project.build.setup,
             path.display()
         );
-        return Ok(exit::OK);
+        return Ok(Exit::Ok);
     }
     let mut r = Report {
         check: args.check,
@@ -146,16 +146,16 @@ pub fn run(args: RepairArgs) -> Result<u8> {
     }
     if r.found == 0 {
         println!("the store {} is consistent", store.path.display());
-        Ok(exit::OK)
+        Ok(Exit::Ok)
     } else if r.check {
-        Ok(exit::FINDINGS)
+        Ok(Exit::Findings)
     } else {
         println!(
             "the store {} is consistent now ({} problem(s) repaired)",
             store.path.display(),
             r.found
         );
-        Ok(exit::OK)
+        Ok(Exit::Ok)
     }
 }
 

@@ -7,7 +7,7 @@ pub struct SandboxInitArgs {
     pub spec: String,
 }
 
-pub fn run(args: SandboxInitArgs) -> anyhow::Result<u8> {
+pub fn run(args: SandboxInitArgs) -> anyhow::Result<crate::exit::Exit> {
     let code = crate::sandbox::init::run(&args.spec);
     // The exit status is the command's, which can exceed what `u8` codes
     // of other subcommands mean; exit directly.

@@ -8,7 +8,8 @@ use std::path::Path;
 use zerops_cache_policy::record::LayerRecord;
 
 use super::project::{Project, StoreArgs};
-use super::{Format, exit};
+use super::Format;
+use crate::exit::Exit;
 use crate::filesystem;
 use crate::phases::artifact;
 use crate::sandbox::{SandboxArgs, rootfs};
@@ -55,7 +56,7 @@ struct StatusOut {
     active_version: Option<u32>,
 }
 
-pub fn run(args: StatusArgs) -> Result<u8> {
+pub fn run(args: StatusArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     // A store that does not exist yet is not created by looking at it.
     let store = project.existing_store(&args.store, "status")?;
@@ -178,5 +179,5 @@ pub fn run(args: StatusArgs) -> Result<u8> {
             );
         }
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

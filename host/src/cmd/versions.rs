@@ -5,7 +5,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::project::{Project, StoreArgs};
-use super::{Format, exit};
+use super::Format;
+use crate::exit::Exit;
 use crate::phases::artifact;
 
 /// A size such as `500M`, `2GiB` or `1.5 GB`.
@@ -58,7 +59,7 @@ struct VersionOut {
     path: String,
 }
 
-pub fn list(args: VersionsArgs) -> Result<u8> {
+pub fn list(args: VersionsArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "versions")?;
     if args.prune {
@@ -104,5 +105,5 @@ pub fn list(args: VersionsArgs) -> Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

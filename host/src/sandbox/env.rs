@@ -12,7 +12,9 @@
 //! host's directories. Caches they write (e.g. `~/.cargo/registry`) go to
 //! /home/zerops, in the base layer.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use crate::exit::Exit;
 use std::path::{Path, PathBuf};
 
 /// The system part of PATH.
@@ -81,12 +83,14 @@ pub fn apply_flags(env: &mut Vec<(String, String)>, flags: &[String]) -> Result<
             None => match std::env::var(f) {
                 Ok(v) => (f.clone(), v),
                 Err(_) => {
-                    bail!("--env {f}: the host has no variable {f} to pass (use --env {f}=VALUE)")
+                    return Err(Exit::Usage.error(format!(
+                        "--env {f}: the host has no variable {f} to pass (use --env {f}=VALUE)"
+                    )));
                 }
             },
         };
         if k.is_empty() || k.contains('\0') || v.contains('\0') {
-            bail!("--env {f}: expected NAME=VALUE or NAME");
+            return Err(Exit::Usage.error(format!("--env {f}: expected NAME=VALUE or NAME")));
         }
         set(env, &k, &v);
     }

@@ -24,7 +24,7 @@ pub mod namespaces;
 pub mod rootfs;
 pub mod spec;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -160,7 +160,9 @@ impl Sandbox {
     pub fn command(&self, cmd: &str, cwd: &str) -> Result<std::process::Command> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            bail!("the build's time limit (--timeout) was reached before `{cmd}` could start");
+            return Err(crate::exit::Exit::BuildFailed.error(format!(
+                "the build's time limit (--timeout) was reached before `{cmd}` could start"
+            )));
         }
         let mut spec = self.base.clone();
         spec.command = cmd.to_string();
@@ -186,12 +188,12 @@ impl Sandbox {
             return Ok(());
         }
         let why = String::from_utf8_lossy(&out.stderr);
-        bail!(
+        Err(crate::exit::Exit::Unsupported.error(format!(
             "cannot create the build container: {}\n\
              (the build needs mount and PID namespaces, and a user namespace when not run as root; \
              to run the commands on the host instead, without isolation, pass --isolation none)",
             why.trim().trim_start_matches("zerops-cache sandbox: ")
-        )
+        )))
     }
 }
 

@@ -3,7 +3,7 @@
 //! there is no stale lock to clean up. The holder writes its pid and
 //! command into the file, so a waiting command can say who it waits for.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cap_std::fs::{Dir, OpenOptions};
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -15,6 +15,26 @@ use super::layout::LOCK;
 pub struct Lock {
     _file: File,
 }
+
+/// The store is locked by another process and `--no-wait` was given
+/// (exit code 5, [`crate::exit::Exit::StoreLocked`]).
+#[derive(Debug)]
+pub struct Locked {
+    /// Who holds it, as it wrote itself into the lock file.
+    pub holder: String,
+}
+
+impl std::fmt::Display for Locked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the store is locked by {}; not waiting (--no-wait)",
+            self.holder
+        )
+    }
+}
+
+impl std::error::Error for Locked {}
 
 /// Takes the store's lock. When another process holds it: fails at once
 /// with `no_wait`, else says so on stderr and waits.
@@ -37,7 +57,7 @@ pub fn acquire(store: &Dir, what: &str, no_wait: bool) -> Result<Lock> {
                 holder.to_string()
             };
             if no_wait {
-                bail!("the store is locked by {holder}; not waiting (--no-wait)");
+                return Err(Locked { holder }.into());
             }
             eprintln!("waiting for the store lock, held by {holder}...");
             file.lock().context("waiting for the store lock")?;
