@@ -69,3 +69,40 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&stderr).into_owned(),
     )
 }
+
+/// Whether this run is CI's (`CI=true`, as GitHub Actions and GitLab set
+/// it): there a missing prerequisite fails the test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Skips the calling test visibly: a `SKIP` line on the real stderr (the
+/// test harness captures only the print macros, so the line shows in a
+/// normal `cargo test` run). With `CI=true` it fails instead: CI has every
+/// prerequisite, so a missing one is a broken runner, not a skip.
+#[track_caller]
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if in_ci() {
+        panic!("{test}: prerequisite missing under CI=true: {reason}");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIP {test}: {reason}");
+}
+
+/// `true` when `available`; otherwise skips visibly (see [`skip`]) when
+/// the opt-out variable `knob` is set, and fails naming `install` when not.
+#[track_caller]
+pub fn prerequisite(available: bool, what: &str, knob: &str, install: &str) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var_os(knob).is_some() {
+        skip(&format!("{what} is missing ({knob} is set)"));
+        return false;
+    }
+    panic!("this test needs {what}: {install} (or set {knob}=1 to skip)");
+}

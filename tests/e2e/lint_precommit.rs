@@ -18,17 +18,12 @@ fn have_pre_commit() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var_os("ZEROPS_SKIP_PRECOMMIT").is_some() {
-            eprintln!("SKIPPED: pre-commit is not installed (ZEROPS_SKIP_PRECOMMIT is set)");
-            return false;
-        }
-        panic!(
-            "the pre-commit test needs `pre-commit` on PATH: run scripts/setup.sh or \
-             `pip install pre-commit` (or set ZEROPS_SKIP_PRECOMMIT=1 to skip)"
-        );
-    }
-    true
+    crate::common::prerequisite(
+        found,
+        "`pre-commit` on PATH",
+        "ZEROPS_SKIP_PRECOMMIT",
+        "run scripts/setup.sh or `pip install pre-commit`",
+    )
 }
 
 /// `pre-commit run --all-files` in `proj`, with the binary under test

@@ -27,21 +27,16 @@ const FILE: &str = "zerops:
 ";
 
 fn have_nvim() -> bool {
-    if Command::new("nvim")
+    let found = Command::new("nvim")
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return true;
-    }
-    if std::env::var_os("ZEROPS_SKIP_NVIM").is_some() {
-        eprintln!("SKIPPED: nvim is not installed (ZEROPS_SKIP_NVIM is set)");
-        return false;
-    }
-    panic!(
-        "the language server test needs `nvim` on PATH: run scripts/setup.sh or \
-         `apt-get install neovim` (or set ZEROPS_SKIP_NVIM=1 to skip)"
-    );
+        .is_ok_and(|o| o.status.success());
+    crate::common::prerequisite(
+        found,
+        "`nvim` on PATH",
+        "ZEROPS_SKIP_NVIM",
+        "run scripts/setup.sh or `apt-get install neovim`",
+    )
 }
 
 fn labels(v: &Value) -> Vec<String> {

@@ -166,14 +166,13 @@ fn batch_equals_go_filepath_match() {
         .arg("version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !go_ok {
-        if std::env::var("ZEROPS_SKIP_GO").as_deref() == Ok("1") {
-            eprintln!("skipping: ZEROPS_SKIP_GO=1 and no `go` on PATH");
-            return;
-        }
-        panic!(
-            "this test needs `go` on PATH: install it with `apt-get install golang-go` (or set ZEROPS_SKIP_GO=1)"
-        );
+    if !crate::common::prerequisite(
+        go_ok,
+        "`go` on PATH",
+        "ZEROPS_SKIP_GO",
+        "install it with `apt-get install golang-go`",
+    ) {
+        return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let go_bin = tmp.path().join("go-match");

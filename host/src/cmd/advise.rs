@@ -3,7 +3,7 @@
 //! the setup's store when one exists. The store is only read: not locked,
 //! not created, never changed (sizes taken during a build may be mid-move).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use indicatif::HumanBytes;
 use serde::Serialize;
@@ -62,7 +62,7 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let host = &project.host;
     let bytes = project.source.as_bytes();
-    let facts = crate::tree::gather(&project.root, host.tree_depth(bytes)?);
+    let facts = crate::tree::gather_in(&project.dir, &project.root, host.tree_depth(bytes)?);
     let store_dir = layout::setup_dir(
         &layout::root(args.store.store.as_deref())?,
         &project.root,
@@ -71,7 +71,10 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
     let store = measure(&store_dir, host.store_depth(&project.source)?)?;
     let report = match host.advise(&project.source, project.setup(), &facts, store.as_ref())? {
         Ok(r) => r,
-        Err(d) => bail!("{}: {}", project.config_path.display(), d.message),
+        Err(d) => {
+            let shown = project.config_path.display().to_string();
+            return Err(crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source).into());
+        }
     };
     let shown_store = store.as_ref().map(|_| store_dir.display().to_string());
     match args.format {

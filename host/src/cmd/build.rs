@@ -285,10 +285,8 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
 
 fn source_dir(store: &Store, project: &Project, in_place: bool) -> Result<Dir> {
     if in_place {
-        Ok(Dir::open_ambient_dir(
-            &project.root,
-            cap_std::ambient_authority(),
-        )?)
+        // The project, opened once by `Project::load`.
+        Ok(project.dir.try_clone()?)
     } else {
         Ok(store.dir.open_dir(SOURCE)?)
     }
@@ -350,9 +348,8 @@ fn build(
         }
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
-        let files = workspace::git_visible(&project.root)?;
-        let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
-        let n = workspace::populate(&proj, &src, &files)?;
+        let files = workspace::git_visible(&project.root).class(Exit::Config)?;
+        let n = workspace::populate(&project.dir, &src, &files)?;
         out.say(format!("workspace: {n} git-visible entries copied"));
         Ok(src)
     })?;

@@ -66,7 +66,7 @@ pub fn add_event(
     let r = project
         .host
         .record_add_event(record, &e)?
-        .map_err(|d| anyhow!("{}", d.message))?;
+        .map_err(crate::diagnostic::DiagnosticError::new)?;
     write_record(store, &r)
 }
 

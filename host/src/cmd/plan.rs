@@ -3,12 +3,12 @@
 //! build would create), and what preserve would take (from the project
 //! directory as it stands). Touches nothing but the store's recovery.
 
-use anyhow::{Result, anyhow};
-use cap_std::fs::Dir;
+use anyhow::Result;
 use serde::Serialize;
 
 use super::project::{Project, StoreArgs};
 use super::Format;
+use crate::diagnostic::DiagnosticError;
 use crate::exit::Exit;
 use crate::phases::{Skipped, checkout, preserve, restore};
 use crate::sandbox::{SandboxArgs, rootfs};
@@ -63,25 +63,28 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
             record.as_deref(),
             &image.id,
         )?
-        .map_err(|d| anyhow!("{}", d.message))?;
-    let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
+        .map_err(|d| {
+            let shown = project.config_path.display().to_string();
+            DiagnosticError::in_file(d, shown, &project.source)
+        })?;
+    let proj = &project.dir;
     let (restore_plan, skipped) = if let (false, Some(store)) = (d.build.invalidated, &store) {
         let src: Box<dyn SourceLister> = if args.in_place {
-            Box::new(RealSource(&proj))
+            Box::new(RealSource(proj))
         } else {
             let files = workspace::git_visible(&project.root)?;
-            Box::new(VirtualSource::new(&proj, &files))
+            Box::new(VirtualSource::new(proj, &files))
         };
         let p = restore::plan(&project.host, &store.dir, src.as_ref())?;
         (p.moves, p.skipped)
     } else {
         (Vec::new(), Vec::new())
     };
-    let mut pres = preserve::plan(&project.host, &project.build.cache, &RealSource(&proj))?;
+    let mut pres = preserve::plan(&project.host, &project.build.cache, &RealSource(proj))?;
     if args.in_place {
         // As the build will: never `.git` or what git tracks (what else was
         // there before the build is known only when it starts).
-        checkout::tracked_only(&project.root).narrow(&proj, &mut pres)?;
+        checkout::tracked_only(&project.root).narrow(proj, &mut pres)?;
     } else {
         // The workspace is a copy of the git-visible files: it has no `.git`.
         pres.take

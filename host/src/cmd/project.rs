@@ -1,11 +1,14 @@
 //! What the build-cache commands share: the project (where zerops.yaml
 //! is), the selected setup, and its store.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use cap_std::fs::Dir;
 use std::path::{Path, PathBuf};
 
 use crate::component::PolicyHost;
 use crate::component::plan::BuildSetup;
+use crate::diagnostic::DiagnosticError;
+use crate::exit::{Classify, Exit};
 use crate::store::Store;
 
 /// Options of every command that works on a setup's store.
@@ -26,10 +29,14 @@ pub struct StoreArgs {
     pub no_wait: bool,
 }
 
-/// The project, its config and the selected setup.
+/// The project, its config and the selected setup. Its directory is
+/// opened once, here at the edge; everything in the project is reached
+/// through [`Project::dir`].
 pub struct Project {
     /// Absolute, canonical.
     pub root: PathBuf,
+    /// The project directory, opened.
+    pub dir: Dir,
     pub config_path: PathBuf,
     pub source: String,
     pub host: PolicyHost,
@@ -42,28 +49,28 @@ impl Project {
             Some(p) => p.clone(),
             None => std::env::current_dir().context("reading the current directory")?,
         };
-        let root = dir
-            .canonicalize()
-            .with_context(|| format!("opening the project directory {}", dir.display()))?;
-        let config_path = crate::config_file::find(&root)?;
+        let opening = || format!("opening the project directory {}", dir.display());
+        let root = dir.canonicalize().with_context(opening).class(Exit::Config)?;
+        let root_dir = Dir::open_ambient_dir(&root, cap_std::ambient_authority())
+            .with_context(opening)
+            .class(Exit::Config)?;
+        let name = crate::config_file::find_in(&root_dir, &root)?;
+        let config_path = root.join(name);
         let host = PolicyHost::load()?;
-        let bytes = crate::config_file::read(&host, &config_path)?;
-        let source = String::from_utf8(bytes)
-            .with_context(|| format!("{} is not UTF-8 text", config_path.display()))?;
+        let bytes = crate::config_file::read_in(&host, &root_dir, Path::new(name), &config_path)?;
+        let source = String::from_utf8(bytes).map_err(|_| {
+            Exit::Config.error(format!("{} is not UTF-8 text", config_path.display()))
+        })?;
         let build = match host.build_setup(&source, args.setup.as_deref())? {
             Ok(b) => b,
-            Err(d) if d.span.start.line > 0 => bail!(
-                "{}:{}:{}: {} ({})",
-                config_path.display(),
-                d.span.start.line,
-                d.span.start.column,
-                d.message,
-                d.code
-            ),
-            Err(d) => bail!("{}: {}", config_path.display(), d.message),
+            Err(d) => {
+                let shown = config_path.display().to_string();
+                return Err(DiagnosticError::in_file(d, shown, &source).into());
+            }
         };
         Ok(Project {
             root,
+            dir: root_dir,
             config_path,
             source,
             host,
@@ -76,6 +83,7 @@ impl Project {
         Store::open(
             args.store.as_deref(),
             &self.root,
+            &self.dir,
             &self.build.setup,
             what,
             args.no_wait,
@@ -87,6 +95,7 @@ impl Project {
         Store::open_existing(
             args.store.as_deref(),
             &self.root,
+            &self.dir,
             &self.build.setup,
             what,
             args.no_wait,

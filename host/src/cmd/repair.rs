@@ -95,27 +95,30 @@ impl Report {
 
 pub fn run(args: RepairArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
-    let path = Store::path_of(
+    let Some((path, dir)) = Store::locate(
         args.store.store.as_deref(),
         &project.root,
         &project.build.setup,
-    )?;
-    if std::fs::symlink_metadata(&path).is_err() {
+    )?
+    else {
+        let path = Store::path_of(
+            args.store.store.as_deref(),
+            &project.root,
+            &project.build.setup,
+        )?;
         println!(
             "setup `{}` has no store yet ({}): nothing to repair",
             project.build.setup,
             path.display()
         );
         return Ok(Exit::Ok);
-    }
+    };
     let mut r = Report {
         check: args.check,
         found: 0,
         aside: None,
     };
     // A lock that is not a file cannot be taken: it goes first.
-    let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
-        .with_context(|| format!("opening the store {}", path.display()))?;
     if let Ok(md) = dir.symlink_metadata(LOCK)
         && !md.is_file()
     {
@@ -129,9 +132,9 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
             r.set_aside(&dir, LOCK)?;
         }
     }
-    let store = Store::lock_only(&path, "repair", args.store.no_wait)?;
+    let store = Store::lock_only(path, dir, "repair", args.store.no_wait)?;
     let dir = &store.dir;
-    repair_journal(&mut r, &store, &project.root)?;
+    repair_journal(&mut r, &store, &project)?;
     repair_layout(&mut r, dir)?;
     repair_record(&mut r, &store, &project)?;
     repair_versions(&mut r, dir)?;
@@ -159,8 +162,9 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
     }
 }
 
-fn repair_journal(r: &mut Report, store: &Store, project: &Path) -> Result<()> {
+fn repair_journal(r: &mut Report, store: &Store, project: &Project) -> Result<()> {
     let dir = &store.dir;
+    let (project, project_dir) = (project.root.as_path(), &project.dir);
     let broken = match Journal::load(dir, &store.path) {
         Ok(None) => return Ok(()),
         Ok(Some(j)) => match &j.source_dir {
@@ -174,7 +178,7 @@ fn repair_journal(r: &mut Report, store: &Store, project: &Path) -> Result<()> {
                     "recovered it as the next command would (finish the commit or roll every move back)",
                 );
                 if !r.check {
-                    journal::recover(dir, &store.path, project)?;
+                    journal::recover(dir, &store.path, project, project_dir)?;
                 }
                 return Ok(());
             }

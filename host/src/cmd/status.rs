@@ -2,7 +2,7 @@
 //! sizes, the last build, and whether the next build would reuse them and
 //! why.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
 use zerops_cache_policy::record::LayerRecord;
@@ -81,7 +81,10 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             record.as_deref(),
             &image.id,
         )?
-        .map_err(|d| anyhow!("{}", d.message))?;
+        .map_err(|d| {
+            let shown = project.config_path.display().to_string();
+            crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source)
+        })?;
     let last = record
         .as_deref()
         .and_then(|r| LayerRecord::from_json(r).ok());

@@ -4,7 +4,7 @@
 //! Versions over the retention budget ([`Budget`]: 10 by default, as on
 //! Zerops) are removed as the policy decides.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
@@ -119,11 +119,12 @@ impl Copier<'_> {
         };
         if !md.is_dir() {
             if dst.is_empty() {
-                bail!(
+                // What the build left is not what deployFiles names.
+                return Err(crate::exit::Exit::BuildFailed.error(format!(
                     "deployFiles: `{src}` is {}, not a directory, so it cannot become the \
                      artifact root (a `~` strips directories only)",
                     crate::store::record_io::kind_of(md.file_type())
-                );
+                )));
             }
             if let Some(p) = Path::new(dst).parent() {
                 self.out
@@ -196,10 +197,12 @@ pub fn create(
 ) -> Result<VersionMeta> {
     let items = match host.deploy_items(deploy_files)? {
         Ok(i) => i,
-        Err(d) => bail!("{}", d.message),
+        Err(d) => return Err(crate::diagnostic::DiagnosticError::new(d).into()),
     };
     let ignore = read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true)
-        .map_err(|p| anyhow::anyhow!(".deployignore {p}; `zerops-cache lint` checks it"))?;
+        .map_err(|p| {
+            crate::exit::Exit::Config.error(format!(".deployignore {p}; `zerops-cache lint` checks it"))
+        })?;
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;
@@ -221,11 +224,10 @@ pub fn create(
     for item in &items {
         if !item.source.is_empty() {
             let Ok(md) = source.symlink_metadata(&item.source) else {
-                bail!(
+                return Err(crate::exit::Exit::BuildFailed.error(format!(
                     "deployFiles: `{}` does not exist after the build (looked for {})",
-                    item.written,
-                    item.source
-                );
+                    item.written, item.source
+                )));
             };
             let (parent, name) = match item.source.rsplit_once('/') {
                 Some((p, n)) => (p, n),

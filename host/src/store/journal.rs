@@ -15,7 +15,7 @@
 //! | `started`, `preserving` | roll back preserve, then restore moves, then the base reset; drop the new version and work dirs |
 //! | `committing` (holds the new record) | finish: swap in the new layers, write the record, clean up |
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
@@ -411,7 +411,12 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
 /// source directory is the project itself: a journal naming any other
 /// directory is refused, so recovery never reaches outside the store and
 /// the project.
-pub fn recover(store: &Dir, store_path: &Path, project: &Path) -> Result<Recovered> {
+pub fn recover(
+    store: &Dir,
+    store_path: &Path,
+    project: &Path,
+    project_dir: &Dir,
+) -> Result<Recovered> {
     let Some(j) = Journal::load(store, store_path)? else {
         // No build in flight: only leftovers of a finished one.
         clean(store)?;
@@ -423,22 +428,22 @@ pub fn recover(store: &Dir, store_path: &Path, project: &Path) -> Result<Recover
     }
     let source = match &j.source_dir {
         Some(p) if p != project => {
-            bail!(
-                "{}",
-                BadFile {
-                    path: store_path.join(JOURNAL),
-                    problem: format!(
-                        "names the source directory {}, which is not this project ({}); \
-                         recovery only touches the store and the current project",
-                        p.display(),
-                        project.display()
-                    ),
-                    way_out: REPAIR,
-                }
-            );
+            return Err(BadFile {
+                path: store_path.join(JOURNAL),
+                problem: format!(
+                    "names the source directory {}, which is not this project ({}); \
+                     recovery only touches the store and the current project",
+                    p.display(),
+                    project.display()
+                ),
+                way_out: REPAIR,
+            }
+            .into());
         }
+        // The project, opened once by the command: no path is opened here.
         Some(p) => Some(
-            Dir::open_ambient_dir(p, cap_std::ambient_authority())
+            project_dir
+                .try_clone()
                 .with_context(|| format!("opening the build's source directory {}", p.display()))?,
         ),
         None => {

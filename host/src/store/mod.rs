@@ -18,20 +18,90 @@ pub struct Store {
     _lock: lock::Lock,
 }
 
+/// The directory that holds every store (`--store`, `$ZEROPS_CACHE_DIR` or
+/// the user's cache directory), opened once: each setup's store is opened
+/// inside it.
+pub struct StoreRoot {
+    pub path: PathBuf,
+    pub dir: Dir,
+}
+
+impl StoreRoot {
+    /// Opens the root of the stores, creating it with `create`; `None` when
+    /// it does not exist and is not to be created.
+    pub fn open(root_flag: Option<&Path>, create: bool) -> Result<Option<StoreRoot>> {
+        let path = layout::root(root_flag)?;
+        if create {
+            // The one ambient operation on the stores: their root.
+            std::fs::create_dir_all(&path)
+                .with_context(|| format!("creating the store root {}", path.display()))?;
+        } else if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
+        }
+        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
+            .with_context(|| format!("opening the store root {}", path.display()))?;
+        Ok(Some(StoreRoot { path, dir }))
+    }
+
+    /// The store of `setup` of `project`, relative to the root.
+    fn relative(&self, project: &Path, setup: &str) -> PathBuf {
+        let full = layout::setup_dir(&self.path, project, setup);
+        full.strip_prefix(&self.path)
+            .map(Path::to_path_buf)
+            .unwrap_or(full)
+    }
+
+    /// Opens (creating it when missing) the store of `setup` of `project`.
+    fn create(&self, project: &Path, setup: &str) -> Result<(PathBuf, Dir)> {
+        let rel = self.relative(project, setup);
+        let path = self.path.join(&rel);
+        self.dir
+            .create_dir_all(&rel)
+            .with_context(|| format!("creating the store {}", path.display()))?;
+        let dir = self
+            .dir
+            .open_dir(&rel)
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        Ok((canonical(path)?, dir))
+    }
+
+    /// The store of `setup` of `project`, opened, if it exists.
+    fn existing(&self, project: &Path, setup: &str) -> Result<Option<(PathBuf, Dir)>> {
+        let rel = self.relative(project, setup);
+        if self.dir.symlink_metadata(&rel).is_err() {
+            return Ok(None);
+        }
+        let path = self.path.join(&rel);
+        let dir = self
+            .dir
+            .open_dir(&rel)
+            .with_context(|| format!("opening the store {}", path.display()))?;
+        Ok(Some((canonical(path)?, dir)))
+    }
+}
+
+/// The store's path for messages, commands' cwd and HOME: absolute.
+fn canonical(path: PathBuf) -> Result<PathBuf> {
+    path.canonicalize()
+        .with_context(|| format!("opening the store {}", path.display()))
+}
+
 impl Store {
     /// Opens (creating it when missing) and locks the store of `setup` of
-    /// the project at `project`, then recovers an interrupted build.
+    /// the project at `project` (opened as `project_dir`), then recovers an
+    /// interrupted build.
     pub fn open(
         root_flag: Option<&Path>,
         project: &Path,
+        project_dir: &Dir,
         setup: &str,
         what: &str,
         no_wait: bool,
     ) -> Result<Store> {
-        let path = Store::path_of(root_flag, project, setup)?;
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("creating the store {}", path.display()))?;
-        Store::open_at(path, project, what, no_wait)
+        let root = StoreRoot::open(root_flag, true)?
+            .context("the store root was not created")?;
+        let (path, dir) = root.create(project, setup)?;
+        Store::open_at(path, dir, project, project_dir, what, no_wait)
     }
 
     /// Where the store of `setup` of `project` is (it may not exist).
@@ -39,29 +109,46 @@ impl Store {
         Ok(layout::setup_dir(&layout::root(root_flag)?, project, setup))
     }
 
+    /// The store of `setup` of `project`, opened but not locked, if it
+    /// exists (for `repair`, which looks at the lock before taking it).
+    pub fn locate(
+        root_flag: Option<&Path>,
+        project: &Path,
+        setup: &str,
+    ) -> Result<Option<(PathBuf, Dir)>> {
+        match StoreRoot::open(root_flag, false)? {
+            Some(root) => root.existing(project, setup),
+            None => Ok(None),
+        }
+    }
+
     /// [`Store::open`] for commands that only look (`plan`, `status`): a
     /// store that does not exist is not created.
     pub fn open_existing(
         root_flag: Option<&Path>,
         project: &Path,
+        project_dir: &Dir,
         setup: &str,
         what: &str,
         no_wait: bool,
     ) -> Result<Option<Store>> {
-        let path = Store::path_of(root_flag, project, setup)?;
-        if std::fs::symlink_metadata(&path).is_err() {
+        let Some((path, dir)) = Store::locate(root_flag, project, setup)? else {
             return Ok(None);
-        }
-        Store::open_at(path, project, what, no_wait).map(Some)
+        };
+        Store::open_at(path, dir, project, project_dir, what, no_wait).map(Some)
     }
 
-    fn open_at(path: PathBuf, project: &Path, what: &str, no_wait: bool) -> Result<Store> {
-        let path = path.canonicalize()?;
-        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
-            .with_context(|| format!("opening the store {}", path.display()))?;
+    fn open_at(
+        path: PathBuf,
+        dir: Dir,
+        project: &Path,
+        project_dir: &Dir,
+        what: &str,
+        no_wait: bool,
+    ) -> Result<Store> {
         let lock = lock::acquire(&dir, what, no_wait)?;
         trash::opened(&path);
-        match journal::recover(&dir, &path, project)? {
+        match journal::recover(&dir, &path, project, project_dir)? {
             journal::Recovered::Nothing => {}
             journal::Recovered::Committed => {
                 eprintln!("recovered: finished the commit of an interrupted build")
@@ -71,15 +158,16 @@ impl Store {
             ),
         }
         for d in [layout::HOME, layout::CACHE, layout::VERSIONS] {
-            dir.create_dir_all(d).with_context(|| {
-                format!(
-                    "creating {} in the store {} (something that is not a directory is in the \
-                     way: {})",
-                    d,
-                    path.display(),
-                    record_io::REPAIR
-                )
-            })?;
+            dir.create_dir_all(d)
+                .map_err(|e| record_io::BadFile {
+                    path: path.join(d),
+                    problem: format!(
+                        "cannot be made a directory of the store {} (something that is not \
+                         a directory is in the way: {e})",
+                        path.display()
+                    ),
+                    way_out: record_io::REPAIR,
+                })?;
         }
         Ok(Store {
             path,
@@ -88,12 +176,9 @@ impl Store {
         })
     }
 
-    /// Opens and locks an existing store without recovering it (for
-    /// `repair`, which decides what recovery may trust).
-    pub fn lock_only(path: &Path, what: &str, no_wait: bool) -> Result<Store> {
-        let path = path.canonicalize()?;
-        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
-            .with_context(|| format!("opening the store {}", path.display()))?;
+    /// Locks an opened store without recovering it (for `repair`, which
+    /// decides what recovery may trust).
+    pub fn lock_only(path: PathBuf, dir: Dir, what: &str, no_wait: bool) -> Result<Store> {
         let lock = lock::acquire(&dir, what, no_wait)?;
         Ok(Store {
             path,
