@@ -260,7 +260,7 @@ fn a_failed_build_loses_nothing() {
     );
     let project2 = tree(p.path());
     let r = p.build(&[]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 4, "a failed command: {}", r.stderr);
     let s = r.json();
     assert_eq!(s["ok"], false);
     let err = s["error"].as_str().unwrap();
@@ -288,7 +288,7 @@ fn a_failed_build_loses_nothing() {
         &yaml(&[PREPARE, "exit 4"], &[INSTALL], "[node_modules]", ""),
     );
     let r = p.build(&[]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 4);
     assert!(r.json()["error"].as_str().unwrap().contains("exit code 4"));
     assert_eq!(p.home_files(), home, "the old base layer is back");
     assert_eq!(p.cache_files(), cache);
@@ -300,7 +300,7 @@ fn a_failed_build_loses_nothing() {
         &yaml(&[PREPARE], &[INSTALL, "exit 5"], "[node_modules]", ""),
     );
     let r = p.build(&["--discard-cache-on-failure"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 4);
     assert!(p.cache_files().is_empty(), "{:?}", p.cache_files());
     assert_eq!(p.record(), record);
 }

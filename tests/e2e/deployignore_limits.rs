@@ -79,7 +79,7 @@ fn lint_reports_deployignore_problems() {
     );
     // The build refuses it too, naming it.
     let r = p.build(&[]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 3, "a config error: {}", r.stderr);
     assert!(
         r.stderr.contains(".deployignore is not UTF-8"),
         "{}",

@@ -292,7 +292,7 @@ fn errors_name_the_path_they_concern() {
     std::fs::remove_dir_all(s.join("versions")).unwrap();
     std::fs::write(s.join("versions"), "x").unwrap();
     let r = p.run("status", &[]);
-    assert_eq!(r.code, 2);
+    assert_eq!(r.code, 6, "a broken store: {}", r.stderr);
     assert!(
         r.stderr.contains(&s.display().to_string()) && r.stderr.contains("versions"),
         "{}",
@@ -311,7 +311,7 @@ fn errors_name_the_path_they_concern() {
         &[],
     );
     let r = q.build(&[]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 4, "the build left no directory where deployFiles names one");
     assert!(
         r.stderr
             .contains("`lnk` is a symbolic link, not a directory"),

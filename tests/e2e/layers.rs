@@ -253,17 +253,17 @@ fn keys_command() {
     assert_eq!(j["setups"][0]["inputs"]["cache"][0], "vendor");
 
     let o = run(t.path(), &["keys", "--setup", "nope"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no setup named `nope`"));
     let o = run(t.path(), &["keys", "missing.yaml"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(3));
     write(
         t.path(),
         "cycle.yaml",
         "zerops:\n  - setup: a\n    extends: b\n  - setup: b\n    extends: a\n",
     );
     let o = run(t.path(), &["keys", "cycle.yaml", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(3));
     let j: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(j["setups"][0]["error"]["code"], "extends-cycle");
 }
@@ -348,20 +348,21 @@ fn explain_command_human_and_json() {
 }
 
 #[test]
-fn explain_command_errors_exit_2() {
+fn explain_command_errors_exit_with_their_class() {
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "old.yaml", BASE);
     write(t.path(), "bad.yaml", "zerops: [\n");
-    for args in [
-        &["explain", "old.yaml"][..],
-        &["explain", "old.yaml", "missing.yaml"],
-        &["explain", "old.yaml", "old.yaml"],
-        &["explain", "old.yaml", "old.yaml", "--setup", "nope"],
-        &["explain", "bad.yaml", "old.yaml", "--setup", "app"],
-        &["explain", "--git", "HEAD", "a.yaml", "b.yaml"],
+    // 2: a bad command line; 3: a config that cannot be used.
+    for (args, code) in [
+        (&["explain", "old.yaml"][..], 2),
+        (&["explain", "old.yaml", "missing.yaml"], 3),
+        (&["explain", "old.yaml", "old.yaml"], 3),
+        (&["explain", "old.yaml", "old.yaml", "--setup", "nope"], 3),
+        (&["explain", "bad.yaml", "old.yaml", "--setup", "app"], 3),
+        (&["explain", "--git", "HEAD", "a.yaml", "b.yaml"], 2),
     ] {
         let o = run(t.path(), args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {o:?}");
     }
     let o = run(
         t.path(),

@@ -63,7 +63,7 @@ fn sarif_with_an_unreadable_file_is_valid_and_says_so() {
         .args(["lint", "--format", "sarif"])
         .arg(d.path().join("zerops.yaml"))
         .arg(&missing));
-    assert_eq!(code, 2);
+    assert_eq!(code, 3, "a file that cannot be read is a config error");
     let log: Value = serde_json::from_str(&out).unwrap();
     assert!(sarif_validator().is_valid(&log));
     let inv = &log["runs"][0]["invocations"][0];

@@ -87,13 +87,13 @@ fn finds_zerops_yaml_before_zerops_yml() {
 }
 
 #[test]
-fn missing_file_and_bad_usage_exit_2() {
+fn a_missing_file_exits_3_and_bad_usage_2() {
     let d = tempfile::tempdir().unwrap();
     let (code, _, err) = run(bin().arg("lint").current_dir(d.path()));
-    assert_eq!(code, 2);
+    assert_eq!(code, 3);
     assert!(err.contains("no zerops.yaml or zerops.yml"), "{err}");
     let (code, _, err) = run(bin().args(["lint", "/nonexistent/zerops.yaml"]));
-    assert_eq!(code, 2);
+    assert_eq!(code, 3);
     assert!(err.contains("/nonexistent/zerops.yaml"), "{err}");
     let (code, _, _) = run(bin().args(["lint", "--format", "xml"]));
     assert_eq!(code, 2);

@@ -64,7 +64,9 @@ fn exercise(w: &World, journal_bytes: &[u8], restore_bytes: Option<&[u8]>) {
             }
         }
     }
-    let _ = journal::recover(&dir, &w.store, &w.project);
+    let project =
+        cap_std::fs::Dir::open_ambient_dir(&w.project, cap_std::ambient_authority()).unwrap();
+    let _ = journal::recover(&dir, &w.store, &w.project, &project);
     assert_eq!(tree(&w.outside), before, "recovery touched a path outside");
 }
 
