@@ -55,10 +55,9 @@ pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let name = path
-        .file_name()
-        .map(Path::new)
-        .ok_or_else(|| Exit::Config.error(format!("cannot read {}: not a file name", path.display())))?;
+    let name = path.file_name().map(Path::new).ok_or_else(|| {
+        Exit::Config.error(format!("cannot read {}: not a file name", path.display()))
+    })?;
     let dir = Dir::open_ambient_dir(parent, cap_std::ambient_authority())
         .with_context(|| format!("cannot read {}", path.display()))
         .class(Exit::Config)?;
@@ -71,7 +70,10 @@ pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
 /// 6 GiB sparse file is refused without being read.
 pub fn read_in(host: &PolicyHost, dir: &Dir, name: &Path, shown: &Path) -> Result<Vec<u8>> {
     let cannot = || format!("cannot read {}", shown.display());
-    let md = dir.metadata(name).with_context(cannot).class(Exit::Config)?;
+    let md = dir
+        .metadata(name)
+        .with_context(cannot)
+        .class(Exit::Config)?;
     if !md.is_file() {
         return Err(Exit::Config.error(format!(
             "{} is {}, not a regular file, so it was not read",

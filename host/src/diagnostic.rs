@@ -100,7 +100,10 @@ mod tests {
         assert_eq!(e.code(), "setup-unknown");
         assert_eq!(e.help(), Some("the setups are: app"));
         let e = DiagnosticError::in_file(diag(0), "zerops.yaml", "");
-        assert_eq!(e.to_string(), "zerops.yaml: no setup named `x` (setup-unknown)");
+        assert_eq!(
+            e.to_string(),
+            "zerops.yaml: no setup named `x` (setup-unknown)"
+        );
         assert_eq!(
             DiagnosticError::new(diag(0)).to_string(),
             "no setup named `x` (setup-unknown)"

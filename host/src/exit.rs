@@ -42,14 +42,23 @@ pub enum Exit {
 /// Every class with its code and its meaning, for the README and `--help`.
 pub const TABLE: [(u8, &str); 10] = [
     (0, "success"),
-    (1, "findings: lint errors, no path matched, a store that needs repair"),
+    (
+        1,
+        "findings: lint errors, no path matched, a store that needs repair",
+    ),
     (2, "usage: bad command line (flag, value, pattern)"),
     (
         3,
         "config: zerops.yaml missing, unreadable, invalid, or no such setup",
     ),
-    (4, "build failed: a command of the build failed or timed out"),
-    (5, "store locked: another command holds the lock (--no-wait)"),
+    (
+        4,
+        "build failed: a command of the build failed or timed out",
+    ),
+    (
+        5,
+        "store locked: another command holds the lock (--no-wait)",
+    ),
     (6, "store broken: a store file is damaged (run repair)"),
     (7, "unsupported: e.g. no namespaces for the build container"),
     (101, "internal: a bug of zerops-cache"),

@@ -88,7 +88,9 @@ pub fn error(e: &anyhow::Error, color: bool) -> String {
         // The context around it (what the command was doing) comes first.
         let mut out = String::new();
         for c in e.chain() {
-            if c.downcast_ref::<crate::diagnostic::DiagnosticError>().is_some() {
+            if c.downcast_ref::<crate::diagnostic::DiagnosticError>()
+                .is_some()
+            {
                 break;
             }
             if c.downcast_ref::<crate::exit::Failure>().is_none() {
@@ -126,7 +128,10 @@ mod tests {
             src,
         ));
         let out = error(&e, false);
-        assert!(out.contains("error[setup-unknown]: no setup named `web`"), "{out}");
+        assert!(
+            out.contains("error[setup-unknown]: no setup named `web`"),
+            "{out}"
+        );
         assert!(out.contains("zerops.yaml:2:12"), "{out}");
         assert!(out.contains("  - setup: app"), "{out}");
         assert!(out.contains("help: the setups are: app"), "{out}");

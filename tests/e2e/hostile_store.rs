@@ -311,7 +311,10 @@ fn errors_name_the_path_they_concern() {
         &[],
     );
     let r = q.build(&[]);
-    assert_eq!(r.code, 4, "the build left no directory where deployFiles names one");
+    assert_eq!(
+        r.code, 4,
+        "the build left no directory where deployFiles names one"
+    );
     assert!(
         r.stderr
             .contains("`lnk` is a symbolic link, not a directory"),

@@ -38,7 +38,11 @@ fn an_unreadable_journal_is_set_aside_and_the_cache_kept() {
     assert!(!cache.is_empty());
     let s = p.setup_store();
     std::fs::write(s.join("journal.json"), "{nope").unwrap();
-    assert_eq!(p.run("status", &[]).code, 6, "a broken journal: the store is broken");
+    assert_eq!(
+        p.run("status", &[]).code,
+        6,
+        "a broken journal: the store is broken"
+    );
     let r = p.run("repair", &["--check"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("not a readable journal"), "{}", r.stdout);

@@ -16,8 +16,14 @@ fn cold_then_warm_build_text() {
 #[test]
 fn cold_then_warm_build_json() {
     let p = node();
-    cli_snapshot!("cold_json", &mut host_cmd(&p, "build", &["--format", "json"]));
-    cli_snapshot!("warm_json", &mut host_cmd(&p, "build", &["--format", "json"]));
+    cli_snapshot!(
+        "cold_json",
+        &mut host_cmd(&p, "build", &["--format", "json"])
+    );
+    cli_snapshot!(
+        "warm_json",
+        &mut host_cmd(&p, "build", &["--format", "json"])
+    );
 }
 
 #[test]
@@ -37,7 +43,12 @@ fn a_failing_command_rolls_back() {
     p.run("build", &["--isolation", "none"]);
     p.write(
         "zerops.yaml",
-        &yaml(&[PREPARE], &[INSTALL, "echo boom; exit 3"], "[node_modules]", ""),
+        &yaml(
+            &[PREPARE],
+            &[INSTALL, "echo boom; exit 3"],
+            "[node_modules]",
+            "",
+        ),
     );
     cli_snapshot!("failed_text", &mut host_cmd(&p, "build", &[]));
     cli_snapshot!(

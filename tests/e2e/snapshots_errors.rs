@@ -38,8 +38,15 @@ fn config_errors_exit_3() {
         "config_unknown_setup",
         &mut host_cmd(&p, "build", &["--setup", "web"])
     );
-    let q = Proj::new("zerops:\n  - setup: a\n    extends: b\n  - setup: b\n    extends: a\n", &[]);
-    cli_snapshot!("config_extends_cycle", &mut host_cmd(&q, "build", &[]));
+    let q = Proj::new(
+        "zerops:\n  - setup: a\n    extends: b\n  - setup: b\n    extends: a\n",
+        &[],
+    );
+    cli_snapshot!(
+        "config_extends_cycle",
+        &mut host_cmd(&q, "build", &["--setup", "a"])
+    );
+    cli_snapshot!("config_ambiguous_setup", &mut host_cmd(&q, "build", &[]));
     let r = Proj::new("zerops:\n  - setup: app\n    build: [\n", &[]);
     cli_snapshot!("config_syntax_error", &mut host_cmd(&r, "status", &[]));
 }
@@ -64,10 +71,7 @@ fn a_busy_store_exits_5_with_no_wait() {
         .open(p.setup_store().join("lock"))
         .unwrap();
     lock.lock().unwrap();
-    cli_snapshot!(
-        "store_locked",
-        &mut host_cmd(&p, "build", &["--no-wait"])
-    );
+    cli_snapshot!("store_locked", &mut host_cmd(&p, "build", &["--no-wait"]));
     assert_eq!(code(&mut host_cmd(&p, "status", &["--no-wait"])), 5);
     lock.unlock().unwrap();
     assert_eq!(code(&mut host_cmd(&p, "status", &["--no-wait"])), 0);

@@ -35,10 +35,7 @@ fn a_clean_file() {
 fn a_file_with_findings() {
     let d = project(FINDINGS);
     cli_snapshot!("findings_text", &mut lint(d.path(), &[]));
-    cli_snapshot!(
-        "findings_json",
-        &mut lint(d.path(), &["--format", "json"])
-    );
+    cli_snapshot!("findings_json", &mut lint(d.path(), &["--format", "json"]));
     cli_snapshot!(
         "findings_github",
         &mut lint(d.path(), &["--format", "github"])
@@ -55,12 +52,12 @@ fn a_syntax_error() {
 #[test]
 fn an_unknown_setup_and_an_unreadable_file() {
     let d = project(CLEAN);
-    cli_snapshot!(
-        "unknown_setup",
-        &mut lint(d.path(), &["--setup", "web"])
-    );
+    cli_snapshot!("unknown_setup", &mut lint(d.path(), &["--setup", "web"]));
     cli_snapshot!(
         "missing_file_json",
-        &mut lint(d.path(), &["zerops.yaml", "missing.yaml", "--format", "json"])
+        &mut lint(
+            d.path(),
+            &["zerops.yaml", "missing.yaml", "--format", "json"]
+        )
     );
 }

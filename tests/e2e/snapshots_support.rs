@@ -48,13 +48,11 @@ pub fn filters() -> Vec<(String, String)> {
         // A store's directory is named after the project and its digest.
         (r"zc-proj\w+-[0-9a-f]{12}", "[PROJECT-DIR]"),
         (r"\b[0-9a-f]{64}\b", "[DIGEST]"),
-        (
-            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z",
-            "[TIMESTAMP]",
-        ),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIMESTAMP]"),
         (r"\b\d+(\.\d+)? ?(ms|s)\b", "[TIME]"),
         (r"\s+\d+(\.\d+)? ?(B|KiB|MiB|GiB|bytes)\b", " [SIZE]"),
         (r#""(duration_ms|renames)":\d+"#, r#""$1":"[N]""#),
+        (r#""bytes":\d+"#, r#""bytes":"[SIZE]""#),
         (r#""(phases|phases_us)":\{[^}]*\}"#, r#""$1":{[PHASES]}"#),
         (r"\bpid \d+", "pid [PID]"),
     ] {

@@ -180,5 +180,8 @@ fn skip(reason: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
         panic!("prerequisite missing under CI=true: {reason}");
     }
-    let _ = writeln!(std::io::stderr(), "SKIP matches_go_filepath_match_exactly: {reason}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIP matches_go_filepath_match_exactly: {reason}"
+    );
 }

@@ -4,9 +4,9 @@
 use anyhow::{Result, bail};
 use zerops_cache_policy::record::Event;
 
-use crate::exit::Exit;
 use super::invalidate::{add_event, stamp};
 use super::project::{Project, StoreArgs};
+use crate::exit::Exit;
 use crate::phases::artifact;
 use crate::store::record_io::read_record;
 

@@ -11,8 +11,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 use zerops_cache_policy::advise::{Layer, Report, StoreFacts};
 
-use super::project::{Project, StoreArgs};
 use super::Format;
+use super::project::{Project, StoreArgs};
 use crate::exit::Exit;
 use crate::store::layout::{self, BASE_HOME, CACHE};
 
@@ -73,7 +73,9 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
         Ok(r) => r,
         Err(d) => {
             let shown = project.config_path.display().to_string();
-            return Err(crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source).into());
+            return Err(
+                crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source).into(),
+            );
         }
     };
     let shown_store = store.as_ref().map(|_| store_dir.display().to_string());

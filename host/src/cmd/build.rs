@@ -14,10 +14,10 @@ use std::path::Path;
 use std::time::Instant;
 use zerops_cache_policy::decide::{Decision, LayerVerdict};
 
-use super::project::{Project, StoreArgs, now};
 use super::Format;
-use crate::exit::{Classify, Exit};
+use super::project::{Project, StoreArgs, now};
 use crate::diagnostic::DiagnosticError;
+use crate::exit::{Classify, Exit};
 use crate::filesystem;
 use crate::phases::{Skipped, artifact, checkout, preserve, restore};
 use crate::runner::{self, Sink};

@@ -7,11 +7,11 @@
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
+use super::Format;
+use crate::component::PolicyHost;
 use crate::config_file::read_text;
 use crate::diagnostic::DiagnosticError;
-use super::Format;
 use crate::exit::{Classify, Exit};
-use crate::component::PolicyHost;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -44,12 +44,9 @@ fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
     let Some(bytes) = crate::git::show_at(rev, path).class(Exit::Usage)? else {
         return Ok(None);
     };
-    String::from_utf8(bytes).map(Some).map_err(|_| {
-        Exit::Config.error(format!(
-            "{} at {rev} is not valid UTF-8",
-            path.display()
-        ))
-    })
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| Exit::Config.error(format!("{} at {rev} is not valid UTF-8", path.display())))
 }
 
 pub fn run(args: ExplainArgs) -> Result<Exit> {
@@ -70,9 +67,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             }
         }
         (Some(_), _) => {
-            return Err(Exit::Usage.error(
-                "with --git, give at most one FILE (the current config)",
-            ));
+            return Err(Exit::Usage.error("with --git, give at most one FILE (the current config)"));
         }
         (None, [old, new]) => (
             old.display().to_string(),

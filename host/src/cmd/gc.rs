@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 use zerops_cache_policy::retention::{StoreUsage, human_bytes};
 
-use super::versions::parse_size;
 use super::Format;
-use crate::exit::Exit;
+use super::versions::parse_size;
 use crate::component::PolicyHost;
+use crate::exit::Exit;
 use crate::store::layout::{self, LOCK};
 use crate::store::lock;
 

@@ -6,8 +6,8 @@ use anyhow::{Result, anyhow};
 use zerops_cache_policy::record::Event;
 use zerops_cache_policy::time::Timestamp;
 
-use crate::exit::Exit;
 use super::project::{Project, StoreArgs, now};
+use crate::exit::Exit;
 use crate::store::journal;
 use crate::store::layout::RECORD;
 use crate::store::record_io::{BadFile, read_record, write_record};

@@ -31,4 +31,3 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
         }
     }
 }
-

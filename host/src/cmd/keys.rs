@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use zerops_cache_policy::Diagnostic;
 use zerops_cache_policy::keys::{CacheSpec, LayerInputs, LayerKeys};
 
-use super::json::JsonDiagnostic;
 use super::Format;
-use crate::exit::Exit;
+use super::json::JsonDiagnostic;
 use crate::component::PolicyHost;
 use crate::config_file::read_text;
 use crate::diagnostic::DiagnosticError;
+use crate::exit::Exit;
 
 #[derive(Debug, clap::Args)]
 pub struct KeysArgs {

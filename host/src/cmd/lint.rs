@@ -9,8 +9,8 @@ use zerops_cache_policy::lint::TreeFacts;
 use zerops_cache_policy::{Diagnostic, Severity};
 
 use super::json::JsonDiagnostic;
-use crate::exit::Exit;
 use crate::component::PolicyHost;
+use crate::exit::Exit;
 use crate::store::record_io::read_bytes_with;
 
 #[derive(Debug, clap::Args)]

@@ -20,8 +20,8 @@ use serde::Deserialize;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use zerops_cache_policy::pattern::batch_line;
 
-use crate::exit::Exit;
 use crate::component::PolicyHost;
+use crate::exit::Exit;
 
 #[derive(Debug, clap::Args)]
 pub struct MatchArgs {

@@ -6,8 +6,8 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::project::{Project, StoreArgs};
 use super::Format;
+use super::project::{Project, StoreArgs};
 use crate::diagnostic::DiagnosticError;
 use crate::exit::Exit;
 use crate::phases::{Skipped, checkout, preserve, restore};

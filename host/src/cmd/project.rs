@@ -50,7 +50,10 @@ impl Project {
             None => std::env::current_dir().context("reading the current directory")?,
         };
         let opening = || format!("opening the project directory {}", dir.display());
-        let root = dir.canonicalize().with_context(opening).class(Exit::Config)?;
+        let root = dir
+            .canonicalize()
+            .with_context(opening)
+            .class(Exit::Config)?;
         let root_dir = Dir::open_ambient_dir(&root, cap_std::ambient_authority())
             .with_context(opening)
             .class(Exit::Config)?;

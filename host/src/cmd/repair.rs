@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::Path;
 
-use crate::exit::Exit;
 use super::project::{Project, StoreArgs};
+use crate::exit::Exit;
 use crate::filesystem;
 use crate::phases::artifact;
 use crate::store::Store;

@@ -7,8 +7,8 @@ use serde::Serialize;
 use std::path::Path;
 use zerops_cache_policy::record::LayerRecord;
 
-use super::project::{Project, StoreArgs};
 use super::Format;
+use super::project::{Project, StoreArgs};
 use crate::exit::Exit;
 use crate::filesystem;
 use crate::phases::artifact;

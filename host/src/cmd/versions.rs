@@ -4,8 +4,8 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::project::{Project, StoreArgs};
 use super::Format;
+use super::project::{Project, StoreArgs};
 use crate::exit::Exit;
 use crate::phases::artifact;
 

@@ -199,9 +199,10 @@ pub fn create(
         Ok(i) => i,
         Err(d) => return Err(crate::diagnostic::DiagnosticError::new(d).into()),
     };
-    let ignore = read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true)
-        .map_err(|p| {
-            crate::exit::Exit::Config.error(format!(".deployignore {p}; `zerops-cache lint` checks it"))
+    let ignore =
+        read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true).map_err(|p| {
+            crate::exit::Exit::Config
+                .error(format!(".deployignore {p}; `zerops-cache lint` checks it"))
         })?;
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;

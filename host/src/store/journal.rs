@@ -426,34 +426,33 @@ pub fn recover(
         commit(store, &j)?;
         return Ok(Recovered::Committed);
     }
-    let source = match &j.source_dir {
-        Some(p) if p != project => {
-            return Err(BadFile {
-                path: store_path.join(JOURNAL),
-                problem: format!(
-                    "names the source directory {}, which is not this project ({}); \
+    let source =
+        match &j.source_dir {
+            Some(p) if p != project => {
+                return Err(BadFile {
+                    path: store_path.join(JOURNAL),
+                    problem: format!(
+                        "names the source directory {}, which is not this project ({}); \
                      recovery only touches the store and the current project",
-                    p.display(),
-                    project.display()
-                ),
-                way_out: REPAIR,
+                        p.display(),
+                        project.display()
+                    ),
+                    way_out: REPAIR,
+                }
+                .into());
             }
-            .into());
-        }
-        // The project, opened once by the command: no path is opened here.
-        Some(p) => Some(
-            project_dir
-                .try_clone()
-                .with_context(|| format!("opening the build's source directory {}", p.display()))?,
-        ),
-        None => {
-            if filesystem::exists(store, Path::new(super::layout::SOURCE)) {
-                Some(store.open_dir(super::layout::SOURCE)?)
-            } else {
-                None
+            // The project, opened once by the command: no path is opened here.
+            Some(p) => Some(project_dir.try_clone().with_context(|| {
+                format!("opening the build's source directory {}", p.display())
+            })?),
+            None => {
+                if filesystem::exists(store, Path::new(super::layout::SOURCE)) {
+                    Some(store.open_dir(super::layout::SOURCE)?)
+                } else {
+                    None
+                }
             }
-        }
-    };
+        };
     let n = roll_back_build(store, source.as_ref(), &j)?;
     Ok(Recovered::RolledBack { moves: n })
 }

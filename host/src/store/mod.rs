@@ -98,8 +98,7 @@ impl Store {
         what: &str,
         no_wait: bool,
     ) -> Result<Store> {
-        let root = StoreRoot::open(root_flag, true)?
-            .context("the store root was not created")?;
+        let root = StoreRoot::open(root_flag, true)?.context("the store root was not created")?;
         let (path, dir) = root.create(project, setup)?;
         Store::open_at(path, dir, project, project_dir, what, no_wait)
     }
@@ -158,16 +157,15 @@ impl Store {
             ),
         }
         for d in [layout::HOME, layout::CACHE, layout::VERSIONS] {
-            dir.create_dir_all(d)
-                .map_err(|e| record_io::BadFile {
-                    path: path.join(d),
-                    problem: format!(
-                        "cannot be made a directory of the store {} (something that is not \
+            dir.create_dir_all(d).map_err(|e| record_io::BadFile {
+                path: path.join(d),
+                problem: format!(
+                    "cannot be made a directory of the store {} (something that is not \
                          a directory is in the way: {e})",
-                        path.display()
-                    ),
-                    way_out: record_io::REPAIR,
-                })?;
+                    path.display()
+                ),
+                way_out: record_io::REPAIR,
+            })?;
         }
         Ok(Store {
             path,
