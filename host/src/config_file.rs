@@ -70,6 +70,39 @@ pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
 /// 6 GiB sparse file is refused without being read.
 pub fn read_in(host: &PolicyHost, dir: &Dir, name: &Path, shown: &Path) -> Result<Vec<u8>> {
     let cannot = || format!("cannot read {}", shown.display());
+    match followed(dir, name, shown).with_context(cannot).class(Exit::Config)? {
+        Some((real_dir, real_name)) => read_regular(host, &real_dir, &real_name, shown),
+        None => read_regular(host, dir, name, shown),
+    }
+}
+
+/// Where a symbolic link `name` of `dir` leads, opened: a link may lead
+/// out of the directory (a shared config, or /dev/zero), and it is followed
+/// to its real path, as zcli does; what is there is then checked like any
+/// file. `None` when `name` is not a link.
+fn followed(dir: &Dir, name: &Path, shown: &Path) -> std::io::Result<Option<(Dir, PathBuf)>> {
+    if !dir.symlink_metadata(name).is_ok_and(|m| m.is_symlink()) {
+        return Ok(None);
+    }
+    let real = shown.canonicalize()?;
+    let parent = real.parent().unwrap_or(Path::new("/"));
+    let real_name = PathBuf::from(real.file_name().unwrap_or(real.as_os_str()));
+    let real_dir = Dir::open_ambient_dir(parent, cap_std::ambient_authority())?;
+    Ok(Some((real_dir, real_name)))
+}
+
+/// The metadata of the config `name` of `dir`, a link followed as by
+/// [`read_in`]; `None` when there is nothing to read.
+pub fn metadata_in(dir: &Dir, name: &Path, shown: &Path) -> Option<cap_std::fs::Metadata> {
+    match followed(dir, name, shown).ok()? {
+        Some((d, n)) => d.metadata(n).ok(),
+        None => dir.metadata(name).ok(),
+    }
+}
+
+/// [`read_in`] of a name that is not a symbolic link.
+fn read_regular(host: &PolicyHost, dir: &Dir, name: &Path, shown: &Path) -> Result<Vec<u8>> {
+    let cannot = || format!("cannot read {}", shown.display());
     let md = dir
         .metadata(name)
         .with_context(cannot)

@@ -548,7 +548,7 @@ fn commands_run_in_their_own_shells_with_env_home_and_cwd() {
     let p = Proj::new(text, &[]);
     // Two setups: --setup is required, and each has its own store.
     let r = p.build(&[]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("--setup"), "{}", r.stderr);
     let s = p.build_ok(&["--setup", "api"]);
     assert_eq!(s["setup"], "api");

@@ -229,7 +229,7 @@ fn no_wait_fails_at_once() {
     }
     let t = Instant::now();
     let r = p.run("build", &["--no-wait"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, 5, "{}", r.stderr);
     assert!(r.stderr.contains("locked by pid"), "{}", r.stderr);
     assert!(t.elapsed() < Duration::from_secs(2));
     assert!(a.wait().unwrap().success());

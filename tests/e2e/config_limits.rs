@@ -61,7 +61,7 @@ fn a_huge_config_is_refused_before_it_is_read() {
         sparse(&p.path().join("zerops.yaml"), len);
         for sub in SUBS {
             let (code, rss, err) = peak_rss(&sub_cmd(&p, sub));
-            assert_eq!(code, 2, "{sub}: {err}");
+            assert_eq!(code, 3, "{sub}: {err}");
             assert!(
                 err.contains("zerops.yaml") && err.contains("limit"),
                 "{sub}: {err}"
@@ -80,7 +80,7 @@ fn a_huge_config_is_refused_before_it_is_read() {
         c.current_dir(p.path())
             .args(["explain", "zerops.yaml", "zerops.yaml"]);
         let (code, _, err) = peak_rss(&c);
-        assert_eq!(code, 2, "{err}");
+        assert_eq!(code, 3, "{err}");
         assert!(err.contains("limit"), "{err}");
     }
 }
@@ -93,7 +93,7 @@ fn dev_zero_and_fifos_are_not_opened() {
     std::os::unix::fs::symlink("/dev/zero", &cfg).unwrap();
     for sub in SUBS {
         let r = run_within(sub_cmd(&p, sub), 60);
-        assert_eq!(r.code, 2, "{sub}: {}", r.stderr);
+        assert_eq!(r.code, 3, "{sub}: {}", r.stderr);
         assert!(
             r.stderr.contains("not a regular file"),
             "{sub}: {}",
@@ -104,11 +104,11 @@ fn dev_zero_and_fifos_are_not_opened() {
     assert!(Command::new("mkfifo").arg(&cfg).status().unwrap().success());
     for sub in SUBS {
         let r = run_within(sub_cmd(&p, sub), 60);
-        assert_eq!(r.code, 2, "{sub}: {}", r.stderr);
+        assert_eq!(r.code, 3, "{sub}: {}", r.stderr);
         assert!(r.stderr.contains("FIFO"), "{sub}: {}", r.stderr);
     }
     let mut c = bin();
     c.current_dir(p.path()).args(["lint", "zerops.yaml"]);
     let r = run_within(c, 60);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, 3, "{}", r.stderr);
 }

@@ -85,7 +85,7 @@ fn a_foreign_journal_source_dir_is_refused_and_nothing_outside_is_touched() {
         std::fs::write(s.join("journal.restore.json"), restore_batch(from, "a.txt")).unwrap();
         for sub in ["status", "plan", "build", "invalidate"] {
             let r = p.run(sub, &[]);
-            assert_eq!(r.code, 2, "{sub}: {}\n{}", r.stdout, r.stderr);
+            assert_eq!(r.code, 6, "{sub}: {}\n{}", r.stdout, r.stderr);
             assert!(r.stderr.contains("journal.json"), "{sub}: {}", r.stderr);
             assert!(r.stderr.contains(why), "{sub}: {}", r.stderr);
             assert!(
@@ -121,7 +121,7 @@ fn journal_paths_must_stay_inside_the_store_and_the_project() {
         std::fs::write(s.join("journal.json"), journal(&here, true)).unwrap();
         std::fs::write(s.join("journal.restore.json"), restore_batch(from, to)).unwrap();
         let r = p.run("status", &[]);
-        assert_eq!(r.code, 2, "{from} -> {to}: {}", r.stderr);
+        assert_eq!(r.code, 6, "{from} -> {to}: {}", r.stderr);
         assert!(
             r.stderr.contains("journal.json") && r.stderr.contains("repair"),
             "{from} -> {to}: {}",
@@ -159,7 +159,7 @@ fn a_non_utf8_record_names_the_file_and_invalidate_is_the_way_out() {
     std::fs::write(s.join("record.json"), b"{\"schema\": 1, \xff\xfe}").unwrap();
     for sub in ["status", "plan", "build"] {
         let r = p.run(sub, &[]);
-        assert_eq!(r.code, 2, "{sub}: {}\n{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 6, "{sub}: {}\n{}", r.stdout, r.stderr);
         assert!(
             r.stderr
                 .contains(&s.join("record.json").display().to_string())
@@ -196,7 +196,7 @@ fn an_unparsable_journal_or_a_missing_batch_names_the_file() {
     ] {
         std::fs::write(s.join("journal.json"), &text).unwrap();
         let r = p.run("status", &[]);
-        assert_eq!(r.code, 2, "{text}: {}", r.stderr);
+        assert_eq!(r.code, 6, "{text}: {}", r.stderr);
         assert!(
             r.stderr
                 .contains(&s.join("journal.json").display().to_string())
@@ -221,7 +221,7 @@ fn a_fifo_in_place_of_a_store_file_does_not_hang_any_command() {
         mkfifo(&s.join(name));
         for sub in ["status", "build"] {
             let r = run_within(p.cmd(sub, &[]), 60);
-            assert_eq!(r.code, 2, "{name} {sub}: {}", r.stderr);
+            assert_eq!(r.code, 6, "{name} {sub}: {}", r.stderr);
             assert!(
                 r.stderr.contains(name) && r.stderr.contains("FIFO"),
                 "{name} {sub}: {}",

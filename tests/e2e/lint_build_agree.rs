@@ -52,7 +52,7 @@ fn a_cache_path_outside_the_source_is_refused_by_build_as_by_lint() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("cache-outside-source"), "{out}");
     let r = p.build(&[]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
         r.stderr.contains("zerops.yaml:") && r.stderr.contains("cache-outside-source"),
         "{}",

@@ -234,14 +234,14 @@ fn huge_file_is_refused_without_reading_it() {
 }
 
 #[test]
-fn unreadable_file_among_others_exits_2_after_linting_the_rest() {
+fn unreadable_file_among_others_exits_3_after_linting_the_rest() {
     let d = tempfile::tempdir().unwrap();
     let a = write(d.path(), "zerops.yaml", ERROR);
     let (code, out, err) = run(bin()
         .args(["lint", "--no-tree"])
         .arg(&a)
         .arg(d.path().join("missing.yaml")));
-    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(code, 3, "{out}{err}");
     assert!(
         out.contains("error[invalid-value]"),
         "the readable file is linted: {out}"

@@ -138,7 +138,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linte
         Err(e) => return Ok(vec![not_read(shown, &e)]),
     };
     // A file over the size limit is refused without reading it.
-    if let Ok(meta) = dir.metadata(name)
+    if let Some(meta) = crate::config_file::metadata_in(&dir, name, path)
         && meta.is_file()
         && let Some(d) = host.check_size(meta.len())?
     {

@@ -11,6 +11,8 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::{Path, PathBuf};
 
+use crate::exit::{Classify, Exit};
+
 /// An opened setup store, locked.
 pub struct Store {
     pub path: PathBuf,
@@ -30,16 +32,20 @@ impl StoreRoot {
     /// Opens the root of the stores, creating it with `create`; `None` when
     /// it does not exist and is not to be created.
     pub fn open(root_flag: Option<&Path>, create: bool) -> Result<Option<StoreRoot>> {
-        let path = layout::root(root_flag)?;
+        // No root known is a usage error (pass --store); a root that cannot
+        // be made or opened is a store that cannot be used.
+        let path = layout::root(root_flag).class(Exit::Usage)?;
         if create {
             // The one ambient operation on the stores: their root.
             std::fs::create_dir_all(&path)
-                .with_context(|| format!("creating the store root {}", path.display()))?;
+                .with_context(|| format!("creating the store root {}", path.display()))
+                .class(Exit::StoreBroken)?;
         } else if std::fs::symlink_metadata(&path).is_err() {
             return Ok(None);
         }
         let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
-            .with_context(|| format!("opening the store root {}", path.display()))?;
+            .with_context(|| format!("opening the store root {}", path.display()))
+            .class(Exit::StoreBroken)?;
         Ok(Some(StoreRoot { path, dir }))
     }
 
@@ -57,11 +63,13 @@ impl StoreRoot {
         let path = self.path.join(&rel);
         self.dir
             .create_dir_all(&rel)
-            .with_context(|| format!("creating the store {}", path.display()))?;
+            .with_context(|| format!("creating the store {}", path.display()))
+            .class(Exit::StoreBroken)?;
         let dir = self
             .dir
             .open_dir(&rel)
-            .with_context(|| format!("opening the store {}", path.display()))?;
+            .with_context(|| format!("opening the store {}", path.display()))
+            .class(Exit::StoreBroken)?;
         Ok((canonical(path)?, dir))
     }
 
@@ -75,7 +83,8 @@ impl StoreRoot {
         let dir = self
             .dir
             .open_dir(&rel)
-            .with_context(|| format!("opening the store {}", path.display()))?;
+            .with_context(|| format!("opening the store {}", path.display()))
+            .class(Exit::StoreBroken)?;
         Ok(Some((canonical(path)?, dir)))
     }
 }
@@ -84,6 +93,7 @@ impl StoreRoot {
 fn canonical(path: PathBuf) -> Result<PathBuf> {
     path.canonicalize()
         .with_context(|| format!("opening the store {}", path.display()))
+        .class(Exit::StoreBroken)
 }
 
 impl Store {
