@@ -70,7 +70,10 @@ pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
 /// 6 GiB sparse file is refused without being read.
 pub fn read_in(host: &PolicyHost, dir: &Dir, name: &Path, shown: &Path) -> Result<Vec<u8>> {
     let cannot = || format!("cannot read {}", shown.display());
-    match followed(dir, name, shown).with_context(cannot).class(Exit::Config)? {
+    match followed(dir, name, shown)
+        .with_context(cannot)
+        .class(Exit::Config)?
+    {
         Some((real_dir, real_name)) => read_regular(host, &real_dir, &real_name, shown),
         None => read_regular(host, dir, name, shown),
     }

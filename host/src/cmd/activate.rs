@@ -4,8 +4,8 @@
 use anyhow::{Result, bail};
 use zerops_cache_policy::record::Event;
 
-use super::invalidate::{add_event, stamp};
 use super::project::{Project, StoreArgs};
+use super::project::{add_event, stamp};
 use crate::exit::Exit;
 use crate::phases::artifact;
 use crate::store::record_io::read_record;

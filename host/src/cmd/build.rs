@@ -50,7 +50,7 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     #[command(flatten)]
-    pub retention: super::versions::RetentionArgs,
+    pub retention: super::project::RetentionArgs,
 }
 
 /// One layer in the summary.

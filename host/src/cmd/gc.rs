@@ -12,7 +12,7 @@ use std::time::UNIX_EPOCH;
 use zerops_cache_policy::retention::{StoreUsage, human_bytes};
 
 use super::Format;
-use super::versions::parse_size;
+use super::project::parse_size;
 use crate::component::PolicyHost;
 use crate::exit::Exit;
 use crate::store::layout::{self, LOCK};

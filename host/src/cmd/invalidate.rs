@@ -2,11 +2,10 @@
 //! equivalent. The layer record gets a manual-invalidation event, so the
 //! next build runs clean (prepareCommands included) and says why.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use zerops_cache_policy::record::Event;
-use zerops_cache_policy::time::Timestamp;
 
-use super::project::{Project, StoreArgs, now};
+use super::project::{Project, StoreArgs, stamp};
 use crate::exit::Exit;
 use crate::store::journal;
 use crate::store::layout::RECORD;
@@ -51,23 +50,6 @@ pub fn run(args: InvalidateArgs) -> Result<Exit> {
         project.build.setup
     );
     Ok(Exit::Ok)
-}
-
-pub fn stamp() -> Result<Timestamp> {
-    Timestamp::parse(&now()).map_err(|e| anyhow!("{e}"))
-}
-
-pub fn add_event(
-    project: &Project,
-    store: &cap_std::fs::Dir,
-    record: &str,
-    e: Event,
-) -> Result<()> {
-    let r = project
-        .host
-        .record_add_event(record, &e)?
-        .map_err(crate::diagnostic::DiagnosticError::new)?;
-    write_record(store, &r)
 }
 
 /// An unreadable record cannot take an event: it is removed, so the next

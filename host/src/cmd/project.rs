@@ -125,3 +125,49 @@ pub fn now() -> String {
 pub fn shown(p: &Path, base: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
+
+/// A size such as `500M`, `2GiB` or `1.5 GB`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    s.parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("`{s}` is not a size (e.g. 500M, 2GiB): {e}"))
+}
+
+/// How many deploy versions to keep, and how much disk they may take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RetentionArgs {
+    /// Keep this many versions (the active and the newest always stay).
+    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_policy::retention::KEEP_VERSIONS)]
+    pub keep_versions: u32,
+    /// Also drop the oldest versions until all fit in SIZE (e.g. 2G).
+    #[arg(long, value_name = "SIZE", env = "ZEROPS_CACHE_KEEP_SIZE", value_parser = parse_size)]
+    pub keep_size: Option<u64>,
+}
+
+impl RetentionArgs {
+    pub fn budget(&self) -> crate::phases::artifact::Budget {
+        crate::phases::artifact::Budget {
+            keep: self.keep_versions,
+            max_bytes: self.keep_size,
+        }
+    }
+}
+
+/// Now, as a record timestamp.
+pub fn stamp() -> Result<zerops_cache_policy::time::Timestamp> {
+    zerops_cache_policy::time::Timestamp::parse(&now()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Adds the event `e` to the layer record `record` and writes it.
+pub fn add_event(
+    project: &Project,
+    store: &cap_std::fs::Dir,
+    record: &str,
+    e: zerops_cache_policy::record::Event,
+) -> Result<()> {
+    let r = project
+        .host
+        .record_add_event(record, &e)?
+        .map_err(crate::diagnostic::DiagnosticError::new)?;
+    crate::store::record_io::write_record(store, &r)
+}

@@ -5,36 +5,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Format;
-use super::project::{Project, StoreArgs};
+use super::project::{Project, RetentionArgs, StoreArgs};
 use crate::exit::Exit;
 use crate::phases::artifact;
-
-/// A size such as `500M`, `2GiB` or `1.5 GB`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    s.parse::<bytesize::ByteSize>()
-        .map(|b| b.as_u64())
-        .map_err(|e| format!("`{s}` is not a size (e.g. 500M, 2GiB): {e}"))
-}
-
-/// How many deploy versions to keep, and how much disk they may take.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RetentionArgs {
-    /// Keep this many versions (the active and the newest always stay).
-    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_policy::retention::KEEP_VERSIONS)]
-    pub keep_versions: u32,
-    /// Also drop the oldest versions until all fit in SIZE (e.g. 2G).
-    #[arg(long, value_name = "SIZE", env = "ZEROPS_CACHE_KEEP_SIZE", value_parser = parse_size)]
-    pub keep_size: Option<u64>,
-}
-
-impl RetentionArgs {
-    pub fn budget(&self) -> artifact::Budget {
-        artifact::Budget {
-            keep: self.keep_versions,
-            max_bytes: self.keep_size,
-        }
-    }
-}
 
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
