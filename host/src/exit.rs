@@ -111,10 +111,9 @@ fn class_of(e: &(dyn std::error::Error + 'static)) -> Option<Exit> {
         Some(Exit::StoreBroken)
     } else if e.is::<crate::diagnostic::DiagnosticError>() {
         Some(Exit::Config)
-    } else if let Some(i) = e.downcast_ref::<crate::interrupt::Interrupted>() {
-        Some(Exit::Signal(i.0))
     } else {
-        None
+        e.downcast_ref::<crate::interrupt::Interrupted>()
+            .map(|i| Exit::Signal(i.0))
     }
 }
 
