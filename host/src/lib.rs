@@ -9,6 +9,8 @@ pub mod cmd;
 pub mod component;
 pub mod config_file;
 pub mod filesystem;
+pub mod identity;
+pub mod remote;
 pub mod interrupt;
 pub mod lsp;
 pub mod overlay_meta;

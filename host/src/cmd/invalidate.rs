@@ -16,11 +16,14 @@ use crate::store::record_io::{BadFile, read_record, write_record};
 pub struct InvalidateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::config::RemoteArgs,
 }
 
 pub fn run(args: InvalidateArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "invalidate")?;
+    reach_remote(&project, &args.remote, "invalidate")?;
     let record = match read_record(&store) {
         Ok(r) => r,
         Err(e) => match e.downcast_ref::<BadFile>() {
@@ -51,6 +54,33 @@ pub fn run(args: InvalidateArgs) -> Result<u8> {
         project.build.setup
     );
     Ok(exit::OK)
+}
+
+/// Raises the remote epoch of the project and setup (when a remote is
+/// configured), so that no builder restores the invalidated layers. A
+/// remote that cannot be reached is an error: the local store is then
+/// left as it was, and the command can be run again.
+pub fn reach_remote(
+    project: &Project,
+    remote: &crate::remote::config::RemoteArgs,
+    reason: &str,
+) -> Result<()> {
+    match crate::remote::tier::invalidate(
+        &project.host,
+        remote,
+        &project.identity.slug,
+        &project.build.setup,
+        reason,
+    ) {
+        Ok(Some(n)) => {
+            println!("remote: epoch {n}: no builder restores the earlier layers of this setup");
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(anyhow!(
+            "the remote could not be invalidated, so nothing was ({e:#}); run it again when the remote is reachable"
+        )),
+    }
 }
 
 pub fn stamp() -> Result<Timestamp> {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::component::PolicyHost;
 use crate::component::plan::BuildSetup;
+use crate::component::remote::wit::Identity;
 use crate::store::Store;
 
 /// Options of every command that works on a setup's store.
@@ -24,6 +25,10 @@ pub struct StoreArgs {
     /// Fail at once when another command holds the store's lock, instead of waiting.
     #[arg(long)]
     pub no_wait: bool,
+    /// The project's identity (default: the git remote URL, else the root
+    /// commit; see README "Project identity"). Stores are named by it.
+    #[arg(long, value_name = "NAME", env = crate::identity::ENV_PROJECT_ID)]
+    pub project_id: Option<String>,
 }
 
 /// The project, its config and the selected setup.
@@ -34,6 +39,8 @@ pub struct Project {
     pub source: String,
     pub host: PolicyHost,
     pub build: BuildSetup,
+    /// Names the stores, local and remote.
+    pub identity: Identity,
 }
 
 impl Project {
@@ -62,7 +69,9 @@ impl Project {
             ),
             Err(d) => bail!("{}: {}", config_path.display(), d.message),
         };
+        let identity = crate::identity::find(&host, &root, args.project_id.as_deref())?;
         Ok(Project {
+            identity,
             root,
             config_path,
             source,
@@ -76,6 +85,7 @@ impl Project {
         Store::open(
             args.store.as_deref(),
             &self.root,
+            &self.identity.slug,
             &self.build.setup,
             what,
             args.no_wait,
@@ -87,9 +97,20 @@ impl Project {
         Store::open_existing(
             args.store.as_deref(),
             &self.root,
+            &self.identity.slug,
             &self.build.setup,
             what,
             args.no_wait,
+        )
+    }
+
+    /// Where the setup's store is (it may not exist).
+    pub fn store_path(&self, args: &StoreArgs) -> Result<PathBuf> {
+        Store::path_of(
+            args.store.as_deref(),
+            &self.root,
+            &self.identity.slug,
+            &self.build.setup,
         )
     }
 

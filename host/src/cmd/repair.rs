@@ -95,11 +95,7 @@ impl Report {
 
 pub fn run(args: RepairArgs) -> Result<u8> {
     let project = Project::load(&args.store)?;
-    let path = Store::path_of(
-        args.store.store.as_deref(),
-        &project.root,
-        &project.build.setup,
-    )?;
+    let path = project.store_path(&args.store)?;
     if std::fs::symlink_metadata(&path).is_err() {
         println!(
             "setup `{}` has no store yet ({}): nothing to repair",

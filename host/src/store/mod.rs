@@ -4,6 +4,7 @@
 pub mod journal;
 pub mod layout;
 pub mod lock;
+pub mod migrate;
 pub mod record_io;
 pub mod trash;
 
@@ -24,19 +25,41 @@ impl Store {
     pub fn open(
         root_flag: Option<&Path>,
         project: &Path,
+        slug: &str,
         setup: &str,
         what: &str,
         no_wait: bool,
     ) -> Result<Store> {
-        let path = Store::path_of(root_flag, project, setup)?;
+        let path = Store::path_of(root_flag, project, slug, setup)?;
+        Store::migrate(root_flag, project, &path, setup, what, no_wait)?;
         std::fs::create_dir_all(&path)
             .with_context(|| format!("creating the store {}", path.display()))?;
         Store::open_at(path, project, what, no_wait)
     }
 
-    /// Where the store of `setup` of `project` is (it may not exist).
-    pub fn path_of(root_flag: Option<&Path>, project: &Path, setup: &str) -> Result<PathBuf> {
-        Ok(layout::setup_dir(&layout::root(root_flag)?, project, setup))
+    /// Where the store of `setup` of the project named `slug` is (it may
+    /// not exist).
+    pub fn path_of(
+        root_flag: Option<&Path>,
+        _project: &Path,
+        slug: &str,
+        setup: &str,
+    ) -> Result<PathBuf> {
+        Ok(layout::named_dir(&layout::root(root_flag)?, slug, setup))
+    }
+
+    /// Moves the path-named store of this checkout to its identity name
+    /// (once; see [`migrate`]).
+    fn migrate(
+        root_flag: Option<&Path>,
+        project: &Path,
+        path: &Path,
+        setup: &str,
+        what: &str,
+        no_wait: bool,
+    ) -> Result<()> {
+        let old = layout::setup_dir(&layout::root(root_flag)?, project, setup);
+        migrate::path_named(&old, path, what, no_wait)
     }
 
     /// [`Store::open`] for commands that only look (`plan`, `status`): a
@@ -44,11 +67,13 @@ impl Store {
     pub fn open_existing(
         root_flag: Option<&Path>,
         project: &Path,
+        slug: &str,
         setup: &str,
         what: &str,
         no_wait: bool,
     ) -> Result<Option<Store>> {
-        let path = Store::path_of(root_flag, project, setup)?;
+        let path = Store::path_of(root_flag, project, slug, setup)?;
+        Store::migrate(root_flag, project, &path, setup, what, no_wait)?;
         if std::fs::symlink_metadata(&path).is_err() {
             return Ok(None);
         }

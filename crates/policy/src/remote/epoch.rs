@@ -63,3 +63,33 @@ mod tests {
         assert!(!live(1, 2));
     }
 }
+
+/// [`raised`] over the JSON of the current epoch object (unreadable counts
+/// as none: raising is always safe), as JSON.
+pub fn raise_json(current: Option<&str>, project: &str, setup: &str, reason: &str) -> String {
+    let cur = current.and_then(|j| serde_json::from_str::<Epoch>(j).ok());
+    serde_json::to_string(&raised(cur.as_ref(), project, setup, reason)).unwrap_or_default()
+}
+
+/// The epoch number of an epoch object's JSON, once checked.
+pub fn check_json(json: &str, project: &str, setup: &str) -> Result<u64, String> {
+    let e: Epoch =
+        serde_json::from_str(json).map_err(|e| format!("the epoch object is not readable: {e}"))?;
+    check(&e, project, setup)?;
+    Ok(e.epoch)
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn json_forms() {
+        let j = raise_json(None, "p", "s", "x");
+        assert_eq!(check_json(&j, "p", "s"), Ok(1));
+        let j2 = raise_json(Some(&j), "p", "s", "y");
+        assert_eq!(check_json(&j2, "p", "s"), Ok(2));
+        assert!(check_json("{}", "p", "s").is_err());
+        assert!(check_json(&j2, "q", "s").is_err());
+    }
+}

@@ -293,3 +293,11 @@ mod tests {
         assert!(check(&m, &want(&sample())).is_err());
     }
 }
+
+/// [`check`] over a manifest's JSON.
+pub fn check_json(json: &str, want: &Expect) -> Result<Manifest, String> {
+    let m: Manifest =
+        serde_json::from_str(json).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    check(&m, want)?;
+    Ok(m)
+}
