@@ -92,7 +92,7 @@ impl Weed {
         for (n, port) in names.iter().zip(&p) {
             args.push(format!("-{n}={port}"));
         }
-        args[0] = bin.display().to_string();
+        args.insert(0, bin.display().to_string());
         let mut w = Weed {
             child: None,
             data: data.path().to_path_buf(),
@@ -119,10 +119,14 @@ impl Weed {
         self.wait_ready();
     }
 
-    /// Until the bucket answers (any HTTP answer from S3, then a listing).
-    fn wait_ready(&self) {
+    /// Until S3 answers (then a moment for the bucket to be created).
+    fn wait_ready(&mut self) {
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(30) {
+            if let Some(Ok(Some(st))) = self.child.as_mut().map(|c| c.try_wait()) {
+                let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
+                panic!("weed exited ({st}):\n{log}");
+            }
             let ok = Command::new("curl")
                 .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
                 .arg(format!("http://127.0.0.1:{}/", self.s3_port))
@@ -172,7 +176,9 @@ impl Weed {
             .arg("--aws-sigv4")
             .arg("aws:amz:us-east-1:s3")
             .arg("--user")
-            .arg(format!("{KEY}:{SECRET}"));
+            .arg(format!("{KEY}:{SECRET}"))
+            .arg("-H")
+            .arg("x-amz-content-sha256: UNSIGNED-PAYLOAD");
         c
     }
 
