@@ -74,6 +74,14 @@ impl wit::Guest for Component {
         manifest::check_json(&json, &want).map(drop)
     }
 
+    fn apply_delta(parent: String, delta: String) -> Result<String, String> {
+        manifest::apply_json(&parent, &delta)
+    }
+
+    fn diff_tree(parent: String, entries: String) -> Result<String, String> {
+        manifest::diff_json(&parent, &entries)
+    }
+
     fn signing_input(name: String, body_digest: String) -> Vec<u8> {
         signature::signing_input(&name, &body_digest)
     }
@@ -117,6 +125,7 @@ impl wit::Guest for Component {
                 modified_ms: m.modified_ms,
                 live: m.live,
                 packs: m.packs,
+                parent: m.parent,
             })
             .collect();
         let ps: Vec<gc::PackFacts> = packs

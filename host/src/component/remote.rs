@@ -82,6 +82,18 @@ impl PolicyHost {
         })
     }
 
+    pub fn apply_delta(&self, parent: &str, delta: &str) -> Result<Result<String, String>> {
+        self.call("applying a delta manifest", |p, s| {
+            p.zerops_build_cache_remote().call_apply_delta(s, parent, delta)
+        })
+    }
+
+    pub fn diff_tree(&self, parent: &str, entries: &str) -> Result<Result<String, String>> {
+        self.call("computing a delta manifest", |p, s| {
+            p.zerops_build_cache_remote().call_diff_tree(s, parent, entries)
+        })
+    }
+
     pub fn signing_input(&self, name: &str, body_digest: &str) -> Result<Vec<u8>> {
         self.call("preparing a signature", |p, s| {
             p.zerops_build_cache_remote()

@@ -245,6 +245,11 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<u8> {
                 .as_ref()
                 .map(packs_of)
                 .map_err(Clone::clone),
+            parent: l.manifest.as_ref().ok().and_then(|m| {
+                let d = m.delta.as_ref()?;
+                host.manifest_name(&l.parts.project, &m.setup, l.parts.epoch, &l.parts.layer, &d.parent)
+                    .ok()
+            }),
         })
         .collect();
     let packs: Vec<wit::PackFacts> = scan

@@ -25,7 +25,9 @@ mod tests;
 
 // The one place the host takes data types of the remote tier from the
 // policy crate: the manifest, as it is stored (JSON).
-pub use zerops_cache_policy::remote::manifest::{Blob, Entry, FORMAT, Kind, Manifest};
+pub use zerops_cache_policy::remote::manifest::{
+    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch,
+};
 pub use zerops_cache_policy::remote::signature::{
     Header, join as join_object, split as split_object,
 };

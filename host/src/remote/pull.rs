@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::Remote;
-use super::{Entry, Kind, Manifest, Traffic, sha256_hex, sign, tree};
+use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, tree};
 use crate::component::PolicyHost;
 use crate::component::remote::wit::Expect;
 
@@ -79,20 +79,14 @@ pub fn open_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, name: &st
         .read_to_end(&mut json)
         .map_err(|e| anyhow!("{name}: the manifest body does not decompress: {e}"))?;
     let json = String::from_utf8(json).map_err(|_| anyhow!("{name}: the manifest is not UTF-8"))?;
-    let want = Expect {
-        project: id.project.clone(),
-        setup: id.setup.clone(),
-        layer: id.layer.clone(),
-        entry: id.entry.clone(),
-        epoch: id.epoch,
-    };
-    host.check_manifest(&json, &want)?
+    host.check_manifest(&json, &expect(id))?
         .map_err(|e| anyhow!("{name}: {e}"))?;
     serde_json::from_str(&json).map_err(|e| anyhow!("{name}: {e}"))
 }
 
-/// The manifest of `id`, verified; `None` when the remote has none.
-pub async fn fetch_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, traffic: &Traffic) -> Result<Option<Manifest>> {
+/// The manifest object of `id`, verified and checked as it is (a delta is
+/// not resolved), with the SHA-256 of the object; `None` when absent.
+pub async fn fetch_one(host: &PolicyHost, remote: &Remote, id: &LayerId, traffic: &Traffic) -> Result<Option<(Manifest, String)>> {
     let name = id.manifest_name(host)?;
     let object = match remote.store.get(&remote.path(&name)).await {
         Ok(r) => r.bytes().await.map_err(|e| anyhow!("reading {name}: {e}"))?,
@@ -100,7 +94,67 @@ pub async fn fetch_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, tr
         Err(e) => return Err(anyhow!("fetching {name}: {e}")),
     };
     traffic.down(object.len() as u64);
-    open_manifest(host, remote, id, &name, &object).map(Some)
+    let m = open_manifest(host, remote, id, &name, &object)?;
+    Ok(Some((m, sha256_hex(&object))))
+}
+
+fn expect(id: &LayerId) -> Expect {
+    Expect {
+        project: id.project.clone(),
+        setup: id.setup.clone(),
+        layer: id.layer.clone(),
+        entry: id.entry.clone(),
+        epoch: id.epoch,
+    }
+}
+
+/// A full manifest: `m` itself, or `m` applied on its chain of parents
+/// (each fetched, verified, pinned by its object digest), checked whole.
+pub async fn resolve(host: &PolicyHost, remote: &Remote, id: &LayerId, m: Manifest, traffic: &Traffic) -> Result<Manifest> {
+    let mut chain = vec![(id.clone(), m)];
+    loop {
+        let (cid, last) = chain.last().expect("not empty");
+        let Some(d) = &last.delta else { break };
+        if chain.len() > MAX_DEPTH as usize {
+            return Err(anyhow!("{}: a chain of deltas longer than {MAX_DEPTH}", cid.entry));
+        }
+        let pid = LayerId {
+            entry: d.parent.clone(),
+            ..cid.clone()
+        };
+        let (pm, digest) = fetch_one(host, remote, &pid, traffic)
+            .await?
+            .ok_or_else(|| anyhow!("the parent {} of delta manifest {} is missing", pid.entry, cid.entry))?;
+        if digest != d.parent_object {
+            return Err(anyhow!(
+                "the parent {} of delta manifest {} is not the one it was made on: refused",
+                pid.entry,
+                cid.entry
+            ));
+        }
+        if d.depth != pm.delta.as_ref().map_or(0, |p| p.depth) + 1 {
+            return Err(anyhow!("delta manifest {}: a wrong depth", cid.entry));
+        }
+        chain.push((pid, pm));
+    }
+    let (_, mut full) = chain.pop().expect("not empty");
+    while let Some((cid, delta)) = chain.pop() {
+        let json = host
+            .apply_delta(&serde_json::to_string(&full)?, &serde_json::to_string(&delta)?)?
+            .map_err(|e| anyhow!("delta manifest {}: {e}", cid.entry))?;
+        host.check_manifest(&json, &expect(&cid))?
+            .map_err(|e| anyhow!("delta manifest {} applied: {e}", cid.entry))?;
+        full = serde_json::from_str(&json)?;
+    }
+    Ok(full)
+}
+
+/// The full manifest of `id`, verified; `None` when the remote has none.
+pub async fn fetch_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, traffic: &Traffic) -> Result<Option<Manifest>> {
+    match fetch_one(host, remote, id, traffic).await? {
+        Some((m, _)) => resolve(host, remote, id, m, traffic).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// What one pack fetch writes: each blob (its range) and the entries that

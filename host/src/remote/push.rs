@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::config::Remote;
-use super::pull::{LayerId, fetch_manifest};
-use super::{Blob, Entry, FORMAT, Kind, Manifest, Traffic, sha256_hex, sign, tree};
+use super::pull::{LayerId, fetch_one, resolve};
+use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sha256_hex, sign, tree};
 use crate::component::PolicyHost;
 
 /// A pack is closed once its frames reach this size.
@@ -61,25 +61,31 @@ fn hash_all(walked: &mut [tree::Walked]) -> Result<()> {
     })
 }
 
-/// The blobs of the newest readable manifest of the same project, setup,
-/// epoch and layer: what the remote already holds (the incremental push).
-async fn previous_blobs(host: &PolicyHost, remote: &Remote, id: &LayerId) -> BTreeMap<String, Blob> {
+/// The newest readable manifest of the same project, setup, epoch and
+/// layer (resolved): what the remote already holds, and the parent of an
+/// incremental push.
+pub struct Previous {
+    pub full: Manifest,
+    pub entry: String,
+    pub object: String,
+    pub depth: u32,
+}
+
+async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Previous> {
     let dir = format!(
         "{}/e{}/{}/",
-        host.manifests_of(&id.project, &id.setup).unwrap_or_default(),
+        host.manifests_of(&id.project, &id.setup).ok()?,
         id.epoch,
         id.layer
     );
-    let Ok(list) = remote
+    let mut metas = remote
         .store
         .list(Some(&remote.path(&dir)))
         .try_collect::<Vec<_>>()
         .await
-    else {
-        return BTreeMap::new();
-    };
-    let mut metas = list;
+        .ok()?;
     metas.sort_by_key(|m| std::cmp::Reverse(m.last_modified));
+    let quiet = Traffic::default();
     for meta in metas.into_iter().take(3) {
         let name = remote.relative(&meta.location);
         let Ok(Some(parts)) = host.parse_manifest_name(&name) else {
@@ -89,11 +95,20 @@ async fn previous_blobs(host: &PolicyHost, remote: &Remote, id: &LayerId) -> BTr
             entry: parts.entry,
             ..id.clone()
         };
-        if let Ok(Some(m)) = fetch_manifest(host, remote, &other, &Traffic::default()).await {
-            return m.blobs.into_iter().map(|b| (b.d.clone(), b)).collect();
+        let Ok(Some((m, object))) = fetch_one(host, remote, &other, &quiet).await else {
+            continue;
+        };
+        let depth = m.delta.as_ref().map_or(0, |d| d.depth);
+        if let Ok(full) = resolve(host, remote, &other, m, &quiet).await {
+            return Some(Previous {
+                full,
+                entry: other.entry,
+                object,
+                depth,
+            });
         }
     }
-    BTreeMap::new()
+    None
 }
 
 /// One pack to build: the files whose blobs go in it (first path per digest).
@@ -172,7 +187,11 @@ pub async fn push_layer(
             ..Pushed::default()
         });
     }
-    let have = previous_blobs(host, remote, id).await;
+    let prev = previous(host, remote, id).await;
+    let have: BTreeMap<String, Blob> = prev
+        .as_ref()
+        .map(|p| p.full.blobs.iter().map(|b| (b.d.clone(), b.clone())).collect())
+        .unwrap_or_default();
     let dir = dir.to_path_buf();
     let walk = tokio::task::spawn_blocking(move || -> Result<tree::Walk> {
         let mut w = tree::walk(&dir)?;
@@ -236,7 +255,50 @@ pub async fn push_layer(
             out.reused_blobs += 1;
         }
     }
+    // A delta on the previous manifest when there is one (and the chain is
+    // short): an install rewrites every mtime but changes few contents.
+    let delta = match &prev {
+        Some(p) if p.depth < MAX_DEPTH => {
+            #[derive(serde::Deserialize)]
+            struct D {
+                changed: Vec<Patch>,
+                removed: Vec<String>,
+            }
+            let d = host
+                .diff_tree(&serde_json::to_string(&p.full)?, &serde_json::to_string(&entries)?)?
+                .map_err(|e| anyhow!("{e}"))?;
+            let d: D = serde_json::from_str(&d)?;
+            Some(Delta {
+                parent: p.entry.clone(),
+                parent_object: p.object.clone(),
+                depth: p.depth + 1,
+                changed: d.changed,
+                removed: d.removed,
+            })
+        }
+        _ => None,
+    };
+    let (entries, blobs) = match &delta {
+        Some(d) => {
+            let used: BTreeSet<&str> = d
+                .changed
+                .iter()
+                .filter_map(|c| match &c.k {
+                    Some(Kind::File { d, .. }) => Some(d.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let blobs = index
+                .values()
+                .filter(|b| used.contains(b.d.as_str()))
+                .cloned()
+                .collect();
+            (Vec::new(), blobs)
+        }
+        None => (entries, index.into_values().collect()),
+    };
     let m = Manifest {
+        delta,
         format: FORMAT.to_string(),
         project: id.project.clone(),
         setup: id.setup.clone(),
@@ -248,7 +310,7 @@ pub async fn push_layer(
         build_key: id.build_key.clone(),
         created_ms,
         entries,
-        blobs: index.into_values().collect(),
+        blobs,
     };
     let json = serde_json::to_vec(&m)?;
     let body = zstd::bulk::compress(&json, LEVEL)?;

@@ -141,6 +141,17 @@ fn an_incremental_push_uploads_only_new_blobs() {
     // One pack of one small blob, plus the manifest.
     assert!(i * 50 < f, "incremental {i} bytes vs full {f}");
     assert_eq!(inc.summary().objects_up, 2);
+    // The second manifest is a delta; it pulls back as the whole tree.
+    let m = rt
+        .block_on(fetch_manifest(&host, &r, &id(&host, "k2", 0), &inc))
+        .unwrap()
+        .unwrap();
+    assert!(m.delta.is_none(), "resolved");
+    let dst = t.path().join("dst");
+    std::fs::create_dir(&dst).unwrap();
+    rt.block_on(pull_layer(&host, &r, &inc, &m, &dst, &hidden))
+        .unwrap();
+    assert_eq!(snapshot(&src), snapshot(&dst));
 }
 
 async fn names(mem: &Arc<dyn ObjectStore>, under: &str) -> Vec<object_store::path::Path> {

@@ -23,6 +23,8 @@ pub struct ManifestFacts {
     pub live: bool,
     /// The packs it references, or why it could not be read.
     pub packs: Result<Vec<String>, String>,
+    /// The name of the manifest it is a delta on (kept while it is).
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +143,27 @@ pub fn plan(manifests: &[ManifestFacts], packs: &[PackFacts], b: &Budget) -> Pla
             .map(|(_, m)| m)
             .collect();
     }
+    // The parents of kept deltas stay, with their parents.
+    loop {
+        let need: BTreeSet<&str> = kept.iter().filter_map(|m| m.parent.as_deref()).collect();
+        let back: Vec<usize> = out
+            .remove
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| need.contains(r.name.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        if back.is_empty() {
+            break;
+        }
+        for i in back.into_iter().rev() {
+            let r = out.remove.remove(i);
+            out.notes.push(format!("{} kept: a kept entry is a delta on it", r.name));
+            if let Some(m) = manifests.iter().find(|m| m.name == r.name) {
+                kept.push(m);
+            }
+        }
+    }
     let unreadable: Vec<&str> = kept
         .iter()
         .filter_map(|m| m.packs.as_ref().err().map(|_| m.name.as_str()))
@@ -190,6 +213,7 @@ mod tests {
             modified_ms: t,
             live,
             packs: Ok(packs.iter().map(|s| s.to_string()).collect()),
+            parent: None,
         }
     }
     fn p(d: &str, t: u64, bytes: u64) -> PackFacts {
@@ -233,6 +257,16 @@ mod tests {
         // Total 330: removing m1 frees 110 -> 220; m2 frees 10 (b is shared) -> 210 <= 215.
         let plan = plan(&ms, &ps, &budget(None, Some(215)));
         assert_eq!(names(&plan), vec!["m1", "m2", "v1/packs/a"]);
+    }
+
+    #[test]
+    fn the_parents_of_kept_deltas_stay() {
+        let mut delta = m("delta", 99 * H, true, &["b"]);
+        delta.parent = Some("full".into());
+        let ms = [m("full", 10 * H, true, &["a"]), delta];
+        let plan = plan(&ms, &[p("a", 0, 1), p("b", 0, 1)], &budget(Some(24 * H), None));
+        assert!(names(&plan).is_empty(), "{plan:?}");
+        assert!(plan.notes[0].contains("delta"));
     }
 
     #[test]

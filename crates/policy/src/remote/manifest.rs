@@ -34,6 +34,135 @@ pub struct Manifest {
     /// Parents before children (the host walks the tree in that order).
     pub entries: Vec<Entry>,
     pub blobs: Vec<Blob>,
+    /// A delta on an earlier manifest of the same layer (then `entries` is
+    /// empty and `blobs` indexes only the blobs the delta adds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Delta>,
+}
+
+/// The longest chain of deltas a manifest may stand on.
+pub const MAX_DEPTH: u32 = 8;
+
+/// How a manifest differs from its parent: most pushes after an install
+/// change every mtime but few contents, so a changed entry lists only the
+/// fields that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    /// The parent's entry key (same project, setup, epoch and layer).
+    pub parent: String,
+    /// SHA-256 of the parent's stored object: exactly that parent.
+    pub parent_object: String,
+    /// 1 for a delta on a full manifest.
+    pub depth: u32,
+    /// New or changed entries, in tree order.
+    pub changed: Vec<Patch>,
+    /// Paths of the parent that are gone (descendants listed too).
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patch {
+    pub p: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<Kind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<i64>,
+}
+
+/// The delta from `parent` (a full manifest) to the tree `entries`:
+/// changed and new entries with only the fields that differ, and removed
+/// paths. `None` when a new entry lacks a field (it is new: all are given).
+pub fn diff(parent: &Manifest, entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
+    let old: BTreeMap<&str, &Entry> = parent.entries.iter().map(|e| (e.p.as_str(), e)).collect();
+    let new: BTreeSet<&str> = entries.iter().map(|e| e.p.as_str()).collect();
+    let mut changed = Vec::new();
+    for e in entries {
+        match old.get(e.p.as_str()) {
+            Some(o) if *o == e => {}
+            Some(o) => changed.push(Patch {
+                p: e.p.clone(),
+                k: (o.kind != e.kind).then(|| e.kind.clone()),
+                m: (o.m != e.m).then_some(e.m),
+                t: (o.t != e.t).then_some(e.t),
+            }),
+            None => changed.push(Patch {
+                p: e.p.clone(),
+                k: Some(e.kind.clone()),
+                m: Some(e.m),
+                t: Some(e.t),
+            }),
+        }
+    }
+    let removed = parent
+        .entries
+        .iter()
+        .filter(|e| !new.contains(e.p.as_str()))
+        .map(|e| e.p.clone())
+        .collect();
+    (changed, removed)
+}
+
+/// The full manifest a delta manifest stands for, on its (full, checked)
+/// parent: entries in path order (parents first), blobs restricted to
+/// those referenced. [`check`] the result before trusting it.
+pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
+    let d = m.delta.as_ref().ok_or("not a delta manifest")?;
+    if parent.delta.is_some() {
+        return Err("the parent must be resolved first".into());
+    }
+    let mut tree: BTreeMap<String, Entry> =
+        parent.entries.iter().map(|e| (e.p.clone(), e.clone())).collect();
+    for r in &d.removed {
+        if tree.remove(r).is_none() {
+            return Err(format!("the delta removes {r:?}, which its parent lacks"));
+        }
+    }
+    for c in &d.changed {
+        let e = match tree.remove(&c.p) {
+            Some(mut e) => {
+                if let Some(k) = &c.k {
+                    e.kind = k.clone();
+                }
+                if let Some(x) = c.m {
+                    e.m = x;
+                }
+                if let Some(x) = c.t {
+                    e.t = x;
+                }
+                e
+            }
+            None => Entry {
+                p: c.p.clone(),
+                kind: c.k.clone().ok_or_else(|| format!("{}: a new entry without a kind", c.p))?,
+                m: c.m.ok_or_else(|| format!("{}: a new entry without a mode", c.p))?,
+                t: c.t.ok_or_else(|| format!("{}: a new entry without an mtime", c.p))?,
+            },
+        };
+        tree.insert(c.p.clone(), e);
+    }
+    let mut index: BTreeMap<&str, &Blob> = parent.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    for b in &m.blobs {
+        index.insert(b.d.as_str(), b);
+    }
+    let used: BTreeSet<&str> = tree
+        .values()
+        .filter_map(|e| match &e.kind {
+            Kind::File { d, .. } => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    let blobs = used
+        .iter()
+        .filter_map(|d| index.get(d).map(|b| (*b).clone()))
+        .collect();
+    Ok(Manifest {
+        entries: tree.into_values().collect(),
+        blobs,
+        delta: None,
+        ..m.clone()
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +256,28 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
             "the manifest says epoch {} but is stored under epoch {}",
             m.epoch, want.epoch
         ));
+    }
+    if let Some(d) = &m.delta {
+        // The tree's own rules are checked on the applied result.
+        if !super::is_digest(&d.parent) || !super::is_digest(&d.parent_object) {
+            return Err("the delta names a bad parent".into());
+        }
+        if d.parent == m.entry {
+            return Err("the delta is its own parent".into());
+        }
+        if d.depth == 0 || d.depth > MAX_DEPTH {
+            return Err(format!("a delta of depth {} (at most {MAX_DEPTH})", d.depth));
+        }
+        if !m.entries.is_empty() {
+            return Err("a delta manifest lists entries".into());
+        }
+        for p in d.changed.iter().map(|c| &c.p).chain(&d.removed) {
+            check_path(p)?;
+        }
+        if d.changed.len() + d.removed.len() > MAX_ENTRIES {
+            return Err("the delta is over the limit".into());
+        }
+        return Ok(());
     }
     if m.entries.len() > MAX_ENTRIES {
         return Err(format!("{} entries is over the limit", m.entries.len()));
@@ -228,6 +379,7 @@ mod tests {
                 Entry { p: "gone".into(), kind: Kind::Whiteout, m: 0, t: 1 },
             ],
             blobs: vec![Blob { d: d('a'), pack: d('f'), off: 0, len: 12, s: 3 }],
+            delta: None,
         }
     }
 
@@ -278,6 +430,48 @@ mod tests {
     }
 
     #[test]
+    fn deltas_apply_to_the_same_tree() {
+        let parent = sample();
+        let mut next = parent.entries.clone();
+        next[1].t = 99; // only the mtime
+        next[2].kind = Kind::Link { to: "../y".into() };
+        next.retain(|e| e.p != "gone");
+        next.push(Entry { p: "node_modules/b.js".into(), kind: Kind::File { d: d('b'), s: 1 }, m: 0o600, t: 5 });
+        let (changed, removed) = diff(&parent, &next);
+        assert_eq!(removed, vec!["gone".to_string()]);
+        assert_eq!(changed.len(), 3);
+        assert_eq!(changed[0], Patch { p: "node_modules/a.js".into(), k: None, m: None, t: Some(99) });
+        let mut m = sample();
+        m.entry = d('9');
+        m.entries.clear();
+        m.blobs = vec![Blob { d: d('b'), pack: d('c'), off: 0, len: 9, s: 1 }];
+        m.delta = Some(Delta { parent: parent.entry.clone(), parent_object: d('7'), depth: 1, changed, removed });
+        let w = Expect { project: &m.project, setup: &m.setup, layer: &m.layer, entry: &m.entry, epoch: m.epoch };
+        check(&m, &w).unwrap();
+        let full = apply(&parent, &m).unwrap();
+        check(&full, &w).unwrap();
+        let mut want = next.clone();
+        want.sort_by(|a, b| a.p.cmp(&b.p));
+        assert_eq!(full.entries, want);
+        assert_eq!(full.blobs.len(), 2);
+        assert!(full.delta.is_none());
+        // Hostile deltas.
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().removed.push("nope".into());
+        assert!(apply(&parent, &bad).is_err());
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().changed[0].p = "../x".into();
+        assert!(check(&bad, &w).is_err());
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().depth = MAX_DEPTH + 1;
+        assert!(check(&bad, &w).is_err());
+        // A new entry under a symlink is caught on the applied tree.
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().changed.push(Patch { p: "node_modules/.bin/x".into(), k: Some(Kind::Whiteout), m: Some(0), t: Some(0) });
+        assert!(check(&apply(&parent, &bad).unwrap(), &w).is_err());
+    }
+
+    #[test]
     fn blobs_must_be_indexed_and_consistent() {
         let mut m = sample();
         m.blobs.clear();
@@ -292,6 +486,21 @@ mod tests {
         m.entries[1].m = 0o100644;
         assert!(check(&m, &want(&sample())).is_err());
     }
+}
+
+/// [`apply`] over JSON: the full manifest's JSON.
+pub fn apply_json(parent: &str, delta: &str) -> Result<String, String> {
+    let p: Manifest = serde_json::from_str(parent).map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let m: Manifest = serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    serde_json::to_string(&apply(&p, &m)?).map_err(|e| e.to_string())
+}
+
+/// [`diff`] over JSON: `{"changed": [...], "removed": [...]}`.
+pub fn diff_json(parent: &str, entries: &str) -> Result<String, String> {
+    let p: Manifest = serde_json::from_str(parent).map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let e: Vec<Entry> = serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
+    let (changed, removed) = diff(&p, &e);
+    Ok(serde_json::json!({ "changed": changed, "removed": removed }).to_string())
 }
 
 /// [`check`] over a manifest's JSON.
