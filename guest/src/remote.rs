@@ -33,7 +33,13 @@ impl wit::Guest for Component {
         naming::entry_key(&layer, &image, &base_key, &build_key)
     }
 
-    fn manifest_name(project: String, setup: String, epoch: u64, layer: String, entry: String) -> String {
+    fn manifest_name(
+        project: String,
+        setup: String,
+        epoch: u64,
+        layer: String,
+        entry: String,
+    ) -> String {
         naming::manifest(&project, &setup, epoch, &layer, &entry)
     }
 
@@ -104,7 +110,12 @@ impl wit::Guest for Component {
         })
     }
 
-    fn raise_epoch(current: Option<String>, project: String, setup: String, reason: String) -> String {
+    fn raise_epoch(
+        current: Option<String>,
+        project: String,
+        setup: String,
+        reason: String,
+    ) -> String {
         epoch::raise_json(current.as_deref(), &project, &setup, &reason)
     }
 

@@ -50,7 +50,11 @@ fn remote_url(root: &Path) -> Option<String> {
 /// The root commit of HEAD (of several, the smallest hash).
 fn root_commit(root: &Path) -> Option<String> {
     let out = git(root, &["rev-list", "--max-parents=0", "HEAD"])?;
-    out.lines().map(str::trim).filter(|l| !l.is_empty()).min().map(str::to_string)
+    out.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .min()
+        .map(str::to_string)
 }
 
 /// The identity of the project at `root` (canonical), with `explicit` from

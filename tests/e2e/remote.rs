@@ -33,7 +33,10 @@ fn project(extra_prepare: &[&str]) -> Proj {
 
 /// A clone of `p` at another path, with a fresh store.
 fn clone_of(p: &Proj) -> Proj {
-    let dir = tempfile::Builder::new().prefix("zc-clone").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("zc-clone")
+        .tempdir()
+        .unwrap();
     let target = dir.path().join("elsewhere");
     let out = Command::new("git")
         .arg("clone")
@@ -42,9 +45,16 @@ fn clone_of(p: &Proj) -> Proj {
         .arg(&target)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The clone's origin is a local path: not an identity; the root commit is.
-    let store = tempfile::Builder::new().prefix("zc-store").tempdir().unwrap();
+    let store = tempfile::Builder::new()
+        .prefix("zc-store")
+        .tempdir()
+        .unwrap();
     let moved = tempfile::Builder::new().prefix("zc-cl").tempdir().unwrap();
     std::fs::remove_dir(moved.path()).unwrap();
     std::fs::rename(&target, moved.path()).unwrap();
@@ -55,7 +65,11 @@ fn build(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Ran {
     let mut c = p.cmd("build", &[&["--format", "json"], args].concat());
     w.env(&mut c, prefix);
     let (code, stdout, stderr) = run(&mut c);
-    Ran { code, stdout, stderr }
+    Ran {
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 fn build_ok(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Value {
@@ -68,7 +82,11 @@ fn cmd(p: &Proj, w: &Weed, prefix: &str, sub: &str, args: &[&str]) -> Ran {
     let mut c = p.cmd(sub, args);
     w.env(&mut c, prefix);
     let (code, stdout, stderr) = run(&mut c);
-    Ran { code, stdout, stderr }
+    Ran {
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 fn remote_cmd(w: &Weed, prefix: &str, args: &[&str]) -> Ran {
@@ -76,7 +94,11 @@ fn remote_cmd(w: &Weed, prefix: &str, args: &[&str]) -> Ran {
     c.arg("remote").args(args);
     w.env(&mut c, prefix);
     let (code, stdout, stderr) = run(&mut c);
-    Ran { code, stdout, stderr }
+    Ran {
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 fn from(s: &Value, layer: &str) -> String {
@@ -87,7 +109,10 @@ fn from(s: &Value, layer: &str) -> String {
 fn detailed(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         names.sort();
         for p in names {
             let rel = p.strip_prefix(root).unwrap().display().to_string();
@@ -101,9 +126,18 @@ fn detailed(root: &Path) -> BTreeMap<String, String> {
                 format!("chr {}", md.rdev())
             } else {
                 let b = std::fs::read(&p).unwrap();
-                format!("file {} {:x}", b.len(), b.iter().fold(0u64, |h, &x| h.wrapping_mul(31).wrapping_add(x as u64)))
+                format!(
+                    "file {} {:x}",
+                    b.len(),
+                    b.iter()
+                        .fold(0u64, |h, &x| h.wrapping_mul(31).wrapping_add(x as u64))
+                )
             };
-            let mtime = if ft.is_dir() { 0 } else { md.mtime() * 1_000_000_000 + md.mtime_nsec() };
+            let mtime = if ft.is_dir() {
+                0
+            } else {
+                md.mtime() * 1_000_000_000 + md.mtime_nsec()
+            };
             out.insert(rel, format!("{what} {:o} {mtime}", md.mode() & 0o7777));
             if ft.is_dir() {
                 walk(root, &p, out);
@@ -120,7 +154,11 @@ fn detailed(root: &Path) -> BTreeMap<String, String> {
 fn keys(w: &Weed, prefix: &str) -> Vec<String> {
     let out = w
         .curl()
-        .arg(format!("{}?list-type=2&prefix={}", w.url(""), prefix.replace('/', "%2F")))
+        .arg(format!(
+            "{}?list-type=2&prefix={}",
+            w.url(""),
+            prefix.replace('/', "%2F")
+        ))
         .output()
         .unwrap();
     let xml = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -143,7 +181,11 @@ fn put(w: &Weed, key: &str, body: &[u8]) {
         .arg(w.url(key))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn get(w: &Weed, key: &str) -> Vec<u8> {
@@ -155,7 +197,10 @@ fn a_clone_at_another_path_builds_warm_from_what_a_pushed() {
     let Some(w) = Weed::start("a_clone_at_another_path_builds_warm_from_what_a_pushed") else {
         return;
     };
-    let victim = tempfile::Builder::new().prefix("zc-hostfile").tempdir_in(VISIBLE_TMP).unwrap();
+    let victim = tempfile::Builder::new()
+        .prefix("zc-hostfile")
+        .tempdir_in(VISIBLE_TMP)
+        .unwrap();
     let f = victim.path().join("victim.txt");
     std::fs::write(&f, "host\n").unwrap();
     let a = project(&[&format!("rm {}", f.display())]);
@@ -176,27 +221,47 @@ fn a_clone_at_another_path_builds_warm_from_what_a_pushed() {
     assert_eq!(from(&sb, "build"), "remote");
     assert_eq!(sb["remote"]["pulled"], serde_json::json!(["base", "build"]));
     assert!(sb["remote"]["transfer"]["bytes_down"].as_u64().unwrap() > 200_000);
-    assert_eq!(sb["remote"]["published"], serde_json::json!([]), "nothing new to publish");
+    assert_eq!(
+        sb["remote"]["published"],
+        serde_json::json!([]),
+        "nothing new to publish"
+    );
     assert!(sb["restored"].as_u64().unwrap() >= 1);
     let v = sb["version"].as_u64().unwrap();
     assert!(
-        !b.setup_store().join(format!("versions/{v}/installed-now")).exists(),
+        !b.setup_store()
+            .join(format!("versions/{v}/installed-now"))
+            .exists(),
         "node_modules was restored, so the install did not run"
     );
     // Byte-identical, with modes, mtimes, symlinks; and the base layer's whiteout.
-    assert_eq!(detailed(&a.setup_store().join("cache")), detailed(&b.setup_store().join("cache")));
-    let wo = b.setup_store().join("base/upper").join(&f.strip_prefix("/").unwrap());
-    let md = std::fs::symlink_metadata(&wo).unwrap();
-    assert!(md.file_type().is_char_device() && md.rdev() == 0, "the whiteout came along");
     assert_eq!(
-        std::fs::read_to_string(b.setup_store().join("base/upper/home/zerops/prepare.log")).unwrap(),
+        detailed(&a.setup_store().join("cache")),
+        detailed(&b.setup_store().join("cache"))
+    );
+    let wo = b
+        .setup_store()
+        .join("base/upper")
+        .join(&f.strip_prefix("/").unwrap());
+    let md = std::fs::symlink_metadata(&wo).unwrap();
+    assert!(
+        md.file_type().is_char_device() && md.rdev() == 0,
+        "the whiteout came along"
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.setup_store().join("base/upper/home/zerops/prepare.log"))
+            .unwrap(),
         "ran\n"
     );
     // `remote ls` lists both entries with size and age.
     let ls = remote_cmd(&w, "t1", &["ls"]);
     assert_eq!(ls.code, 0, "{}", ls.stderr);
     assert!(ls.stdout.contains("2 entries"), "{}", ls.stdout);
-    assert!(ls.stdout.contains(" build ") && ls.stdout.contains(" old"), "{}", ls.stdout);
+    assert!(
+        ls.stdout.contains(" build ") && ls.stdout.contains(" old"),
+        "{}",
+        ls.stdout
+    );
     // A third build of B is local.
     let sb2 = build_ok(&b, &w, "t1", &[]);
     assert_eq!(from(&sb2, "build"), "local");
@@ -211,7 +276,11 @@ fn tampered_manifests_and_blobs_are_refused() {
     build_ok(&a, &w, "t2", &[]);
     let manifests = keys(&w, "t2/v1/manifests/");
     assert_eq!(manifests.len(), 2, "{manifests:?}");
-    let build_m = manifests.iter().find(|k| k.contains("/build/")).unwrap().clone();
+    let build_m = manifests
+        .iter()
+        .find(|k| k.contains("/build/"))
+        .unwrap()
+        .clone();
     let original = get(&w, &build_m);
 
     // A tampered manifest: one byte of its body.
@@ -224,7 +293,10 @@ fn tampered_manifests_and_blobs_are_refused() {
     assert_eq!(sb["prepare_ran"], true, "cold");
     assert_eq!(from(&sb, "build"), "cold");
     let warn = sb["remote"]["warnings"].to_string();
-    assert!(warn.contains("digest") && warn.contains("building cold"), "{warn}");
+    assert!(
+        warn.contains("digest") && warn.contains("building cold"),
+        "{warn}"
+    );
 
     // A tampered blob: every pack rewritten with other bytes of its length.
     put(&w, &build_m, &original);
@@ -236,13 +308,20 @@ fn tampered_manifests_and_blobs_are_refused() {
     let sc = build_ok(&c, &w, "t2", &[]);
     assert_eq!(sc["prepare_ran"], true, "cold");
     let warn = sc["remote"]["warnings"].to_string();
-    assert!(warn.contains("blob") && warn.contains("building cold"), "{warn}");
+    assert!(
+        warn.contains("blob") && warn.contains("building cold"),
+        "{warn}"
+    );
     assert!(
         !c.setup_store().join("remote.staging").exists(),
         "the staging directory is removed"
     );
     // What C built and cached is its own, not the forged blob.
-    assert!(c.setup_store().join("cache/node_modules/a/lib/index.js").exists());
+    assert!(
+        c.setup_store()
+            .join("cache/node_modules/a/lib/index.js")
+            .exists()
+    );
     assert_eq!(
         std::fs::read_to_string(c.setup_store().join("cache/node_modules/a/lib/index.js")).unwrap(),
         "a\n"
@@ -250,7 +329,11 @@ fn tampered_manifests_and_blobs_are_refused() {
     // verify reports the damage.
     let v = remote_cmd(&w, "t2", &["verify", "--deep"]);
     assert_eq!(v.code, 1, "{}\n{}", v.stdout, v.stderr);
-    assert!(v.stdout.contains("does not match its digest") || v.stdout.contains("blob"), "{}", v.stdout);
+    assert!(
+        v.stdout.contains("does not match its digest") || v.stdout.contains("blob"),
+        "{}",
+        v.stdout
+    );
 }
 
 #[test]
@@ -268,9 +351,14 @@ fn a_killed_pull_leaves_nothing_half_applied() {
     assert_ne!(code, 0, "aborted: {err}");
     assert!(err.contains("aborting after 1 pack"), "{err}");
     let store = b.setup_store();
-    assert!(!store.join("record.json").exists(), "no record: nothing was applied");
     assert!(
-        std::fs::read_dir(store.join("cache")).map(|d| d.count() == 0).unwrap_or(true),
+        !store.join("record.json").exists(),
+        "no record: nothing was applied"
+    );
+    assert!(
+        std::fs::read_dir(store.join("cache"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
         "the build layer is untouched (empty)"
     );
     // The next build finishes the job: warm, identical.
@@ -278,7 +366,10 @@ fn a_killed_pull_leaves_nothing_half_applied() {
     assert_eq!(sb["prepare_ran"], false, "{sb}");
     assert_eq!(from(&sb, "build"), "remote");
     assert!(!store.join("remote.staging").exists());
-    assert_eq!(detailed(&a.setup_store().join("cache")), detailed(&store.join("cache")));
+    assert_eq!(
+        detailed(&a.setup_store().join("cache")),
+        detailed(&store.join("cache"))
+    );
 }
 
 #[test]
@@ -288,8 +379,16 @@ fn a_remote_that_dies_mid_build_does_not_fail_it() {
     };
     // On the host (--isolation none), so the build command can stop the server.
     let kill = format!("kill -9 {} || true", w.pid());
-    let a = Proj::new(&yaml(&[PREPARE], &[INSTALL, &kill], "[node_modules]", ""), &[]);
-    let s = build_ok(&a, &w, "t4", &["--isolation", "none", "--remote-timeout", "5s"]);
+    let a = Proj::new(
+        &yaml(&[PREPARE], &[INSTALL, &kill], "[node_modules]", ""),
+        &[],
+    );
+    let s = build_ok(
+        &a,
+        &w,
+        "t4",
+        &["--isolation", "none", "--remote-timeout", "5s"],
+    );
     assert_eq!(s["ok"], true);
     assert_eq!(s["remote"]["enabled"], true);
     let warn = s["remote"]["warnings"].to_string();
@@ -298,7 +397,12 @@ fn a_remote_that_dies_mid_build_does_not_fail_it() {
     w.stop();
     // Unreachable from the start: a warning, and a local build.
     let t = std::time::Instant::now();
-    let s2 = build_ok(&a, &w, "t4", &["--isolation", "none", "--remote-timeout", "3s"]);
+    let s2 = build_ok(
+        &a,
+        &w,
+        "t4",
+        &["--isolation", "none", "--remote-timeout", "3s"],
+    );
     assert_eq!(s2["remote"]["enabled"], false);
     assert_eq!(from(&s2, "build"), "local");
     assert!(t.elapsed().as_secs() < 20);
@@ -349,7 +453,11 @@ fn eight_racing_publishers_leave_one_manifest() {
         .collect();
     for ch in children {
         let out = ch.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let m = keys(&w, "t6/v1/manifests/");
     assert_eq!(m.len(), 2, "one manifest per layer: {m:?}");
@@ -392,7 +500,8 @@ fn gc_keeps_what_is_referenced() {
 
 #[test]
 fn without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for() {
-    let Some(w) = Weed::start("without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for") else {
+    let Some(w) = Weed::start("without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for")
+    else {
         return;
     };
     let a = project(&[]);
@@ -403,7 +512,10 @@ fn without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for() {
     assert_eq!(code, 0, "{err}");
     let s: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     assert_eq!(s["remote"]["enabled"], false);
-    assert!(err.contains("ZEROPS_CACHE_REMOTE_SECRET is not set"), "{err}");
+    assert!(
+        err.contains("ZEROPS_CACHE_REMOTE_SECRET is not set"),
+        "{err}"
+    );
     assert!(keys(&w, "t8/").is_empty());
     let mut c = a.cmd("build", &["--format", "json", "--remote-unsigned"]);
     w.env(&mut c, "t8");

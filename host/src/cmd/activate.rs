@@ -29,7 +29,11 @@ pub fn run(args: ActivateArgs) -> Result<u8> {
             args.version
         );
     }
-    super::invalidate::reach_remote(&project, &args.remote, &format!("activate {}", args.version))?;
+    super::invalidate::reach_remote(
+        &project,
+        &args.remote,
+        &format!("activate {}", args.version),
+    )?;
     artifact::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
         add_event(

@@ -316,8 +316,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
                     &decision.keys.build,
                     &say,
                 );
-                s.phases_us
-                    .insert("push", t0.elapsed().as_micros() as u64);
+                s.phases_us.insert("push", t0.elapsed().as_micros() as u64);
                 s.phases.insert("push", t0.elapsed().as_millis() as u64);
             }
         }

@@ -52,9 +52,13 @@ pub struct SetupArgs {
     pub sandbox: SandboxArgs,
 }
 
-fn open(host: &crate::component::PolicyHost, args: &RemoteArgs) -> Result<crate::remote::config::Remote> {
-    args.open(host)?
-        .ok_or_else(|| anyhow!("no remote: pass --remote s3://bucket/prefix or set ZEROPS_CACHE_REMOTE"))
+fn open(
+    host: &crate::component::PolicyHost,
+    args: &RemoteArgs,
+) -> Result<crate::remote::config::Remote> {
+    args.open(host)?.ok_or_else(|| {
+        anyhow!("no remote: pass --remote s3://bucket/prefix or set ZEROPS_CACHE_REMOTE")
+    })
 }
 
 pub fn run(cmd: RemoteCmd) -> Result<u8> {
@@ -86,7 +90,12 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<u8> {
     let record = read_record(&store)?;
     let d = project
         .host
-        .decide_in_image(&project.source, project.setup(), record.as_deref(), &image.id)?
+        .decide_in_image(
+            &project.source,
+            project.setup(),
+            record.as_deref(),
+            &image.id,
+        )?
         .map_err(|d| anyhow!("{}", d.message))?;
     let say = |m: String| println!("{m}");
     let (tier, summary) = Tier::start(
@@ -119,7 +128,13 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<u8> {
         let write = || -> Result<()> {
             let r = project
                 .host
-                .record_after_build_in_image(&project.source, project.setup(), record.as_deref(), &image.id, &now())?
+                .record_after_build_in_image(
+                    &project.source,
+                    project.setup(),
+                    record.as_deref(),
+                    &image.id,
+                    &now(),
+                )?
                 .map_err(|d| anyhow!("{}", d.message))?;
             write_record(&store.dir, &r)
         };
@@ -127,14 +142,24 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<u8> {
         let s = tier.finish();
         if got.is_empty() {
             println!("nothing pulled");
-            return Ok(if s.warnings.is_empty() { exit::FINDINGS } else { exit::ERROR });
+            return Ok(if s.warnings.is_empty() {
+                exit::FINDINGS
+            } else {
+                exit::ERROR
+            });
         }
         return Ok(exit::OK);
     }
     if d.base.invalidated || d.build.invalidated {
-        bail!("the local layers are not those of the current config (the next build rebuilds them): nothing to push");
+        bail!(
+            "the local layers are not those of the current config (the next build rebuilds them): nothing to push"
+        );
     }
     tier.push(&store, &[], &d.keys.base, &d.keys.build, &say);
     let s = tier.finish();
-    Ok(if s.warnings.is_empty() { exit::OK } else { exit::ERROR })
+    Ok(if s.warnings.is_empty() {
+        exit::OK
+    } else {
+        exit::ERROR
+    })
 }

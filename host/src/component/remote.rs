@@ -84,13 +84,15 @@ impl PolicyHost {
 
     pub fn apply_delta(&self, parent: &str, delta: &str) -> Result<Result<String, String>> {
         self.call("applying a delta manifest", |p, s| {
-            p.zerops_build_cache_remote().call_apply_delta(s, parent, delta)
+            p.zerops_build_cache_remote()
+                .call_apply_delta(s, parent, delta)
         })
     }
 
     pub fn diff_tree(&self, parent: &str, entries: &str) -> Result<Result<String, String>> {
         self.call("computing a delta manifest", |p, s| {
-            p.zerops_build_cache_remote().call_diff_tree(s, parent, entries)
+            p.zerops_build_cache_remote()
+                .call_diff_tree(s, parent, entries)
         })
     }
 
@@ -103,7 +105,8 @@ impl PolicyHost {
 
     pub fn remote_mode(&self, secret: bool, unsigned: bool) -> Result<Result<wit::Mode, String>> {
         self.call("choosing the signing mode", |p, s| {
-            p.zerops_build_cache_remote().call_signing_mode(s, secret, unsigned)
+            p.zerops_build_cache_remote()
+                .call_signing_mode(s, secret, unsigned)
         })
     }
 
@@ -115,7 +118,8 @@ impl PolicyHost {
 
     pub fn trust(&self, mode: wit::Mode, alg: &str) -> Result<Result<wit::Trust, String>> {
         self.call("deciding what to trust", |p, s| {
-            p.zerops_build_cache_remote().call_trust_object(s, mode, alg)
+            p.zerops_build_cache_remote()
+                .call_trust_object(s, mode, alg)
         })
     }
 
@@ -132,7 +136,12 @@ impl PolicyHost {
         })
     }
 
-    pub fn check_epoch(&self, json: &str, project: &str, setup: &str) -> Result<Result<u64, String>> {
+    pub fn check_epoch(
+        &self,
+        json: &str,
+        project: &str,
+        setup: &str,
+    ) -> Result<Result<u64, String>> {
         self.call("checking an epoch", |p, s| {
             p.zerops_build_cache_remote()
                 .call_check_epoch(s, json, project, setup)

@@ -59,20 +59,28 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
     }
     let metas = list(remote, "v1/manifests").await?;
     let mut epochs: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
-    let read: Vec<(ObjectMeta, String, Option<wit::ManifestNameParts>, Result<Vec<u8>, String>)> =
-        futures::stream::iter(metas)
-            .map(|meta| async move {
-                let name = remote.relative(&meta.location);
-                let parts = host.parse_manifest_name(&name).ok().flatten();
-                let bytes = match remote.store.get(&meta.location).await {
-                    Ok(g) => g.bytes().await.map(|b| b.to_vec()).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                (meta, name, parts, bytes)
-            })
-            .buffer_unordered(16)
-            .collect()
-            .await;
+    let read: Vec<(
+        ObjectMeta,
+        String,
+        Option<wit::ManifestNameParts>,
+        Result<Vec<u8>, String>,
+    )> = futures::stream::iter(metas)
+        .map(|meta| async move {
+            let name = remote.relative(&meta.location);
+            let parts = host.parse_manifest_name(&name).ok().flatten();
+            let bytes = match remote.store.get(&meta.location).await {
+                Ok(g) => g
+                    .bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            (meta, name, parts, bytes)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
     for (meta, name, parts, bytes) in read {
         let Some(parts) = parts else {
             out.other += 1;
@@ -190,7 +198,8 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<u8> {
                 bytesize::ByteSize(stored),
                 age(now, l.meta.last_modified.timestamp_millis()),
                 if l.live { "" } else { ", invalidated" },
-                err.map(|e| format!(", UNREADABLE: {e}")).unwrap_or_default()
+                err.map(|e| format!(", UNREADABLE: {e}"))
+                    .unwrap_or_default()
             );
         }
     }
@@ -204,7 +213,11 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<u8> {
         println!(
             "{} entr{}, {} pack(s), {}",
             scan.manifests.len(),
-            if scan.manifests.len() == 1 { "y" } else { "ies" },
+            if scan.manifests.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
             scan.packs.len(),
             bytesize::ByteSize(pack_bytes)
         );
@@ -240,15 +253,17 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<u8> {
             bytes: l.meta.size,
             modified_ms: l.meta.last_modified.timestamp_millis().max(0) as u64,
             live: l.live,
-            packs: l
-                .manifest
-                .as_ref()
-                .map(packs_of)
-                .map_err(Clone::clone),
+            packs: l.manifest.as_ref().map(packs_of).map_err(Clone::clone),
             parent: l.manifest.as_ref().ok().and_then(|m| {
                 let d = m.delta.as_ref()?;
-                host.manifest_name(&l.parts.project, &m.setup, l.parts.epoch, &l.parts.layer, &d.parent)
-                    .ok()
+                host.manifest_name(
+                    &l.parts.project,
+                    &m.setup,
+                    l.parts.epoch,
+                    &l.parts.layer,
+                    &d.parent,
+                )
+                .ok()
             }),
         })
         .collect();
@@ -279,7 +294,11 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<u8> {
     for r in &plan.remove {
         println!(
             "{} {} ({}): {}",
-            if args.dry_run { "would remove" } else { "removing" },
+            if args.dry_run {
+                "would remove"
+            } else {
+                "removing"
+            },
             r.name,
             bytesize::ByteSize(r.bytes),
             r.reason
@@ -292,7 +311,11 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<u8> {
     }
     println!(
         "{} {} object(s), {}",
-        if args.dry_run { "would remove" } else { "removed" },
+        if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        },
         plan.remove.len(),
         bytesize::ByteSize(freed)
     );
@@ -344,7 +367,10 @@ pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<u8> {
                 });
                 match ok {
                     Ok(bytes) if sha256_hex(&bytes) == b.d => checked_blobs += 1,
-                    Ok(_) => problems.push(format!("{}: blob {} does not match its digest", l.name, b.d)),
+                    Ok(_) => problems.push(format!(
+                        "{}: blob {} does not match its digest",
+                        l.name, b.d
+                    )),
                     Err(e) => problems.push(format!("{}: blob {}: {e:#}", l.name, b.d)),
                 }
             }
@@ -357,7 +383,11 @@ pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<u8> {
         "verified {} manifest(s), {} pack(s){}: {} problem(s)",
         scan.manifests.len(),
         scan.packs.len(),
-        if deep { format!(", {checked_blobs} blob(s)") } else { String::new() },
+        if deep {
+            format!(", {checked_blobs} blob(s)")
+        } else {
+            String::new()
+        },
         problems.len()
     );
     Ok(if problems.is_empty() {

@@ -107,9 +107,14 @@ impl RemoteArgs {
             b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
         }
         if let Some(h) = env("AWS_ALLOW_HTTP") {
-            b = b.with_allow_http(matches!(h.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
+            b = b.with_allow_http(matches!(
+                h.to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes"
+            ));
         }
-        let store = b.build().with_context(|| format!("configuring the remote {url}"))?;
+        let store = b
+            .build()
+            .with_context(|| format!("configuring the remote {url}"))?;
         Ok(Some(Remote {
             store: Arc::new(store),
             url,
@@ -123,7 +128,12 @@ impl RemoteArgs {
 
 impl Remote {
     /// A remote over any object store (tests use `InMemory`).
-    pub fn over(store: Arc<dyn ObjectStore>, prefix: &str, mode: Mode, secret: Option<&[u8]>) -> Remote {
+    pub fn over(
+        store: Arc<dyn ObjectStore>,
+        prefix: &str,
+        mode: Mode,
+        secret: Option<&[u8]>,
+    ) -> Remote {
         Remote {
             store,
             url: format!("memory:///{prefix}"),
@@ -162,7 +172,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_url("s3://b/ci/cache/").unwrap(), ("b".into(), "ci/cache".into()));
+        assert_eq!(
+            parse_url("s3://b/ci/cache/").unwrap(),
+            ("b".into(), "ci/cache".into())
+        );
         assert_eq!(parse_url("s3://b").unwrap(), ("b".into(), "".into()));
         assert!(parse_url("http://b/x").is_err());
         assert!(parse_url("s3:///x").is_err());

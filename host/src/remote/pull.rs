@@ -65,12 +65,24 @@ impl LayerId {
     }
 
     pub fn manifest_name(&self, host: &PolicyHost) -> Result<String> {
-        host.manifest_name(&self.project, &self.setup, self.epoch, &self.layer, &self.entry)
+        host.manifest_name(
+            &self.project,
+            &self.setup,
+            self.epoch,
+            &self.layer,
+            &self.entry,
+        )
     }
 }
 
 /// Decodes and checks a fetched manifest object stored at `name`.
-pub fn open_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, name: &str, object: &[u8]) -> Result<Manifest> {
+pub fn open_manifest(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    name: &str,
+    object: &[u8],
+) -> Result<Manifest> {
     let body = sign::open(host, remote, name, object)?;
     let mut json = Vec::new();
     zstd::stream::read::Decoder::new(body)
@@ -86,10 +98,18 @@ pub fn open_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, name: &st
 
 /// The manifest object of `id`, verified and checked as it is (a delta is
 /// not resolved), with the SHA-256 of the object; `None` when absent.
-pub async fn fetch_one(host: &PolicyHost, remote: &Remote, id: &LayerId, traffic: &Traffic) -> Result<Option<(Manifest, String)>> {
+pub async fn fetch_one(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    traffic: &Traffic,
+) -> Result<Option<(Manifest, String)>> {
     let name = id.manifest_name(host)?;
     let object = match remote.store.get(&remote.path(&name)).await {
-        Ok(r) => r.bytes().await.map_err(|e| anyhow!("reading {name}: {e}"))?,
+        Ok(r) => r
+            .bytes()
+            .await
+            .map_err(|e| anyhow!("reading {name}: {e}"))?,
         Err(object_store::Error::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(anyhow!("fetching {name}: {e}")),
     };
@@ -110,13 +130,22 @@ fn expect(id: &LayerId) -> Expect {
 
 /// A full manifest: `m` itself, or `m` applied on its chain of parents
 /// (each fetched, verified, pinned by its object digest), checked whole.
-pub async fn resolve(host: &PolicyHost, remote: &Remote, id: &LayerId, m: Manifest, traffic: &Traffic) -> Result<Manifest> {
+pub async fn resolve(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    m: Manifest,
+    traffic: &Traffic,
+) -> Result<Manifest> {
     let mut chain = vec![(id.clone(), m)];
     loop {
         let (cid, last) = chain.last().expect("not empty");
         let Some(d) = &last.delta else { break };
         if chain.len() > MAX_DEPTH as usize {
-            return Err(anyhow!("{}: a chain of deltas longer than {MAX_DEPTH}", cid.entry));
+            return Err(anyhow!(
+                "{}: a chain of deltas longer than {MAX_DEPTH}",
+                cid.entry
+            ));
         }
         let pid = LayerId {
             entry: d.parent.clone(),
@@ -124,7 +153,13 @@ pub async fn resolve(host: &PolicyHost, remote: &Remote, id: &LayerId, m: Manife
         };
         let (pm, digest) = fetch_one(host, remote, &pid, traffic)
             .await?
-            .ok_or_else(|| anyhow!("the parent {} of delta manifest {} is missing", pid.entry, cid.entry))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "the parent {} of delta manifest {} is missing",
+                    pid.entry,
+                    cid.entry
+                )
+            })?;
         if digest != d.parent_object {
             return Err(anyhow!(
                 "the parent {} of delta manifest {} is not the one it was made on: refused",
@@ -140,7 +175,10 @@ pub async fn resolve(host: &PolicyHost, remote: &Remote, id: &LayerId, m: Manife
     let (_, mut full) = chain.pop().expect("not empty");
     while let Some((cid, delta)) = chain.pop() {
         let json = host
-            .apply_delta(&serde_json::to_string(&full)?, &serde_json::to_string(&delta)?)?
+            .apply_delta(
+                &serde_json::to_string(&full)?,
+                &serde_json::to_string(&delta)?,
+            )?
             .map_err(|e| anyhow!("delta manifest {}: {e}", cid.entry))?;
         host.check_manifest(&json, &expect(&cid))?
             .map_err(|e| anyhow!("delta manifest {} applied: {e}", cid.entry))?;
@@ -150,7 +188,12 @@ pub async fn resolve(host: &PolicyHost, remote: &Remote, id: &LayerId, m: Manife
 }
 
 /// The full manifest of `id`, verified; `None` when the remote has none.
-pub async fn fetch_manifest(host: &PolicyHost, remote: &Remote, id: &LayerId, traffic: &Traffic) -> Result<Option<Manifest>> {
+pub async fn fetch_manifest(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    traffic: &Traffic,
+) -> Result<Option<Manifest>> {
     match fetch_one(host, remote, id, traffic).await? {
         Some((m, _)) => resolve(host, remote, id, m, traffic).await.map(Some),
         None => Ok(None),
@@ -242,7 +285,13 @@ pub async fn pull_layer(
                     .blobs
                     .iter()
                     .zip(got)
-                    .map(|((b, es), bytes)| ((*b).clone(), es.iter().map(|e| (*e).clone()).collect(), bytes))
+                    .map(|((b, es), bytes)| {
+                        (
+                            (*b).clone(),
+                            es.iter().map(|e| (*e).clone()).collect(),
+                            bytes,
+                        )
+                    })
                     .collect();
                 tokio::task::spawn_blocking(move || -> Result<()> {
                     for (b, es, frame) in &jobs {

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use super::config::Remote;
 use super::pull::{LayerId, fetch_one, resolve};
-use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sha256_hex, sign, tree};
+use super::{
+    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sha256_hex, sign, tree,
+};
 use crate::component::PolicyHost;
 
 /// A pack is closed once its frames reach this size.
@@ -36,7 +38,9 @@ pub struct Pushed {
 
 /// Hashes the files of a walk in parallel (every core).
 fn hash_all(walked: &mut [tree::Walked]) -> Result<()> {
-    let n = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let n = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
     let chunk = walked.len().div_ceil(n).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = walked
@@ -151,7 +155,10 @@ fn build_pack(job: PackJob) -> Result<(Vec<u8>, String, Vec<Blob>)> {
         let bytes = std::fs::read(&abs).with_context(|| format!("reading {}", abs.display()))?;
         // The file changed since it was hashed: the layer is in use.
         if sha256_hex(&bytes) != d {
-            return Err(anyhow!("{} changed while it was being pushed", abs.display()));
+            return Err(anyhow!(
+                "{} changed while it was being pushed",
+                abs.display()
+            ));
         }
         let frame = enc.compress(&bytes)?;
         blobs.push(Blob {
@@ -190,7 +197,13 @@ pub async fn push_layer(
     let prev = previous(host, remote, id).await;
     let have: BTreeMap<String, Blob> = prev
         .as_ref()
-        .map(|p| p.full.blobs.iter().map(|b| (b.d.clone(), b.clone())).collect())
+        .map(|p| {
+            p.full
+                .blobs
+                .iter()
+                .map(|b| (b.d.clone(), b.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     let dir = dir.to_path_buf();
     let walk = tokio::task::spawn_blocking(move || -> Result<tree::Walk> {
@@ -221,7 +234,11 @@ pub async fn push_layer(
                 let len = pack.len() as u64;
                 // Content-addressed: an existing pack has these very bytes.
                 match store
-                    .put_opts(&path, PutPayload::from(pack), PutOptions::from(PutMode::Create))
+                    .put_opts(
+                        &path,
+                        PutPayload::from(pack),
+                        PutOptions::from(PutMode::Create),
+                    )
                     .await
                 {
                     Ok(_) => traffic.up(len),
@@ -265,7 +282,10 @@ pub async fn push_layer(
                 removed: Vec<String>,
             }
             let d = host
-                .diff_tree(&serde_json::to_string(&p.full)?, &serde_json::to_string(&entries)?)?
+                .diff_tree(
+                    &serde_json::to_string(&p.full)?,
+                    &serde_json::to_string(&entries)?,
+                )?
                 .map_err(|e| anyhow!("{e}"))?;
             let d: D = serde_json::from_str(&d)?;
             Some(Delta {

@@ -4,10 +4,10 @@
 //! HMAC-SHA256 with `ZEROPS_CACHE_REMOTE_SECRET` and compares it in
 //! constant time.
 
+use super::{Header, join_object as join, split_object as split};
 use anyhow::{Result, anyhow};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use super::{Header, join_object as join, split_object as split};
 
 use super::config::Remote;
 use super::sha256_hex;
@@ -47,17 +47,34 @@ pub fn seal(host: &PolicyHost, remote: &Remote, name: &str, body: &[u8]) -> Resu
         }
         _ => String::new(),
     };
-    Ok(join(&Header { alg, sig, body: digest }, body))
+    Ok(join(
+        &Header {
+            alg,
+            sig,
+            body: digest,
+        },
+        body,
+    ))
 }
 
 /// The body of the object stored at `name`, once its digest and (in
 /// signed mode) its signature are verified; the error says why not.
-pub fn open<'a>(host: &PolicyHost, remote: &Remote, name: &str, object: &'a [u8]) -> Result<&'a [u8]> {
+pub fn open<'a>(
+    host: &PolicyHost,
+    remote: &Remote,
+    name: &str,
+    object: &'a [u8],
+) -> Result<&'a [u8]> {
     let (h, body) = split(object).map_err(|e| anyhow!("{name}: {e}"))?;
     if sha256_hex(body) != h.body {
-        return Err(anyhow!("{name}: its body does not match the digest in its header"));
+        return Err(anyhow!(
+            "{name}: its body does not match the digest in its header"
+        ));
     }
-    match host.trust(remote.mode, &h.alg)?.map_err(|e| anyhow!("{name}: {e}"))? {
+    match host
+        .trust(remote.mode, &h.alg)?
+        .map_err(|e| anyhow!("{name}: {e}"))?
+    {
         Trust::Accept => Ok(body),
         Trust::Verify => {
             let secret = remote

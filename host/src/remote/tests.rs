@@ -2,9 +2,9 @@
 //! every entry type, incremental pushes, refusal of tampered objects, racing
 //! publishers, epochs and gc.
 
+use futures::TryStreamExt;
 use object_store::memory::InMemory;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use futures::TryStreamExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
@@ -25,7 +25,17 @@ fn remote(store: Arc<dyn ObjectStore>, secret: &[u8]) -> Remote {
 }
 
 fn id(host: &PolicyHost, build_key: &str, epoch: u64) -> LayerId {
-    LayerId::new(host, "app-0123456789ab", "api", "build", epoch, "host", "base-key", build_key).unwrap()
+    LayerId::new(
+        host,
+        "app-0123456789ab",
+        "api",
+        "build",
+        epoch,
+        "host",
+        "base-key",
+        build_key,
+    )
+    .unwrap()
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -54,7 +64,11 @@ fn layer(dir: &Path, files: usize) {
     std::fs::write(nm.join("pkg/same2"), "same").unwrap();
     std::fs::write(nm.join("pkg/empty"), "").unwrap();
     std::fs::write(nm.join("pkg/run.sh"), "#!/bin/sh\n").unwrap();
-    std::fs::set_permissions(nm.join("pkg/run.sh"), std::fs::Permissions::from_mode(0o750)).unwrap();
+    std::fs::set_permissions(
+        nm.join("pkg/run.sh"),
+        std::fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("pkg/run.sh", nm.join(".bin")).unwrap();
     std::os::unix::fs::symlink("../missing", nm.join("dangling")).unwrap();
     std::fs::set_permissions(nm.join("pkg/lib"), std::fs::Permissions::from_mode(0o705)).unwrap();
@@ -75,7 +89,13 @@ fn snapshot(dir: &Path) -> Vec<String> {
             } else {
                 String::new()
             };
-            format!("{} {:o} {} {}", e.entry.p, md.mode(), md.mtime_nsec() + md.mtime() * 1_000_000_000, body)
+            format!(
+                "{} {:o} {} {}",
+                e.entry.p,
+                md.mode(),
+                md.mtime_nsec() + md.mtime() * 1_000_000_000,
+                body
+            )
         })
         .collect()
 }
@@ -127,12 +147,28 @@ fn an_incremental_push_uploads_only_new_blobs() {
     let rt = rt();
     let hidden = indicatif::ProgressBar::hidden();
     let full = Traffic::default();
-    rt.block_on(push_layer(&host, &r, &full, &src, &id(&host, "k1", 0), 1, &hidden))
-        .unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &full,
+        &src,
+        &id(&host, "k1", 0),
+        1,
+        &hidden,
+    ))
+    .unwrap();
     std::fs::write(src.join("node_modules/pkg/lib/f7.js"), "changed").unwrap();
     let inc = Traffic::default();
     let p = rt
-        .block_on(push_layer(&host, &r, &inc, &src, &id(&host, "k2", 0), 2, &hidden))
+        .block_on(push_layer(
+            &host,
+            &r,
+            &inc,
+            &src,
+            &id(&host, "k2", 0),
+            2,
+            &hidden,
+        ))
         .unwrap();
     assert!(p.published);
     assert_eq!(p.new_blobs, 1);
@@ -181,35 +217,57 @@ fn tampered_manifests_and_blobs_are_refused() {
 
     // Another secret: the signature does not verify.
     let other = remote(mem.clone(), b"other secret");
-    let e = rt.block_on(fetch_manifest(&host, &other, &id, &traffic)).unwrap_err();
+    let e = rt
+        .block_on(fetch_manifest(&host, &other, &id, &traffic))
+        .unwrap_err();
     assert!(format!("{e:#}").contains("signature"), "{e:#}");
     // Unsigned mode reads it; a signed reader refuses an unsigned object.
     let unsigned = Remote::over(mem.clone(), "ci/cache", Mode::Unsigned, None);
-    assert!(rt.block_on(fetch_manifest(&host, &unsigned, &id, &traffic)).unwrap().is_some());
-    let forged = super::sign::seal(&host, &unsigned, &id.manifest_name(&host).unwrap(), b"x").unwrap();
-    rt.block_on(mem.put(&mpath, PutPayload::from(forged))).unwrap();
-    let e = rt.block_on(fetch_manifest(&host, &r, &id, &traffic)).unwrap_err();
+    assert!(
+        rt.block_on(fetch_manifest(&host, &unsigned, &id, &traffic))
+            .unwrap()
+            .is_some()
+    );
+    let forged =
+        super::sign::seal(&host, &unsigned, &id.manifest_name(&host).unwrap(), b"x").unwrap();
+    rt.block_on(mem.put(&mpath, PutPayload::from(forged)))
+        .unwrap();
+    let e = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap_err();
     assert!(format!("{e:#}").contains("unsigned"), "{e:#}");
     // A flipped body byte: the digest in the header no longer matches.
     let mut bad = original.to_vec();
     let last = bad.len() - 1;
     bad[last] ^= 1;
     rt.block_on(mem.put(&mpath, PutPayload::from(bad))).unwrap();
-    let e = rt.block_on(fetch_manifest(&host, &r, &id, &traffic)).unwrap_err();
+    let e = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap_err();
     assert!(format!("{e:#}").contains("digest"), "{e:#}");
     // Replayed under another entry name: refused by the component's check.
-    let other_id = super::pull::LayerId { entry: "0".repeat(64), ..id.clone() };
+    let other_id = super::pull::LayerId {
+        entry: "0".repeat(64),
+        ..id.clone()
+    };
     let other_name = other_id.manifest_name(&host).unwrap();
     let (h, body) = super::split_object(&original).unwrap();
     let _ = h;
     let resealed = super::sign::seal(&host, &r, &other_name, body).unwrap();
-    rt.block_on(mem.put(&r.path(&other_name), PutPayload::from(resealed))).unwrap();
-    let e = rt.block_on(fetch_manifest(&host, &r, &other_id, &traffic)).unwrap_err();
+    rt.block_on(mem.put(&r.path(&other_name), PutPayload::from(resealed)))
+        .unwrap();
+    let e = rt
+        .block_on(fetch_manifest(&host, &r, &other_id, &traffic))
+        .unwrap_err();
     assert!(format!("{e:#}").contains("replayed"), "{e:#}");
 
     // A tampered pack: the blob fails its digest, and the pull stops.
-    rt.block_on(mem.put(&mpath, PutPayload::from(original))).unwrap();
-    let m = rt.block_on(fetch_manifest(&host, &r, &id, &traffic)).unwrap().unwrap();
+    rt.block_on(mem.put(&mpath, PutPayload::from(original)))
+        .unwrap();
+    let m = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap()
+        .unwrap();
     let packs = rt.block_on(names(&mem, "ci/cache/v1/packs"));
     for p in packs {
         let bytes = rt.block_on(async { mem.get(&p).await.unwrap().bytes().await.unwrap() });
@@ -231,7 +289,10 @@ fn tampered_manifests_and_blobs_are_refused() {
         .block_on(pull_layer(&host, &r, &traffic, &m, &dst, &hidden))
         .unwrap_err();
     let msg = format!("{e:#}");
-    assert!(msg.contains("digest") || msg.contains("short read") || msg.contains("decompress"), "{msg}");
+    assert!(
+        msg.contains("digest") || msg.contains("short read") || msg.contains("decompress"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -249,10 +310,17 @@ fn racing_publishers_leave_one_manifest() {
     let results = rt.block_on(futures::future::join_all(
         (0..8).map(|i| push_layer(&host, &r, &traffic, &src, &id, i, &hidden)),
     ));
-    let published = results.iter().filter(|r| r.as_ref().unwrap().published).count();
+    let published = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().published)
+        .count();
     assert_eq!(published, 1);
     assert_eq!(rt.block_on(names(&mem, "ci/cache/v1/manifests")).len(), 1);
-    assert!(rt.block_on(fetch_manifest(&host, &r, &id, &traffic)).unwrap().is_some());
+    assert!(
+        rt.block_on(fetch_manifest(&host, &r, &id, &traffic))
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -263,8 +331,16 @@ fn epochs_rise_and_old_manifests_are_collected() {
     let rt = rt();
     let (p, s) = ("app-0123456789ab", "api");
     assert_eq!(rt.block_on(tier::read_epoch(&host, &r, p, s)).unwrap().0, 0);
-    assert_eq!(rt.block_on(tier::raise_epoch(&host, &r, p, s, "invalidate")).unwrap(), 1);
-    assert_eq!(rt.block_on(tier::raise_epoch(&host, &r, p, s, "activate 2")).unwrap(), 2);
+    assert_eq!(
+        rt.block_on(tier::raise_epoch(&host, &r, p, s, "invalidate"))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        rt.block_on(tier::raise_epoch(&host, &r, p, s, "activate 2"))
+            .unwrap(),
+        2
+    );
     assert_eq!(rt.block_on(tier::read_epoch(&host, &r, p, s)).unwrap().0, 2);
 
     let t = tempfile::tempdir().unwrap();
@@ -276,8 +352,26 @@ fn epochs_rise_and_old_manifests_are_collected() {
     let traffic = Traffic::default();
     let hidden = indicatif::ProgressBar::hidden();
     // An entry of epoch 1 (invalidated) and one of epoch 2 (live).
-    rt.block_on(push_layer(&host, &r, &traffic, &a, &id(&host, "k1", 1), 1, &hidden)).unwrap();
-    rt.block_on(push_layer(&host, &r, &traffic, &b, &id(&host, "k2", 2), 1, &hidden)).unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &traffic,
+        &a,
+        &id(&host, "k1", 1),
+        1,
+        &hidden,
+    ))
+    .unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &traffic,
+        &b,
+        &id(&host, "k2", 2),
+        1,
+        &hidden,
+    ))
+    .unwrap();
     let args = super::admin::GcArgs {
         max_age: None,
         max_size: None,
@@ -289,7 +383,10 @@ fn epochs_rise_and_old_manifests_are_collected() {
     assert_eq!(left.len(), 1);
     assert!(left[0].as_ref().contains("/e2/"));
     // What the live manifest references is all still there.
-    assert_eq!(super::admin::verify(&host, &r, true).unwrap(), crate::cmd::exit::OK);
+    assert_eq!(
+        super::admin::verify(&host, &r, true).unwrap(),
+        crate::cmd::exit::OK
+    );
     let packs = rt.block_on(names(&mem, "ci/cache/v1/packs"));
     assert_eq!(packs.len(), 1, "only the live entry's pack is left");
 }

@@ -74,7 +74,12 @@ fn now_ms() -> u64 {
 }
 
 /// Runs `f` within the remote's total time budget.
-fn bounded<T>(rt: &tokio::runtime::Runtime, remote: &Remote, what: &str, f: impl Future<Output = Result<T>>) -> Result<T> {
+fn bounded<T>(
+    rt: &tokio::runtime::Runtime,
+    remote: &Remote,
+    what: &str,
+    f: impl Future<Output = Result<T>>,
+) -> Result<T> {
     let limit = remote.timeout;
     rt.block_on(async {
         match tokio::time::timeout(limit, f).await {
@@ -105,7 +110,10 @@ pub async fn read_epoch(
         e_tag: got.meta.e_tag.clone(),
         version: got.meta.version.clone(),
     };
-    let object = got.bytes().await.map_err(|e| anyhow!("reading {name}: {e}"))?;
+    let object = got
+        .bytes()
+        .await
+        .map_err(|e| anyhow!("reading {name}: {e}"))?;
     let body = sign::open(host, remote, &name, &object)?;
     let json = std::str::from_utf8(body).map_err(|_| anyhow!("{name}: not UTF-8"))?;
     let n = host
@@ -116,7 +124,13 @@ pub async fn read_epoch(
 
 /// Raises the epoch of a project and setup (a conditional update, retried
 /// when another builder raised it at the same time). The new epoch.
-pub async fn raise_epoch(host: &PolicyHost, remote: &Remote, project: &str, setup: &str, reason: &str) -> Result<u64> {
+pub async fn raise_epoch(
+    host: &PolicyHost,
+    remote: &Remote,
+    project: &str,
+    setup: &str,
+    reason: &str,
+) -> Result<u64> {
     let name = host.epoch_name(project, setup)?;
     for _ in 0..16 {
         let (_, current, version) = match read_epoch(host, remote, project, setup).await {
@@ -136,11 +150,18 @@ pub async fn raise_epoch(host: &PolicyHost, remote: &Remote, project: &str, setu
         };
         match remote
             .store
-            .put_opts(&remote.path(&name), PutPayload::from(object), PutOptions::from(mode))
+            .put_opts(
+                &remote.path(&name),
+                PutPayload::from(object),
+                PutOptions::from(mode),
+            )
             .await
         {
             Ok(_) => return Ok(n),
-            Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. }) => continue,
+            Err(
+                object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. },
+            ) => continue,
             Err(e) => return Err(anyhow!("writing {name}: {e}")),
         }
     }
@@ -149,12 +170,24 @@ pub async fn raise_epoch(host: &PolicyHost, remote: &Remote, project: &str, setu
 
 /// `invalidate` / `activate`: raises the remote epoch when a remote is
 /// configured. `Ok(None)` when none is.
-pub fn invalidate(host: &PolicyHost, args: &RemoteArgs, project: &str, setup: &str, reason: &str) -> Result<Option<u64>> {
+pub fn invalidate(
+    host: &PolicyHost,
+    args: &RemoteArgs,
+    project: &str,
+    setup: &str,
+    reason: &str,
+) -> Result<Option<u64>> {
     let Some(remote) = args.open(host)? else {
         return Ok(None);
     };
     let rt = runtime()?;
-    bounded(&rt, &remote, "raising the remote epoch", raise_epoch(host, &remote, project, setup, reason)).map(Some)
+    bounded(
+        &rt,
+        &remote,
+        "raising the remote epoch",
+        raise_epoch(host, &remote, project, setup, reason),
+    )
+    .map(Some)
 }
 
 impl<'a> Tier<'a> {
@@ -283,7 +316,10 @@ impl<'a> Tier<'a> {
             }
             Ok(false) => Vec::new(),
             Err(e) => {
-                self.warn(say, format!("{e:#}; building cold, nothing pulled was restored"));
+                self.warn(
+                    say,
+                    format!("{e:#}; building cold, nothing pulled was restored"),
+                );
                 Vec::new()
             }
         }
@@ -291,11 +327,22 @@ impl<'a> Tier<'a> {
 
     /// Fetches and verifies into the staging directory; false when the
     /// remote lacks a needed layer.
-    fn pull_into(&mut self, store: &Store, need: &[&'static str], base_key: &str, build_key: &str, say: &dyn Fn(String)) -> Result<bool> {
+    fn pull_into(
+        &mut self,
+        store: &Store,
+        need: &[&'static str],
+        base_key: &str,
+        build_key: &str,
+        say: &dyn Fn(String),
+    ) -> Result<bool> {
         let staging = store.abs(STAGING);
         if std::fs::symlink_metadata(&staging).is_ok() {
-            std::fs::remove_dir_all(&staging)
-                .with_context(|| format!("removing the staging directory of an earlier pull {}", staging.display()))?;
+            std::fs::remove_dir_all(&staging).with_context(|| {
+                format!(
+                    "removing the staging directory of an earlier pull {}",
+                    staging.display()
+                )
+            })?;
         }
         let ids: Vec<LayerId> = need
             .iter()
@@ -309,12 +356,16 @@ impl<'a> Tier<'a> {
                 match fetch_manifest(host, remote, id, traffic).await? {
                     Some(m) => manifests.push(m),
                     None => {
-                        say(format!("remote: no {} layer for these keys (epoch {})", id.layer, id.epoch));
+                        say(format!(
+                            "remote: no {} layer for these keys (epoch {})",
+                            id.layer, id.epoch
+                        ));
                         return Ok(false);
                     }
                 }
             }
-            std::fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+            std::fs::create_dir(&staging)
+                .with_context(|| format!("creating {}", staging.display()))?;
             for (id, m) in ids.iter().zip(&manifests) {
                 let bar = bar(progress, &format!("pulling the {} layer", id.layer));
                 let root = staging.join(&id.layer);
@@ -327,7 +378,14 @@ impl<'a> Tier<'a> {
     }
 
     /// Pushes the layers that did not come from the remote.
-    pub fn push(&mut self, store: &Store, skip: &[&'static str], base_key: &str, build_key: &str, say: &dyn Fn(String)) {
+    pub fn push(
+        &mut self,
+        store: &Store,
+        skip: &[&'static str],
+        base_key: &str,
+        build_key: &str,
+        say: &dyn Fn(String),
+    ) {
         for (layer, dir) in [("base", HOME), ("build", CACHE)] {
             if skip.contains(&layer) {
                 continue;
@@ -356,7 +414,10 @@ impl<'a> Tier<'a> {
                 }
                 Ok(_) => say(format!("remote: the {layer} layer is already there")),
                 Err(e) => {
-                    self.warn(say, format!("pushing the {layer} layer: {e:#}; the build is kept locally"));
+                    self.warn(
+                        say,
+                        format!("pushing the {layer} layer: {e:#}; the build is kept locally"),
+                    );
                     // The remote is failing: do not wait for it again.
                     break;
                 }

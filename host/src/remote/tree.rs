@@ -40,10 +40,7 @@ fn mtime_ns(md: &fs::Metadata) -> i64 {
 
 fn opaque(abs: &Path) -> bool {
     for name in ["trusted.overlay.opaque", "user.overlay.opaque"] {
-        let (Ok(p), Ok(n)) = (
-            CString::new(abs.as_os_str().as_bytes()),
-            CString::new(name),
-        ) else {
+        let (Ok(p), Ok(n)) = (CString::new(abs.as_os_str().as_bytes()), CString::new(name)) else {
             continue;
         };
         let mut v = [0u8; 4];
@@ -79,7 +76,8 @@ fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
     names.sort();
     for name in names {
         let Some(n) = name.to_str() else {
-            w.left_out.push(format!("{rel}{} (not UTF-8)", name.to_string_lossy()));
+            w.left_out
+                .push(format!("{rel}{} (not UTF-8)", name.to_string_lossy()));
             continue;
         };
         let p = abs.join(&name);
@@ -100,7 +98,8 @@ fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
             match to.to_str() {
                 Some(to) => Kind::Link { to: to.to_string() },
                 None => {
-                    w.left_out.push(format!("{r} (a symlink to a non-UTF-8 path)"));
+                    w.left_out
+                        .push(format!("{r} (a symlink to a non-UTF-8 path)"));
                     continue;
                 }
             }
@@ -113,7 +112,12 @@ fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
         let is_dir = matches!(kind, Kind::Dir { .. });
         let is_file = matches!(kind, Kind::File { .. });
         w.entries.push(Walked {
-            entry: Entry { p: r.clone(), kind, m, t },
+            entry: Entry {
+                p: r.clone(),
+                kind,
+                m,
+                t,
+            },
             abs: is_file.then(|| p.clone()),
         });
         if is_dir {

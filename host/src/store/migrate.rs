@@ -16,7 +16,10 @@ use super::lock;
 /// Moves the store at `old` (path-named) to `new` (identity-named) when
 /// `old` exists and `new` does not. Says what it did on stderr.
 pub fn path_named(old: &Path, new: &Path, what: &str, no_wait: bool) -> Result<()> {
-    if old == new || std::fs::symlink_metadata(old).is_err() || std::fs::symlink_metadata(new).is_ok() {
+    if old == new
+        || std::fs::symlink_metadata(old).is_err()
+        || std::fs::symlink_metadata(new).is_ok()
+    {
         return Ok(());
     }
     let dir = Dir::open_ambient_dir(old, cap_std::ambient_authority())
@@ -27,8 +30,7 @@ pub fn path_named(old: &Path, new: &Path, what: &str, no_wait: bool) -> Result<(
         return Ok(());
     }
     let parent = new.parent().context("a store path has a parent")?;
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("creating {}", parent.display()))?;
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     std::fs::rename(old, new).with_context(|| {
         format!(
             "moving the store {} to its project-identity name {}",

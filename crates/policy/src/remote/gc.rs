@@ -83,7 +83,10 @@ pub fn plan(manifests: &[ManifestFacts], packs: &[PackFacts], b: &Budget) -> Pla
                 bytes: m.bytes,
                 reason: "invalidated: of an older epoch of its project and setup".into(),
             });
-        } else if let Some(max) = b.max_age_ms.filter(|&max| b.now_ms.saturating_sub(m.modified_ms) > max) {
+        } else if let Some(max) = b
+            .max_age_ms
+            .filter(|&max| b.now_ms.saturating_sub(m.modified_ms) > max)
+        {
             out.remove.push(Removal {
                 name: m.name.clone(),
                 bytes: m.bytes,
@@ -107,7 +110,10 @@ pub fn plan(manifests: &[ManifestFacts], packs: &[PackFacts], b: &Budget) -> Pla
             }
         }
         let mut total: u64 = kept.iter().map(|m| m.bytes).sum::<u64>()
-            + count.keys().map(|p| size.get(p.as_str()).copied().unwrap_or(0)).sum::<u64>();
+            + count
+                .keys()
+                .map(|p| size.get(p.as_str()).copied().unwrap_or(0))
+                .sum::<u64>();
         // Oldest first; unreadable manifests are not removed by size.
         let mut order: Vec<usize> = (0..kept.len()).filter(|&i| kept[i].packs.is_ok()).collect();
         order.sort_by_key(|&i| (kept[i].modified_ms, kept[i].name.clone()));
@@ -158,7 +164,8 @@ pub fn plan(manifests: &[ManifestFacts], packs: &[PackFacts], b: &Budget) -> Pla
         }
         for i in back.into_iter().rev() {
             let r = out.remove.remove(i);
-            out.notes.push(format!("{} kept: a kept entry is a delta on it", r.name));
+            out.notes
+                .push(format!("{} kept: a kept entry is a delta on it", r.name));
             if let Some(m) = manifests.iter().find(|m| m.name == r.name) {
                 kept.push(m);
             }
@@ -217,10 +224,20 @@ mod tests {
         }
     }
     fn p(d: &str, t: u64, bytes: u64) -> PackFacts {
-        PackFacts { digest: d.into(), name: format!("v1/packs/{d}"), bytes, modified_ms: t }
+        PackFacts {
+            digest: d.into(),
+            name: format!("v1/packs/{d}"),
+            bytes,
+            modified_ms: t,
+        }
     }
     fn budget(max_age: Option<u64>, max_bytes: Option<u64>) -> Budget {
-        Budget { now_ms: 100 * H, max_age_ms: max_age, max_bytes, grace_ms: H }
+        Budget {
+            now_ms: 100 * H,
+            max_age_ms: max_age,
+            max_bytes,
+            grace_ms: H,
+        }
     }
     fn names(p: &Plan) -> Vec<&str> {
         p.remove.iter().map(|r| r.name.as_str()).collect()
@@ -229,7 +246,12 @@ mod tests {
     #[test]
     fn referenced_packs_are_kept_and_orphans_go_after_the_grace() {
         let ms = [m("new", 99 * H, true, &["a", "b"])];
-        let ps = [p("a", 10 * H, 5), p("b", 10 * H, 5), p("orphan", 10 * H, 5), p("young", 100 * H - 1, 5)];
+        let ps = [
+            p("a", 10 * H, 5),
+            p("b", 10 * H, 5),
+            p("orphan", 10 * H, 5),
+            p("young", 100 * H - 1, 5),
+        ];
         let plan = plan(&ms, &ps, &budget(None, None));
         assert_eq!(names(&plan), vec!["v1/packs/orphan"]);
         assert!(plan.notes[0].contains("grace"));
@@ -252,7 +274,11 @@ mod tests {
 
     #[test]
     fn size_removes_the_oldest_until_it_fits() {
-        let ms = [m("m1", 1 * H, true, &["a"]), m("m2", 2 * H, true, &["b"]), m("m3", 3 * H, true, &["b", "c"])];
+        let ms = [
+            m("m1", 1 * H, true, &["a"]),
+            m("m2", 2 * H, true, &["b"]),
+            m("m3", 3 * H, true, &["b", "c"]),
+        ];
         let ps = [p("a", 0, 100), p("b", 0, 100), p("c", 0, 100)];
         // Total 330: removing m1 frees 110 -> 220; m2 frees 10 (b is shared) -> 210 <= 215.
         let plan = plan(&ms, &ps, &budget(None, Some(215)));
@@ -264,7 +290,11 @@ mod tests {
         let mut delta = m("delta", 99 * H, true, &["b"]);
         delta.parent = Some("full".into());
         let ms = [m("full", 10 * H, true, &["a"]), delta];
-        let plan = plan(&ms, &[p("a", 0, 1), p("b", 0, 1)], &budget(Some(24 * H), None));
+        let plan = plan(
+            &ms,
+            &[p("a", 0, 1), p("b", 0, 1)],
+            &budget(Some(24 * H), None),
+        );
         assert!(names(&plan).is_empty(), "{plan:?}");
         assert!(plan.notes[0].contains("delta"));
     }

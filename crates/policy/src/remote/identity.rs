@@ -166,9 +166,11 @@ pub fn identify(f: &Facts) -> Result<Identity, String> {
             value,
         });
     }
-    if let Some(c) = f.root_commit.as_deref().map(str::trim).filter(|c| {
-        (c.len() == 40 || c.len() == 64) && c.bytes().all(|b| b.is_ascii_hexdigit())
-    }) {
+    if let Some(c) =
+        f.root_commit.as_deref().map(str::trim).filter(|c| {
+            (c.len() == 40 || c.len() == 64) && c.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    {
         let value = format!("root:{}", c.to_ascii_lowercase());
         // Not the directory's name: clones are often named differently.
         return Ok(Identity {
@@ -225,7 +227,11 @@ mod tests {
         let c = identify(&f).unwrap();
         assert_eq!(c.source, Source::RootCommit);
         f.path = "/x/y".into();
-        assert_eq!(identify(&f).unwrap(), c, "not even the slug depends on the path");
+        assert_eq!(
+            identify(&f).unwrap(),
+            c,
+            "not even the slug depends on the path"
+        );
     }
 
     #[test]

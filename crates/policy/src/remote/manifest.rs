@@ -112,8 +112,11 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
     if parent.delta.is_some() {
         return Err("the parent must be resolved first".into());
     }
-    let mut tree: BTreeMap<String, Entry> =
-        parent.entries.iter().map(|e| (e.p.clone(), e.clone())).collect();
+    let mut tree: BTreeMap<String, Entry> = parent
+        .entries
+        .iter()
+        .map(|e| (e.p.clone(), e.clone()))
+        .collect();
     for r in &d.removed {
         if tree.remove(r).is_none() {
             return Err(format!("the delta removes {r:?}, which its parent lacks"));
@@ -135,9 +138,14 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
             }
             None => Entry {
                 p: c.p.clone(),
-                kind: c.k.clone().ok_or_else(|| format!("{}: a new entry without a kind", c.p))?,
-                m: c.m.ok_or_else(|| format!("{}: a new entry without a mode", c.p))?,
-                t: c.t.ok_or_else(|| format!("{}: a new entry without an mtime", c.p))?,
+                kind: c
+                    .k
+                    .clone()
+                    .ok_or_else(|| format!("{}: a new entry without a kind", c.p))?,
+                m: c.m
+                    .ok_or_else(|| format!("{}: a new entry without a mode", c.p))?,
+                t: c.t
+                    .ok_or_else(|| format!("{}: a new entry without an mtime", c.p))?,
             },
         };
         tree.insert(c.p.clone(), e);
@@ -266,7 +274,10 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
             return Err("the delta is its own parent".into());
         }
         if d.depth == 0 || d.depth > MAX_DEPTH {
-            return Err(format!("a delta of depth {} (at most {MAX_DEPTH})", d.depth));
+            return Err(format!(
+                "a delta of depth {} (at most {MAX_DEPTH})",
+                d.depth
+            ));
         }
         if !m.entries.is_empty() {
             return Err("a delta manifest lists entries".into());
@@ -300,7 +311,10 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
     for e in &m.entries {
         check_path(&e.p)?;
         if e.m > 0o7777 {
-            return Err(format!("{}: mode {:o} has more than permission bits", e.p, e.m));
+            return Err(format!(
+                "{}: mode {:o} has more than permission bits",
+                e.p, e.m
+            ));
         }
         if !seen.insert(&e.p) {
             return Err(format!("{}: listed twice", e.p));
@@ -373,18 +387,50 @@ mod tests {
             build_key: "c".into(),
             created_ms: 0,
             entries: vec![
-                Entry { p: "node_modules".into(), kind: Kind::Dir { o: false }, m: 0o755, t: 1 },
-                Entry { p: "node_modules/a.js".into(), kind: Kind::File { d: d('a'), s: 3 }, m: 0o644, t: 1 },
-                Entry { p: "node_modules/.bin".into(), kind: Kind::Link { to: "../x".into() }, m: 0o777, t: 1 },
-                Entry { p: "gone".into(), kind: Kind::Whiteout, m: 0, t: 1 },
+                Entry {
+                    p: "node_modules".into(),
+                    kind: Kind::Dir { o: false },
+                    m: 0o755,
+                    t: 1,
+                },
+                Entry {
+                    p: "node_modules/a.js".into(),
+                    kind: Kind::File { d: d('a'), s: 3 },
+                    m: 0o644,
+                    t: 1,
+                },
+                Entry {
+                    p: "node_modules/.bin".into(),
+                    kind: Kind::Link { to: "../x".into() },
+                    m: 0o777,
+                    t: 1,
+                },
+                Entry {
+                    p: "gone".into(),
+                    kind: Kind::Whiteout,
+                    m: 0,
+                    t: 1,
+                },
             ],
-            blobs: vec![Blob { d: d('a'), pack: d('f'), off: 0, len: 12, s: 3 }],
+            blobs: vec![Blob {
+                d: d('a'),
+                pack: d('f'),
+                off: 0,
+                len: 12,
+                s: 3,
+            }],
             delta: None,
         }
     }
 
     fn want(m: &Manifest) -> Expect<'_> {
-        Expect { project: &m.project, setup: &m.setup, layer: &m.layer, entry: &m.entry, epoch: m.epoch }
+        Expect {
+            project: &m.project,
+            setup: &m.setup,
+            layer: &m.layer,
+            entry: &m.entry,
+            epoch: m.epoch,
+        }
     }
 
     #[test]
@@ -411,14 +457,26 @@ mod tests {
 
     #[test]
     fn hostile_paths_are_refused() {
-        for bad in ["/etc/passwd", "../x", "node_modules/../../x", "a//b", "./a", ""] {
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "node_modules/../../x",
+            "a//b",
+            "./a",
+            "",
+        ] {
             let mut m = sample();
             m.entries[1].p = bad.into();
             assert!(check(&m, &want(&sample())).is_err(), "{bad}");
         }
         // Writing through a symlink: a child of a link.
         let mut m = sample();
-        m.entries.push(Entry { p: "node_modules/.bin/evil".into(), kind: Kind::Whiteout, m: 0, t: 0 });
+        m.entries.push(Entry {
+            p: "node_modules/.bin/evil".into(),
+            kind: Kind::Whiteout,
+            m: 0,
+            t: 0,
+        });
         assert!(check(&m, &want(&sample())).unwrap_err().contains("parent"));
         // A child before its parent.
         let mut m = sample();
@@ -436,17 +494,48 @@ mod tests {
         next[1].t = 99; // only the mtime
         next[2].kind = Kind::Link { to: "../y".into() };
         next.retain(|e| e.p != "gone");
-        next.push(Entry { p: "node_modules/b.js".into(), kind: Kind::File { d: d('b'), s: 1 }, m: 0o600, t: 5 });
+        next.push(Entry {
+            p: "node_modules/b.js".into(),
+            kind: Kind::File { d: d('b'), s: 1 },
+            m: 0o600,
+            t: 5,
+        });
         let (changed, removed) = diff(&parent, &next);
         assert_eq!(removed, vec!["gone".to_string()]);
         assert_eq!(changed.len(), 3);
-        assert_eq!(changed[0], Patch { p: "node_modules/a.js".into(), k: None, m: None, t: Some(99) });
+        assert_eq!(
+            changed[0],
+            Patch {
+                p: "node_modules/a.js".into(),
+                k: None,
+                m: None,
+                t: Some(99)
+            }
+        );
         let mut m = sample();
         m.entry = d('9');
         m.entries.clear();
-        m.blobs = vec![Blob { d: d('b'), pack: d('c'), off: 0, len: 9, s: 1 }];
-        m.delta = Some(Delta { parent: parent.entry.clone(), parent_object: d('7'), depth: 1, changed, removed });
-        let w = Expect { project: &m.project, setup: &m.setup, layer: &m.layer, entry: &m.entry, epoch: m.epoch };
+        m.blobs = vec![Blob {
+            d: d('b'),
+            pack: d('c'),
+            off: 0,
+            len: 9,
+            s: 1,
+        }];
+        m.delta = Some(Delta {
+            parent: parent.entry.clone(),
+            parent_object: d('7'),
+            depth: 1,
+            changed,
+            removed,
+        });
+        let w = Expect {
+            project: &m.project,
+            setup: &m.setup,
+            layer: &m.layer,
+            entry: &m.entry,
+            epoch: m.epoch,
+        };
         check(&m, &w).unwrap();
         let full = apply(&parent, &m).unwrap();
         check(&full, &w).unwrap();
@@ -467,7 +556,12 @@ mod tests {
         assert!(check(&bad, &w).is_err());
         // A new entry under a symlink is caught on the applied tree.
         let mut bad = m.clone();
-        bad.delta.as_mut().unwrap().changed.push(Patch { p: "node_modules/.bin/x".into(), k: Some(Kind::Whiteout), m: Some(0), t: Some(0) });
+        bad.delta.as_mut().unwrap().changed.push(Patch {
+            p: "node_modules/.bin/x".into(),
+            k: Some(Kind::Whiteout),
+            m: Some(0),
+            t: Some(0),
+        });
         assert!(check(&apply(&parent, &bad).unwrap(), &w).is_err());
     }
 
@@ -475,7 +569,11 @@ mod tests {
     fn blobs_must_be_indexed_and_consistent() {
         let mut m = sample();
         m.blobs.clear();
-        assert!(check(&m, &want(&sample())).unwrap_err().contains("not in the index"));
+        assert!(
+            check(&m, &want(&sample()))
+                .unwrap_err()
+                .contains("not in the index")
+        );
         let mut m = sample();
         m.blobs[0].s = 4;
         assert!(check(&m, &want(&sample())).unwrap_err().contains("size"));
@@ -490,15 +588,19 @@ mod tests {
 
 /// [`apply`] over JSON: the full manifest's JSON.
 pub fn apply_json(parent: &str, delta: &str) -> Result<String, String> {
-    let p: Manifest = serde_json::from_str(parent).map_err(|e| format!("the parent manifest is not readable: {e}"))?;
-    let m: Manifest = serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    let p: Manifest = serde_json::from_str(parent)
+        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let m: Manifest =
+        serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
     serde_json::to_string(&apply(&p, &m)?).map_err(|e| e.to_string())
 }
 
 /// [`diff`] over JSON: `{"changed": [...], "removed": [...]}`.
 pub fn diff_json(parent: &str, entries: &str) -> Result<String, String> {
-    let p: Manifest = serde_json::from_str(parent).map_err(|e| format!("the parent manifest is not readable: {e}"))?;
-    let e: Vec<Entry> = serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
+    let p: Manifest = serde_json::from_str(parent)
+        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let e: Vec<Entry> =
+        serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
     let (changed, removed) = diff(&p, &e);
     Ok(serde_json::json!({ "changed": changed, "removed": removed }).to_string())
 }

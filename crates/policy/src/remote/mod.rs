@@ -29,5 +29,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Whether `s` is a SHA-256 digest in lowercase hex.
 pub fn is_digest(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -83,7 +83,8 @@ pub fn split(object: &[u8]) -> Result<(Header, &[u8]), String> {
         .take(4096)
         .position(|&b| b == b'\n')
         .ok_or("no header line")?;
-    let h: Header = serde_json::from_slice(&object[..nl]).map_err(|e| format!("bad header: {e}"))?;
+    let h: Header =
+        serde_json::from_slice(&object[..nl]).map_err(|e| format!("bad header: {e}"))?;
     if !super::is_digest(&h.body) {
         return Err("bad body digest in the header".into());
     }
@@ -104,7 +105,11 @@ mod tests {
 
     #[test]
     fn modes_and_trust() {
-        assert!(mode(false, false).unwrap_err().contains("--remote-unsigned"));
+        assert!(
+            mode(false, false)
+                .unwrap_err()
+                .contains("--remote-unsigned")
+        );
         assert_eq!(mode(true, false), Ok(Mode::Signed));
         assert_eq!(mode(false, true), Ok(Mode::Unsigned));
         assert_eq!(trust(Mode::Signed, HMAC), Ok(Trust::Verify));
@@ -121,7 +126,11 @@ mod tests {
 
     #[test]
     fn objects_split_and_join() {
-        let h = Header { alg: HMAC.into(), sig: "ab".into(), body: "0".repeat(64) };
+        let h = Header {
+            alg: HMAC.into(),
+            sig: "ab".into(),
+            body: "0".repeat(64),
+        };
         let o = join(&h, b"body\nwith lines");
         let (h2, b) = split(&o).unwrap();
         assert_eq!(h2, h);
