@@ -11,7 +11,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::process::Command;
 
-use crate::build_support::{Proj, Ran, git, yaml};
+use crate::build_support::{Proj, Ran, yaml};
 use crate::common::run;
 use crate::remote_support::Weed;
 
@@ -242,7 +242,7 @@ fn a_clone_at_another_path_builds_warm_from_what_a_pushed() {
     let wo = b
         .setup_store()
         .join("base/upper")
-        .join(&f.strip_prefix("/").unwrap());
+        .join(f.strip_prefix("/").unwrap());
     let md = std::fs::symlink_metadata(&wo).unwrap();
     assert!(
         md.file_type().is_char_device() && md.rdev() == 0,
@@ -530,5 +530,4 @@ fn without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for() {
     let sb = build_ok(&b, &w, "t8", &[]);
     assert_eq!(from(&sb, "build"), "cold");
     assert!(sb["remote"]["warnings"].to_string().contains("unsigned"));
-    let _ = git;
 }

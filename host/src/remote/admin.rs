@@ -42,6 +42,14 @@ async fn list(remote: &Remote, dir: &str) -> Result<Vec<ObjectMeta>> {
         .map_err(|e| anyhow!("listing {dir} on the remote: {e}"))
 }
 
+/// A listed manifest: its object, name, name parts and bytes (or why not).
+type Fetched = (
+    ObjectMeta,
+    String,
+    Option<wit::ManifestNameParts>,
+    Result<Vec<u8>, String>,
+);
+
 /// Lists and reads every manifest (and lists every pack) on the remote.
 pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
     let mut out = Scan {
@@ -59,12 +67,7 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
     }
     let metas = list(remote, "v1/manifests").await?;
     let mut epochs: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
-    let read: Vec<(
-        ObjectMeta,
-        String,
-        Option<wit::ManifestNameParts>,
-        Result<Vec<u8>, String>,
-    )> = futures::stream::iter(metas)
+    let read: Vec<Fetched> = futures::stream::iter(metas)
         .map(|meta| async move {
             let name = remote.relative(&meta.location);
             let parts = host.parse_manifest_name(&name).ok().flatten();

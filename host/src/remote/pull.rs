@@ -42,6 +42,7 @@ pub struct LayerId {
 }
 
 impl LayerId {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         host: &PolicyHost,
         project: &str,

@@ -47,23 +47,6 @@ pub fn live(epoch: u64, current: u64) -> bool {
     epoch == current
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn raising_and_checking() {
-        let e0 = raised(None, "p", "s", "invalidate");
-        assert_eq!(e0.epoch, 1);
-        let e1 = raised(Some(&e0), "p", "s", "activate 3");
-        assert_eq!(e1.epoch, 2);
-        check(&e1, "p", "s").unwrap();
-        assert!(check(&e1, "p", "other").is_err());
-        assert!(live(2, 2));
-        assert!(!live(1, 2));
-    }
-}
-
 /// [`raised`] over the JSON of the current epoch object (unreadable counts
 /// as none: raising is always safe), as JSON.
 pub fn raise_json(current: Option<&str>, project: &str, setup: &str, reason: &str) -> String {
@@ -91,5 +74,22 @@ mod json_tests {
         assert_eq!(check_json(&j2, "p", "s"), Ok(2));
         assert!(check_json("{}", "p", "s").is_err());
         assert!(check_json(&j2, "q", "s").is_err());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raising_and_checking() {
+        let e0 = raised(None, "p", "s", "invalidate");
+        assert_eq!(e0.epoch, 1);
+        let e1 = raised(Some(&e0), "p", "s", "activate 3");
+        assert_eq!(e1.epoch, 2);
+        check(&e1, "p", "s").unwrap();
+        assert!(check(&e1, "p", "other").is_err());
+        assert!(live(2, 2));
+        assert!(!live(1, 2));
     }
 }

@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn size_removes_the_oldest_until_it_fits() {
         let ms = [
-            m("m1", 1 * H, true, &["a"]),
+            m("m1", H, true, &["a"]),
             m("m2", 2 * H, true, &["b"]),
             m("m3", 3 * H, true, &["b", "c"]),
         ];

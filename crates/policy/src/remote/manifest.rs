@@ -366,6 +366,33 @@ pub fn sizes(m: &Manifest) -> (u64, u64) {
     (raw, m.blobs.iter().map(|b| b.len).sum())
 }
 
+/// [`apply`] over JSON: the full manifest's JSON.
+pub fn apply_json(parent: &str, delta: &str) -> Result<String, String> {
+    let p: Manifest = serde_json::from_str(parent)
+        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let m: Manifest =
+        serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    serde_json::to_string(&apply(&p, &m)?).map_err(|e| e.to_string())
+}
+
+/// [`diff`] over JSON: `{"changed": [...], "removed": [...]}`.
+pub fn diff_json(parent: &str, entries: &str) -> Result<String, String> {
+    let p: Manifest = serde_json::from_str(parent)
+        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let e: Vec<Entry> =
+        serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
+    let (changed, removed) = diff(&p, &e);
+    Ok(serde_json::json!({ "changed": changed, "removed": removed }).to_string())
+}
+
+/// [`check`] over a manifest's JSON.
+pub fn check_json(json: &str, want: &Expect) -> Result<Manifest, String> {
+    let m: Manifest =
+        serde_json::from_str(json).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    check(&m, want)?;
+    Ok(m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,31 +611,4 @@ mod tests {
         m.entries[1].m = 0o100644;
         assert!(check(&m, &want(&sample())).is_err());
     }
-}
-
-/// [`apply`] over JSON: the full manifest's JSON.
-pub fn apply_json(parent: &str, delta: &str) -> Result<String, String> {
-    let p: Manifest = serde_json::from_str(parent)
-        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
-    let m: Manifest =
-        serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
-    serde_json::to_string(&apply(&p, &m)?).map_err(|e| e.to_string())
-}
-
-/// [`diff`] over JSON: `{"changed": [...], "removed": [...]}`.
-pub fn diff_json(parent: &str, entries: &str) -> Result<String, String> {
-    let p: Manifest = serde_json::from_str(parent)
-        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
-    let e: Vec<Entry> =
-        serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
-    let (changed, removed) = diff(&p, &e);
-    Ok(serde_json::json!({ "changed": changed, "removed": removed }).to_string())
-}
-
-/// [`check`] over a manifest's JSON.
-pub fn check_json(json: &str, want: &Expect) -> Result<Manifest, String> {
-    let m: Manifest =
-        serde_json::from_str(json).map_err(|e| format!("the manifest is not readable: {e}"))?;
-    check(&m, want)?;
-    Ok(m)
 }
