@@ -79,7 +79,17 @@ fn build_ok(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Value {
 }
 
 fn cmd(p: &Proj, w: &Weed, prefix: &str, sub: &str, args: &[&str]) -> Ran {
-    let mut c = p.cmd(sub, args);
+    let mut c = if sub == "remote" {
+        let mut c = crate::common::bin();
+        c.current_dir(p.path())
+            .arg("remote")
+            .args(args)
+            .arg("--store")
+            .arg(p.store.path());
+        c
+    } else {
+        p.cmd(sub, args)
+    };
     w.env(&mut c, prefix);
     let (code, stdout, stderr) = run(&mut c);
     Ran {
@@ -530,4 +540,43 @@ fn without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for() {
     let sb = build_ok(&b, &w, "t8", &[]);
     assert_eq!(from(&sb, "build"), "cold");
     assert!(sb["remote"]["warnings"].to_string().contains("unsigned"));
+}
+
+#[test]
+fn remote_push_and_pull_by_hand() {
+    let Some(w) = Weed::start("remote_push_and_pull_by_hand") else {
+        return;
+    };
+    let a = project(&[]);
+    // Built without a remote, then pushed by hand.
+    let s = a.build_ok(&[]);
+    assert!(s["remote"].is_null());
+    let r = cmd(&a, &w, "t9", "remote", &["push"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("published the base layer"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("published the build layer"),
+        "{}",
+        r.stdout
+    );
+    let r = cmd(&a, &w, "t9", "remote", &["push"]);
+    assert!(r.stdout.contains("already there"), "{}", r.stdout);
+    // B pulls by hand; its build is then local all the way.
+    let b = clone_of(&a);
+    let r = cmd(&b, &w, "t9", "remote", &["pull"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("pulled the base and build layers"),
+        "{}",
+        r.stdout
+    );
+    let sb = b.build_ok(&[]);
+    assert_eq!(sb["prepare_ran"], false);
+    assert_eq!(from(&sb, "build"), "local");
+    let r = cmd(&b, &w, "t9", "remote", &["pull"]);
+    assert!(r.stdout.contains("nothing to pull"), "{}", r.stdout);
 }
