@@ -220,8 +220,14 @@ pub fn write_file(root: &Path, e: &Entry, contents: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", p.display()))?;
     f.set_permissions(fs::Permissions::from_mode(e.m))
         .with_context(|| format!("setting the mode of {}", p.display()))?;
-    drop(f);
-    set_mtime(&p, e.t)
+    // On the open file (no second path lookup), to the nanosecond.
+    let t = if e.t >= 0 {
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(e.t as u64)
+    } else {
+        std::time::UNIX_EPOCH - std::time::Duration::from_nanos(e.t.unsigned_abs())
+    };
+    f.set_times(fs::FileTimes::new().set_modified(t))
+        .with_context(|| format!("setting the mtime of {}", p.display()))
 }
 
 /// After every file is written: symlink mtimes, then directory modes,
