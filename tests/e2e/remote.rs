@@ -580,3 +580,31 @@ fn remote_push_and_pull_by_hand() {
     let r = cmd(&b, &w, "t9", "remote", &["pull"]);
     assert!(r.stdout.contains("nothing to pull"), "{}", r.stdout);
 }
+
+#[test]
+fn a_path_named_store_moves_to_its_identity_name_once() {
+    let a = project(&[]);
+    a.build_ok(&[]);
+    let now = a.setup_store();
+    let root = std::fs::canonicalize(a.path()).unwrap();
+    let old = zerops_cache::store::layout::setup_dir(a.store.path(), &root, "app");
+    assert_ne!(now, old, "git projects are named by identity, not path");
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::rename(&now, &old).unwrap();
+    std::fs::remove_dir(now.parent().unwrap()).unwrap();
+    let r = a.build(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("store: moved"), "{}", r.stderr);
+    let s = r.json();
+    assert_eq!(s["prepare_ran"], false, "the moved store is warm");
+    assert_eq!(from(&s, "build"), "local");
+    assert_eq!(a.setup_store(), now);
+    assert!(!old.exists() && !old.parent().unwrap().exists());
+    // An explicit id names another store.
+    let s = a.build_ok(&["--project-id", "team/app"]);
+    assert_eq!(s["prepare_ran"], true);
+    assert!(s["store"].as_str().unwrap().contains("/app-"), "{s}");
+    let bad = a.build(&["--project-id", "../x"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--project-id"), "{}", bad.stderr);
+}
