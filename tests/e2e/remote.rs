@@ -371,6 +371,14 @@ fn a_killed_pull_leaves_nothing_half_applied() {
             .unwrap_or(true),
         "the build layer is untouched (empty)"
     );
+    // The next command (with or without a remote) removes what was staged.
+    let st = b.run("status", &[]);
+    assert!(
+        st.stderr.contains("interrupted remote pull"),
+        "{}",
+        st.stderr
+    );
+    assert!(!store.join("remote.staging").exists());
     // The next build finishes the job: warm, identical.
     let sb = build_ok(&b, &w, "t3", &[]);
     assert_eq!(sb["prepare_ran"], false, "{sb}");

@@ -19,6 +19,8 @@
 //!                               point, /tmp (emptied at the start of each build)
 //!     image/                    a --rootfs tar, unpacked (kept while its digest matches)
 //!     broken/<time>/            what `repair` set aside (kept for the user)
+//!     remote.staging/           a pull from the remote tier, until verified and renamed
+//!                               into place (an interrupted one is removed on open)
 //! ```
 //! Everything is inside the store, on one filesystem, so every move of the
 //! cache is a rename.

@@ -95,6 +95,13 @@ impl Store {
                 "recovered: rolled back an interrupted build ({moves} move(s) undone; the cache is as it was)"
             ),
         }
+        // What a killed pull of the remote tier staged was never applied.
+        if std::fs::symlink_metadata(path.join(crate::remote::tier::STAGING)).is_ok() {
+            journal::to_trash(&dir, crate::remote::tier::STAGING)?;
+            eprintln!(
+                "recovered: removed what an interrupted remote pull had staged (nothing of it was applied)"
+            );
+        }
         for d in [layout::HOME, layout::CACHE, layout::VERSIONS] {
             dir.create_dir_all(d).with_context(|| {
                 format!(
