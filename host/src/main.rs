@@ -40,6 +40,9 @@ enum Command {
     Versions(cmd::versions::VersionsArgs),
     /// Keep the stores of all projects within an age and a size budget.
     Gc(cmd::gc::GcArgs),
+    /// The remote cache tier (S3-compatible): ls, pull, push, gc, verify.
+    #[command(subcommand)]
+    Remote(cmd::remote::RemoteCmd),
     /// Mark a version active; as on Zerops, this invalidates the build cache.
     Activate(cmd::activate::ActivateArgs),
     /// What the cache of a setup will hold, which layer holds each part, and what it saves.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Versions(args) => cmd::versions::list(args),
         Command::Activate(args) => cmd::activate::run(args),
         Command::Gc(args) => cmd::gc::run(args),
+        Command::Remote(c) => cmd::remote::run(c),
         Command::SandboxInit(args) => cmd::sandbox_init::run(args),
     };
     let code = match result {

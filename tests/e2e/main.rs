@@ -29,6 +29,8 @@ mod match_cli;
 mod patterns_component;
 mod plan_component;
 mod read_only_trees;
+mod remote;
+mod remote_support;
 mod repair;
 mod retention;
 mod snapshots_build;

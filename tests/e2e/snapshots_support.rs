@@ -45,7 +45,10 @@ pub fn filters() -> Vec<(String, String)> {
         f.push((format!(r"{t}/\.tmp\w+"), "[TEMP]".into()));
     }
     for (re, to) in [
-        // A store's directory is named after the project and its digest.
+        // A store's directory is named after the project identity: a test
+        // repository's root commit (its hash changes with the clock), or
+        // before identities the path and its digest.
+        (r"\bgit-[0-9a-f]{12}\b", "[PROJECT-ID]"),
         (r"zc-proj\w+-[0-9a-f]{12}", "[PROJECT-DIR]"),
         (r"\b[0-9a-f]{64}\b", "[DIGEST]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIMESTAMP]"),

@@ -17,6 +17,7 @@ pub mod model;
 pub mod pattern;
 pub mod plan;
 pub mod record;
+pub mod remote;
 pub mod retention;
 pub mod select;
 pub mod snapshot;

@@ -16,6 +16,8 @@ pub struct ActivateArgs {
     pub version: u32,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::config::RemoteArgs,
 }
 
 pub fn run(args: ActivateArgs) -> Result<Exit> {
@@ -27,6 +29,11 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
             args.version
         );
     }
+    super::invalidate::reach_remote(
+        &project,
+        &args.remote,
+        &format!("activate {}", args.version),
+    )?;
     artifact::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
         add_event(

@@ -14,7 +14,7 @@ use zerops_cache_policy::advise::{Layer, Report, StoreFacts};
 use super::Format;
 use super::project::{Project, StoreArgs};
 use crate::exit::Exit;
-use crate::store::layout::{self, BASE_HOME, CACHE};
+use crate::store::layout::{BASE_HOME, CACHE};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -63,11 +63,7 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
     let host = &project.host;
     let bytes = project.source.as_bytes();
     let facts = crate::tree::gather_in(&project.dir, &project.root, host.tree_depth(bytes)?);
-    let store_dir = layout::setup_dir(
-        &layout::root(args.store.store.as_deref())?,
-        &project.root,
-        &project.build.setup,
-    );
+    let store_dir = project.store_path(&args.store)?;
     let store = measure(&store_dir, host.store_depth(&project.source)?)?;
     let report = match host.advise(&project.source, project.setup(), &facts, store.as_ref())? {
         Ok(r) => r,

@@ -51,6 +51,8 @@ pub struct BuildArgs {
     pub format: Format,
     #[command(flatten)]
     pub retention: super::project::RetentionArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::config::RemoteArgs,
 }
 
 /// One layer in the summary.
@@ -58,6 +60,9 @@ pub struct BuildArgs {
 pub struct LayerSummary {
     /// `reuse` or `rebuild` (base), `reuse` or `drop` (build).
     pub action: &'static str,
+    /// Where the layer came from: `local` (the store), `remote` (pulled
+    /// for this build) or `cold` (built now).
+    pub from: &'static str,
     pub key: String,
     pub reasons: Vec<String>,
 }
@@ -96,11 +101,19 @@ pub struct Summary {
     pub phases_us: BTreeMap<&'static str, u64>,
     pub duration_ms: u64,
     pub renames: u64,
+    /// The remote tier, when one is configured: what was pulled and
+    /// published, bytes and objects transferred, warnings.
+    pub remote: Option<crate::remote::tier::RemoteSummary>,
 }
 
-fn layer(action: &'static str, key: &str, v: &LayerVerdict) -> LayerSummary {
+fn layer(action: &'static str, key: &str, v: &LayerVerdict, pulled: bool) -> LayerSummary {
     LayerSummary {
         action,
+        from: match (pulled, v.invalidated) {
+            (true, _) => "remote",
+            (false, false) => "local",
+            (false, true) => "cold",
+        },
         key: key.to_string(),
         reasons: v.reasons.iter().map(|r| r.message.clone()).collect(),
     }
@@ -158,18 +171,66 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
     let image = sandbox::rootfs::resolve(&args.sandbox).class(Exit::Usage)?;
-    let decision = match project.host.decide_in_image(
-        &project.source,
-        project.setup(),
-        record.as_deref(),
-        &image.id,
-    )? {
-        Ok(d) => d,
-        Err(d) => {
-            let shown = project.config_path.display().to_string();
-            return Err(DiagnosticError::in_file(d, shown, &project.source).into());
+    let decide = |record: Option<&str>| -> Result<Decision> {
+        match project
+            .host
+            .decide_in_image(&project.source, project.setup(), record, &image.id)?
+        {
+            Ok(d) => Ok(d),
+            Err(d) => {
+                let shown = project.config_path.display().to_string();
+                Err(DiagnosticError::in_file(d, shown, &project.source).into())
+            }
         }
     };
+    let mut decision = decide(record.as_deref())?;
+    // The remote tier: a local miss may be a remote hit.
+    let say = |m: String| out.say(m);
+    let (mut tier, mut remote_summary) = crate::remote::tier::Tier::start(
+        &project.host,
+        &args.remote,
+        &project.identity,
+        &project.build.setup,
+        &image.id,
+        out.progress,
+        &say,
+    );
+    let mut pulled: Vec<&'static str> = Vec::new();
+    let pull_started = Instant::now();
+    if let Some(t) = tier.as_mut() {
+        let mut need = Vec::new();
+        if decision.base.invalidated {
+            need.push("base");
+        }
+        if decision.build.invalidated {
+            need.push("build");
+        }
+        let write_record = || -> Result<()> {
+            let r = project
+                .host
+                .record_after_build_in_image(
+                    &project.source,
+                    project.setup(),
+                    record.as_deref(),
+                    &image.id,
+                    &now(),
+                )?
+                .map_err(crate::diagnostic::DiagnosticError::new)?;
+            crate::store::record_io::write_record(&store.dir, &r)
+        };
+        pulled = t.pull(
+            &store,
+            &need,
+            &decision.keys.base,
+            &decision.keys.build,
+            &write_record,
+            &say,
+        );
+        if !pulled.is_empty() {
+            decision = decide(read_record(&store)?.as_deref())?;
+        }
+    }
+    let pull_us = pull_started.elapsed().as_micros() as u64;
     let mut s = Summary {
         ok: false,
         error: None,
@@ -193,6 +254,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         phases_us: BTreeMap::new(),
         duration_ms: 0,
         renames: 0,
+        remote: None,
     };
     let d = &decision;
     s.layers.insert(
@@ -205,6 +267,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
             },
             &d.keys.base,
             &d.base,
+            pulled.contains(&"base"),
         ),
     );
     s.layers.insert(
@@ -213,12 +276,16 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
             if d.build.invalidated { "drop" } else { "reuse" },
             &d.keys.build,
             &d.build,
+            pulled.contains(&"build"),
         ),
     );
     let mut timer = Timer {
-        start: Instant::now(),
+        start: pull_started,
         phases_us: BTreeMap::new(),
     };
+    if tier.is_some() {
+        timer.phases_us.insert("pull", pull_us);
+    }
     let mut journal = Journal::new(args.in_place.then(|| project.root.clone()));
     let result = build(
         &args,
@@ -247,6 +314,19 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     match result {
         Ok(()) => {
             s.ok = true;
+            // Publish what this store has and the remote may lack.
+            if let Some(t) = tier.as_mut() {
+                let t0 = Instant::now();
+                t.push(
+                    &store,
+                    &pulled,
+                    &decision.keys.base,
+                    &decision.keys.build,
+                    &say,
+                );
+                s.phases_us.insert("push", t0.elapsed().as_micros() as u64);
+                s.phases.insert("push", t0.elapsed().as_millis() as u64);
+            }
         }
         Err(e) => {
             s.error = Some(format!("{e:#}"));
@@ -265,6 +345,10 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
             }
         }
     }
+    if let Some(t) = tier {
+        remote_summary = Some(t.finish());
+    }
+    s.remote = remote_summary;
     s.duration_ms = timer.start.elapsed().as_millis() as u64;
     s.renames = filesystem::renames();
     print_summary(&s, &out);

@@ -15,11 +15,14 @@ use crate::store::record_io::{BadFile, read_record, write_record};
 pub struct InvalidateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::config::RemoteArgs,
 }
 
 pub fn run(args: InvalidateArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "invalidate")?;
+    reach_remote(&project, &args.remote, "invalidate")?;
     let record = match read_record(&store) {
         Ok(r) => r,
         Err(e) => match e.downcast_ref::<BadFile>() {
@@ -50,6 +53,33 @@ pub fn run(args: InvalidateArgs) -> Result<Exit> {
         project.build.setup
     );
     Ok(Exit::Ok)
+}
+
+/// Raises the remote epoch of the project and setup (when a remote is
+/// configured), so that no builder restores the invalidated layers. A
+/// remote that cannot be reached is an error: the local store is then
+/// left as it was, and the command can be run again.
+pub fn reach_remote(
+    project: &Project,
+    remote: &crate::remote::config::RemoteArgs,
+    reason: &str,
+) -> Result<()> {
+    match crate::remote::tier::invalidate(
+        &project.host,
+        remote,
+        &project.identity.slug,
+        &project.build.setup,
+        reason,
+    ) {
+        Ok(Some(n)) => {
+            println!("remote: epoch {n}: no builder restores the earlier layers of this setup");
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(Exit::RemoteUnavailable.error(format!(
+            "the remote could not be invalidated, so nothing was ({e:#}); run it again when the remote is reachable"
+        ))),
+    }
 }
 
 /// An unreadable record cannot take an event: it is removed, so the next

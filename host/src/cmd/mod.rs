@@ -14,6 +14,7 @@ pub mod lsp;
 pub mod matching;
 pub mod plan;
 pub mod project;
+pub mod remote;
 pub mod repair;
 pub mod sandbox_init;
 pub mod status;

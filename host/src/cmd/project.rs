@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::component::PolicyHost;
 use crate::component::plan::BuildSetup;
+use crate::component::remote::wit::Identity;
 use crate::diagnostic::DiagnosticError;
 use crate::exit::{Classify, Exit};
 use crate::store::Store;
@@ -27,6 +28,10 @@ pub struct StoreArgs {
     /// Fail at once when another command holds the store's lock, instead of waiting.
     #[arg(long)]
     pub no_wait: bool,
+    /// The project's identity (default: the git remote URL, else the root
+    /// commit; see README "Project identity"). Stores are named by it.
+    #[arg(long, value_name = "NAME", env = crate::identity::ENV_PROJECT_ID)]
+    pub project_id: Option<String>,
 }
 
 /// The project, its config and the selected setup. Its directory is
@@ -41,6 +46,8 @@ pub struct Project {
     pub source: String,
     pub host: PolicyHost,
     pub build: BuildSetup,
+    /// Names the stores, local and remote.
+    pub identity: Identity,
 }
 
 impl Project {
@@ -71,7 +78,10 @@ impl Project {
                 return Err(DiagnosticError::in_file(d, shown, &source).into());
             }
         };
+        let identity =
+            crate::identity::find(&host, &root, args.project_id.as_deref()).class(Exit::Usage)?;
         Ok(Project {
+            identity,
             root,
             dir: root_dir,
             config_path,
@@ -87,6 +97,7 @@ impl Project {
             args.store.as_deref(),
             &self.root,
             &self.dir,
+            &self.identity.slug,
             &self.build.setup,
             what,
             args.no_wait,
@@ -99,9 +110,19 @@ impl Project {
             args.store.as_deref(),
             &self.root,
             &self.dir,
+            &self.identity.slug,
             &self.build.setup,
             what,
             args.no_wait,
+        )
+    }
+
+    /// Where the setup's store is (it may not exist).
+    pub fn store_path(&self, args: &StoreArgs) -> Result<PathBuf> {
+        Store::path_of(
+            args.store.as_deref(),
+            &self.identity.slug,
+            &self.build.setup,
         )
     }
 

@@ -98,14 +98,13 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
     let Some((path, dir)) = Store::locate(
         args.store.store.as_deref(),
         &project.root,
+        &project.identity.slug,
         &project.build.setup,
+        "repair",
+        args.store.no_wait,
     )?
     else {
-        let path = Store::path_of(
-            args.store.store.as_deref(),
-            &project.root,
-            &project.build.setup,
-        )?;
+        let path = project.store_path(&args.store)?;
         println!(
             "setup `{}` has no store yet ({}): nothing to repair",
             project.build.setup,

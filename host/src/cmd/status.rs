@@ -66,11 +66,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
     };
     let store_path = match &store {
         Some(s) => s.path.clone(),
-        None => crate::store::Store::path_of(
-            args.store.store.as_deref(),
-            &project.root,
-            &project.build.setup,
-        )?,
+        None => project.store_path(&args.store)?,
     };
     let image = rootfs::resolve(&args.sandbox)?;
     let d = project

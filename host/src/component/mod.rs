@@ -12,6 +12,7 @@ pub mod lint;
 mod load;
 pub mod patterns;
 pub mod plan;
+pub mod remote;
 pub mod retention;
 
 pub use load::*;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! <root>/                       --store DIR, $ZEROPS_CACHE_DIR, or <user cache dir>/zerops-cache/stores
-//!   <project>-<hash>/<setup>/   one directory per project and setup
+//!   <identity slug>/<setup>/    one directory per project (identity) and setup
 //!     lock                      held by the command working on this store
 //!     record.json               the layer record (written by the component)
 //!     journal.json              the intent journal of an unfinished build
@@ -19,6 +19,8 @@
 //!                               point, /tmp (emptied at the start of each build)
 //!     image/                    a --rootfs tar, unpacked (kept while its digest matches)
 //!     broken/<time>/            what `repair` set aside (kept for the user)
+//!     remote.staging/           a pull from the remote tier, until verified and renamed
+//!                               into place (an interrupted one is removed on open)
 //! ```
 //! Everything is inside the store, on one filesystem, so every move of the
 //! cache is a rename.
@@ -93,8 +95,9 @@ fn safe(s: &str) -> String {
     }
 }
 
-/// The store directory of `setup` of the project at `project` (an absolute,
-/// canonical path): `<name>-<12 hex of SHA-256 of the path>/<setup>`.
+/// The path-named store directory of `setup` of the project at `project`
+/// (an absolute, canonical path): `<name>-<12 hex of SHA-256 of the path>/<setup>`.
+/// Stores were named so before project identities; see `migrate`.
 pub fn setup_dir(root: &Path, project: &Path, setup: &str) -> PathBuf {
     let digest = Sha256::digest(project.as_os_str().as_encoded_bytes());
     let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
@@ -102,12 +105,23 @@ pub fn setup_dir(root: &Path, project: &Path, setup: &str) -> PathBuf {
         .file_name()
         .map(|n| safe(&n.to_string_lossy()))
         .unwrap_or_else(|| "root".to_string());
+    root.join(format!("{name}-{hex}")).join(setup_name(setup))
+}
+
+/// A name-safe setup directory name (a short digest marks a changed name).
+fn setup_name(setup: &str) -> String {
     let mut setup_name = safe(setup);
     if setup_name != setup {
         let d = Sha256::digest(setup.as_bytes());
         setup_name.push_str(&format!("-{:02x}{:02x}", d[0], d[1]));
     }
-    root.join(format!("{name}-{hex}")).join(setup_name)
+    setup_name
+}
+
+/// The store directory of `setup` of the project whose identity slug is
+/// `slug` (see `crate::identity`): `<slug>/<setup>`, whatever the path.
+pub fn named_dir(root: &Path, slug: &str, setup: &str) -> PathBuf {
+    root.join(safe(slug)).join(setup_name(setup))
 }
 
 #[cfg(test)]

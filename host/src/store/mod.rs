@@ -4,6 +4,7 @@
 pub mod journal;
 pub mod layout;
 pub mod lock;
+pub mod migrate;
 pub mod record_io;
 pub mod trash;
 
@@ -49,17 +50,32 @@ impl StoreRoot {
         Ok(Some(StoreRoot { path, dir }))
     }
 
-    /// The store of `setup` of `project`, relative to the root.
-    fn relative(&self, project: &Path, setup: &str) -> PathBuf {
-        let full = layout::setup_dir(&self.path, project, setup);
+    /// The store of `setup` of the project named `slug`, relative to the root.
+    fn relative(&self, slug: &str, setup: &str) -> PathBuf {
+        let full = layout::named_dir(&self.path, slug, setup);
         full.strip_prefix(&self.path)
             .map(Path::to_path_buf)
             .unwrap_or(full)
     }
 
-    /// Opens (creating it when missing) the store of `setup` of `project`.
-    fn create(&self, project: &Path, setup: &str) -> Result<(PathBuf, Dir)> {
-        let rel = self.relative(project, setup);
+    /// Moves the path-named store of the checkout at `project` to its
+    /// identity name (once; see [`migrate`]).
+    fn migrate(
+        &self,
+        project: &Path,
+        slug: &str,
+        setup: &str,
+        what: &str,
+        no_wait: bool,
+    ) -> Result<()> {
+        let old = layout::setup_dir(&self.path, project, setup);
+        let new = self.path.join(self.relative(slug, setup));
+        migrate::path_named(&old, &new, what, no_wait).class(Exit::StoreBroken)
+    }
+
+    /// Opens (creating it when missing) the store of `setup` of `slug`.
+    fn create(&self, slug: &str, setup: &str) -> Result<(PathBuf, Dir)> {
+        let rel = self.relative(slug, setup);
         let path = self.path.join(&rel);
         self.dir
             .create_dir_all(&rel)
@@ -73,9 +89,9 @@ impl StoreRoot {
         Ok((canonical(path)?, dir))
     }
 
-    /// The store of `setup` of `project`, opened, if it exists.
-    fn existing(&self, project: &Path, setup: &str) -> Result<Option<(PathBuf, Dir)>> {
-        let rel = self.relative(project, setup);
+    /// The store of `setup` of `slug`, opened, if it exists.
+    fn existing(&self, slug: &str, setup: &str) -> Result<Option<(PathBuf, Dir)>> {
+        let rel = self.relative(slug, setup);
         if self.dir.symlink_metadata(&rel).is_err() {
             return Ok(None);
         }
@@ -104,29 +120,39 @@ impl Store {
         root_flag: Option<&Path>,
         project: &Path,
         project_dir: &Dir,
+        slug: &str,
         setup: &str,
         what: &str,
         no_wait: bool,
     ) -> Result<Store> {
         let root = StoreRoot::open(root_flag, true)?.context("the store root was not created")?;
-        let (path, dir) = root.create(project, setup)?;
+        root.migrate(project, slug, setup, what, no_wait)?;
+        let (path, dir) = root.create(slug, setup)?;
         Store::open_at(path, dir, project, project_dir, what, no_wait)
     }
 
-    /// Where the store of `setup` of `project` is (it may not exist).
-    pub fn path_of(root_flag: Option<&Path>, project: &Path, setup: &str) -> Result<PathBuf> {
-        Ok(layout::setup_dir(&layout::root(root_flag)?, project, setup))
+    /// Where the store of `setup` of the project named `slug` is (it may
+    /// not exist).
+    pub fn path_of(root_flag: Option<&Path>, slug: &str, setup: &str) -> Result<PathBuf> {
+        Ok(layout::named_dir(&layout::root(root_flag)?, slug, setup))
     }
 
-    /// The store of `setup` of `project`, opened but not locked, if it
-    /// exists (for `repair`, which looks at the lock before taking it).
+    /// The store of `setup` of the project at `project` named `slug`,
+    /// opened but not locked, if it exists (for `repair`, which looks at
+    /// the lock before taking it). A path-named store is moved first.
     pub fn locate(
         root_flag: Option<&Path>,
         project: &Path,
+        slug: &str,
         setup: &str,
+        what: &str,
+        no_wait: bool,
     ) -> Result<Option<(PathBuf, Dir)>> {
         match StoreRoot::open(root_flag, false)? {
-            Some(root) => root.existing(project, setup),
+            Some(root) => {
+                root.migrate(project, slug, setup, what, no_wait)?;
+                root.existing(slug, setup)
+            }
             None => Ok(None),
         }
     }
@@ -137,11 +163,13 @@ impl Store {
         root_flag: Option<&Path>,
         project: &Path,
         project_dir: &Dir,
+        slug: &str,
         setup: &str,
         what: &str,
         no_wait: bool,
     ) -> Result<Option<Store>> {
-        let Some((path, dir)) = Store::locate(root_flag, project, setup)? else {
+        let Some((path, dir)) = Store::locate(root_flag, project, slug, setup, what, no_wait)?
+        else {
             return Ok(None);
         };
         Store::open_at(path, dir, project, project_dir, what, no_wait).map(Some)
@@ -165,6 +193,13 @@ impl Store {
             journal::Recovered::RolledBack { moves } => eprintln!(
                 "recovered: rolled back an interrupted build ({moves} move(s) undone; the cache is as it was)"
             ),
+        }
+        // What a killed pull of the remote tier staged was never applied.
+        if dir.symlink_metadata(crate::remote::tier::STAGING).is_ok() {
+            journal::to_trash(&dir, crate::remote::tier::STAGING)?;
+            eprintln!(
+                "recovered: removed what an interrupted remote pull had staged (nothing of it was applied)"
+            );
         }
         for d in [layout::HOME, layout::CACHE, layout::VERSIONS] {
             dir.create_dir_all(d).map_err(|e| record_io::BadFile {

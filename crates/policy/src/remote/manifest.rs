@@ -1,0 +1,614 @@
+//! The manifest of one layer on the remote: its tree (every entry with its
+//! type, mode and mtime; file contents by digest) and its blob index (where
+//! each digest lives: pack, offset, length of its zstd frame).
+//!
+//! A manifest is trusted only after [`check`]: it must name exactly the
+//! entry it is stored as (no replay under another key), and every path must
+//! be relative, free of `.`, `..` and empty parts, declared once, and below
+//! a directory of the manifest, so extracting it never writes outside the
+//! staging directory or through a symlink.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const FORMAT: &str = "zerops-cache-remote-manifest/1";
+/// Limits of what a manifest may hold (a bigger one is refused).
+pub const MAX_ENTRIES: usize = 5_000_000;
+pub const MAX_PATH: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub project: String,
+    pub setup: String,
+    /// `base` or `build`.
+    pub layer: String,
+    /// The entry key (see `naming::entry_key`).
+    pub entry: String,
+    pub epoch: u64,
+    pub image: String,
+    pub base_key: String,
+    pub build_key: String,
+    /// When it was published (Unix ms; informational).
+    pub created_ms: u64,
+    /// Parents before children (the host walks the tree in that order).
+    pub entries: Vec<Entry>,
+    pub blobs: Vec<Blob>,
+    /// A delta on an earlier manifest of the same layer (then `entries` is
+    /// empty and `blobs` indexes only the blobs the delta adds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Delta>,
+}
+
+/// The longest chain of deltas a manifest may stand on.
+pub const MAX_DEPTH: u32 = 8;
+
+/// How a manifest differs from its parent: most pushes after an install
+/// change every mtime but few contents, so a changed entry lists only the
+/// fields that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    /// The parent's entry key (same project, setup, epoch and layer).
+    pub parent: String,
+    /// SHA-256 of the parent's stored object: exactly that parent.
+    pub parent_object: String,
+    /// 1 for a delta on a full manifest.
+    pub depth: u32,
+    /// New or changed entries, in tree order.
+    pub changed: Vec<Patch>,
+    /// Paths of the parent that are gone (descendants listed too).
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patch {
+    pub p: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<Kind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<i64>,
+}
+
+/// The delta from `parent` (a full manifest) to the tree `entries`:
+/// changed and new entries with only the fields that differ, and removed
+/// paths. `None` when a new entry lacks a field (it is new: all are given).
+pub fn diff(parent: &Manifest, entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
+    let old: BTreeMap<&str, &Entry> = parent.entries.iter().map(|e| (e.p.as_str(), e)).collect();
+    let new: BTreeSet<&str> = entries.iter().map(|e| e.p.as_str()).collect();
+    let mut changed = Vec::new();
+    for e in entries {
+        match old.get(e.p.as_str()) {
+            Some(o) if *o == e => {}
+            Some(o) => changed.push(Patch {
+                p: e.p.clone(),
+                k: (o.kind != e.kind).then(|| e.kind.clone()),
+                m: (o.m != e.m).then_some(e.m),
+                t: (o.t != e.t).then_some(e.t),
+            }),
+            None => changed.push(Patch {
+                p: e.p.clone(),
+                k: Some(e.kind.clone()),
+                m: Some(e.m),
+                t: Some(e.t),
+            }),
+        }
+    }
+    let removed = parent
+        .entries
+        .iter()
+        .filter(|e| !new.contains(e.p.as_str()))
+        .map(|e| e.p.clone())
+        .collect();
+    (changed, removed)
+}
+
+/// The full manifest a delta manifest stands for, on its (full, checked)
+/// parent: entries in path order (parents first), blobs restricted to
+/// those referenced. [`check`] the result before trusting it.
+pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
+    let d = m.delta.as_ref().ok_or("not a delta manifest")?;
+    if parent.delta.is_some() {
+        return Err("the parent must be resolved first".into());
+    }
+    let mut tree: BTreeMap<String, Entry> = parent
+        .entries
+        .iter()
+        .map(|e| (e.p.clone(), e.clone()))
+        .collect();
+    for r in &d.removed {
+        if tree.remove(r).is_none() {
+            return Err(format!("the delta removes {r:?}, which its parent lacks"));
+        }
+    }
+    for c in &d.changed {
+        let e = match tree.remove(&c.p) {
+            Some(mut e) => {
+                if let Some(k) = &c.k {
+                    e.kind = k.clone();
+                }
+                if let Some(x) = c.m {
+                    e.m = x;
+                }
+                if let Some(x) = c.t {
+                    e.t = x;
+                }
+                e
+            }
+            None => Entry {
+                p: c.p.clone(),
+                kind: c
+                    .k
+                    .clone()
+                    .ok_or_else(|| format!("{}: a new entry without a kind", c.p))?,
+                m: c.m
+                    .ok_or_else(|| format!("{}: a new entry without a mode", c.p))?,
+                t: c.t
+                    .ok_or_else(|| format!("{}: a new entry without an mtime", c.p))?,
+            },
+        };
+        tree.insert(c.p.clone(), e);
+    }
+    let mut index: BTreeMap<&str, &Blob> = parent.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    for b in &m.blobs {
+        index.insert(b.d.as_str(), b);
+    }
+    let used: BTreeSet<&str> = tree
+        .values()
+        .filter_map(|e| match &e.kind {
+            Kind::File { d, .. } => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    let blobs = used
+        .iter()
+        .filter_map(|d| index.get(d).map(|b| (*b).clone()))
+        .collect();
+    Ok(Manifest {
+        entries: tree.into_values().collect(),
+        blobs,
+        delta: None,
+        ..m.clone()
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Relative to the layer's directory, `/`-separated.
+    pub p: String,
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// Permission bits (`0o7777` at most).
+    pub m: u32,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub t: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "lowercase")]
+pub enum Kind {
+    File {
+        /// SHA-256 of the contents.
+        d: String,
+        s: u64,
+    },
+    Dir {
+        /// An overlay opaque directory.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        o: bool,
+    },
+    Link {
+        to: String,
+    },
+    /// An overlay whiteout (a character device 0:0).
+    Whiteout,
+}
+
+/// Where a blob lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blob {
+    pub d: String,
+    /// The pack's digest.
+    pub pack: String,
+    /// Offset and length of the zstd frame in the pack.
+    pub off: u64,
+    pub len: u64,
+    /// Uncompressed size.
+    pub s: u64,
+}
+
+/// What the reader expects the manifest to be.
+#[derive(Debug, Clone)]
+pub struct Expect<'a> {
+    pub project: &'a str,
+    pub setup: &'a str,
+    pub layer: &'a str,
+    pub entry: &'a str,
+    pub epoch: u64,
+}
+
+fn check_path(p: &str) -> Result<(), String> {
+    if p.is_empty() || p.len() > MAX_PATH {
+        return Err(format!("the path {p:?} is empty or too long"));
+    }
+    if p.starts_with('/') || p.contains('\0') {
+        return Err(format!("the path {p:?} is not relative"));
+    }
+    if p.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+        return Err(format!("the path {p:?} has an empty, `.` or `..` part"));
+    }
+    Ok(())
+}
+
+/// Checks a manifest against what it is stored as; the first problem.
+pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
+    if m.format != FORMAT {
+        return Err(format!("unknown manifest format {:?}", m.format));
+    }
+    let same = [
+        ("project", m.project.as_str(), want.project),
+        ("setup", &m.setup, want.setup),
+        ("layer", &m.layer, want.layer),
+        ("entry", &m.entry, want.entry),
+    ];
+    for (field, have, w) in same {
+        if have != w {
+            return Err(format!(
+                "the manifest says {field} {have:?} but is stored as {w:?} (replayed under another name?)"
+            ));
+        }
+    }
+    if m.epoch != want.epoch {
+        return Err(format!(
+            "the manifest says epoch {} but is stored under epoch {}",
+            m.epoch, want.epoch
+        ));
+    }
+    if let Some(d) = &m.delta {
+        // The tree's own rules are checked on the applied result.
+        if !super::is_digest(&d.parent) || !super::is_digest(&d.parent_object) {
+            return Err("the delta names a bad parent".into());
+        }
+        if d.parent == m.entry {
+            return Err("the delta is its own parent".into());
+        }
+        if d.depth == 0 || d.depth > MAX_DEPTH {
+            return Err(format!(
+                "a delta of depth {} (at most {MAX_DEPTH})",
+                d.depth
+            ));
+        }
+        if !m.entries.is_empty() {
+            return Err("a delta manifest lists entries".into());
+        }
+        for p in d.changed.iter().map(|c| &c.p).chain(&d.removed) {
+            check_path(p)?;
+        }
+        if d.changed.len() + d.removed.len() > MAX_ENTRIES {
+            return Err("the delta is over the limit".into());
+        }
+        return Ok(());
+    }
+    if m.entries.len() > MAX_ENTRIES {
+        return Err(format!("{} entries is over the limit", m.entries.len()));
+    }
+    let mut blobs = BTreeMap::new();
+    for b in &m.blobs {
+        if !super::is_digest(&b.d) || !super::is_digest(&b.pack) {
+            return Err(format!("the blob index has a bad digest {:?}", b.d));
+        }
+        if b.len == 0 || b.off.checked_add(b.len).is_none() {
+            return Err(format!("blob {} has a bad range", b.d));
+        }
+        if blobs.insert(b.d.as_str(), b).is_some() {
+            return Err(format!("blob {} is indexed twice", b.d));
+        }
+    }
+    // Directories seen so far: an entry's parent must be one of them.
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for e in &m.entries {
+        check_path(&e.p)?;
+        if e.m > 0o7777 {
+            return Err(format!(
+                "{}: mode {:o} has more than permission bits",
+                e.p, e.m
+            ));
+        }
+        if !seen.insert(&e.p) {
+            return Err(format!("{}: listed twice", e.p));
+        }
+        if let Some((parent, _)) = e.p.rsplit_once('/')
+            && !dirs.contains(parent)
+        {
+            return Err(format!(
+                "{}: its parent is not a directory listed before it",
+                e.p
+            ));
+        }
+        match &e.kind {
+            Kind::Dir { .. } => {
+                dirs.insert(&e.p);
+            }
+            Kind::File { d, s } => match blobs.get(d.as_str()) {
+                Some(b) if b.s == *s => {}
+                Some(_) => return Err(format!("{}: its size differs from blob {d}", e.p)),
+                None => return Err(format!("{}: blob {d} is not in the index", e.p)),
+            },
+            Kind::Link { to } => {
+                if to.is_empty() || to.contains('\0') || to.len() > MAX_PATH {
+                    return Err(format!("{}: a bad symlink target", e.p));
+                }
+            }
+            Kind::Whiteout => {}
+        }
+    }
+    Ok(())
+}
+
+/// The packs a manifest references (each once, sorted).
+pub fn packs(m: &Manifest) -> Vec<String> {
+    let s: BTreeSet<&str> = m.blobs.iter().map(|b| b.pack.as_str()).collect();
+    s.into_iter().map(str::to_string).collect()
+}
+
+/// Bytes of file contents (uncompressed) and of frames (as stored).
+pub fn sizes(m: &Manifest) -> (u64, u64) {
+    let raw = m
+        .entries
+        .iter()
+        .map(|e| match e.kind {
+            Kind::File { s, .. } => s,
+            _ => 0,
+        })
+        .sum();
+    (raw, m.blobs.iter().map(|b| b.len).sum())
+}
+
+/// [`apply`] over JSON: the full manifest's JSON.
+pub fn apply_json(parent: &str, delta: &str) -> Result<String, String> {
+    let p: Manifest = serde_json::from_str(parent)
+        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let m: Manifest =
+        serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    serde_json::to_string(&apply(&p, &m)?).map_err(|e| e.to_string())
+}
+
+/// [`diff`] over JSON: `{"changed": [...], "removed": [...]}`.
+pub fn diff_json(parent: &str, entries: &str) -> Result<String, String> {
+    let p: Manifest = serde_json::from_str(parent)
+        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
+    let e: Vec<Entry> =
+        serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
+    let (changed, removed) = diff(&p, &e);
+    Ok(serde_json::json!({ "changed": changed, "removed": removed }).to_string())
+}
+
+/// [`check`] over a manifest's JSON.
+pub fn check_json(json: &str, want: &Expect) -> Result<Manifest, String> {
+    let m: Manifest =
+        serde_json::from_str(json).map_err(|e| format!("the manifest is not readable: {e}"))?;
+    check(&m, want)?;
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(c: char) -> String {
+        c.to_string().repeat(64)
+    }
+
+    pub fn sample() -> Manifest {
+        Manifest {
+            format: FORMAT.into(),
+            project: "app-1".into(),
+            setup: "api".into(),
+            layer: "build".into(),
+            entry: d('e'),
+            epoch: 2,
+            image: "host".into(),
+            base_key: "b".into(),
+            build_key: "c".into(),
+            created_ms: 0,
+            entries: vec![
+                Entry {
+                    p: "node_modules".into(),
+                    kind: Kind::Dir { o: false },
+                    m: 0o755,
+                    t: 1,
+                },
+                Entry {
+                    p: "node_modules/a.js".into(),
+                    kind: Kind::File { d: d('a'), s: 3 },
+                    m: 0o644,
+                    t: 1,
+                },
+                Entry {
+                    p: "node_modules/.bin".into(),
+                    kind: Kind::Link { to: "../x".into() },
+                    m: 0o777,
+                    t: 1,
+                },
+                Entry {
+                    p: "gone".into(),
+                    kind: Kind::Whiteout,
+                    m: 0,
+                    t: 1,
+                },
+            ],
+            blobs: vec![Blob {
+                d: d('a'),
+                pack: d('f'),
+                off: 0,
+                len: 12,
+                s: 3,
+            }],
+            delta: None,
+        }
+    }
+
+    fn want(m: &Manifest) -> Expect<'_> {
+        Expect {
+            project: &m.project,
+            setup: &m.setup,
+            layer: &m.layer,
+            entry: &m.entry,
+            epoch: m.epoch,
+        }
+    }
+
+    #[test]
+    fn a_good_manifest_passes_and_round_trips() {
+        let m = sample();
+        check(&m, &want(&m)).unwrap();
+        let j = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Manifest>(&j).unwrap(), m);
+        assert_eq!(packs(&m), vec![d('f')]);
+        assert_eq!(sizes(&m), (3, 12));
+    }
+
+    #[test]
+    fn replays_under_another_name_are_refused() {
+        let m = sample();
+        let mut w = want(&m);
+        let other = d('0');
+        w.entry = &other;
+        assert!(check(&m, &w).unwrap_err().contains("replayed"));
+        let mut w = want(&m);
+        w.epoch = 3;
+        assert!(check(&m, &w).unwrap_err().contains("epoch"));
+    }
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "node_modules/../../x",
+            "a//b",
+            "./a",
+            "",
+        ] {
+            let mut m = sample();
+            m.entries[1].p = bad.into();
+            assert!(check(&m, &want(&sample())).is_err(), "{bad}");
+        }
+        // Writing through a symlink: a child of a link.
+        let mut m = sample();
+        m.entries.push(Entry {
+            p: "node_modules/.bin/evil".into(),
+            kind: Kind::Whiteout,
+            m: 0,
+            t: 0,
+        });
+        assert!(check(&m, &want(&sample())).unwrap_err().contains("parent"));
+        // A child before its parent.
+        let mut m = sample();
+        m.entries.swap(0, 1);
+        assert!(check(&m, &want(&sample())).is_err());
+        let mut m = sample();
+        m.entries.push(m.entries[1].clone());
+        assert!(check(&m, &want(&sample())).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn deltas_apply_to_the_same_tree() {
+        let parent = sample();
+        let mut next = parent.entries.clone();
+        next[1].t = 99; // only the mtime
+        next[2].kind = Kind::Link { to: "../y".into() };
+        next.retain(|e| e.p != "gone");
+        next.push(Entry {
+            p: "node_modules/b.js".into(),
+            kind: Kind::File { d: d('b'), s: 1 },
+            m: 0o600,
+            t: 5,
+        });
+        let (changed, removed) = diff(&parent, &next);
+        assert_eq!(removed, vec!["gone".to_string()]);
+        assert_eq!(changed.len(), 3);
+        assert_eq!(
+            changed[0],
+            Patch {
+                p: "node_modules/a.js".into(),
+                k: None,
+                m: None,
+                t: Some(99)
+            }
+        );
+        let mut m = sample();
+        m.entry = d('9');
+        m.entries.clear();
+        m.blobs = vec![Blob {
+            d: d('b'),
+            pack: d('c'),
+            off: 0,
+            len: 9,
+            s: 1,
+        }];
+        m.delta = Some(Delta {
+            parent: parent.entry.clone(),
+            parent_object: d('7'),
+            depth: 1,
+            changed,
+            removed,
+        });
+        let w = Expect {
+            project: &m.project,
+            setup: &m.setup,
+            layer: &m.layer,
+            entry: &m.entry,
+            epoch: m.epoch,
+        };
+        check(&m, &w).unwrap();
+        let full = apply(&parent, &m).unwrap();
+        check(&full, &w).unwrap();
+        let mut want = next.clone();
+        want.sort_by(|a, b| a.p.cmp(&b.p));
+        assert_eq!(full.entries, want);
+        assert_eq!(full.blobs.len(), 2);
+        assert!(full.delta.is_none());
+        // Hostile deltas.
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().removed.push("nope".into());
+        assert!(apply(&parent, &bad).is_err());
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().changed[0].p = "../x".into();
+        assert!(check(&bad, &w).is_err());
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().depth = MAX_DEPTH + 1;
+        assert!(check(&bad, &w).is_err());
+        // A new entry under a symlink is caught on the applied tree.
+        let mut bad = m.clone();
+        bad.delta.as_mut().unwrap().changed.push(Patch {
+            p: "node_modules/.bin/x".into(),
+            k: Some(Kind::Whiteout),
+            m: Some(0),
+            t: Some(0),
+        });
+        assert!(check(&apply(&parent, &bad).unwrap(), &w).is_err());
+    }
+
+    #[test]
+    fn blobs_must_be_indexed_and_consistent() {
+        let mut m = sample();
+        m.blobs.clear();
+        assert!(
+            check(&m, &want(&sample()))
+                .unwrap_err()
+                .contains("not in the index")
+        );
+        let mut m = sample();
+        m.blobs[0].s = 4;
+        assert!(check(&m, &want(&sample())).unwrap_err().contains("size"));
+        let mut m = sample();
+        m.blobs[0].pack = "zz".into();
+        assert!(check(&m, &want(&sample())).is_err());
+        let mut m = sample();
+        m.entries[1].m = 0o100644;
+        assert!(check(&m, &want(&sample())).is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! Rules of the remote cache tier (an S3-compatible object store shared by
+//! many builders). Pure: the host lists, fetches and stores objects; these
+//! functions name them, check them, say what to trust and what to remove.
+//!
+//! - [`identity`]: which project a checkout is, independent of its path;
+//! - [`naming`]: object names under the remote prefix;
+//! - [`manifest`]: the tree of a layer and its blob index, and its checks;
+//! - [`signature`]: what is signed and when a manifest may be trusted;
+//! - [`epoch`]: invalidation per project and setup;
+//! - [`gc`]: what to remove by age and total size, and why.
+
+pub mod epoch;
+pub mod gc;
+pub mod identity;
+pub mod manifest;
+pub mod naming;
+pub mod signature;
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[(b >> 4) as usize] as char);
+        s.push(H[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Whether `s` is a SHA-256 digest in lowercase hex.
+pub fn is_digest(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}

@@ -1,0 +1,176 @@
+//! Object names under the remote prefix (`s3://bucket/<prefix>/`):
+//!
+//! ```text
+//! v1/packs/<sha256 of the pack>                    immutable packs of zstd frames
+//! v1/epochs/<project>/<setup>                      the current epoch (signed)
+//! v1/manifests/<project>/<setup>/e<N>/<layer>/<entry>   one layer of one build
+//! ```
+//! `<project>` is the identity slug, `<setup>` the setup name made
+//! name-safe, `<layer>` is `base` or `build`, `<entry>` the entry key
+//! ([`entry_key`]). An entry of an older epoch is invalidated.
+
+use sha2::{Digest, Sha256};
+
+pub const ROOT: &str = "v1";
+pub const LAYERS: [&str; 2] = ["base", "build"];
+
+/// A name-safe setup (as the local store names it): unsafe characters
+/// become `_` and then a short digest of the real name is appended.
+pub fn setup_part(setup: &str) -> String {
+    let t: String = setup
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut t = match t.as_str() {
+        "" | "." | ".." => "_".to_string(),
+        _ => t,
+    };
+    if t != setup {
+        let d = Sha256::digest(setup.as_bytes());
+        t.push_str(&format!("-{:02x}{:02x}", d[0], d[1]));
+    }
+    t
+}
+
+/// Joins the user's prefix (may be empty) and a relative name.
+pub fn join(prefix: &str, name: &str) -> String {
+    let p = prefix.trim_matches('/');
+    if p.is_empty() {
+        name.to_string()
+    } else {
+        format!("{p}/{name}")
+    }
+}
+
+pub fn pack(digest: &str) -> String {
+    format!("{ROOT}/packs/{digest}")
+}
+
+pub fn packs_dir() -> String {
+    format!("{ROOT}/packs")
+}
+
+pub fn epoch(project: &str, setup: &str) -> String {
+    format!("{ROOT}/epochs/{project}/{}", setup_part(setup))
+}
+
+/// All manifests of a project and setup (all epochs), for listing.
+pub fn manifests_of(project: &str, setup: &str) -> String {
+    format!("{ROOT}/manifests/{project}/{}", setup_part(setup))
+}
+
+pub fn manifests_dir() -> String {
+    format!("{ROOT}/manifests")
+}
+
+pub fn manifest(project: &str, setup: &str, epoch: u64, layer: &str, entry: &str) -> String {
+    format!(
+        "{ROOT}/manifests/{project}/{}/e{epoch}/{layer}/{entry}",
+        setup_part(setup)
+    )
+}
+
+/// The entry key of a layer: the base layer is the OS image plus the base
+/// key; the build layer also depends on the base layer it was built on.
+pub fn entry_key(layer: &str, image: &str, base_key: &str, build_key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"zerops-cache remote entry v1\0");
+    h.update(layer.as_bytes());
+    h.update(b"\0");
+    h.update(image.as_bytes());
+    h.update(b"\0");
+    h.update(base_key.as_bytes());
+    if layer == "build" {
+        h.update(b"\0");
+        h.update(build_key.as_bytes());
+    }
+    super::hex(&h.finalize())
+}
+
+/// What a manifest's name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestName {
+    pub project: String,
+    pub setup_part: String,
+    pub epoch: u64,
+    pub layer: String,
+    pub entry: String,
+}
+
+/// Parses a manifest name relative to the prefix (`v1/manifests/...`).
+pub fn parse_manifest(name: &str) -> Option<ManifestName> {
+    let rest = name.strip_prefix(&format!("{ROOT}/manifests/"))?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let [project, setup, epoch, layer, entry] = parts[..] else {
+        return None;
+    };
+    let epoch = epoch.strip_prefix('e')?.parse().ok()?;
+    if !LAYERS.contains(&layer) || !super::is_digest(entry) {
+        return None;
+    }
+    Some(ManifestName {
+        project: project.into(),
+        setup_part: setup.into(),
+        epoch,
+        layer: layer.into(),
+        entry: entry.into(),
+    })
+}
+
+/// Parses a pack name (`v1/packs/<digest>`) into its digest.
+pub fn parse_pack(name: &str) -> Option<&str> {
+    name.strip_prefix(&format!("{ROOT}/packs/"))
+        .filter(|d| super::is_digest(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        let e = entry_key("build", "img", "b", "c");
+        let n = manifest("app-0123", "api", 3, "build", &e);
+        assert_eq!(
+            parse_manifest(&n),
+            Some(ManifestName {
+                project: "app-0123".into(),
+                setup_part: "api".into(),
+                epoch: 3,
+                layer: "build".into(),
+                entry: e.clone(),
+            })
+        );
+        assert!(n.starts_with(&manifests_of("app-0123", "api")));
+        assert_eq!(parse_pack(&pack(&e)), Some(e.as_str()));
+        assert_eq!(parse_manifest("v1/manifests/a/b/x3/build/00"), None);
+        assert_eq!(parse_pack("v1/packs/../x"), None);
+        assert_eq!(join("/ci/cache/", "v1/x"), "ci/cache/v1/x");
+        assert_eq!(join("", "v1/x"), "v1/x");
+    }
+
+    #[test]
+    fn entry_keys_separate_layers_images_and_bases() {
+        let b = entry_key("base", "img", "k1", "c1");
+        assert_eq!(b, entry_key("base", "img", "k1", "other build key"));
+        assert_ne!(b, entry_key("base", "img2", "k1", "c1"));
+        let c = entry_key("build", "img", "k1", "c1");
+        assert_ne!(c, b);
+        assert_ne!(c, entry_key("build", "img", "k2", "c1"));
+        assert_ne!(c, entry_key("build", "img", "k1", "c2"));
+    }
+
+    #[test]
+    fn setups_are_name_safe() {
+        assert_eq!(setup_part("api"), "api");
+        let odd = setup_part("../x y");
+        assert!(!odd.contains('/') && !odd.contains(' '));
+        assert_ne!(setup_part("a b"), setup_part("a_b"));
+    }
+}

@@ -1,0 +1,165 @@
+//! `zerops-cache remote ls|pull|push|gc|verify`: the remote cache tier by
+//! hand (builds use it by themselves when `--remote` is set).
+
+use anyhow::Result;
+
+use super::project::{Project, StoreArgs, now};
+use crate::exit::{Classify, Exit};
+use crate::remote::admin;
+use crate::remote::config::RemoteArgs;
+use crate::remote::tier::Tier;
+use crate::sandbox::{SandboxArgs, rootfs};
+use crate::store::record_io::{read_record, write_record};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RemoteCmd {
+    /// List the entries on the remote with their size and age.
+    Ls {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[arg(long, value_enum, default_value_t)]
+        format: super::Format,
+    },
+    /// Pull the layers of the current config into the local store (when
+    /// the local store lacks them and the remote has them).
+    Pull(SetupArgs),
+    /// Push the current local layers of the setup to the remote.
+    Push(SetupArgs),
+    /// Remove entries by age and total size, then packs nothing references.
+    Gc {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
+        gc: admin::GcArgs,
+    },
+    /// Check every manifest and that every pack it references is there.
+    Verify {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        /// Also fetch every blob and check its digest.
+        #[arg(long)]
+        deep: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+fn open(
+    host: &crate::component::PolicyHost,
+    args: &RemoteArgs,
+) -> Result<crate::remote::config::Remote> {
+    args.open(host).class(Exit::Usage)?.ok_or_else(|| {
+        Exit::Usage.error("no remote: pass --remote s3://bucket/prefix or set ZEROPS_CACHE_REMOTE")
+    })
+}
+
+pub fn run(cmd: RemoteCmd) -> Result<Exit> {
+    match cmd {
+        RemoteCmd::Ls { remote, format } => {
+            let host = crate::component::PolicyHost::load()?;
+            let r = open(&host, &remote)?;
+            admin::ls(&host, &r, format == super::Format::Json)
+        }
+        RemoteCmd::Gc { remote, gc } => {
+            let host = crate::component::PolicyHost::load()?;
+            let r = open(&host, &remote)?;
+            admin::gc(&host, &r, &gc)
+        }
+        RemoteCmd::Verify { remote, deep } => {
+            let host = crate::component::PolicyHost::load()?;
+            let r = open(&host, &remote)?;
+            admin::verify(&host, &r, deep)
+        }
+        RemoteCmd::Pull(a) => pull_or_push(a, true),
+        RemoteCmd::Push(a) => pull_or_push(a, false),
+    }
+}
+
+fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
+    let project = Project::load(&a.store)?;
+    let store = project.store(&a.store, if pull { "remote pull" } else { "remote push" })?;
+    let image = rootfs::resolve(&a.sandbox)?;
+    let record = read_record(&store)?;
+    let d = project
+        .host
+        .decide_in_image(
+            &project.source,
+            project.setup(),
+            record.as_deref(),
+            &image.id,
+        )?
+        .map_err(crate::diagnostic::DiagnosticError::new)?;
+    let say = |m: String| println!("{m}");
+    let (tier, summary) = Tier::start(
+        &project.host,
+        &a.remote,
+        &project.identity,
+        &project.build.setup,
+        &image.id,
+        crate::progress::enabled(false),
+        &say,
+    );
+    let Some(mut tier) = tier else {
+        let why = summary
+            .map(|s| s.warnings.join("; "))
+            .unwrap_or_else(|| "no remote: pass --remote or set ZEROPS_CACHE_REMOTE".into());
+        return Err(Exit::Usage.error(why));
+    };
+    if pull {
+        let mut need = Vec::new();
+        if d.base.invalidated {
+            need.push("base");
+        }
+        if d.build.invalidated {
+            need.push("build");
+        }
+        if need.is_empty() {
+            println!("the local store has both layers of this config: nothing to pull");
+            return Ok(Exit::Ok);
+        }
+        let write = || -> Result<()> {
+            let r = project
+                .host
+                .record_after_build_in_image(
+                    &project.source,
+                    project.setup(),
+                    record.as_deref(),
+                    &image.id,
+                    &now(),
+                )?
+                .map_err(crate::diagnostic::DiagnosticError::new)?;
+            write_record(&store.dir, &r)
+        };
+        let got = tier.pull(&store, &need, &d.keys.base, &d.keys.build, &write, &say);
+        let s = tier.finish();
+        if got.is_empty() {
+            println!("nothing pulled");
+            return Ok(if s.warnings.is_empty() {
+                Exit::Findings
+            } else {
+                Exit::RemoteUnavailable
+            });
+        }
+        return Ok(Exit::Ok);
+    }
+    if d.base.invalidated || d.build.invalidated {
+        return Err(Exit::Findings.error(
+            "the local layers are not those of the current config (the next build rebuilds them): nothing to push",
+        ));
+    }
+    tier.push(&store, &[], &d.keys.base, &d.keys.build, &say);
+    let s = tier.finish();
+    Ok(if s.warnings.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::RemoteUnavailable
+    })
+}

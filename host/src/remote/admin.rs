@@ -1,0 +1,401 @@
+//! `zerops-cache remote ls|gc|verify`: what the remote holds, keeping it
+//! within budget (the component chooses what to remove and why), and
+//! checking that every manifest verifies and every pack it references is
+//! there (`--deep`: every blob's digest too).
+
+use anyhow::{Result, anyhow};
+use futures::{StreamExt, TryStreamExt};
+use object_store::{ObjectMeta, ObjectStoreExt};
+use std::collections::BTreeMap;
+
+use super::config::Remote;
+use super::pull::{LayerId, open_manifest};
+use super::tier::read_epoch;
+use super::{Manifest, sha256_hex};
+use crate::component::PolicyHost;
+use crate::component::remote::wit;
+
+/// One manifest on the remote, read and checked (or why not).
+pub struct Listed {
+    pub name: String,
+    pub meta: ObjectMeta,
+    pub parts: wit::ManifestNameParts,
+    pub manifest: Result<Manifest, String>,
+    /// Of the current epoch of its project and setup.
+    pub live: bool,
+}
+
+pub struct Scan {
+    pub manifests: Vec<Listed>,
+    /// digest -> its object.
+    pub packs: BTreeMap<String, ObjectMeta>,
+    /// Objects under the prefix that are neither (left alone).
+    pub other: usize,
+}
+
+async fn list(remote: &Remote, dir: &str) -> Result<Vec<ObjectMeta>> {
+    remote
+        .store
+        .list(Some(&remote.path(dir)))
+        .try_collect()
+        .await
+        .map_err(|e| anyhow!("listing {dir} on the remote: {e}"))
+}
+
+/// A listed manifest: its object, name, name parts and bytes (or why not).
+type Fetched = (
+    ObjectMeta,
+    String,
+    Option<wit::ManifestNameParts>,
+    Result<Vec<u8>, String>,
+);
+
+/// Lists and reads every manifest (and lists every pack) on the remote.
+pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
+    let mut out = Scan {
+        manifests: Vec::new(),
+        packs: BTreeMap::new(),
+        other: 0,
+    };
+    for meta in list(remote, "v1/packs").await? {
+        match host.parse_pack_name(&remote.relative(&meta.location))? {
+            Some(d) => {
+                out.packs.insert(d, meta);
+            }
+            None => out.other += 1,
+        }
+    }
+    let metas = list(remote, "v1/manifests").await?;
+    let mut epochs: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
+    let read: Vec<Fetched> = futures::stream::iter(metas)
+        .map(|meta| async move {
+            let name = remote.relative(&meta.location);
+            let parts = host.parse_manifest_name(&name).ok().flatten();
+            let bytes = match remote.store.get(&meta.location).await {
+                Ok(g) => g
+                    .bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            (meta, name, parts, bytes)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for (meta, name, parts, bytes) in read {
+        let Some(parts) = parts else {
+            out.other += 1;
+            continue;
+        };
+        // The setup's real name is inside the manifest; the name has its safe form.
+        let setup = bytes
+            .as_ref()
+            .ok()
+            .and_then(|b| peek_setup(host, remote, &name, b))
+            .unwrap_or_default();
+        let id = LayerId {
+            project: parts.project.clone(),
+            setup: setup.clone(),
+            layer: parts.layer.clone(),
+            entry: parts.entry.clone(),
+            epoch: parts.epoch,
+            image: String::new(),
+            base_key: String::new(),
+            build_key: String::new(),
+        };
+        let manifest = bytes.and_then(|b| {
+            open_manifest(host, remote, &id, &name, &b).map_err(|e| format!("{e:#}"))
+        });
+        let key = (parts.project.clone(), setup.clone());
+        if !epochs.contains_key(&key) {
+            let e = read_epoch(host, remote, &key.0, &key.1)
+                .await
+                .map(|(n, _, _)| n)
+                .map_err(|e| format!("{e:#}"));
+            epochs.insert(key.clone(), e);
+        }
+        let live = matches!(epochs.get(&key), Some(Ok(n)) if *n == parts.epoch);
+        out.manifests.push(Listed {
+            name,
+            meta,
+            parts,
+            manifest,
+            live,
+        });
+    }
+    out.manifests.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The setup a manifest says it is for, read without trusting it yet (only
+/// to find its epoch; the manifest is verified right after).
+fn peek_setup(host: &PolicyHost, remote: &Remote, name: &str, object: &[u8]) -> Option<String> {
+    let body = super::sign::open(host, remote, name, object).ok()?;
+    let json = zstd::bulk::decompress(body, 1 << 30).ok()?;
+    #[derive(serde::Deserialize)]
+    struct S {
+        setup: String,
+    }
+    serde_json::from_slice::<S>(&json).ok().map(|s| s.setup)
+}
+
+fn age(now_ms: i64, t: i64) -> String {
+    let s = (now_ms - t).max(0) / 1000;
+    match s {
+        0..120 => format!("{s}s"),
+        120..7200 => format!("{}m", s / 60),
+        7200..172_800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `remote ls`: one line per entry (project, setup, epoch, layer, entry,
+/// files, size, age, live or not); JSON with `--format json`.
+pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit::Exit> {
+    let rt = super::tier::runtime()?;
+    let scan = rt.block_on(scan(host, remote))?;
+    let now = now_ms();
+    let mut rows = Vec::new();
+    for l in &scan.manifests {
+        let (files, raw, stored, err) = match &l.manifest {
+            Ok(m) => {
+                let raw = m
+                    .entries
+                    .iter()
+                    .map(|e| match e.kind {
+                        super::Kind::File { s, .. } => s,
+                        _ => 0,
+                    })
+                    .sum::<u64>();
+                let stored = m.blobs.iter().map(|b| b.len).sum::<u64>();
+                (m.entries.len(), raw, stored, None)
+            }
+            Err(e) => (0, 0, 0, Some(e.clone())),
+        };
+        rows.push(serde_json::json!({
+            "name": l.name, "project": l.parts.project, "setup": l.parts.setup_part,
+            "epoch": l.parts.epoch, "layer": l.parts.layer, "entry": l.parts.entry,
+            "entries": files, "bytes": raw, "stored_bytes": stored,
+            "manifest_bytes": l.meta.size,
+            "age_ms": (now - l.meta.last_modified.timestamp_millis()).max(0),
+            "live": l.live, "error": err,
+        }));
+        if !json {
+            println!(
+                "{}/{} e{} {:5} {}  {} entries, {} ({} stored), {} old{}{}",
+                l.parts.project,
+                l.parts.setup_part,
+                l.parts.epoch,
+                l.parts.layer,
+                &l.parts.entry[..12],
+                files,
+                bytesize::ByteSize(raw),
+                bytesize::ByteSize(stored),
+                age(now, l.meta.last_modified.timestamp_millis()),
+                if l.live { "" } else { ", invalidated" },
+                err.map(|e| format!(", UNREADABLE: {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let pack_bytes: u64 = scan.packs.values().map(|m| m.size).sum();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"entries": rows, "packs": scan.packs.len(), "pack_bytes": pack_bytes})
+        );
+    } else {
+        println!(
+            "{} entr{}, {} pack(s), {}",
+            scan.manifests.len(),
+            if scan.manifests.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            scan.packs.len(),
+            bytesize::ByteSize(pack_bytes)
+        );
+    }
+    Ok(crate::exit::Exit::Ok)
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GcArgs {
+    /// Remove entries published longer ago than this (e.g. 30d).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub max_age: Option<std::time::Duration>,
+    /// Then remove the oldest entries until the remote holds at most this (e.g. 20G).
+    #[arg(long)]
+    pub max_size: Option<bytesize::ByteSize>,
+    /// Objects younger than this are never removed (publishes in flight).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub grace: std::time::Duration,
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `remote gc`.
+pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::exit::Exit> {
+    let rt = super::tier::runtime()?;
+    let scan = rt.block_on(scan(host, remote))?;
+    let manifests: Vec<wit::ManifestFacts> = scan
+        .manifests
+        .iter()
+        .map(|l| wit::ManifestFacts {
+            name: l.name.clone(),
+            bytes: l.meta.size,
+            modified_ms: l.meta.last_modified.timestamp_millis().max(0) as u64,
+            live: l.live,
+            packs: l.manifest.as_ref().map(packs_of).map_err(Clone::clone),
+            parent: l.manifest.as_ref().ok().and_then(|m| {
+                let d = m.delta.as_ref()?;
+                host.manifest_name(
+                    &l.parts.project,
+                    &m.setup,
+                    l.parts.epoch,
+                    &l.parts.layer,
+                    &d.parent,
+                )
+                .ok()
+            }),
+        })
+        .collect();
+    let packs: Vec<wit::PackFacts> = scan
+        .packs
+        .iter()
+        .map(|(d, m)| wit::PackFacts {
+            digest: d.clone(),
+            name: remote.relative(&m.location),
+            bytes: m.size,
+            modified_ms: m.last_modified.timestamp_millis().max(0) as u64,
+        })
+        .collect();
+    let plan = host.remote_gc(
+        &manifests,
+        &packs,
+        wit::GcBudget {
+            now_ms: now_ms() as u64,
+            max_age_ms: args.max_age.map(|d| d.as_millis() as u64),
+            max_bytes: args.max_size.map(|b| b.as_u64()),
+            grace_ms: args.grace.as_millis() as u64,
+        },
+    )?;
+    for n in &plan.notes {
+        println!("note: {n}");
+    }
+    let mut freed = 0;
+    for r in &plan.remove {
+        println!(
+            "{} {} ({}): {}",
+            if args.dry_run {
+                "would remove"
+            } else {
+                "removing"
+            },
+            r.name,
+            bytesize::ByteSize(r.bytes),
+            r.reason
+        );
+        if !args.dry_run {
+            rt.block_on(remote.store.delete(&remote.path(&r.name)))
+                .map_err(|e| anyhow!("removing {}: {e}", r.name))?;
+        }
+        freed += r.bytes;
+    }
+    println!(
+        "{} {} object(s), {}",
+        if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        },
+        plan.remove.len(),
+        bytesize::ByteSize(freed)
+    );
+    Ok(crate::exit::Exit::Ok)
+}
+
+fn packs_of(m: &Manifest) -> Vec<String> {
+    let mut p: Vec<String> = m.blobs.iter().map(|b| b.pack.clone()).collect();
+    p.sort();
+    p.dedup();
+    p
+}
+
+/// `remote verify`: every manifest verifies, every pack it references is
+/// there and long enough; with `deep`, every blob matches its digest.
+/// Exit 1 when something is wrong.
+pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<crate::exit::Exit> {
+    let rt = super::tier::runtime()?;
+    let scan = rt.block_on(scan(host, remote))?;
+    let mut problems = Vec::new();
+    let mut checked_blobs = 0u64;
+    for l in &scan.manifests {
+        let m = match &l.manifest {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(format!("{}: {e}", l.name));
+                continue;
+            }
+        };
+        for b in &m.blobs {
+            match scan.packs.get(&b.pack) {
+                None => problems.push(format!("{}: pack {} is missing", l.name, b.pack)),
+                Some(p) if p.size < b.off + b.len => {
+                    problems.push(format!("{}: pack {} is too short", l.name, b.pack))
+                }
+                Some(_) => {}
+            }
+        }
+        if deep {
+            for b in &m.blobs {
+                let Some(p) = scan.packs.get(&b.pack) else {
+                    continue;
+                };
+                let got = rt
+                    .block_on(remote.store.get_range(&p.location, b.off..b.off + b.len))
+                    .map_err(|e| anyhow!("{e}"));
+                let ok = got.and_then(|f| {
+                    zstd::bulk::decompress(&f, b.s as usize).map_err(|e| anyhow!("{e}"))
+                });
+                match ok {
+                    Ok(bytes) if sha256_hex(&bytes) == b.d => checked_blobs += 1,
+                    Ok(_) => problems.push(format!(
+                        "{}: blob {} does not match its digest",
+                        l.name, b.d
+                    )),
+                    Err(e) => problems.push(format!("{}: blob {}: {e:#}", l.name, b.d)),
+                }
+            }
+        }
+    }
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    println!(
+        "verified {} manifest(s), {} pack(s){}: {} problem(s)",
+        scan.manifests.len(),
+        scan.packs.len(),
+        if deep {
+            format!(", {checked_blobs} blob(s)")
+        } else {
+            String::new()
+        },
+        problems.len()
+    );
+    Ok(if problems.is_empty() {
+        crate::exit::Exit::Ok
+    } else {
+        crate::exit::Exit::Findings
+    })
+}

@@ -1,0 +1,184 @@
+//! Configuration of the remote tier, exactly these names:
+//! `--remote URL` or `ZEROPS_CACHE_REMOTE` (`s3://bucket/prefix`);
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+//! `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`; `ZEROPS_CACHE_REMOTE_SECRET`
+//! (HMAC-SHA256 signing); `--remote-unsigned`; `--remote-timeout`.
+
+use anyhow::{Context, Result, anyhow, bail};
+use object_store::aws::AmazonS3Builder;
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::component::PolicyHost;
+use crate::component::remote::wit::Mode;
+
+pub const ENV_REMOTE: &str = "ZEROPS_CACHE_REMOTE";
+pub const ENV_SECRET: &str = "ZEROPS_CACHE_REMOTE_SECRET";
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RemoteArgs {
+    /// The remote cache tier, `s3://bucket/prefix` (credentials and endpoint
+    /// from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP).
+    #[arg(long, value_name = "URL", env = ENV_REMOTE)]
+    pub remote: Option<String>,
+    /// Use the remote without ZEROPS_CACHE_REMOTE_SECRET: nothing is signed
+    /// and whatever the bucket holds is trusted.
+    #[arg(long)]
+    pub remote_unsigned: bool,
+    /// The longest a build waits for the remote in all (each pull or push,
+    /// retries included) before it goes on without it.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub remote_timeout: Duration,
+}
+
+/// A configured remote.
+pub struct Remote {
+    pub store: Arc<dyn ObjectStore>,
+    /// The URL as given (for messages).
+    pub url: String,
+    /// The prefix inside the bucket (no leading or trailing `/`).
+    pub prefix: String,
+    pub mode: Mode,
+    pub secret: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+/// `s3://bucket/prefix` → (bucket, prefix).
+pub fn parse_url(url: &str) -> Result<(String, String)> {
+    let rest = url.strip_prefix("s3://").ok_or_else(|| {
+        anyhow!("--remote / {ENV_REMOTE}: {url:?} is not an s3://bucket/prefix URL")
+    })?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        bail!("--remote / {ENV_REMOTE}: {url:?} names no bucket");
+    }
+    let prefix = prefix.trim_matches('/').to_string();
+    if prefix.split('/').any(|p| p == "." || p == "..") {
+        bail!("--remote / {ENV_REMOTE}: the prefix of {url:?} has a `.` or `..` part");
+    }
+    Ok((bucket.to_string(), prefix))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl RemoteArgs {
+    /// The remote, `Ok(None)` when none is configured, `Err` with the
+    /// reason it cannot be used (no secret and no `--remote-unsigned`, a
+    /// bad URL): the caller warns and goes on without it.
+    pub fn open(&self, host: &PolicyHost) -> Result<Option<Remote>> {
+        let Some(url) = self.remote.clone().filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let (bucket, prefix) = parse_url(&url)?;
+        let secret = env(ENV_SECRET).map(String::into_bytes);
+        let mode = host
+            .remote_mode(secret.is_some(), self.remote_unsigned)?
+            .map_err(|e| anyhow!("{e}"))?;
+        let timeout = self.remote_timeout.max(Duration::from_millis(100));
+        let retry = RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(2),
+                base: 2.0,
+            },
+            max_retries: 3,
+            retry_timeout: timeout,
+        };
+        let client = ClientOptions::new()
+            .with_timeout(timeout)
+            .with_connect_timeout(timeout.min(Duration::from_secs(5)));
+        let mut b = AmazonS3Builder::new()
+            .with_bucket_name(&bucket)
+            .with_region(env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()))
+            .with_retry(retry)
+            .with_client_options(client);
+        if let Some(k) = env("AWS_ACCESS_KEY_ID") {
+            b = b.with_access_key_id(k);
+        }
+        if let Some(k) = env("AWS_SECRET_ACCESS_KEY") {
+            b = b.with_secret_access_key(k);
+        }
+        if let Some(e) = env("AWS_ENDPOINT_URL") {
+            // A custom endpoint (SeaweedFS, MinIO...): path-style requests.
+            b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
+        }
+        if let Some(h) = env("AWS_ALLOW_HTTP") {
+            b = b.with_allow_http(matches!(
+                h.to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes"
+            ));
+        }
+        let store = b
+            .build()
+            .with_context(|| format!("configuring the remote {url}"))?;
+        Ok(Some(Remote {
+            store: Arc::new(store),
+            url,
+            prefix,
+            mode,
+            secret,
+            timeout,
+        }))
+    }
+}
+
+impl Remote {
+    /// A remote over any object store (tests use `InMemory`).
+    pub fn over(
+        store: Arc<dyn ObjectStore>,
+        prefix: &str,
+        mode: Mode,
+        secret: Option<&[u8]>,
+    ) -> Remote {
+        Remote {
+            store,
+            url: format!("memory:///{prefix}"),
+            prefix: prefix.trim_matches('/').to_string(),
+            mode,
+            secret: secret.map(<[u8]>::to_vec),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The object path of a name relative to the prefix.
+    pub fn path(&self, name: &str) -> object_store::path::Path {
+        let full = if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", self.prefix)
+        };
+        object_store::path::Path::from(full)
+    }
+
+    /// A listed path relative to the prefix.
+    pub fn relative(&self, p: &object_store::path::Path) -> String {
+        let s = p.as_ref();
+        if self.prefix.is_empty() {
+            return s.to_string();
+        }
+        s.strip_prefix(&self.prefix)
+            .map(|r| r.trim_start_matches('/').to_string())
+            .unwrap_or_else(|| s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            parse_url("s3://b/ci/cache/").unwrap(),
+            ("b".into(), "ci/cache".into())
+        );
+        assert_eq!(parse_url("s3://b").unwrap(), ("b".into(), "".into()));
+        assert!(parse_url("http://b/x").is_err());
+        assert!(parse_url("s3:///x").is_err());
+        assert!(parse_url("s3://b/../x").is_err());
+    }
+}

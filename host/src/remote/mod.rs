@@ -1,0 +1,83 @@
+//! The remote tier: layers shared through an S3-compatible object store.
+//!
+//! Every rule (names, checks, trust, epochs, gc) is asked of the component
+//! (`component::remote`); this module moves bytes:
+//! - [`config`]: `--remote`, the AWS_* variables, the signing secret, limits;
+//! - [`sign`]: HMAC-SHA256 over what the component says to sign;
+//! - [`tree`]: a layer directory to manifest entries and back;
+//! - [`push`]: missing packs, then the manifest (create-if-absent);
+//! - [`pull`]: the manifest, verified blobs into a staging directory, then
+//!   renamed into the store;
+//! - [`tier`]: what `build`, `invalidate` and `activate` do with it (a
+//!   failing remote never fails a build);
+//! - [`admin`]: `zerops-cache remote ls|pull|push|gc|verify`.
+
+pub mod admin;
+pub mod config;
+pub mod pull;
+pub mod push;
+pub mod sign;
+pub mod tier;
+pub mod tree;
+
+#[cfg(test)]
+mod tests;
+
+// The one place the host takes data types of the remote tier from the
+// policy crate: the manifest, as it is stored (JSON).
+pub use zerops_cache_policy::remote::manifest::{
+    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch,
+};
+pub use zerops_cache_policy::remote::signature::{
+    Header, join as join_object, split as split_object,
+};
+
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What moved, for the summary.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub bytes_up: AtomicU64,
+    pub objects_up: AtomicU64,
+    pub bytes_down: AtomicU64,
+    pub objects_down: AtomicU64,
+}
+
+impl Traffic {
+    pub fn up(&self, bytes: u64) {
+        self.bytes_up.fetch_add(bytes, Ordering::Relaxed);
+        self.objects_up.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn down(&self, bytes: u64) {
+        self.bytes_down.fetch_add(bytes, Ordering::Relaxed);
+        self.objects_down.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn summary(&self) -> TrafficSummary {
+        TrafficSummary {
+            bytes_up: self.bytes_up.load(Ordering::Relaxed),
+            objects_up: self.objects_up.load(Ordering::Relaxed),
+            bytes_down: self.bytes_down.load(Ordering::Relaxed),
+            objects_down: self.objects_down.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct TrafficSummary {
+    pub bytes_up: u64,
+    pub objects_up: u64,
+    pub bytes_down: u64,
+    pub objects_down: u64,
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}

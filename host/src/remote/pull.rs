@@ -1,0 +1,321 @@
+//! Pulling a layer: the manifest (verified: signature, digest, and every
+//! rule of the component's check), then the packs' frames it needs (range
+//! GETs), each blob checked against its digest as it is written into a
+//! staging directory on the store's filesystem. Nothing is renamed into
+//! the store before every blob of every pulled layer verified
+//! ([`super::tier`] does the renames).
+
+use anyhow::{Context, Result, anyhow};
+use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectStoreExt;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::config::Remote;
+use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, tree};
+use crate::component::PolicyHost;
+use crate::component::remote::wit::Expect;
+
+/// Packs fetched at once.
+const IN_FLIGHT: usize = 8;
+/// The largest manifest body accepted (uncompressed JSON).
+const MAX_MANIFEST: u64 = 1 << 30;
+/// Test hook: abort the process after this many packs were written into
+/// the staging directory (the kill tests; never set it otherwise).
+pub const ENV_ABORT_AFTER_PACKS: &str = "ZEROPS_CACHE_REMOTE_ABORT_AFTER_PACKS";
+
+/// Which entry of the remote a layer is.
+#[derive(Debug, Clone)]
+pub struct LayerId {
+    pub project: String,
+    pub setup: String,
+    /// `base` or `build`.
+    pub layer: String,
+    pub entry: String,
+    pub epoch: u64,
+    pub image: String,
+    pub base_key: String,
+    pub build_key: String,
+}
+
+impl LayerId {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        host: &PolicyHost,
+        project: &str,
+        setup: &str,
+        layer: &str,
+        epoch: u64,
+        image: &str,
+        base_key: &str,
+        build_key: &str,
+    ) -> Result<LayerId> {
+        Ok(LayerId {
+            project: project.into(),
+            setup: setup.into(),
+            layer: layer.into(),
+            entry: host.entry_key(layer, image, base_key, build_key)?,
+            epoch,
+            image: image.into(),
+            base_key: base_key.into(),
+            build_key: build_key.into(),
+        })
+    }
+
+    pub fn manifest_name(&self, host: &PolicyHost) -> Result<String> {
+        host.manifest_name(
+            &self.project,
+            &self.setup,
+            self.epoch,
+            &self.layer,
+            &self.entry,
+        )
+    }
+}
+
+/// Decodes and checks a fetched manifest object stored at `name`.
+pub fn open_manifest(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    name: &str,
+    object: &[u8],
+) -> Result<Manifest> {
+    let body = sign::open(host, remote, name, object)?;
+    let mut json = Vec::new();
+    zstd::stream::read::Decoder::new(body)
+        .context("the manifest body is not zstd")?
+        .take(MAX_MANIFEST)
+        .read_to_end(&mut json)
+        .map_err(|e| anyhow!("{name}: the manifest body does not decompress: {e}"))?;
+    let json = String::from_utf8(json).map_err(|_| anyhow!("{name}: the manifest is not UTF-8"))?;
+    host.check_manifest(&json, &expect(id))?
+        .map_err(|e| anyhow!("{name}: {e}"))?;
+    serde_json::from_str(&json).map_err(|e| anyhow!("{name}: {e}"))
+}
+
+/// The manifest object of `id`, verified and checked as it is (a delta is
+/// not resolved), with the SHA-256 of the object; `None` when absent.
+pub async fn fetch_one(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    traffic: &Traffic,
+) -> Result<Option<(Manifest, String)>> {
+    let name = id.manifest_name(host)?;
+    let object = match remote.store.get(&remote.path(&name)).await {
+        Ok(r) => r
+            .bytes()
+            .await
+            .map_err(|e| anyhow!("reading {name}: {e}"))?,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(anyhow!("fetching {name}: {e}")),
+    };
+    traffic.down(object.len() as u64);
+    let m = open_manifest(host, remote, id, &name, &object)?;
+    Ok(Some((m, sha256_hex(&object))))
+}
+
+fn expect(id: &LayerId) -> Expect {
+    Expect {
+        project: id.project.clone(),
+        setup: id.setup.clone(),
+        layer: id.layer.clone(),
+        entry: id.entry.clone(),
+        epoch: id.epoch,
+    }
+}
+
+/// A full manifest: `m` itself, or `m` applied on its chain of parents
+/// (each fetched, verified, pinned by its object digest), checked whole.
+pub async fn resolve(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    m: Manifest,
+    traffic: &Traffic,
+) -> Result<Manifest> {
+    let mut chain = vec![(id.clone(), m)];
+    loop {
+        let (cid, last) = chain.last().expect("not empty");
+        let Some(d) = &last.delta else { break };
+        if chain.len() > MAX_DEPTH as usize {
+            return Err(anyhow!(
+                "{}: a chain of deltas longer than {MAX_DEPTH}",
+                cid.entry
+            ));
+        }
+        let pid = LayerId {
+            entry: d.parent.clone(),
+            ..cid.clone()
+        };
+        let (pm, digest) = fetch_one(host, remote, &pid, traffic)
+            .await?
+            .ok_or_else(|| {
+                anyhow!(
+                    "the parent {} of delta manifest {} is missing",
+                    pid.entry,
+                    cid.entry
+                )
+            })?;
+        if digest != d.parent_object {
+            return Err(anyhow!(
+                "the parent {} of delta manifest {} is not the one it was made on: refused",
+                pid.entry,
+                cid.entry
+            ));
+        }
+        if d.depth != pm.delta.as_ref().map_or(0, |p| p.depth) + 1 {
+            return Err(anyhow!("delta manifest {}: a wrong depth", cid.entry));
+        }
+        chain.push((pid, pm));
+    }
+    let (_, mut full) = chain.pop().expect("not empty");
+    while let Some((cid, delta)) = chain.pop() {
+        let json = host
+            .apply_delta(
+                &serde_json::to_string(&full)?,
+                &serde_json::to_string(&delta)?,
+            )?
+            .map_err(|e| anyhow!("delta manifest {}: {e}", cid.entry))?;
+        host.check_manifest(&json, &expect(&cid))?
+            .map_err(|e| anyhow!("delta manifest {} applied: {e}", cid.entry))?;
+        full = serde_json::from_str(&json)?;
+    }
+    Ok(full)
+}
+
+/// The full manifest of `id`, verified; `None` when the remote has none.
+pub async fn fetch_manifest(
+    host: &PolicyHost,
+    remote: &Remote,
+    id: &LayerId,
+    traffic: &Traffic,
+) -> Result<Option<Manifest>> {
+    match fetch_one(host, remote, id, traffic).await? {
+        Some((m, _)) => resolve(host, remote, id, m, traffic).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// What one pack fetch writes: each blob (its range) and the entries that
+/// hold it.
+struct PackWork<'a> {
+    pack: String,
+    blobs: Vec<(&'a super::Blob, Vec<&'a Entry>)>,
+}
+
+fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
+    let index: BTreeMap<&str, &super::Blob> = m.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    let mut by_blob: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for e in &m.entries {
+        if let Kind::File { d, .. } = &e.kind {
+            by_blob.entry(d.as_str()).or_default().push(e);
+        }
+    }
+    let mut by_pack: BTreeMap<&str, Vec<(&super::Blob, Vec<&Entry>)>> = BTreeMap::new();
+    for (d, es) in by_blob {
+        let b = index[d];
+        by_pack.entry(b.pack.as_str()).or_default().push((b, es));
+    }
+    by_pack
+        .into_iter()
+        .map(|(p, mut blobs)| {
+            blobs.sort_by_key(|(b, _)| b.off);
+            PackWork {
+                pack: p.to_string(),
+                blobs,
+            }
+        })
+        .collect()
+}
+
+/// Decompresses and verifies one blob, then writes every entry holding it.
+fn write_blob(root: &Path, b: &super::Blob, frame: &[u8], entries: &[&Entry]) -> Result<()> {
+    let bytes = zstd::bulk::decompress(frame, b.s as usize)
+        .map_err(|e| anyhow!("blob {} in pack {} does not decompress: {e}", b.d, b.pack))?;
+    if bytes.len() as u64 != b.s || sha256_hex(&bytes) != b.d {
+        return Err(anyhow!(
+            "blob {} in pack {} does not match its digest: refused",
+            b.d,
+            b.pack
+        ));
+    }
+    for e in entries {
+        tree::write_file(root, e, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Pulls the layer of manifest `m` into the fresh directory `root`.
+pub async fn pull_layer(
+    host: &PolicyHost,
+    remote: &Remote,
+    traffic: &Traffic,
+    m: &Manifest,
+    root: &Path,
+    bar: &indicatif::ProgressBar,
+) -> Result<()> {
+    tree::prepare(root, &m.entries)?;
+    let work = plan(m);
+    bar.set_length(work.len() as u64);
+    let abort_after: Option<u64> = std::env::var(ENV_ABORT_AFTER_PACKS)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let store = Arc::clone(&remote.store);
+    futures::stream::iter(work)
+        .map(|w| {
+            let store = Arc::clone(&store);
+            let done = Arc::clone(&done);
+            async move {
+                let path = remote.path(&host.pack_name(&w.pack)?);
+                let ranges: Vec<Range<u64>> =
+                    w.blobs.iter().map(|(b, _)| b.off..b.off + b.len).collect();
+                let got = store
+                    .get_ranges(&path, &ranges)
+                    .await
+                    .map_err(|e| anyhow!("fetching pack {}: {e}", w.pack))?;
+                traffic.down(got.iter().map(|b| b.len() as u64).sum());
+                let root = root.to_path_buf();
+                // Blocking: decompress, verify, write (owned copies for the thread).
+                let jobs: Vec<(super::Blob, Vec<Entry>, bytes::Bytes)> = w
+                    .blobs
+                    .iter()
+                    .zip(got)
+                    .map(|((b, es), bytes)| {
+                        (
+                            (*b).clone(),
+                            es.iter().map(|e| (*e).clone()).collect(),
+                            bytes,
+                        )
+                    })
+                    .collect();
+                tokio::task::spawn_blocking(move || -> Result<()> {
+                    for (b, es, frame) in &jobs {
+                        if frame.len() as u64 != b.len {
+                            return Err(anyhow!("pack {}: a short read of blob {}", b.pack, b.d));
+                        }
+                        let refs: Vec<&Entry> = es.iter().collect();
+                        write_blob(&root, b, frame, &refs)?;
+                    }
+                    Ok(())
+                })
+                .await??;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                if abort_after.is_some_and(|a| n >= a) {
+                    eprintln!("{ENV_ABORT_AFTER_PACKS}: aborting after {n} pack(s)");
+                    std::process::abort();
+                }
+                bar.inc(1);
+                Ok::<_, anyhow::Error>(())
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect::<Vec<()>>()
+        .await?;
+    tree::finish(root, &m.entries)
+}

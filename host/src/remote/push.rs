@@ -1,0 +1,359 @@
+//! Publishing a layer: the blobs the remote lacks, packed as runs of
+//! independent zstd frames (one per blob, so a range GET fetches one), then
+//! the manifest, create-if-absent and signed. A manifest that is already
+//! there (another builder won the race) counts as success: only one
+//! manifest per entry ever exists, and packs are content-addressed, so a
+//! racing publisher never corrupts one.
+
+use anyhow::{Context, Result, anyhow};
+use futures::{StreamExt, TryStreamExt};
+use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::config::Remote;
+use super::pull::{LayerId, fetch_one, resolve};
+use super::{
+    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sha256_hex, sign, tree,
+};
+use crate::component::PolicyHost;
+
+/// A pack is closed once its frames reach this size.
+pub const PACK_BYTES: usize = 16 << 20;
+/// Packs compressed and uploaded at once.
+const IN_FLIGHT: usize = 8;
+const LEVEL: i32 = 3;
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Pushed {
+    /// The manifest was written by this push (false: it was already there).
+    pub published: bool,
+    pub already_there: bool,
+    pub files: usize,
+    pub new_blobs: usize,
+    pub reused_blobs: usize,
+    pub left_out: Vec<String>,
+}
+
+/// Hashes the files of a walk in parallel (every core).
+fn hash_all(walked: &mut [tree::Walked]) -> Result<()> {
+    let n = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let chunk = walked.len().div_ceil(n).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = walked
+            .chunks_mut(chunk)
+            .map(|c| {
+                s.spawn(move || -> Result<()> {
+                    for w in c {
+                        if let (Some(abs), Kind::File { d, s }) = (&w.abs, &mut w.entry.kind) {
+                            let bytes = std::fs::read(abs)
+                                .with_context(|| format!("reading {}", abs.display()))?;
+                            *s = bytes.len() as u64;
+                            *d = sha256_hex(&bytes);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| anyhow!("a hashing thread panicked"))?)
+    })
+}
+
+/// The newest readable manifest of the same project, setup, epoch and
+/// layer (resolved): what the remote already holds, and the parent of an
+/// incremental push.
+pub struct Previous {
+    pub full: Manifest,
+    pub entry: String,
+    pub object: String,
+    pub depth: u32,
+}
+
+async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Previous> {
+    let dir = format!(
+        "{}/e{}/{}/",
+        host.manifests_of(&id.project, &id.setup).ok()?,
+        id.epoch,
+        id.layer
+    );
+    let mut metas = remote
+        .store
+        .list(Some(&remote.path(&dir)))
+        .try_collect::<Vec<_>>()
+        .await
+        .ok()?;
+    metas.sort_by_key(|m| std::cmp::Reverse(m.last_modified));
+    let quiet = Traffic::default();
+    for meta in metas.into_iter().take(3) {
+        let name = remote.relative(&meta.location);
+        let Ok(Some(parts)) = host.parse_manifest_name(&name) else {
+            continue;
+        };
+        let other = LayerId {
+            entry: parts.entry,
+            ..id.clone()
+        };
+        let Ok(Some((m, object))) = fetch_one(host, remote, &other, &quiet).await else {
+            continue;
+        };
+        let depth = m.delta.as_ref().map_or(0, |d| d.depth);
+        if let Ok(full) = resolve(host, remote, &other, m, &quiet).await {
+            return Some(Previous {
+                full,
+                entry: other.entry,
+                object,
+                depth,
+            });
+        }
+    }
+    None
+}
+
+/// One pack to build: the files whose blobs go in it (first path per digest).
+struct PackJob {
+    files: Vec<(String, PathBuf)>,
+}
+
+fn plan_packs(walked: &[tree::Walked], have: &BTreeMap<String, Blob>) -> Vec<PackJob> {
+    let mut seen = BTreeSet::new();
+    let mut jobs = Vec::new();
+    let mut cur = PackJob { files: Vec::new() };
+    let mut raw = 0usize;
+    for w in walked {
+        let (Some(abs), Kind::File { d, s }) = (&w.abs, &w.entry.kind) else {
+            continue;
+        };
+        if have.contains_key(d) || !seen.insert(d.clone()) {
+            continue;
+        }
+        // Raw bytes per pack: about twice the target (zstd halves them).
+        if raw > 0 && raw + *s as usize > 2 * PACK_BYTES {
+            jobs.push(std::mem::replace(&mut cur, PackJob { files: Vec::new() }));
+            raw = 0;
+        }
+        raw += *s as usize;
+        cur.files.push((d.clone(), abs.clone()));
+    }
+    if !cur.files.is_empty() {
+        jobs.push(cur);
+    }
+    jobs
+}
+
+/// Compresses a pack: its bytes, its digest and the index of its blobs.
+fn build_pack(job: PackJob) -> Result<(Vec<u8>, String, Vec<Blob>)> {
+    let mut pack = Vec::new();
+    let mut blobs = Vec::new();
+    let mut enc = zstd::bulk::Compressor::new(LEVEL)?;
+    for (d, abs) in job.files {
+        let bytes = std::fs::read(&abs).with_context(|| format!("reading {}", abs.display()))?;
+        // The file changed since it was hashed: the layer is in use.
+        if sha256_hex(&bytes) != d {
+            return Err(anyhow!(
+                "{} changed while it was being pushed",
+                abs.display()
+            ));
+        }
+        let frame = enc.compress(&bytes)?;
+        blobs.push(Blob {
+            d,
+            pack: String::new(),
+            off: pack.len() as u64,
+            len: frame.len() as u64,
+            s: bytes.len() as u64,
+        });
+        pack.extend_from_slice(&frame);
+    }
+    let digest = sha256_hex(&pack);
+    for b in &mut blobs {
+        b.pack = digest.clone();
+    }
+    Ok((pack, digest, blobs))
+}
+
+/// Pushes the layer at `dir` as `id`, unless the remote has it already.
+pub async fn push_layer(
+    host: &PolicyHost,
+    remote: &Remote,
+    traffic: &Traffic,
+    dir: &Path,
+    id: &LayerId,
+    created_ms: u64,
+    bar: &indicatif::ProgressBar,
+) -> Result<Pushed> {
+    let name = id.manifest_name(host)?;
+    if remote.store.head(&remote.path(&name)).await.is_ok() {
+        return Ok(Pushed {
+            already_there: true,
+            ..Pushed::default()
+        });
+    }
+    let prev = previous(host, remote, id).await;
+    let have: BTreeMap<String, Blob> = prev
+        .as_ref()
+        .map(|p| {
+            p.full
+                .blobs
+                .iter()
+                .map(|b| (b.d.clone(), b.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let dir = dir.to_path_buf();
+    let walk = tokio::task::spawn_blocking(move || -> Result<tree::Walk> {
+        let mut w = tree::walk(&dir)?;
+        hash_all(&mut w.entries)?;
+        Ok(w)
+    })
+    .await??;
+    let jobs = plan_packs(&walk.entries, &have);
+    let mut out = Pushed {
+        files: walk
+            .entries
+            .iter()
+            .filter(|w| matches!(w.entry.kind, Kind::File { .. }))
+            .count(),
+        left_out: walk.left_out.clone(),
+        ..Pushed::default()
+    };
+    bar.set_length(jobs.len() as u64);
+    let store = Arc::clone(&remote.store);
+    let uploaded: Vec<Vec<Blob>> = futures::stream::iter(jobs)
+        .map(|job| {
+            let store = Arc::clone(&store);
+            async move {
+                let (pack, digest, blobs) =
+                    tokio::task::spawn_blocking(move || build_pack(job)).await??;
+                let path = remote.path(&host.pack_name(&digest)?);
+                let len = pack.len() as u64;
+                // Content-addressed: an existing pack has these very bytes.
+                match store
+                    .put_opts(
+                        &path,
+                        PutPayload::from(pack),
+                        PutOptions::from(PutMode::Create),
+                    )
+                    .await
+                {
+                    Ok(_) => traffic.up(len),
+                    Err(
+                        object_store::Error::AlreadyExists { .. }
+                        | object_store::Error::Precondition { .. },
+                    ) => {}
+                    Err(e) => return Err(anyhow!("uploading pack {digest}: {e}")),
+                }
+                bar.inc(1);
+                Ok::<_, anyhow::Error>(blobs)
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    let mut index: BTreeMap<String, Blob> = BTreeMap::new();
+    for b in uploaded.into_iter().flatten() {
+        index.insert(b.d.clone(), b);
+    }
+    out.new_blobs = index.len();
+    let entries: Vec<Entry> = walk.entries.into_iter().map(|w| w.entry).collect();
+    for e in &entries {
+        if let Kind::File { d, .. } = &e.kind
+            && !index.contains_key(d)
+        {
+            let b = have
+                .get(d)
+                .ok_or_else(|| anyhow!("blob {d} of {} is in no pack", e.p))?;
+            index.insert(d.clone(), b.clone());
+            out.reused_blobs += 1;
+        }
+    }
+    // A delta on the previous manifest when there is one (and the chain is
+    // short): an install rewrites every mtime but changes few contents.
+    let delta = match &prev {
+        Some(p) if p.depth < MAX_DEPTH => {
+            #[derive(serde::Deserialize)]
+            struct D {
+                changed: Vec<Patch>,
+                removed: Vec<String>,
+            }
+            let d = host
+                .diff_tree(
+                    &serde_json::to_string(&p.full)?,
+                    &serde_json::to_string(&entries)?,
+                )?
+                .map_err(|e| anyhow!("{e}"))?;
+            let d: D = serde_json::from_str(&d)?;
+            Some(Delta {
+                parent: p.entry.clone(),
+                parent_object: p.object.clone(),
+                depth: p.depth + 1,
+                changed: d.changed,
+                removed: d.removed,
+            })
+        }
+        _ => None,
+    };
+    let (entries, blobs) = match &delta {
+        Some(d) => {
+            let used: BTreeSet<&str> = d
+                .changed
+                .iter()
+                .filter_map(|c| match &c.k {
+                    Some(Kind::File { d, .. }) => Some(d.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let blobs = index
+                .values()
+                .filter(|b| used.contains(b.d.as_str()))
+                .cloned()
+                .collect();
+            (Vec::new(), blobs)
+        }
+        None => (entries, index.into_values().collect()),
+    };
+    let m = Manifest {
+        delta,
+        format: FORMAT.to_string(),
+        project: id.project.clone(),
+        setup: id.setup.clone(),
+        layer: id.layer.clone(),
+        entry: id.entry.clone(),
+        epoch: id.epoch,
+        image: id.image.clone(),
+        base_key: id.base_key.clone(),
+        build_key: id.build_key.clone(),
+        created_ms,
+        entries,
+        blobs,
+    };
+    let json = serde_json::to_vec(&m)?;
+    let body = zstd::bulk::compress(&json, LEVEL)?;
+    let object = sign::seal(host, remote, &name, &body)?;
+    let len = object.len() as u64;
+    match remote
+        .store
+        .put_opts(
+            &remote.path(&name),
+            PutPayload::from(object),
+            PutOptions::from(PutMode::Create),
+        )
+        .await
+    {
+        Ok(_) => {
+            traffic.up(len);
+            out.published = true;
+        }
+        // Another builder published this entry first: one manifest stays.
+        Err(
+            object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. },
+        ) => out.already_there = true,
+        Err(e) => return Err(anyhow!("publishing the manifest {name}: {e}")),
+    }
+    Ok(out)
+}

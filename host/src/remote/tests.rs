@@ -1,0 +1,392 @@
+//! The remote tier on `object_store::memory::InMemory`: round trips of
+//! every entry type, incremental pushes, refusal of tampered objects, racing
+//! publishers, epochs and gc.
+
+use futures::TryStreamExt;
+use object_store::memory::InMemory;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::config::Remote;
+use super::pull::{LayerId, fetch_manifest, pull_layer};
+use super::push::push_layer;
+use super::{Traffic, tier, tree};
+use crate::component::PolicyHost;
+use crate::component::remote::wit::Mode;
+
+fn host() -> PolicyHost {
+    PolicyHost::load().expect("the component loads")
+}
+
+fn remote(store: Arc<dyn ObjectStore>, secret: &[u8]) -> Remote {
+    Remote::over(store, "ci/cache", Mode::Signed, Some(secret))
+}
+
+fn id(host: &PolicyHost, build_key: &str, epoch: u64) -> LayerId {
+    LayerId::new(
+        host,
+        "app-0123456789ab",
+        "api",
+        "build",
+        epoch,
+        "host",
+        "base-key",
+        build_key,
+    )
+    .unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tier::runtime().unwrap()
+}
+
+/// A layer with every entry type the remote carries.
+fn layer(dir: &Path, files: usize) {
+    let nm = dir.join("node_modules");
+    std::fs::create_dir_all(nm.join("pkg/lib")).unwrap();
+    for i in 0..files {
+        let size = [10, 500, 4096, 90_000][i % 4] + i;
+        // Incompressible bytes (xorshift), as most real contents are.
+        let mut x = (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let body: Vec<u8> = (0..size)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        std::fs::write(nm.join(format!("pkg/lib/f{i}.js")), body).unwrap();
+    }
+    std::fs::write(nm.join("pkg/same1"), "same").unwrap();
+    std::fs::write(nm.join("pkg/same2"), "same").unwrap();
+    std::fs::write(nm.join("pkg/empty"), "").unwrap();
+    std::fs::write(nm.join("pkg/run.sh"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(
+        nm.join("pkg/run.sh"),
+        std::fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("pkg/run.sh", nm.join(".bin")).unwrap();
+    std::os::unix::fs::symlink("../missing", nm.join("dangling")).unwrap();
+    std::fs::set_permissions(nm.join("pkg/lib"), std::fs::Permissions::from_mode(0o705)).unwrap();
+}
+
+/// Every entry of a tree: path, kind, mode, mtime, contents.
+fn snapshot(dir: &Path) -> Vec<String> {
+    let w = tree::walk(dir).unwrap();
+    w.entries
+        .iter()
+        .map(|e| {
+            let p = dir.join(&e.entry.p);
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            let body = if md.is_file() {
+                format!("{:x?}", super::sha256_hex(&std::fs::read(&p).unwrap()))
+            } else if md.file_type().is_symlink() {
+                std::fs::read_link(&p).unwrap().display().to_string()
+            } else {
+                String::new()
+            };
+            format!(
+                "{} {:o} {} {}",
+                e.entry.p,
+                md.mode(),
+                md.mtime_nsec() + md.mtime() * 1_000_000_000,
+                body
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_pushed_layer_pulls_back_identical() {
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let r = remote(mem.clone(), b"secret");
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    layer(&src, 40);
+    let id = id(&host, "k1", 0);
+    let rt = rt();
+    let traffic = Traffic::default();
+    let hidden = indicatif::ProgressBar::hidden();
+    let p = rt
+        .block_on(push_layer(&host, &r, &traffic, &src, &id, 1, &hidden))
+        .unwrap();
+    assert!(p.published);
+    assert_eq!(p.new_blobs, 40 + 3, "same1/same2 share one blob");
+    // Pushing again: the manifest is there, nothing is uploaded.
+    let before = traffic.summary().objects_up;
+    let again = rt
+        .block_on(push_layer(&host, &r, &traffic, &src, &id, 1, &hidden))
+        .unwrap();
+    assert!(again.already_there && !again.published);
+    assert_eq!(traffic.summary().objects_up, before);
+
+    let m = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap()
+        .expect("published");
+    let dst = t.path().join("dst");
+    std::fs::create_dir(&dst).unwrap();
+    rt.block_on(pull_layer(&host, &r, &traffic, &m, &dst, &hidden))
+        .unwrap();
+    assert_eq!(snapshot(&src), snapshot(&dst));
+}
+
+#[test]
+fn an_incremental_push_uploads_only_new_blobs() {
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let r = remote(mem, b"secret");
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    layer(&src, 200);
+    let rt = rt();
+    let hidden = indicatif::ProgressBar::hidden();
+    let full = Traffic::default();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &full,
+        &src,
+        &id(&host, "k1", 0),
+        1,
+        &hidden,
+    ))
+    .unwrap();
+    std::fs::write(src.join("node_modules/pkg/lib/f7.js"), "changed").unwrap();
+    let inc = Traffic::default();
+    let p = rt
+        .block_on(push_layer(
+            &host,
+            &r,
+            &inc,
+            &src,
+            &id(&host, "k2", 0),
+            2,
+            &hidden,
+        ))
+        .unwrap();
+    assert!(p.published);
+    assert_eq!(p.new_blobs, 1);
+    assert_eq!(p.reused_blobs, 200 + 3 - 1);
+    let (f, i) = (full.summary().bytes_up, inc.summary().bytes_up);
+    // One pack of one small blob, plus the manifest.
+    assert!(i * 50 < f, "incremental {i} bytes vs full {f}");
+    assert_eq!(inc.summary().objects_up, 2);
+    // The second manifest is a delta; it pulls back as the whole tree.
+    let m = rt
+        .block_on(fetch_manifest(&host, &r, &id(&host, "k2", 0), &inc))
+        .unwrap()
+        .unwrap();
+    assert!(m.delta.is_none(), "resolved");
+    let dst = t.path().join("dst");
+    std::fs::create_dir(&dst).unwrap();
+    rt.block_on(pull_layer(&host, &r, &inc, &m, &dst, &hidden))
+        .unwrap();
+    assert_eq!(snapshot(&src), snapshot(&dst));
+}
+
+async fn names(mem: &Arc<dyn ObjectStore>, under: &str) -> Vec<object_store::path::Path> {
+    mem.list(Some(&object_store::path::Path::from(under)))
+        .map_ok(|m| m.location)
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+#[test]
+fn tampered_manifests_and_blobs_are_refused() {
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let r = remote(mem.clone(), b"secret");
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    layer(&src, 8);
+    let rt = rt();
+    let traffic = Traffic::default();
+    let hidden = indicatif::ProgressBar::hidden();
+    let id = id(&host, "k1", 0);
+    rt.block_on(push_layer(&host, &r, &traffic, &src, &id, 1, &hidden))
+        .unwrap();
+    let mpath = r.path(&id.manifest_name(&host).unwrap());
+    let original = rt.block_on(async { mem.get(&mpath).await.unwrap().bytes().await.unwrap() });
+
+    // Another secret: the signature does not verify.
+    let other = remote(mem.clone(), b"other secret");
+    let e = rt
+        .block_on(fetch_manifest(&host, &other, &id, &traffic))
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("signature"), "{e:#}");
+    // Unsigned mode reads it; a signed reader refuses an unsigned object.
+    let unsigned = Remote::over(mem.clone(), "ci/cache", Mode::Unsigned, None);
+    assert!(
+        rt.block_on(fetch_manifest(&host, &unsigned, &id, &traffic))
+            .unwrap()
+            .is_some()
+    );
+    let forged =
+        super::sign::seal(&host, &unsigned, &id.manifest_name(&host).unwrap(), b"x").unwrap();
+    rt.block_on(mem.put(&mpath, PutPayload::from(forged)))
+        .unwrap();
+    let e = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("unsigned"), "{e:#}");
+    // A flipped body byte: the digest in the header no longer matches.
+    let mut bad = original.to_vec();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    rt.block_on(mem.put(&mpath, PutPayload::from(bad))).unwrap();
+    let e = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("digest"), "{e:#}");
+    // Replayed under another entry name: refused by the component's check.
+    let other_id = super::pull::LayerId {
+        entry: "0".repeat(64),
+        ..id.clone()
+    };
+    let other_name = other_id.manifest_name(&host).unwrap();
+    let (h, body) = super::split_object(&original).unwrap();
+    let _ = h;
+    let resealed = super::sign::seal(&host, &r, &other_name, body).unwrap();
+    rt.block_on(mem.put(&r.path(&other_name), PutPayload::from(resealed)))
+        .unwrap();
+    let e = rt
+        .block_on(fetch_manifest(&host, &r, &other_id, &traffic))
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("replayed"), "{e:#}");
+
+    // A tampered pack: the blob fails its digest, and the pull stops.
+    rt.block_on(mem.put(&mpath, PutPayload::from(original)))
+        .unwrap();
+    let m = rt
+        .block_on(fetch_manifest(&host, &r, &id, &traffic))
+        .unwrap()
+        .unwrap();
+    let packs = rt.block_on(names(&mem, "ci/cache/v1/packs"));
+    for p in packs {
+        let bytes = rt.block_on(async { mem.get(&p).await.unwrap().bytes().await.unwrap() });
+        // Same length, other contents: a valid zstd frame of other bytes is
+        // the hardest case, so re-compress something else at each offset.
+        let mut forged = Vec::new();
+        for b in m.blobs.iter().filter(|b| p.as_ref().ends_with(&b.pack)) {
+            let evil = vec![b'!'; b.s as usize];
+            let f = zstd::bulk::compress(&evil, 3).unwrap();
+            forged.resize(b.off as usize, 0);
+            forged.extend_from_slice(&f);
+        }
+        forged.resize(bytes.len().max(forged.len()), 0);
+        rt.block_on(mem.put(&p, PutPayload::from(forged))).unwrap();
+    }
+    let dst = t.path().join("dst");
+    std::fs::create_dir(&dst).unwrap();
+    let e = rt
+        .block_on(pull_layer(&host, &r, &traffic, &m, &dst, &hidden))
+        .unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("digest") || msg.contains("short read") || msg.contains("decompress"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn racing_publishers_leave_one_manifest() {
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let r = remote(mem.clone(), b"secret");
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    layer(&src, 30);
+    let id = id(&host, "k1", 0);
+    let rt = rt();
+    let traffic = Traffic::default();
+    let hidden = indicatif::ProgressBar::hidden();
+    let results = rt.block_on(futures::future::join_all(
+        (0..8).map(|i| push_layer(&host, &r, &traffic, &src, &id, i, &hidden)),
+    ));
+    let published = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().published)
+        .count();
+    assert_eq!(published, 1);
+    assert_eq!(rt.block_on(names(&mem, "ci/cache/v1/manifests")).len(), 1);
+    assert!(
+        rt.block_on(fetch_manifest(&host, &r, &id, &traffic))
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn epochs_rise_and_old_manifests_are_collected() {
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let r = remote(mem.clone(), b"secret");
+    let rt = rt();
+    let (p, s) = ("app-0123456789ab", "api");
+    assert_eq!(rt.block_on(tier::read_epoch(&host, &r, p, s)).unwrap().0, 0);
+    assert_eq!(
+        rt.block_on(tier::raise_epoch(&host, &r, p, s, "invalidate"))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        rt.block_on(tier::raise_epoch(&host, &r, p, s, "activate 2"))
+            .unwrap(),
+        2
+    );
+    assert_eq!(rt.block_on(tier::read_epoch(&host, &r, p, s)).unwrap().0, 2);
+
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    layer(&a, 6);
+    let b = t.path().join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(b.join("only-in-b"), "b").unwrap();
+    let traffic = Traffic::default();
+    let hidden = indicatif::ProgressBar::hidden();
+    // An entry of epoch 1 (invalidated) and one of epoch 2 (live).
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &traffic,
+        &a,
+        &id(&host, "k1", 1),
+        1,
+        &hidden,
+    ))
+    .unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &traffic,
+        &b,
+        &id(&host, "k2", 2),
+        1,
+        &hidden,
+    ))
+    .unwrap();
+    let args = super::admin::GcArgs {
+        max_age: None,
+        max_size: None,
+        grace: std::time::Duration::ZERO,
+        dry_run: false,
+    };
+    super::admin::gc(&host, &r, &args).unwrap();
+    let left = rt.block_on(names(&mem, "ci/cache/v1/manifests"));
+    assert_eq!(left.len(), 1);
+    assert!(left[0].as_ref().contains("/e2/"));
+    // What the live manifest references is all still there.
+    assert_eq!(
+        super::admin::verify(&host, &r, true).unwrap(),
+        crate::exit::Exit::Ok
+    );
+    let packs = rt.block_on(names(&mem, "ci/cache/v1/packs"));
+    assert_eq!(packs.len(), 1, "only the live entry's pack is left");
+}
