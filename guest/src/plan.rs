@@ -33,7 +33,7 @@ impl Guest for Component {
         source: String,
         setup: Option<String>,
     ) -> Result<wit::SetupBuild, crate::exports::zerops::build_cache::diagnostics::Diagnostic> {
-        let b = policy::plan::setup::build_setup(&source, setup.as_deref())
+        let b = policy::api::build_setup(&source, setup.as_deref())
             .map_err(crate::lint::diagnostic)?;
         Ok(wit::SetupBuild {
             setup: b.setup,

@@ -23,7 +23,8 @@
 //! lies in the future (clock skew, a store copied from another machine).
 //! Records written before that field count events strictly after `builtAt`.
 
-use crate::diag::{Diagnostic, Span};
+use crate::diag::Code;
+use crate::diag::Diagnostic;
 use crate::keys::{BASE_KEY_VERSION, LayerInputs, LayerKeys};
 use crate::snapshot::{Snapshot, Unkeyed};
 use crate::time::{self, Timestamp};
@@ -34,24 +35,7 @@ pub const RECORD_SCHEMA: u32 = 1;
 /// How many events a record keeps; older ones are dropped first.
 pub const MAX_EVENTS: usize = 32;
 
-/// Something that happened to the cache outside a build.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Event {
-    /// Someone asked to drop the cache (GUI "Invalidate build cache", API
-    /// `DELETE /service-stack/{id}/build-cache`).
-    ManualInvalidation { at: Timestamp },
-    /// A backup app version was activated, which invalidates the cache.
-    VersionActivated { version: u32, at: Timestamp },
-}
-
-impl Event {
-    pub fn at(&self) -> &Timestamp {
-        match self {
-            Event::ManualInvalidation { at } | Event::VersionActivated { at, .. } => at,
-        }
-    }
-}
+pub use zerops_cache_contract::record::Event;
 
 /// The stored state of the cache of one service after its last successful build.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,7 +198,7 @@ pub fn after_build_json(
     now: &str,
 ) -> Result<String, Diagnostic> {
     let now = time::parse_arg(now)?;
-    let current = crate::explain::current_of(src, setup)?;
+    let current = crate::snapshot::current_of(src, setup)?;
     let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
     Ok(LayerRecord::after_build(&current, previous.as_ref(), now).to_json())
 }
@@ -228,7 +212,7 @@ pub fn after_build_in_image_json(
     now: &str,
 ) -> Result<String, Diagnostic> {
     let now = time::parse_arg(now)?;
-    let current = crate::explain::current_of(src, setup)?;
+    let current = crate::snapshot::current_of(src, setup)?;
     let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
     Ok(LayerRecord::after_build(&current, previous.as_ref(), now)
         .with_image(image)
@@ -238,7 +222,7 @@ pub fn after_build_in_image_json(
 /// Text in, text out: the stored record with one more event.
 pub fn add_event_json(record: &str, event: Event) -> Result<String, Diagnostic> {
     let r = LayerRecord::from_json(record)
-        .map_err(|e| Diagnostic::error("record-unreadable", Span::default(), e.to_string()))?;
+        .map_err(|e| Diagnostic::error(Code::RecordUnreadable, None, e.to_string()))?;
     Ok(r.with_event(event).to_json())
 }
 
@@ -252,6 +236,7 @@ fn trim(events: &mut Vec<Event>) {
 mod tests {
     use super::*;
     use crate::model;
+    use crate::snapshot::SnapshotRules;
 
     fn ts(s: &str) -> Timestamp {
         Timestamp::parse(s).unwrap()

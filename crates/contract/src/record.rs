@@ -1,0 +1,24 @@
+//! Events of a layer record, as data. The record itself is written and
+//! read by the policy alone; hosts store it as opaque text.
+
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Something that happened to the cache outside a build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    /// Someone asked to drop the cache (GUI "Invalidate build cache", API
+    /// `DELETE /service-stack/{id}/build-cache`).
+    ManualInvalidation { at: Timestamp },
+    /// A backup app version was activated, which invalidates the cache.
+    VersionActivated { version: u32, at: Timestamp },
+}
+
+impl Event {
+    pub fn at(&self) -> &Timestamp {
+        match self {
+            Event::ManualInvalidation { at } | Event::VersionActivated { at, .. } => at,
+        }
+    }
+}
