@@ -17,7 +17,7 @@ pub struct StoreFacts {
 
 /// Which layer holds a part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub enum Layer {
     Base,
     Build,
@@ -25,7 +25,6 @@ pub enum Layer {
 
 /// One part of what the cache holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Item {
     pub layer: Layer,
     /// As the user would write it: `~/.npm`, `node_modules`, `(prepareCommands)`.
@@ -40,7 +39,6 @@ pub struct Item {
 
 /// The report of one setup.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Report {
     pub setup: String,
     pub items: Vec<Item>,

@@ -38,7 +38,6 @@ pub enum ReasonKind {
 /// where they apply; `index` is the position in the new list (in the old
 /// list for `removed`), `fromIndex` the old position of a moved item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Reason {
     pub kind: ReasonKind,
     /// The `build` field (`os`, `base`, `prepareCommands`, `cache`,
@@ -48,6 +47,7 @@ pub struct Reason {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub index: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(alias = "fromIndex")]
     pub from_index: Option<u32>,
     /// The map key, for `envVariables`, `run` and `deploy`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -108,6 +108,26 @@ pub enum BuildAction {
     Drop,
 }
 
+impl BaseAction {
+    /// The label every host shows: `reuse` or `rebuild`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseAction::Reuse => "reuse",
+            BaseAction::Rebuild => "rebuild",
+        }
+    }
+}
+
+impl BuildAction {
+    /// The label every host shows: `reuse` or `drop`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildAction::Reuse => "reuse",
+            BuildAction::Drop => "drop",
+        }
+    }
+}
+
 /// The verdict on one layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerVerdict {
@@ -117,13 +137,14 @@ pub struct LayerVerdict {
 
 /// The decision for one setup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Decision {
     pub setup: String,
     /// The setup the `build` section comes from (itself or a parent).
+    #[serde(alias = "buildFrom")]
     pub build_from: Option<String>,
     pub keys: LayerKeys,
     /// The keys the cache was built with, when there is a previous cache.
+    #[serde(alias = "previousKeys")]
     pub previous_keys: Option<LayerKeys>,
     pub base: LayerVerdict,
     pub build: LayerVerdict,

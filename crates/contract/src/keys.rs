@@ -37,10 +37,10 @@ impl CacheSpec {
 /// The normalized inputs of the layer keys: the four fields that invalidate
 /// the cache when they change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct LayerInputs {
     pub os: String,
     pub base: Vec<String>,
+    #[serde(alias = "prepareCommands")]
     pub prepare_commands: Vec<String>,
     pub cache: CacheSpec,
 }

@@ -22,3 +22,18 @@ impl Event {
         }
     }
 }
+
+/// What a stored layer record says about the last build, for hosts that
+/// show it: hosts never parse the record themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordInfo {
+    /// The setup the cache was built with.
+    pub setup: String,
+    /// When the build that produced the cache finished.
+    pub built_at: Timestamp,
+    /// The identity of the OS image the base layer was built on, when the
+    /// record says.
+    pub image: Option<String>,
+    /// The keys the cache was built with.
+    pub keys: crate::keys::LayerKeys,
+}

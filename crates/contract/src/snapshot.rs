@@ -6,11 +6,15 @@ use std::collections::BTreeMap;
 
 /// Fields that change the build but never the cache (spec §4.6).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(default)]
 pub struct Unkeyed {
+    #[serde(alias = "buildCommands")]
     pub build_commands: Vec<String>,
+    #[serde(alias = "deployFiles")]
     pub deploy_files: Vec<String>,
+    #[serde(alias = "envVariables")]
     pub env_variables: BTreeMap<String, String>,
+    #[serde(alias = "addToRunPrepare")]
     pub add_to_run_prepare: Vec<String>,
     /// The `run` section: each top-level key with its value in a compact
     /// flow form (`[a, b]`, `{k: v}`).

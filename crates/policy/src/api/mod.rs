@@ -13,7 +13,7 @@ use crate::snapshot::{self, Snapshot, SnapshotRules};
 pub mod setup;
 
 pub use setup::build_setup;
-pub use crate::record::{add_event_json, after_build_in_image_json, after_build_json};
+pub use crate::record::{add_event_json, after_build_in_image_json, after_build_json, describe_json};
 pub use crate::snapshot::current_of;
 
 /// The snapshots (keys and inputs) of one setup, or of every setup when
