@@ -11,6 +11,7 @@ mod advice;
 mod assist;
 mod layers;
 mod lint;
+mod map;
 mod patterns;
 mod plan;
 mod retention;

@@ -1,8 +1,8 @@
 //! Terminal rendering of diagnostics: rustc-style, with the source line and
 //! a caret, through annotate-snippets.
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use zerops_cache_policy::{Diagnostic, Pos, Severity};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use zerops_cache_contract::{Diagnostic, Pos, Severity};
 
 /// Byte offset of a 1-based line/column (columns count characters) in `src`,
 /// clamped to the text.
@@ -42,7 +42,9 @@ fn level(s: Severity) -> Level<'static> {
     }
 }
 
-/// Renders one file's diagnostics. `color` selects ANSI styling.
+/// Renders one file's diagnostics, each with its code and help; with the
+/// source line and a caret when it has a position, and the file name only
+/// when it has none. `color` selects ANSI styling.
 pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
@@ -51,19 +53,29 @@ pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> Strin
     };
     let mut out = String::new();
     for d in diags {
-        let start = offset(src, d.span.start);
-        let mut end = offset(src, d.span.end).max(start);
-        // Keep the caret on the first line of multi-line spans.
-        if let Some(nl) = src[start..end].find('\n') {
-            end = start + nl;
-        }
         let title = level(d.severity)
             .primary_title(d.message.as_str())
             .id(d.code.as_str());
-        let snippet = Snippet::source(src)
-            .path(path)
-            .annotation(AnnotationKind::Primary.span(start..end));
-        let mut report = vec![title.element(snippet)];
+        let shown = match &d.file {
+            Some(f) => format!("{path} ({f})"),
+            None => path.to_string(),
+        };
+        let first = match d.span {
+            Some(span) => {
+                let start = offset(src, span.start);
+                let mut end = offset(src, span.end).max(start);
+                // Keep the caret on the first line of multi-line spans.
+                if let Some(nl) = src[start..end].find('\n') {
+                    end = start + nl;
+                }
+                let snippet = Snippet::source(src)
+                    .path(shown)
+                    .annotation(AnnotationKind::Primary.span(start..end));
+                title.element(snippet)
+            }
+            None => title.element(Origin::path(shown)),
+        };
+        let mut report = vec![first];
         if let Some(help) = &d.help {
             report.push(Group::with_title(
                 Level::HELP.secondary_title(help.as_str()),
@@ -73,6 +85,44 @@ pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> Strin
         out.push_str("\n\n");
     }
     out
+}
+
+/// A diagnostic of the component as an error of a command: it keeps the
+/// code, help, span and file to the renderer instead of flattening them
+/// into a message. Displayed as
+/// `PATH[:LINE:COL]: MESSAGE [CODE]`, then `help: …` on its own line.
+#[derive(Debug, thiserror::Error)]
+pub struct DiagnosticError {
+    /// The file the diagnostic is about, as shown to the user.
+    pub path: String,
+    pub diagnostic: Diagnostic,
+}
+
+impl std::fmt::Display for DiagnosticError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = &self.diagnostic;
+        f.write_str(&self.path)?;
+        if let Some(file) = &d.file {
+            write!(f, " ({file})")?;
+        }
+        if let Some(p) = d.start() {
+            write!(f, ":{}:{}", p.line, p.column)?;
+        }
+        write!(f, ": {} [{}]", d.message, d.code)?;
+        if let Some(h) = &d.help {
+            write!(f, "\nhelp: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// [`DiagnosticError`] for `d` about the file at `path`, as an error.
+pub fn error(path: impl std::fmt::Display, d: Diagnostic) -> anyhow::Error {
+    DiagnosticError {
+        path: path.to_string(),
+        diagnostic: d,
+    }
+    .into()
 }
 
 #[cfg(test)]

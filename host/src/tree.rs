@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use zerops_cache_policy::lint::TreeFacts;
+use zerops_cache_contract::lint::TreeFacts;
 
 /// Listing stops after this many entries; the facts then claim only the
 /// levels listed completely, so no pattern is judged on a partial listing.

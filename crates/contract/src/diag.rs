@@ -128,6 +128,12 @@ impl Diagnostic {
         self
     }
 
+    /// Its span, or, for a renderer that needs one (CI annotations, SARIF),
+    /// the start of the file when the finding has no position.
+    pub fn span_or_start(&self) -> Span {
+        self.span.unwrap_or(Span::point(Pos::START))
+    }
+
     /// Where it starts, when it has a position.
     pub fn start(&self) -> Option<Pos> {
         self.span.map(|s| s.start)

@@ -22,7 +22,7 @@ pub mod snapshot;
 pub mod time;
 pub mod wit_map;
 
-pub use diag::{Diagnostic, Pos, Severity, Span};
+pub use diag::{Code, Diagnostic, Pos, Severity, Span};
 
 /// The WIT package the policy component implements (the plugin API version).
 pub const WIT_PACKAGE: &str = "zerops:build-cache@0.1.1";

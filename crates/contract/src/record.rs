@@ -29,8 +29,8 @@ impl Event {
 pub struct RecordInfo {
     /// The setup the cache was built with.
     pub setup: String,
-    /// When the build that produced the cache finished.
-    pub built_at: Timestamp,
+    /// When the build that produced the cache finished (RFC 3339 UTC).
+    pub built_at: String,
     /// The identity of the OS image the base layer was built on, when the
     /// record says.
     pub image: Option<String>,

@@ -231,7 +231,7 @@ pub fn describe_json(record: &str) -> Result<RecordInfo, Diagnostic> {
         .map_err(|e| Diagnostic::error(Code::RecordUnreadable, None, e.to_string()))?;
     Ok(RecordInfo {
         setup: r.setup,
-        built_at: r.built_at,
+        built_at: r.built_at.into(),
         image: r.image,
         keys: r.keys,
     })

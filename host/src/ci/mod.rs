@@ -7,7 +7,7 @@ pub mod gitlab;
 pub mod sarif;
 
 use sha2::{Digest, Sha256};
-use zerops_cache_policy::Diagnostic;
+use zerops_cache_contract::Diagnostic;
 
 /// One linted file, as the CI formats see it.
 #[derive(Debug, Clone, Copy)]
@@ -47,9 +47,9 @@ pub fn fingerprints(path: &str, diags: &[Diagnostic]) -> Vec<String> {
     diags
         .iter()
         .map(|d| {
-            let n = seen.entry((&d.code, &d.message)).or_default();
+            let n = seen.entry((d.code.as_str(), &d.message)).or_default();
             let mut h = Sha256::new();
-            for part in [path, &d.code, &d.message, &n.to_string()] {
+            for part in [path, d.code.as_str(), &d.message, &n.to_string()] {
                 h.update(part.as_bytes());
                 h.update([0]);
             }
@@ -61,7 +61,7 @@ pub fn fingerprints(path: &str, diags: &[Diagnostic]) -> Vec<String> {
 
 #[cfg(test)]
 pub(crate) mod fixture {
-    use zerops_cache_policy::{Diagnostic, Pos, Span};
+    use zerops_cache_contract::{Diagnostic, Pos, Span};
 
     /// Findings as the linter reports them for a small file: an error with
     /// help, a warning whose message has characters the formats escape, a

@@ -3,13 +3,13 @@
 //! the setup's store when one exists. The store is only read: not locked,
 //! not created, never changed (sizes taken during a build may be mid-move).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use indicatif::HumanBytes;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::Path;
-use zerops_cache_policy::advise::{Layer, Report, StoreFacts};
+use zerops_cache_contract::advise::{Layer, Report, StoreFacts};
 
 use super::project::{Project, StoreArgs};
 use super::{Format, exit};
@@ -31,7 +31,7 @@ pub struct AdviseArgs {
 #[derive(Serialize)]
 struct JsonOut<'a> {
     setup: &'a str,
-    items: &'a [zerops_cache_policy::advise::Item],
+    items: &'a [zerops_cache_contract::advise::Item],
     findings: Vec<super::lint::JsonDiagnostic<'a>>,
     /// The store the sizes come from; null when the setup has none yet.
     store: Option<String>,
@@ -70,7 +70,7 @@ pub fn run(args: AdviseArgs) -> Result<u8> {
     let store = measure(&store_dir, host.store_depth(&project.source)?)?;
     let report = match host.advise(&project.source, project.setup(), &facts, store.as_ref())? {
         Ok(r) => r,
-        Err(d) => bail!("{}: {}", project.config_path.display(), d.message),
+        Err(d) => return Err(crate::render::error(project.config_path.display(), d)),
     };
     let shown_store = store.as_ref().map(|_| store_dir.display().to_string());
     match args.format {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
-use zerops_cache_policy::decide::{Decision, LayerVerdict};
+use zerops_cache_contract::decide::{Decision, LayerVerdict};
 
 use super::project::{Project, StoreArgs, now};
 use super::{Format, exit};
@@ -163,7 +163,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         &image.id,
     )? {
         Ok(d) => d,
-        Err(d) => return Err(anyhow!("{}", d.message)),
+        Err(d) => return Err(crate::render::error(project.config_path.display(), d)),
     };
     let mut s = Summary {
         ok: false,
@@ -521,7 +521,7 @@ fn build(
             &now(),
         )? {
             Ok(r) => r,
-            Err(d) => return Err(anyhow!("{}", d.message)),
+            Err(d) => return Err(crate::render::error(project.config_path.display(), d)),
         };
         journal.record = Some(record);
         journal.phase = Phase::Committing;

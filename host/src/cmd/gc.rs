@@ -9,7 +9,7 @@ use cap_std::fs::Dir;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
-use zerops_cache_policy::retention::{StoreUsage, human_bytes};
+use zerops_cache_contract::retention::{StoreUsage, human_bytes};
 
 use super::versions::parse_size;
 use super::{Format, exit};

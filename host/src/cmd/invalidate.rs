@@ -3,8 +3,8 @@
 //! next build runs clean (prepareCommands included) and says why.
 
 use anyhow::{Result, anyhow};
-use zerops_cache_policy::record::Event;
-use zerops_cache_policy::time::Timestamp;
+use zerops_cache_contract::record::Event;
+use zerops_cache_contract::time::Timestamp;
 
 use super::exit;
 use super::project::{Project, StoreArgs, now};
@@ -66,7 +66,7 @@ pub fn add_event(
     let r = project
         .host
         .record_add_event(record, &e)?
-        .map_err(|d| anyhow!("{}", d.message))?;
+        .map_err(|d| crate::render::error(project.config_path.display(), d))?;
     write_record(store, &r)
 }
 

@@ -5,8 +5,8 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use zerops_cache_policy::Diagnostic;
-use zerops_cache_policy::keys::{CacheSpec, LayerInputs, LayerKeys};
+use zerops_cache_contract::Diagnostic;
+use zerops_cache_contract::keys::{CacheSpec, LayerInputs, LayerKeys};
 
 use super::lint::JsonDiagnostic;
 use super::{Format, exit};
@@ -26,7 +26,6 @@ pub struct KeysArgs {
 
 /// One setup in `--format json`: its keys and inputs, or its error.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 struct JsonSetup<'a> {
     setup: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,21 +56,14 @@ pub(super) fn read_text(host: &PolicyHost, path: &Path) -> Result<String> {
     }
 }
 
-/// Prints a diagnostic about `src` to stderr: with the source snippet when
-/// it has a position, as one line otherwise.
+/// Prints a diagnostic about `src` to stderr with its code and help: with
+/// the source snippet when it has a position, the file name otherwise.
 pub(super) fn print_error(path: &str, src: &str, d: &Diagnostic) {
-    if d.span.start.line == 0 {
-        eprintln!("error: {}", d.message);
-        if let Some(h) = &d.help {
-            eprintln!("help: {h}");
-        }
-    } else {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        eprint!(
-            "{}",
-            crate::render::render(path, src, std::slice::from_ref(d), color)
-        );
-    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    eprint!(
+        "{}",
+        crate::render::render(path, src, std::slice::from_ref(d), color)
+    );
 }
 
 fn human_inputs(i: &LayerInputs) -> String {

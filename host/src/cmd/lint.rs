@@ -4,8 +4,8 @@ use anyhow::Result;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use zerops_cache_policy::lint::TreeFacts;
-use zerops_cache_policy::{Diagnostic, Severity};
+use zerops_cache_contract::lint::TreeFacts;
+use zerops_cache_contract::{Diagnostic, Severity};
 
 use super::exit;
 use crate::component::PolicyHost;
@@ -55,10 +55,11 @@ pub struct JsonDiagnostic<'a> {
     pub severity: &'static str,
     pub code: &'a str,
     pub message: &'a str,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    /// Null when the finding has no position.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub end_line: Option<u32>,
+    pub end_column: Option<u32>,
     pub help: Option<&'a str>,
 }
 
@@ -66,12 +67,12 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
     fn from(d: &'a Diagnostic) -> Self {
         JsonDiagnostic {
             severity: d.severity.as_str(),
-            code: &d.code,
+            code: d.code.as_str(),
             message: &d.message,
-            line: d.span.start.line,
-            column: d.span.start.column,
-            end_line: d.span.end.line,
-            end_column: d.span.end.column,
+            line: d.span.map(|s| s.start.line),
+            column: d.span.map(|s| s.start.column),
+            end_line: d.span.map(|s| s.end.line),
+            end_column: d.span.map(|s| s.end.column),
             help: d.help.as_deref(),
         }
     }
@@ -243,7 +244,7 @@ pub fn run(args: LintArgs) -> Result<u8> {
             "{}",
             serde_json::to_string_pretty(&crate::ci::sarif::render(
                 &reports,
-                zerops_cache_policy::lint::CODES,
+                zerops_cache_contract::lint::CODES,
                 env!("CARGO_PKG_VERSION"),
             ))?
         ),

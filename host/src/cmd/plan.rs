@@ -3,7 +3,7 @@
 //! build would create), and what preserve would take (from the project
 //! directory as it stands). Touches nothing but the store's recovery.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use cap_std::fs::Dir;
 use serde::Serialize;
 
@@ -62,7 +62,7 @@ pub fn run(args: PlanArgs) -> Result<u8> {
             record.as_deref(),
             &image.id,
         )?
-        .map_err(|d| anyhow!("{}", d.message))?;
+        .map_err(|d| crate::render::error(project.config_path.display(), d))?;
     let proj = Dir::open_ambient_dir(&project.root, cap_std::ambient_authority())?;
     let (restore_plan, skipped) = if let (false, Some(store)) = (d.build.invalidated, &store) {
         let src: Box<dyn SourceLister> = if args.in_place {

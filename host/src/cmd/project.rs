@@ -1,7 +1,7 @@
 //! What the build-cache commands share: the project (where zerops.yaml
 //! is), the selected setup, and its store.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 use crate::component::PolicyHost;
@@ -52,15 +52,7 @@ impl Project {
             .with_context(|| format!("{} is not UTF-8 text", config_path.display()))?;
         let build = match host.build_setup(&source, args.setup.as_deref())? {
             Ok(b) => b,
-            Err(d) if d.span.start.line > 0 => bail!(
-                "{}:{}:{}: {} ({})",
-                config_path.display(),
-                d.span.start.line,
-                d.span.start.column,
-                d.message,
-                d.code
-            ),
-            Err(d) => bail!("{}: {}", config_path.display(), d.message),
+            Err(d) => return Err(crate::render::error(config_path.display(), d)),
         };
         Ok(Project {
             root,
@@ -104,7 +96,7 @@ pub fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    zerops_cache_policy::time::Timestamp::from_unix_millis(ms)
+    zerops_cache_contract::time::Timestamp::from_unix_millis(ms)
         .as_str()
         .to_string()
 }

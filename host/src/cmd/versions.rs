@@ -19,7 +19,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct RetentionArgs {
     /// Keep this many versions (the active and the newest always stay).
-    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_policy::retention::KEEP_VERSIONS)]
+    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_contract::retention::KEEP_VERSIONS)]
     pub keep_versions: u32,
     /// Also drop the oldest versions until all fit in SIZE (e.g. 2G).
     #[arg(long, value_name = "SIZE", env = "ZEROPS_CACHE_KEEP_SIZE", value_parser = parse_size)]
@@ -98,7 +98,7 @@ pub fn list(args: VersionsArgs) -> Result<u8> {
                     v.version,
                     v.created_at.as_deref().unwrap_or("?"),
                     v.files.unwrap_or(0),
-                    zerops_cache_policy::retention::human_bytes(v.bytes.unwrap_or(0)),
+                    zerops_cache_contract::retention::human_bytes(v.bytes.unwrap_or(0)),
                     v.path
                 );
             }
