@@ -34,9 +34,9 @@ impl<'a> ExplainJson<'a> {
     }
 }
 
-/// The decision as pretty-printed JSON (see [`ExplainJson`]).
+/// The decision as compact one-line JSON (see [`ExplainJson`]).
 pub fn to_json(d: &Decision, verbose: bool) -> String {
-    serde_json::to_string_pretty(&ExplainJson::new(d, verbose)).expect("always serializes")
+    serde_json::to_string(&ExplainJson::new(d, verbose)).expect("always serializes")
 }
 
 /// The decision in plain text, one layer per paragraph.

@@ -81,7 +81,7 @@ pub fn run(args: AdviseArgs) -> Result<u8> {
                 findings: report.findings.iter().map(Into::into).collect(),
                 store: shown_store,
             };
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            println!("{}", serde_json::to_string(&out)?);
         }
         Format::Human => {
             print!("{}", human(&report, shown_store.as_deref()));

@@ -192,21 +192,13 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     let d = &decision;
     s.layers.insert(
         "base",
-        layer(
-            if d.base.invalidated {
-                "rebuild"
-            } else {
-                "reuse"
-            },
-            &d.keys.base,
+        layer(d.base_action().as_str(), &d.keys.base,
             &d.base,
         ),
     );
     s.layers.insert(
         "build",
-        layer(
-            if d.build.invalidated { "drop" } else { "reuse" },
-            &d.keys.build,
+        layer(d.build_action().as_str(), &d.keys.build,
             &d.build,
         ),
     );

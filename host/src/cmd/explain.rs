@@ -153,7 +153,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
                 .iter()
                 .map(|d| serde_json::json!(super::lint::JsonDiagnostic::from(d)))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            println!("{}", serde_json::to_string(&v)?);
         }
         Format::Human => {
             println!("{old_name} → {new_name}");

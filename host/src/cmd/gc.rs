@@ -167,7 +167,7 @@ pub fn run(args: GcArgs) -> Result<u8> {
         removed,
     };
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
+        Format::Json => println!("{}", serde_json::to_string(&out)?),
         Format::Human => {
             let verb = if args.dry_run {
                 "would remove"

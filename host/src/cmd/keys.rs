@@ -124,7 +124,7 @@ pub fn run(args: KeysArgs) -> Result<u8> {
                 path: shown,
                 setups,
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", serde_json::to_string(&report)?);
         }
         Format::Human => {
             for (i, (name, r)) in all.iter().enumerate() {

@@ -238,11 +238,11 @@ pub fn run(args: LintArgs) -> Result<u8> {
         LintFormat::Github => print!("{}", crate::ci::github::render(&reports)),
         LintFormat::Gitlab => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::ci::gitlab::render(&reports))?
+            serde_json::to_string(&crate::ci::gitlab::render(&reports))?
         ),
         LintFormat::Sarif => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::ci::sarif::render(
+            serde_json::to_string(&crate::ci::sarif::render(
                 &reports,
                 zerops_cache_contract::lint::CODES,
                 env!("CARGO_PKG_VERSION"),
@@ -266,7 +266,7 @@ pub fn run(args: LintArgs) -> Result<u8> {
                 notes,
                 deny_warnings: args.deny_warnings,
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", serde_json::to_string(&report)?);
         }
         LintFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
