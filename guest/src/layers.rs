@@ -6,8 +6,8 @@ use crate::Component;
 use crate::exports::zerops::build_cache::diagnostics::Diagnostic;
 use crate::exports::zerops::build_cache::layers::{self as wit, Guest};
 use crate::lint::diagnostic;
-use zerops_cache_policy as policy;
 use crate::map::Convert;
+use zerops_cache_policy as policy;
 
 fn decision(x: policy::decide::Decision) -> wit::Decision {
     x.convert()

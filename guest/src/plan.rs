@@ -1,8 +1,8 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::plan::{self as wit, Guest};
+use crate::map::Convert;
 use zerops_cache_policy as policy;
 use zerops_cache_policy::plan::{deploy, gitignore, preserve, restore};
-use crate::map::Convert;
 
 fn entries(v: Vec<wit::Entry>) -> Vec<policy::plan::Entry> {
     v.convert()
@@ -13,8 +13,8 @@ impl Guest for Component {
         source: String,
         setup: Option<String>,
     ) -> Result<wit::SetupBuild, crate::exports::zerops::build_cache::diagnostics::Diagnostic> {
-        let b = policy::api::build_setup(&source, setup.as_deref())
-            .map_err(crate::lint::diagnostic)?;
+        let b =
+            policy::api::build_setup(&source, setup.as_deref()).map_err(crate::lint::diagnostic)?;
         Ok(b.convert())
     }
 

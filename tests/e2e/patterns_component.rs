@@ -5,9 +5,9 @@
 use crate::common::host;
 use std::collections::BTreeMap;
 use zerops_cache::component::PolicyHost;
-use zerops_cache_policy::select::{Decision, Selector, SkipReason};
 use zerops_cache_policy::pattern::{self, corpus};
 use zerops_cache_policy::select::{self, Entry, EntryKind, PatternSet, walk};
+use zerops_cache_policy::select::{Decision, Selector, SkipReason};
 
 #[test]
 fn component_matches_like_native_on_the_differential_corpus() {

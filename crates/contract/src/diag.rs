@@ -105,15 +105,27 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(code: Code, span: impl Into<Option<Span>>, message: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        code: Code,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::new(Severity::Error, code, span, message)
     }
 
-    pub fn warning(code: Code, span: impl Into<Option<Span>>, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(
+        code: Code,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::new(Severity::Warning, code, span, message)
     }
 
-    pub fn note(code: Code, span: impl Into<Option<Span>>, message: impl Into<String>) -> Diagnostic {
+    pub fn note(
+        code: Code,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::new(Severity::Note, code, span, message)
     }
 

@@ -31,7 +31,6 @@ pub fn human_age(ms: u64) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-
 /// What the host measured of one setup's store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreUsage {
@@ -49,7 +48,6 @@ pub struct StoreRemoval {
     pub path: String,
     pub reason: String,
 }
-
 
 /// The default number of versions kept.
 pub const KEEP_VERSIONS: u32 = 10;

@@ -167,7 +167,11 @@ fn path_item(
     span: crate::Span,
 ) -> Item {
     let norm = normalize(pat);
-    let finding = |code: &str| findings.iter().find(|d| d.code == code && d.span == Some(span));
+    let finding = |code: &str| {
+        findings
+            .iter()
+            .find(|d| d.code == code && d.span == Some(span))
+    };
     let mut item = Item {
         layer: Layer::Build,
         path: pat.to_string(),

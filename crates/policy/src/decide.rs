@@ -9,7 +9,9 @@ use crate::record::{Event, LayerRecord, RecordError};
 use crate::snapshot::{Snapshot, Unkeyed};
 use std::collections::BTreeMap;
 
-pub use zerops_cache_contract::decide::{BaseAction, BuildAction, Decision, LayerVerdict, Reason, ReasonKind};
+pub use zerops_cache_contract::decide::{
+    BaseAction, BuildAction, Decision, LayerVerdict, Reason, ReasonKind,
+};
 
 /// What the cache was built from.
 #[derive(Debug, Clone, Copy)]

@@ -48,7 +48,9 @@
 use crate::model::{Build, Cache};
 use sha2::{Digest, Sha256};
 
-pub use zerops_cache_contract::keys::{BASE_KEY_VERSION, BUILD_KEY_VERSION, CacheSpec, DEFAULT_OS, LayerInputs, LayerKeys};
+pub use zerops_cache_contract::keys::{
+    BASE_KEY_VERSION, BUILD_KEY_VERSION, CacheSpec, DEFAULT_OS, LayerInputs, LayerKeys,
+};
 
 /// Normalizes one cache pattern: Zerops' documented equivalence of
 /// `./node_modules`, `node_modules` and `node_modules/` (spec §4.5).

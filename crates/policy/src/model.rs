@@ -210,11 +210,7 @@ impl Config {
     /// override earlier ones.
     pub fn resolve(&self, name: &str) -> Result<Resolved, Diagnostic> {
         let setup = self.setup(name).ok_or_else(|| {
-            Diagnostic::error(
-                Code::SetupUnknown,
-                None,
-                format!("no setup named `{name}`"),
-            )
+            Diagnostic::error(Code::SetupUnknown, None, format!("no setup named `{name}`"))
         })?;
         let mut chain = vec![name.to_string()];
         let mut r = Resolved {

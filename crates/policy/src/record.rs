@@ -280,7 +280,10 @@ mod tests {
         assert_eq!(r.unkeyed.build_commands, ["npm ci"]);
         assert_eq!(r.pending_events, Some(0));
         let new = r.to_json();
-        assert!(new.contains("\"built_at\"") && !new.contains("builtAt"), "{new}");
+        assert!(
+            new.contains("\"built_at\"") && !new.contains("builtAt"),
+            "{new}"
+        );
         assert_eq!(LayerRecord::from_json(&new).unwrap(), r);
         let info = describe_json(old).unwrap();
         assert_eq!((info.setup.as_str(), info.keys.base.as_str()), ("app", "b"));

@@ -487,10 +487,18 @@ impl Builder {
                 break;
             }
             let key = self.node_from(p, ev, ksp, depth + 1)?.ok_or_else(|| {
-                Diagnostic::error(Code::YamlSyntax, ksp, "invalid YAML: map ended inside a key")
+                Diagnostic::error(
+                    Code::YamlSyntax,
+                    ksp,
+                    "invalid YAML: map ended inside a key",
+                )
             })?;
             let value = self.node(p, depth + 1)?.ok_or_else(|| {
-                Diagnostic::error(Code::YamlSyntax, ksp, "invalid YAML: map ended before a value")
+                Diagnostic::error(
+                    Code::YamlSyntax,
+                    ksp,
+                    "invalid YAML: map ended before a value",
+                )
             })?;
             if value.span.end > end {
                 end = value.span.end;

@@ -203,7 +203,13 @@ fn odd_but_valid_text() {
     let d = lint(src);
     assert_eq!(d.len(), 1, "{d:#?}");
     assert_eq!(d[0].code, "cache-double-star");
-    assert_eq!((d[0].span.unwrap().start.line, d[0].span.unwrap().start.column), (5, 30));
+    assert_eq!(
+        (
+            d[0].span.unwrap().start.line,
+            d[0].span.unwrap().start.column
+        ),
+        (5, 30)
+    );
     // Control characters and NUL are YAML errors, not panics.
     for src in ["zerops:\0\n", "a: \u{7}\n", "\t- x\n"] {
         let d = lint(src);

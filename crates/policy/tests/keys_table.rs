@@ -4,12 +4,12 @@
 use zerops_cache_policy::decide::{
     self, BaseAction, BuildAction, Decision, ReasonKind, decide, decide_json,
 };
-use zerops_cache_policy::{api, report};
 use zerops_cache_policy::keys::{InputsRules, LayerInputs};
 use zerops_cache_policy::model;
 use zerops_cache_policy::record::{Event, LayerRecord};
 use zerops_cache_policy::snapshot::{Snapshot, SnapshotRules};
 use zerops_cache_policy::time::Timestamp;
+use zerops_cache_policy::{api, report};
 
 /// A config that sets every field of `build` and a `run` section.
 const BASE: &str = "zerops:

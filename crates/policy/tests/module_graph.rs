@@ -111,7 +111,10 @@ fn top_level_modules_form_no_cycle() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut graph = BTreeMap::new();
     walk(&root, &root, &mut graph);
-    assert!(graph.contains_key("decide") && graph.contains_key("api"), "{graph:?}");
+    assert!(
+        graph.contains_key("decide") && graph.contains_key("api"),
+        "{graph:?}"
+    );
     let mut done = BTreeSet::new();
     for node in graph.keys() {
         if let Some(c) = cycle_from(node, &graph, &mut Vec::new(), &mut done) {
@@ -125,7 +128,8 @@ fn top_level_modules_form_no_cycle() {
 
 #[test]
 fn the_scanner_sees_groups_and_paths() {
-    let refs = references("use crate::{diag::Code, model};\nlet x = crate::snapshot::current_of(s);");
+    let refs =
+        references("use crate::{diag::Code, model};\nlet x = crate::snapshot::current_of(s);");
     assert_eq!(
         refs.into_iter().collect::<Vec<_>>(),
         ["diag", "model", "snapshot"]

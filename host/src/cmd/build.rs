@@ -192,15 +192,11 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     let d = &decision;
     s.layers.insert(
         "base",
-        layer(d.base_action().as_str(), &d.keys.base,
-            &d.base,
-        ),
+        layer(d.base_action().as_str(), &d.keys.base, &d.base),
     );
     s.layers.insert(
         "build",
-        layer(d.build_action().as_str(), &d.keys.build,
-            &d.build,
-        ),
+        layer(d.build_action().as_str(), &d.keys.build, &d.build),
     );
     let mut timer = Timer {
         start: Instant::now(),

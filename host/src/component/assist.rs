@@ -75,7 +75,8 @@ impl PolicyHost {
             .into_iter()
             .map(|f| Fix {
                 title: f.title,
-                code: zerops_cache_contract::Code::parse(&f.code).unwrap_or(zerops_cache_contract::Code::UnknownCode),
+                code: zerops_cache_contract::Code::parse(&f.code)
+                    .unwrap_or(zerops_cache_contract::Code::UnknownCode),
                 span: span(f.range),
                 edits: f
                     .edits

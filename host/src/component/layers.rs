@@ -3,16 +3,16 @@
 //! types (the tables of `component::map`).
 
 use anyhow::Result;
+use zerops_cache_contract::Diagnostic;
 use zerops_cache_contract::decide as d;
 use zerops_cache_contract::record::Event;
 use zerops_cache_contract::record::RecordInfo;
 use zerops_cache_contract::snapshot::Snapshot;
-use zerops_cache_contract::Diagnostic;
 
 use crate::component::PolicyHost;
-use crate::component::map::Convert;
 use crate::component::bindings::exports::zerops::build_cache::layers as wit;
 use crate::component::lint::diagnostic;
+use crate::component::map::Convert;
 
 fn decision(x: wit::Decision) -> d::Decision {
     x.convert()
@@ -136,7 +136,8 @@ impl PolicyHost {
         record: &str,
     ) -> Result<std::result::Result<RecordInfo, Diagnostic>> {
         let out = self.call("reading the layer record", |p, s| {
-            p.zerops_build_cache_layers().call_describe_record(s, record)
+            p.zerops_build_cache_layers()
+                .call_describe_record(s, record)
         })?;
         Ok(out.map(Convert::convert).map_err(diagnostic))
     }

@@ -5,9 +5,9 @@ use anyhow::Result;
 use zerops_cache_contract as policy;
 
 use crate::component::PolicyHost;
-use crate::component::map::Convert;
 use crate::component::bindings::exports::zerops::build_cache::diagnostics as wit;
 use crate::component::bindings::exports::zerops::build_cache::linter;
+use crate::component::map::Convert;
 
 pub fn diagnostic(d: wit::Diagnostic) -> policy::Diagnostic {
     d.convert()

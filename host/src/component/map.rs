@@ -141,7 +141,12 @@ mod tests {
 
     #[test]
     fn plans() {
-        for k in [EntryKind::Dir, EntryKind::File, EntryKind::Symlink, EntryKind::Other] {
+        for k in [
+            EntryKind::Dir,
+            EntryKind::File,
+            EntryKind::Symlink,
+            EntryKind::Other,
+        ] {
             let mut e = Entry::new("n", k);
             e.utf8 = false;
             round_trip::<_, w::patterns::Entry>(e);

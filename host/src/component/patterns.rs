@@ -7,8 +7,8 @@ use zerops_cache_contract::pattern::{BadPattern, BadPatternKind};
 use zerops_cache_contract::select::{Decision, Entry, SkipReason};
 
 use crate::component::PolicyHost;
-use crate::component::map::Convert;
 use crate::component::bindings::exports::zerops::build_cache::patterns as wit;
+use crate::component::map::Convert;
 
 /// A malformed pattern as the component explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]

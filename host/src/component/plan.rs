@@ -4,17 +4,17 @@
 
 use anyhow::Result;
 use zerops_cache_contract::Diagnostic;
-pub use zerops_cache_contract::plan::deploy::DeployItem;
 pub use zerops_cache_contract::keys::CacheSpec;
+pub use zerops_cache_contract::plan::deploy::DeployItem;
 pub use zerops_cache_contract::plan::preserve::PreserveAction;
 pub use zerops_cache_contract::plan::restore::RestoreAction;
 pub use zerops_cache_contract::plan::setup::BuildSetup;
 pub use zerops_cache_contract::plan::{Entry, EntryKind};
 
 use crate::component::PolicyHost;
-use crate::component::map::Convert;
 use crate::component::bindings::exports::zerops::build_cache::plan as wit;
 use crate::component::lint::diagnostic;
+use crate::component::map::Convert;
 
 fn entries(v: &[Entry]) -> Vec<wit::Entry> {
     v.to_vec().convert()

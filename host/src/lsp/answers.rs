@@ -142,7 +142,8 @@ pub fn answer(
                         .diagnostics
                         .iter()
                         .filter(|d| {
-                            d.range == r && d.code == Some(NumberOrString::String(f.code.to_string()))
+                            d.range == r
+                                && d.code == Some(NumberOrString::String(f.code.to_string()))
                         })
                         .cloned()
                         .collect();

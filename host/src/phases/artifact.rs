@@ -283,7 +283,9 @@ impl Default for Budget {
 
 /// What the versions take: per version the bytes only it holds, and all of
 /// them together (shared files once).
-fn version_facts(store: &Dir) -> Result<(Vec<zerops_cache_contract::retention::VersionFacts>, u64)> {
+fn version_facts(
+    store: &Dir,
+) -> Result<(Vec<zerops_cache_contract::retention::VersionFacts>, u64)> {
     let act = active(store);
     let mut seen = std::collections::BTreeSet::new();
     let mut total = 0;

@@ -12,4 +12,3 @@ pub struct DeployItem {
     /// the source's contents are placed there).
     pub target: String,
 }
-

@@ -30,4 +30,3 @@ impl RestoreAction {
         matches!(self, RestoreAction::SourceWins | RestoreAction::NotUtf8)
     }
 }
-

@@ -17,4 +17,3 @@ pub struct BuildSetup {
     /// `envVariables` in file order, values as written.
     pub env_variables: Vec<(String, String)>,
 }
-

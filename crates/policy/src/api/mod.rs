@@ -12,9 +12,11 @@ use crate::snapshot::{self, Snapshot, SnapshotRules};
 
 pub mod setup;
 
-pub use setup::build_setup;
-pub use crate::record::{add_event_json, after_build_in_image_json, after_build_json, describe_json};
+pub use crate::record::{
+    add_event_json, after_build_in_image_json, after_build_json, describe_json,
+};
 pub use crate::snapshot::current_of;
+pub use setup::build_setup;
 
 /// The snapshots (keys and inputs) of one setup, or of every setup when
 /// `setup` is `None`. A setup whose `extends` cannot be resolved gets its

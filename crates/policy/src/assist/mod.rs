@@ -22,7 +22,9 @@ pub use symbols::{definition, symbols};
 
 use crate::diag::{Pos, Span};
 
-pub use zerops_cache_contract::assist::{Completion, CompletionKind, Fix, Hover, Symbol, SymbolKind, TextEdit};
+pub use zerops_cache_contract::assist::{
+    Completion, CompletionKind, Fix, Hover, Symbol, SymbolKind, TextEdit,
+};
 /// Whether `span` holds `at` (its end included: a cursor just after a word
 /// is on it).
 pub(crate) fn contains(span: Span, at: Pos) -> bool {

@@ -329,7 +329,13 @@ mod tests {
         lint(src)
             .into_iter()
             .filter(|d| d.code == code)
-            .map(|d| (d.span.unwrap().start.line, d.span.unwrap().start.column, d.severity))
+            .map(|d| {
+                (
+                    d.span.unwrap().start.line,
+                    d.span.unwrap().start.column,
+                    d.severity,
+                )
+            })
             .collect()
     }
 

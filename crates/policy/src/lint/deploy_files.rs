@@ -4,8 +4,8 @@
 //! `dist/~` deploys the contents of `dist` at the root of /var/www. zcli
 //! splits on `~` and rejects a path with more than one.
 
-use crate::diag::Code;
 use super::cache::sub_span;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::Build;
 
@@ -63,7 +63,13 @@ mod tests {
             .filter(|d| d.code == "deploy-files-multiple-tilde")
             .collect();
         assert_eq!(e.len(), 1, "{d:#?}");
-        assert_eq!((e[0].span.unwrap().start.line, e[0].span.unwrap().start.column), (4, 27));
+        assert_eq!(
+            (
+                e[0].span.unwrap().start.line,
+                e[0].span.unwrap().start.column
+            ),
+            (4, 27)
+        );
     }
 
     #[test]

@@ -111,7 +111,13 @@ mod tests {
         );
         assert_eq!(d.len(), 1, "{d:#?}");
         assert_eq!(d[0].code, "legacy-format");
-        assert_eq!((d[0].span.unwrap().start.line, d[0].span.unwrap().start.column), (1, 1));
+        assert_eq!(
+            (
+                d[0].span.unwrap().start.line,
+                d[0].span.unwrap().start.column
+            ),
+            (1, 1)
+        );
         assert!(d[0].message.contains("`app:`"));
         let help = d[0].help.as_deref().unwrap();
         assert!(help.contains("zerops:\n  - setup: app"), "{help}");

@@ -13,8 +13,8 @@
 //! (official recipes use them): those become warnings that say the official
 //! schema rejects them. Everything else the schema rejects is an error.
 
-use crate::diag::Code;
 use super::bases::{BUILD_BASES, RUN_BASES};
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Span};
 use crate::yaml::{Node, ScalarKind, Value};
 
@@ -951,7 +951,13 @@ mod tests {
         );
         assert_eq!(d.len(), 1, "{d:#?}");
         assert_eq!(d[0].code, "missing-key");
-        assert_eq!((d[0].span.unwrap().start.line, d[0].span.unwrap().start.column), (7, 5));
+        assert_eq!(
+            (
+                d[0].span.unwrap().start.line,
+                d[0].span.unwrap().start.column
+            ),
+            (7, 5)
+        );
         assert!(
             d[0].help
                 .as_deref()

@@ -243,7 +243,13 @@ mod tests {
     fn codes(src: &str) -> Vec<(String, u32, u32)> {
         lint(src)
             .into_iter()
-            .map(|d| (d.code.to_string(), d.span.unwrap().start.line, d.span.unwrap().start.column))
+            .map(|d| {
+                (
+                    d.code.to_string(),
+                    d.span.unwrap().start.line,
+                    d.span.unwrap().start.column,
+                )
+            })
             .collect()
     }
 

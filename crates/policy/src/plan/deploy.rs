@@ -18,9 +18,9 @@
 //! against paths relative to the project root, before any stripping, and a
 //! `.git` entry is never deployed.
 
-use crate::diag::Code;
 use super::Entry;
 use super::gitignore::Ignore;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::pattern::normalize;
 
