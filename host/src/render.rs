@@ -2,7 +2,7 @@
 //! a caret, through annotate-snippets.
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
-use zerops_cache_contract::{Diagnostic, Pos, Severity};
+use zerops_cache_contract::{Code, Diagnostic, Pos, Severity};
 
 /// Byte offset of a 1-based line/column (columns count characters) in `src`,
 /// clamped to the text.
@@ -120,9 +120,21 @@ impl std::fmt::Display for DiagnosticError {
 pub fn error(path: impl std::fmt::Display, d: Diagnostic) -> anyhow::Error {
     DiagnosticError {
         path: path.to_string(),
-        diagnostic: d,
+        diagnostic: with_cli_help(d),
     }
     .into()
+}
+
+/// The policy's help names no host's flags; this host adds its own where
+/// one answers the finding (`--setup` for a setup that cannot be chosen).
+pub fn with_cli_help(mut d: Diagnostic) -> Diagnostic {
+    if matches!(d.code, Code::SetupAmbiguous | Code::SetupUnknown) {
+        d.help = Some(match d.help.take() {
+            Some(h) => format!("{h} (pass it with --setup NAME)"),
+            None => "pass the setup with --setup NAME".to_string(),
+        });
+    }
+    d
 }
 
 #[cfg(test)]
