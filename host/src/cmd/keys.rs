@@ -62,12 +62,7 @@ pub(super) fn print_error(path: &str, src: &str, d: &Diagnostic) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     eprint!(
         "{}",
-        crate::render::render(
-            path,
-            src,
-            &[crate::render::with_cli_help(d.clone())],
-            color
-        )
+        crate::render::render(path, src, &[crate::render::with_cli_help(d.clone())], color)
     );
 }
 
