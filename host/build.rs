@@ -22,6 +22,8 @@ fn main() -> Result<()> {
         "guest/Cargo.toml",
         "crates/policy/src",
         "crates/policy/Cargo.toml",
+        "crates/contract/src",
+        "crates/contract/Cargo.toml",
         "wit",
         "Cargo.lock",
     ] {

@@ -63,10 +63,12 @@ async function main() {
           severity: d.severity,
           code: d.code,
           message: d.message,
-          line: d.start.line,
-          column: d.start.column,
-          end_line: d.end.line,
-          end_column: d.end.column,
+          // start/end are option<position> in WIT: absent for a finding
+          // without a position (null in the JSON, as the CLI prints it).
+          line: d.start?.line ?? null,
+          column: d.start?.column ?? null,
+          end_line: d.end?.line ?? null,
+          end_column: d.end?.column ?? null,
           help: d.help ?? null,
         })),
         errors,
@@ -80,7 +82,8 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
   } else {
     for (const d of diags) {
-      console.log(`${args.file}:${d.start.line}:${d.start.column}: ${d.severity}[${d.code}]: ${d.message}`);
+      const at = d.start ? `:${d.start.line}:${d.start.column}` : '';
+      console.log(`${args.file}${at}: ${d.severity}[${d.code}]: ${d.message}`);
       if (d.help) console.log(`  help: ${d.help}`);
     }
     console.log(`${args.file}: ${errors} error(s), ${warnings} warning(s)`);

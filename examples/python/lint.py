@@ -54,10 +54,11 @@ def as_dict(d):
         "severity": d.severity,
         "code": d.code,
         "message": d.message,
-        "line": d.start.line,
-        "column": d.start.column,
-        "end_line": d.end.line,
-        "end_column": d.end.column,
+        # start/end are option<position> in WIT: None without a position.
+        "line": d.start.line if d.start else None,
+        "column": d.start.column if d.start else None,
+        "end_line": d.end.line if d.end else None,
+        "end_column": d.end.column if d.end else None,
         "help": d.help,
     }
 

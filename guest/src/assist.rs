@@ -58,7 +58,7 @@ impl Guest for Component {
             .into_iter()
             .map(|f| wit::Fix {
                 title: f.title,
-                code: f.code,
+                code: f.code.as_str().to_string(),
                 range: range(f.span),
                 edits: f.edits.into_iter().map(edit).collect(),
                 preferred: f.preferred,

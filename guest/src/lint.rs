@@ -1,28 +1,15 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::diagnostics as wit;
 use crate::exports::zerops::build_cache::linter::{Guest, TreeFacts};
+use crate::map::Convert;
 use zerops_cache_policy as policy;
 
 pub(crate) fn position(p: policy::Pos) -> wit::Position {
-    wit::Position {
-        line: p.line,
-        column: p.column,
-    }
+    p.convert()
 }
 
 pub(crate) fn diagnostic(d: policy::Diagnostic) -> wit::Diagnostic {
-    wit::Diagnostic {
-        code: d.code,
-        severity: match d.severity {
-            policy::Severity::Error => wit::Severity::Error,
-            policy::Severity::Warning => wit::Severity::Warning,
-            policy::Severity::Note => wit::Severity::Note,
-        },
-        message: d.message,
-        start: position(d.span.start),
-        end: position(d.span.end),
-        help: d.help,
-    }
+    d.convert()
 }
 
 impl Guest for Component {
@@ -45,11 +32,7 @@ impl Guest for Component {
         setup: Option<String>,
         tree: TreeFacts,
     ) -> Vec<wit::Diagnostic> {
-        let facts = policy::lint::TreeFacts {
-            entries: tree.entries,
-            depth: tree.depth,
-            tracked: tree.tracked,
-        };
+        let facts: policy::lint::TreeFacts = tree.convert();
         let opts = policy::lint::Options {
             setup: setup.as_deref(),
             tree: Some(&facts),

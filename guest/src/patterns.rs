@@ -2,6 +2,7 @@
 
 use crate::Component;
 use crate::exports::zerops::build_cache::patterns::{self as wit, Guest};
+use crate::map::Convert;
 use zerops_cache_policy::pattern::{self, BadPattern, BadPatternKind};
 use zerops_cache_policy::select::{self, PatternSet, PatternStatus};
 
@@ -17,19 +18,6 @@ fn bad_pattern(pattern: &str, e: BadPattern) -> wit::BadPattern {
         offset: e.offset as u32,
         column: e.column(pattern) as u32,
         message: e.kind.describe().to_string(),
-    }
-}
-
-fn entry(e: wit::Entry) -> select::Entry {
-    select::Entry {
-        name: e.name,
-        kind: match e.kind {
-            wit::EntryKind::Dir => select::EntryKind::Dir,
-            wit::EntryKind::File => select::EntryKind::File,
-            wit::EntryKind::Symlink => select::EntryKind::Symlink,
-            wit::EntryKind::Other => select::EntryKind::Other,
-        },
-        utf8: e.utf8,
     }
 }
 
@@ -99,7 +87,7 @@ impl Guest for Component {
         entries: Vec<wit::Entry>,
     ) -> Vec<wit::Decision> {
         let set = PatternSet::new(&patterns);
-        let entries: Vec<select::Entry> = entries.into_iter().map(entry).collect();
+        let entries: Vec<select::Entry> = entries.convert();
         set.select(&dir, &entries)
             .into_iter()
             .map(decision)

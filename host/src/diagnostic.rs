@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use zerops_cache_policy::Diagnostic;
+use zerops_cache_contract::{Code, Diagnostic};
 
 /// A diagnostic that ended a command.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ impl DiagnosticError {
     /// A diagnostic about no particular file (e.g. about the store's record).
     pub fn new(diagnostic: Diagnostic) -> DiagnosticError {
         DiagnosticError {
-            diagnostic,
+            diagnostic: with_cli_help(diagnostic),
             path: None,
             source: None,
         }
@@ -36,21 +36,19 @@ impl DiagnosticError {
         source: &str,
     ) -> DiagnosticError {
         DiagnosticError {
-            diagnostic,
+            diagnostic: with_cli_help(diagnostic),
             path: Some(path.into()),
             source: Some(source.into()),
         }
     }
 
-    /// Where it points: line and column, when the policy gave a position
-    /// (line 0 means none).
+    /// Where it points: line and column, when the policy gave a position.
     pub fn position(&self) -> Option<(u32, u32)> {
-        let p = self.diagnostic.span.start;
-        (p.line > 0).then_some((p.line, p.column))
+        self.diagnostic.start().map(|p| (p.line, p.column))
     }
 
     pub fn code(&self) -> &str {
-        &self.diagnostic.code
+        self.diagnostic.code.as_str()
     }
 
     pub fn help(&self) -> Option<&str> {
@@ -68,8 +66,24 @@ impl fmt::Display for DiagnosticError {
             (Some(p), None) => write!(f, "{p}: ")?,
             (None, _) => {}
         }
+        // Which of two files (explain's old and new config) it is about.
+        if let Some(file) = &d.file {
+            write!(f, "({file} file) ")?;
+        }
         write!(f, "{} ({})", d.message, d.code)
     }
+}
+
+/// The policy's help names no host's flags; this host adds its own where
+/// one answers the finding (`--setup` for a setup that cannot be chosen).
+pub fn with_cli_help(mut d: Diagnostic) -> Diagnostic {
+    if matches!(d.code, Code::SetupAmbiguous | Code::SetupUnknown) {
+        d.help = Some(match d.help.take() {
+            Some(h) => format!("{h} (pass it with --setup NAME)"),
+            None => "pass the setup with --setup NAME".to_string(),
+        });
+    }
+    d
 }
 
 impl std::error::Error for DiagnosticError {}
@@ -77,42 +91,55 @@ impl std::error::Error for DiagnosticError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zerops_cache_policy::{Pos, Severity, Span};
+    use zerops_cache_contract::{Pos, Span};
 
-    fn diag(line: u32) -> Diagnostic {
-        let mut d = Diagnostic::new(
-            Severity::Error,
-            "setup-unknown",
-            Span::point(Pos::new(line, 3)),
+    fn diag(line: Option<u32>) -> Diagnostic {
+        Diagnostic::error(
+            Code::SetupUnknown,
+            line.map(|l| Span::point(Pos::new(l, 3))),
             "no setup named `x`",
-        );
-        d.help = Some("the setups are: app".into());
-        d
+        )
+        .with_help("the setups are: app")
     }
 
     #[test]
     fn shows_file_line_column_and_code() {
-        let e = DiagnosticError::in_file(diag(2), "zerops.yaml", "a\nb\n");
+        let e = DiagnosticError::in_file(diag(Some(2)), "zerops.yaml", "a\nb\n");
         assert_eq!(
             e.to_string(),
             "zerops.yaml:2:3: no setup named `x` (setup-unknown)"
         );
         assert_eq!(e.code(), "setup-unknown");
-        assert_eq!(e.help(), Some("the setups are: app"));
-        let e = DiagnosticError::in_file(diag(0), "zerops.yaml", "");
+        let e = DiagnosticError::in_file(diag(None), "zerops.yaml", "");
         assert_eq!(
             e.to_string(),
             "zerops.yaml: no setup named `x` (setup-unknown)"
         );
         assert_eq!(
-            DiagnosticError::new(diag(0)).to_string(),
+            DiagnosticError::new(diag(None)).to_string(),
             "no setup named `x` (setup-unknown)"
+        );
+        let old = DiagnosticError::in_file(diag(None).in_file("old"), "zerops.yaml", "");
+        assert_eq!(
+            old.to_string(),
+            "zerops.yaml: (old file) no setup named `x` (setup-unknown)"
         );
     }
 
     #[test]
+    fn this_host_adds_its_own_flag_to_the_help() {
+        let e = DiagnosticError::new(diag(None));
+        assert_eq!(
+            e.help(),
+            Some("the setups are: app (pass it with --setup NAME)")
+        );
+        let plain = Diagnostic::error(Code::SetupNone, None, "no setups");
+        assert_eq!(DiagnosticError::new(plain).help(), None);
+    }
+
+    #[test]
     fn is_a_config_error() {
-        let e = anyhow::Error::new(DiagnosticError::new(diag(1)));
+        let e = anyhow::Error::new(DiagnosticError::new(diag(Some(1))));
         assert_eq!(crate::exit::Exit::of(&e), crate::exit::Exit::Config);
     }
 }

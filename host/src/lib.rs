@@ -33,6 +33,6 @@ pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:buil
 mod tests {
     #[test]
     fn version_names_the_wit_package() {
-        assert!(super::LONG_VERSION.contains(zerops_cache_policy::WIT_PACKAGE));
+        assert!(super::LONG_VERSION.contains(zerops_cache_contract::WIT_PACKAGE));
     }
 }

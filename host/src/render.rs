@@ -1,8 +1,8 @@
 //! Terminal rendering of diagnostics: rustc-style, with the source line and
 //! a caret, through annotate-snippets.
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use zerops_cache_policy::{Diagnostic, Pos, Severity};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use zerops_cache_contract::{Diagnostic, Pos, Severity};
 
 /// Byte offset of a 1-based line/column (columns count characters) in `src`,
 /// clamped to the text.
@@ -42,7 +42,9 @@ fn level(s: Severity) -> Level<'static> {
     }
 }
 
-/// Renders one file's diagnostics. `color` selects ANSI styling.
+/// Renders one file's diagnostics, each with its code and help; with the
+/// source line and a caret when it has a position, and the file name only
+/// when it has none. `color` selects ANSI styling.
 pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
@@ -51,19 +53,29 @@ pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> Strin
     };
     let mut out = String::new();
     for d in diags {
-        let start = offset(src, d.span.start);
-        let mut end = offset(src, d.span.end).max(start);
-        // Keep the caret on the first line of multi-line spans.
-        if let Some(nl) = src[start..end].find('\n') {
-            end = start + nl;
-        }
         let title = level(d.severity)
             .primary_title(d.message.as_str())
             .id(d.code.as_str());
-        let snippet = Snippet::source(src)
-            .path(path)
-            .annotation(AnnotationKind::Primary.span(start..end));
-        let mut report = vec![title.element(snippet)];
+        let shown = match &d.file {
+            Some(f) => format!("{path} ({f})"),
+            None => path.to_string(),
+        };
+        let first = match d.span {
+            Some(span) => {
+                let start = offset(src, span.start);
+                let mut end = offset(src, span.end).max(start);
+                // Keep the caret on the first line of multi-line spans.
+                if let Some(nl) = src[start..end].find('\n') {
+                    end = start + nl;
+                }
+                let snippet = Snippet::source(src)
+                    .path(shown)
+                    .annotation(AnnotationKind::Primary.span(start..end));
+                title.element(snippet)
+            }
+            None => title.element(Origin::path(shown)),
+        };
+        let mut report = vec![first];
         if let Some(help) = &d.help {
             report.push(Group::with_title(
                 Level::HELP.secondary_title(help.as_str()),
@@ -114,13 +126,12 @@ mod tests {
 
     #[test]
     fn an_error_with_a_position_is_a_snippet() {
-        let mut d = Diagnostic::new(
-            Severity::Error,
-            "setup-unknown",
-            zerops_cache_policy::Span::new(Pos::new(2, 12), Pos::new(2, 15)),
+        let d = Diagnostic::error(
+            zerops_cache_contract::Code::SetupUnknown,
+            zerops_cache_contract::Span::new(Pos::new(2, 12), Pos::new(2, 15)),
             "no setup named `web`",
-        );
-        d.help = Some("the setups are: app".into());
+        )
+        .with_help("the setups are: app");
         let src = "zerops:\n  - setup: app\n";
         let e = anyhow::Error::new(crate::diagnostic::DiagnosticError::in_file(
             d.clone(),
@@ -134,12 +145,15 @@ mod tests {
         );
         assert!(out.contains("zerops.yaml:2:12"), "{out}");
         assert!(out.contains("  - setup: app"), "{out}");
-        assert!(out.contains("help: the setups are: app"), "{out}");
+        assert!(
+            out.contains("help: the setups are: app (pass it with --setup NAME)"),
+            "{out}"
+        );
         let e = anyhow::Error::new(crate::diagnostic::DiagnosticError::new(d));
         let out = error(&e, false);
         assert_eq!(
             out,
-            "error: no setup named `web` (setup-unknown)\nhelp: the setups are: app\n"
+            "error: no setup named `web` (setup-unknown)\nhelp: the setups are: app (pass it with --setup NAME)\n"
         );
     }
 

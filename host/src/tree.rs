@@ -10,7 +10,7 @@
 use cap_std::fs::Dir;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use zerops_cache_policy::lint::TreeFacts;
+use zerops_cache_contract::lint::TreeFacts;
 
 use crate::component::plan::EntryKind;
 

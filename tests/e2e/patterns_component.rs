@@ -4,9 +4,10 @@
 
 use crate::common::host;
 use std::collections::BTreeMap;
-use zerops_cache::component::patterns::ComponentSelector;
+use zerops_cache::component::PolicyHost;
 use zerops_cache_policy::pattern::{self, corpus};
 use zerops_cache_policy::select::{self, Entry, EntryKind, PatternSet, walk};
+use zerops_cache_policy::select::{Decision, Selector, SkipReason};
 
 #[test]
 fn component_matches_like_native_on_the_differential_corpus() {
@@ -217,4 +218,55 @@ fn component_drives_a_walk_of_a_real_directory() {
         ]
     );
     let _ = select::SkipReason::NoMatch; // (re-exported for hosts)
+}
+
+/// The component as a [`Selector`] for the native walk driver (the host
+/// itself cannot use it: it does not link the policy): one component call
+/// per listed directory, never one per file.
+struct ComponentSelector<'h> {
+    host: &'h PolicyHost,
+    patterns: Vec<String>,
+    max_depth: usize,
+    /// The first component error, if any; the walk then sees "skip all".
+    error: Option<anyhow::Error>,
+}
+
+impl<'h> ComponentSelector<'h> {
+    fn new(host: &'h PolicyHost, patterns: Vec<String>) -> anyhow::Result<ComponentSelector<'h>> {
+        let max_depth = host.pattern_max_depth(&patterns)?;
+        Ok(ComponentSelector {
+            host,
+            patterns,
+            max_depth,
+            error: None,
+        })
+    }
+}
+
+impl Selector for ComponentSelector<'_> {
+    fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+        if self.error.is_none() {
+            match self.host.select_entries(&self.patterns, dir, entries) {
+                Ok(d) if d.len() == entries.len() => return d,
+                Ok(d) => {
+                    self.error = Some(anyhow::anyhow!(
+                        "internal error: the policy decided {} of {} entries in {dir:?}",
+                        d.len(),
+                        entries.len()
+                    ))
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        entries
+            .iter()
+            .map(|_| Decision::Skip {
+                reason: SkipReason::NoMatch,
+            })
+            .collect()
+    }
 }

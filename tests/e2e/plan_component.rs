@@ -2,11 +2,11 @@
 //! (restore, preserve, deploy), on many generated listings.
 
 use crate::common::host;
+use zerops_cache_policy::api::build_setup;
 use zerops_cache_policy::plan::deploy::{deploy_filter, deploy_items};
 use zerops_cache_policy::plan::gitignore::Ignore;
 use zerops_cache_policy::plan::preserve::{CacheSpec, Preserve, PreserveAction};
 use zerops_cache_policy::plan::restore::restore_dir;
-use zerops_cache_policy::plan::setup::build_setup;
 use zerops_cache_policy::plan::{Entry, EntryKind};
 
 /// A small deterministic generator (no randomness in tests' outcomes).

@@ -88,11 +88,14 @@ const getText = () => state.view.state.doc.toString();
 
 // ---------------------------------------------------------------- component
 
+/** Where a finding without a position is shown. */
+const FILE_START = { line: 1, column: 1 };
+
 /** jco throws a ComponentError whose payload is the WIT error value. */
 function errorText(e) {
   const p = e && e.payload;
   if (p && typeof p.message === 'string') {
-    return p.start && p.start.line > 0 ? `${p.message} (line ${p.start.line}, column ${p.start.column})` : p.message;
+    return p.start ? `${p.message} (line ${p.start.line}, column ${p.start.column})` : p.message;
   }
   return String(e && e.message ? e.message : e);
 }
@@ -279,6 +282,9 @@ function lintNow() {
     ui.list.replaceChildren();
     return;
   }
+  // A diagnostic without a position (none from lint today) is shown at the
+  // start of the file: WIT gives `start`/`end` as option<position>.
+  diags = diags.map((d) => (d.start ? d : { ...d, start: FILE_START, end: FILE_START }));
   renderDiagnostics(diags);
   showDiagnostics(state.view, diags, fixesFor, fixNow);
   state.timings.lastLint = Math.round((performance.now() - t0) * 100) / 100;

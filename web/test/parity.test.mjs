@@ -52,7 +52,7 @@ describe(`page and CLI agree on every corpus file (${files.length} files)`, () =
       if (keys.json) {
         const want = keys.json.setups.map((s) => ({
           setup: s.setup,
-          buildFrom: s.buildFrom ?? '',
+          buildFrom: s.build_from ?? '',
           base: s.keys?.base ?? null,
           build: s.keys?.build ?? null,
           cache: s.inputs ? (Array.isArray(s.inputs.cache) ? 'patterns' : String(s.inputs.cache)) : null,

@@ -5,57 +5,14 @@
 //! The host passes facts (the project listing, the store's measured sizes);
 //! every judgement is made here, from [`crate::managers`] and the lints.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::lint::{self, Category, TreeFacts};
 use crate::managers::{self, Effect, Place};
 use crate::model::{self, Cache};
 use crate::pattern::{Pattern, has_parent_component, is_absolute, normalize};
-use serde::Serialize;
 
-/// Sizes measured in a store: path (relative to the layer's root,
-/// `/`-separated) and the bytes of everything under it. Complete down to
-/// [`store_depth`] components.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoreFacts {
-    /// The base layer's home directory.
-    pub home: Vec<(String, u64)>,
-    /// The build layer (the cached entries of /build/source).
-    pub cache: Vec<(String, u64)>,
-}
-
-/// Which layer holds a part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Layer {
-    Base,
-    Build,
-}
-
-/// One part of what the cache holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Item {
-    pub layer: Layer,
-    /// As the user would write it: `~/.npm`, `node_modules`, `(prepareCommands)`.
-    pub path: String,
-    /// What it is and where it comes from.
-    pub what: String,
-    /// Measured in the store, when there is one.
-    pub bytes: Option<u64>,
-    /// What keeping it saves on a warm build (or why it saves nothing).
-    pub saves: String,
-}
-
-/// The report of one setup.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Report {
-    pub setup: String,
-    pub items: Vec<Item>,
-    /// The lint findings about the cache of this setup.
-    pub findings: Vec<Diagnostic>,
-}
-
+pub use zerops_cache_contract::advise::{Item, Layer, Report, StoreFacts};
 /// How many components deep the host must measure the store's layers.
 pub fn store_depth(src: &str) -> u32 {
     let homes = managers::MANAGERS
@@ -79,7 +36,7 @@ pub fn advise(
     let resolved = config.resolve(&name)?;
     let Some(build) = resolved.build.as_ref() else {
         return Err(Diagnostic::error(
-            "build-missing",
+            Code::BuildMissing,
             crate::Span::default(),
             format!("setup `{name}` has no `build` section (nor inherits one)"),
         ));
@@ -96,7 +53,7 @@ pub fn advise(
     .filter(|d| {
         lint::CODES
             .iter()
-            .any(|c| c.code == d.code && matches!(c.category, Category::Cache | Category::Tree))
+            .any(|c| c.id == d.code && matches!(c.category, Category::Cache | Category::Tree))
     })
     .collect();
     let a = managers::analyze(build);
@@ -210,7 +167,11 @@ fn path_item(
     span: crate::Span,
 ) -> Item {
     let norm = normalize(pat);
-    let finding = |code: &str| findings.iter().find(|d| d.code == code && d.span == span);
+    let finding = |code: &str| {
+        findings
+            .iter()
+            .find(|d| d.code == code && d.span == Some(span))
+    };
     let mut item = Item {
         layer: Layer::Build,
         path: pat.to_string(),
@@ -226,7 +187,7 @@ fn path_item(
         item.what = "never applied".into();
         item.saves = findings
             .iter()
-            .find(|d| d.span == span)
+            .find(|d| d.span == Some(span))
             .map(|d| format!("nothing: {}", d.message))
             .unwrap_or_else(|| "nothing".into());
         return item;

@@ -46,69 +46,11 @@
 //! since it changes keys on every host and so invalidates every stored cache.
 
 use crate::model::{Build, Cache};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Version tag of the base-layer key; part of the hashed bytes.
-pub const BASE_KEY_VERSION: &str = "zerops-cache/layer-key/v1";
-/// Version tag of the build-layer key; part of the hashed bytes.
-pub const BUILD_KEY_VERSION: &str = "zerops-cache/build-layer-key/v1";
-/// The `os` a build uses when none is written.
-pub const DEFAULT_OS: &str = "alpine";
-
-/// The normalized `cache` field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum CacheSpec {
-    /// `true` keeps the whole build container; `false` (also absent, `[]`)
-    /// keeps nothing of the source directory.
-    All(bool),
-    /// Normalized patterns, never empty, in the order written.
-    Patterns(Vec<String>),
-}
-
-impl CacheSpec {
-    /// The value as a user would write it: `false`, `true`, or `["a", "b"]`.
-    pub fn display(&self) -> String {
-        match self {
-            CacheSpec::All(b) => b.to_string(),
-            CacheSpec::Patterns(p) => {
-                let items: Vec<String> = p.iter().map(|s| quote(s)).collect();
-                format!("[{}]", items.join(", "))
-            }
-        }
-    }
-}
-
-/// The normalized inputs of the layer keys: the four fields that invalidate
-/// the cache when they change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LayerInputs {
-    pub os: String,
-    pub base: Vec<String>,
-    pub prepare_commands: Vec<String>,
-    pub cache: CacheSpec,
-}
-
-/// The two layer keys, lowercase hex SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LayerKeys {
-    pub base: String,
-    pub build: String,
-}
-
-impl Default for LayerInputs {
-    /// The inputs of a setup with no `build` section.
-    fn default() -> Self {
-        LayerInputs {
-            os: DEFAULT_OS.to_string(),
-            base: Vec::new(),
-            prepare_commands: Vec::new(),
-            cache: CacheSpec::All(false),
-        }
-    }
-}
+pub use zerops_cache_contract::keys::{
+    BASE_KEY_VERSION, BUILD_KEY_VERSION, CacheSpec, DEFAULT_OS, LayerInputs, LayerKeys,
+};
 
 /// Normalizes one cache pattern: Zerops' documented equivalence of
 /// `./node_modules`, `node_modules` and `node_modules/` (spec §4.5).
@@ -126,10 +68,24 @@ pub(crate) fn normalize_pattern(pattern: &str) -> String {
     crate::pattern::normalize(pattern)
 }
 
-impl LayerInputs {
+/// The key rules on [`LayerInputs`] (the type is the contract's; how it is
+/// normalized and digested is the policy's).
+pub trait InputsRules: Sized {
     /// The normalized inputs of a (resolved) `build` section; `None` is a
     /// setup without `build`, which gets the defaults.
-    pub fn from_build(build: Option<&Build>) -> LayerInputs {
+    fn from_build(build: Option<&Build>) -> Self;
+    /// The exact bytes hashed into the base-layer key (see the module docs).
+    fn canonical_bytes(&self) -> Vec<u8>;
+    /// The base-layer key.
+    fn base_key(&self) -> String;
+    /// Both keys.
+    fn keys(&self) -> LayerKeys;
+}
+
+impl InputsRules for LayerInputs {
+    /// The normalized inputs of a (resolved) `build` section; `None` is a
+    /// setup without `build`, which gets the defaults.
+    fn from_build(build: Option<&Build>) -> LayerInputs {
         let Some(b) = build else {
             return LayerInputs::default();
         };
@@ -155,7 +111,7 @@ impl LayerInputs {
     }
 
     /// The exact bytes hashed into the base-layer key (see the module docs).
-    pub fn canonical_bytes(&self) -> Vec<u8> {
+    fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = String::with_capacity(128);
         out.push_str("{\"base\":");
         push_list(&mut out, &self.base);
@@ -176,12 +132,12 @@ impl LayerInputs {
     }
 
     /// The base-layer key.
-    pub fn base_key(&self) -> String {
+    fn base_key(&self) -> String {
         hex_sha256(&self.canonical_bytes())
     }
 
     /// Both keys.
-    pub fn keys(&self) -> LayerKeys {
+    fn keys(&self) -> LayerKeys {
         let base = self.base_key();
         LayerKeys {
             build: build_key(&base),
@@ -223,33 +179,8 @@ fn push_list(out: &mut String, items: &[String]) {
     out.push(']');
 }
 
-/// A JSON string, escaped as RFC 8785 prescribes.
-fn push_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if u32::from(c) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// A string as a double-quoted, escaped literal for messages.
-pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    push_str(&mut out, s);
-    out
-}
+use zerops_cache_contract::keys::push_str;
+pub(crate) use zerops_cache_contract::keys::quote;
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,11 @@
 //! component, which is how every rule is tested differentially.
 
 pub mod advise;
+pub mod api;
 pub mod assist;
 pub mod decide;
 pub mod diag;
 pub mod diff;
-pub mod explain;
 pub mod keys;
 pub mod lint;
 pub mod managers;
@@ -24,10 +24,13 @@ pub mod snapshot;
 pub mod time;
 pub mod yaml;
 
-pub use diag::{Diagnostic, Pos, Severity, Span};
+/// Rendering of decisions (text and the `explain` JSON), from the contract.
+pub use zerops_cache_contract::report;
+
+pub use diag::{Code, Diagnostic, Pos, Severity, Span};
 
 /// The WIT package this policy implements (the plugin API version).
-pub const WIT_PACKAGE: &str = "zerops:build-cache@0.1.1";
+pub use zerops_cache_contract::WIT_PACKAGE;
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

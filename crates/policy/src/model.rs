@@ -3,6 +3,7 @@
 //! and leaves judging to the linter, so keys, plans and explanations work on
 //! any file the platform would accept.
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Span};
 use crate::yaml::{Node, ScalarKind, Value};
 
@@ -209,11 +210,7 @@ impl Config {
     /// override earlier ones.
     pub fn resolve(&self, name: &str) -> Result<Resolved, Diagnostic> {
         let setup = self.setup(name).ok_or_else(|| {
-            Diagnostic::error(
-                "setup-unknown",
-                Span::default(),
-                format!("no setup named `{name}`"),
-            )
+            Diagnostic::error(Code::SetupUnknown, None, format!("no setup named `{name}`"))
         })?;
         let mut chain = vec![name.to_string()];
         let mut r = Resolved {
@@ -239,7 +236,7 @@ impl Config {
         for parent in &setup.extends {
             if chain.contains(&parent.value) {
                 return Err(Diagnostic::error(
-                    "extends-cycle",
+                    Code::ExtendsCycle,
                     parent.span,
                     format!(
                         "`extends` forms a cycle: {} -> {}",
@@ -251,14 +248,14 @@ impl Config {
             }
             if chain.len() >= MAX_EXTENDS_DEPTH {
                 return Err(Diagnostic::error(
-                    "extends-too-deep",
+                    Code::ExtendsTooDeep,
                     parent.span,
                     format!("`extends` chain is longer than {MAX_EXTENDS_DEPTH} setups"),
                 ));
             }
             let Some(p) = self.setup(&parent.value) else {
                 return Err(Diagnostic::error(
-                    "extends-unknown",
+                    Code::ExtendsUnknown,
                     parent.span,
                     format!(
                         "`extends` names `{}`, which is not a setup in this file",
@@ -270,7 +267,7 @@ impl Config {
             *steps += 1;
             if *steps > MAX_EXTENDS_STEPS {
                 return Err(Diagnostic::error(
-                    "extends-too-deep",
+                    Code::ExtendsTooDeep,
                     parent.span,
                     format!("`extends` reaches more than {MAX_EXTENDS_STEPS} setups"),
                 ));
@@ -306,6 +303,30 @@ pub enum SelectError {
     },
 }
 
+impl SelectError {
+    /// The one code of each way selection fails (an empty file has no
+    /// setup to choose: `setup-unknown`, an error; `setup-none` is the
+    /// lint's warning about the empty list itself).
+    pub fn code(&self) -> Code {
+        match self {
+            SelectError::None | SelectError::Unknown { .. } => Code::SetupUnknown,
+            SelectError::Ambiguous { .. } => Code::SetupAmbiguous,
+        }
+    }
+
+    /// The error as a diagnostic at `span` (none: the question names no
+    /// position), with help that names no host's flags.
+    pub fn diagnostic(&self, span: Option<Span>) -> Diagnostic {
+        let help = match self {
+            SelectError::None => "add a setup: `- setup: <service hostname>`".to_string(),
+            SelectError::Unknown { available, .. } | SelectError::Ambiguous { available } => {
+                format!("choose one setup: {}", available.join(", "))
+            }
+        };
+        Diagnostic::error(self.code(), span, self.to_string()).with_help(help)
+    }
+}
+
 impl std::fmt::Display for SelectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -319,7 +340,7 @@ impl std::fmt::Display for SelectError {
             }
             SelectError::Ambiguous { available } => write!(
                 f,
-                "the file defines {} setups ({}); choose one with --setup",
+                "the file defines {} setups ({}); choose one setup",
                 available.len(),
                 available.join(", ")
             ),
@@ -389,7 +410,7 @@ mod tests {
             parse("zerops:\n  - setup: a\n    extends: b\n  - setup: b\n    extends: a\n").unwrap();
         let e = c.resolve("a").unwrap_err();
         assert_eq!(e.code, "extends-cycle");
-        assert_eq!(e.span.start.line, 5);
+        assert_eq!(e.span.unwrap().start.line, 5);
         let c = parse("zerops:\n  - setup: a\n    extends: nope\n").unwrap();
         assert_eq!(c.resolve("a").unwrap_err().code, "extends-unknown");
     }

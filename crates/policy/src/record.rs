@@ -5,16 +5,20 @@
 //! ```json
 //! {
 //!   "schema": 1,
-//!   "keyVersion": "zerops-cache/layer-key/v1",
+//!   "key_version": "zerops-cache/layer-key/v1",
 //!   "setup": "app",
 //!   "keys": {"base": "<hex>", "build": "<hex>"},
-//!   "inputs": {"os": "alpine", "base": ["nodejs@22"], "prepareCommands": [], "cache": ["node_modules"]},
-//!   "unkeyed": {"buildCommands": ["npm ci"], "deployFiles": ["./"], "envVariables": {}, "addToRunPrepare": [], "run": {}, "deploy": {}},
-//!   "builtAt": "2026-11-25T15:32:15Z",
+//!   "inputs": {"os": "alpine", "base": ["nodejs@22"], "prepare_commands": [], "cache": ["node_modules"]},
+//!   "unkeyed": {"build_commands": ["npm ci"], "deploy_files": ["./"], "env_variables": {}, "add_to_run_prepare": [], "run": {}, "deploy": {}},
+//!   "built_at": "2026-11-25T15:32:15Z",
 //!   "events": [{"kind": "manual-invalidation", "at": "2026-11-26T09:00:00Z"},
 //!              {"kind": "version-activated", "version": 7, "at": "2026-11-26T10:00:00Z"}]
 //! }
 //! ```
+//!
+//! Field names are snake_case, like every JSON the tools write; records
+//! written before that (camelCase: `keyVersion`, `builtAt`, `pendingEvents`,
+//! `prepareCommands`, …) are still read.
 //!
 //! Events are kept as history (the last [`MAX_EVENTS`]). Which of them count
 //! against the cache is recorded, not inferred from clocks: `pendingEvents`
@@ -23,7 +27,8 @@
 //! lies in the future (clock skew, a store copied from another machine).
 //! Records written before that field count events strictly after `builtAt`.
 
-use crate::diag::{Diagnostic, Span};
+use crate::diag::Code;
+use crate::diag::Diagnostic;
 use crate::keys::{BASE_KEY_VERSION, LayerInputs, LayerKeys};
 use crate::snapshot::{Snapshot, Unkeyed};
 use crate::time::{self, Timestamp};
@@ -34,31 +39,14 @@ pub const RECORD_SCHEMA: u32 = 1;
 /// How many events a record keeps; older ones are dropped first.
 pub const MAX_EVENTS: usize = 32;
 
-/// Something that happened to the cache outside a build.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Event {
-    /// Someone asked to drop the cache (GUI "Invalidate build cache", API
-    /// `DELETE /service-stack/{id}/build-cache`).
-    ManualInvalidation { at: Timestamp },
-    /// A backup app version was activated, which invalidates the cache.
-    VersionActivated { version: u32, at: Timestamp },
-}
-
-impl Event {
-    pub fn at(&self) -> &Timestamp {
-        match self {
-            Event::ManualInvalidation { at } | Event::VersionActivated { at, .. } => at,
-        }
-    }
-}
+pub use zerops_cache_contract::record::{Event, RecordInfo};
 
 /// The stored state of the cache of one service after its last successful build.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct LayerRecord {
     pub schema: u32,
     /// The version tag of the keys below ([`BASE_KEY_VERSION`] when written).
+    #[serde(alias = "keyVersion")]
     pub key_version: String,
     /// The setup the cache was built with.
     pub setup: String,
@@ -67,12 +55,14 @@ pub struct LayerRecord {
     #[serde(default)]
     pub unkeyed: Unkeyed,
     /// When the build that produced the cache finished.
+    #[serde(alias = "builtAt")]
     pub built_at: Timestamp,
     #[serde(default)]
     pub events: Vec<Event>,
     /// How many of the last `events` happened after the build (absent in
     /// older records: then events after `builtAt` count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "pendingEvents")]
     pub pending_events: Option<u32>,
     /// The identity of the OS image the base layer was built on (the
     /// container's lower layer, or "none" for a build on the host). A
@@ -214,7 +204,7 @@ pub fn after_build_json(
     now: &str,
 ) -> Result<String, Diagnostic> {
     let now = time::parse_arg(now)?;
-    let current = crate::explain::current_of(src, setup)?;
+    let current = crate::snapshot::current_of(src, setup)?;
     let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
     Ok(LayerRecord::after_build(&current, previous.as_ref(), now).to_json())
 }
@@ -228,17 +218,29 @@ pub fn after_build_in_image_json(
     now: &str,
 ) -> Result<String, Diagnostic> {
     let now = time::parse_arg(now)?;
-    let current = crate::explain::current_of(src, setup)?;
+    let current = crate::snapshot::current_of(src, setup)?;
     let previous = previous.and_then(|p| LayerRecord::from_json(p).ok());
     Ok(LayerRecord::after_build(&current, previous.as_ref(), now)
         .with_image(image)
         .to_json())
 }
 
+/// Text in, data out: what a stored record says about the last build.
+pub fn describe_json(record: &str) -> Result<RecordInfo, Diagnostic> {
+    let r = LayerRecord::from_json(record)
+        .map_err(|e| Diagnostic::error(Code::RecordUnreadable, None, e.to_string()))?;
+    Ok(RecordInfo {
+        setup: r.setup,
+        built_at: r.built_at.into(),
+        image: r.image,
+        keys: r.keys,
+    })
+}
+
 /// Text in, text out: the stored record with one more event.
 pub fn add_event_json(record: &str, event: Event) -> Result<String, Diagnostic> {
     let r = LayerRecord::from_json(record)
-        .map_err(|e| Diagnostic::error("record-unreadable", Span::default(), e.to_string()))?;
+        .map_err(|e| Diagnostic::error(Code::RecordUnreadable, None, e.to_string()))?;
     Ok(r.with_event(event).to_json())
 }
 
@@ -252,6 +254,7 @@ fn trim(events: &mut Vec<Event>) {
 mod tests {
     use super::*;
     use crate::model;
+    use crate::snapshot::SnapshotRules;
 
     fn ts(s: &str) -> Timestamp {
         Timestamp::parse(s).unwrap()
@@ -266,6 +269,28 @@ mod tests {
     }
 
     #[test]
+    fn camel_case_records_of_older_versions_still_load() {
+        let old = r#"{"schema": 1, "keyVersion": "zerops-cache/layer-key/v1", "setup": "app",
+            "keys": {"base": "b", "build": "c"},
+            "inputs": {"os": "alpine", "base": [], "prepareCommands": ["x"], "cache": false},
+            "unkeyed": {"buildCommands": ["npm ci"]},
+            "builtAt": "2026-11-25T15:32:15Z", "events": [], "pendingEvents": 0}"#;
+        let r = LayerRecord::from_json(old).unwrap();
+        assert_eq!(r.inputs.prepare_commands, ["x"]);
+        assert_eq!(r.unkeyed.build_commands, ["npm ci"]);
+        assert_eq!(r.pending_events, Some(0));
+        let new = r.to_json();
+        assert!(
+            new.contains("\"built_at\"") && !new.contains("builtAt"),
+            "{new}"
+        );
+        assert_eq!(LayerRecord::from_json(&new).unwrap(), r);
+        let info = describe_json(old).unwrap();
+        assert_eq!((info.setup.as_str(), info.keys.base.as_str()), ("app", "b"));
+        assert_eq!(describe_json("{}").unwrap_err().code, "record-unreadable");
+    }
+
+    #[test]
     fn json_round_trip() {
         let r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"))
             .with_event(Event::ManualInvalidation {
@@ -277,7 +302,7 @@ mod tests {
             });
         let j = r.to_json();
         assert!(j.contains("\"kind\": \"version-activated\""), "{j}");
-        assert!(j.contains("\"keyVersion\": \"zerops-cache/layer-key/v1\""));
+        assert!(j.contains("\"key_version\": \"zerops-cache/layer-key/v1\""));
         assert!(
             j.contains("\"cache\": [\n      \"node_modules\"\n    ]"),
             "{j}"

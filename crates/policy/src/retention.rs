@@ -9,25 +9,7 @@
 //! than `max_age`, then the least recently used until all stores fit in
 //! `max_bytes`. A store in use (its lock is held) is never removed.
 
-/// The default number of versions kept.
-pub const KEEP_VERSIONS: u32 = 10;
-
-/// What the host measured of one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionFacts {
-    pub number: u32,
-    /// Bytes that removing it frees (files it shares with no other version).
-    pub bytes: u64,
-    pub active: bool,
-}
-
-/// A version to remove, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionRemoval {
-    pub number: u32,
-    pub reason: String,
-}
-
+pub use zerops_cache_contract::retention::{KEEP_VERSIONS, VersionFacts, VersionRemoval};
 /// The versions to remove, oldest first. `total` is what all versions take
 /// on disk now (shared files counted once).
 pub fn versions_to_remove(
@@ -80,24 +62,7 @@ fn out_bytes(out: &[VersionRemoval], versions: &[VersionFacts]) -> u64 {
         .sum()
 }
 
-/// What the host measured of one setup's store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreUsage {
-    pub path: String,
-    /// When a command last used it (Unix milliseconds).
-    pub last_used_ms: u64,
-    pub bytes: u64,
-    /// Its lock is held by a running command.
-    pub busy: bool,
-}
-
-/// A store to remove, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreRemoval {
-    pub path: String,
-    pub reason: String,
-}
-
+pub use zerops_cache_contract::retention::{StoreRemoval, StoreUsage};
 /// The stores to remove, least recently used first.
 pub fn stores_to_remove(
     stores: &[StoreUsage],
@@ -152,36 +117,7 @@ pub fn stores_to_remove(
     out
 }
 
-/// Bytes in binary units: `512 B`, `1.5 KiB`, `230.0 MiB`.
-pub fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if b < 1024 {
-        return format!("{b} B");
-    }
-    let mut v = b as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1} {}", UNITS[u])
-}
-
-/// A duration in the largest whole unit: `3 days`, `5 hours`, `40 minutes`.
-pub fn human_age(ms: u64) -> String {
-    let s = ms / 1000;
-    let (n, unit) = if s >= 86_400 {
-        (s / 86_400, "day")
-    } else if s >= 3600 {
-        (s / 3600, "hour")
-    } else if s >= 60 {
-        (s / 60, "minute")
-    } else {
-        (s, "second")
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
+pub use zerops_cache_contract::retention::{human_age, human_bytes};
 #[cfg(test)]
 mod tests {
     use super::*;

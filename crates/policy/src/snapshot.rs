@@ -4,42 +4,24 @@
 //! `addToRunPrepare`, `run`, `deploy`).
 
 use crate::diag::Diagnostic;
-use crate::keys::{LayerInputs, LayerKeys};
+use crate::keys::{InputsRules, LayerInputs};
 use crate::model::{Config, Resolved};
 use crate::yaml::{Node, Value};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Fields that change the build but never the cache (spec §4.6).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Unkeyed {
-    pub build_commands: Vec<String>,
-    pub deploy_files: Vec<String>,
-    pub env_variables: BTreeMap<String, String>,
-    pub add_to_run_prepare: Vec<String>,
-    /// The `run` section: each top-level key with its value in a compact
-    /// flow form (`[a, b]`, `{k: v}`).
-    pub run: BTreeMap<String, String>,
-    /// The `deploy` section, like `run`.
-    pub deploy: BTreeMap<String, String>,
-}
+pub use zerops_cache_contract::snapshot::{Snapshot, Unkeyed};
 
-/// One setup, resolved, as the cache policy sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    pub setup: String,
-    /// Where the `build` section comes from: the setup itself or a parent
-    /// reached through `extends`; `None` when there is no `build` at all.
-    pub build_from: Option<String>,
-    pub inputs: LayerInputs,
-    pub keys: LayerKeys,
-    pub unkeyed: Unkeyed,
-}
-
-impl Snapshot {
+/// How a snapshot is taken from a config (the type is the contract's).
+pub trait SnapshotRules: Sized {
     /// The snapshot of a setup with `extends` applied.
-    pub fn from_resolved(r: &Resolved) -> Snapshot {
+    fn from_resolved(r: &Resolved) -> Self;
+    /// Resolves `name` in `config` and takes its snapshot.
+    fn of(config: &Config, name: &str) -> Result<Self, Diagnostic>;
+}
+
+impl SnapshotRules for Snapshot {
+    /// The snapshot of a setup with `extends` applied.
+    fn from_resolved(r: &Resolved) -> Snapshot {
         let inputs = LayerInputs::from_build(r.build.as_ref());
         let mut unkeyed = Unkeyed {
             run: section(r.run.as_ref()),
@@ -69,9 +51,26 @@ impl Snapshot {
     }
 
     /// Resolves `name` in `config` and takes its snapshot.
-    pub fn of(config: &Config, name: &str) -> Result<Snapshot, Diagnostic> {
+    fn of(config: &Config, name: &str) -> Result<Snapshot, Diagnostic> {
         config.resolve(name).map(|r| Snapshot::from_resolved(&r))
     }
+}
+
+/// Picks the setup of a config (by name, or the only one) and takes its
+/// snapshot: setup selection lives with the snapshot it selects for.
+pub fn current(config: &Config, setup: Option<&str>) -> Result<Snapshot, Diagnostic> {
+    let name = config
+        .select(setup)
+        .map_err(|e| e.diagnostic(None))?
+        .name
+        .value
+        .clone();
+    Snapshot::of(config, &name)
+}
+
+/// Parses a config and takes the snapshot of `setup` (or the only setup).
+pub fn current_of(src: &str, setup: Option<&str>) -> Result<Snapshot, Diagnostic> {
+    current(&crate::model::parse(src)?, setup)
 }
 
 fn section(n: Option<&Node>) -> BTreeMap<String, String> {

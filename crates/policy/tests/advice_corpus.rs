@@ -29,7 +29,7 @@ fn corpus_advice_is_the_reviewed_list() {
                 got.push_str(&format!(
                     "{}:{}: {}: {}\n",
                     f.file_name().unwrap().to_string_lossy(),
-                    d.span.start.line,
+                    d.span.unwrap().start.line,
                     d.code,
                     d.message
                 ));

@@ -1,8 +1,8 @@
 //! The OS image is part of what the base layer was built on: a record made
 //! on another image rebuilds it, and the same image reuses it.
 
+use zerops_cache_policy::api::decide_in_image;
 use zerops_cache_policy::decide::ReasonKind;
-use zerops_cache_policy::explain::decide_in_image;
 use zerops_cache_policy::record::{LayerRecord, after_build_in_image_json, after_build_json};
 
 const SRC: &str = "zerops:\n  - setup: app\n    build:\n      prepareCommands: [make]\n      cache: true\n      deployFiles: ./\n";

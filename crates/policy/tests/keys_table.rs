@@ -4,12 +4,12 @@
 use zerops_cache_policy::decide::{
     self, BaseAction, BuildAction, Decision, ReasonKind, decide, decide_json,
 };
-use zerops_cache_policy::explain;
-use zerops_cache_policy::keys::LayerInputs;
+use zerops_cache_policy::keys::{InputsRules, LayerInputs};
 use zerops_cache_policy::model;
 use zerops_cache_policy::record::{Event, LayerRecord};
-use zerops_cache_policy::snapshot::Snapshot;
+use zerops_cache_policy::snapshot::{Snapshot, SnapshotRules};
 use zerops_cache_policy::time::Timestamp;
+use zerops_cache_policy::{api, report};
 
 /// A config that sets every field of `build` and a `run` section.
 const BASE: &str = "zerops:
@@ -38,7 +38,7 @@ fn snap(src: &str, setup: &str) -> Snapshot {
 }
 
 fn explain_app(old: &str, new: &str) -> Decision {
-    explain::explain(old, new, Some("app")).unwrap()
+    api::explain(old, new, Some("app")).unwrap()
 }
 
 fn edit(from: &str, to: &str) -> String {
@@ -187,8 +187,8 @@ fn other_fields_do_not_invalidate() {
     }
     // The `run` change shows only when asked (verbose).
     let d = explain_app(BASE, &edit("start: npm start", "start: node server.js"));
-    assert!(!explain::render_text(&d, false).contains("run.start"));
-    assert!(explain::render_text(&d, true).contains("run.start"));
+    assert!(!report::render_text(&d, false).contains("run.start"));
+    assert!(report::render_text(&d, true).contains("run.start"));
 }
 
 #[test]
@@ -279,9 +279,9 @@ fn parent_changes_reach_the_child() {
         d.base.reasons[0].message,
         "prepareCommands[1] added \"apk add vim\""
     );
-    assert!(explain::render_text(&d, false).contains("inherited from `base`"));
+    assert!(report::render_text(&d, false).contains("inherited from `base`"));
     // A setup that does not extend the parent is untouched.
-    let d = explain::explain(EXTENDS, &new, Some("worker")).unwrap();
+    let d = api::explain(EXTENDS, &new, Some("worker")).unwrap();
     assert_eq!(d.base_action(), BaseAction::Reuse);
     // A child that starts writing its own (identical) build keeps its keys.
     let own = EXTENDS.replace(
@@ -298,7 +298,7 @@ fn only_the_selected_setup_counts() {
     let d = explain_app(&two, &other_changed);
     assert_eq!(d.base_action(), BaseAction::Reuse);
     assert!(d.unaffected.is_empty());
-    let d = explain::explain(&two, &other_changed, Some("api")).unwrap();
+    let d = api::explain(&two, &other_changed, Some("api")).unwrap();
     assert_eq!(d.base_action(), BaseAction::Rebuild);
     assert_eq!(d.base.reasons[0].message, "base go@1 → go@2");
     // Keys of one setup do not depend on the other setups in the file.
@@ -405,7 +405,7 @@ fn corpus_keys_for_every_setup() {
             continue;
         }
         let src = std::fs::read_to_string(&path).unwrap();
-        let Ok(all) = explain::keys(&src, None) else {
+        let Ok(all) = api::keys(&src, None) else {
             continue;
         };
         files += 1;
@@ -417,7 +417,7 @@ fn corpus_keys_for_every_setup() {
             };
             assert_eq!(s.keys, s.inputs.keys());
             assert_eq!(s.keys.base.len(), 64);
-            let d = explain::explain(&src, &src, Some(&name)).unwrap();
+            let d = api::explain(&src, &src, Some(&name)).unwrap();
             assert_eq!(
                 d.base_action(),
                 BaseAction::Reuse,

@@ -27,14 +27,15 @@ fn check_invariants(src: &str, d: &[Diagnostic]) {
         .count() as u32
         + 1;
     for w in d.windows(2) {
-        assert!(w[0].span.start <= w[1].span.start, "not sorted: {d:#?}");
+        assert!(w[0].start() <= w[1].start(), "not sorted: {d:#?}");
     }
     for x in d {
-        let info = lint::codes::info(&x.code).unwrap_or_else(|| panic!("unknown code {}", x.code));
+        let info = x.code.info();
         assert_eq!(info.severity, x.severity, "{}", x.code);
-        assert!(x.span.start >= Pos::START, "{x:?}");
+        let span = x.span.expect("a lint finding has a position");
+        assert!(span.start >= Pos::START, "{x:?}");
         assert!(
-            x.span.start.line <= lines && x.span.end.line <= lines,
+            span.start.line <= lines && span.end.line <= lines,
             "{x:?} beyond {lines} lines"
         );
         assert!(!x.message.is_empty());
@@ -165,7 +166,7 @@ proptest! {
     #[test]
     fn record_reader_takes_any_text(text in any::<String>()) {
         let src = "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n";
-        let snap = zerops_cache_policy::explain::current_of(src, None).unwrap();
+        let snap = zerops_cache_policy::api::current_of(src, None).unwrap();
         let _ = zerops_cache_policy::record::LayerRecord::from_json(&text);
         let _ = zerops_cache_policy::decide::decide_json(Some(&text), &snap);
     }
@@ -181,7 +182,7 @@ proptest! {
         let (a, b) = field.split_once('.').unwrap_or((field, ""));
         if b.is_empty() { v[a] = value.clone().into(); } else { v[a][b] = value.clone().into(); }
         let src = "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      cache: [node_modules]\n";
-        let snap = zerops_cache_policy::explain::current_of(src, None).unwrap();
+        let snap = zerops_cache_policy::api::current_of(src, None).unwrap();
         let d = zerops_cache_policy::decide::decide_json(Some(&v.to_string()), &snap);
         for r in d.base.reasons.iter().chain(&d.build.reasons) {
             prop_assert!(!r.message.is_empty());

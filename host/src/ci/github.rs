@@ -3,7 +3,7 @@
 //! annotations on the file and line of the pull request.
 
 use super::{FileReport, ci_path, message_with_help};
-use zerops_cache_policy::Severity;
+use zerops_cache_contract::Severity;
 
 /// Escapes a command's message, as `@actions/core` does.
 pub fn escape_data(s: &str) -> String {
@@ -41,11 +41,11 @@ pub fn render(files: &[FileReport<'_>]) -> String {
             out.push_str(&format!(
                 "::{} file={file},line={},col={},endLine={},endColumn={},title={}::{}\n",
                 command(d.severity),
-                d.span.start.line,
-                d.span.start.column,
-                d.span.end.line,
-                d.span.end.column,
-                escape_property(&d.code),
+                d.span_or_start().start.line,
+                d.span_or_start().start.column,
+                d.span_or_start().end.line,
+                d.span_or_start().end.column,
+                escape_property(d.code.as_str()),
                 escape_data(&message_with_help(d)),
             ));
         }

@@ -3,7 +3,7 @@
 //! (`artifacts: reports: codequality:`).
 
 use serde::Serialize;
-use zerops_cache_policy::Severity;
+use zerops_cache_contract::Severity;
 
 use super::{FileReport, ci_path, fingerprints, message_with_help};
 
@@ -52,14 +52,14 @@ pub fn render(files: &[FileReport<'_>]) -> Vec<Issue> {
             out.push(Issue {
                 kind: "issue",
                 description: message_with_help(d),
-                check_name: d.code.clone(),
+                check_name: d.code.to_string(),
                 fingerprint,
                 severity: severity(d.severity),
                 location: Location {
                     path: path.clone(),
                     lines: Lines {
-                        begin: d.span.start.line,
-                        end: d.span.end.line.max(d.span.start.line),
+                        begin: d.span_or_start().start.line,
+                        end: d.span_or_start().end.line.max(d.span_or_start().start.line),
                     },
                 },
             });

@@ -7,7 +7,7 @@ pub mod gitlab;
 pub mod sarif;
 
 use sha2::{Digest, Sha256};
-use zerops_cache_policy::Diagnostic;
+use zerops_cache_contract::Diagnostic;
 
 /// One linted file, as the CI formats see it.
 #[derive(Debug, Clone, Copy)]
@@ -47,9 +47,9 @@ pub fn fingerprints(path: &str, diags: &[Diagnostic]) -> Vec<String> {
     diags
         .iter()
         .map(|d| {
-            let n = seen.entry((&d.code, &d.message)).or_default();
+            let n = seen.entry((d.code.as_str(), &d.message)).or_default();
             let mut h = Sha256::new();
-            for part in [path, &d.code, &d.message, &n.to_string()] {
+            for part in [path, d.code.as_str(), &d.message, &n.to_string()] {
                 h.update(part.as_bytes());
                 h.update([0]);
             }
@@ -61,7 +61,7 @@ pub fn fingerprints(path: &str, diags: &[Diagnostic]) -> Vec<String> {
 
 #[cfg(test)]
 pub(crate) mod fixture {
-    use zerops_cache_policy::{Diagnostic, Pos, Span};
+    use zerops_cache_contract::{Diagnostic, Pos, Span};
 
     /// Findings as the linter reports them for a small file: an error with
     /// help, a warning whose message has characters the formats escape, a
@@ -69,23 +69,23 @@ pub(crate) mod fixture {
     pub fn diags() -> Vec<Diagnostic> {
         vec![
             Diagnostic::error(
-                "unknown-key",
+                zerops_cache_contract::Code::UnknownKey,
                 Span::new(Pos::new(4, 7), Pos::new(4, 13)),
                 "unknown key `cahce` in `build`",
             )
             .with_help("did you mean `cache`?"),
             Diagnostic::warning(
-                "cache-double-star",
+                zerops_cache_contract::Code::CacheDoubleStar,
                 Span::new(Pos::new(6, 11), Pos::new(6, 27)),
                 "`**` is not recursive: `node_modules/**` matches 100%, a, b: only one level\nsecond line",
             ),
             Diagnostic::warning(
-                "cache-double-star",
+                zerops_cache_contract::Code::CacheDoubleStar,
                 Span::new(Pos::new(7, 11), Pos::new(7, 27)),
                 "`**` is not recursive: `node_modules/**` matches 100%, a, b: only one level\nsecond line",
             ),
             Diagnostic::note(
-                "cache-matches-nothing",
+                zerops_cache_contract::Code::CacheMatchesNothing,
                 Span::point(Pos::new(8, 11)),
                 "`dist` matches nothing in the project directory now",
             ),
@@ -117,8 +117,9 @@ mod tests {
         );
         let mut moved = d.clone();
         for x in &mut moved {
-            x.span.start.line += 3;
-            x.span.end.line += 3;
+            let s = x.span.as_mut().expect("a lint finding has a position");
+            s.start.line += 3;
+            s.end.line += 3;
         }
         assert_eq!(
             a,

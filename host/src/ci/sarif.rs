@@ -3,8 +3,8 @@
 //! every result's `ruleIndex` points into it.
 
 use serde_json::{Value, json};
-use zerops_cache_policy::Severity;
-use zerops_cache_policy::lint::{Category, CodeInfo};
+use zerops_cache_contract::Severity;
+use zerops_cache_contract::lint::{Category, CodeInfo};
 
 use super::{FileReport, ci_path, fingerprints, message_with_help};
 
@@ -28,6 +28,7 @@ fn category(c: Category) -> &'static str {
         Category::Cache => "cache",
         Category::DeployFiles => "deploy-files",
         Category::Tree => "tree",
+        Category::Question => "question",
     }
 }
 
@@ -81,16 +82,16 @@ pub fn render(files: &[FileReport<'_>], rules: &[CodeInfo], version: &str) -> Va
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri },
                         "region": {
-                            "startLine": d.span.start.line.max(1),
-                            "startColumn": d.span.start.column.max(1),
-                            "endLine": d.span.end.line.max(d.span.start.line).max(1),
-                            "endColumn": d.span.end.column.max(1),
+                            "startLine": d.span_or_start().start.line.max(1),
+                            "startColumn": d.span_or_start().start.column.max(1),
+                            "endLine": d.span_or_start().end.line.max(d.span_or_start().start.line).max(1),
+                            "endColumn": d.span_or_start().end.column.max(1),
                         },
                     },
                 }],
                 "partialFingerprints": { "zeropsCache/v1": fp },
             });
-            if let Some(i) = rules.iter().position(|c| c.code == d.code) {
+            if let Some(i) = rules.iter().position(|c| c.id == d.code) {
                 r["ruleIndex"] = json!(i);
             }
             results.push(r);
@@ -124,7 +125,7 @@ pub fn render(files: &[FileReport<'_>], rules: &[CodeInfo], version: &str) -> Va
 mod tests {
     use super::*;
     use crate::ci::fixture;
-    use zerops_cache_policy::lint::CODES;
+    use zerops_cache_contract::lint::CODES;
 
     #[test]
     fn uris_are_relative_and_encoded() {

@@ -2,7 +2,7 @@
 //! Zerops (`PUT /app-version/{id}/deploy`), invalidates the build cache.
 
 use anyhow::{Result, bail};
-use zerops_cache_policy::record::Event;
+use zerops_cache_contract::record::Event;
 
 use super::project::{Project, StoreArgs};
 use super::project::{add_event, stamp};

@@ -9,7 +9,7 @@ use indicatif::HumanBytes;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::Path;
-use zerops_cache_policy::advise::{Layer, Report, StoreFacts};
+use zerops_cache_contract::advise::{Layer, Report, StoreFacts};
 
 use super::Format;
 use super::project::{Project, StoreArgs};
@@ -32,7 +32,7 @@ pub struct AdviseArgs {
 #[derive(Serialize)]
 struct JsonOut<'a> {
     setup: &'a str,
-    items: &'a [zerops_cache_policy::advise::Item],
+    items: &'a [zerops_cache_contract::advise::Item],
     findings: Vec<super::json::JsonDiagnostic<'a>>,
     /// The store the sizes come from; null when the setup has none yet.
     store: Option<String>,
@@ -83,7 +83,7 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
                 findings: report.findings.iter().map(Into::into).collect(),
                 store: shown_store,
             };
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            println!("{}", serde_json::to_string(&out)?);
         }
         Format::Human => {
             print!("{}", human(&report, shown_store.as_deref()));

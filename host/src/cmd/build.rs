@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
-use zerops_cache_policy::decide::{Decision, LayerVerdict};
+use zerops_cache_contract::decide::{Decision, LayerVerdict};
 
 use super::Format;
 use super::project::{Project, StoreArgs, now};

@@ -27,7 +27,7 @@ pub fn run(cmd: ComponentCmd) -> Result<crate::exit::Exit> {
                     "wrote {} ({} bytes, {})",
                     path.display(),
                     crate::component::BYTES.len(),
-                    zerops_cache_policy::WIT_PACKAGE
+                    zerops_cache_contract::WIT_PACKAGE
                 );
             }
         }

@@ -84,12 +84,11 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
     let decision = match host.explain(&old_src, &new_src, args.setup.as_deref())? {
         Ok(d) => d,
         Err(d) => {
-            // The policy prefixes messages about a file with "old file:" or
-            // "new file:"; show the snippet of the file they point into.
-            let (name, src) = if d.message.starts_with("old file:") {
-                (&old_name, &old_src)
-            } else {
-                (&new_name, &new_src)
+            // The policy says which file an error is about (`old` or
+            // `new`); show the snippet of that file.
+            let (name, src) = match d.file.as_deref() {
+                Some("old") => (&old_name, &old_src),
+                _ => (&new_name, &new_src),
             };
             return Err(DiagnosticError::in_file(d, name.as_str(), src).into());
         }
@@ -98,7 +97,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
     let advice = match host.advise(
         &new_src,
         Some(&decision.setup),
-        &zerops_cache_policy::lint::TreeFacts::default(),
+        &zerops_cache_contract::lint::TreeFacts::default(),
         None,
     )? {
         Ok(r) => r.findings,
@@ -107,30 +106,33 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
     match args.format {
         Format::Json => {
             let mut v: serde_json::Value = serde_json::from_str(
-                &zerops_cache_policy::explain::to_json(&decision, args.verbose),
+                &zerops_cache_contract::report::to_json(&decision, args.verbose),
             )?;
             v["advice"] = advice
                 .iter()
                 .map(|d| serde_json::json!(super::json::JsonDiagnostic::from(d)))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            println!("{}", serde_json::to_string(&v)?);
         }
         Format::Human => {
             println!("{old_name} → {new_name}");
             print!(
                 "{}",
-                zerops_cache_policy::explain::render_text(&decision, args.verbose)
+                zerops_cache_contract::report::render_text(&decision, args.verbose)
             );
             if !advice.is_empty() {
                 println!("\nadvice on the cache of {new_name}:");
                 for d in &advice {
-                    println!(
-                        "  {}[{}] line {}: {}",
-                        d.severity.as_str(),
-                        d.code,
-                        d.span.start.line,
-                        d.message
-                    );
+                    match d.start() {
+                        Some(p) => println!(
+                            "  {}[{}] line {}: {}",
+                            d.severity.as_str(),
+                            d.code,
+                            p.line,
+                            d.message
+                        ),
+                        None => println!("  {}[{}]: {}", d.severity.as_str(), d.code, d.message),
+                    }
                     if let Some(h) = &d.help {
                         println!("    help: {h}");
                     }

@@ -9,7 +9,7 @@ use cap_std::fs::Dir;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
-use zerops_cache_policy::retention::{StoreUsage, human_bytes};
+use zerops_cache_contract::retention::{StoreUsage, human_bytes};
 
 use super::Format;
 use super::project::parse_size;
@@ -168,7 +168,7 @@ pub fn run(args: GcArgs) -> Result<Exit> {
         removed,
     };
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
+        Format::Json => println!("{}", serde_json::to_string(&out)?),
         Format::Human => {
             let verb = if args.dry_run {
                 "would remove"

@@ -3,7 +3,7 @@
 //! next build runs clean (prepareCommands included) and says why.
 
 use anyhow::Result;
-use zerops_cache_policy::record::Event;
+use zerops_cache_contract::record::Event;
 
 use super::project::{Project, StoreArgs, stamp};
 use crate::exit::Exit;

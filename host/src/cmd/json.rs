@@ -2,7 +2,7 @@
 //! `explain`): one place, so no command borrows from another.
 
 use serde::Serialize;
-use zerops_cache_policy::Diagnostic;
+use zerops_cache_contract::Diagnostic;
 
 /// One diagnostic in `--format json`.
 #[derive(Debug, Serialize)]
@@ -10,10 +10,11 @@ pub struct JsonDiagnostic<'a> {
     pub severity: &'static str,
     pub code: &'a str,
     pub message: &'a str,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    /// Null when the finding has no position.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub end_line: Option<u32>,
+    pub end_column: Option<u32>,
     pub help: Option<&'a str>,
 }
 
@@ -21,12 +22,12 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
     fn from(d: &'a Diagnostic) -> Self {
         JsonDiagnostic {
             severity: d.severity.as_str(),
-            code: &d.code,
+            code: d.code.as_str(),
             message: &d.message,
-            line: d.span.start.line,
-            column: d.span.start.column,
-            end_line: d.span.end.line,
-            end_column: d.span.end.column,
+            line: d.span.map(|s| s.start.line),
+            column: d.span.map(|s| s.start.column),
+            end_line: d.span.map(|s| s.end.line),
+            end_column: d.span.map(|s| s.end.column),
             help: d.help.as_deref(),
         }
     }

@@ -5,8 +5,8 @@ use anyhow::Result;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use zerops_cache_policy::Diagnostic;
-use zerops_cache_policy::keys::{CacheSpec, LayerInputs, LayerKeys};
+use zerops_cache_contract::Diagnostic;
+use zerops_cache_contract::keys::{CacheSpec, LayerInputs, LayerKeys};
 
 use super::Format;
 use super::json::JsonDiagnostic;
@@ -29,7 +29,6 @@ pub struct KeysArgs {
 
 /// One setup in `--format json`: its keys and inputs, or its error.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 struct JsonSetup<'a> {
     setup: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,7 +110,7 @@ pub fn run(args: KeysArgs) -> Result<Exit> {
                 path: shown,
                 setups,
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", serde_json::to_string(&report)?);
         }
         Format::Human => {
             for (i, (name, r)) in all.iter().enumerate() {

@@ -5,8 +5,8 @@ use cap_std::fs::Dir;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use zerops_cache_policy::lint::TreeFacts;
-use zerops_cache_policy::{Diagnostic, Severity};
+use zerops_cache_contract::lint::TreeFacts;
+use zerops_cache_contract::{Diagnostic, Severity};
 
 use super::json::JsonDiagnostic;
 use crate::component::PolicyHost;
@@ -226,13 +226,13 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         LintFormat::Github => print!("{}", crate::ci::github::render(&reports)),
         LintFormat::Gitlab => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::ci::gitlab::render(&reports))?
+            serde_json::to_string(&crate::ci::gitlab::render(&reports))?
         ),
         LintFormat::Sarif => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::ci::sarif::render(
+            serde_json::to_string(&crate::ci::sarif::render(
                 &reports,
-                zerops_cache_policy::lint::CODES,
+                zerops_cache_contract::lint::CODES,
                 env!("CARGO_PKG_VERSION"),
             ))?
         ),
@@ -254,7 +254,7 @@ pub fn run(args: LintArgs) -> Result<Exit> {
                 notes,
                 deny_warnings: args.deny_warnings,
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", serde_json::to_string(&report)?);
         }
         LintFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

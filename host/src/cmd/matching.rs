@@ -18,7 +18,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use zerops_cache_policy::pattern::batch_line;
+use zerops_cache_contract::pattern::batch_line;
 
 use crate::component::PolicyHost;
 use crate::exit::Exit;

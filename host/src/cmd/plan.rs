@@ -94,13 +94,9 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         setup: project.build.setup.clone(),
         isolation: args.sandbox.isolation.name(),
         image: image.id.clone(),
-        base: if d.base.invalidated {
-            "rebuild"
-        } else {
-            "reuse"
-        },
+        base: d.base_action().as_str(),
         base_reasons: d.base.reasons.iter().map(|r| r.message.clone()).collect(),
-        build: if d.build.invalidated { "drop" } else { "reuse" },
+        build: d.build_action().as_str(),
         build_reasons: d.build.reasons.iter().map(|r| r.message.clone()).collect(),
         prepare_would_run: d.base.invalidated,
         restore: restore_plan,

@@ -137,7 +137,7 @@ pub fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    zerops_cache_policy::time::Timestamp::from_unix_millis(ms)
+    zerops_cache_contract::time::Timestamp::from_unix_millis(ms)
         .as_str()
         .to_string()
 }
@@ -158,7 +158,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct RetentionArgs {
     /// Keep this many versions (the active and the newest always stay).
-    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_policy::retention::KEEP_VERSIONS)]
+    #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_contract::retention::KEEP_VERSIONS)]
     pub keep_versions: u32,
     /// Also drop the oldest versions until all fit in SIZE (e.g. 2G).
     #[arg(long, value_name = "SIZE", env = "ZEROPS_CACHE_KEEP_SIZE", value_parser = parse_size)]
@@ -175,8 +175,8 @@ impl RetentionArgs {
 }
 
 /// Now, as a record timestamp.
-pub fn stamp() -> Result<zerops_cache_policy::time::Timestamp> {
-    zerops_cache_policy::time::Timestamp::parse(&now()).map_err(|e| anyhow::anyhow!("{e}"))
+pub fn stamp() -> Result<zerops_cache_contract::time::Timestamp> {
+    zerops_cache_contract::time::Timestamp::parse(&now()).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Adds the event `e` to the layer record `record` and writes it.
@@ -184,7 +184,7 @@ pub fn add_event(
     project: &Project,
     store: &cap_std::fs::Dir,
     record: &str,
-    e: zerops_cache_policy::record::Event,
+    e: zerops_cache_contract::record::Event,
 ) -> Result<()> {
     let r = project
         .host

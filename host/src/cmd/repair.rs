@@ -256,7 +256,7 @@ fn repair_record(r: &mut Report, store: &Store, project: &Project) -> Result<()>
                 d.base
                     .reasons
                     .into_iter()
-                    .find(|x| x.kind == zerops_cache_policy::decide::ReasonKind::RecordUnreadable)
+                    .find(|x| x.kind == zerops_cache_contract::decide::ReasonKind::RecordUnreadable)
             });
             match unreadable {
                 Some(reason) => reason.message,

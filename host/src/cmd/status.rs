@@ -5,7 +5,6 @@
 use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
-use zerops_cache_policy::record::LayerRecord;
 
 use super::Format;
 use super::project::{Project, StoreArgs};
@@ -81,10 +80,13 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             let shown = project.config_path.display().to_string();
             crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source)
         })?;
-    let last = record
-        .as_deref()
-        .and_then(|r| LayerRecord::from_json(r).ok());
-    let last_build = last.as_ref().map(|r| r.built_at.as_str().to_string());
+    // What the record says is the component's to read; an unreadable
+    // record has no last build (the decision above says why).
+    let last = match record.as_deref() {
+        Some(r) => project.host.describe_record(r)?.ok(),
+        None => None,
+    };
+    let last_build = last.as_ref().map(|r| r.built_at.clone());
     let last_image = last.and_then(|r| r.image);
     let last_isolation = last_image.as_deref().map(|i| {
         if i == rootfs::NO_CONTAINER {
@@ -109,11 +111,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             bytes: hb,
             key: d.previous_keys.as_ref().map(|k| k.base.clone()),
             current_key: d.keys.base.clone(),
-            next_build: if d.base.invalidated {
-                "rebuild"
-            } else {
-                "reuse"
-            },
+            next_build: d.base_action().as_str(),
             reasons: d.base.reasons.iter().map(|r| r.message.clone()).collect(),
         },
     );
@@ -124,7 +122,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             bytes: cb,
             key: d.previous_keys.as_ref().map(|k| k.build.clone()),
             current_key: d.keys.build.clone(),
-            next_build: if d.build.invalidated { "drop" } else { "reuse" },
+            next_build: d.build_action().as_str(),
             reasons: d.build.reasons.iter().map(|r| r.message.clone()).collect(),
         },
     );

@@ -72,7 +72,7 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
                     v.version,
                     v.created_at.as_deref().unwrap_or("?"),
                     v.files.unwrap_or(0),
-                    zerops_cache_policy::retention::human_bytes(v.bytes.unwrap_or(0)),
+                    zerops_cache_contract::retention::human_bytes(v.bytes.unwrap_or(0)),
                     v.path
                 );
             }

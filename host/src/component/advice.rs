@@ -2,7 +2,7 @@
 //! holds and what it saves.
 
 use anyhow::Result;
-use zerops_cache_policy as policy;
+use zerops_cache_contract as policy;
 
 use super::PolicyHost;
 use super::bindings::exports::zerops::build_cache::advice;
@@ -10,7 +10,7 @@ use super::bindings::exports::zerops::build_cache::linter;
 use super::lint::diagnostic;
 
 impl PolicyHost {
-    /// The advice report of a setup (see `zerops_cache_policy::advise`).
+    /// The advice report of a setup (see `zerops_cache_contract::advise`).
     pub fn advise(
         &self,
         src: &str,

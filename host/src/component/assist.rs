@@ -2,11 +2,11 @@
 //! the policy crate's types (the language server's only source of answers).
 
 use anyhow::Result;
-use zerops_cache_policy::assist::{
+use zerops_cache_contract::assist::{
     Completion, CompletionKind, Fix, Hover, Symbol, SymbolKind, TextEdit,
 };
-use zerops_cache_policy::lint::TreeFacts;
-use zerops_cache_policy::{Pos, Span};
+use zerops_cache_contract::lint::TreeFacts;
+use zerops_cache_contract::{Pos, Span};
 
 use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::assist as wit;
@@ -75,7 +75,8 @@ impl PolicyHost {
             .into_iter()
             .map(|f| Fix {
                 title: f.title,
-                code: f.code,
+                code: zerops_cache_contract::Code::parse(&f.code)
+                    .unwrap_or(zerops_cache_contract::Code::UnknownCode),
                 span: span(f.range),
                 edits: f
                     .edits

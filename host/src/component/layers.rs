@@ -1,114 +1,21 @@
 //! Typed questions to the component's `layers` interface (keys, decisions,
-//! layer records). Each converts the WIT types into the policy crate's data
-//! types, so the renderers and the JSON output share one definition.
+//! layer records). Each converts the WIT types into the contract's data
+//! types (the tables of `component::map`).
 
 use anyhow::Result;
-use zerops_cache_policy::decide as d;
-use zerops_cache_policy::keys as k;
-use zerops_cache_policy::record::Event;
-use zerops_cache_policy::snapshot::{Snapshot, Unkeyed};
-use zerops_cache_policy::{Diagnostic, time::Timestamp};
+use zerops_cache_contract::Diagnostic;
+use zerops_cache_contract::decide as d;
+use zerops_cache_contract::record::Event;
+use zerops_cache_contract::record::RecordInfo;
+use zerops_cache_contract::snapshot::Snapshot;
 
 use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::layers as wit;
 use crate::component::lint::diagnostic;
-
-fn keys(x: wit::LayerKeys) -> k::LayerKeys {
-    k::LayerKeys {
-        base: x.base,
-        build: x.build,
-    }
-}
-
-fn inputs(i: wit::LayerInputs) -> k::LayerInputs {
-    k::LayerInputs {
-        os: i.os,
-        base: i.base,
-        prepare_commands: i.prepare_commands,
-        cache: match i.cache {
-            wit::CacheSpec::All(b) => k::CacheSpec::All(b),
-            wit::CacheSpec::Patterns(p) => k::CacheSpec::Patterns(p),
-        },
-    }
-}
-
-/// The keys of one setup, as a snapshot without the unkeyed fields (the
-/// `keys` question does not return them).
-fn setup_keys(s: wit::SetupKeys) -> Snapshot {
-    Snapshot {
-        setup: s.setup,
-        build_from: s.build_from,
-        inputs: inputs(s.inputs),
-        keys: keys(s.keys),
-        unkeyed: Unkeyed::default(),
-    }
-}
-
-fn kind(x: wit::ReasonKind) -> d::ReasonKind {
-    use d::ReasonKind as K;
-    use wit::ReasonKind as W;
-    match x {
-        W::NoPrevious => K::NoPrevious,
-        W::Added => K::Added,
-        W::Removed => K::Removed,
-        W::Changed => K::Changed,
-        W::Moved => K::Moved,
-        W::ManualInvalidation => K::ManualInvalidation,
-        W::VersionActivated => K::VersionActivated,
-        W::BaseRebuilt => K::BaseRebuilt,
-        W::RecordUnreadable => K::RecordUnreadable,
-        W::KeyVersion => K::KeyVersion,
-        W::KeyChanged => K::KeyChanged,
-        W::SetupChanged => K::SetupChanged,
-    }
-}
-
-fn reason(r: wit::Reason) -> d::Reason {
-    d::Reason {
-        kind: kind(r.kind),
-        field: r.field,
-        index: r.index,
-        from_index: r.from_index,
-        key: r.key,
-        old: r.old,
-        new: r.new,
-        version: r.version,
-        at: r.at,
-        invalidates: r.invalidates,
-        message: r.message,
-    }
-}
-
-fn verdict(v: wit::LayerVerdict) -> d::LayerVerdict {
-    d::LayerVerdict {
-        invalidated: v.invalidated,
-        reasons: v.reasons.into_iter().map(reason).collect(),
-    }
-}
+use crate::component::map::Convert;
 
 fn decision(x: wit::Decision) -> d::Decision {
-    d::Decision {
-        setup: x.setup,
-        build_from: x.build_from,
-        keys: keys(x.keys),
-        previous_keys: x.previous_keys.map(keys),
-        base: verdict(x.base),
-        build: verdict(x.build),
-        unaffected: x.unaffected.into_iter().map(reason).collect(),
-    }
-}
-
-fn event(e: &Event) -> wit::Event {
-    let at = |t: &Timestamp| t.as_str().to_string();
-    match e {
-        Event::ManualInvalidation { at: t } => wit::Event::ManualInvalidation(at(t)),
-        Event::VersionActivated { version, at: t } => {
-            wit::Event::VersionActivated(wit::VersionActivation {
-                version: *version,
-                at: at(t),
-            })
-        }
-    }
+    x.convert()
 }
 
 /// The keys of every setup (or one), each with its keys or its error.
@@ -128,7 +35,7 @@ impl PolicyHost {
         Ok(out
             .map(|all| {
                 all.into_iter()
-                    .map(|e| (e.setup, e.keys.map(setup_keys).map_err(diagnostic)))
+                    .map(|e| (e.setup, e.keys.map(Convert::convert).map_err(diagnostic)))
                     .collect()
             })
             .map_err(diagnostic))
@@ -214,11 +121,24 @@ impl PolicyHost {
         record: &str,
         e: &Event,
     ) -> Result<std::result::Result<String, Diagnostic>> {
-        let e = event(e);
+        let e: wit::Event = e.clone().convert();
         let out = self.call("adding an event to the layer record", |p, s| {
             p.zerops_build_cache_layers()
                 .call_record_add_event(s, record, &e)
         })?;
         Ok(out.map_err(diagnostic))
+    }
+
+    /// What a stored layer record says about the last build (the host
+    /// never parses the record itself).
+    pub fn describe_record(
+        &self,
+        record: &str,
+    ) -> Result<std::result::Result<RecordInfo, Diagnostic>> {
+        let out = self.call("reading the layer record", |p, s| {
+            p.zerops_build_cache_layers()
+                .call_describe_record(s, record)
+        })?;
+        Ok(out.map(Convert::convert).map_err(diagnostic))
     }
 }

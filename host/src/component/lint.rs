@@ -2,28 +2,15 @@
 //! one conversion of a WIT diagnostic into the policy crate's type.
 
 use anyhow::Result;
-use zerops_cache_policy as policy;
+use zerops_cache_contract as policy;
 
 use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::diagnostics as wit;
 use crate::component::bindings::exports::zerops::build_cache::linter;
-
-fn pos(p: wit::Position) -> policy::Pos {
-    policy::Pos::new(p.line, p.column)
-}
+use crate::component::map::Convert;
 
 pub fn diagnostic(d: wit::Diagnostic) -> policy::Diagnostic {
-    policy::Diagnostic {
-        code: d.code,
-        severity: match d.severity {
-            wit::Severity::Error => policy::Severity::Error,
-            wit::Severity::Warning => policy::Severity::Warning,
-            wit::Severity::Note => policy::Severity::Note,
-        },
-        message: d.message,
-        span: policy::Span::new(pos(d.start), pos(d.end)),
-        help: d.help,
-    }
+    d.convert()
 }
 
 impl PolicyHost {

@@ -1,8 +1,8 @@
 //! Everything that talks to the policy component: loading it into wasmtime
 //! (`load`), the generated bindings (`bindings`), and one module of typed
 //! questions per WIT interface. Each question converts the WIT types into
-//! the policy crate's data types, so renderers and JSON output share one
-//! definition.
+//! the contract crate's data types through one table (`map`, shared with
+//! the guest), so renderers and JSON output share one definition.
 
 pub mod advice;
 pub mod assist;
@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod layers;
 pub mod lint;
 mod load;
+pub(crate) mod map;
 pub mod patterns;
 pub mod plan;
 pub mod remote;

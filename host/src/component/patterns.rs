@@ -3,11 +3,12 @@
 //! driver ask the component (one call per directory).
 
 use anyhow::Result;
-use zerops_cache_policy::pattern::{BadPattern, BadPatternKind};
-use zerops_cache_policy::select::{Decision, Entry, EntryKind, Selector, SkipReason};
+use zerops_cache_contract::pattern::{BadPattern, BadPatternKind};
+use zerops_cache_contract::select::{Decision, Entry, SkipReason};
 
 use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::patterns as wit;
+use crate::component::map::Convert;
 
 /// A malformed pattern as the component explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,20 +33,6 @@ fn pattern_error(e: wit::BadPattern) -> PatternError {
         },
         column: e.column,
         message: e.message,
-    }
-}
-
-/// A directory entry as the WIT `patterns.entry` (which `plan` shares).
-pub(crate) fn wit_entry(e: &Entry) -> wit::Entry {
-    wit::Entry {
-        name: e.name.clone(),
-        kind: match e.kind {
-            EntryKind::Dir => wit::EntryKind::Dir,
-            EntryKind::File => wit::EntryKind::File,
-            EntryKind::Symlink => wit::EntryKind::Symlink,
-            EntryKind::Other => wit::EntryKind::Other,
-        },
-        utf8: e.utf8,
     }
 }
 
@@ -125,61 +112,11 @@ impl PolicyHost {
         dir: &str,
         entries: &[Entry],
     ) -> Result<Vec<Decision>> {
-        let entries: Vec<wit::Entry> = entries.iter().map(wit_entry).collect();
+        let entries: Vec<wit::Entry> = entries.to_vec().convert();
         let out = self.call("selecting cache entries", |p, s| {
             p.zerops_build_cache_patterns()
                 .call_select_entries(s, patterns, dir, &entries)
         })?;
         Ok(out.into_iter().map(decision).collect())
-    }
-}
-
-/// The component as a [`Selector`] for the policy's walk driver: one
-/// component call per listed directory, never one per file.
-pub struct ComponentSelector<'h> {
-    host: &'h PolicyHost,
-    patterns: Vec<String>,
-    max_depth: usize,
-    /// The first component error, if any; the walk then sees "skip all".
-    pub error: Option<anyhow::Error>,
-}
-
-impl<'h> ComponentSelector<'h> {
-    pub fn new(host: &'h PolicyHost, patterns: Vec<String>) -> Result<ComponentSelector<'h>> {
-        let max_depth = host.pattern_max_depth(&patterns)?;
-        Ok(ComponentSelector {
-            host,
-            patterns,
-            max_depth,
-            error: None,
-        })
-    }
-}
-
-impl Selector for ComponentSelector<'_> {
-    fn max_depth(&self) -> usize {
-        self.max_depth
-    }
-
-    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
-        if self.error.is_none() {
-            match self.host.select_entries(&self.patterns, dir, entries) {
-                Ok(d) if d.len() == entries.len() => return d,
-                Ok(d) => {
-                    self.error = Some(anyhow::anyhow!(
-                        "internal error: the policy decided {} of {} entries in {dir:?}",
-                        d.len(),
-                        entries.len()
-                    ))
-                }
-                Err(e) => self.error = Some(e),
-            }
-        }
-        entries
-            .iter()
-            .map(|_| Decision::Skip {
-                reason: SkipReason::NoMatch,
-            })
-            .collect()
     }
 }

@@ -3,28 +3,21 @@
 //! decisions. WIT types are converted to the policy crate's data types.
 
 use anyhow::Result;
-use zerops_cache_policy::Diagnostic;
-pub use zerops_cache_policy::plan::deploy::DeployItem;
-pub use zerops_cache_policy::plan::preserve::{CacheSpec, PreserveAction};
-pub use zerops_cache_policy::plan::restore::RestoreAction;
-pub use zerops_cache_policy::plan::setup::BuildSetup;
-pub use zerops_cache_policy::plan::{Entry, EntryKind};
+use zerops_cache_contract::Diagnostic;
+pub use zerops_cache_contract::keys::CacheSpec;
+pub use zerops_cache_contract::plan::deploy::DeployItem;
+pub use zerops_cache_contract::plan::preserve::PreserveAction;
+pub use zerops_cache_contract::plan::restore::RestoreAction;
+pub use zerops_cache_contract::plan::setup::BuildSetup;
+pub use zerops_cache_contract::plan::{Entry, EntryKind};
 
 use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::plan as wit;
 use crate::component::lint::diagnostic;
+use crate::component::map::Convert;
 
 fn entries(v: &[Entry]) -> Vec<wit::Entry> {
-    v.iter()
-        .map(crate::component::patterns::wit_entry)
-        .collect()
-}
-
-fn spec(c: &CacheSpec) -> wit::CacheSpec {
-    match c {
-        CacheSpec::All(b) => wit::CacheSpec::All(*b),
-        CacheSpec::Patterns(p) => wit::CacheSpec::Patterns(p.clone()),
-    }
+    v.to_vec().convert()
 }
 
 impl PolicyHost {
@@ -37,18 +30,7 @@ impl PolicyHost {
         let out = self.call("reading the build section", |p, s| {
             p.zerops_build_cache_plan().call_build_setup(s, src, setup)
         })?;
-        Ok(out.map_err(diagnostic).map(|b| BuildSetup {
-            setup: b.setup,
-            build_from: b.build_from,
-            prepare_commands: b.prepare_commands,
-            build_commands: b.build_commands,
-            deploy_files: b.deploy_files,
-            cache: match b.cache {
-                wit::CacheSpec::All(x) => CacheSpec::All(x),
-                wit::CacheSpec::Patterns(p) => CacheSpec::Patterns(p),
-            },
-            env_variables: b.env_variables,
-        }))
+        Ok(out.map_err(diagnostic).map(Convert::convert))
     }
 
     /// Restore decisions for one cache directory against the source
@@ -58,20 +40,12 @@ impl PolicyHost {
         let out = self.call("planning restore", |p, st| {
             p.zerops_build_cache_plan().call_restore_dir(st, &c, &s)
         })?;
-        Ok(out
-            .into_iter()
-            .map(|a| match a {
-                wit::RestoreAction::Move => RestoreAction::Move,
-                wit::RestoreAction::Descend => RestoreAction::Descend,
-                wit::RestoreAction::SourceWins => RestoreAction::SourceWins,
-                wit::RestoreAction::NotUtf8 => RestoreAction::NotUtf8,
-            })
-            .collect())
+        Ok(out.convert())
     }
 
     /// How deep preserve can take paths (0: nothing).
     pub fn preserve_depth(&self, cache: &CacheSpec) -> Result<u32> {
-        let c = spec(cache);
+        let c: wit::CacheSpec = cache.clone().convert();
         self.call("planning preserve", |p, s| {
             p.zerops_build_cache_plan().call_preserve_depth(s, &c)
         })
@@ -84,22 +58,12 @@ impl PolicyHost {
         dir: &str,
         list: &[Entry],
     ) -> Result<Vec<PreserveAction>> {
-        let (c, l) = (spec(cache), entries(list));
+        let (c, l): (wit::CacheSpec, _) = (cache.clone().convert(), entries(list));
         let out = self.call("planning preserve", |p, s| {
             p.zerops_build_cache_plan()
                 .call_preserve_dir(s, &c, dir, &l)
         })?;
-        Ok(out
-            .into_iter()
-            .map(|a| match a {
-                wit::PreserveAction::Take => PreserveAction::Take,
-                wit::PreserveAction::Descend => PreserveAction::Descend,
-                wit::PreserveAction::Skip => PreserveAction::Skip,
-                wit::PreserveAction::NotUtf8 => PreserveAction::NotUtf8,
-                wit::PreserveAction::SymlinkNotFollowed => PreserveAction::SymlinkNotFollowed,
-                wit::PreserveAction::NotADirectory => PreserveAction::NotADirectory,
-            })
-            .collect())
+        Ok(out.convert())
     }
 
     /// `deployFiles` resolved into source and target paths.
@@ -111,15 +75,7 @@ impl PolicyHost {
             p.zerops_build_cache_plan()
                 .call_deploy_items(s, deploy_files)
         })?;
-        Ok(out.map_err(diagnostic).map(|v| {
-            v.into_iter()
-                .map(|i| DeployItem {
-                    written: i.written,
-                    source: i.source,
-                    target: i.target,
-                })
-                .collect()
-        }))
+        Ok(out.map_err(diagnostic).map(Convert::convert))
     }
 
     /// Which entries of project directory `dir` the artifact keeps.

@@ -2,7 +2,7 @@
 //! and stores to remove, and why.
 
 use anyhow::Result;
-use zerops_cache_policy as policy;
+use zerops_cache_contract as policy;
 
 use super::PolicyHost;
 

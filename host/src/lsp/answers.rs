@@ -15,8 +15,8 @@ use lsp_types::{
 };
 use serde_json::Value;
 use std::collections::HashMap;
-use zerops_cache_policy::lint::TreeFacts;
-use zerops_cache_policy::{Diagnostic, Severity, Span, assist};
+use zerops_cache_contract::lint::TreeFacts;
+use zerops_cache_contract::{Diagnostic, Severity, Span, assist};
 
 use super::position::{Encoding, from_lsp, range, span};
 use crate::component::PolicyHost;
@@ -31,13 +31,13 @@ pub struct Open<'a> {
 
 pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
     lsp_types::Diagnostic {
-        range: range(text, enc, d.span),
+        range: range(text, enc, d.span_or_start()),
         severity: Some(match d.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,
             Severity::Note => DiagnosticSeverity::INFORMATION,
         }),
-        code: Some(NumberOrString::String(d.code.clone())),
+        code: Some(NumberOrString::String(d.code.to_string())),
         source: Some("zerops-cache".into()),
         message: match &d.help {
             Some(h) => format!("{}\nhelp: {h}", d.message),
@@ -142,7 +142,8 @@ pub fn answer(
                         .diagnostics
                         .iter()
                         .filter(|d| {
-                            d.range == r && d.code == Some(NumberOrString::String(f.code.clone()))
+                            d.range == r
+                                && d.code == Some(NumberOrString::String(f.code.to_string()))
                         })
                         .cloned()
                         .collect();

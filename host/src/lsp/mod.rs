@@ -21,7 +21,7 @@ use lsp_types::{
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use zerops_cache_policy::lint::TreeFacts;
+use zerops_cache_contract::lint::TreeFacts;
 
 use crate::component::PolicyHost;
 pub use position::Encoding;
@@ -319,7 +319,7 @@ impl Server<'_> {
 
     /// The diagnostics of an open document: with the tree lints when it
     /// has a project directory on disk.
-    fn lint(&mut self, key: &str) -> Result<Vec<zerops_cache_policy::Diagnostic>> {
+    fn lint(&mut self, key: &str) -> Result<Vec<zerops_cache_contract::Diagnostic>> {
         let Some(doc) = self.docs.get_mut(key) else {
             return Ok(Vec::new());
         };

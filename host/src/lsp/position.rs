@@ -3,7 +3,7 @@
 //! units unless the client offers UTF-32 or UTF-8).
 
 use lsp_types::{Position, PositionEncodingKind, Range};
-use zerops_cache_policy::{Pos, Span};
+use zerops_cache_contract::{Pos, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

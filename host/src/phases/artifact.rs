@@ -278,7 +278,7 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Budget {
         Budget {
-            keep: zerops_cache_policy::retention::KEEP_VERSIONS,
+            keep: zerops_cache_contract::retention::KEEP_VERSIONS,
             max_bytes: None,
         }
     }
@@ -286,7 +286,9 @@ impl Default for Budget {
 
 /// What the versions take: per version the bytes only it holds, and all of
 /// them together (shared files once).
-fn version_facts(store: &Dir) -> Result<(Vec<zerops_cache_policy::retention::VersionFacts>, u64)> {
+fn version_facts(
+    store: &Dir,
+) -> Result<(Vec<zerops_cache_contract::retention::VersionFacts>, u64)> {
     let act = active(store);
     let mut seen = std::collections::BTreeSet::new();
     let mut total = 0;
@@ -306,7 +308,7 @@ fn version_facts(store: &Dir) -> Result<(Vec<zerops_cache_policy::retention::Ver
             },
         )
         .with_context(|| format!("measuring version {v}"))?;
-        facts.push(zerops_cache_policy::retention::VersionFacts {
+        facts.push(zerops_cache_contract::retention::VersionFacts {
             number: v,
             bytes: own,
             active: Some(v) == act,
@@ -321,7 +323,7 @@ pub fn prune(
     host: &PolicyHost,
     store: &Dir,
     budget: &Budget,
-) -> Result<Vec<zerops_cache_policy::retention::VersionRemoval>> {
+) -> Result<Vec<zerops_cache_contract::retention::VersionRemoval>> {
     // Sizes matter only for a size budget; counting needs no walk.
     let (facts, total) = if budget.max_bytes.is_some() {
         version_facts(store)?
@@ -329,7 +331,7 @@ pub fn prune(
         let act = active(store);
         let facts = list_versions(store)?
             .into_iter()
-            .map(|v| zerops_cache_policy::retention::VersionFacts {
+            .map(|v| zerops_cache_contract::retention::VersionFacts {
                 number: v,
                 bytes: 0,
                 active: Some(v) == act,

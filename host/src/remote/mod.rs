@@ -25,12 +25,10 @@ mod tests;
 
 // The one place the host takes data types of the remote tier from the
 // policy crate: the manifest, as it is stored (JSON).
-pub use zerops_cache_policy::remote::manifest::{
+pub use zerops_cache_contract::remote::{
     Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch,
 };
-pub use zerops_cache_policy::remote::signature::{
-    Header, join as join_object, split as split_object,
-};
+pub use zerops_cache_contract::remote::{Header, join as join_object, split as split_object};
 
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};

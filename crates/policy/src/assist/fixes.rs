@@ -3,7 +3,7 @@
 //! path, and the rewrite of a legacy v1 file into a `zerops:` list.
 
 use super::{Fix, TextEdit, contains, text_of};
-use crate::diag::{Diagnostic, Pos, Span};
+use crate::diag::{Code, Diagnostic, Pos, Span};
 use crate::lint::legacy::RENAMES;
 use crate::yaml::{self, Node, Value};
 
@@ -21,35 +21,36 @@ pub fn fixes(src: &str) -> Vec<Fix> {
 }
 
 fn fix_for(src: &str, root: Option<&Node>, d: &Diagnostic) -> Option<Fix> {
+    let span = d.span?;
     let fix = |title: String, edits: Vec<TextEdit>, preferred: bool| Fix {
         title,
-        code: d.code.clone(),
-        span: d.span,
+        code: d.code,
+        span,
         edits,
         preferred,
     };
-    match d.code.as_str() {
-        "unknown-key" | "invalid-value" => {
+    match d.code {
+        Code::UnknownKey | Code::InvalidValue => {
             let help = d.help.as_deref()?;
             let to = help.strip_prefix("did you mean `")?.strip_suffix("`?")?;
-            let from = text_of(src, d.span);
+            let from = text_of(src, span);
             Some(fix(
                 format!("Change `{from}` to `{to}`"),
-                vec![edit(d.span, to)],
+                vec![edit(span, to)],
                 true,
             ))
         }
-        "build-deploy-deprecated"
+        Code::BuildDeployDeprecated
             if d.help.as_deref() == Some("rename `deploy` to `deployFiles`") =>
         {
             Some(fix(
                 "Rename `deploy` to `deployFiles`".into(),
-                vec![edit(d.span, "deployFiles")],
+                vec![edit(span, "deployFiles")],
                 true,
             ))
         }
-        "cache-double-star" => {
-            let node = scalar_at(root?, d.span.start)?;
+        Code::CacheDoubleStar => {
+            let node = scalar_at(root?, span.start)?;
             let text = &node.as_scalar()?.text;
             let named = without_double_star(text)?;
             let written = text_of(src, node.span);
@@ -64,7 +65,7 @@ fn fix_for(src: &str, root: Option<&Node>, d: &Diagnostic) -> Option<Fix> {
                 false,
             ))
         }
-        "legacy-format" => Some(fix(
+        Code::LegacyFormat => Some(fix(
             "Rewrite as a `zerops:` list of setups".into(),
             legacy_rewrite(src, root?)?,
             false,

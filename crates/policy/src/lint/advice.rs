@@ -3,6 +3,7 @@
 //! /build/source that `cache` does not keep, and a cache entry for a tool
 //! cache that the base layer keeps anyway.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::managers::{self, Analysis, Effect, Place};
 use crate::model::{Build, Cache, Sp};
@@ -78,7 +79,7 @@ fn thrown_away(build: &Build, a: &Analysis, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::warning(
-                "cache-deleted-by-build",
+                Code::CacheDeletedByBuild,
                 p.span,
                 format!(
                     "`{}` is restored from the cache before buildCommands run, then `{}` \
@@ -122,7 +123,7 @@ fn uncached_tool_caches(build: &Build, a: &Analysis, out: &mut Vec<Diagnostic>) 
         };
         out.push(
             Diagnostic::warning(
-                "tool-cache-uncached",
+                Code::ToolCacheUncached,
                 span,
                 format!(
                     "{}'s {} is `{rel}`{via}, inside /build/source, and `cache` does not keep \
@@ -145,7 +146,7 @@ pub fn in_base_layer(p: &Sp<String>) -> Option<Diagnostic> {
     let (m, c) = managers::outside_cache(&p.value)?;
     Some(
         Diagnostic::error(
-            "cache-in-base-layer",
+            Code::CacheInBaseLayer,
             p.span,
             format!(
                 "`{}` is outside /build/source, where {}'s {} (~/{}) lives: cache paths never \
@@ -181,7 +182,7 @@ mod tests {
                 ]
                 .contains(&d.code.as_str())
             })
-            .map(|d| (d.code.to_string(), d.span.start.line))
+            .map(|d| (d.code.to_string(), d.span.unwrap().start.line))
             .collect()
     }
 
@@ -204,7 +205,7 @@ mod tests {
             .filter(|d| d.code == "cache-deleted-by-build")
             .collect();
         assert_eq!(hit.len(), 1, "{d:#?}");
-        assert_eq!(hit[0].span.start.line, 8);
+        assert_eq!(hit[0].span.unwrap().start.line, 8);
         assert!(
             hit[0].message.contains("`npm ci` (line 6)"),
             "{}",
@@ -248,7 +249,7 @@ mod tests {
         let src = build("        - DENO_DIR=.deno deno cache main.ts\n", "false", "");
         let d = lint(&src);
         let hit = d.iter().find(|d| d.code == "tool-cache-uncached").unwrap();
-        assert_eq!(hit.span.start.line, 6);
+        assert_eq!(hit.span.unwrap().start.line, 6);
         assert!(
             hit.message.contains("`.deno` (DENO_DIR)"),
             "{}",
@@ -295,7 +296,7 @@ mod tests {
         let nothing: Vec<u32> = lint_with_tree(&src, None, &facts)
             .iter()
             .filter(|d| d.code == "cache-matches-nothing")
-            .map(|d| d.span.start.line)
+            .map(|d| d.span.unwrap().start.line)
             .collect();
         // node_modules and dist: nothing creates them.
         assert_eq!(nothing.len(), 2, "{nothing:?}");

@@ -5,6 +5,7 @@
 //! directory, `false` keeps nothing of it (files outside it stay cached with
 //! the base layer either way).
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Pos, Span};
 use crate::model::{Build, Cache, Sp};
 use crate::pattern::{
@@ -48,7 +49,7 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
     match &cache.value {
         Cache::Bool(true) => out.push(
             Diagnostic::note(
-                "cache-true",
+                Code::CacheTrue,
                 cache.span,
                 "`cache: true` keeps the whole /build/source: every build gets all of it back, \
                  including files since deleted from the repository (the source only wins for \
@@ -61,7 +62,7 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
         ),
         Cache::Bool(false) => out.push(
             Diagnostic::note(
-                "cache-false",
+                Code::CacheFalse,
                 cache.span,
                 "`cache: false` keeps nothing of /build/source, but files outside it (e.g. \
                  ~/go/pkg/mod, ~/.m2, global package caches) stay cached with the base layer \
@@ -84,7 +85,7 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
                 if let Some(first) = seen.get(&norm) {
                     out.push(
                         Diagnostic::warning(
-                            "cache-duplicate",
+                            Code::CacheDuplicate,
                             p.span,
                             format!(
                                 "`{}` names the same path as `{}` above; it adds nothing",
@@ -119,7 +120,7 @@ pub(crate) fn outside_source(p: &Sp<String>) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            "cache-outside-source",
+            Code::CacheOutsideSource,
             p.span,
             format!(
                 "`{pat}` is {what}: cache paths are relative to /build/source, so this points \
@@ -138,7 +139,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
     if pat.trim().is_empty() {
         out.push(
             Diagnostic::warning(
-                "cache-pattern-empty",
+                Code::CachePatternEmpty,
                 p.span,
                 "an empty cache path matches nothing, so nothing is cached for it",
             )
@@ -157,7 +158,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
     if let Err(bad) = validate(pat) {
         out.push(
             Diagnostic::error(
-                "cache-pattern-invalid",
+                Code::CachePatternInvalid,
                 sub_span(p, bad.offset),
                 format!(
                     "`{pat}` is not a valid Go filepath.Match pattern, so it matches nothing: {}",
@@ -171,7 +172,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
     if has_empty_component(&normalize(pat)) {
         out.push(
             Diagnostic::warning(
-                "cache-pattern-empty-component",
+                Code::CachePatternEmptyComponent,
                 p.span,
                 format!(
                     "`{pat}` has an empty or `.` component (`//` or `/./`), so it never matches \
@@ -184,7 +185,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
     if Pattern::new(pat).is_ok_and(|m| m.class_matches_slash()) {
         out.push(
             Diagnostic::warning(
-                "cache-class-matches-slash",
+                Code::CacheClassMatchesSlash,
                 p.span,
                 format!(
                     "a `[...]` class in `{pat}` can match `/`, so this pattern can cross a \
@@ -198,7 +199,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
         let at = pat.find("**").unwrap_or(0);
         out.push(
             Diagnostic::warning(
-                "cache-double-star",
+                Code::CacheDoubleStar,
                 sub_span(p, at),
                 format!(
                     "`**` in `{pat}` is not a recursive wildcard: Go's filepath.Match has none, \
@@ -216,7 +217,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
         let home = pat.starts_with("~/") || pat == "~";
         out.push(
             Diagnostic::warning(
-                "cache-tilde",
+                Code::CacheTilde,
                 sub_span(p, at),
                 if home {
                     format!(
@@ -246,7 +247,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
         if parts.len() > 1 {
             out.push(
                 Diagnostic::warning(
-                    "cache-list-in-string",
+                    Code::CacheListInString,
                     p.span,
                     format!(
                         "`{pat}` is one path with a {} in it, not {} paths; it probably matches nothing",
@@ -273,7 +274,7 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
     if !locks.is_empty() {
         out.push(
             Diagnostic::warning(
-                "cache-lockfile",
+                Code::CacheLockfile,
                 p.span,
                 format!(
                     "`{pat}` caches {}: restore never overwrites a file the source has \
@@ -328,7 +329,13 @@ mod tests {
         lint(src)
             .into_iter()
             .filter(|d| d.code == code)
-            .map(|d| (d.span.start.line, d.span.start.column, d.severity))
+            .map(|d| {
+                (
+                    d.span.unwrap().start.line,
+                    d.span.unwrap().start.column,
+                    d.severity,
+                )
+            })
             .collect()
     }
 

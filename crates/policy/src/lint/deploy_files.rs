@@ -5,6 +5,7 @@
 //! splits on `~` and rejects a path with more than one.
 
 use super::cache::sub_span;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::Build;
 
@@ -15,7 +16,7 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
         if tildes.len() > 1 {
             out.push(
                 Diagnostic::error(
-                    "deploy-files-multiple-tilde",
+                    Code::DeployFilesMultipleTilde,
                     sub_span(p, tildes[1]),
                     format!(
                         "`{path}` has {} `~`; only one is allowed (it marks where the deployed \
@@ -36,7 +37,7 @@ pub fn check(build: &Build, out: &mut Vec<Diagnostic>) {
         if let Err(d) = crate::plan::deploy::deploy_items(std::slice::from_ref(&p.value)) {
             out.push(
                 Diagnostic::error(
-                    "deploy-files-outside-source",
+                    Code::DeployFilesOutsideSource,
                     p.span,
                     format!(
                         "{}: deployFiles are relative to the project root (/build/source), \
@@ -62,7 +63,13 @@ mod tests {
             .filter(|d| d.code == "deploy-files-multiple-tilde")
             .collect();
         assert_eq!(e.len(), 1, "{d:#?}");
-        assert_eq!((e[0].span.start.line, e[0].span.start.column), (4, 27));
+        assert_eq!(
+            (
+                e[0].span.unwrap().start.line,
+                e[0].span.unwrap().start.column
+            ),
+            (4, 27)
+        );
     }
 
     #[test]

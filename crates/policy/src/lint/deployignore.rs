@@ -2,6 +2,7 @@
 //! [`crate::plan::gitignore`]): what the artifact step would refuse or
 //! silently not do. Positions are in the `.deployignore` itself.
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Pos, Span};
 use crate::plan::gitignore::Ignore;
 
@@ -19,7 +20,7 @@ pub fn check(bytes: &[u8]) -> Vec<Diagnostic> {
     if bytes.len() > MAX_BYTES {
         return vec![
             Diagnostic::error(
-                "deployignore-too-large",
+                Code::DeployignoreTooLarge,
                 Span::point(Pos::START),
                 format!(
                     ".deployignore is {} bytes; the limit is {MAX_BYTES} bytes, so the build refuses it",
@@ -36,7 +37,7 @@ pub fn check(bytes: &[u8]) -> Vec<Diagnostic> {
             let line = valid.iter().filter(|b| **b == b'\n').count();
             return vec![
                 Diagnostic::error(
-                    "deployignore-invalid-utf8",
+                    Code::DeployignoreInvalidUtf8,
                     Span::point(Pos::new(u32::try_from(line + 1).unwrap_or(u32::MAX), 1)),
                     format!(
                         ".deployignore is not UTF-8 text (bad byte at offset {}), so the build refuses it",
@@ -58,7 +59,7 @@ pub fn check(bytes: &[u8]) -> Vec<Diagnostic> {
         if body.trim_matches('/').is_empty() {
             out.push(
                 Diagnostic::warning(
-                    "deployignore-matches-nothing",
+                    Code::DeployignoreMatchesNothing,
                     line_span(n, raw),
                     format!("`{line}` names no path, so it matches nothing"),
                 )
@@ -70,7 +71,7 @@ pub fn check(bytes: &[u8]) -> Vec<Diagnostic> {
         if comps.windows(2).any(|w| w[0] == "**" && w[1] == "**") {
             out.push(
                 Diagnostic::warning(
-                    "deployignore-repeated-double-star",
+                    Code::DeployignoreRepeatedDoubleStar,
                     line_span(n, raw),
                     format!("`{line}` repeats `**`; `**/**` means the same as `**`"),
                 )
@@ -93,7 +94,7 @@ pub fn check(bytes: &[u8]) -> Vec<Diagnostic> {
                     if before.is_ignored(&dir, true) {
                         out.push(
                             Diagnostic::warning(
-                                "deployignore-reinclude-under-ignored",
+                                Code::DeployignoreReincludeUnderIgnored,
                                 line_span(n, raw),
                                 format!(
                                     "`{line}` re-includes a path inside `{dir}`, which an earlier line ignores; \
@@ -120,7 +121,7 @@ mod tests {
     fn codes(t: &str) -> Vec<(String, u32)> {
         check(t.as_bytes())
             .into_iter()
-            .map(|d| (d.code, d.span.start.line))
+            .map(|d| (d.code.to_string(), d.span.unwrap().start.line))
             .collect()
     }
 
@@ -144,7 +145,7 @@ mod tests {
     #[test]
     fn input_limits() {
         assert_eq!(check(b"a\n\xff\n")[0].code, "deployignore-invalid-utf8");
-        assert_eq!(check(b"a\n\xff\n")[0].span.start.line, 2);
+        assert_eq!(check(b"a\n\xff\n")[0].span.unwrap().start.line, 2);
         assert_eq!(
             check(&vec![b'a'; MAX_BYTES + 1])[0].code,
             "deployignore-too-large"

@@ -9,6 +9,7 @@
 //! per key, such a file gets one error that names the format and shows the
 //! current one, written with the file's own hostnames and commands.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::yaml::Node;
 
@@ -33,7 +34,7 @@ pub fn check(root: &Node) -> Option<Diagnostic> {
     {
         return Some(
             Diagnostic::error(
-                "legacy-format",
+                Code::LegacyFormat,
                 k.span,
                 "this file uses the oldest Zerops format (top-level `use:`, `run:`, `deploy:`); \
                  the platform now reads only a `zerops:` list of setups, so it rejects this file",
@@ -82,7 +83,7 @@ pub fn check(root: &Node) -> Option<Diagnostic> {
     );
     Some(
         Diagnostic::error(
-            "legacy-format",
+            Code::LegacyFormat,
             first_key.span,
             format!(
                 "this file uses the legacy v1 format (top-level service hostname{} {}); the \
@@ -110,7 +111,13 @@ mod tests {
         );
         assert_eq!(d.len(), 1, "{d:#?}");
         assert_eq!(d[0].code, "legacy-format");
-        assert_eq!((d[0].span.start.line, d[0].span.start.column), (1, 1));
+        assert_eq!(
+            (
+                d[0].span.unwrap().start.line,
+                d[0].span.unwrap().start.column
+            ),
+            (1, 1)
+        );
         assert!(d[0].message.contains("`app:`"));
         let help = d[0].help.as_deref().unwrap();
         assert!(help.contains("zerops:\n  - setup: app"), "{help}");

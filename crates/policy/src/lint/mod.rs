@@ -7,7 +7,7 @@
 //! passes a listing of the project, the tree lints ([`tree`]). Every code is
 //! listed in [`codes`].
 
-pub mod codes;
+pub use zerops_cache_contract::lint::codes;
 pub mod deployignore;
 pub mod schema;
 pub mod tree;
@@ -25,6 +25,7 @@ pub use codes::{CODES, Category, CodeInfo};
 pub use schema::IMPORT_ONLY_RUN_KEYS;
 pub use tree::TreeFacts;
 
+use crate::diag::Code;
 use crate::diag::{self, Diagnostic, Pos, Span};
 use crate::model::{self, Config};
 use crate::yaml::{self, Limits};
@@ -79,7 +80,7 @@ pub fn lint_bytes_with(bytes: &[u8], opts: &Options<'_>) -> Vec<Diagnostic> {
             let at = yaml::end_of(valid);
             vec![
                 Diagnostic::error(
-                    "invalid-utf8",
+                    Code::InvalidUtf8,
                     Span::point(at),
                     format!(
                         "the file is not valid UTF-8 (bad byte 0x{:02x} at offset {}), so it cannot be read",
@@ -109,7 +110,7 @@ fn check_size_with(len: usize, limits: &Limits) -> Option<Diagnostic> {
 
 fn too_large(len: usize, max: usize) -> Diagnostic {
     Diagnostic::error(
-        "input-too-large",
+        Code::InputTooLarge,
         Span::point(Pos::START),
         format!("the file is {len} bytes; the limit is {max} bytes, so it was not read"),
     )
@@ -143,7 +144,7 @@ pub fn lint_with(src: &str, opts: &Options<'_>) -> Vec<Diagnostic> {
         out.truncate(MAX_DIAGNOSTICS);
         out.push(
             Diagnostic::note(
-                "diagnostics-truncated",
+                Code::DiagnosticsTruncated,
                 at,
                 format!(
                     "{omitted} more findings ({errors} of them errors) from here on are not shown"
@@ -256,7 +257,7 @@ fn check_root(src: &str, root: Option<&yaml::Node>, out: &mut Vec<Diagnostic>) {
     let Some(root) = root.filter(|r| !r.is_null()) else {
         out.push(
             Diagnostic::error(
-                "empty-file",
+                Code::EmptyFile,
                 whole,
                 "the file is empty; Zerops needs a `zerops:` list of setups",
             )
@@ -267,7 +268,7 @@ fn check_root(src: &str, root: Option<&yaml::Node>, out: &mut Vec<Diagnostic>) {
     let Some(map) = root.as_map() else {
         out.push(
             Diagnostic::error(
-                "root-not-map",
+                Code::RootNotMap,
                 root.span,
                 format!(
                     "the top level is {}; it must be a map with the single key `zerops`",
@@ -281,7 +282,7 @@ fn check_root(src: &str, root: Option<&yaml::Node>, out: &mut Vec<Diagnostic>) {
     match root.get("zerops") {
         None => out.push(
             Diagnostic::error(
-                "root-missing-zerops",
+                Code::RootMissingZerops,
                 root.span,
                 "the top-level key `zerops` is missing",
             )
@@ -289,7 +290,7 @@ fn check_root(src: &str, root: Option<&yaml::Node>, out: &mut Vec<Diagnostic>) {
         ),
         Some(z) if z.as_seq().is_none() => out.push(
             Diagnostic::error(
-                "zerops-not-list",
+                Code::ZeropsNotList,
                 z.span,
                 format!("`zerops` is {}; it must be a list of setups", z.type_name()),
             )
@@ -302,7 +303,7 @@ fn check_root(src: &str, root: Option<&yaml::Node>, out: &mut Vec<Diagnostic>) {
             let name = k.as_scalar().map(|s| s.text.as_str()).unwrap_or("?");
             out.push(
                 Diagnostic::error(
-                    "root-unknown-key",
+                    Code::RootUnknownKey,
                     k.span,
                     format!("unknown top-level key `{name}`; only `zerops` is allowed"),
                 )
@@ -329,7 +330,7 @@ mod tests {
     fn syntax_error_line_and_column() {
         let d = lint("zerops:\n  - setup: app\n    build: a: b\n");
         assert_eq!(d[0].code, "yaml-syntax");
-        assert_eq!(d[0].span.start.line, 3, "{:?}", d[0]);
+        assert_eq!(d[0].span.unwrap().start.line, 3, "{:?}", d[0]);
     }
 
     #[test]
@@ -337,7 +338,7 @@ mod tests {
         let d = lint_bytes(b"zerops:\n  - setup: a\xff\n");
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "invalid-utf8");
-        assert_eq!(d[0].span.start, Pos::new(2, 13));
+        assert_eq!(d[0].span.unwrap().start, Pos::new(2, 13));
     }
 
     #[test]
@@ -359,7 +360,7 @@ mod tests {
         let at = |code: &str| -> Vec<(u32, u32)> {
             d.iter()
                 .filter(|x| x.code == code)
-                .map(|x| (x.span.start.line, x.span.start.column))
+                .map(|x| (x.span.unwrap().start.line, x.span.unwrap().start.column))
                 .collect()
         };
         assert_eq!(at("unknown-key"), [(6, 7)], "{d:#?}");
@@ -372,7 +373,7 @@ mod tests {
     fn wrong_root() {
         let d = lint("- a\n- b\n");
         assert_eq!(d[0].code, "root-not-map");
-        assert_eq!(d[0].span.start, Pos::new(1, 1));
+        assert_eq!(d[0].span.unwrap().start, Pos::new(1, 1));
         let d = lint("app: 1\n");
         assert!(d.iter().any(|d| d.code == "root-missing-zerops"));
         let d = lint("app:\n  build: {}\n");

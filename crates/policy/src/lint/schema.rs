@@ -14,6 +14,7 @@
 //! schema rejects them. Everything else the schema rejects is an error.
 
 use super::bases::{BUILD_BASES, RUN_BASES};
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Span};
 use crate::yaml::{Node, ScalarKind, Value};
 
@@ -396,7 +397,7 @@ pub fn check_setups(zerops: &Node, out: &mut Vec<Diagnostic>) {
         if item.as_map().is_none() {
             w.out.push(
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     item.span,
                     format!(
                         "item {} of `zerops` is {}; each item must be a map (a setup)",
@@ -457,7 +458,7 @@ impl Walker<'_> {
             let Some(key) = k.as_scalar().map(|s| s.text.clone()) else {
                 self.out.push(
                     Diagnostic::error(
-                        "key-not-string",
+                        Code::KeyNotString,
                         k.span,
                         format!(
                             "a key in {} is {}; keys must be strings",
@@ -482,7 +483,7 @@ impl Walker<'_> {
                 None if rule == "run" && IMPORT_ONLY_RUN_KEYS.contains(&key.as_str()) => {
                     self.out.push(
                         Diagnostic::warning(
-                            "run-import-only-key",
+                            Code::RunImportOnlyKey,
                             k.span,
                             format!(
                                 "`run.{key}` is an import.yaml setting; the official zerops.yaml \
@@ -504,7 +505,7 @@ impl Walker<'_> {
                 .map_or(label, |(k, _)| k.span);
             let d = if node.get("deployFiles").is_none() {
                 Diagnostic::warning(
-                    "build-deploy-deprecated",
+                    Code::BuildDeployDeprecated,
                     key,
                     "`build.deploy` is the deprecated name of `deployFiles`; the official schema \
                      rejects a build without `deployFiles`, though the platform still accepts it",
@@ -512,7 +513,7 @@ impl Walker<'_> {
                 .with_help("rename `deploy` to `deployFiles`")
             } else {
                 Diagnostic::warning(
-                    "build-deploy-deprecated",
+                    Code::BuildDeployDeprecated,
                     key,
                     "`build.deploy` is the deprecated name of `deployFiles`, and `deployFiles` is set too",
                 )
@@ -535,7 +536,7 @@ impl Walker<'_> {
                 );
             }
             self.out
-                .push(Diagnostic::error("missing-key", label, message).with_help(help));
+                .push(Diagnostic::error(Code::MissingKey, label, message).with_help(help));
         }
     }
 
@@ -550,7 +551,7 @@ impl Walker<'_> {
         };
         self.out.push(
             Diagnostic::error(
-                "unknown-key",
+                Code::UnknownKey,
                 k.span,
                 format!(
                     "unknown key `{key}` in {}; the platform rejects the file",
@@ -567,7 +568,7 @@ impl Walker<'_> {
         if node.is_null() && (rule == "build.envVariables" || rule == "run.envVariables") {
             self.out.push(
                 Diagnostic::warning(
-                    "env-variables-null",
+                    Code::EnvVariablesNull,
                     node.span,
                     format!(
                         "`{here}` is empty (null); the official schema rejects it (it wants a map), \
@@ -581,7 +582,7 @@ impl Walker<'_> {
         let expected = describe(shape);
         let help = wrong_type_help(node, shape);
         let d = Diagnostic::error(
-            "wrong-type",
+            Code::WrongType,
             node.span,
             format!("`{here}` is {}; it must be {expected}", node.type_name()),
         );
@@ -602,7 +603,7 @@ impl Walker<'_> {
         if !is_base {
             self.out.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     node.span,
                     format!(
                         "`{here}` is `{value}`; it must be one of: {}",
@@ -624,7 +625,7 @@ impl Walker<'_> {
         if let Some((os, rest)) = os_prefixed(value) {
             self.out.push(
                 Diagnostic::warning(
-                    "base-os-prefixed",
+                    Code::BaseOsPrefixed,
                     node.span,
                     format!(
                         "`{value}` uses the `<os>/<stack>@<version>` form; the official schema \
@@ -654,7 +655,7 @@ impl Walker<'_> {
         };
         self.out.push(
             Diagnostic::warning(
-                "base-unknown",
+                Code::BaseUnknown,
                 node.span,
                 format!(
                     "`{value}` is not in the official schema's list for `{section}.base`, so the \
@@ -950,7 +951,13 @@ mod tests {
         );
         assert_eq!(d.len(), 1, "{d:#?}");
         assert_eq!(d[0].code, "missing-key");
-        assert_eq!((d[0].span.start.line, d[0].span.start.column), (7, 5));
+        assert_eq!(
+            (
+                d[0].span.unwrap().start.line,
+                d[0].span.unwrap().start.column
+            ),
+            (7, 5)
+        );
         assert!(
             d[0].help
                 .as_deref()

@@ -1,7 +1,8 @@
 //! Setups and `extends`: names, links, cycles, and choosing a setup.
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Span};
-use crate::model::{Config, MAX_EXTENDS_DEPTH, MAX_EXTENDS_STEPS, SelectError, Setup};
+use crate::model::{Config, MAX_EXTENDS_DEPTH, MAX_EXTENDS_STEPS, Setup};
 use std::collections::BTreeMap;
 
 /// Duplicate names, an empty list, and every `extends` link.
@@ -11,7 +12,7 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
     {
         out.push(
             Diagnostic::warning(
-                "setup-none",
+                Code::SetupNone,
                 z.span,
                 "`zerops` lists no setups; nothing can be built or deployed",
             )
@@ -23,7 +24,7 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
         if let Some(prev) = first.get(s.name.value.as_str()) {
             out.push(
                 Diagnostic::warning(
-                    "setup-duplicate",
+                    Code::SetupDuplicate,
                     s.name.span,
                     format!(
                         "a setup named `{}` is already defined at line {}; zcli uses the first one, so this one is never built",
@@ -46,7 +47,7 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
             if !first.contains_key(parent.value.as_str()) {
                 out.push(
                     Diagnostic::error(
-                        "extends-unknown",
+                        Code::ExtendsUnknown,
                         parent.span,
                         format!(
                             "`extends` names `{}`, which is not a setup in this file, so `{}` cannot be resolved",
@@ -62,7 +63,7 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
     for (at, chain) in &graph.cycles {
         out.push(
             Diagnostic::error(
-                "extends-cycle",
+                Code::ExtendsCycle,
                 *at,
                 format!(
                     "`extends` forms a cycle: {}; none of these setups can be resolved",
@@ -91,7 +92,7 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
         {
             out.push(
                 Diagnostic::error(
-                    "extends-too-deep",
+                    Code::ExtendsTooDeep,
                     link.span,
                     format!(
                         "resolving `{name}` visits {steps} setups through its `extends` lists; \
@@ -106,7 +107,7 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
         {
             out.push(
                 Diagnostic::error(
-                    "extends-too-deep",
+                    Code::ExtendsTooDeep,
                     link.span,
                     format!(
                         "the `extends` chain from `{}` is {MAX_EXTENDS_DEPTH} links long; Zerops \
@@ -229,19 +230,9 @@ impl<'a> Graph<'a> {
 /// Chooses the setup as zcli does: the one named, or the only one. The
 /// error lists the setups the file defines.
 pub fn select<'a>(config: &'a Config, name: Option<&str>) -> Result<&'a Setup, Diagnostic> {
-    config.select(name).map_err(|e| {
-        let code = match e {
-            SelectError::Ambiguous { .. } => "setup-ambiguous",
-            SelectError::Unknown { .. } | SelectError::None => "setup-unknown",
-        };
-        let help = match &e {
-            SelectError::None => "add a setup: `- setup: <service hostname>`".to_string(),
-            SelectError::Unknown { available, .. } | SelectError::Ambiguous { available } => {
-                format!("choose one with --setup: {}", available.join(", "))
-            }
-        };
-        Diagnostic::error(code, Span::point(crate::diag::Pos::START), e.to_string()).with_help(help)
-    })
+    config
+        .select(name)
+        .map_err(|e| e.diagnostic(Some(Span::point(crate::diag::Pos::START))))
 }
 
 #[cfg(test)]
@@ -252,7 +243,13 @@ mod tests {
     fn codes(src: &str) -> Vec<(String, u32, u32)> {
         lint(src)
             .into_iter()
-            .map(|d| (d.code, d.span.start.line, d.span.start.column))
+            .map(|d| {
+                (
+                    d.code.to_string(),
+                    d.span.unwrap().start.line,
+                    d.span.unwrap().start.column,
+                )
+            })
             .collect()
     }
 
@@ -392,7 +389,7 @@ mod tests {
         let e = super::select(&c, None).unwrap_err();
         assert_eq!(e.code, "setup-ambiguous");
         assert!(e.help.unwrap().contains("a, b"));
-        assert_eq!(e.span.start, Pos::START);
+        assert_eq!(e.span.unwrap().start, Pos::START);
         let e = super::select(&c, Some("x")).unwrap_err();
         assert_eq!(e.code, "setup-unknown");
         assert_eq!(super::select(&c, Some("b")).unwrap().name.value, "b");

@@ -2,25 +2,12 @@
 //! facts (a listing and `git ls-files`) and passes them in as data; every
 //! decision stays here.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::{Build, Cache};
 use crate::pattern::{Pattern, has_parent_component, is_absolute, normalize};
-use serde::{Deserialize, Serialize};
 
-/// What the host knows about the project directory.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TreeFacts {
-    /// Paths that exist now, relative to the project root, `/`-separated,
-    /// files and directories, complete down to `depth` components.
-    pub entries: Vec<String>,
-    /// How many components deep `entries` is complete: 1 for a top-level
-    /// listing. Patterns with more components are not judged by
-    /// `cache-matches-nothing`.
-    pub depth: u32,
-    /// Files tracked by git (`git ls-files`), relative and `/`-separated;
-    /// `None` outside a git repository.
-    pub tracked: Option<Vec<String>>,
-}
+pub use zerops_cache_contract::lint::TreeFacts;
 
 /// How deep the host must list for [`check`] to judge every cache pattern of
 /// the file: the largest number of components of any cache path (at least 1).
@@ -103,7 +90,7 @@ pub fn check(build: &Build, facts: &TreeFacts, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::note(
-                    "cache-matches-nothing",
+                    Code::CacheMatchesNothing,
                     p.span,
                     format!(
                         "`{}` matches nothing in the project directory now; unless buildCommands \
@@ -123,7 +110,7 @@ pub fn check(build: &Build, facts: &TreeFacts, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::warning(
-                    "cache-tracked-by-git",
+                    Code::CacheTrackedByGit,
                     p.span,
                     format!(
                         "`{}` matches {} tracked by git ({}{more}); the source always wins on \
@@ -185,7 +172,7 @@ mod tests {
             .filter(|d| d.code == "cache-matches-nothing")
             .collect();
         assert_eq!(nothing.len(), 1, "{d:#?}");
-        assert_eq!(nothing[0].span.start.line, 6);
+        assert_eq!(nothing[0].span.unwrap().start.line, 6);
         assert!(
             nothing[0]
                 .help
@@ -198,15 +185,15 @@ mod tests {
             .filter(|d| d.code == "cache-tracked-by-git")
             .collect();
         assert_eq!(tracked.len(), 2, "{d:#?}");
-        assert_eq!(tracked[0].span.start.line, 7);
+        assert_eq!(tracked[0].span.unwrap().start.line, 7);
         assert!(
             tracked[0].message.contains("2 files"),
             "{}",
             tracked[0].message
         );
-        assert_eq!(tracked[1].span.start.line, 8);
+        assert_eq!(tracked[1].span.unwrap().start.line, 8);
         // frontend/node_modules has 2 components; depth 1 cannot judge it.
-        assert!(nothing.iter().all(|d| d.span.start.line != 9));
+        assert!(nothing.iter().all(|d| d.span.unwrap().start.line != 9));
     }
 
     #[test]
@@ -215,7 +202,7 @@ mod tests {
         let d = lint_with_tree(SRC, None, &f);
         assert!(
             d.iter()
-                .any(|d| d.code == "cache-matches-nothing" && d.span.start.line == 9)
+                .any(|d| d.code == "cache-matches-nothing" && d.span.unwrap().start.line == 9)
         );
     }
 

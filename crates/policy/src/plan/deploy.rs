@@ -20,21 +20,11 @@
 
 use super::Entry;
 use super::gitignore::Ignore;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::Code;
+use crate::diag::Diagnostic;
 use crate::pattern::normalize;
 
-/// One `deployFiles` path, resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeployItem {
-    /// The path as written.
-    pub written: String,
-    /// Where the files come from, relative to the project root (`""` is
-    /// the root itself).
-    pub source: String,
-    /// Where they land, relative to the artifact root (`""` is the root:
-    /// the source's contents are placed there).
-    pub target: String,
-}
+pub use zerops_cache_contract::plan::deploy::DeployItem;
 
 fn clean(p: &str) -> Result<String, &'static str> {
     let n = normalize(p);
@@ -63,8 +53,8 @@ fn clean(p: &str) -> Result<String, &'static str> {
 pub fn deploy_items(paths: &[String]) -> Result<Vec<DeployItem>, Diagnostic> {
     if paths.is_empty() {
         return Err(Diagnostic::error(
-            "deploy-files-missing",
-            Span::default(),
+            Code::DeployFilesMissing,
+            None,
             "`deployFiles` is empty: the build has nothing to deploy",
         )
         .with_help("add `deployFiles: ./` to deploy the whole project"));
@@ -73,8 +63,8 @@ pub fn deploy_items(paths: &[String]) -> Result<Vec<DeployItem>, Diagnostic> {
     for written in paths {
         let bad = |why: &str| {
             Diagnostic::error(
-                "deploy-files-invalid",
-                Span::default(),
+                Code::DeployFilesInvalid,
+                None,
                 format!("deployFiles path `{written}`: {why}"),
             )
         };

@@ -1,5 +1,5 @@
-//! Planning a cached build, one directory at a time: what the build runs
-//! ([`setup`]), what restore moves back into the source ([`restore`]), what
+//! Planning a cached build, one directory at a time (what the build runs is
+//! [`crate::api::setup`]): what restore moves back into the source ([`restore`]), what
 //! preserve keeps ([`preserve`]) and what the artifact holds ([`deploy`]).
 //!
 //! Every function here decides about one directory listing (or a handful of
@@ -12,6 +12,5 @@ pub mod deploy;
 pub mod gitignore;
 pub mod preserve;
 pub mod restore;
-pub mod setup;
 
 pub use crate::select::{Entry, EntryKind};

@@ -13,69 +13,24 @@ use super::Entry;
 use crate::model::Cache;
 use crate::select::{Decision, PatternSet, SkipReason};
 
-/// The `cache` field, normalized: `All(true)` keeps the whole source,
-/// `All(false)` nothing, `Patterns` the matched paths (never empty).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CacheSpec {
-    All(bool),
-    Patterns(Vec<String>),
-}
+pub use zerops_cache_contract::keys::CacheSpec;
 
-impl CacheSpec {
-    /// From the model: absent is `false`, an empty list is `false`;
-    /// patterns are normalized (`./x/` is `x`).
-    pub fn from_model(cache: Option<&Cache>) -> CacheSpec {
-        match cache {
-            None => CacheSpec::All(false),
-            Some(Cache::Bool(b)) => CacheSpec::All(*b),
-            Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
-            Some(Cache::Paths(p)) => CacheSpec::Patterns(
-                p.iter()
-                    .map(|s| crate::pattern::normalize(&s.value))
-                    .collect(),
-            ),
-        }
+/// The `cache` field from the model: absent is `false`, an empty list is
+/// `false`; patterns are normalized (`./x/` is `x`).
+pub fn cache_spec(cache: Option<&Cache>) -> CacheSpec {
+    match cache {
+        None => CacheSpec::All(false),
+        Some(Cache::Bool(b)) => CacheSpec::All(*b),
+        Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
+        Some(Cache::Paths(p)) => CacheSpec::Patterns(
+            p.iter()
+                .map(|s| crate::pattern::normalize(&s.value))
+                .collect(),
+        ),
     }
 }
 
-/// What preserve does with one source entry (a [`Decision`] without the
-/// pattern index, as the component reports it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PreserveAction {
-    Take,
-    Descend,
-    Skip,
-    NotUtf8,
-    SymlinkNotFollowed,
-    NotADirectory,
-}
-
-impl PreserveAction {
-    pub fn from_decision(d: Decision) -> PreserveAction {
-        match d {
-            Decision::Take { .. } => PreserveAction::Take,
-            Decision::Descend { .. } => PreserveAction::Descend,
-            Decision::Skip { reason } => match reason {
-                SkipReason::NoMatch => PreserveAction::Skip,
-                SkipReason::NotUtf8 => PreserveAction::NotUtf8,
-                SkipReason::SymlinkNotFollowed { .. } => PreserveAction::SymlinkNotFollowed,
-                SkipReason::NotADirectory { .. } => PreserveAction::NotADirectory,
-            },
-        }
-    }
-
-    /// A stable word for reports and JSON.
-    pub fn code(self) -> &'static str {
-        match self {
-            PreserveAction::Take => "take",
-            PreserveAction::Descend => "descend",
-            PreserveAction::Skip => "skip",
-            PreserveAction::NotUtf8 => "not-utf8",
-            PreserveAction::SymlinkNotFollowed => "symlink-not-followed",
-            PreserveAction::NotADirectory => "not-a-directory",
-        }
-    }
-}
+pub use zerops_cache_contract::plan::preserve::PreserveAction;
 
 /// The preserve selector of one setup.
 #[derive(Debug, Clone)]
@@ -222,9 +177,9 @@ mod tests {
 
     #[test]
     fn from_model() {
-        assert_eq!(CacheSpec::from_model(None), CacheSpec::All(false));
+        assert_eq!(cache_spec(None), CacheSpec::All(false));
         assert_eq!(
-            CacheSpec::from_model(Some(&Cache::Paths(vec![]))),
+            cache_spec(Some(&Cache::Paths(vec![]))),
             CacheSpec::All(false)
         );
     }

@@ -8,68 +8,14 @@
 //! a directory of the manifest, so extracting it never writes outside the
 //! staging directory or through a symlink.
 
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+pub use zerops_cache_contract::remote::{
+    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch,
+};
 
-pub const FORMAT: &str = "zerops-cache-remote-manifest/1";
 /// Limits of what a manifest may hold (a bigger one is refused).
 pub const MAX_ENTRIES: usize = 5_000_000;
 pub const MAX_PATH: usize = 4096;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub format: String,
-    pub project: String,
-    pub setup: String,
-    /// `base` or `build`.
-    pub layer: String,
-    /// The entry key (see `naming::entry_key`).
-    pub entry: String,
-    pub epoch: u64,
-    pub image: String,
-    pub base_key: String,
-    pub build_key: String,
-    /// When it was published (Unix ms; informational).
-    pub created_ms: u64,
-    /// Parents before children (the host walks the tree in that order).
-    pub entries: Vec<Entry>,
-    pub blobs: Vec<Blob>,
-    /// A delta on an earlier manifest of the same layer (then `entries` is
-    /// empty and `blobs` indexes only the blobs the delta adds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delta: Option<Delta>,
-}
-
-/// The longest chain of deltas a manifest may stand on.
-pub const MAX_DEPTH: u32 = 8;
-
-/// How a manifest differs from its parent: most pushes after an install
-/// change every mtime but few contents, so a changed entry lists only the
-/// fields that changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delta {
-    /// The parent's entry key (same project, setup, epoch and layer).
-    pub parent: String,
-    /// SHA-256 of the parent's stored object: exactly that parent.
-    pub parent_object: String,
-    /// 1 for a delta on a full manifest.
-    pub depth: u32,
-    /// New or changed entries, in tree order.
-    pub changed: Vec<Patch>,
-    /// Paths of the parent that are gone (descendants listed too).
-    pub removed: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Patch {
-    pub p: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub k: Option<Kind>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub t: Option<i64>,
-}
 
 /// The delta from `parent` (a full manifest) to the tree `entries`:
 /// changed and new entries with only the fields that differ, and removed
@@ -171,51 +117,6 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
         delta: None,
         ..m.clone()
     })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    /// Relative to the layer's directory, `/`-separated.
-    pub p: String,
-    #[serde(flatten)]
-    pub kind: Kind,
-    /// Permission bits (`0o7777` at most).
-    pub m: u32,
-    /// Modification time, nanoseconds since the Unix epoch.
-    pub t: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "k", rename_all = "lowercase")]
-pub enum Kind {
-    File {
-        /// SHA-256 of the contents.
-        d: String,
-        s: u64,
-    },
-    Dir {
-        /// An overlay opaque directory.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        o: bool,
-    },
-    Link {
-        to: String,
-    },
-    /// An overlay whiteout (a character device 0:0).
-    Whiteout,
-}
-
-/// Where a blob lives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Blob {
-    pub d: String,
-    /// The pack's digest.
-    pub pack: String,
-    /// Offset and length of the zstd frame in the pack.
-    pub off: u64,
-    pub len: u64,
-    /// Uncompressed size.
-    pub s: u64,
 }
 
 /// What the reader expects the manifest to be.

@@ -27,9 +27,4 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Whether `s` is a SHA-256 digest in lowercase hex.
-pub fn is_digest(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use zerops_cache_contract::remote::is_digest;

@@ -6,19 +6,7 @@
 //! [`signing_input`]: the object's own name and the SHA-256 of its body, so
 //! that a valid object cannot be replayed under another name.
 
-use serde::{Deserialize, Serialize};
-
-pub const HMAC: &str = "hmac-sha256";
-pub const NONE: &str = "none";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub alg: String,
-    /// Hex HMAC (empty when unsigned).
-    pub sig: String,
-    /// Hex SHA-256 of the body.
-    pub body: String,
-}
+pub use zerops_cache_contract::remote::{HMAC, Header, NONE, join, split};
 
 /// The bytes that are signed.
 pub fn signing_input(name: &str, body_digest: &str) -> Vec<u8> {
@@ -74,29 +62,6 @@ pub fn publish_alg(mode: Mode) -> &'static str {
         Mode::Signed => HMAC,
         Mode::Unsigned => NONE,
     }
-}
-
-/// Splits an object into its header and body.
-pub fn split(object: &[u8]) -> Result<(Header, &[u8]), String> {
-    let nl = object
-        .iter()
-        .take(4096)
-        .position(|&b| b == b'\n')
-        .ok_or("no header line")?;
-    let h: Header =
-        serde_json::from_slice(&object[..nl]).map_err(|e| format!("bad header: {e}"))?;
-    if !super::is_digest(&h.body) {
-        return Err("bad body digest in the header".into());
-    }
-    Ok((h, &object[nl + 1..]))
-}
-
-/// Joins a header and a body into an object.
-pub fn join(h: &Header, body: &[u8]) -> Vec<u8> {
-    let mut out = serde_json::to_vec(h).unwrap_or_default();
-    out.push(b'\n');
-    out.extend_from_slice(body);
-    out
 }
 
 #[cfg(test)]

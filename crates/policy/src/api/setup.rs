@@ -1,43 +1,22 @@
 //! What a build of one setup runs: the `build` section of the selected
 //! setup after `extends`, as plain values.
 
-use super::preserve::CacheSpec;
-use crate::diag::{Diagnostic, Span};
-use crate::model::{self, SelectError};
+use crate::diag::Code;
+use crate::diag::Diagnostic;
+use crate::model::{self};
 
-/// The build section of the selected setup, ready to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildSetup {
-    /// The selected setup.
-    pub setup: String,
-    /// The setup the `build` section comes from (itself or a parent).
-    pub build_from: Option<String>,
-    pub prepare_commands: Vec<String>,
-    pub build_commands: Vec<String>,
-    /// `deployFiles`, or the deprecated `deploy` when it is absent.
-    pub deploy_files: Vec<String>,
-    pub cache: CacheSpec,
-    /// `envVariables` in file order, values as written.
-    pub env_variables: Vec<(String, String)>,
-}
+pub use zerops_cache_contract::plan::setup::BuildSetup;
 
 /// Parses `source`, selects `setup` (or the only setup) and resolves
 /// `extends`. Fails when the file is not YAML, no setup can be chosen, or
 /// the setup has no `build` section.
 pub fn build_setup(source: &str, setup: Option<&str>) -> Result<BuildSetup, Diagnostic> {
     let config = model::parse(source)?;
-    let chosen = config.select(setup).map_err(|e| {
-        let code = match e {
-            SelectError::None => "setup-none",
-            SelectError::Unknown { .. } => "setup-unknown",
-            SelectError::Ambiguous { .. } => "setup-ambiguous",
-        };
-        Diagnostic::error(code, Span::default(), e.to_string())
-    })?;
+    let chosen = config.select(setup).map_err(|e| e.diagnostic(None))?;
     let resolved = config.resolve(&chosen.name.value)?;
     let Some(build) = resolved.build else {
         return Err(Diagnostic::error(
-            "build-missing",
+            Code::BuildMissing,
             chosen.span,
             format!(
                 "setup `{}` has no `build` section (nor inherits one)",
@@ -61,7 +40,7 @@ pub fn build_setup(source: &str, setup: Option<&str>) -> Result<BuildSetup, Diag
         prepare_commands: strings(&build.prepare_commands),
         build_commands: strings(&build.build_commands),
         deploy_files: strings(build.deploy_paths()),
-        cache: CacheSpec::from_model(build.cache.as_ref().map(|c| &c.value)),
+        cache: crate::plan::preserve::cache_spec(build.cache.as_ref().map(|c| &c.value)),
         env_variables: build
             .env_variables
             .iter()
@@ -73,6 +52,7 @@ pub fn build_setup(source: &str, setup: Option<&str>) -> Result<BuildSetup, Diag
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::CacheSpec;
 
     #[test]
     fn a_cache_path_outside_the_source_is_refused() {
@@ -88,7 +68,7 @@ mod tests {
             );
             let e = build_setup(&src, None).unwrap_err();
             assert_eq!(e.code, code, "{p}");
-            assert_eq!(e.span.start.line, 5);
+            assert_eq!(e.span.unwrap().start.line, 5);
         }
     }
 

@@ -1,0 +1,150 @@
+//! The remote tier's stored forms: a layer's manifest (its tree and blob
+//! index, as JSON) and the object framing (a one-line JSON header with the
+//! signature, then the body). Types and their wire form only: which
+//! manifest to trust, and every check, are the policy's
+//! (`zerops_cache_policy::remote`).
+
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT: &str = "zerops-cache-remote-manifest/1";
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub project: String,
+    pub setup: String,
+    /// `base` or `build`.
+    pub layer: String,
+    /// The entry key (see `naming::entry_key`).
+    pub entry: String,
+    pub epoch: u64,
+    pub image: String,
+    pub base_key: String,
+    pub build_key: String,
+    /// When it was published (Unix ms; informational).
+    pub created_ms: u64,
+    /// Parents before children (the host walks the tree in that order).
+    pub entries: Vec<Entry>,
+    pub blobs: Vec<Blob>,
+    /// A delta on an earlier manifest of the same layer (then `entries` is
+    /// empty and `blobs` indexes only the blobs the delta adds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Delta>,
+}
+
+/// The longest chain of deltas a manifest may stand on.
+pub const MAX_DEPTH: u32 = 8;
+
+/// How a manifest differs from its parent: most pushes after an install
+/// change every mtime but few contents, so a changed entry lists only the
+/// fields that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    /// The parent's entry key (same project, setup, epoch and layer).
+    pub parent: String,
+    /// SHA-256 of the parent's stored object: exactly that parent.
+    pub parent_object: String,
+    /// 1 for a delta on a full manifest.
+    pub depth: u32,
+    /// New or changed entries, in tree order.
+    pub changed: Vec<Patch>,
+    /// Paths of the parent that are gone (descendants listed too).
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patch {
+    pub p: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<Kind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Relative to the layer's directory, `/`-separated.
+    pub p: String,
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// Permission bits (`0o7777` at most).
+    pub m: u32,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub t: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "lowercase")]
+pub enum Kind {
+    File {
+        /// SHA-256 of the contents.
+        d: String,
+        s: u64,
+    },
+    Dir {
+        /// An overlay opaque directory.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        o: bool,
+    },
+    Link {
+        to: String,
+    },
+    /// An overlay whiteout (a character device 0:0).
+    Whiteout,
+}
+
+/// Where a blob lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blob {
+    pub d: String,
+    /// The pack's digest.
+    pub pack: String,
+    /// Offset and length of the zstd frame in the pack.
+    pub off: u64,
+    pub len: u64,
+    /// Uncompressed size.
+    pub s: u64,
+}
+
+pub const HMAC: &str = "hmac-sha256";
+pub const NONE: &str = "none";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub alg: String,
+    /// Hex HMAC (empty when unsigned).
+    pub sig: String,
+    /// Hex SHA-256 of the body.
+    pub body: String,
+}
+
+/// Splits an object into its header and body.
+pub fn split(object: &[u8]) -> Result<(Header, &[u8]), String> {
+    let nl = object
+        .iter()
+        .take(4096)
+        .position(|&b| b == b'\n')
+        .ok_or("no header line")?;
+    let h: Header =
+        serde_json::from_slice(&object[..nl]).map_err(|e| format!("bad header: {e}"))?;
+    if !is_digest(&h.body) {
+        return Err("bad body digest in the header".into());
+    }
+    Ok((h, &object[nl + 1..]))
+}
+
+/// Joins a header and a body into an object.
+pub fn join(h: &Header, body: &[u8]) -> Vec<u8> {
+    let mut out = serde_json::to_vec(h).unwrap_or_default();
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out
+}
+
+/// Whether `s` is a SHA-256 digest in lowercase hex.
+pub fn is_digest(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}

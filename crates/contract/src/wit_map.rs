@@ -1,0 +1,265 @@
+//! The mapping between the contract types and the types that `wit-bindgen`
+//! (guest) and `wasmtime::component::bindgen!` (host) generate from wit/,
+//! written once as tables.
+//!
+//! Both sides generate their own Rust types from the same WIT, so the
+//! mapping cannot be a plain `From` impl here. Instead each side invokes
+//! [`wit_map!`](crate::wit_map) with the module its bindings put the
+//! `zerops:build-cache` interfaces in:
+//!
+//! ```ignore
+//! use crate::exports::zerops::build_cache as w;
+//! zerops_cache_contract::wit_map!(w);
+//! ```
+//!
+//! which defines a local trait `Convert<T>` with impls in both directions
+//! for every row of the tables below (plus `Vec`, `Option`, pairs and the
+//! scalars), so `x.convert()` turns a contract value into its WIT value and
+//! back. The host's round-trip tests check every row.
+
+/// Conversions that keep the value (scalars).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_same {
+    ($($t:ty),*) => {$(
+        impl Convert<$t> for $t {
+            fn convert(self) -> $t {
+                self
+            }
+        }
+    )*};
+}
+
+/// Records: `ours => wit { fields }`, both directions, each field converted.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_records {
+    ($($ours:ty => $wit:ty { $($field:ident),* $(,)? })*) => {$(
+        impl Convert<$wit> for $ours {
+            fn convert(self) -> $wit {
+                type W = $wit;
+                W { $($field: self.$field.convert(),)* }
+            }
+        }
+        impl Convert<$ours> for $wit {
+            fn convert(self) -> $ours {
+                type O = $ours;
+                O { $($field: self.$field.convert(),)* }
+            }
+        }
+    )*};
+}
+
+/// Enums of unit variants with the same names on both sides.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_enums {
+    ($($ours:ty => $wit:ty { $($v:ident),* $(,)? })*) => {$(
+        impl Convert<$wit> for $ours {
+            fn convert(self) -> $wit {
+                type O = $ours;
+                type W = $wit;
+                match self {
+                    $(O::$v => W::$v,)*
+                }
+            }
+        }
+        impl Convert<$ours> for $wit {
+            fn convert(self) -> $ours {
+                type O = $ours;
+                type W = $wit;
+                match self {
+                    $(W::$v => O::$v,)*
+                }
+            }
+        }
+    )*};
+}
+
+/// Variants whose cases each carry one value.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_variants {
+    ($($ours:ty => $wit:ty { $($v:ident),* $(,)? })*) => {$(
+        impl Convert<$wit> for $ours {
+            fn convert(self) -> $wit {
+                type O = $ours;
+                type W = $wit;
+                match self {
+                    $(O::$v(x) => W::$v(x.convert()),)*
+                }
+            }
+        }
+        impl Convert<$ours> for $wit {
+            fn convert(self) -> $ours {
+                type O = $ours;
+                type W = $wit;
+                match self {
+                    $(W::$v(x) => O::$v(x.convert()),)*
+                }
+            }
+        }
+    )*};
+}
+
+/// The tables. `$w` is the module holding the generated interfaces
+/// (`diagnostics`, `layers`, `patterns`, `plan`, …).
+#[macro_export]
+macro_rules! wit_map {
+    ($w:ident) => {
+        /// A conversion between a contract type and its WIT-generated
+        /// twin, in either direction (see `zerops_cache_contract::wit_map`).
+        pub(crate) trait Convert<T> {
+            fn convert(self) -> T;
+        }
+
+        $crate::__wit_same!(String, bool, u32, u64);
+
+        impl<A: Convert<B>, B> Convert<Vec<B>> for Vec<A> {
+            fn convert(self) -> Vec<B> {
+                self.into_iter().map(Convert::convert).collect()
+            }
+        }
+
+        impl<A: Convert<B>, B> Convert<Option<B>> for Option<A> {
+            fn convert(self) -> Option<B> {
+                self.map(Convert::convert)
+            }
+        }
+
+        impl<A: Convert<C>, B: Convert<D>, C, D> Convert<(C, D)> for (A, B) {
+            fn convert(self) -> (C, D) {
+                (self.0.convert(), self.1.convert())
+            }
+        }
+
+        $crate::__wit_enums! {
+            $crate::diag::Severity => $w::diagnostics::Severity { Error, Warning, Note }
+            $crate::decide::ReasonKind => $w::layers::ReasonKind {
+                NoPrevious, Added, Removed, Changed, Moved, ManualInvalidation,
+                VersionActivated, BaseRebuilt, RecordUnreadable, KeyVersion, KeyChanged,
+                SetupChanged,
+            }
+            $crate::select::EntryKind => $w::patterns::EntryKind { Dir, File, Symlink, Other }
+            $crate::plan::restore::RestoreAction => $w::plan::RestoreAction {
+                Move, Descend, SourceWins, NotUtf8,
+            }
+            $crate::plan::preserve::PreserveAction => $w::plan::PreserveAction {
+                Take, Descend, Skip, NotUtf8, SymlinkNotFollowed, NotADirectory,
+            }
+        }
+
+        $crate::__wit_variants! {
+            $crate::keys::CacheSpec => $w::layers::CacheSpec { All, Patterns }
+        }
+
+        $crate::__wit_records! {
+            $crate::diag::Pos => $w::diagnostics::Position { line, column }
+            $crate::keys::LayerKeys => $w::layers::LayerKeys { base, build }
+            $crate::keys::LayerInputs => $w::layers::LayerInputs {
+                os, base, prepare_commands, cache,
+            }
+            $crate::decide::Reason => $w::layers::Reason {
+                kind, field, index, from_index, key, old, new, version, at, invalidates, message,
+            }
+            $crate::decide::LayerVerdict => $w::layers::LayerVerdict { invalidated, reasons }
+            $crate::decide::Decision => $w::layers::Decision {
+                setup, build_from, keys, previous_keys, base, build, unaffected,
+            }
+            $crate::record::RecordInfo => $w::layers::RecordInfo { setup, built_at, image, keys }
+            $crate::select::Entry => $w::patterns::Entry { name, kind, utf8 }
+            $crate::plan::deploy::DeployItem => $w::plan::DeployItem { written, source, target }
+            $crate::plan::setup::BuildSetup => $w::plan::SetupBuild {
+                setup, build_from, prepare_commands, build_commands, deploy_files, cache,
+                env_variables,
+            }
+            $crate::lint::TreeFacts => $w::linter::TreeFacts { entries, depth, tracked }
+        }
+
+        // Rows whose two sides differ in shape.
+
+        /// A span is two optional positions in WIT (none: no position).
+        impl Convert<$w::diagnostics::Diagnostic> for $crate::diag::Diagnostic {
+            fn convert(self) -> $w::diagnostics::Diagnostic {
+                $w::diagnostics::Diagnostic {
+                    code: self.code.as_str().to_string(),
+                    severity: self.severity.convert(),
+                    message: self.message,
+                    start: self.span.map(|s| s.start.convert()),
+                    end: self.span.map(|s| s.end.convert()),
+                    file: self.file,
+                    help: self.help,
+                }
+            }
+        }
+
+        /// A code the table does not know (a component of another version)
+        /// is kept visible as `unknown-code`, with the code in the message.
+        impl Convert<$crate::diag::Diagnostic> for $w::diagnostics::Diagnostic {
+            fn convert(self) -> $crate::diag::Diagnostic {
+                let (code, message) = match $crate::lint::Code::parse(&self.code) {
+                    Some(c) => (c, self.message),
+                    None => (
+                        $crate::lint::Code::UnknownCode,
+                        format!("[{}] {}", self.code, self.message),
+                    ),
+                };
+                let span = match (self.start, self.end) {
+                    (Some(s), Some(e)) => Some($crate::diag::Span::new(s.convert(), e.convert())),
+                    (Some(s), None) => Some($crate::diag::Span::point(s.convert())),
+                    _ => None,
+                };
+                $crate::diag::Diagnostic {
+                    code,
+                    severity: self.severity.convert(),
+                    message,
+                    span,
+                    file: self.file,
+                    help: self.help,
+                }
+            }
+        }
+
+        /// The `keys` question answers keys and inputs, no unkeyed fields.
+        impl Convert<$w::layers::SetupKeys> for $crate::snapshot::Snapshot {
+            fn convert(self) -> $w::layers::SetupKeys {
+                $w::layers::SetupKeys {
+                    setup: self.setup,
+                    build_from: self.build_from,
+                    inputs: self.inputs.convert(),
+                    keys: self.keys.convert(),
+                }
+            }
+        }
+
+        impl Convert<$crate::snapshot::Snapshot> for $w::layers::SetupKeys {
+            fn convert(self) -> $crate::snapshot::Snapshot {
+                $crate::snapshot::Snapshot {
+                    setup: self.setup,
+                    build_from: self.build_from,
+                    inputs: self.inputs.convert(),
+                    keys: self.keys.convert(),
+                    unkeyed: $crate::snapshot::Unkeyed::default(),
+                }
+            }
+        }
+
+        /// Times cross as RFC 3339 text; reading one back is the guest's
+        /// (`time::parse_arg`), so this direction only goes out.
+        impl Convert<$w::layers::Event> for $crate::record::Event {
+            fn convert(self) -> $w::layers::Event {
+                match self {
+                    $crate::record::Event::ManualInvalidation { at } => {
+                        $w::layers::Event::ManualInvalidation(at.as_str().to_string())
+                    }
+                    $crate::record::Event::VersionActivated { version, at } => {
+                        $w::layers::Event::VersionActivated($w::layers::VersionActivation {
+                            version,
+                            at: at.as_str().to_string(),
+                        })
+                    }
+                }
+            }
+        }
+    };
+}

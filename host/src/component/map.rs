@@ -1,0 +1,187 @@
+//! The WIT <-> contract conversions of the host: the tables of
+//! `zerops_cache_contract::wit_map`, written once and shared with the guest.
+
+use crate::component::bindings::exports::zerops::build_cache as w;
+
+zerops_cache_contract::wit_map!(w);
+
+#[cfg(test)]
+mod tests {
+    use super::{Convert, w};
+    use zerops_cache_contract::decide::{Decision, LayerVerdict, Reason, ReasonKind};
+    use zerops_cache_contract::keys::{CacheSpec, LayerInputs, LayerKeys};
+    use zerops_cache_contract::plan::preserve::PreserveAction;
+    use zerops_cache_contract::plan::restore::RestoreAction;
+    use zerops_cache_contract::plan::setup::BuildSetup;
+    use zerops_cache_contract::plan::{Entry, EntryKind, deploy::DeployItem};
+    use zerops_cache_contract::record::RecordInfo;
+    use zerops_cache_contract::snapshot::Snapshot;
+    use zerops_cache_contract::{Code, Diagnostic, Pos, Severity, Span};
+
+    /// `x` survives the trip to its WIT type and back.
+    fn round_trip<T, W>(x: T)
+    where
+        T: Convert<W> + Clone + PartialEq + std::fmt::Debug,
+        W: Convert<T>,
+    {
+        let back: T = x.clone().convert().convert();
+        assert_eq!(back, x);
+    }
+
+    fn keys() -> LayerKeys {
+        LayerKeys {
+            base: "b".into(),
+            build: "c".into(),
+        }
+    }
+
+    #[test]
+    fn diagnostics_keep_code_span_file_and_help() {
+        for sev in [Severity::Error, Severity::Warning, Severity::Note] {
+            round_trip::<_, w::diagnostics::Severity>(sev);
+        }
+        let d = Diagnostic::warning(
+            Code::CacheDoubleStar,
+            Span::new(Pos::new(2, 3), Pos::new(2, 9)),
+            "m",
+        )
+        .with_help("h")
+        .in_file("old");
+        round_trip::<_, w::diagnostics::Diagnostic>(d.clone());
+        let none = Diagnostic::error(Code::SetupUnknown, None, "no position");
+        round_trip::<_, w::diagnostics::Diagnostic>(none.clone());
+        let wit: w::diagnostics::Diagnostic = none.convert();
+        assert!(wit.start.is_none() && wit.end.is_none());
+        // Every code of the table crosses as its text and comes back.
+        for c in Code::ALL {
+            round_trip::<_, w::diagnostics::Diagnostic>(Diagnostic::note(*c, None, "x"));
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_stays_visible() {
+        let wit = w::diagnostics::Diagnostic {
+            code: "from-the-future".into(),
+            severity: w::diagnostics::Severity::Error,
+            message: "m".into(),
+            start: None,
+            end: None,
+            file: None,
+            help: None,
+        };
+        let d: Diagnostic = wit.convert();
+        assert_eq!(d.code, Code::UnknownCode);
+        assert!(d.message.contains("from-the-future"), "{}", d.message);
+    }
+
+    #[test]
+    fn decisions_and_keys() {
+        let reason = |kind| Reason {
+            kind,
+            field: Some("base".into()),
+            index: Some(1),
+            from_index: Some(2),
+            key: Some("k".into()),
+            old: Some("o".into()),
+            new: Some("n".into()),
+            version: Some(7),
+            at: Some("2026-11-25T15:32:15Z".into()),
+            invalidates: true,
+            message: "m".into(),
+        };
+        let kinds = [
+            ReasonKind::NoPrevious,
+            ReasonKind::Added,
+            ReasonKind::Removed,
+            ReasonKind::Changed,
+            ReasonKind::Moved,
+            ReasonKind::ManualInvalidation,
+            ReasonKind::VersionActivated,
+            ReasonKind::BaseRebuilt,
+            ReasonKind::RecordUnreadable,
+            ReasonKind::KeyVersion,
+            ReasonKind::KeyChanged,
+            ReasonKind::SetupChanged,
+        ];
+        let d = Decision {
+            setup: "app".into(),
+            build_from: Some("base".into()),
+            keys: keys(),
+            previous_keys: Some(keys()),
+            base: LayerVerdict {
+                invalidated: true,
+                reasons: kinds.iter().map(|k| reason(*k)).collect(),
+            },
+            build: LayerVerdict::default(),
+            unaffected: vec![reason(ReasonKind::Changed)],
+        };
+        round_trip::<_, w::layers::Decision>(d);
+        for cache in [CacheSpec::All(true), CacheSpec::Patterns(vec!["a".into()])] {
+            let s = Snapshot {
+                setup: "app".into(),
+                build_from: None,
+                inputs: LayerInputs {
+                    os: "alpine".into(),
+                    base: vec!["go@1".into()],
+                    prepare_commands: vec!["x".into()],
+                    cache,
+                },
+                keys: keys(),
+                unkeyed: Default::default(),
+            };
+            round_trip::<_, w::layers::SetupKeys>(s);
+        }
+        round_trip::<_, w::layers::RecordInfo>(RecordInfo {
+            setup: "app".into(),
+            built_at: "2026-11-25T15:32:15Z".into(),
+            image: Some("img".into()),
+            keys: keys(),
+        });
+    }
+
+    #[test]
+    fn plans() {
+        for k in [
+            EntryKind::Dir,
+            EntryKind::File,
+            EntryKind::Symlink,
+            EntryKind::Other,
+        ] {
+            let mut e = Entry::new("n", k);
+            e.utf8 = false;
+            round_trip::<_, w::patterns::Entry>(e);
+        }
+        for a in [
+            RestoreAction::Move,
+            RestoreAction::Descend,
+            RestoreAction::SourceWins,
+            RestoreAction::NotUtf8,
+        ] {
+            round_trip::<_, w::plan::RestoreAction>(a);
+        }
+        for a in [
+            PreserveAction::Take,
+            PreserveAction::Descend,
+            PreserveAction::Skip,
+            PreserveAction::NotUtf8,
+            PreserveAction::SymlinkNotFollowed,
+            PreserveAction::NotADirectory,
+        ] {
+            round_trip::<_, w::plan::PreserveAction>(a);
+        }
+        round_trip::<_, w::plan::DeployItem>(DeployItem {
+            written: "dist/~".into(),
+            source: "dist".into(),
+            target: "".into(),
+        });
+        round_trip::<_, w::plan::SetupBuild>(BuildSetup {
+            setup: "app".into(),
+            build_from: None,
+            prepare_commands: vec!["p".into()],
+            build_commands: vec!["b".into()],
+            deploy_files: vec!["./".into()],
+            cache: CacheSpec::All(false),
+            env_variables: vec![("K".into(), "V".into())],
+        });
+    }
+}
