@@ -68,9 +68,11 @@ impl StoreRoot {
         what: &str,
         no_wait: bool,
     ) -> Result<()> {
-        let old = layout::setup_dir(&self.path, project, setup);
-        let new = self.path.join(self.relative(slug, setup));
-        migrate::path_named(&old, &new, what, no_wait).class(Exit::StoreBroken)
+        let full = layout::setup_dir(&self.path, project, setup);
+        let old = full.strip_prefix(&self.path).unwrap_or(&full);
+        let new = self.relative(slug, setup);
+        migrate::path_named(&self.dir, &self.path, old, &new, what, no_wait)
+            .class(Exit::StoreBroken)
     }
 
     /// Opens (creating it when missing) the store of `setup` of `slug`.
