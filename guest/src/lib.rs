@@ -14,6 +14,7 @@ mod lint;
 mod patterns;
 mod plan;
 mod retention;
+mod walk;
 
 /// The component's single implementation type.
 pub struct Component;

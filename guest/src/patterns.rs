@@ -20,7 +20,7 @@ fn bad_pattern(pattern: &str, e: BadPattern) -> wit::BadPattern {
     }
 }
 
-fn entry(e: wit::Entry) -> select::Entry {
+pub(crate) fn entry(e: wit::Entry) -> select::Entry {
     select::Entry {
         name: e.name,
         kind: match e.kind {

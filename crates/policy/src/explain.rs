@@ -19,7 +19,7 @@ fn parse(src: &str, which: Option<&str>) -> Result<Config, Diagnostic> {
 }
 
 fn select_error(e: model::SelectError) -> Diagnostic {
-    Diagnostic::error("setup-select", Span::default(), e.to_string())
+    e.diagnostic(Span::default())
 }
 
 /// The snapshots (keys and inputs) of one setup, or of every setup when
@@ -268,7 +268,10 @@ mod tests {
                 .starts_with("old file:")
         );
         let two = format!("{OLD}  - setup: api\n    build: {{base: go@1}}\n");
-        assert_eq!(explain(OLD, &two, None).unwrap_err().code, "setup-select");
+        assert_eq!(
+            explain(OLD, &two, None).unwrap_err().code,
+            "setup-ambiguous"
+        );
         let d = explain(OLD, &two, Some("api")).unwrap();
         assert_eq!(
             d.base.reasons[0].message,

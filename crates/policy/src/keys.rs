@@ -68,6 +68,20 @@ pub enum CacheSpec {
 }
 
 impl CacheSpec {
+    /// The one normalization of the `cache` field, for the keys and for
+    /// preserve alike: absent, `false` and `[]` are `All(false)`; patterns
+    /// are normalized ([`normalize_pattern`]: `./x/` is `x`), in order.
+    pub fn from_model(cache: Option<&Cache>) -> CacheSpec {
+        match cache {
+            None => CacheSpec::All(false),
+            Some(Cache::Bool(v)) => CacheSpec::All(*v),
+            Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
+            Some(Cache::Paths(p)) => {
+                CacheSpec::Patterns(p.iter().map(|s| normalize_pattern(&s.value)).collect())
+            }
+        }
+    }
+
     /// The value as a user would write it: `false`, `true`, or `["a", "b"]`.
     pub fn display(&self) -> String {
         match self {
@@ -138,14 +152,7 @@ impl LayerInputs {
                 .map(|o| o.value.clone())
                 .filter(|o| !o.is_empty())
                 .unwrap_or_else(|| DEFAULT_OS.to_string());
-        let cache = match b.cache.as_ref().map(|c| &c.value) {
-            None => CacheSpec::All(false),
-            Some(Cache::Bool(v)) => CacheSpec::All(*v),
-            Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
-            Some(Cache::Paths(p)) => {
-                CacheSpec::Patterns(p.iter().map(|s| normalize_pattern(&s.value)).collect())
-            }
-        };
+        let cache = CacheSpec::from_model(b.cache.as_ref().map(|c| &c.value));
         LayerInputs {
             os,
             base: b.base.iter().map(|s| s.value.clone()).collect(),

@@ -306,6 +306,33 @@ pub enum SelectError {
     },
 }
 
+impl SelectError {
+    /// The one diagnostic code of each case.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SelectError::None => "setup-none",
+            SelectError::Unknown { .. } => "setup-unknown",
+            SelectError::Ambiguous { .. } => "setup-ambiguous",
+        }
+    }
+
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match self {
+            SelectError::None => "add a setup: `- setup: <service hostname>`".to_string(),
+            SelectError::Unknown { available, .. } | SelectError::Ambiguous { available } => {
+                format!("choose one with --setup: {}", available.join(", "))
+            }
+        }
+    }
+
+    /// The error as a diagnostic at `span`: the only mapping of a
+    /// selection error (lint, build, keys and explain all use it).
+    pub fn diagnostic(&self, span: Span) -> Diagnostic {
+        Diagnostic::error(self.code(), span, self.to_string()).with_help(self.help())
+    }
+}
+
 impl std::fmt::Display for SelectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

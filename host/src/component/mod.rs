@@ -13,5 +13,6 @@ mod load;
 pub mod patterns;
 pub mod plan;
 pub mod retention;
+pub mod walk;
 
 pub use load::*;

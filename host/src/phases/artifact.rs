@@ -8,12 +8,13 @@ use anyhow::{Context, Result, bail};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::join;
 use crate::component::PolicyHost;
-use crate::component::plan::{Entry, EntryKind};
+use crate::component::plan::{DeployItem, Entry, EntryKind};
+use crate::component::walk::{Listing, Purpose, Step, Walker};
 use crate::filesystem;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
@@ -70,115 +71,206 @@ pub fn next_version(store: &Dir) -> Result<u32> {
 }
 
 struct Copier<'a> {
-    host: &'a PolicyHost,
-    /// The previous complete version: files identical to its files (same
-    /// size, modification time and mode, rsync's `--link-dest` rule) are
-    /// hard-linked from it instead of copied.
+    /// The previous complete version: a file identical to its file at the
+    /// same path (same size, mode, modification time, and the same bytes)
+    /// is hard-linked from it instead of copied. Versions are never written
+    /// in place (every file is created new), so sharing an inode cannot
+    /// change an earlier version.
     prev: Option<Dir>,
     linked: u64,
     left_out: &'a BTreeSet<PathBuf>,
-    ignore: Option<String>,
     source: &'a Dir,
     out: &'a Dir,
     files: u64,
     bytes: u64,
+    /// Source directories given owner read and search permission to be
+    /// copied (a `chmod 000` directory), with their modes to put back.
+    granted: Vec<(String, cap_std::fs::Permissions)>,
+}
+
+/// Maps a path under the walk's source root `from` to the artifact path
+/// under `to`.
+fn retarget(path: &str, from: &str, to: &str) -> String {
+    let rest = if from.is_empty() {
+        path
+    } else {
+        path.strip_prefix(from)
+            .map(|r| r.trim_start_matches('/'))
+            .unwrap_or(path)
+    };
+    match (to.is_empty(), rest.is_empty()) {
+        (true, _) => rest.to_string(),
+        (false, true) => to.to_string(),
+        (false, false) => format!("{to}/{rest}"),
+    }
+}
+
+fn open_or_self(dir: &Dir, rel: &str) -> std::io::Result<Dir> {
+    if rel.is_empty() {
+        dir.try_clone()
+    } else {
+        dir.open_dir(rel)
+    }
 }
 
 impl Copier<'_> {
-    /// Hard-links `dst` from the previous version when the file there is the
-    /// same as the one about to be copied. Versions never change once
-    /// written, so sharing the inode cannot change an earlier version.
-    fn link_from_prev(&self, dst: &str, md: &cap_std::fs::Metadata) -> bool {
+    /// Whether `path` or a directory above it is the user's (in place).
+    fn left_out(&self, path: &str) -> bool {
+        !self.left_out.is_empty()
+            && Path::new(path)
+                .ancestors()
+                .any(|a| self.left_out.contains(a))
+    }
+
+    /// Gives the source directory `rel` owner read and search permission
+    /// until the artifact is done (its mode goes back in [`Copier::ungrant`]).
+    fn grant(&mut self, rel: &str) -> Result<()> {
         use cap_std::fs::PermissionsExt;
-        let Some(prev) = &self.prev else { return false };
-        let Ok(old) = prev.symlink_metadata(dst) else {
-            return false;
-        };
-        let same = old.is_file()
-            && old.len() == md.len()
-            && old.permissions().mode() == md.permissions().mode()
-            && matches!((old.modified(), md.modified()), (Ok(a), Ok(b)) if a == b);
-        same && prev.hard_link(dst, self.out, dst).is_ok()
-    }
-
-    fn keep(&self, dir: &str, e: &Entry) -> Result<bool> {
-        Ok(self
-            .host
-            .deploy_filter(self.ignore.as_deref(), dir, std::slice::from_ref(e))?
-            .first()
-            .copied()
-            .unwrap_or(false))
-    }
-
-    /// Copies `src` (a project path) to `dst` (an artifact path).
-    fn copy(&mut self, src: &str, dst: &str) -> Result<()> {
-        let md = if src.is_empty() {
-            self.source.dir_metadata()?
-        } else {
-            self.source.symlink_metadata(src)?
-        };
-        if !md.is_dir() {
-            if dst.is_empty() {
-                bail!(
-                    "deployFiles: `{src}` is {}, not a directory, so it cannot become the \
-                     artifact root (a `~` strips directories only)",
-                    crate::store::record_io::kind_of(md.file_type())
-                );
-            }
-            if let Some(p) = Path::new(dst).parent() {
-                self.out
-                    .create_dir_all(p)
-                    .with_context(|| format!("creating {} in the artifact", p.display()))?;
-            }
-            if filesystem::exists(self.out, Path::new(dst)) {
-                filesystem::remove_any(self.out, Path::new(dst))?;
-            }
-            if md.is_file() && self.link_from_prev(dst, &md) {
-                self.linked += 1;
-            } else {
-                filesystem::copy_tree(self.source, Path::new(src), self.out, Path::new(dst))?;
-            }
-            self.files += 1;
-            self.bytes += md.len();
+        if rel.is_empty() {
             return Ok(());
         }
-        if !dst.is_empty() {
-            self.out.create_dir_all(dst)?;
+        let md = self.source.symlink_metadata(rel)?;
+        let mode = md.permissions().mode();
+        if md.is_dir() && mode & 0o500 != 0o500 {
+            self.source
+                .set_permissions(rel, cap_std::fs::Permissions::from_mode(mode | 0o500))?;
+            self.granted.push((rel.to_string(), md.permissions()));
         }
-        filesystem::readable(self.source, Path::new(src), || self.copy_dir(src, dst, &md))
+        Ok(())
     }
 
-    fn copy_dir(&mut self, src: &str, dst: &str, md: &cap_std::fs::Metadata) -> Result<()> {
-        let listed = filesystem::list(self.source, Path::new(src))?;
-        let entries: Vec<Entry> = listed.iter().map(|l| l.entry.clone()).collect();
-        let keep = self
-            .host
-            .deploy_filter(self.ignore.as_deref(), src, &entries)?;
-        for (l, k) in listed.iter().zip(keep) {
-            if !k || self.left_out.contains(&Path::new(src).join(&l.name)) {
+    fn ungrant(&mut self) -> Result<()> {
+        for (rel, p) in self.granted.drain(..).rev() {
+            self.source.set_permissions(&rel, p)?;
+        }
+        Ok(())
+    }
+
+    /// Places the file, link or (not-UTF-8) subtree `name` of `src` as
+    /// `name` in `out`: a regular file identical to the one at the same
+    /// place in `prev` is hard-linked from it, anything else copied into a
+    /// new file. An entry already there (an earlier deployFiles item) is
+    /// removed first, never written through.
+    fn place(
+        &mut self,
+        src: &Dir,
+        name: &Path,
+        out: &Dir,
+        as_name: &Path,
+        prev: Option<&Dir>,
+        md: &cap_std::fs::Metadata,
+    ) -> Result<()> {
+        if filesystem::exists(out, as_name) {
+            filesystem::remove_any(out, as_name)?;
+        }
+        if md.is_file() {
+            if let Some(p) = prev
+                && identical(src, name, p, as_name, md)
+                && p.hard_link(as_name, out, as_name).is_ok()
+            {
+                self.linked += 1;
+            } else {
+                filesystem::copy_file(src, name, out, as_name, md)
+                    .with_context(|| format!("copying {}", name.display()))?;
+            }
+        } else {
+            filesystem::copy_tree(src, name, out, as_name)?;
+        }
+        self.files += 1;
+        self.bytes += md.len();
+        Ok(())
+    }
+
+    /// Copies the project directory `src` to the artifact directory `dst`:
+    /// the policy's walk driver lists it level by level and the command's
+    /// deploy walker decides each level in one call; then every directory
+    /// is created and its kept entries placed, with the parents opened
+    /// once per directory.
+    fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
+        let mut raw: HashMap<String, Vec<filesystem::Listed>> = HashMap::new();
+        let walked = walker.walk(src, |dir| {
+            self.grant(dir)?;
+            let listed = filesystem::list(self.source, Path::new(dir))
+                .with_context(|| format!("listing {dir:?}"))?;
+            let entries = listed.iter().map(|l| l.entry.clone()).collect();
+            raw.insert(dir.to_string(), listed);
+            Ok(Some(Listing {
+                dir: dir.to_string(),
+                entries,
+                against: Vec::new(),
+            }))
+        })?;
+        let taken: HashSet<&str> = walked.taken.iter().map(|f| f.path.as_str()).collect();
+        let prev = self.prev.as_ref().map(|p| p.try_clone()).transpose()?;
+        for dir in &walked.listed {
+            if self.left_out(dir) {
                 continue;
             }
-            let name = l.name.to_string_lossy();
-            if l.entry.utf8 {
-                self.copy(&join(src, &name), &join(dst, &name))?;
-            } else {
-                // Not UTF-8: copied as is, never matched on its own.
-                let s = Path::new(src).join(&l.name);
-                let d = Path::new(dst).join(&l.name);
-                filesystem::copy_tree(self.source, &s, self.out, &d)?;
-                self.files += 1;
+            let to = retarget(dir, src, dst);
+            if !to.is_empty() {
+                self.out
+                    .create_dir_all(&to)
+                    .with_context(|| format!("creating {to} in the artifact"))?;
+            }
+            let (sd, od) = (
+                open_or_self(self.source, dir)?,
+                open_or_self(self.out, &to)?,
+            );
+            let pd = prev.as_ref().and_then(|p| open_or_self(p, &to).ok());
+            for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
+                let path = join(dir, &l.entry.name);
+                if !(taken.contains(path.as_str()) || !l.entry.utf8) || self.left_out(&path) {
+                    continue;
+                }
+                let name = Path::new(&l.name);
+                let md = sd.symlink_metadata(name)?;
+                self.place(&sd, name, &od, name, pd.as_ref(), &md)
+                    .with_context(|| format!("copying {path}"))?;
             }
         }
-        if !dst.is_empty() {
-            // The directory keeps its mode and time, as its files do.
-            self.out.set_permissions(dst, md.permissions())?;
+        // The directories keep their modes and times, as their files do:
+        // set deepest first, once everything is inside.
+        for dir in walked.listed.iter().rev() {
+            let to = retarget(dir, src, dst);
+            if to.is_empty() || self.left_out(dir) {
+                continue;
+            }
+            let md = self.source.symlink_metadata(dir)?;
+            let perms = self
+                .granted
+                .iter()
+                .find(|(r, _)| r == dir)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_else(|| md.permissions());
+            self.out.set_permissions(&to, perms)?;
             if let Ok(t) = md.modified() {
                 self.out
-                    .set_times(dst, None, Some(SystemTimeSpec::Absolute(t)))?;
+                    .set_times(&to, None, Some(SystemTimeSpec::Absolute(t)))?;
             }
         }
         Ok(())
     }
+}
+
+/// Whether the previous version's `name` is the same file as `name` of
+/// `src`: size, mode and modification time first (cheap), then the bytes
+/// (a package upgrade can keep all three: npm sets every mtime to 1985).
+fn identical(
+    src: &Dir,
+    name: &Path,
+    prev: &Dir,
+    prev_name: &Path,
+    md: &cap_std::fs::Metadata,
+) -> bool {
+    use cap_std::fs::PermissionsExt;
+    let Ok(old) = prev.symlink_metadata(prev_name) else {
+        return false;
+    };
+    old.is_file()
+        && old.len() == md.len()
+        && old.permissions().mode() == md.permissions().mode()
+        && matches!((old.modified(), md.modified()), (Ok(a), Ok(b)) if a == b)
+        && filesystem::same_bytes(src, name, prev, prev_name).unwrap_or(false)
 }
 
 /// Copies the artifact of `deploy_files` from `source` into `versions/N`.
@@ -200,6 +292,8 @@ pub fn create(
     };
     let ignore = read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true)
         .map_err(|p| anyhow::anyhow!(".deployignore {p}; `zerops-cache lint` checks it"))?;
+    // One walker for the whole artifact: `.deployignore` parsed once.
+    let walker = host.walker(&Purpose::Deploy(ignore))?;
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;
@@ -208,45 +302,19 @@ pub fn create(
         .rfind(|p| *p < version && meta(store, *p).is_some())
         .and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
     let mut c = Copier {
-        host,
         prev,
         linked: 0,
         left_out,
-        ignore,
         source,
         out: &out,
         files: 0,
         bytes: 0,
+        granted: Vec::new(),
     };
-    for item in &items {
-        if !item.source.is_empty() {
-            let Ok(md) = source.symlink_metadata(&item.source) else {
-                bail!(
-                    "deployFiles: `{}` does not exist after the build (looked for {})",
-                    item.written,
-                    item.source
-                );
-            };
-            let (parent, name) = match item.source.rsplit_once('/') {
-                Some((p, n)) => (p, n),
-                None => ("", item.source.as_str()),
-            };
-            let kind = if md.file_type().is_symlink() {
-                EntryKind::Symlink
-            } else if md.is_dir() {
-                EntryKind::Dir
-            } else {
-                EntryKind::File
-            };
-            if !c.keep(parent, &Entry::new(name, kind))?
-                || left_out.contains(Path::new(&item.source))
-            {
-                continue;
-            }
-        }
-        c.copy(&item.source, &item.target)
-            .with_context(|| format!("copying deployFiles `{}`", item.written))?;
-    }
+    let copied = copy_items(&mut c, &walker, &items);
+    let ungranted = c.ungrant();
+    copied?;
+    ungranted.context("restoring the modes of directories copied into the artifact")?;
     // One durability barrier for the whole version, before it is recorded.
     filesystem::sync_fs(store).context("syncing the new version")?;
     let meta = VersionMeta {
@@ -263,6 +331,71 @@ pub fn create(
         &serde_json::to_vec_pretty(&meta)?,
     )?;
     Ok(meta)
+}
+
+fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<()> {
+    for item in items {
+        let md = if item.source.is_empty() {
+            c.source.dir_metadata()?
+        } else {
+            let Ok(md) = c.source.symlink_metadata(&item.source) else {
+                bail!(
+                    "deployFiles: `{}` does not exist after the build (looked for {})",
+                    item.written,
+                    item.source
+                );
+            };
+            let (parent, name) = item
+                .source
+                .rsplit_once('/')
+                .unwrap_or(("", item.source.as_str()));
+            let kind = if md.file_type().is_symlink() {
+                EntryKind::Symlink
+            } else if md.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            };
+            let steps = walker.decide(&[Listing {
+                dir: parent.to_string(),
+                entries: vec![Entry::new(name, kind)],
+                against: Vec::new(),
+            }])?;
+            if matches!(steps[0][0], Step::Skip(_)) || c.left_out(&item.source) {
+                continue;
+            }
+            md
+        };
+        let r = if md.is_dir() {
+            c.copy_dir(walker, &item.source, &item.target)
+        } else if item.target.is_empty() {
+            bail!(
+                "deployFiles: `{}` is {}, not a directory, so it cannot become the \
+                 artifact root (a `~` strips directories only)",
+                item.source,
+                crate::store::record_io::kind_of(md.file_type())
+            );
+        } else {
+            let split = |p: &'_ str| -> (String, String) {
+                match p.rsplit_once('/') {
+                    Some((a, b)) => (a.to_string(), b.to_string()),
+                    None => (String::new(), p.to_string()),
+                }
+            };
+            let ((sp, sn), (tp, tn)) = (split(&item.source), split(&item.target));
+            if !tp.is_empty() {
+                c.out
+                    .create_dir_all(&tp)
+                    .with_context(|| format!("creating {tp} in the artifact"))?;
+            }
+            let sd = open_or_self(c.source, &sp)?;
+            let od = open_or_self(c.out, &tp)?;
+            let pd = c.prev.as_ref().and_then(|p| open_or_self(p, &tp).ok());
+            c.place(&sd, Path::new(&sn), &od, Path::new(&tn), pd.as_ref(), &md)
+        };
+        r.with_context(|| format!("copying deployFiles `{}`", item.written))?;
+    }
+    Ok(())
 }
 
 /// How many versions to keep, and how much disk they may take.

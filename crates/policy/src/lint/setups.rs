@@ -1,7 +1,7 @@
 //! Setups and `extends`: names, links, cycles, and choosing a setup.
 
 use crate::diag::{Diagnostic, Span};
-use crate::model::{Config, MAX_EXTENDS_DEPTH, MAX_EXTENDS_STEPS, SelectError, Setup};
+use crate::model::{Config, MAX_EXTENDS_DEPTH, MAX_EXTENDS_STEPS, Setup};
 use std::collections::BTreeMap;
 
 /// Duplicate names, an empty list, and every `extends` link.
@@ -229,19 +229,9 @@ impl<'a> Graph<'a> {
 /// Chooses the setup as zcli does: the one named, or the only one. The
 /// error lists the setups the file defines.
 pub fn select<'a>(config: &'a Config, name: Option<&str>) -> Result<&'a Setup, Diagnostic> {
-    config.select(name).map_err(|e| {
-        let code = match e {
-            SelectError::Ambiguous { .. } => "setup-ambiguous",
-            SelectError::Unknown { .. } | SelectError::None => "setup-unknown",
-        };
-        let help = match &e {
-            SelectError::None => "add a setup: `- setup: <service hostname>`".to_string(),
-            SelectError::Unknown { available, .. } | SelectError::Ambiguous { available } => {
-                format!("choose one with --setup: {}", available.join(", "))
-            }
-        };
-        Diagnostic::error(code, Span::point(crate::diag::Pos::START), e.to_string()).with_help(help)
-    })
+    config
+        .select(name)
+        .map_err(|e| e.diagnostic(Span::point(crate::diag::Pos::START)))
 }
 
 #[cfg(test)]

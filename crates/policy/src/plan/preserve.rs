@@ -10,33 +10,11 @@
 //!   not UTF-8 move only with a taken parent.
 
 use super::Entry;
-use crate::model::Cache;
 use crate::select::{Decision, PatternSet, SkipReason};
 
-/// The `cache` field, normalized: `All(true)` keeps the whole source,
-/// `All(false)` nothing, `Patterns` the matched paths (never empty).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CacheSpec {
-    All(bool),
-    Patterns(Vec<String>),
-}
-
-impl CacheSpec {
-    /// From the model: absent is `false`, an empty list is `false`;
-    /// patterns are normalized (`./x/` is `x`).
-    pub fn from_model(cache: Option<&Cache>) -> CacheSpec {
-        match cache {
-            None => CacheSpec::All(false),
-            Some(Cache::Bool(b)) => CacheSpec::All(*b),
-            Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
-            Some(Cache::Paths(p)) => CacheSpec::Patterns(
-                p.iter()
-                    .map(|s| crate::pattern::normalize(&s.value))
-                    .collect(),
-            ),
-        }
-    }
-}
+/// The `cache` field, normalized: one definition, shared with the layer
+/// keys, so keys and preserve cannot disagree about what it selects.
+pub use crate::keys::CacheSpec;
 
 /// What preserve does with one source entry (a [`Decision`] without the
 /// pattern index, as the component reports it).
@@ -222,6 +200,7 @@ mod tests {
 
     #[test]
     fn from_model() {
+        use crate::model::Cache;
         assert_eq!(CacheSpec::from_model(None), CacheSpec::All(false));
         assert_eq!(
             CacheSpec::from_model(Some(&Cache::Paths(vec![]))),

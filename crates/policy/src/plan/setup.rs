@@ -1,9 +1,9 @@
 //! What a build of one setup runs: the `build` section of the selected
 //! setup after `extends`, as plain values.
 
-use super::preserve::CacheSpec;
 use crate::diag::{Diagnostic, Span};
-use crate::model::{self, SelectError};
+use crate::keys::CacheSpec;
+use crate::model;
 
 /// The build section of the selected setup, ready to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,14 +26,9 @@ pub struct BuildSetup {
 /// the setup has no `build` section.
 pub fn build_setup(source: &str, setup: Option<&str>) -> Result<BuildSetup, Diagnostic> {
     let config = model::parse(source)?;
-    let chosen = config.select(setup).map_err(|e| {
-        let code = match e {
-            SelectError::None => "setup-none",
-            SelectError::Unknown { .. } => "setup-unknown",
-            SelectError::Ambiguous { .. } => "setup-ambiguous",
-        };
-        Diagnostic::error(code, Span::default(), e.to_string())
-    })?;
+    let chosen = config
+        .select(setup)
+        .map_err(|e| e.diagnostic(Span::default()))?;
     let resolved = config.resolve(&chosen.name.value)?;
     let Some(build) = resolved.build else {
         return Err(Diagnostic::error(
