@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::join;
+use super::version_index::Index;
 use crate::component::PolicyHost;
 use crate::component::plan::{DeployItem, Entry, EntryKind};
 use crate::component::walk::{Listing, Purpose, Step, Walker};
@@ -77,6 +78,10 @@ struct Copier<'a> {
     /// in place (every file is created new), so sharing an inode cannot
     /// change an earlier version.
     prev: Option<Dir>,
+    /// What the previous version's files were made from.
+    prev_index: Option<Index>,
+    /// What this version's files are made from.
+    index: Index,
     linked: u64,
     left_out: &'a BTreeSet<PathBuf>,
     source: &'a Dir,
@@ -151,12 +156,14 @@ impl Copier<'_> {
     /// place in `prev` is hard-linked from it, anything else copied into a
     /// new file. An entry already there (an earlier deployFiles item) is
     /// removed first, never written through.
+    #[allow(clippy::too_many_arguments)] // two (dir, name) pairs and the facts
     fn place(
         &mut self,
         src: &Dir,
         name: &Path,
         out: &Dir,
         as_name: &Path,
+        at: &str,
         prev: Option<&Dir>,
         md: &cap_std::fs::Metadata,
     ) -> Result<()> {
@@ -164,14 +171,21 @@ impl Copier<'_> {
             filesystem::remove_any(out, as_name)?;
         }
         if md.is_file() {
+            let unchanged = self
+                .prev_index
+                .as_ref()
+                .is_some_and(|i| i.unchanged(at, md));
             if let Some(p) = prev
-                && identical(src, name, p, as_name, md)
+                && (unchanged || identical(src, name, p, as_name, md))
                 && p.hard_link(as_name, out, as_name).is_ok()
             {
                 self.linked += 1;
             } else {
                 filesystem::copy_file(src, name, out, as_name, md)
                     .with_context(|| format!("copying {}", name.display()))?;
+            }
+            if !at.is_empty() {
+                self.index.record(at, md);
             }
         } else {
             filesystem::copy_tree(src, name, out, as_name)?;
@@ -224,7 +238,12 @@ impl Copier<'_> {
                 }
                 let name = Path::new(&l.name);
                 let md = sd.symlink_metadata(name)?;
-                self.place(&sd, name, &od, name, pd.as_ref(), &md)
+                let at = if l.entry.utf8 {
+                    join(&to, &l.entry.name)
+                } else {
+                    String::new()
+                };
+                self.place(&sd, name, &od, name, &at, pd.as_ref(), &md)
                     .with_context(|| format!("copying {path}"))?;
             }
         }
@@ -297,11 +316,15 @@ pub fn create(
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;
-    let prev = list_versions(store)?
+    let prev_number = list_versions(store)?
         .into_iter()
-        .rfind(|p| *p < version && meta(store, *p).is_some())
-        .and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
+        .rfind(|p| *p < version && meta(store, *p).is_some());
+    let prev = prev_number.and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
+    // An index left by an unfinished build of this number is not this one's.
+    Index::remove(store, version);
     let mut c = Copier {
+        prev_index: prev_number.and_then(|p| Index::load(store, p)),
+        index: Index::new(cap_std::fs::MetadataExt::dev(&source.dir_metadata()?)),
         prev,
         linked: 0,
         left_out,
@@ -315,6 +338,8 @@ pub fn create(
     let ungranted = c.ungrant();
     copied?;
     ungranted.context("restoring the modes of directories copied into the artifact")?;
+    // Only a cache: without it the next artifact reads more.
+    let _ = c.index.save(store, version);
     // One durability barrier for the whole version, before it is recorded.
     filesystem::sync_fs(store).context("syncing the new version")?;
     let meta = VersionMeta {
@@ -391,7 +416,15 @@ fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<(
             let sd = open_or_self(c.source, &sp)?;
             let od = open_or_self(c.out, &tp)?;
             let pd = c.prev.as_ref().and_then(|p| open_or_self(p, &tp).ok());
-            c.place(&sd, Path::new(&sn), &od, Path::new(&tn), pd.as_ref(), &md)
+            c.place(
+                &sd,
+                Path::new(&sn),
+                &od,
+                Path::new(&tn),
+                &item.target,
+                pd.as_ref(),
+                &md,
+            )
         };
         r.with_context(|| format!("copying deployFiles `{}`", item.written))?;
     }
@@ -472,6 +505,7 @@ pub fn prune(
         let v = r.number;
         // Metadata first: a version without it is not complete any more.
         let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
+        Index::remove(store, v);
         crate::store::journal::to_trash(store, &format!("{VERSIONS}/{v}"))
             .with_context(|| format!("removing the old version {v}"))?;
     }
