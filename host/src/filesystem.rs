@@ -210,6 +210,52 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
     }
 }
 
+/// Moves every `(from, to)` of `moves` from `from_dir` to `to_dir`, which
+/// are on different filesystems, as [`rename`] does for one entry but with
+/// two durability barriers for the whole batch instead of one per entry:
+/// all copies to their partial names, a barrier, all marked complete, a
+/// barrier, then the originals removed and the copies put in place. After
+/// a crash, [`settle`] finishes or undoes each entry on its own.
+pub fn move_all_across(from_dir: &Dir, to_dir: &Dir, moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    if !EXDEV_WARNED.swap(true, Ordering::SeqCst) {
+        eprintln!("{CROSS_FS_WARNING}");
+    }
+    for (from, to) in moves {
+        settle(from_dir, from, to_dir, to)?;
+        copy_tree(from_dir, from, to_dir, &partial_name(to))
+            .with_context(|| format!("copying {} across filesystems", from.display()))?;
+    }
+    sync_fs(to_dir).context("syncing the copies")?;
+    for (from, to) in moves {
+        to_dir
+            .rename(partial_name(to), to_dir, copied_name(to))
+            .with_context(|| format!("marking the copy of {} complete", from.display()))?;
+        count_rename();
+    }
+    sync_fs(to_dir).context("syncing the copies")?;
+    for (from, to) in moves {
+        remove_any(from_dir, from)
+            .with_context(|| format!("removing {} after copying it", from.display()))?;
+        to_dir
+            .rename(copied_name(to), to_dir, to)
+            .with_context(|| format!("renaming into {}", to.display()))?;
+        count_rename();
+    }
+    Ok(())
+}
+
+/// Whether `from_dir` and `to_dir` are on different filesystems.
+pub fn across(from_dir: &Dir, to_dir: &Dir) -> bool {
+    use cap_std::fs::MetadataExt;
+    match (from_dir.dir_metadata(), to_dir.dir_metadata()) {
+        (Ok(a), Ok(b)) => a.dev() != b.dev(),
+        _ => false,
+    }
+}
+
 /// Modes changed so that a rename can happen, to put back afterwards.
 #[derive(Default)]
 struct Granted {

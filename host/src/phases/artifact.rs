@@ -167,28 +167,39 @@ impl Copier<'_> {
         prev: Option<&Dir>,
         md: &cap_std::fs::Metadata,
     ) -> Result<()> {
-        if filesystem::exists(out, as_name) {
-            filesystem::remove_any(out, as_name)?;
-        }
+        // Nothing is there in a new directory; an earlier deployFiles item
+        // may have put something: it is removed, never written through.
+        let fresh = |op: &dyn Fn() -> std::io::Result<()>| -> std::io::Result<()> {
+            match op() {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    filesystem::remove_any(out, as_name)?;
+                    op()
+                }
+                r => r,
+            }
+        };
         if md.is_file() {
             let unchanged = self
                 .prev_index
                 .as_ref()
                 .is_some_and(|i| i.unchanged(at, md));
-            if let Some(p) = prev
-                && (unchanged || identical(src, name, p, as_name, md))
-                && p.hard_link(as_name, out, as_name).is_ok()
-            {
+            let linked = match prev {
+                Some(p) if unchanged || identical(src, name, p, as_name, md) => {
+                    fresh(&|| p.hard_link(as_name, out, as_name)).is_ok()
+                }
+                _ => false,
+            };
+            if linked {
                 self.linked += 1;
             } else {
-                filesystem::copy_file(src, name, out, as_name, md)
+                fresh(&|| filesystem::copy_file(src, name, out, as_name, md).map(drop))
                     .with_context(|| format!("copying {}", name.display()))?;
             }
             if !at.is_empty() {
                 self.index.record(at, md);
             }
         } else {
-            filesystem::copy_tree(src, name, out, as_name)?;
+            fresh(&|| filesystem::copy_tree(src, name, out, as_name))?;
         }
         self.files += 1;
         self.bytes += md.len();
@@ -338,8 +349,14 @@ pub fn create(
     let ungranted = c.ungrant();
     copied?;
     ungranted.context("restoring the modes of directories copied into the artifact")?;
-    // Only a cache: without it the next artifact reads more.
-    let _ = c.index.save(store, version);
+    // Only a cache: without it the next artifact reads more. Only the
+    // newest version's index is ever read (the next version links from the
+    // newest), so the previous one goes.
+    if c.index.save(store, version).is_ok()
+        && let Some(p) = prev_number
+    {
+        Index::remove(store, p);
+    }
     // One durability barrier for the whole version, before it is recorded.
     filesystem::sync_fs(store).context("syncing the new version")?;
     let meta = VersionMeta {

@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Skipped;
 use crate::component::PolicyHost;
@@ -81,6 +81,15 @@ pub fn apply(
         })
         .collect();
     journal.save_restore(store)?;
+    if filesystem::across(store, source) {
+        // Another filesystem: copies, with one barrier for the whole batch.
+        let moves: Vec<_> = journal
+            .restore
+            .iter()
+            .map(|m| (PathBuf::from(&m.from.path), PathBuf::from(&m.to.path)))
+            .collect();
+        return filesystem::move_all_across(store, source, &moves);
+    }
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
     // Moves come grouped by parent directory (the walk's order): the
     // parents are opened once per group and each move renames a bare name,
