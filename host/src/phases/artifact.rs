@@ -244,7 +244,10 @@ impl Copier<'_> {
             let pd = prev.as_ref().and_then(|p| open_or_self(p, &to).ok());
             for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
                 let path = join(dir, &l.entry.name);
-                if !(taken.contains(path.as_str()) || !l.entry.utf8) || self.left_out(&path) {
+                // Taken, or a name that is not UTF-8 (copied whole, never
+                // decided on its own); the user's own paths stay out.
+                let take = taken.contains(path.as_str()) || !l.entry.utf8;
+                if !take || self.left_out(&path) {
                     continue;
                 }
                 let name = Path::new(&l.name);
