@@ -20,6 +20,8 @@ use crate::store::layout::VERSIONS;
 /// Where the indexes live, beside the versions.
 pub const DIR: &str = ".index";
 const MAGIC: &str = "zerops-cache-version-index 1";
+/// The largest index read (about 3 million files).
+const MAX_BYTES: u64 = 256 << 20;
 /// An entry changed this close to the index's writing is not trusted.
 pub const RACY_SECS: i64 = 2;
 
@@ -66,6 +68,10 @@ impl Index {
     /// Reads version `v`'s index; `None` when there is none or it does not
     /// parse.
     pub fn load(store: &Dir, v: u32) -> Option<Index> {
+        // A hostile or broken store cannot make this read without bound.
+        if store.symlink_metadata(path(v)).ok()?.len() > MAX_BYTES {
+            return None;
+        }
         let text = store.read_to_string(path(v)).ok()?;
         let mut lines = text.lines();
         let head = lines.next()?.strip_prefix(MAGIC)?;
