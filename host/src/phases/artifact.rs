@@ -80,14 +80,11 @@ struct Copier<'a> {
     prev: Option<Dir>,
     /// What the previous version's files were made from.
     prev_index: Option<Index>,
-    /// What this version's files are made from.
-    index: Index,
-    linked: u64,
+    /// Counts, and what this version's files are made from.
+    tally: Tally,
     left_out: &'a BTreeSet<PathBuf>,
     source: &'a Dir,
     out: &'a Dir,
-    files: u64,
-    bytes: u64,
     /// Source directories given owner read and search permission to be
     /// copied (a `chmod 000` directory), with their modes to put back.
     granted: Vec<(String, cap_std::fs::Permissions)>,
@@ -167,42 +164,56 @@ impl Copier<'_> {
         prev: Option<&Dir>,
         md: &cap_std::fs::Metadata,
     ) -> Result<()> {
-        // Nothing is there in a new directory; an earlier deployFiles item
-        // may have put something: it is removed, never written through.
-        let fresh = |op: &dyn Fn() -> std::io::Result<()>| -> std::io::Result<()> {
-            match op() {
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    filesystem::remove_any(out, as_name)?;
-                    op()
-                }
-                r => r,
+        place(
+            self.prev_index.as_ref(),
+            &mut self.tally,
+            (src, name),
+            (out, as_name),
+            at,
+            prev,
+            md,
+        )
+    }
+
+    /// Places the kept entries of the project directory `dir` into the
+    /// artifact directory `to` (which exists).
+    fn place_dir(
+        &self,
+        t: &mut Tally,
+        raw: &HashMap<String, Vec<filesystem::Listed>>,
+        taken: &HashSet<&str>,
+        prev: Option<&Dir>,
+        dir: &str,
+        to: &str,
+    ) -> Result<()> {
+        let (sd, od) = (open_or_self(self.source, dir)?, open_or_self(self.out, to)?);
+        let pd = prev.and_then(|p| open_or_self(p, to).ok());
+        for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
+            let path = join(dir, &l.entry.name);
+            // Taken, or a name that is not UTF-8 (copied whole, never
+            // decided on its own); the user's own paths stay out.
+            let take = taken.contains(path.as_str()) || !l.entry.utf8;
+            if !take || self.left_out(&path) {
+                continue;
             }
-        };
-        if md.is_file() {
-            let unchanged = self
-                .prev_index
-                .as_ref()
-                .is_some_and(|i| i.unchanged(at, md));
-            let linked = match prev {
-                Some(p) if unchanged || identical(src, name, p, as_name, md) => {
-                    fresh(&|| p.hard_link(as_name, out, as_name)).is_ok()
-                }
-                _ => false,
-            };
-            if linked {
-                self.linked += 1;
+            let name = Path::new(&l.name);
+            let md = sd.symlink_metadata(name)?;
+            let at = if l.entry.utf8 {
+                join(to, &l.entry.name)
             } else {
-                fresh(&|| filesystem::copy_file(src, name, out, as_name, md).map(drop))
-                    .with_context(|| format!("copying {}", name.display()))?;
-            }
-            if !at.is_empty() {
-                self.index.record(at, md);
-            }
-        } else {
-            fresh(&|| filesystem::copy_tree(src, name, out, as_name))?;
+                String::new()
+            };
+            place(
+                self.prev_index.as_ref(),
+                t,
+                (&sd, name),
+                (&od, name),
+                &at,
+                pd.as_ref(),
+                &md,
+            )
+            .with_context(|| format!("copying {path}"))?;
         }
-        self.files += 1;
-        self.bytes += md.len();
         Ok(())
     }
 
@@ -227,6 +238,10 @@ impl Copier<'_> {
         })?;
         let taken: HashSet<&str> = walked.taken.iter().map(|f| f.path.as_str()).collect();
         let prev = self.prev.as_ref().map(|p| p.try_clone()).transpose()?;
+        // The directories first, parents before children; then their
+        // entries, spread over a few threads (linking and creating files is
+        // kernel work that runs in parallel across directories).
+        let mut work: Vec<(&str, String)> = Vec::new();
         for dir in &walked.listed {
             if self.left_out(dir) {
                 continue;
@@ -237,29 +252,36 @@ impl Copier<'_> {
                     .create_dir_all(&to)
                     .with_context(|| format!("creating {to} in the artifact"))?;
             }
-            let (sd, od) = (
-                open_or_self(self.source, dir)?,
-                open_or_self(self.out, &to)?,
-            );
-            let pd = prev.as_ref().and_then(|p| open_or_self(p, &to).ok());
-            for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
-                let path = join(dir, &l.entry.name);
-                // Taken, or a name that is not UTF-8 (copied whole, never
-                // decided on its own); the user's own paths stay out.
-                let take = taken.contains(path.as_str()) || !l.entry.utf8;
-                if !take || self.left_out(&path) {
-                    continue;
-                }
-                let name = Path::new(&l.name);
-                let md = sd.symlink_metadata(name)?;
-                let at = if l.entry.utf8 {
-                    join(&to, &l.entry.name)
-                } else {
-                    String::new()
-                };
-                self.place(&sd, name, &od, name, &at, pd.as_ref(), &md)
-                    .with_context(|| format!("copying {path}"))?;
-            }
+            work.push((dir.as_str(), to));
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4)
+            .min(work.len().max(1));
+        let me = &*self;
+        let tallies: Vec<Result<Tally>> = std::thread::scope(|scope| {
+            let spawned: Vec<_> = (0..threads)
+                .map(|k| {
+                    let (work, raw, taken, prev) = (&work, &raw, &taken, prev.as_ref());
+                    scope.spawn(move || -> Result<Tally> {
+                        let mut t = Tally::new(me.tally.index.empty_like());
+                        for (dir, to) in work.iter().skip(k).step_by(threads) {
+                            me.place_dir(&mut t, raw, taken, prev, dir, to)?;
+                        }
+                        Ok(t)
+                    })
+                })
+                .collect();
+            spawned
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a copying thread panicked")))
+                })
+                .collect()
+        });
+        for t in tallies {
+            self.tally.absorb(t?);
         }
         // The directories keep their modes and times, as their files do:
         // set deepest first, once everything is inside.
@@ -283,6 +305,82 @@ impl Copier<'_> {
         }
         Ok(())
     }
+}
+
+/// What placing files counted, and the index entries it made.
+struct Tally {
+    files: u64,
+    bytes: u64,
+    linked: u64,
+    index: Index,
+}
+
+impl Tally {
+    fn new(index: Index) -> Tally {
+        Tally {
+            files: 0,
+            bytes: 0,
+            linked: 0,
+            index,
+        }
+    }
+
+    fn absorb(&mut self, t: Tally) {
+        self.files += t.files;
+        self.bytes += t.bytes;
+        self.linked += t.linked;
+        self.index.absorb(t.index);
+    }
+}
+
+/// Places the file, link or (not-UTF-8) subtree `name` of `src` as
+/// `as_name` in `out` (`at`: its artifact path, for the index): a regular
+/// file the same as the one at the same place in `prev` is hard-linked from
+/// it, anything else copied into a new file. An entry already there (an
+/// earlier deployFiles item) is removed first, never written through.
+fn place(
+    prev_index: Option<&Index>,
+    t: &mut Tally,
+    (src, name): (&Dir, &Path),
+    (out, as_name): (&Dir, &Path),
+    at: &str,
+    prev: Option<&Dir>,
+    md: &cap_std::fs::Metadata,
+) -> Result<()> {
+    // Nothing is there in a new directory; an earlier deployFiles item
+    // may have put something: it is removed, never written through.
+    let fresh = |op: &dyn Fn() -> std::io::Result<()>| -> std::io::Result<()> {
+        match op() {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                filesystem::remove_any(out, as_name)?;
+                op()
+            }
+            r => r,
+        }
+    };
+    if md.is_file() {
+        let unchanged = prev_index.is_some_and(|i| i.unchanged(at, md));
+        let linked = match prev {
+            Some(p) if unchanged || identical(src, name, p, as_name, md) => {
+                fresh(&|| p.hard_link(as_name, out, as_name)).is_ok()
+            }
+            _ => false,
+        };
+        if linked {
+            t.linked += 1;
+        } else {
+            fresh(&|| filesystem::copy_file(src, name, out, as_name, md).map(drop))
+                .with_context(|| format!("copying {}", name.display()))?;
+        }
+        if !at.is_empty() {
+            t.index.record(at, md);
+        }
+    } else {
+        fresh(&|| filesystem::copy_tree(src, name, out, as_name))?;
+    }
+    t.files += 1;
+    t.bytes += md.len();
+    Ok(())
 }
 
 /// Whether the previous version's `name` is the same file as `name` of
@@ -338,14 +436,13 @@ pub fn create(
     Index::remove(store, version);
     let mut c = Copier {
         prev_index: prev_number.and_then(|p| Index::load(store, p)),
-        index: Index::new(cap_std::fs::MetadataExt::dev(&source.dir_metadata()?)),
+        tally: Tally::new(Index::new(cap_std::fs::MetadataExt::dev(
+            &source.dir_metadata()?,
+        ))),
         prev,
-        linked: 0,
         left_out,
         source,
         out: &out,
-        files: 0,
-        bytes: 0,
         granted: Vec::new(),
     };
     let copied = copy_items(&mut c, &walker, &items);
@@ -355,7 +452,7 @@ pub fn create(
     // Only a cache: without it the next artifact reads more. Only the
     // newest version's index is ever read (the next version links from the
     // newest), so the previous one goes.
-    if c.index.save(store, version).is_ok()
+    if c.tally.index.save(store, version).is_ok()
         && let Some(p) = prev_number
     {
         Index::remove(store, p);
@@ -366,9 +463,9 @@ pub fn create(
         version,
         created_at: now.to_string(),
         setup: setup.to_string(),
-        files: c.files,
-        bytes: c.bytes,
-        linked: c.linked,
+        files: c.tally.files,
+        bytes: c.tally.bytes,
+        linked: c.tally.linked,
     };
     write_atomic(
         store,

@@ -106,6 +106,16 @@ impl Index {
             })
     }
 
+    /// An empty index for the same device.
+    pub fn empty_like(&self) -> Index {
+        Index::new(self.dev)
+    }
+
+    /// Adds the entries of `other`.
+    pub fn absorb(&mut self, other: Index) {
+        self.files.extend(other.files);
+    }
+
     /// Records that `path` of the new version was made from `md`.
     pub fn record(&mut self, path: &str, md: &Metadata) {
         if md.dev() == self.dev && !path.contains('\n') {
