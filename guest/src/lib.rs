@@ -20,6 +20,7 @@ mod patterns;
 mod plan;
 mod remote;
 mod retention;
+mod walk;
 
 /// The component's single implementation type.
 pub struct Component;

@@ -23,6 +23,12 @@ use crate::overlay_meta;
 /// The environment variable of the test hook.
 pub const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";
 
+/// Said once per command, at the first move that crosses filesystems.
+pub const CROSS_FS_WARNING: &str = "warning: the build store and the project are on different \
+filesystems, so caching does not pay off here: every restore and preserve must copy the cache \
+(reflink or copy_file_range where offered) instead of renaming it in O(1). Put the store on the \
+project's filesystem (--store DIR or ZEROPS_CACHE_DIR) to make them renames.";
+
 static RENAMES: AtomicU64 = AtomicU64::new(0);
 static EXDEV_WARNED: AtomicBool = AtomicBool::new(false);
 
@@ -178,10 +184,7 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
         }
         Err(e) if e.raw_os_error() == Some(18) => {
             if !EXDEV_WARNED.swap(true, Ordering::SeqCst) {
-                eprintln!(
-                    "warning: the store and the source are on different filesystems: \
-                     moving by copy + fsync + remove (slower); put --store on the same filesystem"
-                );
+                eprintln!("{CROSS_FS_WARNING}");
             }
             let (partial, copied) = (partial_name(to), copied_name(to));
             settle(from_dir, from, to_dir, to)?;
@@ -204,6 +207,52 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
         Err(e) => {
             Err(e).with_context(|| format!("renaming {} to {}", from.display(), to.display()))
         }
+    }
+}
+
+/// Moves every `(from, to)` of `moves` from `from_dir` to `to_dir`, which
+/// are on different filesystems, as [`rename`] does for one entry but with
+/// two durability barriers for the whole batch instead of one per entry:
+/// all copies to their partial names, a barrier, all marked complete, a
+/// barrier, then the originals removed and the copies put in place. After
+/// a crash, [`settle`] finishes or undoes each entry on its own.
+pub fn move_all_across(from_dir: &Dir, to_dir: &Dir, moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    if !EXDEV_WARNED.swap(true, Ordering::SeqCst) {
+        eprintln!("{CROSS_FS_WARNING}");
+    }
+    for (from, to) in moves {
+        settle(from_dir, from, to_dir, to)?;
+        copy_tree(from_dir, from, to_dir, &partial_name(to))
+            .with_context(|| format!("copying {} across filesystems", from.display()))?;
+    }
+    sync_fs(to_dir).context("syncing the copies")?;
+    for (from, to) in moves {
+        to_dir
+            .rename(partial_name(to), to_dir, copied_name(to))
+            .with_context(|| format!("marking the copy of {} complete", from.display()))?;
+        count_rename();
+    }
+    sync_fs(to_dir).context("syncing the copies")?;
+    for (from, to) in moves {
+        remove_any(from_dir, from)
+            .with_context(|| format!("removing {} after copying it", from.display()))?;
+        to_dir
+            .rename(copied_name(to), to_dir, to)
+            .with_context(|| format!("renaming into {}", to.display()))?;
+        count_rename();
+    }
+    Ok(())
+}
+
+/// Whether `from_dir` and `to_dir` are on different filesystems.
+pub fn across(from_dir: &Dir, to_dir: &Dir) -> bool {
+    use cap_std::fs::MetadataExt;
+    match (from_dir.dir_metadata(), to_dir.dir_metadata()) {
+        (Ok(a), Ok(b)) => a.dev() != b.dev(),
+        _ => false,
     }
 }
 
@@ -350,10 +399,163 @@ pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Re
         to_dir.set_permissions(to, md.permissions())?;
         to_dir.set_times(to, None, mtime)?;
     } else if ft.is_file() {
-        from_dir.copy(from, to_dir, to)?;
-        to_dir.set_times(to, None, mtime)?;
+        copy_file(from_dir, from, to_dir, to, &md)?;
     }
     Ok(())
+}
+
+/// How [`copy_file`] copied the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copied {
+    /// A reflink (`FICLONE`): the new file shares the old one's extents
+    /// copy-on-write (btrfs, XFS, bcachefs), in O(1).
+    Reflink,
+    /// `copy_file_range(2)`: the kernel copies, without the bytes passing
+    /// through user space (and reflinks where the filesystem can).
+    Kernel,
+    /// read/write.
+    Read,
+}
+
+/// Copies the regular file `from` to a **new** file `to` (never written
+/// in place: an existing `to` is an error, so a file hard-linked into an
+/// earlier version can never be changed through it) with `md`'s mode and
+/// modification time: a reflink where the filesystem offers it, else
+/// `copy_file_range`, else read/write. Not fsynced (see [`sync_fs`]).
+pub fn copy_file(
+    from_dir: &Dir,
+    from: &Path,
+    to_dir: &Dir,
+    to: &Path,
+    md: &cap_std::fs::Metadata,
+) -> io::Result<Copied> {
+    use std::os::fd::AsRawFd;
+    let src = from_dir.open(from)?;
+    let mut opts = cap_std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    let dst = to_dir.open_with(to, &opts)?;
+    let (s, d) = (src.as_raw_fd(), dst.as_raw_fd());
+    let how = copy_bytes(s, d, md.len())?;
+    let mode = md.permissions().mode() & 0o7777;
+    // SAFETY: `d` is the open descriptor of `dst`, alive for this call.
+    if unsafe { libc::fchmod(d, mode as libc::mode_t) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if let Ok(t) = md.modified() {
+        let t = t.into_std();
+        let since = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() as i64, d.subsec_nanos() as i64))
+            .unwrap_or_else(|e| {
+                let d = e.duration();
+                let (s, n) = (d.as_secs() as i64, d.subsec_nanos() as i64);
+                if n == 0 {
+                    (-s, 0)
+                } else {
+                    (-s - 1, 1_000_000_000 - n)
+                }
+            });
+        let times = [
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            },
+            libc::timespec {
+                tv_sec: since.0 as libc::time_t,
+                tv_nsec: since.1 as _,
+            },
+        ];
+        // SAFETY: `d` is open; `times` is a valid array of two timespecs.
+        if unsafe { libc::futimens(d, times.as_ptr()) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(how)
+}
+
+/// The bytes of descriptor `s` (of `len` bytes) into the empty `d`.
+fn copy_bytes(s: i32, d: i32, len: u64) -> io::Result<Copied> {
+    #[cfg(target_os = "linux")]
+    {
+        static NO_REFLINK: AtomicBool = AtomicBool::new(false);
+        if len > 0 && !NO_REFLINK.load(Ordering::Relaxed) {
+            // SAFETY: FICLONE takes the source descriptor as its argument;
+            // both descriptors are open for the duration of the call.
+            if unsafe { libc::ioctl(d, libc::FICLONE, s) } == 0 {
+                return Ok(Copied::Reflink);
+            }
+            // Not offered here (ext4, tmpfs, another filesystem): stop
+            // asking for the rest of this process.
+            NO_REFLINK.store(true, Ordering::Relaxed);
+        }
+        let mut left = len;
+        let mut kernel = true;
+        while left > 0 && kernel {
+            let chunk = left.min(1 << 30) as usize;
+            // SAFETY: null offsets use and advance the descriptors' own.
+            let n = unsafe {
+                libc::copy_file_range(s, std::ptr::null_mut(), d, std::ptr::null_mut(), chunk, 0)
+            };
+            match n {
+                n if n > 0 => left -= n as u64,
+                0 => break, // the file shrank while copying
+                _ => {
+                    let e = io::Error::last_os_error();
+                    match e.raw_os_error() {
+                        Some(libc::EXDEV | libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP)
+                            if left == len =>
+                        {
+                            kernel = false
+                        }
+                        _ => return Err(e),
+                    }
+                }
+            }
+        }
+        if kernel {
+            return Ok(Copied::Kernel);
+        }
+    }
+    let _ = len;
+    // SAFETY: the descriptors stay owned by their `File`s: ManuallyDrop
+    // keeps these borrowed copies from closing them.
+    let mut r = std::mem::ManuallyDrop::new(unsafe {
+        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(s)
+    });
+    let mut w = std::mem::ManuallyDrop::new(unsafe {
+        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(d)
+    });
+    io::copy(&mut *r, &mut *w)?;
+    Ok(Copied::Read)
+}
+
+/// Whether the regular files `a` (under `a_dir`) and `b` have the same
+/// bytes, read in full.
+pub fn same_bytes(a_dir: &Dir, a: &Path, b_dir: &Dir, b: &Path) -> io::Result<bool> {
+    use std::io::Read;
+    let (mut fa, mut fb) = (a_dir.open(a)?, b_dir.open(b)?);
+    let mut ba = vec![0u8; 1 << 16];
+    let mut bb = vec![0u8; 1 << 16];
+    loop {
+        let n = read_full(&mut fa, &mut ba)?;
+        let m = read_full(&mut fb, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+    fn read_full(f: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            match f.read(&mut buf[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// One durability barrier for everything written to the filesystem that

@@ -21,6 +21,7 @@ pub mod retention;
 pub mod select;
 pub mod snapshot;
 pub mod time;
+pub mod walk;
 pub mod wit_map;
 
 pub use diag::{Code, Diagnostic, Pos, Severity, Span};

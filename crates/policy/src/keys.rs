@@ -52,6 +52,21 @@ pub use zerops_cache_contract::keys::{
     BASE_KEY_VERSION, BUILD_KEY_VERSION, CacheSpec, DEFAULT_OS, LayerInputs, LayerKeys,
 };
 
+/// The one normalization of the `cache` field, for the keys and for
+/// preserve alike (so they cannot disagree about what it selects): absent,
+/// `false` and `[]` are `All(false)`; patterns are normalized
+/// ([`normalize_pattern`]: `./x/` is `x`), in the order written.
+pub fn cache_spec(cache: Option<&Cache>) -> CacheSpec {
+    match cache {
+        None => CacheSpec::All(false),
+        Some(Cache::Bool(v)) => CacheSpec::All(*v),
+        Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
+        Some(Cache::Paths(p)) => {
+            CacheSpec::Patterns(p.iter().map(|s| normalize_pattern(&s.value)).collect())
+        }
+    }
+}
+
 /// Normalizes one cache pattern: Zerops' documented equivalence of
 /// `./node_modules`, `node_modules` and `node_modules/` (spec §4.5).
 ///
@@ -94,14 +109,7 @@ impl InputsRules for LayerInputs {
                 .map(|o| o.value.clone())
                 .filter(|o| !o.is_empty())
                 .unwrap_or_else(|| DEFAULT_OS.to_string());
-        let cache = match b.cache.as_ref().map(|c| &c.value) {
-            None => CacheSpec::All(false),
-            Some(Cache::Bool(v)) => CacheSpec::All(*v),
-            Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
-            Some(Cache::Paths(p)) => {
-                CacheSpec::Patterns(p.iter().map(|s| normalize_pattern(&s.value)).collect())
-            }
-        };
+        let cache = cache_spec(b.cache.as_ref().map(|c| &c.value));
         LayerInputs {
             os,
             base: b.base.iter().map(|s| s.value.clone()).collect(),

@@ -22,6 +22,8 @@
 //!   (taken as links, never followed); names that are not UTF-8 are never
 //!   matched on their own (they move with their parent) and are reported.
 
+pub mod drive;
+
 use crate::pattern::{self, BadPattern, Compiled, Pattern, Tok};
 
 pub use zerops_cache_contract::select::{Decision, Entry, EntryKind, SkipReason};
@@ -381,62 +383,81 @@ pub struct WalkResult {
     pub listed: Vec<String>,
 }
 
-/// Walks from the source root: lists a directory only when the selector
-/// says a pattern could match below it, and never a directory whose entries
-/// would be deeper than [`Selector::max_depth`] (a hard stop even if a
-/// selector asked for more).
+/// Why a walk stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkError<E> {
+    /// The lister failed.
+    List(E),
+    /// The selector did not decide every entry of a listing.
+    Short(drive::ShortAnswer),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for WalkError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WalkError::List(e) => e.fmt(f),
+            WalkError::Short(s) => s.fmt(f),
+        }
+    }
+}
+
+/// Walks from the source root with [`drive::drive`]: lists a directory
+/// only when the selector says a pattern could match below it, and never a
+/// directory whose entries would be deeper than [`Selector::max_depth`] (a
+/// hard stop even if a selector asked for more). A selector answer shorter
+/// than its listing is an error.
 pub fn walk<S: Selector, L: Lister>(
     selector: &mut S,
     lister: &mut L,
-) -> Result<WalkResult, L::Error> {
-    let mut out = WalkResult::default();
+) -> Result<WalkResult, WalkError<L::Error>> {
     let max_depth = selector.max_depth();
-    if max_depth == 0 {
-        return Ok(out);
-    }
-    // (directory path, number of components)
-    let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
-    while let Some((dir, depth)) = stack.pop() {
-        let mut entries = lister.list(&dir)?;
-        out.listed.push(dir.clone());
-        entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-        let decisions = selector.select(&dir, &entries);
-        let join = |name: &str| {
-            if dir.is_empty() {
-                name.to_string()
-            } else {
-                format!("{dir}/{name}")
-            }
-        };
-        let mut subdirs = Vec::new();
-        for (e, d) in entries.iter().zip(decisions) {
-            match d {
-                Decision::Take { pattern } => out.taken.push(Taken {
-                    path: join(&e.name),
-                    kind: e.kind,
+    let walked = drive::drive(
+        "",
+        Some(max_depth),
+        |dir| {
+            let mut entries = lister.list(dir).map_err(WalkError::List)?;
+            entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+            Ok(Some(drive::Listing {
+                dir: dir.to_string(),
+                entries,
+                against: Vec::new(),
+            }))
+        },
+        |batch| {
+            Ok(batch
+                .iter()
+                .map(|l| selector.select(&l.dir, &l.entries))
+                .collect())
+        },
+        WalkError::Short,
+    )?;
+    Ok(WalkResult {
+        taken: walked
+            .taken
+            .into_iter()
+            .filter_map(|f| match f.decision {
+                Decision::Take { pattern } => Some(Taken {
+                    path: f.path,
+                    kind: f.kind,
                     pattern,
                 }),
-                Decision::Descend { .. }
-                    if e.kind == EntryKind::Dir && e.utf8 && depth + 2 <= max_depth =>
-                {
-                    subdirs.push((join(&e.name), depth + 1));
-                }
-                Decision::Descend { .. } => {}
-                Decision::Skip { reason } => {
-                    if reason != SkipReason::NoMatch {
-                        out.noted.push(Noted {
-                            path: join(&e.name),
-                            kind: e.kind,
-                            reason,
-                        });
-                    }
-                }
-            }
-        }
-        // depth first, in name order
-        stack.extend(subdirs.into_iter().rev());
-    }
-    Ok(out)
+                _ => None,
+            })
+            .collect(),
+        noted: walked
+            .noted
+            .into_iter()
+            .filter_map(|f| match f.decision {
+                Decision::Skip { reason } => Some(Noted {
+                    path: f.path,
+                    kind: f.kind,
+                    reason,
+                }),
+                _ => None,
+            })
+            .collect(),
+        listed: walked.listed,
+    })
 }
 
 #[cfg(test)]

@@ -45,7 +45,10 @@ pub struct PolicyHost {
     pre: PolicyPre<StoreLimits>,
     /// The instance calls reuse; `None` before the first call and after a
     /// failed one.
-    live: std::sync::Mutex<Option<(Store<StoreLimits>, Policy)>>,
+    live: std::sync::Mutex<Option<(Store<StoreLimits>, Policy, u64)>>,
+    /// How many instances this host has made: the number of the live one
+    /// (resources such as a walker belong to one instance).
+    made: std::sync::atomic::AtomicU64,
     /// Whether this load compiled the component or reused the artifact.
     pub origin: Origin,
     fuel: u64,
@@ -122,6 +125,7 @@ impl PolicyHost {
             engine,
             pre,
             live: std::sync::Mutex::new(None),
+            made: std::sync::atomic::AtomicU64::new(0),
             origin,
             fuel: FUEL_PER_CALL,
         })
@@ -141,26 +145,52 @@ impl PolicyHost {
         what: &str,
         f: impl FnOnce(&Policy, &mut Store<StoreLimits>) -> wasmtime::Result<T>,
     ) -> Result<T> {
+        self.call_on(what, None, f).map(|(t, _)| t)
+    }
+
+    /// [`PolicyHost::call`] on instance number `instance` when given (an
+    /// error if that instance is gone: the resources it held went with
+    /// it); returns the number of the instance that answered.
+    pub(crate) fn call_on<T>(
+        &self,
+        what: &str,
+        instance: Option<u64>,
+        f: impl FnOnce(&Policy, &mut Store<StoreLimits>) -> wasmtime::Result<T>,
+    ) -> Result<(T, u64)> {
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        if live.is_none() {
-            *live = Some(self.instantiate()?);
+        if let Some(want) = instance
+            && live.as_ref().map(|l| l.2) != Some(want)
+        {
+            return Err(anyhow!(
+                "internal error while {what}: the policy instance was dropped after an earlier failure"
+            ));
         }
-        let (store, instance) = live.as_mut().expect("just made");
+        if live.is_none() {
+            let (store, policy) = self.instantiate()?;
+            let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            *live = Some((store, policy, n));
+        }
+        let (store, instance, n) = live.as_mut().expect("just made");
+        let n = *n;
         store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
         let r = f(instance, store);
         if r.is_err() {
             *live = None;
         }
-        r.map_err(|e| trap_error(what, e))
+        r.map(|t| (t, n)).map_err(|e| trap_error(what, e))
     }
 
     fn instantiate(&self) -> Result<(Store<StoreLimits>, Policy)> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(MEMORY_LIMIT)
-            .instances(1)
+            // The component's own core instances (the walker resource adds a
+            // shim module), never more.
+            .instances(4)
             .build();
         let mut store = Store::new(&self.engine, limits);
         store.limiter(|l| l);
+        // Instantiating runs a little code too (the resource tables' shim).
+        store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
         let instance = self
             .pre
             .instantiate(&mut store)

@@ -15,5 +15,6 @@ pub mod patterns;
 pub mod plan;
 pub mod remote;
 pub mod retention;
+pub mod walk;
 
 pub use load::*;

@@ -8,12 +8,14 @@ use anyhow::{Context, Result};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::join;
+use super::version_index::Index;
 use crate::component::PolicyHost;
-use crate::component::plan::{Entry, EntryKind};
+use crate::component::plan::{DeployItem, Entry, EntryKind};
+use crate::component::walk::{Listing, Purpose, Step, Walker};
 use crate::filesystem;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
@@ -70,116 +72,336 @@ pub fn next_version(store: &Dir) -> Result<u32> {
 }
 
 struct Copier<'a> {
-    host: &'a PolicyHost,
-    /// The previous complete version: files identical to its files (same
-    /// size, modification time and mode, rsync's `--link-dest` rule) are
-    /// hard-linked from it instead of copied.
+    /// The previous complete version: a file identical to its file at the
+    /// same path (same size, mode, modification time, and the same bytes)
+    /// is hard-linked from it instead of copied. Versions are never written
+    /// in place (every file is created new), so sharing an inode cannot
+    /// change an earlier version.
     prev: Option<Dir>,
-    linked: u64,
+    /// What the previous version's files were made from.
+    prev_index: Option<Index>,
+    /// Counts, and what this version's files are made from.
+    tally: Tally,
     left_out: &'a BTreeSet<PathBuf>,
-    ignore: Option<String>,
     source: &'a Dir,
     out: &'a Dir,
-    files: u64,
-    bytes: u64,
+    /// Source directories given owner read and search permission to be
+    /// copied (a `chmod 000` directory), with their modes to put back.
+    granted: Vec<(String, cap_std::fs::Permissions)>,
+}
+
+/// Maps a path under the walk's source root `from` to the artifact path
+/// under `to`.
+fn retarget(path: &str, from: &str, to: &str) -> String {
+    let rest = if from.is_empty() {
+        path
+    } else {
+        path.strip_prefix(from)
+            .map(|r| r.trim_start_matches('/'))
+            .unwrap_or(path)
+    };
+    match (to.is_empty(), rest.is_empty()) {
+        (true, _) => rest.to_string(),
+        (false, true) => to.to_string(),
+        (false, false) => format!("{to}/{rest}"),
+    }
+}
+
+fn open_or_self(dir: &Dir, rel: &str) -> std::io::Result<Dir> {
+    if rel.is_empty() {
+        dir.try_clone()
+    } else {
+        dir.open_dir(rel)
+    }
 }
 
 impl Copier<'_> {
-    /// Hard-links `dst` from the previous version when the file there is the
-    /// same as the one about to be copied. Versions never change once
-    /// written, so sharing the inode cannot change an earlier version.
-    fn link_from_prev(&self, dst: &str, md: &cap_std::fs::Metadata) -> bool {
+    /// Whether `path` or a directory above it is the user's (in place).
+    fn left_out(&self, path: &str) -> bool {
+        !self.left_out.is_empty()
+            && Path::new(path)
+                .ancestors()
+                .any(|a| self.left_out.contains(a))
+    }
+
+    /// Gives the source directory `rel` owner read and search permission
+    /// until the artifact is done (its mode goes back in [`Copier::ungrant`]).
+    fn grant(&mut self, rel: &str) -> Result<()> {
         use cap_std::fs::PermissionsExt;
-        let Some(prev) = &self.prev else { return false };
-        let Ok(old) = prev.symlink_metadata(dst) else {
-            return false;
-        };
-        let same = old.is_file()
-            && old.len() == md.len()
-            && old.permissions().mode() == md.permissions().mode()
-            && matches!((old.modified(), md.modified()), (Ok(a), Ok(b)) if a == b);
-        same && prev.hard_link(dst, self.out, dst).is_ok()
-    }
-
-    fn keep(&self, dir: &str, e: &Entry) -> Result<bool> {
-        Ok(self
-            .host
-            .deploy_filter(self.ignore.as_deref(), dir, std::slice::from_ref(e))?
-            .first()
-            .copied()
-            .unwrap_or(false))
-    }
-
-    /// Copies `src` (a project path) to `dst` (an artifact path).
-    fn copy(&mut self, src: &str, dst: &str) -> Result<()> {
-        let md = if src.is_empty() {
-            self.source.dir_metadata()?
-        } else {
-            self.source.symlink_metadata(src)?
-        };
-        if !md.is_dir() {
-            if dst.is_empty() {
-                // What the build left is not what deployFiles names.
-                return Err(crate::exit::Exit::BuildFailed.error(format!(
-                    "deployFiles: `{src}` is {}, not a directory, so it cannot become the \
-                     artifact root (a `~` strips directories only)",
-                    crate::store::record_io::kind_of(md.file_type())
-                )));
-            }
-            if let Some(p) = Path::new(dst).parent() {
-                self.out
-                    .create_dir_all(p)
-                    .with_context(|| format!("creating {} in the artifact", p.display()))?;
-            }
-            if filesystem::exists(self.out, Path::new(dst)) {
-                filesystem::remove_any(self.out, Path::new(dst))?;
-            }
-            if md.is_file() && self.link_from_prev(dst, &md) {
-                self.linked += 1;
-            } else {
-                filesystem::copy_tree(self.source, Path::new(src), self.out, Path::new(dst))?;
-            }
-            self.files += 1;
-            self.bytes += md.len();
+        if rel.is_empty() {
             return Ok(());
         }
-        if !dst.is_empty() {
-            self.out.create_dir_all(dst)?;
+        let md = self.source.symlink_metadata(rel)?;
+        let mode = md.permissions().mode();
+        if md.is_dir() && mode & 0o500 != 0o500 {
+            self.source
+                .set_permissions(rel, cap_std::fs::Permissions::from_mode(mode | 0o500))?;
+            self.granted.push((rel.to_string(), md.permissions()));
         }
-        filesystem::readable(self.source, Path::new(src), || self.copy_dir(src, dst, &md))
+        Ok(())
     }
 
-    fn copy_dir(&mut self, src: &str, dst: &str, md: &cap_std::fs::Metadata) -> Result<()> {
-        let listed = filesystem::list(self.source, Path::new(src))?;
-        let entries: Vec<Entry> = listed.iter().map(|l| l.entry.clone()).collect();
-        let keep = self
-            .host
-            .deploy_filter(self.ignore.as_deref(), src, &entries)?;
-        for (l, k) in listed.iter().zip(keep) {
-            if !k || self.left_out.contains(&Path::new(src).join(&l.name)) {
+    fn ungrant(&mut self) -> Result<()> {
+        for (rel, p) in self.granted.drain(..).rev() {
+            self.source.set_permissions(&rel, p)?;
+        }
+        Ok(())
+    }
+
+    /// Places the file, link or (not-UTF-8) subtree `name` of `src` as
+    /// `name` in `out`: a regular file identical to the one at the same
+    /// place in `prev` is hard-linked from it, anything else copied into a
+    /// new file. An entry already there (an earlier deployFiles item) is
+    /// removed first, never written through.
+    #[allow(clippy::too_many_arguments)] // two (dir, name) pairs and the facts
+    fn place(
+        &mut self,
+        src: &Dir,
+        name: &Path,
+        out: &Dir,
+        as_name: &Path,
+        at: &str,
+        prev: Option<&Dir>,
+        md: &cap_std::fs::Metadata,
+    ) -> Result<()> {
+        place(
+            self.prev_index.as_ref(),
+            &mut self.tally,
+            (src, name),
+            (out, as_name),
+            at,
+            prev,
+            md,
+        )
+    }
+
+    /// Places the kept entries of the project directory `dir` into the
+    /// artifact directory `to` (which exists).
+    fn place_dir(
+        &self,
+        t: &mut Tally,
+        raw: &HashMap<String, Vec<filesystem::Listed>>,
+        taken: &HashSet<&str>,
+        prev: Option<&Dir>,
+        dir: &str,
+        to: &str,
+    ) -> Result<()> {
+        let (sd, od) = (open_or_self(self.source, dir)?, open_or_self(self.out, to)?);
+        let pd = prev.and_then(|p| open_or_self(p, to).ok());
+        for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
+            let path = join(dir, &l.entry.name);
+            // Taken, or a name that is not UTF-8 (copied whole, never
+            // decided on its own); the user's own paths stay out.
+            let take = taken.contains(path.as_str()) || !l.entry.utf8;
+            if !take || self.left_out(&path) {
                 continue;
             }
-            let name = l.name.to_string_lossy();
-            if l.entry.utf8 {
-                self.copy(&join(src, &name), &join(dst, &name))?;
+            let name = Path::new(&l.name);
+            let md = sd.symlink_metadata(name)?;
+            let at = if l.entry.utf8 {
+                join(to, &l.entry.name)
             } else {
-                // Not UTF-8: copied as is, never matched on its own.
-                let s = Path::new(src).join(&l.name);
-                let d = Path::new(dst).join(&l.name);
-                filesystem::copy_tree(self.source, &s, self.out, &d)?;
-                self.files += 1;
-            }
+                String::new()
+            };
+            place(
+                self.prev_index.as_ref(),
+                t,
+                (&sd, name),
+                (&od, name),
+                &at,
+                pd.as_ref(),
+                &md,
+            )
+            .with_context(|| format!("copying {path}"))?;
         }
-        if !dst.is_empty() {
-            // The directory keeps its mode and time, as its files do.
-            self.out.set_permissions(dst, md.permissions())?;
+        Ok(())
+    }
+
+    /// Copies the project directory `src` to the artifact directory `dst`:
+    /// the policy's walk driver lists it level by level and the command's
+    /// deploy walker decides each level in one call; then every directory
+    /// is created and its kept entries placed, with the parents opened
+    /// once per directory.
+    fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
+        let mut raw: HashMap<String, Vec<filesystem::Listed>> = HashMap::new();
+        let walked = walker.walk(src, |dir| {
+            self.grant(dir)?;
+            let listed = filesystem::list(self.source, Path::new(dir))
+                .with_context(|| format!("listing {dir:?}"))?;
+            let entries = listed.iter().map(|l| l.entry.clone()).collect();
+            raw.insert(dir.to_string(), listed);
+            Ok(Some(Listing {
+                dir: dir.to_string(),
+                entries,
+                against: Vec::new(),
+            }))
+        })?;
+        let taken: HashSet<&str> = walked.taken.iter().map(|f| f.path.as_str()).collect();
+        let prev = self.prev.as_ref().map(|p| p.try_clone()).transpose()?;
+        // The directories first, parents before children; then their
+        // entries, spread over a few threads (linking and creating files is
+        // kernel work that runs in parallel across directories).
+        let mut work: Vec<(&str, String)> = Vec::new();
+        for dir in &walked.listed {
+            if self.left_out(dir) {
+                continue;
+            }
+            let to = retarget(dir, src, dst);
+            if !to.is_empty() {
+                self.out
+                    .create_dir_all(&to)
+                    .with_context(|| format!("creating {to} in the artifact"))?;
+            }
+            work.push((dir.as_str(), to));
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4)
+            .min(work.len().max(1));
+        let me = &*self;
+        let tallies: Vec<Result<Tally>> = std::thread::scope(|scope| {
+            let spawned: Vec<_> = (0..threads)
+                .map(|k| {
+                    let (work, raw, taken, prev) = (&work, &raw, &taken, prev.as_ref());
+                    scope.spawn(move || -> Result<Tally> {
+                        let mut t = Tally::new(me.tally.index.empty_like());
+                        for (dir, to) in work.iter().skip(k).step_by(threads) {
+                            me.place_dir(&mut t, raw, taken, prev, dir, to)?;
+                        }
+                        Ok(t)
+                    })
+                })
+                .collect();
+            spawned
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a copying thread panicked")))
+                })
+                .collect()
+        });
+        for t in tallies {
+            self.tally.absorb(t?);
+        }
+        // The directories keep their modes and times, as their files do:
+        // set deepest first, once everything is inside.
+        for dir in walked.listed.iter().rev() {
+            let to = retarget(dir, src, dst);
+            if to.is_empty() || self.left_out(dir) {
+                continue;
+            }
+            let md = self.source.symlink_metadata(dir)?;
+            let perms = self
+                .granted
+                .iter()
+                .find(|(r, _)| r == dir)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_else(|| md.permissions());
+            self.out.set_permissions(&to, perms)?;
             if let Ok(t) = md.modified() {
                 self.out
-                    .set_times(dst, None, Some(SystemTimeSpec::Absolute(t)))?;
+                    .set_times(&to, None, Some(SystemTimeSpec::Absolute(t)))?;
             }
         }
         Ok(())
     }
+}
+
+/// What placing files counted, and the index entries it made.
+struct Tally {
+    files: u64,
+    bytes: u64,
+    linked: u64,
+    index: Index,
+}
+
+impl Tally {
+    fn new(index: Index) -> Tally {
+        Tally {
+            files: 0,
+            bytes: 0,
+            linked: 0,
+            index,
+        }
+    }
+
+    fn absorb(&mut self, t: Tally) {
+        self.files += t.files;
+        self.bytes += t.bytes;
+        self.linked += t.linked;
+        self.index.absorb(t.index);
+    }
+}
+
+/// Places the file, link or (not-UTF-8) subtree `name` of `src` as
+/// `as_name` in `out` (`at`: its artifact path, for the index): a regular
+/// file the same as the one at the same place in `prev` is hard-linked from
+/// it, anything else copied into a new file. An entry already there (an
+/// earlier deployFiles item) is removed first, never written through.
+fn place(
+    prev_index: Option<&Index>,
+    t: &mut Tally,
+    (src, name): (&Dir, &Path),
+    (out, as_name): (&Dir, &Path),
+    at: &str,
+    prev: Option<&Dir>,
+    md: &cap_std::fs::Metadata,
+) -> Result<()> {
+    // Nothing is there in a new directory; an earlier deployFiles item
+    // may have put something: it is removed, never written through.
+    let fresh = |op: &dyn Fn() -> std::io::Result<()>| -> std::io::Result<()> {
+        match op() {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                filesystem::remove_any(out, as_name)?;
+                op()
+            }
+            r => r,
+        }
+    };
+    if md.is_file() {
+        let unchanged = prev_index.is_some_and(|i| i.unchanged(at, md));
+        let linked = match prev {
+            Some(p) if unchanged || identical(src, name, p, as_name, md) => {
+                fresh(&|| p.hard_link(as_name, out, as_name)).is_ok()
+            }
+            _ => false,
+        };
+        if linked {
+            t.linked += 1;
+        } else {
+            fresh(&|| filesystem::copy_file(src, name, out, as_name, md).map(drop))
+                .with_context(|| format!("copying {}", name.display()))?;
+        }
+        if !at.is_empty() {
+            t.index.record(at, md);
+        }
+    } else {
+        fresh(&|| filesystem::copy_tree(src, name, out, as_name))?;
+    }
+    t.files += 1;
+    t.bytes += md.len();
+    Ok(())
+}
+
+/// Whether the previous version's `name` is the same file as `name` of
+/// `src`: size, mode and modification time first (cheap), then the bytes
+/// (a package upgrade can keep all three: npm sets every mtime to 1985).
+fn identical(
+    src: &Dir,
+    name: &Path,
+    prev: &Dir,
+    prev_name: &Path,
+    md: &cap_std::fs::Metadata,
+) -> bool {
+    use cap_std::fs::PermissionsExt;
+    let Ok(old) = prev.symlink_metadata(prev_name) else {
+        return false;
+    };
+    old.is_file()
+        && old.len() == md.len()
+        && old.permissions().mode() == md.permissions().mode()
+        && matches!((old.modified(), md.modified()), (Ok(a), Ok(b)) if a == b)
+        && filesystem::same_bytes(src, name, prev, prev_name).unwrap_or(false)
 }
 
 /// Copies the artifact of `deploy_files` from `source` into `versions/N`.
@@ -204,51 +426,39 @@ pub fn create(
             crate::exit::Exit::Config
                 .error(format!(".deployignore {p}; `zerops-cache lint` checks it"))
         })?;
+    // One walker for the whole artifact: `.deployignore` parsed once.
+    let walker = host.walker(&Purpose::Deploy(ignore))?;
     let rel = format!("{VERSIONS}/{version}");
     store.create_dir_all(&rel)?;
     let out = store.open_dir(&rel)?;
-    let prev = list_versions(store)?
+    let prev_number = list_versions(store)?
         .into_iter()
-        .rfind(|p| *p < version && meta(store, *p).is_some())
-        .and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
+        .rfind(|p| *p < version && meta(store, *p).is_some());
+    let prev = prev_number.and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
+    // An index left by an unfinished build of this number is not this one's.
+    Index::remove(store, version);
     let mut c = Copier {
-        host,
+        prev_index: prev_number.and_then(|p| Index::load(store, p)),
+        tally: Tally::new(Index::new(cap_std::fs::MetadataExt::dev(
+            &source.dir_metadata()?,
+        ))),
         prev,
-        linked: 0,
         left_out,
-        ignore,
         source,
         out: &out,
-        files: 0,
-        bytes: 0,
+        granted: Vec::new(),
     };
-    for item in &items {
-        if !item.source.is_empty() {
-            let Ok(md) = source.symlink_metadata(&item.source) else {
-                return Err(crate::exit::Exit::BuildFailed.error(format!(
-                    "deployFiles: `{}` does not exist after the build (looked for {})",
-                    item.written, item.source
-                )));
-            };
-            let (parent, name) = match item.source.rsplit_once('/') {
-                Some((p, n)) => (p, n),
-                None => ("", item.source.as_str()),
-            };
-            let kind = if md.file_type().is_symlink() {
-                EntryKind::Symlink
-            } else if md.is_dir() {
-                EntryKind::Dir
-            } else {
-                EntryKind::File
-            };
-            if !c.keep(parent, &Entry::new(name, kind))?
-                || left_out.contains(Path::new(&item.source))
-            {
-                continue;
-            }
-        }
-        c.copy(&item.source, &item.target)
-            .with_context(|| format!("copying deployFiles `{}`", item.written))?;
+    let copied = copy_items(&mut c, &walker, &items);
+    let ungranted = c.ungrant();
+    copied?;
+    ungranted.context("restoring the modes of directories copied into the artifact")?;
+    // Only a cache: without it the next artifact reads more. Only the
+    // newest version's index is ever read (the next version links from the
+    // newest), so the previous one goes.
+    if c.tally.index.save(store, version).is_ok()
+        && let Some(p) = prev_number
+    {
+        Index::remove(store, p);
     }
     // One durability barrier for the whole version, before it is recorded.
     filesystem::sync_fs(store).context("syncing the new version")?;
@@ -256,9 +466,9 @@ pub fn create(
         version,
         created_at: now.to_string(),
         setup: setup.to_string(),
-        files: c.files,
-        bytes: c.bytes,
-        linked: c.linked,
+        files: c.tally.files,
+        bytes: c.tally.bytes,
+        linked: c.tally.linked,
     };
     write_atomic(
         store,
@@ -266,6 +476,79 @@ pub fn create(
         &serde_json::to_vec_pretty(&meta)?,
     )?;
     Ok(meta)
+}
+
+fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<()> {
+    for item in items {
+        let md = if item.source.is_empty() {
+            c.source.dir_metadata()?
+        } else {
+            let Ok(md) = c.source.symlink_metadata(&item.source) else {
+                return Err(crate::exit::Exit::BuildFailed.error(format!(
+                    "deployFiles: `{}` does not exist after the build (looked for {})",
+                    item.written, item.source
+                )));
+            };
+            let (parent, name) = item
+                .source
+                .rsplit_once('/')
+                .unwrap_or(("", item.source.as_str()));
+            let kind = if md.file_type().is_symlink() {
+                EntryKind::Symlink
+            } else if md.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            };
+            let steps = walker.decide(&[Listing {
+                dir: parent.to_string(),
+                entries: vec![Entry::new(name, kind)],
+                against: Vec::new(),
+            }])?;
+            if matches!(steps[0][0], Step::Skip(_)) || c.left_out(&item.source) {
+                continue;
+            }
+            md
+        };
+        let r = if md.is_dir() {
+            c.copy_dir(walker, &item.source, &item.target)
+        } else if item.target.is_empty() {
+            // What the build left is not what deployFiles names.
+            return Err(crate::exit::Exit::BuildFailed.error(format!(
+                "deployFiles: `{}` is {}, not a directory, so it cannot become the \
+                 artifact root (a `~` strips directories only)",
+                item.source,
+                crate::store::record_io::kind_of(md.file_type())
+            )));
+        } else {
+            let split = |p: &'_ str| -> (String, String) {
+                match p.rsplit_once('/') {
+                    Some((a, b)) => (a.to_string(), b.to_string()),
+                    None => (String::new(), p.to_string()),
+                }
+            };
+            let ((sp, sn), (tp, tn)) = (split(&item.source), split(&item.target));
+            if !tp.is_empty() {
+                c.out
+                    .create_dir_all(&tp)
+                    .with_context(|| format!("creating {tp} in the artifact"))?;
+            }
+            let sd = open_or_self(c.source, &sp)?;
+            let od = open_or_self(c.out, &tp)?;
+            let pd = c.prev.as_ref().and_then(|p| open_or_self(p, &tp).ok());
+            c.place(
+                &sd,
+                Path::new(&sn),
+                &od,
+                Path::new(&tn),
+                &item.target,
+                pd.as_ref(),
+                &md,
+            )
+        };
+        r.with_context(|| format!("copying deployFiles `{}`", item.written))?;
+    }
+    Ok(())
 }
 
 /// How many versions to keep, and how much disk they may take.
@@ -344,6 +627,7 @@ pub fn prune(
         let v = r.number;
         // Metadata first: a version without it is not complete any more.
         let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
+        Index::remove(store, v);
         crate::store::journal::to_trash(store, &format!("{VERSIONS}/{v}"))
             .with_context(|| format!("removing the old version {v}"))?;
     }

@@ -5,6 +5,7 @@ pub mod artifact;
 pub mod checkout;
 pub mod preserve;
 pub mod restore;
+pub mod version_index;
 
 /// A path left where it was, and why (a stable code).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

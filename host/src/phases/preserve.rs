@@ -7,9 +7,10 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::Path;
 
-use super::{Skipped, join};
+use super::Skipped;
 use crate::component::PolicyHost;
-use crate::component::plan::{CacheSpec, PreserveAction};
+use crate::component::plan::CacheSpec;
+use crate::component::walk::{Listing, Purpose, Step};
 use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move, Phase};
 use crate::store::layout::CACHE_NEW;
@@ -26,43 +27,38 @@ pub struct PreservePlan {
     pub dirs: usize,
 }
 
+/// Plans preserve: the policy's walk driver lists the source level by
+/// level, one walker in the component (its patterns compiled once)
+/// decides each level in one call.
 pub fn plan(
     host: &PolicyHost,
     cache: &CacheSpec,
     source: &dyn SourceLister,
 ) -> Result<PreservePlan> {
-    let mut out = PreservePlan::default();
-    let depth = host.preserve_depth(cache)? as usize;
-    if depth == 0 {
-        return Ok(out);
-    }
-    // (directory, its number of components)
-    let mut stack = vec![(String::new(), 0usize)];
-    while let Some((dir, d)) = stack.pop() {
-        let entries = source.list(&dir)?;
-        if entries.is_empty() {
-            continue;
-        }
-        let actions = host.preserve_dir(cache, &dir, &entries)?;
-        out.dirs += 1;
-        let mut sub = Vec::new();
-        for (e, a) in entries.iter().zip(actions) {
-            let path = join(&dir, &e.name);
-            match a {
-                PreserveAction::Take => out.take.push(path),
-                PreserveAction::Descend if d + 2 <= depth => sub.push((path, d + 1)),
-                PreserveAction::Descend | PreserveAction::Skip => {}
-                PreserveAction::NotUtf8
-                | PreserveAction::SymlinkNotFollowed
-                | PreserveAction::NotADirectory => out.noted.push(Skipped {
-                    path,
-                    reason: a.code(),
-                }),
-            }
-        }
-        stack.extend(sub.into_iter().rev());
-    }
-    Ok(out)
+    let walker = host.walker(&Purpose::Preserve(cache.clone()))?;
+    let walked = walker.walk("", |dir| {
+        let entries = source.list(dir)?;
+        Ok((!entries.is_empty()).then(|| Listing {
+            dir: dir.to_string(),
+            entries,
+            against: Vec::new(),
+        }))
+    })?;
+    Ok(PreservePlan {
+        dirs: walked.listed.len(),
+        take: walked.taken.into_iter().map(|f| f.path).collect(),
+        noted: walked
+            .noted
+            .into_iter()
+            .map(|f| Skipped {
+                reason: match f.decision {
+                    Step::Skip(w) => w.code(),
+                    _ => "noted",
+                },
+                path: f.path,
+            })
+            .collect(),
+    })
 }
 
 /// Journals and performs the moves of `plan` from `source` into

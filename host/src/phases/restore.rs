@@ -5,11 +5,11 @@
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{Skipped, join};
+use super::Skipped;
 use crate::component::PolicyHost;
-use crate::component::plan::RestoreAction;
+use crate::component::walk::{Listing, Purpose, Step};
 use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move};
 use crate::store::layout::CACHE;
@@ -21,42 +21,46 @@ pub struct RestorePlan {
     /// Paths (relative to the cache and the source) to move whole.
     pub moves: Vec<String>,
     pub skipped: Vec<Skipped>,
-    /// Directory pairs listed (one component call each).
+    /// Directory pairs listed (decided level by level, one component call
+    /// per level).
     pub dirs: usize,
 }
 
-/// Plans restore of the store's build layer into `source`.
+/// Plans restore of the store's build layer into `source`: the policy's
+/// walk driver lists the cache and the source side by side, level by
+/// level, and one walker in the component decides each level in one call.
 pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result<RestorePlan> {
     let mut out = RestorePlan::default();
     if !filesystem::exists(store, Path::new(CACHE)) {
         return Ok(out);
     }
-    let mut stack = vec![String::new()];
-    while let Some(dir) = stack.pop() {
-        let cache_rel = Path::new(CACHE).join(&dir);
+    let walker = host.walker(&Purpose::Restore)?;
+    let walked = walker.walk("", |dir| {
+        let cache_rel = Path::new(CACHE).join(dir);
         let cache = filesystem::list(store, &cache_rel)
             .with_context(|| format!("listing the cache directory {}", cache_rel.display()))?;
         if cache.is_empty() {
-            continue;
+            return Ok(None);
         }
-        let src = source.list(&dir)?;
-        let entries: Vec<_> = cache.iter().map(|l| l.entry.clone()).collect();
-        let actions = host.restore_dir(&entries, &src)?;
-        out.dirs += 1;
-        let mut sub = Vec::new();
-        for (l, a) in cache.iter().zip(actions) {
-            let path = join(&dir, &l.entry.name);
-            match a {
-                RestoreAction::Move => out.moves.push(path),
-                RestoreAction::Descend => sub.push(path),
-                RestoreAction::SourceWins | RestoreAction::NotUtf8 => out.skipped.push(Skipped {
-                    path,
-                    reason: a.code(),
-                }),
-            }
-        }
-        stack.extend(sub.into_iter().rev());
-    }
+        Ok(Some(Listing {
+            dir: dir.to_string(),
+            entries: cache.into_iter().map(|l| l.entry).collect(),
+            against: source.list(dir)?,
+        }))
+    })?;
+    out.dirs = walked.listed.len();
+    out.moves = walked.taken.into_iter().map(|f| f.path).collect();
+    out.skipped = walked
+        .noted
+        .into_iter()
+        .map(|f| Skipped {
+            reason: match f.decision {
+                Step::Skip(w) => w.code(),
+                _ => "noted",
+            },
+            path: f.path,
+        })
+        .collect();
     Ok(out)
 }
 
@@ -77,14 +81,47 @@ pub fn apply(
         })
         .collect();
     journal.save_restore(store)?;
+    if filesystem::across(store, source) {
+        // Another filesystem: copies, with one barrier for the whole batch.
+        let moves: Vec<_> = journal
+            .restore
+            .iter()
+            .map(|m| (PathBuf::from(&m.from.path), PathBuf::from(&m.to.path)))
+            .collect();
+        return filesystem::move_all_across(store, source, &moves);
+    }
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
-    for m in &journal.restore {
-        filesystem::rename(
-            store,
-            Path::new(&m.from.path),
-            source,
-            Path::new(&m.to.path),
-        )?;
+    // Moves come grouped by parent directory (the walk's order): the
+    // parents are opened once per group and each move renames a bare name,
+    // instead of resolving both full paths for every entry.
+    let mut parents: Option<(String, Dir, Dir)> = None;
+    for (m, rel) in journal.restore.iter().zip(&plan.moves) {
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel.as_str()));
+        if parents.as_ref().is_none_or(|(p, _, _)| p != parent) {
+            let from = store.open_dir(Path::new(CACHE).join(parent));
+            let to = if parent.is_empty() {
+                source.try_clone()
+            } else {
+                source.open_dir(parent)
+            };
+            parents = match (from, to) {
+                (Ok(f), Ok(t)) => Some((parent.to_string(), f, t)),
+                _ => None,
+            };
+        }
+        match &parents {
+            Some((_, f, t)) if f.rename(name, t, name).is_ok() => filesystem::count_rename(),
+            // Read-only parents, another filesystem, or anything unusual:
+            // the full move, with its grants, copies and messages.
+            _ => {
+                filesystem::rename(
+                    store,
+                    Path::new(&m.from.path),
+                    source,
+                    Path::new(&m.to.path),
+                )?;
+            }
+        }
         pb.inc(1);
         crate::interrupt::check()?;
     }

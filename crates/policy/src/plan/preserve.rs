@@ -10,25 +10,13 @@
 //!   not UTF-8 move only with a taken parent.
 
 use super::Entry;
-use crate::model::Cache;
 use crate::select::{Decision, PatternSet, SkipReason};
 
+/// The `cache` field, normalized: one definition and one normalization,
+/// shared with the layer keys, so keys and preserve cannot disagree about
+/// what it selects.
+pub use crate::keys::cache_spec;
 pub use zerops_cache_contract::keys::CacheSpec;
-
-/// The `cache` field from the model: absent is `false`, an empty list is
-/// `false`; patterns are normalized (`./x/` is `x`).
-pub fn cache_spec(cache: Option<&Cache>) -> CacheSpec {
-    match cache {
-        None => CacheSpec::All(false),
-        Some(Cache::Bool(b)) => CacheSpec::All(*b),
-        Some(Cache::Paths(p)) if p.is_empty() => CacheSpec::All(false),
-        Some(Cache::Paths(p)) => CacheSpec::Patterns(
-            p.iter()
-                .map(|s| crate::pattern::normalize(&s.value))
-                .collect(),
-        ),
-    }
-}
 
 pub use zerops_cache_contract::plan::preserve::PreserveAction;
 
@@ -177,6 +165,7 @@ mod tests {
 
     #[test]
     fn from_model() {
+        use crate::model::Cache;
         assert_eq!(cache_spec(None), CacheSpec::All(false));
         assert_eq!(
             cache_spec(Some(&Cache::Paths(vec![]))),
