@@ -1,11 +1,11 @@
-//! `walk`: the stateful walker resource <-> `zerops_cache_policy::select::drive`.
+//! `walk`: the stateful walker resource <-> `zerops_cache_policy::plan::walker`.
 
 use crate::Component;
 use crate::exports::zerops::build_cache::layers::CacheSpec as WitSpec;
 use crate::exports::zerops::build_cache::walk::{self as wit, Guest, GuestWalker};
 use crate::map::Convert;
 use zerops_cache_policy::keys::CacheSpec;
-use zerops_cache_policy::select::drive::{self, Step, Why};
+use zerops_cache_policy::plan::walker::{self as drive, Step, Why};
 
 /// One walk's rules, kept across the batches of the walk.
 pub struct Walker(drive::Walker);

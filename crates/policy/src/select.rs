@@ -22,7 +22,8 @@
 //!   (taken as links, never followed); names that are not UTF-8 are never
 //!   matched on their own (they move with their parent) and are reported.
 
-pub mod drive;
+/// The walk protocol and its driver (the contract's): [`walk`] runs on it.
+use zerops_cache_contract::walk as drive;
 
 use crate::pattern::{self, BadPattern, Compiled, Pattern, Tok};
 

@@ -12,5 +12,6 @@ pub mod deploy;
 pub mod gitignore;
 pub mod preserve;
 pub mod restore;
+pub mod walker;
 
 pub use crate::select::{Entry, EntryKind};

@@ -1,12 +1,12 @@
 //! The stateful [`Walker`]: the rules that decide the listings of one walk
 //! (preserve, restore, the artifact's `.deployignore` filter and
-//! [`super::walk`]), built once per walk, patterns compiled or
+//! `crate::select::walk`), built once per walk, patterns compiled or
 //! `.deployignore` parsed. The driver that feeds it level by level is the
 //! contract's ([`drive`]), shared with every host.
 
-use super::EntryKind;
-use crate::plan::gitignore::Ignore;
-use crate::plan::preserve::Preserve;
+use super::gitignore::Ignore;
+use super::preserve::Preserve;
+use crate::select::EntryKind;
 pub use zerops_cache_contract::walk::*;
 
 /// The rules of one walk, built once (patterns compiled, `.deployignore`
