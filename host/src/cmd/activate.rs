@@ -23,7 +23,7 @@ pub struct ActivateArgs {
 pub fn run(args: ActivateArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "activate")?;
-    if !artifact::list_versions(&store.dir)?.contains(&args.version) {
+    if artifact::meta(&store.dir, args.version).is_none() {
         bail!(
             "there is no version {} (see `zerops-cache versions`)",
             args.version
@@ -34,6 +34,8 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
         &args.remote,
         &format!("activate {}", args.version),
     )?;
+    // Its directory first: the active version is the one to deploy.
+    artifact::ensure_view(&store.dir, args.version)?;
     artifact::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
         add_event(

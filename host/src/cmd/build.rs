@@ -19,7 +19,7 @@ use super::project::{Project, StoreArgs, now};
 use crate::diagnostic::DiagnosticError;
 use crate::exit::{Classify, Exit};
 use crate::filesystem;
-use crate::phases::{Skipped, artifact, checkout, preserve, restore};
+use crate::phases::{Skipped, artifact, checkout, preserve, restore, version_view};
 use crate::runner::{self, Sink};
 use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs};
 use crate::store::Store;
@@ -150,7 +150,7 @@ impl Timer {
     fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         // A signal between phases stops the build here (it rolls back);
         // once committed, the cleanup runs anyway.
-        if name != "cleanup" {
+        if name != "cleanup" && name != "view" {
             crate::interrupt::check()?;
         }
         let t = Instant::now();
@@ -551,11 +551,12 @@ fn build(
     })?;
 
     // Artifact, before anything moves away.
+    let mut artifact_made = None;
     timer.time("artifact", || {
         let v = artifact::next_version(&store.dir)?;
         journal.version_created = Some(v);
         journal.save(&store.dir)?;
-        let meta = artifact::create(
+        let created = artifact::create(
             host,
             &store.dir,
             &source,
@@ -568,6 +569,7 @@ fn build(
                 .map(checkout::Checkout::left_out)
                 .unwrap_or(&Default::default()),
         )?;
+        let meta = &created.meta;
         s.version = Some(v);
         s.artifact_files = meta.files;
         s.artifact_linked = meta.linked;
@@ -575,6 +577,7 @@ fn build(
             "artifact: version {v}, {} file(s), {} shared with the previous version",
             meta.files, meta.linked
         ));
+        artifact_made = Some(created);
         Ok(())
     })?;
 
@@ -620,6 +623,21 @@ fn build(
         *journal = Journal::new(None);
         if let Some(v) = s.version {
             artifact::set_active(&store.dir, v)?;
+        }
+        Ok(())
+    })?;
+    // The new version's directory, made from the previous one's: only a
+    // convenience (the tree is the version), so a failure is a warning.
+    timer.time("view", || {
+        if let Some(c) = &artifact_made {
+            let from = c.previous.as_ref().map(|(p, t)| (*p, t));
+            if let Err(e) = version_view::make(&store.dir, c.meta.version, &c.tree, from) {
+                out.say(format!(
+                    "warning: version {} is recorded, but its directory was not made: {e:#} \
+                     (`zerops-cache activate {}` makes it again)",
+                    c.meta.version, c.meta.version
+                ));
+            }
         }
         Ok(())
     })?;

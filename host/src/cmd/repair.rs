@@ -279,19 +279,39 @@ fn repair_record(r: &mut Report, store: &Store, project: &Project) -> Result<()>
     Ok(())
 }
 
-/// An artifact directory without its metadata is one a build did not finish.
+/// A version without its metadata is one a build did not finish; one whose
+/// tree is damaged, or that has neither a tree nor a directory, cannot be
+/// deployed. Each is set aside whole: metadata, tree and directory.
 fn repair_versions(r: &mut Report, dir: &Dir) -> Result<()> {
     for v in artifact::list_versions(dir)? {
-        if artifact::meta(dir, v).is_none() {
-            r.problem(
-                format!("artifact version {v} has no readable metadata (an unfinished build)"),
-                "moved it to broken/",
-            );
-            if !r.check {
-                r.set_aside(dir, &format!("{VERSIONS}/{v}"))?;
-                let meta = format!("{VERSIONS}/{v}.json");
-                if filesystem::exists(dir, Path::new(&meta)) {
-                    r.set_aside(dir, &meta)?;
+        let view = format!("{VERSIONS}/{v}");
+        let tree = crate::phases::version_tree::Tree::load(dir, v);
+        let problem = if artifact::meta(dir, v).is_none() {
+            Some("has no readable metadata (an unfinished build)".to_string())
+        } else {
+            match tree {
+                Err(e) => Some(format!("is damaged: {e}")),
+                Ok(None) if !filesystem::exists(dir, Path::new(&view)) => {
+                    Some("has neither a tree nor a directory".to_string())
+                }
+                Ok(_) => None,
+            }
+        };
+        let Some(problem) = problem else {
+            continue;
+        };
+        r.problem(
+            format!("artifact version {v} {problem}"),
+            "moved it to broken/",
+        );
+        if !r.check {
+            for rel in [
+                format!("{VERSIONS}/{v}.json"),
+                format!("{VERSIONS}/{v}.tree"),
+                view,
+            ] {
+                if filesystem::exists(dir, Path::new(&rel)) {
+                    r.set_aside(dir, &rel)?;
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! `zerops-cache versions`: the deploy artifacts of a setup (the last 10
-//! kept), the active one marked.
+//! kept), the active one marked; `versions export N DIR` writes a copy of
+//! any kept version.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -11,6 +12,8 @@ use crate::phases::artifact;
 
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
+    #[command(subcommand)]
+    pub action: Option<VersionsAction>,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Remove the versions over the retention budget now, and say why.
@@ -22,6 +25,18 @@ pub struct VersionsArgs {
     pub format: Format,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum VersionsAction {
+    /// Write a copy of version N into DIR (new, or an empty directory):
+    /// new files throughout, so the copy can be changed freely.
+    Export {
+        /// The version number (see `zerops-cache versions`).
+        version: u32,
+        /// Where the copy goes.
+        dir: std::path::PathBuf,
+    },
+}
+
 #[derive(Debug, Serialize)]
 struct VersionOut {
     version: u32,
@@ -29,12 +44,17 @@ struct VersionOut {
     created_at: Option<String>,
     files: Option<u64>,
     bytes: Option<u64>,
-    path: String,
+    /// Its directory (the newest and the activated versions have one;
+    /// `versions export` copies any version).
+    path: Option<String>,
 }
 
 pub fn list(args: VersionsArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let store = project.store(&args.store, "versions")?;
+    if let Some(VersionsAction::Export { version, dir }) = &args.action {
+        return export(&store.dir, *version, dir);
+    }
     if args.prune {
         let removed = artifact::prune(&project.host, &store.dir, &args.retention.budget())?;
         if removed.is_empty() {
@@ -55,7 +75,8 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
                 created_at: m.as_ref().map(|m| m.created_at.clone()),
                 files: m.as_ref().map(|m| m.files),
                 bytes: m.as_ref().map(|m| m.bytes),
-                path: store.abs(&format!("versions/{v}")).display().to_string(),
+                path: crate::phases::version_view::exists(&store.dir, v)
+                    .then(|| store.abs(&format!("versions/{v}")).display().to_string()),
             }
         })
         .collect();
@@ -74,9 +95,40 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
                     v.files.unwrap_or(0),
                     zerops_cache_contract::retention::human_bytes(v.bytes.unwrap_or(0)),
                     v.path
+                        .as_deref()
+                        .unwrap_or("(no directory: `versions export`)")
                 );
             }
         }
     }
+    Ok(Exit::Ok)
+}
+
+/// `versions export N DIR`.
+fn export(store: &cap_std::fs::Dir, v: u32, dir: &std::path::Path) -> Result<Exit> {
+    use anyhow::Context;
+    if artifact::meta(store, v).is_none() {
+        return Err(Exit::Usage.error(format!(
+            "there is no version {v} (see `zerops-cache versions`)"
+        )));
+    }
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Exit::Usage.error(format!(
+                    "versions export: {} is not empty (give a new or empty directory)",
+                    dir.display()
+                )));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    }
+    let out = cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority())
+        .with_context(|| format!("opening {}", dir.display()))?;
+    artifact::export(store, v, &out).with_context(|| format!("exporting version {v}"))?;
+    eprintln!("version {v} written to {}", dir.display());
     Ok(Exit::Ok)
 }

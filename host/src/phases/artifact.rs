@@ -1,22 +1,32 @@
 //! The deploy artifact: `deployFiles` resolved by the component (`~`
 //! strip-prefix), filtered directory by directory by `.deployignore`, and
-//! copied into a new numbered version before preserve moves anything away.
-//! Versions over the retention budget ([`Budget`]: 10 by default, as on
-//! Zerops) are removed as the policy decides.
+//! recorded as a new numbered version before preserve moves anything away.
+//!
+//! A version is a tree ([`super::version_tree`]) over immutable objects
+//! ([`super::objects`]): a file unchanged since the previous version names
+//! that version's object, anything else is copied into a new object. Only
+//! new objects are written (one `syncfs` for them all), then the tree and
+//! `N.json`, each fsynced. The directory `versions/N/` is a view of the
+//! tree, made after the commit ([`super::version_view`]). Versions over
+//! the retention budget ([`Budget`]: 10 by default, as on Zerops) are
+//! removed as the policy decides.
 
 use anyhow::{Context, Result};
-use cap_fs_ext::{DirExt, SystemTimeSpec};
-use cap_std::fs::Dir;
+use cap_std::fs::{Dir, MetadataExt};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::join;
-use super::version_index::Index;
+use super::objects::{self, NewObjects};
+use super::version_tree::{Node, Tree, mode_of, mtime_of};
+use super::version_view;
 use crate::component::PolicyHost;
 use crate::component::plan::{DeployItem, Entry, EntryKind};
 use crate::component::walk::{Listing, Purpose, Step, Walker};
 use crate::filesystem;
+use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
 
@@ -31,21 +41,29 @@ pub struct VersionMeta {
     pub setup: String,
     pub files: u64,
     pub bytes: u64,
-    /// Files hard-linked from the previous version (shared, not copied).
+    /// Files shared with the previous version (its objects, not copied).
     #[serde(default)]
     pub linked: u64,
 }
 
-/// The versions in the store, oldest first.
+/// The versions in the store, oldest first: every number with a tree,
+/// metadata or a directory (a version written before trees has only the
+/// last two).
 pub fn list_versions(store: &Dir) -> Result<Vec<u32>> {
-    let mut v: Vec<u32> = filesystem::list(store, Path::new(VERSIONS))
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|l| l.entry.kind == EntryKind::Dir)
-        .filter_map(|l| l.entry.name.parse().ok())
-        .collect();
-    v.sort_unstable();
-    Ok(v)
+    let mut v: BTreeSet<u32> = BTreeSet::new();
+    for l in filesystem::list(store, Path::new(VERSIONS)).unwrap_or_default() {
+        let name = l.entry.name.as_str();
+        let number: Option<u32> = match l.entry.kind {
+            EntryKind::Dir => name.parse().ok(),
+            EntryKind::File => name
+                .strip_suffix(".json")
+                .or_else(|| name.strip_suffix(".tree"))
+                .and_then(|n| n.parse().ok()),
+            _ => None,
+        };
+        v.extend(number);
+    }
+    Ok(v.into_iter().collect())
 }
 
 pub fn meta(store: &Dir, v: u32) -> Option<VersionMeta> {
@@ -71,22 +89,32 @@ pub fn next_version(store: &Dir) -> Result<u32> {
     Ok(list_versions(store)?.last().copied().unwrap_or(0) + 1)
 }
 
+/// The newest complete version before `v` (metadata and tree), with its
+/// tree: what the new version shares objects with.
+pub fn previous(store: &Dir, v: u32) -> Option<(u32, Tree)> {
+    let p = list_versions(store)
+        .ok()?
+        .into_iter()
+        .rfind(|p| *p < v && meta(store, *p).is_some())?;
+    Tree::load(store, p).ok().flatten().map(|t| (p, t))
+}
+
 struct Copier<'a> {
-    /// The previous complete version: a file identical to its file at the
-    /// same path (same size, mode, modification time, and the same bytes)
-    /// is hard-linked from it instead of copied. Versions are never written
-    /// in place (every file is created new), so sharing an inode cannot
-    /// change an earlier version.
-    prev: Option<Dir>,
-    /// What the previous version's files were made from.
-    prev_index: Option<Index>,
-    /// Counts, and what this version's files are made from.
-    tally: Tally,
+    /// The previous version's tree: a file the same as its file at the same
+    /// path (the very source inode, unchanged; or the same size, mode,
+    /// modification time and bytes) names the same object.
+    prev: Option<&'a Tree>,
+    /// Where the previous version's objects are.
+    objects: Option<Dir>,
+    new_objects: &'a NewObjects,
+    tree: Tree,
+    files: u64,
+    bytes: u64,
+    linked: u64,
     left_out: &'a BTreeSet<PathBuf>,
     source: &'a Dir,
-    out: &'a Dir,
     /// Source directories given owner read and search permission to be
-    /// copied (a `chmod 000` directory), with their modes to put back.
+    /// read (a `chmod 000` directory), with their modes to put back.
     granted: Vec<(String, cap_std::fs::Permissions)>,
 }
 
@@ -112,6 +140,127 @@ fn open_or_self(dir: &Dir, rel: &str) -> std::io::Result<Dir> {
         dir.try_clone()
     } else {
         dir.open_dir(rel)
+    }
+}
+
+fn join_bytes(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(dir.len() + name.len() + 1);
+    p.extend_from_slice(dir);
+    if !dir.is_empty() {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+/// What one thread recorded: entries in path order, and its counts.
+#[derive(Default)]
+struct Part {
+    nodes: Vec<(Vec<u8>, Node)>,
+    files: u64,
+    bytes: u64,
+    linked: u64,
+}
+
+/// The facts the threads share.
+struct Shared<'a> {
+    prev: Option<&'a Tree>,
+    objects: Option<&'a Dir>,
+    new_objects: &'a NewObjects,
+    tree: &'a Tree,
+}
+
+impl Shared<'_> {
+    /// Records the entry `name` of `src` (described by `md`) at the
+    /// artifact path `at`: a regular file names the previous version's
+    /// object when it is the same file, else a new object; a symlink its
+    /// target; a directory (a name that is not UTF-8, never decided on its
+    /// own) everything in it. Sockets, FIFOs and devices are left out.
+    fn record(
+        &self,
+        part: &mut Part,
+        src: &Dir,
+        name: &Path,
+        at: Vec<u8>,
+        md: &cap_std::fs::Metadata,
+    ) -> Result<()> {
+        let ft = md.file_type();
+        if md.is_file() {
+            let object = match self.reuse(src, name, &at, md) {
+                Some(o) => {
+                    part.linked += 1;
+                    o
+                }
+                None => self
+                    .new_objects
+                    .copy(src, name, md)
+                    .with_context(|| format!("copying {}", name.display()))?,
+            };
+            part.files += 1;
+            part.bytes += md.len();
+            let node = self.tree.file_node(md, object);
+            part.nodes.push((at, node));
+        } else if ft.is_symlink() {
+            let target = src.read_link_contents(name)?;
+            part.files += 1;
+            part.bytes += md.len();
+            part.nodes.push((
+                at,
+                Node::Symlink {
+                    target: target.as_os_str().as_bytes().to_vec(),
+                    mtime: mtime_of(md),
+                },
+            ));
+        } else if ft.is_dir() {
+            part.nodes.push((
+                at.clone(),
+                Node::Dir {
+                    mode: mode_of(md),
+                    mtime: mtime_of(md),
+                },
+            ));
+            let inner = src.open_dir(name)?;
+            for l in filesystem::list(&inner, Path::new(""))? {
+                let n = Path::new(&l.name);
+                let md = inner.symlink_metadata(n)?;
+                self.record(part, &inner, n, join_bytes(&at, l.name.as_bytes()), &md)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The previous version's object for `at` when the source file is the
+    /// same: the very inode it was made from, unchanged (no read); or the
+    /// same size, mode, modification time and bytes (npm gives every file
+    /// the same mtime, so the bytes decide).
+    fn reuse(
+        &self,
+        src: &Dir,
+        name: &Path,
+        at: &[u8],
+        md: &cap_std::fs::Metadata,
+    ) -> Option<String> {
+        let prev = self.prev?;
+        if let Some(o) = prev.unchanged(at, md) {
+            return Some(o.to_string());
+        }
+        match prev.nodes.get(at)? {
+            Node::File {
+                mode,
+                mtime,
+                size,
+                object,
+                ..
+            } if *size == md.len()
+                && *mode == mode_of(md)
+                && *mtime == mtime_of(md)
+                && filesystem::same_bytes(src, name, self.objects?, Path::new(object))
+                    .unwrap_or(false) =>
+            {
+                Some(object.clone())
+            }
+            _ => None,
+        }
     }
 }
 
@@ -148,80 +297,83 @@ impl Copier<'_> {
         Ok(())
     }
 
-    /// Places the file, link or (not-UTF-8) subtree `name` of `src` as
-    /// `name` in `out`: a regular file identical to the one at the same
-    /// place in `prev` is hard-linked from it, anything else copied into a
-    /// new file. An entry already there (an earlier deployFiles item) is
-    /// removed first, never written through.
-    #[allow(clippy::too_many_arguments)] // two (dir, name) pairs and the facts
-    fn place(
-        &mut self,
-        src: &Dir,
-        name: &Path,
-        out: &Dir,
-        as_name: &Path,
-        at: &str,
-        prev: Option<&Dir>,
-        md: &cap_std::fs::Metadata,
-    ) -> Result<()> {
-        place(
-            self.prev_index.as_ref(),
-            &mut self.tally,
-            (src, name),
-            (out, as_name),
-            at,
-            prev,
-            md,
-        )
+    fn shared(&self) -> Shared<'_> {
+        Shared {
+            prev: self.prev,
+            objects: self.objects.as_ref(),
+            new_objects: self.new_objects,
+            tree: &self.tree,
+        }
     }
 
-    /// Places the kept entries of the project directory `dir` into the
-    /// artifact directory `to` (which exists).
-    fn place_dir(
+    fn absorb(&mut self, part: Part) {
+        self.files += part.files;
+        self.bytes += part.bytes;
+        self.linked += part.linked;
+        for (p, n) in part.nodes {
+            self.tree.put(p, n);
+        }
+    }
+
+    /// Adds the directories above `path` that the tree lacks (made for a
+    /// deployFiles target, as `mkdir -p` would).
+    fn parents(&mut self, path: &str) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() as i64, d.subsec_nanos() as i64))
+            .unwrap_or((0, 0));
+        for a in Path::new(path).ancestors().skip(1) {
+            let key = a.as_os_str().as_bytes().to_vec();
+            if !self.tree.nodes.get(&key).is_some_and(Node::is_dir) {
+                self.tree.put(
+                    key,
+                    Node::Dir {
+                        mode: 0o755,
+                        mtime: now,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Records the kept entries of the project directory `dir` at the
+    /// artifact directory `to`.
+    fn record_dir(
         &self,
-        t: &mut Tally,
+        part: &mut Part,
         raw: &HashMap<String, Vec<filesystem::Listed>>,
         taken: &HashSet<&str>,
-        prev: Option<&Dir>,
         dir: &str,
         to: &str,
     ) -> Result<()> {
-        let (sd, od) = (open_or_self(self.source, dir)?, open_or_self(self.out, to)?);
-        let pd = prev.and_then(|p| open_or_self(p, to).ok());
+        let sd = open_or_self(self.source, dir)?;
+        let sh = self.shared();
         for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
             let path = join(dir, &l.entry.name);
-            // Taken, or a name that is not UTF-8 (copied whole, never
+            // Taken, or a name that is not UTF-8 (recorded whole, never
             // decided on its own); the user's own paths stay out.
             let take = taken.contains(path.as_str()) || !l.entry.utf8;
             if !take || self.left_out(&path) {
                 continue;
             }
+            // Directories are recorded on their own (the walk lists them).
+            if l.entry.utf8 && l.entry.kind == EntryKind::Dir {
+                continue;
+            }
             let name = Path::new(&l.name);
             let md = sd.symlink_metadata(name)?;
-            let at = if l.entry.utf8 {
-                join(to, &l.entry.name)
-            } else {
-                String::new()
-            };
-            place(
-                self.prev_index.as_ref(),
-                t,
-                (&sd, name),
-                (&od, name),
-                &at,
-                pd.as_ref(),
-                &md,
-            )
-            .with_context(|| format!("copying {path}"))?;
+            let at = join_bytes(to.as_bytes(), l.name.as_bytes());
+            sh.record(part, &sd, name, at, &md)
+                .with_context(|| format!("copying {path}"))?;
         }
         Ok(())
     }
 
-    /// Copies the project directory `src` to the artifact directory `dst`:
+    /// Records the project directory `src` as the artifact directory `dst`:
     /// the policy's walk driver lists it level by level and the command's
-    /// deploy walker decides each level in one call; then every directory
-    /// is created and its kept entries placed, with the parents opened
-    /// once per directory.
+    /// deploy walker decides each level in one call; then the kept entries
+    /// of the directories are recorded by a few threads (the work is
+    /// `statx` and, for what changed, copying).
     fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
         let mut raw: HashMap<String, Vec<filesystem::Listed>> = HashMap::new();
         let walked = walker.walk(src, |dir| {
@@ -237,21 +389,31 @@ impl Copier<'_> {
             }))
         })?;
         let taken: HashSet<&str> = walked.taken.iter().map(|f| f.path.as_str()).collect();
-        let prev = self.prev.as_ref().map(|p| p.try_clone()).transpose()?;
-        // The directories first, parents before children; then their
-        // entries, spread over a few threads (linking and creating files is
-        // kernel work that runs in parallel across directories).
+        if !dst.is_empty() {
+            self.parents(dst);
+        }
         let mut work: Vec<(&str, String)> = Vec::new();
         for dir in &walked.listed {
             if self.left_out(dir) {
                 continue;
             }
             let to = retarget(dir, src, dst);
-            if !to.is_empty() {
-                self.out
-                    .create_dir_all(&to)
-                    .with_context(|| format!("creating {to} in the artifact"))?;
-            }
+            let md = self
+                .source
+                .symlink_metadata(if dir.is_empty() { "." } else { dir })?;
+            let mode = self
+                .granted
+                .iter()
+                .find(|(r, _)| r == dir)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_else(|| md.permissions());
+            self.tree.put(
+                to.as_bytes().to_vec(),
+                Node::Dir {
+                    mode: cap_std::fs::PermissionsExt::mode(&mode) & 0o7777,
+                    mtime: mtime_of(&md),
+                },
+            );
             work.push((dir.as_str(), to));
         }
         let threads = std::thread::available_parallelism()
@@ -259,16 +421,16 @@ impl Copier<'_> {
             .clamp(1, 4)
             .min(work.len().max(1));
         let me = &*self;
-        let tallies: Vec<Result<Tally>> = std::thread::scope(|scope| {
+        let parts: Vec<Result<Part>> = std::thread::scope(|scope| {
             let spawned: Vec<_> = (0..threads)
                 .map(|k| {
-                    let (work, raw, taken, prev) = (&work, &raw, &taken, prev.as_ref());
-                    scope.spawn(move || -> Result<Tally> {
-                        let mut t = Tally::new(me.tally.index.empty_like());
+                    let (work, raw, taken) = (&work, &raw, &taken);
+                    scope.spawn(move || -> Result<Part> {
+                        let mut part = Part::default();
                         for (dir, to) in work.iter().skip(k).step_by(threads) {
-                            me.place_dir(&mut t, raw, taken, prev, dir, to)?;
+                            me.record_dir(&mut part, raw, taken, dir, to)?;
                         }
-                        Ok(t)
+                        Ok(part)
                     })
                 })
                 .collect();
@@ -280,132 +442,24 @@ impl Copier<'_> {
                 })
                 .collect()
         });
-        for t in tallies {
-            self.tally.absorb(t?);
-        }
-        // The directories keep their modes and times, as their files do:
-        // set deepest first, once everything is inside.
-        for dir in walked.listed.iter().rev() {
-            let to = retarget(dir, src, dst);
-            if to.is_empty() || self.left_out(dir) {
-                continue;
-            }
-            let md = self.source.symlink_metadata(dir)?;
-            let perms = self
-                .granted
-                .iter()
-                .find(|(r, _)| r == dir)
-                .map(|(_, p)| p.clone())
-                .unwrap_or_else(|| md.permissions());
-            self.out.set_permissions(&to, perms)?;
-            if let Ok(t) = md.modified() {
-                self.out
-                    .set_times(&to, None, Some(SystemTimeSpec::Absolute(t)))?;
-            }
+        for p in parts {
+            self.absorb(p?);
         }
         Ok(())
     }
 }
 
-/// What placing files counted, and the index entries it made.
-struct Tally {
-    files: u64,
-    bytes: u64,
-    linked: u64,
-    index: Index,
+/// What [`create`] made.
+pub struct Created {
+    pub meta: VersionMeta,
+    /// The version's tree (its view is made from it after the commit).
+    pub tree: Tree,
+    /// The version before it, whose view the new one is made from.
+    pub previous: Option<(u32, Tree)>,
 }
 
-impl Tally {
-    fn new(index: Index) -> Tally {
-        Tally {
-            files: 0,
-            bytes: 0,
-            linked: 0,
-            index,
-        }
-    }
-
-    fn absorb(&mut self, t: Tally) {
-        self.files += t.files;
-        self.bytes += t.bytes;
-        self.linked += t.linked;
-        self.index.absorb(t.index);
-    }
-}
-
-/// Places the file, link or (not-UTF-8) subtree `name` of `src` as
-/// `as_name` in `out` (`at`: its artifact path, for the index): a regular
-/// file the same as the one at the same place in `prev` is hard-linked from
-/// it, anything else copied into a new file. An entry already there (an
-/// earlier deployFiles item) is removed first, never written through.
-fn place(
-    prev_index: Option<&Index>,
-    t: &mut Tally,
-    (src, name): (&Dir, &Path),
-    (out, as_name): (&Dir, &Path),
-    at: &str,
-    prev: Option<&Dir>,
-    md: &cap_std::fs::Metadata,
-) -> Result<()> {
-    // Nothing is there in a new directory; an earlier deployFiles item
-    // may have put something: it is removed, never written through.
-    let fresh = |op: &dyn Fn() -> std::io::Result<()>| -> std::io::Result<()> {
-        match op() {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                filesystem::remove_any(out, as_name)?;
-                op()
-            }
-            r => r,
-        }
-    };
-    if md.is_file() {
-        let unchanged = prev_index.is_some_and(|i| i.unchanged(at, md));
-        let linked = match prev {
-            Some(p) if unchanged || identical(src, name, p, as_name, md) => {
-                fresh(&|| p.hard_link(as_name, out, as_name)).is_ok()
-            }
-            _ => false,
-        };
-        if linked {
-            t.linked += 1;
-        } else {
-            fresh(&|| filesystem::copy_file(src, name, out, as_name, md).map(drop))
-                .with_context(|| format!("copying {}", name.display()))?;
-        }
-        if !at.is_empty() {
-            t.index.record(at, md);
-        }
-    } else {
-        fresh(&|| filesystem::copy_tree(src, name, out, as_name))?;
-    }
-    t.files += 1;
-    t.bytes += md.len();
-    Ok(())
-}
-
-/// Whether the previous version's `name` is the same file as `name` of
-/// `src`: size, mode and modification time first (cheap), then the bytes
-/// (a package upgrade can keep all three: npm sets every mtime to 1985).
-fn identical(
-    src: &Dir,
-    name: &Path,
-    prev: &Dir,
-    prev_name: &Path,
-    md: &cap_std::fs::Metadata,
-) -> bool {
-    use cap_std::fs::PermissionsExt;
-    let Ok(old) = prev.symlink_metadata(prev_name) else {
-        return false;
-    };
-    old.is_file()
-        && old.len() == md.len()
-        && old.permissions().mode() == md.permissions().mode()
-        && matches!((old.modified(), md.modified()), (Ok(a), Ok(b)) if a == b)
-        && filesystem::same_bytes(src, name, prev, prev_name).unwrap_or(false)
-}
-
-/// Copies the artifact of `deploy_files` from `source` into `versions/N`.
-/// Returns the version's metadata.
+/// Records the artifact of `deploy_files` from `source` as version
+/// `version`. Returns its metadata and tree.
 #[allow(clippy::too_many_arguments)] // one call site; the build's facts
 pub fn create(
     host: &PolicyHost,
@@ -416,7 +470,7 @@ pub fn create(
     setup: &str,
     now: &str,
     left_out: &BTreeSet<PathBuf>,
-) -> Result<VersionMeta> {
+) -> Result<Created> {
     let items = match host.deploy_items(deploy_files)? {
         Ok(i) => i,
         Err(d) => return Err(crate::diagnostic::DiagnosticError::new(d).into()),
@@ -428,54 +482,85 @@ pub fn create(
         })?;
     // One walker for the whole artifact: `.deployignore` parsed once.
     let walker = host.walker(&Purpose::Deploy(ignore))?;
-    let rel = format!("{VERSIONS}/{version}");
-    store.create_dir_all(&rel)?;
-    let out = store.open_dir(&rel)?;
-    let prev_number = list_versions(store)?
-        .into_iter()
-        .rfind(|p| *p < version && meta(store, *p).is_some());
-    let prev = prev_number.and_then(|p| store.open_dir(format!("{VERSIONS}/{p}")).ok());
-    // An index left by an unfinished build of this number is not this one's.
-    Index::remove(store, version);
+    store.create_dir_all(VERSIONS)?;
+    let versions = store.open_dir(VERSIONS)?;
+    // Whatever an unfinished build of this number left is not this one's.
+    for name in [
+        format!("{version}.json"),
+        super::version_tree::file_name(version),
+    ] {
+        let _ = versions.remove_file(name);
+    }
+    objects::discard(store, version)?;
+    if version_view::exists(store, version) {
+        to_trash(store, &version_view::rel(version))?;
+    }
+    let previous = previous(store, version);
+    let new_objects = NewObjects::start(store, version)?;
+    let mut tree = Tree::new(source.dir_metadata()?.dev());
+    tree.written_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    tree.nodes.insert(
+        Vec::new(),
+        Node::Dir {
+            mode: 0o755,
+            mtime: (tree.written_at, 0),
+        },
+    );
     let mut c = Copier {
-        prev_index: prev_number.and_then(|p| Index::load(store, p)),
-        tally: Tally::new(Index::new(cap_std::fs::MetadataExt::dev(
-            &source.dir_metadata()?,
-        ))),
-        prev,
+        prev: previous.as_ref().map(|(_, t)| t),
+        objects: objects::open(store),
+        new_objects: &new_objects,
+        tree,
+        files: 0,
+        bytes: 0,
+        linked: 0,
         left_out,
         source,
-        out: &out,
         granted: Vec::new(),
     };
     let copied = copy_items(&mut c, &walker, &items);
     let ungranted = c.ungrant();
     copied?;
     ungranted.context("restoring the modes of directories copied into the artifact")?;
-    // Only a cache: without it the next artifact reads more. Only the
-    // newest version's index is ever read (the next version links from the
-    // newest), so the previous one goes.
-    if c.tally.index.save(store, version).is_ok()
-        && let Some(p) = prev_number
-    {
-        Index::remove(store, p);
+    let Copier {
+        tree,
+        files,
+        bytes,
+        linked,
+        ..
+    } = c;
+    // One durability barrier for every new object, then the tree (which
+    // names them), what it no longer names of the previous version, and
+    // the metadata that makes the version complete, each fsynced.
+    if new_objects.count() > 0 {
+        filesystem::sync_fs(store).context("syncing the new version")?;
     }
-    // One durability barrier for the whole version, before it is recorded.
-    filesystem::sync_fs(store).context("syncing the new version")?;
+    new_objects.finish(store);
+    tree.save(&versions, version)?;
+    if let Some((p, prev)) = &previous {
+        objects::release(&versions, version, prev, *p, &tree)?;
+    }
     let meta = VersionMeta {
         version,
         created_at: now.to_string(),
         setup: setup.to_string(),
-        files: c.tally.files,
-        bytes: c.tally.bytes,
-        linked: c.tally.linked,
+        files,
+        bytes,
+        linked,
     };
     write_atomic(
-        store,
-        &format!("{VERSIONS}/{version}.json"),
+        &versions,
+        &format!("{version}.json"),
         &serde_json::to_vec_pretty(&meta)?,
     )?;
-    Ok(meta)
+    Ok(Created {
+        meta,
+        tree,
+        previous,
+    })
 }
 
 fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<()> {
@@ -521,30 +606,22 @@ fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<(
                 crate::store::record_io::kind_of(md.file_type())
             )));
         } else {
-            let split = |p: &'_ str| -> (String, String) {
-                match p.rsplit_once('/') {
-                    Some((a, b)) => (a.to_string(), b.to_string()),
-                    None => (String::new(), p.to_string()),
-                }
-            };
-            let ((sp, sn), (tp, tn)) = (split(&item.source), split(&item.target));
-            if !tp.is_empty() {
-                c.out
-                    .create_dir_all(&tp)
-                    .with_context(|| format!("creating {tp} in the artifact"))?;
-            }
-            let sd = open_or_self(c.source, &sp)?;
-            let od = open_or_self(c.out, &tp)?;
-            let pd = c.prev.as_ref().and_then(|p| open_or_self(p, &tp).ok());
-            c.place(
+            let (sp, sn) = item
+                .source
+                .rsplit_once('/')
+                .unwrap_or(("", item.source.as_str()));
+            c.parents(&item.target);
+            let sd = open_or_self(c.source, sp)?;
+            let mut part = Part::default();
+            let r = c.shared().record(
+                &mut part,
                 &sd,
-                Path::new(&sn),
-                &od,
-                Path::new(&tn),
-                &item.target,
-                pd.as_ref(),
+                Path::new(sn),
+                item.target.as_bytes().to_vec(),
                 &md,
-            )
+            );
+            c.absorb(part);
+            r
         };
         r.with_context(|| format!("copying deployFiles `{}`", item.written))?;
     }
@@ -568,40 +645,80 @@ impl Default for Budget {
 }
 
 /// What the versions take: per version the bytes only it holds, and all of
-/// them together (shared files once).
+/// them together (shared files once). A version's files are its objects
+/// (or, written before trees, the files of its directory).
 fn version_facts(
     store: &Dir,
 ) -> Result<(Vec<zerops_cache_contract::retention::VersionFacts>, u64)> {
     let act = active(store);
-    let mut seen = std::collections::BTreeSet::new();
-    let mut total = 0;
+    let numbers = list_versions(store)?;
+    let mut trees: Vec<(u32, Option<Tree>)> = Vec::new();
+    let mut users: HashMap<String, (u32, u64)> = HashMap::new();
+    for &v in &numbers {
+        let tree = Tree::load(store, v).with_context(|| format!("reading version {v}"))?;
+        if let Some(t) = &tree {
+            let mine: HashMap<&str, u64> = t.objects().collect();
+            for (o, len) in mine {
+                users.entry(o.to_string()).or_insert((0, len)).0 += 1;
+            }
+        }
+        trees.push((v, tree));
+    }
+    let mut total: u64 = users.values().map(|(_, len)| len).sum();
+    let mut seen = BTreeSet::new();
     let mut facts = Vec::new();
-    for v in list_versions(store)? {
-        let mut own = 0;
-        filesystem::files_with_links(
-            store,
-            Path::new(&format!("{VERSIONS}/{v}")),
-            &mut |id, links, len| {
-                if links == 1 {
-                    own += len;
-                }
-                if seen.insert(id) {
-                    total += len;
-                }
-            },
-        )
-        .with_context(|| format!("measuring version {v}"))?;
+    for (v, tree) in &trees {
+        let own = match tree {
+            Some(t) => {
+                let mine: HashSet<&str> = t.objects().map(|(o, _)| o).collect();
+                mine.iter()
+                    .filter_map(|o| users.get(*o))
+                    .filter(|(n, _)| *n == 1)
+                    .map(|(_, len)| len)
+                    .sum()
+            }
+            None => {
+                let mut own = 0;
+                filesystem::files_with_links(
+                    store,
+                    Path::new(&format!("{VERSIONS}/{v}")),
+                    &mut |id, links, len| {
+                        if links == 1 {
+                            own += len;
+                        }
+                        if seen.insert(id) {
+                            total += len;
+                        }
+                    },
+                )
+                .with_context(|| format!("measuring version {v}"))?;
+                own
+            }
+        };
         facts.push(zerops_cache_contract::retention::VersionFacts {
-            number: v,
+            number: *v,
             bytes: own,
-            active: Some(v) == act,
+            active: Some(*v) == act,
         });
     }
     Ok((facts, total))
 }
 
+/// Removes version `v`: its metadata first (it is not complete any more),
+/// its tree, and its directory to the trash by one rename. Its objects go
+/// in [`objects::collect`].
+pub fn remove(store: &Dir, v: u32) -> Result<()> {
+    let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
+    let _ = store.remove_file(super::version_tree::path(v));
+    if filesystem::exists(store, Path::new(&version_view::rel(v))) {
+        to_trash(store, &version_view::rel(v))
+            .with_context(|| format!("removing the old version {v}"))?;
+    }
+    Ok(())
+}
+
 /// Removes the versions the policy says are over `budget` (never the active
-/// or the newest one): each goes to the trash by one rename.
+/// or the newest one), then the objects no kept version names.
 pub fn prune(
     host: &PolicyHost,
     store: &Dir,
@@ -624,12 +741,47 @@ pub fn prune(
     };
     let removals = host.versions_to_remove(&facts, total, budget.keep, budget.max_bytes)?;
     for r in &removals {
-        let v = r.number;
-        // Metadata first: a version without it is not complete any more.
-        let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
-        Index::remove(store, v);
-        crate::store::journal::to_trash(store, &format!("{VERSIONS}/{v}"))
-            .with_context(|| format!("removing the old version {v}"))?;
+        remove(store, r.number)?;
+    }
+    if !removals.is_empty() {
+        objects::collect(store, &list_versions(store)?)?;
     }
     Ok(removals)
+}
+
+/// Makes sure version `v` has its directory: made from its tree when it
+/// has none (its own tree only; a version written before trees has its
+/// directory always).
+pub fn ensure_view(store: &Dir, v: u32) -> Result<()> {
+    if version_view::exists(store, v) {
+        return Ok(());
+    }
+    let tree = Tree::load(store, v)?
+        .with_context(|| format!("version {v} has neither a tree nor a directory"))?;
+    version_view::make(store, v, &tree, None).map(drop)
+}
+
+/// Writes a copy of version `v` into the empty directory `out`: new files
+/// throughout (reflinks where the filesystem offers them), so nothing done
+/// to the copy reaches the store.
+pub fn export(store: &Dir, v: u32, out: &Dir) -> Result<()> {
+    if meta(store, v).is_none() {
+        anyhow::bail!("version {v} is not complete (no {VERSIONS}/{v}.json)");
+    }
+    match Tree::load(store, v)? {
+        Some(t) => version_view::export(store, &t, out),
+        None => {
+            // Written before trees: its directory is the version.
+            let rel = version_view::rel(v);
+            for l in filesystem::list(store, Path::new(&rel))? {
+                filesystem::copy_tree(
+                    store,
+                    &Path::new(&rel).join(&l.name),
+                    out,
+                    Path::new(&l.name),
+                )?;
+            }
+            Ok(())
+        }
+    }
 }

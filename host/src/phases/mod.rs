@@ -3,9 +3,11 @@
 
 pub mod artifact;
 pub mod checkout;
+pub mod objects;
 pub mod preserve;
 pub mod restore;
-pub mod version_index;
+pub mod version_tree;
+pub mod version_view;
 
 /// A path left where it was, and why (a stable code).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
 
 use super::layout::{
-    ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, RECORD, TRASH, VERSIONS,
-    WORK,
+    ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, OBJECTS, RECORD, RELEASED,
+    TRASH, VERSIONS, WORK,
 };
 use super::record_io::{BadFile, REPAIR, read_store_text, write_atomic};
 use crate::filesystem;
@@ -392,13 +392,19 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
         to_trash(store, CACHE_NEW)?;
     }
     if let Some(v) = j.version_created {
-        let p = format!("{VERSIONS}/{v}");
-        if filesystem::exists(store, Path::new(&p)) {
-            to_trash(store, &p)?;
-        }
-        let meta = format!("{p}.json");
-        if filesystem::exists(store, Path::new(&meta)) {
-            to_trash(store, &meta)?;
+        // Its metadata first (then it is not complete any more), its tree,
+        // what it released of the version before (still named there), its
+        // objects and its directory.
+        for p in [
+            format!("{VERSIONS}/{v}.json"),
+            format!("{VERSIONS}/{v}.tree"),
+            format!("{RELEASED}/{v}"),
+            format!("{OBJECTS}/{v}"),
+            format!("{VERSIONS}/{v}"),
+        ] {
+            if filesystem::exists(store, Path::new(&p)) {
+                to_trash(store, &p)?;
+            }
         }
     }
     Journal::remove(store)?;

@@ -12,7 +12,12 @@
 //!                               wrote outside /build/source (whiteouts included);
 //!       upper/home/zerops/      HOME (also with --isolation none)
 //!     cache/                    the build layer: cached entries
-//!     versions/<N>/, versions/active   deploy artifacts, the last 10
+//!     versions/<N>.tree, <N>.json  deploy versions (the last 10): a tree of
+//!                               each version's entries, and its metadata
+//!     versions/objects/<N>/<n>  the immutable objects their files name
+//!     versions/released/<N>     what version N stopped naming of N-1's objects
+//!     versions/<N>/             a version's directory: a view of its tree
+//!     versions/active           the active version
 //!     work/source/              the build workspace
 //!     trash/                    what is being deleted
 //!     run/                      the container's scratch: overlay work dirs, mount
@@ -53,6 +58,10 @@ pub const CACHE: &str = "cache";
 pub const CACHE_NEW: &str = "cache.new";
 pub const VERSIONS: &str = "versions";
 pub const ACTIVE: &str = "versions/active";
+/// The immutable objects of the versions' files (see phases::objects).
+pub const OBJECTS: &str = "versions/objects";
+/// What each version stopped naming of the one before it.
+pub const RELEASED: &str = "versions/released";
 pub const WORK: &str = "work";
 pub const SOURCE: &str = "work/source";
 pub const TRASH: &str = "trash";

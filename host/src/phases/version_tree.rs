@@ -1,0 +1,427 @@
+//! A version's tree (`versions/N.tree`): every directory, file and symlink
+//! of deploy version N, each file naming the immutable object that holds
+//! its bytes ([`super::objects`]) and the identity of the source file it
+//! was made from (device, inode, change time, size, modification time).
+//!
+//! The tree *is* the version: with `N.json` beside it, a version is
+//! complete. Its directory `versions/N/` is a view made from the tree
+//! ([`super::version_view`]), so an unchanged app's new version costs one
+//! tree file, not a directory per directory of the app.
+//!
+//! The next artifact reuses a file's object without reading the file when
+//! the source file at the same path is still that very inode, unchanged
+//! since: any write or `chmod` moves the change time, which no program can
+//! set back. Entries whose change time is within [`RACY_SECS`] of the
+//! moment the tree was written are never trusted that way (a write in the
+//! same clock tick would not move it: git's "racy" rule).
+//!
+//! The format is text, one entry a line, sorted by path bytes (a directory
+//! before what it holds), fields separated by spaces, paths and link
+//! targets percent-encoded (names need not be UTF-8):
+//!
+//! ```text
+//! zerops-cache-version-tree 1 <device> <written at, unix seconds>
+//! d <mode, octal> <mtime s> <mtime ns> <path>            the root is "."
+//! f <mode> <mtime s> <mtime ns> <size> <object> <ino> <ctime s> <ctime ns> <path>
+//! l <mtime s> <mtime ns> <target> <path>
+//! ```
+//! A file made on another device has `-` for ino and change time.
+
+use cap_std::fs::{Dir, Metadata, MetadataExt, PermissionsExt};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, percent_encode};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io;
+
+use crate::store::layout::VERSIONS;
+use crate::store::record_io::write_atomic;
+
+const MAGIC: &str = "zerops-cache-version-tree 1";
+/// The largest tree read (about 3 million entries).
+const MAX_BYTES: u64 = 512 << 20;
+/// An entry changed this close to the tree's writing is not trusted.
+pub const RACY_SECS: i64 = 2;
+/// How the root is written.
+const ROOT: &str = ".";
+/// What is encoded in paths and targets: controls, space, `%`.
+const ENCODED: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
+
+/// Seconds and nanoseconds since the epoch.
+pub type Time = (i64, i64);
+
+/// What identifies the bytes of a source file without reading them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceId {
+    ino: u64,
+    ctime: Time,
+    size: u64,
+    mtime: Time,
+}
+
+impl SourceId {
+    pub fn of(md: &Metadata) -> SourceId {
+        SourceId {
+            ino: md.ino(),
+            ctime: (md.ctime(), md.ctime_nsec()),
+            size: md.size(),
+            mtime: mtime_of(md),
+        }
+    }
+}
+
+pub fn mtime_of(md: &Metadata) -> Time {
+    (md.mtime(), md.mtime_nsec())
+}
+
+pub fn mode_of(md: &Metadata) -> u32 {
+    md.permissions().mode() & 0o7777
+}
+
+/// One entry of a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Dir {
+        mode: u32,
+        mtime: Time,
+    },
+    File {
+        mode: u32,
+        mtime: Time,
+        size: u64,
+        /// The object holding the bytes (its own mode and mtime are these).
+        object: String,
+        /// What the file was made from, when it was on the tree's device.
+        source: Option<(u64, Time)>,
+    },
+    Symlink {
+        target: Vec<u8>,
+        mtime: Time,
+    },
+}
+
+impl Node {
+    /// Whether `self` and `other` put the same thing at a path (a
+    /// directory's mode and time aside: those are set after its entries).
+    pub fn same_entry(&self, other: &Node) -> bool {
+        match (self, other) {
+            (Node::Dir { .. }, Node::Dir { .. }) => true,
+            (Node::File { object: a, .. }, Node::File { object: b, .. }) => a == b,
+            (a @ Node::Symlink { .. }, b @ Node::Symlink { .. }) => a == b,
+            _ => false,
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        matches!(self, Node::Dir { .. })
+    }
+}
+
+/// One version's tree: paths (bytes, relative, `""` for the root) to
+/// entries.
+#[derive(Debug, Default, Clone)]
+pub struct Tree {
+    pub dev: u64,
+    pub written_at: i64,
+    pub nodes: BTreeMap<Vec<u8>, Node>,
+}
+
+pub fn file_name(version: u32) -> String {
+    format!("{version}.tree")
+}
+
+pub fn path(version: u32) -> String {
+    format!("{VERSIONS}/{}", file_name(version))
+}
+
+fn enc(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return ROOT.to_string();
+    }
+    percent_encode(bytes, ENCODED).to_string()
+}
+
+fn dec(s: &str) -> Vec<u8> {
+    if s == ROOT {
+        return Vec::new();
+    }
+    percent_decode_str(s).collect()
+}
+
+impl Tree {
+    pub fn new(dev: u64) -> Tree {
+        Tree {
+            dev,
+            ..Tree::default()
+        }
+    }
+
+    /// Reads version `v`'s tree: `Ok(None)` when it has none (a version
+    /// written before trees), an error when it is there but unreadable or
+    /// damaged.
+    pub fn load(store: &Dir, v: u32) -> io::Result<Option<Tree>> {
+        let md = match store.symlink_metadata(path(v)) {
+            Ok(md) => md,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // A hostile or broken store cannot make this read without bound.
+        if !md.is_file() || md.len() > MAX_BYTES {
+            return Err(broken(v, "not a file of a sane size"));
+        }
+        let text = store.read_to_string(path(v))?;
+        Tree::parse(&text)
+            .map(Some)
+            .ok_or_else(|| broken(v, "damaged"))
+    }
+
+    fn parse(text: &str) -> Option<Tree> {
+        let mut lines = text.lines();
+        let mut head = lines.next()?.strip_prefix(MAGIC)?.split_ascii_whitespace();
+        let mut tree = Tree::new(head.next()?.parse().ok()?);
+        tree.written_at = head.next()?.parse().ok()?;
+        for l in lines {
+            let f: Vec<&str> = l.split(' ').collect();
+            let int = |i: usize| f.get(i)?.parse::<i64>().ok();
+            let (p, node) = match *f.first()? {
+                "d" if f.len() == 5 => (
+                    f[4],
+                    Node::Dir {
+                        mode: u32::from_str_radix(f[1], 8).ok()?,
+                        mtime: (int(2)?, int(3)?),
+                    },
+                ),
+                "f" if f.len() == 10 => (
+                    f[9],
+                    Node::File {
+                        mode: u32::from_str_radix(f[1], 8).ok()?,
+                        mtime: (int(2)?, int(3)?),
+                        size: f[4].parse().ok()?,
+                        object: valid_object(f[5])?.to_string(),
+                        source: match f[6] {
+                            "-" => None,
+                            ino => Some((ino.parse().ok()?, (int(7)?, int(8)?))),
+                        },
+                    },
+                ),
+                "l" if f.len() == 5 => (
+                    f[4],
+                    Node::Symlink {
+                        target: dec(f[3]),
+                        mtime: (int(1)?, int(2)?),
+                    },
+                ),
+                _ => return None,
+            };
+            let p = dec(p);
+            if !sane_path(&p) {
+                return None;
+            }
+            tree.nodes.insert(p, node);
+        }
+        Some(tree)
+    }
+
+    /// Writes version `v`'s tree durably (fsynced, then renamed in).
+    pub fn save(&self, versions: &Dir, v: u32) -> anyhow::Result<()> {
+        let mut out = String::with_capacity(self.nodes.len() * 96);
+        let _ = writeln!(out, "{MAGIC} {} {}", self.dev, self.written_at);
+        for (p, n) in &self.nodes {
+            let _ = match n {
+                Node::Dir { mode, mtime } => {
+                    writeln!(out, "d {mode:o} {} {} {}", mtime.0, mtime.1, enc(p))
+                }
+                Node::File {
+                    mode,
+                    mtime,
+                    size,
+                    object,
+                    source,
+                } => {
+                    let src = match source {
+                        Some((ino, c)) => format!("{ino} {} {}", c.0, c.1),
+                        None => "- - -".to_string(),
+                    };
+                    writeln!(
+                        out,
+                        "f {mode:o} {} {} {size} {object} {src} {}",
+                        mtime.0,
+                        mtime.1,
+                        enc(p)
+                    )
+                }
+                Node::Symlink { target, mtime } => {
+                    writeln!(out, "l {} {} {} {}", mtime.0, mtime.1, enc(target), enc(p))
+                }
+            };
+        }
+        write_atomic(versions, &file_name(v), out.as_bytes())
+    }
+
+    /// The object of `path` when the source file `md` is still the very
+    /// file it was made from, unchanged since.
+    pub fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<&str> {
+        if md.dev() != self.dev {
+            return None;
+        }
+        match self.nodes.get(path)? {
+            Node::File {
+                mode,
+                mtime,
+                size,
+                object,
+                source: Some((ino, ctime)),
+            } if SourceId::of(md)
+                == (SourceId {
+                    ino: *ino,
+                    ctime: *ctime,
+                    size: *size,
+                    mtime: *mtime,
+                })
+                && *mode == mode_of(md)
+                && ctime.0 + RACY_SECS < self.written_at =>
+            {
+                Some(object)
+            }
+            _ => None,
+        }
+    }
+
+    /// The file node for `md`, its bytes in `object`.
+    pub fn file_node(&self, md: &Metadata, object: String) -> Node {
+        let id = SourceId::of(md);
+        Node::File {
+            mode: mode_of(md),
+            mtime: id.mtime,
+            size: id.size,
+            object,
+            source: (md.dev() == self.dev).then_some((id.ino, id.ctime)),
+        }
+    }
+
+    /// Puts `node` at `path`: whatever was there goes (a file replacing a
+    /// directory takes its entries with it, as a later deployFiles item
+    /// replaces an earlier one).
+    pub fn put(&mut self, path: Vec<u8>, node: Node) {
+        if !node.is_dir() && self.nodes.get(&path).is_some_and(Node::is_dir) {
+            let mut prefix = path.clone();
+            prefix.push(b'/');
+            let inside: Vec<Vec<u8>> = self
+                .nodes
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in inside {
+                self.nodes.remove(&k);
+            }
+        }
+        self.nodes.insert(path, node);
+    }
+
+    /// Every object the tree names, with its size.
+    pub fn objects(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.nodes.values().filter_map(|n| match n {
+            Node::File { object, size, .. } => Some((object.as_str(), *size)),
+            _ => None,
+        })
+    }
+}
+
+fn broken(v: u32, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the tree of version {v} ({}) is {what}", path(v)),
+    )
+}
+
+/// A path a tree may hold: relative, no `.`/`..`/empty components.
+fn sane_path(p: &[u8]) -> bool {
+    p.is_empty()
+        || (!p.starts_with(b"/")
+            && p.split(|b| *b == b'/')
+                .all(|c| !c.is_empty() && c != b"." && c != b".."))
+}
+
+/// An object id is `<version>/<number>`, both decimal.
+pub fn valid_object(id: &str) -> Option<&str> {
+    let (a, b) = id.split_once('/')?;
+    (a.parse::<u32>().is_ok() && b.parse::<u64>().is_ok()).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_every_entry() {
+        let mut t = Tree::new(7);
+        t.written_at = 100;
+        t.nodes.insert(
+            Vec::new(),
+            Node::Dir {
+                mode: 0o755,
+                mtime: (1, 2),
+            },
+        );
+        t.nodes.insert(
+            b"a b%\n\xff".to_vec(),
+            Node::File {
+                mode: 0o644,
+                mtime: (3, 4),
+                size: 5,
+                object: "1/0".into(),
+                source: Some((9, (10, 11))),
+            },
+        );
+        t.nodes.insert(
+            b"l".to_vec(),
+            Node::Symlink {
+                target: b"../x y".to_vec(),
+                mtime: (-1, 0),
+            },
+        );
+        let mut out = String::new();
+        // save() writes through a Dir; the text form is what parse reads.
+        let dir = tempfile::tempdir().unwrap();
+        let d = Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority()).unwrap();
+        t.save(&d, 1).unwrap();
+        out.push_str(&std::fs::read_to_string(dir.path().join("1.tree")).unwrap());
+        let back = Tree::parse(&out).unwrap();
+        assert_eq!(back.nodes, t.nodes);
+        assert_eq!((back.dev, back.written_at), (7, 100));
+    }
+
+    #[test]
+    fn damaged_trees_do_not_parse() {
+        for bad in [
+            "nope\n",
+            "zerops-cache-version-tree 1 1 1\nf 644 1 1 1 x/y - - - a\n",
+            "zerops-cache-version-tree 1 1 1\nd 755 1 1 ../a\n",
+            "zerops-cache-version-tree 1 1 1\nd 755 1 1 /a\n",
+            "zerops-cache-version-tree 1 1 1\nq\n",
+        ] {
+            assert!(Tree::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_replacing_a_directory_takes_its_entries() {
+        let mut t = Tree::new(1);
+        let d = Node::Dir {
+            mode: 0o755,
+            mtime: (0, 0),
+        };
+        t.put(b"a".to_vec(), d.clone());
+        t.put(b"a/b".to_vec(), d.clone());
+        t.put(b"a-c".to_vec(), d.clone());
+        t.put(
+            b"a".to_vec(),
+            Node::Symlink {
+                target: b"x".to_vec(),
+                mtime: (0, 0),
+            },
+        );
+        let keys: Vec<&[u8]> = t.nodes.keys().map(Vec::as_slice).collect();
+        assert_eq!(keys, [b"a".as_slice(), b"a-c"]);
+    }
+}

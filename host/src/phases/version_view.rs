@@ -1,0 +1,196 @@
+//! A version's directory (`versions/N/`): a view of its tree, every file
+//! a hard link of its immutable object. The view of a new version is made
+//! from the view of the version before it: that directory is renamed to a
+//! staging name, only what differs between the two trees is changed, and it
+//! is renamed to `versions/N`. So an unchanged app's view costs two renames,
+//! and an app where a few files changed costs those few files.
+//!
+//! Views are a convenience, never the truth: a view that is missing or was
+//! left half-made by a kill (`versions/.view-*`) is made again from the
+//! tree (`zerops-cache activate`, `versions export`), and a failure to
+//! make one is a warning, never a failed build.
+
+use anyhow::{Context, Result};
+use cap_fs_ext::{DirExt, SystemTimeSpec};
+use cap_std::fs::{Dir, Permissions, PermissionsExt};
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use super::objects;
+use super::version_tree::{Node, Time, Tree};
+use crate::filesystem;
+use crate::store::journal::to_trash;
+use crate::store::layout::VERSIONS;
+
+const STAGING: &str = ".view-";
+
+pub fn rel(v: u32) -> String {
+    format!("{VERSIONS}/{v}")
+}
+
+/// Whether version `v` has a view.
+pub fn exists(store: &Dir, v: u32) -> bool {
+    store.symlink_metadata(rel(v)).is_ok_and(|m| m.is_dir())
+}
+
+/// Moves half-made views (a kill while one was made) to the trash.
+pub fn clear_staging(store: &Dir) -> Result<()> {
+    for l in filesystem::list(store, Path::new(VERSIONS)).unwrap_or_default() {
+        if l.name.as_bytes().starts_with(STAGING.as_bytes()) {
+            to_trash(store, &format!("{VERSIONS}/{}", l.entry.name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes the view of version `v` (tree `tree`): from the view of `from`
+/// (its number and tree) when that one has a view, which it then no longer
+/// has; else from nothing. Returns whether an earlier view was reused.
+pub fn make(store: &Dir, v: u32, tree: &Tree, from: Option<(u32, &Tree)>) -> Result<bool> {
+    clear_staging(store)?;
+    if exists(store, v) {
+        to_trash(store, &rel(v))?;
+    }
+    let staging = format!("{VERSIONS}/{STAGING}{v}");
+    let empty = Tree::default();
+    let reused = match from {
+        Some((p, old)) if exists(store, p) => {
+            filesystem::rename(store, Path::new(&rel(p)), store, Path::new(&staging))?;
+            Some(old)
+        }
+        _ => {
+            store.create_dir(&staging)?;
+            None
+        }
+    };
+    let out = store.open_dir(&staging)?;
+    let objects = objects::open(store).context("the store has no versions/objects")?;
+    apply(&out, reused.unwrap_or(&empty), tree, &objects, Place::Link)
+        .with_context(|| format!("making the directory of version {v}"))?;
+    drop(out);
+    filesystem::rename(store, Path::new(&staging), store, Path::new(&rel(v)))?;
+    Ok(reused.is_some())
+}
+
+/// Writes a copy of version `v` (tree `tree`) into the empty directory
+/// `out`: every file a new file (a reflink where the filesystem offers
+/// it), so nothing done to the copy reaches the store.
+pub fn export(store: &Dir, tree: &Tree, out: &Dir) -> Result<()> {
+    let objects = objects::open(store).context("the store has no versions/objects")?;
+    apply(out, &Tree::default(), tree, &objects, Place::Copy)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Link,
+    Copy,
+}
+
+fn os(p: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(p))
+}
+
+fn parent(p: &[u8]) -> &[u8] {
+    p.iter()
+        .rposition(|b| *b == b'/')
+        .map_or(&[][..], |i| &p[..i])
+}
+
+fn time(t: Time) -> SystemTimeSpec {
+    let base = std::time::UNIX_EPOCH;
+    let at = if t.0 >= 0 {
+        base + std::time::Duration::new(t.0 as u64, t.1 as u32)
+    } else {
+        base - std::time::Duration::from_secs(t.0.unsigned_abs())
+            + std::time::Duration::from_nanos(t.1 as u64)
+    };
+    SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(at))
+}
+
+/// Turns the directory `out`, which holds the view of `old`, into the view
+/// of `new`: what differs is removed, then added; the directories whose
+/// entries, mode or time changed get their mode and time last, deepest
+/// first (a read-only directory is written into before it becomes so).
+fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result<()> {
+    let mut touched: BTreeSet<&[u8]> = BTreeSet::new();
+    let writable = |dir: &[u8]| -> std::io::Result<()> {
+        // The owner may write into and search it until its mode is set.
+        let p = if dir.is_empty() {
+            Path::new(".")
+        } else {
+            os(dir)
+        };
+        let md = out.symlink_metadata(p)?;
+        let mode = md.permissions().mode();
+        if mode & 0o700 != 0o700 {
+            out.set_permissions(p, Permissions::from_mode(mode | 0o700))?;
+        }
+        Ok(())
+    };
+    // Removals, children before their parents.
+    for (p, n) in old.nodes.iter().rev() {
+        if p.is_empty() || new.nodes.get(p).is_some_and(|m| m.same_entry(n)) {
+            continue;
+        }
+        let up = parent(p);
+        if touched.insert(up) {
+            writable(up)?;
+        }
+        if n.is_dir() {
+            // Its entries went first; a directory made a file goes now.
+            writable(p)?;
+        }
+        match filesystem::remove_any(out, os(p)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("removing {}", os(p).display()));
+            }
+            _ => {}
+        }
+    }
+    // Additions, parents before their children.
+    for (p, n) in &new.nodes {
+        if p.is_empty() || old.nodes.get(p).is_some_and(|m| m.same_entry(n)) {
+            continue;
+        }
+        let up = parent(p);
+        if touched.insert(up) && !new_dir(old, new, up) {
+            writable(up)?;
+        }
+        let at = os(p);
+        match n {
+            Node::Dir { .. } => out.create_dir(at),
+            Node::File { object, .. } => match how {
+                Place::Link => objects.hard_link(object, out, at),
+                Place::Copy => objects
+                    .symlink_metadata(object)
+                    .and_then(|md| filesystem::copy_file(objects, Path::new(object), out, at, &md))
+                    .map(drop),
+            },
+            Node::Symlink { target, mtime } => out
+                .symlink_contents(os(target), at)
+                .and_then(|()| out.set_symlink_times(at, None, Some(time(*mtime)))),
+        }
+        .with_context(|| format!("placing {}", at.display()))?;
+    }
+    // Directory modes and times, deepest first.
+    for (p, n) in new.nodes.iter().rev() {
+        let Node::Dir { mode, mtime } = n else {
+            continue;
+        };
+        let same = old.nodes.get(p) == Some(n);
+        if same && !touched.contains(p.as_slice()) {
+            continue;
+        }
+        let at = if p.is_empty() { Path::new(".") } else { os(p) };
+        out.set_permissions(at, Permissions::from_mode(*mode))?;
+        out.set_times(at, None, Some(time(*mtime)))?;
+    }
+    Ok(())
+}
+
+/// Whether `dir` is a directory that `apply` creates (and so is writable).
+fn new_dir(old: &Tree, new: &Tree, dir: &[u8]) -> bool {
+    !dir.is_empty() && !old.nodes.get(dir).is_some_and(Node::is_dir) && new.nodes.contains_key(dir)
+}
