@@ -1,8 +1,10 @@
-//! Deploy versions: files unchanged since the previous version are shared
-//! by hard link, written ones are new files, and no build ever changes an
-//! earlier version's bytes.
+//! Deploy versions: a version is a tree over immutable objects; files
+//! unchanged since the previous version name its objects, written ones are
+//! new objects, and no build ever changes an earlier version's bytes. The
+//! newest version's directory is a view made from the previous one's;
+//! `versions export` copies any version.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -46,13 +48,37 @@ fn disk_bytes(root: &Path, seen: &mut BTreeSet<(u64, u64)>) -> u64 {
     total
 }
 
+/// Version `n` as `versions export` writes it: path to content.
+pub fn exported(p: &Proj, n: u32) -> BTreeMap<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v");
+    let r = p.run(
+        "versions",
+        &["export", &n.to_string(), out.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "export {n}: {}", r.stderr);
+    tree(&out)
+}
+
+/// The object version `n`'s tree names for `path`.
+fn object(p: &Proj, n: u32, path: &str) -> String {
+    let text = std::fs::read_to_string(p.setup_store().join(format!("versions/{n}.tree"))).unwrap();
+    text.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f[0] == "f" && f[9] == path).then(|| f[5].to_string())
+        })
+        .unwrap_or_else(|| panic!("no file {path} in version {n}:\n{text}"))
+}
+
 #[test]
 fn unchanged_files_are_shared_and_earlier_versions_never_change() {
     let p = project();
     let s1 = p.build_ok(&[]);
     assert_eq!(s1["artifact_linked"], 0, "nothing to share with: {s1}");
     let v = |n: u32| p.setup_store().join(format!("versions/{n}"));
-    let v1_before = tree(&v(1));
+    let v1_before = exported(&p, 1);
+    assert_eq!(tree(&v(1)), v1_before, "the view is the version");
 
     let s2 = p.build_ok(&[]);
     // Everything but the files the build writes is shared with version 1.
@@ -61,16 +87,20 @@ fn unchanged_files_are_shared_and_earlier_versions_never_change() {
         s2["artifact_files"].as_u64().unwrap() - 2,
         "{s2}"
     );
-    assert_eq!(
-        ino(&v(1).join("lib/big.bin")),
-        ino(&v(2).join("lib/big.bin"))
-    );
+    assert_eq!(object(&p, 1, "lib/big.bin"), object(&p, 2, "lib/big.bin"));
     assert_ne!(
-        ino(&v(1).join("dist/built-at")),
-        ino(&v(2).join("dist/built-at"))
+        object(&p, 1, "dist/built-at"),
+        object(&p, 2, "dist/built-at")
+    );
+    // The view moved on: version 2 has the directory, made from version 1's.
+    assert!(!v(1).exists() && v(2).is_dir());
+    let objects = p.setup_store().join("versions/objects");
+    assert_eq!(
+        ino(&v(2).join("lib/big.bin")),
+        ino(&objects.join(object(&p, 2, "lib/big.bin")))
     );
 
-    // A change in the checkout is a new file in the new version only.
+    // A change in the checkout is a new object in the new version only.
     p.write("src/app.js", "console.log('v3')\n");
     git(p.path(), &["commit", "-qam", "v3"]);
     p.build_ok(&[]);
@@ -78,12 +108,10 @@ fn unchanged_files_are_shared_and_earlier_versions_never_change() {
         std::fs::read_to_string(v(3).join("dist/app.js")).unwrap(),
         "console.log('v3')\n"
     );
-    assert_eq!(tree(&v(1)), v1_before, "version 1 is unchanged");
-    assert_eq!(
-        std::fs::read_to_string(v(2).join("src/app.js")).unwrap(),
-        "console.log('v1')\n"
-    );
-    assert_ne!(ino(&v(2).join("src/app.js")), ino(&v(3).join("src/app.js")));
+    assert_eq!(exported(&p, 1), v1_before, "version 1 is unchanged");
+    assert_eq!(exported(&p, 2)["src/app.js"], "console.log('v1')\n");
+    assert_ne!(object(&p, 2, "src/app.js"), object(&p, 3, "src/app.js"));
+    assert_eq!(tree(&v(3)), exported(&p, 3), "the view is the version");
 
     // Ten versions of an unchanged app hold little more than one.
     for _ in 0..7 {
@@ -117,15 +145,19 @@ fn same_size_mode_and_mtime_with_other_bytes_is_not_shared() {
     p.write("src/v", "version 1.2.4\n");
     git(p.path(), &["commit", "-qam", "bump"]);
     p.build_ok(&[]);
-    let v = |n: u32| p.setup_store().join(format!("versions/{n}/dist/pkg.json"));
+    let objects = p.setup_store().join("versions/objects");
+    let (o1, o2) = (
+        object(&p, 1, "dist/pkg.json"),
+        object(&p, 2, "dist/pkg.json"),
+    );
     let (m1, m2) = (
-        std::fs::metadata(v(1)).unwrap(),
-        std::fs::metadata(v(2)).unwrap(),
+        std::fs::metadata(objects.join(&o1)).unwrap(),
+        std::fs::metadata(objects.join(&o2)).unwrap(),
     );
     assert_eq!((m1.len(), m1.mtime()), (m2.len(), m2.mtime()));
-    assert_eq!(std::fs::read_to_string(v(1)).unwrap(), "version 1.2.3\n");
-    assert_eq!(std::fs::read_to_string(v(2)).unwrap(), "version 1.2.4\n");
-    assert_ne!(ino(&v(1)), ino(&v(2)));
+    assert_ne!(o1, o2);
+    assert_eq!(exported(&p, 1)["dist/pkg.json"], "version 1.2.3\n");
+    assert_eq!(exported(&p, 2)["dist/pkg.json"], "version 1.2.4\n");
 }
 
 /// A cached file the next build rewrites in place (same inode) must not
@@ -148,17 +180,17 @@ fn a_cached_file_rewritten_in_place_changes_no_earlier_version() {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let s2 = p.build_ok(&[]);
     assert!(s2["artifact_linked"].as_u64().unwrap() >= 1, "{s2}");
-    let v = |n: u32| p.setup_store().join(format!("versions/{n}/cached/state"));
-    assert_eq!(ino(&v(1)), ino(&v(2)), "unchanged: shared");
+    let f = "cached/state";
+    assert_eq!(object(&p, 1, f), object(&p, 2, f), "unchanged: shared");
     std::thread::sleep(std::time::Duration::from_millis(2100));
     // `1<>` writes over the restored file's bytes without a new inode.
     p.write("src/v", "bbbb\n");
     git(p.path(), &["commit", "-qam", "b"]);
     p.build_ok(&[]);
-    assert_eq!(std::fs::read_to_string(v(1)).unwrap(), "aaaa\n");
-    assert_eq!(std::fs::read_to_string(v(2)).unwrap(), "aaaa\n");
-    assert_eq!(std::fs::read_to_string(v(3)).unwrap(), "bbbb\n");
-    assert_ne!(ino(&v(2)), ino(&v(3)));
+    assert_eq!(exported(&p, 1)[f], "aaaa\n");
+    assert_eq!(exported(&p, 2)[f], "aaaa\n");
+    assert_eq!(exported(&p, 3)[f], "bbbb\n");
+    assert_ne!(object(&p, 2, f), object(&p, 3, f));
 }
 
 /// SIGKILL while the artifact is being written: the earlier versions, the
@@ -173,6 +205,7 @@ fn a_kill_during_the_artifact_phase_loses_nothing() {
     build:
       buildCommands:
         - '[ -d gen ] || { mkdir gen && for i in $(seq 3000); do echo $i > gen/f$i; done; }'
+        - 'mkdir -p out && now=$(date +%s%N) && seq 3000 | while read i; do echo $i $now > out/f$i; done'
       deployFiles: ./
       cache: [gen]
 ",
@@ -181,10 +214,10 @@ fn a_kill_during_the_artifact_phase_loses_nothing() {
     p.build_ok(&[]);
     p.build_ok(&[]);
     let store = p.setup_store();
-    let versions = |n: u32| tree(&store.join(format!("versions/{n}")));
+    let versions = |n: u32| exported(&p, n);
     let mut killed = false;
     for next in 3..13u32 {
-        let before: Vec<_> = (1..next).map(versions).collect();
+        let before: Vec<_> = [1, next - 1].into_iter().map(versions).collect();
         let active = std::fs::read_to_string(store.join("versions/active")).unwrap();
         let cache = p.cache_files();
         let mut child = p
@@ -195,8 +228,9 @@ fn a_kill_during_the_artifact_phase_loses_nothing() {
             .spawn()
             .unwrap();
         let started = std::time::Instant::now();
-        // The artifact phase has begun once the new version's directory exists.
-        let new = store.join(format!("versions/{next}"));
+        // The artifact phase has begun once the new version's objects
+        // directory exists.
+        let new = store.join(format!("versions/objects/{next}"));
         while !new.exists()
             && child.try_wait().unwrap().is_none()
             && started.elapsed() < std::time::Duration::from_secs(60)
@@ -212,10 +246,15 @@ fn a_kill_during_the_artifact_phase_loses_nothing() {
         if status.code().is_some() {
             continue; // finished before the kill: try the next version
         }
-        killed = true;
-        assert!(!store.join(format!("versions/{next}.json")).exists());
-        let after: Vec<_> = (1..next).map(versions).collect();
+        let after: Vec<_> = [1, next - 1].into_iter().map(versions).collect();
         assert_eq!(after, before, "an earlier version changed");
+        if store.join(format!("versions/{next}.json")).exists() {
+            // Killed after the version was complete: it is whole, and the
+            // build either committed it or was rolled back around it.
+            assert_eq!(versions(next).len(), before[0].len());
+            continue;
+        }
+        killed = true;
         assert_eq!(
             std::fs::read_to_string(store.join("versions/active")).unwrap(),
             active
@@ -231,4 +270,119 @@ fn a_kill_during_the_artifact_phase_loses_nothing() {
         break;
     }
     assert!(killed, "no build was killed during its artifact phase");
+}
+
+/// Retention removes versions and, with them, the objects no kept version
+/// names; objects still named stay, and every kept version exports whole.
+#[test]
+fn pruning_removes_the_objects_no_kept_version_names() {
+    let p = project();
+    for i in 0..6 {
+        p.write("src/app.js", &format!("console.log({i})\n"));
+        git(p.path(), &["commit", "-qam", &format!("v{i}")]);
+        p.build_ok(&["--keep-versions", "2"]);
+    }
+    let store = p.setup_store();
+    let kept: Vec<u32> = (1..=6)
+        .filter(|n| store.join(format!("versions/{n}.json")).exists())
+        .collect();
+    assert_eq!(kept, [5, 6]);
+    // What the kept trees name, and what the objects directory holds.
+    let mut named = BTreeSet::new();
+    for n in &kept {
+        let text = std::fs::read_to_string(store.join(format!("versions/{n}.tree"))).unwrap();
+        for l in text.lines().filter(|l| l.starts_with("f ")) {
+            named.insert(l.split(' ').nth(5).unwrap().to_string());
+        }
+    }
+    let mut held = BTreeSet::new();
+    let objects = store.join("versions/objects");
+    for d in std::fs::read_dir(&objects).unwrap() {
+        let d = d.unwrap();
+        for f in std::fs::read_dir(d.path()).unwrap() {
+            held.insert(format!(
+                "{}/{}",
+                d.file_name().to_string_lossy(),
+                f.unwrap().file_name().to_string_lossy()
+            ));
+        }
+    }
+    assert_eq!(held, named, "objects held are exactly those named");
+    // lib/big.bin is version 1's object, still named by 5 and 6.
+    assert_eq!(object(&p, 6, "lib/big.bin"), object(&p, 5, "lib/big.bin"));
+    assert!(object(&p, 6, "lib/big.bin").starts_with("1/"));
+    assert_eq!(exported(&p, 5)["src/app.js"], "console.log(4)\n");
+    assert_eq!(exported(&p, 6)["src/app.js"], "console.log(5)\n");
+}
+
+/// `activate` gives an older version its directory back; `versions` says
+/// which versions have one; export refuses a non-empty directory and an
+/// unknown version.
+#[test]
+fn activate_makes_the_directory_and_export_is_careful() {
+    let p = project();
+    p.build_ok(&[]);
+    p.write("src/app.js", "console.log(2)\n");
+    git(p.path(), &["commit", "-qam", "2"]);
+    p.build_ok(&[]);
+    let store = p.setup_store();
+    let listed = p.run("versions", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(listed.stdout.trim()).unwrap();
+    assert!(v[0]["path"].is_null(), "{v}");
+    assert!(
+        v[1]["path"].as_str().unwrap().ends_with("versions/2"),
+        "{v}"
+    );
+
+    let r = p.run("activate", &["1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(store.join("versions/1/src/app.js")).unwrap(),
+        "console.log('v1')\n"
+    );
+    assert_eq!(tree(&store.join("versions/1")), exported(&p, 1));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mine"), "keep").unwrap();
+    let r = p.run("versions", &["export", "1", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not empty"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine")).unwrap(),
+        "keep"
+    );
+    let r = p.run(
+        "versions",
+        &["export", "9", dir.path().join("x").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!dir.path().join("x").exists());
+    // An exported copy is the user's: changing it changes no version.
+    let out = dir.path().join("copy");
+    let r = p.run("versions", &["export", "2", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::write(out.join("README"), "changed").unwrap();
+    assert_eq!(exported(&p, 2)["README"], "same in every version\n");
+    assert_eq!(
+        std::fs::read_to_string(store.join("versions/2/README")).unwrap(),
+        "same in every version\n"
+    );
+}
+
+/// A directory left half-made (a kill while the view was made) is not the
+/// version: the next build sets it aside and makes the view from the tree.
+#[test]
+fn a_half_made_view_is_made_again() {
+    let p = project();
+    p.build_ok(&[]);
+    let store = p.setup_store();
+    std::fs::rename(store.join("versions/1"), store.join("versions/.view-2")).unwrap();
+    std::fs::remove_file(store.join("versions/.view-2/README")).unwrap();
+    p.build_ok(&[]);
+    assert!(!store.join("versions/.view-2").exists());
+    assert_eq!(tree(&store.join("versions/2")), exported(&p, 2));
+    assert_eq!(
+        std::fs::read_to_string(store.join("versions/2/README")).unwrap(),
+        "same in every version\n"
+    );
 }
