@@ -386,3 +386,79 @@ fn a_half_made_view_is_made_again() {
         "same in every version\n"
     );
 }
+
+/// A store written before trees: its versions are directories with
+/// metadata. They stay readable (export, versions) and are pruned as
+/// before; the next version is a tree of new objects.
+#[test]
+fn versions_written_before_trees_still_work() {
+    let p = project();
+    p.build_ok(&[]);
+    let store = p.setup_store();
+    let versions = store.join("versions");
+    // Version 1 as an older zerops-cache left it: its directory holds the
+    // files, and there is no tree and no objects.
+    let old = exported(&p, 1);
+    for name in ["1.tree", "released"] {
+        let _ = std::fs::remove_file(versions.join(name));
+    }
+    std::fs::remove_dir_all(versions.join("1")).unwrap();
+    std::fs::remove_dir_all(versions.join("objects")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("v1");
+    let out = p.run("versions", &["export", "1", dest.to_str().unwrap()]);
+    assert_eq!(out.code, 6, "no tree and no directory: {}", out.stderr);
+    assert!(out.stderr.contains("repair"), "{}", out.stderr);
+    assert!(!dest.exists(), "a failed export leaves nothing");
+    for (rel, text) in &old {
+        let f = versions.join("1").join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    std::fs::create_dir_all(versions.join(".index")).unwrap();
+    std::fs::write(
+        versions.join(".index/1"),
+        "zerops-cache-version-index 1 0 0\n",
+    )
+    .unwrap();
+
+    let s = p.build_ok(&["--keep-versions", "2"]);
+    assert_eq!(s["version"], 2, "{s}");
+    assert_eq!(exported(&p, 1), old);
+    assert!(
+        versions.join("1").is_dir(),
+        "a version without a tree keeps its directory"
+    );
+    assert!(!versions.join(".index").exists(), "the old index is gone");
+    assert_eq!(exported(&p, 2)["README"], "same in every version\n");
+    p.build_ok(&["--keep-versions", "2"]);
+    assert!(!versions.join("1").exists() && !versions.join("1.json").exists());
+    assert_eq!(exported(&p, 3)["README"], "same in every version\n");
+}
+
+/// Two deployFiles items that write the same path: the later one wins, and
+/// the object made for the earlier one is not left behind.
+#[test]
+fn an_object_a_later_item_replaced_is_not_kept() {
+    let p = Proj::new(
+        "zerops:
+  - setup: app
+    build:
+      buildCommands:
+        - 'true'
+      deployFiles: [ ./, src ]
+      cache: false
+",
+        &[("src/app.js", "1\n")],
+    );
+    p.build_ok(&[]);
+    p.write("src/app.js", "2\n");
+    git(p.path(), &["commit", "-qam", "2"]);
+    p.build_ok(&[]);
+    let made: BTreeSet<String> = std::fs::read_dir(p.setup_store().join("versions/objects/2"))
+        .unwrap()
+        .map(|e| format!("2/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert_eq!(made, BTreeSet::from([object(&p, 2, "src/app.js")]));
+    assert_eq!(exported(&p, 2)["src/app.js"], "2\n");
+}

@@ -112,6 +112,7 @@ fn export(store: &cap_std::fs::Dir, v: u32, dir: &std::path::Path) -> Result<Exi
             "there is no version {v} (see `zerops-cache versions`)"
         )));
     }
+    let mut created = false;
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {
@@ -122,13 +123,21 @@ fn export(store: &cap_std::fs::Dir, v: u32, dir: &std::path::Path) -> Result<Exi
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            created = true;
         }
         Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
     }
     let out = cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority())
         .with_context(|| format!("opening {}", dir.display()))?;
-    artifact::export(store, v, &out).with_context(|| format!("exporting version {v}"))?;
+    if let Err(e) = artifact::export(store, v, &out) {
+        // A half-written copy is no copy; a directory the user gave stays.
+        drop(out);
+        if created {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        return Err(e.context(format!("exporting version {v}")));
+    }
     eprintln!("version {v} written to {}", dir.display());
     Ok(Exit::Ok)
 }

@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::join;
 use super::objects::{self, NewObjects};
-use super::version_tree::{Node, Tree, mode_of, mtime_of};
+use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
 use crate::component::PolicyHost;
 use crate::component::plan::{DeployItem, Entry, EntryKind};
@@ -29,6 +29,9 @@ use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
+
+/// Where stores written before trees kept their version indexes.
+const OLD_INDEX: &str = "versions/.index";
 
 /// The largest `.deployignore` the build reads (the policy's lint limit).
 pub const DEPLOYIGNORE_MAX: u64 = 1 << 20;
@@ -100,10 +103,12 @@ pub fn previous(store: &Dir, v: u32) -> Option<(u32, Tree)> {
 }
 
 struct Copier<'a> {
-    /// The previous version's tree: a file the same as its file at the same
-    /// path (the very source inode, unchanged; or the same size, mode,
-    /// modification time and bytes) names the same object.
-    prev: Option<&'a Tree>,
+    /// The previous version's number and tree: a file the same as its file
+    /// at the same path (the very source inode, unchanged; or the same
+    /// size, mode, modification time and bytes) names the same object.
+    previous: Option<(u32, Tree)>,
+    /// The thread reading it while the first walk runs.
+    loading: Option<std::thread::ScopedJoinHandle<'a, Option<(u32, Tree)>>>,
     /// Where the previous version's objects are.
     objects: Option<Dir>,
     new_objects: &'a NewObjects,
@@ -239,10 +244,10 @@ impl Shared<'_> {
         name: &Path,
         at: &[u8],
         md: &cap_std::fs::Metadata,
-    ) -> Option<String> {
+    ) -> Option<ObjectId> {
         let prev = self.prev?;
         if let Some(o) = prev.unchanged(at, md) {
-            return Some(o.to_string());
+            return Some(o);
         }
         match prev.nodes.get(at)? {
             Node::File {
@@ -254,18 +259,66 @@ impl Shared<'_> {
             } if *size == md.len()
                 && *mode == mode_of(md)
                 && *mtime == mtime_of(md)
-                && filesystem::same_bytes(src, name, self.objects?, Path::new(object))
+                && filesystem::same_bytes(src, name, self.objects?, Path::new(&object.rel()))
                     .unwrap_or(false) =>
             {
-                Some(object.clone())
+                Some(*object)
             }
             _ => None,
         }
     }
 }
 
+/// What the walk's reader thread read of one directory: its own metadata
+/// and, in listing order, that of each entry that is not a directory
+/// (`None`: a directory, or not readable here; the recording reads it again
+/// and reports the error where it belongs).
+#[derive(Default)]
+struct Stats {
+    dir: Option<cap_std::fs::Metadata>,
+    entries: Vec<Option<cap_std::fs::Metadata>>,
+}
+
+/// Reads the metadata of the directories the walk sends, until it ends.
+fn read_stats(
+    source: &Dir,
+    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<(String, Arc<Vec<filesystem::Listed>>)>>,
+) -> HashMap<String, Stats> {
+    let mut out = HashMap::new();
+    loop {
+        let next = rx.lock().map(|r| r.recv());
+        let Ok(Ok((dir, names))) = next else {
+            break;
+        };
+        let Ok(d) = open_or_self(source, &dir) else {
+            continue;
+        };
+        let st = Stats {
+            dir: d.dir_metadata().ok(),
+            entries: names
+                .iter()
+                .map(|l| {
+                    (l.entry.kind != EntryKind::Dir)
+                        .then(|| d.symlink_metadata(&l.name).ok())
+                        .flatten()
+                })
+                .collect(),
+        };
+        out.insert(dir, st);
+    }
+    out
+}
+
 impl Copier<'_> {
+    /// Waits for the previous version's tree, read while the walk ran.
+    fn wait_for_previous(&mut self) {
+        if let Some(h) = self.loading.take() {
+            self.previous = h.join().unwrap_or(None);
+        }
+    }
+
     /// Whether `path` or a directory above it is the user's (in place).
+
     fn left_out(&self, path: &str) -> bool {
         !self.left_out.is_empty()
             && Path::new(path)
@@ -299,7 +352,7 @@ impl Copier<'_> {
 
     fn shared(&self) -> Shared<'_> {
         Shared {
-            prev: self.prev,
+            prev: self.previous.as_ref().map(|(_, t)| t),
             objects: self.objects.as_ref(),
             new_objects: self.new_objects,
             tree: &self.tree,
@@ -337,19 +390,28 @@ impl Copier<'_> {
     }
 
     /// Records the kept entries of the project directory `dir` at the
-    /// artifact directory `to`.
+    /// artifact directory `to`, with the metadata the walk already read.
     fn record_dir(
         &self,
         part: &mut Part,
-        raw: &HashMap<String, Vec<filesystem::Listed>>,
+        raw: &HashMap<String, Arc<Vec<filesystem::Listed>>>,
+        stats: &HashMap<String, Stats>,
         taken: &HashSet<&str>,
         dir: &str,
         to: &str,
     ) -> Result<()> {
-        let sd = open_or_self(self.source, dir)?;
+        let listed = raw.get(dir).map(|l| l.as_slice()).unwrap_or_default();
+        let read = stats.get(dir);
+        let mut sd: Option<Dir> = None;
         let sh = self.shared();
-        for l in raw.get(dir).map(Vec::as_slice).unwrap_or_default() {
-            let path = join(dir, &l.entry.name);
+        let mut path = String::with_capacity(dir.len() + 64);
+        for (i, l) in listed.iter().enumerate() {
+            path.clear();
+            path.push_str(dir);
+            if !dir.is_empty() {
+                path.push('/');
+            }
+            path.push_str(&l.entry.name);
             // Taken, or a name that is not UTF-8 (recorded whole, never
             // decided on its own); the user's own paths stay out.
             let take = taken.contains(path.as_str()) || !l.entry.utf8;
@@ -361,9 +423,16 @@ impl Copier<'_> {
                 continue;
             }
             let name = Path::new(&l.name);
-            let md = sd.symlink_metadata(name)?;
+            let d = match &sd {
+                Some(d) => d,
+                None => sd.insert(open_or_self(self.source, dir)?),
+            };
+            let md = match read.and_then(|r| r.entries.get(i)).and_then(Option::as_ref) {
+                Some(md) => md.clone(),
+                None => d.symlink_metadata(name)?,
+            };
             let at = join_bytes(to.as_bytes(), l.name.as_bytes());
-            sh.record(part, &sd, name, at, &md)
+            sh.record(part, d, name, at, &md)
                 .with_context(|| format!("copying {path}"))?;
         }
         Ok(())
@@ -375,19 +444,44 @@ impl Copier<'_> {
     /// of the directories are recorded by a few threads (the work is
     /// `statx` and, for what changed, copying).
     fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
-        let mut raw: HashMap<String, Vec<filesystem::Listed>> = HashMap::new();
-        let walked = walker.walk(src, |dir| {
-            self.grant(dir)?;
-            let listed = filesystem::list(self.source, Path::new(dir))
-                .with_context(|| format!("listing {dir:?}"))?;
-            let entries = listed.iter().map(|l| l.entry.clone()).collect();
-            raw.insert(dir.to_string(), listed);
-            Ok(Some(Listing {
-                dir: dir.to_string(),
-                entries,
-                against: Vec::new(),
-            }))
-        })?;
+        let mut raw: HashMap<String, Arc<Vec<filesystem::Listed>>> = HashMap::new();
+        // While the walk lists directory after directory, a second thread
+        // reads the metadata of what each holds (the `statx` calls are most
+        // of the work, and need no decision: nearly everything is kept).
+        let source = self.source;
+        let (tx, rx) = std::sync::mpsc::channel::<(String, Arc<Vec<filesystem::Listed>>)>();
+        // Two readers: `statx` is kernel work that runs in parallel.
+        let rx = std::sync::Mutex::new(rx);
+        let (walked, stats) = std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..std::env::var("ZC_READERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2))
+                .map(|_| scope.spawn(|| read_stats(source, &rx)))
+                .collect();
+            let walked = walker.walk(src, |dir| {
+                self.grant(dir)?;
+                let listed = filesystem::list(self.source, Path::new(dir))
+                    .with_context(|| format!("listing {dir:?}"))?;
+                let entries = listed.iter().map(|l| l.entry.clone()).collect();
+                let listed = Arc::new(listed);
+                let _ = tx.send((dir.to_string(), Arc::clone(&listed)));
+                raw.insert(dir.to_string(), listed);
+                Ok(Some(Listing {
+                    dir: dir.to_string(),
+                    entries,
+                    against: Vec::new(),
+                }))
+            });
+            drop(tx);
+            let mut stats = HashMap::new();
+            for r in readers {
+                stats.extend(r.join().unwrap_or_default());
+            }
+            (walked, stats)
+        });
+        let walked = walked?;
+        self.wait_for_previous();
         let taken: HashSet<&str> = walked.taken.iter().map(|f| f.path.as_str()).collect();
         if !dst.is_empty() {
             self.parents(dst);
@@ -398,9 +492,12 @@ impl Copier<'_> {
                 continue;
             }
             let to = retarget(dir, src, dst);
-            let md = self
-                .source
-                .symlink_metadata(if dir.is_empty() { "." } else { dir })?;
+            let md = match stats.get(dir.as_str()).and_then(|s| s.dir.clone()) {
+                Some(md) => md,
+                None => self
+                    .source
+                    .symlink_metadata(if dir.is_empty() { "." } else { dir })?,
+            };
             let mode = self
                 .granted
                 .iter()
@@ -424,11 +521,11 @@ impl Copier<'_> {
         let parts: Vec<Result<Part>> = std::thread::scope(|scope| {
             let spawned: Vec<_> = (0..threads)
                 .map(|k| {
-                    let (work, raw, taken) = (&work, &raw, &taken);
+                    let (work, raw, taken, stats) = (&work, &raw, &taken, &stats);
                     scope.spawn(move || -> Result<Part> {
                         let mut part = Part::default();
                         for (dir, to) in work.iter().skip(k).step_by(threads) {
-                            me.record_dir(&mut part, raw, taken, dir, to)?;
+                            me.record_dir(&mut part, raw, stats, taken, dir, to)?;
                         }
                         Ok(part)
                     })
@@ -442,8 +539,27 @@ impl Copier<'_> {
                 })
                 .collect()
         });
-        for p in parts {
-            self.absorb(p?);
+        let parts = parts.into_iter().collect::<Result<Vec<Part>>>()?;
+        if self.tree.nodes.values().any(|n| !n.is_dir()) {
+            // An earlier deployFiles item placed files: one at a time, so
+            // that a later one replaces what it must.
+            for p in parts {
+                self.absorb(p);
+            }
+        } else {
+            // Only directories so far, and one walk records each path once
+            // and no directory: nothing collides, so the tree is built in
+            // bulk (sorted once) rather than entry by entry.
+            let mut all: Vec<(Vec<u8>, Node)> =
+                std::mem::take(&mut self.tree.nodes).into_iter().collect();
+            for mut p in parts {
+                self.files += p.files;
+                self.bytes += p.bytes;
+                self.linked += p.linked;
+                all.append(&mut p.nodes);
+            }
+            all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            self.tree.nodes = all.into_iter().collect();
         }
         Ok(())
     }
@@ -492,10 +608,14 @@ pub fn create(
         let _ = versions.remove_file(name);
     }
     objects::discard(store, version)?;
+    // The version indexes of stores written before trees (the trees hold
+    // what they held).
+    if filesystem::exists(store, Path::new(OLD_INDEX)) {
+        to_trash(store, OLD_INDEX)?;
+    }
     if version_view::exists(store, version) {
         to_trash(store, &version_view::rel(version))?;
     }
-    let previous = previous(store, version);
     let new_objects = NewObjects::start(store, version)?;
     let mut tree = Tree::new(source.dir_metadata()?.dev());
     tree.written_at = std::time::SystemTime::now()
@@ -509,33 +629,36 @@ pub fn create(
             mtime: (tree.written_at, 0),
         },
     );
-    let mut c = Copier {
-        prev: previous.as_ref().map(|(_, t)| t),
-        objects: objects::open(store),
-        new_objects: &new_objects,
-        tree,
-        files: 0,
-        bytes: 0,
-        linked: 0,
-        left_out,
-        source,
-        granted: Vec::new(),
-    };
-    let copied = copy_items(&mut c, &walker, &items);
-    let ungranted = c.ungrant();
-    copied?;
-    ungranted.context("restoring the modes of directories copied into the artifact")?;
-    let Copier {
-        tree,
-        files,
-        bytes,
-        linked,
-        ..
-    } = c;
+    // The previous version's tree is read by another thread while the
+    // first walk lists the project.
+    let (tree, files, bytes, linked, previous) = std::thread::scope(|scope| -> Result<_> {
+        let mut c = Copier {
+            previous: None,
+            loading: Some(scope.spawn(|| previous(store, version))),
+            objects: objects::open(store),
+            new_objects: &new_objects,
+            tree,
+            files: 0,
+            bytes: 0,
+            linked: 0,
+            left_out,
+            source,
+            granted: Vec::new(),
+        };
+        let copied = copy_items(&mut c, &walker, &items);
+        let ungranted = c.ungrant();
+        c.wait_for_previous();
+        copied?;
+        ungranted.context("restoring the modes of directories copied into the artifact")?;
+        Ok((c.tree, c.files, c.bytes, c.linked, c.previous))
+    })?;
     // One durability barrier for every new object, then the tree (which
     // names them), what it no longer names of the previous version, and
     // the metadata that makes the version complete, each fsynced.
     if new_objects.count() > 0 {
+        // An object made for a path a later deployFiles item replaced is
+        // named by no tree: it goes now (nothing else would collect it).
+        new_objects.drop_unnamed(tree.objects().map(|(o, _)| o));
         filesystem::sync_fs(store).context("syncing the new version")?;
     }
     new_objects.finish(store);
@@ -611,6 +734,7 @@ fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<(
                 .rsplit_once('/')
                 .unwrap_or(("", item.source.as_str()));
             c.parents(&item.target);
+            c.wait_for_previous();
             let sd = open_or_self(c.source, sp)?;
             let mut part = Part::default();
             let r = c.shared().record(
@@ -653,13 +777,13 @@ fn version_facts(
     let act = active(store);
     let numbers = list_versions(store)?;
     let mut trees: Vec<(u32, Option<Tree>)> = Vec::new();
-    let mut users: HashMap<String, (u32, u64)> = HashMap::new();
+    let mut users: HashMap<ObjectId, (u32, u64)> = HashMap::new();
     for &v in &numbers {
         let tree = Tree::load(store, v).with_context(|| format!("reading version {v}"))?;
         if let Some(t) = &tree {
-            let mine: HashMap<&str, u64> = t.objects().collect();
+            let mine: HashMap<ObjectId, u64> = t.objects().collect();
             for (o, len) in mine {
-                users.entry(o.to_string()).or_insert((0, len)).0 += 1;
+                users.entry(o).or_insert((0, len)).0 += 1;
             }
         }
         trees.push((v, tree));
@@ -670,9 +794,9 @@ fn version_facts(
     for (v, tree) in &trees {
         let own = match tree {
             Some(t) => {
-                let mine: HashSet<&str> = t.objects().map(|(o, _)| o).collect();
+                let mine: HashSet<ObjectId> = t.objects().map(|(o, _)| o).collect();
                 mine.iter()
-                    .filter_map(|o| users.get(*o))
+                    .filter_map(|o| users.get(o))
                     .filter(|(n, _)| *n == 1)
                     .map(|(_, len)| len)
                     .sum()
@@ -770,6 +894,9 @@ pub fn export(store: &Dir, v: u32, out: &Dir) -> Result<()> {
     }
     match Tree::load(store, v)? {
         Some(t) => version_view::export(store, &t, out),
+        None if !version_view::exists(store, v) => Err(crate::exit::Exit::StoreBroken.error(
+            format!("version {v} has neither a tree nor a directory; `zerops-cache repair` sets it aside"),
+        )),
         None => {
             // Written before trees: its directory is the version.
             let rel = version_view::rel(v);

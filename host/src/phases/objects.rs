@@ -18,7 +18,7 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::version_tree::{Tree, valid_object};
+use super::version_tree::{ObjectId, Tree};
 use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::{OBJECTS, RELEASED, VERSIONS};
@@ -53,15 +53,32 @@ impl NewObjects {
 
     /// Copies the regular file `name` of `src` (described by `md`) into a
     /// new object; returns its id.
-    pub fn copy(&self, src: &Dir, name: &Path, md: &Metadata) -> io::Result<String> {
+    pub fn copy(&self, src: &Dir, name: &Path, md: &Metadata) -> io::Result<ObjectId> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         filesystem::copy_file(src, name, &self.dir, Path::new(&n.to_string()), md)?;
-        Ok(format!("{}/{n}", self.version))
+        Ok(ObjectId {
+            version: self.version,
+            n,
+        })
     }
 
     /// How many objects were made.
     pub fn count(&self) -> u64 {
         self.next.load(Ordering::Relaxed)
+    }
+
+    /// Removes the objects made here that `named` does not name.
+    pub fn drop_unnamed(&self, named: impl Iterator<Item = ObjectId>) {
+        let named: HashSet<u64> = named
+            .filter(|o| o.version == self.version)
+            .map(|o| o.n)
+            .collect();
+        if named.len() as u64 == self.count() {
+            return;
+        }
+        for n in (0..self.count()).filter(|n| !named.contains(n)) {
+            let _ = self.dir.remove_file(n.to_string());
+        }
     }
 
     /// Removes the directory when no object was made.
@@ -85,11 +102,12 @@ fn released_name(v: u32) -> String {
 /// the version before it (the objects' runs end at `prev`). Durable before
 /// `v` is recorded.
 pub fn release(versions: &Dir, v: u32, prev: &Tree, prev_number: u32, new: &Tree) -> Result<()> {
-    let kept: HashSet<&str> = new.objects().map(|(o, _)| o).collect();
-    let gone: BTreeSet<&str> = prev
+    let mut kept: Vec<ObjectId> = new.objects().map(|(o, _)| o).collect();
+    kept.sort_unstable();
+    let gone: BTreeSet<ObjectId> = prev
         .objects()
         .map(|(o, _)| o)
-        .filter(|o| !kept.contains(o))
+        .filter(|o| kept.binary_search(o).is_err())
         .collect();
     let _ = versions.remove_file(released_name(v));
     if gone.is_empty() {
@@ -97,7 +115,7 @@ pub fn release(versions: &Dir, v: u32, prev: &Tree, prev_number: u32, new: &Tree
     }
     let mut text = format!("{RELEASED_MAGIC} {prev_number}\n");
     for o in gone {
-        text.push_str(o);
+        text.push_str(&o.to_string());
         text.push('\n');
     }
     versions.create_dir_all("released")?;
@@ -119,7 +137,7 @@ pub fn discard(store: &Dir, v: u32) -> Result<()> {
     Ok(())
 }
 
-fn parse_released(text: &str) -> Option<(u32, Vec<&str>)> {
+fn parse_released(text: &str) -> Option<(u32, Vec<ObjectId>)> {
     let mut lines = text.lines();
     let last = lines
         .next()?
@@ -127,7 +145,9 @@ fn parse_released(text: &str) -> Option<(u32, Vec<&str>)> {
         .trim()
         .parse()
         .ok()?;
-    let ids = lines.map(valid_object).collect::<Option<Vec<&str>>>()?;
+    let ids = lines
+        .map(ObjectId::parse)
+        .collect::<Option<Vec<ObjectId>>>()?;
     Some((last, ids))
 }
 
@@ -155,16 +175,13 @@ pub fn collect(store: &Dir, kept: &[u32]) -> Result<u64> {
         };
         let mut survivors = Vec::new();
         for id in ids {
-            let first: u32 = id
-                .split_once('/')
-                .and_then(|(a, _)| a.parse().ok())
-                .unwrap_or(0);
+            let first = id.version;
             if kept.iter().any(|v| (first..=last).contains(v)) {
                 survivors.push(id);
                 continue;
             }
             if let Some(o) = &objects {
-                match o.remove_file(id) {
+                match o.remove_file(id.rel()) {
                     Ok(()) => removed += 1,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                     Err(e) => return Err(e).with_context(|| format!("removing object {id}")),
@@ -177,7 +194,7 @@ pub fn collect(store: &Dir, kept: &[u32]) -> Result<u64> {
         } else if survivors.len() < text.lines().count() - 1 {
             let mut t = format!("{RELEASED_MAGIC} {last}\n");
             for s in survivors {
-                t.push_str(s);
+                t.push_str(&s.to_string());
                 t.push('\n');
             }
             write_atomic(&versions, &rel, t.as_bytes())?;
@@ -199,7 +216,9 @@ mod tests {
     #[test]
     fn released_lists_parse_and_refuse_damage() {
         let (last, ids) = parse_released("zerops-cache-released 1 4\n1/0\n3/12\n").unwrap();
-        assert_eq!((last, ids), (4, vec!["1/0", "3/12"]));
+        let id = |version, n| ObjectId { version, n };
+        assert_eq!((last, ids), (4, vec![id(1, 0), id(3, 12)]));
+        assert!(parse_released("zerops-cache-released 1 4\n+1/0\n").is_none());
         assert!(parse_released("zerops-cache-released 1 4\n../x\n").is_none());
         assert!(parse_released("other 4\n").is_none());
     }

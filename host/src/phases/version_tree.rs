@@ -89,7 +89,7 @@ pub enum Node {
         mtime: Time,
         size: u64,
         /// The object holding the bytes (its own mode and mtime are these).
-        object: String,
+        object: ObjectId,
         /// What the file was made from, when it was on the tree's device.
         source: Option<(u64, Time)>,
     },
@@ -133,16 +133,22 @@ pub fn path(version: u32) -> String {
     format!("{VERSIONS}/{}", file_name(version))
 }
 
-fn enc(bytes: &[u8]) -> String {
+fn enc_into(out: &mut String, bytes: &[u8]) {
     if bytes.is_empty() {
-        return ROOT.to_string();
+        out.push_str(ROOT);
+    } else {
+        for part in percent_encode(bytes, ENCODED) {
+            out.push_str(part);
+        }
     }
-    percent_encode(bytes, ENCODED).to_string()
 }
 
 fn dec(s: &str) -> Vec<u8> {
     if s == ROOT {
         return Vec::new();
+    }
+    if !s.contains('%') {
+        return s.as_bytes().to_vec();
     }
     percent_decode_str(s).collect()
 }
@@ -180,38 +186,47 @@ impl Tree {
         let mut tree = Tree::new(head.next()?.parse().ok()?);
         tree.written_at = head.next()?.parse().ok()?;
         for l in lines {
-            let f: Vec<&str> = l.split(' ').collect();
-            let int = |i: usize| f.get(i)?.parse::<i64>().ok();
-            let (p, node) = match *f.first()? {
-                "d" if f.len() == 5 => (
-                    f[4],
-                    Node::Dir {
-                        mode: u32::from_str_radix(f[1], 8).ok()?,
-                        mtime: (int(2)?, int(3)?),
-                    },
-                ),
-                "f" if f.len() == 10 => (
-                    f[9],
-                    Node::File {
-                        mode: u32::from_str_radix(f[1], 8).ok()?,
-                        mtime: (int(2)?, int(3)?),
-                        size: f[4].parse().ok()?,
-                        object: valid_object(f[5])?.to_string(),
-                        source: match f[6] {
-                            "-" => None,
-                            ino => Some((ino.parse().ok()?, (int(7)?, int(8)?))),
-                        },
-                    },
-                ),
-                "l" if f.len() == 5 => (
-                    f[4],
-                    Node::Symlink {
-                        target: dec(f[3]),
-                        mtime: (int(1)?, int(2)?),
-                    },
-                ),
+            let mut f = l.split(' ');
+            let mut next = || f.next();
+            let kind = next()?;
+            let int = |s: Option<&str>| s?.parse::<i64>().ok();
+            let (p, node) = match kind {
+                "d" => {
+                    let mode = u32::from_str_radix(next()?, 8).ok()?;
+                    let mtime = (int(next())?, int(next())?);
+                    (next()?, Node::Dir { mode, mtime })
+                }
+                "f" => {
+                    let mode = u32::from_str_radix(next()?, 8).ok()?;
+                    let mtime = (int(next())?, int(next())?);
+                    let size = next()?.parse().ok()?;
+                    let object = ObjectId::parse(next()?)?;
+                    let source = match next()? {
+                        "-" => {
+                            (next()? == "-" && next()? == "-").then_some(())?;
+                            None
+                        }
+                        ino => Some((ino.parse().ok()?, (int(next())?, int(next())?))),
+                    };
+                    let node = Node::File {
+                        mode,
+                        mtime,
+                        size,
+                        object,
+                        source,
+                    };
+                    (next()?, node)
+                }
+                "l" => {
+                    let mtime = (int(next())?, int(next())?);
+                    let target = dec(next()?);
+                    (next()?, Node::Symlink { target, mtime })
+                }
                 _ => return None,
             };
+            if next().is_some() {
+                return None;
+            }
             let p = dec(p);
             if !sane_path(&p) {
                 return None;
@@ -223,12 +238,17 @@ impl Tree {
 
     /// Writes version `v`'s tree durably (fsynced, then renamed in).
     pub fn save(&self, versions: &Dir, v: u32) -> anyhow::Result<()> {
-        let mut out = String::with_capacity(self.nodes.len() * 96);
+        write_atomic(versions, &file_name(v), self.text().as_bytes())
+    }
+
+    /// The tree as its file holds it.
+    fn text(&self) -> String {
+        let mut out = String::with_capacity(self.nodes.len() * 112);
         let _ = writeln!(out, "{MAGIC} {} {}", self.dev, self.written_at);
         for (p, n) in &self.nodes {
             let _ = match n {
                 Node::Dir { mode, mtime } => {
-                    writeln!(out, "d {mode:o} {} {} {}", mtime.0, mtime.1, enc(p))
+                    write!(out, "d {mode:o} {} {} ", mtime.0, mtime.1)
                 }
                 Node::File {
                     mode,
@@ -237,29 +257,27 @@ impl Tree {
                     object,
                     source,
                 } => {
-                    let src = match source {
-                        Some((ino, c)) => format!("{ino} {} {}", c.0, c.1),
-                        None => "- - -".to_string(),
-                    };
-                    writeln!(
-                        out,
-                        "f {mode:o} {} {} {size} {object} {src} {}",
-                        mtime.0,
-                        mtime.1,
-                        enc(p)
-                    )
+                    let _ = write!(out, "f {mode:o} {} {} {size} {object} ", mtime.0, mtime.1);
+                    match source {
+                        Some((ino, c)) => write!(out, "{ino} {} {} ", c.0, c.1),
+                        None => write!(out, "- - - "),
+                    }
                 }
                 Node::Symlink { target, mtime } => {
-                    writeln!(out, "l {} {} {} {}", mtime.0, mtime.1, enc(target), enc(p))
+                    let _ = write!(out, "l {} {} ", mtime.0, mtime.1);
+                    enc_into(&mut out, target);
+                    write!(out, " ")
                 }
             };
+            enc_into(&mut out, p);
+            out.push('\n');
         }
-        write_atomic(versions, &file_name(v), out.as_bytes())
+        out
     }
 
     /// The object of `path` when the source file `md` is still the very
     /// file it was made from, unchanged since.
-    pub fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<&str> {
+    pub fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<ObjectId> {
         if md.dev() != self.dev {
             return None;
         }
@@ -280,14 +298,14 @@ impl Tree {
                 && *mode == mode_of(md)
                 && ctime.0 + RACY_SECS < self.written_at =>
             {
-                Some(object)
+                Some(*object)
             }
             _ => None,
         }
     }
 
     /// The file node for `md`, its bytes in `object`.
-    pub fn file_node(&self, md: &Metadata, object: String) -> Node {
+    pub fn file_node(&self, md: &Metadata, object: ObjectId) -> Node {
         let id = SourceId::of(md);
         Node::File {
             mode: mode_of(md),
@@ -302,7 +320,19 @@ impl Tree {
     /// directory takes its entries with it, as a later deployFiles item
     /// replaces an earlier one).
     pub fn put(&mut self, path: Vec<u8>, node: Node) {
-        if !node.is_dir() && self.nodes.get(&path).is_some_and(Node::is_dir) {
+        let was_dir = match self.nodes.entry(path) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(node);
+                return;
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                let was = e.get().is_dir();
+                let path = e.key().clone();
+                e.insert(node);
+                (was && !e.get().is_dir()).then_some(path)
+            }
+        };
+        if let Some(path) = was_dir {
             let mut prefix = path.clone();
             prefix.push(b'/');
             let inside: Vec<Vec<u8>> = self
@@ -315,13 +345,12 @@ impl Tree {
                 self.nodes.remove(&k);
             }
         }
-        self.nodes.insert(path, node);
     }
 
     /// Every object the tree names, with its size.
-    pub fn objects(&self) -> impl Iterator<Item = (&str, u64)> {
+    pub fn objects(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
         self.nodes.values().filter_map(|n| match n {
-            Node::File { object, size, .. } => Some((object.as_str(), *size)),
+            Node::File { object, size, .. } => Some((*object, *size)),
             _ => None,
         })
     }
@@ -342,10 +371,36 @@ fn sane_path(p: &[u8]) -> bool {
                 .all(|c| !c.is_empty() && c != b"." && c != b".."))
 }
 
-/// An object id is `<version>/<number>`, both decimal.
-pub fn valid_object(id: &str) -> Option<&str> {
-    let (a, b) = id.split_once('/')?;
-    (a.parse::<u32>().is_ok() && b.parse::<u64>().is_ok()).then_some(id)
+/// An object: the `n`th file version `version` made, at
+/// `versions/objects/<version>/<n>` (written `<version>/<n>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId {
+    pub version: u32,
+    pub n: u64,
+}
+
+impl ObjectId {
+    pub fn parse(id: &str) -> Option<ObjectId> {
+        let (a, b) = id.split_once('/')?;
+        // Decimal digits only: no sign, no other name.
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+        (digits(a) && digits(b)).then_some(())?;
+        Some(ObjectId {
+            version: a.parse().ok()?,
+            n: b.parse().ok()?,
+        })
+    }
+
+    /// Its path under `versions/objects`.
+    pub fn rel(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.version, self.n)
+    }
 }
 
 #[cfg(test)]
@@ -369,7 +424,7 @@ mod tests {
                 mode: 0o644,
                 mtime: (3, 4),
                 size: 5,
-                object: "1/0".into(),
+                object: ObjectId { version: 1, n: 0 },
                 source: Some((9, (10, 11))),
             },
         );
@@ -380,13 +435,12 @@ mod tests {
                 mtime: (-1, 0),
             },
         );
-        let mut out = String::new();
-        // save() writes through a Dir; the text form is what parse reads.
         let dir = tempfile::tempdir().unwrap();
         let d = Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority()).unwrap();
         t.save(&d, 1).unwrap();
-        out.push_str(&std::fs::read_to_string(dir.path().join("1.tree")).unwrap());
-        let back = Tree::parse(&out).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("1.tree")).unwrap();
+        assert_eq!(text, t.text());
+        let back = Tree::parse(&text).unwrap();
         assert_eq!(back.nodes, t.nodes);
         assert_eq!((back.dev, back.written_at), (7, 100));
     }

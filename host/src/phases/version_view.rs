@@ -129,11 +129,32 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
         }
         Ok(())
     };
-    // Removals, children before their parents.
-    for (p, n) in old.nodes.iter().rev() {
-        if p.is_empty() || new.nodes.get(p).is_some_and(|m| m.same_entry(n)) {
-            continue;
+    // One pass over both trees in path order: what goes, what comes.
+    let (mut gone, mut come) = (Vec::new(), Vec::new());
+    let (mut a, mut b) = (old.nodes.iter().peekable(), new.nodes.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some((pa, na)), Some((pb, nb))) if pa == pb => {
+                if !na.same_entry(nb) {
+                    gone.push((pa.as_slice(), *na));
+                    come.push((pb.as_slice(), *nb));
+                }
+                a.next();
+                b.next();
+            }
+            (Some((pa, _)), Some((pb, _))) if pa < pb => {
+                gone.extend(a.next().map(|(p, n)| (p.as_slice(), n)))
+            }
+            (Some(_), None) => gone.extend(a.next().map(|(p, n)| (p.as_slice(), n))),
+            _ => come.extend(b.next().map(|(p, n)| (p.as_slice(), n))),
         }
+    }
+    // The root is the directory itself: never removed or added.
+    gone.retain(|(p, _)| !p.is_empty());
+    come.retain(|(p, _)| !p.is_empty());
+    // Removals, children before their parents.
+    for &(p, n) in gone.iter().rev() {
         let up = parent(p);
         if touched.insert(up) {
             writable(up)?;
@@ -150,10 +171,7 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
         }
     }
     // Additions, parents before their children.
-    for (p, n) in &new.nodes {
-        if p.is_empty() || old.nodes.get(p).is_some_and(|m| m.same_entry(n)) {
-            continue;
-        }
+    for &(p, n) in &come {
         let up = parent(p);
         if touched.insert(up) && !new_dir(old, new, up) {
             writable(up)?;
@@ -162,11 +180,16 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
         match n {
             Node::Dir { .. } => out.create_dir(at),
             Node::File { object, .. } => match how {
-                Place::Link => objects.hard_link(object, out, at),
-                Place::Copy => objects
-                    .symlink_metadata(object)
-                    .and_then(|md| filesystem::copy_file(objects, Path::new(object), out, at, &md))
-                    .map(drop),
+                Place::Link => objects.hard_link(object.rel(), out, at),
+                Place::Copy => {
+                    let rel = object.rel();
+                    objects
+                        .symlink_metadata(&rel)
+                        .and_then(|md| {
+                            filesystem::copy_file(objects, Path::new(&rel), out, at, &md)
+                        })
+                        .map(drop)
+                }
             },
             Node::Symlink { target, mtime } => out
                 .symlink_contents(os(target), at)
