@@ -16,5 +16,7 @@ echo "== zerops-cache build (cold: prepareCommands run, install.sh creates node_
 "$bin" build --store "$store"
 echo "== zerops-cache build (warm: base layer reused, node_modules restored by one rename)"
 "$bin" build --store "$store"
+echo "== zerops-cache versions (each a tree over shared objects; the newest has a directory)"
+"$bin" versions --store "$store"
 echo "== zerops-cache status"
 "$bin" status --store "$store"

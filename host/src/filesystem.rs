@@ -210,13 +210,11 @@ pub fn rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> Result<Mo
     }
 }
 
-/// Moves every `(from, to)` of `moves` from `from_dir` to `to_dir`, which
-/// are on different filesystems, as [`rename`] does for one entry but with
-/// two durability barriers for the whole batch instead of one per entry:
-/// all copies to their partial names, a barrier, all marked complete, a
-/// barrier, then the originals removed and the copies put in place. After
-/// a crash, [`settle`] finishes or undoes each entry on its own.
-pub fn move_all_across(from_dir: &Dir, to_dir: &Dir, moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+/// Copies every `(from, to)` of `moves` from `from_dir` to `to_dir`, on
+/// different filesystems, leaving the originals: each to a partial name
+/// beside `to`, then renamed into place. No barrier: the originals stay,
+/// so a crash loses nothing ([`settle`] removes a partial copy).
+pub fn copy_all_across(from_dir: &Dir, to_dir: &Dir, moves: &[(PathBuf, PathBuf)]) -> Result<()> {
     if moves.is_empty() {
         return Ok(());
     }
@@ -225,24 +223,14 @@ pub fn move_all_across(from_dir: &Dir, to_dir: &Dir, moves: &[(PathBuf, PathBuf)
     }
     for (from, to) in moves {
         settle(from_dir, from, to_dir, to)?;
-        copy_tree(from_dir, from, to_dir, &partial_name(to))
+        let partial = partial_name(to);
+        copy_tree_parallel(from_dir, from, to_dir, &partial)
             .with_context(|| format!("copying {} across filesystems", from.display()))?;
-    }
-    sync_fs(to_dir).context("syncing the copies")?;
-    for (from, to) in moves {
         to_dir
-            .rename(partial_name(to), to_dir, copied_name(to))
-            .with_context(|| format!("marking the copy of {} complete", from.display()))?;
-        count_rename();
-    }
-    sync_fs(to_dir).context("syncing the copies")?;
-    for (from, to) in moves {
-        remove_any(from_dir, from)
-            .with_context(|| format!("removing {} after copying it", from.display()))?;
-        to_dir
-            .rename(copied_name(to), to_dir, to)
+            .rename(&partial, to_dir, to)
             .with_context(|| format!("renaming into {}", to.display()))?;
         count_rename();
+        crate::interrupt::check()?;
     }
     Ok(())
 }
@@ -400,6 +388,103 @@ pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Re
         to_dir.set_times(to, None, mtime)?;
     } else if ft.is_file() {
         copy_file(from_dir, from, to_dir, to, &md)?;
+    }
+    Ok(())
+}
+
+/// As [`copy_tree`], with the entries of a directory tree copied by a few
+/// threads (copying is kernel and memory work that runs in parallel across
+/// directories): the directories first, then their entries, then the
+/// directories' overlay marks, modes and times, deepest first. A `chmod
+/// 000` directory is made readable for the copy and put back afterwards.
+pub fn copy_tree_parallel(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
+    let md = from_dir.symlink_metadata(from)?;
+    if !md.is_dir() {
+        return copy_tree(from_dir, from, to_dir, to);
+    }
+    let mut granted: Vec<(PathBuf, Permissions)> = Vec::new();
+    let r = copy_dirs_then_entries(from_dir, from, to_dir, to, &mut granted);
+    for (rel, p) in granted.into_iter().rev() {
+        from_dir.set_permissions(&rel, p)?;
+    }
+    r
+}
+
+fn copy_dirs_then_entries(
+    from_dir: &Dir,
+    from: &Path,
+    to_dir: &Dir,
+    to: &Path,
+    granted: &mut Vec<(PathBuf, Permissions)>,
+) -> io::Result<()> {
+    // Directories (relative to `from` and `to`), parents first, and the
+    // other entries of each.
+    let mut dirs: Vec<PathBuf> = vec![PathBuf::new()];
+    let mut leaves: Vec<(PathBuf, Vec<OsString>)> = Vec::new();
+    to_dir.create_dir(to)?;
+    let mut i = 0;
+    while i < dirs.len() {
+        let rel = dirs[i].clone();
+        let src = from.join(&rel);
+        if let Some(p) = grant(from_dir, &src, 0o500)? {
+            granted.push((src.clone(), p));
+        }
+        let mut names = Vec::new();
+        for l in list(from_dir, &src)? {
+            if l.entry.kind == EntryKind::Dir {
+                let r = rel.join(&l.name);
+                to_dir.create_dir(to.join(&r))?;
+                dirs.push(r);
+            } else {
+                names.push(l.name);
+            }
+        }
+        leaves.push((rel, names));
+        i += 1;
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> io::Result<()> {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((rel, names)) = leaves.get(k) else {
+                            return Ok(());
+                        };
+                        if names.is_empty() {
+                            continue;
+                        }
+                        let (s, d) = (
+                            from_dir.open_dir(from.join(rel))?,
+                            to_dir.open_dir(to.join(rel))?,
+                        );
+                        for n in names {
+                            copy_tree(&s, Path::new(n), &d, Path::new(n))?;
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err(io::Error::other("a copying thread panicked")))
+        })
+    })?;
+    for rel in dirs.iter().rev() {
+        let (src, dst) = (from.join(rel), to.join(rel));
+        let md = from_dir.symlink_metadata(&src)?;
+        let perms = granted
+            .iter()
+            .find(|(g, _)| *g == src)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| md.permissions());
+        overlay_meta::copy_xattrs(from_dir, &src, to_dir, &dst)?;
+        to_dir.set_permissions(&dst, perms)?;
+        to_dir.set_times(&dst, None, md.modified().ok().map(SystemTimeSpec::Absolute))?;
     }
     Ok(())
 }

@@ -76,6 +76,7 @@ pub fn apply(
         .take
         .iter()
         .map(|p| Move {
+            copy: false,
             from: Loc::source(p.clone()),
             to: Loc::store(format!("{CACHE_NEW}/{p}")),
         })

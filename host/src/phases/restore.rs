@@ -64,6 +64,17 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
     Ok(out)
 }
 
+/// Once preserve has taken what the build left, the cache's own entries
+/// that a restore copied (across filesystems) leave the old layer, as if
+/// they had been moved: the new layer has only what the build left. Each
+/// goes to the trash by one rename; a rollback then moves the copy back.
+pub fn drop_copied(store: &Dir, journal: &Journal) -> Result<()> {
+    for m in journal.restore.iter().filter(|m| m.copy) {
+        crate::store::journal::to_trash(store, &m.from.path)?;
+    }
+    Ok(())
+}
+
 /// Journals and performs the moves of `plan` from the cache into `source`.
 pub fn apply(
     store: &Dir,
@@ -78,17 +89,27 @@ pub fn apply(
         .map(|p| Move {
             from: Loc::store(format!("{CACHE}/{p}")),
             to: Loc::source(p.clone()),
+            copy: false,
         })
         .collect();
+    let across = filesystem::across(store, source);
+    if across {
+        // Another filesystem: copies that leave the cache's own entries in
+        // place until the commit, so no durability barrier is needed (a
+        // crash loses nothing) and the build is never slower than a cold
+        // one for the wait.
+        for m in &mut journal.restore {
+            m.copy = true;
+        }
+    }
     journal.save_restore(store)?;
-    if filesystem::across(store, source) {
-        // Another filesystem: copies, with one barrier for the whole batch.
+    if across {
         let moves: Vec<_> = journal
             .restore
             .iter()
             .map(|m| (PathBuf::from(&m.from.path), PathBuf::from(&m.to.path)))
             .collect();
-        return filesystem::move_all_across(store, source, &moves);
+        return filesystem::copy_all_across(store, source, &moves);
     }
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
     // Moves come grouped by parent directory (the walk's order): the

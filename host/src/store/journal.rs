@@ -65,6 +65,13 @@ impl Loc {
 pub struct Move {
     pub from: Loc,
     pub to: Loc,
+    /// A copy across filesystems that leaves `from` in place (a restore
+    /// from a store on another filesystem): rolling back removes the copy
+    /// while `from` is there; once preserve is done, `from` goes to the
+    /// trash (see phases::restore::drop_copied), and rolling back moves the
+    /// copy back, as for any move.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub copy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +264,15 @@ pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
         // (a rollback is a move too).
         filesystem::settle(fd, from, td, to)?;
         filesystem::settle(td, to, fd, from)?;
+        if m.copy && filesystem::exists(fd, from) {
+            // The original never left: the copy goes.
+            if filesystem::exists(td, to) {
+                filesystem::remove_any(td, to)
+                    .with_context(|| format!("removing the copy at {}", m.to.path))?;
+                undone += 1;
+            }
+            continue;
+        }
         if !filesystem::exists(fd, from) && filesystem::exists(td, to) {
             if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
                 fd.create_dir_all(parent).with_context(|| {
