@@ -30,6 +30,9 @@ use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
 
+/// The threads that read the walked entries' metadata.
+const READERS: usize = 2;
+
 /// Where stores written before trees kept their version indexes.
 const OLD_INDEX: &str = "versions/.index";
 
@@ -279,10 +282,13 @@ struct Stats {
     entries: Vec<Option<cap_std::fs::Metadata>>,
 }
 
+/// A directory the walk listed, with its listing (shared with the walk).
+type Listed = (String, Arc<Vec<filesystem::Listed>>);
+
 /// Reads the metadata of the directories the walk sends, until it ends.
 fn read_stats(
     source: &Dir,
-    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<(String, Arc<Vec<filesystem::Listed>>)>>,
+    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Listed>>,
 ) -> HashMap<String, Stats> {
     let mut out = HashMap::new();
     loop {
@@ -318,7 +324,6 @@ impl Copier<'_> {
     }
 
     /// Whether `path` or a directory above it is the user's (in place).
-
     fn left_out(&self, path: &str) -> bool {
         !self.left_out.is_empty()
             && Path::new(path)
@@ -445,18 +450,14 @@ impl Copier<'_> {
     /// `statx` and, for what changed, copying).
     fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
         let mut raw: HashMap<String, Arc<Vec<filesystem::Listed>>> = HashMap::new();
-        // While the walk lists directory after directory, a second thread
-        // reads the metadata of what each holds (the `statx` calls are most
+        // While the walk lists directory after directory, reader threads
+        // read the metadata of what each holds (the `statx` calls are most
         // of the work, and need no decision: nearly everything is kept).
         let source = self.source;
-        let (tx, rx) = std::sync::mpsc::channel::<(String, Arc<Vec<filesystem::Listed>>)>();
-        // Two readers: `statx` is kernel work that runs in parallel.
+        let (tx, rx) = std::sync::mpsc::channel::<Listed>();
         let rx = std::sync::Mutex::new(rx);
         let (walked, stats) = std::thread::scope(|scope| {
-            let readers: Vec<_> = (0..std::env::var("ZC_READERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(2))
+            let readers: Vec<_> = (0..READERS)
                 .map(|_| scope.spawn(|| read_stats(source, &rx)))
                 .collect();
             let walked = walker.walk(src, |dir| {
