@@ -19,6 +19,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::list_ahead::Ahead;
 use super::objects::{self, NewObjects};
 use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
@@ -450,23 +451,47 @@ impl Copier<'_> {
     /// `statx` and, for what changed, copying).
     fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
         let mut raw: HashMap<String, Arc<Vec<filesystem::Listed>>> = HashMap::new();
-        // While the walk lists directory after directory, reader threads
-        // read the metadata of what each holds (the `statx` calls are most
-        // of the work, and need no decision: nearly everything is kept).
+        // While the walk waits for the component, a thread lists the next
+        // level ahead, and reader threads read the metadata of what each
+        // directory holds (the `statx` calls are most of the work, and need
+        // no decision: nearly everything is kept).
         let source = self.source;
         let (tx, rx) = std::sync::mpsc::channel::<Listed>();
         let rx = std::sync::Mutex::new(rx);
+        let ahead = Ahead::new(source);
         let (walked, stats) = std::thread::scope(|scope| {
             let readers: Vec<_> = (0..READERS)
                 .map(|_| scope.spawn(|| read_stats(source, &rx)))
                 .collect();
+            let lister_tx = tx.clone();
+            let ahead = &ahead;
+            let lister = scope.spawn(move || ahead.run(&lister_tx));
             let walked = walker.walk(src, |dir| {
+                // Granted first (a `chmod 000` directory), whoever lists it.
                 self.grant(dir)?;
-                let listed = filesystem::list(self.source, Path::new(dir))
-                    .with_context(|| format!("listing {dir:?}"))?;
+                let listed = match ahead.take(dir) {
+                    Some(l) => l,
+                    None => {
+                        let l = filesystem::list(self.source, Path::new(dir))
+                            .with_context(|| format!("listing {dir:?}"))?;
+                        let l = Arc::new(l);
+                        let _ = tx.send((dir.to_string(), Arc::clone(&l)));
+                        l
+                    }
+                };
+                ahead.ask(
+                    listed
+                        .iter()
+                        .filter(|l| l.entry.kind == EntryKind::Dir && l.entry.utf8)
+                        .map(|l| {
+                            if dir.is_empty() {
+                                l.entry.name.clone()
+                            } else {
+                                format!("{dir}/{}", l.entry.name)
+                            }
+                        }),
+                );
                 let entries = listed.iter().map(|l| l.entry.clone()).collect();
-                let listed = Arc::new(listed);
-                let _ = tx.send((dir.to_string(), Arc::clone(&listed)));
                 raw.insert(dir.to_string(), listed);
                 Ok(Some(Listing {
                     dir: dir.to_string(),
@@ -474,6 +499,8 @@ impl Copier<'_> {
                     against: Vec::new(),
                 }))
             });
+            ahead.close();
+            let _ = lister.join();
             drop(tx);
             let mut stats = HashMap::new();
             for r in readers {

@@ -3,6 +3,7 @@
 
 pub mod artifact;
 pub mod checkout;
+pub mod list_ahead;
 pub mod objects;
 pub mod preserve;
 pub mod restore;
