@@ -112,11 +112,48 @@ pub fn apply(
         return filesystem::copy_all_across(store, source, &moves);
     }
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
-    // Moves come grouped by parent directory (the walk's order): the
-    // parents are opened once per group and each move renames a bare name,
-    // instead of resolving both full paths for every entry.
+    // Moves come grouped by parent directory (the walk's order). The groups
+    // are split between two threads (renames in different directories run
+    // in parallel; the journal holds every move, and recovery looks at each
+    // move's own state, so the order does not matter).
+    let moves: Vec<(&Move, &String)> = journal.restore.iter().zip(&plan.moves).collect();
+    let half = split_at_group(&moves, moves.len() / 2);
+    let (first, second) = moves.split_at(half);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| move_group_run(store, source, second, &pb));
+        let mine = move_group_run(store, source, first, &pb);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("a restoring thread panicked")));
+        mine.and(theirs)
+    })?;
+    pb.finish_and_clear();
+    // No second journal write: recovery treats a finished and an
+    // unfinished restore batch alike (each move's state is on disk).
+    Ok(())
+}
+
+/// The index nearest `at` (not before it) where a new parent directory
+/// starts, so that no group is split between threads.
+fn split_at_group(moves: &[(&Move, &String)], at: usize) -> usize {
+    let parent = |i: usize| moves[i].1.rsplit_once('/').map_or("", |(p, _)| p);
+    let mut i = at.max(1);
+    while i < moves.len() && parent(i) == parent(i - 1) {
+        i += 1;
+    }
+    i.min(moves.len())
+}
+
+/// Renames a run of moves, opening each group's two parents once and
+/// renaming bare names inside them.
+fn move_group_run(
+    store: &Dir,
+    source: &Dir,
+    moves: &[(&Move, &String)],
+    pb: &indicatif::ProgressBar,
+) -> Result<()> {
     let mut parents: Option<(String, Dir, Dir)> = None;
-    for (m, rel) in journal.restore.iter().zip(&plan.moves) {
+    for (m, rel) in moves {
         let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel.as_str()));
         if parents.as_ref().is_none_or(|(p, _, _)| p != parent) {
             let from = store.open_dir(Path::new(CACHE).join(parent));
@@ -146,8 +183,5 @@ pub fn apply(
         pb.inc(1);
         crate::interrupt::check()?;
     }
-    pb.finish_and_clear();
-    // No second journal write: recovery treats a finished and an
-    // unfinished restore batch alike (each move's state is on disk).
     Ok(())
 }
