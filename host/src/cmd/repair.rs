@@ -305,11 +305,7 @@ fn repair_versions(r: &mut Report, dir: &Dir) -> Result<()> {
             "moved it to broken/",
         );
         if !r.check {
-            for rel in [
-                format!("{VERSIONS}/{v}.json"),
-                format!("{VERSIONS}/{v}.tree"),
-                view,
-            ] {
+            for rel in crate::store::layout::version_parts(v) {
                 if filesystem::exists(dir, Path::new(&rel)) {
                     r.set_aside(dir, &rel)?;
                 }

@@ -860,11 +860,8 @@ fn version_facts(
 /// its tree, and its directory to the trash by one rename. Its objects go
 /// in [`objects::collect`].
 pub fn remove(store: &Dir, v: u32) -> Result<()> {
-    let _ = store.remove_file(format!("{VERSIONS}/{v}.json"));
-    let _ = store.remove_file(super::version_tree::path(v));
-    if filesystem::exists(store, Path::new(&version_view::rel(v))) {
-        to_trash(store, &version_view::rel(v))
-            .with_context(|| format!("removing the old version {v}"))?;
+    for rel in crate::store::layout::version_parts(v) {
+        to_trash(store, &rel).with_context(|| format!("removing the old version {v}"))?;
     }
     Ok(())
 }

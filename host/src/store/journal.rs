@@ -22,7 +22,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::layout::{
     ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, OBJECTS, RECORD, RELEASED,
-    TRASH, VERSIONS, WORK,
+    TRASH, WORK,
 };
 use super::record_io::{BadFile, REPAIR, read_store_text, write_atomic};
 use crate::filesystem;
@@ -411,12 +411,13 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
         // Its metadata first (then it is not complete any more), its tree,
         // what it released of the version before (still named there), its
         // objects and its directory.
+        let [meta, tree, dir] = super::layout::version_parts(v);
         for p in [
-            format!("{VERSIONS}/{v}.json"),
-            format!("{VERSIONS}/{v}.tree"),
+            meta,
+            tree,
             format!("{RELEASED}/{v}"),
             format!("{OBJECTS}/{v}"),
-            format!("{VERSIONS}/{v}"),
+            dir,
         ] {
             if filesystem::exists(store, Path::new(&p)) {
                 to_trash(store, &p)?;

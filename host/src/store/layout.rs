@@ -62,6 +62,16 @@ pub const ACTIVE: &str = "versions/active";
 pub const OBJECTS: &str = "versions/objects";
 /// What each version stopped naming of the one before it.
 pub const RELEASED: &str = "versions/released";
+
+/// What makes up version `v` in the store, metadata first (without it the
+/// version is not complete): `N.json`, its tree `N.tree`, its directory.
+pub fn version_parts(v: u32) -> [String; 3] {
+    [
+        format!("{VERSIONS}/{v}.json"),
+        format!("{VERSIONS}/{v}.tree"),
+        format!("{VERSIONS}/{v}"),
+    ]
+}
 pub const WORK: &str = "work";
 pub const SOURCE: &str = "work/source";
 pub const TRASH: &str = "trash";
