@@ -108,7 +108,8 @@ pub fn deploy_filter(ignore: &Ignore, dir: &str, entries: &[Entry]) -> Vec<bool>
             if e.name == ".git" {
                 return false;
             }
-            if !e.utf8 {
+            // No rules (no `.deployignore`): no path to build per entry.
+            if !e.utf8 || ignore.is_empty() {
                 return true;
             }
             let path = if dir.is_empty() {

@@ -48,6 +48,9 @@ impl Ignore {
     /// Whether `path` (relative to the root, components joined by `/`) is
     /// ignored; `is_dir` says whether it is a directory.
     pub fn is_ignored(&self, path: &str, is_dir: bool) -> bool {
+        if self.rules.is_empty() {
+            return false;
+        }
         let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         let mut ignored = false;
         for r in &self.rules {
