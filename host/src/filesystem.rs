@@ -77,19 +77,57 @@ fn kind(ft: FileType) -> EntryKind {
 /// Lists `rel` under `dir` (`""` for `dir` itself), sorted by name bytes.
 /// File types are those of the entries themselves (links not followed).
 pub fn list(dir: &Dir, rel: &Path) -> io::Result<Vec<Listed>> {
-    let rd = if rel.as_os_str().is_empty() {
-        dir.entries()?
+    list_open(dir, rel).map(|(_, l)| l)
+}
+
+/// Opens the directory `rel` under `dir` (`""`: `dir` itself; a symlink is
+/// not followed) and lists it as [`list`] does: one `openat2` and the
+/// `getdents64` calls, and the handle is kept for reading the entries
+/// (their metadata, their bytes) without opening the directory again.
+pub fn list_open(dir: &Dir, rel: &Path) -> io::Result<(Dir, Vec<Listed>)> {
+    use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
+    use cap_std::fs::OpenOptionsExt;
+    let mut opts = cap_std::fs::OpenOptions::new();
+    opts.read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .follow(FollowSymlinks::No);
+    let at = if rel.as_os_str().is_empty() {
+        Path::new(".")
     } else {
-        dir.read_dir(rel)?
+        rel
     };
+    let d = Dir::from_std_file(dir.open_with(at, &opts)?.into_std());
+    let out = read_entries(&d)?;
+    Ok((d, out))
+}
+
+/// The entries of the open directory `d`, sorted by name bytes (read with
+/// rustix's `RawDir`: cap-std's iterator opens the directory again and
+/// allocates per entry).
+fn read_entries(d: &Dir) -> io::Result<Vec<Listed>> {
+    use rustix::fs::{FileType as Raw, RawDir};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let mut buf = Vec::with_capacity(32 * 1024);
+    let mut raw = RawDir::new(d, buf.spare_capacity_mut());
     let mut out = Vec::new();
-    for e in rd {
-        let e = e?;
-        let name = e.file_name();
-        let k = kind(e.file_type()?);
-        let (lossy, utf8) = match name.to_str() {
-            Some(s) => (s.to_string(), true),
-            None => (name.to_string_lossy().into_owned(), false),
+    while let Some(e) = raw.next() {
+        let e = e.map_err(io::Error::from)?;
+        let bytes = e.file_name().to_bytes();
+        if bytes == b"." || bytes == b".." {
+            continue;
+        }
+        let name = OsString::from_vec(bytes.to_vec());
+        let k = match e.file_type() {
+            Raw::Directory => EntryKind::Dir,
+            Raw::RegularFile => EntryKind::File,
+            Raw::Symlink => EntryKind::Symlink,
+            // The filesystem does not say (d_type): ask the entry itself.
+            Raw::Unknown => kind(d.symlink_metadata(&name)?.file_type()),
+            _ => EntryKind::Other,
+        };
+        let (lossy, utf8) = match std::str::from_utf8(bytes) {
+            Ok(s) => (s.to_string(), true),
+            Err(_) => (name.to_string_lossy().into_owned(), false),
         };
         out.push(Listed {
             name,
@@ -100,10 +138,7 @@ pub fn list(dir: &Dir, rel: &Path) -> io::Result<Vec<Listed>> {
             },
         });
     }
-    out.sort_by(|a, b| {
-        use std::os::unix::ffi::OsStrExt;
-        a.name.as_bytes().cmp(b.name.as_bytes())
-    });
+    out.sort_unstable_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     Ok(out)
 }
 

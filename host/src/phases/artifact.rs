@@ -18,8 +18,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 
-use super::list_ahead::Ahead;
+use super::list_ahead::{Ahead, Readers, ToRead};
 use super::objects::{self, NewObjects};
 use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
@@ -152,6 +153,43 @@ fn open_or_self(dir: &Dir, rel: &str) -> std::io::Result<Dir> {
     }
 }
 
+/// A source directory opened when first needed: an unchanged file is
+/// recorded from the metadata the readers took, without opening anything.
+struct Lazy<'a> {
+    parent: Option<&'a Dir>,
+    rel: &'a str,
+    dir: std::cell::OnceCell<Dir>,
+}
+
+impl<'a> Lazy<'a> {
+    fn new(parent: &'a Dir, rel: &'a str) -> Lazy<'a> {
+        Lazy {
+            parent: Some(parent),
+            rel,
+            dir: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn opened(dir: Dir) -> Lazy<'a> {
+        Lazy {
+            parent: None,
+            rel: "",
+            dir: std::cell::OnceCell::from(dir),
+        }
+    }
+
+    fn get(&self) -> std::io::Result<&Dir> {
+        if let Some(d) = self.dir.get() {
+            return Ok(d);
+        }
+        let parent = self
+            .parent
+            .ok_or_else(|| std::io::Error::other("no directory"))?;
+        let d = open_or_self(parent, self.rel)?;
+        Ok(self.dir.get_or_init(|| d))
+    }
+}
+
 fn join_bytes(dir: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(dir.len() + name.len() + 1);
     p.extend_from_slice(dir);
@@ -188,7 +226,7 @@ impl Shared<'_> {
     fn record(
         &self,
         part: &mut Part,
-        src: &Dir,
+        src: &Lazy,
         name: &Path,
         at: Vec<u8>,
         md: &cap_std::fs::Metadata,
@@ -202,7 +240,7 @@ impl Shared<'_> {
                 }
                 None => self
                     .new_objects
-                    .copy(src, name, md)
+                    .copy(src.get()?, name, md)
                     .with_context(|| format!("copying {}", name.display()))?,
             };
             part.files += 1;
@@ -210,7 +248,7 @@ impl Shared<'_> {
             let node = self.tree.file_node(md, object);
             part.nodes.push((at, node));
         } else if ft.is_symlink() {
-            let target = src.read_link_contents(name)?;
+            let target = src.get()?.read_link_contents(name)?;
             part.files += 1;
             part.bytes += md.len();
             part.nodes.push((
@@ -228,10 +266,11 @@ impl Shared<'_> {
                     mtime: mtime_of(md),
                 },
             ));
-            let inner = src.open_dir(name)?;
-            for l in filesystem::list(&inner, Path::new(""))? {
+            let (inner, listing) = filesystem::list_open(src.get()?, name)?;
+            let inner = Lazy::opened(inner);
+            for l in listing {
                 let n = Path::new(&l.name);
-                let md = inner.symlink_metadata(n)?;
+                let md = inner.get()?.symlink_metadata(n)?;
                 self.record(part, &inner, n, join_bytes(&at, l.name.as_bytes()), &md)?;
             }
         }
@@ -244,7 +283,7 @@ impl Shared<'_> {
     /// the same mtime, so the bytes decide).
     fn reuse(
         &self,
-        src: &Dir,
+        src: &Lazy,
         name: &Path,
         at: &[u8],
         md: &cap_std::fs::Metadata,
@@ -263,8 +302,12 @@ impl Shared<'_> {
             } if *size == md.len()
                 && *mode == mode_of(md)
                 && *mtime == mtime_of(md)
-                && filesystem::same_bytes(src, name, self.objects?, Path::new(&object.rel()))
-                    .unwrap_or(false) =>
+                && src.get().is_ok_and(|d| {
+                    self.objects.is_some_and(|o| {
+                        filesystem::same_bytes(d, name, o, Path::new(&object.rel()))
+                            .unwrap_or(false)
+                    })
+                }) =>
             {
                 Some(*object)
             }
@@ -283,26 +326,33 @@ struct Stats {
     entries: Vec<Option<cap_std::fs::Metadata>>,
 }
 
-/// A directory the walk listed, with its listing (shared with the walk).
-type Listed = (String, Arc<Vec<filesystem::Listed>>);
-
 /// Reads the metadata of the directories the walk sends, until it ends.
-fn read_stats(
-    source: &Dir,
-    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Listed>>,
-) -> HashMap<String, Stats> {
+fn read_stats(source: &Dir, rx: &std::sync::Mutex<Receiver<ToRead>>) -> HashMap<String, Stats> {
     let mut out = HashMap::new();
     loop {
         let next = rx.lock().map(|r| r.recv());
-        let Ok(Ok((dir, names))) = next else {
+        let Ok(Ok(ToRead {
+            dir,
+            listing,
+            handle,
+        })) = next
+        else {
             break;
         };
-        let Ok(d) = open_or_self(source, &dir) else {
-            continue;
+        let opened;
+        let d = match &handle {
+            Some(h) => &h.dir,
+            None => match open_or_self(source, &dir) {
+                Ok(d) => {
+                    opened = d;
+                    &opened
+                }
+                Err(_) => continue,
+            },
         };
         let st = Stats {
             dir: d.dir_metadata().ok(),
-            entries: names
+            entries: listing
                 .iter()
                 .map(|l| {
                     (l.entry.kind != EntryKind::Dir)
@@ -335,11 +385,23 @@ impl Copier<'_> {
     /// Gives the source directory `rel` owner read and search permission
     /// until the artifact is done (its mode goes back in [`Copier::ungrant`]).
     fn grant(&mut self, rel: &str) -> Result<()> {
-        use cap_std::fs::PermissionsExt;
         if rel.is_empty() {
             return Ok(());
         }
         let md = self.source.symlink_metadata(rel)?;
+        self.grant_known(rel, Some(md))
+    }
+
+    /// [`Copier::grant`] with the directory's metadata already read
+    /// (`None`: read it).
+    fn grant_known(&mut self, rel: &str, md: Option<cap_std::fs::Metadata>) -> Result<()> {
+        use cap_std::fs::PermissionsExt;
+        let Some(md) = md else {
+            return self.grant(rel);
+        };
+        if rel.is_empty() {
+            return Ok(());
+        }
         let mode = md.permissions().mode();
         if md.is_dir() && mode & 0o500 != 0o500 {
             self.source
@@ -408,7 +470,7 @@ impl Copier<'_> {
     ) -> Result<()> {
         let listed = raw.get(dir).map(|l| l.as_slice()).unwrap_or_default();
         let read = stats.get(dir);
-        let mut sd: Option<Dir> = None;
+        let sd = Lazy::new(self.source, dir);
         let sh = self.shared();
         let mut path = String::with_capacity(dir.len() + 64);
         for (i, l) in listed.iter().enumerate() {
@@ -429,16 +491,12 @@ impl Copier<'_> {
                 continue;
             }
             let name = Path::new(&l.name);
-            let d = match &sd {
-                Some(d) => d,
-                None => sd.insert(open_or_self(self.source, dir)?),
-            };
             let md = match read.and_then(|r| r.entries.get(i)).and_then(Option::as_ref) {
                 Some(md) => md.clone(),
-                None => d.symlink_metadata(name)?,
+                None => sd.get()?.symlink_metadata(name)?,
             };
             let at = join_bytes(to.as_bytes(), l.name.as_bytes());
-            sh.record(part, d, name, at, &md)
+            sh.record(part, &sd, name, at, &md)
                 .with_context(|| format!("copying {path}"))?;
         }
         Ok(())
@@ -456,26 +514,32 @@ impl Copier<'_> {
         // directory holds (the `statx` calls are most of the work, and need
         // no decision: nearly everything is kept).
         let source = self.source;
-        let (tx, rx) = std::sync::mpsc::channel::<Listed>();
+        let (tx, rx) = std::sync::mpsc::channel::<ToRead>();
         let rx = std::sync::Mutex::new(rx);
+        let to_read = Readers::new(tx);
         let ahead = Ahead::new(source);
         let (walked, stats) = std::thread::scope(|scope| {
             let readers: Vec<_> = (0..READERS)
                 .map(|_| scope.spawn(|| read_stats(source, &rx)))
                 .collect();
-            let lister_tx = tx.clone();
+            let lister_readers = to_read.clone();
             let ahead = &ahead;
-            let lister = scope.spawn(move || ahead.run(&lister_tx));
+            let lister = scope.spawn(move || ahead.run(&lister_readers));
             let walked = walker.walk(src, |dir| {
-                // Granted first (a `chmod 000` directory), whoever lists it.
-                self.grant(dir)?;
                 let listed = match ahead.take(dir) {
-                    Some(l) => l,
+                    // Listed ahead: granted from the metadata read then (a
+                    // directory that can be listed but not searched).
+                    Some((l, md)) => {
+                        self.grant_known(dir, md)?;
+                        l
+                    }
+                    // Granted first (a `chmod 000` directory).
                     None => {
-                        let l = filesystem::list(self.source, Path::new(dir))
+                        self.grant(dir)?;
+                        let (handle, l) = filesystem::list_open(self.source, Path::new(dir))
                             .with_context(|| format!("listing {dir:?}"))?;
                         let l = Arc::new(l);
-                        let _ = tx.send((dir.to_string(), Arc::clone(&l)));
+                        to_read.send(dir, &l, handle);
                         l
                     }
                 };
@@ -501,7 +565,7 @@ impl Copier<'_> {
             });
             ahead.close();
             let _ = lister.join();
-            drop(tx);
+            drop(to_read);
             let mut stats = HashMap::new();
             for r in readers {
                 stats.extend(r.join().unwrap_or_default());
@@ -763,7 +827,7 @@ fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<(
                 .unwrap_or(("", item.source.as_str()));
             c.parents(&item.target);
             c.wait_for_previous();
-            let sd = open_or_self(c.source, sp)?;
+            let sd = Lazy::opened(open_or_self(c.source, sp)?);
             let mut part = Part::default();
             let r = c.shared().record(
                 &mut part,

@@ -11,21 +11,87 @@
 use cap_std::fs::Dir;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::filesystem::{self, Listed};
+use crate::filesystem;
+
+/// A listing made ahead, with the metadata of the directory itself (read
+/// from its open handle: no path lookup).
+pub type Listed = (Listing, Option<cap_std::fs::Metadata>);
 
 /// A directory's listing, shared by the walk and whoever reads its entries.
-pub type Listing = Arc<Vec<Listed>>;
+pub type Listing = Arc<Vec<filesystem::Listed>>;
+
+/// At most this many listed directories stay open for the readers of
+/// their entries (each is a file descriptor); past it, a reader opens the
+/// directory again.
+pub const OPEN_FOR_READERS: usize = 256;
+
+/// A listed directory for the readers of its entries' metadata: its path,
+/// its listing and, while few are open, its open handle.
+pub struct ToRead {
+    pub dir: String,
+    pub listing: Listing,
+    pub handle: Option<Handle>,
+}
+
+/// An open directory handed to a reader, counted while it is open.
+pub struct Handle {
+    pub dir: Dir,
+    open: Arc<AtomicUsize>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The readers' queue: listings go in with their handles while fewer than
+/// [`OPEN_FOR_READERS`] are open.
+#[derive(Clone)]
+pub struct Readers {
+    tx: Sender<ToRead>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Readers {
+    pub fn new(tx: Sender<ToRead>) -> Readers {
+        Readers {
+            tx,
+            open: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Queues `dir`'s listing (and `handle`, unless too many are open).
+    pub fn send(&self, dir: &str, listing: &Listing, handle: Dir) {
+        let handle = if self.open.fetch_add(1, Ordering::Relaxed) < OPEN_FOR_READERS {
+            Some(Handle {
+                dir: handle,
+                open: Arc::clone(&self.open),
+            })
+        } else {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+            None
+        };
+        let _ = self.tx.send(ToRead {
+            dir: dir.to_string(),
+            listing: Arc::clone(listing),
+            handle,
+        });
+    }
+}
 
 #[derive(Default)]
 struct State {
     queue: VecDeque<String>,
     /// Asked for and not listed yet (queued or being listed).
     pending: HashSet<String>,
-    /// Listed: `None` when listing failed here.
-    done: HashMap<String, Option<Listing>>,
+    /// Listed, with the directory's own metadata: `None` when listing
+    /// failed here.
+    done: HashMap<String, Option<Listed>>,
     closed: bool,
 }
 
@@ -49,8 +115,8 @@ impl<'a> Ahead<'a> {
     }
 
     /// Lists what is asked for until [`Ahead::close`]; each listing also
-    /// goes to `listed` (the readers of its entries' metadata).
-    pub fn run(&self, listed: &Sender<(String, Listing)>) {
+    /// goes to `readers` (of its entries' metadata).
+    pub fn run(&self, readers: &Readers) {
         // However this ends (a panic included), nobody waits for it.
         struct Closer<'b, 'c>(&'b Ahead<'c>);
         impl Drop for Closer<'_, '_> {
@@ -72,12 +138,14 @@ impl<'a> Ahead<'a> {
                     s = self.changed.wait(s).unwrap_or_else(|e| e.into_inner());
                 }
             };
-            let got = filesystem::list(self.source, Path::new(&dir))
+            let got = filesystem::list_open(self.source, Path::new(&dir))
                 .ok()
-                .map(Arc::new);
-            if let Some(l) = &got {
-                let _ = listed.send((dir.clone(), Arc::clone(l)));
-            }
+                .map(|(handle, l)| {
+                    let l = Arc::new(l);
+                    let md = handle.dir_metadata().ok();
+                    readers.send(&dir, &l, handle);
+                    (l, md)
+                });
             let mut s = self.lock();
             s.pending.remove(&dir);
             s.done.insert(dir, got);
@@ -98,7 +166,7 @@ impl<'a> Ahead<'a> {
 
     /// The listing of `dir`, waiting while it is being made; `None` when it
     /// was not asked for, or could not be made here.
-    pub fn take(&self, dir: &str) -> Option<Listing> {
+    pub fn take(&self, dir: &str) -> Option<Listed> {
         let mut s = self.lock();
         loop {
             if let Some(r) = s.done.remove(dir) {

@@ -143,6 +143,25 @@ fn enc_into(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// `mode` in octal, then a space.
+fn push_octal(out: &mut String, mode: u32) {
+    let mut digits = [0u8; 11];
+    let mut i = digits.len();
+    let mut m = mode;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (m & 7) as u8;
+        m >>= 3;
+        if m == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(*d as char);
+    }
+    out.push(' ');
+}
+
 fn dec(s: &str) -> Vec<u8> {
     if s == ROOT {
         return Vec::new();
@@ -185,6 +204,9 @@ impl Tree {
         let mut head = lines.next()?.strip_prefix(MAGIC)?.split_ascii_whitespace();
         let mut tree = Tree::new(head.next()?.parse().ok()?);
         tree.written_at = head.next()?.parse().ok()?;
+        // Written sorted: collected, then the map is built in bulk (one
+        // insert at a time costs a search each).
+        let mut nodes: Vec<(Vec<u8>, Node)> = Vec::with_capacity(text.len() / 80);
         for l in lines {
             let mut f = l.split(' ');
             let mut next = || f.next();
@@ -231,8 +253,11 @@ impl Tree {
             if !sane_path(&p) {
                 return None;
             }
-            tree.nodes.insert(p, node);
+            nodes.push((p, node));
         }
+        // `collect` sorts (stably: a path written twice keeps its last
+        // entry, as inserting one by one did), in one pass when sorted.
+        tree.nodes = nodes.into_iter().collect();
         Some(tree)
     }
 
@@ -241,14 +266,24 @@ impl Tree {
         write_atomic(versions, &file_name(v), self.text().as_bytes())
     }
 
-    /// The tree as its file holds it.
+    /// The tree as its file holds it (numbers written with `itoa`: the
+    /// tree of a large app has hundreds of thousands of them).
     fn text(&self) -> String {
         let mut out = String::with_capacity(self.nodes.len() * 112);
         let _ = writeln!(out, "{MAGIC} {} {}", self.dev, self.written_at);
+        let mut num = itoa::Buffer::new();
+        let mut num2 = itoa::Buffer::new();
+        let mut put = |out: &mut String, n: &dyn Fn(&mut itoa::Buffer) -> &str| {
+            out.push_str(n(&mut num));
+            out.push(' ');
+        };
         for (p, n) in &self.nodes {
-            let _ = match n {
+            match n {
                 Node::Dir { mode, mtime } => {
-                    write!(out, "d {mode:o} {} {} ", mtime.0, mtime.1)
+                    out.push_str("d ");
+                    push_octal(&mut out, *mode);
+                    put(&mut out, &|b| b.format(mtime.0));
+                    put(&mut out, &|b| b.format(mtime.1));
                 }
                 Node::File {
                     mode,
@@ -257,18 +292,31 @@ impl Tree {
                     object,
                     source,
                 } => {
-                    let _ = write!(out, "f {mode:o} {} {} {size} {object} ", mtime.0, mtime.1);
+                    out.push_str("f ");
+                    push_octal(&mut out, *mode);
+                    put(&mut out, &|b| b.format(mtime.0));
+                    put(&mut out, &|b| b.format(mtime.1));
+                    put(&mut out, &|b| b.format(*size));
+                    out.push_str(num2.format(object.version));
+                    out.push('/');
+                    put(&mut out, &|b| b.format(object.n));
                     match source {
-                        Some((ino, c)) => write!(out, "{ino} {} {} ", c.0, c.1),
-                        None => write!(out, "- - - "),
+                        Some((ino, c)) => {
+                            put(&mut out, &|b| b.format(*ino));
+                            put(&mut out, &|b| b.format(c.0));
+                            put(&mut out, &|b| b.format(c.1));
+                        }
+                        None => out.push_str("- - - "),
                     }
                 }
                 Node::Symlink { target, mtime } => {
-                    let _ = write!(out, "l {} {} ", mtime.0, mtime.1);
+                    out.push_str("l ");
+                    put(&mut out, &|b| b.format(mtime.0));
+                    put(&mut out, &|b| b.format(mtime.1));
                     enc_into(&mut out, target);
-                    write!(out, " ")
+                    out.push(' ');
                 }
-            };
+            }
             enc_into(&mut out, p);
             out.push('\n');
         }
