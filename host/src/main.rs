@@ -66,6 +66,9 @@ enum Command {
     SandboxInit(cmd::sandbox_init::SandboxInitArgs),
 }
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
