@@ -50,7 +50,7 @@ pub fn populate(project: &Dir, source: &Dir, files: &[PathBuf]) -> Result<usize>
 
 /// Lists a source directory: the real workspace, or (for a dry run) the
 /// tree the workspace would be.
-pub trait SourceLister {
+pub trait SourceLister: Sync {
     /// The entries of `rel` ("" is the root); an empty list when it does
     /// not exist.
     fn list(&self, rel: &str) -> Result<Vec<Entry>>;

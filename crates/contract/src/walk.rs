@@ -123,7 +123,7 @@ impl std::fmt::Display for ShortAnswer {
             ),
             None => write!(
                 f,
-                "internal error: the policy answered for {} of {} directories",
+                "internal error: {} answers (listings or decisions) for {} directories",
                 self.got, self.expected
             ),
         }
@@ -257,6 +257,28 @@ pub fn drive<D: Classify, E>(
     root: &str,
     max_depth: Option<usize>,
     mut list: impl FnMut(&str) -> Result<Option<Listing>, E>,
+    decide: impl FnMut(&[Listing]) -> Result<Vec<Vec<D>>, E>,
+    short: impl Fn(ShortAnswer) -> E,
+) -> Result<Walked<D>, E> {
+    drive_listing_many(
+        root,
+        max_depth,
+        1,
+        |dirs| dirs.iter().map(|d| list(d)).collect(),
+        decide,
+        short,
+    )
+}
+
+/// [`drive`], with the directories to list handed over `many` at a time
+/// (at most; in walk order), so that a host can list them in parallel:
+/// `list_many` answers one listing per directory, in order. What is
+/// listed, decided and found is the same as with [`drive`].
+pub fn drive_listing_many<D: Classify, E>(
+    root: &str,
+    max_depth: Option<usize>,
+    many: usize,
+    mut list_many: impl FnMut(&[String]) -> Result<Vec<Option<Listing>>, E>,
     mut decide: impl FnMut(&[Listing]) -> Result<Vec<Vec<D>>, E>,
     short: impl Fn(ShortAnswer) -> E,
 ) -> Result<Walked<D>, E> {
@@ -264,6 +286,7 @@ pub fn drive<D: Classify, E>(
     if max_depth == Some(0) {
         return Ok(out);
     }
+    let many = many.max(1);
     let mut frontier = vec![root.to_string()];
     let mut level = 0usize;
     while !frontier.is_empty() {
@@ -272,13 +295,22 @@ pub fn drive<D: Classify, E>(
         while pending.peek().is_some() {
             let mut batch: Vec<Listing> = Vec::new();
             let mut size = 0;
-            while size < BATCH_ENTRIES {
-                let Some(dir) = pending.next() else { break };
-                let l = list(&dir)?;
-                out.listed.push(dir);
-                if let Some(l) = l.filter(|l| !l.entries.is_empty()) {
-                    size += l.entries.len();
-                    batch.push(l);
+            while size < BATCH_ENTRIES && pending.peek().is_some() {
+                let dirs: Vec<String> = pending.by_ref().take(many).collect();
+                let listings = list_many(&dirs)?;
+                if listings.len() != dirs.len() {
+                    return Err(short(ShortAnswer {
+                        dir: None,
+                        expected: dirs.len(),
+                        got: listings.len(),
+                    }));
+                }
+                for (dir, l) in dirs.into_iter().zip(listings) {
+                    out.listed.push(dir);
+                    if let Some(l) = l.filter(|l| !l.entries.is_empty()) {
+                        size += l.entries.len();
+                        batch.push(l);
+                    }
                 }
             }
             if batch.is_empty() {

@@ -117,6 +117,26 @@ impl Walker<'_> {
     }
 }
 
+impl Walker<'_> {
+    /// [`Walker::walk`], with the directories to list handed to `list_many`
+    /// up to `many` at a time (to list them in parallel).
+    pub fn walk_listing_many(
+        &self,
+        root: &str,
+        many: usize,
+        list_many: impl FnMut(&[String]) -> Result<Vec<Option<Listing>>>,
+    ) -> Result<Walked<Step>> {
+        drive::drive_listing_many(
+            root,
+            self.max_depth,
+            many,
+            list_many,
+            |b| self.decide(b),
+            |e| anyhow!("{e}"),
+        )
+    }
+}
+
 impl Drop for Walker<'_> {
     fn drop(&mut self) {
         // The instance may be gone (a failed call dropped it, and the

@@ -172,6 +172,62 @@ mod tests {
     }
 
     #[test]
+    fn listing_many_at_a_time_walks_the_same() {
+        let t = tree();
+        for purpose in [
+            Purpose::Deploy(Some("*.log\n".into())),
+            Purpose::Deploy(None),
+            Purpose::Preserve(CacheSpec::Patterns(vec!["*/node_modules".into()])),
+        ] {
+            let w = Walker::new(&purpose);
+            let one = run(&w, &t);
+            for many in [1, 2, 3, 100] {
+                let mut calls = Vec::new();
+                let r = drive_listing_many(
+                    "",
+                    w.max_depth(),
+                    many,
+                    |dirs| {
+                        calls.push(dirs.len());
+                        Ok::<_, ShortAnswer>(
+                            dirs.iter()
+                                .map(|d| {
+                                    t.get(d.as_str()).map(|e| Listing {
+                                        dir: d.clone(),
+                                        entries: e.clone(),
+                                        against: Vec::new(),
+                                    })
+                                })
+                                .collect(),
+                        )
+                    },
+                    |b| Ok(w.decide_all(b)),
+                    |s| s,
+                )
+                .unwrap();
+                assert_eq!(paths(&r.taken), paths(&one.taken), "{purpose:?} by {many}");
+                assert_eq!(r.listed, one.listed, "{purpose:?} by {many}");
+                assert!(calls.iter().all(|n| (1..=many).contains(n)), "{calls:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_listing_answer_is_an_error() {
+        let w = Walker::new(&Purpose::Deploy(None));
+        let r = drive_listing_many(
+            "",
+            None,
+            4,
+            |_| Ok::<_, ShortAnswer>(Vec::new()),
+            |b| Ok(w.decide_all(b)),
+            |s| s,
+        );
+        let e = r.unwrap_err();
+        assert_eq!((e.expected, e.got), (1, 0));
+    }
+
+    #[test]
     fn restore_descends_where_both_sides_have_a_directory() {
         let w = Walker::new(&Purpose::Restore);
         let cache = tree();
