@@ -145,6 +145,67 @@ fn chmod_000_in_the_build_output(user: User, cache: &str) {
     all_commands_work(user, &p);
 }
 
+const HALF_OPEN: &str = "mkdir -p out/locked out/nosearch out/nolist && echo s > out/locked/s && echo t > out/nosearch/t && echo u > out/nolist/u && chmod 000 out/locked && chmod 444 out/nosearch && chmod 300 out/nolist";
+
+/// Directories of the build output that can be listed but not searched
+/// (0444), searched but not listed (0300), or neither (000): every file
+/// reaches the artifact, cold and warm (the warm walk lists ahead and
+/// grants from what the listing read), with the directories' own modes.
+fn half_open_directories_in_the_artifact(user: User) {
+    let p = project(
+        user,
+        &yaml(
+            &[],
+            &["chmod -R u+rwx out 2>/dev/null; rm -rf out", HALF_OPEN],
+            "true",
+            "",
+        ),
+    );
+    for _ in 0..2 {
+        build_ok(user, &p);
+        let v = std::fs::read_to_string(p.setup_store().join("versions/active")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let out = dir.path().join("v");
+        let r = run_as(
+            user,
+            &p,
+            "versions",
+            &["export", v.trim(), out.to_str().unwrap()],
+        );
+        assert_eq!(r.code, 0, "{user:?} export: {}", r.stderr);
+        for (d, f, text, mode) in [
+            ("locked", "s", "s\n", 0o000),
+            ("nosearch", "t", "t\n", 0o444),
+            ("nolist", "u", "u\n", 0o300),
+        ] {
+            let d = out.join("out").join(d);
+            assert_eq!(
+                std::fs::read_to_string(d.join(f)).unwrap(),
+                text,
+                "{user:?}"
+            );
+            assert_eq!(
+                std::fs::symlink_metadata(&d).unwrap().permissions().mode() & 0o777,
+                mode,
+                "{user:?} {}",
+                d.display()
+            );
+        }
+    }
+    all_commands_work(user, &p);
+}
+
+#[test]
+fn half_open_directories_in_the_artifact_as_root() {
+    half_open_directories_in_the_artifact(User::Root);
+}
+
+#[test]
+fn half_open_directories_in_the_artifact_as_nobody() {
+    half_open_directories_in_the_artifact(User::Nobody);
+}
+
 const RO_PACKAGE: &str = "[ -d node_modules/ro ] || { mkdir -p node_modules/ro/lib && echo x > node_modules/ro/lib/x.js && chmod 555 node_modules/ro/lib node_modules/ro; }";
 
 fn read_only_package_in_a_pattern_cache(user: User) {
