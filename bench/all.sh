@@ -176,11 +176,13 @@ echo "restore tree: $NR files, $TRACKED tracked in git, $moved entries moved per
 printf '%-44s %12s %14s %8s %8s %s\n' figure zerops-cache baseline ratio target ""
 printf '%-44s %9s ms %11s ms %8s %8s %s\n' "1 warm overhead vs cp -a + sync" "$OVER" "$CP_MS" "$(ratio "$OVER" "$CP_MS")" "0.1" "$(verdict "$(ratio "$OVER" "$CP_MS")" 0.1)"
 printf '%-44s %9s ms %11s ms\n' "    of which artifact; cp -a without sync" "$ART" "$CPONLY_MS"
+echo "    each warm build's overhead, in order (ms): ${over[*]}"
 printf '%-44s %8s KiB %10s KiB %8s %8s %s\n' "2 disk: $NV versions vs one" "$ALL_KB" "$ONE_KB" "$(ratio "$ALL_KB" "$ONE_KB")" "1.2" "$(verdict "$(ratio "$ALL_KB" "$ONE_KB")" 1.2)"
 printf '%-44s %9s ms %11s ms %8s %8s %s\n' "3 cleanup after invalidate vs rm -rf" "$CLEAN" "$RM_MS" "$(ratio "$CLEAN" "$RM_MS")" "0.05" "$(verdict "$(ratio "$CLEAN" "$RM_MS")" 0.05)"
 printf '%-44s %9s ms %11s ms %8s %8s %s\n' "4 first lint (empty artifact cache) vs warm" "$FIRST" "$WARM" "$(ratio "$FIRST" "$WARM")" "5" "$(verdict "$(ratio "$FIRST" "$WARM")" 5)"
 printf '%-44s %9s ms\n' "    first lint without the embedded code" "$COMPILED"
 printf '%-44s %9s ms %14s %8s %8s %s\n' "5 restore, 1% of $NR paths tracked" "$REST" "" "" "100 ms" "$(verdict "$REST" 100)"
+echo "    each restore, in order (us): ${rest[*]}"
 if [ -n "$XWARM" ]; then
   printf '%-44s %9s ms %11s ms %8s %8s %s\n' "6 store on $XFS_DIR: warm vs cold (in place)" "$XWARM" "$XCOLD" "$(ratio "$XWARM" "$XCOLD")" "1.0" "$(verdict "$(ratio "$XWARM" "$XCOLD")" 1.0)"
 else
