@@ -710,10 +710,11 @@ pub fn create(
     }
     let new_objects = NewObjects::start(store, version)?;
     let mut tree = Tree::new(source.dir_metadata()?.dev());
-    tree.written_at = std::time::SystemTime::now()
+    let began = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+        .unwrap_or_default();
+    tree.written_at = began.as_secs() as i64;
+    tree.written_ns = Some(i64::from(began.subsec_nanos()));
     tree.nodes.insert(
         Vec::new(),
         Node::Dir {

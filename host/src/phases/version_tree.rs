@@ -11,16 +11,19 @@
 //! The next artifact reuses a file's object without reading the file when
 //! the source file at the same path is still that very inode, unchanged
 //! since: any write or `chmod` moves the change time, which no program can
-//! set back. Entries whose change time is within [`RACY_SECS`] of the
-//! moment the tree was written are never trusted that way (a write in the
-//! same clock tick would not move it: git's "racy" rule).
+//! set back. Entries whose change time is too close to the moment the
+//! walk began are never trusted that way (a write in the same clock tick
+//! would not move it: git's "racy" rule). "Too close" is one clock tick
+//! with room to spare ([`RACY_FINE_NS`]) when the change time has a
+//! sub-second part, and [`RACY_SECS`] otherwise (a filesystem that keeps
+//! whole seconds, or a tree written before the header had nanoseconds).
 //!
 //! The format is text, one entry a line, sorted by path bytes (a directory
 //! before what it holds), fields separated by spaces, paths and link
 //! targets percent-encoded (names need not be UTF-8):
 //!
 //! ```text
-//! zerops-cache-version-tree 1 <device> <written at, unix seconds>
+//! zerops-cache-version-tree 1 <device> <walk began, unix seconds> <and nanoseconds>
 //! d <mode, octal> <mtime s> <mtime ns> <path>            the root is "."
 //! f <mode> <mtime s> <mtime ns> <size> <object> <ino> <ctime s> <ctime ns> <path>
 //! l <mtime s> <mtime ns> <target> <path>
@@ -39,8 +42,13 @@ use crate::store::record_io::write_atomic;
 const MAGIC: &str = "zerops-cache-version-tree 1";
 /// The largest tree read (about 3 million entries).
 const MAX_BYTES: u64 = 512 << 20;
-/// An entry changed this close to the tree's writing is not trusted.
+/// An entry changed this close to the walk's start is not trusted when its
+/// change time has no sub-second part (whole-second filesystems).
 pub const RACY_SECS: i64 = 2;
+/// ... and this close when it has one: the kernel stamps change times from
+/// a clock that lags by at most a tick (1-10 ms), so a write after the
+/// walk's `statx` moves the change time past what it read.
+pub const RACY_FINE_NS: i128 = 100_000_000;
 /// How the root is written.
 const ROOT: &str = ".";
 /// What is encoded in paths and targets: controls, space, `%`.
@@ -121,7 +129,10 @@ impl Node {
 #[derive(Debug, Default, Clone)]
 pub struct Tree {
     pub dev: u64,
+    /// When the walk that made the tree began (seconds, and nanoseconds
+    /// when the header has them).
     pub written_at: i64,
+    pub written_ns: Option<i64>,
     pub nodes: BTreeMap<Vec<u8>, Node>,
 }
 
@@ -204,6 +215,10 @@ impl Tree {
         let mut head = lines.next()?.strip_prefix(MAGIC)?.split_ascii_whitespace();
         let mut tree = Tree::new(head.next()?.parse().ok()?);
         tree.written_at = head.next()?.parse().ok()?;
+        tree.written_ns = match head.next() {
+            Some(ns) => Some(ns.parse().ok().filter(|n| (0..1_000_000_000).contains(n))?),
+            None => None,
+        };
         // Written sorted: collected, then the map is built in bulk (one
         // insert at a time costs a search each).
         let mut nodes: Vec<(Vec<u8>, Node)> = Vec::with_capacity(text.len() / 80);
@@ -270,7 +285,11 @@ impl Tree {
     /// tree of a large app has hundreds of thousands of them).
     fn text(&self) -> String {
         let mut out = String::with_capacity(self.nodes.len() * 112);
-        let _ = writeln!(out, "{MAGIC} {} {}", self.dev, self.written_at);
+        let _ = write!(out, "{MAGIC} {} {}", self.dev, self.written_at);
+        if let Some(ns) = self.written_ns {
+            let _ = write!(out, " {ns}");
+        }
+        out.push('\n');
         let mut num = itoa::Buffer::new();
         let mut num2 = itoa::Buffer::new();
         let mut put = |out: &mut String, n: &dyn Fn(&mut itoa::Buffer) -> &str| {
@@ -344,11 +363,23 @@ impl Tree {
                     mtime: *mtime,
                 })
                 && *mode == mode_of(md)
-                && ctime.0 + RACY_SECS < self.written_at =>
+                && self.settled(*ctime) =>
             {
                 Some(*object)
             }
             _ => None,
+        }
+    }
+
+    /// Whether a file whose change time is `ctime` was changed long enough
+    /// before the walk began that a later write would have moved it.
+    fn settled(&self, ctime: Time) -> bool {
+        match self.written_ns {
+            Some(ns) if ctime.1 != 0 => {
+                let at = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+                at(ctime.0, ctime.1) + RACY_FINE_NS < at(self.written_at, ns)
+            }
+            _ => ctime.0 + RACY_SECS < self.written_at,
         }
     }
 
@@ -459,6 +490,7 @@ mod tests {
     fn round_trip_keeps_every_entry() {
         let mut t = Tree::new(7);
         t.written_at = 100;
+        t.written_ns = Some(5);
         t.nodes.insert(
             Vec::new(),
             Node::Dir {
@@ -490,7 +522,34 @@ mod tests {
         assert_eq!(text, t.text());
         let back = Tree::parse(&text).unwrap();
         assert_eq!(back.nodes, t.nodes);
-        assert_eq!((back.dev, back.written_at), (7, 100));
+        assert_eq!(
+            (back.dev, back.written_at, back.written_ns),
+            (7, 100, Some(5))
+        );
+    }
+
+    #[test]
+    fn racy_entries_are_not_trusted() {
+        let mut t = Tree::new(1);
+        t.written_at = 100;
+        // A tree written before headers had nanoseconds: whole seconds.
+        assert!(t.settled((97, 500)));
+        assert!(!t.settled((98, 0)));
+        assert!(!t.settled((98, 999_999_999)));
+        t.written_ns = Some(50_000_000);
+        // Sub-second change times: one tick with room (100 ms).
+        assert!(t.settled((99, 900_000_000)));
+        assert!(!t.settled((99, 950_000_001)));
+        assert!(!t.settled((100, 1)));
+        // Whole seconds (nanoseconds 0): the filesystem may keep only
+        // those, so two seconds.
+        assert!(!t.settled((99, 0)));
+        assert!(t.settled((97, 0)));
+        // The old header still parses, without nanoseconds.
+        let old = Tree::parse("zerops-cache-version-tree 1 3 100\n").unwrap();
+        assert_eq!((old.dev, old.written_at, old.written_ns), (3, 100, None));
+        assert!(Tree::parse("zerops-cache-version-tree 1 3 100 x\n").is_none());
+        assert!(Tree::parse("zerops-cache-version-tree 1 3 100 1000000000\n").is_none());
     }
 
     #[test]
