@@ -188,8 +188,11 @@ describe('editor', () => {
     await page.click(`[data-testid="diagnostics"] > li[data-code="unknown-key"][data-line="${typo.line}"] button.jump`);
     const sel = await selection(page);
     assert.deepEqual(sel, { focused: true, line: typo.line, text: 'buildCommand' });
-    const scrolled = await page.evaluate(() => window.zeropsEditor.view.scrollDOM.scrollTop);
-    assert.ok(scrolled > 0, 'the editor scrolled to the span');
+    // CodeMirror scrolls in its next measure cycle (an animation frame).
+    const scrolled = await page
+      .waitForFunction(() => window.zeropsEditor.view.scrollDOM.scrollTop > 0, null, { timeout: 5000 })
+      .then(() => true, () => false);
+    assert.ok(scrolled, 'the editor scrolled to the span');
     // Desktop: the list is beside the editor, in view.
     const ed = await page.locator('#pane-editor').boundingBox();
     const list = await page.locator('#pane-diagnostics').boundingBox();

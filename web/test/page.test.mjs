@@ -157,13 +157,17 @@ describe('linter page', () => {
         focused: v.hasFocus,
         line: v.state.doc.lineAt(r.from).number,
         selected: v.state.sliceDoc(r.from, r.to),
-        scrollTop: v.scrollDOM.scrollTop,
       };
     });
     assert.ok(sel.focused, 'the editor has focus');
     assert.equal(sel.line, 65);
     assert.equal(sel.selected, 'oops', 'the diagnostic\'s span is selected');
-    assert.ok(sel.scrollTop > 0, 'the editor scrolled to the line');
+    // CodeMirror scrolls in its next measure cycle (an animation frame),
+    // not within the key press: wait for it, a few seconds at most.
+    const scrolled = await page
+      .waitForFunction(() => window.zeropsEditor.view.scrollDOM.scrollTop > 0, null, { timeout: 5000 })
+      .then(() => true, () => false);
+    assert.ok(scrolled, 'the editor scrolled to the line');
     assert.deepEqual(page.errors, []);
     await page.close();
   });
