@@ -26,7 +26,7 @@ use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
 use crate::component::PolicyHost;
 use crate::component::plan::{DeployItem, Entry, EntryKind};
-use crate::component::walk::{Listing, Purpose, Step, Walker};
+use crate::component::walk::{Listing, Purpose, Step, Walker, drive};
 use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, VERSIONS};
@@ -335,6 +335,7 @@ fn read_stats(source: &Dir, rx: &std::sync::Mutex<Receiver<ToRead>>) -> HashMap<
             dir,
             listing,
             handle,
+            metadata,
         })) = next
         else {
             break;
@@ -351,7 +352,7 @@ fn read_stats(source: &Dir, rx: &std::sync::Mutex<Receiver<ToRead>>) -> HashMap<
             },
         };
         let st = Stats {
-            dir: d.dir_metadata().ok(),
+            dir: metadata,
             entries: listing
                 .iter()
                 .map(|l| {
@@ -389,16 +390,12 @@ impl Copier<'_> {
             return Ok(());
         }
         let md = self.source.symlink_metadata(rel)?;
-        self.grant_known(rel, Some(md))
+        self.grant_with(rel, md)
     }
 
-    /// [`Copier::grant`] with the directory's metadata already read
-    /// (`None`: read it).
-    fn grant_known(&mut self, rel: &str, md: Option<cap_std::fs::Metadata>) -> Result<()> {
+    /// [`Copier::grant`] with the directory's metadata already read.
+    fn grant_with(&mut self, rel: &str, md: cap_std::fs::Metadata) -> Result<()> {
         use cap_std::fs::PermissionsExt;
-        let Some(md) = md else {
-            return self.grant(rel);
-        };
         if rel.is_empty() {
             return Ok(());
         }
@@ -530,7 +527,10 @@ impl Copier<'_> {
                     // Listed ahead: granted from the metadata read then (a
                     // directory that can be listed but not searched).
                     Some((l, md)) => {
-                        self.grant_known(dir, md)?;
+                        match md {
+                            Some(md) => self.grant_with(dir, md)?,
+                            None => self.grant(dir)?,
+                        }
                         l
                     }
                     // Granted first (a `chmod 000` directory).
@@ -539,7 +539,8 @@ impl Copier<'_> {
                         let (handle, l) = filesystem::list_open(self.source, Path::new(dir))
                             .with_context(|| format!("listing {dir:?}"))?;
                         let l = Arc::new(l);
-                        to_read.send(dir, &l, handle);
+                        let md = handle.dir_metadata().ok();
+                        to_read.send(dir, &l, handle, md);
                         l
                     }
                 };
@@ -547,13 +548,7 @@ impl Copier<'_> {
                     listed
                         .iter()
                         .filter(|l| l.entry.kind == EntryKind::Dir && l.entry.utf8)
-                        .map(|l| {
-                            if dir.is_empty() {
-                                l.entry.name.clone()
-                            } else {
-                                format!("{dir}/{}", l.entry.name)
-                            }
-                        }),
+                        .map(|l| drive::join(dir, &l.entry.name)),
                 );
                 let entries = listed.iter().map(|l| l.entry.clone()).collect();
                 raw.insert(dir.to_string(), listed);

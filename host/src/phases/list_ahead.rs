@@ -35,6 +35,8 @@ pub struct ToRead {
     pub dir: String,
     pub listing: Listing,
     pub handle: Option<Handle>,
+    /// The directory's own metadata, read by the lister from its handle.
+    pub metadata: Option<cap_std::fs::Metadata>,
 }
 
 /// An open directory handed to a reader, counted while it is open.
@@ -65,8 +67,15 @@ impl Readers {
         }
     }
 
-    /// Queues `dir`'s listing (and `handle`, unless too many are open).
-    pub fn send(&self, dir: &str, listing: &Listing, handle: Dir) {
+    /// Queues `dir`'s listing and metadata (and `handle`, unless too many
+    /// are open).
+    pub fn send(
+        &self,
+        dir: &str,
+        listing: &Listing,
+        handle: Dir,
+        metadata: Option<cap_std::fs::Metadata>,
+    ) {
         let handle = if self.open.fetch_add(1, Ordering::Relaxed) < OPEN_FOR_READERS {
             Some(Handle {
                 dir: handle,
@@ -80,6 +89,7 @@ impl Readers {
             dir: dir.to_string(),
             listing: Arc::clone(listing),
             handle,
+            metadata,
         });
     }
 }
@@ -143,7 +153,7 @@ impl<'a> Ahead<'a> {
                 .map(|(handle, l)| {
                     let l = Arc::new(l);
                     let md = handle.dir_metadata().ok();
-                    readers.send(&dir, &l, handle);
+                    readers.send(&dir, &l, handle, md.clone());
                     (l, md)
                 });
             let mut s = self.lock();

@@ -59,16 +59,11 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
         if dirs.len() < 2 * LIST_ALONE {
             return dirs.iter().map(|d| list(d)).collect();
         }
-        let (a, b) = dirs.split_at(dirs.len() / 2);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| b.iter().map(|d| list(d)).collect::<Result<Vec<_>>>());
-            let mut mine = a.iter().map(|d| list(d)).collect::<Result<Vec<_>>>()?;
-            let theirs = other
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("a listing thread panicked")))?;
-            mine.extend(theirs);
-            Ok(mine)
-        })
+        let (mut mine, theirs) = on_two_threads(dirs, dirs.len() / 2, |half| {
+            half.iter().map(|d| list(d)).collect::<Result<Vec<_>>>()
+        })?;
+        mine.extend(theirs);
+        Ok(mine)
     })?;
     out.dirs = walked.listed.len();
     out.moves = walked.taken.into_iter().map(|f| f.path).collect();
@@ -139,20 +134,31 @@ pub fn apply(
     // in parallel; the journal holds every move, and recovery looks at each
     // move's own state, so the order does not matter).
     let moves: Vec<(&Move, &String)> = journal.restore.iter().zip(&plan.moves).collect();
-    let half = split_at_group(&moves, moves.len() / 2);
-    let (first, second) = moves.split_at(half);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| move_group_run(store, source, second, &pb));
-        let mine = move_group_run(store, source, first, &pb);
-        let theirs = other
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("a restoring thread panicked")));
-        mine.and(theirs)
+    on_two_threads(&moves, split_at_group(&moves, moves.len() / 2), |run| {
+        move_group_run(store, source, run, &pb)
     })?;
     pb.finish_and_clear();
     // No second journal write: recovery treats a finished and an
     // unfinished restore batch alike (each move's state is on disk).
     Ok(())
+}
+
+/// `work` on `items[..at]` here and on `items[at..]` on a second thread;
+/// both answers, or the first error.
+fn on_two_threads<T: Sync, R: Send>(
+    items: &[T],
+    at: usize,
+    work: impl Fn(&[T]) -> Result<R> + Sync,
+) -> Result<(R, R)> {
+    let (first, second) = items.split_at(at);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| work(second));
+        let mine = work(first);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("a restoring thread panicked")));
+        Ok((mine?, theirs?))
+    })
 }
 
 /// The index nearest `at` (not before it) where a new parent directory

@@ -154,22 +154,10 @@ fn enc_into(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// `mode` in octal, then a space.
-fn push_octal(out: &mut String, mode: u32) {
-    let mut digits = [0u8; 11];
-    let mut i = digits.len();
-    let mut m = mode;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (m & 7) as u8;
-        m >>= 3;
-        if m == 0 {
-            break;
-        }
-    }
-    for d in &digits[i..] {
-        out.push(*d as char);
-    }
+/// `n` and a space (`itoa`: a large app's tree has hundreds of thousands of
+/// numbers).
+fn push_num(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
     out.push(' ');
 }
 
@@ -281,8 +269,7 @@ impl Tree {
         write_atomic(versions, &file_name(v), self.text().as_bytes())
     }
 
-    /// The tree as its file holds it (numbers written with `itoa`: the
-    /// tree of a large app has hundreds of thousands of them).
+    /// The tree as its file holds it.
     fn text(&self) -> String {
         let mut out = String::with_capacity(self.nodes.len() * 112);
         let _ = write!(out, "{MAGIC} {} {}", self.dev, self.written_at);
@@ -290,19 +277,12 @@ impl Tree {
             let _ = write!(out, " {ns}");
         }
         out.push('\n');
-        let mut num = itoa::Buffer::new();
-        let mut num2 = itoa::Buffer::new();
-        let mut put = |out: &mut String, n: &dyn Fn(&mut itoa::Buffer) -> &str| {
-            out.push_str(n(&mut num));
-            out.push(' ');
-        };
         for (p, n) in &self.nodes {
             match n {
                 Node::Dir { mode, mtime } => {
-                    out.push_str("d ");
-                    push_octal(&mut out, *mode);
-                    put(&mut out, &|b| b.format(mtime.0));
-                    put(&mut out, &|b| b.format(mtime.1));
+                    let _ = write!(out, "d {mode:o} ");
+                    push_num(&mut out, mtime.0);
+                    push_num(&mut out, mtime.1);
                 }
                 Node::File {
                     mode,
@@ -311,27 +291,24 @@ impl Tree {
                     object,
                     source,
                 } => {
-                    out.push_str("f ");
-                    push_octal(&mut out, *mode);
-                    put(&mut out, &|b| b.format(mtime.0));
-                    put(&mut out, &|b| b.format(mtime.1));
-                    put(&mut out, &|b| b.format(*size));
-                    out.push_str(num2.format(object.version));
-                    out.push('/');
-                    put(&mut out, &|b| b.format(object.n));
+                    let _ = write!(out, "f {mode:o} ");
+                    push_num(&mut out, mtime.0);
+                    push_num(&mut out, mtime.1);
+                    push_num(&mut out, *size);
+                    let _ = write!(out, "{object} ");
                     match source {
                         Some((ino, c)) => {
-                            put(&mut out, &|b| b.format(*ino));
-                            put(&mut out, &|b| b.format(c.0));
-                            put(&mut out, &|b| b.format(c.1));
+                            push_num(&mut out, *ino);
+                            push_num(&mut out, c.0);
+                            push_num(&mut out, c.1);
                         }
                         None => out.push_str("- - - "),
                     }
                 }
                 Node::Symlink { target, mtime } => {
                     out.push_str("l ");
-                    put(&mut out, &|b| b.format(mtime.0));
-                    put(&mut out, &|b| b.format(mtime.1));
+                    push_num(&mut out, mtime.0);
+                    push_num(&mut out, mtime.1);
                     enc_into(&mut out, target);
                     out.push(' ');
                 }
