@@ -1,6 +1,6 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::diagnostics as wit;
-use crate::exports::zerops::build_cache::linter::{Guest, TreeFacts};
+use crate::exports::zerops::build_cache::linter::{GateVerdict, GatedCommand, Guest, TreeFacts};
 use crate::map::Convert;
 use zerops_cache_policy as policy;
 
@@ -57,5 +57,9 @@ impl Guest for Component {
 
     fn tree_depth(source: Vec<u8>) -> u32 {
         std::str::from_utf8(&source).map_or(1, policy::lint::tree_depth)
+    }
+
+    fn gate(source: Vec<u8>, deployignore: Option<Vec<u8>>, command: GatedCommand) -> GateVerdict {
+        policy::lint::gate::gate(&source, deployignore.as_deref(), command.convert()).convert()
     }
 }

@@ -125,7 +125,7 @@ fn read_regular(host: &PolicyHost, dir: &Dir, name: &Path, shown: &Path) -> Resu
         } else {
             d.message
         };
-        return Err(Exit::Config.error(format!("{}: {msg}", shown.display())));
+        return Err(Exit::Config.error(format!("{}: {msg} ({})", shown.display(), d.code)));
     }
     let mut opts = OpenOptions::new();
     opts.read(true).custom_flags(libc::O_NONBLOCK);

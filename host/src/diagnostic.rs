@@ -88,6 +88,80 @@ pub fn with_cli_help(mut d: Diagnostic) -> Diagnostic {
 
 impl std::error::Error for DiagnosticError {}
 
+/// The platform's verdict on a file for one command, with the texts its
+/// findings point into.
+#[derive(Debug, Clone)]
+pub struct FileVerdict {
+    /// The command's name (`build`, `plan`, ...).
+    pub command: &'static str,
+    /// The config file, as shown to the user.
+    pub config: String,
+    pub config_text: String,
+    /// The project's `.deployignore`, if it was read.
+    pub deployignore_text: Option<String>,
+    pub verdict: zerops_cache_contract::lint::GateVerdict,
+}
+
+impl FileVerdict {
+    /// The findings, each with its snippet, code and help, as `lint`
+    /// renders them.
+    pub fn render_findings(&self, color: bool) -> String {
+        let mut out = crate::render::render(
+            &self.config,
+            &self.config_text,
+            &self.verdict.findings,
+            color,
+        );
+        if !self.verdict.deployignore.is_empty() {
+            let path = std::path::Path::new(&self.config)
+                .with_file_name(".deployignore")
+                .display()
+                .to_string();
+            let text = self.deployignore_text.as_deref().unwrap_or("");
+            out.push_str(&crate::render::render(
+                &path,
+                text,
+                &self.verdict.deployignore,
+                color,
+            ));
+        }
+        out
+    }
+
+    /// `N error(s)`.
+    pub fn errors_shown(&self) -> String {
+        let n = self.verdict.errors();
+        format!("{n} {}", if n == 1 { "error" } else { "errors" })
+    }
+}
+
+/// A command that the platform's verdict stopped before it ran anything:
+/// it renders every finding of the config (and of `.deployignore`) as
+/// `lint` does. Its exit class is [`Exit::Config`].
+///
+/// [`Exit::Config`]: crate::exit::Exit::Config
+#[derive(Debug, Clone)]
+pub struct Refused(pub FileVerdict);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` refused before running anything: {} has {} that the platform rejects; fix {} (`zerops-cache lint` shows the same)",
+            self.0.command,
+            self.0.config,
+            self.0.errors_shown(),
+            if self.0.verdict.errors() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

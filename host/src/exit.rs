@@ -118,7 +118,7 @@ fn class_of(e: &(dyn std::error::Error + 'static)) -> Option<Exit> {
         Some(Exit::StoreLocked)
     } else if e.is::<crate::store::record_io::BadFile>() {
         Some(Exit::StoreBroken)
-    } else if e.is::<crate::diagnostic::DiagnosticError>() {
+    } else if e.is::<crate::diagnostic::DiagnosticError>() || e.is::<crate::diagnostic::Refused>() {
         Some(Exit::Config)
     } else {
         e.downcast_ref::<crate::interrupt::Interrupted>()

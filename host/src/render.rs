@@ -91,6 +91,14 @@ pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> Strin
 /// file and a position as a snippet showing the file, line and field (with
 /// its code and help); any other error as `error: ` and its causes.
 pub fn error(e: &anyhow::Error, color: bool) -> String {
+    if let Some(r) = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::diagnostic::Refused>())
+    {
+        let mut out = r.0.render_findings(color);
+        out.push_str(&format!("error: {r}\n"));
+        return out;
+    }
     let found = e
         .chain()
         .find_map(|c| c.downcast_ref::<crate::diagnostic::DiagnosticError>());

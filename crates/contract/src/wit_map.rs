@@ -147,6 +147,9 @@ macro_rules! wit_map {
             $crate::plan::preserve::PreserveAction => $w::plan::PreserveAction {
                 Take, Descend, Skip, NotUtf8, SymlinkNotFollowed, NotADirectory,
             }
+            $crate::lint::GatedCommand => $w::linter::GatedCommand {
+                Build, Plan, Keys, Advise, Status, Invalidate, Activate,
+            }
         }
 
         $crate::__wit_variants! {
@@ -174,6 +177,9 @@ macro_rules! wit_map {
                 env_variables,
             }
             $crate::lint::TreeFacts => $w::linter::TreeFacts { entries, depth, tracked }
+            $crate::lint::GateVerdict => $w::linter::GateVerdict {
+                refuse, build_refuses, findings, deployignore,
+            }
         }
 
         // Rows whose two sides differ in shape.

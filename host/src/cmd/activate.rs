@@ -21,7 +21,10 @@ pub struct ActivateArgs {
 }
 
 pub fn run(args: ActivateArgs) -> Result<Exit> {
-    let project = Project::load(&args.store)?;
+    let project = Project::load_for(
+        &args.store,
+        Some(zerops_cache_contract::lint::GatedCommand::Activate),
+    )?;
     let store = project.store(&args.store, "activate")?;
     if artifact::meta(&store.dir, args.version).is_none() {
         bail!(

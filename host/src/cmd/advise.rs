@@ -59,7 +59,10 @@ fn measure(dir: &Path, depth: u32) -> Result<Option<StoreFacts>> {
 }
 
 pub fn run(args: AdviseArgs) -> Result<Exit> {
-    let project = Project::load(&args.store)?;
+    let project = Project::load_for(
+        &args.store,
+        Some(zerops_cache_contract::lint::GatedCommand::Advise),
+    )?;
     let host = &project.host;
     let bytes = project.source.as_bytes();
     let facts = crate::tree::gather_in(&project.dir, &project.root, host.tree_depth(bytes)?);

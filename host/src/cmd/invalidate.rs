@@ -20,7 +20,10 @@ pub struct InvalidateArgs {
 }
 
 pub fn run(args: InvalidateArgs) -> Result<Exit> {
-    let project = Project::load(&args.store)?;
+    let project = Project::load_for(
+        &args.store,
+        Some(zerops_cache_contract::lint::GatedCommand::Invalidate),
+    )?;
     let store = project.store(&args.store, "invalidate")?;
     reach_remote(&project, &args.remote, "invalidate")?;
     let record = match read_record(&store) {

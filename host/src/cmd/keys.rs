@@ -81,6 +81,19 @@ pub fn run(args: KeysArgs) -> Result<Exit> {
     let host = PolicyHost::load()?;
     let src = read_text(&host, &path)?;
     let shown = path.display().to_string();
+    let root = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())
+        .map_err(|e| Exit::Config.error(format!("cannot open {}: {e}", root.display())))?;
+    let files = super::gate::Checked {
+        host: &host,
+        dir: &dir,
+        config: shown.clone(),
+        source: src.as_bytes(),
+    };
+    super::gate::check(&files, zerops_cache_contract::lint::GatedCommand::Keys)?;
     let all = match host.keys(&src, args.setup.as_deref())? {
         Ok(all) => all,
         Err(d) => return Err(DiagnosticError::in_file(d, shown, &src).into()),

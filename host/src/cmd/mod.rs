@@ -5,6 +5,7 @@ pub mod advise;
 pub mod build;
 pub mod component;
 pub mod explain;
+pub mod gate;
 pub mod gc;
 pub mod invalidate;
 pub mod json;

@@ -47,7 +47,10 @@ struct PlanOut {
 }
 
 pub fn run(args: PlanArgs) -> Result<Exit> {
-    let project = Project::load(&args.store)?;
+    let project = Project::load_for(
+        &args.store,
+        Some(zerops_cache_contract::lint::GatedCommand::Plan),
+    )?;
     // A store that does not exist yet is not created by a dry run.
     let store = project.existing_store(&args.store, "plan")?;
     let record = match &store {

@@ -11,6 +11,7 @@ use crate::component::remote::wit::Identity;
 use crate::diagnostic::DiagnosticError;
 use crate::exit::{Classify, Exit};
 use crate::store::Store;
+use zerops_cache_contract::lint::GatedCommand;
 
 /// Options of every command that works on a setup's store.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,10 +49,21 @@ pub struct Project {
     pub build: BuildSetup,
     /// Names the stores, local and remote.
     pub identity: Identity,
+    /// The platform's verdict on the file, when the command asked for it.
+    pub verdict: Option<crate::diagnostic::FileVerdict>,
 }
 
 impl Project {
+    /// The project, without asking the platform's verdict (for the
+    /// commands that work on the store, not on the file).
     pub fn load(args: &StoreArgs) -> Result<Project> {
+        Project::load_for(args, None)
+    }
+
+    /// The project, for a command that acts on the file: the platform's
+    /// verdict is asked first (see [`super::gate`]), so a refused file
+    /// stops the command before it opens the store, with every finding.
+    pub fn load_for(args: &StoreArgs, command: Option<GatedCommand>) -> Result<Project> {
         let dir = match &args.project {
             Some(p) => p.clone(),
             None => std::env::current_dir().context("reading the current directory")?,
@@ -68,11 +80,35 @@ impl Project {
         let config_path = root.join(name);
         let host = PolicyHost::load()?;
         let bytes = crate::config_file::read_in(&host, &root_dir, Path::new(name), &config_path)?;
-        let source = String::from_utf8(bytes).map_err(|_| {
-            Exit::Config.error(format!("{} is not UTF-8 text", config_path.display()))
-        })?;
+        let mut verdict = None;
+        if let Some(command) = command {
+            let files = super::gate::Checked {
+                host: &host,
+                dir: &root_dir,
+                config: config_path.display().to_string(),
+                source: &bytes,
+            };
+            verdict = Some(super::gate::check(&files, command)?);
+        }
+        let source = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            // Only the setup's name is needed, and it was given.
+            Err(e) if names_only(command) && args.setup.is_some() => {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
+            Err(_) => {
+                return Err(
+                    Exit::Config.error(format!("{} is not UTF-8 text", config_path.display()))
+                );
+            }
+        };
         let build = match host.build_setup(&source, args.setup.as_deref())? {
             Ok(b) => b,
+            // `invalidate` and `activate` need only the setup's name: a
+            // broken file does not stop them when the name is given.
+            Err(_) if names_only(command) && args.setup.is_some() => {
+                BuildSetup::named(args.setup.clone().unwrap_or_default())
+            }
             Err(d) => {
                 let shown = config_path.display().to_string();
                 return Err(DiagnosticError::in_file(d, shown, &source).into());
@@ -88,6 +124,7 @@ impl Project {
             source,
             host,
             build,
+            verdict,
         })
     }
 
@@ -129,6 +166,14 @@ impl Project {
     pub fn setup(&self) -> Option<&str> {
         Some(self.build.setup.as_str())
     }
+}
+
+/// Whether `command` needs only the setup's name from the file.
+fn names_only(command: Option<GatedCommand>) -> bool {
+    matches!(
+        command,
+        Some(GatedCommand::Invalidate | GatedCommand::Activate)
+    )
 }
 
 /// The current time as RFC 3339 UTC (the component never reads a clock).

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::path::Path;
 
 use super::Format;
+use super::json::JsonDiagnostic;
 use super::project::{Project, StoreArgs};
 use crate::exit::Exit;
 use crate::filesystem;
@@ -39,7 +40,7 @@ struct LayerStatus {
 }
 
 #[derive(Debug, Serialize)]
-struct StatusOut {
+struct StatusOut<'a> {
     setup: String,
     store: String,
     last_build: Option<String>,
@@ -53,10 +54,23 @@ struct StatusOut {
     layers: std::collections::BTreeMap<&'static str, LayerStatus>,
     versions: Vec<u32>,
     active_version: Option<u32>,
+    /// The next build refuses the file: `lint` reports errors in it.
+    build_refuses: bool,
+    /// lint's errors and warnings of the file, and of its `.deployignore`.
+    findings: Vec<JsonDiagnostic<'a>>,
+    deployignore_findings: Vec<JsonDiagnostic<'a>>,
 }
 
 pub fn run(args: StatusArgs) -> Result<Exit> {
-    let project = Project::load(&args.store)?;
+    let project = Project::load_for(
+        &args.store,
+        Some(zerops_cache_contract::lint::GatedCommand::Status),
+    )?;
+    let judged = project
+        .verdict
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("status asked for no verdict"))?;
+    let verdict = &judged.verdict;
     // A store that does not exist yet is not created by looking at it.
     let store = project.existing_store(&args.store, "status")?;
     let record = match &store {
@@ -140,6 +154,13 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             None => Vec::new(),
         },
         active_version: store.as_ref().and_then(|s| artifact::active(&s.dir)),
+        build_refuses: verdict.build_refuses,
+        findings: verdict.findings.iter().map(JsonDiagnostic::from).collect(),
+        deployignore_findings: verdict
+            .deployignore
+            .iter()
+            .map(JsonDiagnostic::from)
+            .collect(),
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string(&out)?),
@@ -174,6 +195,20 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
                     .map(|v| v.to_string())
                     .unwrap_or_else(|| "none".into())
             );
+            if !verdict.findings.is_empty() || !verdict.deployignore.is_empty() {
+                use std::io::IsTerminal;
+                let color =
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                println!();
+                print!("{}", judged.render_findings(color));
+            }
+            if verdict.build_refuses {
+                println!(
+                    "the next build will refuse: {} has {} that the platform rejects (`zerops-cache lint` shows the same)",
+                    judged.config,
+                    judged.errors_shown()
+                );
+            }
         }
     }
     Ok(Exit::Ok)

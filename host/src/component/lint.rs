@@ -88,4 +88,20 @@ impl PolicyHost {
         })?;
         Ok(out.into_iter().map(diagnostic).collect())
     }
+
+    /// The platform's verdict on the config bytes (and the project's
+    /// `.deployignore`) for `command`: whether it must stop, and what to show.
+    pub fn gate(
+        &self,
+        bytes: &[u8],
+        deployignore: Option<&[u8]>,
+        command: policy::lint::GatedCommand,
+    ) -> Result<policy::lint::GateVerdict> {
+        let command: linter::GatedCommand = command.convert();
+        let out = self.call("checking the file", |p, s| {
+            p.zerops_build_cache_linter()
+                .call_gate(s, bytes, deployignore, command)
+        })?;
+        Ok(out.convert())
+    }
 }

@@ -1,7 +1,9 @@
 //! What the linter reports and what the host tells it about the tree.
 
 pub mod codes;
+pub mod gate;
 mod tree;
 
 pub use codes::{CODES, Category, Code, CodeInfo, info};
+pub use gate::{GateVerdict, GatedCommand};
 pub use tree::TreeFacts;

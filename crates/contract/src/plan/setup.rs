@@ -17,3 +17,19 @@ pub struct BuildSetup {
     /// `envVariables` in file order, values as written.
     pub env_variables: Vec<(String, String)>,
 }
+
+impl BuildSetup {
+    /// A setup known only by its name (the file could not be read): what
+    /// the commands that need only the name work with.
+    pub fn named(setup: String) -> BuildSetup {
+        BuildSetup {
+            setup,
+            build_from: None,
+            prepare_commands: Vec::new(),
+            build_commands: Vec::new(),
+            deploy_files: Vec::new(),
+            cache: CacheSpec::All(false),
+            env_variables: Vec::new(),
+        }
+    }
+}

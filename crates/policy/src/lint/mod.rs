@@ -9,6 +9,7 @@
 
 pub use zerops_cache_contract::lint::codes;
 pub mod deployignore;
+pub mod gate;
 pub mod schema;
 pub mod tree;
 
