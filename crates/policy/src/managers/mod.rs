@@ -311,7 +311,7 @@ impl Shell {
                 _ => dir.clone(),
             };
             let mut places = Vec::new();
-            if rule.out.operands {
+            if rule.out.operands && !operands.is_empty() {
                 for w in operands.iter().filter(|w| !w.dynamic) {
                     places.push(resolve(&self.cwd, &w.text));
                 }

@@ -399,3 +399,22 @@ fn every_row_has_docs_and_a_use() {
         }
     }
 }
+
+#[test]
+fn virtual_environments_are_created_where_their_commands_say() {
+    use Effect::Creates;
+    for (cmd, path) in [
+        ("python3 -m venv venv", "venv"),
+        ("python -m venv --upgrade-deps .env/py", ".env/py"),
+        ("/usr/bin/python3 -m venv env", "env"),
+        ("virtualenv pyenv", "pyenv"),
+        ("uv venv myenv", "myenv"),
+        ("uv venv", ".venv"),
+        ("uv sync", ".venv"),
+    ] {
+        let got = effects(&[cmd]);
+        assert!(got.contains(&(Creates, path.to_string())), "{cmd}: {got:?}");
+    }
+    // `mkdir` with no operand creates nothing.
+    assert!(effects(&["mkdir"]).is_empty());
+}
