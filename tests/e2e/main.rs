@@ -15,6 +15,8 @@ mod container;
 mod container_more;
 mod container_rootless;
 mod deployignore_limits;
+mod failed_builds;
+mod gate;
 mod hostile_store;
 mod in_place_checkout;
 mod layers;

@@ -25,7 +25,7 @@ use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs};
 use crate::store::Store;
 use crate::store::journal::{self, Journal, Phase};
 use crate::store::layout::{
-    BASE_HOME, BASE_UPPER, CACHE, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
+    BASE_HOME, BASE_UPPER, BUILD_UPPER, CACHE, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
 };
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource};
@@ -104,6 +104,22 @@ pub struct Summary {
     /// The remote tier, when one is configured: what was pulled and
     /// published, bytes and objects transferred, warnings.
     pub remote: Option<crate::remote::tier::RemoteSummary>,
+    /// After a failure: what each layer is now (see README "What a failed
+    /// build keeps").
+    pub kept: Option<Kept>,
+}
+
+/// What a failed build kept of each layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kept {
+    /// `unchanged` (reused, as it was), `previous` (the one before this
+    /// build's rebuild), `prepared` (this build's prepareCommands' one) or
+    /// `dropped`.
+    pub base: &'static str,
+    /// `previous` (byte for byte) or `dropped`.
+    pub build: &'static str,
+    /// The sentence the build printed.
+    pub message: String,
 }
 
 fn layer(action: &'static str, key: &str, v: &LayerVerdict, pulled: bool) -> LayerSummary {
@@ -167,7 +183,10 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         json,
         progress: crate::progress::enabled(json),
     };
-    let project = Project::load(&args.store)?;
+    let project = Project::load_for(
+        &args.store,
+        Some(zerops_cache_contract::lint::GatedCommand::Build),
+    )?;
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
     let image = sandbox::rootfs::resolve(&args.sandbox).class(Exit::Usage)?;
@@ -255,6 +274,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         duration_ms: 0,
         renames: 0,
         remote: None,
+        kept: None,
     };
     let d = &decision;
     s.layers.insert(
@@ -338,9 +358,18 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
                 &journal,
                 args.discard_cache_on_failure,
             );
+            // The container's scratch goes now, not at the next build: what
+            // failed buildCommands wrote outside /build/source (their own
+            // layer) and the overlays' work directories (mode 000).
+            if let Err(e) = sandbox::clear_scratch(&store.abs(RUN)) {
+                out.say(format!("warning: removing the container's scratch: {e:#}"));
+            }
             s.phases.insert("rollback", t.elapsed().as_millis() as u64);
             match undone {
-                Ok(msg) => out.say(msg),
+                Ok(kept) => {
+                    out.say(&kept.message);
+                    s.kept = Some(kept);
+                }
                 Err(re) => out.say(format!("error: rolling back failed: {re:#}")),
             }
         }
@@ -379,25 +408,43 @@ fn source_dir(store: &Store, project: &Project, in_place: bool) -> Result<Dir> {
 /// Undoes a failed build: everything restored goes back into the cache
 /// (or, with `discard`, the build layer is dropped), the old home comes
 /// back if it was reset. The layer record is not touched.
-fn fail(store: &Store, source: Option<&Dir>, j: &Journal, discard: bool) -> Result<String> {
+fn fail(store: &Store, source: Option<&Dir>, j: &Journal, discard: bool) -> Result<Kept> {
     if discard {
         // The layer goes first: a crash after it leaves no half cache.
         journal::to_trash(&store.dir, CACHE)?;
         store.dir.create_dir_all(CACHE)?;
         let mut j2 = j.clone();
         j2.restore.clear();
-        journal::roll_back_build(&store.dir, source, &j2)?;
+        let r = journal::roll_back_build(&store.dir, source, &j2)?;
         journal::clean(&store.dir)?;
-        return Ok("build failed: the build layer was dropped (--discard-cache-on-failure); the layer record is unchanged".into());
+        let base = r
+            .base
+            .describe()
+            .unwrap_or_else(|| "the layer record is unchanged".into());
+        return Ok(Kept {
+            base: r.base.name(),
+            build: "dropped",
+            message: format!(
+                "build failed: the build layer was dropped (--discard-cache-on-failure); {base}"
+            ),
+        });
     }
-    let n = journal::roll_back_build(&store.dir, source, j)?;
-    Ok(if n == 0 {
-        "build failed: nothing was moved; the layers and the layer record are unchanged".into()
-    } else {
-        format!(
-            "build failed: {n} moved entr{} put back; the layers and the layer record are as they were",
-            if n == 1 { "y" } else { "ies" }
-        )
+    let r = journal::roll_back_build(&store.dir, source, j)?;
+    let n = r.moves;
+    let moved = match n {
+        0 => "nothing was moved".to_string(),
+        1 => "1 moved entry put back".to_string(),
+        n => format!("{n} moved entries put back"),
+    };
+    // A base layer that went (or was replaced) took the build layer along.
+    let build = match r.base {
+        journal::BaseAfter::KeptPrepared | journal::BaseAfter::Dropped(_) => "dropped",
+        _ => r.cache.name(),
+    };
+    Ok(Kept {
+        base: r.base.name(),
+        build,
+        message: format!("build failed: {moved}; {}", r.describe()),
     })
 }
 
@@ -467,7 +514,12 @@ fn build(
     sandbox::env::apply_flags(&mut host_env, &args.run.env)?;
     let run_in = |c: &str, host_cwd: &Path, cwd: &str| -> Result<()> {
         match &container {
-            Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress),
+            Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress)
+                .inspect_err(|e| {
+                    if let Some(hint) = sb.permission_hint(e) {
+                        out.say(hint);
+                    }
+                }),
             None => {
                 if Instant::now() >= deadline {
                     return Err(Exit::BuildFailed.error(format!(
@@ -506,6 +558,10 @@ fn build(
             for c in &b.prepare_commands {
                 run_in(c, &home, sandbox::env::HOME)?;
             }
+            // A failure from here on keeps this base layer: the record
+            // that says so is ready before anything else runs.
+            journal.prepared_record = Some(layer_record(project, store, image)?);
+            journal.save(&store.dir)?;
             Ok(())
         })?;
     } else {
@@ -542,7 +598,26 @@ fn build(
         })?;
     }
 
-    // buildCommands.
+    // buildCommands: on a layer of their own over the base layer, merged
+    // into it on commit; where that cannot be, they write the base layer
+    // itself, and a failure drops what they changed there.
+    let layered = match &container {
+        Some(sb) => match sb.layer_build(&store.abs(BUILD_UPPER)) {
+            Ok(()) => Some(sb.userxattr()),
+            Err(sandbox::NotLayered(why)) => {
+                out.say(format!(
+                    "note: buildCommands write the base layer directly (overlays cannot be stacked here: {why}); \
+                     if the build fails, what they changed there is dropped with the base layer"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    if layered.is_none() {
+        journal.build_direct_since = Some(crate::store::restored::now());
+        journal.save(&store.dir)?;
+    }
     timer.time("build", || {
         for c in &b.build_commands {
             run_in(c, &source_path, "/build/source")?;
@@ -564,10 +639,10 @@ fn build(
             v,
             &b.setup,
             &now(),
-            checkout
+            &checkout
                 .as_ref()
-                .map(checkout::Checkout::left_out)
-                .unwrap_or(&Default::default()),
+                .map(|c| c.left_out_now(&source))
+                .unwrap_or_default(),
         )?;
         let meta = &created.meta;
         s.version = Some(v);
@@ -605,18 +680,9 @@ fn build(
 
     // Commit: the new record, the new layer, the new active version.
     timer.time("commit", || {
-        let previous = read_record(store)?;
-        let record = match host.record_after_build_in_image(
-            &project.source,
-            project.setup(),
-            previous.as_deref(),
-            &image.id,
-            &now(),
-        )? {
-            Ok(r) => r,
-            Err(d) => return Err(DiagnosticError::new(d).into()),
-        };
+        let record = layer_record(project, store, image)?;
         journal.record = Some(record);
+        journal.merge_base = layered;
         journal.phase = Phase::Committing;
         journal.save(&store.dir)?;
         journal::commit_layers(&store.dir, journal).context("committing the build")?;
@@ -654,6 +720,26 @@ fn build(
         Ok(())
     })?;
     Ok(())
+}
+
+/// The layer record after a build of this config (events of the previous
+/// record kept as history).
+fn layer_record(
+    project: &Project,
+    store: &Store,
+    image: &sandbox::rootfs::Resolved,
+) -> Result<String> {
+    let previous = read_record(store)?;
+    match project.host.record_after_build_in_image(
+        &project.source,
+        project.setup(),
+        previous.as_deref(),
+        &image.id,
+        &now(),
+    )? {
+        Ok(r) => Ok(r),
+        Err(d) => Err(DiagnosticError::new(d).into()),
+    }
 }
 
 fn print_summary(s: &Summary, out: &Out) {

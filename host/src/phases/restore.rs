@@ -121,26 +121,33 @@ pub fn apply(
     }
     journal.save_restore(store)?;
     if across {
+        let started = crate::store::restored::now();
         let moves: Vec<_> = journal
             .restore
             .iter()
             .map(|m| (PathBuf::from(&m.from.path), PathBuf::from(&m.to.path)))
             .collect();
-        return filesystem::copy_all_across(store, source, &moves);
+        let copied = filesystem::copy_all_across(store, source, &moves);
+        crate::store::restored::stamp(store, source, &journal.restore, started)?;
+        return copied;
     }
+    let started = crate::store::restored::now();
     let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
     // Moves come grouped by parent directory (the walk's order). The groups
     // are split between two threads (renames in different directories run
     // in parallel; the journal holds every move, and recovery looks at each
     // move's own state, so the order does not matter).
     let moves: Vec<(&Move, &String)> = journal.restore.iter().zip(&plan.moves).collect();
-    on_two_threads(&moves, split_at_group(&moves, moves.len() / 2), |run| {
+    let moved = on_two_threads(&moves, split_at_group(&moves, moves.len() / 2), |run| {
         move_group_run(store, source, run, &pb)
-    })?;
+    });
     pb.finish_and_clear();
     // No second journal write: recovery treats a finished and an
-    // unfinished restore batch alike (each move's state is on disk).
-    Ok(())
+    // unfinished restore batch alike (each move's state is on disk). The
+    // stamps let a rollback tell whether the build changed what it got;
+    // an interrupted batch is stamped too (nothing ran on it yet).
+    crate::store::restored::stamp(store, source, &journal.restore, started)?;
+    moved.map(drop)
 }
 
 /// `work` on `items[..at]` here and on `items[at..]` on a second thread;

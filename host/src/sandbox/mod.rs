@@ -111,7 +111,14 @@ pub struct StorePaths {
 pub struct Sandbox {
     base: Spec,
     deadline: Instant,
+    /// Set once buildCommands start: their own upper directory (see
+    /// [`Spec::build_upper`]).
+    build_upper: std::cell::OnceCell<PathBuf>,
 }
+
+/// Why buildCommands cannot have a layer of their own here.
+#[derive(Debug)]
+pub struct NotLayered(pub String);
 
 impl Sandbox {
     /// Prepares the container of one build: the image resolved, the
@@ -150,9 +157,62 @@ impl Sandbox {
                 env,
                 timeout_ms: None,
                 parent: std::process::id(),
+                build_upper: None,
             },
             deadline,
+            build_upper: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Why a command that failed on a permission was bound to, and what to
+    /// do: the files of the host's own root belong to the host's root,
+    /// which a user namespace of an unprivileged user does not map, so
+    /// package managers and writes below `/usr` fail there. `None` when
+    /// this container is not that case or the failure was not a
+    /// permission's.
+    pub fn permission_hint(&self, e: &anyhow::Error) -> Option<String> {
+        const SIGNS: &[&str] = &[
+            "Permission denied",
+            "Operation not permitted",
+            "Value too large for defined data type",
+            "are you root",
+        ];
+        if !self.base.per_dir {
+            return None;
+        }
+        let failed = e.downcast_ref::<crate::runner::CommandFailed>()?;
+        failed
+            .tail
+            .iter()
+            .any(|l| SIGNS.iter().any(|s| l.contains(s)))
+            .then(|| {
+                "note: this build runs as an unprivileged user over the host's own root: \
+                 the image's files belong to the host's root, which the container cannot \
+                 map, so installing packages or writing below /usr fails there. \
+                 Run zerops-cache as root, or give the build an image of its own \
+                 (--rootfs with a root filesystem you unpacked)"
+                    .to_string()
+            })
+    }
+
+    /// Whether the overlays use `userxattr` (a user namespace).
+    pub fn userxattr(&self) -> bool {
+        self.base.userxattr
+    }
+
+    /// From now on, commands write an upper directory of their own
+    /// (`upper`, made here) over the base layer, which they see but do not
+    /// change. Probed first: where overlays cannot be stacked (e.g. a store
+    /// on an overlay filesystem), the commands keep writing the base layer
+    /// itself, and the error says why.
+    pub fn layer_build(&self, upper: &Path) -> Result<(), NotLayered> {
+        std::fs::create_dir_all(upper)
+            .map_err(|e| NotLayered(format!("creating {}: {e}", upper.display())))?;
+        let mut spec = self.base.clone();
+        spec.build_upper = Some(upper.to_path_buf());
+        self.run_true(spec).map_err(NotLayered)?;
+        let _ = self.build_upper.set(upper.to_path_buf());
+        Ok(())
     }
 
     /// The process that runs `cmd` with `sh -c` in the container, in `cwd`
@@ -165,6 +225,7 @@ impl Sandbox {
             )));
         }
         let mut spec = self.base.clone();
+        spec.build_upper = self.build_upper.get().cloned();
         spec.command = cmd.to_string();
         spec.cwd = cwd.to_string();
         spec.timeout_ms = Some(left.as_millis().max(1) as u64);
@@ -179,21 +240,39 @@ impl Sandbox {
     /// Runs `true` in the container: a build refuses to start where no
     /// container can be made, with the cause and the opt-out.
     pub fn probe(&self) -> Result<()> {
-        let out = self
-            .command("true", "/")?
+        match self.run_true(self.base.clone()) {
+            Ok(()) => Ok(()),
+            Err(why) => Err(crate::exit::Exit::Unsupported.error(format!(
+                "cannot create the build container: {why}\n\
+                 (the build needs mount and PID namespaces, and a user namespace when not run as root; \
+                 to run the commands on the host instead, without isolation, pass --isolation none)"
+            ))),
+        }
+    }
+
+    /// Runs `true` in a container made from `spec`; the container's error
+    /// when it cannot be made.
+    fn run_true(&self, mut spec: Spec) -> Result<(), String> {
+        spec.command = "true".into();
+        spec.cwd = "/".into();
+        spec.timeout_ms = Some(60_000);
+        let exe = std::env::current_exe().map_err(|e| format!("finding zerops-cache: {e}"))?;
+        let json = serde_json::to_string(&spec).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new(exe)
+            .arg(init::SUBCOMMAND)
+            .arg(json)
+            .env_clear()
             .stdin(std::process::Stdio::null())
             .output()
-            .context("starting the build container")?;
+            .map_err(|e| format!("starting the build container: {e}"))?;
         if out.status.success() {
             return Ok(());
         }
         let why = String::from_utf8_lossy(&out.stderr);
-        Err(crate::exit::Exit::Unsupported.error(format!(
-            "cannot create the build container: {}\n\
-             (the build needs mount and PID namespaces, and a user namespace when not run as root; \
-             to run the commands on the host instead, without isolation, pass --isolation none)",
-            why.trim().trim_start_matches("zerops-cache sandbox: ")
-        )))
+        Err(why
+            .trim()
+            .trim_start_matches("zerops-cache sandbox: ")
+            .to_string())
     }
 }
 

@@ -95,6 +95,56 @@ fn overlay(
     )
 }
 
+/// Where the base layer is mounted when buildCommands write an upper
+/// directory of their own over it.
+fn base_root(spec: &Spec) -> std::path::PathBuf {
+    spec.root.with_file_name("base-root")
+}
+
+/// The overlay work directories of the build's own upper directory.
+fn build_work(spec: &Spec) -> std::path::PathBuf {
+    spec.ovl_work.with_file_name("ovl.build")
+}
+
+/// Mounts `lower` with the base layer's `upper` at `target` (`name` tells
+/// the layers of one container apart). For buildCommands the base layer
+/// is itself a lower layer: the image and the base layer are mounted at
+/// `base-root/name`, and the build's own upper directory goes over it
+/// (two stacked overlays: one overlay with both as lower layers is refused
+/// when the base layer is inside the image, as it is in the host's `/`).
+fn layered(spec: &Spec, lower: &Path, upper: &Path, name: &str, target: &Path) -> io::Result<()> {
+    let Some(build_upper) = &spec.build_upper else {
+        return overlay(
+            lower,
+            upper,
+            &spec.ovl_work.join(name),
+            target,
+            spec.userxattr,
+        );
+    };
+    let base = base_root(spec).join(name);
+    std::fs::create_dir_all(&base)?;
+    overlay(
+        lower,
+        upper,
+        &spec.ovl_work.join(name),
+        &base,
+        spec.userxattr,
+    )?;
+    let up = if name == "root" {
+        build_upper.clone()
+    } else {
+        build_upper.join(name)
+    };
+    overlay(
+        &base,
+        &up,
+        &build_work(spec).join(name),
+        target,
+        spec.userxattr,
+    )
+}
+
 /// Directories of the image that the container mounts itself.
 const SPECIAL: &[&str] = &["proc", "sys", "dev", "tmp", "build"];
 
@@ -112,13 +162,7 @@ pub fn assemble(spec: &Spec) -> io::Result<()> {
     if spec.per_dir {
         per_dir_root(spec)?;
     } else {
-        overlay(
-            &spec.lower,
-            &spec.upper,
-            &spec.ovl_work.join("root"),
-            root,
-            spec.userxattr,
-        )?;
+        layered(spec, &spec.lower, &spec.upper, "root", root)?;
     }
     let source = root.join("build/source");
     std::fs::create_dir_all(&source)?;
@@ -169,13 +213,7 @@ fn per_dir_root(spec: &Spec) -> io::Result<()> {
         if SPECIAL.contains(&n) {
             continue;
         }
-        let r = overlay(
-            &e.path(),
-            &spec.upper.join(n),
-            &spec.ovl_work.join(n),
-            &target,
-            spec.userxattr,
-        );
+        let r = layered(spec, &e.path(), &spec.upper.join(n), n, &target);
         if r.is_err() {
             // A directory with locked submounts cannot be overlaid as an
             // unprivileged user: it is seen read-only, as the host has it.
@@ -195,7 +233,17 @@ fn per_dir_root(spec: &Spec) -> io::Result<()> {
         std::fs::create_dir_all(&up)?;
         if n == "build" || std::fs::symlink_metadata(&target).is_err() {
             std::fs::create_dir_all(&target)?;
-            bind(&up, &target)?;
+            match &spec.build_upper {
+                // buildCommands write their own layer here too.
+                Some(b) => overlay(
+                    &up,
+                    &b.join(n),
+                    &build_work(spec).join(n),
+                    &target,
+                    spec.userxattr,
+                )?,
+                None => bind(&up, &target)?,
+            }
         }
     }
     Ok(())

@@ -21,6 +21,12 @@ pub struct Spec {
     pub gid: u32,
     /// The base layer.
     pub upper: PathBuf,
+    /// For buildCommands: an upper directory of their own, over the base
+    /// layer (which is then a lower layer, mounted read-only at
+    /// `base_root`), merged into the base layer only after a successful
+    /// build. `None` for prepareCommands, which write the base layer.
+    #[serde(default)]
+    pub build_upper: Option<PathBuf>,
     /// Overlay work directories (same filesystem as `upper`).
     pub ovl_work: PathBuf,
     /// The mount point of the container's root.

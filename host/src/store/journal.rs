@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
 
 use super::layout::{
-    ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, OBJECTS, RECORD, RELEASED,
-    TRASH, WORK,
+    ACTIVE, BASE_UPPER, BUILD_UPPER, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE,
+    JOURNAL_STAMPS, OBJECTS, RECORD, RELEASED, TRASH, WORK,
 };
 use super::record_io::{BadFile, REPAIR, read_store_text, write_atomic};
 use crate::filesystem;
@@ -108,6 +108,22 @@ pub struct Journal {
     /// path is text) join the new layer where their parent was preserved.
     #[serde(default)]
     pub carry_non_utf8: bool,
+    /// The layer record of the base layer this build's prepareCommands
+    /// made, once they all succeeded: a failure after them keeps that base
+    /// layer (with an empty build layer) instead of the old one, so the
+    /// retry reuses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepared_record: Option<String>,
+    /// buildCommands write the base layer directly (on the host with
+    /// `--isolation none`, or where overlays cannot be stacked) since this
+    /// time (seconds, nanoseconds): a failure drops what they changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_direct_since: Option<(i64, i64)>,
+    /// On commit, the upper directory buildCommands wrote (`run/upper.build`)
+    /// is merged into the base layer; the value is the overlay's
+    /// `userxattr` option (which opaque mark it reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_base: Option<bool>,
 }
 
 impl Journal {
@@ -124,6 +140,9 @@ impl Journal {
             preserve: Vec::new(),
             record: None,
             carry_non_utf8: false,
+            prepared_record: None,
+            build_direct_since: None,
+            merge_base: None,
         }
     }
 
@@ -233,6 +252,7 @@ impl Journal {
     pub fn remove(store: &Dir) -> Result<()> {
         store.remove_file(JOURNAL).or_else(ignore_missing)?;
         store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
+        super::restored::remove(store)?;
         Ok(())
     }
 }
@@ -312,10 +332,11 @@ pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
 pub fn clean(store: &Dir) -> Result<()> {
     if !filesystem::exists(store, Path::new(JOURNAL)) {
         store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
+        super::restored::remove(store)?;
     }
     // Torn atomic writes of a killed process (never read: the rename is
     // the commit point of each write).
-    for name in [JOURNAL, JOURNAL_RESTORE, RECORD, ACTIVE] {
+    for name in [JOURNAL, JOURNAL_RESTORE, JOURNAL_STAMPS, RECORD, ACTIVE] {
         let tmp = format!("{name}.tmp");
         if filesystem::exists(store, Path::new(&tmp)) {
             filesystem::remove_any(store, Path::new(&tmp))
@@ -332,8 +353,121 @@ pub fn clean(store: &Dir) -> Result<()> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recovered {
     Nothing,
-    RolledBack { moves: usize },
+    RolledBack(RolledBack),
     Committed,
+}
+
+/// What rolling a build back did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolledBack {
+    /// Moves undone (restored entries put back, preserved ones returned).
+    pub moves: usize,
+    /// What became of the build layer.
+    pub cache: CacheAfter,
+    /// What became of the base layer.
+    pub base: BaseAfter,
+}
+
+impl RolledBack {
+    /// What the rollback kept, in one sentence.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(b) = self.base.describe() {
+            parts.push(b);
+        }
+        match (&self.base, &self.cache) {
+            // The build layer went with the base layer.
+            (BaseAfter::KeptPrepared | BaseAfter::Dropped(_), CacheAfter::Kept) => {}
+            (_, c) => parts.push(c.describe()),
+        }
+        if matches!(self.base, BaseAfter::Unchanged | BaseAfter::Previous)
+            && self.cache == CacheAfter::Kept
+        {
+            parts.push("the layer record is unchanged".into());
+        }
+        parts.join("; ")
+    }
+}
+
+/// The build layer after a rollback: the previous one, byte for byte, or
+/// none. Never the failed build's half-work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheAfter {
+    /// Every restored entry went back as it was moved out.
+    Kept,
+    /// The build changed a restored entry (this path of the source): the
+    /// layer was dropped.
+    DroppedChanged(String),
+    /// The restore's stamps were unreadable, so the entries could not be
+    /// shown intact: the layer was dropped.
+    DroppedUnknown,
+}
+
+/// The base layer after a rollback: never with what failed buildCommands
+/// wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseAfter {
+    /// Reused by the build and left as it was.
+    Unchanged,
+    /// The build rebuilt it and failed before its prepareCommands were
+    /// done: the previous one is back.
+    Previous,
+    /// The build's prepareCommands succeeded: the base layer they made is
+    /// kept, with an empty build layer, and the record says so (the retry
+    /// reuses it).
+    KeptPrepared,
+    /// buildCommands that wrote the base layer directly changed it (this
+    /// path of the store's base layer): it was dropped with the record, so
+    /// the next build rebuilds both layers.
+    Dropped(String),
+}
+
+impl BaseAfter {
+    /// The stable name in `build --format json` (`"kept"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            BaseAfter::Unchanged => "unchanged",
+            BaseAfter::Previous => "previous",
+            BaseAfter::KeptPrepared => "prepared",
+            BaseAfter::Dropped(_) => "dropped",
+        }
+    }
+
+    /// One sentence for the user, if there is something to say.
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            BaseAfter::Unchanged => None,
+            BaseAfter::Previous => Some("the previous base layer is back".into()),
+            BaseAfter::KeptPrepared => Some(
+                "the base layer its prepareCommands built is kept: the next build reuses it (prepareCommands skipped)"
+                    .into(),
+            ),
+            BaseAfter::Dropped(p) => Some(format!(
+                "the base layer was dropped: the failed buildCommands, which ran without a layer of their own, changed `{p}` in it; the next build rebuilds both layers"
+            )),
+        }
+    }
+}
+
+impl CacheAfter {
+    /// The stable name in `build --format json` (`"kept"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CacheAfter::Kept => "previous",
+            CacheAfter::DroppedChanged(_) | CacheAfter::DroppedUnknown => "dropped",
+        }
+    }
+
+    /// One sentence for the user.
+    pub fn describe(&self) -> String {
+        match self {
+            CacheAfter::Kept => "the build layer is the previous one".into(),
+            CacheAfter::DroppedChanged(p) => format!(
+                "the build layer was dropped: the failed build changed the restored `{p}`, so no cache is kept (the next build runs without one)"
+            ),
+            CacheAfter::DroppedUnknown => "the build layer was dropped: the stamps of its restored entries were unreadable, so they cannot be shown intact (the next build runs without a cache)".into(),
+        }
+    }
 }
 
 /// Finishes the commit described by the journal (idempotent), then empties
@@ -346,6 +480,15 @@ pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
 /// The commit without the cleanup: swaps the layers in, writes the record
 /// and removes the journal. What is left to delete is in `trash/`.
 pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
+    if let Some(userxattr) = j.merge_base {
+        super::merge_upper::merge(
+            store,
+            Path::new(BUILD_UPPER),
+            Path::new(BASE_UPPER),
+            userxattr,
+        )
+        .context("merging what buildCommands wrote into the base layer")?;
+    }
     if j.base_reset && filesystem::exists(store, Path::new(HOME_OLD)) {
         to_trash(store, HOME_OLD)?;
     }
@@ -396,17 +539,28 @@ fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
 
 /// Rolls the whole build back: preserve moves, restore moves, the base
 /// reset, the new version; then removes the journal (idempotent).
-pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result<usize> {
+pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result<RolledBack> {
     let roots = Roots { store, source };
     let mut n = roll_back(&roots, &j.preserve)?;
+    // Whether the restored entries are as the cache held them is judged
+    // where they are now (the preserve moves are back in the source).
+    let stamps = super::restored::load(store);
+    let intact = super::restored::check(store, source, &j.restore, &stamps);
     n += roll_back(&roots, &j.restore)?;
-    if j.base_reset && filesystem::exists(store, Path::new(HOME_OLD)) {
-        to_trash(store, HOME)?;
-        filesystem::rename(store, Path::new(HOME_OLD), store, Path::new(HOME))?;
+    let cache = match intact {
+        super::restored::Intact::Yes => CacheAfter::Kept,
+        super::restored::Intact::Changed(p) => CacheAfter::DroppedChanged(p),
+        super::restored::Intact::Unknown => CacheAfter::DroppedUnknown,
+    };
+    if cache != CacheAfter::Kept {
+        // All of it goes, in one rename: no mix of old and half-written.
+        to_trash(store, CACHE)?;
+        store.create_dir_all(CACHE)?;
     }
     if filesystem::exists(store, Path::new(CACHE_NEW)) {
         to_trash(store, CACHE_NEW)?;
     }
+    let base = roll_back_base(store, j)?;
     if let Some(v) = j.version_created {
         // Its metadata first (then it is not complete any more), its tree,
         // what it released of the version before (still named there), its
@@ -426,7 +580,50 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
     }
     Journal::remove(store)?;
     clean(store)?;
-    Ok(n)
+    Ok(RolledBack {
+        moves: n,
+        cache,
+        base,
+    })
+}
+
+/// The base layer's part of a rollback (idempotent: each step is done
+/// again by a recovery after a crash, with the same outcome).
+fn roll_back_base(store: &Dir, j: &Journal) -> Result<BaseAfter> {
+    // What buildCommands changed in a base layer they wrote directly.
+    let changed = j.build_direct_since.and_then(|since| {
+        super::restored::changed_since(store, Path::new(HOME), since)
+            .map(|p| p.display().to_string())
+    });
+    match (j.base_reset, &j.prepared_record, changed) {
+        (true, Some(record), None) => {
+            // The record first: until HOME_OLD is gone, a recovery takes
+            // this same way again.
+            write_atomic(store, RECORD, record.as_bytes())?;
+            to_trash(store, CACHE)?;
+            store.create_dir_all(CACHE)?;
+            to_trash(store, HOME_OLD)?;
+            Ok(BaseAfter::KeptPrepared)
+        }
+        (true, _, _) => {
+            if filesystem::exists(store, Path::new(HOME_OLD)) {
+                to_trash(store, HOME)?;
+                filesystem::rename(store, Path::new(HOME_OLD), store, Path::new(HOME))?;
+            }
+            Ok(BaseAfter::Previous)
+        }
+        (false, _, Some(path)) => {
+            // The record first: without it the next build rebuilds both
+            // layers, whatever is left of them.
+            to_trash(store, RECORD)?;
+            to_trash(store, HOME)?;
+            store.create_dir_all(HOME)?;
+            to_trash(store, CACHE)?;
+            store.create_dir_all(CACHE)?;
+            Ok(BaseAfter::Dropped(path))
+        }
+        (false, _, None) => Ok(BaseAfter::Unchanged),
+    }
 }
 
 /// Recovers an interrupted build of the project at `project` (absolute,
@@ -476,6 +673,9 @@ pub fn recover(
                 }
             }
         };
-    let n = roll_back_build(store, source.as_ref(), &j)?;
-    Ok(Recovered::RolledBack { moves: n })
+    Ok(Recovered::RolledBack(roll_back_build(
+        store,
+        source.as_ref(),
+        &j,
+    )?))
 }

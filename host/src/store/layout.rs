@@ -7,6 +7,7 @@
 //!     record.json               the layer record (written by the component)
 //!     journal.json              the intent journal of an unfinished build
 //!     journal.restore.json      its restore batch (written once per build)
+//!     journal.restored          the restored entries' inodes and change times
 //!     base/                     the base layer
 //!       upper/                  the container's overlay upper directory: all it
 //!                               wrote outside /build/source (whiteouts included);
@@ -22,6 +23,8 @@
 //!     trash/                    what is being deleted
 //!     run/                      the container's scratch: overlay work dirs, mount
 //!                               point, /tmp (emptied at the start of each build)
+//!     run/upper.build/          what buildCommands wrote outside /build/source,
+//!                               merged into base/upper when the build commits
 //!     image/                    a --rootfs tar, unpacked (kept while its digest matches)
 //!     broken/<time>/            what `repair` set aside (kept for the user)
 //!     remote.staging/           a pull from the remote tier, until verified and renamed
@@ -39,6 +42,9 @@ pub const RECORD: &str = "record.json";
 pub const JOURNAL: &str = "journal.json";
 /// The restore batch of the journal, written once (it can hold many moves).
 pub const JOURNAL_RESTORE: &str = "journal.restore.json";
+/// What the restore batch's entries were right after they moved (see
+/// store::restored): written once per build, never synced.
+pub const JOURNAL_STAMPS: &str = "journal.restored";
 /// The base layer: the container's filesystem outside /build/source (the
 /// name `HOME` is kept for the journal, which moves it as one directory).
 pub const HOME: &str = "base";
@@ -51,6 +57,9 @@ pub const BASE_UPPER: &str = "base/upper";
 pub const BASE_HOME: &str = "base/upper/home/zerops";
 /// The container's scratch (see the module docs).
 pub const RUN: &str = "run";
+/// What buildCommands wrote outside /build/source: the upper directory of
+/// their own overlay over the base layer, merged into it on commit.
+pub const BUILD_UPPER: &str = "run/upper.build";
 /// An unpacked `--rootfs` tar.
 pub const IMAGE: &str = "image";
 pub const CACHE: &str = "cache";

@@ -4,8 +4,10 @@
 pub mod journal;
 pub mod layout;
 pub mod lock;
+pub mod merge_upper;
 pub mod migrate;
 pub mod record_io;
+pub mod restored;
 pub mod trash;
 
 use anyhow::{Context, Result};
@@ -192,8 +194,10 @@ impl Store {
             journal::Recovered::Committed => {
                 eprintln!("recovered: finished the commit of an interrupted build")
             }
-            journal::Recovered::RolledBack { moves } => eprintln!(
-                "recovered: rolled back an interrupted build ({moves} move(s) undone; the cache is as it was)"
+            journal::Recovered::RolledBack(r) => eprintln!(
+                "recovered: rolled back an interrupted build ({} move(s) undone; {})",
+                r.moves,
+                r.describe()
             ),
         }
         // What a killed pull of the remote tier staged was never applied.

@@ -1,0 +1,305 @@
+//! Whether the entries a build restored are still as the cache held them.
+//!
+//! Restore moves cached entries into the source by rename, so a build
+//! works on the cache's own files. After a failure the build layer must be
+//! the previous one byte for byte, or none: never the failed build's
+//! half-work. Right after its moves, restore stamps each moved entry with
+//! its inode and change time (`journal.restored`, beside the journal).
+//! A rollback first checks the stamps: a moved entry whose inode or change
+//! time differs, or anything below it changed since the restore began,
+//! means the build touched the cache's files, and the whole layer is
+//! dropped instead of put back. Change times cannot be set from user
+//! space, and every write, truncation, chmod, link, rename or removal
+//! moves the change time of the inode or of its directory.
+
+use anyhow::Result;
+use cap_std::fs::{Dir, MetadataExt};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::journal::{Move, Root};
+use super::layout::JOURNAL_STAMPS;
+
+/// Seconds and nanoseconds since the epoch.
+type Time = (i64, i64);
+
+/// How long before the restore began a change still counts as the
+/// build's: the kernel stamps change times from a clock that may lag the
+/// real one by a tick (at most 10 ms at HZ=100). Only entries below the
+/// moved ones are judged by it; nothing changes those between a build's
+/// commit and the next build's restore within this margin.
+const LAG_NS: i64 = 50_000_000;
+
+/// The stamps of one restore: when it began, and each move's entry right
+/// after it moved (in the order of the restore batch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamps {
+    pub started: Time,
+    /// `(inode, change time)` of each move's destination; `None` when it
+    /// could not be read.
+    pub moved: Vec<Option<(u64, Time)>>,
+}
+
+/// The current time, as the kernel's real-time clock gives it.
+pub fn now() -> Time {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+}
+
+fn id_of(dir: &Dir, rel: &Path) -> Option<(u64, Time)> {
+    let md = dir.symlink_metadata(rel).ok()?;
+    Some((md.ino(), (md.ctime(), md.ctime_nsec())))
+}
+
+/// Stamps the moves of a finished restore batch (`started` is when the
+/// batch began). Written without a sync: a stamp that is lost or torn
+/// only means the layer cannot be shown intact, and is dropped.
+pub fn stamp(store: &Dir, source: &Dir, moves: &[Move], started: Time) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let stamps = Stamps {
+        started,
+        moved: moves
+            .iter()
+            .map(|m| id_of(source, Path::new(&m.to.path)))
+            .collect(),
+    };
+    let tmp = format!("{JOURNAL_STAMPS}.tmp");
+    store.write(&tmp, serde_json::to_vec(&stamps)?)?;
+    store.rename(&tmp, store, JOURNAL_STAMPS)?;
+    Ok(())
+}
+
+/// The stamps of the last restore: `Ok(None)` when there are none (the
+/// restore never finished its moves, so no command ran on them), an error
+/// when they cannot be read.
+pub fn load(store: &Dir) -> Result<Option<Stamps>, String> {
+    let bytes = match store.read(JOURNAL_STAMPS) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Removes the stamps (with the journal they belong to).
+pub fn remove(store: &Dir) -> std::io::Result<()> {
+    match store.remove_file(JOURNAL_STAMPS) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// What a rollback finds of the restored entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intact {
+    /// Every restored entry is as it was moved: putting them back gives
+    /// the previous layer, byte for byte.
+    Yes,
+    /// The build changed this restored path (relative to the source), or
+    /// something below it.
+    Changed(String),
+    /// The restore's stamps are unreadable (torn by a crash of the
+    /// machine): nothing shows the entries intact.
+    Unknown,
+}
+
+/// Checks the restored entries (`moves`, as journaled) in `source`
+/// against the stamps (as [`load`] read them). Call it before the restore
+/// moves are rolled back.
+///
+/// No stamps means the restore was stopped before it wrote them, and they
+/// are written before any buildCommand starts: nothing ran on the entries.
+/// (After a crash of the machine, a journaling filesystem commits the
+/// stamps' creation before any later change to the entries' metadata, so
+/// stamps that are missing still mean no later change reached the disk;
+/// stamps whose bytes were lost are unreadable, and the layer is dropped.)
+pub fn check(
+    store: &Dir,
+    source: Option<&Dir>,
+    moves: &[Move],
+    stamps: &Result<Option<Stamps>, String>,
+) -> Intact {
+    // A move that never happened, or a copy whose original is still in
+    // the cache, leaves the cache's own entry untouched.
+    let in_cache = |m: &Move| {
+        m.from.root == Root::Store && crate::filesystem::exists(store, Path::new(&m.from.path))
+    };
+    let pending: Vec<(usize, &Move)> = moves
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !in_cache(m))
+        .collect();
+    if pending.is_empty() {
+        return Intact::Yes;
+    }
+    let stamps = match stamps {
+        Ok(None) => return Intact::Yes,
+        Ok(Some(s)) => s,
+        Err(_) => return Intact::Unknown,
+    };
+    let Some(source) = source else {
+        return Intact::Unknown;
+    };
+    if stamps.moved.len() != moves.len() {
+        return Intact::Unknown;
+    }
+    let since = at(stamps.started) - LAG_NS;
+    for (i, m) in pending {
+        let rel = Path::new(&m.to.path);
+        let now = id_of(source, rel);
+        if now.is_none() || now != stamps.moved[i] {
+            return Intact::Changed(m.to.path.clone());
+        }
+        if let Some(p) = changed_below(source, rel, since) {
+            return Intact::Changed(p.display().to_string());
+        }
+    }
+    Intact::Yes
+}
+
+fn at(t: Time) -> i64 {
+    t.0.saturating_mul(1_000_000_000).saturating_add(t.1)
+}
+
+/// The first path at or below `rel` of `dir` whose change time is at or
+/// after `since` (less the clock's lag), if any.
+pub fn changed_since(dir: &Dir, rel: &Path, since: Time) -> Option<PathBuf> {
+    let since = at(since) - LAG_NS;
+    let md = dir.symlink_metadata(rel).ok()?;
+    if at((md.ctime(), md.ctime_nsec())) >= since {
+        return Some(rel.to_path_buf());
+    }
+    changed_below(dir, rel, since)
+}
+
+/// The first path below `rel` (a directory, else nothing to do) whose
+/// change time is at or after `since`, or that cannot be read (which
+/// cannot be shown unchanged).
+fn changed_below(source: &Dir, rel: &Path, since: i64) -> Option<PathBuf> {
+    let md = source.symlink_metadata(rel).ok()?;
+    if !md.is_dir() {
+        return None;
+    }
+    let mut stack = vec![rel.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = source.read_dir(&dir) else {
+            return Some(dir);
+        };
+        for e in entries {
+            let Ok(e) = e else { return Some(dir) };
+            let path = dir.join(e.file_name());
+            let Ok(md) = source.symlink_metadata(&path) else {
+                return Some(path);
+            };
+            if at((md.ctime(), md.ctime_nsec())) >= since {
+                return Some(path);
+            }
+            if md.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::journal::Loc;
+
+    fn setup() -> (tempfile::TempDir, Dir, Dir, Vec<Move>) {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("store/cache")).unwrap();
+        std::fs::create_dir_all(t.path().join("src/nm/pkg")).unwrap();
+        std::fs::write(t.path().join("src/nm/pkg/index.js"), "1").unwrap();
+        std::fs::write(t.path().join("src/top.txt"), "t").unwrap();
+        let store =
+            Dir::open_ambient_dir(t.path().join("store"), cap_std::ambient_authority()).unwrap();
+        let source =
+            Dir::open_ambient_dir(t.path().join("src"), cap_std::ambient_authority()).unwrap();
+        let moves = ["nm", "top.txt"]
+            .map(|p| Move {
+                from: Loc::store(format!("cache/{p}")),
+                to: Loc::source(p),
+                copy: false,
+            })
+            .to_vec();
+        (t, store, source, moves)
+    }
+
+    /// Stamps taken now, as if the restore began `ago_ns` earlier (the
+    /// files of the fixture were written just now: the cache's entries are
+    /// older than the restore in real builds).
+    fn stamped(store: &Dir, source: &Dir, moves: &[Move]) -> Stamps {
+        let n = now();
+        let later = (n.0 + 1, n.1);
+        stamp(store, source, moves, later).unwrap();
+        load(store).unwrap().unwrap()
+    }
+
+    #[test]
+    fn untouched_entries_are_intact() {
+        let (_t, store, source, moves) = setup();
+        let s = stamped(&store, &source, &moves);
+        assert_eq!(
+            check(&store, Some(&source), &moves, &Ok(Some(s.clone()))),
+            Intact::Yes
+        );
+    }
+
+    #[test]
+    fn a_write_below_a_moved_directory_is_a_change() {
+        let (t, store, source, moves) = setup();
+        let mut s = stamped(&store, &source, &moves);
+        s.started = now();
+        std::fs::write(t.path().join("src/nm/pkg/index.js"), "2").unwrap();
+        // The first changed path found: the file, or its directory when
+        // the fixture made it within the margin.
+        match check(&store, Some(&source), &moves, &Ok(Some(s.clone()))) {
+            Intact::Changed(p) => assert!(p.starts_with("nm/pkg"), "{p}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_rewritten_or_replaced_top_entry_is_a_change() {
+        let (t, store, source, moves) = setup();
+        let s = stamped(&store, &source, &moves);
+        std::fs::write(t.path().join("src/top.txt"), "T").unwrap();
+        assert_eq!(
+            check(&store, Some(&source), &moves, &Ok(Some(s.clone()))),
+            Intact::Changed("top.txt".into())
+        );
+        let (t, store, source, moves) = setup();
+        let s = stamped(&store, &source, &moves);
+        std::fs::remove_file(t.path().join("src/top.txt")).unwrap();
+        assert_eq!(
+            check(&store, Some(&source), &moves, &Ok(Some(s.clone()))),
+            Intact::Changed("top.txt".into())
+        );
+    }
+
+    #[test]
+    fn missing_stamps_mean_no_command_ran_torn_ones_prove_nothing() {
+        let (t, store, source, moves) = setup();
+        assert_eq!(load(&store), Ok(None));
+        assert_eq!(
+            check(&store, Some(&source), &moves, &load(&store)),
+            Intact::Yes
+        );
+        std::fs::write(t.path().join(format!("store/{JOURNAL_STAMPS}")), "{").unwrap();
+        let torn = load(&store);
+        assert!(torn.is_err());
+        assert_eq!(check(&store, Some(&source), &moves, &torn), Intact::Unknown);
+        // Every move still in the cache (never done): intact whatever the stamps.
+        std::fs::create_dir_all(t.path().join("store/cache/nm")).unwrap();
+        std::fs::write(t.path().join("store/cache/top.txt"), "t").unwrap();
+        assert_eq!(check(&store, Some(&source), &moves, &torn), Intact::Yes);
+    }
+}
