@@ -70,6 +70,49 @@ pub fn visible_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// The files under `dir` that git ignores (untracked and matched by
+/// `.gitignore` and the other exclude files), relative to it: what `zcli
+/// push` leaves out. Empty outside a work tree or without git.
+pub fn ignored_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(out) = run(
+        dir,
+        &[
+            "ls-files",
+            "-z",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
+        ],
+    ) else {
+        return Vec::new();
+    };
+    paths(&out)
+        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
+        .collect()
+}
+
+/// The directories under `dir` that git ignores as a whole (every entry
+/// in them untracked and ignored), relative to it.
+pub fn ignored_dirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(out) = run(
+        dir,
+        &[
+            "ls-files",
+            "-z",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
+            "--directory",
+        ],
+    ) else {
+        return Vec::new();
+    };
+    paths(&out)
+        .filter_map(|p| p.strip_suffix(b"/"))
+        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
+        .collect()
+}
+
 /// The tracked files under `dir` (UTF-8 names only, relative to it);
 /// `None` when git is missing or `dir` is not in a work tree.
 pub fn tracked_files(dir: &Path) -> Option<Vec<String>> {

@@ -3,7 +3,9 @@
 //! it. `.git`, every path git tracks and every entry that was there before
 //! the build stay where they are. A directory that was there before but
 //! holds new entries (a `node_modules` with a tracked file, restored into)
-//! is not taken whole: its new entries are, one by one.
+//! is not taken whole: its new entries are, one by one. The artifact
+//! leaves out `.git` and the files git ignored before the build (as `zcli
+//! push` never sends them), unless the build wrote them.
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
@@ -26,6 +28,14 @@ pub struct Checkout {
     /// What the artifact leaves out: `.git` (a workspace of git-visible
     /// files has none).
     left_out: BTreeSet<PathBuf>,
+    /// Files git ignored before the build (`.env`, local caches): `zcli
+    /// push` never sends them, so the artifact leaves them out unless the
+    /// build wrote them (see [`Checkout::left_out_now`]).
+    ignored_before: Vec<PathBuf>,
+    /// Directories git ignored as a whole before the build.
+    ignored_dirs_before: Vec<PathBuf>,
+    /// When the snapshot was taken (seconds, nanoseconds).
+    taken_at: (i64, i64),
 }
 
 /// Whether `p` is `.git` or inside it.
@@ -67,12 +77,53 @@ impl Checkout {
                 }
             }
         }
-        Ok(Checkout::with(before, crate::tree::git_ls_files(root)))
+        let taken_at = crate::store::restored::now();
+        let mut c = Checkout::with(before, crate::tree::git_ls_files(root));
+        c.ignored_before = crate::git::ignored_files(root);
+        c.ignored_dirs_before = crate::git::ignored_dirs(root);
+        c.taken_at = taken_at;
+        Ok(c)
     }
 
-    /// Source paths the artifact must not copy.
-    pub fn left_out(&self) -> &BTreeSet<PathBuf> {
-        &self.left_out
+    /// Source paths the artifact must not copy: `.git`, and each file git
+    /// ignored before the build that the build did not write since (its
+    /// change time is older than the snapshot; a file that cannot be read
+    /// is left out too). What the build creates is deployed, whatever
+    /// `.gitignore` says.
+    pub fn left_out_now(&self, dir: &Dir) -> BTreeSet<PathBuf> {
+        use cap_std::fs::MetadataExt;
+        let since = at(self.taken_at) - LAG_NS;
+        let changed = |p: &Path| {
+            dir.symlink_metadata(p)
+                .is_ok_and(|m| at((m.ctime(), m.ctime_nsec())) >= since)
+        };
+        let mut out = self.left_out.clone();
+        for p in &self.ignored_before {
+            if !changed(p) {
+                out.insert(p.clone());
+            }
+        }
+        // An ignored directory the build did not touch goes whole (it
+        // would otherwise stay as an empty directory): neither it, nor a
+        // file in it, nor a directory holding one changed.
+        for d in &self.ignored_dirs_before {
+            let touched = changed(d)
+                || self
+                    .ignored_before
+                    .iter()
+                    .filter(|f| f.starts_with(d))
+                    .any(|f| {
+                        changed(f)
+                            || f.ancestors()
+                                .skip(1)
+                                .take_while(|a| a.starts_with(d))
+                                .any(changed)
+                    });
+            if !touched {
+                out.insert(d.clone());
+            }
+        }
+        out
     }
 
     /// The paths there before, and those git tracks (with their parents).
@@ -89,6 +140,9 @@ impl Checkout {
         Checkout {
             before,
             left_out: BTreeSet::from([PathBuf::from(".git")]),
+            ignored_before: Vec::new(),
+            ignored_dirs_before: Vec::new(),
+            taken_at: (0, 0),
         }
     }
 
@@ -156,6 +210,14 @@ impl Checkout {
         }
         Ok(())
     }
+}
+
+/// How long before the snapshot a change still counts as the build's (the
+/// kernel's change-time clock may lag by a tick).
+const LAG_NS: i64 = 50_000_000;
+
+fn at(t: (i64, i64)) -> i64 {
+    t.0.saturating_mul(1_000_000_000).saturating_add(t.1)
 }
 
 /// For `plan`: the rule without a listing from before the build, which a
