@@ -209,3 +209,76 @@ fn as_nobody_a_rootfs_image_is_the_users_and_so_roots_inside() {
     assert_eq!(s["layers"]["base"]["action"], "reuse");
     assert_eq!(r.artifact(&s, "seen.txt"), "tool\n0\n");
 }
+
+/// Issue 32: a failed rootless build leaves no scratch behind, and every
+/// store command works through what a killed one leaves (overlay work
+/// directories of mode 000, read-only trees in the cache), as nobody.
+#[test]
+fn every_store_command_works_on_what_a_rootless_build_left() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = Rootless::new(&yaml(
+        &["mkdir -p /opt/zc-left"],
+        &["mkdir -p node_modules/a && echo a > node_modules/a/i.js"],
+        "[node_modules]",
+        "",
+    ));
+    r.build_ok(&[]);
+    let store = r.p.setup_store();
+    r.p.write(
+        "zerops.yaml",
+        &yaml(
+            &["mkdir -p /opt/zc-left"],
+            &["echo x > ~/w && exit 1"],
+            "[node_modules]",
+            "",
+        ),
+    );
+    let (code, out, err) = r.run("build", &[]);
+    assert_eq!(code, 4, "{out}\n{err}");
+    let run = store.join("run");
+    let left: Vec<_> = std::fs::read_dir(&run)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "a failed build cleans its scratch: {left:?}"
+    );
+    // What a killed build leaves (made here, as the kernel and Go would).
+    let work = run.join("ovl/root/work/work");
+    std::fs::create_dir_all(&work).unwrap();
+    let ro = store.join("cache/gomod/pkg");
+    std::fs::create_dir_all(&ro).unwrap();
+    std::fs::write(ro.join("mod.go"), "package x\n").unwrap();
+    give(&run);
+    give(&store.join("cache"));
+    for (p, mode) in [
+        (work.clone(), 0o000),
+        (work.parent().unwrap().to_path_buf(), 0o000),
+        (ro.join("mod.go"), 0o444),
+        (ro.clone(), 0o555),
+        (ro.parent().unwrap().to_path_buf(), 0o555),
+    ] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    for (sub, args, want) in [
+        ("status", &[][..], 0),
+        ("versions", &[][..], 0),
+        ("plan", &[][..], 0),
+        ("advise", &[][..], 0),
+        ("repair", &["--check"][..], 1),
+        ("repair", &[][..], 0),
+        ("repair", &["--check"][..], 0),
+        ("invalidate", &[][..], 0),
+        ("activate", &["1"][..], 0),
+        // Its command fails (exit 4), on a store it can use.
+        ("build", &[][..], 4),
+        ("gc", &["--max-age", "1ms"][..], 0),
+    ] {
+        let (code, out, err) = r.run(sub, args);
+        assert_eq!(code, want, "{sub} {args:?}:\n{out}\n{err}");
+        if sub == "repair" && args.is_empty() {
+            assert!(out.contains("interrupted build left"), "{out}");
+        }
+    }
+    assert!(!store.exists(), "gc removed the store");
+}

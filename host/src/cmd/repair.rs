@@ -21,8 +21,8 @@ use crate::phases::artifact;
 use crate::store::Store;
 use crate::store::journal::{self, Journal};
 use crate::store::layout::{
-    BROKEN, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, RECORD, VERSIONS,
-    WORK,
+    BROKEN, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, RECORD, RUN,
+    VERSIONS, WORK,
 };
 use crate::store::record_io::{INVALIDATE, kind_of, read_store_text};
 
@@ -135,6 +135,7 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
     let dir = &store.dir;
     repair_journal(&mut r, &store, &project)?;
     repair_layout(&mut r, dir)?;
+    repair_scratch(&mut r, &store)?;
     repair_record(&mut r, &store, &project)?;
     repair_versions(&mut r, dir)?;
     if !r.check {
@@ -240,6 +241,30 @@ fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The container's scratch is emptied by every build; what is in it now
+/// (the store's lock is held, so no build runs) was left by a build that
+/// was killed: overlay work directories the kernel made mode 000, what
+/// its buildCommands wrote outside /build/source.
+fn repair_scratch(r: &mut Report, store: &Store) -> Result<()> {
+    let leftovers = crate::filesystem::list(&store.dir, Path::new(RUN))
+        .map(|l| !l.is_empty())
+        .unwrap_or_else(|_| store.dir.symlink_metadata(RUN).is_ok());
+    if !leftovers {
+        return Ok(());
+    }
+    r.problem(
+        format!(
+            "{} holds what an interrupted build left (overlay work directories, which may be mode 000)",
+            store.path.join(RUN).display()
+        ),
+        "removed it (nothing of it belongs to a layer)",
+    );
+    if !r.check {
+        crate::sandbox::clear_scratch(&store.abs(RUN))?;
     }
     Ok(())
 }
