@@ -207,7 +207,9 @@ fn each_key_field_invalidates_and_build_commands_do_not() {
 
 #[test]
 fn cache_false_keeps_the_home_and_drops_workspace_paths() {
-    for cache in ["false", "null"] {
+    // (`cache: null` is a `wrong-type` error of lint, so the build refuses
+    // it before running anything: gate.rs.)
+    for cache in ["false"] {
         let p = Proj::new(
             &yaml(
                 &[PREPARE],

@@ -79,6 +79,18 @@ fn abort_at_every_rename(p: &Proj, label: &str) -> u64 {
 }
 
 fn abort_at_every_rename_with(p: &Proj, label: &str, args: &[&str]) -> u64 {
+    abort_at_every_rename_kept(p, label, args, None)
+}
+
+/// [`abort_at_every_rename_with`] for a build that rebuilds the base layer:
+/// an abort after its prepareCommands succeeded keeps that base layer with
+/// an empty build layer (issue 32); `reset` then brings back the start.
+fn abort_at_every_rename_kept(
+    p: &Proj,
+    label: &str,
+    args: &[&str],
+    reset: Option<&dyn Fn()>,
+) -> u64 {
     let start = files(p);
     let mut n = 1;
     let mut a = vec!["--format", "json"];
@@ -102,7 +114,22 @@ fn abort_at_every_rename_with(p: &Proj, label: &str, args: &[&str]) -> u64 {
         }
         assert!(stderr.contains("test hook"), "{what}: {stderr}");
         recover_with(p, if n % 2 == 0 { "plan" } else { "status" }, &what);
-        assert_eq!(files(p), start, "{what}: files differ after recovery");
+        let now = files(p);
+        if let Some(reset) = reset
+            && now != start
+        {
+            // The prepared base layer was kept: its home, no build layer,
+            // and the next build reuses it.
+            assert!(now.0.is_empty(), "{what}: a mix of caches: {:?}", now.0);
+            assert_eq!((&now.1, &now.2), (&start.1, &start.2), "{what}");
+            let plan = p.run("plan", &["--format", "json"]);
+            assert!(plan.stdout.contains("\"reuse\""), "{what}: {}", plan.stdout);
+            assert_clean_store(p, &what);
+            reset();
+            assert_eq!(files(p), start, "{what}: the reset");
+        } else {
+            assert_eq!(now, start, "{what}: files differ after recovery");
+        }
         assert_clean_store(p, &what);
         n += 1;
         assert!(n < 200, "{label}: the build never completed");
@@ -126,8 +153,18 @@ fn abort_after_any_rename_loses_and_duplicates_nothing() {
     p.write("zerops.yaml", &text);
     // The rebuilt home has the same content (PREPARE runs once in a fresh
     // home), and MAKE recreates the same cache, so rolled back and
-    // committed builds leave the same files.
-    abort_at_every_rename(&p, "rebuild");
+    // committed builds leave the same files. An abort after prepareCommands
+    // keeps the new base layer without a build layer; the reset builds the
+    // old config (a rebuild again) and comes back.
+    let old = std::fs::read_to_string(p.path().join("zerops.yaml")).unwrap();
+    let old = old.replace("prepareCommands:\n        - \"true\"", "prepareCommands:");
+    let reset = || {
+        p.write("zerops.yaml", &old);
+        p.build_ok(&[]);
+        p.build_ok(&[]);
+        p.write("zerops.yaml", &text);
+    };
+    abort_at_every_rename_kept(&p, "rebuild", &[], Some(&reset));
 }
 
 #[test]
@@ -276,4 +313,66 @@ fn cross_filesystem_moves_survive_an_abort_at_every_step() {
     p.build_ok(&["--in-place"]);
     let n = abort_at_every_rename_with(&p, "cross-filesystem", &["--in-place"]);
     assert!(n > 20, "{n}");
+}
+
+/// Issue 32: aborts at every rename of a failing build, one whose commands
+/// change restored entries and one whose commands leave them alone. After
+/// recovery the build layer is the previous one byte for byte, or none;
+/// never a mix.
+#[test]
+fn aborts_during_a_failing_build_leave_the_previous_cache_or_none() {
+    for (label, change, may_drop) in [
+        ("changing", "echo half > node_modules/a/half.js", true),
+        ("untouched", "true", false),
+    ] {
+        let p = crash_project();
+        p.build_ok(&[]);
+        p.build_ok(&[]);
+        let (start_cache, start_home, _) = files(&p);
+        let failing = yaml(
+            &[PREPARE],
+            &[MAKE, change, "exit 7"],
+            "[node_modules, vendor, \"*.cache\"]",
+            "",
+        );
+        p.write("zerops.yaml", &failing);
+        let mut dropped = 0;
+        for n in 1..200 {
+            let (code, _, stderr) = crate::common::run(
+                p.cmd("build", &["--format", "json"])
+                    .env("ZEROPS_CACHE_FAIL_AFTER_RENAMES", n.to_string()),
+            );
+            let what = format!("{label}: abort after rename {n}");
+            let aborted = stderr.contains("test hook");
+            if !aborted {
+                assert_eq!(code, 4, "{what}: {stderr}");
+            }
+            recover(&p, &what);
+            let (cache, home, _) = files(&p);
+            assert_eq!(home, start_home, "{what}: the base layer changed");
+            if cache.is_empty() {
+                assert!(may_drop, "{what}: an untouched cache was dropped: {stderr}");
+                dropped += 1;
+            } else {
+                assert_eq!(cache, start_cache, "{what}: a mix of caches");
+            }
+            assert_clean_store(&p, &what);
+            // Back to the previous cache for the next round.
+            if cache.is_empty() {
+                p.write(
+                    "zerops.yaml",
+                    &yaml(&[PREPARE], &[MAKE], "[node_modules, vendor, \"*.cache\"]", ""),
+                );
+                p.build_ok(&[]);
+                p.write("zerops.yaml", &failing);
+            }
+            if !aborted {
+                eprintln!("{label}: aborted at renames 1..{}, {dropped} dropped", n - 1);
+                break;
+            }
+        }
+        if may_drop {
+            assert!(dropped > 0, "{label}: the change was never seen");
+        }
+    }
 }

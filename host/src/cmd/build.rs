@@ -663,7 +663,6 @@ fn build(
             c.narrow(&source, &mut plan)?;
         }
         preserve::apply(&store.dir, &source, &plan, journal, out.progress)?;
-        restore::drop_copied(&store.dir, journal)?;
         s.preserved = plan.take.len();
         s.preserved_paths = plan.take.clone();
         for n in &plan.noted {

@@ -81,17 +81,6 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
     Ok(out)
 }
 
-/// Once preserve has taken what the build left, the cache's own entries
-/// that a restore copied (across filesystems) leave the old layer, as if
-/// they had been moved: the new layer has only what the build left. Each
-/// goes to the trash by one rename; a rollback then moves the copy back.
-pub fn drop_copied(store: &Dir, journal: &Journal) -> Result<()> {
-    for m in journal.restore.iter().filter(|m| m.copy) {
-        crate::store::journal::to_trash(store, &m.from.path)?;
-    }
-    Ok(())
-}
-
 /// Journals and performs the moves of `plan` from the cache into `source`.
 pub fn apply(
     store: &Dir,

@@ -67,9 +67,8 @@ pub struct Move {
     pub to: Loc,
     /// A copy across filesystems that leaves `from` in place (a restore
     /// from a store on another filesystem): rolling back removes the copy
-    /// while `from` is there; once preserve is done, `from` goes to the
-    /// trash (see phases::restore::drop_copied), and rolling back moves the
-    /// copy back, as for any move.
+    /// while `from` is there; `from` goes to the trash when the build
+    /// commits (see [`commit_layers`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub copy: bool,
 }
@@ -480,6 +479,12 @@ pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
 /// The commit without the cleanup: swaps the layers in, writes the record
 /// and removes the journal. What is left to delete is in `trash/`.
 pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
+    // The cache's own entries that a restore copied (across filesystems)
+    // leave the old layer now, as if they had been moved: until the commit
+    // they stay, so a rollback only has to remove the copies.
+    for m in j.restore.iter().filter(|m| m.copy) {
+        to_trash(store, &m.from.path)?;
+    }
     if let Some(userxattr) = j.merge_base {
         super::merge_upper::merge(
             store,
@@ -545,7 +550,7 @@ pub fn roll_back_build(store: &Dir, source: Option<&Dir>, j: &Journal) -> Result
     // Whether the restored entries are as the cache held them is judged
     // where they are now (the preserve moves are back in the source).
     let stamps = super::restored::load(store);
-    let intact = super::restored::check(store, source, &j.restore, &stamps);
+    let intact = super::restored::check(store, source, &j.restore, &j.preserve, &stamps);
     n += roll_back(&roots, &j.restore)?;
     let cache = match intact {
         super::restored::Intact::Yes => CacheAfter::Kept,

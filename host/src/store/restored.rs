@@ -35,9 +35,19 @@ const LAG_NS: i64 = 50_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamps {
     pub started: Time,
-    /// `(inode, change time)` of each move's destination; `None` when it
-    /// could not be read.
-    pub moved: Vec<Option<(u64, Time)>>,
+    /// Each move's destination; `None` when it could not be read.
+    pub moved: Vec<Option<Id>>,
+}
+
+/// What identifies an entry: its inode and change time, and (for an entry
+/// that preserve renamed, which moves its change time) its modification
+/// time and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Id {
+    pub ino: u64,
+    pub ctime: Time,
+    pub mtime: Time,
+    pub size: u64,
 }
 
 /// The current time, as the kernel's real-time clock gives it.
@@ -48,9 +58,14 @@ pub fn now() -> Time {
     (d.as_secs() as i64, i64::from(d.subsec_nanos()))
 }
 
-fn id_of(dir: &Dir, rel: &Path) -> Option<(u64, Time)> {
+fn id_of(dir: &Dir, rel: &Path) -> Option<Id> {
     let md = dir.symlink_metadata(rel).ok()?;
-    Some((md.ino(), (md.ctime(), md.ctime_nsec())))
+    Some(Id {
+        ino: md.ino(),
+        ctime: (md.ctime(), md.ctime_nsec()),
+        mtime: (md.mtime(), md.mtime_nsec()),
+        size: if md.is_dir() { 0 } else { md.size() },
+    })
 }
 
 /// Stamps the moves of a finished restore batch (`started` is when the
@@ -119,48 +134,90 @@ pub enum Intact {
 /// stamps' creation before any later change to the entries' metadata, so
 /// stamps that are missing still mean no later change reached the disk;
 /// stamps whose bytes were lost are unreadable, and the layer is dropped.)
+///
+/// `preserved` are the preserve moves that were rolled back first: the
+/// entries they renamed, and the directories they renamed out of and back
+/// into, have new change times from those renames alone. For them the
+/// inode, the modification time and the size must be as stamped (a
+/// directory's own times are not judged; what is below it still is).
 pub fn check(
     store: &Dir,
     source: Option<&Dir>,
     moves: &[Move],
+    preserved: &[Move],
     stamps: &Result<Option<Stamps>, String>,
 ) -> Intact {
-    // A move that never happened, or a copy whose original is still in
-    // the cache, leaves the cache's own entry untouched.
-    let in_cache = |m: &Move| {
-        m.from.root == Root::Store && crate::filesystem::exists(store, Path::new(&m.from.path))
-    };
-    let pending: Vec<(usize, &Move)> = moves
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| !in_cache(m))
-        .collect();
-    if pending.is_empty() {
-        return Intact::Yes;
-    }
+    let exists = |d: &Dir, p: &str| crate::filesystem::exists(d, Path::new(p));
     let stamps = match stamps {
+        // The restore never finished its moves: no command ran.
         Ok(None) => return Intact::Yes,
-        Ok(Some(s)) => s,
-        Err(_) => return Intact::Unknown,
+        Ok(Some(s)) if s.moved.len() == moves.len() => s,
+        _ => return Intact::Unknown,
     };
-    let Some(source) = source else {
-        return Intact::Unknown;
-    };
-    if stamps.moved.len() != moves.len() {
-        return Intact::Unknown;
-    }
     let since = at(stamps.started) - LAG_NS;
-    for (i, m) in pending {
-        let rel = Path::new(&m.to.path);
-        let now = id_of(source, rel);
-        if now.is_none() || now != stamps.moved[i] {
+    let renamed = Renamed::of(preserved);
+    let none = Renamed::default();
+    for (i, m) in moves.iter().enumerate() {
+        // A copy whose original is still in the cache: the copy goes.
+        if m.copy && exists(store, &m.from.path) {
+            continue;
+        }
+        // Where the entry is now: in the source, or back in the cache (a
+        // rollback that was itself interrupted), renamed there.
+        let (dir, rel, touched) = match source {
+            Some(src) if exists(src, &m.to.path) => {
+                let rel = Path::new(&m.to.path);
+                (src, rel, &renamed)
+            }
+            _ if exists(store, &m.from.path) => (store, Path::new(&m.from.path), &none),
+            _ => return Intact::Changed(m.to.path.clone()),
+        };
+        let was_renamed = touched.touched(rel) || std::ptr::eq(dir, store);
+        let same = match (id_of(dir, rel), stamps.moved[i]) {
+            (Some(now), Some(then)) if now == then => true,
+            (Some(now), Some(then)) if was_renamed => {
+                let is_dir = dir.symlink_metadata(rel).is_ok_and(|m| m.is_dir());
+                now.ino == then.ino && (is_dir || now.mtime == then.mtime && now.size == then.size)
+            }
+            _ => false,
+        };
+        if !same {
             return Intact::Changed(m.to.path.clone());
         }
-        if let Some(p) = changed_below(source, rel, since) {
-            return Intact::Changed(p.display().to_string());
+        if let Some(p) = changed_below(dir, rel, since, touched) {
+            let shown = p
+                .strip_prefix(&m.from.path)
+                .map(|r| Path::new(&m.to.path).join(r))
+                .unwrap_or(p);
+            return Intact::Changed(shown.display().to_string());
         }
     }
     Intact::Yes
+}
+
+/// The source paths that preserve renamed, and the directories it renamed
+/// entries out of.
+#[derive(Default)]
+struct Renamed {
+    paths: std::collections::BTreeSet<PathBuf>,
+}
+
+impl Renamed {
+    fn of(preserved: &[Move]) -> Renamed {
+        let mut paths = std::collections::BTreeSet::new();
+        for m in preserved.iter().filter(|m| m.from.root == Root::Source) {
+            let p = PathBuf::from(&m.from.path);
+            if let Some(parent) = p.parent() {
+                paths.insert(parent.to_path_buf());
+            }
+            paths.insert(p);
+        }
+        Renamed { paths }
+    }
+
+    fn touched(&self, p: &Path) -> bool {
+        self.paths.contains(p)
+    }
 }
 
 fn at(t: Time) -> i64 {
@@ -175,13 +232,13 @@ pub fn changed_since(dir: &Dir, rel: &Path, since: Time) -> Option<PathBuf> {
     if at((md.ctime(), md.ctime_nsec())) >= since {
         return Some(rel.to_path_buf());
     }
-    changed_below(dir, rel, since)
+    changed_below(dir, rel, since, &Renamed::default())
 }
 
 /// The first path below `rel` (a directory, else nothing to do) whose
 /// change time is at or after `since`, or that cannot be read (which
 /// cannot be shown unchanged).
-fn changed_below(source: &Dir, rel: &Path, since: i64) -> Option<PathBuf> {
+fn changed_below(source: &Dir, rel: &Path, since: i64, renamed: &Renamed) -> Option<PathBuf> {
     let md = source.symlink_metadata(rel).ok()?;
     if !md.is_dir() {
         return None;
@@ -197,7 +254,7 @@ fn changed_below(source: &Dir, rel: &Path, since: i64) -> Option<PathBuf> {
             let Ok(md) = source.symlink_metadata(&path) else {
                 return Some(path);
             };
-            if at((md.ctime(), md.ctime_nsec())) >= since {
+            if at((md.ctime(), md.ctime_nsec())) >= since && !renamed.touched(&path) {
                 return Some(path);
             }
             if md.is_dir() {
@@ -248,7 +305,7 @@ mod tests {
         let (_t, store, source, moves) = setup();
         let s = stamped(&store, &source, &moves);
         assert_eq!(
-            check(&store, Some(&source), &moves, &Ok(Some(s.clone()))),
+            check(&store, Some(&source), &moves, &[], &Ok(Some(s.clone()))),
             Intact::Yes
         );
     }
@@ -261,7 +318,7 @@ mod tests {
         std::fs::write(t.path().join("src/nm/pkg/index.js"), "2").unwrap();
         // The first changed path found: the file, or its directory when
         // the fixture made it within the margin.
-        match check(&store, Some(&source), &moves, &Ok(Some(s.clone()))) {
+        match check(&store, Some(&source), &moves, &[], &Ok(Some(s.clone()))) {
             Intact::Changed(p) => assert!(p.starts_with("nm/pkg"), "{p}"),
             other => panic!("{other:?}"),
         }
@@ -273,14 +330,47 @@ mod tests {
         let s = stamped(&store, &source, &moves);
         std::fs::write(t.path().join("src/top.txt"), "T").unwrap();
         assert_eq!(
-            check(&store, Some(&source), &moves, &Ok(Some(s.clone()))),
+            check(&store, Some(&source), &moves, &[], &Ok(Some(s.clone()))),
             Intact::Changed("top.txt".into())
         );
         let (t, store, source, moves) = setup();
         let s = stamped(&store, &source, &moves);
         std::fs::remove_file(t.path().join("src/top.txt")).unwrap();
         assert_eq!(
-            check(&store, Some(&source), &moves, &Ok(Some(s.clone()))),
+            check(&store, Some(&source), &moves, &[], &Ok(Some(s.clone()))),
+            Intact::Changed("top.txt".into())
+        );
+    }
+
+    #[test]
+    fn renames_by_preserve_and_its_rollback_are_not_changes() {
+        let (t, store, source, moves) = setup();
+        let s = stamped(&store, &source, &moves);
+        // Preserve took `top.txt` and `nm/pkg`; the rollback put them back.
+        std::fs::create_dir_all(t.path().join("store/cache.new/nm")).unwrap();
+        for p in ["top.txt", "nm/pkg"] {
+            std::fs::rename(t.path().join("src").join(p), t.path().join("store/cache.new").join(p))
+                .unwrap();
+            std::fs::rename(t.path().join("store/cache.new").join(p), t.path().join("src").join(p))
+                .unwrap();
+        }
+        let preserved: Vec<Move> = ["top.txt", "nm/pkg"]
+            .map(|p| Move {
+                from: Loc::source(p),
+                to: Loc::store(format!("cache.new/{p}")),
+                copy: false,
+            })
+            .to_vec();
+        let stamps = Ok(Some(s));
+        assert_eq!(check(&store, Some(&source), &moves, &preserved, &stamps), Intact::Yes);
+        assert!(matches!(
+            check(&store, Some(&source), &moves, &[], &stamps),
+            Intact::Changed(_)
+        ));
+        // A file the build rewrote is still a change, renamed or not.
+        std::fs::write(t.path().join("src/top.txt"), "other").unwrap();
+        assert_eq!(
+            check(&store, Some(&source), &moves, &preserved, &stamps),
             Intact::Changed("top.txt".into())
         );
     }
@@ -290,16 +380,32 @@ mod tests {
         let (t, store, source, moves) = setup();
         assert_eq!(load(&store), Ok(None));
         assert_eq!(
-            check(&store, Some(&source), &moves, &load(&store)),
+            check(&store, Some(&source), &moves, &[], &load(&store)),
             Intact::Yes
         );
         std::fs::write(t.path().join(format!("store/{JOURNAL_STAMPS}")), "{").unwrap();
         let torn = load(&store);
         assert!(torn.is_err());
-        assert_eq!(check(&store, Some(&source), &moves, &torn), Intact::Unknown);
-        // Every move still in the cache (never done): intact whatever the stamps.
-        std::fs::create_dir_all(t.path().join("store/cache/nm")).unwrap();
-        std::fs::write(t.path().join("store/cache/top.txt"), "t").unwrap();
-        assert_eq!(check(&store, Some(&source), &moves, &torn), Intact::Yes);
+        assert_eq!(check(&store, Some(&source), &moves, &[], &torn), Intact::Unknown);
+    }
+
+    #[test]
+    fn entries_a_cut_rollback_put_back_are_judged_in_the_cache() {
+        let (t, store, source, moves) = setup();
+        let stamps = Ok(Some(stamped(&store, &source, &moves)));
+        // The rollback moved `top.txt` back, then stopped.
+        std::fs::rename(t.path().join("src/top.txt"), t.path().join("store/cache/top.txt"))
+            .unwrap();
+        assert_eq!(check(&store, Some(&source), &moves, &[], &stamps), Intact::Yes);
+        std::fs::rename(t.path().join("src/nm"), t.path().join("store/cache/nm")).unwrap();
+        assert_eq!(check(&store, Some(&source), &moves, &[], &stamps), Intact::Yes);
+        // What the build changed is seen there too.
+        std::fs::write(t.path().join("store/cache/nm/new.js"), "half").unwrap();
+        let mut s = stamps.clone().unwrap().unwrap();
+        s.started = now();
+        assert!(matches!(
+            check(&store, Some(&source), &moves, &[], &Ok(Some(s))),
+            Intact::Changed(p) if p.starts_with("nm")
+        ));
     }
 }
