@@ -66,9 +66,9 @@ pub struct Move {
     pub from: Loc,
     pub to: Loc,
     /// A copy across filesystems that leaves `from` in place (a restore
-    /// from a store on another filesystem): rolling back removes the copy
-    /// while `from` is there; `from` goes to the trash when the build
-    /// commits (see [`commit_layers`]).
+    /// from a store on another filesystem): rolling back removes the copy;
+    /// `from` goes to the trash with the old layer when the build commits
+    /// (preserve always makes `cache.new`, which replaces it whole).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub copy: bool,
 }
@@ -479,12 +479,6 @@ pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
 /// The commit without the cleanup: swaps the layers in, writes the record
 /// and removes the journal. What is left to delete is in `trash/`.
 pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
-    // The cache's own entries that a restore copied (across filesystems)
-    // leave the old layer now, as if they had been moved: until the commit
-    // they stay, so a rollback only has to remove the copies.
-    for m in j.restore.iter().filter(|m| m.copy) {
-        to_trash(store, &m.from.path)?;
-    }
     if let Some(userxattr) = j.merge_base {
         super::merge_upper::merge(
             store,
