@@ -207,3 +207,81 @@ fn a_bad_network_value_is_a_usage_error() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--network"), "{}", r.stderr);
 }
+
+/// A busybox image as a tar holding what `docker export` writes and an
+/// unprivileged user cannot make: device nodes in /dev and elsewhere.
+fn image_tar_with_devices(parent: &Path) -> std::path::PathBuf {
+    let root = crate::container_more::busybox_image(parent);
+    let tar_path = parent.join("image.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+    b.follow_symlinks(false);
+    b.append_dir_all(".", &root).unwrap();
+    for (kind, path, major, minor) in [
+        (tar::EntryType::Char, "./dev/full", 1, 7),
+        (tar::EntryType::Char, "./dev/mem", 1, 1),
+        (tar::EntryType::Block, "./dev/sda", 8, 0),
+        (tar::EntryType::Block, "./etc/disk", 8, 1),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_path(path).unwrap();
+        h.set_mode(0o660);
+        h.set_size(0);
+        h.set_device_major(major).unwrap();
+        h.set_device_minor(minor).unwrap();
+        h.set_cksum();
+        b.append(&h, std::io::empty()).unwrap();
+    }
+    b.into_inner().unwrap();
+    tar_path
+}
+
+const DEVICES_PROBE: &str = "ls /dev > devs.txt; ls /etc > etc.txt; if echo x > /dev/full; then echo wrote > full.txt; else echo refused > full.txt; fi";
+
+fn check_devices(devs: &str, etc: &str, full: &str) {
+    assert!(!devs.contains("sda") && !devs.contains("mem"), "{devs}");
+    assert!(devs.contains("full\n"), "{devs}");
+    assert!(
+        !etc.contains("disk"),
+        "device nodes are skipped anywhere: {etc}"
+    );
+    assert_eq!(full, "refused\n", "/dev/full is the real one (ENOSPC)");
+}
+
+#[test]
+fn a_rootfs_tar_with_device_nodes_builds_as_root_and_as_nobody() {
+    let t = tempfile::Builder::new()
+        .prefix("zc-devtar")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let tar = image_tar_with_devices(t.path());
+    crate::container_rootless::give(t.path());
+    let tar_arg = tar.to_str().unwrap();
+    if is_root() {
+        let p = Proj::new(&yaml(&[], &[DEVICES_PROBE], "false", ""), &[]);
+        let s = p.build_ok(&["--rootfs", tar_arg]);
+        let v = s["version"].as_u64().unwrap();
+        let read = |f: &str| {
+            std::fs::read_to_string(p.setup_store().join(format!("versions/{v}/{f}"))).unwrap()
+        };
+        check_devices(&read("devs.txt"), &read("etc.txt"), &read("full.txt"));
+    }
+    let r = Rootless::new(&yaml(&[], &[DEVICES_PROBE], "false", ""));
+    let s = r.build_ok(&["--rootfs", tar_arg]);
+    check_devices(
+        &r.artifact(&s, "devs.txt"),
+        &r.artifact(&s, "etc.txt"),
+        &r.artifact(&s, "full.txt"),
+    );
+}
+
+#[test]
+fn a_file_that_is_no_tar_is_named_and_the_build_does_not_start() {
+    let t = tempfile::tempdir().unwrap();
+    let bogus = t.path().join("image.tar");
+    std::fs::write(&bogus, vec![b'x'; 4096]).unwrap();
+    let p = Proj::new(&yaml(&[], &["true"], "false", ""), &[]);
+    let r = p.build(&["--rootfs", bogus.to_str().unwrap()]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("image.tar"), "{}", r.stderr);
+}
