@@ -48,7 +48,7 @@ mkdir -p "$P"
 } > "$P/zerops.yaml"
 git -C "$P" init -q && git -C "$P" add -A && git -C "$P" commit -qm b
 NET_NONE=0
-"$BIN" build --help | grep -q -- '--network' && NET_NONE=1
+case "$("$BIN" build --help)" in *--network*) NET_NONE=1 ;; esac
 for mode in container none container-net-none; do
   case "$mode" in
     container-net-none) [ "$NET_NONE" = 1 ] || continue; flags=(--isolation container --network none) ;;

@@ -285,3 +285,31 @@ fn a_file_that_is_no_tar_is_named_and_the_build_does_not_start() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("image.tar"), "{}", r.stderr);
 }
+
+#[test]
+fn rootless_a_command_failing_on_an_unmapped_id_is_told_why_once() {
+    let r = Rootless::new(&yaml(&[], &["touch f && chown 1:1 f", "true"], "false", ""));
+    let (code, stdout, stderr) = r.run("build", &[]);
+    let stderr = format!("{stdout}{stderr}");
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("Invalid argument"), "{stderr}");
+    // Once in the build's output (the failure's summary repeats its last lines).
+    let streamed = stderr.split("build failed:").next().unwrap();
+    assert_eq!(
+        streamed.matches("maps only your user").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(stderr.contains("APT::Sandbox::User=root"), "{stderr}");
+    if is_root() {
+        let p = Proj::new(&yaml(&[], &["false"], "false", ""), &[]);
+        let ran = p.build(&[]);
+        assert_eq!(ran.code, 4);
+        let out = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            out.contains("exit status 1") || out.contains("false"),
+            "{out}"
+        );
+        assert!(!out.contains("maps only your user"), "{out}");
+    }
+}
