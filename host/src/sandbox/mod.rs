@@ -277,3 +277,18 @@ pub fn clear_scratch(p: &Path) -> Result<()> {
     open_up(p);
     std::fs::remove_dir_all(p).with_context(|| format!("removing {}", p.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::hostname;
+
+    #[test]
+    fn the_hostname_is_the_setup_made_a_valid_label() {
+        assert_eq!(hostname("app"), "app");
+        assert_eq!(hostname("API_v2.Backend"), "api-v2-backend");
+        assert_eq!(hostname("--"), "zerops-build");
+        assert_eq!(hostname(""), "zerops-build");
+        assert_eq!(hostname(&"x".repeat(80)).len(), 63);
+        assert_eq!(hostname(&format!("{}-y", "x".repeat(62))), "x".repeat(62));
+    }
+}
