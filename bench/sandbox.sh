@@ -4,7 +4,10 @@
 #     container and with --isolation none (the `build` phase / N), against
 #     N plain `sh -c true` in the same run (target: container ≤ 20 ms per
 #     command);
-#  2. a warm build of examples/hello in the container against
+#     and the same in the container with --network none;
+#  2. where a container command's setup time goes: the steps the container's
+#     init reports with ZEROPS_CACHE_SANDBOX_TIMING (median of N commands);
+#  3. a warm build of examples/hello in the container against
 #     --isolation none (duration_ms, median of 5).
 #
 # Usage: bench/sandbox.sh [ZEROPS_CACHE_BINARY] [N]
@@ -44,22 +47,48 @@ mkdir -p "$P"
   echo "      deployFiles: ./"
 } > "$P/zerops.yaml"
 git -C "$P" init -q && git -C "$P" add -A && git -C "$P" commit -qm b
-for iso in container none; do
-  "$BIN" build -C "$P" --isolation "$iso" --format json >/dev/null 2>&1 # warm up
+NET_NONE=0
+case "$("$BIN" build --help)" in *--network*) NET_NONE=1 ;; esac
+for mode in container none container-net-none; do
+  case "$mode" in
+    container-net-none) [ "$NET_NONE" = 1 ] || continue; flags=(--isolation container --network none) ;;
+    *) flags=(--isolation "$mode") ;;
+  esac
+  "$BIN" build -C "$P" "${flags[@]}" --format json >/dev/null 2>&1 # warm up
   runs=()
   for _ in 1 2 3 4 5; do
-    us=$("$BIN" build -C "$P" --isolation "$iso" --format json 2>/dev/null | field phases_us build)
+    us=$("$BIN" build -C "$P" "${flags[@]}" --format json 2>/dev/null | field phases_us build)
     runs+=("$us")
   done
   m=$(median "${runs[@]}")
-  printf 'per command, %-9s: %6.2f ms  (build phase %d us / %d commands, median of 5)\n' "$iso" "$(echo "$m / $N / 1000" | bc -l)" "$m" "$N"
+  printf 'per command, %-18s: %6.2f ms  (build phase %d us / %d commands, median of 5)\n' "$mode" "$(echo "$m / $N / 1000" | bc -l)" "$m" "$N"
 done
 t0=$(date +%s%N)
 for _ in $(seq "$N"); do sh -c true; done
 t1=$(date +%s%N)
-printf 'per command, sh -c true: %6.2f ms  (%d runs)\n' "$(echo "($t1 - $t0) / $N / 1000000" | bc -l)" "$N"
+printf 'per command, %-18s: %6.2f ms  (%d runs)\n' "sh -c true" "$(echo "($t1 - $t0) / $N / 1000000" | bc -l)" "$N"
 
-# 2. A warm build of examples/hello.
+# 2. The container's setup steps (binaries that report them).
+ZEROPS_CACHE_SANDBOX_TIMING=1 "$BIN" build -C "$P" --format json 2>"$WORK/timing" >/dev/null || true
+if grep -q 'sandbox timing:' "$WORK/timing"; then
+  python3 - "$WORK/timing" <<'PY'
+import re, statistics, sys
+steps = {}
+for line in open(sys.argv[1]):
+    if 'sandbox timing:' not in line:
+        continue
+    for name, us in re.findall(r'(\S+)=(\d+)us', line):
+        steps.setdefault(name, []).append(int(us))
+total = 0
+for name, v in steps.items():
+    m = statistics.median(v)
+    total += m
+    print(f"  setup step {name:16}: {m / 1000:6.3f} ms (median of {len(v)})")
+print(f"  setup steps in all     : {total / 1000:6.3f} ms (then exec of /bin/sh and its run)")
+PY
+fi
+
+# 3. A warm build of examples/hello.
 H="$WORK/hello"
 cp -r examples/hello "$H"
 git -C "$H" init -q && git -C "$H" add -A && git -C "$H" commit -qm b

@@ -69,12 +69,17 @@ if [ "$only_build" = 0 ] && ! command -v nvim >/dev/null 2>&1; then
 fi
 
 # The build container's tests: busybox-static for the --rootfs image, dpkg-deb
-# for a real package install, setpriv (util-linux) to drop to nobody.
+# for a real package install, setpriv (util-linux) to drop to nobody; the
+# isolation probe's tools in the host-root image: ps (procps), unshare and
+# mount (util-linux, mount), bash.
 if [ "$only_build" = 0 ]; then
   container_missing=()
   command -v busybox >/dev/null 2>&1 || container_missing+=(busybox-static)
   command -v dpkg-deb >/dev/null 2>&1 || container_missing+=(dpkg)
   command -v setpriv >/dev/null 2>&1 || container_missing+=(util-linux)
+  command -v ps >/dev/null 2>&1 || container_missing+=(procps)
+  command -v mount >/dev/null 2>&1 || container_missing+=(mount)
+  command -v bash >/dev/null 2>&1 || container_missing+=(bash)
   if [ "${#container_missing[@]}" -gt 0 ]; then
     echo "setup: installing ${container_missing[*]} with apt" >&2
     sudo_cmd=""

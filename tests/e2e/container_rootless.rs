@@ -12,12 +12,12 @@ use crate::build_support::{Proj, yaml};
 
 const NOBODY: u32 = 65534;
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
 /// Gives `p` and everything below it to nobody (when root).
-fn give(p: &Path) {
+pub fn give(p: &Path) {
     if !is_root() {
         return;
     }
@@ -40,8 +40,8 @@ fn nobody_dir(prefix: &str) -> tempfile::TempDir {
     d
 }
 
-struct Rootless {
-    p: Proj,
+pub struct Rootless {
+    pub p: Proj,
     home: tempfile::TempDir,
 }
 
@@ -55,7 +55,7 @@ fn artifacts() -> PathBuf {
 }
 
 impl Rootless {
-    fn new(yaml: &str) -> Rootless {
+    pub fn new(yaml: &str) -> Rootless {
         let p = Proj::new(yaml, &[]);
         give(p.path());
         give(p.store.path());
@@ -65,7 +65,7 @@ impl Rootless {
         }
     }
 
-    fn run(&self, sub: &str, args: &[&str]) -> (i32, String, String) {
+    pub fn run(&self, sub: &str, args: &[&str]) -> (i32, String, String) {
         let mut c = if is_root() {
             let mut c = Command::new("setpriv");
             c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
@@ -87,7 +87,7 @@ impl Rootless {
         crate::common::run(&mut c)
     }
 
-    fn build_ok(&self, args: &[&str]) -> Value {
+    pub fn build_ok(&self, args: &[&str]) -> Value {
         let mut a = vec!["--format", "json"];
         a.extend_from_slice(args);
         let (code, stdout, stderr) = self.run("build", &a);
@@ -95,7 +95,7 @@ impl Rootless {
         serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
     }
 
-    fn artifact(&self, s: &Value, rel: &str) -> String {
+    pub fn artifact(&self, s: &Value, rel: &str) -> String {
         let v = s["version"].as_u64().unwrap();
         std::fs::read_to_string(self.p.setup_store().join(format!("versions/{v}/{rel}")))
             .unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -12,6 +12,7 @@ mod common;
 mod component;
 mod config_limits;
 mod container;
+mod container_isolation;
 mod container_more;
 mod container_rootless;
 mod deployignore_limits;

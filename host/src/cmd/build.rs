@@ -504,7 +504,8 @@ fn build(
                 upper: store.abs(BASE_UPPER),
                 run: scratch.clone(),
             };
-            let sb = Sandbox::new(&img, &paths, &source_path, env, deadline)?;
+            let (setup, net) = (&b.setup, args.run.network);
+            let sb = Sandbox::new(&img, &paths, &source_path, env, deadline, setup, net)?;
             timer.time("sandbox", || sb.probe())?;
             Some(sb)
         }

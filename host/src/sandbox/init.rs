@@ -4,8 +4,11 @@
 //! 1. dies with zerops-cache (`PR_SET_PDEATHSIG`), enters new namespaces
 //!    and assembles the filesystem ([`super::mounts`]);
 //! 2. forks the command's process, PID 1 of the new PID namespace: it
-//!    mounts /proc, `chroot`s into the container, takes the clean
-//!    environment and execs `/bin/sh -c COMMAND`;
+//!    mounts /proc, pivots into the container's root (the host's mount
+//!    tree detached), drops the capabilities outside Docker's default list
+//!    from the bounding set, installs the seccomp filter, limits its other
+//!    capability sets ([`super::privileges`], [`super::seccomp`]), takes the
+//!    clean environment and execs `/bin/sh -c COMMAND`;
 //! 3. waits for it. SIGTERM, SIGINT, SIGHUP or the time limit kill it with
 //!    SIGKILL, and with it (PID 1) every process of the namespace; the
 //!    exit status is the command's (128 + N for signal N, 124 on timeout).
@@ -15,10 +18,9 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use super::{Spec, mounts, namespaces};
+use super::{Spec, mounts, namespaces, privileges, seccomp};
 
 /// The hidden subcommand's name.
 pub const SUBCOMMAND: &str = "__sandbox-init";
@@ -64,10 +66,13 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
             return Ok(libc::SIGKILL + 128); // zerops-cache is already gone
         }
     }
-    namespaces::enter(spec.user_ns, spec.uid, spec.gid)?;
-    mounts::assemble(&spec)?;
+    let mut steps = Steps::new(spec.timing);
+    let filters = seccomp::filters()?;
+    steps.mark("seccomp-compile");
+    namespaces::enter(&spec)?;
+    steps.mark("namespaces");
+    mounts::assemble(&spec, &mut |n| steps.mark(n))?;
     // Everything the child needs, made before the fork.
-    let root = cstr(spec.root.as_os_str().as_bytes())?;
     let cwd = cstr(spec.cwd.as_bytes())?;
     let sh = cstr(b"/bin/sh")?;
     let argv = [cstr(b"sh")?, cstr(b"-c")?, cstr(spec.command.as_bytes())?];
@@ -94,9 +99,7 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     if unsafe { libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: this process has one thread; the child only makes system
-    // calls before exec (the proc mount path is built before the fork).
-    let proc_dir = spec.root.join("proc");
+    // SAFETY: this process has one thread, so the child may allocate.
     let pid = unsafe { libc::fork() };
     if pid == -1 {
         return Err(io::Error::last_os_error());
@@ -118,7 +121,8 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
                 libc::_exit(128 + libc::SIGKILL); // the init is already gone
             }
         }
-        let code = child(&proc_dir, &root, &cwd, &sh, &argv_p, &env_p);
+        steps.mark("fork");
+        let code = child(&spec.root, &filters, &mut steps, &cwd, &sh, &argv_p, &env_p);
         // SAFETY: leaving the forked child without running destructors.
         unsafe { libc::_exit(code) };
     }
@@ -148,44 +152,64 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
         );
         return Ok(TIMED_OUT);
     }
-    Ok(if libc::WIFEXITED(status) {
+    let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else if libc::WIFSIGNALED(status) {
         128 + libc::WTERMSIG(status)
     } else {
         1
-    })
+    };
+    if spec.user_ns && code != 0 && code < 128 {
+        // A build stops at its first failed command: said once per build.
+        eprintln!("{UNMAPPED_NOTE}");
+    }
+    Ok(code)
 }
 
+/// Said when a command fails in a rootless container, where only the
+/// invoking user is mapped (to root).
+pub const UNMAPPED_NOTE: &str = "zerops-cache: note: the container runs rootless and maps only your user (as root); \
+any other user or group id does not exist inside, so a command that switches to one or gives a file to one fails \
+(apt: \"setgroups 65534 failed\", \"seteuid 42 failed\"; chown: \"Invalid argument\"). If that is why it failed: \
+run the build as root, or for apt pass -o APT::Sandbox::User=root";
+
 fn child(
-    proc_dir: &std::path::Path,
-    root: &CString,
+    root: &std::path::Path,
+    filters: &[seccompiler::BpfProgram],
+    steps: &mut Steps,
     cwd: &CString,
     sh: &CString,
     argv: &[*const libc::c_char],
     env: &[*const libc::c_char],
 ) -> i32 {
-    if let Err(e) = mounts::proc(proc_dir.parent().unwrap_or(proc_dir)) {
+    let mut setup = || -> io::Result<()> {
+        mounts::proc(root)?;
+        steps.mark("proc");
+        mounts::pivot(root)?;
+        steps.mark("pivot_root");
+        // SAFETY: a valid NUL-terminated string.
+        if unsafe { libc::chdir(cwd.as_ptr()) } == -1 {
+            let e = io::Error::last_os_error();
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cd {}: {e}", cwd.to_string_lossy()),
+            ));
+        }
+        // The filter needs CAP_SYS_ADMIN (no no_new_privs), so it goes in
+        // before the capabilities are limited; capset stays allowed.
+        privileges::drop_bounding()?;
+        seccomp::install(filters)?;
+        privileges::limit()?;
+        steps.mark("caps+seccomp");
+        Ok(())
+    };
+    if let Err(e) = setup() {
         eprintln!("zerops-cache sandbox: {e}");
         return SETUP_FAILED;
     }
+    steps.report();
     // SAFETY: valid NUL-terminated strings and null-terminated arrays.
     unsafe {
-        if libc::chroot(root.as_ptr()) == -1 {
-            eprintln!(
-                "zerops-cache sandbox: chroot: {}",
-                io::Error::last_os_error()
-            );
-            return SETUP_FAILED;
-        }
-        if libc::chdir(cwd.as_ptr()) == -1 {
-            eprintln!(
-                "zerops-cache sandbox: cd {}: {}",
-                cwd.to_string_lossy(),
-                io::Error::last_os_error()
-            );
-            return SETUP_FAILED;
-        }
         libc::execve(sh.as_ptr(), argv.as_ptr(), env.as_ptr());
     }
     eprintln!(
@@ -193,6 +217,40 @@ fn child(
         io::Error::last_os_error()
     );
     SETUP_FAILED
+}
+
+/// The time each step of the container's setup took, printed to stderr
+/// before the command starts when `ZEROPS_CACHE_SANDBOX_TIMING` is set
+/// (bench/sandbox.sh).
+struct Steps {
+    on: bool,
+    last: std::time::Instant,
+    text: String,
+}
+
+impl Steps {
+    fn new(on: bool) -> Steps {
+        Steps {
+            on,
+            last: std::time::Instant::now(),
+            text: String::new(),
+        }
+    }
+
+    fn mark(&mut self, name: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            let us = now.duration_since(self.last).as_micros();
+            self.text.push_str(&format!(" {name}={us}us"));
+            self.last = now;
+        }
+    }
+
+    fn report(&self) {
+        if self.on {
+            eprintln!("zerops-cache sandbox timing:{}", self.text);
+        }
+    }
 }
 
 fn cstr(b: &[u8]) -> io::Result<CString> {

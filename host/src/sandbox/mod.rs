@@ -1,28 +1,37 @@
 //! The build container: every build command runs in Linux namespaces that
-//! zerops-cache makes itself (no daemon), as on Zerops:
+//! zerops-cache makes itself (no daemon), as on Zerops, with the isolation
+//! of runc/Docker's defaults:
 //!
 //! - a private mount namespace whose root is an overlay: the lower layer is
 //!   the OS image (the host's own `/`, read-only, or `--rootfs`), the upper
-//!   layer is the store's base layer (`base/upper`);
+//!   layer is the store's base layer (`base/upper`); the root is entered
+//!   with `pivot_root` and the host's mount tree detached;
 //! - `/build/source` is the workspace (a bind mount), `/home/zerops` is HOME
 //!   (in the overlay, so in the base layer), `/tmp` a per-build directory of
-//!   the store, `/proc` of the container's own PID namespace, `/dev` and
-//!   `/sys` from the host;
-//! - a PID namespace: the command's shell is its init, so when it ends (or
-//!   is killed) every process it started is gone; a user namespace mapping
-//!   the invoking user to root when zerops-cache does not run as root.
+//!   the store, `/proc` of the container's own PID namespace (runc's paths
+//!   read-only or masked), a fresh `/dev` ([`devices`]), the host's `/sys`
+//!   read-only throughout;
+//! - PID, UTS (hostname: the setup's name), IPC and cgroup namespaces, a
+//!   network namespace with only loopback for `--network none`, and a user
+//!   namespace mapping the invoking user to root when not run as root;
+//! - Docker's default capabilities ([`privileges`]) and seccomp filter
+//!   ([`seccomp`]).
 //!
 //! Each command is one run of the hidden subcommand `__sandbox-init`
 //! ([`init`]) with a [`spec::Spec`]; it dies with zerops-cache
 //! (`PR_SET_PDEATHSIG`), and the kernel drops its mounts with it, so a
 //! `kill -9` leaves nothing mounted on the host.
 
+pub mod devices;
 pub mod env;
 pub mod init;
 pub mod mounts;
 pub mod namespaces;
+pub mod privileges;
 pub mod rootfs;
+pub mod seccomp;
 pub mod spec;
+pub mod unpack;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -33,8 +42,9 @@ pub use spec::Spec;
 /// `--isolation`: where build commands run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Isolation {
-    /// In a container zerops-cache makes (mount, PID and, when not root,
-    /// user namespaces) over an OS image, as on Zerops.
+    /// In a container zerops-cache makes (mount, PID, UTS, IPC, cgroup and,
+    /// when not root, user namespaces; Docker's default capabilities and
+    /// seccomp filter) over an OS image, as on Zerops.
     #[default]
     Container,
     /// On the host, as the invoking user, with its environment and HOME
@@ -63,9 +73,23 @@ pub struct SandboxArgs {
     pub rootfs: Option<PathBuf>,
 }
 
+/// `--network`: the build container's network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Network {
+    /// The host's network (builds download).
+    #[default]
+    Host,
+    /// A network namespace of its own with only loopback up.
+    None,
+}
+
 /// Options of `build` only.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
+    /// The build container's network: `host` (default; builds download) or
+    /// `none` (a network namespace of its own with only loopback).
+    #[arg(long, value_enum, default_value_t)]
+    pub network: Network,
     /// An environment variable for the build commands: `NAME=VALUE`, or
     /// `NAME` to pass the host's value. Repeatable; wins over envVariables.
     #[arg(long = "env", value_name = "NAME[=VALUE]")]
@@ -129,6 +153,8 @@ impl Sandbox {
         source: &Path,
         env: Vec<(String, String)>,
         deadline: Instant,
+        setup: &str,
+        network: Network,
     ) -> Result<Sandbox> {
         let user_ns = !namespaces::is_root();
         let run = &paths.run;
@@ -158,6 +184,9 @@ impl Sandbox {
                 timeout_ms: None,
                 parent: std::process::id(),
                 build_upper: None,
+                hostname: hostname(setup),
+                private_net: network == Network::None,
+                timing: std::env::var_os("ZEROPS_CACHE_SANDBOX_TIMING").is_some(),
             },
             deadline,
             build_upper: std::cell::OnceCell::new(),
@@ -244,7 +273,8 @@ impl Sandbox {
             Ok(()) => Ok(()),
             Err(why) => Err(crate::exit::Exit::Unsupported.error(format!(
                 "cannot create the build container: {why}\n\
-                 (the build needs mount and PID namespaces, and a user namespace when not run as root; \
+                 (the build needs mount, PID, UTS, IPC and cgroup namespaces, a network namespace with --network none, \
+                 seccomp, and a user namespace when not run as root; \
                  to run the commands on the host instead, without isolation, pass --isolation none)"
             ))),
         }
@@ -276,6 +306,27 @@ impl Sandbox {
     }
 }
 
+/// The container's hostname: the setup's name, as a Zerops build container
+/// is named after its service (setups are named after services), made a
+/// valid host name label (lowercase letters, digits and `-`, at most 63);
+/// `zerops-build` when nothing of it is left.
+pub fn hostname(setup: &str) -> String {
+    let mut h: String = setup
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9') => c,
+            _ => '-',
+        })
+        .collect();
+    h.truncate(63);
+    let h = h.trim_matches('-');
+    if h.is_empty() {
+        "zerops-build".into()
+    } else {
+        h.to_string()
+    }
+}
+
 fn set_mode(p: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
@@ -304,4 +355,19 @@ pub fn clear_scratch(p: &Path) -> Result<()> {
     }
     open_up(p);
     std::fs::remove_dir_all(p).with_context(|| format!("removing {}", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hostname;
+
+    #[test]
+    fn the_hostname_is_the_setup_made_a_valid_label() {
+        assert_eq!(hostname("app"), "app");
+        assert_eq!(hostname("API_v2.Backend"), "api-v2-backend");
+        assert_eq!(hostname("--"), "zerops-build");
+        assert_eq!(hostname(""), "zerops-build");
+        assert_eq!(hostname(&"x".repeat(80)).len(), 63);
+        assert_eq!(hostname(&format!("{}-y", "x".repeat(62))), "x".repeat(62));
+    }
 }

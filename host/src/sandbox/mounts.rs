@@ -1,7 +1,9 @@
 //! The container's filesystem, assembled in its private mount namespace:
-//! the overlay root, /build/source, /home/zerops, /tmp, /dev, /sys; /proc
-//! comes later, from the container's init (it must be in the new PID
-//! namespace).
+//! the overlay root, /build/source, /home/zerops, /tmp, a fresh /dev
+//! ([`super::devices`]), the host's /sys read-only throughout; /proc comes
+//! later, from the container's PID 1 (it must be in the new PID namespace),
+//! with runc's read-only and masked paths, and then the root is pivoted
+//! into the container and the host's mount tree detached.
 
 use std::ffi::CString;
 use std::io;
@@ -54,7 +56,7 @@ pub fn mount(
     Ok(())
 }
 
-fn bind(src: &Path, target: &Path) -> io::Result<()> {
+pub fn bind(src: &Path, target: &Path) -> io::Result<()> {
     mount(src, target, None, libc::MS_BIND | libc::MS_REC, None)
 }
 
@@ -86,11 +88,12 @@ fn overlay(
     if userxattr {
         opts.push_str(",userxattr");
     }
+    // nodev: a device node of the image (or made by a build) opens nothing.
     mount(
         Path::new("overlay"),
         target,
         Some("overlay"),
-        0,
+        libc::MS_NODEV,
         Some(&opts),
     )
 }
@@ -149,7 +152,8 @@ fn layered(spec: &Spec, lower: &Path, upper: &Path, name: &str, target: &Path) -
 const SPECIAL: &[&str] = &["proc", "sys", "dev", "tmp", "build"];
 
 /// Builds the container's root at `spec.root`.
-pub fn assemble(spec: &Spec) -> io::Result<()> {
+/// `mark` is told when each part is done (the setup's timing).
+pub fn assemble(spec: &Spec, mark: &mut dyn FnMut(&str)) -> io::Result<()> {
     // Nothing mounted here may reach the host.
     mount(
         Path::new("none"),
@@ -164,6 +168,7 @@ pub fn assemble(spec: &Spec) -> io::Result<()> {
     } else {
         layered(spec, &spec.lower, &spec.upper, "root", root)?;
     }
+    mark("root");
     let source = root.join("build/source");
     std::fs::create_dir_all(&source)?;
     bind(&spec.source, &source)?;
@@ -174,17 +179,20 @@ pub fn assemble(spec: &Spec) -> io::Result<()> {
             std::fs::create_dir_all(&p)?;
         }
     }
-    bind(Path::new("/dev"), &root.join("dev"))?;
-    bind(Path::new("/sys"), &root.join("sys"))?;
-    // Read-only /sys at its top (best effort: the kernel may refuse it for
-    // a locked mount, and then it stays as the host has it).
-    let _ = mount(
-        Path::new("none"),
-        &root.join("sys"),
-        None,
-        libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-        None,
-    );
+    mark("binds");
+    super::devices::populate(
+        &root.join("dev"),
+        spec.user_ns,
+        (!spec.user_ns).then_some(5),
+    )?;
+    mark("dev");
+    let sys = root.join("sys");
+    bind(Path::new("/sys"), &sys)?;
+    for m in SYS_MASKED {
+        mask(&sys.join(m))?;
+    }
+    read_only(&sys)?;
+    mark("sys");
     bind(&spec.tmp, &root.join("tmp"))?;
     Ok(())
 }
@@ -249,13 +257,117 @@ fn per_dir_root(spec: &Spec) -> io::Result<()> {
     Ok(())
 }
 
-/// Mounts the container's /proc; called by its init, in the new PID namespace.
+/// Paths of /sys hidden from the container (as runc does).
+const SYS_MASKED: &[&str] = &["firmware", "devices/virtual/powercap"];
+/// Paths of /proc the container sees read-only (as runc does).
+const PROC_READ_ONLY: &[&str] = &["bus", "fs", "irq", "sys", "sysrq-trigger"];
+/// Paths of /proc hidden from the container (as runc does).
+const PROC_MASKED: &[&str] = &[
+    "acpi",
+    "asound",
+    "kcore",
+    "keys",
+    "latency_stats",
+    "timer_list",
+    "timer_stats",
+    "sched_debug",
+    "scsi",
+];
+
+/// Makes the mount at `target` and every mount below it read-only
+/// (`mount_setattr` with `AT_RECURSIVE`, Linux 5.12+): with a locked mount
+/// tree in a user namespace a remount of each would have to repeat its
+/// locked flags.
+pub fn read_only(target: &Path) -> io::Result<()> {
+    let t = c(target)?;
+    let mut attr: libc::mount_attr = unsafe { std::mem::zeroed() };
+    attr.attr_set = libc::MOUNT_ATTR_RDONLY;
+    // SAFETY: a valid path and a mount_attr of the size passed.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            t.as_ptr(),
+            libc::AT_RECURSIVE as libc::c_uint,
+            &attr as *const libc::mount_attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    };
+    if r == -1 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(
+            e.kind(),
+            format!(
+                "making {} read-only (mount_setattr, Linux 5.12 or later): {e}",
+                target.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Hides `p`: an empty read-only tmpfs over a directory, the host's
+/// `/dev/null` over a file; nothing when it does not exist.
+fn mask(p: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(p) {
+        Ok(md) if md.is_dir() => mount(
+            Path::new("tmpfs"),
+            p,
+            Some("tmpfs"),
+            libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            Some("size=0"),
+        ),
+        Ok(_) => mount(Path::new("/dev/null"), p, None, libc::MS_BIND, None),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Mounts the container's /proc, with runc's read-only and masked paths;
+/// called by its PID 1, in the new PID namespace, before [`pivot`].
 pub fn proc(root: &Path) -> io::Result<()> {
+    let p = root.join("proc");
     mount(
         Path::new("proc"),
-        &root.join("proc"),
+        &p,
         Some("proc"),
         libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
         None,
-    )
+    )?;
+    for r in PROC_READ_ONLY {
+        let t = p.join(r);
+        if std::fs::symlink_metadata(&t).is_ok() {
+            mount(&t, &t, None, libc::MS_BIND | libc::MS_REC, None)?;
+            read_only(&t)?;
+        }
+    }
+    for m in PROC_MASKED {
+        mask(&p.join(m))?;
+    }
+    Ok(())
+}
+
+/// Makes `root` the root of the mount namespace and detaches the host's
+/// mount tree (`pivot_root`, then a lazy unmount of the old root, as runc
+/// does): unlike a `chroot`, which a process holding `CAP_SYS_CHROOT` can
+/// leave, nothing of the host's tree is left to escape to.
+pub fn pivot(root: &Path) -> io::Result<()> {
+    let r = c(root)?;
+    let dot = c(Path::new("."))?;
+    let fail = |what: &str| {
+        let e = io::Error::last_os_error();
+        io::Error::new(e.kind(), format!("{what}: {e}"))
+    };
+    // SAFETY: valid NUL-terminated paths.
+    unsafe {
+        if libc::chdir(r.as_ptr()) == -1 {
+            return Err(fail("entering the container's root"));
+        }
+        if libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) == -1 {
+            return Err(fail("pivot_root into the container's root"));
+        }
+        if libc::umount2(dot.as_ptr(), libc::MNT_DETACH) == -1 {
+            return Err(fail("detaching the host's mount tree"));
+        }
+    }
+    Ok(())
 }

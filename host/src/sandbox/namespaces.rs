@@ -1,5 +1,7 @@
-//! Entering the container's namespaces: mount and PID, plus a user
-//! namespace that maps the invoking user to root when not run as root.
+//! Entering the container's namespaces: mount, PID, UTS (the container's
+//! hostname), IPC and cgroup, a network namespace with only loopback for
+//! `--network none`, plus a user namespace that maps the invoking user to
+//! root when not run as root.
 
 use std::io;
 
@@ -26,25 +28,70 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Unshares the mount and PID namespaces (and the user namespace, with the
-/// maps written, when `user`). Must be called while the process has one
-/// thread (a user namespace demands it). The calling process stays in the
-/// old PID namespace; its next child is PID 1 of the new one.
-pub fn enter(user: bool, uid: u32, gid: u32) -> io::Result<()> {
-    if user {
+/// Unshares the container's namespaces (the user namespace first, with
+/// its maps written, when `spec.user_ns`), names the host and brings up
+/// loopback in a private network namespace. Must be called while the
+/// process has one thread (a user namespace demands it). The calling process
+/// stays in the old PID namespace; its next child is PID 1 of the new one.
+pub fn enter(spec: &super::Spec) -> io::Result<()> {
+    if spec.user_ns {
         // SAFETY: unshare has no memory preconditions.
         check(
             unsafe { libc::unshare(libc::CLONE_NEWUSER) },
             "creating a user namespace (unshare CLONE_NEWUSER; are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone / user.max_user_namespaces)",
         )?;
         write("/proc/self/setgroups", "deny")?;
-        write("/proc/self/uid_map", &format!("0 {uid} 1"))?;
-        write("/proc/self/gid_map", &format!("0 {gid} 1"))?;
+        write("/proc/self/uid_map", &format!("0 {} 1", spec.uid))?;
+        write("/proc/self/gid_map", &format!("0 {} 1", spec.gid))?;
+    }
+    let mut flags = libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWCGROUP;
+    if spec.private_net {
+        flags |= libc::CLONE_NEWNET;
     }
     // SAFETY: as above.
     check(
-        unsafe { libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWPID) },
-        "creating mount and PID namespaces (unshare CLONE_NEWNS|CLONE_NEWPID)",
+        unsafe { libc::unshare(flags) },
+        "creating mount, PID, UTS, IPC and cgroup namespaces (unshare)",
+    )?;
+    let name = spec.hostname.as_bytes();
+    // SAFETY: a valid buffer of `name.len()` bytes.
+    check(
+        unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) },
+        "setting the container's hostname",
+    )?;
+    if spec.private_net {
+        loopback_up()?;
+    }
+    Ok(())
+}
+
+/// Brings up `lo` in a new network namespace (the only interface it has).
+fn loopback_up() -> io::Result<()> {
+    // SAFETY: a plain socket; closed below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    check(fd, "opening a socket to bring up loopback")?;
+    // SAFETY: ifreq is plain data; zeroed is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (d, s) in req.ifr_name.iter_mut().zip(b"lo") {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: a valid ifreq for SIOCGIFFLAGS/SIOCSIFFLAGS on our socket.
+    let r = unsafe {
+        let mut r = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req);
+        if r == 0 {
+            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            r = libc::ioctl(fd, libc::SIOCSIFFLAGS, &req);
+        }
+        libc::close(fd);
+        r
+    };
+    check(
+        r,
+        "bringing up loopback in the container's network namespace",
     )
 }
 

@@ -150,7 +150,8 @@ fn listing(root: &Path, rel: &Path, h: &mut Sha256) -> std::io::Result<()> {
 }
 
 /// Makes the image usable as a lower directory: a tar is unpacked into
-/// `scratch` (kept while its digest matches).
+/// `scratch` (kept while its digest matches), as any user; see
+/// [`super::unpack`].
 pub fn materialize(img: Image, scratch: &Path) -> Result<Image> {
     let Image::Tar { path, id } = img else {
         return Ok(img);
@@ -162,21 +163,13 @@ pub fn materialize(img: Image, scratch: &Path) -> Result<Image> {
     }
     super::clear_scratch(scratch)?;
     std::fs::create_dir_all(&dir)?;
-    let mut tar = std::process::Command::new("tar");
-    tar.arg("-xf").arg(&path).arg("-C").arg(&dir);
-    if namespaces::is_root() {
-        tar.arg("--same-owner").arg("-p");
-    } else {
-        tar.arg("--no-same-owner");
-    }
-    let out = tar
-        .output()
-        .with_context(|| "running `tar` to unpack --rootfs (is tar installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "--rootfs {}: unpacking the tar failed: {}",
+    let skipped = super::unpack::unpack(&path, &dir, namespaces::is_root())?;
+    if skipped.failed > 0 {
+        eprintln!(
+            "zerops-cache: --rootfs {}: {} entries could not be unpacked and were left out: {}",
             path.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            skipped.failed,
+            skipped.reasons.join("; ")
         );
     }
     std::fs::write(&stamp, &id)?;

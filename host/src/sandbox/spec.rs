@@ -45,4 +45,11 @@ pub struct Spec {
     pub timeout_ms: Option<u64>,
     /// The pid of zerops-cache: the container dies with it.
     pub parent: u32,
+    /// The container's hostname, in its own UTS namespace.
+    pub hostname: String,
+    /// A network namespace of its own with only loopback (`--network none`).
+    pub private_net: bool,
+    /// Print the time of each setup step (`ZEROPS_CACHE_SANDBOX_TIMING`).
+    #[serde(default)]
+    pub timing: bool,
 }
