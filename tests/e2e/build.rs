@@ -209,28 +209,27 @@ fn each_key_field_invalidates_and_build_commands_do_not() {
 fn cache_false_keeps_the_home_and_drops_workspace_paths() {
     // (`cache: null` is a `wrong-type` error of lint, so the build refuses
     // it before running anything: gate.rs.)
-    for cache in ["false"] {
-        let p = Proj::new(
-            &yaml(
-                &[PREPARE],
-                &[INSTALL, "echo built >> \"$HOME/build.log\""],
-                cache,
-                "",
-            ),
-            &[("package.json", "{}\n")],
-        );
-        p.build_ok(&[]);
-        let s = p.build_ok(&[]);
-        assert_eq!(s["prepare_ran"], false, "cache {cache}: the home stays");
-        assert_eq!(s["restored"], 0);
-        assert_eq!(s["preserved"], 0);
-        assert!(p.cache_files().is_empty(), "cache {cache}");
-        let home = p.home_files();
-        assert_eq!(home["build.log"], "built\nbuilt\n", "cache {cache}");
-        assert_eq!(home["prepare.log"], "ran\n");
-        // node_modules was rebuilt from scratch.
-        assert!(p.setup_store().join("versions/2/installed-now").exists());
-    }
+    let cache = "false";
+    let p = Proj::new(
+        &yaml(
+            &[PREPARE],
+            &[INSTALL, "echo built >> \"$HOME/build.log\""],
+            cache,
+            "",
+        ),
+        &[("package.json", "{}\n")],
+    );
+    p.build_ok(&[]);
+    let s = p.build_ok(&[]);
+    assert_eq!(s["prepare_ran"], false, "cache {cache}: the home stays");
+    assert_eq!(s["restored"], 0);
+    assert_eq!(s["preserved"], 0);
+    assert!(p.cache_files().is_empty(), "cache {cache}");
+    let home = p.home_files();
+    assert_eq!(home["build.log"], "built\nbuilt\n", "cache {cache}");
+    assert_eq!(home["prepare.log"], "ran\n");
+    // node_modules was rebuilt from scratch.
+    assert!(p.setup_store().join("versions/2/installed-now").exists());
 }
 
 #[test]

@@ -361,13 +361,21 @@ fn aborts_during_a_failing_build_leave_the_previous_cache_or_none() {
             if cache.is_empty() {
                 p.write(
                     "zerops.yaml",
-                    &yaml(&[PREPARE], &[MAKE], "[node_modules, vendor, \"*.cache\"]", ""),
+                    &yaml(
+                        &[PREPARE],
+                        &[MAKE],
+                        "[node_modules, vendor, \"*.cache\"]",
+                        "",
+                    ),
                 );
                 p.build_ok(&[]);
                 p.write("zerops.yaml", &failing);
             }
             if !aborted {
-                eprintln!("{label}: aborted at renames 1..{}, {dropped} dropped", n - 1);
+                eprintln!(
+                    "{label}: aborted at renames 1..{}, {dropped} dropped",
+                    n - 1
+                );
                 break;
             }
         }

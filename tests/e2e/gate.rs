@@ -150,8 +150,11 @@ fn invalidate_and_activate_work_on_a_broken_file() {
     assert!(r.stderr.contains("yaml-syntax"), "{}", r.stderr);
 }
 
+/// A case: the config's bytes, the build's extra arguments, more files.
+type Case = (Vec<u8>, Vec<&'static str>, Vec<(&'static str, Vec<u8>)>);
+
 /// A file giving each error-severity code, or how the build meets it.
-fn case_of(code: &str) -> Option<(Vec<u8>, Vec<&'static str>, Vec<(&'static str, Vec<u8>)>)> {
+fn case_of(code: &str) -> Option<Case> {
     let ok = |build: &str| -> Vec<u8> {
         format!("zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      buildCommands:\n        - echo ran > ran.txt\n{build}")
             .into_bytes()

@@ -349,10 +349,16 @@ mod tests {
         // Preserve took `top.txt` and `nm/pkg`; the rollback put them back.
         std::fs::create_dir_all(t.path().join("store/cache.new/nm")).unwrap();
         for p in ["top.txt", "nm/pkg"] {
-            std::fs::rename(t.path().join("src").join(p), t.path().join("store/cache.new").join(p))
-                .unwrap();
-            std::fs::rename(t.path().join("store/cache.new").join(p), t.path().join("src").join(p))
-                .unwrap();
+            std::fs::rename(
+                t.path().join("src").join(p),
+                t.path().join("store/cache.new").join(p),
+            )
+            .unwrap();
+            std::fs::rename(
+                t.path().join("store/cache.new").join(p),
+                t.path().join("src").join(p),
+            )
+            .unwrap();
         }
         let preserved: Vec<Move> = ["top.txt", "nm/pkg"]
             .map(|p| Move {
@@ -362,7 +368,10 @@ mod tests {
             })
             .to_vec();
         let stamps = Ok(Some(s));
-        assert_eq!(check(&store, Some(&source), &moves, &preserved, &stamps), Intact::Yes);
+        assert_eq!(
+            check(&store, Some(&source), &moves, &preserved, &stamps),
+            Intact::Yes
+        );
         assert!(matches!(
             check(&store, Some(&source), &moves, &[], &stamps),
             Intact::Changed(_)
@@ -386,7 +395,10 @@ mod tests {
         std::fs::write(t.path().join(format!("store/{JOURNAL_STAMPS}")), "{").unwrap();
         let torn = load(&store);
         assert!(torn.is_err());
-        assert_eq!(check(&store, Some(&source), &moves, &[], &torn), Intact::Unknown);
+        assert_eq!(
+            check(&store, Some(&source), &moves, &[], &torn),
+            Intact::Unknown
+        );
     }
 
     #[test]
@@ -394,11 +406,20 @@ mod tests {
         let (t, store, source, moves) = setup();
         let stamps = Ok(Some(stamped(&store, &source, &moves)));
         // The rollback moved `top.txt` back, then stopped.
-        std::fs::rename(t.path().join("src/top.txt"), t.path().join("store/cache/top.txt"))
-            .unwrap();
-        assert_eq!(check(&store, Some(&source), &moves, &[], &stamps), Intact::Yes);
+        std::fs::rename(
+            t.path().join("src/top.txt"),
+            t.path().join("store/cache/top.txt"),
+        )
+        .unwrap();
+        assert_eq!(
+            check(&store, Some(&source), &moves, &[], &stamps),
+            Intact::Yes
+        );
         std::fs::rename(t.path().join("src/nm"), t.path().join("store/cache/nm")).unwrap();
-        assert_eq!(check(&store, Some(&source), &moves, &[], &stamps), Intact::Yes);
+        assert_eq!(
+            check(&store, Some(&source), &moves, &[], &stamps),
+            Intact::Yes
+        );
         // What the build changed is seen there too.
         std::fs::write(t.path().join("store/cache/nm/new.js"), "half").unwrap();
         let mut s = stamps.clone().unwrap().unwrap();
