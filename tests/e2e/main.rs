@@ -36,6 +36,7 @@ mod retention;
 mod snapshots_build;
 mod snapshots_errors;
 mod snapshots_lint;
+mod shipped_versions;
 mod snapshots_support;
 mod store_props;
 mod versions;
