@@ -65,7 +65,7 @@ if [ "$static" = 1 ]; then
   [ "$compared" -ge 60 ] || fail "only $compared corpus files"
   # It ran the code embedded at build time: no compile, no cache written.
   info=$(in_root /bin/sh -c 'HOME=/work /bin/zerops-cache component info')
-  echo "$info" | grep -q "loaded from:    embedded precompiled code" \
+  grep -q "loaded from:    embedded precompiled code" <<<"$info" \
     || fail "the static binary did not load its embedded precompiled code: $info"
   [ -z "$(ls -A "$root/work" | grep -v '^zerops.yaml$')" ] || fail "the static binary wrote into HOME: $(ls -A "$root/work")"
   ok "static binary: lints $compared corpus files in a busybox root as the CLI does, from embedded code"
@@ -94,15 +94,15 @@ ok "completions: bash loads them (complete -p) and completes subcommands and fla
 # Man pages: every page renders, without warnings from groff.
 pages=0
 for page in dist/man/*.1; do
-  out=$(MANWIDTH=80 MAN_KEEP_FORMATTING=0 man --warnings -l "$page" 2>"$tmp/man.err") \
+  out=$(MANWIDTH=80 man --warnings -l "$page" 2>"$tmp/man.err") \
     || fail "man -l $page failed: $(cat "$tmp/man.err")"
   [ ! -s "$tmp/man.err" ] || fail "man -l $page warns: $(cat "$tmp/man.err")"
-  echo "$out" | grep -q '^NAME' || fail "$page has no NAME section"
+  grep -q '^NAME' <<<"$out" || fail "$page has no NAME section"
   pages=$((pages + 1))
 done
 main_page=$(MANWIDTH=80 man -l dist/man/zerops-cache.1 2>/dev/null)
 for sub in lint build explain keys match completions man; do
-  echo "$main_page" | grep -q "zerops-cache-$sub(1)" || fail "zerops-cache.1 does not list $sub"
+  grep -q "zerops-cache-$sub(1)" <<<"$main_page" || fail "zerops-cache.1 does not list $sub"
   [ -f "dist/man/zerops-cache-$sub.1" ] || fail "no page for $sub"
 done
 [ "$("$cli" man)" = "$(cat dist/man/zerops-cache.1)" ] || fail "zerops-cache man differs from dist/man/zerops-cache.1"

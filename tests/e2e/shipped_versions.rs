@@ -18,7 +18,8 @@ fn toml_value(text: &str, section: &str, key: &str) -> Option<String> {
         let line = line.trim();
         if line.starts_with('[') {
             inside = line == format!("[{section}]");
-        } else if inside && let Some((k, v)) = line.split_once('=')
+        } else if inside
+            && let Some((k, v)) = line.split_once('=')
             && k.trim() == key
         {
             return Some(v.trim().trim_matches('"').to_string());
@@ -35,7 +36,10 @@ fn every_wit_file_declares_the_workspace_version() {
         let path = e.unwrap().path();
         if path.extension().is_some_and(|x| x == "wit") {
             let text = std::fs::read_to_string(&path).unwrap();
-            let first = text.lines().find(|l| l.starts_with("package ")).unwrap_or("");
+            let first = text
+                .lines()
+                .find(|l| l.starts_with("package "))
+                .unwrap_or("");
             assert_eq!(first, want, "{}", path.display());
             n += 1;
         }
@@ -55,7 +59,10 @@ fn the_npm_package_has_the_workspace_version() {
     assert_eq!(pkg["version"], VERSION);
     let lock: serde_json::Value =
         serde_json::from_str(&read("packages/js/package-lock.json")).unwrap();
-    assert_eq!(lock["version"], VERSION, "package-lock.json: run npm install");
+    assert_eq!(
+        lock["version"], VERSION,
+        "package-lock.json: run npm install"
+    );
     assert_eq!(lock["packages"][""]["version"], VERSION);
 }
 
@@ -72,7 +79,8 @@ fn the_python_package_has_the_workspace_version() {
     );
     let init = read("packages/python/src/zerops_cache_policy/__init__.py");
     assert!(
-        init.lines().any(|l| l == format!("__version__ = \"{VERSION}\"")),
+        init.lines()
+            .any(|l| l == format!("__version__ = \"{VERSION}\"")),
         "__init__.py: __version__ is not {VERSION}"
     );
 }
@@ -89,7 +97,10 @@ fn the_library_crates_pin_each_other_at_the_workspace_version() {
             .lines()
             .find(|l| l.starts_with(&format!("{dep} = ")))
             .unwrap_or_else(|| panic!("{dep} is not a workspace dependency"));
-        assert!(line.contains(&format!("version = \"={VERSION}\"")), "{line}");
+        assert!(
+            line.contains(&format!("version = \"={VERSION}\"")),
+            "{line}"
+        );
     }
 }
 

@@ -95,7 +95,9 @@ mod tests {
 
     fn cli() -> clap::Command {
         clap::Command::new("my-tool")
-            .subcommand(clap::Command::new("lint").arg(clap::Arg::new("deny").long("deny-warnings")))
+            .subcommand(
+                clap::Command::new("lint").arg(clap::Arg::new("deny").long("deny-warnings")),
+            )
             .subcommand(clap::Command::new("__internal").hide(true))
     }
 
@@ -135,6 +137,10 @@ pub fn man(args: ManArgs, cli: clap::Command) -> Result<Exit> {
             eprintln!("wrote the man pages into {}", dir.display());
         }
         None => {
+            // As generate_to does for the files: no page of `help`, so
+            // the main page lists none.
+            let mut cli = cli.disable_help_subcommand(true);
+            cli.build();
             let mut page = Vec::new();
             clap_mangen::Man::new(cli).render(&mut page)?;
             let mut out = std::io::stdout().lock();
