@@ -23,6 +23,10 @@ static=1
 [ "${1:-}" = "--no-static" ] && static=0
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Timestamps inside the wheel are the last commit's, so a rebuild of the same
+# commit gives the same bytes.
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
+export SOURCE_DATE_EPOCH
 TARGET=x86_64-unknown-linux-musl
 version=$(cargo metadata --locked --offline --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "zerops-cache"))')
@@ -41,7 +45,7 @@ if [ "$static" = 1 ]; then
   say "static binary for $TARGET (profile dist)"
   # musl-gcc for the C parts (mimalloc, zstd, aws-lc).
   CC_x86_64_unknown_linux_musl=musl-gcc \
-    cargo build --locked --offline -p zerops-cache --profile dist --target "$TARGET"
+    cargo build --locked -p zerops-cache --profile dist --target "$TARGET"
   cp "target/$TARGET/dist/zerops-cache" "dist/zerops-cache-$TARGET"
   bin="dist/zerops-cache-$TARGET"
 fi
