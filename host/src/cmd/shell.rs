@@ -89,6 +89,32 @@ fn fix_bash_dispatch(script: &[u8], name: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The man page (roff) on stdout, or every page into `args.dir`.
+pub fn man(args: ManArgs, cli: clap::Command) -> Result<Exit> {
+    match args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(cli, &dir)
+                .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+            eprintln!("wrote the man pages into {}", dir.display());
+        }
+        None => {
+            // As generate_to does for the files: no page of `help`, so
+            // the main page lists none.
+            let mut cli = cli.disable_help_subcommand(true);
+            cli.build();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cli).render(&mut page)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&page)
+                .and_then(|()| out.flush())
+                .context("writing the man page")?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,30 +150,4 @@ mod tests {
             assert!(text.contains("deny-warnings"), "{shell}: {text}");
         }
     }
-}
-
-/// The man page (roff) on stdout, or every page into `args.dir`.
-pub fn man(args: ManArgs, cli: clap::Command) -> Result<Exit> {
-    match args.dir {
-        Some(dir) => {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            clap_mangen::generate_to(cli, &dir)
-                .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
-            eprintln!("wrote the man pages into {}", dir.display());
-        }
-        None => {
-            // As generate_to does for the files: no page of `help`, so
-            // the main page lists none.
-            let mut cli = cli.disable_help_subcommand(true);
-            cli.build();
-            let mut page = Vec::new();
-            clap_mangen::Man::new(cli).render(&mut page)?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&page)
-                .and_then(|()| out.flush())
-                .context("writing the man page")?;
-        }
-    }
-    Ok(Exit::Ok)
 }
