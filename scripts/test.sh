@@ -13,3 +13,7 @@ ZEROPS_CACHE_BIN="$PWD/target/debug/zerops-cache" python3 -m unittest discover -
 if [ -x web/ci.sh ]; then
   ZEROPS_CACHE_BIN="$PWD/target/debug/zerops-cache" web/ci.sh
 fi
+# What people install (issue 31): scripts/package.sh builds dist/ (the static
+# musl binary, completions, man pages, the npm and PyPI packages, the crates)
+# and each is tested as it is installed.
+scripts/test-packages.sh

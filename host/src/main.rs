@@ -1,4 +1,4 @@
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use zerops_cache::cmd;
@@ -61,6 +61,10 @@ enum Command {
     /// The embedded WebAssembly policy component.
     #[command(subcommand)]
     Component(cmd::component::ComponentCmd),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions(cmd::shell::CompletionsArgs),
+    /// Print the man page, or write the pages of every subcommand into a directory.
+    Man(cmd::shell::ManArgs),
     /// Internal: the init of the build container (one command).
     #[command(name = "__sandbox-init", hide = true)]
     SandboxInit(cmd::sandbox_init::SandboxInitArgs),
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Match(args) => cmd::matching::run(args),
         Command::Component(c) => cmd::component::run(c),
+        Command::Completions(args) => cmd::shell::completions(args, Cli::command()),
+        Command::Man(args) => cmd::shell::man(args, Cli::command()),
         Command::EmptyTrash { store } => {
             zerops_cache::store::trash::empty_at(&store).map(|()| Exit::Ok)
         }

@@ -36,6 +36,7 @@ mod remote;
 mod remote_support;
 mod repair;
 mod retention;
+mod shipped_versions;
 mod snapshots_build;
 mod snapshots_errors;
 mod snapshots_lint;

@@ -37,6 +37,15 @@ pub fn run(cmd: ComponentCmd) -> Result<crate::exit::Exit> {
             println!("policy version: {}", host.version()?);
             println!("size:           {} bytes", crate::component::BYTES.len());
             println!("imports:        none");
+            let origin = match host.origin {
+                crate::component::Origin::Embedded => "embedded precompiled code".to_string(),
+                crate::component::Origin::Artifact => match crate::component::artifact_dir() {
+                    Some(d) => format!("precompiled artifact in {}", d.display()),
+                    None => "precompiled artifact".to_string(),
+                },
+                crate::component::Origin::Compiled => "compiled now".to_string(),
+            };
+            println!("loaded from:    {origin}");
         }
     }
     Ok(crate::exit::Exit::Ok)

@@ -18,6 +18,7 @@ pub mod project;
 pub mod remote;
 pub mod repair;
 pub mod sandbox_init;
+pub mod shell;
 pub mod status;
 pub mod versions;
 
