@@ -74,41 +74,33 @@ pub fn visible_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// `.gitignore` and the other exclude files), relative to it: what `zcli
 /// push` leaves out. Empty outside a work tree or without git.
 pub fn ignored_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(out) = run(
-        dir,
-        &[
-            "ls-files",
-            "-z",
-            "--others",
-            "--ignored",
-            "--exclude-standard",
-        ],
-    ) else {
-        return Vec::new();
-    };
-    paths(&out)
-        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
-        .collect()
+    ignored(dir, false)
 }
 
 /// The directories under `dir` that git ignores as a whole (every entry
 /// in them untracked and ignored), relative to it.
 pub fn ignored_dirs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(out) = run(
-        dir,
-        &[
-            "ls-files",
-            "-z",
-            "--others",
-            "--ignored",
-            "--exclude-standard",
-            "--directory",
-        ],
-    ) else {
+    ignored(dir, true)
+}
+
+/// `git ls-files --others --ignored`: files, or with `dirs` only the
+/// directories ignored whole (git lists them with a trailing `/`).
+fn ignored(dir: &Path, dirs: bool) -> Vec<PathBuf> {
+    let mut args = vec![
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+    ];
+    if dirs {
+        args.push("--directory");
+    }
+    let Ok(out) = run(dir, &args) else {
         return Vec::new();
     };
     paths(&out)
-        .filter_map(|p| p.strip_suffix(b"/"))
+        .filter_map(|p| if dirs { p.strip_suffix(b"/") } else { Some(p) })
         .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
         .collect()
 }

@@ -125,9 +125,9 @@ export interface MatchOptions {
   zerops?: boolean;
 }
 
-/** The version of the policy inside (the workspace version, e.g. `0.2.0`). */
+/** The version of the policy inside (the workspace version, e.g. `0.2.1`). */
 export function version(): string;
-/** The WIT package the component implements, e.g. `zerops:build-cache@0.2.0`. */
+/** The WIT package the component implements, e.g. `zerops:build-cache@0.2.1`. */
 export function witPackage(): string;
 
 export function lint(text: string | Uint8Array, options?: LintOptions): LintReport;
@@ -145,6 +145,8 @@ export class PolicyError extends Error {
   readonly diagnostic: Diagnostic;
   /** For `explain`: which input the diagnostic is about. */
   readonly file: 'old' | 'new' | undefined;
+  /** For `keys` of a file the platform rejects: every finding of lint (errors and warnings). */
+  readonly findings?: Diagnostic[];
 }
 
 /** A malformed cache pattern. */

@@ -16,7 +16,7 @@ export function version() {
   return about.version();
 }
 
-/** The WIT package the component implements, e.g. `zerops:build-cache@0.2.0`. */
+/** The WIT package the component implements, e.g. `zerops:build-cache@0.2.1`. */
 export function witPackage() {
   return about.witPackage();
 }
@@ -89,6 +89,20 @@ function jsonInputs(i) {
     // Untagged, as written: `false`, `true` or the list of patterns.
     cache: i.cache.val,
   };
+}
+
+/**
+ * The platform's verdict, as the CLI asks it before a command acts on a
+ * file: a file with an error that `lint` reports is refused, with its first
+ * error (every finding is in `error.findings`).
+ */
+function refuseRejected(text, command) {
+  const verdict = linter.gate(bytesOf(text), undefined, command);
+  if (!verdict.refuse) return;
+  const first = verdict.findings.find((d) => d.severity === 'error') ?? verdict.findings[0];
+  const err = new PolicyError(jsonDiagnostic(first), undefined);
+  err.findings = verdict.findings.map(jsonDiagnostic);
+  throw err;
 }
 
 /** Calls a component function that returns `result<T, diagnostic>`. */
@@ -189,6 +203,7 @@ export function explain(oldText, newText, setup, options = {}) {
  */
 export function keys(text, setup, options = {}) {
   setup = optionalString('setup', setup);
+  refuseRejected(text, 'keys');
   const all = attempt(() => layers.keys(text, setup));
   const setups = all.map((entry) => {
     const r = entry.keys;

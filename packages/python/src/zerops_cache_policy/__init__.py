@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # The workspace version; version() asks the component, which must agree.
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 Json = Dict[str, Any]
 U32_MAX = 0xFFFFFFFF
@@ -52,6 +52,8 @@ class PolicyError(Exception):
         super().__init__(diagnostic["message"])
         self.diagnostic = diagnostic
         self.file = file
+        #: For :func:`keys` of a file the platform rejects: every finding of lint.
+        self.findings: List[Json] = [diagnostic]
 
 
 class BadPattern(ValueError):
@@ -99,6 +101,20 @@ def _result(value: Any, ok_type: type) -> Any:
     if isinstance(value, Variant):
         return value.tag == "ok", value.payload
     return isinstance(value, ok_type), value
+
+
+def _refuse_rejected(text: str, command: str) -> None:
+    """The platform's verdict, as the CLI asks it before a command acts on a
+    file: a file with an error that ``lint`` reports is refused, with its first
+    error (every finding is in the error's ``findings``)."""
+    verdict = policy().call("linter", "gate", text.encode("utf-8"), None, command)
+    if not verdict.refuse:
+        return
+    findings = [_diagnostic(d) for d in verdict.findings]
+    first = next((d for d in findings if d["severity"] == "error"), findings[0])
+    err = PolicyError(first)
+    err.findings = findings
+    raise err
 
 
 def _diagnostic(d: Any) -> Json:
@@ -156,12 +172,12 @@ def _str_or_none(name: str, value: Optional[str]) -> Optional[str]:
 
 
 def version() -> str:
-    """The version of the policy inside (the workspace version, e.g. ``0.2.0``)."""
+    """The version of the policy inside (the workspace version, e.g. ``0.2.1``)."""
     return str(policy().call("about", "version"))
 
 
 def wit_package() -> str:
-    """The WIT package the component implements, e.g. ``zerops:build-cache@0.2.0``."""
+    """The WIT package the component implements, e.g. ``zerops:build-cache@0.2.1``."""
     return str(policy().call("about", "wit-package"))
 
 
@@ -241,9 +257,11 @@ def keys(text: str, setup: Optional[str] = None, *, path: str = "zerops.yaml") -
     """The layer keys of ``setup`` (default: every setup) and the inputs they digest.
 
     The document of ``zerops-cache keys --format json``. Raises
-    :class:`PolicyError` when the text is not YAML or ``setup`` is not in it.
+    :class:`PolicyError` when the platform would reject the text (any error
+    ``lint`` reports, as the CLI refuses it) or ``setup`` is not in it.
     """
     setup = _str_or_none("setup", setup)
+    _refuse_rejected(text, "keys")
     ok, entries = _result(policy().call("layers", "keys", text, setup), list)
     if not ok:
         raise PolicyError(_diagnostic(entries), entries.file)
