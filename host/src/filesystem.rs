@@ -653,19 +653,23 @@ fn copy_bytes(s: i32, d: i32, len: u64) -> io::Result<Copied> {
 /// bytes, read in full.
 pub fn same_bytes(a_dir: &Dir, a: &Path, b_dir: &Dir, b: &Path) -> io::Result<bool> {
     use std::io::Read;
+    thread_local! {
+        // One pair of buffers per thread: a whole `npm ci` tree is compared
+        // file by file, and most files are small.
+        static BUFS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+            std::cell::RefCell::new((vec![0u8; 1 << 16], vec![0u8; 1 << 16]));
+    }
     let (mut fa, mut fb) = (a_dir.open(a)?, b_dir.open(b)?);
-    let mut ba = vec![0u8; 1 << 16];
-    let mut bb = vec![0u8; 1 << 16];
-    loop {
-        let n = read_full(&mut fa, &mut ba)?;
-        let m = read_full(&mut fb, &mut bb)?;
+    return BUFS.with_borrow_mut(|(ba, bb)| loop {
+        let n = read_full(&mut fa, ba)?;
+        let m = read_full(&mut fb, bb)?;
         if n != m || ba[..n] != bb[..m] {
             return Ok(false);
         }
         if n == 0 {
             return Ok(true);
         }
-    }
+    });
     fn read_full(f: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         let mut n = 0;
         while n < buf.len() {
