@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes an npm app that installs offline: DIR/packages/*.tgz, P local
+"""Writes an npm app that installs offline: DIR/vendor/*.tgz, P local
 packages of F files each (the size mix of gen_app.py, about 8 KiB per file),
-packed as `npm pack` packs them, and DIR/app/package.json depending on them
-by `file:` tarball paths. `npm install --offline` then writes the lock file
+packed as `npm pack` packs them, and DIR/package.json depending on them by
+`file:vendor/...` tarball paths (inside the app, so its git checkout has
+them). `npm install --offline` then writes the lock file
 and `npm ci --offline` installs it again, as a real app's build does.
 Deterministic.
 
@@ -28,7 +29,7 @@ def size():
         return rng.randint(500, 4096)
     if r < 0.995:
         return rng.randint(4096, 64 * 1024)
-    return rng.randint(80 * 1024, 1024 * 1024)
+    return rng.randint(80 * 1024, 400 * 1024)
 
 
 def add(tar, name, data):
@@ -39,18 +40,17 @@ def add(tar, name, data):
     tar.addfile(info, io.BytesIO(data))
 
 
-os.makedirs(os.path.join(root, "packages"), exist_ok=True)
-os.makedirs(os.path.join(root, "app"), exist_ok=True)
+os.makedirs(os.path.join(root, "vendor"), exist_ok=True)
 deps = {}
 for p in range(packages):
     name = f"pkg-{p}"
-    tgz = os.path.join(root, "packages", f"{name}-1.0.0.tgz")
+    tgz = os.path.join(root, "vendor", f"{name}-1.0.0.tgz")
     with tarfile.open(tgz, "w:gz") as tar:
         add(tar, "package.json", json.dumps({"name": name, "version": "1.0.0", "main": "lib/f0.js"}).encode())
         for j in range(files - 1):
             sub = ("lib", "src", "dist", "types")[j % 4]
             n = size()
             add(tar, f"{sub}/f{j}.js", rng.randbytes(n // 2 + 1).hex()[:n].encode())
-    deps[name] = f"file:../packages/{name}-1.0.0.tgz"
-with open(os.path.join(root, "app", "package.json"), "w") as f:
+    deps[name] = f"file:vendor/{name}-1.0.0.tgz"
+with open(os.path.join(root, "package.json"), "w") as f:
     json.dump({"name": "app", "version": "1.0.0", "private": True, "dependencies": deps}, f, indent=2)

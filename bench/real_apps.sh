@@ -14,7 +14,8 @@
 #              (`seq`), the output to a file, against `sh -c 'seq LINES' |
 #              sed 's/^/  /'` to a file (wall time), median of 3   target <= 1.5x
 #  9 npm ci    10 builds of an app installed by a real `npm ci --offline`
-#              (bench/gen_npm.py: 50 local tarball packages, ~5,350 files),
+#              (bench/gen_npm.py: 50 local tarball packages in the repository,
+#              ~5,350 files),
 #              `deployFiles: ./`: `du -s` of versions/ against one exported
 #              copy                                                target <= 1.2x
 #              and the artifact phase (median of builds 2-10) against
@@ -92,8 +93,8 @@ SED_MS=$(python3 -c "print(f'{$(median "${seds[@]}")/1000:.1f}')")
 rm -f "$WORK/out.txt" "$WORK/sed.txt"
 
 # --- 9: 10 versions of an npm ci app -------------------------------------------
-python3 bench/gen_npm.py "$WORK/npm"
-A="$WORK/npm/app"
+A="$WORK/npm"
+python3 bench/gen_npm.py "$A"
 (cd "$A" && npm install --offline --no-audit --no-fund > /dev/null 2>&1)
 rm -rf "$A/node_modules"
 new_app "$A" <<YAML

@@ -368,7 +368,9 @@ mod tests {
 
     #[test]
     fn one_write_per_read_however_many_lines() {
-        let input: Vec<u8> = (0..10_000).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+        let input: Vec<u8> = (0..10_000)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
         let (out, writes) = relay(&input, &[]);
         assert_eq!(out, expected(&input));
         assert_eq!(writes, 1);
@@ -389,7 +391,9 @@ mod tests {
     #[test]
     fn tail_keeps_the_last_lines_without_prefix_or_cr() {
         let mut t = Tail::default();
-        let lines: Vec<u8> = (0..30).flat_map(|i| format!("  l{i}\r\n").into_bytes()).collect();
+        let lines: Vec<u8> = (0..30)
+            .flat_map(|i| format!("  l{i}\r\n").into_bytes())
+            .collect();
         t.keep(&lines);
         t.keep(b"  last\n");
         let got: Vec<&str> = t.0.iter().map(String::as_str).collect();

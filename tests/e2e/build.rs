@@ -130,7 +130,10 @@ fn tracked_file_in_a_cache_path_is_skipped_and_reported() {
         "{}",
         r.stderr
     );
-    assert!(!r.stderr.contains("restore: skipped node_modules/b/index.js"));
+    assert!(
+        !r.stderr
+            .contains("restore: skipped node_modules/b/index.js")
+    );
     assert_eq!(s["skipped_tracked"], 2);
     // The source won: the build saw the tracked content.
     let v2 = p.setup_store().join("versions/2");

@@ -32,7 +32,12 @@ fn a_4mb_line_and_no_final_newline_lose_nothing_and_keep_order() {
     );
     // With --format json the commands' output goes to stderr.
     let r = p.build(&["--isolation", "none"]);
-    assert_eq!(r.code, 0, "{}", &r.stderr[r.stderr.len().saturating_sub(2000)..]);
+    assert_eq!(
+        r.code,
+        0,
+        "{}",
+        &r.stderr[r.stderr.len().saturating_sub(2000)..]
+    );
     let relayed: Vec<&str> = r
         .stderr
         .lines()

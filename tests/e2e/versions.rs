@@ -504,13 +504,20 @@ fn equal_bytes_with_a_new_mtime_are_shared_and_each_version_keeps_its_own() {
     let export = |n: u32| {
         let d = tempfile::tempdir().unwrap();
         let out = d.path().join("v");
-        let r = p.run("versions", &["export", &n.to_string(), out.to_str().unwrap()]);
+        let r = p.run(
+            "versions",
+            &["export", &n.to_string(), out.to_str().unwrap()],
+        );
         assert_eq!(r.code, 0, "{}", r.stderr);
         (tree(&out), mtime(&out), d)
     };
     p.build_ok(&[]);
     let (v1, v1_time, _d1) = export(1);
-    assert_eq!(v1_time, tree_mtime(&p, 1, f), "export writes the version's time");
+    assert_eq!(
+        v1_time,
+        tree_mtime(&p, 1, f),
+        "export writes the version's time"
+    );
     let s2 = p.build_ok(&[]);
     // Written again by the build: a new mtime, the same bytes and mode.
     assert_ne!(tree_mtime(&p, 1, f), tree_mtime(&p, 2, f));
@@ -519,7 +526,11 @@ fn equal_bytes_with_a_new_mtime_are_shared_and_each_version_keeps_its_own() {
     assert!(s2["artifact_linked"].as_u64().unwrap() >= 4, "{s2}");
     let (v2, v2_time, _d2) = export(2);
     assert_eq!(v2, v1);
-    assert_eq!(v2_time, tree_mtime(&p, 2, f), "each version keeps its own time");
+    assert_eq!(
+        v2_time,
+        tree_mtime(&p, 2, f),
+        "each version keeps its own time"
+    );
 
     // The checkout changes: a new object for version 3 only.
     p.write("src/data.txt", "changed\n");

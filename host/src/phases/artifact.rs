@@ -301,7 +301,7 @@ impl Shared<'_> {
                 && *mode == mode_of(md)
                 && src.get().is_ok_and(|d| {
                     self.objects.is_some_and(|o| {
-                        filesystem::same_bytes(d, name, o, Path::new(&object.rel()))
+                        filesystem::same_bytes(d, name, o, Path::new(&object.rel()), *size)
                             .unwrap_or(false)
                     })
                 }) =>

@@ -176,9 +176,11 @@ impl<'a> KeptTrees<'a> {
         }
         let dirs = self.loaded.entry(k).or_insert_with(|| {
             // A version without a tree (written before trees) names none.
-            Tree::load(store, k)
-                .ok()
-                .map(|t| t.map_or_else(BTreeSet::new, |t| t.objects().map(|(o, _)| o.version).collect()))
+            Tree::load(store, k).ok().map(|t| {
+                t.map_or_else(BTreeSet::new, |t| {
+                    t.objects().map(|(o, _)| o.version).collect()
+                })
+            })
         });
         dirs.as_ref().is_none_or(|d| d.contains(&v))
     }
@@ -341,7 +343,13 @@ mod tests {
         // Versions 1 and 2 are pruned; 3 stays.
         let mut kept = KeptTrees::new(vec![(3, &trees[2])]);
         let got = collect(&store, &[3], &mut kept).unwrap();
-        assert_eq!(got, Collected { dirs: 1, objects: 1 });
+        assert_eq!(
+            got,
+            Collected {
+                dirs: 1,
+                objects: 1
+            }
+        );
         assert!(store.is_file(format!("{OBJECTS}/1/0")));
         assert!(store.is_file(format!("{OBJECTS}/3/0")));
         assert!(!store.exists(format!("{OBJECTS}/1/1")));
@@ -353,7 +361,10 @@ mod tests {
         assert!(!store.exists(RELEASED.to_string() + "/3"));
         // Again: nothing more goes.
         let mut kept = KeptTrees::new(vec![(3, &trees[2])]);
-        assert_eq!(collect(&store, &[3], &mut kept).unwrap(), Collected::default());
+        assert_eq!(
+            collect(&store, &[3], &mut kept).unwrap(),
+            Collected::default()
+        );
     }
 
     #[test]

@@ -86,7 +86,11 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
 /// `cache: true`, on every build) is expected: those are one count line,
 /// or listed with `verbose`. Anything else (an untracked file, a name that
 /// is not UTF-8) is surprising, so it is always listed.
-pub fn skipped_lines(skipped: &[Skipped], tracked: &dyn Fn(&str) -> bool, verbose: bool) -> Vec<String> {
+pub fn skipped_lines(
+    skipped: &[Skipped],
+    tracked: &dyn Fn(&str) -> bool,
+    verbose: bool,
+) -> Vec<String> {
     let mut lines = Vec::new();
     let mut quiet = 0usize;
     for k in skipped {
@@ -264,8 +268,9 @@ mod tests {
 
     #[test]
     fn tracked_skips_are_one_line_unless_verbose() {
-        let tracked: std::collections::BTreeSet<String> =
-            ["a.txt", "src/x.js", "src/y.js", "srcs"].map(String::from).into();
+        let tracked: std::collections::BTreeSet<String> = ["a.txt", "src/x.js", "src/y.js", "srcs"]
+            .map(String::from)
+            .into();
         let is = |p: &str| is_tracked(&tracked, p);
         let skipped = [
             skip("a.txt", SOURCE_WINS),
