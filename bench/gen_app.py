@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Writes a synthetic app tree of N files with real-world sizes: node_modules
 packages of 100 files (p50 ~ 500 B, p90 ~ 4 KiB, 1% of 80 KiB-2 MiB), about
-10 KiB per file on average (20k files ~ 200 MB). Deterministic."""
+10 KiB per file on average (20k files ~ 200 MB). Deterministic: the same
+SEED (third argument, default 42) writes the same bytes."""
 import os
 import random
 import sys
 
 root, n = sys.argv[1], int(sys.argv[2])
-rng = random.Random(42)
+rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
 os.makedirs(root, exist_ok=True)
 
 

@@ -122,11 +122,19 @@ fn tracked_file_in_a_cache_path_is_skipped_and_reported() {
     );
     // node_modules/a was moved (a descend into node_modules, then one move).
     assert_eq!(s["restored"], 1);
-    // Reported in the log, too.
+    // Reported in the log, too: tracked paths as one count line, and one
+    // by one with -v.
     assert!(
         r.stderr
-            .contains("restore: skipped node_modules/b/index.js (source-wins)")
+            .contains("restore: skipped 2 paths tracked by git (source-wins; -v lists them)"),
+        "{}",
+        r.stderr
     );
+    assert!(
+        !r.stderr
+            .contains("restore: skipped node_modules/b/index.js")
+    );
+    assert_eq!(s["skipped_tracked"], 2);
     // The source won: the build saw the tracked content.
     let v2 = p.setup_store().join("versions/2");
     assert_eq!(
@@ -136,6 +144,13 @@ fn tracked_file_in_a_cache_path_is_skipped_and_reported() {
     assert_eq!(
         std::fs::read_to_string(v2.join("package-lock.json")).unwrap(),
         "{\"lock\": 1}\n"
+    );
+    let v = p.build(&["-v"]);
+    assert!(
+        v.stderr
+            .contains("restore: skipped node_modules/b/index.js (source-wins)"),
+        "{}",
+        v.stderr
     );
 }
 

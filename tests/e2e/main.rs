@@ -29,6 +29,7 @@ mod lint_precommit;
 mod lsp_debounce;
 mod lsp_nvim;
 mod match_cli;
+mod output;
 mod patterns_component;
 mod plan_component;
 mod read_only_trees;

@@ -56,3 +56,30 @@ fn a_failing_command_rolls_back() {
         &mut host_cmd(&p, "build", &["--format", "json"])
     );
 }
+
+/// `cache: true` keeps the whole workspace, so every git-visible file of the
+/// checkout wins over its cached copy on every build: the tracked ones are
+/// one count line (listed with -v), an untracked one is listed.
+#[test]
+fn cache_true_counts_tracked_skips() {
+    let p = crate::build_support::Proj::new(
+        &yaml(&[PREPARE], &[INSTALL], "true", ""),
+        &[
+            ("package.json", "{}\n"),
+            ("src/index.js", "console.log(1)\n"),
+            ("src/lib/a.js", "1\n"),
+            ("src/lib/b.js", "2\n"),
+        ],
+    );
+    p.write("notes.txt", "untracked, not ignored\n");
+    p.run("build", &["--isolation", "none"]);
+    cli_snapshot!("cache_true_tracked_text", &mut host_cmd(&p, "build", &[]));
+    cli_snapshot!(
+        "cache_true_tracked_verbose",
+        &mut host_cmd(&p, "build", &["-v"])
+    );
+    let j = p.build_ok(&["--isolation", "none"]);
+    // The whole list stays in JSON, with the count of tracked paths.
+    assert_eq!(j["skipped"].as_array().unwrap().len(), 6, "{j}");
+    assert_eq!(j["skipped_tracked"], 5, "{j}");
+}

@@ -81,12 +81,14 @@ fn unchanged_files_are_shared_and_earlier_versions_never_change() {
     assert_eq!(tree(&v(1)), v1_before, "the view is the version");
 
     let s2 = p.build_ok(&[]);
-    // Everything but the files the build writes is shared with version 1.
+    // Everything but the file the build writes new bytes into is shared
+    // with version 1 (dist/app.js is written again, with the same bytes).
     assert_eq!(
         s2["artifact_linked"],
-        s2["artifact_files"].as_u64().unwrap() - 2,
+        s2["artifact_files"].as_u64().unwrap() - 1,
         "{s2}"
     );
+    assert_eq!(object(&p, 1, "dist/app.js"), object(&p, 2, "dist/app.js"));
     assert_eq!(object(&p, 1, "lib/big.bin"), object(&p, 2, "lib/big.bin"));
     assert_ne!(
         object(&p, 1, "dist/built-at"),
@@ -461,4 +463,90 @@ fn an_object_a_later_item_replaced_is_not_kept() {
         .collect();
     assert_eq!(made, BTreeSet::from([object(&p, 2, "src/app.js")]));
     assert_eq!(exported(&p, 2)["src/app.js"], "2\n");
+}
+
+/// The modification time version `n`'s tree records for `path`.
+fn tree_mtime(p: &Proj, n: u32, path: &str) -> (i64, i64) {
+    let text = std::fs::read_to_string(p.setup_store().join(format!("versions/{n}.tree"))).unwrap();
+    text.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f[0] == "f" && f[9] == path).then(|| (f[2].parse().unwrap(), f[3].parse().unwrap()))
+        })
+        .unwrap_or_else(|| panic!("no file {path} in version {n}"))
+}
+
+/// What `npm ci` does: every file written again, same bytes, a new mtime.
+/// The versions share the bytes (one object), each keeps its own mtime
+/// (export writes it), and a later version made from a changed checkout
+/// changes neither the bytes nor the times of the earlier ones.
+#[test]
+fn equal_bytes_with_a_new_mtime_are_shared_and_each_version_keeps_its_own() {
+    let p = Proj::new(
+        "zerops:
+  - setup: app
+    build:
+      buildCommands:
+        - rm -rf dist && mkdir dist && cp src/data.txt src/app.js dist/
+      deployFiles: ./
+      cache: false
+",
+        &[
+            ("src/data.txt", &"payload ".repeat(10_000)),
+            ("src/app.js", "console.log(1)\n"),
+        ],
+    );
+    let f = "dist/data.txt";
+    let mtime = |dir: &Path| {
+        let m = std::fs::metadata(dir.join(f)).unwrap();
+        (m.mtime(), m.mtime_nsec())
+    };
+    let export = |n: u32| {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("v");
+        let r = p.run(
+            "versions",
+            &["export", &n.to_string(), out.to_str().unwrap()],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (tree(&out), mtime(&out), d)
+    };
+    p.build_ok(&[]);
+    let (v1, v1_time, _d1) = export(1);
+    assert_eq!(
+        v1_time,
+        tree_mtime(&p, 1, f),
+        "export writes the version's time"
+    );
+    let s2 = p.build_ok(&[]);
+    // Written again by the build: a new mtime, the same bytes and mode.
+    assert_ne!(tree_mtime(&p, 1, f), tree_mtime(&p, 2, f));
+    assert_eq!(object(&p, 1, f), object(&p, 2, f), "equal bytes are shared");
+    assert_eq!(object(&p, 1, "dist/app.js"), object(&p, 2, "dist/app.js"));
+    assert!(s2["artifact_linked"].as_u64().unwrap() >= 4, "{s2}");
+    let (v2, v2_time, _d2) = export(2);
+    assert_eq!(v2, v1);
+    assert_eq!(
+        v2_time,
+        tree_mtime(&p, 2, f),
+        "each version keeps its own time"
+    );
+
+    // The checkout changes: a new object for version 3 only.
+    p.write("src/data.txt", "changed\n");
+    git(p.path(), &["commit", "-qam", "change"]);
+    p.build_ok(&[]);
+    assert_ne!(object(&p, 2, f), object(&p, 3, f));
+    let (v3, _, _d3) = export(3);
+    assert_eq!(v3[f], "changed\n");
+    let (v1_after, v1_time_after, _e1) = export(1);
+    let (v2_after, v2_time_after, _e2) = export(2);
+    assert_eq!((v1_after, v1_time_after), (v1, v1_time), "version 1 intact");
+    assert_eq!((v2_after, v2_time_after), (v2, v2_time), "version 2 intact");
+    // The shared object itself still holds version 1's bytes.
+    let objects = p.setup_store().join("versions/objects");
+    assert_eq!(
+        std::fs::read_to_string(objects.join(object(&p, 1, f))).unwrap(),
+        "payload ".repeat(10_000)
+    );
 }

@@ -53,6 +53,9 @@ pub struct BuildArgs {
     pub retention: super::project::RetentionArgs,
     #[command(flatten)]
     pub remote: crate::remote::config::RemoteArgs,
+    /// List every skipped path (restore counts those git tracks otherwise).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// One layer in the summary.
@@ -86,6 +89,8 @@ pub struct Summary {
     /// Cache paths left out because the source has them (source wins).
     pub skipped: Vec<String>,
     pub skipped_detail: Vec<Skipped>,
+    /// Of `skipped`, the paths git tracks (the checkout's own files).
+    pub skipped_tracked: usize,
     /// Entries moved from the source into the new build layer.
     pub preserved: usize,
     pub preserved_paths: Vec<String>,
@@ -263,6 +268,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         restored: 0,
         skipped: Vec::new(),
         skipped_detail: Vec::new(),
+        skipped_tracked: 0,
         preserved: 0,
         preserved_paths: Vec::new(),
         preserve_notes: Vec::new(),
@@ -473,10 +479,8 @@ fn build(
             ));
             return source_dir(store, project, true);
         }
-        if filesystem::exists(&store.dir, Path::new(WORK)) {
-            filesystem::remove_any(&store.dir, Path::new(WORK))
-                .context("removing the old workspace of the store")?;
-        }
+        // An old workspace (a killed build's) goes to the trash by a rename.
+        journal::to_trash(&store.dir, WORK).context("moving the old workspace to the trash")?;
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
         let files = workspace::git_visible(&project.root).class(Exit::Config)?;
@@ -584,9 +588,24 @@ fn build(
             journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
             restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
             s.restored = plan.moves.len();
-            for k in &plan.skipped {
-                out.say(format!("restore: skipped {} ({})", k.path, k.reason));
+            // Tracked paths the checkout wins are counted, others listed.
+            let tracked = plan
+                .skipped
+                .iter()
+                .any(|k| k.reason == restore::SOURCE_WINS)
+                .then(|| crate::git::tracked_files(&project.root))
+                .flatten()
+                .map(|t| t.into_iter().collect())
+                .unwrap_or_default();
+            let is = |p: &str| restore::is_tracked(&tracked, p);
+            for l in restore::skipped_lines(&plan.skipped, &is, args.verbose) {
+                out.say(l);
             }
+            s.skipped_tracked = plan
+                .skipped
+                .iter()
+                .filter(|k| k.reason == restore::SOURCE_WINS && is(&k.path))
+                .count();
             s.skipped = plan.skipped.iter().map(|k| k.path.clone()).collect();
             s.skipped_detail = plan.skipped;
             out.say(format!(
@@ -712,7 +731,15 @@ fn build(
     // undo any more, so a failure here is only a warning.
     timer.time("cleanup", || {
         if let Err(e) = journal::clean(&store.dir)
-            .and_then(|_| artifact::prune(host, &store.dir, &args.retention.budget()).map(drop))
+            .and_then(|_| {
+                // The trees in hand: the new version's and the one before.
+                let known = artifact_made.iter().flat_map(|c| {
+                    std::iter::once((c.meta.version, &c.tree))
+                        .chain(c.previous.as_ref().map(|(p, t)| (*p, t)))
+                });
+                artifact::prune(host, &store.dir, &args.retention.budget(), known.collect())
+            })
+            .map(drop)
             .and_then(|_| sandbox::clear_scratch(&scratch))
         {
             out.say(format!("warning: cleaning up the store: {e:#}"));

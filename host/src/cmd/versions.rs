@@ -56,7 +56,12 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
         return export(&store.dir, *version, dir);
     }
     if args.prune {
-        let removed = artifact::prune(&project.host, &store.dir, &args.retention.budget())?;
+        let removed = artifact::prune(
+            &project.host,
+            &store.dir,
+            &args.retention.budget(),
+            Vec::new(),
+        )?;
         if removed.is_empty() {
             eprintln!("prune: every version is within the budget");
         }

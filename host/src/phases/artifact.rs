@@ -279,8 +279,10 @@ impl Shared<'_> {
 
     /// The previous version's object for `at` when the source file is the
     /// same: the very inode it was made from, unchanged (no read); or the
-    /// same size, mode, modification time and bytes (npm gives every file
-    /// the same mtime, so the bytes decide).
+    /// same size, mode and bytes, whatever its modification time (npm 11
+    /// stamps every installed file with the install time, so `npm ci` makes
+    /// every file new by its metadata). The tree keeps the version's own
+    /// modification time; the object keeps that of the version that made it.
     fn reuse(
         &self,
         src: &Lazy,
@@ -294,17 +296,12 @@ impl Shared<'_> {
         }
         match prev.nodes.get(at)? {
             Node::File {
-                mode,
-                mtime,
-                size,
-                object,
-                ..
+                mode, size, object, ..
             } if *size == md.len()
                 && *mode == mode_of(md)
-                && *mtime == mtime_of(md)
                 && src.get().is_ok_and(|d| {
                     self.objects.is_some_and(|o| {
-                        filesystem::same_bytes(d, name, o, Path::new(&object.rel()))
+                        filesystem::same_bytes(d, name, o, Path::new(&object.rel()), *size)
                             .unwrap_or(false)
                     })
                 }) =>
@@ -917,8 +914,8 @@ fn version_facts(
 }
 
 /// Removes version `v`: its metadata first (it is not complete any more),
-/// its tree, and its directory to the trash by one rename. Its objects go
-/// in [`objects::collect`].
+/// its tree, and its directory to the trash by one rename each. Its objects
+/// go in [`objects::collect`].
 pub fn remove(store: &Dir, v: u32) -> Result<()> {
     for rel in crate::store::layout::version_parts(v) {
         to_trash(store, &rel).with_context(|| format!("removing the old version {v}"))?;
@@ -927,11 +924,14 @@ pub fn remove(store: &Dir, v: u32) -> Result<()> {
 }
 
 /// Removes the versions the policy says are over `budget` (never the active
-/// or the newest one), then the objects no kept version names.
+/// or the newest one), then the objects no kept version names: all by
+/// renames into the trash, deleted later by the detached cleaner. `known`
+/// are trees the caller already holds (read from the store otherwise).
 pub fn prune(
     host: &PolicyHost,
     store: &Dir,
     budget: &Budget,
+    known: Vec<(u32, &Tree)>,
 ) -> Result<Vec<zerops_cache_contract::retention::VersionRemoval>> {
     // Sizes matter only for a size budget; counting needs no walk.
     let (facts, total) = if budget.max_bytes.is_some() {
@@ -953,7 +953,8 @@ pub fn prune(
         remove(store, r.number)?;
     }
     if !removals.is_empty() {
-        objects::collect(store, &list_versions(store)?)?;
+        let mut trees = objects::KeptTrees::new(known);
+        objects::collect(store, &list_versions(store)?, &mut trees)?;
     }
     Ok(removals)
 }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::version_tree::{ObjectId, Tree};
 use crate::filesystem;
 use crate::store::journal::to_trash;
-use crate::store::layout::{OBJECTS, RELEASED, VERSIONS};
+use crate::store::layout::{OBJECTS, RELEASED, TRASH, VERSIONS};
 use crate::store::record_io::{read_opt, write_atomic};
 
 const RELEASED_MAGIC: &str = "zerops-cache-released 1";
@@ -151,16 +151,91 @@ fn parse_released(text: &str) -> Option<(u32, Vec<ObjectId>)> {
     Some((last, ids))
 }
 
-/// Deletes the released objects that no kept version names any more (no
-/// version of `kept` lies in the object's run). Returns how many went.
-pub fn collect(store: &Dir, kept: &[u32]) -> Result<u64> {
+/// The kept versions' trees, read at most once each: those the caller
+/// already holds (a build holds its new version's and the previous one's),
+/// else from the store.
+pub struct KeptTrees<'a> {
+    known: Vec<(u32, &'a Tree)>,
+    /// Which object directories each loaded tree names (`None`: unreadable).
+    loaded: std::collections::HashMap<u32, Option<BTreeSet<u32>>>,
+}
+
+impl<'a> KeptTrees<'a> {
+    pub fn new(known: Vec<(u32, &'a Tree)>) -> KeptTrees<'a> {
+        KeptTrees {
+            known,
+            loaded: Default::default(),
+        }
+    }
+
+    /// Whether version `k` names an object of version `v`; an unreadable
+    /// tree names everything (keeping is the safe side).
+    fn names_objects_of(&mut self, store: &Dir, k: u32, v: u32) -> bool {
+        if let Some((_, t)) = self.known.iter().find(|(n, _)| *n == k) {
+            return t.objects().any(|(o, _)| o.version == v);
+        }
+        let dirs = self.loaded.entry(k).or_insert_with(|| {
+            // A version without a tree (written before trees) names none.
+            Tree::load(store, k).ok().map(|t| {
+                t.map_or_else(BTreeSet::new, |t| {
+                    t.objects().map(|(o, _)| o.version).collect()
+                })
+            })
+        });
+        dirs.as_ref().is_none_or(|d| d.contains(&v))
+    }
+}
+
+/// What [`collect`] moved to the trash.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Collected {
+    /// Whole object directories (a version's objects that no kept version
+    /// names), one rename each.
+    pub dirs: u64,
+    /// Single objects, one rename each.
+    pub objects: u64,
+}
+
+/// Moves the objects that no kept version names any more to the trash,
+/// where the detached cleaner deletes them (`store::trash`): nothing is
+/// deleted here, so pruning costs renames, never the deletion of a
+/// version's files.
+///
+/// An object directory `objects/V` goes whole, by one rename, when V is
+/// not kept and the first kept version after V names none of its objects
+/// (runs are contiguous from V, so no later version can name one either).
+/// Otherwise the released objects whose run holds no kept version go one
+/// by one into one trash directory: that costs what changed between the
+/// versions, never a walk of every tree.
+pub fn collect(store: &Dir, kept: &[u32], trees: &mut KeptTrees) -> Result<Collected> {
+    let mut kept = kept.to_vec();
+    kept.sort_unstable();
+    let mut out = Collected::default();
+    let mut whole: BTreeSet<u32> = BTreeSet::new();
+    for l in filesystem::list(store, Path::new(OBJECTS)).unwrap_or_default() {
+        let Some(v) = l.name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if kept.binary_search(&v).is_ok() {
+            continue;
+        }
+        let alive = match kept.iter().find(|k| **k > v) {
+            Some(&k) => trees.names_objects_of(store, k, v),
+            None => false,
+        };
+        if !alive {
+            to_trash(store, &format!("{OBJECTS}/{v}"))
+                .with_context(|| format!("moving the objects of version {v} to the trash"))?;
+            whole.insert(v);
+            out.dirs += 1;
+        }
+    }
     let Ok(listed) = filesystem::list(store, Path::new(RELEASED)) else {
-        return Ok(0);
+        return Ok(out);
     };
     let versions = store.open_dir(VERSIONS)?;
     let objects = open(store);
-    let mut removed = 0;
-    let mut emptied: BTreeSet<u32> = BTreeSet::new();
+    let mut bin: Option<Dir> = None;
     for l in listed {
         let Some(name) = l.name.to_str().filter(|n| n.parse::<u32>().is_ok()) else {
             continue;
@@ -176,17 +251,24 @@ pub fn collect(store: &Dir, kept: &[u32]) -> Result<u64> {
         let mut survivors = Vec::new();
         for id in ids {
             let first = id.version;
+            if whole.contains(&first) {
+                continue;
+            }
             if kept.iter().any(|v| (first..=last).contains(v)) {
                 survivors.push(id);
                 continue;
             }
-            if let Some(o) = &objects {
-                match o.remove_file(id.rel()) {
-                    Ok(()) => removed += 1,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e).with_context(|| format!("removing object {id}")),
+            let Some(o) = &objects else { continue };
+            if bin.is_none() {
+                bin = Some(trash_dir(store)?);
+            }
+            let b = bin.as_ref().expect("made above");
+            match o.rename(id.rel(), b, format!("{}-{}", id.version, id.n)) {
+                Ok(()) => out.objects += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("moving object {id} to the trash"));
                 }
-                emptied.insert(first);
             }
         }
         if survivors.is_empty() {
@@ -200,18 +282,90 @@ pub fn collect(store: &Dir, kept: &[u32]) -> Result<u64> {
             write_atomic(&versions, &rel, t.as_bytes())?;
         }
     }
-    if let Some(o) = &objects {
-        for v in emptied {
-            // Only an empty directory goes; others still hold objects.
-            let _ = o.remove_dir(v.to_string());
+    Ok(out)
+}
+
+/// A new directory in the trash for single objects.
+fn trash_dir(store: &Dir) -> Result<Dir> {
+    store.create_dir_all(TRASH)?;
+    for n in 0u32.. {
+        let rel = format!("{TRASH}/objects.{n}");
+        match store.create_dir(&rel) {
+            Ok(()) => return Ok(store.open_dir(&rel)?),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).context("making a trash directory for objects"),
         }
     }
-    Ok(removed)
+    anyhow::bail!("no free name in the trash")
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::version_tree::Node;
     use super::*;
+
+    fn file(version: u32, n: u64) -> Node {
+        Node::File {
+            mode: 0o644,
+            mtime: (1, 0),
+            size: 1,
+            object: ObjectId { version, n },
+            source: None,
+        }
+    }
+
+    /// Pruning deletes nothing: a version's objects that no kept version
+    /// names go to the trash by one rename of their directory; released
+    /// objects of a directory still in use go one by one; what a kept
+    /// version names stays.
+    #[test]
+    fn collect_only_renames_into_the_trash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
+        store.create_dir_all(VERSIONS).unwrap();
+        let versions = store.open_dir(VERSIONS).unwrap();
+        // v1 names 1/0 and 1/1; v2 names 1/0 and 2/0; v3 names 1/0 and 3/0.
+        let names: [&[(u32, u64)]; 3] = [&[(1, 0), (1, 1)], &[(1, 0), (2, 0)], &[(1, 0), (3, 0)]];
+        let mut trees = Vec::new();
+        for (i, objs) in names.iter().enumerate() {
+            let mut t = Tree::new(0);
+            for (k, (v, n)) in objs.iter().enumerate() {
+                t.put(format!("f{k}").into_bytes(), file(*v, *n));
+                store.create_dir_all(format!("{OBJECTS}/{v}")).unwrap();
+                store.write(format!("{OBJECTS}/{v}/{n}"), b"x").unwrap();
+            }
+            trees.push(t);
+            let v = i as u32 + 1;
+            if v > 1 {
+                release(&versions, v, &trees[i - 1], v - 1, &trees[i]).unwrap();
+            }
+        }
+        // Versions 1 and 2 are pruned; 3 stays.
+        let mut kept = KeptTrees::new(vec![(3, &trees[2])]);
+        let got = collect(&store, &[3], &mut kept).unwrap();
+        assert_eq!(
+            got,
+            Collected {
+                dirs: 1,
+                objects: 1
+            }
+        );
+        assert!(store.is_file(format!("{OBJECTS}/1/0")));
+        assert!(store.is_file(format!("{OBJECTS}/3/0")));
+        assert!(!store.exists(format!("{OBJECTS}/1/1")));
+        assert!(!store.exists(format!("{OBJECTS}/2")));
+        // Everything that went is in the trash, for the detached cleaner.
+        assert!(store.is_file(format!("{TRASH}/objects.0/1-1")));
+        assert!(store.is_file(format!("{TRASH}/versions_objects_2.0/0")));
+        assert!(!store.exists(RELEASED.to_string() + "/2"));
+        assert!(!store.exists(RELEASED.to_string() + "/3"));
+        // Again: nothing more goes.
+        let mut kept = KeptTrees::new(vec![(3, &trees[2])]);
+        assert_eq!(
+            collect(&store, &[3], &mut kept).unwrap(),
+            Collected::default()
+        );
+    }
 
     #[test]
     fn released_lists_parse_and_refuse_damage() {

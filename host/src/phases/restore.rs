@@ -81,6 +81,47 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
     Ok(out)
 }
 
+/// The lines a build prints about what restore skipped. A path that git
+/// tracks (the checkout's committed file wins, e.g. every tracked file with
+/// `cache: true`, on every build) is expected: those are one count line,
+/// or listed with `verbose`. Anything else (an untracked file, a name that
+/// is not UTF-8) is surprising, so it is always listed.
+pub fn skipped_lines(
+    skipped: &[Skipped],
+    tracked: &dyn Fn(&str) -> bool,
+    verbose: bool,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut quiet = 0usize;
+    for k in skipped {
+        if !verbose && k.reason == SOURCE_WINS && tracked(&k.path) {
+            quiet += 1;
+        } else {
+            lines.push(format!("restore: skipped {} ({})", k.path, k.reason));
+        }
+    }
+    if quiet > 0 {
+        lines.push(format!(
+            "restore: skipped {quiet} path{} tracked by git ({SOURCE_WINS}; -v lists them)",
+            if quiet == 1 { "" } else { "s" }
+        ));
+    }
+    lines
+}
+
+/// The reason of a skip where the source's own entry stays.
+pub const SOURCE_WINS: &str = "source-wins";
+
+/// Whether `path` is a tracked file of `tracked` (sorted) or a directory
+/// holding one.
+pub fn is_tracked(tracked: &std::collections::BTreeSet<String>, path: &str) -> bool {
+    tracked.contains(path)
+        || tracked
+            .range(format!("{path}/")..)
+            .next()
+            .is_some_and(|t| t.starts_with(path) && t[path.len()..].starts_with('/'))
+}
+
 /// Journals and performs the moves of `plan` from the cache into `source`.
 pub fn apply(
     store: &Dir,
@@ -208,4 +249,42 @@ fn move_group_run(
         crate::interrupt::check()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip(path: &str, reason: &'static str) -> Skipped {
+        Skipped {
+            path: path.into(),
+            reason,
+        }
+    }
+
+    #[test]
+    fn tracked_skips_are_one_line_unless_verbose() {
+        let tracked: std::collections::BTreeSet<String> = ["a.txt", "src/x.js", "src/y.js", "srcs"]
+            .map(String::from)
+            .into();
+        let is = |p: &str| is_tracked(&tracked, p);
+        let skipped = [
+            skip("a.txt", SOURCE_WINS),
+            skip("src", SOURCE_WINS),
+            skip("untracked.log", SOURCE_WINS),
+            skip("sr", SOURCE_WINS),
+            skip("bad\u{fffd}", "not-utf8"),
+        ];
+        assert_eq!(
+            skipped_lines(&skipped, &is, false),
+            [
+                "restore: skipped untracked.log (source-wins)",
+                "restore: skipped sr (source-wins)",
+                "restore: skipped bad\u{fffd} (not-utf8)",
+                "restore: skipped 2 paths tracked by git (source-wins; -v lists them)",
+            ]
+        );
+        assert_eq!(skipped_lines(&skipped, &is, true).len(), 5);
+        assert!(skipped_lines(&[], &is, false).is_empty());
+    }
 }

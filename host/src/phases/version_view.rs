@@ -5,6 +5,13 @@
 //! is renamed to `versions/N`. So an unchanged app's view costs two renames,
 //! and an app where a few files changed costs those few files.
 //!
+//! A file's object may be shared by versions whose files had the same
+//! bytes and mode but not the same modification time (`npm ci` stamps
+//! every file with the install time). The tree keeps each version's own
+//! time; a view, made of hard links, shows the object's (that of the first
+//! version with those bytes), and `versions export` writes each file with
+//! the version's own time. Bytes and modes are always the version's.
+//!
 //! Views are a convenience, never the truth: a view that is missing or was
 //! left half-made by a kill (`versions/.view-*`) is made again from the
 //! tree (`zerops-cache activate`, `versions export`), and a failure to
@@ -179,8 +186,10 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
         let at = os(p);
         match n {
             Node::Dir { .. } => out.create_dir(at),
-            Node::File { object, .. } => match how {
+            Node::File { object, mtime, .. } => match how {
                 Place::Link => objects.hard_link(object.rel(), out, at),
+                // A copy gets this version's own modification time (the
+                // object has that of the version that made it).
                 Place::Copy => {
                     let rel = object.rel();
                     objects
@@ -188,7 +197,7 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
                         .and_then(|md| {
                             filesystem::copy_file(objects, Path::new(&rel), out, at, &md)
                         })
-                        .map(drop)
+                        .and_then(|_| out.set_times(at, None, Some(time(*mtime))))
                 }
             },
             Node::Symlink { target, mtime } => out
