@@ -9,7 +9,7 @@
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::preserve::PreservePlan;
@@ -31,11 +31,22 @@ pub struct Checkout {
     /// Files git ignored before the build (`.env`, local caches): `zcli
     /// push` never sends them, so the artifact leaves them out unless the
     /// build wrote them (see [`Checkout::left_out_now`]).
-    ignored_before: Vec<PathBuf>,
+    ignored_before: BTreeMap<PathBuf, Option<Stamp>>,
     /// Directories git ignored as a whole before the build.
-    ignored_dirs_before: Vec<PathBuf>,
-    /// When the snapshot was taken (seconds, nanoseconds).
-    taken_at: (i64, i64),
+    ignored_dirs_before: BTreeMap<PathBuf, Option<Stamp>>,
+    /// The directories holding those files, inside them.
+    dirs_between: BTreeMap<PathBuf, Option<Stamp>>,
+}
+
+/// An entry's inode and change time: any write, rename into place,
+/// removal of or addition to it moves one of them.
+type Stamp = (u64, i64, i64);
+
+fn stamp_of(dir: &Dir, p: &Path) -> Option<Stamp> {
+    use cap_std::fs::MetadataExt;
+    dir.symlink_metadata(p)
+        .ok()
+        .map(|m| (m.ino(), m.ctime(), m.ctime_nsec()))
 }
 
 /// Whether `p` is `.git` or inside it.
@@ -77,48 +88,55 @@ impl Checkout {
                 }
             }
         }
-        let taken_at = crate::store::restored::now();
         let mut c = Checkout::with(before, crate::tree::git_ls_files(root));
-        c.ignored_before = crate::git::ignored_files(root);
-        c.ignored_dirs_before = crate::git::ignored_dirs(root);
-        c.taken_at = taken_at;
+        let stamped = |paths: Vec<PathBuf>| {
+            paths
+                .into_iter()
+                .map(|p| {
+                    let s = stamp_of(dir, &p);
+                    (p, s)
+                })
+                .collect()
+        };
+        c.ignored_before = stamped(crate::git::ignored_files(root));
+        c.ignored_dirs_before = stamped(crate::git::ignored_dirs(root));
+        let between: BTreeSet<PathBuf> = c
+            .ignored_before
+            .keys()
+            .flat_map(|f| f.ancestors().skip(1).map(Path::to_path_buf))
+            .filter(|a| {
+                c.ignored_dirs_before
+                    .keys()
+                    .any(|d| a.starts_with(d) && a != d)
+            })
+            .collect();
+        c.dirs_between = stamped(between.into_iter().collect());
         Ok(c)
     }
 
     /// Source paths the artifact must not copy: `.git`, and each file git
     /// ignored before the build that the build did not write since (its
-    /// change time is older than the snapshot; a file that cannot be read
-    /// is left out too). What the build creates is deployed, whatever
-    /// `.gitignore` says.
+    /// inode and change time are as the snapshot found them). What the
+    /// build creates or rewrites is deployed, whatever `.gitignore` says.
     pub fn left_out_now(&self, dir: &Dir) -> BTreeSet<PathBuf> {
-        use cap_std::fs::MetadataExt;
-        let since = at(self.taken_at) - LAG_NS;
-        let changed = |p: &Path| {
-            dir.symlink_metadata(p)
-                .is_ok_and(|m| at((m.ctime(), m.ctime_nsec())) >= since)
-        };
+        let changed = |p: &Path, then: &Option<Stamp>| stamp_of(dir, p) != *then;
         let mut out = self.left_out.clone();
-        for p in &self.ignored_before {
-            if !changed(p) {
+        for (p, then) in &self.ignored_before {
+            if !changed(p, then) {
                 out.insert(p.clone());
             }
         }
         // An ignored directory the build did not touch goes whole (it
         // would otherwise stay as an empty directory): neither it, nor a
         // file in it, nor a directory holding one changed.
-        for d in &self.ignored_dirs_before {
-            let touched = changed(d)
-                || self
-                    .ignored_before
-                    .iter()
-                    .filter(|f| f.starts_with(d))
-                    .any(|f| {
-                        changed(f)
-                            || f.ancestors()
-                                .skip(1)
-                                .take_while(|a| a.starts_with(d))
-                                .any(changed)
-                    });
+        for (d, then) in &self.ignored_dirs_before {
+            let inside = |m: &BTreeMap<PathBuf, Option<Stamp>>| {
+                m.iter()
+                    .filter(|(p, _)| p.starts_with(d))
+                    .any(|(p, t)| changed(p, t))
+            };
+            let touched =
+                changed(d, then) || inside(&self.ignored_before) || inside(&self.dirs_between);
             if !touched {
                 out.insert(d.clone());
             }
@@ -140,9 +158,9 @@ impl Checkout {
         Checkout {
             before,
             left_out: BTreeSet::from([PathBuf::from(".git")]),
-            ignored_before: Vec::new(),
-            ignored_dirs_before: Vec::new(),
-            taken_at: (0, 0),
+            ignored_before: BTreeMap::new(),
+            ignored_dirs_before: BTreeMap::new(),
+            dirs_between: BTreeMap::new(),
         }
     }
 
@@ -210,14 +228,6 @@ impl Checkout {
         }
         Ok(())
     }
-}
-
-/// How long before the snapshot a change still counts as the build's (the
-/// kernel's change-time clock may lag by a tick).
-const LAG_NS: i64 = 50_000_000;
-
-fn at(t: (i64, i64)) -> i64 {
-    t.0.saturating_mul(1_000_000_000).saturating_add(t.1)
 }
 
 /// For `plan`: the rule without a listing from before the build, which a

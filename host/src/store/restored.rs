@@ -23,13 +23,6 @@ use super::layout::JOURNAL_STAMPS;
 /// Seconds and nanoseconds since the epoch.
 type Time = (i64, i64);
 
-/// How long before the restore began a change still counts as the
-/// build's: the kernel stamps change times from a clock that may lag the
-/// real one by a tick (at most 10 ms at HZ=100). Only entries below the
-/// moved ones are judged by it; nothing changes those between a build's
-/// commit and the next build's restore within this margin.
-const LAG_NS: i64 = 50_000_000;
-
 /// The stamps of one restore: when it began, and each move's entry right
 /// after it moved (in the order of the restore batch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,12 +43,14 @@ pub struct Id {
     pub size: u64,
 }
 
-/// The current time, as the kernel's real-time clock gives it.
+/// The current time as the kernel stamps change times: its coarse
+/// real-time clock (the time of the last tick). A change made after this
+/// reading gets a change time at or after it; one made before it can only
+/// reach it when made in the same tick, and then counts as after (a layer
+/// dropped for nothing, never a change missed).
 pub fn now() -> Time {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+    (t.tv_sec, t.tv_nsec)
 }
 
 fn id_of(dir: &Dir, rel: &Path) -> Option<Id> {
@@ -154,7 +149,7 @@ pub fn check(
         Ok(Some(s)) if s.moved.len() == moves.len() => s,
         _ => return Intact::Unknown,
     };
-    let since = at(stamps.started) - LAG_NS;
+    let since = at(stamps.started);
     let renamed = Renamed::of(preserved);
     let none = Renamed::default();
     for (i, m) in moves.iter().enumerate() {
@@ -225,9 +220,9 @@ fn at(t: Time) -> i64 {
 }
 
 /// The first path at or below `rel` of `dir` whose change time is at or
-/// after `since` (less the clock's lag), if any.
+/// after `since` (a reading of [`now`]), if any.
 pub fn changed_since(dir: &Dir, rel: &Path, since: Time) -> Option<PathBuf> {
-    let since = at(since) - LAG_NS;
+    let since = at(since);
     let md = dir.symlink_metadata(rel).ok()?;
     if at((md.ctime(), md.ctime_nsec())) >= since {
         return Some(rel.to_path_buf());
