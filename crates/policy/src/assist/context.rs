@@ -81,9 +81,14 @@ pub struct Cursor {
     /// (list items are not counted): `["zerops", "build"]`.
     pub path: Vec<String>,
     pub slot: Slot,
-    /// The word typed so far, and where it is.
+    /// The word typed so far (up to the cursor).
     pub partial: String,
+    /// The whole token under the cursor, the part after it included: what
+    /// accepting a completion replaces.
     pub replace: Span,
+    /// A `:` follows the token (`ca|che: x`): a key completion then
+    /// replaces the key alone.
+    pub colon_after: bool,
     /// Keys already written in the map at the cursor.
     pub siblings: Vec<String>,
 }
@@ -110,10 +115,12 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
     if rest.starts_with('#') {
         return None;
     }
+    let mut in_flow = false;
     let (slot, partial_start) = match key_of(rest) {
         Some(key) => {
             // After the colon: the value, or an item of a flow list.
             let after = rest.rfind([':', '[', ',']).map_or(0, |i| i + 1);
+            in_flow = after > 0 && matches!(rest.as_bytes()[after - 1], b'[' | b',');
             let lead = rest[after..].len() - rest[after..].trim_start().len();
             (
                 Slot::Value {
@@ -132,9 +139,27 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         .collect::<String>()
         .trim_matches(['"', '\''])
         .to_string();
+    // The rest of the token after the cursor: a key up to its colon, a
+    // flow item up to `,`/`]`/`}`, a block value or item up to a comment.
+    let tail = &line[cut..];
+    let token_len = match slot {
+        Slot::Key => tail.find([':', ' ', '\t']).unwrap_or(tail.len()),
+        Slot::Value { .. } if in_flow => tail.find([',', ']', '}']).unwrap_or(tail.len()),
+        Slot::Value { .. } => tail.find(" #").unwrap_or(tail.len()),
+        Slot::Item => tail
+            .find(':')
+            .into_iter()
+            .chain(tail.find(" #"))
+            .min()
+            .unwrap_or(tail.len()),
+    };
+    let token = tail[..token_len].trim_end();
+    let colon_after =
+        matches!(slot, Slot::Key | Slot::Item) && tail[token.len()..].starts_with(':');
+    let end_col = col.max(partial_start) + token.chars().count();
     let replace = Span::new(
         Pos::new(at.line, partial_start as u32 + 1),
-        Pos::new(at.line, col.max(partial_start) as u32 + 1),
+        Pos::new(at.line, end_col as u32 + 1),
     );
     let want = match dash {
         Some(d) if slot == Slot::Item => Want::Seq(d),
@@ -151,6 +176,7 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         slot,
         partial,
         replace,
+        colon_after,
         siblings,
     })
 }
