@@ -1,8 +1,7 @@
 //! Requests answered from the component's `assist` interface, and the
 //! conversion of its answers (and of diagnostics) to LSP types.
 
-use anyhow::{Context, Result};
-use lsp_server::Request;
+use lsp_server::{ErrorCode, Request};
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest,
     Request as _,
@@ -47,25 +46,62 @@ pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagn
     }
 }
 
+/// A request's failure, with its JSON-RPC code.
+#[derive(Debug)]
+pub struct RpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl RpcError {
+    pub fn internal(message: impl Into<String>) -> RpcError {
+        RpcError {
+            code: ErrorCode::InternalError,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for RpcError {
+    fn from(e: anyhow::Error) -> RpcError {
+        RpcError::internal(format!("{e:#}"))
+    }
+}
+
+impl From<serde_json::Error> for RpcError {
+    fn from(e: serde_json::Error) -> RpcError {
+        RpcError::internal(format!("encoding the answer: {e}"))
+    }
+}
+
+/// The params of a request, or -32602 saying what is wrong with them
+/// (a negative position, a missing field...).
+fn read_params<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T, RpcError> {
+    serde_json::from_value(v).map_err(|e| RpcError {
+        code: ErrorCode::InvalidParams,
+        message: format!("reading the {what} request: {e}"),
+    })
+}
+
 fn overlaps(a: Span, b: Span) -> bool {
     a.start <= b.end && b.start <= a.end
 }
 
 /// The answer to one request, as JSON (`null` for documents this server
-/// does not handle, and for methods it does not know).
+/// does not handle); -32601 for a method it does not know, -32602 for
+/// params that do not read.
 pub fn answer(
     host: &PolicyHost,
     enc: Encoding,
     docs: &HashMap<&str, Open<'_>>,
     req: Request,
-) -> Result<Value> {
+) -> Result<Value, RpcError> {
     let text_of = |uri: &Uri| docs.get(uri.as_str()).map(|d| d.text);
     let method = req.method.clone();
     let params = req.params;
-    let parse = |what: &str| format!("reading the {what} request");
     Ok(match method.as_str() {
         HoverRequest::METHOD => {
-            let p: HoverParams = serde_json::from_value(params).with_context(|| parse("hover"))?;
+            let p: HoverParams = read_params("hover", params)?;
             let pp = p.text_document_position_params;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -85,7 +121,7 @@ pub fn answer(
         }
         Completion::METHOD => {
             let p: CompletionParams =
-                serde_json::from_value(params).with_context(|| parse("completion"))?;
+                read_params("completion", params)?;
             let pp = p.text_document_position;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -118,7 +154,7 @@ pub fn answer(
         }
         CodeActionRequest::METHOD => {
             let p: CodeActionParams =
-                serde_json::from_value(params).with_context(|| parse("code action"))?;
+                read_params("code action", params)?;
             let uri = p.text_document.uri;
             let Some(text) = text_of(&uri) else {
                 return Ok(Value::Null);
@@ -172,7 +208,7 @@ pub fn answer(
         }
         DocumentSymbolRequest::METHOD => {
             let p: DocumentSymbolParams =
-                serde_json::from_value(params).with_context(|| parse("document symbol"))?;
+                read_params("document symbol", params)?;
             let Some(text) = text_of(&p.text_document.uri) else {
                 return Ok(Value::Null);
             };
@@ -180,7 +216,7 @@ pub fn answer(
         }
         GotoDefinition::METHOD => {
             let p: GotoDefinitionParams =
-                serde_json::from_value(params).with_context(|| parse("definition"))?;
+                read_params("definition", params)?;
             let pp = p.text_document_position_params;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -193,7 +229,12 @@ pub fn answer(
                 })?,
             }
         }
-        _ => Value::Null,
+        other => {
+            return Err(RpcError {
+                code: ErrorCode::MethodNotFound,
+                message: format!("zerops-cache does not answer `{other}`"),
+            });
+        }
     })
 }
 
