@@ -98,7 +98,7 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
                 kind: CompletionKind::Value,
                 detail: detail.clone(),
                 documentation: String::new(),
-                insert_text: v,
+                insert_text: if c.space_before { format!(" {v}") } else { v },
                 replace: c.replace,
             });
         }
@@ -211,6 +211,8 @@ mod tests {
         assert_eq!(out, format!("{head}      base:\n        - nodejs@20\n"));
         let out = accept(&format!("{head}      ca|che: [x]\n"), "cache");
         assert_eq!(out, format!("{head}      cache: [x]\n"));
+        let out = accept(&format!("{head}      os:|\n"), "alpine");
+        assert_eq!(out, format!("{head}      os: alpine\n"));
         let out = accept(&format!("{head}      os: al|\n"), "alpine");
         assert_eq!(out, format!("{head}      os: alpine\n"));
     }

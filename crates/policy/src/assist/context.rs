@@ -89,6 +89,9 @@ pub struct Cursor {
     /// A `:` follows the token (`ca|che: x`): a key completion then
     /// replaces the key alone.
     pub colon_after: bool,
+    /// The cursor is right after a key's colon (`base:|`): a value needs a
+    /// space before it.
+    pub space_before: bool,
     /// Keys already written in the map at the cursor.
     pub siblings: Vec<String>,
 }
@@ -105,7 +108,13 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
     let mut rest = &prefix[indent..];
     let mut dash = None;
     let mut content_col = indent;
-    if rest.starts_with("- ") || rest == "-" {
+    if rest.is_empty() && !line[cut..].trim().is_empty() {
+        return None; // in the indentation of a written line
+    }
+    if rest == "-" {
+        return None; // right after a dash: an item needs its space first
+    }
+    if rest.starts_with("- ") {
         dash = Some(indent);
         let after = &rest[1..];
         let spaces = after.len() - after.trim_start_matches(' ').len();
@@ -116,11 +125,13 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         return None;
     }
     let mut in_flow = false;
+    let mut space_before = false;
     let (slot, partial_start) = match key_of(rest) {
         Some(key) => {
             // After the colon: the value, or an item of a flow list.
             let after = rest.rfind([':', '[', ',']).map_or(0, |i| i + 1);
             in_flow = after > 0 && matches!(rest.as_bytes()[after - 1], b'[' | b',');
+            space_before = after == rest.len() && rest.ends_with(':');
             let lead = rest[after..].len() - rest[after..].trim_start().len();
             (
                 Slot::Value {
@@ -132,6 +143,17 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         None if dash.is_some() => (Slot::Item, content_col),
         None => (Slot::Key, content_col),
     };
+    // `key:|` over a block (`  - a` or `  sub: x` below it): the value
+    // is written already, and a scalar here would break it.
+    if matches!(slot, Slot::Value { .. })
+        && !in_flow
+        && line[cut..].trim().is_empty()
+        && rest[rest.rfind(':').map_or(0, |i| i + 1)..].trim().is_empty()
+        && let Some(next) = lines[li + 1..].iter().find_map(|l| parse_line(l))
+        && (next.indent > content_col || (next.dash.is_some() && next.indent == content_col))
+    {
+        return None;
+    }
     let partial: String = line
         .chars()
         .skip(partial_start)
@@ -143,6 +165,7 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
     // flow item up to `,`/`]`/`}`, a block value or item up to a comment.
     let tail = &line[cut..];
     let token_len = match slot {
+        _ if tail.starts_with([' ', '\t']) => 0, // the cursor is not in a token
         Slot::Key => tail.find([':', ' ', '\t']).unwrap_or(tail.len()),
         Slot::Value { .. } if in_flow => tail.find([',', ']', '}']).unwrap_or(tail.len()),
         Slot::Value { .. } => tail.find(" #").unwrap_or(tail.len()),
@@ -166,17 +189,15 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         _ => Want::Map(content_col),
     };
     let path = parents(&lines[..li], want);
-    let siblings = if slot == Slot::Item {
-        Vec::new()
-    } else {
-        siblings(&lines, li, content_col, dash)
-    };
+    // For an item, the keys below it in a map item (`- |` over `port: 80`).
+    let siblings = siblings(&lines, li, content_col, dash);
     Some(Cursor {
         path,
         slot,
         partial,
         replace,
         colon_after,
+        space_before,
         siblings,
     })
 }
