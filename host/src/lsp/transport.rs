@@ -15,7 +15,7 @@
 use lsp_server::{Connection, ErrorCode, Message, Notification, RequestId, Response};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read};
 use std::thread::{self, JoinHandle};
 
 /// The reader and writer threads of a stdio connection.
@@ -165,7 +165,7 @@ pub fn read_frame(r: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, Str
         None => return Ok(Some(Err("a message without Content-Length header".into()))),
     };
     let mut body = Vec::new();
-    io::Read::take(&mut *r, n as u64).read_to_end(&mut body)?;
+    (&mut *r).take(n as u64).read_to_end(&mut body)?;
     if body.len() < n {
         return Ok(None); // the client went away mid-message
     }

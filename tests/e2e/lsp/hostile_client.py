@@ -85,7 +85,8 @@ def main():
     send(frame(body.replace("LONE", "\\udc80").encode()))
     # 2. Raw invalid UTF-8 inside a request's string.
     send(frame(b'{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":'
-               b'{"textDocument":{"uri":"untitled:/\xff\xfe.yaml"},"position":{"line":0,"character":0}}}'))
+               b'{"textDocument":{"uri":"untitled:/zerops.yaml"},"position":{"line":0,"character":1},'
+               b'"workDoneToken":"\xff\xfe"}}'))
     # 3. A body that is not JSON at all, and one that is JSON with an id
     #    but no valid method.
     send(frame(b"this is not json {"))
