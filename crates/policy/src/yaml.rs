@@ -266,6 +266,7 @@ pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
         anchors: BTreeMap::new(),
         nodes: 0,
         copied_bytes: 0,
+        aliases: 0,
         warnings: Vec::new(),
     };
     let mut parser = Parser::new_from_str(src);
@@ -320,6 +321,9 @@ struct Builder {
     /// `4 * max_bytes` so a long string aliased many times cannot exhaust
     /// memory while staying under the node limit.
     copied_bytes: usize,
+    /// Aliases met so far (a node count over the limit without any is a
+    /// big file, not an alias bomb).
+    aliases: usize,
     warnings: Vec<Diagnostic>,
 }
 
@@ -337,7 +341,11 @@ impl Builder {
                     self.limits.max_nodes
                 ),
             )
-            .with_help("this looks like an alias bomb; a zerops.yaml never needs this many nodes"));
+            .with_help(if self.aliases == 0 {
+                "a zerops.yaml is a few hundred nodes; check that this is the right file"
+            } else {
+                "this looks like an alias bomb; a zerops.yaml never needs this many nodes"
+            }));
         }
         Ok(())
     }
@@ -414,6 +422,7 @@ impl Builder {
                 (node, anchor)
             }
             Event::Alias(id) => {
+                self.aliases += 1;
                 let Some(target) = self.anchors.get(&id).cloned() else {
                     return Err(Diagnostic::error(
                         Code::YamlSyntax,

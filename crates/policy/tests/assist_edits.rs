@@ -67,7 +67,12 @@ fn check_fixes(name: &str, src: &str) -> usize {
         n += 1;
         let out = assist::apply(src, &f.edits);
         let after = lint::lint(&out);
-        let ctx = || format!("{name}: fix {:?}\n--- before\n{src}\n--- after\n{out}", f.title);
+        let ctx = || {
+            format!(
+                "{name}: fix {:?}\n--- before\n{src}\n--- after\n{out}",
+                f.title
+            )
+        };
         assert!(parses(&out), "does not parse: {}", ctx());
         assert!(
             count(&after, "yaml-duplicate-key") <= dups,

@@ -203,11 +203,20 @@ mod tests {
         let head = "zerops:\n  - setup: app\n    build:\n";
         let out = accept(&format!("{head}      base: no|dejs@22\n"), "nodejs@20");
         assert_eq!(out, format!("{head}      base: nodejs@20\n"));
-        let out = accept(&format!("{head}      base: no|dejs@22 # pin\n"), "nodejs@20");
+        let out = accept(
+            &format!("{head}      base: no|dejs@22 # pin\n"),
+            "nodejs@20",
+        );
         assert_eq!(out, format!("{head}      base: nodejs@20 # pin\n"));
-        let out = accept(&format!("{head}      base: [go@1, no|dejs@22]\n"), "nodejs@20");
+        let out = accept(
+            &format!("{head}      base: [go@1, no|dejs@22]\n"),
+            "nodejs@20",
+        );
         assert_eq!(out, format!("{head}      base: [go@1, nodejs@20]\n"));
-        let out = accept(&format!("{head}      base:\n        - no|dejs@22\n"), "nodejs@20");
+        let out = accept(
+            &format!("{head}      base:\n        - no|dejs@22\n"),
+            "nodejs@20",
+        );
         assert_eq!(out, format!("{head}      base:\n        - nodejs@20\n"));
         let out = accept(&format!("{head}      ca|che: [x]\n"), "cache");
         assert_eq!(out, format!("{head}      cache: [x]\n"));

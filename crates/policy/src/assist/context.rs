@@ -148,7 +148,9 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
     if matches!(slot, Slot::Value { .. })
         && !in_flow
         && line[cut..].trim().is_empty()
-        && rest[rest.rfind(':').map_or(0, |i| i + 1)..].trim().is_empty()
+        && rest[rest.rfind(':').map_or(0, |i| i + 1)..]
+            .trim()
+            .is_empty()
         && let Some(next) = lines[li + 1..].iter().find_map(|l| parse_line(l))
         && (next.indent > content_col || (next.dash.is_some() && next.indent == content_col))
     {

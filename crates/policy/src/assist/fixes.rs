@@ -242,7 +242,11 @@ mod tests {
         );
         // Renaming is offered where the map has no `base` yet.
         let alone = src.replace("      base: nodjs@99\n", "");
-        assert!(fixes(&alone).iter().any(|f| f.title == "Change `bsae` to `base`"));
+        assert!(
+            fixes(&alone)
+                .iter()
+                .any(|f| f.title == "Change `bsae` to `base`")
+        );
     }
 
     #[test]
