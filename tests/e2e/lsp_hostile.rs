@@ -23,12 +23,21 @@ fn malformed_messages_do_not_end_the_server() {
     // Invalid UTF-8 was decoded leniently: the hover is answered.
     let hover = &seen["responses"]["2"];
     assert!(hover.get("error").is_none(), "{seen:#}");
-    assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("zerops"), "{seen:#}");
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("zerops"),
+        "{seen:#}"
+    );
     assert_eq!(code("3"), Some(-32600), "an id but no method: {seen:#}");
     assert_eq!(code("4"), Some(-32601), "unknown method: {seen:#}");
     assert_eq!(code("5"), Some(-32602), "negative position: {seen:#}");
     let logs = seen["logs"].to_string();
-    assert!(logs.contains("not JSON"), "the non-JSON body is logged: {logs}");
+    assert!(
+        logs.contains("not JSON"),
+        "the non-JSON body is logged: {logs}"
+    );
     // The lone surrogate change was applied (its key is reported, its
     // value read as U+FFFD), and so was the incremental one after it.
     let last = &seen["last"];

@@ -120,8 +120,7 @@ pub fn answer(
             }
         }
         Completion::METHOD => {
-            let p: CompletionParams =
-                read_params("completion", params)?;
+            let p: CompletionParams = read_params("completion", params)?;
             let pp = p.text_document_position;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -153,8 +152,7 @@ pub fn answer(
             serde_json::to_value(items)?
         }
         CodeActionRequest::METHOD => {
-            let p: CodeActionParams =
-                read_params("code action", params)?;
+            let p: CodeActionParams = read_params("code action", params)?;
             let uri = p.text_document.uri;
             let Some(text) = text_of(&uri) else {
                 return Ok(Value::Null);
@@ -207,16 +205,14 @@ pub fn answer(
             serde_json::to_value(actions)?
         }
         DocumentSymbolRequest::METHOD => {
-            let p: DocumentSymbolParams =
-                read_params("document symbol", params)?;
+            let p: DocumentSymbolParams = read_params("document symbol", params)?;
             let Some(text) = text_of(&p.text_document.uri) else {
                 return Ok(Value::Null);
             };
             serde_json::to_value(symbols(text, enc, host.symbols(text)?))?
         }
         GotoDefinition::METHOD => {
-            let p: GotoDefinitionParams =
-                read_params("definition", params)?;
+            let p: GotoDefinitionParams = read_params("definition", params)?;
             let pp = p.text_document_position_params;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);

@@ -110,7 +110,9 @@ pub fn read_loop(
                     problem,
                 )))
                 .map_err(|_| ()),
-            Decoded::Invalid { id: None, problem, .. } => replies
+            Decoded::Invalid {
+                id: None, problem, ..
+            } => replies
                 .send(log(&format!("ignored a message: {problem}")))
                 .map_err(|_| ()),
         };
@@ -246,7 +248,9 @@ pub fn replace_lone_surrogates(json: &str) -> Cow<'_, str> {
             continue;
         };
         match unit {
-            0xD800..=0xDBFF if escape_at(b, i + 6).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u)) => {
+            0xD800..=0xDBFF
+                if escape_at(b, i + 6).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u)) =>
+            {
                 i += 12
             }
             0xD800..=0xDFFF => {
@@ -277,19 +281,27 @@ mod tests {
         assert_eq!(s(r#""\ud83d\ude00""#), "😀");
         assert_eq!(s(r#""\\udc80""#), "\\udc80", "an escaped backslash");
         assert_eq!(s(r#""\ud83d\u0041""#), "\u{fffd}A");
-        assert!(matches!(replace_lone_surrogates(r#""\u0041""#), Cow::Borrowed(_)));
+        assert!(matches!(
+            replace_lone_surrogates(r#""\u0041""#),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn frames_and_bad_bodies() {
-        let input = b"Content-Length: 2\r\n\r\n{}\r\nX-Other: 1\r\n\r\nContent-Length: 3\r\n\r\n\xff\xfe]";
+        let input =
+            b"Content-Length: 2\r\n\r\n{}\r\nX-Other: 1\r\n\r\nContent-Length: 3\r\n\r\n\xff\xfe]";
         let mut r = &input[..];
         assert_eq!(read_frame(&mut r).unwrap(), Some(Ok(b"{}".to_vec())));
         assert!(matches!(read_frame(&mut r).unwrap(), Some(Err(_))));
         let body = read_frame(&mut r).unwrap().unwrap().unwrap();
         assert!(matches!(
             decode(&body),
-            Decoded::Invalid { id: None, code: ErrorCode::ParseError, .. }
+            Decoded::Invalid {
+                id: None,
+                code: ErrorCode::ParseError,
+                ..
+            }
         ));
         assert!(matches!(decode(b"[]"), Decoded::Invalid { id: None, .. }));
         assert_eq!(read_frame(&mut r).unwrap(), None);
@@ -300,8 +312,12 @@ mod tests {
             }
             d => panic!("{d:?}"),
         }
-        let m = decode(b"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"t\":\"\xc3\x28\\udc80\"}}");
-        let Decoded::Message(Message::Notification(n)) = m else { panic!("{m:?}") };
+        let m = decode(
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"t\":\"\xc3\x28\\udc80\"}}",
+        );
+        let Decoded::Message(Message::Notification(n)) = m else {
+            panic!("{m:?}")
+        };
         assert_eq!(n.params["t"], "\u{fffd}(\u{fffd}");
     }
 }
