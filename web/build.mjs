@@ -72,6 +72,9 @@ function copyStatic() {
     const p = join(src, name);
     if (statSync(p).isFile() && (!name.endsWith('.js') || CLASSIC.has(name))) copyFileSync(p, join(dist, name));
   }
+  // The code pages (generated from the code table, committed): served offline as codes/<code>.html.
+  mkdirSync(join(dist, 'codes'), { recursive: true });
+  for (const name of readdirSync(join(src, 'codes'))) copyFileSync(join(src, 'codes', name), join(dist, 'codes', name));
 }
 
 async function bundle() {

@@ -72,3 +72,33 @@ fn messages_name_no_line_numbers() {
     ), "{m:?}");
     assert!(!m[0].contains("line"), "{m:?}");
 }
+
+/// CI fingerprints hash the path, code and message: adding lines above a
+/// finding must not change its message. Checked on every corpus file and on
+/// a file with a duplicate setup, with three lines inserted at the top.
+#[test]
+fn messages_do_not_move_with_lines() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/zerops-yml");
+    let mut texts: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    texts.push(format!(
+        "{HEAD}  - setup: app\n    build:\n      deployFiles: ./\n"
+    ));
+    let mut checked = 0;
+    for src in texts {
+        let key = |s: &str| {
+            let mut m: Vec<(String, String)> = lint::lint(s)
+                .into_iter()
+                .map(|d| (d.code.to_string(), d.message))
+                .collect();
+            m.sort();
+            m
+        };
+        let before = key(&src);
+        checked += before.len();
+        assert_eq!(before, key(&format!("# a\n# b\n\n{src}")), "{src}");
+    }
+    assert!(checked > 50, "only {checked} findings compared");
+}

@@ -28,6 +28,14 @@ pub struct Open<'a> {
     pub tree: Option<&'a TreeFacts>,
 }
 
+/// The link to the code's documentation page (see `lint::DOCS_BASE`).
+fn code_description(code: zerops_cache_contract::Code) -> Option<lsp_types::CodeDescription> {
+    let href = zerops_cache_contract::lint::href(code)
+        .parse::<Uri>()
+        .ok()?;
+    Some(lsp_types::CodeDescription { href })
+}
+
 pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
     lsp_types::Diagnostic {
         range: range(text, enc, d.span_or_start()),
@@ -37,6 +45,7 @@ pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagn
             Severity::Note => DiagnosticSeverity::INFORMATION,
         }),
         code: Some(NumberOrString::String(d.code.to_string())),
+        code_description: code_description(d.code),
         source: Some("zerops-cache".into()),
         message: match &d.help {
             Some(h) => format!("{}\nhelp: {h}", d.message),
@@ -267,4 +276,25 @@ fn symbols(text: &str, enc: Encoding, flat: Vec<assist::Symbol>) -> Vec<Document
         }
     }
     roots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerops_cache_contract::Pos;
+
+    #[test]
+    fn every_diagnostic_links_to_its_code_page() {
+        for c in zerops_cache_contract::lint::CODES {
+            let d = Diagnostic::error(c.id, Span::point(Pos::START), "m");
+            let l = diagnostic("x\n", Encoding::Utf16, &d);
+            assert_eq!(
+                l.code_description.expect("a link").href.as_str(),
+                format!(
+                    "https://github.com/zerops-cache/zerops-cache/blob/main/docs/codes/{}.md",
+                    c.code
+                )
+            );
+        }
+    }
 }
