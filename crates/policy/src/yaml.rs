@@ -246,6 +246,47 @@ fn scan_error(e: &ScanError) -> Diagnostic {
     .with_help("fix the YAML syntax at this position; check indentation and quoting")
 }
 
+/// A syntax error met inside a flow collection (`[`/`{`) opened on an
+/// earlier line, or with nothing but blanks after it on its line, is the
+/// bracket never closed: reported as that, on the bracket's line from the
+/// bracket to the end of what is written there, instead of the scanner's
+/// point where it gave up (often the next line's `:`).
+fn unclosed_flow(src: &str, open: &[Pos], d: Diagnostic) -> Diagnostic {
+    let Some(err) = d.span.filter(|_| d.code == Code::YamlSyntax) else {
+        return d;
+    };
+    let Some(&at) = open.last() else { return d };
+    let lines: Vec<&str> = src.split('\n').collect();
+    let Some(line) = lines.get(at.line as usize - 1) else {
+        return d;
+    };
+    let col = at.column as usize - 1;
+    let (close, what) = match line.chars().nth(col) {
+        Some('[') => (']', "flow sequence"),
+        Some('{') => ('}', "flow map"),
+        _ => return d,
+    };
+    let rest_blank = lines.get(err.start.line as usize - 1).is_none_or(|l| {
+        l.chars()
+            .skip(err.start.column as usize - 1)
+            .all(char::is_whitespace)
+    });
+    if err.start.line <= at.line && !rest_blank {
+        return d;
+    }
+    let text: String = line.chars().skip(col).collect();
+    let written = text.trim_end().chars().count() as u32;
+    Diagnostic::error(
+        Code::YamlSyntax,
+        Span::new(at, Pos::new(at.line, at.column + written.max(1))),
+        format!("{what} must end with `{close}`: this `{}` is never closed", if close == ']' { '[' } else { '{' }),
+    )
+    .with_help(format!(
+        "close it with `{close}` (a {what} may span lines, but every line up to the `{close}` belongs to it){}",
+        if close == ']' { ", or write the items as a block list, one `- item` per line" } else { "" }
+    ))
+}
+
 /// Parses `src` into a tree. A syntax error or an exceeded limit is returned
 /// as a single error diagnostic with its position.
 pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
@@ -268,6 +309,7 @@ pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
         copied_bytes: 0,
         aliases: 0,
         warnings: Vec::new(),
+        open: Vec::new(),
     };
     let mut parser = Parser::new_from_str(src);
     let mut root = None;
@@ -293,7 +335,10 @@ pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
                         .with_help("remove the `---` separator and merge the documents"),
                     );
                 }
-                let node = builder.node(&mut parser, 0)?;
+                let node = match builder.node(&mut parser, 0) {
+                    Ok(n) => n,
+                    Err(d) => return Err(unclosed_flow(src, &builder.open, d)),
+                };
                 if documents == 1 {
                     root = node;
                 }
@@ -325,6 +370,9 @@ struct Builder {
     /// big file, not an alias bomb).
     aliases: usize,
     warnings: Vec<Diagnostic>,
+    /// Where the collections being read start, outermost first (left as
+    /// they are when an error returns, so it names what was left open).
+    open: Vec<Pos>,
 }
 
 type P<'a> = Parser<'a, saphyr_parser::StrInput<'a>>;
@@ -435,6 +483,7 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.count(1, sp)?;
+                self.open.push(sp.start);
                 let mut items = Vec::new();
                 let end;
                 loop {
@@ -447,6 +496,7 @@ impl Builder {
                         items.push(n);
                     }
                 }
+                self.open.pop();
                 let start = sp.start;
                 let end = items
                     .last()
@@ -463,7 +513,9 @@ impl Builder {
             }
             Event::MappingStart(anchor, _) => {
                 self.count(1, sp)?;
+                self.open.push(sp.start);
                 let map = self.map(p, sp, depth)?;
+                self.open.pop();
                 (map, anchor)
             }
             other => {

@@ -84,3 +84,108 @@ fn a_half_typed_key_hides_nothing_else() {
     assert!(tried >= 50, "only {tried} files were tried");
     eprintln!("{tried} files: {before_total} findings before, {kept} with a half-typed key");
 }
+
+/// An unclosed `[` is reported at the bracket, ranged over what follows it
+/// on its line, with what to write; a key being typed on a line left out is
+/// not reported missing; the error says which lines were left out.
+#[test]
+fn an_unclosed_flow_sequence_is_named_at_its_bracket() {
+    let src = "zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      deployFiles: [dist, public\n      cache: node_modules/**\n    run:\n      bsae: nodejs@22\n";
+    let found = lint::lint(src);
+    let shown: Vec<String> = found
+        .iter()
+        .map(|d| {
+            let s = d.span.unwrap();
+            format!(
+                "{}:{}-{}:{} {} {}\nhelp: {}",
+                s.start.line,
+                s.start.column,
+                s.end.line,
+                s.end.column,
+                d.code,
+                d.message,
+                d.help.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "5:20-5:33 yaml-syntax flow sequence must end with `]`: this `[` is never closed\nhelp: close it \
+             with `]` (a flow sequence may span lines, but every line up to the `]` belongs to it), or write \
+             the items as a block list, one `- item` per line; the rest of the file is linted without line 5, \
+             so findings there are missing until this is fixed",
+            "6:27-6:28 cache-double-star `**` in `node_modules/**` is not a recursive wildcard: Go's filepath.Match \
+             has none, `**` acts as `*`, and `*` never crosses `/`\nhelp: name each directory, e.g. \
+             `node_modules` and `frontend/node_modules`; a matched directory is kept whole, with everything below it",
+            "8:7-8:11 unknown-key unknown key `bsae` in `run`; the platform rejects the file\nhelp: did you mean `base`?",
+        ]
+    );
+    // A flow map too.
+    let m = lint::lint(
+        "zerops:\n  - setup: app\n    build:\n      deployFiles: ./\n      cache: {a: b\n",
+    );
+    let s = m[0].span.unwrap();
+    assert_eq!(
+        (
+            m[0].message.as_str(),
+            s.start.line,
+            s.start.column,
+            s.end.column
+        ),
+        (
+            "flow map must end with `}`: this `{` is never closed",
+            5,
+            14,
+            19
+        )
+    );
+    // A flow sequence over two lines, closed, is fine.
+    assert!(
+        lint::lint("zerops:\n  - setup: app\n    build:\n      deployFiles: [a,\n        b]\n")
+            .is_empty()
+    );
+}
+
+/// In every corpus file, each one-line flow sequence with its `]` removed
+/// gives the unclosed-sequence error at that `[`.
+#[test]
+fn every_corpus_flow_sequence_left_open_is_found() {
+    let mut tried = 0;
+    for (name, src) in corpus() {
+        let lines: Vec<&str> = src.split('\n').collect();
+        for (i, line) in lines.iter().enumerate() {
+            let t = line.trim_end();
+            let Some(open) = t.find(": [") else { continue };
+            if !t.ends_with(']') || t.contains('#') || t[open + 3..].contains(['[', '"', '\'']) {
+                continue;
+            }
+            let mut cut = lines.clone();
+            let broken = t[..t.len() - 1].to_string();
+            cut[i] = &broken;
+            let found = lint::lint(&cut.join("\n"));
+            let err = found
+                .iter()
+                .find(|d| d.code == "yaml-syntax")
+                .unwrap_or_else(|| panic!("{name}:{}: no syntax error for {broken:?}", i + 1));
+            let s = err.span.unwrap();
+            assert_eq!(
+                (
+                    err.message.as_str(),
+                    s.start.line as usize,
+                    s.start.column as usize
+                ),
+                (
+                    "flow sequence must end with `]`: this `[` is never closed",
+                    i + 1,
+                    line[..open + 2].chars().count() + 1
+                ),
+                "{name}:{}: {broken:?}",
+                i + 1
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 10, "only {tried} flow sequences in the corpus");
+    eprintln!("{tried} flow sequences left open, each found at its bracket");
+}

@@ -136,9 +136,11 @@ pub fn lint_with(src: &str, opts: &Options<'_>) -> Vec<Diagnostic> {
             {
                 let mut rest = doc.warnings;
                 lint_tree(&fixed, doc.root.as_ref(), opts, &mut rest);
-                out.extend(recover::findings_outside(rest, &blanked));
+                out.extend(recover::findings_outside(src, rest, &blanked));
+                out.push(recover::mark(d, &blanked));
+            } else {
+                out.push(d);
             }
-            out.push(d);
         }
         Ok(doc) => {
             out.extend(doc.warnings);

@@ -56,13 +56,57 @@ pub fn recover(src: &str, limits: Limits) -> Option<(String, Vec<usize>)> {
     None
 }
 
-/// The findings of the recovered text that are not on a blanked line.
-pub fn findings_outside(diags: Vec<Diagnostic>, blanked: &[usize]) -> Vec<Diagnostic> {
+/// The key a line writes (`key:` or `- key:`), if any.
+fn key_on(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let t = t.strip_prefix("- ").map_or(t, str::trim_start);
+    let (k, _) = t.split_once(':')?;
+    let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
+    (!k.is_empty() && !k.contains(char::is_whitespace)).then_some(k)
+}
+
+/// The findings of the recovered text that are not on a blanked line, nor
+/// "missing" findings for a key written on a blanked line after them (the
+/// user is typing it: `deployFiles: [dist` is not a missing `deployFiles`).
+pub fn findings_outside(src: &str, diags: Vec<Diagnostic>, blanked: &[usize]) -> Vec<Diagnostic> {
+    let lines: Vec<&str> = src.split('\n').collect();
+    let keys: Vec<(usize, &str)> = blanked
+        .iter()
+        .filter_map(|&n| Some((n, key_on(lines.get(n - 1)?)?)))
+        .collect();
     diags
         .into_iter()
         .filter(|d| {
-            d.span
-                .is_none_or(|s| !blanked.contains(&(s.start.line as usize)))
+            let Some(s) = d.span else { return true };
+            let line = s.start.line as usize;
+            if blanked.contains(&line) {
+                return false;
+            }
+            let missing = matches!(d.code, Code::MissingKey | Code::RootMissingZerops);
+            !(missing
+                && keys
+                    .iter()
+                    .any(|&(n, k)| n > line && d.message.contains(&format!("`{k}`"))))
         })
         .collect()
+}
+
+/// The syntax error, saying which lines were left out to lint the rest.
+pub fn mark(d: Diagnostic, blanked: &[usize]) -> Diagnostic {
+    let mut lines = blanked.to_vec();
+    lines.sort_unstable();
+    let list = lines
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let left_out = format!(
+        "the rest of the file is linted without line{} {list}, so findings there are missing until this is fixed",
+        if lines.len() == 1 { "" } else { "s" }
+    );
+    let help = match d.help {
+        Some(ref h) => format!("{h}; {left_out}"),
+        None => left_out,
+    };
+    d.with_help(help)
 }
