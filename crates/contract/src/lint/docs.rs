@@ -155,7 +155,7 @@ fn html_page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{} · zerops-cache</title>\n<link rel=\"stylesheet\" href=\"codes.css\">\n</head>\n\
+         <title>{} · zerops-cache</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"codes.css\">\n</head>\n\
          <body>\n<main>\n{}</main>\n<footer><a href=\"index.html\">All codes</a> · \
          <a href=\"../index.html\">The linter</a></footer>\n</body>\n</html>\n",
         escape(title),
