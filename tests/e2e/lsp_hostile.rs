@@ -50,4 +50,15 @@ fn malformed_messages_do_not_end_the_server() {
         .collect();
     assert!(messages.iter().any(|m| m.contains("bogus")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("cahce")), "{messages:?}");
+    // Every diagnostic links to its code's page.
+    for d in last["diagnostics"].as_array().unwrap() {
+        assert_eq!(
+            d["codeDescription"]["href"].as_str().unwrap(),
+            format!(
+                "https://github.com/zerops-cache/zerops-cache/blob/main/docs/codes/{}.md",
+                d["code"].as_str().unwrap()
+            ),
+            "{d}"
+        );
+    }
 }
