@@ -6,40 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { bigConfig } from './big-config.mjs';
 import { editorText, generation, lintAfter, openPage, ready, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
-
-/** A 2,000-line zerops.yaml: 100 setups of 20 lines, every tenth with a typo. */
-export function bigConfig() {
-  const lines = ['zerops:'];
-  for (let i = 0; lines.length < 2000; i++) {
-    lines.push(
-      `  - setup: app${i}`,
-      '    build:',
-      '      base: nodejs@22',
-      '      prepareCommands:',
-      '        - apk add --no-cache git',
-      '      buildCommands:',
-      '        - npm install',
-      '        - npm run build',
-      '      deployFiles: dist/~',
-      i % 10 === 0 ? '      cahce:' : '      cache:',
-      '        - node_modules',
-      '        - .cache',
-      '    run:',
-      '      base: nodejs@22',
-      '      ports:',
-      '        - port: 3000',
-      '          httpSupport: true',
-      '      envVariables:',
-      `        NAME: app${i}`,
-      '      start: node index.js',
-    );
-  }
-  return lines.slice(0, 2000).join('\n') + '\n';
-}
 
 const BAD = 'zerops:\n  - setup: app\n    build:\n      base: nodejs@22\n      deployFiles: dist\n      cahce: node_modules\n';
 
