@@ -72,6 +72,9 @@ const state = {
   request: 0,
   inFlight: null,
   queued: null,
+  // Assist calls sent to the worker, by id.
+  callId: 0,
+  calls: new Map(),
   timings: { load: null, lastLint: null, lints: 0, inputToDiagnostics: null, firstLint: null },
   inputAt: 0,
 };
@@ -265,12 +268,14 @@ function startWorker() {
   if (new URLSearchParams(location.search).get('worker') === '0') return null;
   try {
     const w = new Worker('lint-worker.js', { type: 'module' });
-    w.onmessage = (e) => received(e.data);
+    w.onmessage = (e) => (e.data.call !== undefined ? answered(e.data) : received(e.data));
     w.onerror = (e) => {
       e.preventDefault?.();
       // The worker could not load: lint here from now on.
       state.worker = null;
       state.inFlight = null;
+      for (const [, p] of state.calls) p.reject(new Error('the lint worker failed'));
+      state.calls.clear();
       runAll();
     };
     return w;
@@ -314,6 +319,24 @@ function lintNow() {
   }
   if (state.inFlight) state.queued = req;
   else send(req);
+}
+
+/** Asks the worker's assist interface (completions); here when there is no worker. */
+function assistCall(method, ...args) {
+  if (!state.worker) return Promise.resolve(state.policy?.assist?.[method]?.(...args) ?? null);
+  const call = ++state.callId;
+  return new Promise((resolve, reject) => {
+    state.calls.set(call, { resolve, reject });
+    state.worker.postMessage({ call, method, args });
+  });
+}
+
+function answered({ call, result, error }) {
+  const p = state.calls.get(call);
+  if (!p) return;
+  state.calls.delete(call);
+  if (error !== undefined) p.reject(new Error(error));
+  else p.resolve(result);
 }
 
 function send(req) {
@@ -930,6 +953,7 @@ state.view = createEditor({
   parent: $('editor'),
   doc: configFromHash() ?? savedText() ?? '',
   assist: () => state.policy?.assist ?? null,
+  completions: (text, at) => (state.policy ? assistCall('complete', text, at) : null),
   tree: hoverTree,
   onChange,
   label: 'zerops.yaml',

@@ -6,8 +6,22 @@ import { answer, errorText } from './answer.js';
 
 const policyModule = import('./policy/policy.js');
 
+// Besides lints: { call, method, args } asks the assist interface (the
+// editor's completions); the answer is { call, result } or { call, error }.
+const CALLS = new Set(['complete']);
+
 self.onmessage = async (e) => {
   const policy = await policyModule;
+  const { call, method, args } = e.data;
+  if (call !== undefined) {
+    try {
+      if (!CALLS.has(method) || typeof policy.assist?.[method] !== 'function') throw new Error(`no assist.${method}`);
+      self.postMessage({ call, result: policy.assist[method](...args) });
+    } catch (err) {
+      self.postMessage({ call, error: errorText(err) });
+    }
+    return;
+  }
   try {
     self.postMessage(answer(policy, e.data));
   } catch (err) {

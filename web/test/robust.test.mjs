@@ -33,6 +33,8 @@ describe('robust page', () => {
     await page.goto(`${ctx.server.url}${query}`);
     await ready(page);
     await setConfig(page, bigConfig());
+    // The paste's own work (the setups panel, in a task after the list) is not a keystroke's.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
     await page.evaluate(() => {
       window.__tasks = [];
       window.__events = [];
@@ -45,9 +47,11 @@ describe('robust page', () => {
     await page.evaluate(() => {
       const { view } = window.zeropsEditor;
       const line = view.state.doc.line(1000);
-      view.dispatch({ selection: { anchor: line.to } });
+      view.dispatch({ selection: { anchor: line.to }, scrollIntoView: true });
       view.focus();
     });
+    // Scrolling to line 1000 (and highlighting it) is the jump's work, not a keystroke's.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300))));
     const perKey = [];
     for (let i = 0; i < n; i++) {
       const before = await generation(page);
