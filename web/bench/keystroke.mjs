@@ -39,6 +39,8 @@ try {
   const page = await context.newPage();
   await page.goto(`${server.url}${query}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  // This page's lint worker (older builds have none) has loaded its component.
+  await page.waitForFunction(() => document.body.dataset.worker !== 'loading', null, { timeout: 10_000 });
   let before = await generation(page);
   await page.evaluate((t) => window.zeropsEditor.paste(t), bigConfig());
   await shown(page, before);

@@ -72,6 +72,7 @@ const state = {
   request: 0,
   inFlight: null,
   queued: null,
+  workerReady: false,
   // Assist calls sent to the worker, by id.
   callId: 0,
   calls: new Map(),
@@ -262,18 +263,33 @@ function listKeys(e) {
 // Lints run in a Web Worker (lint-worker.js), one at a time: while one
 // runs, only the newest text waits; an answer for an older text is dropped.
 // Without a worker (it failed to start), the same answer() runs here.
+/** Starts the lint worker; body[data-worker] says loading, ready, failed or none. */
 function startWorker() {
+  const w = newWorker();
+  document.body.dataset.worker = w ? 'loading' : 'none';
+  return w;
+}
+
+function newWorker() {
   if (typeof Worker !== 'function' || location.protocol === 'file:') return null;
   // ?worker=0 lints on the main thread: the benchmark's baseline.
   if (new URLSearchParams(location.search).get('worker') === '0') return null;
   try {
     const w = new Worker('lint-worker.js', { type: 'module' });
-    w.onmessage = (e) => (e.data.call !== undefined ? answered(e.data) : received(e.data));
+    w.onmessage = (e) => {
+      if (e.data.ready) {
+        state.workerReady = true;
+        document.body.dataset.worker = 'ready';
+      }
+      else if (e.data.call !== undefined) answered(e.data);
+      else received(e.data);
+    };
     w.onerror = (e) => {
       e.preventDefault?.();
       // The worker could not load: lint here from now on.
       state.worker = null;
       state.inFlight = null;
+      document.body.dataset.worker = 'failed';
       for (const [, p] of state.calls) p.reject(new Error('the lint worker failed'));
       state.calls.clear();
       runAll();
@@ -306,7 +322,9 @@ function lintNow() {
     bytes: state.openedBytes ?? undefined,
     tree: state.tree && state.caps.lintWithTree ? state.tree : null,
   };
-  if (!state.worker) {
+  // Before the worker's component is ready, a small text is linted here (a
+  // few ms): the first diagnostics after load do not wait for the worker.
+  if (!state.worker || (!state.workerReady && !state.inFlight && text.length <= SMALL_TEXT)) {
     const t0 = performance.now();
     let res;
     try {
@@ -338,6 +356,9 @@ function answered({ call, result, error }) {
   if (error !== undefined) p.reject(new Error(error));
   else p.resolve(result);
 }
+
+/** Bytes of text linted on the main thread while the worker is still loading. */
+const SMALL_TEXT = 64 * 1024;
 
 function send(req) {
   state.inFlight = { id: req.id, text: req.text, t0: performance.now() };
@@ -973,7 +994,6 @@ setupTabs([...document.querySelectorAll('.view-tabs [role="tab"]')], (tab) => {
   showView(tab.getAttribute('aria-controls').replace(/^pane-/, ''));
 });
 wire();
-state.worker = startWorker();
 await loadPolicy();
 // Offline after the first visit, reloads included (sw.js caches the page).
 if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
@@ -981,5 +1001,11 @@ if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
 }
 // The first diagnostics after load, timed inside the page (lint, squiggles,
 // list; set by show()).
+// A small text is linted here first, and the worker (which compiles its own
+// copy of the component) starts after, not competing with it; a big text goes
+// to the worker from the start.
+const bigAtLoad = getText().length > SMALL_TEXT;
+if (bigAtLoad) state.worker = startWorker();
 state.firstLintStart = performance.now();
 runAll();
+if (!bigAtLoad) state.worker = startWorker();

@@ -5,6 +5,10 @@
 import { answer, errorText } from './answer.js';
 
 const policyModule = import('./policy/policy.js');
+// Until this arrives, the page lints small texts itself (its own copy of the
+// component is loaded as soon as this one): the first diagnostics do not wait
+// for the worker's copy to compile.
+policyModule.then(() => self.postMessage({ ready: true }));
 
 // Besides lints: { call, method, args } asks the assist interface (the
 // editor's completions); the answer is { call, result } or { call, error }.

@@ -128,12 +128,13 @@ export async function startBrowser() {
 }
 
 /**
- * Waits until the component is loaded and the first lint (of the text kept
- * from an earlier visit, or of none) is shown: a lint answered after that
- * is the lint of what the test typed.
+ * Waits until the component is loaded, the first lint (of the text kept
+ * from an earlier visit, or of none) is shown and the lint worker is ready
+ * (or not used): a lint answered after that is the lint of what the test
+ * typed, and the page makes no more requests of its own.
  */
 export async function ready(page) {
-  await page.waitForSelector('body[data-ready="true"][data-linted="true"]', { timeout: 10_000 });
+  await page.waitForSelector('body[data-ready="true"][data-linted="true"][data-worker]:not([data-worker="loading"])', { timeout: 10_000 });
 }
 
 /** Opens the page and waits until the component is loaded and has linted. */
