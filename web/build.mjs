@@ -64,7 +64,9 @@ function transpile(wasm) {
 
 // The .js files of src/ are modules bundled into app.js, except these
 // classic scripts; everything else in src/ is copied as is.
-const CLASSIC = new Set(['file-notice.js']);
+const CLASSIC = new Set(['file-notice.js', 'sw.js']);
+// The bundles: the page and its lint worker (answer.js is shared between them).
+const ENTRIES = { app: 'app.js', 'lint-worker': 'lint-worker.js' };
 
 function copyStatic() {
   const src = join(here, 'src');
@@ -72,21 +74,43 @@ function copyStatic() {
     const p = join(src, name);
     if (statSync(p).isFile() && (!name.endsWith('.js') || CLASSIC.has(name))) copyFileSync(p, join(dist, name));
   }
+  // The code pages (generated from the code table, committed): served offline as codes/<code>.html.
+  mkdirSync(join(dist, 'codes'), { recursive: true });
+  for (const name of readdirSync(join(src, 'codes'))) copyFileSync(join(src, 'codes', name), join(dist, 'codes', name));
 }
 
 async function bundle() {
   await build({
-    input: join(here, 'src', 'app.js'),
+    input: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(here, 'src', v)])),
     // The component's module is loaded at run time, next to the page.
     external: [/\/policy\/policy\.js$/],
     logLevel: 'warn',
-    output: { file: join(dist, 'app.js'), format: 'esm', minify: true, sourcemap: false },
+    output: {
+      dir: dist, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js',
+      format: 'esm', minify: true, sourcemap: false,
+    },
   });
 }
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]);
+}
+
+/**
+ * Fills in sw.js: the list of every file of dist/ (relative URLs) and a
+ * version hashed from their contents, so each build is a new worker.
+ */
+function writeServiceWorker() {
+  const sw = join(dist, 'sw.js');
+  const files = filesUnder(dist).filter((f) => f !== sw).sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f.slice(dist.length)).update(readFileSync(f));
+  const urls = files.map((f) => f.slice(dist.length + 1).split(/[\\/]/).join('/'));
+  const text = readFileSync(sw, 'utf8')
+    .replace("'__VERSION__'", JSON.stringify(hash.digest('hex').slice(0, 16)))
+    .replace('__FILES__', JSON.stringify(urls));
+  writeFileSync(sw, text);
 }
 
 /** Writes FILE.br and FILE.gz next to every file; returns the byte totals. */
@@ -123,6 +147,7 @@ const info = {
   jco: JSON.parse(readFileSync(join(here, 'node_modules', '@bytecodealliance', 'jco', 'package.json'), 'utf8')).version,
 };
 writeFileSync(join(dist, 'build-info.json'), JSON.stringify(info, null, 2) + '\n');
+writeServiceWorker();
 const sizes = precompress();
 const kb = (n) => `${Math.round(n / 1024)} KB`;
 log(`wrote ${dist} in ${Math.round(performance.now() - t0)} ms (component ${info.component.bytes} bytes, jco ${info.jco}; `

@@ -43,7 +43,7 @@ fn changes_are_debounced_and_the_last_version_wins() {
         Message::Response(r) => {
             let caps = &r.result.unwrap()["capabilities"];
             assert_eq!(caps["positionEncoding"], "utf-16");
-            assert_eq!(caps["textDocumentSync"]["change"], 1, "full sync");
+            assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
         }
         m => panic!("{m:?}"),
     }

@@ -27,6 +27,7 @@ mod lint_cli;
 mod lint_more;
 mod lint_precommit;
 mod lsp_debounce;
+mod lsp_hostile;
 mod lsp_nvim;
 mod match_cli;
 mod output;

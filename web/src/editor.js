@@ -49,8 +49,11 @@ const SEVERITY = { error: 'error', warning: 'warning', note: 'info' };
  *   assist():   the component's assist interface, or null before it loads
  *   tree():     the project folder's tree facts for hover, or undefined
  *   onChange(update): a document change (update.transactions tell loads apart)
+ *   completions(text, position): the component's completions, or a promise
+ *               of them (the page asks its lint worker: typing never runs the
+ *               component on the main thread); default: assist().complete
  */
-export function createEditor({ parent, doc, assist, tree, onChange, label }) {
+export function createEditor({ parent, doc, assist, tree, onChange, label, completions }) {
   const hover = hoverTooltip((view, pos) => {
     const api = assist();
     if (!api?.hover) return null;
@@ -76,17 +79,16 @@ export function createEditor({ parent, doc, assist, tree, onChange, label }) {
     };
   });
 
-  const complete = (ctx) => {
-    const api = assist();
-    if (!api?.complete) return null;
+  const ask = completions ?? ((text, at) => assist()?.complete?.(text, at) ?? null);
+  const complete = async (ctx) => {
     const doc = ctx.state.doc;
     let items;
     try {
-      items = api.complete(doc.toString(), positionOf(doc, ctx.pos));
+      items = await ask(doc.toString(), positionOf(doc, ctx.pos));
     } catch {
       return null;
     }
-    if (!items.length) return null;
+    if (!items?.length || ctx.aborted) return null;
     const from = offsetOf(doc, items[0].replace.start);
     const to = offsetOf(doc, items[0].replace.end);
     if (!ctx.explicit && from === to && !/[\w-]$/.test(doc.sliceString(Math.max(0, ctx.pos - 1), ctx.pos))) return null;

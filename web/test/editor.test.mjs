@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CORPUS, DIST, editorText, generation, lintAfter, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, DIST, editorText, generation, lintAfter, openPage, pageDiagnostics, screenshotPath, setConfig, startBrowser, ready } from './helpers.mjs';
 
 // `buildCommand` (line 5, columns 7–19) is an unknown key with a did-you-mean fix.
 const TYPO = [
@@ -243,7 +243,7 @@ describe('editor', () => {
     const page = await ctx.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(ctx.server.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    await ready(page);
     await setConfig(page, TYPO);
     assert.equal(await page.isVisible('[data-testid="view-tabs"]'), true);
     assert.equal(await page.isVisible('#editor'), true);
@@ -298,7 +298,7 @@ describe('editor', () => {
     const shown = await pageDiagnostics(page);
     const other = await ctx.context.newPage();
     await other.goto(url);
-    await other.waitForSelector('body[data-ready="true"]');
+    await ready(other);
     await other.waitForSelector(TYPO_ITEM);
     assert.equal(await editorText(other), text);
     assert.deepEqual(await pageDiagnostics(other), shown);

@@ -127,7 +127,17 @@ export async function startBrowser() {
   };
 }
 
-/** Opens the page and waits until the component is loaded. */
+/**
+ * Waits until the component is loaded, the first lint (of the text kept
+ * from an earlier visit, or of none) is shown and the lint worker is ready
+ * (or not used): a lint answered after that is the lint of what the test
+ * typed, and the page makes no more requests of its own.
+ */
+export async function ready(page) {
+  await page.waitForSelector('body[data-ready="true"][data-linted="true"][data-worker]:not([data-worker="loading"])', { timeout: 10_000 });
+}
+
+/** Opens the page and waits until the component is loaded and has linted. */
 export async function openPage(ctx) {
   const page = await ctx.context.newPage();
   const errors = [];
@@ -136,7 +146,7 @@ export async function openPage(ctx) {
     if (m.type() === 'error') errors.push(m.text());
   });
   await page.goto(ctx.server.url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  await ready(page);
   page.errors = errors;
   return page;
 }
@@ -156,7 +166,9 @@ export async function lintAfter(page, before) {
   await page.waitForFunction(
     (b) => {
       const l = document.querySelector('[data-testid="diagnostics"]');
-      return l.dataset.generation && l.dataset.generation !== b;
+      // The setups panel follows the list in a task of its own.
+      const s = document.querySelector('[data-testid="setups"]');
+      return l.dataset.generation && l.dataset.generation !== b && s.dataset.generation === l.dataset.generation;
     },
     before,
     { timeout: 5_000 },
@@ -175,7 +187,8 @@ export async function setConfig(page, text) {
   await page.waitForFunction(
     (b) => {
       const l = document.querySelector('[data-testid="diagnostics"]');
-      return l.dataset.generation && l.dataset.generation !== b;
+      const s = document.querySelector('[data-testid="setups"]');
+      return l.dataset.generation && l.dataset.generation !== b && s.dataset.generation === l.dataset.generation;
     },
     before,
     { timeout: 5_000 },

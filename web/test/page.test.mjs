@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS, cliLint, editorText, generation, lintAfter, openPage, pageDiagnostics, pageSetups, pasteConfig, screenshotPath, setConfig, startBrowser } from './helpers.mjs';
+import { CORPUS, cliLint, editorText, generation, lintAfter, openPage, pageDiagnostics, pageSetups, pasteConfig, screenshotPath, setConfig, startBrowser, ready } from './helpers.mjs';
 
 // A corpus file with a known problem: a legacy (v1) config, a service hostname
 // `app:` at line 4 where the `zerops:` list belongs. An error on line 4, with
@@ -25,7 +25,7 @@ describe('linter page', () => {
     const page = await ctx.context.newPage();
     const t0 = Date.now();
     await page.goto(ctx.server.url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await ready(page);
     const tReady = Date.now();
     await pasteConfig(page, text);
     await page.waitForSelector(KNOWN_ITEM, { timeout: 5_000 });
@@ -198,7 +198,7 @@ describe('linter page', () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(ctx.server.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    await ready(page);
     await pasteConfig(page, readFileSync(join(CORPUS, KNOWN), 'utf8'));
     await page.click('[data-testid="view-diagnostics"]');
     await page.waitForSelector('[data-testid="diagnostics"] > li');
@@ -215,7 +215,7 @@ describe('linter page', () => {
     const urls = [];
     page.on('request', (r) => urls.push(r.url()));
     await page.goto(ctx.server.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    await ready(page);
     const foreign = urls.filter((u) => !u.startsWith(ctx.server.url) && !u.startsWith('data:'));
     assert.deepEqual(foreign, []);
     await ctx.context.setOffline(true);

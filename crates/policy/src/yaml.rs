@@ -246,6 +246,47 @@ fn scan_error(e: &ScanError) -> Diagnostic {
     .with_help("fix the YAML syntax at this position; check indentation and quoting")
 }
 
+/// A syntax error met inside a flow collection (`[`/`{`) opened on an
+/// earlier line, or with nothing but blanks after it on its line, is the
+/// bracket never closed: reported as that, on the bracket's line from the
+/// bracket to the end of what is written there, instead of the scanner's
+/// point where it gave up (often the next line's `:`).
+fn unclosed_flow(src: &str, open: &[Pos], d: Diagnostic) -> Diagnostic {
+    let Some(err) = d.span.filter(|_| d.code == Code::YamlSyntax) else {
+        return d;
+    };
+    let Some(&at) = open.last() else { return d };
+    let lines: Vec<&str> = src.split('\n').collect();
+    let Some(line) = lines.get(at.line as usize - 1) else {
+        return d;
+    };
+    let col = at.column as usize - 1;
+    let (close, what) = match line.chars().nth(col) {
+        Some('[') => (']', "flow sequence"),
+        Some('{') => ('}', "flow map"),
+        _ => return d,
+    };
+    let rest_blank = lines.get(err.start.line as usize - 1).is_none_or(|l| {
+        l.chars()
+            .skip(err.start.column as usize - 1)
+            .all(char::is_whitespace)
+    });
+    if err.start.line <= at.line && !rest_blank {
+        return d;
+    }
+    let text: String = line.chars().skip(col).collect();
+    let written = text.trim_end().chars().count() as u32;
+    Diagnostic::error(
+        Code::YamlSyntax,
+        Span::new(at, Pos::new(at.line, at.column + written.max(1))),
+        format!("{what} must end with `{close}`: this `{}` is never closed", if close == ']' { '[' } else { '{' }),
+    )
+    .with_help(format!(
+        "close it with `{close}` (a {what} may span lines, but every line up to the `{close}` belongs to it){}",
+        if close == ']' { ", or write the items as a block list, one `- item` per line" } else { "" }
+    ))
+}
+
 /// Parses `src` into a tree. A syntax error or an exceeded limit is returned
 /// as a single error diagnostic with its position.
 pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
@@ -266,7 +307,9 @@ pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
         anchors: BTreeMap::new(),
         nodes: 0,
         copied_bytes: 0,
+        aliases: 0,
         warnings: Vec::new(),
+        open: Vec::new(),
     };
     let mut parser = Parser::new_from_str(src);
     let mut root = None;
@@ -292,7 +335,10 @@ pub fn parse(src: &str, limits: Limits) -> Result<Document, Diagnostic> {
                         .with_help("remove the `---` separator and merge the documents"),
                     );
                 }
-                let node = builder.node(&mut parser, 0)?;
+                let node = match builder.node(&mut parser, 0) {
+                    Ok(n) => n,
+                    Err(d) => return Err(unclosed_flow(src, &builder.open, d)),
+                };
                 if documents == 1 {
                     root = node;
                 }
@@ -320,7 +366,13 @@ struct Builder {
     /// `4 * max_bytes` so a long string aliased many times cannot exhaust
     /// memory while staying under the node limit.
     copied_bytes: usize,
+    /// Aliases met so far (a node count over the limit without any is a
+    /// big file, not an alias bomb).
+    aliases: usize,
     warnings: Vec<Diagnostic>,
+    /// Where the collections being read start, outermost first (left as
+    /// they are when an error returns, so it names what was left open).
+    open: Vec<Pos>,
 }
 
 type P<'a> = Parser<'a, saphyr_parser::StrInput<'a>>;
@@ -337,7 +389,11 @@ impl Builder {
                     self.limits.max_nodes
                 ),
             )
-            .with_help("this looks like an alias bomb; a zerops.yaml never needs this many nodes"));
+            .with_help(if self.aliases == 0 {
+                "a zerops.yaml is a few hundred nodes; check that this is the right file"
+            } else {
+                "this looks like an alias bomb; a zerops.yaml never needs this many nodes"
+            }));
         }
         Ok(())
     }
@@ -414,6 +470,7 @@ impl Builder {
                 (node, anchor)
             }
             Event::Alias(id) => {
+                self.aliases += 1;
                 let Some(target) = self.anchors.get(&id).cloned() else {
                     return Err(Diagnostic::error(
                         Code::YamlSyntax,
@@ -426,6 +483,7 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.count(1, sp)?;
+                self.open.push(sp.start);
                 let mut items = Vec::new();
                 let end;
                 loop {
@@ -438,6 +496,7 @@ impl Builder {
                         items.push(n);
                     }
                 }
+                self.open.pop();
                 let start = sp.start;
                 let end = items
                     .last()
@@ -454,7 +513,9 @@ impl Builder {
             }
             Event::MappingStart(anchor, _) => {
                 self.count(1, sp)?;
+                self.open.push(sp.start);
                 let map = self.map(p, sp, depth)?;
+                self.open.pop();
                 (map, anchor)
             }
             other => {

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use zerops_cache_contract::Severity;
-use zerops_cache_contract::lint::{Category, CodeInfo};
+use zerops_cache_contract::lint::{Category, CodeInfo, docs, href};
 
 use super::{FileReport, ci_path, fingerprints, message_with_help};
 
@@ -19,17 +19,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 fn category(c: Category) -> &'static str {
-    match c {
-        Category::Input => "input",
-        Category::Schema => "schema",
-        Category::Tolerated => "tolerated",
-        Category::Legacy => "legacy",
-        Category::Setup => "setup",
-        Category::Cache => "cache",
-        Category::DeployFiles => "deploy-files",
-        Category::Tree => "tree",
-        Category::Question => "question",
-    }
+    docs::category_name(c)
 }
 
 /// A relative path as a URI reference: `/`-separated, with every byte
@@ -55,6 +45,9 @@ fn rule(c: &CodeInfo) -> Value {
     json!({
         "id": c.code,
         "shortDescription": { "text": c.summary },
+        "fullDescription": { "text": zerops_cache_contract::lint::explain(c.id).text.split_whitespace().collect::<Vec<_>>().join(" ") },
+        "helpUri": href(c.id),
+        "help": { "text": docs::help_text(c), "markdown": docs::markdown(c) },
         "defaultConfiguration": { "level": level(c.severity) },
         "properties": { "category": category(c.category), "tags": [category(c.category)] },
     })
@@ -152,6 +145,17 @@ mod tests {
         for r in run["results"].as_array().unwrap() {
             let i = r["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(rules[i]["id"], r["ruleId"]);
+        }
+        for (r, c) in rules.iter().zip(CODES) {
+            assert_eq!(
+                r["helpUri"].as_str().unwrap(),
+                format!(
+                    "https://github.com/zerops-cache/zerops-cache/blob/main/docs/codes/{}.md",
+                    c.code
+                )
+            );
+            assert!(r["help"]["text"].as_str().unwrap().starts_with(c.summary));
+            assert!(r["help"]["markdown"].as_str().unwrap().contains(c.code));
         }
         let first = &run["results"][0]["locations"][0]["physicalLocation"]["region"];
         assert_eq!(first["startLine"], 4);

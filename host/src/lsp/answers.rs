@@ -1,8 +1,7 @@
 //! Requests answered from the component's `assist` interface, and the
 //! conversion of its answers (and of diagnostics) to LSP types.
 
-use anyhow::{Context, Result};
-use lsp_server::Request;
+use lsp_server::{ErrorCode, Request};
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest,
     Request as _,
@@ -29,6 +28,14 @@ pub struct Open<'a> {
     pub tree: Option<&'a TreeFacts>,
 }
 
+/// The link to the code's documentation page (see `lint::DOCS_BASE`).
+fn code_description(code: zerops_cache_contract::Code) -> Option<lsp_types::CodeDescription> {
+    let href = zerops_cache_contract::lint::href(code)
+        .parse::<Uri>()
+        .ok()?;
+    Some(lsp_types::CodeDescription { href })
+}
+
 pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
     lsp_types::Diagnostic {
         range: range(text, enc, d.span_or_start()),
@@ -38,6 +45,7 @@ pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagn
             Severity::Note => DiagnosticSeverity::INFORMATION,
         }),
         code: Some(NumberOrString::String(d.code.to_string())),
+        code_description: code_description(d.code),
         source: Some("zerops-cache".into()),
         message: match &d.help {
             Some(h) => format!("{}\nhelp: {h}", d.message),
@@ -47,25 +55,62 @@ pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagn
     }
 }
 
+/// A request's failure, with its JSON-RPC code.
+#[derive(Debug)]
+pub struct RpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl RpcError {
+    pub fn internal(message: impl Into<String>) -> RpcError {
+        RpcError {
+            code: ErrorCode::InternalError,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for RpcError {
+    fn from(e: anyhow::Error) -> RpcError {
+        RpcError::internal(format!("{e:#}"))
+    }
+}
+
+impl From<serde_json::Error> for RpcError {
+    fn from(e: serde_json::Error) -> RpcError {
+        RpcError::internal(format!("encoding the answer: {e}"))
+    }
+}
+
+/// The params of a request, or -32602 saying what is wrong with them
+/// (a negative position, a missing field...).
+fn read_params<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T, RpcError> {
+    serde_json::from_value(v).map_err(|e| RpcError {
+        code: ErrorCode::InvalidParams,
+        message: format!("reading the {what} request: {e}"),
+    })
+}
+
 fn overlaps(a: Span, b: Span) -> bool {
     a.start <= b.end && b.start <= a.end
 }
 
 /// The answer to one request, as JSON (`null` for documents this server
-/// does not handle, and for methods it does not know).
+/// does not handle); -32601 for a method it does not know, -32602 for
+/// params that do not read.
 pub fn answer(
     host: &PolicyHost,
     enc: Encoding,
     docs: &HashMap<&str, Open<'_>>,
     req: Request,
-) -> Result<Value> {
+) -> Result<Value, RpcError> {
     let text_of = |uri: &Uri| docs.get(uri.as_str()).map(|d| d.text);
     let method = req.method.clone();
     let params = req.params;
-    let parse = |what: &str| format!("reading the {what} request");
     Ok(match method.as_str() {
         HoverRequest::METHOD => {
-            let p: HoverParams = serde_json::from_value(params).with_context(|| parse("hover"))?;
+            let p: HoverParams = read_params("hover", params)?;
             let pp = p.text_document_position_params;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -84,8 +129,7 @@ pub fn answer(
             }
         }
         Completion::METHOD => {
-            let p: CompletionParams =
-                serde_json::from_value(params).with_context(|| parse("completion"))?;
+            let p: CompletionParams = read_params("completion", params)?;
             let pp = p.text_document_position;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -117,8 +161,7 @@ pub fn answer(
             serde_json::to_value(items)?
         }
         CodeActionRequest::METHOD => {
-            let p: CodeActionParams =
-                serde_json::from_value(params).with_context(|| parse("code action"))?;
+            let p: CodeActionParams = read_params("code action", params)?;
             let uri = p.text_document.uri;
             let Some(text) = text_of(&uri) else {
                 return Ok(Value::Null);
@@ -171,16 +214,14 @@ pub fn answer(
             serde_json::to_value(actions)?
         }
         DocumentSymbolRequest::METHOD => {
-            let p: DocumentSymbolParams =
-                serde_json::from_value(params).with_context(|| parse("document symbol"))?;
+            let p: DocumentSymbolParams = read_params("document symbol", params)?;
             let Some(text) = text_of(&p.text_document.uri) else {
                 return Ok(Value::Null);
             };
             serde_json::to_value(symbols(text, enc, host.symbols(text)?))?
         }
         GotoDefinition::METHOD => {
-            let p: GotoDefinitionParams =
-                serde_json::from_value(params).with_context(|| parse("definition"))?;
+            let p: GotoDefinitionParams = read_params("definition", params)?;
             let pp = p.text_document_position_params;
             let Some(text) = text_of(&pp.text_document.uri) else {
                 return Ok(Value::Null);
@@ -193,7 +234,12 @@ pub fn answer(
                 })?,
             }
         }
-        _ => Value::Null,
+        other => {
+            return Err(RpcError {
+                code: ErrorCode::MethodNotFound,
+                message: format!("zerops-cache does not answer `{other}`"),
+            });
+        }
     })
 }
 
@@ -230,4 +276,25 @@ fn symbols(text: &str, enc: Encoding, flat: Vec<assist::Symbol>) -> Vec<Document
         }
     }
     roots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerops_cache_contract::Pos;
+
+    #[test]
+    fn every_diagnostic_links_to_its_code_page() {
+        for c in zerops_cache_contract::lint::CODES {
+            let d = Diagnostic::error(c.id, Span::point(Pos::START), "m");
+            let l = diagnostic("x\n", Encoding::Utf16, &d);
+            assert_eq!(
+                l.code_description.expect("a link").href.as_str(),
+                format!(
+                    "https://github.com/zerops-cache/zerops-cache/blob/main/docs/codes/{}.md",
+                    c.code
+                )
+            );
+        }
+    }
 }

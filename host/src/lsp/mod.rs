@@ -5,6 +5,7 @@
 
 mod answers;
 mod position;
+pub mod transport;
 
 use anyhow::{Context, Result, anyhow};
 use lsp_server::{Connection, Message, Notification, Request, Response};
@@ -98,7 +99,7 @@ fn capabilities(enc: Encoding) -> ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
                 open_close: Some(true),
-                change: Some(TextDocumentSyncKind::FULL),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
                 save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                 ..Default::default()
             },
@@ -121,18 +122,33 @@ fn capabilities(enc: Encoding) -> ServerCapabilities {
 /// Serves one client on stdin/stdout until it says `exit`.
 pub fn serve_stdio() -> Result<()> {
     let host = PolicyHost::load()?;
-    let (conn, io) = Connection::stdio();
+    let (conn, io) = transport::stdio();
     serve(&conn, &host)?;
     drop(conn);
-    io.join().context("closing stdio")?;
+    io.join().context("writing to stdout")?;
     Ok(())
 }
 
 /// Serves one client on `conn` (tests use an in-memory connection).
 pub fn serve(conn: &Connection, host: &PolicyHost) -> Result<()> {
-    let (id, params) = conn.initialize_start().map_err(|e| anyhow!("{e}"))?;
-    let init: InitializeParams =
-        serde_json::from_value(params).context("reading the initialize request")?;
+    // An initialize whose params do not read is answered -32602; the
+    // client may send another.
+    let (id, init) = loop {
+        let Ok((id, params)) = conn.initialize_start() else {
+            return Ok(()); // the client went away (or said `exit`) first
+        };
+        match serde_json::from_value::<InitializeParams>(params) {
+            Ok(init) => break (id, init),
+            Err(e) => conn
+                .sender
+                .send(Message::Response(Response::new_err(
+                    id,
+                    lsp_server::ErrorCode::InvalidParams as i32,
+                    format!("reading the initialize request: {e}"),
+                )))
+                .map_err(|_| anyhow!("the client closed the connection"))?,
+        }
+    };
     let enc = Encoding::choose(
         init.capabilities
             .general
@@ -232,11 +248,12 @@ impl Server<'_> {
                     return;
                 };
                 let key = p.text_document.uri.as_str().to_string();
-                if let Some(doc) = self.docs.get_mut(&key)
-                    && let Some(change) = p.content_changes.into_iter().last()
-                {
-                    // Full sync: each change carries the whole text.
-                    doc.text = change.text;
+                if let Some(doc) = self.docs.get_mut(&key) {
+                    // In order: each change is against the text the one
+                    // before it left (the whole text when it has no range).
+                    for change in p.content_changes {
+                        position::apply_change(&mut doc.text, self.enc, change.range, &change.text);
+                    }
                     doc.version = p.text_document.version;
                     self.due.insert(key, Instant::now() + DEBOUNCE);
                 }
@@ -297,7 +314,9 @@ impl Server<'_> {
             .collect();
         for key in ready {
             self.due.remove(&key);
-            let diags = match self.lint(&key) {
+            let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.lint(&key)))
+                .unwrap_or_else(|_| Err(anyhow!("a bug in zerops-cache (please report it)")));
+            let diags = match linted {
                 Ok(d) => d,
                 Err(e) => {
                     let msg = format!("zerops-cache could not lint this file: {e:#}");
@@ -344,13 +363,19 @@ impl Server<'_> {
 
     fn request(&mut self, req: Request) -> Response {
         let id = req.id.clone();
-        match answers::answer(self.host, self.enc, &self.open_docs(), req) {
+        let docs = self.open_docs();
+        // A bug in answering one request must not end the session.
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            answers::answer(self.host, self.enc, &docs, req)
+        }))
+        .unwrap_or_else(|_| {
+            Err(answers::RpcError::internal(
+                "zerops-cache failed to answer this request (a bug; please report it)",
+            ))
+        });
+        match answer {
             Ok(value) => Response::new_ok(id, value),
-            Err(e) => Response::new_err(
-                id,
-                lsp_server::ErrorCode::InternalError as i32,
-                format!("{e:#}"),
-            ),
+            Err(e) => Response::new_err(id, e.code as i32, e.message),
         }
     }
 

@@ -84,6 +84,47 @@ pub fn from_lsp(text: &str, enc: Encoding, p: Position) -> Pos {
     Pos::new(p.line + 1, chars + 1)
 }
 
+/// The byte offset of an LSP position in `text`: a character past the end
+/// of its line is the line's end (before `\r\n`), a line past the end is
+/// the end of the text, a position inside a character's units is that
+/// character's start.
+pub fn byte_offset(text: &str, enc: Encoding, p: Position) -> usize {
+    let mut start = 0usize;
+    for _ in 0..p.line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let mut units = 0u32;
+    for (i, c) in line.char_indices() {
+        if units >= p.character {
+            return start + i;
+        }
+        units += enc.units(c);
+        if units > p.character {
+            return start + i;
+        }
+    }
+    start + line.len()
+}
+
+/// Applies one `didChange` content change: a range and its new text, or
+/// (without a range) the whole new text.
+pub fn apply_change(text: &mut String, enc: Encoding, range: Option<Range>, new_text: &str) {
+    match range {
+        None => *text = new_text.to_string(),
+        Some(r) => {
+            let a = byte_offset(text, enc, r.start);
+            let b = byte_offset(text, enc, r.end).max(a);
+            text.replace_range(a..b, new_text);
+        }
+    }
+}
+
 pub fn range(text: &str, enc: Encoding, s: Span) -> Range {
     Range {
         start: to_lsp(text, enc, s.start),
@@ -109,6 +150,24 @@ mod tests {
         assert_eq!(to_lsp(text, Encoding::Utf32, p), Position::new(1, 2));
         assert_eq!(to_lsp(text, Encoding::Utf8, p), Position::new(1, 6));
         assert_eq!(from_lsp(text, Encoding::Utf8, Position::new(1, 6)), p);
+    }
+
+    #[test]
+    fn incremental_changes() {
+        let mut t = String::from("a😀b\r\nxy\n");
+        let at = |l, c| Range::new(Position::new(l, c), Position::new(l, c));
+        apply_change(&mut t, Encoding::Utf16, Some(at(0, 3)), "!");
+        assert_eq!(t, "a😀!b\r\nxy\n");
+        // Past the end of a line: its end, before \r\n.
+        apply_change(&mut t, Encoding::Utf16, Some(at(0, 99)), "?");
+        assert_eq!(t, "a😀!b?\r\nxy\n");
+        let r = Range::new(Position::new(0, 5), Position::new(1, 1));
+        apply_change(&mut t, Encoding::Utf16, Some(r), "");
+        assert_eq!(t, "a😀!by\n");
+        apply_change(&mut t, Encoding::Utf8, Some(at(9, 0)), "end");
+        assert_eq!(t, "a😀!by\nend");
+        apply_change(&mut t, Encoding::Utf8, None, "new");
+        assert_eq!(t, "new");
     }
 
     #[test]

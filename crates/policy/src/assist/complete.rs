@@ -61,7 +61,9 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
                 kind: CompletionKind::Key,
                 detail: describe(shape),
                 documentation: key_markdown(path, key).unwrap_or_default(),
-                insert_text: if block {
+                insert_text: if c.colon_after {
+                    key.to_string() // the colon is already there
+                } else if block {
                     format!("{key}:")
                 } else {
                     format!("{key}: ")
@@ -86,12 +88,17 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
             format!("a value of `{rule}`")
         };
         for v in list.into_iter().filter(|v| keep(v)) {
+            // A value reachable through two branches of the schema (`base:
+            // x` and `base: [x]`) is offered once.
+            if out.iter().any(|o| o.label == v) {
+                continue;
+            }
             out.push(Completion {
                 label: v.clone(),
                 kind: CompletionKind::Value,
                 detail: detail.clone(),
                 documentation: String::new(),
-                insert_text: v,
+                insert_text: if c.space_before { format!(" {v}") } else { v },
                 replace: c.replace,
             });
         }
@@ -167,6 +174,74 @@ mod tests {
         assert_eq!(l, ["base", "app"]);
         let l = labels("zerops:\n  - setup: app\n    build:\n      cache: t|\n");
         assert_eq!(l, ["true"]);
+    }
+
+    /// The text after accepting the completion `label` at `|`.
+    fn accept(src: &str, label: &str) -> String {
+        let (line, col) = src
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find('|').map(|c| (i + 1, l[..c].chars().count() + 1)))
+            .unwrap();
+        let clean = src.replacen('|', "", 1);
+        let items = complete(&clean, Pos::new(line as u32, col as u32));
+        let c = items
+            .iter()
+            .find(|c| c.label == label)
+            .unwrap_or_else(|| panic!("no {label}: {items:#?}"));
+        crate::assist::apply(
+            &clean,
+            &[super::super::TextEdit {
+                span: c.replace,
+                new_text: c.insert_text.clone(),
+            }],
+        )
+    }
+
+    #[test]
+    fn accepting_replaces_the_whole_token() {
+        let head = "zerops:\n  - setup: app\n    build:\n";
+        let out = accept(&format!("{head}      base: no|dejs@22\n"), "nodejs@20");
+        assert_eq!(out, format!("{head}      base: nodejs@20\n"));
+        let out = accept(
+            &format!("{head}      base: no|dejs@22 # pin\n"),
+            "nodejs@20",
+        );
+        assert_eq!(out, format!("{head}      base: nodejs@20 # pin\n"));
+        let out = accept(
+            &format!("{head}      base: [go@1, no|dejs@22]\n"),
+            "nodejs@20",
+        );
+        assert_eq!(out, format!("{head}      base: [go@1, nodejs@20]\n"));
+        let out = accept(
+            &format!("{head}      base:\n        - no|dejs@22\n"),
+            "nodejs@20",
+        );
+        assert_eq!(out, format!("{head}      base:\n        - nodejs@20\n"));
+        let out = accept(&format!("{head}      ca|che: [x]\n"), "cache");
+        assert_eq!(out, format!("{head}      cache: [x]\n"));
+        let out = accept(&format!("{head}      os:|\n"), "alpine");
+        assert_eq!(out, format!("{head}      os: alpine\n"));
+        let out = accept(&format!("{head}      os: al|\n"), "alpine");
+        assert_eq!(out, format!("{head}      os: alpine\n"));
+    }
+
+    #[test]
+    fn items_are_unique() {
+        for src in [
+            "zerops:\n  - setup: app\n    build:\n      base: |\n",
+            "zerops:\n  - setup: app\n    build:\n      base:\n        - |\n",
+            "zerops:\n  - setup: app\n    run:\n      base: |\n",
+            "zerops:\n  - setup: app\n    build:\n      |\n",
+            "zerops:\n  - setup: app\n    |\n",
+        ] {
+            let l = labels(src);
+            let mut unique = l.clone();
+            unique.sort();
+            unique.dedup();
+            assert!(!l.is_empty(), "{src}");
+            assert_eq!(l.len(), unique.len(), "duplicates at {src:?}: {l:?}");
+        }
     }
 
     #[test]

@@ -81,9 +81,17 @@ pub struct Cursor {
     /// (list items are not counted): `["zerops", "build"]`.
     pub path: Vec<String>,
     pub slot: Slot,
-    /// The word typed so far, and where it is.
+    /// The word typed so far (up to the cursor).
     pub partial: String,
+    /// The whole token under the cursor, the part after it included: what
+    /// accepting a completion replaces.
     pub replace: Span,
+    /// A `:` follows the token (`ca|che: x`): a key completion then
+    /// replaces the key alone.
+    pub colon_after: bool,
+    /// The cursor is right after a key's colon (`base:|`): a value needs a
+    /// space before it.
+    pub space_before: bool,
     /// Keys already written in the map at the cursor.
     pub siblings: Vec<String>,
 }
@@ -100,7 +108,13 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
     let mut rest = &prefix[indent..];
     let mut dash = None;
     let mut content_col = indent;
-    if rest.starts_with("- ") || rest == "-" {
+    if rest.is_empty() && !line[cut..].trim().is_empty() {
+        return None; // in the indentation of a written line
+    }
+    if rest == "-" {
+        return None; // right after a dash: an item needs its space first
+    }
+    if rest.starts_with("- ") {
         dash = Some(indent);
         let after = &rest[1..];
         let spaces = after.len() - after.trim_start_matches(' ').len();
@@ -110,10 +124,14 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
     if rest.starts_with('#') {
         return None;
     }
+    let mut in_flow = false;
+    let mut space_before = false;
     let (slot, partial_start) = match key_of(rest) {
         Some(key) => {
             // After the colon: the value, or an item of a flow list.
             let after = rest.rfind([':', '[', ',']).map_or(0, |i| i + 1);
+            in_flow = after > 0 && matches!(rest.as_bytes()[after - 1], b'[' | b',');
+            space_before = after == rest.len() && rest.ends_with(':');
             let lead = rest[after..].len() - rest[after..].trim_start().len();
             (
                 Slot::Value {
@@ -125,6 +143,19 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         None if dash.is_some() => (Slot::Item, content_col),
         None => (Slot::Key, content_col),
     };
+    // `key:|` over a block (`  - a` or `  sub: x` below it): the value
+    // is written already, and a scalar here would break it.
+    if matches!(slot, Slot::Value { .. })
+        && !in_flow
+        && line[cut..].trim().is_empty()
+        && rest[rest.rfind(':').map_or(0, |i| i + 1)..]
+            .trim()
+            .is_empty()
+        && let Some(next) = lines[li + 1..].iter().find_map(|l| parse_line(l))
+        && (next.indent > content_col || (next.dash.is_some() && next.indent == content_col))
+    {
+        return None;
+    }
     let partial: String = line
         .chars()
         .skip(partial_start)
@@ -132,25 +163,43 @@ pub fn cursor(src: &str, at: Pos) -> Option<Cursor> {
         .collect::<String>()
         .trim_matches(['"', '\''])
         .to_string();
+    // The rest of the token after the cursor: a key up to its colon, a
+    // flow item up to `,`/`]`/`}`, a block value or item up to a comment.
+    let tail = &line[cut..];
+    let token_len = match slot {
+        _ if tail.starts_with([' ', '\t']) => 0, // the cursor is not in a token
+        Slot::Key => tail.find([':', ' ', '\t']).unwrap_or(tail.len()),
+        Slot::Value { .. } if in_flow => tail.find([',', ']', '}']).unwrap_or(tail.len()),
+        Slot::Value { .. } => tail.find(" #").unwrap_or(tail.len()),
+        Slot::Item => tail
+            .find(':')
+            .into_iter()
+            .chain(tail.find(" #"))
+            .min()
+            .unwrap_or(tail.len()),
+    };
+    let token = tail[..token_len].trim_end();
+    let colon_after =
+        matches!(slot, Slot::Key | Slot::Item) && tail[token.len()..].starts_with(':');
+    let end_col = col.max(partial_start) + token.chars().count();
     let replace = Span::new(
         Pos::new(at.line, partial_start as u32 + 1),
-        Pos::new(at.line, col.max(partial_start) as u32 + 1),
+        Pos::new(at.line, end_col as u32 + 1),
     );
     let want = match dash {
         Some(d) if slot == Slot::Item => Want::Seq(d),
         _ => Want::Map(content_col),
     };
     let path = parents(&lines[..li], want);
-    let siblings = if slot == Slot::Item {
-        Vec::new()
-    } else {
-        siblings(&lines, li, content_col, dash)
-    };
+    // For an item, the keys below it in a map item (`- |` over `port: 80`).
+    let siblings = siblings(&lines, li, content_col, dash);
     Some(Cursor {
         path,
         slot,
         partial,
         replace,
+        colon_after,
+        space_before,
         siblings,
     })
 }

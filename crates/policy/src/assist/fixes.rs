@@ -34,6 +34,13 @@ fn fix_for(src: &str, root: Option<&Node>, d: &Diagnostic) -> Option<Fix> {
             let help = d.help.as_deref()?;
             let to = help.strip_prefix("did you mean `")?.strip_suffix("`?")?;
             let from = text_of(src, span);
+            // Renaming a key to one its map already has would write a
+            // duplicate key (and the later one would win): not offered.
+            if d.code == Code::UnknownKey
+                && siblings_of(root?, span).is_some_and(|keys| keys.contains(&to))
+            {
+                return None;
+            }
             Some(fix(
                 format!("Change `{from}` to `{to}`"),
                 vec![edit(span, to)],
@@ -78,6 +85,25 @@ fn edit(span: Span, new_text: &str) -> TextEdit {
     TextEdit {
         span,
         new_text: new_text.to_string(),
+    }
+}
+
+/// The keys of the map that has a key written at `key`.
+fn siblings_of(node: &Node, key: Span) -> Option<Vec<&str>> {
+    match &node.value {
+        Value::Scalar(_) => None,
+        Value::Seq(items) => items.iter().find_map(|n| siblings_of(n, key)),
+        Value::Map(entries) => {
+            if entries.iter().any(|(k, _)| k.span == key) {
+                return Some(
+                    entries
+                        .iter()
+                        .filter_map(|(k, _)| k.as_scalar().map(|s| s.text.as_str()))
+                        .collect(),
+                );
+            }
+            entries.iter().find_map(|(_, v)| siblings_of(v, key))
+        }
     }
 }
 
@@ -204,6 +230,23 @@ mod tests {
         let out = fixed(src, "unknown-key");
         assert!(out.contains("      cache: [node_modules]\n"), "{out}");
         assert!(lint(&fixed(&out, "invalid-value")).is_empty());
+    }
+
+    #[test]
+    fn no_rename_into_a_duplicate_key() {
+        let src = "zerops:\n  - setup: app\n    build:\n      bsae: nodejs@22\n      base: nodjs@99\n      deployFiles: ./\n";
+        let f = fixes(src);
+        assert!(
+            f.iter().all(|f| !f.title.contains("to `base`")),
+            "renaming `bsae` would write a second `base`: {f:#?}"
+        );
+        // Renaming is offered where the map has no `base` yet.
+        let alone = src.replace("      base: nodjs@99\n", "");
+        assert!(
+            fixes(&alone)
+                .iter()
+                .any(|f| f.title == "Change `bsae` to `base`")
+        );
     }
 
     #[test]

@@ -202,8 +202,13 @@ fn check_pattern(p: &Sp<String>, single_string: bool, out: &mut Vec<Diagnostic>)
                 Code::CacheDoubleStar,
                 sub_span(p, at),
                 format!(
-                    "`**` in `{pat}` is not a recursive wildcard: Go's filepath.Match has none, \
-                     `**` acts as `*`, and `*` never crosses `/`"
+                    "{} is not a recursive wildcard: Go's filepath.Match has none, `**` acts as \
+                     `*`, and `*` never crosses `/`",
+                    if pat == "**" {
+                        "`**`".to_string()
+                    } else {
+                        format!("`**` in `{pat}`")
+                    }
                 ),
             )
             .with_help(

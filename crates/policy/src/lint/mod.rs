@@ -18,6 +18,7 @@ mod bases;
 pub(crate) mod cache;
 mod deploy_files;
 pub(crate) mod legacy;
+pub mod recover;
 mod setups;
 
 pub use bases::{BUILD_BASES, RUN_BASES};
@@ -127,7 +128,21 @@ pub fn lint_with(src: &str, opts: &Options<'_>) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     match yaml::parse(src, limits) {
-        Err(d) => out.push(d),
+        Err(d) => {
+            // A syntax error does not hide the rest: lint the text with the
+            // broken lines blanked, keeping what is outside them.
+            if d.code == Code::YamlSyntax
+                && let Some((fixed, blanked)) = recover::recover(src, limits)
+                && let Ok(doc) = yaml::parse(&fixed, limits)
+            {
+                let mut rest = doc.warnings;
+                lint_tree(&fixed, doc.root.as_ref(), opts, &mut rest);
+                out.extend(recover::findings_outside(src, rest, &blanked));
+                out.push(recover::mark(d, &blanked));
+            } else {
+                out.push(d);
+            }
+        }
         Ok(doc) => {
             out.extend(doc.warnings);
             lint_tree(src, doc.root.as_ref(), opts, &mut out);

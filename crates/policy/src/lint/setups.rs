@@ -27,11 +27,14 @@ pub fn check(config: &Config, zerops: Option<&crate::yaml::Node>, out: &mut Vec<
                     Code::SetupDuplicate,
                     s.name.span,
                     format!(
-                        "a setup named `{}` is already defined at line {}; zcli uses the first one, so this one is never built",
-                        s.name.value, prev.name.span.start.line
+                        "a setup named `{}` is already defined; zcli uses the first one, so this one is never built",
+                        s.name.value
                     ),
                 )
-                .with_help("rename or remove one of the two"),
+                .with_help(format!(
+                    "rename or remove one of the two; the first is at line {}",
+                    prev.name.span.start.line
+                )),
             );
         } else {
             first.insert(&s.name.value, s);
