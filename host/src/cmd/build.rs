@@ -367,7 +367,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
             // The container's scratch goes now, not at the next build: what
             // failed buildCommands wrote outside /build/source (their own
             // layer) and the overlays' work directories (mode 000).
-            if let Err(e) = sandbox::clear_scratch(&store.abs(RUN)) {
+            if let Err(e) = journal::to_trash(&store.dir, RUN) {
                 out.say(format!("warning: removing the container's scratch: {e:#}"));
             }
             s.phases.insert("rollback", t.elapsed().as_millis() as u64);
@@ -496,7 +496,10 @@ fn build(
     let home = store.abs(BASE_HOME);
     let deadline = timer.start + args.run.timeout;
     let scratch = store.abs(RUN);
-    sandbox::clear_scratch(&scratch)?;
+    // What a killed build left in the scratch goes to the trash by one
+    // rename (overlay work directories are mode 000: the cleaner opens
+    // them up); the container starts from an empty one.
+    journal::to_trash(&store.dir, RUN)?;
     // The container, or the host (`--isolation none`, as before: the host's
     // environment, HOME in the store, the real paths).
     let container = match &image.image {
@@ -740,7 +743,7 @@ fn build(
                 artifact::prune(host, &store.dir, &args.retention.budget(), known.collect())
             })
             .map(drop)
-            .and_then(|_| sandbox::clear_scratch(&scratch))
+            .and_then(|_| journal::to_trash(&store.dir, RUN))
         {
             out.say(format!("warning: cleaning up the store: {e:#}"));
         }
