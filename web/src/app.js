@@ -339,9 +339,12 @@ function lintNow() {
   else send(req);
 }
 
-/** Asks the worker's assist interface (completions); here when there is no worker. */
+/**
+ * Asks the worker's assist interface (completions, hovers); here when there
+ * is no worker, or its component is still loading.
+ */
 function assistCall(method, ...args) {
-  if (!state.worker) return Promise.resolve(state.policy?.assist?.[method]?.(...args) ?? null);
+  if (!state.worker || !state.workerReady) return Promise.resolve(state.policy?.assist?.[method]?.(...args) ?? null);
   const call = ++state.callId;
   return new Promise((resolve, reject) => {
     state.calls.set(call, { resolve, reject });
@@ -975,6 +978,7 @@ state.view = createEditor({
   doc: configFromHash() ?? savedText() ?? '',
   assist: () => state.policy?.assist ?? null,
   completions: (text, at) => (state.policy ? assistCall('complete', text, at) : null),
+  hovers: (text, at, facts) => (state.policy ? assistCall('hover', text, at, facts) : null),
   tree: hoverTree,
   onChange,
   label: 'zerops.yaml',

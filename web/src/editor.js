@@ -49,25 +49,26 @@ const SEVERITY = { error: 'error', warning: 'warning', note: 'info' };
  *   assist():   the component's assist interface, or null before it loads
  *   tree():     the project folder's tree facts for hover, or undefined
  *   onChange(update): a document change (update.transactions tell loads apart)
+ *   hovers(text, position, tree): the component's hover, or a promise of it
+ *               (the page asks its worker); default: assist().hover
  *   completions(text, position): the component's completions, or a promise
  *               of them (the page asks its lint worker: typing never runs the
  *               component on the main thread); default: assist().complete
  */
-export function createEditor({ parent, doc, assist, tree, onChange, label, completions }) {
-  const hover = hoverTooltip((view, pos) => {
-    const api = assist();
-    if (!api?.hover) return null;
-    const text = view.state.doc.toString();
+export function createEditor({ parent, doc, assist, tree, onChange, label, completions, hovers }) {
+  const askHover = hovers ?? ((text, at, facts) => assist()?.hover?.(text, at, facts) ?? null);
+  const hover = hoverTooltip(async (view, pos) => {
+    const doc = view.state.doc;
     let h;
     try {
-      h = api.hover(text, positionOf(view.state.doc, pos), tree());
+      h = await askHover(doc.toString(), positionOf(doc, pos), tree());
     } catch {
       return null;
     }
-    if (!h) return null;
+    if (!h || view.state.doc !== doc) return null;
     return {
-      pos: offsetOf(view.state.doc, h.range.start),
-      end: offsetOf(view.state.doc, h.range.end),
+      pos: offsetOf(doc, h.range.start),
+      end: offsetOf(doc, h.range.end),
       above: true,
       create: () => {
         const dom = document.createElement('div');

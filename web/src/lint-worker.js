@@ -11,8 +11,8 @@ const policyModule = import('./policy/policy.js');
 policyModule.then(() => self.postMessage({ ready: true }));
 
 // Besides lints: { call, method, args } asks the assist interface (the
-// editor's completions); the answer is { call, result } or { call, error }.
-const CALLS = new Set(['complete']);
+// editor's completions and hovers); the answer is { call, result } or { call, error }.
+const CALLS = new Set(['complete', 'hover']);
 
 self.onmessage = async (e) => {
   const policy = await policyModule;
