@@ -375,7 +375,7 @@ fn explain_command_errors_exit_with_their_class() {
     let err = String::from_utf8_lossy(&o.stderr);
     // The policy says the error is about the old file; the renderer shows
     // that file with the code.
-    assert!(err.contains("invalid YAML"), "{err}");
+    assert!(err.contains("flow sequence must end with `]`"), "{err}");
     assert!(err.contains("bad.yaml (old)"), "{err}");
     assert!(err.contains("yaml-syntax"), "{err}");
 }

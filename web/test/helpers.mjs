@@ -57,7 +57,8 @@ export function cliLint(file) {
 /** Any `zerops-cache ... --format json` command: { status, json }. */
 export function cliJson(args) {
   const r = spawnSync(CLI, [...args, '--format', 'json'], { encoding: 'utf8' });
-  if (r.status !== 0 && r.status !== 1 && r.status !== 2) throw new Error(`${CLI} ${args.join(' ')}: ${r.stderr}`);
+  // 3: the CLI refused the file (a config error, or a file the platform rejects).
+  if (r.status !== 0 && r.status !== 1 && r.status !== 2 && r.status !== 3) throw new Error(`${CLI} ${args.join(' ')}: ${r.stderr}`);
   let json = null;
   try {
     json = r.stdout ? JSON.parse(r.stdout) : null;

@@ -55,7 +55,6 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
             if *key == "deploy" && rule_path(path, Some(key)) == "build.deploy" {
                 continue;
             }
-            let block = matches!(shape, Shape::Object(_) | Shape::Array(_));
             out.push(Completion {
                 label: key.to_string(),
                 kind: CompletionKind::Key,
@@ -63,10 +62,8 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
                 documentation: key_markdown(path, key).unwrap_or_default(),
                 insert_text: if c.colon_after {
                     key.to_string() // the colon is already there
-                } else if block {
-                    format!("{key}:")
                 } else {
-                    format!("{key}: ")
+                    section_snippet(key, shape, c.replace.start.column)
                 },
                 replace: c.replace,
             });
@@ -118,6 +115,19 @@ pub fn complete(src: &str, at: Pos) -> Vec<Completion> {
         },
     }
     out
+}
+
+/// What accepting key `key` (at 1-based `column`) inserts: a section opens
+/// its block on the next line, indented below the key (a list with its
+/// first `- `), as yaml-language-server's snippets do; any other key its
+/// `key: `.
+fn section_snippet(key: &str, shape: &Shape, column: u32) -> String {
+    let indent = " ".repeat(column.saturating_sub(1) as usize + 2);
+    match shape {
+        Shape::Object(_) => format!("{key}:\n{indent}"),
+        Shape::Array(_) => format!("{key}:\n{indent}- "),
+        _ => format!("{key}: "),
+    }
 }
 
 fn is_scalar_list(shape: &Shape) -> bool {
@@ -224,6 +234,27 @@ mod tests {
         assert_eq!(out, format!("{head}      os: alpine\n"));
         let out = accept(&format!("{head}      os: al|\n"), "alpine");
         assert_eq!(out, format!("{head}      os: alpine\n"));
+    }
+
+    #[test]
+    fn sections_open_their_block_below_the_key() {
+        let src = "zerops:\n  - setup: app\n    bui\n";
+        let c = complete(src, Pos::new(3, 8));
+        let build = c.iter().find(|c| c.label == "build").unwrap();
+        assert_eq!(build.insert_text, "build:\n      ");
+        let src = "zerops:\n  - setup: app\n    build:\n      buildC\n";
+        let c = complete(src, Pos::new(4, 13));
+        let cmds = c.iter().find(|c| c.label == "buildCommands").unwrap();
+        assert_eq!(cmds.insert_text, "buildCommands:\n        - ");
+        let after = accept(
+            "zerops:\n  - setup: app\n    build:\n      buildC|\n",
+            "buildCommands",
+        );
+        assert_eq!(
+            after,
+            "zerops:\n  - setup: app\n    build:\n      buildCommands:\n        - \n"
+        );
+        assert!(crate::model::parse(&after).is_ok(), "{after}");
     }
 
     #[test]
