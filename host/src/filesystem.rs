@@ -797,6 +797,27 @@ pub fn files_with_links(
     rel: &Path,
     f: &mut impl FnMut((u64, u64), u64, u64),
 ) -> io::Result<()> {
+    // A directory its owner cannot read (an overlay's work directory,
+    // mode 000) is read with the owner's read and search granted while
+    // it and what is below it are walked; then its mode is put back.
+    match files_with_links_in(dir, rel, f) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            let old = grant(dir, rel, 0o500)?;
+            let r = files_with_links_in(dir, rel, f);
+            if let Some(old) = old {
+                dir.set_permissions(rel, old)?;
+            }
+            r
+        }
+        r => r,
+    }
+}
+
+fn files_with_links_in(
+    dir: &Dir,
+    rel: &Path,
+    f: &mut impl FnMut((u64, u64), u64, u64),
+) -> io::Result<()> {
     use cap_std::fs::MetadataExt;
     for e in list(dir, rel)? {
         let p = rel.join(&e.name);
