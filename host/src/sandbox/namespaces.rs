@@ -81,10 +81,10 @@ fn loopback_up() -> io::Result<()> {
     }
     // SAFETY: a valid ifreq for SIOCGIFFLAGS/SIOCSIFFLAGS on our socket.
     let r = unsafe {
-        let mut r = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req);
+        let mut r = libc::ioctl(fd, libc::SIOCGIFFLAGS as _, &mut req);
         if r == 0 {
             req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-            r = libc::ioctl(fd, libc::SIOCSIFFLAGS, &req);
+            r = libc::ioctl(fd, libc::SIOCSIFFLAGS as _, &req);
         }
         libc::close(fd);
         r
