@@ -206,7 +206,7 @@ pub fn explain(code: Code) -> Explanation {
             "Cache paths are relative to /build/source. An absolute path or one with `..` points \
              outside it and is not cached the way it reads; tool caches outside /build/source \
              are kept by the base layer instead.",
-            "zerops:\n  - setup: app\n    build:\n      deployFiles: dist\n      cache: ../shared\n",
+            "zerops:\n  - setup: app\n    build:\n      deployFiles: dist\n      cache: ../common\n",
         ),
         CacheDoubleStar => with(
             "`**` is not a recursive wildcard in cache paths: `*` never crosses `/`, so `a/**` \
