@@ -82,6 +82,15 @@ if [ "$only_build" = 0 ]; then
   command -v ps >/dev/null 2>&1 || container_missing+=(procps)
   command -v mount >/dev/null 2>&1 || container_missing+=(mount)
   command -v bash >/dev/null 2>&1 || container_missing+=(bash)
+  # Rootless with subordinate ids (newuidmap/newgidmap), a Debian root
+  # filesystem for apt/dpkg tests (scripts/fixtures/debian-rootfs.sh), and
+  # OCI images: a local registry (docker-registry), umoci and skopeo to build
+  # and push test images.
+  command -v newuidmap >/dev/null 2>&1 || container_missing+=(uidmap)
+  command -v mmdebstrap >/dev/null 2>&1 || container_missing+=(mmdebstrap)
+  command -v umoci >/dev/null 2>&1 || container_missing+=(umoci)
+  command -v skopeo >/dev/null 2>&1 || container_missing+=(skopeo)
+  command -v docker-registry >/dev/null 2>&1 || container_missing+=(docker-registry)
   if [ "${#container_missing[@]}" -gt 0 ]; then
     echo "setup: installing ${container_missing[*]} with apt" >&2
     sudo_cmd=""
