@@ -45,8 +45,18 @@ extern "C" fn on_signal(sig: libc::c_int) {
     }
 }
 
-/// Runs the init; returns the exit status.
+/// Runs the init (or, for `{"task": …}`, a task in the user namespace of
+/// subordinate ids, [`super::userns`]); returns the exit status.
 pub fn run(spec_json: &str) -> i32 {
+    if spec_json.starts_with("{\"task\"") {
+        return match serde_json::from_str::<super::userns::TaskRequest>(spec_json) {
+            Ok(req) => super::userns::run_task(&req),
+            Err(e) => {
+                eprintln!("zerops-cache sandbox: bad task: {e}");
+                SETUP_FAILED
+            }
+        };
+    }
     match setup_and_run(spec_json) {
         Ok(code) => code,
         Err(e) => {
@@ -159,7 +169,7 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     } else {
         1
     };
-    if spec.user_ns && code != 0 && code < 128 {
+    if spec.user_ns && spec.ids.is_none() && code != 0 && code < 128 {
         // A build stops at its first failed command: said once per build.
         eprintln!("{UNMAPPED_NOTE}");
     }
@@ -171,7 +181,9 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
 pub const UNMAPPED_NOTE: &str = "zerops-cache: note: the container runs rootless and maps only your user (as root); \
 any other user or group id does not exist inside, so a command that switches to one or gives a file to one fails \
 (apt: \"setgroups 65534 failed\", \"seteuid 42 failed\"; chown: \"Invalid argument\"). If that is why it failed: \
-run the build as root, or for apt pass -o APT::Sandbox::User=root";
+give your user subordinate ids (a range in /etc/subuid and /etc/subgid, e.g. \
+`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER`, and newuidmap/newgidmap from uidmap) \
+so that ids 1..N are mapped too, run the build as root, or for apt pass -o APT::Sandbox::User=root";
 
 fn child(
     root: &std::path::Path,

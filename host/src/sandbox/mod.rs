@@ -13,7 +13,8 @@
 //!   read-only throughout;
 //! - PID, UTS (hostname: the setup's name), IPC and cgroup namespaces, a
 //!   network namespace with only loopback for `--network none`, and a user
-//!   namespace mapping the invoking user to root when not run as root;
+//!   namespace when not run as root: the invoking user is root in it, and
+//!   its subordinate ids ([`subids`]) are container ids 1..N;
 //! - Docker's default capabilities ([`privileges`]) and seccomp filter
 //!   ([`seccomp`]).
 //!
@@ -31,7 +32,9 @@ pub mod privileges;
 pub mod rootfs;
 pub mod seccomp;
 pub mod spec;
+pub mod subids;
 pub mod unpack;
+pub mod userns;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -171,6 +174,11 @@ impl Sandbox {
                 per_dir,
                 userxattr: user_ns,
                 user_ns,
+                ids: if user_ns {
+                    subids::mapped().cloned()
+                } else {
+                    None
+                },
                 uid: namespaces::uid(),
                 gid: namespaces::gid(),
                 upper: paths.upper.clone(),
@@ -354,7 +362,23 @@ pub fn clear_scratch(p: &Path) -> Result<()> {
         return Ok(());
     }
     open_up(p);
-    std::fs::remove_dir_all(p).with_context(|| format!("removing {}", p.display()))
+    match std::fs::remove_dir_all(p) {
+        Ok(()) => Ok(()),
+        // Files of subordinate ids (a rootless build's or image's): only
+        // their user namespace may remove them.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => match subids::mapped() {
+            Some(ids) => userns::spawn_task(
+                ids,
+                userns::Task::Remove {
+                    path: p.to_path_buf(),
+                },
+            )
+            .map(drop)
+            .with_context(|| format!("removing {}", p.display())),
+            None => Err(e).with_context(|| format!("removing {}", p.display())),
+        },
+        Err(e) => Err(e).with_context(|| format!("removing {}", p.display())),
+    }
 }
 
 #[cfg(test)]

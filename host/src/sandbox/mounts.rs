@@ -183,7 +183,12 @@ pub fn assemble(spec: &Spec, mark: &mut dyn FnMut(&str)) -> io::Result<()> {
     super::devices::populate(
         &root.join("dev"),
         spec.user_ns,
-        (!spec.user_ns).then_some(5),
+        (!spec.user_ns
+            || spec
+                .ids
+                .as_ref()
+                .is_some_and(|m| super::subids::size(&m.gids) > 5))
+        .then_some(5),
     )?;
     mark("dev");
     let sys = root.join("sys");

@@ -1,7 +1,8 @@
 //! Entering the container's namespaces: mount, PID, UTS (the container's
 //! hostname), IPC and cgroup, a network namespace with only loopback for
 //! `--network none`, plus a user namespace that maps the invoking user to
-//! root when not run as root.
+//! root when not run as root (and its subordinate ids to 1..N, see
+//! [`super::userns`]).
 
 use std::io;
 
@@ -34,7 +35,9 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
 /// process has one thread (a user namespace demands it). The calling process
 /// stays in the old PID namespace; its next child is PID 1 of the new one.
 pub fn enter(spec: &super::Spec) -> io::Result<()> {
-    if spec.user_ns {
+    if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
+        super::userns::enter(ids)?;
+    } else if spec.user_ns {
         // SAFETY: unshare has no memory preconditions.
         check(
             unsafe { libc::unshare(libc::CLONE_NEWUSER) },

@@ -3,7 +3,8 @@
 //!
 //! - the host's own root (default): identified by `/etc/os-release`, the
 //!   machine architecture and whether the layer is made as root or
-//!   unprivileged (their whiteouts and opaque marks differ);
+//!   unprivileged (their whiteouts and opaque marks differ), and with
+//!   which subordinate ids;
 //! - `--rootfs DIR`: a digest of the tree's listing (path, type, mode,
 //!   size, modification time, link target);
 //! - `--rootfs FILE.tar`: a digest of the tar's bytes; it is unpacked once
@@ -49,11 +50,19 @@ impl Image {
     }
 }
 
-fn flavour() -> &'static str {
+/// Root, rootless, or rootless with subordinate ids (the map's extents
+/// in the digest: files owned by other ids are other files).
+fn flavour() -> String {
     if namespaces::is_root() {
-        "root"
-    } else {
-        "rootless"
+        return "root".into();
+    }
+    match super::subids::mapped() {
+        None => "rootless".into(),
+        Some(m) => {
+            let mut h = Sha256::new();
+            h.update(m.describe().as_bytes());
+            format!("rootless-subids-{}", &short(&h.finalize())[..8])
+        }
     }
 }
 
@@ -163,7 +172,28 @@ pub fn materialize(img: Image, scratch: &Path) -> Result<Image> {
     }
     super::clear_scratch(scratch)?;
     std::fs::create_dir_all(&dir)?;
-    let skipped = super::unpack::unpack(&path, &dir, namespaces::is_root())?;
+    use super::unpack::{Owners, Skipped, unpack};
+    let skipped = if namespaces::is_root() {
+        unpack(&path, &dir, Owners::Keep)?
+    } else if let Some(ids) = super::subids::mapped() {
+        let task = super::userns::Task::Unpack {
+            tar: path.clone(),
+            dir: dir.clone(),
+        };
+        let out = super::userns::spawn_task(ids, task)
+            .with_context(|| format!("--rootfs {}: unpacking", path.display()))?;
+        serde_json::from_str::<Skipped>(out.trim())
+            .with_context(|| format!("--rootfs {}: unpacking", path.display()))?
+    } else {
+        unpack(&path, &dir, Owners::User)?
+    };
+    if skipped.unmapped_owners > 0 {
+        eprintln!(
+            "zerops-cache: --rootfs {}: {} entries belong to ids past your subordinate range (/etc/subuid, /etc/subgid) and were given to root",
+            path.display(),
+            skipped.unmapped_owners
+        );
+    }
     if skipped.failed > 0 {
         eprintln!(
             "zerops-cache: --rootfs {}: {} entries could not be unpacked and were left out: {}",

@@ -17,6 +17,10 @@ pub struct Spec {
     pub userxattr: bool,
     /// Make a user namespace mapping `uid`/`gid` to root.
     pub user_ns: bool,
+    /// With `user_ns`: the subordinate ids mapped too (by newuidmap and
+    /// newgidmap); `None`: only `uid`/`gid`.
+    #[serde(default)]
+    pub ids: Option<super::subids::IdMap>,
     pub uid: u32,
     pub gid: u32,
     /// The base layer.

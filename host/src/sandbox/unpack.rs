@@ -2,8 +2,11 @@
 //! (`tar` crate, so that what the tar holds decides nothing about the exit
 //! code):
 //! - device nodes are skipped: the container's /dev is made fresh each run;
-//! - owners are kept as root; as another user every file is the user's
-//!   (root inside the container's user namespace);
+//! - owners are kept as root; as another user with subordinate ids (in
+//!   their user namespace, [`super::userns`]) container id k stays k, so
+//!   on the host root is the user and k the range's (k−1)th id, and ids
+//!   past the range become root's; without subordinate ids every file is
+//!   the user's (root inside the container's user namespace);
 //! - an entry that cannot be made (a link to nothing, a name the
 //!   filesystem refuses) is skipped and counted, never fatal;
 //! - plain, gzip and zstd tars are read in-process; xz and bzip2 through
@@ -17,13 +20,28 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// What an unpack left out.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// Character and block devices.
     pub devices: usize,
     /// Entries that could not be made, with the first few reasons.
     pub failed: usize,
     pub reasons: Vec<String>,
+    /// Entries whose owner or group was past the mapped ids (made root's).
+    #[serde(default)]
+    pub unmapped_owners: usize,
+}
+
+/// Whose the unpacked files are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owners {
+    /// The tar's (as root).
+    Keep,
+    /// The user's (rootless without subordinate ids).
+    User,
+    /// The tar's where mapped (container ids below `uids`/`gids`), else
+    /// root's: in a user namespace with subordinate ids.
+    Mapped { uids: u64, gids: u64 },
 }
 
 fn open(tar: &Path) -> Result<Box<dyn Read>> {
@@ -57,13 +75,13 @@ fn open(tar: &Path) -> Result<Box<dyn Read>> {
     })
 }
 
-/// Unpacks `tar` into the directory `dir`; `owners`: keep the owners of
-/// the entries (as root).
-pub fn unpack(tar: &Path, dir: &Path, owners: bool) -> Result<Skipped> {
+/// Unpacks `tar` into the directory `dir`, its files owned as `owners`
+/// says.
+pub fn unpack(tar: &Path, dir: &Path, owners: Owners) -> Result<Skipped> {
     let mut ar = tar::Archive::new(open(tar)?);
     ar.set_preserve_permissions(true);
     ar.set_preserve_mtime(true);
-    ar.set_preserve_ownerships(owners);
+    ar.set_preserve_ownerships(owners == Owners::Keep);
     ar.set_unpack_xattrs(false);
     ar.set_overwrite(true);
     let mut skipped = Skipped::default();
@@ -95,13 +113,19 @@ pub fn unpack(tar: &Path, dir: &Path, owners: bool) -> Result<Skipped> {
         }
         let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
         if kind.is_fifo() {
-            if let Err(err) = fifo(dir, &name, e.header().mode().unwrap_or(0o644)) {
+            let made = fifo(dir, &name, e.header().mode().unwrap_or(0o644))
+                .and_then(|()| map_owner(dir, &e, owners, &mut skipped));
+            if let Err(err) = made {
                 note(&mut skipped, format!("{name}: {err}"));
             }
             continue;
         }
         match e.unpack_in(dir) {
-            Ok(true) => {}
+            Ok(true) => {
+                if let Err(err) = map_owner(dir, &e, owners, &mut skipped) {
+                    note(&mut skipped, format!("{name}: {err}"));
+                }
+            }
             Ok(false) => note(&mut skipped, format!("{name}: outside the root")),
             Err(err) => note(&mut skipped, format!("{name}: {err}")),
         }
@@ -112,11 +136,57 @@ pub fn unpack(tar: &Path, dir: &Path, owners: bool) -> Result<Skipped> {
     dirs.sort_by(|a, b| b.path_bytes().cmp(&a.path_bytes()));
     for mut d in dirs {
         let name = String::from_utf8_lossy(&d.path_bytes()).into_owned();
-        if let Err(err) = d.unpack_in(dir) {
+        let made = d
+            .unpack_in(dir)
+            .and_then(|_| map_owner(dir, &d, owners, &mut skipped));
+        if let Err(err) = made {
             note(&mut skipped, format!("{name}: {err}"));
         }
     }
     Ok(skipped)
+}
+
+/// Gives an unpacked entry its owner within the mapped ids (root's when
+/// past them), then its mode again (a chown clears setuid and setgid).
+fn map_owner<R: Read>(
+    dir: &Path,
+    e: &tar::Entry<'_, R>,
+    owners: Owners,
+    skipped: &mut Skipped,
+) -> std::io::Result<()> {
+    let Owners::Mapped { uids, gids } = owners else {
+        return Ok(());
+    };
+    let h = e.header();
+    let (uid, gid) = (h.uid()?, h.gid()?);
+    let fit = |id: u64, size: u64| if id < size { id as u32 } else { 0 };
+    if uid >= uids || gid >= gids {
+        skipped.unmapped_owners += 1;
+    }
+    let p = dir.join(relative(&e.path()?)?);
+    std::os::unix::fs::lchown(&p, Some(fit(uid, uids)), Some(fit(gid, gids)))?;
+    if !h.entry_type().is_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = h.mode()? & 0o7777;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// A tar path as the `tar` crate unpacks it: `.` and `/` dropped, `..`
+/// refused.
+fn relative(p: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::Normal(n) => out.push(n),
+            std::path::Component::ParentDir => {
+                return Err(std::io::Error::other("a path with `..`"));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// A named pipe of the image (the `tar` crate would make a file of it).
@@ -199,7 +269,7 @@ mod tests {
             let tar = image_tar(t.path(), gzip);
             let out = t.path().join("root");
             std::fs::create_dir(&out).unwrap();
-            let s = unpack(&tar, &out, false).unwrap();
+            let s = unpack(&tar, &out, Owners::User).unwrap();
             assert_eq!(s.devices, 2);
             assert_eq!(s.failed, 1, "{s:?}");
             assert!(s.reasons[0].contains("hard"), "{s:?}");
@@ -217,12 +287,63 @@ mod tests {
         }
     }
 
+    /// As in the user namespace of subordinate ids: owners within the ids
+    /// are kept, others become root's, and setuid bits survive the chown.
+    /// (Root here stands for the namespace's root.)
+    #[test]
+    fn mapped_owners_are_kept_within_the_range_and_root_past_it() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // SAFETY: no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: needs root to chown");
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("img.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&p).unwrap());
+        for (kind, path, uid, mode) in [
+            (tar::EntryType::Directory, "./home/", 0, 0o755),
+            (tar::EntryType::Directory, "./home/app/", 42, 0o700),
+            (tar::EntryType::Regular, "./home/app/f", 42, 0o600),
+            (tar::EntryType::Regular, "./bin/su", 0, 0o4755),
+            (tar::EntryType::Regular, "./far", 70000, 0o644),
+            (tar::EntryType::Fifo, "./home/app/pipe", 42, 0o600),
+        ] {
+            let mut h = header(kind, path, 0);
+            h.set_uid(uid);
+            h.set_gid(uid);
+            h.set_mode(mode);
+            h.set_cksum();
+            b.append(&h, std::io::empty()).unwrap();
+        }
+        b.into_inner().unwrap();
+        let out = t.path().join("root");
+        std::fs::create_dir(&out).unwrap();
+        let s = unpack(
+            &p,
+            &out,
+            Owners::Mapped {
+                uids: 65537,
+                gids: 65537,
+            },
+        )
+        .unwrap();
+        assert_eq!((s.failed, s.unmapped_owners), (0, 1), "{s:?}");
+        let md = |r: &str| std::fs::symlink_metadata(out.join(r)).unwrap();
+        assert_eq!((md("home/app").uid(), md("home/app").gid()), (42, 42));
+        assert_eq!(md("home/app").permissions().mode() & 0o7777, 0o700);
+        assert_eq!(md("home/app/f").uid(), 42);
+        assert_eq!(md("home/app/pipe").uid(), 42);
+        assert_eq!(md("bin/su").permissions().mode() & 0o7777, 0o4755);
+        assert_eq!((md("far").uid(), md("far").gid()), (0, 0));
+    }
+
     #[test]
     fn a_file_that_is_not_a_tar_is_a_clear_error() {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("x.tar");
         std::fs::write(&p, vec![b'x'; 2000]).unwrap();
-        let e = unpack(&p, t.path(), false).unwrap_err().to_string();
+        let e = unpack(&p, t.path(), Owners::User).unwrap_err().to_string();
         assert!(
             e.contains("not a readable tar") || e.contains("empty"),
             "{e}"

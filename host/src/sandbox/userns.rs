@@ -1,0 +1,191 @@
+//! A user namespace with the user's subordinate ids mapped
+//! ([`super::subids`]). A process cannot write such maps for itself: the
+//! setuid helpers `newuidmap`/`newgidmap` must, from outside the namespace,
+//! for its pid (as podman and rootlesskit do). So before `unshare`, two
+//! helper processes are forked, blocked on a pipe; once the namespace
+//! exists they exec the helpers with this process's pid, and this process
+//! waits for both.
+//!
+//! The same namespace serves [`Task`]s: work on trees whose files belong to
+//! subordinate ids, which the user itself cannot do outside (unpacking a
+//! `--rootfs` tar with its owners, removing such a tree).
+
+use serde::{Deserialize, Serialize};
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::subids::{self, IdMap};
+
+fn cstr(s: &[u8]) -> io::Result<CString> {
+    CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte"))
+}
+
+fn argv(helper: &Path, pid: u32, map: &[subids::Extent]) -> io::Result<Vec<CString>> {
+    let mut v = vec![cstr(helper.as_os_str().as_bytes())?, cstr(pid.to_string().as_bytes())?];
+    for a in subids::helper_args(map) {
+        v.push(cstr(a.as_bytes())?);
+    }
+    Ok(v)
+}
+
+/// Forks a helper that waits for a `1` on `go` and then execs `argv`.
+fn fork_helper(argv: &[CString], go: [libc::c_int; 2]) -> io::Result<libc::pid_t> {
+    let mut p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    p.push(std::ptr::null());
+    // SAFETY: the child only calls async-signal-safe functions (close,
+    // read, execv, _exit) on memory made before the fork.
+    unsafe {
+        let pid = libc::fork();
+        if pid == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid == 0 {
+            libc::close(go[1]);
+            let mut b = 0u8;
+            if libc::read(go[0], (&mut b as *mut u8).cast(), 1) == 1 && b == b'1' {
+                libc::execv(p[0], p.as_ptr());
+            }
+            libc::_exit(127);
+        }
+        Ok(pid)
+    }
+}
+
+fn wait(pid: libc::pid_t) -> io::Result<libc::c_int> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waiting for our own child.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+            return Ok(status);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Moves this process into a new user namespace where container id 0 is
+/// the user and 1..N its subordinate ids, and clears its supplementary
+/// groups (the host's, which the map does not name). The process must have
+/// one thread.
+pub fn enter(map: &IdMap) -> io::Result<()> {
+    let pid = std::process::id();
+    let uid_argv = argv(&map.newuidmap, pid, &map.uids)?;
+    let gid_argv = argv(&map.newgidmap, pid, &map.gids)?;
+    let mut go = [0 as libc::c_int; 2];
+    // SAFETY: a valid two-element array.
+    if unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    let helpers = [fork_helper(&uid_argv, go)?, fork_helper(&gid_argv, go)?];
+    // SAFETY: unshare has no memory preconditions; our own pipe ends.
+    let unshared = unsafe {
+        libc::close(go[0]);
+        let r = libc::unshare(libc::CLONE_NEWUSER);
+        let e = io::Error::last_os_error();
+        if r == 0 {
+            libc::write(go[1], b"11".as_ptr().cast(), 2);
+        }
+        libc::close(go[1]);
+        if r == 0 { Ok(()) } else { Err(e) }
+    };
+    let mut failed = Vec::new();
+    for (pid, argv) in helpers.into_iter().zip([&uid_argv, &gid_argv]) {
+        let status = wait(pid)?;
+        if unshared.is_ok() && !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+            let cmd: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
+            failed.push(format!("`{}` failed (status {status:#x})", cmd.join(" ")));
+        }
+    }
+    unshared.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("creating a user namespace (unshare CLONE_NEWUSER): {e}"),
+        )
+    })?;
+    if !failed.is_empty() {
+        return Err(io::Error::other(format!(
+            "mapping the subordinate ids of /etc/subuid and /etc/subgid: {} \
+             (newuidmap and newgidmap must be setuid root or have CAP_SETUID/CAP_SETGID)",
+            failed.join("; ")
+        )));
+    }
+    // SAFETY: an empty list; CAP_SETGID is ours in the new namespace.
+    if unsafe { libc::setgroups(0, std::ptr::null()) } == -1 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(
+            e.kind(),
+            format!("clearing supplementary groups: {e}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Work done in the mapped namespace by a child process
+/// (`__sandbox-init` with `{"task": …}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Task {
+    /// Unpack a `--rootfs` tar into `dir` with its owners mapped into the
+    /// range; prints what was left out as JSON on stdout.
+    Unpack { tar: PathBuf, dir: PathBuf },
+    /// Remove a tree (whose files may belong to subordinate ids).
+    Remove { path: PathBuf },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TaskRequest {
+    pub task: Task,
+    pub ids: IdMap,
+}
+
+/// Runs `task` in the child (after [`enter`]); the exit status.
+pub fn run_task(req: &TaskRequest) -> i32 {
+    let result = enter(&req.ids)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| match &req.task {
+            Task::Unpack { tar, dir } => {
+                let owners = super::unpack::Owners::Mapped {
+                    uids: subids::size(&req.ids.uids),
+                    gids: subids::size(&req.ids.gids),
+                };
+                let s = super::unpack::unpack(tar, dir, owners)?;
+                println!("{}", serde_json::to_string(&s)?);
+                Ok(())
+            }
+            Task::Remove { path } => super::clear_scratch(path),
+        });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{e:#}");
+            1
+        }
+    }
+}
+
+/// Runs `task` in a child process in the mapped namespace; its stdout.
+pub fn spawn_task(ids: &IdMap, task: Task) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let req = TaskRequest {
+        task,
+        ids: ids.clone(),
+    };
+    let exe = std::env::current_exe().context("finding the zerops-cache executable")?;
+    let out = std::process::Command::new(exe)
+        .arg(super::init::SUBCOMMAND)
+        .arg(serde_json::to_string(&req)?)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("starting zerops-cache in a user namespace")?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "{} (in a user namespace with your subordinate ids)",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
