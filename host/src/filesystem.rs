@@ -373,11 +373,34 @@ pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
     }
     match dir.remove_dir_all(rel) {
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            make_removable(dir, rel)?;
-            dir.remove_dir_all(rel)
+            let r = make_removable(dir, rel).and_then(|()| dir.remove_dir_all(rel));
+            match r {
+                // Files of the user's subordinate ids: removed in their
+                // user namespace.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
+                    crate::sandbox::userns::remove_in_namespace(&absolute(dir, rel)?)
+                        .unwrap_or(Err(e))
+                }
+                r => r,
+            }
         }
         r => r,
     }
+}
+
+/// Whether this user owns `rel`.
+fn owned(dir: &Dir, rel: &Path) -> bool {
+    use cap_std::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    dir.symlink_metadata(rel).is_ok_and(|m| m.uid() == me)
+}
+
+/// The path of `rel` under `dir` on the host.
+fn absolute(dir: &Dir, rel: &Path) -> io::Result<std::path::PathBuf> {
+    use std::os::fd::{AsFd, AsRawFd};
+    let fd = dir.as_fd().as_raw_fd();
+    Ok(std::fs::read_link(format!("/proc/self/fd/{fd}"))?.join(rel))
 }
 
 /// Gives the directory `rel` and every directory below it owner read,
@@ -801,6 +824,11 @@ pub fn files_with_links(
     // mode 000) is read with the owner's read and search granted while
     // it and what is below it are walked; then its mode is put back.
     match files_with_links_in(dir, rel, f) {
+        // Gone while walked (the trash being emptied by its cleaner).
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !rel.as_os_str().is_empty() => Ok(()),
+        // Another id's directory (a rootless build's subordinate ids, e.g.
+        // apt's `_apt` of mode 0700): not this user's to read or measure.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && !owned(dir, rel) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             let old = grant(dir, rel, 0o500)?;
             let r = files_with_links_in(dir, rel, f);
@@ -821,7 +849,10 @@ fn files_with_links_in(
     use cap_std::fs::MetadataExt;
     for e in list(dir, rel)? {
         let p = rel.join(&e.name);
-        let md = dir.symlink_metadata(&p)?;
+        let md = match dir.symlink_metadata(&p) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            r => r?,
+        };
         if md.is_dir() {
             files_with_links(dir, &p, f)?;
         } else if md.is_file() {

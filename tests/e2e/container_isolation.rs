@@ -20,7 +20,7 @@ use crate::container_rootless::{Rootless, is_root};
 const DOCKER_CAPS: &str = "00000000a80425fb";
 
 /// The probe: each line `key=value`, in /build/source/probe.txt.
-fn probe(port: u16) -> String {
+pub fn probe(port: u16) -> String {
     format!(
         r#"o=/build/source/probe.txt; : > $o
 r() {{ printf '%s=%s\n' "$1" "$2" >> $o; }}
@@ -62,21 +62,21 @@ t pty python3 -c 'import os; os.openpty()'
     )
 }
 
-fn parse(text: &str) -> BTreeMap<String, String> {
+pub fn parse(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.trim().to_string()))
         .collect()
 }
 
-fn host_name() -> String {
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .unwrap()
         .trim()
         .to_string()
 }
 
-fn no_probe_cgroup_on_host() {
+pub fn no_probe_cgroup_on_host() {
     for e in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
         assert!(
             !e.path().join("zc-probe-cgroup").exists(),
@@ -88,7 +88,7 @@ fn no_probe_cgroup_on_host() {
 }
 
 /// What a buildCommand sees, as root or rootless, on either network.
-fn check(p: &BTreeMap<String, String>, network_none: bool) {
+pub fn check(p: &BTreeMap<String, String>, network_none: bool) {
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("<missing>");
     for c in ["CapInh", "CapPrm", "CapEff", "CapBnd"] {
         assert_eq!(get(c), DOCKER_CAPS, "{c}: {p:?}");
@@ -161,7 +161,7 @@ fn check(p: &BTreeMap<String, String>, network_none: bool) {
     }
 }
 
-fn listener() -> TcpListener {
+pub fn listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").unwrap()
 }
 

@@ -18,57 +18,95 @@ pub fn is_root() -> bool {
 
 /// Gives `p` and everything below it to nobody (when root).
 pub fn give(p: &Path) {
+    give_to(p, &User::nobody());
+}
+
+/// Gives `p` and everything below it to `u` (when root).
+pub fn give_to(p: &Path, u: &User) {
     if !is_root() {
         return;
     }
-    std::os::unix::fs::lchown(p, Some(NOBODY), Some(NOBODY)).unwrap();
+    std::os::unix::fs::lchown(p, Some(u.uid), Some(u.gid)).unwrap();
     if std::fs::symlink_metadata(p).unwrap().is_dir() {
         for e in std::fs::read_dir(p).unwrap() {
-            give(&e.unwrap().path());
+            give_to(&e.unwrap().path(), u);
         }
     }
 }
 
-/// A directory nobody owns, under the test's target directory (which the
+/// The unprivileged user a test builds as (when it runs as root).
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub group: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl User {
+    pub fn nobody() -> User {
+        User {
+            name: "nobody".into(),
+            group: "nogroup".into(),
+            uid: NOBODY,
+            gid: NOBODY,
+        }
+    }
+}
+
+/// A directory `u` owns, under the test's target directory (which the
 /// host-root image shows).
-fn nobody_dir(prefix: &str) -> tempfile::TempDir {
+fn user_dir(prefix: &str, u: &User) -> tempfile::TempDir {
     let d = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .unwrap();
-    give(d.path());
+    give_to(d.path(), u);
     d
+}
+
+fn nobody_dir(prefix: &str) -> tempfile::TempDir {
+    user_dir(prefix, &User::nobody())
 }
 
 pub struct Rootless {
     pub p: Proj,
     home: tempfile::TempDir,
+    user: User,
 }
 
-/// The component's artifact cache for nobody, shared by the tests of a
-/// run (compiling the component once is what takes time).
-fn artifacts() -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-artifacts-nobody");
+/// The component's artifact cache for `u`, shared by the tests of a run
+/// (compiling the component once is what takes time).
+fn artifacts(u: &User) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("component-artifacts-{}", u.name));
     std::fs::create_dir_all(&d).unwrap();
-    give(&d);
+    give_to(&d, u);
     d
 }
 
 impl Rootless {
     pub fn new(yaml: &str) -> Rootless {
+        Rootless::as_user(yaml, User::nobody())
+    }
+
+    /// Builds as `user` (when the test runs as root).
+    pub fn as_user(yaml: &str, user: User) -> Rootless {
         let p = Proj::new(yaml, &[]);
-        give(p.path());
-        give(p.store.path());
+        give_to(p.path(), &user);
+        give_to(p.store.path(), &user);
         Rootless {
             p,
-            home: nobody_dir("zc-nobody-home"),
+            home: user_dir(&format!("zc-{}-home", user.name), &user),
+            user,
         }
     }
 
     pub fn run(&self, sub: &str, args: &[&str]) -> (i32, String, String) {
         let mut c = if is_root() {
             let mut c = Command::new("setpriv");
-            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
+            c.arg(format!("--reuid={}", self.user.name))
+                .arg(format!("--regid={}", self.user.group))
+                .arg("--clear-groups");
             c.arg(env!("CARGO_BIN_EXE_zerops-cache"));
             c
         } else {
@@ -78,7 +116,7 @@ impl Rootless {
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("HOME", self.home.path())
-            .env("ZEROPS_CACHE_ARTIFACTS", artifacts())
+            .env("ZEROPS_CACHE_ARTIFACTS", artifacts(&self.user))
             .env("NO_COLOR", "1")
             .arg(sub)
             .arg("--store")
@@ -91,7 +129,11 @@ impl Rootless {
         let mut a = vec!["--format", "json"];
         a.extend_from_slice(args);
         let (code, stdout, stderr) = self.run("build", &a);
-        assert_eq!(code, 0, "build as nobody failed:\n{stdout}\n{stderr}");
+        assert_eq!(
+            code, 0,
+            "build as {} failed:\n{stdout}\n{stderr}",
+            self.user.name
+        );
         serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
     }
 

@@ -189,3 +189,19 @@ pub fn spawn_task(ids: &IdMap, task: Task) -> anyhow::Result<String> {
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// Removes the tree `path` in the user namespace of the user's subordinate
+/// ids, where their files can be removed (the store's fallback when the
+/// user cannot); `None` when the user has no such ids.
+pub fn remove_in_namespace(path: &Path) -> Option<io::Result<()>> {
+    let ids = subids::mapped()?;
+    let task = Task::Remove {
+        path: path.to_path_buf(),
+    };
+    Some(spawn_task(ids, task).map(drop).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("removing {}: {e:#}", path.display()),
+        )
+    }))
+}
