@@ -397,7 +397,7 @@ fn owned(dir: &Dir, rel: &Path) -> bool {
 }
 
 /// The path of `rel` under `dir` on the host.
-fn absolute(dir: &Dir, rel: &Path) -> io::Result<std::path::PathBuf> {
+pub fn absolute(dir: &Dir, rel: &Path) -> io::Result<std::path::PathBuf> {
     use std::os::fd::{AsFd, AsRawFd};
     let fd = dir.as_fd().as_raw_fd();
     Ok(std::fs::read_link(format!("/proc/self/fd/{fd}"))?.join(rel))

@@ -95,7 +95,7 @@ fn hello_deb(dir: &Path) -> PathBuf {
     );
     w(
         "DEBIAN/postinst",
-        "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  useradd --system --no-create-home zc-svc\n  mkdir -p /var/lib/zc-hello\n  chown zc-svc:zc-svc /var/lib/zc-hello\nfi\n",
+        "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  id zc-svc >/dev/null 2>&1 || useradd --system --no-create-home zc-svc\n  mkdir -p /var/lib/zc-hello\n  chown zc-svc:zc-svc /var/lib/zc-hello\nfi\n",
         0o755,
     );
     w("usr/bin/zc-hello", "#!/bin/sh\necho hello from the deb\n", 0o755);
@@ -187,4 +187,27 @@ fn without_subordinate_ids_apt_fails_and_the_build_says_why_once() {
     let streamed = all.split("build failed:").next().unwrap();
     assert_eq!(streamed.matches("maps only your user").count(), 1, "{all}");
     assert!(all.contains("/etc/subuid"), "the way out is named: {all}");
+}
+
+/// apt in buildCommands: their layer, with apt's `_apt` directories of
+/// mode 0700 in it, is merged into the base layer after each build (the
+/// second time into directories the first left).
+#[test]
+fn with_subordinate_ids_apt_in_build_commands_merges_into_the_base_layer() {
+    let Some(su) = SubidUser::add() else { return };
+    let tar = debian_rootfs();
+    let install = "apt-get install -y --reinstall /build/source/zc-hello.deb > apt.log 2>&1 || { cat apt.log; exit 1; }";
+    let r = Rootless::as_user(&yaml(&[], &[install, "zc-hello > hello.txt"], "false", ""), su.user.clone());
+    hello_deb(r.p.path());
+    give_to(r.p.path(), &su.user);
+    let rootfs = ["--rootfs", tar.to_str().unwrap()];
+    for _ in 0..2 {
+        let s = r.build_ok(&rootfs);
+        assert_eq!(r.artifact(&s, "hello.txt"), "hello from the deb\n");
+        let log = r.artifact(&s, "apt.log");
+        assert!(!log.contains("unsandboxed"), "{log}");
+    }
+    let partial = r.p.setup_store().join("base/upper/var/cache/apt/archives/partial");
+    let md = std::fs::metadata(&partial).unwrap();
+    assert_eq!(md.uid(), su.range_start + 41, "_apt's, in the range");
 }

@@ -133,6 +133,14 @@ pub enum Task {
     Unpack { tar: PathBuf, dir: PathBuf },
     /// Remove a tree (whose files may belong to subordinate ids).
     Remove { path: PathBuf },
+    /// Merge a build's upper directory into the base layer (store-relative
+    /// paths; see store::merge_upper); prints how many entries moved.
+    Merge {
+        store: PathBuf,
+        from: PathBuf,
+        to: PathBuf,
+        userxattr: bool,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -156,6 +164,18 @@ pub fn run_task(req: &TaskRequest) -> i32 {
                 Ok(())
             }
             Task::Remove { path } => super::clear_scratch(path),
+            Task::Merge {
+                store,
+                from,
+                to,
+                userxattr,
+            } => {
+                let dir = cap_std::fs::Dir::open_ambient_dir(store, cap_std::ambient_authority())
+                    .map_err(|e| anyhow::anyhow!("opening {}: {e}", store.display()))?;
+                let n = crate::store::merge_upper::merge(&dir, from, to, *userxattr)?;
+                println!("{n}");
+                Ok(())
+            }
         });
     match result {
         Ok(()) => 0,
@@ -203,5 +223,27 @@ pub fn remove_in_namespace(path: &Path) -> Option<io::Result<()>> {
             io::ErrorKind::PermissionDenied,
             format!("removing {}: {e:#}", path.display()),
         )
+    }))
+}
+
+/// Merges as [`Task::Merge`] in the user namespace of the user's
+/// subordinate ids; `None` when the user has no such ids.
+pub fn merge_in_namespace(
+    store: &Path,
+    from: &Path,
+    to: &Path,
+    userxattr: bool,
+) -> Option<anyhow::Result<usize>> {
+    let ids = subids::mapped()?;
+    let task = Task::Merge {
+        store: store.to_path_buf(),
+        from: from.to_path_buf(),
+        to: to.to_path_buf(),
+        userxattr,
+    };
+    Some(spawn_task(ids, task).and_then(|out| {
+        out.trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("merging in the user namespace: {out}"))
     }))
 }

@@ -75,7 +75,26 @@ fn trash(store: &Dir, rel: &Path) -> Result<()> {
 
 /// Merges the upper directory `from` (store-relative) into the upper
 /// directory `to`, then removes `from`. Returns how many entries moved.
+/// Directories of the user's subordinate ids (a rootless build's apt
+/// `_apt` directories of mode 0700), which the user cannot list or move,
+/// are merged in their user namespace (the merge goes on where it stopped).
 pub fn merge(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usize> {
+    match merge_here(store, from, to, userxattr) {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+            }) =>
+        {
+            let store = filesystem::absolute(store, Path::new(""))?;
+            crate::sandbox::userns::merge_in_namespace(&store, from, to, userxattr)
+                .unwrap_or(Err(e))
+        }
+        r => r,
+    }
+}
+
+fn merge_here(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usize> {
     if !filesystem::exists(store, from) {
         return Ok(0);
     }
