@@ -10,10 +10,22 @@
 #  3. a warm build of examples/hello in the container against
 #     --isolation none (duration_ms, median of 5).
 #
-# Usage: bench/sandbox.sh [ZEROPS_CACHE_BINARY] [N]
+# Usage: [AS_USER=NAME] bench/sandbox.sh [ZEROPS_CACHE_BINARY] [N]
 # (default binary: target/release/zerops-cache, else target/debug; N 20)
 # Needs what a container build needs (root, or unprivileged user namespaces).
 set -euo pipefail
+# AS_USER=NAME (when run as root): the whole benchmark as that unprivileged
+# user, i.e. the rootless container (with subordinate ids when /etc/subuid
+# and /etc/subgid give NAME a range; see the README).
+if [ -n "${AS_USER:-}" ] && [ "$(id -u)" = 0 ]; then
+  home="$(mktemp -d "${TMPDIR:-/tmp}/zc-bench-home.XXXXXX")"
+  chown "$AS_USER" "$home"
+  rc=0
+  setpriv --reuid="$AS_USER" --regid="$(id -g "$AS_USER")" --clear-groups \
+    env -u AS_USER HOME="$home" TMPDIR="$home" bash "$0" "$@" || rc=$?
+  rm -rf "$home"
+  exit $rc
+fi
 cd "$(dirname "$0")/.."
 BIN="${1:-}"
 if [ -z "$BIN" ]; then

@@ -301,6 +301,15 @@ fn rootless_a_command_failing_on_an_unmapped_id_is_told_why_once() {
         "said once: {stderr}"
     );
     assert!(stderr.contains("APT::Sandbox::User=root"), "{stderr}");
+    assert!(stderr.contains("/etc/subuid"), "{stderr}");
+    // A failure that is not about ids gets no such note.
+    let other = Rootless::new(&yaml(&[], &["echo broken >&2; false"], "false", ""));
+    let (code, stdout, stderr) = other.run("build", &[]);
+    assert_eq!(code, 4, "{stdout}{stderr}");
+    assert!(
+        !format!("{stdout}{stderr}").contains("maps only your user"),
+        "{stdout}{stderr}"
+    );
     if is_root() {
         let p = Proj::new(&yaml(&[], &["false"], "false", ""), &[]);
         let ran = p.build(&[]);

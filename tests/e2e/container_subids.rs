@@ -39,7 +39,10 @@ fn with_subordinate_ids_a_build_command_is_contained_and_other_ids_are_the_range
     let ids = "cat /proc/self/uid_map > uid_map.txt; cat /proc/self/gid_map > gid_map.txt; \
                touch ~/owned && chown 42:65534 ~/owned && stat -c %u:%g ~/owned > owned.txt; \
                id -G > groups.txt";
-    let r = Rootless::as_user(&yaml(&[], &[&probe(port), ids], "false", ""), su.user.clone());
+    let r = Rootless::as_user(
+        &yaml(&[], &[&probe(port), ids], "false", ""),
+        su.user.clone(),
+    );
     for (args, none) in [(&[][..], false), (&["--network", "none"][..], true)] {
         let s = r.build_ok(args);
         check(&parse(&r.artifact(&s, "probe.txt")), none);
@@ -98,7 +101,11 @@ fn hello_deb(dir: &Path) -> PathBuf {
         "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  id zc-svc >/dev/null 2>&1 || useradd --system --no-create-home zc-svc\n  mkdir -p /var/lib/zc-hello\n  chown zc-svc:zc-svc /var/lib/zc-hello\nfi\n",
         0o755,
     );
-    w("usr/bin/zc-hello", "#!/bin/sh\necho hello from the deb\n", 0o755);
+    w(
+        "usr/bin/zc-hello",
+        "#!/bin/sh\necho hello from the deb\n",
+        0o755,
+    );
     let deb = dir.join("zc-hello.deb");
     let st = Command::new("dpkg-deb")
         .args(["--root-owner-group", "--build"])
@@ -106,7 +113,11 @@ fn hello_deb(dir: &Path) -> PathBuf {
         .arg(&deb)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     std::fs::remove_dir_all(&root).unwrap();
     deb
 }
@@ -197,7 +208,10 @@ fn with_subordinate_ids_apt_in_build_commands_merges_into_the_base_layer() {
     let Some(su) = SubidUser::add() else { return };
     let tar = debian_rootfs();
     let install = "apt-get install -y --reinstall /build/source/zc-hello.deb > apt.log 2>&1 || { cat apt.log; exit 1; }";
-    let r = Rootless::as_user(&yaml(&[], &[install, "zc-hello > hello.txt"], "false", ""), su.user.clone());
+    let r = Rootless::as_user(
+        &yaml(&[], &[install, "zc-hello > hello.txt"], "false", ""),
+        su.user.clone(),
+    );
     hello_deb(r.p.path());
     give_to(r.p.path(), &su.user);
     let rootfs = ["--rootfs", tar.to_str().unwrap()];
@@ -207,7 +221,9 @@ fn with_subordinate_ids_apt_in_build_commands_merges_into_the_base_layer() {
         let log = r.artifact(&s, "apt.log");
         assert!(!log.contains("unsandboxed"), "{log}");
     }
-    let partial = r.p.setup_store().join("base/upper/var/cache/apt/archives/partial");
+    let partial =
+        r.p.setup_store()
+            .join("base/upper/var/cache/apt/archives/partial");
     let md = std::fs::metadata(&partial).unwrap();
     assert_eq!(md.uid(), su.range_start + 41, "_apt's, in the range");
 }

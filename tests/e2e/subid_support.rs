@@ -27,7 +27,8 @@ pub struct SubidUser {
 
 fn id(flag: &str) -> Option<u32> {
     let out = Command::new("id").args([flag, NAME]).output().ok()?;
-    out.status.success()
+    out.status
+        .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().parse().ok())?
 }
 

@@ -79,6 +79,8 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     let mut steps = Steps::new(spec.timing);
     let filters = seccomp::filters()?;
     steps.mark("seccomp-compile");
+    namespaces::enter_user(&spec)?;
+    steps.mark("userns");
     namespaces::enter(&spec)?;
     steps.mark("namespaces");
     mounts::assemble(&spec, &mut |n| steps.mark(n))?;
@@ -169,16 +171,13 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     } else {
         1
     };
-    if spec.user_ns && spec.ids.is_none() && code != 0 && code < 128 {
-        // A build stops at its first failed command: said once per build.
-        eprintln!("{UNMAPPED_NOTE}");
-    }
     Ok(code)
 }
 
-/// Said when a command fails in a rootless container, where only the
-/// invoking user is mapped (to root).
-pub const UNMAPPED_NOTE: &str = "zerops-cache: note: the container runs rootless and maps only your user (as root); \
+/// Said when a command fails on an unmapped id in a rootless container,
+/// where only the invoking user is mapped (to root); see
+/// [`super::Sandbox::permission_hint`].
+pub const UNMAPPED_NOTE: &str = "note: the container runs rootless and maps only your user (as root); \
 any other user or group id does not exist inside, so a command that switches to one or gives a file to one fails \
 (apt: \"setgroups 65534 failed\", \"seteuid 42 failed\"; chown: \"Invalid argument\"). If that is why it failed: \
 give your user subordinate ids (a range in /etc/subuid and /etc/subgid, e.g. \

@@ -201,8 +201,9 @@ impl Sandbox {
         })
     }
 
-    /// Why a command that failed on a permission was bound to, and what to
-    /// do: the files of the host's own root belong to the host's root,
+    /// Why a command that failed on an unmapped id (rootless without
+    /// subordinate ids) or on a permission was bound to, and what to do.
+    /// The files of the host's own root belong to the host's root,
     /// which a user namespace of an unprivileged user does not map, so
     /// package managers and writes below `/usr` fail there. `None` when
     /// this container is not that case or the failure was not a
@@ -214,22 +215,39 @@ impl Sandbox {
             "Value too large for defined data type",
             "are you root",
         ];
+        // What fails on an id the user namespace does not map: apt's drop
+        // to `_apt`, su/setpriv, chown to another user (EINVAL).
+        const UNMAPPED: &[&str] = &[
+            "setgroups",
+            "seteuid",
+            "setegid",
+            "setuid",
+            "setgid",
+            "setresuid",
+            "setresgid",
+            "Invalid argument",
+        ];
+        let failed = e.downcast_ref::<crate::runner::CommandFailed>()?;
+        let seen = |signs: &[&str]| {
+            failed
+                .tail
+                .iter()
+                .any(|l| signs.iter().any(|s| l.contains(s)))
+        };
+        if self.base.user_ns && self.base.ids.is_none() && seen(UNMAPPED) {
+            return Some(init::UNMAPPED_NOTE.to_string());
+        }
         if !self.base.per_dir {
             return None;
         }
-        let failed = e.downcast_ref::<crate::runner::CommandFailed>()?;
-        failed
-            .tail
-            .iter()
-            .any(|l| SIGNS.iter().any(|s| l.contains(s)))
-            .then(|| {
-                "note: this build runs as an unprivileged user over the host's own root: \
+        seen(SIGNS).then(|| {
+            "note: this build runs as an unprivileged user over the host's own root: \
                  the image's files belong to the host's root, which the container cannot \
                  map, so installing packages or writing below /usr fails there. \
                  Run zerops-cache as root, or give the build an image of its own \
                  (--rootfs with a root filesystem you unpacked)"
-                    .to_string()
-            })
+                .to_string()
+        })
     }
 
     /// Whether the overlays use `userxattr` (a user namespace).

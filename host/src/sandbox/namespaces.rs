@@ -29,12 +29,11 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Unshares the container's namespaces (the user namespace first, with
-/// its maps written, when `spec.user_ns`), names the host and brings up
-/// loopback in a private network namespace. Must be called while the
-/// process has one thread (a user namespace demands it). The calling process
-/// stays in the old PID namespace; its next child is PID 1 of the new one.
-pub fn enter(spec: &super::Spec) -> io::Result<()> {
+/// Enters the user namespace when `spec.user_ns`: its maps are the user's
+/// own ids written here, or with the subordinate ids by newuidmap and
+/// newgidmap ([`super::userns`]). Must be called while the process has one
+/// thread.
+pub fn enter_user(spec: &super::Spec) -> io::Result<()> {
     if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
         super::userns::enter(ids)?;
     } else if spec.user_ns {
@@ -47,6 +46,14 @@ pub fn enter(spec: &super::Spec) -> io::Result<()> {
         write("/proc/self/uid_map", &format!("0 {} 1", spec.uid))?;
         write("/proc/self/gid_map", &format!("0 {} 1", spec.gid))?;
     }
+    Ok(())
+}
+
+/// Unshares the container's other namespaces (after [`enter_user`]), names
+/// the host and brings up loopback in a private network namespace. The
+/// calling process stays in the old PID namespace; its next child is PID 1
+/// of the new one.
+pub fn enter(spec: &super::Spec) -> io::Result<()> {
     let mut flags = libc::CLONE_NEWNS
         | libc::CLONE_NEWPID
         | libc::CLONE_NEWUTS

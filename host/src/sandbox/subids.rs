@@ -236,8 +236,10 @@ pub fn lookup() -> (Lookup, Vec<String>) {
     }
     let name = user_name(uid).unwrap_or_else(|| uid.to_string());
     let read = |f: &str, warn: &mut Vec<String>| read_ranges(Path::new(f), &name, uid, warn);
-    let (subuid, subgid) = match (read("/etc/subuid", &mut warn), read("/etc/subgid", &mut warn))
-    {
+    let (subuid, subgid) = match (
+        read("/etc/subuid", &mut warn),
+        read("/etc/subgid", &mut warn),
+    ) {
         (Ok(u), Ok(g)) => (u, g),
         (Err(e), _) | (_, Err(e)) => return (Lookup::Single(e), warn),
     };

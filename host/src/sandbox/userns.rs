@@ -23,7 +23,10 @@ fn cstr(s: &[u8]) -> io::Result<CString> {
 }
 
 fn argv(helper: &Path, pid: u32, map: &[subids::Extent]) -> io::Result<Vec<CString>> {
-    let mut v = vec![cstr(helper.as_os_str().as_bytes())?, cstr(pid.to_string().as_bytes())?];
+    let mut v = vec![
+        cstr(helper.as_os_str().as_bytes())?,
+        cstr(pid.to_string().as_bytes())?,
+    ];
     for a in subids::helper_args(map) {
         v.push(cstr(a.as_bytes())?);
     }
