@@ -100,7 +100,7 @@ impl SubidUser {
         for f in FILES {
             let text = without_user(&std::fs::read_to_string(f).unwrap_or_default());
             let mut out = std::fs::File::create(f).unwrap();
-            write!(out, "{text}{NAME}:{start}:{COUNT}\n").unwrap();
+            writeln!(out, "{text}{NAME}:{start}:{COUNT}").unwrap();
         }
         Some(SubidUser {
             user: User {

@@ -83,7 +83,18 @@ pub fn enter(map: &IdMap) -> io::Result<()> {
     if unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    let helpers = [fork_helper(&uid_argv, go)?, fork_helper(&gid_argv, go)?];
+    let close = |fds: &[libc::c_int]| {
+        for fd in fds {
+            // SAFETY: our own pipe ends, closed once.
+            unsafe { libc::close(*fd) };
+        }
+    };
+    let first = fork_helper(&uid_argv, go).inspect_err(|_| close(&go))?;
+    let second = fork_helper(&gid_argv, go).inspect_err(|_| {
+        close(&go); // the first helper reads EOF and exits
+        let _ = wait(first);
+    })?;
+    let helpers = [first, second];
     // SAFETY: unshare has no memory preconditions; our own pipe ends.
     let unshared = unsafe {
         libc::close(go[0]);
