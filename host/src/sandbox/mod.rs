@@ -137,6 +137,9 @@ pub struct StorePaths {
 /// A container ready to run commands in.
 pub struct Sandbox {
     base: Spec,
+    /// The build's user namespace with subordinate ids, which every
+    /// command's container joins.
+    _holder: Option<userns::Holder>,
     deadline: Instant,
     /// Set once buildCommands start: their own upper directory (see
     /// [`Spec::build_upper`]).
@@ -168,17 +171,33 @@ impl Sandbox {
         set_mode(&run.join("tmp"), 0o1777)?;
         std::fs::create_dir_all(&paths.upper)?;
         let per_dir = user_ns && image.is_host_root();
+        let ids = if user_ns {
+            subids::mapped().cloned()
+        } else {
+            None
+        };
+        let holder = ids
+            .as_ref()
+            .map(userns::Holder::start)
+            .transpose()
+            .map_err(|e| {
+                crate::exit::Exit::Unsupported.error(format!(
+                    "cannot create the build container: {e:#}\n\
+                     (newuidmap and newgidmap must be setuid root or have CAP_SETUID/CAP_SETGID, and \
+                     /etc/subuid and /etc/subgid must grant the range; to run the commands on the host \
+                     instead, without isolation, pass --isolation none)"
+                ))
+            })?;
+        let userns_path = holder.as_ref().map(|h| h.path().to_path_buf());
         Ok(Sandbox {
+            _holder: holder,
             base: Spec {
                 lower: image.lower().to_path_buf(),
                 per_dir,
                 userxattr: user_ns,
                 user_ns,
-                ids: if user_ns {
-                    subids::mapped().cloned()
-                } else {
-                    None
-                },
+                userns_path,
+                ids,
                 uid: namespaces::uid(),
                 gid: namespaces::gid(),
                 upper: paths.upper.clone(),

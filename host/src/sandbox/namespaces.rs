@@ -29,12 +29,14 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Enters the user namespace when `spec.user_ns`: its maps are the user's
-/// own ids written here, or with the subordinate ids by newuidmap and
-/// newgidmap ([`super::userns`]). Must be called while the process has one
+/// Enters the user namespace when `spec.user_ns`: the build's, with the
+/// subordinate ids mapped ([`super::userns`]), or one whose maps are the
+/// user's own ids, written here. Must be called while the process has one
 /// thread.
 pub fn enter_user(spec: &super::Spec) -> io::Result<()> {
-    if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
+    if let (true, Some(path)) = (spec.user_ns, &spec.userns_path) {
+        super::userns::join(path)?;
+    } else if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
         super::userns::enter(ids)?;
     } else if spec.user_ns {
         // SAFETY: unshare has no memory preconditions.

@@ -21,6 +21,10 @@ pub struct Spec {
     /// newgidmap); `None`: only `uid`/`gid`.
     #[serde(default)]
     pub ids: Option<super::subids::IdMap>,
+    /// With `ids`: the build's user namespace to join (a
+    /// [`super::userns::Holder`]'s), instead of making one per command.
+    #[serde(default)]
+    pub userns_path: Option<PathBuf>,
     pub uid: u32,
     pub gid: u32,
     /// The base layer.
