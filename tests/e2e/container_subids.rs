@@ -227,3 +227,40 @@ fn with_subordinate_ids_apt_in_build_commands_merges_into_the_base_layer() {
     let md = std::fs::metadata(&partial).unwrap();
     assert_eq!(md.uid(), su.range_start + 41, "_apt's, in the range");
 }
+
+/// A malformed line of the user in /etc/subuid is named (file, line, why)
+/// and skipped; the user's good range is still mapped.
+#[test]
+fn a_malformed_subuid_line_of_the_user_is_named_and_skipped() {
+    let Some(su) = SubidUser::add_with(&["zc-subid:abc:10", "zc-subid:5"]) else {
+        return;
+    };
+    let line = std::fs::read_to_string("/etc/subuid")
+        .unwrap()
+        .lines()
+        .position(|l| l == "zc-subid:abc:10")
+        .unwrap()
+        + 1;
+    let r = Rootless::as_user(
+        &yaml(&[], &["cat /proc/self/uid_map > uid_map.txt"], "false", ""),
+        su.user.clone(),
+    );
+    let (code, out, err) = r.run("build", &["--format", "json"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains(&format!(
+            "/etc/subuid:{line}: a line for zc-subid is ignored: START `abc` is not a number"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "/etc/subuid:{}: a line for zc-subid is ignored: expected OWNER:START:COUNT",
+            line + 1
+        )),
+        "{err}"
+    );
+    let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let map = r.artifact(&s, "uid_map.txt");
+    assert_eq!(map.lines().count(), 2, "the good range is mapped: {map}");
+}

@@ -65,6 +65,12 @@ impl SubidUser {
     /// `None` (the test is skipped) when not root: only root can add a
     /// user and edit /etc/subuid.
     pub fn add() -> Option<SubidUser> {
+        SubidUser::add_with(&[])
+    }
+
+    /// As [`SubidUser::add`], with `extra` lines of the user after its
+    /// range in /etc/subuid (e.g. malformed ones).
+    pub fn add_with(extra: &[&str]) -> Option<SubidUser> {
         if !is_root() {
             crate::common::skip("not root: cannot add a user with subordinate ids");
             return None;
@@ -101,6 +107,11 @@ impl SubidUser {
             let text = without_user(&std::fs::read_to_string(f).unwrap_or_default());
             let mut out = std::fs::File::create(f).unwrap();
             writeln!(out, "{text}{NAME}:{start}:{COUNT}").unwrap();
+            if f == FILES[0] {
+                for l in extra {
+                    writeln!(out, "{l}").unwrap();
+                }
+            }
         }
         Some(SubidUser {
             user: User {
