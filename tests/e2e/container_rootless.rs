@@ -102,6 +102,11 @@ impl Rootless {
     }
 
     pub fn run(&self, sub: &str, args: &[&str]) -> (i32, String, String) {
+        self.run_with_path(sub, args, "/usr/local/bin:/usr/bin:/bin")
+    }
+
+    /// As [`Rootless::run`], with `PATH` set to `path`.
+    pub fn run_with_path(&self, sub: &str, args: &[&str], path: &str) -> (i32, String, String) {
         let mut c = if is_root() {
             let mut c = Command::new("setpriv");
             c.arg(format!("--reuid={}", self.user.name))
@@ -114,7 +119,7 @@ impl Rootless {
         };
         c.current_dir(self.p.path())
             .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("PATH", path)
             .env("HOME", self.home.path())
             .env("ZEROPS_CACHE_ARTIFACTS", artifacts(&self.user))
             .env("NO_COLOR", "1")

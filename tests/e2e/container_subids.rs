@@ -264,3 +264,33 @@ fn a_malformed_subuid_line_of_the_user_is_named_and_skipped() {
     let map = r.artifact(&s, "uid_map.txt");
     assert_eq!(map.lines().count(), 2, "the good range is mapped: {map}");
 }
+
+/// Helpers that cannot map the range (here: stand-ins first on PATH that
+/// fail as a newuidmap without its setuid bit does) refuse the build before
+/// any command runs (exit 7), with their error and the opt-out.
+#[test]
+fn helpers_that_cannot_map_the_range_refuse_the_build_with_their_error() {
+    let Some(su) = SubidUser::add() else { return };
+    let r = Rootless::as_user(&yaml(&[], &["touch ran"], "false", ""), su.user.clone());
+    let bin = r.p.path().join("fake-bin");
+    std::fs::create_dir(&bin).unwrap();
+    for h in ["newuidmap", "newgidmap"] {
+        use std::os::unix::fs::PermissionsExt;
+        let p = bin.join(h);
+        std::fs::write(
+            &p,
+            format!("#!/bin/sh\necho \"{h}: write to uid_map failed: Operation not permitted\" >&2\nexit 1\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    give_to(r.p.path(), &su.user);
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display());
+    let (code, out, err) = r.run_with_path("build", &[], &path);
+    let all = format!("{out}{err}");
+    assert_eq!(code, 7, "{all}");
+    assert!(all.contains("cannot create the build container"), "{all}");
+    assert!(all.contains("newuidmap: write to uid_map failed"), "{all}");
+    assert!(all.contains("--isolation none"), "{all}");
+    assert!(!r.p.path().join("ran").exists(), "no command ran");
+}

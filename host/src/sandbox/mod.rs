@@ -183,9 +183,7 @@ impl Sandbox {
             .map_err(|e| {
                 crate::exit::Exit::Unsupported.error(format!(
                     "cannot create the build container: {e:#}\n\
-                     (newuidmap and newgidmap must be setuid root or have CAP_SETUID/CAP_SETGID, and \
-                     /etc/subuid and /etc/subgid must grant the range; to run the commands on the host \
-                     instead, without isolation, pass --isolation none)"
+                     (to run the commands on the host instead, without isolation, pass --isolation none)"
                 ))
             })?;
         let userns_path = holder.as_ref().map(|h| h.path().to_path_buf());

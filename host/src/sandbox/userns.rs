@@ -115,7 +115,12 @@ pub fn enter(map: &IdMap) -> io::Result<()> {
         let status = wait(pid)?;
         if unshared.is_ok() && !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
             let cmd: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
-            failed.push(format!("`{}` failed (status {status:#x})", cmd.join(" ")));
+            let how = if libc::WIFEXITED(status) {
+                format!("exit status {}", libc::WEXITSTATUS(status))
+            } else {
+                format!("signal {}", libc::WTERMSIG(status))
+            };
+            failed.push(format!("`{}` failed ({how})", cmd.join(" ")));
         }
     }
     unshared.map_err(|e| {
@@ -127,7 +132,8 @@ pub fn enter(map: &IdMap) -> io::Result<()> {
     if !failed.is_empty() {
         return Err(io::Error::other(format!(
             "mapping the subordinate ids of /etc/subuid and /etc/subgid: {} \
-             (newuidmap and newgidmap must be setuid root or have CAP_SETUID/CAP_SETGID)",
+             (newuidmap and newgidmap must be setuid root or have CAP_SETUID/CAP_SETGID, \
+             and /etc/subuid and /etc/subgid must grant the range)",
             failed.join("; ")
         )));
     }
@@ -320,10 +326,7 @@ impl Holder {
         if line.trim() != "ready" {
             let _ = child.kill();
             let out = child.wait_with_output()?;
-            anyhow::bail!(
-                "{} (making a user namespace with your subordinate ids)",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            anyhow::bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
         }
         let path = PathBuf::from(format!("/proc/{}/ns/user", child.id()));
         Ok(Holder { child, path })
