@@ -536,6 +536,12 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_skipped_as_git_does() {
+        assert!(ig("\u{feff}*.log\n", "a.log", false));
+        assert!(ig("\u{feff}/*.log", "a.log", true));
+    }
+
+    #[test]
     fn dir_only() {
         assert!(ig("logs/", "logs", true));
         assert!(!ig("logs/", "logs", false));
