@@ -5,6 +5,7 @@
 //!
 //! Module names mirror the policy crate's (`decide`, `keys`, `plan`, …):
 //! the policy re-exports these types at the same paths.
+#![forbid(unsafe_code)]
 
 pub mod advise;
 pub mod assist;

@@ -342,17 +342,13 @@ fn class(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
     let mut prev: Option<u8> = None;
     let mut first = true;
     loop {
-        let Some(&ch) = p.get(i) else {
-            return None;
-        };
+        let &ch = p.get(i)?;
         if ch == b']' && !first {
             return Some((matched != negate, i + 1));
         }
         first = false;
         if ch == b'\\' {
-            let Some(&e) = p.get(i + 1) else {
-                return None;
-            };
+            let &e = p.get(i + 1)?;
             matched |= e == c;
             prev = Some(e);
             i += 2;
@@ -372,15 +368,11 @@ fn class(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
             i = next;
         } else if ch == b'[' && p.get(i + 1) == Some(&b':') {
             // `[:name:]`, or, without its `:]`, a literal `[`.
-            let Some(close) = p[i + 2..].iter().position(|&b| b == b']') else {
-                return None;
-            };
+            let close = p[i + 2..].iter().position(|&b| b == b']')?;
             let name = &p[i + 2..i + 2 + close];
             match name.strip_suffix(b":") {
                 Some(name) => {
-                    let Some(found) = posix_class(name, c) else {
-                        return None;
-                    };
+                    let found = posix_class(name, c)?;
                     matched |= found;
                     prev = None;
                     i += 2 + close + 1;
