@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::component::plan::{Entry, EntryKind};
 use crate::overlay_meta;
+use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The environment variable of the test hook.
 pub const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";

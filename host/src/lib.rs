@@ -31,7 +31,7 @@ pub mod tree;
 pub mod workspace;
 
 /// `--version` text: the crate version and the WIT package id.
-pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.2.1)");
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.3.0)");
 
 #[cfg(test)]
 mod tests {

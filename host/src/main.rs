@@ -97,7 +97,7 @@ fn main() -> ExitCode {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", zerops_cache::render::error(&e, color));
+            eprint!("{}", zerops_cache::exit::report(&e, color));
             ExitCode::from(Exit::of(&e).code())
         }
     };

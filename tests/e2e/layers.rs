@@ -173,15 +173,18 @@ fn fixed_digests_through_the_component() {
 #[test]
 fn records_and_events_through_the_component() {
     let host = host();
+    let now = "2026-11-25T10:00:00Z";
     let rec = host
-        .record_after_build(BASE, Some("app"), None, "2026-11-25T10:00:00Z")
+        .record_after_build_in_image(BASE, Some("app"), None, "img", now)
         .unwrap()
         .unwrap();
-    assert_eq!(
-        rec,
-        policy::record::after_build_json(BASE, Some("app"), None, "2026-11-25T10:00:00Z").unwrap()
-    );
-    let d = host.decide(BASE, Some("app"), Some(&rec)).unwrap().unwrap();
+    let native =
+        policy::record::after_build_in_image_json(BASE, Some("app"), None, Some("img"), now);
+    assert_eq!(rec, native.unwrap());
+    let d = host
+        .decide_in_image(BASE, Some("app"), Some(&rec), "img")
+        .unwrap()
+        .unwrap();
     assert_eq!(d.base_action(), BaseAction::Reuse);
     let ev = Event::VersionActivated {
         version: 7,
@@ -206,7 +209,7 @@ fn records_and_events_through_the_component() {
         policy::decide::ReasonKind::RecordUnreadable
     );
     let bad = host
-        .record_after_build(BASE, Some("app"), None, "yesterday")
+        .record_after_build_in_image(BASE, Some("app"), None, "img", "yesterday")
         .unwrap()
         .unwrap_err();
     assert_eq!(bad.code, "invalid-time");

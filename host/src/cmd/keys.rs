@@ -48,11 +48,11 @@ struct JsonReport<'a> {
 }
 
 /// Prints a diagnostic about `src` to stderr: with the source snippet when
-/// it has a position, as one line otherwise (see [`crate::render::error`]).
+/// it has a position, as one line otherwise (see [`crate::exit::report`]).
 fn print_error(path: &str, src: &str, d: &Diagnostic) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let e = anyhow::Error::new(DiagnosticError::in_file(d.clone(), path, src));
-    eprint!("{}", crate::render::error(&e, color));
+    eprint!("{}", crate::exit::report(&e, color));
 }
 
 fn human_inputs(i: &LayerInputs) -> String {
