@@ -80,7 +80,7 @@ fn component_selects_like_native() {
     ];
     for patterns in &pattern_sets {
         let native = PatternSet::new(patterns);
-        assert_eq!(max_depth(&host(), patterns).unwrap(), native.max_depth());
+        assert_eq!(max_depth(host(), patterns).unwrap(), native.max_depth());
         for dir in ["", "a", "a/b", "node_modules", ".next", "é/x"] {
             for _ in 0..20 {
                 let entries: Vec<Entry> = (0..rng.below(12))
@@ -90,7 +90,7 @@ fn component_selects_like_native() {
                         utf8: !rng.chance(10),
                     })
                     .collect();
-                let c = select_entries(&host(), patterns, dir, &entries).unwrap();
+                let c = select_entries(host(), patterns, dir, &entries).unwrap();
                 assert_eq!(
                     c,
                     native.select(dir, &entries),
