@@ -94,21 +94,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             let shown = project.config_path.display().to_string();
             crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source)
         })?;
-    // What the record says is the component's to read; an unreadable
-    // record has no last build (the decision above says why).
-    let last = match record.as_deref() {
-        Some(r) => project.host.describe_record(r)?.ok(),
-        None => None,
-    };
-    let last_build = last.as_ref().map(|r| r.built_at.clone());
-    let last_image = last.and_then(|r| r.image);
-    let last_isolation = last_image.as_deref().map(|i| {
-        if i == rootfs::NO_CONTAINER {
-            "none"
-        } else {
-            "container"
-        }
-    });
+    let (last_build, last_image, last_isolation) = last_build(&project, record.as_deref())?;
     let usage = |rel: &str| {
         store
             .as_ref()
@@ -226,4 +212,27 @@ fn layer_statuses(
         },
     );
     layers
+}
+
+/// When the last build ran, on which image, with which isolation. What the
+/// record says is the component's to read; an unreadable record has no
+/// last build (the decision says why).
+fn last_build(
+    project: &Project,
+    record: Option<&str>,
+) -> Result<(Option<String>, Option<String>, Option<&'static str>)> {
+    let last = match record {
+        Some(r) => project.host.describe_record(r)?.ok(),
+        None => None,
+    };
+    let built_at = last.as_ref().map(|r| r.built_at.clone());
+    let image = last.and_then(|r| r.image);
+    let isolation = image.as_deref().map(|i| {
+        if i == rootfs::NO_CONTAINER {
+            "none"
+        } else {
+            "container"
+        }
+    });
+    Ok((built_at, image, isolation))
 }
