@@ -58,16 +58,6 @@ impl Guest for Component {
             .map_err(diagnostic)
     }
 
-    fn record_after_build(
-        source: String,
-        setup: Option<String>,
-        previous: Option<String>,
-        now: String,
-    ) -> Result<String, Diagnostic> {
-        policy::record::after_build_json(&source, setup.as_deref(), previous.as_deref(), &now)
-            .map_err(diagnostic)
-    }
-
     fn decide_in_image(
         source: String,
         setup: Option<String>,

@@ -57,7 +57,7 @@ impl DiagnosticError {
 }
 
 /// One line: `path:line:column: message (code)`, for logs and JSON; the
-/// terminal gets the snippet of [`crate::render::error`].
+/// terminal gets the snippet of [`crate::exit::report`].
 impl fmt::Display for DiagnosticError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.diagnostic;

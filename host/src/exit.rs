@@ -43,37 +43,58 @@ pub enum Exit {
     Signal(i32),
 }
 
-/// Every class with its code and its meaning, for the README and `--help`.
-pub const TABLE: [(u8, &str); 11] = [
-    (0, "success"),
-    (
-        1,
-        "findings: lint errors, no path matched, a store that needs repair",
-    ),
-    (2, "usage: bad command line (flag, value, pattern)"),
-    (
-        3,
-        "config: zerops.yaml missing, unreadable, invalid, or no such setup",
-    ),
-    (
-        4,
-        "build failed: a command of the build failed or timed out",
-    ),
-    (
-        5,
-        "store locked: another command holds the lock (--no-wait)",
-    ),
-    (6, "store broken: a store file is damaged (run repair)"),
-    (7, "unsupported: e.g. no namespaces for the build container"),
-    (
-        8,
-        "remote unavailable: the remote tier could not be reached (not for builds)",
-    ),
-    (101, "internal: a bug of zerops-cache"),
-    (128, "128+N: interrupted by signal N"),
-];
-
 impl Exit {
+    /// Every class, in the order of their codes (`Signal(0)` stands for
+    /// every signal): the one table `--help` ([`Exit::help`]) and the
+    /// README's exit table are made from or checked against.
+    pub const ALL: [Exit; 11] = [
+        Exit::Ok,
+        Exit::Findings,
+        Exit::Usage,
+        Exit::Config,
+        Exit::BuildFailed,
+        Exit::StoreLocked,
+        Exit::StoreBroken,
+        Exit::Unsupported,
+        Exit::RemoteUnavailable,
+        Exit::Internal,
+        Exit::Signal(0),
+    ];
+
+    /// The class's name, as the README's table names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok",
+            Exit::Findings => "findings",
+            Exit::Usage => "usage",
+            Exit::Config => "config",
+            Exit::BuildFailed => "build failed",
+            Exit::StoreLocked => "store locked",
+            Exit::StoreBroken => "store broken",
+            Exit::Unsupported => "unsupported",
+            Exit::RemoteUnavailable => "remote unavailable",
+            Exit::Internal => "internal",
+            Exit::Signal(_) => "signal",
+        }
+    }
+
+    /// The section `--help` ends with: every code and its class.
+    pub fn help() -> String {
+        let codes: Vec<String> = Exit::ALL
+            .iter()
+            .map(|e| format!("{} {}", e.code_text(), e.name()))
+            .collect();
+        format!("Exit codes (see the README): {}", codes.join(", "))
+    }
+
+    /// The code as the tables write it: `128+N` for a signal.
+    pub fn code_text(self) -> String {
+        match self {
+            Exit::Signal(_) => "128+N".to_string(),
+            e => e.code().to_string(),
+        }
+    }
+
     /// The process exit code.
     pub fn code(self) -> u8 {
         match self {
@@ -92,12 +113,15 @@ impl Exit {
     }
 
     /// The class of an error: the first classified error in its chain (a
-    /// signal wins over everything, as the build stopped because of it).
+    /// signal wins over everything, as the build stopped because of it);
+    /// an error with no [`Kind`] in its chain is a bug ([`Exit::Internal`]).
     pub fn of(e: &anyhow::Error) -> Exit {
         if let Some(i) = e.downcast_ref::<crate::interrupt::Interrupted>() {
             return Exit::Signal(i.0);
         }
-        e.chain().find_map(class_of).unwrap_or(Exit::Internal)
+        e.chain()
+            .find_map(Kind::of)
+            .map_or(Exit::Internal, Kind::process_exit_code)
     }
 
     /// A new error of this class.
@@ -109,20 +133,62 @@ impl Exit {
     }
 }
 
-fn class_of(e: &(dyn std::error::Error + 'static)) -> Option<Exit> {
-    if let Some(f) = e.downcast_ref::<Failure>() {
-        Some(f.exit)
-    } else if e.is::<crate::runner::CommandFailed>() {
-        Some(Exit::BuildFailed)
-    } else if e.is::<crate::store::lock::Locked>() {
-        Some(Exit::StoreLocked)
-    } else if e.is::<crate::store::record_io::BadFile>() {
-        Some(Exit::StoreBroken)
-    } else if e.is::<crate::diagnostic::DiagnosticError>() || e.is::<crate::diagnostic::Refused>() {
-        Some(Exit::Config)
-    } else {
-        e.downcast_ref::<crate::interrupt::Interrupted>()
-            .map(|i| Exit::Signal(i.0))
+/// Every kind of error that carries an exit class, one variant per type:
+/// a new kind of error is a new variant, and the compiler then asks for
+/// its class in [`Kind::process_exit_code`] (as nextest's
+/// `ExpectedError::process_exit_code()`). [`Kind::of`] is the one place
+/// that recognizes them in an error's chain.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind<'a> {
+    /// A class given where the error was made: [`Exit::error`],
+    /// [`Classify::class`].
+    Given(&'a Failure),
+    /// A command of the build failed or timed out.
+    CommandFailed(&'a crate::runner::CommandFailed),
+    /// The store's lock is held (`--no-wait`).
+    Locked(&'a crate::store::lock::Locked),
+    /// A store file could not be read as what it should be.
+    BadFile(&'a crate::store::record_io::BadFile),
+    /// A policy diagnostic about the config.
+    Diagnostic(&'a crate::diagnostic::DiagnosticError),
+    /// The platform's verdict: lint errors refuse the command.
+    Refused(&'a crate::diagnostic::Refused),
+    /// A signal stopped the command.
+    Interrupted(&'a crate::interrupt::Interrupted),
+}
+
+impl<'a> Kind<'a> {
+    /// The kind of one error of a chain, if it has one.
+    pub fn of(e: &'a (dyn std::error::Error + 'static)) -> Option<Kind<'a>> {
+        use crate::{diagnostic, interrupt, runner, store};
+        if let Some(f) = e.downcast_ref::<Failure>() {
+            Some(Kind::Given(f))
+        } else if let Some(c) = e.downcast_ref::<runner::CommandFailed>() {
+            Some(Kind::CommandFailed(c))
+        } else if let Some(l) = e.downcast_ref::<store::lock::Locked>() {
+            Some(Kind::Locked(l))
+        } else if let Some(b) = e.downcast_ref::<store::record_io::BadFile>() {
+            Some(Kind::BadFile(b))
+        } else if let Some(d) = e.downcast_ref::<diagnostic::DiagnosticError>() {
+            Some(Kind::Diagnostic(d))
+        } else if let Some(r) = e.downcast_ref::<diagnostic::Refused>() {
+            Some(Kind::Refused(r))
+        } else {
+            e.downcast_ref::<interrupt::Interrupted>()
+                .map(Kind::Interrupted)
+        }
+    }
+
+    /// The exit class of this kind of error.
+    pub fn process_exit_code(self) -> Exit {
+        match self {
+            Kind::Given(f) => f.exit,
+            Kind::CommandFailed(_) => Exit::BuildFailed,
+            Kind::Locked(_) => Exit::StoreLocked,
+            Kind::BadFile(_) => Exit::StoreBroken,
+            Kind::Diagnostic(_) | Kind::Refused(_) => Exit::Config,
+            Kind::Interrupted(i) => Exit::Signal(i.0),
+        }
     }
 }
 
@@ -155,13 +221,56 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
     fn class(self, exit: Exit) -> anyhow::Result<T> {
         self.map_err(|e| {
             let error = e.into();
-            if error.chain().any(|c| class_of(c).is_some()) {
+            if error.chain().any(|c| Kind::of(c).is_some()) {
                 error
             } else {
                 anyhow::Error::new(Failure { exit, error })
             }
         })
     }
+}
+
+/// Renders an error that ended a command, for stderr: a diagnostic with a
+/// file and a position as a snippet showing the file, line and field (with
+/// its code and help); any other error as `error: ` and its causes.
+pub fn report(e: &anyhow::Error, color: bool) -> String {
+    if let Some(r) = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::diagnostic::Refused>())
+    {
+        let mut out = r.0.render_findings(color);
+        out.push_str(&format!("error: {r}\n"));
+        return out;
+    }
+    let found = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::diagnostic::DiagnosticError>());
+    if let Some(d) = found
+        && let (Some(path), Some(src), Some(_)) = (&d.path, &d.source, d.position())
+    {
+        // The context around it (what the command was doing) comes first.
+        let mut out = String::new();
+        for c in e.chain() {
+            if c.downcast_ref::<crate::diagnostic::DiagnosticError>()
+                .is_some()
+            {
+                break;
+            }
+            if c.downcast_ref::<Failure>().is_none() {
+                out.push_str(&format!("error: {c}\n"));
+            }
+        }
+        out.push_str(
+            crate::render::render(path, src, std::slice::from_ref(&d.diagnostic), color).trim_end(),
+        );
+        out.push('\n');
+        return out;
+    }
+    let mut out = format!("error: {e:#}\n");
+    if let Some(h) = found.and_then(|d| d.help()) {
+        out.push_str(&format!("help: {h}\n"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -197,28 +306,32 @@ mod tests {
         assert_eq!(Exit::of(&e), Exit::StoreBroken);
     }
 
+    /// The README's exit table has one row per class, in order, with the
+    /// class's code and name; `--help` lists every code.
     #[test]
     fn code_table_is_documented() {
         let readme = include_str!("../../README.md");
-        for (code, _) in TABLE {
-            let row = format!("| {code} ");
-            assert!(readme.contains(&row), "README has no exit-code row `{row}`");
+        let start = readme
+            .find("| Code | Class | When |")
+            .expect("README exit table");
+        let rows: Vec<(String, String)> = readme[start..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                (cells[1].to_string(), cells[2].to_string())
+            })
+            .collect();
+        let want: Vec<(String, String)> = Exit::ALL
+            .iter()
+            .map(|e| (e.code_text(), e.name().to_string()))
+            .collect();
+        assert_eq!(rows, want, "README's exit table differs from Exit::ALL");
+        let help = Exit::help();
+        for e in Exit::ALL {
+            let entry = format!("{} {}", e.code_text(), e.name());
+            assert!(help.contains(&entry), "--help lacks `{entry}`: {help}");
         }
-        let codes: Vec<u8> = [
-            Exit::Ok,
-            Exit::Findings,
-            Exit::Usage,
-            Exit::Config,
-            Exit::BuildFailed,
-            Exit::StoreLocked,
-            Exit::StoreBroken,
-            Exit::Unsupported,
-            Exit::RemoteUnavailable,
-            Exit::Internal,
-            Exit::Signal(0),
-        ]
-        .map(Exit::code)
-        .to_vec();
-        assert_eq!(codes, TABLE.map(|(c, _)| c).to_vec());
     }
 }

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::component::plan::{Entry, EntryKind};
 use crate::overlay_meta;
+use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The environment variable of the test hook.
 pub const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";
@@ -572,18 +572,13 @@ pub fn copy_file(
     to: &Path,
     md: &cap_std::fs::Metadata,
 ) -> io::Result<Copied> {
-    use std::os::fd::AsRawFd;
     let src = from_dir.open(from)?;
     let mut opts = cap_std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     let dst = to_dir.open_with(to, &opts)?;
-    let (s, d) = (src.as_raw_fd(), dst.as_raw_fd());
-    let how = copy_bytes(s, d, md.len())?;
+    let how = copy_bytes(&src, &dst, md.len())?;
     let mode = md.permissions().mode() & 0o7777;
-    // SAFETY: `d` is the open descriptor of `dst`, alive for this call.
-    if unsafe { libc::fchmod(d, mode as libc::mode_t) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    rustix::fs::fchmod(&dst, rustix::fs::Mode::from_raw_mode(mode as _))?;
     if let Ok(t) = md.modified() {
         let t = t.into_std();
         let since = t
@@ -598,61 +593,64 @@ pub fn copy_file(
                     (-s - 1, 1_000_000_000 - n)
                 }
             });
-        let times = [
-            libc::timespec {
+        let times = rustix::fs::Timestamps {
+            last_access: rustix::fs::Timespec {
                 tv_sec: 0,
-                tv_nsec: libc::UTIME_OMIT,
+                tv_nsec: rustix::fs::UTIME_OMIT,
             },
-            libc::timespec {
-                tv_sec: since.0 as libc::time_t,
+            last_modification: rustix::fs::Timespec {
+                tv_sec: since.0,
                 tv_nsec: since.1 as _,
             },
-        ];
-        // SAFETY: `d` is open; `times` is a valid array of two timespecs.
-        if unsafe { libc::futimens(d, times.as_ptr()) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
+        };
+        rustix::fs::futimens(&dst, &times)?;
     }
     Ok(how)
 }
 
-/// The bytes of descriptor `s` (of `len` bytes) into the empty `d`.
-fn copy_bytes(s: i32, d: i32, len: u64) -> io::Result<Copied> {
+/// The filesystems (by device number) where `FICLONE` failed: a copy to
+/// them does not ask again, while copies on a filesystem with reflinks
+/// (btrfs, XFS) keep asking.
+#[cfg(target_os = "linux")]
+fn no_reflink() -> &'static std::sync::Mutex<std::collections::HashSet<u64>> {
+    static DEVICES: OnceLock<std::sync::Mutex<std::collections::HashSet<u64>>> = OnceLock::new();
+    DEVICES.get_or_init(Default::default)
+}
+
+/// The bytes of `src` (of `len` bytes) into the empty `dst`.
+fn copy_bytes(src: &cap_std::fs::File, dst: &cap_std::fs::File, len: u64) -> io::Result<Copied> {
     #[cfg(target_os = "linux")]
     {
-        static NO_REFLINK: AtomicBool = AtomicBool::new(false);
-        if len > 0 && !NO_REFLINK.load(Ordering::Relaxed) {
-            // SAFETY: FICLONE takes the source descriptor as its argument;
-            // both descriptors are open for the duration of the call.
-            if unsafe { libc::ioctl(d, libc::FICLONE, s) } == 0 {
-                return Ok(Copied::Reflink);
+        use rustix::io::Errno;
+        let dev = rustix::fs::fstat(dst)?.st_dev;
+        let tried = |devices: &std::collections::HashSet<u64>| devices.contains(&dev);
+        if len > 0 && !tried(&no_reflink().lock().unwrap_or_else(|e| e.into_inner())) {
+            match rustix::fs::ioctl_ficlone(dst, src) {
+                Ok(()) => return Ok(Copied::Reflink),
+                // Not offered on this filesystem (ext4, tmpfs), or across
+                // two: stop asking for copies to it.
+                Err(Errno::OPNOTSUPP | Errno::XDEV | Errno::INVAL | Errno::NOTTY) => {
+                    no_reflink()
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(dev);
+                }
+                Err(_) => {}
             }
-            // Not offered here (ext4, tmpfs, another filesystem): stop
-            // asking for the rest of this process.
-            NO_REFLINK.store(true, Ordering::Relaxed);
         }
         let mut left = len;
         let mut kernel = true;
         while left > 0 && kernel {
             let chunk = left.min(1 << 30) as usize;
-            // SAFETY: null offsets use and advance the descriptors' own.
-            let n = unsafe {
-                libc::copy_file_range(s, std::ptr::null_mut(), d, std::ptr::null_mut(), chunk, 0)
-            };
-            match n {
-                n if n > 0 => left -= n as u64,
-                0 => break, // the file shrank while copying
-                _ => {
-                    let e = io::Error::last_os_error();
-                    match e.raw_os_error() {
-                        Some(libc::EXDEV | libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP)
-                            if left == len =>
-                        {
-                            kernel = false
-                        }
-                        _ => return Err(e),
-                    }
+            match rustix::fs::copy_file_range(src, None, dst, None, chunk) {
+                Ok(0) => break, // the file shrank while copying
+                Ok(n) => left -= n as u64,
+                Err(Errno::XDEV | Errno::NOSYS | Errno::INVAL | Errno::OPNOTSUPP)
+                    if left == len =>
+                {
+                    kernel = false
                 }
+                Err(e) => return Err(e.into()),
             }
         }
         if kernel {
@@ -660,15 +658,7 @@ fn copy_bytes(s: i32, d: i32, len: u64) -> io::Result<Copied> {
         }
     }
     let _ = len;
-    // SAFETY: the descriptors stay owned by their `File`s: ManuallyDrop
-    // keeps these borrowed copies from closing them.
-    let mut r = std::mem::ManuallyDrop::new(unsafe {
-        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(s)
-    });
-    let mut w = std::mem::ManuallyDrop::new(unsafe {
-        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(d)
-    });
-    io::copy(&mut *r, &mut *w)?;
+    io::copy(&mut &*src, &mut &*dst)?;
     Ok(Copied::Read)
 }
 
@@ -718,20 +708,15 @@ pub fn same_bytes(a_dir: &Dir, a: &Path, b_dir: &Dir, b: &Path, len: u64) -> io:
 pub fn sync_fs(dir: &Dir) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::fd::AsRawFd;
         // The directory handle may be O_PATH, which syncfs refuses: open
         // the directory itself for reading.
         let f = dir.open(".")?;
-        // SAFETY: syncfs only reads the descriptor, which `f` keeps open.
-        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
+        rustix::fs::syncfs(&f)?;
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = dir;
-        // SAFETY: sync takes no arguments and cannot fail.
-        unsafe { libc::sync() };
+        rustix::fs::sync();
     }
     Ok(())
 }
@@ -860,4 +845,32 @@ fn files_with_links_in(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A filesystem without reflinks (tmpfs) is remembered by its device
+    /// number only: copies to another filesystem still ask for reflinks.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn reflink_fallback_is_per_filesystem() {
+        use cap_std::fs::MetadataExt;
+        let shm = Path::new("/dev/shm");
+        if !shm.is_dir() {
+            return;
+        }
+        let t = tempfile::tempdir_in(shm).unwrap();
+        let d = Dir::open_ambient_dir(t.path(), cap_std::ambient_authority()).unwrap();
+        d.write("a", b"bytes").unwrap();
+        let md = d.metadata("a").unwrap();
+        let how = copy_file(&d, Path::new("a"), &d, Path::new("b"), &md).unwrap();
+        assert_ne!(how, Copied::Reflink, "tmpfs has no reflinks");
+        assert_eq!(d.read("b").unwrap(), b"bytes");
+        assert_eq!(d.metadata("b").unwrap().mtime(), md.mtime());
+        // Only tmpfs's device is remembered (other tests of this process
+        // may have added theirs).
+        assert!(no_reflink().lock().unwrap().contains(&md.dev()));
+    }
 }

@@ -73,13 +73,13 @@ pub fn check() -> anyhow::Result<()> {
     }
 }
 
-/// Sends `sig` to the process group `pgid`.
+/// Sends `sig` to the process group `pgid` (never to our own group: a
+/// `pgid` of 0 is ignored).
 pub fn signal_group(pgid: u32, sig: i32) {
-    if let Ok(p) = libc::pid_t::try_from(pgid) {
-        // SAFETY: kill(2) with a negative pid signals a process group; no
-        // memory is involved.
-        unsafe {
-            libc::kill(-p, sig);
-        }
+    use rustix::process::{Pid, Signal, kill_process_group};
+    let pid = i32::try_from(pgid).ok().and_then(Pid::from_raw);
+    if let (Some(pid), Some(sig)) = (pid, Signal::from_named_raw(sig)) {
+        // ESRCH: the group has ended already.
+        let _ = kill_process_group(pid, sig);
     }
 }

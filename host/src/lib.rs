@@ -21,13 +21,17 @@ pub mod progress;
 pub mod remote;
 pub mod render;
 pub mod runner;
+// Five unsafe blocks of the sandbox have their SAFETY comment above the
+// statement, not the block; issue 25 owns sandbox/ this round and moves
+// them (then this allow goes).
+#[allow(clippy::undocumented_unsafe_blocks)]
 pub mod sandbox;
 pub mod store;
 pub mod tree;
 pub mod workspace;
 
 /// `--version` text: the crate version and the WIT package id.
-pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.2.1)");
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.3.0)");
 
 #[cfg(test)]
 mod tests {

@@ -4,17 +4,10 @@ use std::process::ExitCode;
 use zerops_cache::cmd;
 use zerops_cache::exit::Exit;
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 findings, 2 usage, 3 config, 4 build failed, \
-     5 store locked, 6 store broken, 7 unsupported, 101 internal, 128+N signal N";
-
 /// Zerops-style two-layer build cache: lint zerops.yaml, explain cache
 /// invalidation, and run cached builds locally or in CI.
-///
-/// Exit codes (see the README): 0 success, 1 findings, 2 usage, 3 config,
-/// 4 build failed, 5 store locked, 6 store broken, 7 unsupported,
-/// 101 internal, 128+N interrupted by signal N.
 #[derive(Debug, Parser)]
-#[command(name = "zerops-cache", version = zerops_cache::LONG_VERSION, after_help = EXIT_CODES)]
+#[command(name = "zerops-cache", version = zerops_cache::LONG_VERSION, after_help = Exit::help())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -104,7 +97,7 @@ fn main() -> ExitCode {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", zerops_cache::render::error(&e, color));
+            eprint!("{}", zerops_cache::exit::report(&e, color));
             ExitCode::from(Exit::of(&e).code())
         }
     };

@@ -6,7 +6,6 @@
 use cap_std::fs::{Dir, Metadata};
 use std::ffi::CString;
 use std::io;
-use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -25,12 +24,8 @@ fn c(p: &Path) -> io::Result<CString> {
 
 /// Creates a whiteout at `to` under `dir`.
 pub fn whiteout(dir: &Dir, to: &Path) -> io::Result<()> {
-    let p = c(to)?;
-    // SAFETY: a valid directory fd and NUL-terminated path.
-    let r = unsafe { libc::mknodat(dir.as_raw_fd(), p.as_ptr(), libc::S_IFCHR, 0) };
-    if r == -1 {
-        return Err(io::Error::last_os_error());
-    }
+    use rustix::fs::{FileType, Mode};
+    rustix::fs::mknodat(dir, c(to)?, FileType::CharacterDevice, Mode::empty(), 0)?;
     Ok(())
 }
 
@@ -43,35 +38,22 @@ pub fn overlay_xattrs(dir: &Dir, rel: &Path) -> io::Result<Vec<(CString, Vec<u8>
     } else {
         rel
     })?;
-    let fd = d.as_raw_fd();
     let mut names = vec![0u8; 4096];
-    // SAFETY: the buffer is valid for its length.
-    let n = unsafe { libc::flistxattr(fd, names.as_mut_ptr().cast(), names.len()) };
-    if n < 0 {
-        let e = io::Error::last_os_error();
+    let n = match rustix::fs::flistxattr(&d, &mut names[..]) {
+        Ok(n) => n,
         // A filesystem without xattrs has none to keep.
-        if e.raw_os_error() == Some(libc::ENOTSUP) {
-            return Ok(Vec::new());
-        }
-        return Err(e);
-    }
+        Err(rustix::io::Errno::OPNOTSUPP) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
     let mut out = Vec::new();
-    for name in names[..n as usize]
-        .split(|&b| b == 0)
-        .filter(|n| !n.is_empty())
-    {
+    for name in names[..n].split(|&b| b == 0).filter(|n| !n.is_empty()) {
         if !PREFIXES.iter().any(|p| name.starts_with(p)) {
             continue;
         }
         let cname = CString::new(name).map_err(|_| io::Error::other("xattr name"))?;
         let mut val = vec![0u8; 4096];
-        // SAFETY: valid fd, name and buffer.
-        let len =
-            unsafe { libc::fgetxattr(fd, cname.as_ptr(), val.as_mut_ptr().cast(), val.len()) };
-        if len < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        val.truncate(len as usize);
+        let len = rustix::fs::fgetxattr(&d, cname.as_c_str(), &mut val[..])?;
+        val.truncate(len);
         out.push((cname, val));
     }
     Ok(out)
@@ -85,19 +67,7 @@ pub fn copy_xattrs(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::
     }
     let d = to_dir.open(to)?;
     for (name, val) in attrs {
-        // SAFETY: valid fd, name and buffer.
-        let r = unsafe {
-            libc::fsetxattr(
-                d.as_raw_fd(),
-                name.as_ptr(),
-                val.as_ptr().cast(),
-                val.len(),
-                0,
-            )
-        };
-        if r == -1 {
-            return Err(io::Error::last_os_error());
-        }
+        rustix::fs::fsetxattr(&d, name.as_c_str(), &val, rustix::fs::XattrFlags::empty())?;
     }
     Ok(())
 }
@@ -107,10 +77,7 @@ mod tests {
     use super::*;
 
     fn set(dir: &Path, name: &str, val: &[u8]) -> bool {
-        let p = c(dir).unwrap();
-        let n = CString::new(name).unwrap();
-        // SAFETY: valid strings and buffer.
-        unsafe { libc::setxattr(p.as_ptr(), n.as_ptr(), val.as_ptr().cast(), val.len(), 0) == 0 }
+        rustix::fs::setxattr(dir, name, val, rustix::fs::XattrFlags::empty()).is_ok()
     }
 
     #[test]
@@ -122,7 +89,7 @@ mod tests {
         // user.* xattrs need a filesystem with them (ext4, tmpfs >= 6.6).
         assert!(set(&from.join("etc/opaque"), "user.overlay.opaque", b"y"));
         assert!(set(&from.join("etc/opaque"), "user.other", b"not copied"));
-        let root = unsafe { libc::geteuid() == 0 };
+        let root = rustix::process::geteuid().is_root();
         if root {
             assert!(set(&from.join("etc"), "trusted.overlay.opaque", b"y"));
         }

@@ -87,47 +87,6 @@ pub fn render(path: &str, src: &str, diags: &[Diagnostic], color: bool) -> Strin
     out
 }
 
-/// Renders an error that ended a command, for stderr: a diagnostic with a
-/// file and a position as a snippet showing the file, line and field (with
-/// its code and help); any other error as `error: ` and its causes.
-pub fn error(e: &anyhow::Error, color: bool) -> String {
-    if let Some(r) = e
-        .chain()
-        .find_map(|c| c.downcast_ref::<crate::diagnostic::Refused>())
-    {
-        let mut out = r.0.render_findings(color);
-        out.push_str(&format!("error: {r}\n"));
-        return out;
-    }
-    let found = e
-        .chain()
-        .find_map(|c| c.downcast_ref::<crate::diagnostic::DiagnosticError>());
-    if let Some(d) = found
-        && let (Some(path), Some(src), Some(_)) = (&d.path, &d.source, d.position())
-    {
-        // The context around it (what the command was doing) comes first.
-        let mut out = String::new();
-        for c in e.chain() {
-            if c.downcast_ref::<crate::diagnostic::DiagnosticError>()
-                .is_some()
-            {
-                break;
-            }
-            if c.downcast_ref::<crate::exit::Failure>().is_none() {
-                out.push_str(&format!("error: {c}\n"));
-            }
-        }
-        out.push_str(render(path, src, std::slice::from_ref(&d.diagnostic), color).trim_end());
-        out.push('\n');
-        return out;
-    }
-    let mut out = format!("error: {e:#}\n");
-    if let Some(h) = found.and_then(|d| d.help()) {
-        out.push_str(&format!("help: {h}\n"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,7 +105,7 @@ mod tests {
             "zerops.yaml",
             src,
         ));
-        let out = error(&e, false);
+        let out = crate::exit::report(&e, false);
         assert!(
             out.contains("error[setup-unknown]: no setup named `web`"),
             "{out}"
@@ -158,7 +117,7 @@ mod tests {
             "{out}"
         );
         let e = anyhow::Error::new(crate::diagnostic::DiagnosticError::new(d));
-        let out = error(&e, false);
+        let out = crate::exit::report(&e, false);
         assert_eq!(
             out,
             "error: no setup named `web` (setup-unknown)\nhelp: the setups are: app (pass it with --setup NAME)\n"

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use zerops_cache_contract::lint::TreeFacts;
 
-use crate::component::plan::EntryKind;
+use zerops_cache_contract::plan::EntryKind;
 
 /// Listing stops after this many entries; the facts then claim only the
 /// levels listed completely, so no pattern is judged on a partial listing.

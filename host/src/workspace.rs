@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::component::plan::{Entry, EntryKind};
 use crate::filesystem;
+use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The git-visible files of the project at `project`, relative to it.
 /// Tracked files deleted from the working tree are left out (by

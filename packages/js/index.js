@@ -16,7 +16,7 @@ export function version() {
   return about.version();
 }
 
-/** The WIT package the component implements, e.g. `zerops:build-cache@0.2.1`. */
+/** The WIT package the component implements, e.g. `zerops:build-cache@0.3.0`. */
 export function witPackage() {
   return about.witPackage();
 }

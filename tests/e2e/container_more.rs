@@ -216,6 +216,7 @@ fn interrupted(signal: i32) {
     wait_for("both sleeps", || {
         processes(&format!("sleep {secs}")).len() == 2
     });
+    // SAFETY: kill(2) takes no memory; the child is ours and not reaped.
     unsafe {
         libc::kill(child.0.id() as i32, signal);
     }

@@ -13,7 +13,7 @@ use crate::build_support::{Proj, yaml};
 const NOBODY: u32 = 65534;
 
 pub fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 /// Gives `p` and everything below it to nobody (when root).

@@ -31,6 +31,7 @@ mod lsp_debounce;
 mod lsp_hostile;
 mod lsp_nvim;
 mod match_cli;
+mod module_graph;
 mod output;
 mod patterns_component;
 mod plan_component;

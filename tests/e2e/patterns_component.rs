@@ -5,6 +5,7 @@
 use crate::common::host;
 use std::collections::BTreeMap;
 use zerops_cache::component::PolicyHost;
+use zerops_cache::component::bindings::exports::zerops::build_cache::patterns as wit;
 use zerops_cache_policy::pattern::{self, corpus};
 use zerops_cache_policy::select::{self, Entry, EntryKind, PatternSet, walk};
 use zerops_cache_policy::select::{Decision, Selector, SkipReason};
@@ -79,10 +80,7 @@ fn component_selects_like_native() {
     ];
     for patterns in &pattern_sets {
         let native = PatternSet::new(patterns);
-        assert_eq!(
-            host().pattern_max_depth(patterns).unwrap(),
-            native.max_depth()
-        );
+        assert_eq!(max_depth(host(), patterns).unwrap(), native.max_depth());
         for dir in ["", "a", "a/b", "node_modules", ".next", "é/x"] {
             for _ in 0..20 {
                 let entries: Vec<Entry> = (0..rng.below(12))
@@ -92,7 +90,7 @@ fn component_selects_like_native() {
                         utf8: !rng.chance(10),
                     })
                     .collect();
-                let c = host().select_entries(patterns, dir, &entries).unwrap();
+                let c = select_entries(host(), patterns, dir, &entries).unwrap();
                 assert_eq!(
                     c,
                     native.select(dir, &entries),
@@ -233,7 +231,7 @@ struct ComponentSelector<'h> {
 
 impl<'h> ComponentSelector<'h> {
     fn new(host: &'h PolicyHost, patterns: Vec<String>) -> anyhow::Result<ComponentSelector<'h>> {
-        let max_depth = host.pattern_max_depth(&patterns)?;
+        let max_depth = max_depth(host, &patterns)?;
         Ok(ComponentSelector {
             host,
             patterns,
@@ -250,7 +248,7 @@ impl Selector for ComponentSelector<'_> {
 
     fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
         if self.error.is_none() {
-            match self.host.select_entries(&self.patterns, dir, entries) {
+            match select_entries(self.host, &self.patterns, dir, entries) {
                 Ok(d) if d.len() == entries.len() => return d,
                 Ok(d) => {
                     self.error = Some(anyhow::anyhow!(
@@ -269,4 +267,61 @@ impl Selector for ComponentSelector<'_> {
             })
             .collect()
     }
+}
+
+/// The component's `describe-set` max depth (the binary walks with the
+/// `walk` interface; the web page selects with `select-entries`).
+fn max_depth(host: &PolicyHost, patterns: &[String]) -> anyhow::Result<usize> {
+    let set = host.call("reading cache patterns", |p, s| {
+        p.zerops_build_cache_patterns()
+            .call_describe_set(s, patterns)
+    })?;
+    Ok(set.max_depth as usize)
+}
+
+/// The component's `select-entries` on one listing.
+fn select_entries(
+    host: &PolicyHost,
+    patterns: &[String],
+    dir: &str,
+    entries: &[Entry],
+) -> anyhow::Result<Vec<Decision>> {
+    let entries: Vec<wit::Entry> = entries
+        .iter()
+        .map(|e| wit::Entry {
+            name: e.name.clone(),
+            kind: match e.kind {
+                EntryKind::Dir => wit::EntryKind::Dir,
+                EntryKind::File => wit::EntryKind::File,
+                EntryKind::Symlink => wit::EntryKind::Symlink,
+                EntryKind::Other => wit::EntryKind::Other,
+            },
+            utf8: e.utf8,
+        })
+        .collect();
+    let out = host.call("selecting cache entries", |p, s| {
+        p.zerops_build_cache_patterns()
+            .call_select_entries(s, patterns, dir, &entries)
+    })?;
+    let decision = |d: wit::Decision| match d {
+        wit::Decision::Take(p) => Decision::Take {
+            pattern: p as usize,
+        },
+        wit::Decision::Descend(p) => Decision::Descend {
+            pattern: p as usize,
+        },
+        wit::Decision::Skip(r) => Decision::Skip {
+            reason: match r {
+                wit::SkipReason::NoMatch => SkipReason::NoMatch,
+                wit::SkipReason::NotUtf8 => SkipReason::NotUtf8,
+                wit::SkipReason::SymlinkNotFollowed(p) => SkipReason::SymlinkNotFollowed {
+                    pattern: p as usize,
+                },
+                wit::SkipReason::NotADirectory(p) => SkipReason::NotADirectory {
+                    pattern: p as usize,
+                },
+            },
+        },
+    };
+    Ok(out.into_iter().map(decision).collect())
 }

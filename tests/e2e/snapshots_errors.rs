@@ -99,3 +99,17 @@ fn a_missing_tool_exits_7() {
         .args(["explain", "--git", "HEAD"]);
     cli_snapshot!("unsupported_no_git", &mut c);
 }
+
+/// `--help` ends with every exit code (made from `Exit::ALL`, the table the
+/// README's is checked against): what a CI author reads.
+#[test]
+fn help_lists_every_exit_code() {
+    let mut c = bin();
+    c.arg("--help");
+    let out = crate::snapshots_support::output(&mut c);
+    let exit_codes = out
+        .lines()
+        .find(|l| l.starts_with("Exit codes"))
+        .unwrap_or_else(|| panic!("no exit codes in --help:\n{out}"));
+    insta::assert_snapshot!("help_exit_codes", exit_codes);
+}

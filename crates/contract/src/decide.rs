@@ -47,7 +47,6 @@ pub struct Reason {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub index: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    #[serde(alias = "fromIndex")]
     pub from_index: Option<u32>,
     /// The map key, for `envVariables`, `run` and `deploy`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -140,11 +139,9 @@ pub struct LayerVerdict {
 pub struct Decision {
     pub setup: String,
     /// The setup the `build` section comes from (itself or a parent).
-    #[serde(alias = "buildFrom")]
     pub build_from: Option<String>,
     pub keys: LayerKeys,
     /// The keys the cache was built with, when there is a previous cache.
-    #[serde(alias = "previousKeys")]
     pub previous_keys: Option<LayerKeys>,
     pub base: LayerVerdict,
     pub build: LayerVerdict,

@@ -40,7 +40,6 @@ impl CacheSpec {
 pub struct LayerInputs {
     pub os: String,
     pub base: Vec<String>,
-    #[serde(alias = "prepareCommands")]
     pub prepare_commands: Vec<String>,
     pub cache: CacheSpec,
 }

@@ -5,6 +5,7 @@
 //!
 //! Module names mirror the policy crate's (`decide`, `keys`, `plan`, …):
 //! the policy re-exports these types at the same paths.
+#![forbid(unsafe_code)]
 
 pub mod advise;
 pub mod assist;
@@ -27,4 +28,4 @@ pub mod wit_map;
 pub use diag::{Code, Diagnostic, Pos, Severity, Span};
 
 /// The WIT package the policy component implements (the plugin API version).
-pub const WIT_PACKAGE: &str = "zerops:build-cache@0.2.1";
+pub const WIT_PACKAGE: &str = "zerops:build-cache@0.3.0";

@@ -8,13 +8,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Unkeyed {
-    #[serde(alias = "buildCommands")]
     pub build_commands: Vec<String>,
-    #[serde(alias = "deployFiles")]
     pub deploy_files: Vec<String>,
-    #[serde(alias = "envVariables")]
     pub env_variables: BTreeMap<String, String>,
-    #[serde(alias = "addToRunPrepare")]
     pub add_to_run_prepare: Vec<String>,
     /// The `run` section: each top-level key with its value in a compact
     /// flow form (`[a, b]`, `{k: v}`).

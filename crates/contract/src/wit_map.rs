@@ -141,12 +141,6 @@ macro_rules! wit_map {
                 SetupChanged,
             }
             $crate::select::EntryKind => $w::patterns::EntryKind { Dir, File, Symlink, Other }
-            $crate::plan::restore::RestoreAction => $w::plan::RestoreAction {
-                Move, Descend, SourceWins, NotUtf8,
-            }
-            $crate::plan::preserve::PreserveAction => $w::plan::PreserveAction {
-                Take, Descend, Skip, NotUtf8, SymlinkNotFollowed, NotADirectory,
-            }
             $crate::lint::GatedCommand => $w::linter::GatedCommand {
                 Build, Plan, Keys, Advise, Status, Invalidate, Activate,
             }

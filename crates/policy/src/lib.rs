@@ -3,6 +3,7 @@
 //! Nothing here performs I/O, reads clocks or uses randomness: the same
 //! inputs give the same outputs natively and inside the WebAssembly
 //! component, which is how every rule is tested differentially.
+#![forbid(unsafe_code)]
 
 pub mod advise;
 pub mod api;

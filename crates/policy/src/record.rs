@@ -16,16 +16,16 @@
 //! }
 //! ```
 //!
-//! Field names are snake_case, like every JSON the tools write; records
-//! written before that (camelCase: `keyVersion`, `builtAt`, `pendingEvents`,
-//! `prepareCommands`, …) are still read.
+//! Field names are snake_case, like every JSON the tools write. (The
+//! camelCase records of the unreleased 0.1.0 are unreadable: a build
+//! rebuilds with the reason `record-unreadable`.)
 //!
 //! Events are kept as history (the last [`MAX_EVENTS`]). Which of them count
 //! against the cache is recorded, not inferred from clocks: `pendingEvents`
 //! is how many of the last events came after the last build (a build sets
-//! it to 0, each event adds 1), so an invalidation wins even when `builtAt`
+//! it to 0, each event adds 1), so an invalidation wins even when `built_at`
 //! lies in the future (clock skew, a store copied from another machine).
-//! Records written before that field count events strictly after `builtAt`.
+//! Records written before that field count events strictly after `built_at`.
 
 use crate::diag::Code;
 use crate::diag::Diagnostic;
@@ -46,7 +46,6 @@ pub use zerops_cache_contract::record::{Event, RecordInfo};
 pub struct LayerRecord {
     pub schema: u32,
     /// The version tag of the keys below ([`BASE_KEY_VERSION`] when written).
-    #[serde(alias = "keyVersion")]
     pub key_version: String,
     /// The setup the cache was built with.
     pub setup: String,
@@ -55,14 +54,12 @@ pub struct LayerRecord {
     #[serde(default)]
     pub unkeyed: Unkeyed,
     /// When the build that produced the cache finished.
-    #[serde(alias = "builtAt")]
     pub built_at: Timestamp,
     #[serde(default)]
     pub events: Vec<Event>,
     /// How many of the last `events` happened after the build (absent in
-    /// older records: then events after `builtAt` count).
+    /// older records: then events after `built_at` count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(alias = "pendingEvents")]
     pub pending_events: Option<u32>,
     /// The identity of the OS image the base layer was built on (the
     /// container's lower layer, or "none" for a build on the host). A
@@ -99,7 +96,7 @@ impl std::fmt::Display for RecordError {
 impl LayerRecord {
     /// The record written after a successful build of `current` at `now`.
     /// Events of the previous record are kept as history (they now lie
-    /// before `builtAt`, so they no longer count).
+    /// before `built_at`, so they no longer count).
     pub fn after_build(
         current: &Snapshot,
         previous: Option<&LayerRecord>,
@@ -269,24 +266,14 @@ mod tests {
     }
 
     #[test]
-    fn camel_case_records_of_older_versions_still_load() {
+    fn camel_case_records_are_unreadable() {
         let old = r#"{"schema": 1, "keyVersion": "zerops-cache/layer-key/v1", "setup": "app",
             "keys": {"base": "b", "build": "c"},
             "inputs": {"os": "alpine", "base": [], "prepareCommands": ["x"], "cache": false},
             "unkeyed": {"buildCommands": ["npm ci"]},
             "builtAt": "2026-11-25T15:32:15Z", "events": [], "pendingEvents": 0}"#;
-        let r = LayerRecord::from_json(old).unwrap();
-        assert_eq!(r.inputs.prepare_commands, ["x"]);
-        assert_eq!(r.unkeyed.build_commands, ["npm ci"]);
-        assert_eq!(r.pending_events, Some(0));
-        let new = r.to_json();
-        assert!(
-            new.contains("\"built_at\"") && !new.contains("builtAt"),
-            "{new}"
-        );
-        assert_eq!(LayerRecord::from_json(&new).unwrap(), r);
-        let info = describe_json(old).unwrap();
-        assert_eq!((info.setup.as_str(), info.keys.base.as_str()), ("app", "b"));
+        assert!(LayerRecord::from_json(old).is_err());
+        assert_eq!(describe_json(old).unwrap_err().code, "record-unreadable");
         assert_eq!(describe_json("{}").unwrap_err().code, "record-unreadable");
     }
 
@@ -312,7 +299,7 @@ mod tests {
 
     #[test]
     fn events_after_the_build_count_whatever_the_clocks_say() {
-        // builtAt in the future (clock skew): the invalidation still counts.
+        // built_at in the future (clock skew): the invalidation still counts.
         let r = LayerRecord::after_build(&snapshot(), None, ts("2099-01-01T00:00:00Z")).with_event(
             Event::ManualInvalidation {
                 at: ts("2026-11-25T15:32:15Z"),

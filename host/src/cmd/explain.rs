@@ -51,36 +51,7 @@ fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
 
 pub fn run(args: ExplainArgs) -> Result<Exit> {
     let host = PolicyHost::load()?;
-    let (old_name, old_src, new_name, new_src) = match (&args.git, args.files.as_slice()) {
-        (Some(rev), files) if files.len() <= 1 => {
-            let path = crate::config_file::resolve(files.first().map(PathBuf::as_path))?;
-            let new_src = read_text(&host, &path)?;
-            let shown = path.display().to_string();
-            match git_show(rev, &path)? {
-                Some(old_src) => (format!("{shown} at {rev}"), old_src, shown, new_src),
-                None => (
-                    format!("{shown} at {rev} (absent)"),
-                    String::new(),
-                    shown,
-                    new_src,
-                ),
-            }
-        }
-        (Some(_), _) => {
-            return Err(Exit::Usage.error("with --git, give at most one FILE (the current config)"));
-        }
-        (None, [old, new]) => (
-            old.display().to_string(),
-            read_text(&host, old)?,
-            new.display().to_string(),
-            read_text(&host, new)?,
-        ),
-        (None, _) => {
-            return Err(Exit::Usage.error(
-                "give OLD and NEW config files, or --git REV to compare with a git revision",
-            ));
-        }
-    };
+    let (old_name, old_src, new_name, new_src) = inputs(&host, &args)?;
     let decision = match host.explain(&old_src, &new_src, args.setup.as_deref())? {
         Ok(d) => d,
         Err(d) => {
@@ -120,25 +91,66 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
                 "{}",
                 zerops_cache_contract::report::render_text(&decision, args.verbose)
             );
-            if !advice.is_empty() {
-                println!("\nadvice on the cache of {new_name}:");
-                for d in &advice {
-                    match d.start() {
-                        Some(p) => println!(
-                            "  {}[{}] line {}: {}",
-                            d.severity.as_str(),
-                            d.code,
-                            p.line,
-                            d.message
-                        ),
-                        None => println!("  {}[{}]: {}", d.severity.as_str(), d.code, d.message),
-                    }
-                    if let Some(h) = &d.help {
-                        println!("    help: {h}");
-                    }
-                }
-            }
+            print_advice(&new_name, &advice);
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The two configs, named as the output shows them: OLD and NEW files, or
+/// the current file and its version at a git revision.
+fn inputs(host: &PolicyHost, args: &ExplainArgs) -> Result<(String, String, String, String)> {
+    Ok(match (&args.git, args.files.as_slice()) {
+        (Some(rev), files) if files.len() <= 1 => {
+            let path = crate::config_file::resolve(files.first().map(PathBuf::as_path))?;
+            let new_src = read_text(host, &path)?;
+            let shown = path.display().to_string();
+            match git_show(rev, &path)? {
+                Some(old_src) => (format!("{shown} at {rev}"), old_src, shown, new_src),
+                None => (
+                    format!("{shown} at {rev} (absent)"),
+                    String::new(),
+                    shown,
+                    new_src,
+                ),
+            }
+        }
+        (Some(_), _) => {
+            return Err(Exit::Usage.error("with --git, give at most one FILE (the current config)"));
+        }
+        (None, [old, new]) => (
+            old.display().to_string(),
+            read_text(host, old)?,
+            new.display().to_string(),
+            read_text(host, new)?,
+        ),
+        (None, _) => {
+            return Err(Exit::Usage.error(
+                "give OLD and NEW config files, or --git REV to compare with a git revision",
+            ));
+        }
+    })
+}
+
+/// The cache advice on the new config, for a terminal.
+fn print_advice(new_name: &str, advice: &[zerops_cache_contract::Diagnostic]) {
+    if advice.is_empty() {
+        return;
+    }
+    println!("\nadvice on the cache of {new_name}:");
+    for d in advice {
+        match d.start() {
+            Some(p) => println!(
+                "  {}[{}] line {}: {}",
+                d.severity.as_str(),
+                d.code,
+                p.line,
+                d.message
+            ),
+            None => println!("  {}[{}]: {}", d.severity.as_str(), d.code, d.message),
+        }
+        if let Some(h) = &d.help {
+            println!("    help: {h}");
+        }
+    }
 }

@@ -48,11 +48,11 @@ struct JsonReport<'a> {
 }
 
 /// Prints a diagnostic about `src` to stderr: with the source snippet when
-/// it has a position, as one line otherwise (see [`crate::render::error`]).
+/// it has a position, as one line otherwise (see [`crate::exit::report`]).
 fn print_error(path: &str, src: &str, d: &Diagnostic) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let e = anyhow::Error::new(DiagnosticError::in_file(d.clone(), path, src));
-    eprint!("{}", crate::render::error(&e, color));
+    eprint!("{}", crate::exit::report(&e, color));
 }
 
 fn human_inputs(i: &LayerInputs) -> String {
@@ -99,56 +99,8 @@ pub fn run(args: KeysArgs) -> Result<Exit> {
         Err(d) => return Err(DiagnosticError::in_file(d, shown, &src).into()),
     };
     match args.format {
-        Format::Json => {
-            let setups = all
-                .iter()
-                .map(|(name, r)| match r {
-                    Ok(s) => JsonSetup {
-                        setup: name,
-                        build_from: s.build_from.as_deref(),
-                        keys: Some(&s.keys),
-                        inputs: Some(&s.inputs),
-                        error: None,
-                    },
-                    Err(d) => JsonSetup {
-                        setup: name,
-                        build_from: None,
-                        keys: None,
-                        inputs: None,
-                        error: Some(JsonDiagnostic::from(d)),
-                    },
-                })
-                .collect();
-            let report = JsonReport {
-                path: shown,
-                setups,
-            };
-            println!("{}", serde_json::to_string(&report)?);
-        }
-        Format::Human => {
-            for (i, (name, r)) in all.iter().enumerate() {
-                if i > 0 {
-                    println!();
-                }
-                match r {
-                    Ok(s) => {
-                        let from = match s.build_from.as_deref() {
-                            Some(f) if f != name => format!(" (build section from `{f}`)"),
-                            Some(_) => String::new(),
-                            None => " (no build section: defaults)".to_string(),
-                        };
-                        println!("setup `{name}`{from}");
-                        println!("  base-layer key:  {}", s.keys.base);
-                        println!("  build-layer key: {}", s.keys.build);
-                        print!("{}", human_inputs(&s.inputs));
-                    }
-                    Err(d) => {
-                        println!("setup `{name}`: no keys");
-                        print_error(&shown, &src, d);
-                    }
-                }
-            }
-        }
+        Format::Json => print_json(shown, &all)?,
+        Format::Human => print_human(&shown, &src, &all),
     }
     // A setup whose keys cannot be computed (e.g. an `extends` cycle) is an
     // error of the file.
@@ -157,4 +109,59 @@ pub fn run(args: KeysArgs) -> Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// The `--format json` report of every setup's keys.
+fn print_json(shown: String, all: &crate::component::layers::SetupKeys) -> Result<()> {
+    let setups = all
+        .iter()
+        .map(|(name, r)| match r {
+            Ok(s) => JsonSetup {
+                setup: name,
+                build_from: s.build_from.as_deref(),
+                keys: Some(&s.keys),
+                inputs: Some(&s.inputs),
+                error: None,
+            },
+            Err(d) => JsonSetup {
+                setup: name,
+                build_from: None,
+                keys: None,
+                inputs: None,
+                error: Some(JsonDiagnostic::from(d)),
+            },
+        })
+        .collect();
+    let report = JsonReport {
+        path: shown,
+        setups,
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// Every setup's keys and inputs for a terminal.
+fn print_human(shown: &str, src: &str, all: &crate::component::layers::SetupKeys) {
+    for (i, (name, r)) in all.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        match r {
+            Ok(s) => {
+                let from = match s.build_from.as_deref() {
+                    Some(f) if f != name => format!(" (build section from `{f}`)"),
+                    Some(_) => String::new(),
+                    None => " (no build section: defaults)".to_string(),
+                };
+                println!("setup `{name}`{from}");
+                println!("  base-layer key:  {}", s.keys.base);
+                println!("  build-layer key: {}", s.keys.build);
+                print!("{}", human_inputs(&s.inputs));
+            }
+            Err(d) => {
+                println!("setup `{name}`: no keys");
+                print_error(shown, src, d);
+            }
+        }
+    }
 }

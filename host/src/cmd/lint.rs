@@ -236,64 +236,8 @@ pub fn run(args: LintArgs) -> Result<Exit> {
                 env!("CARGO_PKG_VERSION"),
             ))?
         ),
-        LintFormat::Json => {
-            let report = JsonReport {
-                files: linted
-                    .iter()
-                    .map(|l| JsonFile {
-                        path: l.shown.clone(),
-                        diagnostics: l.diags.iter().map(JsonDiagnostic::from).collect(),
-                        errors: l.count(Severity::Error),
-                        warnings: l.count(Severity::Warning),
-                        notes: l.count(Severity::Note),
-                        error: l.text.as_ref().err().cloned(),
-                    })
-                    .collect(),
-                errors,
-                warnings,
-                notes,
-                deny_warnings: args.deny_warnings,
-            };
-            println!("{}", serde_json::to_string(&report)?);
-        }
-        LintFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            for l in &linted {
-                match &l.text {
-                    Ok(src) => {
-                        print!("{}", crate::render::render(&l.shown, src, &l.diags, color));
-                        println!(
-                            "{}: {}",
-                            l.shown,
-                            summary(
-                                l.count(Severity::Error),
-                                l.count(Severity::Warning),
-                                l.count(Severity::Note)
-                            )
-                        );
-                    }
-                    Err(e) => println!("{}: not linted: {e}", l.shown),
-                }
-                if linted.len() > 1 {
-                    println!();
-                }
-            }
-            if linted.len() > 1 {
-                println!(
-                    "{} files: {}{}",
-                    linted.len(),
-                    summary(errors, warnings, notes),
-                    if unreadable > 0 {
-                        format!(" ({unreadable} could not be read)")
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-            if args.deny_warnings && errors == 0 && warnings > 0 {
-                println!("warnings are denied (--deny-warnings)");
-            }
-        }
+        LintFormat::Json => print_json(&linted, (errors, warnings, notes), args.deny_warnings)?,
+        LintFormat::Human => print_human(&linted, (errors, warnings, notes), args.deny_warnings),
     }
     for l in &linted {
         if let Err(e) = &l.text {
@@ -307,4 +251,77 @@ pub fn run(args: LintArgs) -> Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// The `--format json` report: every file, then the totals.
+fn print_json(
+    linted: &[Linted],
+    (errors, warnings, notes): (usize, usize, usize),
+    deny_warnings: bool,
+) -> Result<()> {
+    let report = JsonReport {
+        files: linted
+            .iter()
+            .map(|l| JsonFile {
+                path: l.shown.clone(),
+                diagnostics: l.diags.iter().map(JsonDiagnostic::from).collect(),
+                errors: l.count(Severity::Error),
+                warnings: l.count(Severity::Warning),
+                notes: l.count(Severity::Note),
+                error: l.text.as_ref().err().cloned(),
+            })
+            .collect(),
+        errors,
+        warnings,
+        notes,
+        deny_warnings,
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// Each file's findings as snippets with its summary line, then the
+/// totals when there are several files.
+fn print_human(
+    linted: &[Linted],
+    (errors, warnings, notes): (usize, usize, usize),
+    deny_warnings: bool,
+) {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for l in linted {
+        match &l.text {
+            Ok(src) => {
+                print!("{}", crate::render::render(&l.shown, src, &l.diags, color));
+                println!(
+                    "{}: {}",
+                    l.shown,
+                    summary(
+                        l.count(Severity::Error),
+                        l.count(Severity::Warning),
+                        l.count(Severity::Note)
+                    )
+                );
+            }
+            Err(e) => println!("{}: not linted: {e}", l.shown),
+        }
+        if linted.len() > 1 {
+            println!();
+        }
+    }
+    let unreadable = linted.iter().filter(|l| l.text.is_err()).count();
+    if linted.len() > 1 {
+        println!(
+            "{} files: {}{}",
+            linted.len(),
+            summary(errors, warnings, notes),
+            if unreadable > 0 {
+                format!(" ({unreadable} could not be read)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if deny_warnings && errors == 0 && warnings > 0 {
+        println!("warnings are denied (--deny-warnings)");
+    }
 }

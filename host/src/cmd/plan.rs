@@ -109,47 +109,50 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string(&out)?),
-        Format::Human => {
-            println!("plan for setup `{}` (nothing is changed)", out.setup);
-            let why = |r: &[String]| {
-                if r.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", r.join("; "))
-                }
-            };
-            println!("  isolation: {} ({})", out.isolation, out.image);
-            println!("  base layer: {}{}", out.base, why(&out.base_reasons));
-            println!("  build layer: {}{}", out.build, why(&out.build_reasons));
-            println!(
-                "  prepareCommands: {}",
-                if out.prepare_would_run {
-                    "would run"
-                } else {
-                    "skipped"
-                }
-            );
-            println!("  restore would move {} entr(ies):", out.restore.len());
-            for p in &out.restore {
-                println!("    {p}");
-            }
-            if !out.skipped.is_empty() {
-                println!("  restore would skip (source wins):");
-                for k in &out.skipped {
-                    println!("    {} ({})", k.path, k.reason);
-                }
-            }
-            println!(
-                "  preserve would take {} entr(ies) (from the project directory as it is now):",
-                out.preserve.len()
-            );
-            for p in &out.preserve {
-                println!("    {p}");
-            }
-            for n in &out.preserve_notes {
-                println!("    not taken: {} ({})", n.path, n.reason);
-            }
-        }
+        Format::Human => print_human(&out),
     }
     Ok(Exit::Ok)
+}
+
+/// The plan for a terminal.
+fn print_human(out: &PlanOut) {
+    println!("plan for setup `{}` (nothing is changed)", out.setup);
+    let why = |r: &[String]| {
+        if r.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", r.join("; "))
+        }
+    };
+    println!("  isolation: {} ({})", out.isolation, out.image);
+    println!("  base layer: {}{}", out.base, why(&out.base_reasons));
+    println!("  build layer: {}{}", out.build, why(&out.build_reasons));
+    println!(
+        "  prepareCommands: {}",
+        if out.prepare_would_run {
+            "would run"
+        } else {
+            "skipped"
+        }
+    );
+    println!("  restore would move {} entr(ies):", out.restore.len());
+    for p in &out.restore {
+        println!("    {p}");
+    }
+    if !out.skipped.is_empty() {
+        println!("  restore would skip (source wins):");
+        for k in &out.skipped {
+            println!("    {} ({})", k.path, k.reason);
+        }
+    }
+    println!(
+        "  preserve would take {} entr(ies) (from the project directory as it is now):",
+        out.preserve.len()
+    );
+    for p in &out.preserve {
+        println!("    {p}");
+    }
+    for n in &out.preserve_notes {
+        println!("    not taken: {} ({})", n.path, n.reason);
+    }
 }

@@ -94,27 +94,98 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             let shown = project.config_path.display().to_string();
             crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source)
         })?;
-    // What the record says is the component's to read; an unreadable
-    // record has no last build (the decision above says why).
-    let last = match record.as_deref() {
-        Some(r) => project.host.describe_record(r)?.ok(),
-        None => None,
-    };
-    let last_build = last.as_ref().map(|r| r.built_at.clone());
-    let last_image = last.and_then(|r| r.image);
-    let last_isolation = last_image.as_deref().map(|i| {
-        if i == rootfs::NO_CONTAINER {
-            "none"
-        } else {
-            "container"
-        }
-    });
+    let (last_build, last_image, last_isolation) = last_build(&project, record.as_deref())?;
     let usage = |rel: &str| {
         store
             .as_ref()
             .and_then(|s| filesystem::usage(&s.dir, Path::new(rel)).ok())
             .unwrap_or((0, 0))
     };
+    let layers = layer_statuses(&d, usage);
+    let out = StatusOut {
+        setup: project.build.setup.clone(),
+        store: store_path.display().to_string(),
+        last_build,
+        last_isolation,
+        last_image,
+        isolation: args.sandbox.isolation.name(),
+        image: image.id.clone(),
+        layers,
+        versions: match &store {
+            Some(s) => artifact::list_versions(&s.dir)?,
+            None => Vec::new(),
+        },
+        active_version: store.as_ref().and_then(|s| artifact::active(&s.dir)),
+        build_refuses: verdict.build_refuses,
+        findings: verdict.findings.iter().map(JsonDiagnostic::from).collect(),
+        deployignore_findings: verdict
+            .deployignore
+            .iter()
+            .map(JsonDiagnostic::from)
+            .collect(),
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string(&out)?),
+        Format::Human => print_human(&out, &judged),
+    }
+    Ok(Exit::Ok)
+}
+
+/// The status for a terminal, with the file's findings when the platform
+/// would reject it.
+fn print_human(out: &StatusOut<'_>, judged: &crate::diagnostic::FileVerdict) {
+    let verdict = &judged.verdict;
+    println!("setup `{}`, store {}", out.setup, out.store);
+    println!(
+        "  last build: {}",
+        out.last_build.as_deref().unwrap_or("never")
+    );
+    if let (Some(i), Some(img)) = (out.last_isolation, &out.last_image) {
+        println!("  last build ran with isolation {i} ({img})");
+    }
+    println!("  next build: isolation {} ({})", out.isolation, out.image);
+    for (name, l) in &out.layers {
+        println!(
+            "  {name} layer: {} entries, {} bytes; next build: {}{}",
+            l.entries,
+            l.bytes,
+            l.next_build,
+            if l.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", l.reasons.join("; "))
+            }
+        );
+        println!("    key {}", l.key.as_deref().unwrap_or("(none yet)"));
+    }
+    println!(
+        "  versions: {:?}, active: {}",
+        out.versions,
+        out.active_version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "none".into())
+    );
+    if !verdict.findings.is_empty() || !verdict.deployignore.is_empty() {
+        use std::io::IsTerminal;
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        println!();
+        print!("{}", judged.render_findings(color));
+    }
+    if verdict.build_refuses {
+        println!(
+            "the next build will refuse: {} has {} that the platform rejects (`zerops-cache lint` shows the same)",
+            judged.config,
+            judged.errors_shown()
+        );
+    }
+}
+
+/// Each layer's size in the store (`usage` of its directory: entries,
+/// bytes), keys and what the next build does with it.
+fn layer_statuses(
+    d: &zerops_cache_contract::decide::Decision,
+    usage: impl Fn(&str) -> (u64, u64),
+) -> std::collections::BTreeMap<&'static str, LayerStatus> {
     let (he, hb) = usage(HOME);
     let (ce, cb) = usage(CACHE);
     let mut layers = std::collections::BTreeMap::new();
@@ -140,76 +211,28 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
             reasons: d.build.reasons.iter().map(|r| r.message.clone()).collect(),
         },
     );
-    let out = StatusOut {
-        setup: project.build.setup.clone(),
-        store: store_path.display().to_string(),
-        last_build,
-        last_isolation,
-        last_image,
-        isolation: args.sandbox.isolation.name(),
-        image: image.id.clone(),
-        layers,
-        versions: match &store {
-            Some(s) => artifact::list_versions(&s.dir)?,
-            None => Vec::new(),
-        },
-        active_version: store.as_ref().and_then(|s| artifact::active(&s.dir)),
-        build_refuses: verdict.build_refuses,
-        findings: verdict.findings.iter().map(JsonDiagnostic::from).collect(),
-        deployignore_findings: verdict
-            .deployignore
-            .iter()
-            .map(JsonDiagnostic::from)
-            .collect(),
+    layers
+}
+
+/// When the last build ran, on which image, with which isolation. What the
+/// record says is the component's to read; an unreadable record has no
+/// last build (the decision says why).
+fn last_build(
+    project: &Project,
+    record: Option<&str>,
+) -> Result<(Option<String>, Option<String>, Option<&'static str>)> {
+    let last = match record {
+        Some(r) => project.host.describe_record(r)?.ok(),
+        None => None,
     };
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string(&out)?),
-        Format::Human => {
-            println!("setup `{}`, store {}", out.setup, out.store);
-            println!(
-                "  last build: {}",
-                out.last_build.as_deref().unwrap_or("never")
-            );
-            if let (Some(i), Some(img)) = (out.last_isolation, &out.last_image) {
-                println!("  last build ran with isolation {i} ({img})");
-            }
-            println!("  next build: isolation {} ({})", out.isolation, out.image);
-            for (name, l) in &out.layers {
-                println!(
-                    "  {name} layer: {} entries, {} bytes; next build: {}{}",
-                    l.entries,
-                    l.bytes,
-                    l.next_build,
-                    if l.reasons.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", l.reasons.join("; "))
-                    }
-                );
-                println!("    key {}", l.key.as_deref().unwrap_or("(none yet)"));
-            }
-            println!(
-                "  versions: {:?}, active: {}",
-                out.versions,
-                out.active_version
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "none".into())
-            );
-            if !verdict.findings.is_empty() || !verdict.deployignore.is_empty() {
-                use std::io::IsTerminal;
-                let color =
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                println!();
-                print!("{}", judged.render_findings(color));
-            }
-            if verdict.build_refuses {
-                println!(
-                    "the next build will refuse: {} has {} that the platform rejects (`zerops-cache lint` shows the same)",
-                    judged.config,
-                    judged.errors_shown()
-                );
-            }
+    let built_at = last.as_ref().map(|r| r.built_at.clone());
+    let image = last.and_then(|r| r.image);
+    let isolation = image.as_deref().map(|i| {
+        if i == rootfs::NO_CONTAINER {
+            "none"
+        } else {
+            "container"
         }
-    }
-    Ok(Exit::Ok)
+    });
+    Ok((built_at, image, isolation))
 }

@@ -69,21 +69,6 @@ impl PolicyHost {
         Ok(out.map(decision).map_err(diagnostic))
     }
 
-    /// The layer record (JSON) to store after a successful build at `now`.
-    pub fn record_after_build(
-        &self,
-        src: &str,
-        setup: Option<&str>,
-        previous: Option<&str>,
-        now: &str,
-    ) -> Result<std::result::Result<String, Diagnostic>> {
-        let out = self.call("writing the layer record", |p, s| {
-            p.zerops_build_cache_layers()
-                .call_record_after_build(s, src, setup, previous, now)
-        })?;
-        Ok(out.map_err(diagnostic))
-    }
-
     /// [`Self::decide`] for a build on the OS image `image`.
     pub fn decide_in_image(
         &self,

@@ -10,8 +10,6 @@ mod tests {
     use super::{Convert, w};
     use zerops_cache_contract::decide::{Decision, LayerVerdict, Reason, ReasonKind};
     use zerops_cache_contract::keys::{CacheSpec, LayerInputs, LayerKeys};
-    use zerops_cache_contract::plan::preserve::PreserveAction;
-    use zerops_cache_contract::plan::restore::RestoreAction;
     use zerops_cache_contract::plan::setup::BuildSetup;
     use zerops_cache_contract::plan::{Entry, EntryKind, deploy::DeployItem};
     use zerops_cache_contract::record::RecordInfo;
@@ -150,24 +148,6 @@ mod tests {
             let mut e = Entry::new("n", k);
             e.utf8 = false;
             round_trip::<_, w::patterns::Entry>(e);
-        }
-        for a in [
-            RestoreAction::Move,
-            RestoreAction::Descend,
-            RestoreAction::SourceWins,
-            RestoreAction::NotUtf8,
-        ] {
-            round_trip::<_, w::plan::RestoreAction>(a);
-        }
-        for a in [
-            PreserveAction::Take,
-            PreserveAction::Descend,
-            PreserveAction::Skip,
-            PreserveAction::NotUtf8,
-            PreserveAction::SymlinkNotFollowed,
-            PreserveAction::NotADirectory,
-        ] {
-            round_trip::<_, w::plan::PreserveAction>(a);
         }
         round_trip::<_, w::plan::DeployItem>(DeployItem {
             written: "dist/~".into(),

@@ -1,14 +1,11 @@
 //! Typed questions to the component's `patterns` interface, converted to the
-//! policy crate's data types, and a [`Selector`] that lets the policy's walk
-//! driver ask the component (one call per directory).
+//! contract's data types.
 
 use anyhow::Result;
 use zerops_cache_contract::pattern::{BadPattern, BadPatternKind};
-use zerops_cache_contract::select::{Decision, Entry, SkipReason};
 
 use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::patterns as wit;
-use crate::component::map::Convert;
 
 /// A malformed pattern as the component explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,29 +30,6 @@ fn pattern_error(e: wit::BadPattern) -> PatternError {
         },
         column: e.column,
         message: e.message,
-    }
-}
-
-fn decision(d: wit::Decision) -> Decision {
-    match d {
-        wit::Decision::Take(p) => Decision::Take {
-            pattern: p as usize,
-        },
-        wit::Decision::Descend(p) => Decision::Descend {
-            pattern: p as usize,
-        },
-        wit::Decision::Skip(r) => Decision::Skip {
-            reason: match r {
-                wit::SkipReason::NoMatch => SkipReason::NoMatch,
-                wit::SkipReason::NotUtf8 => SkipReason::NotUtf8,
-                wit::SkipReason::SymlinkNotFollowed(p) => SkipReason::SymlinkNotFollowed {
-                    pattern: p as usize,
-                },
-                wit::SkipReason::NotADirectory(p) => SkipReason::NotADirectory {
-                    pattern: p as usize,
-                },
-            },
-        },
     }
 }
 
@@ -93,30 +67,5 @@ impl PolicyHost {
             p.zerops_build_cache_patterns()
                 .call_explain_mismatch(s, pattern, path)
         })
-    }
-
-    /// The largest number of components a path selected by `patterns` can
-    /// have.
-    pub fn pattern_max_depth(&self, patterns: &[String]) -> Result<usize> {
-        let set = self.call("reading cache patterns", |p, s| {
-            p.zerops_build_cache_patterns()
-                .call_describe_set(s, patterns)
-        })?;
-        Ok(set.max_depth as usize)
-    }
-
-    /// Decides the entries of one directory listing.
-    pub fn select_entries(
-        &self,
-        patterns: &[String],
-        dir: &str,
-        entries: &[Entry],
-    ) -> Result<Vec<Decision>> {
-        let entries: Vec<wit::Entry> = entries.to_vec().convert();
-        let out = self.call("selecting cache entries", |p, s| {
-            p.zerops_build_cache_patterns()
-                .call_select_entries(s, patterns, dir, &entries)
-        })?;
-        Ok(out.into_iter().map(decision).collect())
     }
 }

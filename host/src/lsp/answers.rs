@@ -117,16 +117,7 @@ pub fn answer(
             };
             let at = from_lsp(text, enc, pp.position);
             let tree = docs.get(pp.text_document.uri.as_str()).and_then(|d| d.tree);
-            match host.hover(text, at, tree)? {
-                None => Value::Null,
-                Some(h) => serde_json::to_value(Hover {
-                    contents: HoverContents::Markup(MarkupContent {
-                        kind: MarkupKind::Markdown,
-                        value: h.markdown,
-                    }),
-                    range: Some(range(text, enc, h.span)),
-                })?,
-            }
+            hover(host.hover(text, at, tree)?, text, enc)?
         }
         Completion::METHOD => {
             let p: CompletionParams = read_params("completion", params)?;
@@ -135,34 +126,12 @@ pub fn answer(
                 return Ok(Value::Null);
             };
             let at = from_lsp(text, enc, pp.position);
-            let items: Vec<CompletionItem> = host
-                .complete(text, at)?
-                .into_iter()
-                .map(|c| CompletionItem {
-                    label: c.label,
-                    kind: Some(match c.kind {
-                        assist::CompletionKind::Key => CompletionItemKind::PROPERTY,
-                        assist::CompletionKind::Value => CompletionItemKind::VALUE,
-                    }),
-                    detail: Some(c.detail),
-                    documentation: (!c.documentation.is_empty()).then_some(
-                        Documentation::MarkupContent(MarkupContent {
-                            kind: MarkupKind::Markdown,
-                            value: c.documentation,
-                        }),
-                    ),
-                    text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                        range: range(text, enc, c.replace),
-                        new_text: c.insert_text,
-                    })),
-                    ..Default::default()
-                })
-                .collect();
+            let items = completion_items(host, text, enc, at)?;
             serde_json::to_value(items)?
         }
         CodeActionRequest::METHOD => {
             let p: CodeActionParams = read_params("code action", params)?;
-            let uri = p.text_document.uri;
+            let uri = p.text_document.uri.clone();
             let Some(text) = text_of(&uri) else {
                 return Ok(Value::Null);
             };
@@ -173,44 +142,7 @@ pub fn answer(
             }) {
                 return Ok(Value::Array(Vec::new()));
             }
-            let wanted = span(text, enc, p.range);
-            let actions: Vec<CodeActionOrCommand> = host
-                .fixes(text)?
-                .into_iter()
-                .filter(|f| overlaps(f.span, wanted))
-                .map(|f| {
-                    let r = range(text, enc, f.span);
-                    let diagnostics: Vec<lsp_types::Diagnostic> = p
-                        .context
-                        .diagnostics
-                        .iter()
-                        .filter(|d| {
-                            d.range == r
-                                && d.code == Some(NumberOrString::String(f.code.to_string()))
-                        })
-                        .cloned()
-                        .collect();
-                    let edits = f
-                        .edits
-                        .iter()
-                        .map(|e| TextEdit {
-                            range: range(text, enc, e.span),
-                            new_text: e.new_text.clone(),
-                        })
-                        .collect();
-                    CodeActionOrCommand::CodeAction(CodeAction {
-                        title: f.title,
-                        kind: Some(CodeActionKind::QUICKFIX),
-                        diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
-                        edit: Some(WorkspaceEdit {
-                            changes: Some(HashMap::from([(uri.clone(), edits)])),
-                            ..Default::default()
-                        }),
-                        is_preferred: Some(f.preferred),
-                        ..Default::default()
-                    })
-                })
-                .collect();
+            let actions = quick_fixes(host, text, enc, &uri, &p)?;
             serde_json::to_value(actions)?
         }
         DocumentSymbolRequest::METHOD => {
@@ -241,6 +173,103 @@ pub fn answer(
             });
         }
     })
+}
+
+/// The hover of the component (markdown over a span), for the client.
+fn hover(h: Option<assist::Hover>, text: &str, enc: Encoding) -> Result<Value, RpcError> {
+    Ok(match h {
+        None => Value::Null,
+        Some(h) => serde_json::to_value(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: h.markdown,
+            }),
+            range: Some(range(text, enc, h.span)),
+        })?,
+    })
+}
+
+/// The completion items at `at` (keys and values), each replacing the
+/// span the component names.
+fn completion_items(
+    host: &PolicyHost,
+    text: &str,
+    enc: Encoding,
+    at: zerops_cache_contract::diag::Pos,
+) -> Result<Vec<CompletionItem>, RpcError> {
+    let items = host
+        .complete(text, at)?
+        .into_iter()
+        .map(|c| CompletionItem {
+            label: c.label,
+            kind: Some(match c.kind {
+                assist::CompletionKind::Key => CompletionItemKind::PROPERTY,
+                assist::CompletionKind::Value => CompletionItemKind::VALUE,
+            }),
+            detail: Some(c.detail),
+            documentation: (!c.documentation.is_empty()).then_some(Documentation::MarkupContent(
+                MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: c.documentation,
+                },
+            )),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range: range(text, enc, c.replace),
+                new_text: c.insert_text,
+            })),
+            ..Default::default()
+        })
+        .collect();
+    Ok(items)
+}
+
+/// The quick fixes whose span overlaps the requested range, each with the
+/// client's diagnostics it fixes.
+fn quick_fixes(
+    host: &PolicyHost,
+    text: &str,
+    enc: Encoding,
+    uri: &Uri,
+    p: &CodeActionParams,
+) -> Result<Vec<CodeActionOrCommand>, RpcError> {
+    let wanted = span(text, enc, p.range);
+    let actions: Vec<CodeActionOrCommand> = host
+        .fixes(text)?
+        .into_iter()
+        .filter(|f| overlaps(f.span, wanted))
+        .map(|f| {
+            let r = range(text, enc, f.span);
+            let diagnostics: Vec<lsp_types::Diagnostic> = p
+                .context
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.range == r && d.code == Some(NumberOrString::String(f.code.to_string()))
+                })
+                .cloned()
+                .collect();
+            let edits = f
+                .edits
+                .iter()
+                .map(|e| TextEdit {
+                    range: range(text, enc, e.span),
+                    new_text: e.new_text.clone(),
+                })
+                .collect();
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title: f.title,
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), edits)])),
+                    ..Default::default()
+                }),
+                is_preferred: Some(f.preferred),
+                ..Default::default()
+            })
+        })
+        .collect();
+    Ok(actions)
 }
 
 /// The flat list with parent indices as a tree of `DocumentSymbol`s.

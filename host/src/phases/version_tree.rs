@@ -49,6 +49,20 @@ pub const RACY_SECS: i64 = 2;
 /// a clock that lags by at most a tick (1-10 ms), so a write after the
 /// walk's `statx` moves the change time past what it read.
 pub const RACY_FINE_NS: i128 = 100_000_000;
+
+/// The racy window in nanoseconds: [`RACY_FINE_NS`], or the value of the
+/// test hook `ZEROPS_CACHE_RACY_WINDOW_NS` (tests that build twice in a row
+/// set 0 instead of sleeping past the window; the whole-second rule for
+/// filesystems without sub-second times is not changed by it).
+fn racy_fine_ns() -> i128 {
+    static WINDOW: std::sync::OnceLock<i128> = std::sync::OnceLock::new();
+    *WINDOW.get_or_init(|| {
+        std::env::var("ZEROPS_CACHE_RACY_WINDOW_NS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(RACY_FINE_NS)
+    })
+}
 /// How the root is written.
 const ROOT: &str = ".";
 /// What is encoded in paths and targets: controls, space, `%`.
@@ -354,7 +368,7 @@ impl Tree {
         match self.written_ns {
             Some(ns) if ctime.1 != 0 => {
                 let at = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-                at(ctime.0, ctime.1) + RACY_FINE_NS < at(self.written_at, ns)
+                at(ctime.0, ctime.1) + racy_fine_ns() < at(self.written_at, ns)
             }
             _ => ctime.0 + RACY_SECS < self.written_at,
         }

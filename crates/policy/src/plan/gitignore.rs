@@ -1,23 +1,31 @@
 //! A small gitignore matcher for `.deployignore` (gitignore syntax, at the
 //! repository root, as documented by Zerops).
 //!
-//! Supported, as git does: blank lines and `#` comments; `\#` and `\!` to
-//! start a pattern with those characters; trailing spaces trimmed unless
-//! escaped; `!` re-includes; a trailing `/` matches directories only; a `/`
-//! at the start or in the middle anchors the pattern to the root, otherwise
-//! it matches a name at any depth; `*`, `?`, `[...]` (with `!`/`^`
-//! negation and ranges) never match `/`; `**` as a whole component matches
-//! any number of directories (`**/x`, `a/**/b`, `a/**`). The last matching
-//! line wins. A file below an ignored directory is ignored whatever later
-//! lines say (the walk never enters the directory), also as in git.
+//! Supported, as git does: a UTF-8 byte order mark at the start is
+//! skipped; blank lines and `#` comments; `\#` and `\!` to start a pattern
+//! with those characters; trailing spaces trimmed unless escaped; `!`
+//! re-includes; one trailing `/` matches directories only; a `/` at the
+//! start or in the middle anchors the pattern to the root, otherwise it
+//! matches a name at any depth; `*`, `?` (one byte), `[...]` (with `!`/`^`
+//! negation, ranges and `[:alpha:]`-style classes; a class may hold a `/`)
+//! never match `/`; `**` as a whole component matches any number of
+//! directories (`**/x`, `a/**/b`, `a/**`), and so do stars glued to the
+//! literal start of an anchored pattern (`a**/b`, git's quirk). A pattern
+//! git's wildmatch gives up on (an unclosed `[`, a trailing `\`, `a//b`)
+//! matches nothing. The last matching line wins. A file below an ignored
+//! directory is ignored whatever later lines say (the walk never enters the
+//! directory), also as in git. `tests/gitignore_differential.rs` checks all
+//! of it against `git check-ignore`.
 
 /// One parsed line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Rule {
     negate: bool,
     dir_only: bool,
-    /// Components of the pattern; an unanchored pattern starts with `**`.
-    parts: Vec<String>,
+    /// The component sequences the line matches (one, except for git's
+    /// glued `a**/` form, see [`glued_globstar`]); an unanchored pattern
+    /// starts with `**`.
+    alts: Vec<Vec<String>>,
 }
 
 /// A parsed `.deployignore`.
@@ -41,6 +49,8 @@ impl Ignore {
     /// assert!(!ig.is_ignored("src/build", true)); // `/build` is anchored
     /// ```
     pub fn parse(text: &str) -> Ignore {
+        // git skips a UTF-8 byte order mark at the start of the file.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let rules = text.lines().filter_map(parse_line).collect();
         Ignore { rules }
     }
@@ -57,7 +67,7 @@ impl Ignore {
             if r.dir_only && !is_dir {
                 continue;
             }
-            if match_parts(&r.parts, &comps) {
+            if r.alts.iter().any(|parts| match_parts(parts, &comps)) {
                 ignored = !r.negate;
             }
         }
@@ -93,32 +103,134 @@ fn parse_line(line: &str) -> Option<Rule> {
         negate = true;
         s = rest;
     }
+    // One trailing `/` makes the pattern name directories; a second one
+    // stays part of the pattern (and matches nothing, as in git).
     let mut dir_only = false;
     if let Some(rest) = s.strip_suffix('/') {
         dir_only = true;
         s = rest;
     }
-    let anchored = s.starts_with('/') || s.trim_start_matches('/').contains('/');
-    let s = s.trim_start_matches('/');
+    let anchored = s.contains('/');
+    // One leading `/` anchors; a second one is part of the pattern.
+    let s = s.strip_prefix('/').unwrap_or(s);
     if s.is_empty() {
         return None;
     }
-    let mut parts: Vec<String> = Vec::new();
-    if !anchored {
-        parts.push("**".to_string());
-    }
-    for c in s.split('/').filter(|c| !c.is_empty()) {
-        // `**/**` is `**`: repeated globstars collapse to one.
-        if c == "**" && parts.last().is_some_and(|l| l == "**") {
-            continue;
-        }
-        parts.push(c.to_string());
+    let patterns = if anchored {
+        glued_globstar(s).unwrap_or_else(|| vec![s.to_string()])
+    } else {
+        vec![s.to_string()]
+    };
+    let alts: Vec<Vec<String>> = patterns.iter().filter_map(|p| parts(p, anchored)).collect();
+    if alts.is_empty() {
+        return None;
     }
     Some(Rule {
         negate,
         dir_only,
-        parts,
+        alts,
     })
+}
+
+/// The components of one pattern (its leading `/` gone); `None` when it
+/// matches nothing.
+fn parts(s: &str, anchored: bool) -> Option<Vec<String>> {
+    let mut parts: Vec<String> = Vec::new();
+    if !anchored {
+        parts.push("**".to_string());
+    }
+    for c in components(s)? {
+        // An empty component (`a//b`) matches no path: git compares it
+        // with a path that never has two slashes in a row.
+        if c.is_empty() {
+            return None;
+        }
+        // `**`, `***`, …: a whole component of stars crosses directories.
+        let c = if c.len() >= 2 && c.bytes().all(|b| b == b'*') {
+            "**".to_string()
+        } else {
+            c
+        };
+        // `**/**` is `**`: repeated globstars collapse to one.
+        if c == "**" && parts.last().is_some_and(|l| l == "**") {
+            continue;
+        }
+        parts.push(c);
+    }
+    Some(parts)
+}
+
+/// git compares the literal start of an anchored pattern (up to its first
+/// `*`, `?`, `[` or `\\`) before it runs wildmatch on the rest, so stars
+/// glued to a name and followed by `/` or the end (`a**/b`, `x/a**`) start
+/// wildmatch's pattern and cross directories there: `a**/b` matches `ab`
+/// (`**/` as no directory) and `ax/y/b`. The equivalent patterns, or
+/// `None` when the pattern has no such stars.
+fn glued_globstar(s: &str) -> Option<Vec<String>> {
+    let b = s.as_bytes();
+    let k = b.iter().position(|c| b"*?[\\".contains(c))?;
+    if b[k] != b'*' || k == 0 || b[k - 1] == b'/' {
+        return None;
+    }
+    let j = k + b[k..].iter().take_while(|&&c| c == b'*').count();
+    if j - k < 2 {
+        return None;
+    }
+    let rest = &s[j..];
+    let after = if rest.is_empty() {
+        None
+    } else if let Some(r) = rest.strip_prefix('/').or_else(|| rest.strip_prefix("\\/")) {
+        Some(r)
+    } else {
+        return None;
+    };
+    let head = &s[..k]; // literal: the directories and the glued name
+    Some(match after {
+        // `a**` at the end: anything after `a`, at any depth.
+        None => vec![format!("{head}*"), format!("{head}*/**")],
+        // `a**/r`: `a` glued to `r`, or `a…/…/r`.
+        Some(r) => vec![format!("{head}{r}"), format!("{head}*/**/{r}")],
+    })
+}
+
+/// The components of a pattern: split at each `/` (or `\\/`, an escaped
+/// slash is a slash) outside a bracket class; `[/a]` is one class, as in
+/// git's wildmatch. `None`: the pattern has a malformed class and matches
+/// nothing.
+fn components(s: &str) -> Option<Vec<String>> {
+    let p = s.as_bytes();
+    let mut out = Vec::new();
+    let mut cur: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            b'/' => {
+                out.push(std::mem::take(&mut cur));
+                i += 1;
+            }
+            b'\\' if p.get(i + 1) == Some(&b'/') => {
+                out.push(std::mem::take(&mut cur));
+                i += 2;
+            }
+            b'\\' => {
+                let end = (i + 2).min(p.len());
+                cur.extend_from_slice(&p[i..end]);
+                i = end;
+            }
+            b'[' => {
+                let (_, end) = class(p, i, 0)?;
+                cur.extend_from_slice(&p[i..end]);
+                i = end;
+            }
+            b => {
+                cur.push(b);
+                i += 1;
+            }
+        }
+    }
+    out.push(cur);
+    // Splitting at ASCII bytes keeps every part valid UTF-8.
+    out.into_iter().map(|c| String::from_utf8(c).ok()).collect()
 }
 
 /// Whether the pattern components match the path components: a table of
@@ -152,7 +264,9 @@ fn match_parts(pat: &[String], path: &[&str]) -> bool {
     next[0]
 }
 
-/// fnmatch of one component: `*`, `?`, `[...]`, `\` escapes.
+/// wildmatch of one component, as git's: `*`, `?` (one byte), `[...]`,
+/// `\\` escapes. A pattern git aborts on (an unclosed class, a trailing
+/// backslash, an unknown `[:name:]`) matches nothing.
 fn match_component(p: &[u8], s: &[u8]) -> bool {
     let (mut pi, mut si) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -169,26 +283,24 @@ fn match_component(p: &[u8], s: &[u8]) -> bool {
                     si += 1;
                     continue;
                 }
-                b'[' => {
-                    if let Some((ok, next)) = class(p, pi, s[si]) {
-                        if ok {
-                            pi = next;
-                            si += 1;
-                            continue;
-                        }
-                    } else if s[si] == b'[' {
-                        pi += 1;
+                b'[' => match class(p, pi, s[si]) {
+                    None => return false,
+                    Some((true, next)) => {
+                        pi = next;
                         si += 1;
                         continue;
                     }
-                }
-                b'\\' if pi + 1 < p.len() => {
-                    if p[pi + 1] == s[si] {
+                    Some((false, _)) => {}
+                },
+                b'\\' => match p.get(pi + 1) {
+                    None => return false,
+                    Some(&c) if c == s[si] => {
                         pi += 2;
                         si += 1;
                         continue;
                     }
-                }
+                    Some(_) => {}
+                },
                 c => {
                     if c == s[si] {
                         pi += 1;
@@ -213,9 +325,12 @@ fn match_component(p: &[u8], s: &[u8]) -> bool {
     pi == p.len()
 }
 
-/// Matches byte `c` against the class starting at `p[start] == b'['`.
-/// Returns whether it matched and the index after the class, or `None` when
-/// the class is not closed (then `[` is literal).
+/// Matches byte `c` against the class starting at `p[start] == b'['`, as
+/// git's wildmatch: `!` or `^` negates, a `]` first is literal, `a-z`
+/// ranges, `\\` escapes, `[:alpha:]` and the other POSIX classes.
+/// Returns whether it matched and the index after the class; `None` when
+/// the class is malformed (not closed, a trailing backslash, an unknown
+/// `[:name:]`), where git's wildmatch gives up on the whole pattern.
 fn class(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
     let mut i = start + 1;
     let negate = i < p.len() && (p[i] == b'!' || p[i] == b'^');
@@ -223,33 +338,77 @@ fn class(p: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
         i += 1;
     }
     let mut matched = false;
+    // The previous single character, the start of a possible range.
+    let mut prev: Option<u8> = None;
     let mut first = true;
-    while i < p.len() {
-        if p[i] == b']' && !first {
+    loop {
+        let &ch = p.get(i)?;
+        if ch == b']' && !first {
             return Some((matched != negate, i + 1));
         }
         first = false;
-        let mut lo = p[i];
-        if lo == b'\\' && i + 1 < p.len() {
-            i += 1;
-            lo = p[i];
-        }
-        i += 1;
-        if i + 1 < p.len() && p[i] == b'-' && p[i + 1] != b']' {
-            let mut hi = p[i + 1];
+        if ch == b'\\' {
+            let &e = p.get(i + 1)?;
+            matched |= e == c;
+            prev = Some(e);
             i += 2;
-            if hi == b'\\' && i < p.len() {
-                hi = p[i];
-                i += 1;
+        } else if let (b'-', Some(lo), Some(&hi)) = (ch, prev, p.get(i + 1))
+            && hi != b']'
+        {
+            let (hi, next) = if hi == b'\\' {
+                match p.get(i + 2) {
+                    Some(&e) => (e, i + 3),
+                    None => return None,
+                }
+            } else {
+                (hi, i + 2)
+            };
+            matched |= lo <= c && c <= hi;
+            prev = None;
+            i = next;
+        } else if ch == b'[' && p.get(i + 1) == Some(&b':') {
+            // `[:name:]`, or, without its `:]`, a literal `[`.
+            let close = p[i + 2..].iter().position(|&b| b == b']')?;
+            let name = &p[i + 2..i + 2 + close];
+            match name.strip_suffix(b":") {
+                Some(name) => {
+                    let found = posix_class(name, c)?;
+                    matched |= found;
+                    prev = None;
+                    i += 2 + close + 1;
+                }
+                None => {
+                    matched |= c == b'[';
+                    prev = Some(b'[');
+                    i += 1;
+                }
             }
-            if lo <= c && c <= hi {
-                matched = true;
-            }
-        } else if lo == c {
-            matched = true;
+        } else {
+            matched |= ch == c;
+            prev = Some(ch);
+            i += 1;
         }
     }
-    None
+}
+
+/// Whether `c` is in the POSIX class `name` (ASCII, as git's wildmatch);
+/// `None` for a name git does not know.
+fn posix_class(name: &[u8], c: u8) -> Option<bool> {
+    Some(match name {
+        b"alnum" => c.is_ascii_alphanumeric(),
+        b"alpha" => c.is_ascii_alphabetic(),
+        b"blank" => c == b' ' || c == b'\t',
+        b"cntrl" => c.is_ascii_control(),
+        b"digit" => c.is_ascii_digit(),
+        b"graph" => c.is_ascii_graphic(),
+        b"lower" => c.is_ascii_lowercase(),
+        b"print" => c.is_ascii_graphic() || c == b' ',
+        b"punct" => c.is_ascii_punctuation(),
+        b"space" => c.is_ascii_whitespace() || c == 0x0b,
+        b"upper" => c.is_ascii_uppercase(),
+        b"xdigit" => c.is_ascii_hexdigit(),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -327,7 +486,7 @@ mod tests {
             t.elapsed()
         );
         assert_eq!(
-            Ignore::parse("a/**/**/**/b").rules[0].parts,
+            Ignore::parse("a/**/**/**/b").rules[0].alts[0],
             ["a", "**", "b"]
         );
     }
@@ -353,7 +512,10 @@ mod tests {
         assert!(ig("\\!bang", "!bang", false));
         assert!(ig("trail\\ ", "trail ", false));
         assert!(ig("sp   ", "sp", false));
-        assert!(ig("[unclosed", "[unclosed", false));
+        // git's wildmatch gives up on an unclosed class: nothing matches.
+        assert!(!ig("[unclosed", "[unclosed", false));
+        assert!(ig("[[:digit:]].js", "7.js", false));
+        assert!(!ig("trail\\", "trail\\", false));
     }
 
     #[test]
@@ -363,6 +525,12 @@ mod tests {
         assert!(!ig(t, "important.log", false));
         assert!(!ig(t, "# comment", false));
         assert!(Ignore::parse("# only\n\n").is_empty());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_as_git_does() {
+        assert!(ig("\u{feff}*.log\n", "a.log", false));
+        assert!(ig("\u{feff}/*.log", "a.log", true));
     }
 
     #[test]
