@@ -363,6 +363,19 @@ fn grant_for_rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io:
     Ok(g)
 }
 
+/// Removes a tree whose files belong to ids this user cannot act as
+/// directly (a rootless build's subordinate ids); `None` when there are no
+/// such ids. The sandbox, a higher layer, provides it: the binary sets it
+/// once at start ([`set_foreign_remover`]).
+pub type ForeignRemover = fn(&Path) -> Option<io::Result<()>>;
+
+static FOREIGN_REMOVER: OnceLock<ForeignRemover> = OnceLock::new();
+
+/// Sets how [`remove_any`] removes trees of other ids (first call wins).
+pub fn set_foreign_remover(remove: ForeignRemover) {
+    let _ = FOREIGN_REMOVER.set(remove);
+}
+
 /// Removes a file, a link or a whole directory (links are not followed).
 /// Read-only directories inside (Go's module cache, a `chmod 000`
 /// directory) get owner permissions first: they are going away.
@@ -378,8 +391,10 @@ pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
                 // Files of the user's subordinate ids: removed in their
                 // user namespace.
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
-                    crate::sandbox::userns::remove_in_namespace(&absolute(dir, rel)?)
-                        .unwrap_or(Err(e))
+                    match FOREIGN_REMOVER.get() {
+                        Some(remove) => remove(&absolute(dir, rel)?).unwrap_or(Err(e)),
+                        None => Err(e),
+                    }
                 }
                 r => r,
             }

@@ -68,6 +68,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    zerops_cache::filesystem::set_foreign_remover(
+        zerops_cache::sandbox::userns::remove_in_namespace,
+    );
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),

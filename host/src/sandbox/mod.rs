@@ -26,6 +26,7 @@
 pub mod devices;
 pub mod env;
 pub mod init;
+pub mod merge_upper;
 pub mod mounts;
 pub mod namespaces;
 pub mod privileges;

@@ -163,12 +163,13 @@ pub enum Task {
     /// Remove a tree (whose files may belong to subordinate ids).
     Remove { path: PathBuf },
     /// Merge a build's upper directory into the base layer (store-relative
-    /// paths; see store::merge_upper); prints how many entries moved.
+    /// paths; see [`super::merge_upper`]); prints how many entries moved.
     Merge {
         store: PathBuf,
         from: PathBuf,
         to: PathBuf,
         userxattr: bool,
+        trash: PathBuf,
     },
     /// Enter the namespace, say `ready` on stdout, and keep it until stdin
     /// closes (see [`Holder`]).
@@ -212,10 +213,11 @@ pub fn run_task(req: &TaskRequest) -> i32 {
                 from,
                 to,
                 userxattr,
+                trash,
             } => {
                 let dir = cap_std::fs::Dir::open_ambient_dir(store, cap_std::ambient_authority())
                     .map_err(|e| anyhow::anyhow!("opening {}: {e}", store.display()))?;
-                let n = crate::store::merge_upper::merge(&dir, from, to, *userxattr)?;
+                let n = super::merge_upper::merge_here(&dir, from, to, *userxattr, trash)?;
                 println!("{n}");
                 Ok(())
             }
@@ -276,6 +278,7 @@ pub fn merge_in_namespace(
     from: &Path,
     to: &Path,
     userxattr: bool,
+    trash: &Path,
 ) -> Option<anyhow::Result<usize>> {
     let ids = subids::mapped()?;
     let task = Task::Merge {
@@ -283,6 +286,7 @@ pub fn merge_in_namespace(
         from: from.to_path_buf(),
         to: to.to_path_buf(),
         userxattr,
+        trash: trash.to_path_buf(),
     };
     Some(spawn_task(ids, task).and_then(|out| {
         out.trim()

@@ -480,11 +480,12 @@ pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
 /// and removes the journal. What is left to delete is in `trash/`.
 pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
     if let Some(userxattr) = j.merge_base {
-        super::merge_upper::merge(
+        crate::sandbox::merge_upper::merge(
             store,
             Path::new(BUILD_UPPER),
             Path::new(BASE_UPPER),
             userxattr,
+            Path::new(TRASH),
         )
         .context("merging what buildCommands wrote into the base layer")?;
     }

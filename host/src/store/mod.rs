@@ -4,7 +4,6 @@
 pub mod journal;
 pub mod layout;
 pub mod lock;
-pub mod merge_upper;
 pub mod migrate;
 pub mod record_io;
 pub mod restored;

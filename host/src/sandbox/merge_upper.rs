@@ -15,9 +15,8 @@
 
 use anyhow::{Context, Result};
 use cap_std::fs::{Dir, Metadata, MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::layout::TRASH;
 use crate::filesystem;
 use crate::overlay_meta::is_whiteout;
 
@@ -58,11 +57,11 @@ fn set_opaque(dir: &Dir, rel: &Path, userxattr: bool) -> Result<()> {
 
 /// Moves `rel` of the store to the trash (the store's trash is emptied
 /// off the critical path).
-fn trash(store: &Dir, rel: &Path) -> Result<()> {
-    store.create_dir_all(TRASH)?;
+fn trash(store: &Dir, rel: &Path, trash_dir: &Path) -> Result<()> {
+    store.create_dir_all(trash_dir)?;
     let mut n = 0u32;
     let target = loop {
-        let t = PathBuf::from(format!("{TRASH}/upper.{}.{n}", std::process::id()));
+        let t = trash_dir.join(format!("upper.{}.{n}", std::process::id()));
         if !filesystem::exists(store, &t) {
             break t;
         }
@@ -78,8 +77,14 @@ fn trash(store: &Dir, rel: &Path) -> Result<()> {
 /// Directories of the user's subordinate ids (a rootless build's apt
 /// `_apt` directories of mode 0700), which the user cannot list or move,
 /// are merged in their user namespace (the merge goes on where it stopped).
-pub fn merge(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usize> {
-    match merge_here(store, from, to, userxattr) {
+pub fn merge(
+    store: &Dir,
+    from: &Path,
+    to: &Path,
+    userxattr: bool,
+    trash_dir: &Path,
+) -> Result<usize> {
+    match merge_here(store, from, to, userxattr, trash_dir) {
         Err(e)
             if e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
@@ -87,26 +92,38 @@ pub fn merge(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usi
             }) =>
         {
             let store = filesystem::absolute(store, Path::new(""))?;
-            crate::sandbox::userns::merge_in_namespace(&store, from, to, userxattr)
+            super::userns::merge_in_namespace(&store, from, to, userxattr, trash_dir)
                 .unwrap_or(Err(e))
         }
         r => r,
     }
 }
 
-fn merge_here(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usize> {
+pub fn merge_here(
+    store: &Dir,
+    from: &Path,
+    to: &Path,
+    userxattr: bool,
+    trash_dir: &Path,
+) -> Result<usize> {
     if !filesystem::exists(store, from) {
         return Ok(0);
     }
     store.create_dir_all(to)?;
-    let n = merge_dir(store, from, to, userxattr)?;
+    let n = merge_dir(store, from, to, userxattr, trash_dir)?;
     store
         .remove_dir(from)
         .with_context(|| format!("removing the merged {}", from.display()))?;
     Ok(n)
 }
 
-fn merge_dir(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usize> {
+fn merge_dir(
+    store: &Dir,
+    from: &Path,
+    to: &Path,
+    userxattr: bool,
+    trash_dir: &Path,
+) -> Result<usize> {
     let mut moved = 0;
     let entries = store
         .read_dir(from)
@@ -119,7 +136,7 @@ fn merge_dir(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usi
         if md.is_dir() && !is_opaque(store, &src, userxattr) {
             match &there {
                 Some(d) if d.is_dir() => {
-                    moved += merge_dir(store, &src, &dst, userxattr)?;
+                    moved += merge_dir(store, &src, &dst, userxattr, trash_dir)?;
                     copy_attrs(store, &md, &dst);
                     store
                         .remove_dir(&src)
@@ -133,7 +150,7 @@ fn merge_dir(store: &Dir, from: &Path, to: &Path, userxattr: bool) -> Result<usi
             }
         }
         if there.is_some() {
-            trash(store, &dst)?;
+            trash(store, &dst, trash_dir)?;
         }
         filesystem::rename(store, &src, store, &dst)
             .with_context(|| format!("merging {} into the base layer", dst.display()))?;
@@ -198,6 +215,7 @@ mod tests {
             Path::new("run/upper.build"),
             Path::new("base/upper"),
             true,
+            Path::new("trash"),
         )
         .unwrap();
         assert_eq!(n, 4);
@@ -219,7 +237,8 @@ mod tests {
                 &store,
                 Path::new("run/upper.build"),
                 Path::new("base/upper"),
-                true
+                true,
+                Path::new("trash"),
             )
             .unwrap(),
             0
@@ -241,6 +260,7 @@ mod tests {
             Path::new("run/upper.build"),
             Path::new("base/upper"),
             true,
+            Path::new("trash"),
         )
         .unwrap();
         assert!(is_opaque(&store, Path::new("base/upper/etc"), true));
@@ -262,6 +282,7 @@ mod tests {
             Path::new("run/upper.build"),
             Path::new("base/upper"),
             true,
+            Path::new("trash"),
         )
         .unwrap();
         let md = store.symlink_metadata("base/upper/opt/gone").unwrap();
