@@ -21,10 +21,6 @@ pub mod progress;
 pub mod remote;
 pub mod render;
 pub mod runner;
-// Five unsafe blocks of the sandbox have their SAFETY comment above the
-// statement, not the block; issue 25 owns sandbox/ this round and moves
-// them (then this allow goes).
-#[allow(clippy::undocumented_unsafe_blocks)]
 pub mod sandbox;
 pub mod store;
 pub mod tree;

@@ -118,6 +118,8 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     }
     if pid == 0 {
         // The command's process: PID 1 of the container.
+        // SAFETY: plain system calls on this process's own signals and on
+        // the pipe's file descriptors, with a pollfd that lives on the stack.
         unsafe {
             for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGALRM] {
                 libc::signal(sig, libc::SIG_DFL);

@@ -285,6 +285,7 @@ const PROC_MASKED: &[&str] = &[
 /// locked flags.
 pub fn read_only(target: &Path) -> io::Result<()> {
     let t = c(target)?;
+    // SAFETY: mount_attr is plain integers; all zeros is its empty value.
     let mut attr: libc::mount_attr = unsafe { std::mem::zeroed() };
     attr.attr_set = libc::MOUNT_ATTR_RDONLY;
     // SAFETY: a valid path and a mount_attr of the size passed.

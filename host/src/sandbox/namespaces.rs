@@ -40,8 +40,9 @@ pub fn enter_user(spec: &super::Spec) -> io::Result<()> {
         super::userns::enter(ids)?;
     } else if spec.user_ns {
         // SAFETY: unshare has no memory preconditions.
+        let r = unsafe { libc::unshare(libc::CLONE_NEWUSER) };
         check(
-            unsafe { libc::unshare(libc::CLONE_NEWUSER) },
+            r,
             "creating a user namespace (unshare CLONE_NEWUSER; are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone / user.max_user_namespaces)",
         )?;
         write("/proc/self/setgroups", "deny")?;
@@ -64,17 +65,16 @@ pub fn enter(spec: &super::Spec) -> io::Result<()> {
     if spec.private_net {
         flags |= libc::CLONE_NEWNET;
     }
-    // SAFETY: as above.
+    // SAFETY: unshare has no memory preconditions.
+    let r = unsafe { libc::unshare(flags) };
     check(
-        unsafe { libc::unshare(flags) },
+        r,
         "creating mount, PID, UTS, IPC and cgroup namespaces (unshare)",
     )?;
     let name = spec.hostname.as_bytes();
     // SAFETY: a valid buffer of `name.len()` bytes.
-    check(
-        unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) },
-        "setting the container's hostname",
-    )?;
+    let r = unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) };
+    check(r, "setting the container's hostname")?;
     if spec.private_net {
         loopback_up()?;
     }
