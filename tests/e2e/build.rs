@@ -377,7 +377,17 @@ fn modes_mtimes_and_symlinks_survive_restore_and_preserve() {
     let s = p.build_ok(&[]);
     assert_eq!(s["restored"], 1);
     check_fidelity(&p.setup_store().join("cache"), "after restore and preserve");
-    check_fidelity(&p.setup_store().join("versions/2"), "in the artifact");
+    // The view's files are the read-only objects; an export has the modes.
+    let out = tempfile::tempdir().unwrap();
+    let r = p.run(
+        "versions",
+        &["export", "2", out.path().join("v").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    check_fidelity(&out.path().join("v"), "in the exported artifact");
+    let view = p.setup_store().join("versions/2/node_modules/x/run.sh");
+    let mode = std::fs::symlink_metadata(view).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o550, "a view file is its object, read-only");
 }
 
 #[test]

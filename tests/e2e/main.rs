@@ -43,5 +43,6 @@ mod snapshots_build;
 mod snapshots_errors;
 mod snapshots_lint;
 mod snapshots_support;
+mod store_damage;
 mod store_props;
 mod versions;

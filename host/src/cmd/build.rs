@@ -710,8 +710,15 @@ fn build(
         journal::commit_layers(&store.dir, journal).context("committing the build")?;
         // Committed: nothing is left to roll back.
         *journal = Journal::new(None);
-        if let Some(v) = s.version {
-            artifact::set_active(&store.dir, v)?;
+        // Committed: a failure from here on is a warning, never a failed
+        // build that says nothing moved.
+        if let Some(v) = s.version
+            && let Err(e) = artifact::set_active(&store.dir, v)
+        {
+            out.say(format!(
+                "warning: version {v} is committed, but not marked active: {e:#} \
+                 (`zerops-cache activate {v}` marks it)"
+            ));
         }
         Ok(())
     })?;
