@@ -44,5 +44,6 @@ mod snapshots_errors;
 mod snapshots_lint;
 mod snapshots_support;
 mod store_damage;
+mod store_damage_table;
 mod store_props;
 mod versions;

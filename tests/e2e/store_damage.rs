@@ -243,4 +243,25 @@ fn stores_repair_could_not_bring_back_are_repaired() {
         std::fs::remove_dir_all(s.join(format!("objects.{kind}"))).ok();
         std::fs::remove_file(s.join(format!("objects.{kind}"))).ok();
     }
+    // work/source a file or a symlink while a journal exists.
+    let here = serde_json::to_string(&p.path().canonicalize().unwrap()).unwrap();
+    for kind in ["file", "symlink"] {
+        std::fs::write(
+            s.join("journal.json"),
+            format!(
+                r#"{{"version":1,"phase":"started","pid":1,"source_dir":{here},"base_reset":false,"version_created":null,"restore_saved":false,"preserve":[],"record":null}}"#
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir_all(s.join("work")).unwrap();
+        match kind {
+            "file" => std::fs::write(s.join("work/source"), "x").unwrap(),
+            _ => std::os::unix::fs::symlink("/", s.join("work/source")).unwrap(),
+        }
+        let r = run_within(p.cmd("repair", &[]), 20);
+        assert_eq!(r.code, 0, "{kind}: {}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("work/source"), "{kind}: {}", r.stdout);
+        let r = run_within(p.cmd("build", &["--format", "json"]), 60);
+        assert_eq!(r.code, 0, "{kind}: {}\n{}", r.stdout, r.stderr);
+    }
 }
