@@ -1007,8 +1007,8 @@ pub fn verify(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
 /// The error for a damaged object of version `v` holding `path`.
 pub fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::Error {
     crate::exit::Exit::StoreBroken.error(format!(
-        "version {v}: the object {} (the file {}) {}; `zerops-cache repair` sets it aside \
-         and says which versions are lost",
+        "version {v}: the object {} (the file {}) {}; `zerops-cache repair --deep` sets it \
+         aside and says which versions are lost",
         d.path,
         String::from_utf8_lossy(path),
         d.what

@@ -39,6 +39,16 @@ impl NewObjects {
     /// Starts version `v`'s objects; objects left by an unfinished build of
     /// the same number are no one's and go to the trash first.
     pub fn start(store: &Dir, v: u32) -> Result<NewObjects> {
+        // Not a directory: every version's objects are gone, and a new
+        // version would name them. Repair sets those versions aside.
+        if let Ok(md) = store.symlink_metadata(OBJECTS)
+            && !md.is_dir()
+        {
+            return Err(crate::exit::Exit::StoreBroken.error(format!(
+                "`{OBJECTS}` in the store is {}, not a directory; run `zerops-cache repair`",
+                crate::store::record_io::kind_of(md.file_type())
+            )));
+        }
         let rel = format!("{OBJECTS}/{v}");
         if filesystem::exists(store, Path::new(&rel)) {
             to_trash(store, &rel)?;
