@@ -12,7 +12,9 @@
 //!
 //! SIGTERM and SIGINT sent to the build's process group reach the command
 //! directly; the reaper keeps them blocked (a child starts with an empty
-//! signal mask, so the command is not affected).
+//! signal mask, so the command is not affected). Sent to the reaper by
+//! anyone else (a command's `kill -INT $PPID`), they are passed on to
+//! zerops-cache, whose place the reaper takes as the command's parent.
 
 use std::process::Command;
 
@@ -125,7 +127,18 @@ pub fn run(parent: i32, program: &str, args: &[String]) -> i32 {
         }
     }
     // std resets the signal mask of the child: the command sees none blocked.
-    let child = match Command::new(program).args(args).spawn() {
+    let mut command = Command::new(program);
+    command.args(args);
+    // SAFETY: prctl is async-signal-safe; it runs in the forked child
+    // before exec. Should the reaper itself be killed, the command goes
+    // with it (the request survives exec).
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            Ok(())
+        });
+    }
+    let child = match command.spawn() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("zerops-cache: cannot start {program}: {e}");
@@ -133,10 +146,22 @@ pub fn run(parent: i32, program: &str, args: &[String]) -> i32 {
         }
     };
     let main = child.id() as i32;
-    let waitfor = sigset(&[libc::SIGCHLD, libc::SIGUSR1]);
+    let waitfor = sigset(&[libc::SIGCHLD, libc::SIGUSR1, libc::SIGTERM, libc::SIGINT]);
     loop {
-        // SAFETY: waits for one of the blocked signals.
-        let sig = unsafe { libc::sigwaitinfo(&waitfor, std::ptr::null_mut()) };
+        // SAFETY: waits for one of the blocked signals; `info` is written.
+        let (sig, from) = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let sig = libc::sigwaitinfo(&waitfor, &mut info);
+            (sig, info.si_pid())
+        };
+        if (sig == libc::SIGTERM || sig == libc::SIGINT) && from != parent {
+            // Meant for zerops-cache, whose place the reaper takes as the
+            // command's parent (`kill -INT $PPID`): passed on. What
+            // zerops-cache sends to the group reaches the command itself.
+            // SAFETY: a plain kill.
+            unsafe { libc::kill(parent, sig) };
+            continue;
+        }
         if sig == libc::SIGUSR1 {
             // zerops-cache is gone: so is everything it started.
             kill_all();
