@@ -18,6 +18,7 @@ mod container_rootless;
 mod deployignore_limits;
 mod failed_builds;
 mod gate;
+mod gc_race;
 mod host_reaper;
 mod hostile_store;
 mod in_place_checkout;

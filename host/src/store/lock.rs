@@ -75,6 +75,40 @@ pub fn acquire(store: &Dir, what: &str, no_wait: bool) -> Result<Lock> {
     Ok(Lock { _file: file })
 }
 
+/// Takes the lock if it is free, without waiting, and writes `what` (with
+/// this pid) into it as its holder, as [`acquire`] does; the file's
+/// modification time (when a command last used the store, which `gc`
+/// reads) is put back, so holding it to look does not make it look used.
+pub fn try_hold_as(store: &Dir, what: &str) -> Result<Option<Lock>> {
+    let Some(lock) = try_hold(store)? else {
+        return Ok(None);
+    };
+    let mut file = &lock._file;
+    let md = file.metadata()?;
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    write!(file, "pid {} ({what})", std::process::id())?;
+    let times = std::fs::FileTimes::new()
+        .set_accessed(md.accessed()?)
+        .set_modified(md.modified()?);
+    file.set_times(times)?;
+    Ok(Some(lock))
+}
+
+/// Whether the lock is still the lock file of the store at `store_path` (a
+/// store that `gc` moved away and removed while this command waited for
+/// its lock is not).
+pub fn is_at(lock: &Lock, store_path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (
+        lock._file.metadata(),
+        std::fs::symlink_metadata(store_path.join(LOCK)),
+    ) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 /// Takes the lock if it is free, without waiting and without writing the
 /// holder into the file (its modification time is when a command last
 /// used the store, which `gc` reads).
