@@ -3,6 +3,7 @@
 
 pub mod artifact;
 pub mod checkout;
+pub mod checkout_baseline;
 pub mod list_ahead;
 pub mod object_check;
 pub mod objects;
