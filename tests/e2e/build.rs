@@ -386,7 +386,10 @@ fn modes_mtimes_and_symlinks_survive_restore_and_preserve() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     check_fidelity(&out.path().join("v"), "in the exported artifact");
     let view = p.setup_store().join("versions/2/node_modules/x/run.sh");
-    let mode = std::fs::symlink_metadata(view).unwrap().permissions().mode();
+    let mode = std::fs::symlink_metadata(view)
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o550, "a view file is its object, read-only");
 }
 

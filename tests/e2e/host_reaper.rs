@@ -58,9 +58,9 @@ fn a_sigkill_of_zerops_cache_ends_every_process_of_a_host_build() {
     let ready = mark.path().join("ready");
     until("the build command started", 60, || {
         ready.exists()
-            && ["bg", "daemon", "fg"]
-                .iter()
-                .all(|f| std::fs::read_to_string(mark.path().join(f)).is_ok_and(|s| s.ends_with('\n')))
+            && ["bg", "daemon", "fg"].iter().all(|f| {
+                std::fs::read_to_string(mark.path().join(f)).is_ok_and(|s| s.ends_with('\n'))
+            })
     });
     let pids: Vec<i32> = ["bg", "daemon", "fg"]
         .iter()

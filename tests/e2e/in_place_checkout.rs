@@ -128,17 +128,21 @@ fn what_a_failed_or_killed_in_place_build_left_is_cached_by_the_next_good_one() 
         );
         let r = p.build(&["--in-place", "--isolation", "none"]);
         assert_ne!(r.code, 0, "{how}");
-        assert!(p.path().join("node_modules/a/lib/index.js").exists(), "{how}");
-        // The next build's commands succeed; the install finds node_modules.
-        p.write(
-            "zerops.yaml",
-            &yaml(&[], &[INSTALL], "[node_modules]", ""),
+        assert!(
+            p.path().join("node_modules/a/lib/index.js").exists(),
+            "{how}"
         );
+        // The next build's commands succeed; the install finds node_modules.
+        p.write("zerops.yaml", &yaml(&[], &[INSTALL], "[node_modules]", ""));
         let r = p.build(&["--in-place", "--isolation", "none"]);
         assert_eq!(r.code, 0, "{how}: {}\n{}", r.stdout, r.stderr);
         let s = r.json();
         let taken: Vec<String> = serde_json::from_value(s["preserved_paths"].clone()).unwrap();
-        assert!(taken.contains(&"node_modules".to_string()), "{how}: {s}\n{}", r.stderr);
+        assert!(
+            taken.contains(&"node_modules".to_string()),
+            "{how}: {s}\n{}",
+            r.stderr
+        );
         assert!(
             p.cache_files().contains_key("node_modules/a/lib/index.js"),
             "{how}: {:?}",

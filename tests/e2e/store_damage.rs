@@ -32,7 +32,10 @@ pub fn export(p: &Proj, n: u32, secs: u64) -> (Ran, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("v");
     let r = run_within(
-        p.cmd("versions", &["export", &n.to_string(), out.to_str().unwrap()]),
+        p.cmd(
+            "versions",
+            &["export", &n.to_string(), out.to_str().unwrap()],
+        ),
         secs,
     );
     (r, dir)
@@ -158,7 +161,11 @@ fn a_damaged_record_is_class_6_not_a_missing_version() {
     p.build_ok(&[]);
     let rec = p.setup_store().join("versions/1.json");
     let text = std::fs::read_to_string(&rec).unwrap();
-    std::fs::write(&rec, text.replace("\"setup\": \"app\"", "\"setup\": \"apq\"")).unwrap();
+    std::fs::write(
+        &rec,
+        text.replace("\"setup\": \"app\"", "\"setup\": \"apq\""),
+    )
+    .unwrap();
     let (r, _d) = export(&p, 1, 30);
     assert_damage_named(&r, &["versions/1.json", "version 1"]);
     assert!(!r.stderr.contains("there is no version"), "{}", r.stderr);
@@ -236,10 +243,17 @@ fn stores_repair_could_not_bring_back_are_repaired() {
         }
         let r = run_within(p.cmd("repair", &[]), 20);
         assert_eq!(r.code, 0, "{kind}: {}\n{}", r.stdout, r.stderr);
-        assert!(r.stdout.contains("versions/objects"), "{kind}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("versions/objects"),
+            "{kind}: {}",
+            r.stdout
+        );
         let r = run_within(p.cmd("build", &["--format", "json"]), 60);
         assert_eq!(r.code, 0, "{kind}: {}\n{}", r.stdout, r.stderr);
-        assert_eq!(run_within(p.cmd("repair", &["--check", "--deep"]), 20).code, 0);
+        assert_eq!(
+            run_within(p.cmd("repair", &["--check", "--deep"]), 20).code,
+            0
+        );
         std::fs::remove_dir_all(s.join(format!("objects.{kind}"))).ok();
         std::fs::remove_file(s.join(format!("objects.{kind}"))).ok();
     }

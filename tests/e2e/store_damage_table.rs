@@ -112,7 +112,12 @@ fn apply(store: &Path, rel: &str, d: Damage, outside: &Path) {
 }
 
 fn copy_store(from: &Path, to: &Path) {
-    let st = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
     assert!(st.success());
 }
 
@@ -127,7 +132,12 @@ fn run(project: &Path, root: &Path, sub: &str, args: &[&str]) -> Ran {
 }
 
 fn setup_dir(root: &Path) -> PathBuf {
-    let proj = std::fs::read_dir(root).unwrap().next().unwrap().unwrap().path();
+    let proj = std::fs::read_dir(root)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     proj.join("app")
 }
 
@@ -143,7 +153,12 @@ fn every_store_path_and_every_damage() {
     copy_store(p.setup_store().parent().unwrap().parent().unwrap(), &troot);
     let setup = setup_dir(&troot);
     let obj = object_of(&p, 1, "src/m2.js");
-    let obj_rel = obj.strip_prefix(p.setup_store()).unwrap().to_str().unwrap().to_string();
+    let obj_rel = obj
+        .strip_prefix(p.setup_store())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let outside = tempfile::tempdir().unwrap();
     let outside_file = outside.path().join("elsewhere");
     std::fs::write(&outside_file, "outside\n").unwrap();
@@ -151,7 +166,12 @@ fn every_store_path_and_every_damage() {
         .map(|v| {
             let d = tempfile::tempdir().unwrap();
             let out = d.path().join("v");
-            let r = run(p.path(), &troot, "versions", &["export", &v.to_string(), out.to_str().unwrap()]);
+            let r = run(
+                p.path(),
+                &troot,
+                "versions",
+                &["export", &v.to_string(), out.to_str().unwrap()],
+            );
             assert_eq!(r.code, 0, "{}", r.stderr);
             tree(&out)
         })
@@ -168,7 +188,10 @@ fn every_store_path_and_every_damage() {
     let dirs = ["versions/objects", "versions/2", "cache", "versions"];
     let mut cases: Vec<(&str, Damage)> = Vec::new();
     for f in files {
-        assert!(setup.join(f).symlink_metadata().is_ok(), "{f} is in the store");
+        assert!(
+            setup.join(f).symlink_metadata().is_ok(),
+            "{f} is in the store"
+        );
         cases.extend(FILE_DAMAGE.iter().map(|d| (f, *d)));
     }
     for d in dirs {
@@ -227,25 +250,50 @@ fn every_store_path_and_every_damage() {
         }
         let r = run(p.path(), &root, "repair", &["--deep"]);
         if r.code != 0 {
-            failures.push(format!("{what}: repair exited {}: {}{}", r.code, r.stdout, r.stderr));
+            failures.push(format!(
+                "{what}: repair exited {}: {}{}",
+                r.code, r.stdout, r.stderr
+            ));
             continue;
         }
         let r = run(p.path(), &root, "build", &["--format", "json"]);
         if r.code != 0 {
-            failures.push(format!("{what}: the build after repair exited {}: {}", r.code, r.stderr));
+            failures.push(format!(
+                "{what}: the build after repair exited {}: {}",
+                r.code, r.stderr
+            ));
             continue;
         }
         let v = r.json()["version"].as_u64().unwrap();
-        let r = run(p.path(), &root, "versions", &["export", &v.to_string(), &export_s]);
+        let r = run(
+            p.path(),
+            &root,
+            "versions",
+            &["export", &v.to_string(), &export_s],
+        );
         if r.code != 0 || tree(&export_dir) != good[1] {
-            failures.push(format!("{what}: the version after repair does not export intact: {}", r.stderr));
+            failures.push(format!(
+                "{what}: the version after repair does not export intact: {}",
+                r.stderr
+            ));
         }
         clear(&export_dir);
         let r = run(p.path(), &root, "repair", &["--check", "--deep"]);
         if r.code != 0 {
-            failures.push(format!("{what}: after repair and a build, repair --check --deep: {}", r.stdout));
+            failures.push(format!(
+                "{what}: after repair and a build, repair --check --deep: {}",
+                r.stdout
+            ));
         }
-        let _ = Command::new("chmod").args(["-R", "u+rwx"]).arg(case.path()).status();
+        let _ = Command::new("chmod")
+            .args(["-R", "u+rwx"])
+            .arg(case.path())
+            .status();
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

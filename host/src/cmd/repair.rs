@@ -265,7 +265,10 @@ fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
         && !md.is_file()
     {
         r.problem(
-            format!("`{ACTIVE}` in the store is {}, not a file", kind_of(md.file_type())),
+            format!(
+                "`{ACTIVE}` in the store is {}, not a file",
+                kind_of(md.file_type())
+            ),
             "moved it to broken/ (no version is marked active until the next build or `activate`)",
         );
         if !r.check {
@@ -277,7 +280,10 @@ fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
             && !md.is_dir()
         {
             r.problem(
-                format!("`{d}` in the store is {}, not a directory", kind_of(md.file_type())),
+                format!(
+                    "`{d}` in the store is {}, not a directory",
+                    kind_of(md.file_type())
+                ),
                 format!("moved it to broken/ and made an empty `{d}`"),
             );
             if !r.check {

@@ -86,7 +86,10 @@ pub fn open_regular(dir: &Dir, rel: &Path) -> Result<(File, Metadata), String> {
         _ => format!("cannot be read: {e}"),
     })?;
     if !md.is_file() {
-        return Err(format!("is {}, not a regular file", kind_of(md.file_type())));
+        return Err(format!(
+            "is {}, not a regular file",
+            kind_of(md.file_type())
+        ));
     }
     let mut opts = OpenOptions::new();
     opts.read(true)
@@ -96,7 +99,10 @@ pub fn open_regular(dir: &Dir, rel: &Path) -> Result<(File, Metadata), String> {
         .map_err(|e| format!("cannot be opened: {e}"))?;
     let md = f.metadata().map_err(|e| format!("cannot be read: {e}"))?;
     if !md.is_file() {
-        return Err(format!("is {}, not a regular file", kind_of(md.file_type())));
+        return Err(format!(
+            "is {}, not a regular file",
+            kind_of(md.file_type())
+        ));
     }
     Ok((f, md))
 }
@@ -315,7 +321,12 @@ mod tests {
         // Truncated.
         objects.write("1/0", b"he").unwrap();
         assert!(check_shallow(&objects, O, 5).is_err());
-        assert!(check_deep(&objects, O, want).unwrap_err().what.contains("2 bytes"));
+        assert!(
+            check_deep(&objects, O, want)
+                .unwrap_err()
+                .what
+                .contains("2 bytes")
+        );
         // A FIFO is never opened: this returns at once.
         objects.remove_file("1/0").unwrap();
         let c = std::ffi::CString::new(tmp.path().join("1/0").to_str().unwrap()).unwrap();
@@ -323,6 +334,11 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
         let e = check_deep(&objects, O, want).unwrap_err();
         assert!(e.what.contains("FIFO"), "{e}");
-        assert!(check_shallow(&objects, O, 5).unwrap_err().what.contains("FIFO"));
+        assert!(
+            check_shallow(&objects, O, 5)
+                .unwrap_err()
+                .what
+                .contains("FIFO")
+        );
     }
 }

@@ -79,9 +79,9 @@ pub fn read(store: &Dir, v: u32) -> Result<Option<VersionMeta>> {
         None => Err(broken(
             "was written by an older zerops-cache, without a checksum".into(),
         )),
-        Some(s) if *s != sum(&meta)? => Err(broken(
-            "is damaged (its checksum does not match)".into(),
-        )),
+        Some(s) if *s != sum(&meta)? => {
+            Err(broken("is damaged (its checksum does not match)".into()))
+        }
         Some(_) if meta.version != v => Err(broken(format!(
             "is damaged (it says it is version {})",
             meta.version

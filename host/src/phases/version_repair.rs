@@ -85,7 +85,9 @@ pub fn run(r: &mut Report, dir: &Dir, deep: bool) -> Result<()> {
             && !r.check
         {
             r.set_aside(dir, ACTIVE)?;
-            println!("  the active version {a} is lost: no version is active until the next build or `activate`");
+            println!(
+                "  the active version {a} is lost: no version is active until the next build or `activate`"
+            );
         }
     }
     Ok(())

@@ -653,7 +653,8 @@ mod tests {
         changed[60] ^= 1;
         d.write("versions/3.tree", &changed).unwrap();
         assert!(Tree::load(&d, 3).is_err());
-        d.write("versions/3.tree", b"zerops-cache-version-tree 1 3 100\n").unwrap();
+        d.write("versions/3.tree", b"zerops-cache-version-tree 1 3 100\n")
+            .unwrap();
         assert!(format!("{}", Tree::load(&d, 3).unwrap_err()).contains("format 1"));
     }
 

@@ -75,8 +75,14 @@ pub fn make(store: &Dir, v: u32, tree: &Tree, from: Option<(u32, &Tree)>) -> Res
     };
     let out = store.open_dir(&staging)?;
     let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
-    apply(&out, reused.unwrap_or(&empty), tree, &objects, Place::Link(v))
-        .with_context(|| format!("making the directory of version {v}"))?;
+    apply(
+        &out,
+        reused.unwrap_or(&empty),
+        tree,
+        &objects,
+        Place::Link(v),
+    )
+    .with_context(|| format!("making the directory of version {v}"))?;
     drop(out);
     filesystem::rename(store, Path::new(&staging), store, Path::new(&rel(v)))?;
     Ok(reused.is_some())

@@ -140,9 +140,12 @@ impl Store {
             if lock::is_at(&lock, &path) {
                 return Store::opened(path, dir, lock, project, project_dir);
             }
-            eprintln!("the store was removed (`zerops-cache gc`) while this command waited: making it again");
+            eprintln!(
+                "the store was removed (`zerops-cache gc`) while this command waited: making it again"
+            );
         }
-        Err(Exit::StoreBroken.error("the store keeps being removed while this command waits for it"))
+        Err(Exit::StoreBroken
+            .error("the store keeps being removed while this command waits for it"))
     }
 
     /// Where the store of `setup` of the project named `slug` is (it may
