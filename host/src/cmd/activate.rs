@@ -48,15 +48,21 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     }
     artifact::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
-        add_event(
-            &project,
-            &store.dir,
-            &record,
-            Event::VersionActivated {
-                version: args.version,
-                at: stamp()?,
-            },
-        )?;
+        let event = Event::VersionActivated {
+            version: args.version,
+            at: stamp()?,
+        };
+        match add_event(&project, &store.dir, &record, event) {
+            Ok(_) => {}
+            // A record the component cannot read: the next build rebuilds
+            // both layers anyway, which is what the event would ask for.
+            Err(e) if Exit::of(&e) == Exit::Config => eprintln!(
+                "warning: {} is not readable ({e:#}); the next build rebuilds both layers \
+                 (`zerops-cache repair` sets it aside)",
+                store.path.join(crate::store::layout::RECORD).display()
+            ),
+            Err(e) => return Err(e),
+        }
     }
     println!(
         "version {} is active; the build cache is invalidated (as on Zerops)",
