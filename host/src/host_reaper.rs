@@ -11,8 +11,8 @@
 //! and reaps them, then exits with the command's status.
 //!
 //! SIGTERM and SIGINT sent to the build's process group reach the command
-//! directly; the reaper keeps them blocked (a child starts with an empty
-//! signal mask, so the command is not affected). Sent to the reaper by
+//! directly; the reaper keeps them blocked (its child unblocks every
+//! signal before exec, so the command is not affected). Sent to the reaper by
 //! anyone else (a command's `kill -INT $PPID`), they are passed on to
 //! zerops-cache, whose place the reaper takes as the command's parent.
 
@@ -129,14 +129,17 @@ pub fn run(parent: i32, program: &str, args: &[String]) -> i32 {
             return 137;
         }
     }
-    // std resets the signal mask of the child: the command sees none blocked.
     let mut command = Command::new(program);
     command.args(args);
-    // SAFETY: prctl is async-signal-safe; it runs in the forked child
-    // before exec. Should the reaper itself be killed, the command goes
+    // SAFETY: sigprocmask and prctl are async-signal-safe; they run in the
+    // forked child before exec. The child would inherit the reaper's
+    // blocked signals (a shell then never sees its children end): none
+    // stay blocked. Should the reaper itself be killed, the command goes
     // with it (the request survives exec).
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let none = sigset(&[]);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
             Ok(())
         });

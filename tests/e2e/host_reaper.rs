@@ -32,6 +32,26 @@ fn until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The command under the reaper sees no signal blocked: a shell's `wait`
+/// for its background job returns (it needs SIGCHLD).
+#[test]
+fn a_host_command_waits_for_its_background_jobs() {
+    let p = Proj::new(
+        "zerops:
+  - setup: app
+    build:
+      buildCommands:
+        - (sleep 0.1; echo bg > bg.txt) & wait; grep -q SigBlk:.0000000000000000 /proc/self/status && cp bg.txt done.txt
+      deployFiles: ./
+      cache: false
+",
+        &[("a.txt", "a\n")],
+    );
+    let r = crate::hostile_store::run_within(p.cmd("build", &["--isolation", "none"]), 60);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(p.setup_store().join("versions/1/done.txt").exists());
+}
+
 #[test]
 fn a_sigkill_of_zerops_cache_ends_every_process_of_a_host_build() {
     let mark = tempfile::tempdir().unwrap();
