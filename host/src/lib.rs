@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod exit;
 pub mod filesystem;
 pub mod git;
+pub mod host_reaper;
 pub mod identity;
 pub mod interrupt;
 pub mod lsp;

@@ -61,6 +61,14 @@ enum Command {
     /// Internal: the init of the build container (one command).
     #[command(name = "__sandbox-init", hide = true)]
     SandboxInit(cmd::sandbox_init::SandboxInitArgs),
+    /// Internal: what a host-mode build command runs under (see host_reaper).
+    #[command(name = "__host-reaper", hide = true)]
+    HostReaper {
+        parent: i32,
+        program: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[global_allocator]
@@ -95,6 +103,11 @@ fn main() -> ExitCode {
         Command::Gc(args) => cmd::gc::run(args),
         Command::Remote(c) => cmd::remote::run(c),
         Command::SandboxInit(args) => cmd::sandbox_init::run(args),
+        Command::HostReaper {
+            parent,
+            program,
+            args,
+        } => std::process::exit(zerops_cache::host_reaper::run(parent, &program, &args)),
     };
     let code = match result {
         Ok(exit) => ExitCode::from(exit.code()),

@@ -258,6 +258,8 @@ pub fn run(
         .current_dir(cwd)
         .env("HOME", home)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    // Under the reaper: nothing of the command outlives zerops-cache.
+    let c = crate::host_reaper::wrap(&c).context("starting the build command's reaper")?;
     run_prepared(cmd, c, sink, progress)
 }
 

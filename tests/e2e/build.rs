@@ -377,7 +377,20 @@ fn modes_mtimes_and_symlinks_survive_restore_and_preserve() {
     let s = p.build_ok(&[]);
     assert_eq!(s["restored"], 1);
     check_fidelity(&p.setup_store().join("cache"), "after restore and preserve");
-    check_fidelity(&p.setup_store().join("versions/2"), "in the artifact");
+    // The view's files are the read-only objects; an export has the modes.
+    let out = tempfile::tempdir().unwrap();
+    let r = p.run(
+        "versions",
+        &["export", "2", out.path().join("v").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    check_fidelity(&out.path().join("v"), "in the exported artifact");
+    let view = p.setup_store().join("versions/2/node_modules/x/run.sh");
+    let mode = std::fs::symlink_metadata(view)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o550, "a view file is its object, read-only");
 }
 
 #[test]
@@ -638,6 +651,37 @@ fn the_store_root_comes_from_the_environment() {
             .starts_with(root.path().canonicalize().unwrap().to_str().unwrap()),
         "{s}"
     );
+}
+
+/// Issue 26: a name that is not UTF-8 inside a directory restore descends
+/// into (the checkout has that directory too: a tracked file in it) is not
+/// restored on its own; each build says so once, with the reason, and the
+/// cache keeps it.
+#[test]
+fn a_non_utf8_name_restore_cannot_move_is_reported_once_per_build() {
+    let make = "mkdir -p node_modules/pkg && echo x > \"node_modules/pkg/$(printf 'bad\\377name')\" && echo y > node_modules/pkg/ok.js";
+    let p = Proj::new(
+        &yaml(&[], &[make], "[node_modules]", ""),
+        &[("node_modules/pkg/keep.txt", "tracked\n")],
+    );
+    p.build_ok(&["--isolation", "none"]);
+    for build in 2..=3 {
+        let r = p.run("build", &["--isolation", "none"]);
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        let lines: Vec<&str> = all.lines().filter(|l| l.contains("(not-utf8)")).collect();
+        assert_eq!(lines.len(), 1, "build {build}: {all}");
+        assert!(
+            lines[0].starts_with("restore: skipped node_modules/pkg/bad"),
+            "{}",
+            lines[0]
+        );
+        let kept = std::fs::read_dir(p.setup_store().join("cache/node_modules/pkg"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_str().is_none())
+            .count();
+        assert_eq!(kept, 1, "build {build}: the cache keeps the name");
+    }
 }
 
 #[test]

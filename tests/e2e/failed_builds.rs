@@ -82,7 +82,8 @@ fn an_interrupted_install_leaves_the_previous_cache_or_none() {
         &[
             INSTALL,
             "for i in 1 2 3 4 5; do mkdir -p node_modules/new$i && echo $i > node_modules/new$i/index.js; done",
-            // zerops-cache is the shell's parent on the host.
+            // The shell's parent on the host (the reaper) passes it on
+            // to zerops-cache.
             "kill -INT $PPID; exec sleep 30",
         ],
     );
@@ -201,7 +202,16 @@ fn a_kill_during_a_failing_build_recovers_to_the_previous_cache_or_none() {
     for (change, dropped) in [("echo half > node_modules/half.js", true), ("true", false)] {
         let p = warm(INSTALL, &[]);
         let before = p.cache_files();
-        set_commands(&p, &[INSTALL, change, "kill -KILL $PPID; exec sleep 30"]);
+        // zerops-cache is the shell's grandparent on the host (its
+        // reaper is the parent; see host_reaper).
+        set_commands(
+            &p,
+            &[
+                INSTALL,
+                change,
+                "kill -KILL $(awk '{print $4}' /proc/$PPID/stat); exec sleep 30",
+            ],
+        );
         let r = p.build(&["--isolation", "none"]);
         assert_ne!(r.code, 0);
         let st = p.run("status", &["--isolation", "none"]);

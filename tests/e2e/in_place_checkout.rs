@@ -108,3 +108,48 @@ fn plan_never_lists_git_or_tracked_files() {
         }
     }
 }
+
+/// Issue 26: a first in-place build that fails, or whose zerops-cache is
+/// killed, leaves `node_modules` in the checkout. The next good build
+/// counts it as the failed build's (the store kept the checkout's earlier
+/// snapshot) and takes it into the cache; the build after restores it.
+#[test]
+fn what_a_failed_or_killed_in_place_build_left_is_cached_by_the_next_good_one() {
+    for how in ["fails", "killed"] {
+        let last = match how {
+            "fails" => "exit 3",
+            // zerops-cache is the grandparent on the host (its reaper is
+            // the parent).
+            _ => "kill -KILL $(awk '{print $4}' /proc/$PPID/stat); exec sleep 30",
+        };
+        let p = Proj::new(
+            &yaml(&[], &[INSTALL, last], "[node_modules]", ""),
+            &[("package.json", "{}\n")],
+        );
+        let r = p.build(&["--in-place", "--isolation", "none"]);
+        assert_ne!(r.code, 0, "{how}");
+        assert!(
+            p.path().join("node_modules/a/lib/index.js").exists(),
+            "{how}"
+        );
+        // The next build's commands succeed; the install finds node_modules.
+        p.write("zerops.yaml", &yaml(&[], &[INSTALL], "[node_modules]", ""));
+        let r = p.build(&["--in-place", "--isolation", "none"]);
+        assert_eq!(r.code, 0, "{how}: {}\n{}", r.stdout, r.stderr);
+        let s = r.json();
+        let taken: Vec<String> = serde_json::from_value(s["preserved_paths"].clone()).unwrap();
+        assert!(
+            taken.contains(&"node_modules".to_string()),
+            "{how}: {s}\n{}",
+            r.stderr
+        );
+        assert!(
+            p.cache_files().contains_key("node_modules/a/lib/index.js"),
+            "{how}: {:?}",
+            p.cache_files()
+        );
+        let s = p.build_ok(&["--in-place", "--isolation", "none"]);
+        assert_eq!(s["layers"]["build"]["action"], "reuse", "{how}: {s}");
+        assert_eq!(s["restored"], 1, "{how}: {s}");
+    }
+}

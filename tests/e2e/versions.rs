@@ -66,7 +66,7 @@ fn object(p: &Proj, n: u32, path: &str) -> String {
     text.lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(' ').collect();
-            (f[0] == "f" && f[9] == path).then(|| f[5].to_string())
+            (f[0] == "f" && f[10] == path).then(|| f[5].to_string())
         })
         .unwrap_or_else(|| panic!("no file {path} in version {n}:\n{text}"))
 }
@@ -478,7 +478,7 @@ fn tree_mtime(p: &Proj, n: u32, path: &str) -> (i64, i64) {
     text.lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(' ').collect();
-            (f[0] == "f" && f[9] == path).then(|| (f[2].parse().unwrap(), f[3].parse().unwrap()))
+            (f[0] == "f" && f[10] == path).then(|| (f[2].parse().unwrap(), f[3].parse().unwrap()))
         })
         .unwrap_or_else(|| panic!("no file {path} in version {n}"))
 }

@@ -1,7 +1,7 @@
 //! `zerops-cache activate N`: marks a deploy artifact active and, as on
 //! Zerops (`PUT /app-version/{id}/deploy`), invalidates the build cache.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use zerops_cache_contract::record::Event;
 
 use super::project::{Project, StoreArgs};
@@ -26,11 +26,11 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
         Some(zerops_cache_contract::lint::GatedCommand::Activate),
     )?;
     let store = project.store(&args.store, "activate")?;
-    if artifact::meta(&store.dir, args.version).is_none() {
-        bail!(
-            "there is no version {} (see `zerops-cache versions`)",
-            args.version
-        );
+    // The record and tree checked, then every object read through: the
+    // active version is the one to deploy.
+    let (_, tree) = artifact::checked_tree(&store.dir, args.version)?;
+    if let Some(t) = &tree {
+        artifact::verify(&store.dir, args.version, t)?;
     }
     super::invalidate::reach_remote(
         &project,
@@ -38,18 +38,31 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
         &format!("activate {}", args.version),
     )?;
     // Its directory first: the active version is the one to deploy.
-    artifact::ensure_view(&store.dir, args.version)?;
+    // Made afresh from the checked tree (never trusting the directory that
+    // is there: a file of it may have been replaced).
+    match &tree {
+        Some(t) => {
+            crate::phases::version_view::make(&store.dir, args.version, t, None)?;
+        }
+        None => artifact::ensure_view(&store.dir, args.version)?,
+    }
     artifact::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
-        add_event(
-            &project,
-            &store.dir,
-            &record,
-            Event::VersionActivated {
-                version: args.version,
-                at: stamp()?,
-            },
-        )?;
+        let event = Event::VersionActivated {
+            version: args.version,
+            at: stamp()?,
+        };
+        match add_event(&project, &store.dir, &record, event) {
+            Ok(_) => {}
+            // A record the component cannot read: the next build rebuilds
+            // both layers anyway, which is what the event would ask for.
+            Err(e) if Exit::of(&e) == Exit::Config => eprintln!(
+                "warning: {} is not readable ({e:#}); the next build rebuilds both layers \
+                 (`zerops-cache repair` sets it aside)",
+                store.path.join(crate::store::layout::RECORD).display()
+            ),
+            Err(e) => return Err(e),
+        }
     }
     println!(
         "version {} is active; the build cache is invalidated (as on Zerops)",

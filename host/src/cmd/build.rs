@@ -540,9 +540,18 @@ fn build(
     };
     // In place, what the checkout holds now is the user's: preserve leaves it.
     let checkout = if args.in_place {
-        Some(timer.time("workspace", || {
+        let mut c = timer.time("workspace", || {
             checkout::Checkout::snapshot(&project.root, &source)
-        })?)
+        })?;
+        let left = crate::phases::checkout_baseline::apply(&store.dir, &mut c)?;
+        if left > 0 {
+            out.say(format!(
+                "workspace: {left} entr{} a build that did not finish left in the checkout \
+                 count as the build's",
+                if left == 1 { "y" } else { "ies" }
+            ));
+        }
+        Some(c)
     } else {
         None
     };
@@ -710,8 +719,16 @@ fn build(
         journal::commit_layers(&store.dir, journal).context("committing the build")?;
         // Committed: nothing is left to roll back.
         *journal = Journal::new(None);
-        if let Some(v) = s.version {
-            artifact::set_active(&store.dir, v)?;
+        crate::phases::checkout_baseline::clear(&store.dir);
+        // Committed: a failure from here on is a warning, never a failed
+        // build that says nothing moved.
+        if let Some(v) = s.version
+            && let Err(e) = artifact::set_active(&store.dir, v)
+        {
+            out.say(format!(
+                "warning: version {v} is committed, but not marked active: {e:#} \
+                 (`zerops-cache activate {v}` marks it)"
+            ));
         }
         Ok(())
     })?;

@@ -16,7 +16,7 @@ use super::project::parse_size;
 use crate::component::PolicyHost;
 use crate::exit::Exit;
 use crate::store::layout::{self, LOCK};
-use crate::store::lock;
+use crate::store::{gc_protocol, lock};
 
 fn parse_age(s: &str) -> Result<u64, String> {
     humantime::parse_duration(s)
@@ -76,10 +76,21 @@ fn stores(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn measure(path: &Path) -> Result<(StoreUsage, Option<lock::Lock>)> {
-    let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
-        .with_context(|| format!("opening the store {}", path.display()))?;
-    let held = lock::try_hold(&dir)?;
+/// The store's usage and, when it is free, its lock; `None` when another
+/// gc removed it meanwhile.
+fn measure(path: &Path) -> Result<Option<(StoreUsage, Option<lock::Lock>)>> {
+    let dir = match Dir::open_ambient_dir(path, cap_std::ambient_authority()) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(e).with_context(|| format!("opening the store {}", path.display()));
+        }
+    };
+    let held = lock::try_hold_as(&dir, "gc")
+        .with_context(|| format!("locking the store {}", path.display()))?;
+    if held.as_ref().is_some_and(|l| !lock::is_at(l, path)) {
+        return Ok(None);
+    }
     let last_used_ms = std::fs::metadata(path.join(LOCK))
         .and_then(|m| m.modified())
         .ok()
@@ -87,13 +98,13 @@ fn measure(path: &Path) -> Result<(StoreUsage, Option<lock::Lock>)> {
         .map_or(0, |d| d.as_millis() as u64);
     let mut seen = std::collections::BTreeSet::new();
     let mut bytes = 0;
-    crate::filesystem::files_with_links(&dir, Path::new(""), &mut |id, _, len| {
+    gc_protocol::measure(&dir, &mut |id, _, len| {
         if seen.insert(id) {
             bytes += len;
         }
     })
     .with_context(|| format!("measuring the store {}", path.display()))?;
-    Ok((
+    Ok(Some((
         StoreUsage {
             path: path.display().to_string(),
             last_used_ms,
@@ -101,7 +112,7 @@ fn measure(path: &Path) -> Result<(StoreUsage, Option<lock::Lock>)> {
             busy: held.is_none(),
         },
         held,
-    ))
+    )))
 }
 
 /// Deletes a store whose lock this process holds: renamed aside first, so a
@@ -110,14 +121,14 @@ fn remove(path: &Path) -> Result<()> {
     let parent = path.parent().context("a store has a parent")?;
     let root = parent.parent().context("a store is two levels down")?;
     let aside = root.join(format!(
-        ".gc-{}-{}",
+        "{}{}-{}",
+        gc_protocol::SCRATCH,
         std::process::id(),
         path.file_name().unwrap_or_default().to_string_lossy()
     ));
     std::fs::rename(path, &aside).with_context(|| format!("moving {} aside", path.display()))?;
     let rootdir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
-    crate::filesystem::remove_any(&rootdir, aside.strip_prefix(root)?)
-        .with_context(|| format!("deleting {}", aside.display()))?;
+    gc_protocol::delete(&rootdir, aside.strip_prefix(root)?)?;
     let _ = std::fs::remove_dir(parent); // the project's directory, once empty
     Ok(())
 }
@@ -125,10 +136,18 @@ fn remove(path: &Path) -> Result<()> {
 pub fn run(args: GcArgs) -> Result<Exit> {
     let root = layout::root(args.store.as_deref())?;
     let host = PolicyHost::load()?;
+    if !args.dry_run {
+        let n = gc_protocol::collect_scratch(&root)?;
+        if n > 0 {
+            eprintln!("gc: deleted {n} store(s) an interrupted gc had moved aside");
+        }
+    }
     let mut facts = Vec::new();
     let mut locks = Vec::new();
     for s in stores(&root) {
-        let (u, l) = measure(&s)?;
+        let Some((u, l)) = measure(&s)? else {
+            continue;
+        };
         facts.push(u);
         locks.push(l);
     }

@@ -17,12 +17,11 @@ use std::path::Path;
 use super::project::{Project, StoreArgs};
 use crate::exit::Exit;
 use crate::filesystem;
-use crate::phases::artifact;
 use crate::store::Store;
 use crate::store::journal::{self, Journal};
 use crate::store::layout::{
-    BROKEN, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, RECORD, RUN,
-    VERSIONS, WORK,
+    ACTIVE, BROKEN, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, OBJECTS,
+    RECORD, RELEASED, RUN, SOURCE, VERSIONS, WORK,
 };
 use crate::store::record_io::{INVALIDATE, kind_of, read_store_text};
 
@@ -33,17 +32,21 @@ pub struct RepairArgs {
     /// Only check and explain; change nothing (exit 1 when something is wrong).
     #[arg(long)]
     pub check: bool,
+    /// Also read every object of every version through and check its
+    /// SHA-256 (without it, each object's type and size are checked).
+    #[arg(long)]
+    pub deep: bool,
 }
 
 /// What repair found and did.
-struct Report {
-    check: bool,
+pub struct Report {
+    pub check: bool,
     found: usize,
     aside: Option<String>,
 }
 
 impl Report {
-    fn problem(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
+    pub fn problem(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
         self.found += 1;
         if self.check {
             println!(
@@ -85,7 +88,7 @@ impl Report {
     }
 
     /// Moves `rel` of the store to `broken/<time>/`.
-    fn set_aside(&mut self, store: &Dir, rel: &str) -> Result<String> {
+    pub fn set_aside(&mut self, store: &Dir, rel: &str) -> Result<String> {
         let dir = self.aside_dir(store)?;
         let to = format!("{dir}/{}", rel.replace('/', "_"));
         filesystem::rename(store, Path::new(rel), store, Path::new(&to))?;
@@ -137,7 +140,7 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
     repair_layout(&mut r, dir)?;
     repair_scratch(&mut r, &store)?;
     repair_record(&mut r, &store, &project)?;
-    repair_versions(&mut r, dir)?;
+    crate::phases::version_repair::run(&mut r, dir, args.deep)?;
     if !r.check {
         journal::clean(dir).context("emptying the trash and the workspace")?;
     }
@@ -171,6 +174,13 @@ fn repair_journal(r: &mut Report, store: &Store, project: &Project) -> Result<()
             Some(p) if p != project => format!(
                 "the journal names the source directory {}, not this project",
                 p.display()
+            ),
+            // The workspace the journal's moves go through is not a
+            // directory: no move of it can be finished or rolled back.
+            _ if let Some(bad) = not_a_dir(dir, &[WORK, SOURCE]) => format!(
+                "an interrupted build's workspace {} is {}, so its journal cannot be recovered",
+                store.path.join(bad.0).display(),
+                bad.1
             ),
             _ => {
                 r.problem(
@@ -217,7 +227,16 @@ fn repair_journal(r: &mut Report, store: &Store, project: &Project) -> Result<()
     Ok(())
 }
 
-/// `home`, `cache` and `versions` must be directories.
+/// The first of `rels` that is there and not a directory, and what it is.
+fn not_a_dir<'a>(dir: &Dir, rels: &[&'a str]) -> Option<(&'a str, &'static str)> {
+    rels.iter().find_map(|rel| match dir.symlink_metadata(rel) {
+        Ok(md) if !md.is_dir() => Some((*rel, kind_of(md.file_type()))),
+        _ => None,
+    })
+}
+
+/// `home`, `cache`, `versions` and `versions/objects` must be directories,
+/// `versions/active` a regular file.
 fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
     for d in [HOME, CACHE, VERSIONS] {
         match dir.symlink_metadata(d) {
@@ -239,6 +258,37 @@ fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
                 if !r.check {
                     dir.create_dir(d)?;
                 }
+            }
+        }
+    }
+    if let Ok(md) = dir.symlink_metadata(ACTIVE)
+        && !md.is_file()
+    {
+        r.problem(
+            format!(
+                "`{ACTIVE}` in the store is {}, not a file",
+                kind_of(md.file_type())
+            ),
+            "moved it to broken/ (no version is marked active until the next build or `activate`)",
+        );
+        if !r.check {
+            r.set_aside(dir, ACTIVE)?;
+        }
+    }
+    for d in [OBJECTS, RELEASED] {
+        if let Ok(md) = dir.symlink_metadata(d)
+            && !md.is_dir()
+        {
+            r.problem(
+                format!(
+                    "`{d}` in the store is {}, not a directory",
+                    kind_of(md.file_type())
+                ),
+                format!("moved it to broken/ and made an empty `{d}`"),
+            );
+            if !r.check {
+                r.set_aside(dir, d)?;
+                dir.create_dir(d)?;
             }
         }
     }
@@ -300,42 +350,6 @@ fn repair_record(r: &mut Report, store: &Store, project: &Project) -> Result<()>
     );
     if !r.check {
         r.set_aside(dir, RECORD)?;
-    }
-    Ok(())
-}
-
-/// A version without its metadata is one a build did not finish; one whose
-/// tree is damaged, or that has neither a tree nor a directory, cannot be
-/// deployed. Each is set aside whole: metadata, tree and directory.
-fn repair_versions(r: &mut Report, dir: &Dir) -> Result<()> {
-    for v in artifact::list_versions(dir)? {
-        let view = format!("{VERSIONS}/{v}");
-        let tree = crate::phases::version_tree::Tree::load(dir, v);
-        let problem = if artifact::meta(dir, v).is_none() {
-            Some("has no readable metadata (an unfinished build)".to_string())
-        } else {
-            match tree {
-                Err(e) => Some(format!("is damaged: {e}")),
-                Ok(None) if !filesystem::exists(dir, Path::new(&view)) => {
-                    Some("has neither a tree nor a directory".to_string())
-                }
-                Ok(_) => None,
-            }
-        };
-        let Some(problem) = problem else {
-            continue;
-        };
-        r.problem(
-            format!("artifact version {v} {problem}"),
-            "moved it to broken/",
-        );
-        if !r.check {
-            for rel in crate::store::layout::version_parts(v) {
-                if filesystem::exists(dir, Path::new(&rel)) {
-                    r.set_aside(dir, &rel)?;
-                }
-            }
-        }
     }
     Ok(())
 }

@@ -112,11 +112,8 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
 /// `versions export N DIR`.
 fn export(store: &cap_std::fs::Dir, v: u32, dir: &std::path::Path) -> Result<Exit> {
     use anyhow::Context;
-    if artifact::meta(store, v).is_none() {
-        return Err(Exit::Usage.error(format!(
-            "there is no version {v} (see `zerops-cache versions`)"
-        )));
-    }
+    // No version is class 2; a damaged record is class 6, naming it.
+    artifact::meta_checked(store, v)?;
     let mut created = false;
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {

@@ -13,7 +13,6 @@
 
 use anyhow::{Context, Result};
 use cap_std::fs::{Dir, MetadataExt};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -21,7 +20,9 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use super::list_ahead::{Ahead, Readers, ToRead};
+use super::object_check::{self, Expect};
 use super::objects::{self, NewObjects};
+use super::version_record;
 use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
 use crate::component::PolicyHost;
@@ -29,7 +30,7 @@ use crate::component::plan::{DeployItem, Entry, EntryKind};
 use crate::component::walk::{Listing, Purpose, Step, Walker, drive};
 use crate::filesystem;
 use crate::store::journal::to_trash;
-use crate::store::layout::{ACTIVE, VERSIONS};
+use crate::store::layout::{ACTIVE, OBJECTS, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
 
 /// The threads that read the walked entries' metadata.
@@ -41,18 +42,7 @@ const OLD_INDEX: &str = "versions/.index";
 /// The largest `.deployignore` the build reads (the policy's lint limit).
 pub const DEPLOYIGNORE_MAX: u64 = 1 << 20;
 
-/// What is stored beside a version (`versions/N.json`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VersionMeta {
-    pub version: u32,
-    pub created_at: String,
-    pub setup: String,
-    pub files: u64,
-    pub bytes: u64,
-    /// Files shared with the previous version (its objects, not copied).
-    #[serde(default)]
-    pub linked: u64,
-}
+pub use super::version_record::VersionMeta;
 
 /// The versions in the store, oldest first: every number with a tree,
 /// metadata or a directory (a version written before trees has only the
@@ -74,11 +64,20 @@ pub fn list_versions(store: &Dir) -> Result<Vec<u32>> {
     Ok(v.into_iter().collect())
 }
 
+/// Version `v`'s record when it is there and intact.
 pub fn meta(store: &Dir, v: u32) -> Option<VersionMeta> {
-    read_opt(store, format!("{VERSIONS}/{v}.json"))
-        .ok()
-        .flatten()
-        .and_then(|t| serde_json::from_str(&t).ok())
+    version_record::read(store, v).ok().flatten()
+}
+
+/// Version `v`'s record: an error of class 2 when there is no version `v`,
+/// of class 6 (naming the file) when its record is damaged.
+pub fn meta_checked(store: &Dir, v: u32) -> Result<VersionMeta> {
+    match version_record::read(store, v)? {
+        Some(m) => Ok(m),
+        None => Err(crate::exit::Exit::Usage.error(format!(
+            "there is no version {v} (see `zerops-cache versions`)"
+        ))),
+    }
 }
 
 pub fn active(store: &Dir) -> Option<u32> {
@@ -88,7 +87,13 @@ pub fn active(store: &Dir) -> Option<u32> {
         .and_then(|t| t.trim().parse().ok())
 }
 
+/// Marks version `v` active. Whatever is at `versions/active` that is not
+/// a regular file (a directory, a FIFO, a link) holds no mark and goes to
+/// the trash first.
 pub fn set_active(store: &Dir, v: u32) -> Result<()> {
+    if store.symlink_metadata(ACTIVE).is_ok_and(|m| !m.is_file()) {
+        to_trash(store, ACTIVE).context("moving what is at versions/active to the trash")?;
+    }
     write_atomic(store, ACTIVE, format!("{v}\n").as_bytes())
 }
 
@@ -114,8 +119,6 @@ struct Copier<'a> {
     previous: Option<(u32, Tree)>,
     /// The thread reading it while the first walk runs.
     loading: Option<std::thread::ScopedJoinHandle<'a, Option<(u32, Tree)>>>,
-    /// Where the previous version's objects are.
-    objects: Option<Dir>,
     new_objects: &'a NewObjects,
     tree: Tree,
     files: u64,
@@ -212,7 +215,6 @@ struct Part {
 /// The facts the threads share.
 struct Shared<'a> {
     prev: Option<&'a Tree>,
-    objects: Option<&'a Dir>,
     new_objects: &'a NewObjects,
     tree: &'a Tree,
 }
@@ -233,7 +235,7 @@ impl Shared<'_> {
     ) -> Result<()> {
         let ft = md.file_type();
         if md.is_file() {
-            let object = match self.reuse(src, name, &at, md) {
+            let (object, is) = match self.reuse(src, name, &at, md) {
                 Some(o) => {
                     part.linked += 1;
                     o
@@ -245,7 +247,7 @@ impl Shared<'_> {
             };
             part.files += 1;
             part.bytes += md.len();
-            let node = self.tree.file_node(md, object);
+            let node = self.tree.file_node(md, object, is);
             part.nodes.push((at, node));
         } else if ft.is_symlink() {
             let target = src.get()?.read_link_contents(name)?;
@@ -281,32 +283,39 @@ impl Shared<'_> {
     /// same: the very inode it was made from, unchanged (no read); or the
     /// same size, mode and bytes, whatever its modification time (npm 11
     /// stamps every installed file with the install time, so `npm ci` makes
-    /// every file new by its metadata). The tree keeps the version's own
-    /// modification time; the object keeps that of the version that made it.
+    /// every file new by its metadata): the source's SHA-256 is compared
+    /// with the digest the previous tree records, so the object itself is
+    /// never opened here (a damaged store cannot make the build read it).
+    /// The tree keeps the version's own modification time; the object
+    /// keeps that of the version that made it.
     fn reuse(
         &self,
         src: &Lazy,
         name: &Path,
         at: &[u8],
         md: &cap_std::fs::Metadata,
-    ) -> Option<ObjectId> {
+    ) -> Option<(ObjectId, Expect)> {
         let prev = self.prev?;
-        if let Some(o) = prev.unchanged(at, md) {
-            return Some(o);
+        if let Some((o, digest)) = prev.unchanged(at, md) {
+            let size = md.len();
+            return Some((o, Expect { size, digest }));
         }
         match prev.nodes.get(at)? {
             Node::File {
-                mode, size, object, ..
-            } if *size == md.len()
-                && *mode == mode_of(md)
-                && src.get().is_ok_and(|d| {
-                    self.objects.is_some_and(|o| {
-                        filesystem::same_bytes(d, name, o, Path::new(&object.rel()), *size)
-                            .unwrap_or(false)
-                    })
-                }) =>
-            {
-                Some(*object)
+                mode,
+                size,
+                object,
+                digest,
+                ..
+            } if *size == md.len() && *mode == mode_of(md) => {
+                let (got, len) = object_check::hash_file(src.get().ok()?, name).ok()?;
+                (got == *digest && len == *size).then_some((
+                    *object,
+                    Expect {
+                        size: *size,
+                        digest: *digest,
+                    },
+                ))
             }
             _ => None,
         }
@@ -415,7 +424,6 @@ impl Copier<'_> {
     fn shared(&self) -> Shared<'_> {
         Shared {
             prev: self.previous.as_ref().map(|(_, t)| t),
-            objects: self.objects.as_ref(),
             new_objects: self.new_objects,
             tree: &self.tree,
         }
@@ -720,7 +728,6 @@ pub fn create(
         let mut c = Copier {
             previous: None,
             loading: Some(scope.spawn(|| previous(store, version))),
-            objects: objects::open(store),
             new_objects: &new_objects,
             tree,
             files: 0,
@@ -747,7 +754,7 @@ pub fn create(
         filesystem::sync_fs(store).context("syncing the new version")?;
     }
     new_objects.finish(store);
-    tree.save(&versions, version)?;
+    let tree_sha256 = tree.save(&versions, version)?;
     if let Some((p, prev)) = &previous {
         objects::release(&versions, version, prev, *p, &tree)?;
     }
@@ -758,12 +765,10 @@ pub fn create(
         files,
         bytes,
         linked,
+        tree_sha256: Some(tree_sha256),
+        sha256: None,
     };
-    write_atomic(
-        &versions,
-        &format!("{version}.json"),
-        &serde_json::to_vec_pretty(&meta)?,
-    )?;
+    version_record::write(&versions, &meta)?;
     Ok(Created {
         meta,
         tree,
@@ -971,15 +976,52 @@ pub fn ensure_view(store: &Dir, v: u32) -> Result<()> {
     version_view::make(store, v, &tree, None).map(drop)
 }
 
-/// Writes a copy of version `v` into the empty directory `out`: new files
-/// throughout (reflinks where the filesystem offers them), so nothing done
-/// to the copy reaches the store.
-pub fn export(store: &Dir, v: u32, out: &Dir) -> Result<()> {
-    if meta(store, v).is_none() {
-        anyhow::bail!("version {v} is not complete (no {VERSIONS}/{v}.json)");
+/// Version `v`'s record and tree, each checked (the record's checksum, the
+/// tree's checksum and that it is the tree the record names).
+pub fn checked_tree(store: &Dir, v: u32) -> Result<(VersionMeta, Option<Tree>)> {
+    let meta = meta_checked(store, v)?;
+    let tree = Tree::load(store, v)?;
+    if tree.is_some() {
+        version_record::tree_matches(store, &meta)?;
     }
-    match Tree::load(store, v)? {
-        Some(t) => version_view::export(store, &t, out),
+    Ok((meta, tree))
+}
+
+/// Reads every object of version `v` through and checks its digest: what
+/// `activate` does before it marks a version to deploy. The error (class
+/// 6) names the first damaged object, the file it holds and the version.
+pub fn verify(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
+    let objects = objects::open(store).ok_or_else(|| {
+        crate::exit::Exit::StoreBroken.error(format!(
+            "version {v}: the store has no directory {OBJECTS}; `zerops-cache repair` fixes the store"
+        ))
+    })?;
+    for (path, o, want) in tree.files() {
+        if let Err(d) = object_check::check_deep(&objects, o, want) {
+            return Err(damaged(v, path, &d));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a damaged object of version `v` holding `path`.
+pub fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::Error {
+    crate::exit::Exit::StoreBroken.error(format!(
+        "version {v}: the object {} (the file {}) {}; `zerops-cache repair --deep` sets it \
+         aside and says which versions are lost",
+        d.path,
+        String::from_utf8_lossy(path),
+        d.what
+    ))
+}
+
+/// Writes a copy of version `v` into the empty directory `out`: new files
+/// throughout, each object's bytes checked against its digest while they
+/// are copied, so nothing done to the copy reaches the store and no
+/// damaged byte reaches the copy.
+pub fn export(store: &Dir, v: u32, out: &Dir) -> Result<()> {
+    match checked_tree(store, v)?.1 {
+        Some(t) => version_view::export(store, v, &t, out),
         None if !version_view::exists(store, v) => Err(crate::exit::Exit::StoreBroken.error(
             format!("version {v} has neither a tree nor a directory; `zerops-cache repair` sets it aside"),
         )),

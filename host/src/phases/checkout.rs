@@ -24,7 +24,7 @@ pub const MAX_ENTRIES: usize = 2_000_000;
 #[derive(Debug, Default, Clone)]
 pub struct Checkout {
     /// Every path there before the build, and every path git tracks.
-    before: BTreeSet<PathBuf>,
+    pub(crate) before: BTreeSet<PathBuf>,
     /// What the artifact leaves out: `.git` (a workspace of git-visible
     /// files has none).
     left_out: BTreeSet<PathBuf>,
@@ -32,6 +32,8 @@ pub struct Checkout {
     /// push` never sends them, so the artifact leaves them out unless the
     /// build wrote them (see [`Checkout::left_out_now`]).
     ignored_before: BTreeMap<PathBuf, Option<Stamp>>,
+    /// The paths git tracks, with their parents (never the build's).
+    pub(crate) tracked: BTreeSet<PathBuf>,
     /// Directories git ignored as a whole before the build.
     ignored_dirs_before: BTreeMap<PathBuf, Option<Stamp>>,
     /// The directories holding those files, inside them.
@@ -146,10 +148,12 @@ impl Checkout {
 
     /// The paths there before, and those git tracks (with their parents).
     pub fn with(mut before: BTreeSet<PathBuf>, tracked: Option<Vec<String>>) -> Checkout {
+        let mut tracked_all = BTreeSet::new();
         for t in tracked.unwrap_or_default() {
             let mut p = PathBuf::from(t);
             loop {
                 before.insert(p.clone());
+                tracked_all.insert(p.clone());
                 if !p.pop() || p.as_os_str().is_empty() {
                     break;
                 }
@@ -157,6 +161,7 @@ impl Checkout {
         }
         Checkout {
             before,
+            tracked: tracked_all,
             left_out: BTreeSet::from([PathBuf::from(".git")]),
             ignored_before: BTreeMap::new(),
             ignored_dirs_before: BTreeMap::new(),

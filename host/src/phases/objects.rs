@@ -12,12 +12,14 @@
 //! changed between versions, never a walk of all trees.
 
 use anyhow::{Context, Result};
-use cap_std::fs::{Dir, Metadata};
+use cap_fs_ext::DirExt;
+use cap_std::fs::{Dir, Metadata, PermissionsExt};
 use std::collections::{BTreeSet, HashSet};
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::object_check::{self, Expect};
 use super::version_tree::{ObjectId, Tree};
 use crate::filesystem;
 use crate::store::journal::to_trash;
@@ -37,6 +39,16 @@ impl NewObjects {
     /// Starts version `v`'s objects; objects left by an unfinished build of
     /// the same number are no one's and go to the trash first.
     pub fn start(store: &Dir, v: u32) -> Result<NewObjects> {
+        // Not a directory: every version's objects are gone, and a new
+        // version would name them. Repair sets those versions aside.
+        if let Ok(md) = store.symlink_metadata(OBJECTS)
+            && !md.is_dir()
+        {
+            return Err(crate::exit::Exit::StoreBroken.error(format!(
+                "`{OBJECTS}` in the store is {}, not a directory; run `zerops-cache repair`",
+                crate::store::record_io::kind_of(md.file_type())
+            )));
+        }
         let rel = format!("{OBJECTS}/{v}");
         if filesystem::exists(store, Path::new(&rel)) {
             to_trash(store, &rel)?;
@@ -52,14 +64,25 @@ impl NewObjects {
     }
 
     /// Copies the regular file `name` of `src` (described by `md`) into a
-    /// new object; returns its id.
-    pub fn copy(&self, src: &Dir, name: &Path, md: &Metadata) -> io::Result<ObjectId> {
+    /// new object; returns its id and the digest of the object's bytes,
+    /// read back from the object itself (what was stored, whatever the
+    /// source did meanwhile). The object is made read-only: its mode loses
+    /// every write bit (the tree keeps the file's own mode).
+    pub fn copy(&self, src: &Dir, name: &Path, md: &Metadata) -> io::Result<(ObjectId, Expect)> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        filesystem::copy_file(src, name, &self.dir, Path::new(&n.to_string()), md)?;
-        Ok(ObjectId {
-            version: self.version,
-            n,
-        })
+        let rel = n.to_string();
+        filesystem::copy_file(src, name, &self.dir, Path::new(&rel), md)?;
+        let (digest, size) = object_check::hash_file(&self.dir, Path::new(&rel))?;
+        let mode = md.permissions().mode() & 0o7777 & !0o222;
+        self.dir
+            .set_permissions(&rel, cap_std::fs::Permissions::from_mode(mode))?;
+        Ok((
+            ObjectId {
+                version: self.version,
+                n,
+            },
+            Expect { size, digest },
+        ))
     }
 
     /// How many objects were made.
@@ -89,9 +112,14 @@ impl NewObjects {
     }
 }
 
-/// Opens the objects directory, if there is one.
+/// Opens the objects directory, if there is one (a directory itself, not
+/// a link to one).
 pub fn open(store: &Dir) -> Option<Dir> {
-    store.open_dir(OBJECTS).ok()
+    store
+        .symlink_metadata(OBJECTS)
+        .is_ok_and(|m| m.is_dir())
+        .then(|| store.open_dir_nofollow(OBJECTS).ok())
+        .flatten()
 }
 
 fn released_name(v: u32) -> String {
@@ -310,6 +338,7 @@ mod tests {
             mtime: (1, 0),
             size: 1,
             object: ObjectId { version, n },
+            digest: [0; 32],
             source: None,
         }
     }

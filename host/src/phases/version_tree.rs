@@ -23,23 +23,33 @@
 //! targets percent-encoded (names need not be UTF-8):
 //!
 //! ```text
-//! zerops-cache-version-tree 1 <device> <walk began, unix seconds> <and nanoseconds>
+//! zerops-cache-version-tree 2 <device> <walk began, unix seconds> <and nanoseconds>
 //! d <mode, octal> <mtime s> <mtime ns> <path>            the root is "."
-//! f <mode> <mtime s> <mtime ns> <size> <object> <ino> <ctime s> <ctime ns> <path>
+//! f <mode> <mtime s> <mtime ns> <size> <object> <sha256> <ino> <ctime s> <ctime ns> <path>
 //! l <mtime s> <mtime ns> <target> <path>
+//! end <sha256 of every byte above this line>
 //! ```
-//! A file made on another device has `-` for ino and change time.
+//! A file made on another device has `-` for ino and change time. The
+//! `sha256` of a file is that of its object's bytes
+//! ([`super::object_check`]); the last line makes a truncated or damaged
+//! tree an error, never a smaller version. Format 1 (before digests) is
+//! refused with a message: `repair` sets such a version aside.
 
 use cap_std::fs::{Dir, Metadata, MetadataExt, PermissionsExt};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, percent_encode};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io;
 
+use super::object_check::{self, Digest};
+use crate::exit::Exit;
 use crate::store::layout::VERSIONS;
-use crate::store::record_io::write_atomic;
+use crate::store::record_io::{read_bytes, write_atomic};
 
-const MAGIC: &str = "zerops-cache-version-tree 1";
+const MAGIC: &str = "zerops-cache-version-tree 2";
+/// The format written before objects had digests.
+const MAGIC_1: &str = "zerops-cache-version-tree 1";
+/// The last line: the digest of all the text before it.
+const END: &str = "end ";
 /// The largest tree read (about 3 million entries).
 const MAX_BYTES: u64 = 512 << 20;
 /// An entry changed this close to the walk's start is not trusted when its
@@ -112,6 +122,8 @@ pub enum Node {
         size: u64,
         /// The object holding the bytes (its own mode and mtime are these).
         object: ObjectId,
+        /// The SHA-256 of the object's bytes.
+        digest: Digest,
         /// What the file was made from, when it was on the tree's device.
         source: Option<(u64, Time)>,
     },
@@ -194,22 +206,37 @@ impl Tree {
     }
 
     /// Reads version `v`'s tree: `Ok(None)` when it has none (a version
-    /// written before trees), an error when it is there but unreadable or
-    /// damaged.
-    pub fn load(store: &Dir, v: u32) -> io::Result<Option<Tree>> {
-        let md = match store.symlink_metadata(path(v)) {
-            Ok(md) => md,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
+    /// written before trees), an error of class 6 naming the file when it is
+    /// there but not a regular file, too large, damaged or truncated (its
+    /// last line is the digest of the rest), or of the older format.
+    pub fn load(store: &Dir, v: u32) -> anyhow::Result<Option<Tree>> {
+        let rel = path(v);
+        let bytes = match read_bytes(store, std::path::Path::new(&rel), MAX_BYTES) {
+            Ok(None) => return Ok(None),
+            Ok(Some(b)) => b,
+            Err(p) => return Err(broken(v, &p.to_string())),
         };
-        // A hostile or broken store cannot make this read without bound.
-        if !md.is_file() || md.len() > MAX_BYTES {
-            return Err(broken(v, "not a file of a sane size"));
+        let text = String::from_utf8(bytes).map_err(|e| {
+            broken(
+                v,
+                &format!(
+                    "is not UTF-8 text (bad byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        if text.starts_with(MAGIC_1) {
+            return Err(broken(
+                v,
+                "was written by an older zerops-cache, before objects had digests \
+                 (tree format 1); its bytes cannot be checked",
+            ));
         }
-        let text = store.read_to_string(path(v))?;
-        Tree::parse(&text)
+        let body = checked_body(&text)
+            .ok_or_else(|| broken(v, "is truncated or damaged (its checksum does not match)"))?;
+        Tree::parse(body)
             .map(Some)
-            .ok_or_else(|| broken(v, "damaged"))
+            .ok_or_else(|| broken(v, "is damaged (an entry does not parse)"))
     }
 
     fn parse(text: &str) -> Option<Tree> {
@@ -240,6 +267,7 @@ impl Tree {
                     let mtime = (int(next())?, int(next())?);
                     let size = next()?.parse().ok()?;
                     let object = ObjectId::parse(next()?)?;
+                    let digest = object_check::parse_hex(next()?)?;
                     let source = match next()? {
                         "-" => {
                             (next()? == "-" && next()? == "-").then_some(())?;
@@ -252,6 +280,7 @@ impl Tree {
                         mtime,
                         size,
                         object,
+                        digest,
                         source,
                     };
                     (next()?, node)
@@ -278,13 +307,24 @@ impl Tree {
         Some(tree)
     }
 
-    /// Writes version `v`'s tree durably (fsynced, then renamed in).
-    pub fn save(&self, versions: &Dir, v: u32) -> anyhow::Result<()> {
-        write_atomic(versions, &file_name(v), self.text().as_bytes())
+    /// Writes version `v`'s tree durably (fsynced, then renamed in);
+    /// returns the SHA-256 of the file, in hex (its record names it).
+    pub fn save(&self, versions: &Dir, v: u32) -> anyhow::Result<String> {
+        let text = self.text();
+        write_atomic(versions, &file_name(v), text.as_bytes())?;
+        Ok(object_check::hex(&object_check::of_bytes(text.as_bytes())))
     }
 
-    /// The tree as its file holds it.
+    /// The tree as its file holds it, with its checksum line.
     fn text(&self) -> String {
+        let mut out = self.body();
+        let sum = object_check::hex(&object_check::of_bytes(out.as_bytes()));
+        let _ = writeln!(out, "{END}{sum}");
+        out
+    }
+
+    /// The entries' text.
+    fn body(&self) -> String {
         let mut out = String::with_capacity(self.nodes.len() * 112);
         let _ = write!(out, "{MAGIC} {} {}", self.dev, self.written_at);
         if let Some(ns) = self.written_ns {
@@ -303,13 +343,14 @@ impl Tree {
                     mtime,
                     size,
                     object,
+                    digest,
                     source,
                 } => {
                     let _ = write!(out, "f {mode:o} ");
                     push_num(&mut out, mtime.0);
                     push_num(&mut out, mtime.1);
                     push_num(&mut out, *size);
-                    let _ = write!(out, "{object} ");
+                    let _ = write!(out, "{object} {} ", object_check::hex(digest));
                     match source {
                         Some((ino, c)) => {
                             push_num(&mut out, *ino);
@@ -333,9 +374,9 @@ impl Tree {
         out
     }
 
-    /// The object of `path` when the source file `md` is still the very
-    /// file it was made from, unchanged since.
-    pub fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<ObjectId> {
+    /// The object of `path` (and its digest) when the source file `md` is
+    /// still the very file it was made from, unchanged since.
+    pub fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<(ObjectId, Digest)> {
         if md.dev() != self.dev {
             return None;
         }
@@ -345,6 +386,7 @@ impl Tree {
                 mtime,
                 size,
                 object,
+                digest,
                 source: Some((ino, ctime)),
             } if SourceId::of(md)
                 == (SourceId {
@@ -356,7 +398,7 @@ impl Tree {
                 && *mode == mode_of(md)
                 && self.settled(*ctime) =>
             {
-                Some(*object)
+                Some((*object, *digest))
             }
             _ => None,
         }
@@ -374,14 +416,16 @@ impl Tree {
         }
     }
 
-    /// The file node for `md`, its bytes in `object`.
-    pub fn file_node(&self, md: &Metadata, object: ObjectId) -> Node {
+    /// The file node for `md`, its bytes in `object` (of that size and
+    /// digest: a file that changed while it was copied has the object's).
+    pub fn file_node(&self, md: &Metadata, object: ObjectId, is: object_check::Expect) -> Node {
         let id = SourceId::of(md);
         Node::File {
             mode: mode_of(md),
             mtime: id.mtime,
-            size: id.size,
+            size: is.size,
             object,
+            digest: is.digest,
             source: (md.dev() == self.dev).then_some((id.ino, id.ctime)),
         }
     }
@@ -424,13 +468,42 @@ impl Tree {
             _ => None,
         })
     }
+
+    /// Every file: its path, object and what the object must be.
+    pub fn files(&self) -> impl Iterator<Item = (&[u8], ObjectId, object_check::Expect)> + '_ {
+        self.nodes.iter().filter_map(|(p, n)| match n {
+            Node::File {
+                object,
+                size,
+                digest,
+                ..
+            } => Some((
+                p.as_slice(),
+                *object,
+                object_check::Expect {
+                    size: *size,
+                    digest: *digest,
+                },
+            )),
+            _ => None,
+        })
+    }
 }
 
-fn broken(v: u32, what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("the tree of version {v} ({}) is {what}", path(v)),
-    )
+/// The text before the checksum line when that line matches it.
+fn checked_body(text: &str) -> Option<&str> {
+    let body_end = text.strip_suffix('\n')?.rfind('\n')? + 1;
+    let (body, last) = text.split_at(body_end);
+    let sum = last.strip_prefix(END)?.strip_suffix('\n')?;
+    (object_check::parse_hex(sum)? == object_check::of_bytes(body.as_bytes())).then_some(body)
+}
+
+/// A damaged tree: class 6, naming the file and the version.
+fn broken(v: u32, what: &str) -> anyhow::Error {
+    Exit::StoreBroken.error(format!(
+        "version {v}: its tree {} {what}; `zerops-cache repair` sets the version aside",
+        path(v)
+    ))
 }
 
 /// A path a tree may hold: relative, no `.`/`..`/empty components.
@@ -496,6 +569,7 @@ mod tests {
                 mtime: (3, 4),
                 size: 5,
                 object: ObjectId { version: 1, n: 0 },
+                digest: object_check::of_bytes(b"x"),
                 source: Some((9, (10, 11))),
             },
         );
@@ -508,10 +582,11 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let d = Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority()).unwrap();
-        t.save(&d, 1).unwrap();
-        let text = std::fs::read_to_string(dir.path().join("1.tree")).unwrap();
+        d.create_dir("versions").unwrap();
+        t.save(&d.open_dir("versions").unwrap(), 1).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("versions/1.tree")).unwrap();
         assert_eq!(text, t.text());
-        let back = Tree::parse(&text).unwrap();
+        let back = Tree::load(&d, 1).unwrap().unwrap();
         assert_eq!(back.nodes, t.nodes);
         assert_eq!(
             (back.dev, back.written_at, back.written_ns),
@@ -536,24 +611,65 @@ mod tests {
         // those, so two seconds.
         assert!(!t.settled((99, 0)));
         assert!(t.settled((97, 0)));
-        // The old header still parses, without nanoseconds.
-        let old = Tree::parse("zerops-cache-version-tree 1 3 100\n").unwrap();
+        // A header without nanoseconds still parses.
+        let old = Tree::parse("zerops-cache-version-tree 2 3 100\n").unwrap();
         assert_eq!((old.dev, old.written_at, old.written_ns), (3, 100, None));
-        assert!(Tree::parse("zerops-cache-version-tree 1 3 100 x\n").is_none());
-        assert!(Tree::parse("zerops-cache-version-tree 1 3 100 1000000000\n").is_none());
+        assert!(Tree::parse("zerops-cache-version-tree 2 3 100 x\n").is_none());
+        assert!(Tree::parse("zerops-cache-version-tree 2 3 100 1000000000\n").is_none());
     }
 
     #[test]
     fn damaged_trees_do_not_parse() {
         for bad in [
             "nope\n",
-            "zerops-cache-version-tree 1 1 1\nf 644 1 1 1 x/y - - - a\n",
-            "zerops-cache-version-tree 1 1 1\nd 755 1 1 ../a\n",
-            "zerops-cache-version-tree 1 1 1\nd 755 1 1 /a\n",
-            "zerops-cache-version-tree 1 1 1\nq\n",
+            "zerops-cache-version-tree 1 1 1\n",
+            "zerops-cache-version-tree 2 1 1\nf 644 1 1 1 x/y - - - a\n",
+            "zerops-cache-version-tree 2 1 1\nf 644 1 1 1 1/0 - - - a\n",
+            "zerops-cache-version-tree 2 1 1\nd 755 1 1 ../a\n",
+            "zerops-cache-version-tree 2 1 1\nd 755 1 1 /a\n",
+            "zerops-cache-version-tree 2 1 1\nq\n",
         ] {
             assert!(Tree::parse(bad).is_none(), "{bad:?}");
         }
+    }
+
+    /// Cut anywhere, or with one byte changed, a saved tree does not load
+    /// (an error of class 6 naming the file), never as a smaller version.
+    #[test]
+    fn truncated_or_changed_trees_are_refused() {
+        let mut t = Tree::new(1);
+        for i in 0..20u64 {
+            t.put(
+                format!("f{i}").into_bytes(),
+                Node::File {
+                    mode: 0o644,
+                    mtime: (1, 0),
+                    size: i,
+                    object: ObjectId { version: 1, n: i },
+                    digest: object_check::of_bytes(&i.to_le_bytes()),
+                    source: None,
+                },
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority()).unwrap();
+        d.create_dir("versions").unwrap();
+        t.save(&d.open_dir("versions").unwrap(), 3).unwrap();
+        let full = d.read("versions/3.tree").unwrap();
+        assert_eq!(Tree::load(&d, 3).unwrap().unwrap().nodes, t.nodes);
+        for cut in [0, 1, full.len() / 2, full.len() - 70, full.len() - 1] {
+            d.write("versions/3.tree", &full[..cut]).unwrap();
+            let e = Tree::load(&d, 3).unwrap_err();
+            assert_eq!(Exit::of(&e), Exit::StoreBroken, "cut at {cut}");
+            assert!(format!("{e}").contains("versions/3.tree"), "{e}");
+        }
+        let mut changed = full.clone();
+        changed[60] ^= 1;
+        d.write("versions/3.tree", &changed).unwrap();
+        assert!(Tree::load(&d, 3).is_err());
+        d.write("versions/3.tree", b"zerops-cache-version-tree 1 3 100\n")
+            .unwrap();
+        assert!(format!("{}", Tree::load(&d, 3).unwrap_err()).contains("format 1"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use super::object_check;
 use super::objects;
 use super::version_tree::{Node, Time, Tree};
 use crate::filesystem;
@@ -73,26 +74,46 @@ pub fn make(store: &Dir, v: u32, tree: &Tree, from: Option<(u32, &Tree)>) -> Res
         }
     };
     let out = store.open_dir(&staging)?;
-    let objects = objects::open(store).context("the store has no versions/objects")?;
-    apply(&out, reused.unwrap_or(&empty), tree, &objects, Place::Link)
-        .with_context(|| format!("making the directory of version {v}"))?;
+    let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
+    apply(
+        &out,
+        reused.unwrap_or(&empty),
+        tree,
+        &objects,
+        Place::Link(v),
+    )
+    .with_context(|| format!("making the directory of version {v}"))?;
     drop(out);
     filesystem::rename(store, Path::new(&staging), store, Path::new(&rel(v)))?;
     Ok(reused.is_some())
 }
 
 /// Writes a copy of version `v` (tree `tree`) into the empty directory
-/// `out`: every file a new file (a reflink where the filesystem offers
-/// it), so nothing done to the copy reaches the store.
-pub fn export(store: &Dir, tree: &Tree, out: &Dir) -> Result<()> {
-    let objects = objects::open(store).context("the store has no versions/objects")?;
-    apply(out, &Tree::default(), tree, &objects, Place::Copy)
+/// `out`: every file a new file, each object's bytes checked against its
+/// digest while they are copied (one read), so nothing done to the copy
+/// reaches the store and a damaged object is an error naming it.
+pub fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
+    let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
+    apply(out, &Tree::default(), tree, &objects, Place::Copy(v))
 }
 
+fn no_objects(v: u32) -> anyhow::Error {
+    crate::exit::Exit::StoreBroken.error(format!(
+        "version {v}: the store's {} is not a directory; `zerops-cache repair` fixes the store",
+        crate::store::layout::OBJECTS
+    ))
+}
+
+/// How a file is placed, for version N.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
-    Link,
-    Copy,
+    /// A hard link of the object, once it is checked to be a regular file
+    /// of the size the tree says (a view is made at every build: reading
+    /// every object would cost the whole artifact's bytes each time;
+    /// `activate` reads them all).
+    Link(u32),
+    /// A copy, every byte checked against the digest.
+    Copy(u32),
 }
 
 fn os(p: &[u8]) -> &Path {
@@ -186,18 +207,35 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
         let at = os(p);
         match n {
             Node::Dir { .. } => out.create_dir(at),
-            Node::File { object, mtime, .. } => match how {
-                Place::Link => objects.hard_link(object.rel(), out, at),
-                // A copy gets this version's own modification time (the
-                // object has that of the version that made it).
-                Place::Copy => {
-                    let rel = object.rel();
-                    objects
-                        .symlink_metadata(&rel)
-                        .and_then(|md| {
-                            filesystem::copy_file(objects, Path::new(&rel), out, at, &md)
-                        })
-                        .and_then(|_| out.set_times(at, None, Some(time(*mtime))))
+            Node::File {
+                object,
+                mtime,
+                mode,
+                size,
+                digest,
+                ..
+            } => match how {
+                Place::Link(v) => {
+                    if let Err(d) = object_check::check_shallow(objects, *object, *size) {
+                        return Err(super::artifact::damaged(v, p, &d));
+                    }
+                    objects.hard_link(object.rel(), out, at)
+                }
+                // A copy gets this version's own mode and modification time
+                // (the object is read-only, with the time of the version
+                // that made it).
+                Place::Copy(v) => {
+                    let want = object_check::Expect {
+                        size: *size,
+                        digest: *digest,
+                    };
+                    match object_check::copy_checked(objects, *object, want, out, at, *mode) {
+                        Ok(()) => out.set_times(at, None, Some(time(*mtime))),
+                        Err(object_check::ReadError::Damage(d)) => {
+                            return Err(super::artifact::damaged(v, p, &d));
+                        }
+                        Err(object_check::ReadError::Write(e)) => Err(e),
+                    }
                 }
             },
             Node::Symlink { target, mtime } => out

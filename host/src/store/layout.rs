@@ -8,13 +8,16 @@
 //!     journal.json              the intent journal of an unfinished build
 //!     journal.restore.json      its restore batch (written once per build)
 //!     journal.restored          the restored entries' inodes and change times
+//!     checkout.before           an in-place checkout before the first build that did
+//!                               not finish (phases::checkout_baseline)
 //!     base/                     the base layer
 //!       upper/                  the container's overlay upper directory: all it
 //!                               wrote outside /build/source (whiteouts included);
 //!       upper/home/zerops/      HOME (also with --isolation none)
 //!     cache/                    the build layer: cached entries
 //!     versions/<N>.tree, <N>.json  deploy versions (the last 10): a tree of
-//!                               each version's entries, and its metadata
+//!                               each version's entries (each file's object and its
+//!                               SHA-256, a checksum last), and its checksummed record
 //!     versions/objects/<N>/<n>  the immutable objects their files name
 //!     versions/released/<N>     what version N stopped naming of N-1's objects
 //!     versions/<N>/             a version's directory: a view of its tree

@@ -1,6 +1,7 @@
 //! The store of one project and setup: layers, record, journal, lock,
 //! artifacts and workspace, all in one directory (see [`layout`]).
 
+pub mod gc_protocol;
 pub mod journal;
 pub mod layout;
 pub mod lock;
@@ -130,8 +131,20 @@ impl Store {
     ) -> Result<Store> {
         let root = StoreRoot::open(root_flag, true)?.context("the store root was not created")?;
         root.migrate(project, slug, setup, what, no_wait)?;
-        let (path, dir) = root.create(slug, setup)?;
-        Store::open_at(path, dir, project, project_dir, what, no_wait)
+        // A store that `gc` removed while this command waited for its lock
+        // is made again (gc holds the lock while it removes a store).
+        for _ in 0..3 {
+            let (path, dir) = root.create(slug, setup)?;
+            let lock = lock::acquire(&dir, what, no_wait)?;
+            if lock::is_at(&lock, &path) {
+                return Store::opened(path, dir, lock, project, project_dir);
+            }
+            eprintln!(
+                "the store was removed (`zerops-cache gc`) while this command waited: making it again"
+            );
+        }
+        Err(Exit::StoreBroken
+            .error("the store keeps being removed while this command waits for it"))
     }
 
     /// Where the store of `setup` of the project named `slug` is (it may
@@ -175,18 +188,21 @@ impl Store {
         else {
             return Ok(None);
         };
-        Store::open_at(path, dir, project, project_dir, what, no_wait).map(Some)
+        let lock = lock::acquire(&dir, what, no_wait)?;
+        if !lock::is_at(&lock, &path) {
+            // Removed by `gc` while this command waited: there is none.
+            return Ok(None);
+        }
+        Store::opened(path, dir, lock, project, project_dir).map(Some)
     }
 
-    fn open_at(
+    fn opened(
         path: PathBuf,
         dir: Dir,
+        lock: lock::Lock,
         project: &Path,
         project_dir: &Dir,
-        what: &str,
-        no_wait: bool,
     ) -> Result<Store> {
-        let lock = lock::acquire(&dir, what, no_wait)?;
         trash::opened(&path);
         match journal::recover(&dir, &path, project, project_dir)? {
             journal::Recovered::Nothing => {}
