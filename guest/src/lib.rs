@@ -12,6 +12,7 @@ wit_bindgen::generate!({
 
 mod about;
 mod advice;
+mod images;
 mod assist;
 mod layers;
 mod lint;
