@@ -13,6 +13,7 @@ pub mod exit;
 pub mod filesystem;
 pub mod git;
 pub mod identity;
+pub mod image;
 pub mod interrupt;
 pub mod lsp;
 pub mod overlay_meta;

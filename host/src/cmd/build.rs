@@ -194,7 +194,13 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     )?;
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
-    let image = sandbox::rootfs::resolve(&args.sandbox).class(Exit::Usage)?;
+    let access = crate::image::Access::Build {
+        progress: out.progress,
+    };
+    let image = crate::image::resolve(&args.sandbox, &project, access)?;
+    if let Some(about) = &image.about {
+        out.say(format!("image: {about}"));
+    }
     let decide = |record: Option<&str>| -> Result<Decision> {
         match project
             .host
@@ -340,6 +346,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     match result {
         Ok(()) => {
             s.ok = true;
+            crate::image::note_use(&image, &store.path);
             // Publish what this store has and the remote may lack.
             if let Some(t) = tier.as_mut() {
                 let t0 = Instant::now();
@@ -506,7 +513,8 @@ fn build(
         Some(img) => {
             let img =
                 sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE)).class(Exit::Usage)?;
-            let env = sandbox::env::container(&b.env_variables, &args.run.env, img.is_host_root())?;
+            let (vars, flags) = (&b.env_variables, &args.run.env);
+            let env = sandbox::env::container_in_image(img.env(), vars, flags, img.is_host_root())?;
             let paths = sandbox::StorePaths {
                 upper: store.abs(BASE_UPPER),
                 run: scratch.clone(),
