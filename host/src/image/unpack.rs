@@ -146,7 +146,13 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
         let raw = e.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw).into_owned();
         let Some(rel) = relative(&raw) else {
-            s.refuse(format!("{shown}: a name outside the layer"));
+            // `./` is the layer's own directory; anything else has `..`.
+            if Path::new(std::ffi::OsStr::from_bytes(&raw))
+                .components()
+                .any(|c| c == Component::ParentDir)
+            {
+                s.refuse(format!("{shown}: a name outside the layer"));
+            }
             continue;
         };
         let kind = e.header().entry_type();
