@@ -79,6 +79,7 @@ impl Rootless {
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("HOME", self.home.path())
             .env("ZEROPS_CACHE_ARTIFACTS", artifacts())
+            .env("ZEROPS_CACHE_IMAGE", "host")
             .env("NO_COLOR", "1")
             .arg(sub)
             .arg("--store")

@@ -71,6 +71,13 @@ fn overrides(project: &Project) -> Result<Vec<ImageOverride>> {
 
 /// The request of the project's setup.
 fn request(project: &Project, args: &SandboxArgs) -> Result<ImageRequest> {
+    if args.image.is_some() {
+        // `--image` decides alone: the config's os and base are not read.
+        return Ok(ImageRequest {
+            flag: args.image.clone(),
+            ..ImageRequest::default()
+        });
+    }
     let keys = project
         .host
         .keys(&project.source, project.setup())?
@@ -119,7 +126,19 @@ pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<
         }
         return rootfs::resolve(args).class(Exit::Usage);
     }
-    let req = request(project, args)?;
+    let req = match request(project, args) {
+        Ok(r) => r,
+        // `status` of a file the platform refuses still answers.
+        Err(e) if access == Access::Look => {
+            return Ok(Resolved {
+                id: "(unknown: the config cannot be read)".into(),
+                image: None,
+                about: Some(format!("unknown: {e:#}")),
+                digest: None,
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let choice = project
         .host
         .resolve_image(&req)?
