@@ -19,6 +19,8 @@ mod deployignore_limits;
 mod failed_builds;
 mod gate;
 mod hostile_store;
+mod images;
+mod images_support;
 mod in_place_checkout;
 mod layers;
 mod lint_build_agree;

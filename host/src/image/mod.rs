@@ -148,43 +148,22 @@ pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<
         r.about = Some(format!("the host's own root (from {})", choice.origin));
         return Ok(r);
     }
-    let reference = project
-        .host
-        .parse_image_reference(&choice.canonical)?
-        .map_err(|e| Exit::Config.error(e))?;
-    let mut plain = reference.clone();
-    plain.digest = None;
-    let name = format!(
-        "{}/{}{}",
-        plain.registry,
-        plain.repository,
-        plain.tag.map(|t| format!(":{t}")).unwrap_or_default()
-    );
-    let store = ImageStore::open_default()?;
     let policy = match access {
         Access::Build { .. } => args.pull,
         Access::Look => PullPolicy::Never,
     };
-    let present = || -> Option<(ImageMeta, Vec<PathBuf>)> {
-        let digest = match &reference.digest {
-            Some(d) => d.clone(),
-            None => store.lookup(&choice.canonical)?,
-        };
-        let m = store.meta(&digest)?;
-        let dirs = store.complete(&m)?;
-        Some((m, dirs))
-    };
-    let found = match policy {
-        PullPolicy::Missing | PullPolicy::Never => present(),
-        PullPolicy::Always => None,
-    };
-    let (meta, dirs, fetched) = match found {
-        Some((m, d)) => (m, d, None),
-        None if policy == PullPolicy::Never => {
-            let about = format!(
-                "{} ({}), not pulled",
-                choice.reference, choice.origin
-            );
+    let progress = matches!(access, Access::Build { progress: true });
+    let store = ImageStore::open_default()?;
+    let got = obtain(&project.host, &store, &choice.canonical, policy, progress)?;
+    let (name, meta, dirs, fetched) = match got {
+        Obtained::Ready {
+            name,
+            meta,
+            dirs,
+            fetched,
+        } => (name, meta, dirs, fetched),
+        Obtained::Absent { name } => {
+            let about = format!("{} ({}), not pulled", choice.reference, choice.origin);
             if access == Access::Look {
                 return Ok(Resolved {
                     id: format!("oci {name} (not pulled) {}", flavour()),
@@ -198,28 +177,6 @@ pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<
                  pull it first (`zerops-cache images pull {}`), or pass --pull missing",
                 choice.reference, choice.reference
             )));
-        }
-        None => {
-            let progress = matches!(access, Access::Build { progress: true });
-            let _lock = store.lock()?;
-            // What a killed pull left: never used, removed now.
-            if store.tmp().exists() {
-                crate::sandbox::clear_scratch(&store.tmp())?;
-            }
-            let p = pull::pull(
-                &store,
-                &choice.canonical,
-                &reference.registry,
-                &name,
-                progress,
-                &crate::cmd::project::now(),
-            )
-            .class(Exit::Unsupported)?;
-            store.set_ref(&choice.canonical, &p.meta.digest)?;
-            let dirs = store
-                .complete(&p.meta)
-                .context("a pulled layer is missing from the image store")?;
-            (p.meta, dirs, Some((p.fetched, p.bytes)))
         }
     };
     let id = project.host.image_identity(&name, &meta.digest, flavour())?;
@@ -258,4 +215,90 @@ pub fn note_use(image: &Resolved, store: &std::path::Path) {
     {
         eprintln!("warning: noting the image's use in the image store: {e:#}");
     }
+}
+
+/// What [`obtain`] found.
+pub enum Obtained {
+    Ready {
+        /// The reference without its digest.
+        name: String,
+        meta: ImageMeta,
+        /// Layer directories, bottom first.
+        dirs: Vec<PathBuf>,
+        /// Layers and bytes fetched, when it was pulled now.
+        fetched: Option<(usize, u64)>,
+    },
+    /// Not in the store, and `--pull never`.
+    Absent { name: String },
+}
+
+/// The image `canonical` names, from the store or pulled, as `policy` says.
+pub fn obtain(
+    host: &crate::component::PolicyHost,
+    store: &ImageStore,
+    canonical: &str,
+    policy: PullPolicy,
+    progress: bool,
+) -> Result<Obtained> {
+    let reference = host
+        .parse_image_reference(canonical)?
+        .map_err(|e| Exit::Usage.error(e))?;
+    let name = format!(
+        "{}/{}{}",
+        reference.registry,
+        reference.repository,
+        reference
+            .tag
+            .as_deref()
+            .map(|t| format!(":{t}"))
+            .unwrap_or_default()
+    );
+    let present = || -> Option<(ImageMeta, Vec<PathBuf>)> {
+        let digest = match &reference.digest {
+            Some(d) => d.clone(),
+            None => store.lookup(canonical)?,
+        };
+        let m = store.meta(&digest)?;
+        let dirs = store.complete(&m)?;
+        Some((m, dirs))
+    };
+    let found = match policy {
+        PullPolicy::Missing | PullPolicy::Never => present(),
+        PullPolicy::Always => None,
+    };
+    if let Some((meta, dirs)) = found {
+        return Ok(Obtained::Ready {
+            name,
+            meta,
+            dirs,
+            fetched: None,
+        });
+    }
+    if policy == PullPolicy::Never {
+        return Ok(Obtained::Absent { name });
+    }
+    let _lock = store.lock()?;
+    // What a killed pull left: never used, removed now.
+    if store.tmp().exists() {
+        crate::sandbox::clear_scratch(&store.tmp())?;
+    }
+    let p = pull::pull(
+        store,
+        canonical,
+        &reference.registry,
+        &name,
+        progress,
+        &crate::cmd::project::now(),
+    )
+    .class(Exit::Unsupported)?;
+    store.set_ref(canonical, &p.meta.digest)?;
+    let dirs = store
+        .complete(&p.meta)
+        .context("a pulled layer is missing from the image store")?;
+    Ok(Obtained::Ready {
+        name,
+        meta: p.meta,
+        dirs,
+        fetched: Some((p.fetched, p.bytes)),
+    })
 }
