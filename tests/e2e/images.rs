@@ -30,7 +30,14 @@ impl ImgProj {
     }
 
     fn run(&self, sub: &str, args: &[&str], env: &[(&str, &str)]) -> Ran {
-        let mut c = self.p.cmd(sub, args);
+        let mut c = if sub == "images" {
+            // The image store is not a project's: no --store.
+            let mut c = crate::common::bin();
+            c.arg(sub).args(args);
+            c
+        } else {
+            self.p.cmd(sub, args)
+        };
         c.env("ZEROPS_CACHE_IMAGES", &self.images)
             .env_remove("ZEROPS_CACHE_IMAGE")
             .env("ZEROPS_CACHE_IMAGES_FILE", self.images.join("no-machine-file"));

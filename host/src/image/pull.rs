@@ -271,7 +271,8 @@ fn unpack_into(blob: &Path, dir: &PathBuf, target: &Path, owners: bool, digest: 
 }
 
 fn registry_error(reference: &str, registry: &str, e: &str) -> anyhow::Error {
-    let hint = if e.contains("401") || e.to_lowercase().contains("unauthorized") {
+    let low = e.to_lowercase();
+    let hint = if e.contains("401") || low.contains("authoriz") || low.contains("denied") {
         format!(
             " (the registry wants credentials: `docker login {registry}` or `podman login {registry}` writes them where zerops-cache reads them, or set REGISTRY_AUTH_FILE)"
         )
