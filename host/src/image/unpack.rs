@@ -203,3 +203,107 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
     }
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn entry(b: &mut tar::Builder<Vec<u8>>, kind: tar::EntryType, name: &[u8], link: Option<&str>, data: &[u8]) {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        // Raw names: the builder's own checks would refuse `..`.
+        let gnu = h.as_gnu_mut().unwrap();
+        gnu.name[..name.len()].copy_from_slice(name);
+        if let Some(l) = link {
+            h.set_link_name(l).unwrap();
+        }
+        h.set_size(data.len() as u64);
+        h.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+
+    /// `..`, absolute names, a symlink out then a file through it, a hard
+    /// link out, a whiteout through a link: nothing lands outside.
+    #[test]
+    fn a_hostile_layer_writes_nothing_outside_its_directory() {
+        use tar::EntryType as K;
+        let t = tempfile::tempdir().unwrap();
+        let outside = t.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("victim"), "keep").unwrap();
+        let layer = t.path().join("layer");
+        std::fs::create_dir(&layer).unwrap();
+        let out = outside.display().to_string();
+        let mut b = tar::Builder::new(Vec::new());
+        entry(&mut b, K::Regular, b"../escaped", None, b"x");
+        entry(&mut b, K::Regular, b"a/../../escaped2", None, b"x");
+        entry(&mut b, K::Regular, format!("{out}/abs").as_bytes(), None, b"x");
+        entry(&mut b, K::Symlink, b"link", Some(&out), b"");
+        entry(&mut b, K::Regular, b"link/through", None, b"x");
+        entry(&mut b, K::Symlink, b"rel", Some("../outside"), b"");
+        entry(&mut b, K::Regular, b"rel/through2", None, b"x");
+        entry(&mut b, K::Link, b"hard", Some(&format!("{out}/victim")), b"");
+        entry(&mut b, K::Link, b"hard2", Some("../outside/victim"), b"");
+        entry(&mut b, K::Regular, b"link/.wh.victim", None, b"");
+        entry(&mut b, K::Symlink, b"victimlink", Some(&format!("{out}/victim")), b"");
+        entry(&mut b, K::Regular, b"victimlink", None, b"overwritten");
+        entry(&mut b, K::Regular, b"ok/file", None, b"fine");
+        let bytes = b.into_inner().unwrap();
+        let s = unpack_from(&bytes[..], &layer, false).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            1,
+            "only the victim is outside: {s:?}"
+        );
+        assert_eq!(std::fs::read_to_string(outside.join("victim")).unwrap(), "keep");
+        assert!(!t.path().join("escaped").exists() && !t.path().join("escaped2").exists());
+        assert_eq!(std::fs::read_to_string(layer.join("ok/file")).unwrap(), "fine");
+        // The absolute name was taken as relative, inside the layer.
+        assert!(layer.join(out.trim_start_matches('/')).join("abs").exists());
+        // The file replaced the link, it did not write through it.
+        assert_eq!(std::fs::read_to_string(layer.join("victimlink")).unwrap(), "overwritten");
+        assert!(s.refused >= 6, "{s:?}");
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_dirs_become_overlay_marks_and_links_are_kept() {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        use tar::EntryType as K;
+        let t = tempfile::tempdir().unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        entry(&mut b, K::Directory, b"etc/", None, b"");
+        entry(&mut b, K::Regular, b"etc/.wh.old.conf", None, b"");
+        entry(&mut b, K::Directory, b"var/cache/", None, b"");
+        entry(&mut b, K::Regular, b"var/cache/.wh..wh..opq", None, b"");
+        entry(&mut b, K::Regular, b"bin/busybox", None, b"elf");
+        entry(&mut b, K::Symlink, b"bin/sh", Some("busybox"), b"");
+        entry(&mut b, K::Link, b"bin/ash", Some("bin/busybox"), b"");
+        let bytes = b.into_inner().unwrap();
+        // zstd, as a zstd layer arrives.
+        let z = t.path().join("l.tar.zst");
+        let mut enc = zstd::Encoder::new(std::fs::File::create(&z).unwrap(), 3).unwrap();
+        enc.write_all(&bytes).unwrap();
+        enc.finish().unwrap();
+        let dir = t.path().join("d");
+        std::fs::create_dir(&dir).unwrap();
+        let s = unpack(&z, &dir, false).unwrap();
+        assert_eq!((s.whiteouts, s.refused), (2, 0), "{s:?}");
+        let w = std::fs::symlink_metadata(dir.join("etc/old.conf")).unwrap();
+        assert!(w.file_type().is_char_device() && w.rdev() == 0);
+        let mut v = [0u8; 4];
+        let p = std::ffi::CString::new(dir.join("var/cache").as_os_str().as_bytes()).unwrap();
+        // SAFETY: valid path, name and buffer.
+        let n = unsafe {
+            libc::lgetxattr(p.as_ptr(), c"user.overlay.opaque".as_ptr(), v.as_mut_ptr() as *mut _, 4)
+        };
+        assert_eq!(n, 1, "opaque mark");
+        assert_eq!(std::fs::read_link(dir.join("bin/sh")).unwrap(), Path::new("busybox"));
+        let (a, bb) = (
+            std::fs::metadata(dir.join("bin/ash")).unwrap(),
+            std::fs::metadata(dir.join("bin/busybox")).unwrap(),
+        );
+        assert_eq!(a.ino(), bb.ino(), "a hard link stays one file");
+    }
+}
