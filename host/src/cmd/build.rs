@@ -194,10 +194,12 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     )?;
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
+    let image_started = Instant::now();
     let access = crate::image::Access::Build {
         progress: out.progress,
     };
     let image = crate::image::resolve(&args.sandbox, &project, access)?;
+    let image_us = image_started.elapsed().as_micros() as u64;
     if let Some(about) = &image.about {
         out.say(format!("image: {about}"));
     }
@@ -317,6 +319,10 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     };
     if tier.is_some() {
         timer.phases_us.insert("pull", pull_us);
+    }
+    if image.digest.is_some() {
+        // Resolving (and pulling, when needed) a pulled image.
+        timer.phases_us.insert("image", image_us);
     }
     let mut journal = Journal::new(args.in_place.then(|| project.root.clone()));
     let result = build(

@@ -47,8 +47,16 @@ pub fn machine_file() -> Option<PathBuf> {
 }
 
 fn overrides(project: &Project) -> Result<Vec<ImageOverride>> {
+    overrides_in(&project.host, &project.root)
+}
+
+/// The override lines of the project at `root`, then the machine's.
+pub fn overrides_in(
+    host: &crate::component::PolicyHost,
+    root: &std::path::Path,
+) -> Result<Vec<ImageOverride>> {
     let mut out = Vec::new();
-    for f in [Some(project.root.join(PROJECT_FILE)), machine_file()]
+    for f in [Some(root.join(PROJECT_FILE)), machine_file()]
         .into_iter()
         .flatten()
     {
@@ -60,8 +68,7 @@ fn overrides(project: &Project) -> Result<Vec<ImageOverride>> {
             }
         };
         let shown = f.display().to_string();
-        let lines = project
-            .host
+        let lines = host
             .parse_image_overrides(&text, &shown)?
             .map_err(|e| Exit::Config.error(e))?;
         out.extend(lines);
@@ -300,5 +307,32 @@ pub fn obtain(
         meta: p.meta,
         dirs,
         fetched: Some((p.fetched, p.bytes)),
+    })
+}
+
+/// The image a config's setup resolves to (for `explain`): the reference
+/// and where it came from, or why there is none.
+pub fn describe_choice(
+    host: &crate::component::PolicyHost,
+    src: &str,
+    setup: &str,
+    overrides: &[ImageOverride],
+) -> Result<String> {
+    let Ok(keys) = host.keys(src, Some(setup))? else {
+        return Ok("(unknown)".into());
+    };
+    let Some((_, Ok(snap))) = keys.into_iter().next() else {
+        return Ok("(unknown)".into());
+    };
+    let req = ImageRequest {
+        os: snap.inputs.os,
+        base: snap.inputs.base,
+        overrides: overrides.to_vec(),
+        flag: None,
+    };
+    Ok(match host.resolve_image(&req)? {
+        Ok(c) if c.host => format!("the host's own root ({})", c.origin),
+        Ok(c) => c.reference,
+        Err(_) => "none (no row: the build would stop)".into(),
     })
 }
