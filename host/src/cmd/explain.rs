@@ -132,7 +132,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
                 zerops_cache_contract::report::render_text(&decision, args.verbose)
             );
             if old_image != new_image {
-                println!("  build image: {old_image} → {new_image}");
+                println!("build image: {old_image} → {new_image}");
             }
             if !advice.is_empty() {
                 println!("\nadvice on the cache of {new_name}:");
