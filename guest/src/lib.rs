@@ -12,8 +12,8 @@ wit_bindgen::generate!({
 
 mod about;
 mod advice;
-mod images;
 mod assist;
+mod images;
 mod layers;
 mod lint;
 mod map;

@@ -40,7 +40,10 @@ impl ImgProj {
         };
         c.env("ZEROPS_CACHE_IMAGES", &self.images)
             .env_remove("ZEROPS_CACHE_IMAGE")
-            .env("ZEROPS_CACHE_IMAGES_FILE", self.images.join("no-machine-file"));
+            .env(
+                "ZEROPS_CACHE_IMAGES_FILE",
+                self.images.join("no-machine-file"),
+            );
         for (k, v) in env {
             c.env(k, v);
         }
@@ -67,8 +70,12 @@ impl ImgProj {
     fn seen(&self) -> String {
         let v = self.p.setup_store().join("versions/active");
         let n = std::fs::read_to_string(&v).unwrap();
-        std::fs::read_to_string(self.p.setup_store().join(format!("versions/{}/seen.txt", n.trim())))
-            .unwrap()
+        std::fs::read_to_string(
+            self.p
+                .setup_store()
+                .join(format!("versions/{}/seen.txt", n.trim())),
+        )
+        .unwrap()
     }
 
     fn overrides(&self, text: &str) {
@@ -112,7 +119,13 @@ fn a_build_runs_in_the_image_its_base_names_and_rebuilds_when_base_or_tag_moves(
         "# local mirrors\nalpine nodejs@22 = {r}/zc/bb:1\nalpine nodejs@20 = {r}/zc/bb2:1\n"
     ));
     let j = a.build_ok(&[]);
-    assert!(j["image"].as_str().unwrap().starts_with(&format!("oci {r}/zc/bb:1 sha256:")), "{j}");
+    assert!(
+        j["image"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("oci {r}/zc/bb:1 sha256:")),
+        "{j}"
+    );
     assert_eq!(a.seen(), "one\none\nprepared\ngone\n");
 
     // Warm: no network needed, the base layer reused.
@@ -128,7 +141,10 @@ fn a_build_runs_in_the_image_its_base_names_and_rebuilds_when_base_or_tag_moves(
     assert_eq!(j["layers"]["base"]["action"], "rebuild", "{j}");
     let why = reasons(&j);
     assert!(why.contains("base nodejs@22 → nodejs@20"), "{why}");
-    assert!(why.contains("OS image 127.0.0.1") && why.contains("zc/bb2:1"), "{why}");
+    assert!(
+        why.contains("OS image 127.0.0.1") && why.contains("zc/bb2:1"),
+        "{why}"
+    );
     // bb2's top layer deleted /gone (a whiteout) and rewrote /marker.
     assert_eq!(a.seen(), "two\ntwo\nprepared\n");
 
@@ -142,19 +158,35 @@ fn a_build_runs_in_the_image_its_base_names_and_rebuilds_when_base_or_tag_moves(
     reg.push("bb-2", "zc/moving:latest");
     let j = a.build_ok(&["--image", &format!("{r}/zc/moving:latest")]);
     assert_eq!(j["layers"]["base"]["action"], "reuse", "{j}");
-    let status = a.run("status", &["--image", &format!("{r}/zc/moving:latest")], &[]);
+    let status = a.run(
+        "status",
+        &["--image", &format!("{r}/zc/moving:latest")],
+        &[],
+    );
     assert!(status.stdout.contains("present"), "{}", status.stdout);
-    let j = a.build_ok(&["--image", &format!("{r}/zc/moving:latest"), "--pull", "always"]);
+    let j = a.build_ok(&[
+        "--image",
+        &format!("{r}/zc/moving:latest"),
+        "--pull",
+        "always",
+    ]);
     assert_eq!(j["layers"]["base"]["action"], "rebuild", "{j}");
     let why = reasons(&j);
     assert!(
-        why.contains(&format!("OS image {r}/zc/moving:latest sha256:")) && why.contains("→ sha256:"),
+        why.contains(&format!("OS image {r}/zc/moving:latest sha256:"))
+            && why.contains("→ sha256:"),
         "{why}"
     );
     assert_eq!(a.seen(), "two\ntwo\nprepared\n");
 
     // A pinned digest never moves.
-    let digest = j["image"].as_str().unwrap().split(' ').nth(2).unwrap().to_string();
+    let digest = j["image"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .nth(2)
+        .unwrap()
+        .to_string();
     let pinned = format!("{r}/zc/moving@{digest}");
     reg.push("bb-1", "zc/moving:latest");
     let j = a.build_ok(&["--image", &pinned, "--pull", "always"]);
@@ -193,17 +225,30 @@ fn a_build_runs_in_the_image_its_base_names_and_rebuilds_when_base_or_tag_moves(
 #[test]
 fn a_config_with_no_image_is_refused_before_anything_runs_naming_the_ways_out() {
     let images = tempfile::tempdir().unwrap();
-    let a = ImgProj::new(&YAML.replace("nodejs@22", "[php@8.4, nodejs@22]"), images.path());
+    let a = ImgProj::new(
+        &YAML.replace("nodejs@22", "[php@8.4, nodejs@22]"),
+        images.path(),
+    );
     let r = a.build(&[]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
-    for want in [".zerops-cache-images", "--image REF", "--image host", "prepareCommands"] {
+    for want in [
+        ".zerops-cache-images",
+        "--image REF",
+        "--image host",
+        "prepareCommands",
+    ] {
         assert!(r.stderr.contains(want), "{want}: {}", r.stderr);
     }
     assert!(!a.p.store.path().join("x").exists());
     let a = ImgProj::new(&YAML.replace("nodejs@22", "cobol@1"), images.path());
     let r = a.build(&[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("no build image for os: alpine, base: cobol@1"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no build image for os: alpine, base: cobol@1"),
+        "{}",
+        r.stderr
+    );
     assert!(layer_dirs(images.path()).is_empty());
 }
 
@@ -225,9 +270,19 @@ fn a_tampered_blob_is_refused_and_nothing_of_it_is_used() {
     let a = ImgProj::new(YAML, images.path());
     let r = a.build(&["--image", &format!("{}/zc/bb:1", reg.addr())]);
     assert_ne!(r.code, 0, "{}", r.stdout);
-    assert!(r.stderr.contains("do not hash to the layer's digest"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("do not hash to the layer's digest"),
+        "{}",
+        r.stderr
+    );
     assert!(layer_dirs(images.path()).is_empty(), "no layer in place");
-    assert!(!images.path().join("refs").exists() || std::fs::read_dir(images.path().join("refs")).unwrap().next().is_none());
+    assert!(
+        !images.path().join("refs").exists()
+            || std::fs::read_dir(images.path().join("refs"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
 }
 
 #[test]
@@ -276,10 +331,14 @@ fn a_kill_9_during_a_pull_leaves_nothing_half_unpacked_in_use() {
     // Until the blob has started to arrive (bounded readiness wait).
     let tmp = images.path().join("tmp");
     let started = (0..2000).any(|_| {
-        let partial = std::fs::read_dir(&tmp).into_iter().flatten().flatten().any(|e| {
-            e.file_name().to_string_lossy().ends_with(".blob")
-                && e.metadata().is_ok_and(|m| m.len() > 0)
-        });
+        let partial = std::fs::read_dir(&tmp)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                e.file_name().to_string_lossy().ends_with(".blob")
+                    && e.metadata().is_ok_and(|m| m.len() > 0)
+            });
         if !partial {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
@@ -288,13 +347,21 @@ fn a_kill_9_during_a_pull_leaves_nothing_half_unpacked_in_use() {
     assert!(started, "the pull never began");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(layer_dirs(images.path()).is_empty(), "a half layer is in place");
-    front.stall.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        layer_dirs(images.path()).is_empty(),
+        "a half layer is in place"
+    );
+    front
+        .stall
+        .store(false, std::sync::atomic::Ordering::SeqCst);
     let j = a.build_ok(&["--image", &image]);
     assert!(j["ok"].as_bool().unwrap());
     assert_eq!(a.seen(), "one\none\nprepared\ngone\n");
     assert_eq!(layer_dirs(images.path()).len(), 1);
-    assert!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0) == 0, "the killed pull's remains are gone");
+    assert!(
+        std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0) == 0,
+        "the killed pull's remains are gone"
+    );
 }
 
 fn is_root() -> bool {
@@ -322,7 +389,11 @@ fn hello_deb(dir: &Path) -> PathBuf {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     out
 }
 
@@ -364,7 +435,8 @@ fn as_nobody_dpkg_and_usr_local_work_in_a_pulled_debian_image() {
     assert_eq!(code, 0, "{out}\n{err}");
     let store = p.setup_store();
     let n = std::fs::read_to_string(store.join("versions/active")).unwrap();
-    let seen = std::fs::read_to_string(store.join(format!("versions/{}/seen.txt", n.trim()))).unwrap();
+    let seen =
+        std::fs::read_to_string(store.join(format!("versions/{}/seen.txt", n.trim()))).unwrap();
     assert_eq!(
         seen,
         "hello from a package\nmade\n0\nStatus: install ok installed\n"

@@ -53,7 +53,11 @@ fn free_port() -> u16 {
 /// One GET over plain HTTP; the status code.
 fn status(port: u16, path: &str) -> Option<u16> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut line = String::new();
     BufReader::new(s).read_line(&mut line).ok()?;
     line.split_whitespace().nth(1)?.parse().ok()
@@ -78,7 +82,10 @@ pub struct Registry {
 
 impl Registry {
     pub fn start() -> Registry {
-        let dir = tempfile::Builder::new().prefix("zc-registry").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("zc-registry")
+            .tempdir()
+            .unwrap();
         let port = free_port();
         let cfg = dir.path().join("config.yml");
         std::fs::write(
@@ -145,7 +152,12 @@ impl Drop for Registry {
 pub fn push_to(addr: &str, tag: &str, name: &str) {
     let src = format!("oci:{}:{tag}", layouts().display());
     let out = Command::new("skopeo")
-        .args(["--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"])
+        .args([
+            "--insecure-policy",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+        ])
         .arg(&src)
         .arg(format!("docker://{addr}/{name}"))
         .output()
@@ -232,9 +244,19 @@ fn serve(
     if let Some(b) = basic {
         if path.starts_with("/token") {
             return if header("Authorization").as_deref() == Some(&format!("Basic {b}")) {
-                respond(&mut c, "200 OK", "", &format!("{{\"token\":\"{TOKEN}\",\"access_token\":\"{TOKEN}\"}}"))
+                respond(
+                    &mut c,
+                    "200 OK",
+                    "",
+                    &format!("{{\"token\":\"{TOKEN}\",\"access_token\":\"{TOKEN}\"}}"),
+                )
             } else {
-                respond(&mut c, "401 Unauthorized", "", "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}")
+                respond(
+                    &mut c,
+                    "401 Unauthorized",
+                    "",
+                    "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}",
+                )
             };
         }
         if header("Authorization").as_deref() != Some(&format!("Bearer {TOKEN}")) {

@@ -97,9 +97,8 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
     // the image store: build, plan and status say it).
     let root = std::env::current_dir().unwrap_or_default();
     let overrides = crate::image::overrides_in(&host, &root).unwrap_or_default();
-    let image_of = |src: &str| {
-        crate::image::describe_choice(&host, src, &decision.setup, &overrides)
-    };
+    let image_of =
+        |src: &str| crate::image::describe_choice(&host, src, &decision.setup, &overrides);
     let (old_image, new_image) = (image_of(&old_src)?, image_of(&new_src)?);
     // The same cache advice as `lint` and `advise`, for the new config.
     let advice = match host.advise(

@@ -85,7 +85,11 @@ pub fn run(cmd: ImagesCmd) -> Result<Exit> {
             }
             let _lock = store.lock()?;
             let freed = store.remove(&meta)?;
-            println!("removed {reference} ({}), {} freed", meta.digest, human_bytes(freed));
+            println!(
+                "removed {reference} ({}), {} freed",
+                meta.digest,
+                human_bytes(freed)
+            );
             Ok(Exit::Ok)
         }
         ImagesCmd::Prune => {
@@ -95,7 +99,12 @@ pub fn run(cmd: ImagesCmd) -> Result<Exit> {
                 if store.users(&m.digest).is_empty() {
                     let freed = store.remove(&m)?;
                     total += freed;
-                    println!("removed {} ({}), {} freed", m.reference, m.digest, human_bytes(freed));
+                    println!(
+                        "removed {} ({}), {} freed",
+                        m.reference,
+                        m.digest,
+                        human_bytes(freed)
+                    );
                 }
             }
             println!("{} freed", human_bytes(total));
@@ -141,7 +150,10 @@ fn canonical(host: &PolicyHost, reference: &str) -> Result<String> {
 }
 
 fn size(store: &ImageStore, m: &ImageMeta) -> u64 {
-    m.layers.iter().map(|l| du(&store.layer_dir(&l.digest))).sum()
+    m.layers
+        .iter()
+        .map(|l| du(&store.layer_dir(&l.digest)))
+        .sum()
 }
 
 fn ls(store: &ImageStore, format: Format) -> Result<Exit> {

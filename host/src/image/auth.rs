@@ -54,8 +54,8 @@ pub fn credentials(registry: &str) -> Result<Option<(String, String, PathBuf)>> 
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e).with_context(|| format!("reading {}", f.display())),
         };
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not JSON", f.display()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", f.display()))?;
         for k in keys(registry) {
             let Some(auth) = v["auths"][&k]["auth"].as_str() else {
                 continue;
@@ -66,7 +66,10 @@ pub fn credentials(registry: &str) -> Result<Option<(String, String, PathBuf)>> 
             let pair = String::from_utf8(raw)
                 .with_context(|| format!("{}: auths.{k}.auth is not text", f.display()))?;
             let (u, p) = pair.split_once(':').with_context(|| {
-                format!("{}: auths.{k}.auth is not base64 of `user:password`", f.display())
+                format!(
+                    "{}: auths.{k}.auth is not base64 of `user:password`",
+                    f.display()
+                )
             })?;
             return Ok(Some((u.to_string(), p.to_string(), f)));
         }

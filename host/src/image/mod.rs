@@ -186,7 +186,9 @@ pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<
             )));
         }
     };
-    let id = project.host.image_identity(&name, &meta.digest, flavour())?;
+    let id = project
+        .host
+        .image_identity(&name, &meta.digest, flavour())?;
     let short = &meta.digest[..meta.digest.len().min(19)];
     let mut about = format!("{} {short}… ({})", choice.reference, choice.origin);
     match fetched {
@@ -229,7 +231,7 @@ pub enum Obtained {
     Ready {
         /// The reference without its digest.
         name: String,
-        meta: ImageMeta,
+        meta: Box<ImageMeta>,
         /// Layer directories, bottom first.
         dirs: Vec<PathBuf>,
         /// Layers and bytes fetched, when it was pulled now.
@@ -276,7 +278,7 @@ pub fn obtain(
     if let Some((meta, dirs)) = found {
         return Ok(Obtained::Ready {
             name,
-            meta,
+            meta: Box::new(meta),
             dirs,
             fetched: None,
         });
@@ -304,7 +306,7 @@ pub fn obtain(
         .context("a pulled layer is missing from the image store")?;
     Ok(Obtained::Ready {
         name,
-        meta: p.meta,
+        meta: Box::new(p.meta),
         dirs,
         fetched: Some((p.fetched, p.bytes)),
     })

@@ -63,7 +63,11 @@ struct Counting<W> {
 }
 
 impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Counting<W> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Cx<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Cx<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = &r {
             self.bar.inc(*n as u64);
@@ -127,9 +131,7 @@ async fn pull_async(
     progress: bool,
     now: &str,
 ) -> Result<Pulled> {
-    let r: Reference = reference
-        .parse()
-        .map_err(|e| anyhow!("{reference}: {e}"))?;
+    let r: Reference = reference.parse().map_err(|e| anyhow!("{reference}: {e}"))?;
     let mut protocol = ClientProtocol::Https;
     if insecure(registry) {
         protocol = ClientProtocol::HttpsExcept(vec![r.resolve_registry().to_string()]);
@@ -165,7 +167,11 @@ async fn pull_async(
     }
     let env: Vec<String> = cfg["config"]["Env"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let layers: Vec<Layer> = manifest
         .layers
@@ -221,7 +227,10 @@ async fn pull_async(
             let file = tokio::fs::File::create(&blob)
                 .await
                 .with_context(|| format!("creating {}", blob.display()))?;
-            let out = Counting { inner: file, bar: pb.clone() };
+            let out = Counting {
+                inner: file,
+                bar: pb.clone(),
+            };
             if let Err(e) = client.pull_blob(r, &desc, out).await {
                 let _ = std::fs::remove_file(&blob);
                 pb.finish_and_clear();
@@ -242,12 +251,22 @@ async fn pull_async(
         r?;
     }
     store.set_meta(&meta)?;
-    Ok(Pulled { meta, fetched, bytes })
+    Ok(Pulled {
+        meta,
+        fetched,
+        bytes,
+    })
 }
 
 /// Unpacks a verified blob into `dir`, then renames it to `target`: a
 /// layer is in place whole or not at all.
-fn unpack_into(blob: &Path, dir: &PathBuf, target: &Path, owners: bool, digest: &str) -> Result<()> {
+fn unpack_into(
+    blob: &Path,
+    dir: &PathBuf,
+    target: &Path,
+    owners: bool,
+    digest: &str,
+) -> Result<()> {
     if dir.exists() {
         crate::sandbox::clear_scratch(dir)?;
     }

@@ -115,11 +115,15 @@ impl ImageStore {
     }
 
     fn ref_path(&self, reference: &str) -> PathBuf {
-        self.root.join("refs").join(format!("{}.json", hash(reference)))
+        self.root
+            .join("refs")
+            .join(format!("{}.json", hash(reference)))
     }
 
     fn meta_path(&self, digest: &str) -> PathBuf {
-        self.root.join("images").join(format!("{}.json", hex(digest)))
+        self.root
+            .join("images")
+            .join(format!("{}.json", hex(digest)))
     }
 
     /// Takes the store's lock (exclusive), waiting for another pull.
@@ -260,9 +264,13 @@ pub fn du(p: &Path) -> u64 {
     let mut total = 0;
     let mut stack = vec![p.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
-            let Ok(md) = e.path().symlink_metadata() else { continue };
+            let Ok(md) = e.path().symlink_metadata() else {
+                continue;
+            };
             if md.is_dir() {
                 stack.push(e.path());
             } else if seen.insert((md.dev(), md.ino())) {

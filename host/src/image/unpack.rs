@@ -47,7 +47,11 @@ impl Stats {
 pub fn open(blob: &Path) -> Result<Box<dyn Read>> {
     let f = std::fs::File::open(blob).with_context(|| format!("opening {}", blob.display()))?;
     let mut r = BufReader::with_capacity(1 << 20, f);
-    let magic = r.fill_buf()?.get(..4).map(<[u8]>::to_vec).unwrap_or_default();
+    let magic = r
+        .fill_buf()?
+        .get(..4)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
     Ok(match magic.as_slice() {
         [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(r)),
         [0x28, 0xb5, 0x2f, 0xfd] => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
@@ -160,7 +164,10 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
             s.devices += 1;
             continue;
         }
-        let base = rel.file_name().map(|n| n.as_bytes().to_vec()).unwrap_or_default();
+        let base = rel
+            .file_name()
+            .map(|n| n.as_bytes().to_vec())
+            .unwrap_or_default();
         if let Some(hidden) = base.strip_prefix(b".wh.") {
             let parent = rel.parent().unwrap_or(Path::new(""));
             let made = match safe_dirs(dir, parent) {
@@ -209,7 +216,13 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn entry(b: &mut tar::Builder<Vec<u8>>, kind: tar::EntryType, name: &[u8], link: Option<&str>, data: &[u8]) {
+    fn entry(
+        b: &mut tar::Builder<Vec<u8>>,
+        kind: tar::EntryType,
+        name: &[u8],
+        link: Option<&str>,
+        data: &[u8],
+    ) {
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(kind);
         // Raw names: the builder's own checks would refuse `..`.
@@ -239,15 +252,33 @@ mod tests {
         let mut b = tar::Builder::new(Vec::new());
         entry(&mut b, K::Regular, b"../escaped", None, b"x");
         entry(&mut b, K::Regular, b"a/../../escaped2", None, b"x");
-        entry(&mut b, K::Regular, format!("{out}/abs").as_bytes(), None, b"x");
+        entry(
+            &mut b,
+            K::Regular,
+            format!("{out}/abs").as_bytes(),
+            None,
+            b"x",
+        );
         entry(&mut b, K::Symlink, b"link", Some(&out), b"");
         entry(&mut b, K::Regular, b"link/through", None, b"x");
         entry(&mut b, K::Symlink, b"rel", Some("../outside"), b"");
         entry(&mut b, K::Regular, b"rel/through2", None, b"x");
-        entry(&mut b, K::Link, b"hard", Some(&format!("{out}/victim")), b"");
+        entry(
+            &mut b,
+            K::Link,
+            b"hard",
+            Some(&format!("{out}/victim")),
+            b"",
+        );
         entry(&mut b, K::Link, b"hard2", Some("../outside/victim"), b"");
         entry(&mut b, K::Regular, b"link/.wh.victim", None, b"");
-        entry(&mut b, K::Symlink, b"victimlink", Some(&format!("{out}/victim")), b"");
+        entry(
+            &mut b,
+            K::Symlink,
+            b"victimlink",
+            Some(&format!("{out}/victim")),
+            b"",
+        );
         entry(&mut b, K::Regular, b"victimlink", None, b"overwritten");
         entry(&mut b, K::Regular, b"ok/file", None, b"fine");
         let bytes = b.into_inner().unwrap();
@@ -257,13 +288,22 @@ mod tests {
             1,
             "only the victim is outside: {s:?}"
         );
-        assert_eq!(std::fs::read_to_string(outside.join("victim")).unwrap(), "keep");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("victim")).unwrap(),
+            "keep"
+        );
         assert!(!t.path().join("escaped").exists() && !t.path().join("escaped2").exists());
-        assert_eq!(std::fs::read_to_string(layer.join("ok/file")).unwrap(), "fine");
+        assert_eq!(
+            std::fs::read_to_string(layer.join("ok/file")).unwrap(),
+            "fine"
+        );
         // The absolute name was taken as relative, inside the layer.
         assert!(layer.join(out.trim_start_matches('/')).join("abs").exists());
         // The file replaced the link, it did not write through it.
-        assert_eq!(std::fs::read_to_string(layer.join("victimlink")).unwrap(), "overwritten");
+        assert_eq!(
+            std::fs::read_to_string(layer.join("victimlink")).unwrap(),
+            "overwritten"
+        );
         assert!(s.refused >= 6, "{s:?}");
     }
 
@@ -296,10 +336,18 @@ mod tests {
         let p = std::ffi::CString::new(dir.join("var/cache").as_os_str().as_bytes()).unwrap();
         // SAFETY: valid path, name and buffer.
         let n = unsafe {
-            libc::lgetxattr(p.as_ptr(), c"user.overlay.opaque".as_ptr(), v.as_mut_ptr() as *mut _, 4)
+            libc::lgetxattr(
+                p.as_ptr(),
+                c"user.overlay.opaque".as_ptr(),
+                v.as_mut_ptr() as *mut _,
+                4,
+            )
         };
         assert_eq!(n, 1, "opaque mark");
-        assert_eq!(std::fs::read_link(dir.join("bin/sh")).unwrap(), Path::new("busybox"));
+        assert_eq!(
+            std::fs::read_link(dir.join("bin/sh")).unwrap(),
+            Path::new("busybox")
+        );
         let (a, bb) = (
             std::fs::metadata(dir.join("bin/ash")).unwrap(),
             std::fs::metadata(dir.join("bin/busybox")).unwrap(),

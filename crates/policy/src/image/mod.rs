@@ -152,8 +152,11 @@ pub fn parse_overrides(text: &str, file: &str) -> Result<Vec<ImageOverride>, Str
 }
 
 fn is_digest(d: &str) -> bool {
-    d.strip_prefix("sha256:")
-        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    d.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 /// Splits an image reference as Docker does: a first component with a
@@ -165,7 +168,9 @@ pub fn parse_reference(s: &str) -> Result<ImageReference, String> {
     let (name, digest) = match s.split_once('@') {
         Some((n, d)) => {
             if !is_digest(d) {
-                return Err(bad("the digest must be `sha256:` and 64 lowercase hex digits"));
+                return Err(bad(
+                    "the digest must be `sha256:` and 64 lowercase hex digits",
+                ));
             }
             (n, Some(d.to_string()))
         }
@@ -180,7 +185,9 @@ pub fn parse_reference(s: &str) -> Result<ImageReference, String> {
         && (t.is_empty()
             || t.len() > 128
             || t.starts_with(['.', '-'])
-            || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)))
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)))
     {
         return Err(bad("a tag is 1 to 128 letters, digits, `_`, `.` or `-`"));
     }

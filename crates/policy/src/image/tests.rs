@@ -17,7 +17,12 @@ fn every_row_is_a_valid_reference_with_a_link_and_is_unique() {
         parse_reference(r.image).unwrap_or_else(|e| panic!("{e}"));
         assert!(r.source.starts_with("https://"), "{}", r.image);
         assert!(!r.differs.is_empty(), "{}", r.image);
-        assert!(seen.insert((r.os, r.base)), "two rows for {} {}", r.os, r.base);
+        assert!(
+            seen.insert((r.os, r.base)),
+            "two rows for {} {}",
+            r.os,
+            r.base
+        );
         // An alpine row names an alpine image, an ubuntu row never one.
         assert_eq!(r.os == "alpine", r.image.contains("alpine"), "{}", r.image);
     }
@@ -27,7 +32,11 @@ fn every_row_is_a_valid_reference_with_a_link_and_is_unique() {
 fn the_defaults_are_the_official_images() {
     for (os, base, want) in [
         ("alpine", "nodejs@22", "docker.io/library/node:22-alpine"),
-        ("alpine", "python@3.12", "docker.io/library/python:3.12-alpine"),
+        (
+            "alpine",
+            "python@3.12",
+            "docker.io/library/python:3.12-alpine",
+        ),
         ("alpine", "go@1", "docker.io/library/golang:1-alpine"),
         ("alpine", "php@8.4", "docker.io/library/php:8.4-cli-alpine"),
         ("ubuntu", "ubuntu@24.04", "docker.io/library/ubuntu:24.04"),
@@ -35,10 +44,17 @@ fn the_defaults_are_the_official_images() {
         let c = resolve(&req(os, &[base])).unwrap();
         assert_eq!(c.canonical, want);
         assert!(!c.host);
-        assert!(c.origin.starts_with("https://hub.docker.com/"), "{}", c.origin);
+        assert!(
+            c.origin.starts_with("https://hub.docker.com/"),
+            "{}",
+            c.origin
+        );
         assert!(c.differs.is_some());
     }
-    assert_eq!(resolve(&req("ubuntu", &[])).unwrap().reference, "ubuntu:24.04");
+    assert_eq!(
+        resolve(&req("ubuntu", &[])).unwrap().reference,
+        "ubuntu:24.04"
+    );
 }
 
 #[test]
@@ -55,7 +71,10 @@ fn no_row_is_an_error_naming_the_ways_out_never_the_host() {
         assert!(e.contains("--image host"), "{e}");
     }
     let e = resolve(&req("alpine", &["nodejs@23"])).unwrap_err();
-    assert!(e.contains("nodejs@22"), "the known versions are listed: {e}");
+    assert!(
+        e.contains("nodejs@22"),
+        "the known versions are listed: {e}"
+    );
     let e = resolve(&req("alpine", &["php@8.4", "nodejs@22"])).unwrap_err();
     assert!(e.contains("alpine php@8.4 nodejs@22 = REF"), "{e}");
 }
