@@ -12,6 +12,10 @@ echo "== zerops-cache lint"
 # The store lives in a temporary directory so the demo leaves nothing behind.
 store="$(mktemp -d)"
 trap 'rm -rf "$store"' EXIT
+# The demo runs offline, on this machine's own root: `base: nodejs@22`
+# would otherwise pull node:22-alpine from Docker Hub (see README "Build
+# images"). Drop --image host to build in the image the config names.
+export ZEROPS_CACHE_IMAGE=host
 echo "== zerops-cache build (cold: prepareCommands run, install.sh creates node_modules)"
 "$bin" build --store "$store"
 echo "== zerops-cache build (warm: base layer reused, node_modules restored by one rename)"

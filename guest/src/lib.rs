@@ -13,6 +13,7 @@ wit_bindgen::generate!({
 mod about;
 mod advice;
 mod assist;
+mod images;
 mod layers;
 mod lint;
 mod map;

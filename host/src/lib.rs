@@ -14,6 +14,7 @@ pub mod filesystem;
 pub mod git;
 pub mod host_reaper;
 pub mod identity;
+pub mod image;
 pub mod interrupt;
 pub mod lsp;
 pub mod overlay_meta;

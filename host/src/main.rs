@@ -36,6 +36,9 @@ enum Command {
     /// The remote cache tier (S3-compatible): ls, pull, push, gc, verify.
     #[command(subcommand)]
     Remote(cmd::remote::RemoteCmd),
+    /// The build images pulled from registries: ls, pull, rm, prune, table.
+    #[command(subcommand)]
+    Images(cmd::images::ImagesCmd),
     /// Mark a version active; as on Zerops, this invalidates the build cache.
     Activate(cmd::activate::ActivateArgs),
     /// What the cache of a setup will hold, which layer holds each part, and what it saves.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Activate(args) => cmd::activate::run(args),
         Command::Gc(args) => cmd::gc::run(args),
         Command::Remote(c) => cmd::remote::run(c),
+        Command::Images(c) => cmd::images::run(c),
         Command::SandboxInit(args) => cmd::sandbox_init::run(args),
         Command::HostReaper {
             parent,

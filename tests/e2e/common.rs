@@ -53,7 +53,11 @@ pub fn bin() -> Command {
         .env("NO_COLOR", "1")
         // A settled store when the command returns (the default empties
         // the trash in a detached process; tests/e2e/cleanup.rs checks it).
-        .env("ZEROPS_CACHE_CLEANUP", "inline");
+        .env("ZEROPS_CACHE_CLEANUP", "inline")
+        // Builds run on the host's own root unless a test names an image:
+        // no test may need Docker Hub (tests/e2e/images.rs pulls from a
+        // registry of its own on 127.0.0.1).
+        .env("ZEROPS_CACHE_IMAGE", "host");
     c
 }
 

@@ -122,6 +122,7 @@ impl Rootless {
             .env("PATH", path)
             .env("HOME", self.home.path())
             .env("ZEROPS_CACHE_ARTIFACTS", artifacts(&self.user))
+            .env("ZEROPS_CACHE_IMAGE", "host")
             .env("NO_COLOR", "1")
             .arg(sub)
             .arg("--store")

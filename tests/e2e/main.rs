@@ -22,6 +22,8 @@ mod gate;
 mod gc_race;
 mod host_reaper;
 mod hostile_store;
+mod images;
+mod images_support;
 mod in_place_checkout;
 mod layers;
 mod lint_build_agree;

@@ -65,6 +65,7 @@ pub fn cmd_as(user: User, p: &Proj, sub: &str, args: &[&str]) -> Command {
                 .env("ZEROPS_CACHE_ARTIFACTS", nobody_artifacts())
                 .env("HOME", p.store.path())
                 .env("ZEROPS_CACHE_CLEANUP", "inline")
+                .env("ZEROPS_CACHE_IMAGE", "host")
                 .env("NO_COLOR", "1");
             c
         }

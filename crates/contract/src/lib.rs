@@ -11,6 +11,7 @@ pub mod advise;
 pub mod assist;
 pub mod decide;
 pub mod diag;
+pub mod image;
 pub mod keys;
 pub mod lint;
 pub mod pattern;

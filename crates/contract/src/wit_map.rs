@@ -174,6 +174,15 @@ macro_rules! wit_map {
             $crate::lint::GateVerdict => $w::linter::GateVerdict {
                 refuse, build_refuses, findings, deployignore,
             }
+            $crate::image::ImageOverride => $w::images::ImageOverride { os, base, image, origin }
+            $crate::image::ImageRequest => $w::images::ImageRequest { os, base, overrides, flag }
+            $crate::image::ImageChoice => $w::images::ImageChoice {
+                reference, canonical, host, origin, differs,
+            }
+            $crate::image::ImageRow => $w::images::ImageRow { os, base, image, source, differs }
+            $crate::image::ImageReference => $w::images::ImageReference {
+                registry, repository, tag, digest,
+            }
         }
 
         // Rows whose two sides differ in shape.

@@ -65,11 +65,13 @@ pub fn decide_json_in_image(previous: Option<&str>, current: &Snapshot, image: &
 
 /// The reason a record made on `old` is not reused on `new`.
 fn image_changed(old: Option<&str>, new: &str) -> Reason {
-    let shown_old = old.unwrap_or("(not recorded)");
     let mut r = Reason::new(
         ReasonKind::Changed,
         true,
-        format!("OS image {shown_old} → {new} (the base layer is a layer over the image)"),
+        format!(
+            "OS image {} (the base layer is a layer over the image)",
+            crate::image::describe_change(old, new)
+        ),
     )
     .field("image");
     r.old = old.map(str::to_string);

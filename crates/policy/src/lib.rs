@@ -11,6 +11,7 @@ pub mod assist;
 pub mod decide;
 pub mod diag;
 pub mod diff;
+pub mod image;
 pub mod keys;
 pub mod lint;
 pub mod managers;

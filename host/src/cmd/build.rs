@@ -194,7 +194,15 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     )?;
     let store = project.store(&args.store, "build")?;
     let record = read_record(&store)?;
-    let image = sandbox::rootfs::resolve(&args.sandbox).class(Exit::Usage)?;
+    let image_started = Instant::now();
+    let access = crate::image::Access::Build {
+        progress: out.progress,
+    };
+    let image = crate::image::resolve(&args.sandbox, &project, access)?;
+    let image_us = image_started.elapsed().as_micros() as u64;
+    if let Some(about) = &image.about {
+        out.say(format!("image: {about}"));
+    }
     let decide = |record: Option<&str>| -> Result<Decision> {
         match project
             .host
@@ -312,6 +320,10 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     if tier.is_some() {
         timer.phases_us.insert("pull", pull_us);
     }
+    if image.digest.is_some() {
+        // Resolving (and pulling, when needed) a pulled image.
+        timer.phases_us.insert("image", image_us);
+    }
     let mut journal = Journal::new(args.in_place.then(|| project.root.clone()));
     let result = build(
         &args,
@@ -340,6 +352,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     match result {
         Ok(()) => {
             s.ok = true;
+            crate::image::note_use(&image, &store.path);
             // Publish what this store has and the remote may lack.
             if let Some(t) = tier.as_mut() {
                 let t0 = Instant::now();
@@ -506,7 +519,8 @@ fn build(
         Some(img) => {
             let img =
                 sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE)).class(Exit::Usage)?;
-            let env = sandbox::env::container(&b.env_variables, &args.run.env, img.is_host_root())?;
+            let (vars, flags) = (&b.env_variables, &args.run.env);
+            let env = sandbox::env::container_in_image(img.env(), vars, flags, img.is_host_root())?;
             let paths = sandbox::StorePaths {
                 upper: store.abs(BASE_UPPER),
                 run: scratch.clone(),

@@ -64,6 +64,13 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             return Err(DiagnosticError::in_file(d, name.as_str(), src).into());
         }
     };
+    // The images the two configs build in (a tag that moved is a fact of
+    // the image store: build, plan and status say it).
+    let root = std::env::current_dir().unwrap_or_default();
+    let overrides = crate::image::overrides_in(&host, &root).unwrap_or_default();
+    let image_of =
+        |src: &str| crate::image::describe_choice(&host, src, &decision.setup, &overrides);
+    let (old_image, new_image) = (image_of(&old_src)?, image_of(&new_src)?);
     // The same cache advice as `lint` and `advise`, for the new config.
     let advice = match host.advise(
         &new_src,
@@ -79,6 +86,9 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
             let mut v: serde_json::Value = serde_json::from_str(
                 &zerops_cache_contract::report::to_json(&decision, args.verbose),
             )?;
+            if old_image != new_image {
+                v["image"] = serde_json::json!({"old": old_image, "new": new_image});
+            }
             v["advice"] = advice
                 .iter()
                 .map(|d| serde_json::json!(super::json::JsonDiagnostic::from(d)))
@@ -91,6 +101,9 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
                 "{}",
                 zerops_cache_contract::report::render_text(&decision, args.verbose)
             );
+            if old_image != new_image {
+                println!("build image: {old_image} → {new_image}");
+            }
             print_advice(&new_name, &advice);
         }
     }

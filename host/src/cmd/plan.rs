@@ -11,7 +11,7 @@ use super::project::{Project, StoreArgs};
 use crate::diagnostic::DiagnosticError;
 use crate::exit::Exit;
 use crate::phases::{Skipped, checkout, preserve, restore};
-use crate::sandbox::{SandboxArgs, rootfs};
+use crate::sandbox::SandboxArgs;
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource, SourceLister, VirtualSource};
 
@@ -35,6 +35,10 @@ struct PlanOut {
     isolation: &'static str,
     /// The OS image's identity.
     image: String,
+    /// The build image: its reference, where the choice came from, and
+    /// whether it is in the image store (pulled and host images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_source: Option<String>,
     base: &'static str,
     base_reasons: Vec<String>,
     build: &'static str,
@@ -57,7 +61,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         Some(s) => read_record(s)?,
         None => None,
     };
-    let image = rootfs::resolve(&args.sandbox)?;
+    let image = crate::image::resolve(&args.sandbox, &project, crate::image::Access::Look)?;
     let d = project
         .host
         .decide_in_image(
@@ -97,6 +101,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         setup: project.build.setup.clone(),
         isolation: args.sandbox.isolation.name(),
         image: image.id.clone(),
+        image_source: image.about.clone(),
         base: d.base_action().as_str(),
         base_reasons: d.base.reasons.iter().map(|r| r.message.clone()).collect(),
         build: d.build_action().as_str(),
@@ -125,6 +130,9 @@ fn print_human(out: &PlanOut) {
         }
     };
     println!("  isolation: {} ({})", out.isolation, out.image);
+    if let Some(src) = &out.image_source {
+        println!("  image: {src}");
+    }
     println!("  base layer: {}{}", out.base, why(&out.base_reasons));
     println!("  build layer: {}{}", out.build, why(&out.build_reasons));
     println!(

@@ -8,7 +8,7 @@ use crate::exit::{Classify, Exit};
 use crate::remote::admin;
 use crate::remote::config::RemoteArgs;
 use crate::remote::tier::Tier;
-use crate::sandbox::{SandboxArgs, rootfs};
+use crate::sandbox::SandboxArgs;
 use crate::store::record_io::{read_record, write_record};
 
 #[derive(Debug, clap::Subcommand)]
@@ -86,7 +86,11 @@ pub fn run(cmd: RemoteCmd) -> Result<Exit> {
 fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
     let project = Project::load(&a.store)?;
     let store = project.store(&a.store, if pull { "remote pull" } else { "remote push" })?;
-    let image = rootfs::resolve(&a.sandbox)?;
+    let image = crate::image::resolve(
+        &a.sandbox,
+        &project,
+        crate::image::Access::Build { progress: false },
+    )?;
     let record = read_record(&store)?;
     let d = project
         .host

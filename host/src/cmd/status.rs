@@ -51,6 +51,10 @@ struct StatusOut<'a> {
     /// Where the next build runs (from --isolation), and on what image.
     isolation: &'static str,
     image: String,
+    /// The build image: its reference, where the choice came from, and
+    /// whether it is in the image store (pulled and host images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_source: Option<String>,
     layers: std::collections::BTreeMap<&'static str, LayerStatus>,
     versions: Vec<u32>,
     active_version: Option<u32>,
@@ -81,7 +85,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
         Some(s) => s.path.clone(),
         None => project.store_path(&args.store)?,
     };
-    let image = rootfs::resolve(&args.sandbox)?;
+    let image = crate::image::resolve(&args.sandbox, &project, crate::image::Access::Look)?;
     let d = project
         .host
         .decide_in_image(
@@ -110,6 +114,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
         last_image,
         isolation: args.sandbox.isolation.name(),
         image: image.id.clone(),
+        image_source: image.about.clone(),
         layers,
         versions: match &store {
             Some(s) => artifact::list_versions(&s.dir)?,
@@ -144,6 +149,9 @@ fn print_human(out: &StatusOut<'_>, judged: &crate::diagnostic::FileVerdict) {
         println!("  last build ran with isolation {i} ({img})");
     }
     println!("  next build: isolation {} ({})", out.isolation, out.image);
+    if let Some(src) = &out.image_source {
+        println!("  image: {src}");
+    }
     for (name, l) in &out.layers {
         println!(
             "  {name} layer: {} entries, {} bytes; next build: {}{}",

@@ -57,6 +57,44 @@ mod tests {
     }
 
     #[test]
+    fn image_requests_choices_rows_and_references() {
+        use zerops_cache_contract::image::*;
+        let o = ImageOverride {
+            os: "*".into(),
+            base: vec!["php@8.4".into(), "nodejs@22".into()],
+            image: "r.io/x:1".into(),
+            origin: "f:3".into(),
+        };
+        round_trip::<_, w::images::ImageOverride>(o.clone());
+        round_trip::<_, w::images::ImageRequest>(ImageRequest {
+            os: "alpine".into(),
+            base: vec!["nodejs@22".into()],
+            overrides: vec![o],
+            flag: Some("host".into()),
+        });
+        round_trip::<_, w::images::ImageChoice>(ImageChoice {
+            reference: "node:22-alpine".into(),
+            canonical: "docker.io/library/node:22-alpine".into(),
+            host: false,
+            origin: "https://hub.docker.com/_/node".into(),
+            differs: Some("no zCLI".into()),
+        });
+        round_trip::<_, w::images::ImageRow>(ImageRow {
+            os: "ubuntu".into(),
+            base: String::new(),
+            image: "ubuntu:24.04".into(),
+            source: "s".into(),
+            differs: "d".into(),
+        });
+        round_trip::<_, w::images::ImageReference>(ImageReference {
+            registry: "docker.io".into(),
+            repository: "library/node".into(),
+            tag: None,
+            digest: Some(format!("sha256:{}", "a".repeat(64))),
+        });
+    }
+
+    #[test]
     fn an_unknown_code_stays_visible() {
         let wit = w::diagnostics::Diagnostic {
             code: "from-the-future".into(),

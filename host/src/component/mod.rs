@@ -7,6 +7,7 @@
 pub mod advice;
 pub mod assist;
 pub mod bindings;
+pub mod images;
 pub mod layers;
 pub mod lint;
 mod load;

@@ -126,3 +126,25 @@ pub fn container(
     apply_flags(&mut env, flags)?;
     Ok(env)
 }
+
+/// [`container`] in a pulled image: its config's environment first (its
+/// `PATH` wins over the system one; `HOME` stays `/home/zerops`), then the
+/// setup's `envVariables`, then `--env`.
+pub fn container_in_image(
+    image_env: &[(String, String)],
+    env_variables: &[(String, String)],
+    flags: &[String],
+    host_toolchains: bool,
+) -> Result<Vec<(String, String)>> {
+    let mut env = container(&[], &[], host_toolchains)?;
+    for (k, v) in image_env {
+        if k != "HOME" {
+            set(&mut env, k, v);
+        }
+    }
+    for (k, v) in env_variables {
+        set(&mut env, k, v);
+    }
+    apply_flags(&mut env, flags)?;
+    Ok(env)
+}

@@ -75,6 +75,15 @@ pub struct SandboxArgs {
     /// (as `docker export` writes). Default: the host's own root, read-only.
     #[arg(long, value_name = "PATH", env = "ZEROPS_CACHE_ROOTFS")]
     pub rootfs: Option<PathBuf>,
+    /// The build image for this build, overriding the table and the
+    /// override files: an OCI reference (`node:22-alpine`,
+    /// `127.0.0.1:5000/img@sha256:…`), or `host` for this machine's own root.
+    #[arg(long, value_name = "REF", env = "ZEROPS_CACHE_IMAGE")]
+    pub image: Option<String>,
+    /// When to pull the image: `missing` (default: when not in the image
+    /// store), `always` (ask the registry; a moved tag is pulled), `never`.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub pull: crate::image::PullPolicy,
 }
 
 /// `--network`: the build container's network.
@@ -192,6 +201,7 @@ impl Sandbox {
             _holder: holder,
             base: Spec {
                 lower: image.lower().to_path_buf(),
+                lowers: image.lowers(),
                 per_dir,
                 userxattr: user_ns,
                 user_ns,

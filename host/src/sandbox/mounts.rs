@@ -8,7 +8,7 @@
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Spec;
 
@@ -61,7 +61,7 @@ pub fn bind(src: &Path, target: &Path) -> io::Result<()> {
 }
 
 fn overlay(
-    lower: &Path,
+    lower: &[&Path],
     upper: &Path,
     work: &Path,
     target: &Path,
@@ -70,7 +70,7 @@ fn overlay(
     std::fs::create_dir_all(upper)?;
     std::fs::create_dir_all(work)?;
     // Commas and colons would split the option string.
-    for p in [lower, upper, work] {
+    for p in lower.iter().copied().chain([upper, work]) {
         let b = p.as_os_str().as_bytes();
         if b.contains(&b',') || b.contains(&b':') {
             return Err(io::Error::new(
@@ -79,14 +79,26 @@ fn overlay(
             ));
         }
     }
+    let lowers: Vec<String> = lower.iter().map(|p| p.display().to_string()).collect();
     let mut opts = format!(
         "lowerdir={},upperdir={},workdir={}",
-        lower.display(),
+        lowers.join(":"),
         upper.display(),
         work.display()
     );
     if userxattr {
         opts.push_str(",userxattr");
+    }
+    // The kernel reads the options from one page.
+    if opts.len() >= 4096 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the image has {} layers, more than one overlay mount can name (its options \
+                 exceed a page); flatten it (e.g. `skopeo copy` + `umoci unpack` + --rootfs)",
+                lower.len()
+            ),
+        ));
     }
     // nodev: a device node of the image (or made by a build) opens nothing.
     mount(
@@ -116,9 +128,14 @@ fn build_work(spec: &Spec) -> std::path::PathBuf {
 /// (two stacked overlays: one overlay with both as lower layers is refused
 /// when the base layer is inside the image, as it is in the host's `/`).
 fn layered(spec: &Spec, lower: &Path, upper: &Path, name: &str, target: &Path) -> io::Result<()> {
+    let layers: Vec<&Path> = if name == "root" && !spec.lowers.is_empty() {
+        spec.lowers.iter().map(PathBuf::as_path).collect()
+    } else {
+        vec![lower]
+    };
     let Some(build_upper) = &spec.build_upper else {
         return overlay(
-            lower,
+            &layers,
             upper,
             &spec.ovl_work.join(name),
             target,
@@ -128,7 +145,7 @@ fn layered(spec: &Spec, lower: &Path, upper: &Path, name: &str, target: &Path) -
     let base = base_root(spec).join(name);
     std::fs::create_dir_all(&base)?;
     overlay(
-        lower,
+        &layers,
         upper,
         &spec.ovl_work.join(name),
         &base,
@@ -140,7 +157,7 @@ fn layered(spec: &Spec, lower: &Path, upper: &Path, name: &str, target: &Path) -
         build_upper.join(name)
     };
     overlay(
-        &base,
+        &[&base],
         &up,
         &build_work(spec).join(name),
         target,
@@ -249,7 +266,7 @@ fn per_dir_root(spec: &Spec) -> io::Result<()> {
             match &spec.build_upper {
                 // buildCommands write their own layer here too.
                 Some(b) => overlay(
-                    &up,
+                    &[&up],
                     &b.join(n),
                     &build_work(spec).join(n),
                     &target,

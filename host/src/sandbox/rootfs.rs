@@ -27,13 +27,23 @@ pub enum Image {
     Dir { path: PathBuf, id: String },
     /// A tar not unpacked yet (resolved for a dry run only).
     Tar { path: PathBuf, id: String },
+    /// A pulled OCI image: its unpacked layers, bottom first (see
+    /// `crate::image`), and its config's environment.
+    Layers {
+        layers: Vec<PathBuf>,
+        id: String,
+        env: Vec<(String, String)>,
+    },
 }
 
 impl Image {
     /// The identity recorded with the base layer.
     pub fn id(&self) -> &str {
         match self {
-            Image::HostRoot { id } | Image::Dir { id, .. } | Image::Tar { id, .. } => id,
+            Image::HostRoot { id }
+            | Image::Dir { id, .. }
+            | Image::Tar { id, .. }
+            | Image::Layers { id, .. } => id,
         }
     }
 
@@ -46,6 +56,23 @@ impl Image {
         match self {
             Image::HostRoot { .. } => Path::new("/"),
             Image::Dir { path, .. } | Image::Tar { path, .. } => path,
+            Image::Layers { layers, .. } => layers.last().map_or(Path::new("/"), |p| p),
+        }
+    }
+
+    /// The overlay's lower directories, top first, when there are several.
+    pub fn lowers(&self) -> Vec<PathBuf> {
+        match self {
+            Image::Layers { layers, .. } => layers.iter().rev().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The image config's environment (pulled images only).
+    pub fn env(&self) -> &[(String, String)] {
+        match self {
+            Image::Layers { env, .. } => env,
+            _ => &[],
         }
     }
 }
@@ -213,6 +240,11 @@ pub struct Resolved {
     pub id: String,
     /// None with `--isolation none`.
     pub image: Option<Image>,
+    /// What to show of it: the reference, where the choice came from,
+    /// present or pulled (pulled and host images).
+    pub about: Option<String>,
+    /// A pulled image's digest.
+    pub digest: Option<String>,
 }
 
 /// The image `args` name, identified (a tar is not unpacked yet).
@@ -228,6 +260,8 @@ pub fn resolve(args: &super::SandboxArgs) -> Result<Resolved> {
             Ok(Resolved {
                 id: NO_CONTAINER.to_string(),
                 image: None,
+                about: None,
+                digest: None,
             })
         }
         super::Isolation::Container => {
@@ -235,6 +269,8 @@ pub fn resolve(args: &super::SandboxArgs) -> Result<Resolved> {
             Ok(Resolved {
                 id: img.id().to_string(),
                 image: Some(img),
+                about: None,
+                digest: None,
             })
         }
     }

@@ -8,6 +8,10 @@ use std::path::PathBuf;
 pub struct Spec {
     /// The OS image: the overlay's lower directory.
     pub lower: PathBuf,
+    /// A pulled image's layers, top first: the overlay's lower directories
+    /// instead of `lower` (empty otherwise).
+    #[serde(default)]
+    pub lowers: Vec<PathBuf>,
     /// One overlay per top-level directory of the image instead of one over
     /// the whole image (an unprivileged user cannot overlay the host's `/`,
     /// whose submounts are locked in a user namespace).

@@ -1,0 +1,357 @@
+//! Unpacking one OCI layer (a tar, plain, gzip or zstd) into its own
+//! directory, as an overlay lower layer:
+//! - whiteouts become overlay whiteouts: `.wh.NAME` a character device
+//!   0/0 (`mknod`, allowed to any user since Linux 5.8), `.wh..wh..opq`
+//!   the opaque mark on its directory (`trusted.overlay.opaque` as root,
+//!   `user.overlay.opaque` for an unprivileged user's `userxattr` overlay);
+//! - hard links and symlinks are kept;
+//! - nothing is written outside the directory, whatever the tar says: a
+//!   name with `..` is left out, an absolute name is taken as relative,
+//!   and no entry is written through a symlink (the `tar` crate
+//!   canonicalizes each parent, and our whiteouts walk parents without
+//!   following links);
+//! - as root, owners are kept; as another user every file is the user's,
+//!   so root inside the container's user namespace owns it;
+//! - device nodes are left out (the container's /dev is made fresh);
+//! - directories get their modes last, deepest first, so a read-only
+//!   directory does not stop its own entries.
+
+use anyhow::{Context, Result, bail};
+use std::ffi::CString;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+/// What an unpack left out.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub entries: u64,
+    pub whiteouts: u64,
+    pub devices: u64,
+    /// Entries refused (a name outside the layer, a write through a link)
+    /// or that could not be made, with the first few reasons.
+    pub refused: u64,
+    pub reasons: Vec<String>,
+}
+
+impl Stats {
+    fn refuse(&mut self, what: String) {
+        self.refused += 1;
+        if self.reasons.len() < 5 {
+            self.reasons.push(what);
+        }
+    }
+}
+
+/// A decompressing reader over `blob`, by its first bytes.
+pub fn open(blob: &Path) -> Result<Box<dyn Read>> {
+    let f = std::fs::File::open(blob).with_context(|| format!("opening {}", blob.display()))?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let magic = r
+        .fill_buf()?
+        .get(..4)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    Ok(match magic.as_slice() {
+        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        [0x28, 0xb5, 0x2f, 0xfd] => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        _ => Box::new(r),
+    })
+}
+
+/// The name as a plain relative path; `None` for one with `..` (or
+/// nothing left).
+fn relative(name: &[u8]) -> Option<PathBuf> {
+    let p = Path::new(std::ffi::OsStr::from_bytes(name));
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::RootDir | Component::CurDir => {}
+            Component::ParentDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+/// Makes the directories of `rel` below `dir` without following any link:
+/// `None` when a part of it is a link or not a directory.
+fn safe_dirs(dir: &Path, rel: &Path) -> std::io::Result<Option<PathBuf>> {
+    let mut at = dir.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&at)?,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(at))
+}
+
+fn whiteout(at: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(at) {
+        Ok(md) if md.is_dir() => std::fs::remove_dir_all(at)?,
+        Ok(_) => std::fs::remove_file(at)?,
+        Err(_) => {}
+    }
+    let c = CString::new(at.as_os_str().as_bytes())?;
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn opaque(at: &Path, owners: bool) -> std::io::Result<()> {
+    let name = if owners {
+        c"trusted.overlay.opaque"
+    } else {
+        c"user.overlay.opaque"
+    };
+    let p = CString::new(at.as_os_str().as_bytes())?;
+    // SAFETY: valid NUL-terminated strings and a 1-byte value.
+    let r = unsafe {
+        libc::lsetxattr(
+            p.as_ptr(),
+            name.as_ptr(),
+            b"y".as_ptr() as *const libc::c_void,
+            1,
+            0,
+        )
+    };
+    if r == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Unpacks the layer `blob` into the directory `dir` (which exists and is
+/// empty); `owners`: keep the entries' owners and use root's overlay marks.
+pub fn unpack(blob: &Path, dir: &Path, owners: bool) -> Result<Stats> {
+    unpack_from(open(blob)?, dir, owners)
+        .with_context(|| format!("unpacking the layer {}", blob.display()))
+}
+
+/// [`unpack`] from a tar stream.
+pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
+    let mut ar = tar::Archive::new(r);
+    ar.set_preserve_permissions(true);
+    ar.set_preserve_mtime(true);
+    ar.set_preserve_ownerships(owners);
+    ar.set_unpack_xattrs(false);
+    ar.set_overwrite(true);
+    let mut s = Stats::default();
+    let mut dirs = Vec::new();
+    for entry in ar.entries().context("not a tar")? {
+        let mut e = entry.context("reading the tar")?;
+        s.entries += 1;
+        let raw = e.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let Some(rel) = relative(&raw) else {
+            // `./` is the layer's own directory; anything else has `..`.
+            if Path::new(std::ffi::OsStr::from_bytes(&raw))
+                .components()
+                .any(|c| c == Component::ParentDir)
+            {
+                s.refuse(format!("{shown}: a name outside the layer"));
+            }
+            continue;
+        };
+        let kind = e.header().entry_type();
+        if kind.is_character_special() || kind.is_block_special() {
+            s.devices += 1;
+            continue;
+        }
+        let base = rel
+            .file_name()
+            .map(|n| n.as_bytes().to_vec())
+            .unwrap_or_default();
+        if let Some(hidden) = base.strip_prefix(b".wh.") {
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            let made = match safe_dirs(dir, parent) {
+                Ok(Some(p)) if hidden == b".wh..opq" => opaque(&p, owners),
+                Ok(Some(p)) if !hidden.is_empty() => {
+                    whiteout(&p.join(std::ffi::OsStr::from_bytes(hidden)))
+                }
+                Ok(_) => Err(std::io::Error::other("through a link or a file")),
+                Err(e) => Err(e),
+            };
+            match made {
+                Ok(()) => s.whiteouts += 1,
+                Err(err) => s.refuse(format!("{shown}: {err}")),
+            }
+            continue;
+        }
+        if kind.is_dir() {
+            match safe_dirs(dir, &rel) {
+                Ok(Some(_)) => dirs.push(e),
+                Ok(None) => s.refuse(format!("{shown}: through a link or a file")),
+                Err(err) => s.refuse(format!("{shown}: {err}")),
+            }
+            continue;
+        }
+        match e.unpack_in(dir) {
+            Ok(true) => {}
+            Ok(false) => s.refuse(format!("{shown}: a name outside the layer")),
+            Err(err) => s.refuse(format!("{shown}: {err}")),
+        }
+    }
+    if s.entries == 0 {
+        bail!("the layer is an empty tar");
+    }
+    dirs.sort_by(|a, b| b.path_bytes().cmp(&a.path_bytes()));
+    for mut d in dirs {
+        let shown = String::from_utf8_lossy(&d.path_bytes()).into_owned();
+        if let Err(err) = d.unpack_in(dir) {
+            s.refuse(format!("{shown}: {err}"));
+        }
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn entry(
+        b: &mut tar::Builder<Vec<u8>>,
+        kind: tar::EntryType,
+        name: &[u8],
+        link: Option<&str>,
+        data: &[u8],
+    ) {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        // Raw names: the builder's own checks would refuse `..`.
+        let gnu = h.as_gnu_mut().unwrap();
+        gnu.name[..name.len()].copy_from_slice(name);
+        if let Some(l) = link {
+            h.set_link_name(l).unwrap();
+        }
+        h.set_size(data.len() as u64);
+        h.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+
+    /// `..`, absolute names, a symlink out then a file through it, a hard
+    /// link out, a whiteout through a link: nothing lands outside.
+    #[test]
+    fn a_hostile_layer_writes_nothing_outside_its_directory() {
+        use tar::EntryType as K;
+        let t = tempfile::tempdir().unwrap();
+        let outside = t.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("victim"), "keep").unwrap();
+        let layer = t.path().join("layer");
+        std::fs::create_dir(&layer).unwrap();
+        let out = outside.display().to_string();
+        let mut b = tar::Builder::new(Vec::new());
+        entry(&mut b, K::Regular, b"../escaped", None, b"x");
+        entry(&mut b, K::Regular, b"a/../../escaped2", None, b"x");
+        entry(
+            &mut b,
+            K::Regular,
+            format!("{out}/abs").as_bytes(),
+            None,
+            b"x",
+        );
+        entry(&mut b, K::Symlink, b"link", Some(&out), b"");
+        entry(&mut b, K::Regular, b"link/through", None, b"x");
+        entry(&mut b, K::Symlink, b"rel", Some("../outside"), b"");
+        entry(&mut b, K::Regular, b"rel/through2", None, b"x");
+        entry(
+            &mut b,
+            K::Link,
+            b"hard",
+            Some(&format!("{out}/victim")),
+            b"",
+        );
+        entry(&mut b, K::Link, b"hard2", Some("../outside/victim"), b"");
+        entry(&mut b, K::Regular, b"link/.wh.victim", None, b"");
+        entry(
+            &mut b,
+            K::Symlink,
+            b"victimlink",
+            Some(&format!("{out}/victim")),
+            b"",
+        );
+        entry(&mut b, K::Regular, b"victimlink", None, b"overwritten");
+        entry(&mut b, K::Regular, b"ok/file", None, b"fine");
+        let bytes = b.into_inner().unwrap();
+        let s = unpack_from(&bytes[..], &layer, false).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            1,
+            "only the victim is outside: {s:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(outside.join("victim")).unwrap(),
+            "keep"
+        );
+        assert!(!t.path().join("escaped").exists() && !t.path().join("escaped2").exists());
+        assert_eq!(
+            std::fs::read_to_string(layer.join("ok/file")).unwrap(),
+            "fine"
+        );
+        // The absolute name was taken as relative, inside the layer.
+        assert!(layer.join(out.trim_start_matches('/')).join("abs").exists());
+        // The file replaced the link, it did not write through it.
+        assert_eq!(
+            std::fs::read_to_string(layer.join("victimlink")).unwrap(),
+            "overwritten"
+        );
+        assert!(s.refused >= 6, "{s:?}");
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_dirs_become_overlay_marks_and_links_are_kept() {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        use tar::EntryType as K;
+        let t = tempfile::tempdir().unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        entry(&mut b, K::Directory, b"etc/", None, b"");
+        entry(&mut b, K::Regular, b"etc/.wh.old.conf", None, b"");
+        entry(&mut b, K::Directory, b"var/cache/", None, b"");
+        entry(&mut b, K::Regular, b"var/cache/.wh..wh..opq", None, b"");
+        entry(&mut b, K::Regular, b"bin/busybox", None, b"elf");
+        entry(&mut b, K::Symlink, b"bin/sh", Some("busybox"), b"");
+        entry(&mut b, K::Link, b"bin/ash", Some("bin/busybox"), b"");
+        let bytes = b.into_inner().unwrap();
+        // zstd, as a zstd layer arrives.
+        let z = t.path().join("l.tar.zst");
+        let mut enc = zstd::Encoder::new(std::fs::File::create(&z).unwrap(), 3).unwrap();
+        enc.write_all(&bytes).unwrap();
+        enc.finish().unwrap();
+        let dir = t.path().join("d");
+        std::fs::create_dir(&dir).unwrap();
+        let s = unpack(&z, &dir, false).unwrap();
+        assert_eq!((s.whiteouts, s.refused), (2, 0), "{s:?}");
+        let w = std::fs::symlink_metadata(dir.join("etc/old.conf")).unwrap();
+        assert!(w.file_type().is_char_device() && w.rdev() == 0);
+        let mut v = [0u8; 4];
+        let p = std::ffi::CString::new(dir.join("var/cache").as_os_str().as_bytes()).unwrap();
+        // SAFETY: valid path, name and buffer.
+        let n = unsafe {
+            libc::lgetxattr(
+                p.as_ptr(),
+                c"user.overlay.opaque".as_ptr(),
+                v.as_mut_ptr() as *mut _,
+                4,
+            )
+        };
+        assert_eq!(n, 1, "opaque mark");
+        assert_eq!(
+            std::fs::read_link(dir.join("bin/sh")).unwrap(),
+            Path::new("busybox")
+        );
+        let (a, bb) = (
+            std::fs::metadata(dir.join("bin/ash")).unwrap(),
+            std::fs::metadata(dir.join("bin/busybox")).unwrap(),
+        );
+        assert_eq!(a.ino(), bb.ino(), "a hard link stays one file");
+    }
+}
