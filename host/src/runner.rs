@@ -256,8 +256,18 @@ pub fn run(
     c.arg("-c")
         .arg(cmd)
         .current_dir(cwd)
-        .env("HOME", home)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        .env("HOME", home);
+    // The remote tier's credentials stay with zerops-cache (as in the
+    // container, whose environment is clean) unless passed with --env.
+    for (k, _) in std::env::vars_os() {
+        if let Some(k) = k.to_str()
+            && zerops_cache_contract::remote::is_remote_secret(k)
+            && !env.iter().any(|(n, _)| n == k)
+        {
+            c.env_remove(k);
+        }
+    }
+    c.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     run_prepared(cmd, c, sink, progress)
 }
 

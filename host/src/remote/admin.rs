@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use super::config::Remote;
 use super::pull::{LayerId, open_manifest};
-use super::tier::read_epoch;
+use super::tier::network;
+use super::{epochs, locks};
 use super::{Manifest, sha256_hex};
 use crate::component::PolicyHost;
 use crate::component::remote::wit;
@@ -66,7 +67,7 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
         }
     }
     let metas = list(remote, "v1/manifests").await?;
-    let mut epochs: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
+    let mut epochs_of: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
     let read: Vec<Fetched> = futures::stream::iter(metas)
         .map(|meta| async move {
             let name = remote.relative(&meta.location);
@@ -109,14 +110,17 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
             open_manifest(host, remote, &id, &name, &b).map_err(|e| format!("{e:#}"))
         });
         let key = (parts.project.clone(), setup.clone());
-        if !epochs.contains_key(&key) {
-            let e = read_epoch(host, remote, &key.0, &key.1)
+        if !epochs_of.contains_key(&key) {
+            let e = epochs::current(host, remote, &key.0, &key.1, None)
                 .await
-                .map(|(n, _, _)| n)
                 .map_err(|e| format!("{e:#}"));
-            epochs.insert(key.clone(), e);
+            epochs_of.insert(key.clone(), e);
         }
-        let live = matches!(epochs.get(&key), Some(Ok(n)) if *n == parts.epoch);
+        // An epoch in doubt (rolled back) invalidates nothing here.
+        let live = match epochs_of.get(&key) {
+            Some(Ok(n)) => *n <= parts.epoch,
+            _ => true,
+        };
         out.manifests.push(Listed {
             name,
             meta,
@@ -161,7 +165,7 @@ fn now_ms() -> i64 {
 /// files, size, age, live or not); JSON with `--format json`.
 pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = rt.block_on(scan(host, remote))?;
+    let scan = network(&rt, scan(host, remote))?;
     let now = now_ms();
     let mut rows = Vec::new();
     for l in &scan.manifests {
@@ -244,10 +248,47 @@ pub struct GcArgs {
     pub dry_run: bool,
 }
 
-/// `remote gc`.
+/// `remote gc`: under an exclusive lock (no publish runs meanwhile; one
+/// under way makes gc stop, exit 5, having removed nothing).
 pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = rt.block_on(scan(host, remote))?;
+    if args.dry_run {
+        return sweep(host, remote, args, &rt, None);
+    }
+    let held = match network(
+        &rt,
+        locks::try_take(host, remote, wit::LockKind::Exclusive, "gc"),
+    ) {
+        Ok(h) => h,
+        Err(e) if e.downcast_ref::<locks::Blocked>().is_some() => {
+            return Err(crate::exit::Exit::StoreLocked.error(format!(
+                "{e}: a publish is under way, so nothing was removed; run gc again"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let r = sweep(host, remote, args, &rt, Some(&held));
+    let released = network(&rt, locks::release(remote, &held));
+    let r = r?;
+    released?;
+    Ok(r)
+}
+
+fn sweep(
+    host: &PolicyHost,
+    remote: &Remote,
+    args: &GcArgs,
+    rt: &tokio::runtime::Runtime,
+    held: Option<&locks::Held>,
+) -> Result<crate::exit::Exit> {
+    if let Some(h) = held {
+        for name in host.stale_locks(h.mine_ms, &h.others)? {
+            println!("removing the stale lock {name} (its holder is gone)");
+            network(rt, remote.store.delete(&remote.path(&name)))
+                .map_err(|e| anyhow!("removing {name}: {e}"))?;
+        }
+    }
+    let scan = network(&rt, scan(host, remote))?;
     let manifests: Vec<wit::ManifestFacts> = scan
         .manifests
         .iter()
@@ -307,7 +348,7 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::ex
             r.reason
         );
         if !args.dry_run {
-            rt.block_on(remote.store.delete(&remote.path(&r.name)))
+            network(&rt, remote.store.delete(&remote.path(&r.name)))
                 .map_err(|e| anyhow!("removing {}: {e}", r.name))?;
         }
         freed += r.bytes;
@@ -337,7 +378,7 @@ fn packs_of(m: &Manifest) -> Vec<String> {
 /// Exit 1 when something is wrong.
 pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = rt.block_on(scan(host, remote))?;
+    let scan = network(&rt, scan(host, remote))?;
     let mut problems = Vec::new();
     let mut checked_blobs = 0u64;
     for l in &scan.manifests {
