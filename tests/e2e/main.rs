@@ -35,6 +35,8 @@ mod patterns_component;
 mod plan_component;
 mod read_only_trees;
 mod remote;
+mod remote_proxy;
+mod remote_safety;
 mod remote_support;
 mod repair;
 mod retention;

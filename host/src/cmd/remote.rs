@@ -115,7 +115,13 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
     let say = |m: String| println!("{m}");
     // A configuration that cannot work is a usage error; a remote that
     // fails is exit 8.
-    open(&project.host, &a.remote)?;
+    let configured = open(&project.host, &a.remote)?;
+    if !pull && configured.publish_alg.is_none() {
+        return Err(Exit::Usage.error(
+            "this builder holds public keys only (ZEROPS_CACHE_REMOTE_PUBLIC_KEYS): it reads and cannot publish; \
+             set ZEROPS_CACHE_REMOTE_SIGNING_KEY (or ZEROPS_CACHE_REMOTE_SECRET) to publish",
+        ));
+    }
     let (tier, summary) = Tier::start(
         &project.host,
         &a.remote,

@@ -455,6 +455,10 @@ impl<'a> Tier<'a> {
         build_key: &str,
         say: &dyn Fn(String),
     ) {
+        if self.remote.publish_alg.is_none() {
+            say("remote: this builder holds public keys only: it reads and does not publish".into());
+            return;
+        }
         for (layer, dir) in [("base", HOME), ("build", CACHE)] {
             if skip.contains(&layer) {
                 continue;
@@ -503,13 +507,13 @@ impl<'a> Tier<'a> {
                     );
                     // A publish cut short leaves its lock: remove it now.
                     let remote = &self.remote;
-                    let _ = network(
-                        &self.rt,
+                    let _ = network(&self.rt, async {
                         tokio::time::timeout(
                             std::time::Duration::from_secs(2),
                             locks::release_all(remote),
-                        ),
-                    );
+                        )
+                        .await
+                    });
                     // The remote is failing: do not wait for it again.
                     break;
                 }
