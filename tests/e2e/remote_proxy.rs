@@ -128,10 +128,15 @@ fn pump(st: Arc<State>, mut client: TcpStream) {
             st.dead.store(true, Ordering::SeqCst);
         }
         if st.dead.load(Ordering::SeqCst) {
-            reset_on_close(&client);
-            let _ = client.shutdown(Shutdown::Both);
+            // As a killed gateway: FIN to the client mid-upload, then the
+            // socket goes while the client still writes; what it writes
+            // next is answered with a reset, and its write after that
+            // fails with EPIPE (the signal the issue saw kill a push).
+            let _ = client.shutdown(Shutdown::Write);
             let _ = up.shutdown(Shutdown::Both);
-            break;
+            let _ = client.read(&mut buf);
+            let _ = back.join();
+            return;
         }
         if up.write_all(&buf[..n]).is_err() {
             break;

@@ -373,3 +373,44 @@ fn remote_commands_exit_8_when_the_remote_fails() {
         assert_eq!(r.code, 8, "{sub}: {}\n{}", r.stdout, r.stderr);
     }
 }
+
+#[test]
+fn a_bogus_manifest_does_not_block_publishing_and_gc_removes_unreadable_ones() {
+    let Some(w) = Weed::start("a_bogus_manifest_does_not_block_publishing") else {
+        return;
+    };
+    let a = crate::remote::project(&[]);
+    build_ok(&a, &w, "s9", &[]);
+    // Junk where the build layer's manifest is: readers refuse it, note it,
+    // and the next publish of that entry replaces it.
+    let m = keys(&w, "s9/v1/manifests/");
+    let build_manifest = m.iter().find(|k| k.contains("/build/")).unwrap();
+    put(&w, build_manifest, b"{\"alg\":\"none\"}\nnot a manifest");
+    let b = clone_of(&a);
+    let mut c = b.cmd("build", &["--format", "json"]);
+    w.env(&mut c, "s9");
+    let r = ran(&mut c);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let s = r.json();
+    assert_ne!(from(&s, "build"), "remote");
+    assert!(s["remote"]["published"].to_string().contains("build"), "{s}");
+    let c = clone_of(&a);
+    let sc = build_ok(&c, &w, "s9", &[]);
+    assert_eq!(from(&sc, "build"), "remote");
+    // An unreadable manifest past --max-age: gc removes it and says so
+    // (and it no longer holds every pack).
+    let junk = build_manifest.replace("/build/", "/base/").replace(
+        build_manifest.rsplit('/').next().unwrap(),
+        &"0".repeat(64),
+    );
+    put(&w, &junk, b"junk");
+    let g = remote_cmd(&w, "s9", &["gc", "--grace", "0s", "--max-age", "0s"]);
+    assert_eq!(g.code, 0, "{}\n{}", g.stdout, g.stderr);
+    assert!(
+        g.stdout.lines().any(|l| l.contains(junk.trim_start_matches("s9/"))
+            && l.contains("unreadable")),
+        "{}",
+        g.stdout
+    );
+    assert!(!keys(&w, "s9/v1/manifests/").contains(&junk));
+}

@@ -562,3 +562,29 @@ fn install(store: &Store, layers: &[&'static str]) -> Result<()> {
     crate::store::record_io::sync_dir(&store.dir);
     Ok(())
 }
+
+#[cfg(test)]
+mod sigpipe_tests {
+    use super::*;
+
+    fn disposition() -> libc::sighandler_t {
+        // SAFETY: reads the disposition by swapping it and putting it back.
+        unsafe {
+            let old = libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::signal(libc::SIGPIPE, old);
+            old
+        }
+    }
+
+    #[test]
+    fn sigpipe_is_ignored_while_the_remote_is_spoken_to_and_only_then() {
+        // As main.rs leaves it for every command.
+        // SAFETY: sets one disposition.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let rt = runtime().unwrap();
+        let inside = network(&rt, async { disposition() });
+        assert_eq!(inside, libc::SIG_IGN);
+        // Build commands started after it inherit the default again.
+        assert_eq!(disposition(), libc::SIG_DFL);
+    }
+}
