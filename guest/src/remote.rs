@@ -226,7 +226,12 @@ impl wit::Guest for Component {
         epoch::object_json(&project, &setup, n, &reason)
     }
 
-    fn check_epoch_object(json: String, project: String, setup: String, n: u64) -> Result<(), String> {
+    fn check_epoch_object(
+        json: String,
+        project: String,
+        setup: String,
+        n: u64,
+    ) -> Result<(), String> {
         epoch::check_object(&json, &project, &setup, n)
     }
 
@@ -254,7 +259,11 @@ impl wit::Guest for Component {
         lock::body(lock_kind(kind), &holder)
     }
 
-    fn lock_verdict(kind: wit::LockKind, mine_ms: u64, others: Vec<wit::LockFacts>) -> Result<(), String> {
+    fn lock_verdict(
+        kind: wit::LockKind,
+        mine_ms: u64,
+        others: Vec<wit::LockFacts>,
+    ) -> Result<(), String> {
         lock::verdict(lock_kind(kind), mine_ms, &lock_others(others))
     }
 

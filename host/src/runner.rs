@@ -253,10 +253,7 @@ pub fn run(
     progress: bool,
 ) -> Result<()> {
     let mut c = std::process::Command::new("sh");
-    c.arg("-c")
-        .arg(cmd)
-        .current_dir(cwd)
-        .env("HOME", home);
+    c.arg("-c").arg(cmd).current_dir(cwd).env("HOME", home);
     // The remote tier's credentials stay with zerops-cache (as in the
     // container, whose environment is clean) unless passed with --env.
     for (k, _) in std::env::vars_os() {

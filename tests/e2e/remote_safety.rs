@@ -104,7 +104,10 @@ fn invalidation_reaches_a_builder_that_pulled_before_it() {
     let sb = build_ok(&b, &w, "s1", &[]);
     assert_eq!(sb["prepare_ran"], true, "{sb}");
     assert_eq!(sb["remote"]["epoch"], 1);
-    assert_eq!(sb["remote"]["published"], serde_json::json!(["base", "build"]));
+    assert_eq!(
+        sb["remote"]["published"],
+        serde_json::json!(["base", "build"])
+    );
     let fresh = stamp(&b);
     assert_ne!(fresh, old);
     // C gets the fresh layers.
@@ -172,10 +175,22 @@ fn a_gateway_killed_mid_push_leaves_a_finished_build_with_its_summary() {
         let a = crate::remote::project(&[&format!("echo {i}")]);
         let mut c = a.cmd("build", &["--format", "json", "--remote-timeout", "10s"]);
         w.env(&mut c, "s3");
-        c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{}", proxy.port));
+        c.env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", proxy.port),
+        );
         let r = ran(&mut c);
-        assert!(proxy.died(), "the proxy never reached {kill_after} bytes:\n{}\n{}", r.stdout, r.stderr);
-        assert_eq!(r.code, 0, "killed at {kill_after}:\n{}\n{}", r.stdout, r.stderr);
+        assert!(
+            proxy.died(),
+            "the proxy never reached {kill_after} bytes:\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
+        assert_eq!(
+            r.code, 0,
+            "killed at {kill_after}:\n{}\n{}",
+            r.stdout, r.stderr
+        );
         let s = r.json();
         assert_eq!(s["ok"], true);
         assert!(warnings(&s).contains("pushing"), "{}", warnings(&s));
@@ -200,17 +215,26 @@ fn build_commands_never_see_the_remote_credentials() {
         assert_eq!(r.code, 0, "{mode:?}:\n{}\n{}", r.stdout, r.stderr);
         let all = format!("{}{}", r.stdout, r.stderr);
         assert!(all.contains("dump-done"), "{all}");
-        assert!(!all.contains("LEAK AWS") && !all.contains("LEAK ZEROPS"), "{mode:?} leaked:\n{all}");
+        assert!(
+            !all.contains("LEAK AWS") && !all.contains("LEAK ZEROPS"),
+            "{mode:?} leaked:\n{all}"
+        );
         assert!(!all.contains("team secret") && !all.contains(crate::remote_support::SECRET));
         // --env NAME passes one on purpose.
-        p.write("zerops.yaml", &yaml(&[], &[dump, "true"], "[node_modules]", ""));
+        p.write(
+            "zerops.yaml",
+            &yaml(&[], &[dump, "true"], "[node_modules]", ""),
+        );
         let mut args = vec!["--format", "json", "--env", "AWS_REGION"];
         args.extend_from_slice(mode);
         let mut c = p.cmd("build", &args);
         w.env(&mut c, "s4");
         let r = ran(&mut c);
         let all = format!("{}{}", r.stdout, r.stderr);
-        assert!(all.contains("LEAK AWS_REGION=us-east-1"), "{mode:?}:\n{all}");
+        assert!(
+            all.contains("LEAK AWS_REGION=us-east-1"),
+            "{mode:?}:\n{all}"
+        );
         assert!(!all.contains("LEAK AWS_SECRET"), "{mode:?}:\n{all}");
     }
 }
@@ -223,7 +247,14 @@ fn gc_racing_publishes_leaves_no_missing_pack() {
     let Some(w) = Weed::start("gc_racing_publishes_leaves_no_missing_pack") else {
         return;
     };
-    let config = |round: usize| yaml(&["true"], &[SMALL, &format!("echo round {round}")], "[node_modules]", "");
+    let config = |round: usize| {
+        yaml(
+            &["true"],
+            &[SMALL, &format!("echo round {round}")],
+            "[node_modules]",
+            "",
+        )
+    };
     let a = Proj::new(&config(0), &[]);
     build_ok(&a, &w, "s5", &["--isolation", "none"]);
     let mut missing = Vec::new();
@@ -234,7 +265,11 @@ fn gc_racing_publishes_leaves_no_missing_pack() {
         a.write("zerops.yaml", &config(round));
         let mut b = a.cmd("build", &["--format", "json", "--isolation", "none"]);
         w.env(&mut b, "s5");
-        let b = b.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let b = b
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut g = crate::common::bin();
         g.args(["remote", "gc", "--grace", "0s", "--max-age", "0s"]);
         w.env(&mut g, "s5");
@@ -284,9 +319,15 @@ fn a_corrupt_pack_is_removed_by_its_reader_and_uploaded_again_by_the_next_push()
     assert!(warnings(&s).contains("pack"), "{}", warnings(&s));
     let all = format!("{}{}", r.stdout, r.stderr);
     assert!(all.contains("removed pack"), "{all}");
-    assert!(all.contains("the next publish of it uploads it again"), "{all}");
+    assert!(
+        all.contains("the next publish of it uploads it again"),
+        "{all}"
+    );
     // The next push (B's own, after its cold build) published it again.
-    assert!(s["remote"]["published"].to_string().contains("build"), "{s}");
+    assert!(
+        s["remote"]["published"].to_string().contains("build"),
+        "{s}"
+    );
     assert!(keys(&w, "s6/v1/quarantine/").is_empty());
     no_staging(&b);
     let v = remote_cmd(&w, "s6", &["verify", "--deep"]);
@@ -321,38 +362,86 @@ fn an_ed25519_reader_reads_and_cannot_publish() {
         c.env_remove("ZEROPS_CACHE_REMOTE_SECRET").env(key.0, key.1);
         ran(&mut c)
     };
-    let r = with(&a, "build", &["--format", "json"], ("ZEROPS_CACHE_REMOTE_SIGNING_KEY", &private));
+    let r = with(
+        &a,
+        "build",
+        &["--format", "json"],
+        ("ZEROPS_CACHE_REMOTE_SIGNING_KEY", &private),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.json()["remote"]["published"], serde_json::json!(["base", "build"]));
+    assert_eq!(
+        r.json()["remote"]["published"],
+        serde_json::json!(["base", "build"])
+    );
     // A fork's CI: read-only, the public key only (a second, unrelated key
     // trusted as well, as during a rotation).
     let (_, other) = {
         let k2 = ran(crate::common::bin().args(["remote", "keygen"]));
-        let v = k2.stdout.lines().nth(1).unwrap().split_once('=').unwrap().1.to_string();
+        let v = k2
+            .stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string();
         ((), v)
     };
     let trusted = format!("{other} {public}");
     let r_ = clone_of(&a);
-    let r = with(&r_, "build", &["--format", "json"], ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &trusted));
+    let r = with(
+        &r_,
+        "build",
+        &["--format", "json"],
+        ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &trusted),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s = r.json();
     assert_eq!(from(&s, "build"), "remote");
     // It builds something new and does not publish it.
-    r_.write("zerops.yaml", &yaml(&[crate::remote::PREPARE], &[INSTALL, "true"], "[node_modules]", ""));
-    let r = with(&r_, "build", &["--format", "json"], ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &trusted));
+    r_.write(
+        "zerops.yaml",
+        &yaml(
+            &[crate::remote::PREPARE],
+            &[INSTALL, "true"],
+            "[node_modules]",
+            "",
+        ),
+    );
+    let r = with(
+        &r_,
+        "build",
+        &["--format", "json"],
+        ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &trusted),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["remote"]["published"], serde_json::json!([]));
     assert!(format!("{}{}", r.stdout, r.stderr).contains("public keys only"));
-    let p = with(&r_, "remote", &["push"], ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &trusted));
+    let p = with(
+        &r_,
+        "remote",
+        &["push"],
+        ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &trusted),
+    );
     assert_eq!(p.code, 2, "{}\n{}", p.stdout, p.stderr);
     assert_eq!(keys(&w, "s7/v1/manifests/").len(), 2);
     // A key that is not trusted: refused, cold.
     let x = clone_of(&a);
-    let r = with(&x, "build", &["--format", "json"], ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &other));
+    let r = with(
+        &x,
+        "build",
+        &["--format", "json"],
+        ("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS", &other),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s = r.json();
     assert_ne!(from(&s, "build"), "remote");
-    assert!(warnings(&s).contains("none of the 1 trusted"), "{}", warnings(&s));
+    assert!(
+        warnings(&s).contains("none of the 1 trusted"),
+        "{}",
+        warnings(&s)
+    );
 }
 
 #[test]
@@ -393,22 +482,25 @@ fn a_bogus_manifest_does_not_block_publishing_and_gc_removes_unreadable_ones() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let s = r.json();
     assert_ne!(from(&s, "build"), "remote");
-    assert!(s["remote"]["published"].to_string().contains("build"), "{s}");
+    assert!(
+        s["remote"]["published"].to_string().contains("build"),
+        "{s}"
+    );
     let c = clone_of(&a);
     let sc = build_ok(&c, &w, "s9", &[]);
     assert_eq!(from(&sc, "build"), "remote");
     // An unreadable manifest past --max-age: gc removes it and says so
     // (and it no longer holds every pack).
-    let junk = build_manifest.replace("/build/", "/base/").replace(
-        build_manifest.rsplit('/').next().unwrap(),
-        &"0".repeat(64),
-    );
+    let junk = build_manifest
+        .replace("/build/", "/base/")
+        .replace(build_manifest.rsplit('/').next().unwrap(), &"0".repeat(64));
     put(&w, &junk, b"junk");
     let g = remote_cmd(&w, "s9", &["gc", "--grace", "0s", "--max-age", "0s"]);
     assert_eq!(g.code, 0, "{}\n{}", g.stdout, g.stderr);
     assert!(
-        g.stdout.lines().any(|l| l.contains(junk.trim_start_matches("s9/"))
-            && l.contains("unreadable")),
+        g.stdout
+            .lines()
+            .any(|l| l.contains(junk.trim_start_matches("s9/")) && l.contains("unreadable")),
         "{}",
         g.stdout
     );

@@ -15,23 +15,60 @@ macro_rules! ask {
 
 impl PolicyHost {
     pub fn invalidations_of(&self, project: &str, setup: &str) -> Result<String> {
-        ask!(self, "naming invalidations", call_invalidations_of, project, setup)
+        ask!(
+            self,
+            "naming invalidations",
+            call_invalidations_of,
+            project,
+            setup
+        )
     }
 
     pub fn invalidation_name(&self, project: &str, setup: &str, epoch: u64) -> Result<String> {
-        ask!(self, "naming an invalidation", call_invalidation_name, project, setup, epoch)
+        ask!(
+            self,
+            "naming an invalidation",
+            call_invalidation_name,
+            project,
+            setup,
+            epoch
+        )
     }
 
     pub fn parse_invalidation_name(&self, name: &str) -> Result<Option<u64>> {
-        ask!(self, "reading an invalidation name", call_parse_invalidation_name, name)
+        ask!(
+            self,
+            "reading an invalidation name",
+            call_parse_invalidation_name,
+            name
+        )
     }
 
     pub fn parse_epoch_dir(&self, name: &str) -> Result<Option<u64>> {
-        ask!(self, "reading an epoch directory", call_parse_epoch_dir, name)
+        ask!(
+            self,
+            "reading an epoch directory",
+            call_parse_epoch_dir,
+            name
+        )
     }
 
-    pub fn epoch_object(&self, project: &str, setup: &str, epoch: u64, reason: &str) -> Result<String> {
-        ask!(self, "writing an epoch", call_epoch_object, project, setup, epoch, reason)
+    pub fn epoch_object(
+        &self,
+        project: &str,
+        setup: &str,
+        epoch: u64,
+        reason: &str,
+    ) -> Result<String> {
+        ask!(
+            self,
+            "writing an epoch",
+            call_epoch_object,
+            project,
+            setup,
+            epoch,
+            reason
+        )
     }
 
     pub fn check_epoch_object(
@@ -41,11 +78,24 @@ impl PolicyHost {
         setup: &str,
         epoch: u64,
     ) -> Result<Result<(), String>> {
-        ask!(self, "checking an epoch", call_check_epoch_object, json, project, setup, epoch)
+        ask!(
+            self,
+            "checking an epoch",
+            call_check_epoch_object,
+            json,
+            project,
+            setup,
+            epoch
+        )
     }
 
     pub fn current_epoch(&self, facts: wit::EpochFacts) -> Result<Result<u64, String>> {
-        ask!(self, "deciding the current epoch", call_current_epoch, facts)
+        ask!(
+            self,
+            "deciding the current epoch",
+            call_current_epoch,
+            facts
+        )
     }
 
     pub fn next_epoch(&self, facts: wit::EpochFacts) -> Result<u64> {
@@ -53,7 +103,13 @@ impl PolicyHost {
     }
 
     pub fn layer_current(&self, built_in: Option<u64>, current: u64) -> Result<bool> {
-        ask!(self, "checking a local layer's epoch", call_layer_current, built_in, current)
+        ask!(
+            self,
+            "checking a local layer's epoch",
+            call_layer_current,
+            built_in,
+            current
+        )
     }
 
     pub fn locks_dir(&self) -> Result<String> {
@@ -74,22 +130,44 @@ impl PolicyHost {
         mine_ms: u64,
         others: &[wit::LockFacts],
     ) -> Result<Result<(), String>> {
-        ask!(self, "checking locks", call_lock_verdict, kind, mine_ms, others)
+        ask!(
+            self,
+            "checking locks",
+            call_lock_verdict,
+            kind,
+            mine_ms,
+            others
+        )
     }
 
     pub fn stale_locks(&self, mine_ms: u64, others: &[wit::LockFacts]) -> Result<Vec<String>> {
-        ask!(self, "finding stale locks", call_stale_locks, mine_ms, others)
+        ask!(
+            self,
+            "finding stale locks",
+            call_stale_locks,
+            mine_ms,
+            others
+        )
     }
 
     pub fn quarantine_name(&self, manifest: &str) -> Result<String> {
-        ask!(self, "naming a quarantine note", call_quarantine_name, manifest)
+        ask!(
+            self,
+            "naming a quarantine note",
+            call_quarantine_name,
+            manifest
+        )
     }
 
     pub fn signing_setup(&self, facts: wit::SigningFacts) -> Result<Result<wit::Signing, String>> {
         ask!(self, "choosing how to sign", call_signing_setup, facts)
     }
 
-    pub fn trust_alg(&self, facts: wit::SigningFacts, alg: &str) -> Result<Result<wit::Trust, String>> {
+    pub fn trust_alg(
+        &self,
+        facts: wit::SigningFacts,
+        alg: &str,
+    ) -> Result<Result<wit::Trust, String>> {
         ask!(self, "deciding what to trust", call_trust_alg, facts, alg)
     }
 }

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use super::config::Remote;
 use super::pull::{LayerId, open_manifest};
 use super::tier::network;
-use super::{epochs, locks};
 use super::{Manifest, sha256_hex};
+use super::{epochs, locks};
 use crate::component::PolicyHost;
 use crate::component::remote::wit;
 

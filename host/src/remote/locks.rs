@@ -89,30 +89,35 @@ pub async fn try_take(
             return Err(e);
         }
     };
-    let Some(mine_ms) = listed.iter().find(|m| m.name == name).map(|m| m.modified_ms) else {
+    let Some(mine_ms) = listed
+        .iter()
+        .find(|m| m.name == name)
+        .map(|m| m.modified_ms)
+    else {
         let _ = remote.store.delete(&remote.path(&name)).await;
         return Err(anyhow!(
             "the lock {name} was written but is not listed: the store does not list what it has just written"
         ));
     };
-    let others: Vec<LockFacts> = futures::stream::iter(listed.into_iter().filter(|m| m.name != name))
-        .map(|mut m| async move {
-            m.body = match remote.store.get(&remote.path(&m.name)).await {
-                Ok(g) => g
-                    .bytes()
-                    .await
-                    .ok()
-                    .and_then(|b| String::from_utf8(b.to_vec()).ok()),
-                // Released meanwhile.
-                Err(object_store::Error::NotFound { .. }) => return None,
-                Err(_) => None,
-            };
-            Some(m)
-        })
-        .buffer_unordered(16)
-        .filter_map(|m| async move { m })
-        .collect()
-        .await;
+    let others: Vec<LockFacts> =
+        futures::stream::iter(listed.into_iter().filter(|m| m.name != name))
+            .map(|mut m| async move {
+                m.body = match remote.store.get(&remote.path(&m.name)).await {
+                    Ok(g) => g
+                        .bytes()
+                        .await
+                        .ok()
+                        .and_then(|b| String::from_utf8(b.to_vec()).ok()),
+                    // Released meanwhile.
+                    Err(object_store::Error::NotFound { .. }) => return None,
+                    Err(_) => None,
+                };
+                Some(m)
+            })
+            .buffer_unordered(16)
+            .filter_map(|m| async move { m })
+            .collect()
+            .await;
     match host.lock_verdict(kind, mine_ms, &others)? {
         Ok(()) => Ok(Held {
             name,

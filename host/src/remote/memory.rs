@@ -86,5 +86,7 @@ pub fn update(store: &Store, url: &str, f: impl FnOnce(&mut Known)) -> Result<()
 
 /// Raises the highest epoch seen (never lowers it).
 pub fn saw(store: &Store, url: &str, epoch: u64) -> Result<()> {
-    update(store, url, |k| k.seen = Some(k.seen.unwrap_or(0).max(epoch)))
+    update(store, url, |k| {
+        k.seen = Some(k.seen.unwrap_or(0).max(epoch))
+    })
 }

@@ -297,7 +297,10 @@ fn write_blob(root: &Path, b: &super::Blob, frame: &[u8], entries: &[&Entry]) ->
     if bytes.len() as u64 != b.s || sha256_hex(&bytes) != b.d {
         return Err(super::quarantine::bad_pack(
             &b.pack,
-            format!("blob {} in pack {} does not match its digest: refused", b.d, b.pack),
+            format!(
+                "blob {} in pack {} does not match its digest: refused",
+                b.d, b.pack
+            ),
         ));
     }
     for e in entries {
@@ -331,13 +334,16 @@ pub async fn pull_layer(
                 let path = remote.path(&host.pack_name(&w.pack)?);
                 let ranges: Vec<Range<u64>> =
                     w.blobs.iter().map(|(b, _)| b.off..b.off + b.len).collect();
-                let got = store.get_ranges(&path, &ranges).await.map_err(|e| match e {
-                    object_store::Error::NotFound { .. } => super::quarantine::bad_pack(
-                        &w.pack,
-                        format!("pack {} is missing from the remote", w.pack),
-                    ),
-                    e => anyhow!("fetching pack {}: {e}", w.pack),
-                })?;
+                let got = store
+                    .get_ranges(&path, &ranges)
+                    .await
+                    .map_err(|e| match e {
+                        object_store::Error::NotFound { .. } => super::quarantine::bad_pack(
+                            &w.pack,
+                            format!("pack {} is missing from the remote", w.pack),
+                        ),
+                        e => anyhow!("fetching pack {}: {e}", w.pack),
+                    })?;
                 traffic.down(got.iter().map(|b| b.len() as u64).sum());
                 let root = root.to_path_buf();
                 // Blocking: decompress, verify, write (owned copies for the thread).

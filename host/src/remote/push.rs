@@ -313,11 +313,7 @@ async fn publish(
                 // is replaced.
                 let payload = PutPayload::from(pack);
                 match store
-                    .put_opts(
-                        &path,
-                        payload.clone(),
-                        PutOptions::from(PutMode::Create),
-                    )
+                    .put_opts(&path, payload.clone(), PutOptions::from(PutMode::Create))
                     .await
                 {
                     Ok(_) => traffic.up(len),

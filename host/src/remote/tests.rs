@@ -409,14 +409,26 @@ fn a_deleted_or_replayed_epoch_is_an_error_never_a_reset() {
         .block_on(super::epochs::current(&host, &r, p, s, Some(2)))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("saw epoch 2") && e.contains("rolled back"), "{e}");
+    assert!(
+        e.contains("saw epoch 2") && e.contains("rolled back"),
+        "{e}"
+    );
     // A fresh builder: a signed manifest of epoch 2 proves it.
     let t = tempfile::tempdir().unwrap();
     layer(t.path(), 3);
     let hidden = indicatif::ProgressBar::hidden();
-    rt.block_on(mem.put(&newest, object.clone().into())).unwrap();
-    rt.block_on(push_layer(&host, &r, &Traffic::default(), t.path(), &id(&host, "k", 2), 1, &hidden))
+    rt.block_on(mem.put(&newest, object.clone().into()))
         .unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &Traffic::default(),
+        t.path(),
+        &id(&host, "k", 2),
+        1,
+        &hidden,
+    ))
+    .unwrap();
     rt.block_on(mem.delete(&newest)).unwrap();
     let e = rt
         .block_on(super::epochs::current(&host, &r, p, s, None))
@@ -424,11 +436,13 @@ fn a_deleted_or_replayed_epoch_is_an_error_never_a_reset() {
         .to_string();
     assert!(e.contains("signed manifest of epoch 2"), "{e}");
     // Epoch 2's object replayed as epoch 3: refused, the newest valid one counts.
-    rt.block_on(mem.put(&newest, object.clone().into())).unwrap();
+    rt.block_on(mem.put(&newest, object.clone().into()))
+        .unwrap();
     let three = r.path(&host.invalidation_name(p, s, 3).unwrap());
     rt.block_on(mem.put(&three, object.into())).unwrap();
     assert_eq!(
-        rt.block_on(super::epochs::current(&host, &r, p, s, None)).unwrap(),
+        rt.block_on(super::epochs::current(&host, &r, p, s, None))
+            .unwrap(),
         2
     );
     // Raising goes above everything known.
@@ -466,18 +480,37 @@ fn an_ed25519_reader_reads_and_cannot_publish() {
     layer(t.path(), 3);
     let hidden = indicatif::ProgressBar::hidden();
     let i = id(&host, "k", 0);
-    rt.block_on(push_layer(&host, &writer, &Traffic::default(), t.path(), &i, 1, &hidden))
-        .unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &writer,
+        &Traffic::default(),
+        t.path(),
+        &i,
+        1,
+        &hidden,
+    ))
+    .unwrap();
     assert!(
         rt.block_on(fetch_manifest(&host, &reader, &i, &Traffic::default()))
             .unwrap()
             .is_some()
     );
     let e = rt
-        .block_on(push_layer(&host, &reader, &Traffic::default(), t.path(), &id(&host, "k2", 0), 1, &hidden))
+        .block_on(push_layer(
+            &host,
+            &reader,
+            &Traffic::default(),
+            t.path(),
+            &id(&host, "k2", 0),
+            1,
+            &hidden,
+        ))
         .unwrap_err();
     assert!(format!("{e:#}").contains("never publishes"), "{e:#}");
     // An HMAC-only builder does not trust it.
     let hmac = remote(mem.clone(), b"secret");
-    assert!(rt.block_on(fetch_manifest(&host, &hmac, &i, &Traffic::default())).is_err());
+    assert!(
+        rt.block_on(fetch_manifest(&host, &hmac, &i, &Traffic::default()))
+            .is_err()
+    );
 }

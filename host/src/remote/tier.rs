@@ -18,10 +18,10 @@ use std::future::Future;
 use std::path::Path;
 
 use super::config::{Remote, RemoteArgs};
-use super::{epochs, locks, memory, quarantine};
 use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::{Pushed, push_layer};
 use super::{Traffic, TrafficSummary};
+use super::{epochs, locks, memory, quarantine};
 use crate::component::PolicyHost;
 use crate::store::Store;
 use crate::store::journal;
@@ -382,9 +382,16 @@ impl<'a> Tier<'a> {
                 );
                 if let Some(bad) = e.downcast_ref::<quarantine::Bad>() {
                     let (host, remote) = (self.host, &self.remote);
-                    match bounded(&self.rt, remote, "noting the refusal", quarantine::record(host, remote, bad)) {
+                    match bounded(
+                        &self.rt,
+                        remote,
+                        "noting the refusal",
+                        quarantine::record(host, remote, bad),
+                    ) {
                         Ok(done) => done.into_iter().for_each(|d| say(format!("remote: {d}"))),
-                        Err(e) => say(format!("remote: could not note the refusal on the remote: {e:#}")),
+                        Err(e) => say(format!(
+                            "remote: could not note the refusal on the remote: {e:#}"
+                        )),
                     }
                 }
                 Vec::new()
@@ -439,7 +446,9 @@ impl<'a> Tier<'a> {
                 std::fs::create_dir(&root)?;
                 pull_layer(host, remote, traffic, m, &root, &bar)
                     .await
-                    .map_err(|e| quarantine::of_manifest(e, &id.manifest_name(host).unwrap_or_default()))?;
+                    .map_err(|e| {
+                        quarantine::of_manifest(e, &id.manifest_name(host).unwrap_or_default())
+                    })?;
                 bar.finish_and_clear();
             }
             Ok(true)
@@ -456,7 +465,9 @@ impl<'a> Tier<'a> {
         say: &dyn Fn(String),
     ) {
         if self.remote.publish_alg.is_none() {
-            say("remote: this builder holds public keys only: it reads and does not publish".into());
+            say(
+                "remote: this builder holds public keys only: it reads and does not publish".into(),
+            );
             return;
         }
         for (layer, dir) in [("base", HOME), ("build", CACHE)] {

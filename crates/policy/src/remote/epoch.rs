@@ -189,7 +189,10 @@ mod monotonic_tests {
         assert_eq!(current(&f(None, None, None)), Ok(0));
         assert_eq!(current(&f(Some(2), Some(2), Some(1))), Ok(2));
         let e = current(&f(None, None, Some(1))).unwrap_err();
-        assert!(e.contains("no epoch object") && e.contains("saw epoch 1"), "{e}");
+        assert!(
+            e.contains("no epoch object") && e.contains("saw epoch 1"),
+            "{e}"
+        );
         let e = current(&f(Some(1), None, Some(2))).unwrap_err();
         assert!(e.contains("rolled back"), "{e}");
         let e = current(&f(Some(1), Some(2), None)).unwrap_err();
@@ -210,7 +213,11 @@ mod monotonic_tests {
     fn objects_are_checked_against_their_number() {
         let j = object_json("p", "s", 3, "invalidate");
         assert_eq!(check_object(&j, "p", "s", 3), Ok(()));
-        assert!(check_object(&j, "p", "s", 4).unwrap_err().contains("replayed"));
+        assert!(
+            check_object(&j, "p", "s", 4)
+                .unwrap_err()
+                .contains("replayed")
+        );
         assert!(check_object(&j, "p", "t", 3).is_err());
     }
 }

@@ -103,13 +103,19 @@ mod tests {
     #[test]
     fn shared_locks_share_and_exclusive_excludes() {
         let now = 10_000_000;
-        assert_eq!(verdict(Kind::Shared, now, &[other(Some(Kind::Shared), 5)]), Ok(()));
+        assert_eq!(
+            verdict(Kind::Shared, now, &[other(Some(Kind::Shared), 5)]),
+            Ok(())
+        );
         assert!(verdict(Kind::Shared, now, &[other(Some(Kind::Exclusive), 5)]).is_err());
         assert!(verdict(Kind::Exclusive, now, &[other(Some(Kind::Shared), 5)]).is_err());
         assert!(verdict(Kind::Shared, now, &[other(None, 5)]).is_err());
         // Stale locks are ignored, and listed for removal.
         let old = other(Some(Kind::Exclusive), STALE_MS);
-        assert_eq!(verdict(Kind::Shared, now, std::slice::from_ref(&old)), Ok(()));
+        assert_eq!(
+            verdict(Kind::Shared, now, std::slice::from_ref(&old)),
+            Ok(())
+        );
         assert_eq!(stale(now, &[old, other(Some(Kind::Shared), 1)]).len(), 1);
     }
 }

@@ -103,12 +103,10 @@ pub fn trust_with(k: &Keys, alg: &str) -> Result<Trust, String> {
     match (mode, alg) {
         (Mode::Unsigned, HMAC | NONE | ED25519) => Ok(Trust::Accept),
         (Mode::Signed, HMAC) if k.hmac_secret => Ok(Trust::Verify),
-        (Mode::Signed, HMAC) => Err(
-            "it is signed with an HMAC, but ZEROPS_CACHE_REMOTE_SECRET is not set here".into(),
-        ),
-        (Mode::Signed, ED25519) if k.ed25519_trusted > 0 || k.ed25519_private => {
-            Ok(Trust::Verify)
+        (Mode::Signed, HMAC) => {
+            Err("it is signed with an HMAC, but ZEROPS_CACHE_REMOTE_SECRET is not set here".into())
         }
+        (Mode::Signed, ED25519) if k.ed25519_trusted > 0 || k.ed25519_private => Ok(Trust::Verify),
         (Mode::Signed, ED25519) => Err(
             "it is signed with ed25519, but no public key is trusted here \
              (ZEROPS_CACHE_REMOTE_PUBLIC_KEYS)"
@@ -146,7 +144,11 @@ mod key_tests {
             ..Keys::default()
         };
         assert_eq!(setup(&hmac), Ok((Mode::Signed, Some(HMAC))));
-        assert!(trust_with(&hmac, ED25519).unwrap_err().contains("PUBLIC_KEYS"));
+        assert!(
+            trust_with(&hmac, ED25519)
+                .unwrap_err()
+                .contains("PUBLIC_KEYS")
+        );
         assert!(setup(&Keys::default()).is_err());
         let unsigned = Keys {
             allow_unsigned: true,
