@@ -1,6 +1,6 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::remote as wit;
-use zerops_cache_policy::remote::{epoch, gc, identity, lock, manifest, naming, signature};
+use zerops_cache_policy::remote::{epoch, gc, identity, index, lock, manifest, naming, signature};
 
 fn epoch_facts(f: wit::EpochFacts) -> epoch::Facts {
     epoch::Facts {
@@ -291,5 +291,45 @@ impl wit::Guest for Component {
             signature::Trust::Verify => wit::Trust::Verify,
             signature::Trust::Accept => wit::Trust::Accept,
         })
+    }
+
+    fn index_name(project: String, setup: String) -> String {
+        naming::index(&project, &setup)
+    }
+
+    fn index_add(
+        current: Option<String>,
+        project: String,
+        setup: String,
+        e: wit::IndexEntry,
+    ) -> String {
+        index::add(
+            current.as_deref(),
+            &project,
+            &setup,
+            index::Entry {
+                name: e.name,
+                files: e.files,
+                bytes: e.bytes,
+                stored_bytes: e.stored_bytes,
+            },
+        )
+    }
+
+    fn index_read(
+        json: String,
+        project: String,
+        setup: String,
+    ) -> Result<Vec<wit::IndexEntry>, String> {
+        Ok(index::check(&json, &project, &setup)?
+            .entries
+            .into_iter()
+            .map(|e| wit::IndexEntry {
+                name: e.name,
+                files: e.files,
+                bytes: e.bytes,
+                stored_bytes: e.stored_bytes,
+            })
+            .collect())
     }
 }

@@ -506,3 +506,73 @@ fn a_bogus_manifest_does_not_block_publishing_and_gc_removes_unreadable_ones() {
     );
     assert!(!keys(&w, "s9/v1/manifests/").contains(&junk));
 }
+
+#[test]
+fn remote_ls_of_50_manifests_costs_a_constant_number_of_requests() {
+    let Some(w) = Weed::start("remote_ls_of_50_manifests") else {
+        return;
+    };
+    let config = |i: usize| {
+        yaml(
+            &[&format!("echo base {i}")],
+            &[SMALL, &format!("echo build {i}")],
+            "[node_modules]",
+            "",
+        )
+    };
+    let a = Proj::new(&config(0), &[]);
+    // 25 builds, each with a new base and build key: 50 manifests.
+    for i in 0..25 {
+        a.write("zerops.yaml", &config(i));
+        let s = build_ok(&a, &w, "s10", &["--isolation", "none"]);
+        assert_eq!(
+            s["remote"]["published"],
+            serde_json::json!(["base", "build"])
+        );
+    }
+    let proxy = Proxy::start(w.s3_port, None);
+    let mut c = crate::common::bin();
+    c.args(["remote", "ls", "--format", "json"]);
+    w.env(&mut c, "s10");
+    c.env(
+        "AWS_ENDPOINT_URL",
+        format!("http://127.0.0.1:{}", proxy.port),
+    );
+    let r = ran(&mut c);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 50);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["error"].is_null() && e["live"] == true),
+        "{v}"
+    );
+    // The build layers hold the 20 files of SMALL (and their directories).
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e["layer"] == "build")
+            .all(|e| e["entries"].as_u64().unwrap() >= 20),
+        "{v}"
+    );
+    // A listing of manifests, one of packs, the index, the epoch (list of
+    // invalidations, list of epoch directories): no GET per manifest.
+    let n = proxy.requests();
+    assert!(
+        (3..=8).contains(&n),
+        "remote ls made {n} requests for 50 manifests"
+    );
+    // Without the index (an older publisher's remote) it still works, by
+    // reading every manifest whole: the counter sees each GET.
+    for k in keys(&w, "s10/v1/index/") {
+        delete(&w, &k);
+    }
+    proxy.reset_count();
+    let r = ran(&mut c);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let again: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(again["entries"].as_array().unwrap().len(), 50);
+    assert!(proxy.requests() >= 50, "{}", proxy.requests());
+}

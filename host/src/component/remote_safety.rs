@@ -170,4 +170,42 @@ impl PolicyHost {
     ) -> Result<Result<wit::Trust, String>> {
         ask!(self, "deciding what to trust", call_trust_alg, facts, alg)
     }
+
+    pub fn index_name(&self, project: &str, setup: &str) -> Result<String> {
+        ask!(self, "naming an index", call_index_name, project, setup)
+    }
+
+    pub fn index_add(
+        &self,
+        current: Option<&str>,
+        project: &str,
+        setup: &str,
+        entry: &wit::IndexEntry,
+    ) -> Result<String> {
+        ask!(
+            self,
+            "updating an index",
+            call_index_add,
+            current,
+            project,
+            setup,
+            entry
+        )
+    }
+
+    pub fn index_read(
+        &self,
+        json: &str,
+        project: &str,
+        setup: &str,
+    ) -> Result<Result<Vec<wit::IndexEntry>, String>> {
+        ask!(
+            self,
+            "reading an index",
+            call_index_read,
+            json,
+            project,
+            setup
+        )
+    }
 }

@@ -165,31 +165,24 @@ fn now_ms() -> i64 {
 /// files, size, age, live or not); JSON with `--format json`.
 pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = network(&rt, scan(host, remote))?;
+    let (listed, packs) = network(&rt, async {
+        let rows = super::index::rows(host, remote).await?;
+        let packs = list(remote, "v1/packs").await?;
+        Ok::<_, anyhow::Error>((rows, packs))
+    })?;
     let now = now_ms();
     let mut rows = Vec::new();
-    for l in &scan.manifests {
-        let (files, raw, stored, err) = match &l.manifest {
-            Ok(m) => {
-                let raw = m
-                    .entries
-                    .iter()
-                    .map(|e| match e.kind {
-                        super::Kind::File { s, .. } => s,
-                        _ => 0,
-                    })
-                    .sum::<u64>();
-                let stored = m.blobs.iter().map(|b| b.len).sum::<u64>();
-                (m.entries.len(), raw, stored, None)
-            }
-            Err(e) => (0, 0, 0, Some(e.clone())),
+    for l in &listed {
+        let ((files, raw, stored), err) = match &l.shown {
+            Ok(s) => (*s, None),
+            Err(e) => ((0, 0, 0), Some(e.clone())),
         };
         rows.push(serde_json::json!({
             "name": l.name, "project": l.parts.project, "setup": l.parts.setup_part,
             "epoch": l.parts.epoch, "layer": l.parts.layer, "entry": l.parts.entry,
             "entries": files, "bytes": raw, "stored_bytes": stored,
-            "manifest_bytes": l.meta.size,
-            "age_ms": (now - l.meta.last_modified.timestamp_millis()).max(0),
+            "manifest_bytes": l.size,
+            "age_ms": (now - l.modified_ms).max(0),
             "live": l.live, "error": err,
         }));
         if !json {
@@ -203,29 +196,34 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit:
                 files,
                 bytesize::ByteSize(raw),
                 bytesize::ByteSize(stored),
-                age(now, l.meta.last_modified.timestamp_millis()),
+                age(now, l.modified_ms),
                 if l.live { "" } else { ", invalidated" },
                 err.map(|e| format!(", UNREADABLE: {e}"))
                     .unwrap_or_default()
             );
         }
     }
-    let pack_bytes: u64 = scan.packs.values().map(|m| m.size).sum();
+    let pack_count = packs
+        .iter()
+        .filter(|m| {
+            host.parse_pack_name(&remote.relative(&m.location))
+                .ok()
+                .flatten()
+                .is_some()
+        })
+        .count();
+    let pack_bytes: u64 = packs.iter().map(|m| m.size).sum();
     if json {
         println!(
             "{}",
-            serde_json::json!({"entries": rows, "packs": scan.packs.len(), "pack_bytes": pack_bytes})
+            serde_json::json!({"entries": rows, "packs": pack_count, "pack_bytes": pack_bytes})
         );
     } else {
         println!(
             "{} entr{}, {} pack(s), {}",
-            scan.manifests.len(),
-            if scan.manifests.len() == 1 {
-                "y"
-            } else {
-                "ies"
-            },
-            scan.packs.len(),
+            listed.len(),
+            if listed.len() == 1 { "y" } else { "ies" },
+            pack_count,
             bytesize::ByteSize(pack_bytes)
         );
     }

@@ -14,11 +14,13 @@
 //! - [`epochs`]: the current epoch (signed, monotonic) and raising it;
 //! - [`memory`]: what a store remembers of epochs (seen, per layer);
 //! - [`locks`]: shared locks for publishing, exclusive for gc;
-//! - [`quarantine`]: what a reader refused, noted so a publish heals it.
+//! - [`quarantine`]: what a reader refused, noted so a publish heals it;
+//! - [`index`]: what `remote ls` shows, kept by publishes (O(1) listing).
 
 pub mod admin;
 pub mod config;
 pub mod epochs;
+pub mod index;
 pub mod locks;
 pub mod memory;
 pub mod pull;

@@ -34,6 +34,8 @@ pub struct Pushed {
     pub new_blobs: usize,
     pub reused_blobs: usize,
     pub left_out: Vec<String>,
+    /// Why the index was not updated (then `remote ls` reads the manifest whole).
+    pub index_note: Option<String>,
 }
 
 /// Hashes the files of a walk in parallel (every core).
@@ -356,6 +358,19 @@ async fn publish(
             out.reused_blobs += 1;
         }
     }
+    // What `remote ls` shows of it (kept in the index).
+    let shown = crate::component::remote::wit::IndexEntry {
+        name: name.to_string(),
+        files: entries.len() as u64,
+        bytes: entries
+            .iter()
+            .map(|e| match e.kind {
+                Kind::File { s, .. } => s,
+                _ => 0,
+            })
+            .sum(),
+        stored_bytes: index.values().map(|b| b.len).sum(),
+    };
     // A delta on the previous manifest when there is one (and the chain is
     // short): an install rewrites every mtime but changes few contents.
     let delta = match &prev {
@@ -438,6 +453,9 @@ async fn publish(
         Ok(_) => {
             traffic.up(len);
             out.published = true;
+            if let Err(e) = super::index::add(host, remote, id, &shown).await {
+                out.index_note = Some(format!("{e:#}"));
+            }
         }
         // Another builder published this entry first: one manifest stays.
         Err(

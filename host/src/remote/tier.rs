@@ -508,6 +508,11 @@ impl<'a> Tier<'a> {
                     for l in &p.left_out {
                         say(format!("remote: left out {l}"));
                     }
+                    if let Some(n) = &p.index_note {
+                        say(format!(
+                            "remote: the index was not updated ({n}); `remote ls` reads this manifest whole"
+                        ));
+                    }
                     self.summary.published.push(layer);
                 }
                 Ok(_) => say(format!("remote: the {layer} layer is already there")),

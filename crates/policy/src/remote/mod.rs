@@ -8,11 +8,13 @@
 //! - [`signature`]: what is signed and when a manifest may be trusted;
 //! - [`epoch`]: invalidation per project and setup;
 //! - [`gc`]: what to remove by age and total size, and why;
-//! - [`lock`]: restic's lock protocol between publishing and gc.
+//! - [`lock`]: restic's lock protocol between publishing and gc;
+//! - [`index`]: what `remote ls` shows, kept by publishes.
 
 pub mod epoch;
 pub mod gc;
 pub mod identity;
+pub mod index;
 pub mod lock;
 pub mod manifest;
 pub mod naming;

@@ -6,6 +6,7 @@
 //! v1/invalidations/<project>/<setup>/<N:020>       epoch N: one immutable signed object per raise
 //! v1/locks/<id>                                    a publish's shared lock, gc's exclusive lock
 //! v1/quarantine/<manifest name>                    a reader refused that manifest (why)
+//! v1/index/<project>/<setup>                       what `remote ls` shows (signed)
 //! v1/manifests/<project>/<setup>/e<N>/<layer>/<entry>   one layer of one build
 //! ```
 //! `<project>` is the identity slug, `<setup>` the setup name made
@@ -90,6 +91,11 @@ pub fn parse_epoch_dir(name: &str) -> Option<u64> {
         return None;
     }
     n.parse().ok()
+}
+
+/// The index of a project and setup (what `remote ls` shows).
+pub fn index(project: &str, setup: &str) -> String {
+    format!("{ROOT}/index/{project}/{}", setup_part(setup))
 }
 
 pub fn locks_dir() -> String {
