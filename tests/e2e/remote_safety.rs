@@ -309,6 +309,19 @@ fn a_corrupt_pack_is_removed_by_its_reader_and_uploaded_again_by_the_next_push()
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     put(&w, &big, &bytes);
+    // verify --deep (packs fetched whole) finds it.
+    let v = remote_cmd(&w, "s6", &["verify", "--deep"]);
+    assert_eq!(v.code, 1, "{}\n{}", v.stdout, v.stderr);
+    assert!(
+        v.stdout.contains("its bytes do not match its name"),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout.contains("does not match its digest"),
+        "{}",
+        v.stdout
+    );
     let b = clone_of(&a);
     let mut c = b.cmd("build", &["--format", "json"]);
     w.env(&mut c, "s6");
