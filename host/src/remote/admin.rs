@@ -286,7 +286,7 @@ fn sweep(
                 .map_err(|e| anyhow!("removing {name}: {e}"))?;
         }
     }
-    let scan = network(&rt, scan(host, remote))?;
+    let scan = network(rt, scan(host, remote))?;
     let manifests: Vec<wit::ManifestFacts> = scan
         .manifests
         .iter()
@@ -346,7 +346,7 @@ fn sweep(
             r.reason
         );
         if !args.dry_run {
-            network(&rt, remote.store.delete(&remote.path(&r.name)))
+            network(rt, remote.store.delete(&remote.path(&r.name)))
                 .map_err(|e| anyhow!("removing {}: {e}", r.name))?;
         }
         freed += r.bytes;

@@ -36,7 +36,7 @@ async fn newest_object(
             found.push((n, name));
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut problems = Vec::new();
     for (n, name) in found {
         let object = match remote.store.get(&remote.path(&name)).await {
@@ -83,7 +83,7 @@ async fn newest_manifest(
             epochs.push((n, p));
         }
     }
-    epochs.sort_by(|a, b| b.0.cmp(&a.0));
+    epochs.sort_by_key(|e| std::cmp::Reverse(e.0));
     for (n, p) in epochs {
         let metas: Vec<_> = remote
             .store

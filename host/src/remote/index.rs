@@ -70,6 +70,9 @@ pub async fn add(
     Err(anyhow!("{name}: raced by other publishes 16 times"))
 }
 
+/// A listed manifest: its name, what its name says, its object.
+type Listed = (String, ManifestNameParts, object_store::ObjectMeta);
+
 /// One row of `remote ls`.
 pub struct Row {
     pub name: String,
@@ -101,10 +104,7 @@ pub async fn rows(host: &PolicyHost, remote: &Remote) -> Result<Vec<Row>> {
         .try_collect()
         .await
         .map_err(|e| anyhow!("listing the manifests on the remote: {e}"))?;
-    let mut groups: BTreeMap<
-        (String, String),
-        Vec<(String, ManifestNameParts, object_store::ObjectMeta)>,
-    > = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<Listed>> = BTreeMap::new();
     for m in metas {
         let name = remote.relative(&m.location);
         if let Some(parts) = host.parse_manifest_name(&name)? {

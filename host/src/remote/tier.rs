@@ -241,6 +241,7 @@ pub fn remember(
 impl<'a> Tier<'a> {
     /// The tier for a build, or `None` (with the summary saying why) when
     /// no remote is configured or it cannot be used now.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         host: &'a PolicyHost,
         args: &RemoteArgs,
