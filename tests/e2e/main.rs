@@ -35,6 +35,7 @@ mod patterns_component;
 mod plan_component;
 mod read_only_trees;
 mod remote;
+mod remote_cluster;
 mod remote_proxy;
 mod remote_safety;
 mod remote_support;

@@ -22,7 +22,7 @@ pub struct Weed {
     data: PathBuf,
 }
 
-fn weed_binary() -> Option<PathBuf> {
+pub fn weed_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("ZEROPS_CACHE_TEST_WEED") {
         return Some(PathBuf::from(p));
     }
@@ -45,7 +45,7 @@ fn weed_binary() -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-fn free_ports(n: usize) -> Vec<u16> {
+pub fn free_ports(n: usize) -> Vec<u16> {
     // Hold them all at once so they differ; weed binds right after.
     let ls: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
