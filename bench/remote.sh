@@ -55,7 +55,11 @@ for _ in $(seq 100); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3/")" != 000 ] && break
   sleep 0.1
 done
-sleep 0.5
+# Ready when the bucket answers (it is made right after S3 is up).
+for _ in $(seq 300); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -I --aws-sigv4 aws:amz:us-east-1:s3 --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "http://127.0.0.1:$S3/cache")" = 200 ] && break
+  sleep 0.1
+done
 export AWS_ENDPOINT_URL="http://127.0.0.1:$S3"
 export ZEROPS_CACHE_REMOTE="s3://cache/bench"
 s3curl() { curl -sS --fail --aws-sigv4 aws:amz:us-east-1:s3 --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"; }

@@ -1,6 +1,40 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::remote as wit;
-use zerops_cache_policy::remote::{epoch, gc, identity, manifest, naming, signature};
+use zerops_cache_policy::remote::{epoch, gc, identity, index, lock, manifest, naming, signature};
+
+fn epoch_facts(f: wit::EpochFacts) -> epoch::Facts {
+    epoch::Facts {
+        newest_object: f.newest_object,
+        newest_manifest: f.newest_manifest,
+        seen: f.seen,
+    }
+}
+
+fn lock_kind(k: wit::LockKind) -> lock::Kind {
+    match k {
+        wit::LockKind::Shared => lock::Kind::Shared,
+        wit::LockKind::Exclusive => lock::Kind::Exclusive,
+    }
+}
+
+fn lock_others(o: Vec<wit::LockFacts>) -> Vec<lock::Other> {
+    o.into_iter()
+        .map(|l| lock::Other {
+            name: l.name,
+            json: l.body,
+            modified_ms: l.modified_ms,
+        })
+        .collect()
+}
+
+fn keys_of(f: wit::SigningFacts) -> signature::Keys {
+    signature::Keys {
+        hmac_secret: f.hmac_secret,
+        ed25519_private: f.ed25519_private,
+        ed25519_trusted: f.ed25519_trusted,
+        allow_unsigned: f.allow_unsigned,
+    }
+}
 
 fn mode_of(m: wit::Mode) -> signature::Mode {
     match m {
@@ -170,5 +204,132 @@ impl wit::Guest for Component {
                 .collect(),
             notes: plan.notes,
         }
+    }
+
+    fn invalidations_of(project: String, setup: String) -> String {
+        naming::invalidations_of(&project, &setup)
+    }
+
+    fn invalidation_name(project: String, setup: String, epoch: u64) -> String {
+        naming::invalidation(&project, &setup, epoch)
+    }
+
+    fn parse_invalidation_name(name: String) -> Option<u64> {
+        naming::parse_invalidation(&name)
+    }
+
+    fn parse_epoch_dir(name: String) -> Option<u64> {
+        naming::parse_epoch_dir(&name)
+    }
+
+    fn epoch_object(project: String, setup: String, n: u64, reason: String) -> String {
+        epoch::object_json(&project, &setup, n, &reason)
+    }
+
+    fn check_epoch_object(
+        json: String,
+        project: String,
+        setup: String,
+        n: u64,
+    ) -> Result<(), String> {
+        epoch::check_object(&json, &project, &setup, n)
+    }
+
+    fn current_epoch(f: wit::EpochFacts) -> Result<u64, String> {
+        epoch::current(&epoch_facts(f))
+    }
+
+    fn next_epoch(f: wit::EpochFacts) -> u64 {
+        epoch::next(&epoch_facts(f))
+    }
+
+    fn layer_current(built_in: Option<u64>, current: u64) -> bool {
+        epoch::layer_current(built_in, current)
+    }
+
+    fn locks_dir() -> String {
+        naming::locks_dir()
+    }
+
+    fn lock_name(id: String) -> String {
+        naming::lock(&id)
+    }
+
+    fn lock_body(kind: wit::LockKind, holder: String) -> String {
+        lock::body(lock_kind(kind), &holder)
+    }
+
+    fn lock_verdict(
+        kind: wit::LockKind,
+        mine_ms: u64,
+        others: Vec<wit::LockFacts>,
+    ) -> Result<(), String> {
+        lock::verdict(lock_kind(kind), mine_ms, &lock_others(others))
+    }
+
+    fn stale_locks(mine_ms: u64, others: Vec<wit::LockFacts>) -> Vec<String> {
+        lock::stale(mine_ms, &lock_others(others))
+    }
+
+    fn quarantine_name(manifest: String) -> String {
+        naming::quarantine(&manifest)
+    }
+
+    fn signing_setup(f: wit::SigningFacts) -> Result<wit::Signing, String> {
+        let (mode, alg) = signature::setup(&keys_of(f))?;
+        Ok(wit::Signing {
+            mode: match mode {
+                signature::Mode::Signed => wit::Mode::Signed,
+                signature::Mode::Unsigned => wit::Mode::Unsigned,
+            },
+            publish_alg: alg.map(str::to_string),
+        })
+    }
+
+    fn trust_alg(f: wit::SigningFacts, alg: String) -> Result<wit::Trust, String> {
+        Ok(match signature::trust_with(&keys_of(f), &alg)? {
+            signature::Trust::Verify => wit::Trust::Verify,
+            signature::Trust::Accept => wit::Trust::Accept,
+        })
+    }
+
+    fn index_name(project: String, setup: String) -> String {
+        naming::index(&project, &setup)
+    }
+
+    fn index_add(
+        current: Option<String>,
+        project: String,
+        setup: String,
+        e: wit::IndexEntry,
+    ) -> String {
+        index::add(
+            current.as_deref(),
+            &project,
+            &setup,
+            index::Entry {
+                name: e.name,
+                files: e.files,
+                bytes: e.bytes,
+                stored_bytes: e.stored_bytes,
+            },
+        )
+    }
+
+    fn index_read(
+        json: String,
+        project: String,
+        setup: String,
+    ) -> Result<Vec<wit::IndexEntry>, String> {
+        Ok(index::check(&json, &project, &setup)?
+            .entries
+            .into_iter()
+            .map(|e| wit::IndexEntry {
+                name: e.name,
+                files: e.files,
+                bytes: e.bytes,
+                stored_bytes: e.stored_bytes,
+            })
+            .collect())
     }
 }

@@ -253,11 +253,18 @@ pub fn run(
     progress: bool,
 ) -> Result<()> {
     let mut c = std::process::Command::new("sh");
-    c.arg("-c")
-        .arg(cmd)
-        .current_dir(cwd)
-        .env("HOME", home)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    c.arg("-c").arg(cmd).current_dir(cwd).env("HOME", home);
+    // The remote tier's credentials stay with zerops-cache (as in the
+    // container, whose environment is clean) unless passed with --env.
+    for (k, _) in std::env::vars_os() {
+        if let Some(k) = k.to_str()
+            && zerops_cache_contract::remote::is_remote_secret(k)
+            && !env.iter().any(|(n, _)| n == k)
+        {
+            c.env_remove(k);
+        }
+    }
+    c.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     // Under the reaper: nothing of the command outlives zerops-cache.
     let c = crate::host_reaper::wrap(&c).context("starting the build command's reaper")?;
     run_prepared(cmd, c, sink, progress)

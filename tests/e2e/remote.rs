@@ -18,21 +18,21 @@ use crate::remote_support::Weed;
 const VISIBLE_TMP: &str = "/var/tmp";
 
 /// buildCommands: a node_modules with every entry type (unless restored).
-const INSTALL: &str = "[ -d node_modules/a ] || { mkdir -p node_modules/a/lib node_modules/.bin node_modules/empty && \
+pub(crate) const INSTALL: &str = "[ -d node_modules/a ] || { mkdir -p node_modules/a/lib node_modules/.bin node_modules/empty && \
     echo a > node_modules/a/lib/index.js && head -c 200000 /dev/urandom > node_modules/a/big.bin && \
     printf '#!/bin/sh\\necho hi\\n' > node_modules/a/cli.sh && chmod 750 node_modules/a/cli.sh && \
     ln -s ../a/cli.sh node_modules/.bin/a && touch -d '2001-02-03 04:05:06.123456789' node_modules/a/lib/index.js && \
     for i in $(seq 1 300); do echo \"module $i\" > node_modules/a/lib/m$i.js; done && echo fresh > installed-now; }";
-const PREPARE: &str = "echo ran >> \"$HOME/prepare.log\"";
+pub(crate) const PREPARE: &str = "echo ran >> \"$HOME/prepare.log\"";
 
-fn project(extra_prepare: &[&str]) -> Proj {
+pub(crate) fn project(extra_prepare: &[&str]) -> Proj {
     let mut prepare = vec![PREPARE];
     prepare.extend_from_slice(extra_prepare);
     Proj::new(&yaml(&prepare, &[INSTALL], "[node_modules]", ""), &[])
 }
 
 /// A clone of `p` at another path, with a fresh store.
-fn clone_of(p: &Proj) -> Proj {
+pub(crate) fn clone_of(p: &Proj) -> Proj {
     let dir = tempfile::Builder::new()
         .prefix("zc-clone")
         .tempdir()
@@ -61,7 +61,7 @@ fn clone_of(p: &Proj) -> Proj {
     Proj { dir: moved, store }
 }
 
-fn build(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Ran {
+pub(crate) fn build(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Ran {
     let mut c = p.cmd("build", &[&["--format", "json"], args].concat());
     w.env(&mut c, prefix);
     let (code, stdout, stderr) = run(&mut c);
@@ -72,13 +72,13 @@ fn build(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Ran {
     }
 }
 
-fn build_ok(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Value {
+pub(crate) fn build_ok(p: &Proj, w: &Weed, prefix: &str, args: &[&str]) -> Value {
     let r = build(p, w, prefix, args);
     assert_eq!(r.code, 0, "build failed:\n{}\n{}", r.stdout, r.stderr);
     r.json()
 }
 
-fn cmd(p: &Proj, w: &Weed, prefix: &str, sub: &str, args: &[&str]) -> Ran {
+pub(crate) fn cmd(p: &Proj, w: &Weed, prefix: &str, sub: &str, args: &[&str]) -> Ran {
     let mut c = if sub == "remote" {
         let mut c = crate::common::bin();
         c.current_dir(p.path())
@@ -99,7 +99,7 @@ fn cmd(p: &Proj, w: &Weed, prefix: &str, sub: &str, args: &[&str]) -> Ran {
     }
 }
 
-fn remote_cmd(w: &Weed, prefix: &str, args: &[&str]) -> Ran {
+pub(crate) fn remote_cmd(w: &Weed, prefix: &str, args: &[&str]) -> Ran {
     let mut c = crate::common::bin();
     c.arg("remote").args(args);
     w.env(&mut c, prefix);
@@ -111,7 +111,7 @@ fn remote_cmd(w: &Weed, prefix: &str, args: &[&str]) -> Ran {
     }
 }
 
-fn from(s: &Value, layer: &str) -> String {
+pub(crate) fn from(s: &Value, layer: &str) -> String {
     s["layers"][layer]["from"].as_str().unwrap().to_string()
 }
 
@@ -161,7 +161,7 @@ fn detailed(root: &Path) -> BTreeMap<String, String> {
 }
 
 /// Object keys under `prefix` in the bucket (S3 ListObjectsV2 via curl).
-fn keys(w: &Weed, prefix: &str) -> Vec<String> {
+pub(crate) fn keys(w: &Weed, prefix: &str) -> Vec<String> {
     let out = w
         .curl()
         .arg(format!(
@@ -179,7 +179,7 @@ fn keys(w: &Weed, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn put(w: &Weed, key: &str, body: &[u8]) {
+pub(crate) fn put(w: &Weed, key: &str, body: &[u8]) {
     let f = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(f.path(), body).unwrap();
     let out = w
@@ -198,7 +198,7 @@ fn put(w: &Weed, key: &str, body: &[u8]) {
     );
 }
 
-fn get(w: &Weed, key: &str) -> Vec<u8> {
+pub(crate) fn get(w: &Weed, key: &str) -> Vec<u8> {
     w.curl().arg(w.url(key)).output().unwrap().stdout
 }
 

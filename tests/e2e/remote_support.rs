@@ -22,7 +22,7 @@ pub struct Weed {
     data: PathBuf,
 }
 
-fn weed_binary() -> Option<PathBuf> {
+pub fn weed_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("ZEROPS_CACHE_TEST_WEED") {
         return Some(PathBuf::from(p));
     }
@@ -45,7 +45,7 @@ fn weed_binary() -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-fn free_ports(n: usize) -> Vec<u16> {
+pub fn free_ports(n: usize) -> Vec<u16> {
     // Hold them all at once so they differ; weed binds right after.
     let ls: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
@@ -156,15 +156,23 @@ impl Weed {
                 .output()
                 .map(|o| o.stdout != b"000")
                 .unwrap_or(false);
-            if ok {
-                // The bucket is created right after S3 is up.
-                std::thread::sleep(Duration::from_millis(500));
+            // The bucket is created right after S3 is up: ready when it answers.
+            if ok && self.bucket_ready() {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
         Err(format!("weed did not start in 30 s:\n{log}"))
+    }
+
+    fn bucket_ready(&self) -> bool {
+        self.curl()
+            .args(["-o", "/dev/null", "-w", "%{http_code}", "-I"])
+            .arg(self.url(""))
+            .output()
+            .map(|o| o.stdout == b"200")
+            .unwrap_or(false)
     }
 
     /// Stops the server (kill -9): the remote is gone.

@@ -107,6 +107,15 @@ pub struct Blob {
     pub s: u64,
 }
 
+/// Whether a variable of the host's environment is a credential of the
+/// remote tier (the S3 credentials and configuration, the signing secret or
+/// key): build commands never receive one unless `--env NAME` passes it.
+pub fn is_remote_secret(name: &str) -> bool {
+    name.starts_with("AWS_")
+        || name == "ZEROPS_CACHE_REMOTE_SECRET"
+        || name == "ZEROPS_CACHE_REMOTE_SIGNING_KEY"
+}
+
 pub const HMAC: &str = "hmac-sha256";
 pub const NONE: &str = "none";
 

@@ -34,6 +34,7 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     }
     super::invalidate::reach_remote(
         &project,
+        &store,
         &args.remote,
         &format!("activate {}", args.version),
     )?;

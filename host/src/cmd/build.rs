@@ -193,7 +193,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         Some(zerops_cache_contract::lint::GatedCommand::Build),
     )?;
     let store = project.store(&args.store, "build")?;
-    let record = read_record(&store)?;
+    let mut record = read_record(&store)?;
     let image_started = Instant::now();
     let access = crate::image::Access::Build {
         progress: out.progress,
@@ -226,7 +226,23 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         &image.id,
         out.progress,
         &say,
+        &store,
     );
+    // Local layers older than the remote's epoch (invalidated elsewhere)
+    // are rebuilt, never reused nor published.
+    if let Some(why) = crate::remote::tier::stale_layers(
+        &project.host,
+        &args.remote,
+        tier.as_ref(),
+        &store,
+        [&decision.keys.base, &decision.keys.build],
+        [!decision.base.invalidated, !decision.build.invalidated],
+    )? {
+        say(format!("remote: {why}: rebuilding them"));
+        crate::remote::tier::invalidate_local(&project.host, &store, record.as_deref())?;
+        record = read_record(&store)?;
+        decision = decide(record.as_deref())?;
+    }
     let mut pulled: Vec<&'static str> = Vec::new();
     let pull_started = Instant::now();
     if let Some(t) = tier.as_mut() {
@@ -353,6 +369,24 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         Ok(()) => {
             s.ok = true;
             crate::image::note_use(&image, &store.path);
+            // What this build made or pulled is of the current epoch.
+            let fresh: Vec<&str> = [
+                ("base", decision.base.invalidated),
+                ("build", decision.build.invalidated),
+            ]
+            .into_iter()
+            .filter(|(l, rebuilt)| *rebuilt || pulled.contains(l))
+            .map(|(l, _)| l)
+            .collect();
+            if let Err(e) = crate::remote::tier::remember(
+                &args.remote,
+                tier.as_ref(),
+                &store,
+                [&decision.keys.base, &decision.keys.build],
+                &fresh,
+            ) {
+                out.say(format!("warning: remote: {e:#}"));
+            }
             // Publish what this store has and the remote may lack.
             if let Some(t) = tier.as_mut() {
                 let t0 = Instant::now();

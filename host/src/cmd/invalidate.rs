@@ -25,7 +25,7 @@ pub fn run(args: InvalidateArgs) -> Result<Exit> {
         Some(zerops_cache_contract::lint::GatedCommand::Invalidate),
     )?;
     let store = project.store(&args.store, "invalidate")?;
-    reach_remote(&project, &args.remote, "invalidate")?;
+    reach_remote(&project, &store, &args.remote, "invalidate")?;
     let record = match read_record(&store) {
         Ok(r) => r,
         Err(e) => match e.downcast_ref::<BadFile>() {
@@ -64,12 +64,14 @@ pub fn run(args: InvalidateArgs) -> Result<Exit> {
 /// left as it was, and the command can be run again.
 pub fn reach_remote(
     project: &Project,
+    store: &crate::store::Store,
     remote: &crate::remote::config::RemoteArgs,
     reason: &str,
 ) -> Result<()> {
     match crate::remote::tier::invalidate(
         &project.host,
         remote,
+        store,
         &project.identity.slug,
         &project.build.setup,
         reason,

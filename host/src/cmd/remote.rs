@@ -32,6 +32,10 @@ pub enum RemoteCmd {
         #[command(flatten)]
         gc: admin::GcArgs,
     },
+    /// Make an ed25519 key pair: the private key signs what builders
+    /// publish (ZEROPS_CACHE_REMOTE_SIGNING_KEY), the public key is all a
+    /// reader needs (ZEROPS_CACHE_REMOTE_PUBLIC_KEYS).
+    Keygen,
     /// Check every manifest and that every pack it references is there.
     Verify {
         #[command(flatten)]
@@ -62,21 +66,32 @@ fn open(
 }
 
 pub fn run(cmd: RemoteCmd) -> Result<Exit> {
+    // Every failure of the remote itself is exit 8 (what the README says);
+    // a bad configuration stays a usage error, a blocked gc a lock.
     match cmd {
         RemoteCmd::Ls { remote, format } => {
             let host = crate::component::PolicyHost::load()?;
             let r = open(&host, &remote)?;
-            admin::ls(&host, &r, format == super::Format::Json)
+            admin::ls(&host, &r, format == super::Format::Json).class(Exit::RemoteUnavailable)
         }
         RemoteCmd::Gc { remote, gc } => {
             let host = crate::component::PolicyHost::load()?;
             let r = open(&host, &remote)?;
-            admin::gc(&host, &r, &gc)
+            admin::gc(&host, &r, &gc).class(Exit::RemoteUnavailable)
         }
         RemoteCmd::Verify { remote, deep } => {
             let host = crate::component::PolicyHost::load()?;
             let r = open(&host, &remote)?;
-            admin::verify(&host, &r, deep)
+            admin::verify(&host, &r, deep).class(Exit::RemoteUnavailable)
+        }
+        RemoteCmd::Keygen => {
+            let (private, public) = crate::remote::sign::keygen()?;
+            println!("ZEROPS_CACHE_REMOTE_SIGNING_KEY={private}");
+            println!("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS={public}");
+            eprintln!(
+                "keep the first line secret (writers only); give readers the second (fork CI, other teams)"
+            );
+            Ok(Exit::Ok)
         }
         RemoteCmd::Pull(a) => pull_or_push(a, true),
         RemoteCmd::Push(a) => pull_or_push(a, false),
@@ -102,6 +117,15 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
         )?
         .map_err(crate::diagnostic::DiagnosticError::new)?;
     let say = |m: String| println!("{m}");
+    // A configuration that cannot work is a usage error; a remote that
+    // fails is exit 8.
+    let configured = open(&project.host, &a.remote)?;
+    if !pull && configured.publish_alg.is_none() {
+        return Err(Exit::Usage.error(
+            "this builder holds public keys only (ZEROPS_CACHE_REMOTE_PUBLIC_KEYS): it reads and cannot publish; \
+             set ZEROPS_CACHE_REMOTE_SIGNING_KEY (or ZEROPS_CACHE_REMOTE_SECRET) to publish",
+        ));
+    }
     let (tier, summary) = Tier::start(
         &project.host,
         &a.remote,
@@ -110,19 +134,29 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
         &image.id,
         crate::progress::enabled(false),
         &say,
+        &store,
     );
     let Some(mut tier) = tier else {
         let why = summary
             .map(|s| s.warnings.join("; "))
             .unwrap_or_else(|| "no remote: pass --remote or set ZEROPS_CACHE_REMOTE".into());
-        return Err(Exit::Usage.error(why));
+        return Err(Exit::RemoteUnavailable.error(why));
     };
+    let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
+    let stale = crate::remote::tier::stale_layers(
+        &project.host,
+        &a.remote,
+        Some(&tier),
+        &store,
+        keys,
+        [!d.base.invalidated, !d.build.invalidated],
+    )?;
     if pull {
         let mut need = Vec::new();
-        if d.base.invalidated {
+        if d.base.invalidated || stale.is_some() {
             need.push("base");
         }
-        if d.build.invalidated {
+        if d.build.invalidated || stale.is_some() {
             need.push("build");
         }
         if need.is_empty() {
@@ -143,6 +177,9 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
             write_record(&store.dir, &r)
         };
         let got = tier.pull(&store, &need, &d.keys.base, &d.keys.build, &write, &say);
+        if !got.is_empty() {
+            crate::remote::tier::remember(&a.remote, Some(&tier), &store, keys, &got)?;
+        }
         let s = tier.finish();
         if got.is_empty() {
             println!("nothing pulled");
@@ -153,6 +190,11 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
             });
         }
         return Ok(Exit::Ok);
+    }
+    if let Some(why) = stale {
+        return Err(Exit::Findings.error(format!(
+            "{why}: nothing to push (the next build rebuilds them)"
+        )));
     }
     if d.base.invalidated || d.build.invalidated {
         return Err(Exit::Findings.error(

@@ -15,6 +15,7 @@ pub(crate) mod map;
 pub mod patterns;
 pub mod plan;
 pub mod remote;
+mod remote_safety;
 pub mod retention;
 pub mod walk;
 

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use super::config::Remote;
 use super::pull::{LayerId, open_manifest};
-use super::tier::read_epoch;
+use super::tier::network;
 use super::{Manifest, sha256_hex};
+use super::{epochs, locks};
 use crate::component::PolicyHost;
 use crate::component::remote::wit;
 
@@ -66,7 +67,7 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
         }
     }
     let metas = list(remote, "v1/manifests").await?;
-    let mut epochs: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
+    let mut epochs_of: BTreeMap<(String, String), Result<u64, String>> = BTreeMap::new();
     let read: Vec<Fetched> = futures::stream::iter(metas)
         .map(|meta| async move {
             let name = remote.relative(&meta.location);
@@ -109,14 +110,17 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
             open_manifest(host, remote, &id, &name, &b).map_err(|e| format!("{e:#}"))
         });
         let key = (parts.project.clone(), setup.clone());
-        if !epochs.contains_key(&key) {
-            let e = read_epoch(host, remote, &key.0, &key.1)
+        if !epochs_of.contains_key(&key) {
+            let e = epochs::current(host, remote, &key.0, &key.1, None)
                 .await
-                .map(|(n, _, _)| n)
                 .map_err(|e| format!("{e:#}"));
-            epochs.insert(key.clone(), e);
+            epochs_of.insert(key.clone(), e);
         }
-        let live = matches!(epochs.get(&key), Some(Ok(n)) if *n == parts.epoch);
+        // An epoch in doubt (rolled back) invalidates nothing here.
+        let live = match epochs_of.get(&key) {
+            Some(Ok(n)) => *n <= parts.epoch,
+            _ => true,
+        };
         out.manifests.push(Listed {
             name,
             meta,
@@ -161,31 +165,24 @@ fn now_ms() -> i64 {
 /// files, size, age, live or not); JSON with `--format json`.
 pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = rt.block_on(scan(host, remote))?;
+    let (listed, packs) = network(&rt, async {
+        let rows = super::index::rows(host, remote).await?;
+        let packs = list(remote, "v1/packs").await?;
+        Ok::<_, anyhow::Error>((rows, packs))
+    })?;
     let now = now_ms();
     let mut rows = Vec::new();
-    for l in &scan.manifests {
-        let (files, raw, stored, err) = match &l.manifest {
-            Ok(m) => {
-                let raw = m
-                    .entries
-                    .iter()
-                    .map(|e| match e.kind {
-                        super::Kind::File { s, .. } => s,
-                        _ => 0,
-                    })
-                    .sum::<u64>();
-                let stored = m.blobs.iter().map(|b| b.len).sum::<u64>();
-                (m.entries.len(), raw, stored, None)
-            }
-            Err(e) => (0, 0, 0, Some(e.clone())),
+    for l in &listed {
+        let ((files, raw, stored), err) = match &l.shown {
+            Ok(s) => (*s, None),
+            Err(e) => ((0, 0, 0), Some(e.clone())),
         };
         rows.push(serde_json::json!({
             "name": l.name, "project": l.parts.project, "setup": l.parts.setup_part,
             "epoch": l.parts.epoch, "layer": l.parts.layer, "entry": l.parts.entry,
             "entries": files, "bytes": raw, "stored_bytes": stored,
-            "manifest_bytes": l.meta.size,
-            "age_ms": (now - l.meta.last_modified.timestamp_millis()).max(0),
+            "manifest_bytes": l.size,
+            "age_ms": (now - l.modified_ms).max(0),
             "live": l.live, "error": err,
         }));
         if !json {
@@ -199,29 +196,34 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit:
                 files,
                 bytesize::ByteSize(raw),
                 bytesize::ByteSize(stored),
-                age(now, l.meta.last_modified.timestamp_millis()),
+                age(now, l.modified_ms),
                 if l.live { "" } else { ", invalidated" },
                 err.map(|e| format!(", UNREADABLE: {e}"))
                     .unwrap_or_default()
             );
         }
     }
-    let pack_bytes: u64 = scan.packs.values().map(|m| m.size).sum();
+    let pack_count = packs
+        .iter()
+        .filter(|m| {
+            host.parse_pack_name(&remote.relative(&m.location))
+                .ok()
+                .flatten()
+                .is_some()
+        })
+        .count();
+    let pack_bytes: u64 = packs.iter().map(|m| m.size).sum();
     if json {
         println!(
             "{}",
-            serde_json::json!({"entries": rows, "packs": scan.packs.len(), "pack_bytes": pack_bytes})
+            serde_json::json!({"entries": rows, "packs": pack_count, "pack_bytes": pack_bytes})
         );
     } else {
         println!(
             "{} entr{}, {} pack(s), {}",
-            scan.manifests.len(),
-            if scan.manifests.len() == 1 {
-                "y"
-            } else {
-                "ies"
-            },
-            scan.packs.len(),
+            listed.len(),
+            if listed.len() == 1 { "y" } else { "ies" },
+            pack_count,
             bytesize::ByteSize(pack_bytes)
         );
     }
@@ -244,10 +246,47 @@ pub struct GcArgs {
     pub dry_run: bool,
 }
 
-/// `remote gc`.
+/// `remote gc`: under an exclusive lock (no publish runs meanwhile; one
+/// under way makes gc stop, exit 5, having removed nothing).
 pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = rt.block_on(scan(host, remote))?;
+    if args.dry_run {
+        return sweep(host, remote, args, &rt, None);
+    }
+    let held = match network(
+        &rt,
+        locks::try_take(host, remote, wit::LockKind::Exclusive, "gc"),
+    ) {
+        Ok(h) => h,
+        Err(e) if e.downcast_ref::<locks::Blocked>().is_some() => {
+            return Err(crate::exit::Exit::StoreLocked.error(format!(
+                "{e}: a publish is under way, so nothing was removed; run gc again"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let r = sweep(host, remote, args, &rt, Some(&held));
+    let released = network(&rt, locks::release(remote, &held));
+    let r = r?;
+    released?;
+    Ok(r)
+}
+
+fn sweep(
+    host: &PolicyHost,
+    remote: &Remote,
+    args: &GcArgs,
+    rt: &tokio::runtime::Runtime,
+    held: Option<&locks::Held>,
+) -> Result<crate::exit::Exit> {
+    if let Some(h) = held {
+        for name in host.stale_locks(h.mine_ms, &h.others)? {
+            println!("removing the stale lock {name} (its holder is gone)");
+            network(rt, remote.store.delete(&remote.path(&name)))
+                .map_err(|e| anyhow!("removing {name}: {e}"))?;
+        }
+    }
+    let scan = network(rt, scan(host, remote))?;
     let manifests: Vec<wit::ManifestFacts> = scan
         .manifests
         .iter()
@@ -307,7 +346,7 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::ex
             r.reason
         );
         if !args.dry_run {
-            rt.block_on(remote.store.delete(&remote.path(&r.name)))
+            network(rt, remote.store.delete(&remote.path(&r.name)))
                 .map_err(|e| anyhow!("removing {}: {e}", r.name))?;
         }
         freed += r.bytes;
@@ -332,12 +371,85 @@ fn packs_of(m: &Manifest) -> Vec<String> {
     p
 }
 
+/// `verify --deep`: every pack any manifest references, fetched whole (8
+/// at once, as a pull does), hashed against its name, and every blob of it
+/// a manifest indexes decompressed and checked against its digest. The
+/// blobs that verified, and the problems.
+fn deep_check(
+    remote: &Remote,
+    scan: &Scan,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(u64, Vec<String>)> {
+    // pack -> (manifest, blob) that need it
+    let mut by_pack: BTreeMap<String, Vec<(String, super::Blob)>> = BTreeMap::new();
+    for l in &scan.manifests {
+        if let Ok(m) = &l.manifest {
+            for b in &m.blobs {
+                if scan.packs.contains_key(&b.pack) {
+                    by_pack
+                        .entry(b.pack.clone())
+                        .or_default()
+                        .push((l.name.clone(), b.clone()));
+                }
+            }
+        }
+    }
+    let results: Vec<(u64, Vec<String>)> = network(rt, async {
+        futures::stream::iter(by_pack)
+            .map(|(pack, blobs)| async move {
+                let location = scan.packs[&pack].location.clone();
+                let bytes = match remote.store.get(&location).await {
+                    Ok(g) => g.bytes().await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                let bytes = match bytes {
+                    Ok(b) => b,
+                    Err(e) => return Ok((0, vec![format!("pack {pack}: {e}")])),
+                };
+                tokio::task::spawn_blocking(move || {
+                    let mut ok = 0u64;
+                    let mut problems = Vec::new();
+                    if sha256_hex(&bytes) != pack {
+                        problems.push(format!("pack {pack}: its bytes do not match its name"));
+                    }
+                    for (name, b) in blobs {
+                        let frame = bytes.get(b.off as usize..(b.off + b.len) as usize);
+                        let got = frame
+                            .ok_or_else(|| "outside the pack".to_string())
+                            .and_then(|f| {
+                                zstd::bulk::decompress(f, b.s as usize).map_err(|e| e.to_string())
+                            });
+                        match got {
+                            Ok(raw) if sha256_hex(&raw) == b.d => ok += 1,
+                            Ok(_) => problems
+                                .push(format!("{name}: blob {} does not match its digest", b.d)),
+                            Err(e) => problems.push(format!("{name}: blob {}: {e}", b.d)),
+                        }
+                    }
+                    (ok, problems)
+                })
+                .await
+                .map_err(|e| anyhow!("a verifying thread failed: {e}"))
+            })
+            .buffer_unordered(8)
+            .try_collect()
+            .await
+    })?;
+    let mut n = 0;
+    let mut problems = Vec::new();
+    for (ok, p) in results {
+        n += ok;
+        problems.extend(p);
+    }
+    Ok((n, problems))
+}
+
 /// `remote verify`: every manifest verifies, every pack it references is
 /// there and long enough; with `deep`, every blob matches its digest.
 /// Exit 1 when something is wrong.
 pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<crate::exit::Exit> {
     let rt = super::tier::runtime()?;
-    let scan = rt.block_on(scan(host, remote))?;
+    let scan = network(&rt, scan(host, remote))?;
     let mut problems = Vec::new();
     let mut checked_blobs = 0u64;
     for l in &scan.manifests {
@@ -357,27 +469,11 @@ pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<crate::e
                 Some(_) => {}
             }
         }
-        if deep {
-            for b in &m.blobs {
-                let Some(p) = scan.packs.get(&b.pack) else {
-                    continue;
-                };
-                let got = rt
-                    .block_on(remote.store.get_range(&p.location, b.off..b.off + b.len))
-                    .map_err(|e| anyhow!("{e}"));
-                let ok = got.and_then(|f| {
-                    zstd::bulk::decompress(&f, b.s as usize).map_err(|e| anyhow!("{e}"))
-                });
-                match ok {
-                    Ok(bytes) if sha256_hex(&bytes) == b.d => checked_blobs += 1,
-                    Ok(_) => problems.push(format!(
-                        "{}: blob {} does not match its digest",
-                        l.name, b.d
-                    )),
-                    Err(e) => problems.push(format!("{}: blob {}: {e:#}", l.name, b.d)),
-                }
-            }
-        }
+    }
+    if deep {
+        let (n, found) = deep_check(remote, &scan, &rt)?;
+        checked_blobs = n;
+        problems.extend(found);
     }
     for p in &problems {
         println!("problem: {p}");

@@ -2,7 +2,10 @@
 //! `--remote URL` or `ZEROPS_CACHE_REMOTE` (`s3://bucket/prefix`);
 //! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`; `ZEROPS_CACHE_REMOTE_SECRET`
-//! (HMAC-SHA256 signing); `--remote-unsigned`; `--remote-timeout`.
+//! (HMAC-SHA256 signing); `ZEROPS_CACHE_REMOTE_SIGNING_KEY` (an ed25519
+//! private key: 64 hex digits) and `ZEROPS_CACHE_REMOTE_PUBLIC_KEYS` (the
+//! ed25519 public keys trusted, separated by spaces or commas);
+//! `--remote-unsigned`; `--remote-timeout`.
 
 use anyhow::{Context, Result, anyhow, bail};
 use object_store::aws::AmazonS3Builder;
@@ -15,6 +18,66 @@ use crate::component::remote::wit::Mode;
 
 pub const ENV_REMOTE: &str = "ZEROPS_CACHE_REMOTE";
 pub const ENV_SECRET: &str = "ZEROPS_CACHE_REMOTE_SECRET";
+pub const ENV_SIGNING_KEY: &str = "ZEROPS_CACHE_REMOTE_SIGNING_KEY";
+pub const ENV_PUBLIC_KEYS: &str = "ZEROPS_CACHE_REMOTE_PUBLIC_KEYS";
+
+/// The keys a builder holds.
+#[derive(Default, Clone)]
+pub struct Keys {
+    /// `ZEROPS_CACHE_REMOTE_SECRET` (HMAC).
+    pub secret: Option<Vec<u8>>,
+    /// `ZEROPS_CACHE_REMOTE_SIGNING_KEY`.
+    pub signing: Option<ed25519_dalek::SigningKey>,
+    /// `ZEROPS_CACHE_REMOTE_PUBLIC_KEYS`, and the signing key's own.
+    pub trusted: Vec<ed25519_dalek::VerifyingKey>,
+    pub allow_unsigned: bool,
+}
+
+impl Keys {
+    pub fn facts(&self) -> crate::component::remote::wit::SigningFacts {
+        crate::component::remote::wit::SigningFacts {
+            hmac_secret: self.secret.is_some(),
+            ed25519_private: self.signing.is_some(),
+            ed25519_trusted: self.trusted.len() as u32,
+            allow_unsigned: self.allow_unsigned,
+        }
+    }
+
+    /// From the environment; an error names the variable that is malformed.
+    pub fn from_env(allow_unsigned: bool) -> Result<Keys> {
+        let mut k = Keys {
+            secret: env(ENV_SECRET).map(String::into_bytes),
+            allow_unsigned,
+            ..Keys::default()
+        };
+        if let Some(hex) = env(ENV_SIGNING_KEY) {
+            let b: [u8; 32] = super::sign::unhex(hex.trim())
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| {
+                    anyhow!("{ENV_SIGNING_KEY}: not an ed25519 private key (64 hex digits; `zerops-cache remote keygen` makes one)")
+                })?;
+            let sk = ed25519_dalek::SigningKey::from_bytes(&b);
+            k.trusted.push(sk.verifying_key());
+            k.signing = Some(sk);
+        }
+        if let Some(list) = env(ENV_PUBLIC_KEYS) {
+            for (i, word) in list
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|w| !w.is_empty())
+                .enumerate()
+            {
+                let key = super::sign::unhex(word)
+                    .and_then(|v| <[u8; 32]>::try_from(v).ok())
+                    .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+                    .ok_or_else(|| {
+                        anyhow!("{ENV_PUBLIC_KEYS}: key {} ({word:?}) is not an ed25519 public key (64 hex digits)", i + 1)
+                    })?;
+                k.trusted.push(key);
+            }
+        }
+        Ok(k)
+    }
+}
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RemoteArgs {
@@ -41,7 +104,10 @@ pub struct Remote {
     /// The prefix inside the bucket (no leading or trailing `/`).
     pub prefix: String,
     pub mode: Mode,
-    pub secret: Option<Vec<u8>>,
+    pub keys: Keys,
+    /// The algorithm this builder publishes with; `None`: it only reads
+    /// (public keys only), and never publishes.
+    pub publish_alg: Option<String>,
     pub timeout: Duration,
 }
 
@@ -74,9 +140,9 @@ impl RemoteArgs {
             return Ok(None);
         };
         let (bucket, prefix) = parse_url(&url)?;
-        let secret = env(ENV_SECRET).map(String::into_bytes);
-        let mode = host
-            .remote_mode(secret.is_some(), self.remote_unsigned)?
+        let keys = Keys::from_env(self.remote_unsigned)?;
+        let signing = host
+            .signing_setup(keys.facts())?
             .map_err(|e| anyhow!("{e}"))?;
         let timeout = self.remote_timeout.max(Duration::from_millis(100));
         let retry = RetryConfig {
@@ -119,8 +185,9 @@ impl RemoteArgs {
             store: Arc::new(store),
             url,
             prefix,
-            mode,
-            secret,
+            mode: signing.mode,
+            keys,
+            publish_alg: signing.publish_alg,
             timeout,
         }))
     }
@@ -134,12 +201,25 @@ impl Remote {
         mode: Mode,
         secret: Option<&[u8]>,
     ) -> Remote {
+        let keys = Keys {
+            secret: secret.map(<[u8]>::to_vec),
+            allow_unsigned: mode == Mode::Unsigned,
+            ..Keys::default()
+        };
+        let publish_alg = Some(
+            match mode {
+                Mode::Signed => "hmac-sha256",
+                Mode::Unsigned => "none",
+            }
+            .to_string(),
+        );
         Remote {
             store,
             url: format!("memory:///{prefix}"),
             prefix: prefix.trim_matches('/').to_string(),
             mode,
-            secret: secret.map(<[u8]>::to_vec),
+            keys,
+            publish_alg,
             timeout: Duration::from_secs(30),
         }
     }

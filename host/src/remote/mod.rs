@@ -3,19 +3,29 @@
 //! Every rule (names, checks, trust, epochs, gc) is asked of the component
 //! (`component::remote`); this module moves bytes:
 //! - [`config`]: `--remote`, the AWS_* variables, the signing secret, limits;
-//! - [`sign`]: HMAC-SHA256 over what the component says to sign;
+//! - [`sign`]: HMAC-SHA256 or ed25519 over what the component says to sign;
 //! - [`tree`]: a layer directory to manifest entries and back;
 //! - [`push`]: missing packs, then the manifest (create-if-absent);
 //! - [`pull`]: the manifest, verified blobs into a staging directory, then
 //!   renamed into the store;
 //! - [`tier`]: what `build`, `invalidate` and `activate` do with it (a
 //!   failing remote never fails a build);
-//! - [`admin`]: `zerops-cache remote ls|pull|push|gc|verify`.
+//! - [`admin`]: `zerops-cache remote ls|pull|push|gc|verify`;
+//! - [`epochs`]: the current epoch (signed, monotonic) and raising it;
+//! - [`memory`]: what a store remembers of epochs (seen, per layer);
+//! - [`locks`]: shared locks for publishing, exclusive for gc;
+//! - [`quarantine`]: what a reader refused, noted so a publish heals it;
+//! - [`index`]: what `remote ls` shows, kept by publishes (O(1) listing).
 
 pub mod admin;
 pub mod config;
+pub mod epochs;
+pub mod index;
+pub mod locks;
+pub mod memory;
 pub mod pull;
 pub mod push;
+pub mod quarantine;
 pub mod sign;
 pub mod tier;
 pub mod tree;

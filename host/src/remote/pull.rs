@@ -27,6 +27,58 @@ const MAX_MANIFEST: u64 = 1 << 30;
 /// the staging directory (the kill tests; never set it otherwise).
 pub const ENV_ABORT_AFTER_PACKS: &str = "ZEROPS_CACHE_REMOTE_ABORT_AFTER_PACKS";
 
+/// The blocking writers of a pull: a pull that fails or runs out of time
+/// drops its futures, not the blocking threads they started; those stop at
+/// their next blob once cancelled, and [`Writers::cancel_and_wait`] returns
+/// when none is left (then the staging directory can go).
+pub struct Writers {
+    state: std::sync::Mutex<(usize, bool)>,
+    idle: std::sync::Condvar,
+}
+
+pub static WRITERS: Writers = Writers {
+    state: std::sync::Mutex::new((0, false)),
+    idle: std::sync::Condvar::new(),
+};
+
+/// One writer at work (see [`Writers`]).
+pub struct Writing;
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        let mut s = WRITERS.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 -= 1;
+        WRITERS.idle.notify_all();
+    }
+}
+
+impl Writers {
+    fn enter(&'static self) -> Result<Writing> {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if s.1 {
+            return Err(anyhow!("the pull was stopped"));
+        }
+        s.0 += 1;
+        Ok(Writing)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1
+    }
+
+    pub fn cancel_and_wait(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.1 = true;
+        while s.0 > 0 {
+            s = self.idle.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    pub fn reset(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = false;
+    }
+}
+
 /// Which entry of the remote a layer is.
 #[derive(Debug, Clone)]
 pub struct LayerId {
@@ -115,7 +167,8 @@ pub async fn fetch_one(
         Err(e) => return Err(anyhow!("fetching {name}: {e}")),
     };
     traffic.down(object.len() as u64);
-    let m = open_manifest(host, remote, id, &name, &object)?;
+    let m = open_manifest(host, remote, id, &name, &object)
+        .map_err(|e| super::quarantine::bad_manifest(&name, format!("{e:#}")))?;
     Ok(Some((m, sha256_hex(&object))))
 }
 
@@ -235,13 +288,19 @@ fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
 
 /// Decompresses and verifies one blob, then writes every entry holding it.
 fn write_blob(root: &Path, b: &super::Blob, frame: &[u8], entries: &[&Entry]) -> Result<()> {
-    let bytes = zstd::bulk::decompress(frame, b.s as usize)
-        .map_err(|e| anyhow!("blob {} in pack {} does not decompress: {e}", b.d, b.pack))?;
+    let bytes = zstd::bulk::decompress(frame, b.s as usize).map_err(|e| {
+        super::quarantine::bad_pack(
+            &b.pack,
+            format!("blob {} in pack {} does not decompress: {e}", b.d, b.pack),
+        )
+    })?;
     if bytes.len() as u64 != b.s || sha256_hex(&bytes) != b.d {
-        return Err(anyhow!(
-            "blob {} in pack {} does not match its digest: refused",
-            b.d,
-            b.pack
+        return Err(super::quarantine::bad_pack(
+            &b.pack,
+            format!(
+                "blob {} in pack {} does not match its digest: refused",
+                b.d, b.pack
+            ),
         ));
     }
     for e in entries {
@@ -278,7 +337,13 @@ pub async fn pull_layer(
                 let got = store
                     .get_ranges(&path, &ranges)
                     .await
-                    .map_err(|e| anyhow!("fetching pack {}: {e}", w.pack))?;
+                    .map_err(|e| match e {
+                        object_store::Error::NotFound { .. } => super::quarantine::bad_pack(
+                            &w.pack,
+                            format!("pack {} is missing from the remote", w.pack),
+                        ),
+                        e => anyhow!("fetching pack {}: {e}", w.pack),
+                    })?;
                 traffic.down(got.iter().map(|b| b.len() as u64).sum());
                 let root = root.to_path_buf();
                 // Blocking: decompress, verify, write (owned copies for the thread).
@@ -294,10 +359,18 @@ pub async fn pull_layer(
                         )
                     })
                     .collect();
+                let writing = WRITERS.enter()?;
                 tokio::task::spawn_blocking(move || -> Result<()> {
+                    let _writing = writing;
                     for (b, es, frame) in &jobs {
+                        if WRITERS.cancelled() {
+                            return Err(anyhow!("the pull was stopped"));
+                        }
                         if frame.len() as u64 != b.len {
-                            return Err(anyhow!("pack {}: a short read of blob {}", b.pack, b.d));
+                            return Err(super::quarantine::bad_pack(
+                                &b.pack,
+                                format!("pack {}: a short read of blob {}", b.pack, b.d),
+                            ));
                         }
                         let refs: Vec<&Entry> = es.iter().collect();
                         write_blob(&root, b, frame, &refs)?;

@@ -34,6 +34,8 @@ pub struct Pushed {
     pub new_blobs: usize,
     pub reused_blobs: usize,
     pub left_out: Vec<String>,
+    /// Why the index was not updated (then `remote ls` reads the manifest whole).
+    pub index_note: Option<String>,
 }
 
 /// Hashes the files of a walk in parallel (every core).
@@ -95,6 +97,10 @@ async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Pr
         let Ok(Some(parts)) = host.parse_manifest_name(&name) else {
             continue;
         };
+        // Not the entry being (re)published: never a delta on itself.
+        if parts.entry == id.entry {
+            continue;
+        }
         let other = LayerId {
             entry: parts.entry,
             ..id.clone()
@@ -177,7 +183,8 @@ fn build_pack(job: PackJob) -> Result<(Vec<u8>, String, Vec<Blob>)> {
     Ok((pack, digest, blobs))
 }
 
-/// Pushes the layer at `dir` as `id`, unless the remote has it already.
+/// Pushes the layer at `dir` as `id`, unless the remote has it already
+/// (and no reader refused it: then it is published again over it).
 pub async fn push_layer(
     host: &PolicyHost,
     remote: &Remote,
@@ -188,12 +195,89 @@ pub async fn push_layer(
     bar: &indicatif::ProgressBar,
 ) -> Result<Pushed> {
     let name = id.manifest_name(host)?;
+    let note = host.quarantine_name(&name)?;
+    let mut replace = false;
     if remote.store.head(&remote.path(&name)).await.is_ok() {
-        return Ok(Pushed {
-            already_there: true,
-            ..Pushed::default()
-        });
+        if remote.store.head(&remote.path(&note)).await.is_err() {
+            return Ok(Pushed {
+                already_there: true,
+                ..Pushed::default()
+            });
+        }
+        replace = true;
     }
+    let dir = dir.to_path_buf();
+    let walk = tokio::task::spawn_blocking(move || -> Result<tree::Walk> {
+        let mut w = tree::walk(&dir)?;
+        hash_all(&mut w.entries)?;
+        Ok(w)
+    })
+    .await??;
+    // From the first look at what the remote holds to the manifest, a
+    // shared lock: gc does not sweep meanwhile.
+    let holder = format!("publish {}/{}", id.project, id.setup);
+    let held = super::locks::take_shared(host, remote, &holder).await?;
+    let r = publish(
+        host, remote, traffic, walk, id, created_ms, bar, &name, replace,
+    )
+    .await;
+    let released = super::locks::release(remote, &held).await;
+    let out = r?;
+    released?;
+    if replace {
+        let _ = remote.store.delete(&remote.path(&note)).await;
+    }
+    Ok(out)
+}
+
+/// The blobs of `have` the walk reuses whose pack this run saw exist and
+/// long enough (a HEAD each, in parallel); the others are uploaded again.
+async fn reusable(
+    host: &PolicyHost,
+    remote: &Remote,
+    walk: &[tree::Walked],
+    have: BTreeMap<String, Blob>,
+) -> Result<BTreeMap<String, Blob>> {
+    let mut need: BTreeMap<String, u64> = BTreeMap::new();
+    for w in walk {
+        if let Kind::File { d, .. } = &w.entry.kind
+            && let Some(b) = have.get(d)
+        {
+            let end = need.entry(b.pack.clone()).or_default();
+            *end = (*end).max(b.off + b.len);
+        }
+    }
+    let ok: BTreeSet<String> = futures::stream::iter(need)
+        .map(|(pack, end)| async move {
+            let path = remote.path(&host.pack_name(&pack)?);
+            match remote.store.head(&path).await {
+                Ok(m) if m.size >= end => Ok(Some(pack)),
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(anyhow!("checking pack {pack}: {e}")),
+            }
+        })
+        .buffer_unordered(IN_FLIGHT * 2)
+        .try_filter_map(|p| async move { Ok(p) })
+        .try_collect()
+        .await?;
+    Ok(have
+        .into_iter()
+        .filter(|(_, b)| ok.contains(&b.pack))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn publish(
+    host: &PolicyHost,
+    remote: &Remote,
+    traffic: &Traffic,
+    walk: tree::Walk,
+    id: &LayerId,
+    created_ms: u64,
+    bar: &indicatif::ProgressBar,
+    name: &str,
+    replace: bool,
+) -> Result<Pushed> {
     let prev = previous(host, remote, id).await;
     let have: BTreeMap<String, Blob> = prev
         .as_ref()
@@ -205,13 +289,7 @@ pub async fn push_layer(
                 .collect()
         })
         .unwrap_or_default();
-    let dir = dir.to_path_buf();
-    let walk = tokio::task::spawn_blocking(move || -> Result<tree::Walk> {
-        let mut w = tree::walk(&dir)?;
-        hash_all(&mut w.entries)?;
-        Ok(w)
-    })
-    .await??;
+    let have = reusable(host, remote, &walk.entries, have).await?;
     let jobs = plan_packs(&walk.entries, &have);
     let mut out = Pushed {
         files: walk
@@ -232,20 +310,28 @@ pub async fn push_layer(
                     tokio::task::spawn_blocking(move || build_pack(job)).await??;
                 let path = remote.path(&host.pack_name(&digest)?);
                 let len = pack.len() as u64;
-                // Content-addressed: an existing pack has these very bytes.
+                // Content-addressed: an existing pack of the right size
+                // has these very bytes; one of another size is bogus and
+                // is replaced.
+                let payload = PutPayload::from(pack);
                 match store
-                    .put_opts(
-                        &path,
-                        PutPayload::from(pack),
-                        PutOptions::from(PutMode::Create),
-                    )
+                    .put_opts(&path, payload.clone(), PutOptions::from(PutMode::Create))
                     .await
                 {
                     Ok(_) => traffic.up(len),
                     Err(
                         object_store::Error::AlreadyExists { .. }
                         | object_store::Error::Precondition { .. },
-                    ) => {}
+                    ) => match store.head(&path).await {
+                        Ok(m) if m.size == len => {}
+                        _ => {
+                            store
+                                .put(&path, payload)
+                                .await
+                                .map_err(|e| anyhow!("uploading pack {digest}: {e}"))?;
+                            traffic.up(len);
+                        }
+                    },
                     Err(e) => return Err(anyhow!("uploading pack {digest}: {e}")),
                 }
                 bar.inc(1);
@@ -272,6 +358,19 @@ pub async fn push_layer(
             out.reused_blobs += 1;
         }
     }
+    // What `remote ls` shows of it (kept in the index).
+    let shown = crate::component::remote::wit::IndexEntry {
+        name: name.to_string(),
+        files: entries.len() as u64,
+        bytes: entries
+            .iter()
+            .map(|e| match e.kind {
+                Kind::File { s, .. } => s,
+                _ => 0,
+            })
+            .sum(),
+        stored_bytes: index.values().map(|b| b.len).sum(),
+    };
     // A delta on the previous manifest when there is one (and the chain is
     // short): an install rewrites every mtime but changes few contents.
     let delta = match &prev {
@@ -334,20 +433,29 @@ pub async fn push_layer(
     };
     let json = serde_json::to_vec(&m)?;
     let body = zstd::bulk::compress(&json, LEVEL)?;
-    let object = sign::seal(host, remote, &name, &body)?;
+    let object = sign::seal(host, remote, name, &body)?;
     let len = object.len() as u64;
+    // Over a refused one (quarantined), else create-if-absent.
+    let mode = if replace {
+        PutMode::Overwrite
+    } else {
+        PutMode::Create
+    };
     match remote
         .store
         .put_opts(
-            &remote.path(&name),
+            &remote.path(name),
             PutPayload::from(object),
-            PutOptions::from(PutMode::Create),
+            PutOptions::from(mode),
         )
         .await
     {
         Ok(_) => {
             traffic.up(len);
             out.published = true;
+            if let Err(e) = super::index::add(host, remote, id, &shown).await {
+                out.index_note = Some(format!("{e:#}"));
+            }
         }
         // Another builder published this entry first: one manifest stays.
         Err(

@@ -1,8 +1,9 @@
 //! Sealing and opening the signed objects of the remote (manifests and
 //! epochs): a header line `{"alg","sig","body"}` then the body. The
 //! component says what is signed and what to trust; this computes the
-//! HMAC-SHA256 with `ZEROPS_CACHE_REMOTE_SECRET` and compares it in
-//! constant time.
+//! HMAC-SHA256 with `ZEROPS_CACHE_REMOTE_SECRET` (compared in constant
+//! time), or the ed25519 signature with `ZEROPS_CACHE_REMOTE_SIGNING_KEY`
+//! (verified with any trusted public key, `verify_strict`).
 
 use super::{Header, join_object as join, split_object as split};
 use anyhow::{Result, anyhow};
@@ -16,17 +17,28 @@ use crate::component::remote::wit::Trust;
 
 type HmacSha256 = Hmac<Sha256>;
 
+const ED25519: &str = "ed25519";
+const HMAC: &str = zerops_cache_contract::remote::HMAC;
+
+/// A fresh ed25519 key pair, as hex (private, public).
+pub fn keygen() -> Result<(String, String)> {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| anyhow!("no randomness for a key: {e}"))?;
+    let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
+    Ok((hex(&seed), hex(sk.verifying_key().as_bytes())))
+}
+
 fn mac(secret: &[u8], input: &[u8]) -> HmacSha256 {
     let mut m = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
     m.update(input);
     m
 }
 
-fn hex(b: &[u8]) -> String {
+pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
@@ -39,10 +51,28 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 /// The object to store at `name` for `body`.
 pub fn seal(host: &PolicyHost, remote: &Remote, name: &str, body: &[u8]) -> Result<Vec<u8>> {
     let digest = sha256_hex(body);
-    let alg = host.publish_alg(remote.mode)?;
-    let sig = match &remote.secret {
-        Some(secret) if alg != "none" => {
-            let input = host.signing_input(name, &digest)?;
+    let alg = remote.publish_alg.clone().ok_or_else(|| {
+        anyhow!(
+            "{name}: this builder holds no signing key (only public keys), so it reads and never publishes"
+        )
+    })?;
+    let input = host.signing_input(name, &digest)?;
+    let sig = match alg.as_str() {
+        ED25519 => {
+            use ed25519_dalek::Signer;
+            let key = remote
+                .keys
+                .signing
+                .as_ref()
+                .ok_or_else(|| anyhow!("{name}: no ed25519 signing key"))?;
+            hex(&key.sign(&input).to_bytes())
+        }
+        HMAC => {
+            let secret = remote
+                .keys
+                .secret
+                .as_deref()
+                .ok_or_else(|| anyhow!("{name}: no secret to sign with"))?;
             hex(&mac(secret, &input).finalize().into_bytes())
         }
         _ => String::new(),
@@ -72,17 +102,35 @@ pub fn open<'a>(
         ));
     }
     match host
-        .trust(remote.mode, &h.alg)?
+        .trust_alg(remote.keys.facts(), &h.alg)?
         .map_err(|e| anyhow!("{name}: {e}"))?
     {
         Trust::Accept => Ok(body),
         Trust::Verify => {
+            let want = unhex(&h.sig).ok_or_else(|| anyhow!("{name}: a malformed signature"))?;
+            let input = host.signing_input(name, &h.body)?;
+            if h.alg == ED25519 {
+                let sig = <[u8; 64]>::try_from(want.as_slice())
+                    .map(|b| ed25519_dalek::Signature::from_bytes(&b))
+                    .map_err(|_| anyhow!("{name}: a malformed ed25519 signature"))?;
+                if !remote
+                    .keys
+                    .trusted
+                    .iter()
+                    .any(|k| k.verify_strict(&input, &sig).is_ok())
+                {
+                    return Err(anyhow!(
+                        "{name}: the ed25519 signature verifies with none of the {} trusted public key(s) (tampered, or signed by an untrusted key)",
+                        remote.keys.trusted.len()
+                    ));
+                }
+                return Ok(body);
+            }
             let secret = remote
+                .keys
                 .secret
                 .as_deref()
                 .ok_or_else(|| anyhow!("{name}: no secret to verify it with"))?;
-            let want = unhex(&h.sig).ok_or_else(|| anyhow!("{name}: a malformed signature"))?;
-            let input = host.signing_input(name, &h.body)?;
             mac(secret, &input)
                 .verify_slice(&want)
                 .map_err(|_| anyhow!("{name}: the signature does not verify (tampered, or signed with another secret)"))?;

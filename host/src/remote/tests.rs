@@ -330,18 +330,15 @@ fn epochs_rise_and_old_manifests_are_collected() {
     let r = remote(mem.clone(), b"secret");
     let rt = rt();
     let (p, s) = ("app-0123456789ab", "api");
-    assert_eq!(rt.block_on(tier::read_epoch(&host, &r, p, s)).unwrap().0, 0);
-    assert_eq!(
-        rt.block_on(tier::raise_epoch(&host, &r, p, s, "invalidate"))
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        rt.block_on(tier::raise_epoch(&host, &r, p, s, "activate 2"))
-            .unwrap(),
-        2
-    );
-    assert_eq!(rt.block_on(tier::read_epoch(&host, &r, p, s)).unwrap().0, 2);
+    let current = |seen| rt.block_on(super::epochs::current(&host, &r, p, s, seen));
+    assert_eq!(current(None).unwrap(), 0);
+    let raise = |seen, why| {
+        rt.block_on(super::epochs::raise(&host, &r, p, s, seen, why))
+            .unwrap()
+    };
+    assert_eq!(raise(None, "invalidate"), 1);
+    assert_eq!(raise(Some(1), "activate 2"), 2);
+    assert_eq!(current(Some(1)).unwrap(), 2);
 
     let t = tempfile::tempdir().unwrap();
     let a = t.path().join("a");
@@ -389,4 +386,131 @@ fn epochs_rise_and_old_manifests_are_collected() {
     );
     let packs = rt.block_on(names(&mem, "ci/cache/v1/packs"));
     assert_eq!(packs.len(), 1, "only the live entry's pack is left");
+}
+
+#[test]
+fn a_deleted_or_replayed_epoch_is_an_error_never_a_reset() {
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let r = remote(mem.clone(), b"secret");
+    let rt = rt();
+    let (p, s) = ("app-0123456789ab", "api");
+    let raise = || {
+        rt.block_on(super::epochs::raise(&host, &r, p, s, None, "invalidate"))
+            .unwrap()
+    };
+    assert_eq!(raise(), 1);
+    assert_eq!(raise(), 2);
+    let newest = r.path(&host.invalidation_name(p, s, 2).unwrap());
+    let object = rt.block_on(async { mem.get(&newest).await.unwrap().bytes().await.unwrap() });
+    rt.block_on(mem.delete(&newest)).unwrap();
+    // A builder that saw 2: an error that says why.
+    let e = rt
+        .block_on(super::epochs::current(&host, &r, p, s, Some(2)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("saw epoch 2") && e.contains("rolled back"),
+        "{e}"
+    );
+    // A fresh builder: a signed manifest of epoch 2 proves it.
+    let t = tempfile::tempdir().unwrap();
+    layer(t.path(), 3);
+    let hidden = indicatif::ProgressBar::hidden();
+    rt.block_on(mem.put(&newest, object.clone().into()))
+        .unwrap();
+    rt.block_on(push_layer(
+        &host,
+        &r,
+        &Traffic::default(),
+        t.path(),
+        &id(&host, "k", 2),
+        1,
+        &hidden,
+    ))
+    .unwrap();
+    rt.block_on(mem.delete(&newest)).unwrap();
+    let e = rt
+        .block_on(super::epochs::current(&host, &r, p, s, None))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("signed manifest of epoch 2"), "{e}");
+    // Epoch 2's object replayed as epoch 3: refused, the newest valid one counts.
+    rt.block_on(mem.put(&newest, object.clone().into()))
+        .unwrap();
+    let three = r.path(&host.invalidation_name(p, s, 3).unwrap());
+    rt.block_on(mem.put(&three, object.into())).unwrap();
+    assert_eq!(
+        rt.block_on(super::epochs::current(&host, &r, p, s, None))
+            .unwrap(),
+        2
+    );
+    // Raising goes above everything known.
+    assert_eq!(raise(), 4);
+}
+
+#[test]
+fn an_ed25519_reader_reads_and_cannot_publish() {
+    use super::config::Keys;
+    let host = host();
+    let mem: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let (private, public) = super::sign::keygen().unwrap();
+    let sk = ed25519_dalek::SigningKey::from_bytes(
+        &super::sign::unhex(&private).unwrap().try_into().unwrap(),
+    );
+    let mut writer = remote(mem.clone(), b"unused");
+    writer.keys = Keys {
+        trusted: vec![sk.verifying_key()],
+        signing: Some(sk),
+        ..Keys::default()
+    };
+    writer.publish_alg = Some("ed25519".into());
+    let mut reader = remote(mem.clone(), b"unused");
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(
+        &super::sign::unhex(&public).unwrap().try_into().unwrap(),
+    )
+    .unwrap();
+    reader.keys = Keys {
+        trusted: vec![vk],
+        ..Keys::default()
+    };
+    reader.publish_alg = None;
+    let rt = rt();
+    let t = tempfile::tempdir().unwrap();
+    layer(t.path(), 3);
+    let hidden = indicatif::ProgressBar::hidden();
+    let i = id(&host, "k", 0);
+    rt.block_on(push_layer(
+        &host,
+        &writer,
+        &Traffic::default(),
+        t.path(),
+        &i,
+        1,
+        &hidden,
+    ))
+    .unwrap();
+    assert!(
+        rt.block_on(fetch_manifest(&host, &reader, &i, &Traffic::default()))
+            .unwrap()
+            .is_some()
+    );
+    let e = rt
+        .block_on(push_layer(
+            &host,
+            &reader,
+            &Traffic::default(),
+            t.path(),
+            &id(&host, "k2", 0),
+            1,
+            &hidden,
+        ))
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("never publishes"), "{e:#}");
+    // An HMAC-only builder does not trust it.
+    let hmac = remote(mem.clone(), b"secret");
+    assert!(
+        rt.block_on(fetch_manifest(&host, &hmac, &i, &Traffic::default()))
+            .is_err()
+    );
 }

@@ -13,7 +13,6 @@
 //! and goes on with the local store or cold. Nothing unverified is restored.
 
 use anyhow::{Context, Result, anyhow};
-use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 use serde::Serialize;
 use std::future::Future;
 use std::path::Path;
@@ -21,7 +20,8 @@ use std::path::Path;
 use super::config::{Remote, RemoteArgs};
 use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::{Pushed, push_layer};
-use super::{Traffic, TrafficSummary, sign};
+use super::{Traffic, TrafficSummary};
+use super::{epochs, locks, memory, quarantine};
 use crate::component::PolicyHost;
 use crate::store::Store;
 use crate::store::journal;
@@ -73,15 +73,51 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// While it lives, SIGPIPE is ignored: a peer that closes a connection
+/// while this process writes to it (an S3 endpoint dying mid-PUT) is an
+/// EPIPE error of that request, never the death of the process. main.rs
+/// restores the default disposition for everything else (`| head`), and
+/// build commands inherit the default, so the guard is held only while the
+/// remote is spoken to.
+pub struct NoSigpipe(libc::sighandler_t);
+
+impl NoSigpipe {
+    pub fn new() -> NoSigpipe {
+        // SAFETY: signal(2) swaps one disposition; no handler runs Rust code.
+        NoSigpipe(unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) })
+    }
+}
+
+impl Default for NoSigpipe {
+    fn default() -> Self {
+        NoSigpipe::new()
+    }
+}
+
+impl Drop for NoSigpipe {
+    fn drop(&mut self) {
+        // SAFETY: as above; puts back what was there.
+        unsafe {
+            libc::signal(libc::SIGPIPE, self.0);
+        }
+    }
+}
+
+/// Runs `f` on `rt` with SIGPIPE ignored (see [`NoSigpipe`]).
+pub fn network<T>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
+    let _guard = NoSigpipe::new();
+    rt.block_on(f)
+}
+
 /// Runs `f` within the remote's total time budget.
-fn bounded<T>(
+pub fn bounded<T>(
     rt: &tokio::runtime::Runtime,
     remote: &Remote,
     what: &str,
     f: impl Future<Output = Result<T>>,
 ) -> Result<T> {
     let limit = remote.timeout;
-    rt.block_on(async {
+    network(rt, async {
         match tokio::time::timeout(limit, f).await {
             Ok(r) => r,
             Err(_) => Err(anyhow!(
@@ -92,87 +128,13 @@ fn bounded<T>(
     })
 }
 
-/// The current epoch of a project and setup (0 when none was ever raised),
-/// verified; with the object's version for a conditional update.
-pub async fn read_epoch(
-    host: &PolicyHost,
-    remote: &Remote,
-    project: &str,
-    setup: &str,
-) -> Result<(u64, Option<String>, Option<UpdateVersion>)> {
-    let name = host.epoch_name(project, setup)?;
-    let got = match remote.store.get(&remote.path(&name)).await {
-        Ok(g) => g,
-        Err(object_store::Error::NotFound { .. }) => return Ok((0, None, None)),
-        Err(e) => return Err(anyhow!("fetching {name}: {e}")),
-    };
-    let version = UpdateVersion {
-        e_tag: got.meta.e_tag.clone(),
-        version: got.meta.version.clone(),
-    };
-    let object = got
-        .bytes()
-        .await
-        .map_err(|e| anyhow!("reading {name}: {e}"))?;
-    let body = sign::open(host, remote, &name, &object)?;
-    let json = std::str::from_utf8(body).map_err(|_| anyhow!("{name}: not UTF-8"))?;
-    let n = host
-        .check_epoch(json, project, setup)?
-        .map_err(|e| anyhow!("{name}: {e}"))?;
-    Ok((n, Some(json.to_string()), Some(version)))
-}
-
-/// Raises the epoch of a project and setup (a conditional update, retried
-/// when another builder raised it at the same time). The new epoch.
-pub async fn raise_epoch(
-    host: &PolicyHost,
-    remote: &Remote,
-    project: &str,
-    setup: &str,
-    reason: &str,
-) -> Result<u64> {
-    let name = host.epoch_name(project, setup)?;
-    for _ in 0..16 {
-        let (_, current, version) = match read_epoch(host, remote, project, setup).await {
-            Ok(v) => v,
-            // An unreadable or unverified epoch is replaced: raising is always safe.
-            Err(e) if !e.to_string().contains("fetching") => (0, None, None),
-            Err(e) => return Err(e),
-        };
-        let json = host.raise_epoch(current.as_deref(), project, setup, reason)?;
-        let n = host
-            .check_epoch(&json, project, setup)?
-            .map_err(|e| anyhow!("{e}"))?;
-        let object = sign::seal(host, remote, &name, json.as_bytes())?;
-        let mode = match version {
-            Some(v) => PutMode::Update(v),
-            None => PutMode::Create,
-        };
-        match remote
-            .store
-            .put_opts(
-                &remote.path(&name),
-                PutPayload::from(object),
-                PutOptions::from(mode),
-            )
-            .await
-        {
-            Ok(_) => return Ok(n),
-            Err(
-                object_store::Error::Precondition { .. }
-                | object_store::Error::AlreadyExists { .. },
-            ) => continue,
-            Err(e) => return Err(anyhow!("writing {name}: {e}")),
-        }
-    }
-    Err(anyhow!("{name}: raced by other writers 16 times"))
-}
-
 /// `invalidate` / `activate`: raises the remote epoch when a remote is
-/// configured. `Ok(None)` when none is.
+/// configured (above every epoch this store saw), and remembers it.
+/// `Ok(None)` when none is.
 pub fn invalidate(
     host: &PolicyHost,
     args: &RemoteArgs,
+    store: &Store,
     project: &str,
     setup: &str,
     reason: &str,
@@ -181,18 +143,105 @@ pub fn invalidate(
         return Ok(None);
     };
     let rt = runtime()?;
-    bounded(
+    let seen = memory::known(store, &remote.url).seen;
+    let n = bounded(
         &rt,
         &remote,
         "raising the remote epoch",
-        raise_epoch(host, &remote, project, setup, reason),
-    )
-    .map(Some)
+        epochs::raise(host, &remote, project, setup, seen, reason),
+    )?;
+    memory::saw(store, &remote.url, n)?;
+    Ok(Some(n))
+}
+
+/// The epoch under which this store's layers are judged: the remote's
+/// when the tier is on, else the highest this store saw of the configured
+/// remote; `None` without a remote.
+fn floor(args: &RemoteArgs, tier: Option<&Tier>, store: &Store) -> Option<(String, u64)> {
+    let url = args.remote.clone().filter(|u| !u.is_empty())?;
+    let seen = memory::known(store, &url).seen.unwrap_or(0);
+    Some((url, tier.map_or(seen, |t| t.epoch.max(seen))))
+}
+
+/// Why local layers that would be reused are older than the current epoch
+/// (another builder ran `invalidate` or `activate`): they must be rebuilt,
+/// never reused nor published. `reuse`: whether base and build would be.
+pub fn stale_layers(
+    host: &PolicyHost,
+    args: &RemoteArgs,
+    tier: Option<&Tier>,
+    store: &Store,
+    keys: [&str; 2],
+    reuse: [bool; 2],
+) -> Result<Option<String>> {
+    let Some((url, floor)) = floor(args, tier, store) else {
+        return Ok(None);
+    };
+    let known = memory::known(store, &url);
+    let mut stale = Vec::new();
+    for ((layer, key), reused) in ["base", "build"].into_iter().zip(keys).zip(reuse) {
+        let built_in = known.layer(layer, key);
+        if reused && !host.layer_current(built_in, floor)? {
+            stale.push(match built_in {
+                Some(e) => format!("the local {layer} layer is of epoch {e}"),
+                None => format!("the local {layer} layer is of no known epoch"),
+            });
+        }
+    }
+    Ok((!stale.is_empty()).then(|| {
+        format!(
+            "{} but the remote's epoch is {floor} (invalidated elsewhere)",
+            stale.join(", ")
+        )
+    }))
+}
+
+/// Invalidates the local layers (a manual-invalidation event in the
+/// record, as `invalidate` writes): the build rebuilds both.
+pub fn invalidate_local(host: &PolicyHost, store: &Store, record: Option<&str>) -> Result<()> {
+    let Some(record) = record else { return Ok(()) };
+    let e = zerops_cache_contract::record::Event::ManualInvalidation {
+        at: crate::cmd::project::stamp()?,
+    };
+    match host.record_add_event(record, &e)? {
+        Ok(r) => crate::store::record_io::write_record(&store.dir, &r),
+        // A record that takes no event goes: the build is cold.
+        Err(_) => journal::to_trash(&store.dir, RECORD),
+    }
+}
+
+/// Remembers that the `fresh` layers (rebuilt or pulled by this command)
+/// are of the current epoch.
+pub fn remember(
+    args: &RemoteArgs,
+    tier: Option<&Tier>,
+    store: &Store,
+    keys: [&str; 2],
+    fresh: &[&str],
+) -> Result<()> {
+    let Some((url, floor)) = floor(args, tier, store) else {
+        return Ok(());
+    };
+    memory::update(store, &url, |k| {
+        for (layer, key) in ["base", "build"].into_iter().zip(keys) {
+            if fresh.contains(&layer) {
+                k.layers.insert(
+                    layer.to_string(),
+                    memory::LayerEpoch {
+                        key: key.to_string(),
+                        epoch: floor,
+                    },
+                );
+            }
+        }
+        k.seen = Some(k.seen.unwrap_or(0).max(floor));
+    })
 }
 
 impl<'a> Tier<'a> {
     /// The tier for a build, or `None` (with the summary saying why) when
     /// no remote is configured or it cannot be used now.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         host: &'a PolicyHost,
         args: &RemoteArgs,
@@ -201,6 +250,7 @@ impl<'a> Tier<'a> {
         image: &str,
         progress: bool,
         say: &dyn Fn(String),
+        store: &Store,
     ) -> (Option<Tier<'a>>, Option<RemoteSummary>) {
         let Some(url) = args.remote.clone().filter(|u| !u.is_empty()) else {
             return (None, None);
@@ -229,16 +279,22 @@ impl<'a> Tier<'a> {
             Ok(rt) => rt,
             Err(e) => return off(format!("{e:#}"), summary),
         };
+        let seen = memory::known(store, &remote.url).seen;
         let epoch = bounded(
             &rt,
             &remote,
             "reading the epoch",
-            read_epoch(host, &remote, &identity.slug, setup),
+            epochs::current(host, &remote, &identity.slug, setup, seen),
         );
         let epoch = match epoch {
-            Ok((n, _, _)) => n,
+            Ok(n) => n,
             Err(e) => return off(format!("{e:#}"), summary),
         };
+        if seen.is_none_or(|s| epoch > s)
+            && let Err(e) = memory::saw(store, &remote.url, epoch)
+        {
+            return off(format!("remembering epoch {epoch}: {e:#}"), summary);
+        }
         summary.enabled = true;
         summary.epoch = Some(epoch);
         (
@@ -293,6 +349,10 @@ impl<'a> Tier<'a> {
         }
         let staging = store.abs(STAGING);
         let r = self.pull_into(store, need, base_key, build_key, say);
+        // A failed or timed-out pull leaves blocking writers behind (their
+        // futures were dropped, not their threads): they stop at their next
+        // blob, and the staging directory goes once they did.
+        super::pull::WRITERS.cancel_and_wait();
         let r = r.and_then(|found| {
             if !found {
                 return Ok(false);
@@ -301,6 +361,7 @@ impl<'a> Tier<'a> {
             Ok(true)
         });
         let _ = std::fs::remove_dir_all(&staging);
+        super::pull::WRITERS.reset();
         match r {
             Ok(true) => {
                 let t = self.traffic.summary();
@@ -320,6 +381,20 @@ impl<'a> Tier<'a> {
                     say,
                     format!("{e:#}; building cold, nothing pulled was restored"),
                 );
+                if let Some(bad) = e.downcast_ref::<quarantine::Bad>() {
+                    let (host, remote) = (self.host, &self.remote);
+                    match bounded(
+                        &self.rt,
+                        remote,
+                        "noting the refusal",
+                        quarantine::record(host, remote, bad),
+                    ) {
+                        Ok(done) => done.into_iter().for_each(|d| say(format!("remote: {d}"))),
+                        Err(e) => say(format!(
+                            "remote: could not note the refusal on the remote: {e:#}"
+                        )),
+                    }
+                }
                 Vec::new()
             }
         }
@@ -370,7 +445,11 @@ impl<'a> Tier<'a> {
                 let bar = bar(progress, &format!("pulling the {} layer", id.layer));
                 let root = staging.join(&id.layer);
                 std::fs::create_dir(&root)?;
-                pull_layer(host, remote, traffic, m, &root, &bar).await?;
+                pull_layer(host, remote, traffic, m, &root, &bar)
+                    .await
+                    .map_err(|e| {
+                        quarantine::of_manifest(e, &id.manifest_name(host).unwrap_or_default())
+                    })?;
                 bar.finish_and_clear();
             }
             Ok(true)
@@ -386,9 +465,29 @@ impl<'a> Tier<'a> {
         build_key: &str,
         say: &dyn Fn(String),
     ) {
+        if self.remote.publish_alg.is_none() {
+            say(
+                "remote: this builder holds public keys only: it reads and does not publish".into(),
+            );
+            return;
+        }
         for (layer, dir) in [("base", HOME), ("build", CACHE)] {
             if skip.contains(&layer) {
                 continue;
+            }
+            let key = if layer == "base" { base_key } else { build_key };
+            let built_in = memory::known(store, &self.remote.url).layer(layer, key);
+            match self.host.layer_current(built_in, self.epoch) {
+                Ok(true) => {}
+                Ok(false) => {
+                    say(format!(
+                        "remote: not publishing the {layer} layer: it is of epoch {}, older than the remote's {}",
+                        built_in.map_or("unknown".to_string(), |e| e.to_string()),
+                        self.epoch
+                    ));
+                    continue;
+                }
+                Err(e) => return self.warn(say, format!("{e:#}")),
             }
             let id = match self.id(layer, base_key, build_key) {
                 Ok(id) => id,
@@ -410,6 +509,11 @@ impl<'a> Tier<'a> {
                     for l in &p.left_out {
                         say(format!("remote: left out {l}"));
                     }
+                    if let Some(n) = &p.index_note {
+                        say(format!(
+                            "remote: the index was not updated ({n}); `remote ls` reads this manifest whole"
+                        ));
+                    }
                     self.summary.published.push(layer);
                 }
                 Ok(_) => say(format!("remote: the {layer} layer is already there")),
@@ -418,6 +522,15 @@ impl<'a> Tier<'a> {
                         say,
                         format!("pushing the {layer} layer: {e:#}; the build is kept locally"),
                     );
+                    // A publish cut short leaves its lock: remove it now.
+                    let remote = &self.remote;
+                    let _ = network(&self.rt, async {
+                        tokio::time::timeout(
+                            std::time::Duration::from_secs(2),
+                            locks::release_all(remote),
+                        )
+                        .await
+                    });
                     // The remote is failing: do not wait for it again.
                     break;
                 }
@@ -465,4 +578,30 @@ fn install(store: &Store, layers: &[&'static str]) -> Result<()> {
     }
     crate::store::record_io::sync_dir(&store.dir);
     Ok(())
+}
+
+#[cfg(test)]
+mod sigpipe_tests {
+    use super::*;
+
+    fn disposition() -> libc::sighandler_t {
+        // SAFETY: reads the disposition by swapping it and putting it back.
+        unsafe {
+            let old = libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::signal(libc::SIGPIPE, old);
+            old
+        }
+    }
+
+    #[test]
+    fn sigpipe_is_ignored_while_the_remote_is_spoken_to_and_only_then() {
+        // As main.rs leaves it for every command.
+        // SAFETY: sets one disposition.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let rt = runtime().unwrap();
+        let inside = network(&rt, async { disposition() });
+        assert_eq!(inside, libc::SIG_IGN);
+        // Build commands started after it inherit the default again.
+        assert_eq!(disposition(), libc::SIG_DFL);
+    }
 }

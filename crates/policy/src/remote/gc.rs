@@ -10,7 +10,8 @@
 //!
 //! A pack a kept manifest references is never removed. If some manifest
 //! could not be read or verified, nothing tells what it references, so no
-//! pack is removed at all.
+//! pack is removed at all while it stays; past `max-age` it is removed
+//! like any other (and reported as unreadable).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,8 +74,24 @@ pub fn plan(manifests: &[ManifestFacts], packs: &[PackFacts], b: &Budget) -> Pla
     let young = |t: u64| b.now_ms.saturating_sub(t) < b.grace_ms;
     let mut kept: Vec<&ManifestFacts> = Vec::new();
     for m in manifests {
-        if m.packs.is_err() {
-            kept.push(m);
+        if let Err(why) = &m.packs {
+            // What an unreadable manifest references is unknown, so it
+            // holds every pack while it stays: past --max-age it goes.
+            match b
+                .max_age_ms
+                .filter(|&max| b.now_ms.saturating_sub(m.modified_ms) > max)
+            {
+                Some(max) => out.remove.push(Removal {
+                    name: m.name.clone(),
+                    bytes: m.bytes,
+                    reason: format!(
+                        "unreadable ({why}), published {} ago, older than --max-age {}",
+                        age(b.now_ms, m.modified_ms),
+                        age(max, 0)
+                    ),
+                }),
+                None => kept.push(m),
+            }
             continue;
         }
         if !m.live && !young(m.modified_ms) {
@@ -300,8 +317,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_manifest_past_max_age_goes_and_frees_the_packs() {
+        let mut bad = m("bad", 10 * H, true, &[]);
+        bad.packs = Err("bad signature".into());
+        let plan = plan(&[bad], &[p("dd", 0, 1)], &budget(Some(24 * H), None));
+        assert_eq!(names(&plan), vec!["bad", "v1/packs/dd"], "{plan:?}");
+        assert!(plan.remove[0].reason.contains("unreadable (bad signature)"));
+    }
+
+    #[test]
     fn an_unreadable_manifest_protects_every_pack() {
-        let mut bad = m("bad", 0, true, &[]);
+        // Within --max-age (or without one) it stays, and holds every pack.
+        let mut bad = m("bad", 99 * H, true, &[]);
         bad.packs = Err("bad signature".into());
         let ms = [bad, m("old", 0, true, &["a"])];
         let plan = plan(&ms, &[p("a", 0, 1), p("b", 0, 1)], &budget(Some(H), None));

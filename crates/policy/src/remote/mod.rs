@@ -7,11 +7,15 @@
 //! - [`manifest`]: the tree of a layer and its blob index, and its checks;
 //! - [`signature`]: what is signed and when a manifest may be trusted;
 //! - [`epoch`]: invalidation per project and setup;
-//! - [`gc`]: what to remove by age and total size, and why.
+//! - [`gc`]: what to remove by age and total size, and why;
+//! - [`lock`]: restic's lock protocol between publishing and gc;
+//! - [`index`]: what `remote ls` shows, kept by publishes.
 
 pub mod epoch;
 pub mod gc;
 pub mod identity;
+pub mod index;
+pub mod lock;
 pub mod manifest;
 pub mod naming;
 pub mod signature;

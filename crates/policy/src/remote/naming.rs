@@ -2,7 +2,11 @@
 //!
 //! ```text
 //! v1/packs/<sha256 of the pack>                    immutable packs of zstd frames
-//! v1/epochs/<project>/<setup>                      the current epoch (signed)
+//! v1/epochs/<project>/<setup>                      the epoch of versions before 0.3 (unused)
+//! v1/invalidations/<project>/<setup>/<N:020>       epoch N: one immutable signed object per raise
+//! v1/locks/<id>                                    a publish's shared lock, gc's exclusive lock
+//! v1/quarantine/<manifest name>                    a reader refused that manifest (why)
+//! v1/index/<project>/<setup>                       what `remote ls` shows (signed)
 //! v1/manifests/<project>/<setup>/e<N>/<layer>/<entry>   one layer of one build
 //! ```
 //! `<project>` is the identity slug, `<setup>` the setup name made
@@ -58,6 +62,54 @@ pub fn packs_dir() -> String {
 
 pub fn epoch(project: &str, setup: &str) -> String {
     format!("{ROOT}/epochs/{project}/{}", setup_part(setup))
+}
+
+/// The invalidations of a project and setup (their names sort by epoch).
+pub fn invalidations_of(project: &str, setup: &str) -> String {
+    format!("{ROOT}/invalidations/{project}/{}", setup_part(setup))
+}
+
+/// The object that raised the epoch of a project and setup to `epoch`.
+pub fn invalidation(project: &str, setup: &str, epoch: u64) -> String {
+    format!("{}/{epoch:020}", invalidations_of(project, setup))
+}
+
+/// The epoch of an invalidation object's name.
+pub fn parse_invalidation(name: &str) -> Option<u64> {
+    let last = name.rsplit('/').next()?;
+    if last.len() != 20 || !last.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    last.parse().ok()
+}
+
+/// The epoch of a listed epoch directory of manifests (`.../e<N>`).
+pub fn parse_epoch_dir(name: &str) -> Option<u64> {
+    let last = name.trim_end_matches('/').rsplit('/').next()?;
+    let n = last.strip_prefix('e')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// The index of a project and setup (what `remote ls` shows).
+pub fn index(project: &str, setup: &str) -> String {
+    format!("{ROOT}/index/{project}/{}", setup_part(setup))
+}
+
+pub fn locks_dir() -> String {
+    format!("{ROOT}/locks")
+}
+
+/// A lock object (`id`: random hex of the holder).
+pub fn lock(id: &str) -> String {
+    format!("{ROOT}/locks/{id}")
+}
+
+/// The quarantine note of a manifest.
+pub fn quarantine(manifest: &str) -> String {
+    format!("{ROOT}/quarantine/{manifest}")
 }
 
 /// All manifests of a project and setup (all epochs), for listing.
@@ -153,6 +205,18 @@ mod tests {
         assert_eq!(parse_pack("v1/packs/../x"), None);
         assert_eq!(join("/ci/cache/", "v1/x"), "ci/cache/v1/x");
         assert_eq!(join("", "v1/x"), "v1/x");
+    }
+
+    #[test]
+    fn epoch_names() {
+        let n = invalidation("app-0123", "api", 7);
+        assert!(n.starts_with(&invalidations_of("app-0123", "api")));
+        assert_eq!(parse_invalidation(&n), Some(7));
+        assert!(invalidation("p", "s", 9) < invalidation("p", "s", 10));
+        assert_eq!(parse_invalidation("v1/invalidations/p/s/7"), None);
+        assert_eq!(parse_epoch_dir("x/v1/manifests/p/s/e12/"), Some(12));
+        assert_eq!(parse_epoch_dir("x/v1/manifests/p/s/e"), None);
+        assert_eq!(parse_epoch_dir("x/v1/manifests/p/s/f1"), None);
     }
 
     #[test]

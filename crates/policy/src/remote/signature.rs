@@ -64,6 +64,100 @@ pub fn publish_alg(mode: Mode) -> &'static str {
     }
 }
 
+/// An ed25519 signature over [`signing_input`] (readers need only the
+/// writer's public key).
+pub const ED25519: &str = "ed25519";
+
+/// What keys a builder holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keys {
+    /// `ZEROPS_CACHE_REMOTE_SECRET` is set (HMAC: whoever reads can sign).
+    pub hmac_secret: bool,
+    /// `ZEROPS_CACHE_REMOTE_SIGNING_KEY` is set (an ed25519 private key).
+    pub ed25519_private: bool,
+    /// How many public keys `ZEROPS_CACHE_REMOTE_PUBLIC_KEYS` trusts.
+    pub ed25519_trusted: u32,
+    /// `--remote-unsigned`.
+    pub allow_unsigned: bool,
+}
+
+/// How a builder with `keys` uses the remote: the mode, and the algorithm
+/// it publishes with (`None`: it only reads, holding public keys only);
+/// or why the remote tier is off.
+pub fn setup(k: &Keys) -> Result<(Mode, Option<&'static str>), String> {
+    if k.ed25519_private {
+        return Ok((Mode::Signed, Some(ED25519)));
+    }
+    if k.hmac_secret {
+        return Ok((Mode::Signed, Some(HMAC)));
+    }
+    if k.ed25519_trusted > 0 {
+        return Ok((Mode::Signed, None));
+    }
+    mode(false, k.allow_unsigned).map(|m| (m, Some(NONE)))
+}
+
+/// What to do with an object whose header says `alg`, given the keys held.
+pub fn trust_with(k: &Keys, alg: &str) -> Result<Trust, String> {
+    let (mode, _) = setup(k)?;
+    match (mode, alg) {
+        (Mode::Unsigned, HMAC | NONE | ED25519) => Ok(Trust::Accept),
+        (Mode::Signed, HMAC) if k.hmac_secret => Ok(Trust::Verify),
+        (Mode::Signed, HMAC) => {
+            Err("it is signed with an HMAC, but ZEROPS_CACHE_REMOTE_SECRET is not set here".into())
+        }
+        (Mode::Signed, ED25519) if k.ed25519_trusted > 0 || k.ed25519_private => Ok(Trust::Verify),
+        (Mode::Signed, ED25519) => Err(
+            "it is signed with ed25519, but no public key is trusted here \
+             (ZEROPS_CACHE_REMOTE_PUBLIC_KEYS)"
+                .into(),
+        ),
+        (Mode::Signed, NONE) => Err(
+            "it is unsigned, but signing keys are configured: only signed objects are trusted"
+                .into(),
+        ),
+        (_, other) => Err(format!("unknown signature algorithm {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_with_public_keys_reads_and_cannot_publish() {
+        let reader = Keys {
+            ed25519_trusted: 2,
+            ..Keys::default()
+        };
+        assert_eq!(setup(&reader), Ok((Mode::Signed, None)));
+        assert_eq!(trust_with(&reader, ED25519), Ok(Trust::Verify));
+        assert!(trust_with(&reader, NONE).is_err());
+        assert!(trust_with(&reader, HMAC).unwrap_err().contains("SECRET"));
+        let writer = Keys {
+            ed25519_private: true,
+            ..Keys::default()
+        };
+        assert_eq!(setup(&writer), Ok((Mode::Signed, Some(ED25519))));
+        let hmac = Keys {
+            hmac_secret: true,
+            ..Keys::default()
+        };
+        assert_eq!(setup(&hmac), Ok((Mode::Signed, Some(HMAC))));
+        assert!(
+            trust_with(&hmac, ED25519)
+                .unwrap_err()
+                .contains("PUBLIC_KEYS")
+        );
+        assert!(setup(&Keys::default()).is_err());
+        let unsigned = Keys {
+            allow_unsigned: true,
+            ..Keys::default()
+        };
+        assert_eq!(setup(&unsigned), Ok((Mode::Unsigned, Some(NONE))));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
