@@ -5,6 +5,7 @@
 //! exists so the binary and the end-to-end tests share one implementation.
 
 pub mod ci;
+pub mod clock;
 pub mod cmd;
 pub mod component;
 pub mod config_file;

@@ -12,6 +12,8 @@ const LAYERS: &[&[&str]] = &[
     // Primitives: signals, progress, overlay marks, the component, renderers.
     &[
         "interrupt",
+        "clock",
+        "host_reaper",
         "progress",
         "overlay_meta",
         "component",
@@ -25,7 +27,8 @@ const LAYERS: &[&[&str]] = &[
     // The store and its remote tier; the config file (read with the store's limits).
     &["store", "remote", "config_file"],
     // A build's phases and the language server.
-    &["phases", "lsp"],
+    // The build image (the image store and pulls) beside them.
+    &["phases", "lsp", "image"],
     // The commands.
     &["cmd"],
 ];

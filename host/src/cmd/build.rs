@@ -195,10 +195,10 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     let store = project.store(&args.store, "build")?;
     let mut record = read_record(&store)?;
     let image_started = Instant::now();
-    let access = crate::image::Access::Build {
+    let access = crate::cmd::image_choice::Access::Build {
         progress: out.progress,
     };
-    let image = crate::image::resolve(&args.sandbox, &project, access)?;
+    let image = crate::cmd::image_choice::resolve(&args.sandbox, &project, access)?;
     let image_us = image_started.elapsed().as_micros() as u64;
     if let Some(about) = &image.about {
         out.say(format!("image: {about}"));

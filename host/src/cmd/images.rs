@@ -51,7 +51,14 @@ pub fn run(cmd: ImagesCmd) -> Result<Exit> {
             let host = PolicyHost::load()?;
             let canonical = canonical(&host, &reference)?;
             let progress = crate::progress::enabled(false);
-            match obtain(&host, &store, &canonical, PullPolicy::Always, progress)? {
+            match obtain(
+                &host,
+                &store,
+                &canonical,
+                PullPolicy::Always,
+                progress,
+                &crate::clock::now(),
+            )? {
                 Obtained::Ready { meta, fetched, .. } => {
                     let (n, b) = fetched.unwrap_or((0, 0));
                     println!(

@@ -7,6 +7,7 @@ pub mod component;
 pub mod explain;
 pub mod gate;
 pub mod gc;
+pub mod image_choice;
 pub mod images;
 pub mod invalidate;
 pub mod json;

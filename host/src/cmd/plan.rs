@@ -61,7 +61,11 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         Some(s) => read_record(s)?,
         None => None,
     };
-    let image = crate::image::resolve(&args.sandbox, &project, crate::image::Access::Look)?;
+    let image = crate::cmd::image_choice::resolve(
+        &args.sandbox,
+        &project,
+        crate::cmd::image_choice::Access::Look,
+    )?;
     let d = project
         .host
         .decide_in_image(

@@ -176,16 +176,7 @@ fn names_only(command: Option<GatedCommand>) -> bool {
     )
 }
 
-/// The current time as RFC 3339 UTC (the component never reads a clock).
-pub fn now() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    zerops_cache_contract::time::Timestamp::from_unix_millis(ms)
-        .as_str()
-        .to_string()
-}
+pub use crate::clock::{now, stamp};
 
 /// A path for display: relative to `base` when inside it.
 pub fn shown(p: &Path, base: &Path) -> String {
@@ -217,11 +208,6 @@ impl RetentionArgs {
             max_bytes: self.keep_size,
         }
     }
-}
-
-/// Now, as a record timestamp.
-pub fn stamp() -> Result<zerops_cache_contract::time::Timestamp> {
-    zerops_cache_contract::time::Timestamp::parse(&now()).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Adds the event `e` to the layer record `record` and writes it.

@@ -101,10 +101,10 @@ pub fn run(cmd: RemoteCmd) -> Result<Exit> {
 fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
     let project = Project::load(&a.store)?;
     let store = project.store(&a.store, if pull { "remote pull" } else { "remote push" })?;
-    let image = crate::image::resolve(
+    let image = crate::cmd::image_choice::resolve(
         &a.sandbox,
         &project,
-        crate::image::Access::Build { progress: false },
+        crate::cmd::image_choice::Access::Build { progress: false },
     )?;
     let record = read_record(&store)?;
     let d = project

@@ -20,10 +20,11 @@ use crate::filesystem;
 use crate::store::Store;
 use crate::store::journal::{self, Journal};
 use crate::store::layout::{
-    ACTIVE, BROKEN, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, OBJECTS,
-    RECORD, RELEASED, RUN, SOURCE, VERSIONS, WORK,
+    ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, OBJECTS, RECORD,
+    RELEASED, RUN, SOURCE, VERSIONS, WORK,
 };
 use crate::store::record_io::{INVALIDATE, kind_of, read_store_text};
+pub use crate::store::repair_report::Report;
 
 #[derive(Debug, clap::Args)]
 pub struct RepairArgs {
@@ -36,64 +37,6 @@ pub struct RepairArgs {
     /// SHA-256 (without it, each object's type and size are checked).
     #[arg(long)]
     pub deep: bool,
-}
-
-/// What repair found and did.
-pub struct Report {
-    pub check: bool,
-    found: usize,
-    aside: Option<String>,
-}
-
-impl Report {
-    pub fn problem(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
-        self.found += 1;
-        if self.check {
-            println!(
-                "problem: {}\n  repair would: {}",
-                what.as_ref(),
-                fix.as_ref()
-            );
-        } else {
-            println!("problem: {}\n  repaired: {}", what.as_ref(), fix.as_ref());
-        }
-    }
-
-    /// `broken/<time>`, created on first use.
-    fn aside_dir(&mut self, store: &Dir) -> Result<String> {
-        if let Some(a) = &self.aside {
-            return Ok(a.clone());
-        }
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let mut n = 0;
-        let dir = loop {
-            let d = if n == 0 {
-                format!("{BROKEN}/{secs}")
-            } else {
-                format!("{BROKEN}/{secs}.{n}")
-            };
-            if !filesystem::exists(store, Path::new(&d)) {
-                break d;
-            }
-            n += 1;
-        };
-        store
-            .create_dir_all(&dir)
-            .with_context(|| format!("creating {dir} in the store"))?;
-        self.aside = Some(dir.clone());
-        Ok(dir)
-    }
-
-    /// Moves `rel` of the store to `broken/<time>/`.
-    pub fn set_aside(&mut self, store: &Dir, rel: &str) -> Result<String> {
-        let dir = self.aside_dir(store)?;
-        let to = format!("{dir}/{}", rel.replace('/', "_"));
-        filesystem::rename(store, Path::new(rel), store, Path::new(&to))?;
-        Ok(to)
-    }
 }
 
 pub fn run(args: RepairArgs) -> Result<Exit> {
@@ -115,11 +58,7 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
         );
         return Ok(Exit::Ok);
     };
-    let mut r = Report {
-        check: args.check,
-        found: 0,
-        aside: None,
-    };
+    let mut r = Report::new(args.check);
     // A lock that is not a file cannot be taken: it goes first.
     if let Ok(md) = dir.symlink_metadata(LOCK)
         && !md.is_file()

@@ -85,7 +85,11 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
         Some(s) => s.path.clone(),
         None => project.store_path(&args.store)?,
     };
-    let image = crate::image::resolve(&args.sandbox, &project, crate::image::Access::Look)?;
+    let image = crate::cmd::image_choice::resolve(
+        &args.sandbox,
+        &project,
+        crate::cmd::image_choice::Access::Look,
+    )?;
     let d = project
         .host
         .decide_in_image(

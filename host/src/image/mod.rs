@@ -17,26 +17,14 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zerops_cache_contract::image::{ImageOverride, ImageRequest};
 
-use crate::cmd::project::Project;
 use crate::exit::{Classify, Exit};
-use crate::sandbox::rootfs::{self, Image, Resolved};
-use crate::sandbox::{Isolation, SandboxArgs};
+use crate::sandbox::rootfs::Resolved;
 use store::{ImageMeta, ImageStore};
 
 pub const ENV_FILE: &str = "ZEROPS_CACHE_IMAGES_FILE";
 pub const PROJECT_FILE: &str = ".zerops-cache-images";
 
-/// `--pull`, with podman's meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-pub enum PullPolicy {
-    /// Pull only when the image is not in the image store.
-    #[default]
-    Missing,
-    /// Ask the registry every time (a moved tag is pulled).
-    Always,
-    /// Never contact a registry; an image not pulled is an error.
-    Never,
-}
+pub use crate::sandbox::PullPolicy;
 
 /// The machine's override file.
 pub fn machine_file() -> Option<PathBuf> {
@@ -44,10 +32,6 @@ pub fn machine_file() -> Option<PathBuf> {
         Some(p) => Some(PathBuf::from(p)),
         None => dirs::config_dir().map(|d| d.join("zerops-cache/images")),
     }
-}
-
-fn overrides(project: &Project) -> Result<Vec<ImageOverride>> {
-    overrides_in(&project.host, &project.root)
 }
 
 /// The override lines of the project at `root`, then the machine's.
@@ -74,146 +58,6 @@ pub fn overrides_in(
         out.extend(lines);
     }
     Ok(out)
-}
-
-/// The request of the project's setup.
-fn request(project: &Project, args: &SandboxArgs) -> Result<ImageRequest> {
-    if args.image.is_some() {
-        // `--image` decides alone: the config's os and base are not read.
-        return Ok(ImageRequest {
-            flag: args.image.clone(),
-            ..ImageRequest::default()
-        });
-    }
-    let keys = project
-        .host
-        .keys(&project.source, project.setup())?
-        .map_err(|d| Exit::Config.error(d.message))?;
-    let snap = keys
-        .into_iter()
-        .next()
-        .context("no setup")?
-        .1
-        .map_err(|d| Exit::Config.error(d.message))?;
-    Ok(ImageRequest {
-        os: snap.inputs.os,
-        base: snap.inputs.base,
-        overrides: overrides(project)?,
-        flag: args.image.clone(),
-    })
-}
-
-fn flavour() -> &'static str {
-    if crate::sandbox::namespaces::is_root() {
-        "root"
-    } else {
-        "rootless"
-    }
-}
-
-/// How a command may get the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// A build: pull as `--pull` says.
-    Build { progress: bool },
-    /// `plan`, `status`: never contact a registry.
-    Look,
-}
-
-/// The image a command of `project` uses, as `args` and the config say.
-pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<Resolved> {
-    if args.isolation == Isolation::None || args.rootfs.is_some() {
-        if let (Some(r), Some(i)) = (&args.rootfs, &args.image)
-            && i != "host"
-        {
-            return Err(Exit::Usage.error(format!(
-                "--rootfs {} and --image {i} both name the image; give one",
-                r.display()
-            )));
-        }
-        return rootfs::resolve(args).class(Exit::Usage);
-    }
-    let req = match request(project, args) {
-        Ok(r) => r,
-        // `status` of a file the platform refuses still answers.
-        Err(e) if access == Access::Look => {
-            return Ok(Resolved {
-                id: "(unknown: the config cannot be read)".into(),
-                image: None,
-                about: Some(format!("unknown: {e:#}")),
-                digest: None,
-            });
-        }
-        Err(e) => return Err(e),
-    };
-    let choice = project
-        .host
-        .resolve_image(&req)?
-        .map_err(|e| Exit::Config.error(e))?;
-    if choice.host {
-        let mut r = rootfs::resolve(args).class(Exit::Usage)?;
-        r.about = Some(format!("the host's own root (from {})", choice.origin));
-        return Ok(r);
-    }
-    let policy = match access {
-        Access::Build { .. } => args.pull,
-        Access::Look => PullPolicy::Never,
-    };
-    let progress = matches!(access, Access::Build { progress: true });
-    let store = ImageStore::open_default()?;
-    let got = obtain(&project.host, &store, &choice.canonical, policy, progress)?;
-    let (name, meta, dirs, fetched) = match got {
-        Obtained::Ready {
-            name,
-            meta,
-            dirs,
-            fetched,
-        } => (name, meta, dirs, fetched),
-        Obtained::Absent { name } => {
-            let about = format!("{} ({}), not pulled", choice.reference, choice.origin);
-            if access == Access::Look {
-                return Ok(Resolved {
-                    id: format!("oci {name} (not pulled) {}", flavour()),
-                    image: None,
-                    about: Some(about),
-                    digest: None,
-                });
-            }
-            return Err(Exit::Usage.error(format!(
-                "the image {} is not in the image store and --pull never was given; \
-                 pull it first (`zerops-cache images pull {}`), or pass --pull missing",
-                choice.reference, choice.reference
-            )));
-        }
-    };
-    let id = project
-        .host
-        .image_identity(&name, &meta.digest, flavour())?;
-    let short = &meta.digest[..meta.digest.len().min(19)];
-    let mut about = format!("{} {short}… ({})", choice.reference, choice.origin);
-    match fetched {
-        Some((n, b)) => about.push_str(&format!(
-            ", pulled: {n} layer(s), {}",
-            zerops_cache_contract::retention::human_bytes(b)
-        )),
-        None => about.push_str(", present"),
-    }
-    let env = meta
-        .env
-        .iter()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Ok(Resolved {
-        id: id.clone(),
-        image: Some(Image::Layers {
-            layers: dirs,
-            id,
-            env,
-        }),
-        about: Some(about),
-        digest: Some(meta.digest),
-    })
 }
 
 /// Notes, in the image store, that `store` built on `image` (for `images
@@ -248,6 +92,7 @@ pub fn obtain(
     canonical: &str,
     policy: PullPolicy,
     progress: bool,
+    now: &str,
 ) -> Result<Obtained> {
     let reference = host
         .parse_image_reference(canonical)?
@@ -291,15 +136,8 @@ pub fn obtain(
     if store.tmp().exists() {
         crate::sandbox::clear_scratch(&store.tmp())?;
     }
-    let p = pull::pull(
-        store,
-        canonical,
-        &reference.registry,
-        &name,
-        progress,
-        &crate::cmd::project::now(),
-    )
-    .class(Exit::Unsupported)?;
+    let p = pull::pull(store, canonical, &reference.registry, &name, progress, now)
+        .class(Exit::Unsupported)?;
     store.set_ref(canonical, &p.meta.digest)?;
     let dirs = store
         .complete(&p.meta)

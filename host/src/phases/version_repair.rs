@@ -15,8 +15,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::object_check::{self, Damage};
 use super::version_tree::{ObjectId, Tree};
 use super::{artifact, objects, version_record, version_view};
-use crate::cmd::repair::Report;
 use crate::store::layout::{ACTIVE, version_parts};
+use crate::store::repair_report::Report;
 
 /// The way-out sentence the errors end with, left out of repair's report.
 const WAY_OUT: &str = "; `zerops-cache repair`";

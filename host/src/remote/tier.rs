@@ -201,7 +201,7 @@ pub fn stale_layers(
 pub fn invalidate_local(host: &PolicyHost, store: &Store, record: Option<&str>) -> Result<()> {
     let Some(record) = record else { return Ok(()) };
     let e = zerops_cache_contract::record::Event::ManualInvalidation {
-        at: crate::cmd::project::stamp()?,
+        at: crate::clock::stamp()?,
     };
     match host.record_add_event(record, &e)? {
         Ok(r) => crate::store::record_io::write_record(&store.dir, &r),

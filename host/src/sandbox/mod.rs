@@ -65,6 +65,18 @@ impl Isolation {
     }
 }
 
+/// `--pull`, with podman's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum PullPolicy {
+    /// Pull only when the image is not in the image store.
+    #[default]
+    Missing,
+    /// Ask the registry every time (a moved tag is pulled).
+    Always,
+    /// Never contact a registry; an image not pulled is an error.
+    Never,
+}
+
 /// Options of the commands that run, or predict, a build.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SandboxArgs {
@@ -83,7 +95,7 @@ pub struct SandboxArgs {
     /// When to pull the image: `missing` (default: when not in the image
     /// store), `always` (ask the registry; a moved tag is pulled), `never`.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
-    pub pull: crate::image::PullPolicy,
+    pub pull: PullPolicy,
 }
 
 /// `--network`: the build container's network.

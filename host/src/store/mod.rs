@@ -7,6 +7,7 @@ pub mod layout;
 pub mod lock;
 pub mod migrate;
 pub mod record_io;
+pub mod repair_report;
 pub mod restored;
 pub mod trash;
 
