@@ -9,7 +9,7 @@
 //
 // The component imports nothing: instantiating it needs no shims. The full
 // generated bindings are `zerops-cache-policy/component`.
-import { about, advice, layers, linter, patterns } from './gen/policy.js';
+import { about, advice, images, layers, linter, patterns } from './gen/policy.js';
 
 /** The package name and version the component reports are the workspace's. */
 export function version() {
@@ -171,6 +171,29 @@ export function lint(text, options = {}) {
   };
 }
 
+// The build image a config's setup resolves to, named as `zerops-cache
+// explain` names it. The table only: a package reads no override file.
+function imageChoice(text, setup) {
+  let all;
+  try {
+    all = layers.keys(text, setup);
+  } catch (e) {
+    if (e?.payload === undefined) throw e;
+    return '(unknown)';
+  }
+  const r = all[0]?.keys;
+  if (!r || r.tag !== 'ok') return '(unknown)';
+  const { os, base } = r.val.inputs;
+  let c;
+  try {
+    c = images.resolve({ os, base, overrides: [], flag: undefined });
+  } catch (e) {
+    if (e?.payload === undefined) throw e;
+    return 'none (no row: the build would stop)';
+  }
+  return c.host ? `the host's own root (${c.origin})` : c.reference;
+}
+
 /**
  * What changing the config from `oldText` to `newText` does to the cache of
  * `setup` (default: the only setup of the new file): the document of
@@ -185,6 +208,10 @@ export function explain(oldText, newText, setup, options = {}) {
     layers: { base: jsonVerdict(d.base), build: jsonVerdict(d.build) },
   };
   if (options.verbose) out.unaffected = d.unaffected.map(jsonReason);
+  // Which build image each config's `os` and `base` choose, when they differ.
+  const oldImage = imageChoice(oldText, d.setup);
+  const newImage = imageChoice(newText, d.setup);
+  if (oldImage !== newImage) out.image = { old: oldImage, new: newImage };
   // The same cache advice as `lint` and `advise`, for the new config.
   let findings = [];
   try {

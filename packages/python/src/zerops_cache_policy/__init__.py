@@ -229,6 +229,36 @@ def lint(
     }
 
 
+class _ImageRequest:
+    """The WIT ``image-request`` of a config's ``os`` and ``base`` (no override
+    file: a package reads none; no ``--image``)."""
+
+    def __init__(self, os: str, base: Sequence[str]) -> None:
+        self.os = os
+        self.base = list(base)
+        self.overrides: List[Any] = []
+        self.flag = None
+
+
+def _image_choice(p: Any, text: str, setup: str) -> str:
+    """The build image a config's setup resolves to, named as ``zerops-cache
+    explain`` names it."""
+    ok, entries = _result(p.call("layers", "keys", text, setup), list)
+    if not ok or not entries:
+        return "(unknown)"
+    ok, s = _result(_field(entries[0], "keys"), type(None))
+    if not ok:
+        return "(unknown)"
+    value = p.call("images", "resolve", _ImageRequest(s.inputs.os, s.inputs.base))
+    if isinstance(value, Variant):
+        ok, c = value.tag == "ok", value.payload
+    else:
+        ok, c = not isinstance(value, str), value
+    if not ok:
+        return "none (no row: the build would stop)"
+    return f"the host's own root ({c.origin})" if c.host else c.reference
+
+
 def explain(old: str, new: str, setup: Optional[str] = None, *, verbose: bool = False) -> Json:
     """What changing the config from ``old`` to ``new`` does to the cache of ``setup``.
 
@@ -247,6 +277,10 @@ def explain(old: str, new: str, setup: Optional[str] = None, *, verbose: bool = 
     }
     if verbose:
         out["unaffected"] = [_reason(r) for r in d.unaffected]
+    # Which build image each config's `os` and `base` choose, when they differ.
+    old_image, new_image = _image_choice(p, old, d.setup), _image_choice(p, new, d.setup)
+    if old_image != new_image:
+        out["image"] = {"old": old_image, "new": new_image}
     # The same cache advice as `lint` and `advise`, for the new config.
     ok, report = _result(p.call("advice", "advise", new, d.setup, TreeFacts(), None), type(None))
     out["advice"] = [_diagnostic(f) for f in report.findings] if ok else []
