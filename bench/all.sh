@@ -27,6 +27,9 @@
 # Builds run with --isolation none: this measures the cache, not the container
 # (bench/sandbox.sh does); the trees live in $TMPDIR (default /tmp).
 set -euo pipefail
+# The builds run on the host's own root (as before images were pulled):
+# these benchmarks measure the cache, not a registry.
+export ZEROPS_CACHE_IMAGE="${ZEROPS_CACHE_IMAGE:-host}"
 cd "$(dirname "$0")/.."
 BIN="${1:-}"
 if [ -z "$BIN" ]; then

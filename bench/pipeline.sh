@@ -21,6 +21,9 @@
 #              go to the trash by rename; a detached cleaner deletes them)
 #              against `rm -rf` of a copy of that layer
 set -euo pipefail
+# The builds run on the host's own root (as before images were pulled):
+# these benchmarks measure the cache, not a registry.
+export ZEROPS_CACHE_IMAGE="${ZEROPS_CACHE_IMAGE:-host}"
 cd "$(dirname "$0")/.."
 BIN="${1:-}"
 if [ -z "$BIN" ]; then

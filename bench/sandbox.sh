@@ -14,6 +14,9 @@
 # (default binary: target/release/zerops-cache, else target/debug; N 20)
 # Needs what a container build needs (root, or unprivileged user namespaces).
 set -euo pipefail
+# The builds run on the host's own root (as before images were pulled):
+# these benchmarks measure the cache, not a registry.
+export ZEROPS_CACHE_IMAGE="${ZEROPS_CACHE_IMAGE:-host}"
 # AS_USER=NAME (when run as root): the whole benchmark as that unprivileged
 # user, i.e. the rootless container (with subordinate ids when /etc/subuid
 # and /etc/subgid give NAME a range; see the README).
