@@ -3,7 +3,7 @@
 //! the build's output. A kill of the cleaner loses nothing.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::build_support::{Proj, yaml};
 
@@ -14,14 +14,6 @@ fn project(n: usize) -> Proj {
         &yaml(&[prepare.as_str()], &["true"], "[node_modules]", ""),
         &[],
     )
-}
-
-fn wait_until(what: &str, f: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < Duration::from_secs(60), "{what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn trash(p: &Proj) -> std::path::PathBuf {
@@ -47,7 +39,7 @@ fn the_default_cleaner_runs_detached_after_the_build() {
     assert_eq!(s["layers"]["base"]["action"], "rebuild", "{s}");
     // The old home (2000 files) went to the trash by rename and is deleted
     // by the detached cleaner, not by the build.
-    wait_until("the detached cleaner empties the trash", || {
+    crate::common::wait_until("the detached cleaner empties the trash", 60, || {
         !trash(&p).exists()
     });
     assert_eq!(

@@ -110,3 +110,16 @@ pub fn prerequisite(available: bool, what: &str, knob: &str, install: &str) -> b
     }
     panic!("this test needs {what}: {install} (or set {knob}=1 to skip)");
 }
+
+/// Waits until `done` holds, polling every 20 ms; fails the test naming
+/// `what` once `secs` seconds pass (a condition, not a guess at timing).
+pub fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

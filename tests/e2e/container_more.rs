@@ -177,17 +177,6 @@ fn mounts_under(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// A warm project whose next build restores node_modules, then runs a
 /// long command (two sleeps, one in the background) with a unique marker.
 fn interrupted(signal: i32) {
@@ -212,8 +201,8 @@ fn interrupted(signal: i32) {
     }
     let mut child = KillOnDrop(child);
     let started = p.setup_store().join("work/source/started.txt");
-    wait_for("the long command", || started.exists());
-    wait_for("both sleeps", || {
+    crate::common::wait_until("the long command", 30, || started.exists());
+    crate::common::wait_until("both sleeps", 30, || {
         processes(&format!("sleep {secs}")).len() == 2
     });
     // SAFETY: kill(2) takes no memory; the child is ours and not reaped.
@@ -222,7 +211,7 @@ fn interrupted(signal: i32) {
     }
     let status = child.0.wait().unwrap();
     assert!(!status.success());
-    wait_for("every process of the build to end", || {
+    crate::common::wait_until("every process of the build to end", 30, || {
         processes(&format!("sleep {secs}")).is_empty()
     });
     assert!(

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use crate::build_support::Proj;
 
@@ -21,15 +20,6 @@ fn alive(pid: i32) -> bool {
 
 fn pid_in(p: &Path) -> i32 {
     std::fs::read_to_string(p).unwrap().trim().parse().unwrap()
-}
-
-/// Waits (polling, with a deadline that fails the test) until `done`.
-fn until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "{what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The command under the reaper sees no signal blocked: a shell's `wait`
@@ -76,7 +66,7 @@ fn a_sigkill_of_zerops_cache_ends_every_process_of_a_host_build() {
         .spawn()
         .unwrap();
     let ready = mark.path().join("ready");
-    until("the build command started", 60, || {
+    crate::common::wait_until("the build command started", 60, || {
         ready.exists()
             && ["bg", "daemon", "fg"].iter().all(|f| {
                 std::fs::read_to_string(mark.path().join(f)).is_ok_and(|s| s.ends_with('\n'))
@@ -91,7 +81,7 @@ fn a_sigkill_of_zerops_cache_ends_every_process_of_a_host_build() {
     // SAFETY: a plain kill of our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     child.wait().unwrap();
-    until(
+    crate::common::wait_until(
         &format!("processes of the build outlived zerops-cache: {pids:?}"),
         10,
         || pids.iter().all(|p| !alive(*p)),
