@@ -54,6 +54,9 @@ pub fn filters() -> Vec<(String, String)> {
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIMESTAMP]"),
         (r"\b\d+(\.\d+)? ?(ms|s)\b", "[TIME]"),
         (r"\s+\d+(\.\d+)? ?(B|KiB|MiB|GiB|bytes)\b", " [SIZE]"),
+        (r"\(\d+(\.\d+)? ?(B|KiB|MiB|GiB)\)", "([SIZE])"),
+        // repair's aside directory is named after the time.
+        (r"broken/\d+(\.\d+)?", "broken/[TIME]"),
         (r#""(duration_ms|renames)":\d+"#, r#""$1":"[N]""#),
         (r#""bytes":\d+"#, r#""bytes":"[SIZE]""#),
         (r#""(phases|phases_us)":\{[^}]*\}"#, r#""$1":{[PHASES]}"#),
