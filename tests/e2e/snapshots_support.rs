@@ -52,6 +52,7 @@ pub fn filters() -> Vec<(String, String)> {
         (r"zc-proj\w+-[0-9a-f]{12}", "[PROJECT-DIR]"),
         (r"\b[0-9a-f]{64}\b", "[DIGEST]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIMESTAMP]"),
+        (r"\b\d+ (seconds?|minutes?|hours?|days?)\b", "[TIME]"),
         (r"\b\d+(\.\d+)? ?(ms|s)\b", "[TIME]"),
         (r"\s+\d+(\.\d+)? ?(B|KiB|MiB|GiB|bytes)\b", " [SIZE]"),
         (r"\(\d+(\.\d+)? ?(B|KiB|MiB|GiB)\)", "([SIZE])"),
