@@ -1,34 +1,42 @@
 //! `zerops-cache build`: a Zerops-faithful build with the two-layer cache.
 //!
 //! Every decision comes from the component; this module sequences the
-//! phases and applies the answers:
-//! lock + recover → decide → workspace → base layer (reuse, or reset and
-//! prepareCommands) → restore → buildCommands → artifact → preserve →
-//! commit (new build layer, new record) → summary.
+//! phases and applies the answers. A [`Build`] is one build, and each of
+//! its methods is one [`Phase`]:
+//! lock + recover → decide (and pull) → workspace → base layer (reuse, or
+//! reset and prepareCommands) → restore → buildCommands → artifact →
+//! preserve → commit (new build layer, new record) → view → cleanup →
+//! push, or rollback → summary.
+
+mod commands;
+mod rollback;
+mod summary;
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
-use zerops_cache_contract::decide::{Decision, LayerVerdict};
+use zerops_cache_contract::decide::Decision;
 
 use super::Format;
 use super::project::{Project, StoreArgs, now};
 use crate::diagnostic::DiagnosticError;
 use crate::exit::{Classify, Exit};
 use crate::filesystem;
-use crate::phases::{Skipped, artifact, checkout, preserve, restore, version_view};
-use crate::runner::{self, Sink};
-use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs};
+use crate::phases::{artifact, checkout, preserve, restore, version_view};
+use crate::remote::tier::{self, Tier};
+use crate::runner::Sink;
+use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs, rootfs::Resolved};
 use crate::store::Store;
-use crate::store::journal::{self, Journal, Phase};
+use crate::store::journal::{self, Journal};
 use crate::store::layout::{
-    BASE_HOME, BASE_UPPER, BUILD_UPPER, CACHE, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
+    BASE_HOME, BASE_UPPER, BUILD_UPPER, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
 };
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource};
+use commands::Commands;
+pub use summary::{Kept, LayerSummary, Summary};
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -58,85 +66,65 @@ pub struct BuildArgs {
     pub verbose: bool,
 }
 
-/// One layer in the summary.
-#[derive(Debug, Clone, Serialize)]
-pub struct LayerSummary {
-    /// `reuse` or `rebuild` (base), `reuse` or `drop` (build).
-    pub action: &'static str,
-    /// Where the layer came from: `local` (the store), `remote` (pulled
-    /// for this build) or `cold` (built now).
-    pub from: &'static str,
-    pub key: String,
-    pub reasons: Vec<String>,
+/// A build's phases, in the order they run. Their names are the keys of
+/// the summary's `phases` and `phases_us`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Resolving (and pulling, when needed) a pulled image.
+    Image,
+    /// Layers pulled from the remote tier.
+    Pull,
+    /// A fresh copy of the git-visible files, or the checkout in place.
+    Workspace,
+    /// The container's probe.
+    Sandbox,
+    /// The base layer rebuilt: prepareCommands.
+    Prepare,
+    /// The build layer's entries moved into the source.
+    Restore,
+    /// buildCommands.
+    Build,
+    /// The new artifact version.
+    Artifact,
+    /// Cache entries moved from the source into the new build layer.
+    Preserve,
+    /// The new record, the new layer, the new active version.
+    Commit,
+    /// The new version's directory.
+    View,
+    /// The old layer, the workspace and old versions deleted.
+    Cleanup,
+    /// Layers published to the remote tier.
+    Push,
+    /// A failed build undone.
+    Rollback,
 }
 
-/// The `--format json` summary: a contract (see tests/e2e/build.rs).
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub ok: bool,
-    pub error: Option<String>,
-    pub setup: String,
-    pub store: String,
-    pub in_place: bool,
-    /// Where the commands ran: `container` or `none` (on the host).
-    pub isolation: &'static str,
-    /// The identity of the OS image the base layer is built on.
-    pub image: String,
-    pub layers: BTreeMap<&'static str, LayerSummary>,
-    pub prepare_ran: bool,
-    /// Entries moved from the cache into the source (each a whole subtree).
-    pub restored: usize,
-    /// Cache paths left out because the source has them (source wins).
-    pub skipped: Vec<String>,
-    pub skipped_detail: Vec<Skipped>,
-    /// Of `skipped`, the paths git tracks (the checkout's own files).
-    pub skipped_tracked: usize,
-    /// Entries moved from the source into the new build layer.
-    pub preserved: usize,
-    pub preserved_paths: Vec<String>,
-    pub preserve_notes: Vec<Skipped>,
-    /// The artifact version created.
-    pub version: Option<u32>,
-    pub artifact_files: u64,
-    /// Of those, files hard-linked from the previous version (not copied).
-    pub artifact_linked: u64,
-    /// Milliseconds per phase.
-    pub phases: BTreeMap<&'static str, u64>,
-    /// Microseconds per phase (for benchmarks of sub-millisecond phases).
-    pub phases_us: BTreeMap<&'static str, u64>,
-    pub duration_ms: u64,
-    pub renames: u64,
-    /// The remote tier, when one is configured: what was pulled and
-    /// published, bytes and objects transferred, warnings.
-    pub remote: Option<crate::remote::tier::RemoteSummary>,
-    /// After a failure: what each layer is now (see README "What a failed
-    /// build keeps").
-    pub kept: Option<Kept>,
-}
+impl Phase {
+    /// The name in the summary.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Phase::Image => "image",
+            Phase::Pull => "pull",
+            Phase::Workspace => "workspace",
+            Phase::Sandbox => "sandbox",
+            Phase::Prepare => "prepare",
+            Phase::Restore => "restore",
+            Phase::Build => "build",
+            Phase::Artifact => "artifact",
+            Phase::Preserve => "preserve",
+            Phase::Commit => "commit",
+            Phase::View => "view",
+            Phase::Cleanup => "cleanup",
+            Phase::Push => "push",
+            Phase::Rollback => "rollback",
+        }
+    }
 
-/// What a failed build kept of each layer.
-#[derive(Debug, Clone, Serialize)]
-pub struct Kept {
-    /// `unchanged` (reused, as it was), `previous` (the one before this
-    /// build's rebuild), `prepared` (this build's prepareCommands' one) or
-    /// `dropped`.
-    pub base: &'static str,
-    /// `previous` (byte for byte) or `dropped`.
-    pub build: &'static str,
-    /// The sentence the build printed.
-    pub message: String,
-}
-
-fn layer(action: &'static str, key: &str, v: &LayerVerdict, pulled: bool) -> LayerSummary {
-    LayerSummary {
-        action,
-        from: match (pulled, v.invalidated) {
-            (true, _) => "remote",
-            (false, false) => "local",
-            (false, true) => "cold",
-        },
-        key: key.to_string(),
-        reasons: v.reasons.iter().map(|r| r.message.clone()).collect(),
+    /// Whether a signal stops the build before this phase (it rolls
+    /// back). Once committed, the rest runs anyway.
+    const fn stops_on_signal(self) -> bool {
+        !matches!(self, Phase::View | Phase::Cleanup)
     }
 }
 
@@ -162,23 +150,33 @@ impl Out {
     }
 }
 
-struct Timer {
+/// One build: what it was asked and decided, and what it has done so far
+/// (the journal, the summary, the time each phase took). Each method
+/// below [`Build::run`] is one phase.
+struct Build<'a> {
+    args: &'a BuildArgs,
+    project: &'a Project,
+    store: &'a Store,
+    image: &'a Resolved,
+    decision: &'a Decision,
+    out: &'a Out,
+    /// When the build started (after the decision): `--timeout` and
+    /// `duration_ms` count from here.
     start: Instant,
+    summary: Summary,
     phases_us: BTreeMap<&'static str, u64>,
+    journal: Journal,
 }
 
-impl Timer {
-    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        // A signal between phases stops the build here (it rolls back);
-        // once committed, the cleanup runs anyway.
-        if name != "cleanup" && name != "view" {
-            crate::interrupt::check()?;
-        }
-        let t = Instant::now();
-        let r = f();
-        *self.phases_us.entry(name).or_default() += t.elapsed().as_micros() as u64;
-        r
-    }
+/// What the layers were decided to be, after the remote tier had its say.
+struct Decided {
+    decision: Decision,
+    /// Layers pulled from the remote for this build.
+    pulled: Vec<&'static str>,
+    /// When pulling started (the build's start).
+    pull_started: Instant,
+    /// How long pulling took.
+    pull_us: u64,
 }
 
 pub fn run(args: BuildArgs) -> Result<Exit> {
@@ -193,7 +191,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         Some(zerops_cache_contract::lint::GatedCommand::Build),
     )?;
     let store = project.store(&args.store, "build")?;
-    let mut record = read_record(&store)?;
+    let record = read_record(&store)?;
     let image_started = Instant::now();
     let access = crate::cmd::image_choice::Access::Build {
         progress: out.progress,
@@ -203,22 +201,10 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     if let Some(about) = &image.about {
         out.say(format!("image: {about}"));
     }
-    let decide = |record: Option<&str>| -> Result<Decision> {
-        match project
-            .host
-            .decide_in_image(&project.source, project.setup(), record, &image.id)?
-        {
-            Ok(d) => Ok(d),
-            Err(d) => {
-                let shown = project.config_path.display().to_string();
-                Err(DiagnosticError::in_file(d, shown, &project.source).into())
-            }
-        }
-    };
-    let mut decision = decide(record.as_deref())?;
+    let decision = decide(&project, &image, record.as_deref())?;
     // The remote tier: a local miss may be a remote hit.
     let say = |m: String| out.say(m);
-    let (mut tier, mut remote_summary) = crate::remote::tier::Tier::start(
+    let (mut tier, remote_summary) = Tier::start(
         &project.host,
         &args.remote,
         &project.identity,
@@ -228,224 +214,123 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
         &say,
         &store,
     );
+    let ctx = Given {
+        args: &args,
+        project: &project,
+        store: &store,
+        image: &image,
+    };
+    let decided = decide_and_pull(ctx, tier.as_mut(), record, decision, &say)?;
+    let mut build = Build::new(ctx, &decided, &out);
+    if tier.is_some() {
+        build.phases_us.insert(Phase::Pull.name(), decided.pull_us);
+    }
+    if image.digest.is_some() {
+        build.phases_us.insert(Phase::Image.name(), image_us);
+    }
+    let result = build.run();
+    let ending = build.finish(result, tier.as_mut(), &decided.pulled);
+    let mut s = build.summary;
+    s.remote = tier.map(Tier::finish).or(remote_summary);
+    s.duration_ms = build.start.elapsed().as_millis() as u64;
+    s.renames = filesystem::renames();
+    s.print(&out);
+    Ok(ending.report(&s, json))
+}
+
+/// What a build is given: its arguments, project, store and image.
+#[derive(Clone, Copy)]
+struct Given<'a> {
+    args: &'a BuildArgs,
+    project: &'a Project,
+    store: &'a Store,
+    image: &'a Resolved,
+}
+
+/// What the component decides of this project, image and layer record.
+fn decide(project: &Project, image: &Resolved, record: Option<&str>) -> Result<Decision> {
+    match project
+        .host
+        .decide_in_image(&project.source, project.setup(), record, &image.id)?
+    {
+        Ok(d) => Ok(d),
+        Err(d) => {
+            let shown = project.config_path.display().to_string();
+            Err(DiagnosticError::in_file(d, shown, &project.source).into())
+        }
+    }
+}
+
+/// The layers as decided from `record`, after the remote tier had its
+/// say: local layers older than its epoch are rebuilt, and layers the
+/// store lacks are pulled.
+fn decide_and_pull(
+    Given {
+        args,
+        project,
+        store,
+        image,
+    }: Given,
+    tier: Option<&mut Tier>,
+    mut record: Option<String>,
+    mut decision: Decision,
+    say: &dyn Fn(String),
+) -> Result<Decided> {
     // Local layers older than the remote's epoch (invalidated elsewhere)
     // are rebuilt, never reused nor published.
-    if let Some(why) = crate::remote::tier::stale_layers(
+    if let Some(why) = tier::stale_layers(
         &project.host,
         &args.remote,
-        tier.as_ref(),
-        &store,
+        tier.as_deref(),
+        store,
         [&decision.keys.base, &decision.keys.build],
         [!decision.base.invalidated, !decision.build.invalidated],
     )? {
         say(format!("remote: {why}: rebuilding them"));
-        crate::remote::tier::invalidate_local(&project.host, &store, record.as_deref())?;
-        record = read_record(&store)?;
-        decision = decide(record.as_deref())?;
+        tier::invalidate_local(&project.host, store, record.as_deref())?;
+        record = read_record(store)?;
+        decision = decide(project, image, record.as_deref())?;
     }
-    let mut pulled: Vec<&'static str> = Vec::new();
     let pull_started = Instant::now();
-    if let Some(t) = tier.as_mut() {
-        let mut need = Vec::new();
-        if decision.base.invalidated {
-            need.push("base");
-        }
-        if decision.build.invalidated {
-            need.push("build");
-        }
+    let mut pulled = Vec::new();
+    if let Some(t) = tier {
+        let need: Vec<&'static str> = [
+            ("base", decision.base.invalidated),
+            ("build", decision.build.invalidated),
+        ]
+        .into_iter()
+        .filter_map(|(layer, missing)| missing.then_some(layer))
+        .collect();
         let write_record = || -> Result<()> {
-            let r = project
-                .host
-                .record_after_build_in_image(
-                    &project.source,
-                    project.setup(),
-                    record.as_deref(),
-                    &image.id,
-                    &now(),
-                )?
-                .map_err(crate::diagnostic::DiagnosticError::new)?;
+            let r = layer_record(project, image, record.as_deref())?;
             crate::store::record_io::write_record(&store.dir, &r)
         };
-        pulled = t.pull(
-            &store,
-            &need,
-            &decision.keys.base,
-            &decision.keys.build,
-            &write_record,
-            &say,
-        );
+        let keys = (&decision.keys.base, &decision.keys.build);
+        pulled = t.pull(store, &need, keys.0, keys.1, &write_record, say);
         if !pulled.is_empty() {
-            decision = decide(read_record(&store)?.as_deref())?;
+            decision = decide(project, image, read_record(store)?.as_deref())?;
         }
     }
-    let pull_us = pull_started.elapsed().as_micros() as u64;
-    let mut s = Summary {
-        ok: false,
-        error: None,
-        setup: project.build.setup.clone(),
-        store: store.path.display().to_string(),
-        in_place: args.in_place,
-        isolation: args.sandbox.isolation.name(),
-        image: image.id.clone(),
-        layers: BTreeMap::new(),
-        prepare_ran: false,
-        restored: 0,
-        skipped: Vec::new(),
-        skipped_detail: Vec::new(),
-        skipped_tracked: 0,
-        preserved: 0,
-        preserved_paths: Vec::new(),
-        preserve_notes: Vec::new(),
-        version: None,
-        artifact_files: 0,
-        artifact_linked: 0,
-        phases: BTreeMap::new(),
-        phases_us: BTreeMap::new(),
-        duration_ms: 0,
-        renames: 0,
-        remote: None,
-        kept: None,
-    };
-    let d = &decision;
-    s.layers.insert(
-        "base",
-        layer(
-            if d.base.invalidated {
-                "rebuild"
-            } else {
-                "reuse"
-            },
-            &d.keys.base,
-            &d.base,
-            pulled.contains(&"base"),
-        ),
-    );
-    s.layers.insert(
-        "build",
-        layer(
-            if d.build.invalidated { "drop" } else { "reuse" },
-            &d.keys.build,
-            &d.build,
-            pulled.contains(&"build"),
-        ),
-    );
-    let mut timer = Timer {
-        start: pull_started,
-        phases_us: BTreeMap::new(),
-    };
-    if tier.is_some() {
-        timer.phases_us.insert("pull", pull_us);
-    }
-    if image.digest.is_some() {
-        // Resolving (and pulling, when needed) a pulled image.
-        timer.phases_us.insert("image", image_us);
-    }
-    let mut journal = Journal::new(args.in_place.then(|| project.root.clone()));
-    let result = build(
-        &args,
-        &project,
-        &store,
-        &image,
-        &decision,
-        &out,
-        &mut s,
-        &mut timer,
-        &mut journal,
-    );
-    s.phases_us = timer.phases_us.clone();
-    s.phases = timer
-        .phases_us
-        .iter()
-        .map(|(k, us)| (*k, us / 1000))
-        .collect();
-    let interrupted = result
-        .as_ref()
-        .err()
-        .and_then(|e| e.downcast_ref::<crate::interrupt::Interrupted>().copied());
-    // Each failure keeps its class (a failed command, a broken store, a
-    // signal...); only what nobody classified is the tool's bug.
-    let failed = result.as_ref().err().map(Exit::of);
-    match result {
-        Ok(()) => {
-            s.ok = true;
-            crate::image::note_use(&image, &store.path);
-            // What this build made or pulled is of the current epoch.
-            let fresh: Vec<&str> = [
-                ("base", decision.base.invalidated),
-                ("build", decision.build.invalidated),
-            ]
-            .into_iter()
-            .filter(|(l, rebuilt)| *rebuilt || pulled.contains(l))
-            .map(|(l, _)| l)
-            .collect();
-            if let Err(e) = crate::remote::tier::remember(
-                &args.remote,
-                tier.as_ref(),
-                &store,
-                [&decision.keys.base, &decision.keys.build],
-                &fresh,
-            ) {
-                out.say(format!("warning: remote: {e:#}"));
-            }
-            // Publish what this store has and the remote may lack.
-            if let Some(t) = tier.as_mut() {
-                let t0 = Instant::now();
-                t.push(
-                    &store,
-                    &pulled,
-                    &decision.keys.base,
-                    &decision.keys.build,
-                    &say,
-                );
-                s.phases_us.insert("push", t0.elapsed().as_micros() as u64);
-                s.phases.insert("push", t0.elapsed().as_millis() as u64);
-            }
-        }
-        Err(e) => {
-            s.error = Some(format!("{e:#}"));
-            let t = Instant::now();
-            let source = source_dir(&store, &project, args.in_place).ok();
-            let undone = fail(
-                &store,
-                source.as_ref(),
-                &journal,
-                args.discard_cache_on_failure,
-            );
-            // The container's scratch goes now, not at the next build: what
-            // failed buildCommands wrote outside /build/source (their own
-            // layer) and the overlays' work directories (mode 000).
-            if let Err(e) = journal::to_trash(&store.dir, RUN) {
-                out.say(format!("warning: removing the container's scratch: {e:#}"));
-            }
-            s.phases.insert("rollback", t.elapsed().as_millis() as u64);
-            match undone {
-                Ok(kept) => {
-                    out.say(&kept.message);
-                    s.kept = Some(kept);
-                }
-                Err(re) => out.say(format!("error: rolling back failed: {re:#}")),
-            }
-        }
-    }
-    if let Some(t) = tier {
-        remote_summary = Some(t.finish());
-    }
-    s.remote = remote_summary;
-    s.duration_ms = timer.start.elapsed().as_millis() as u64;
-    s.renames = filesystem::renames();
-    print_summary(&s, &out);
-    if let Some(i) = interrupted {
-        eprintln!("error: the build was {i}; it was rolled back");
-        return Ok(Exit::Signal(i.0));
-    }
-    match failed {
-        None => Ok(Exit::Ok),
-        Some(class) => {
-            if let (true, Some(e)) = (out.json, &s.error) {
-                eprintln!("error: {e}");
-            }
-            Ok(class)
-        }
+    Ok(Decided {
+        decision,
+        pulled,
+        pull_started,
+        pull_us: pull_started.elapsed().as_micros() as u64,
+    })
+}
+
+/// The layer record after a build of this config (events of the previous
+/// record kept as history).
+fn layer_record(project: &Project, image: &Resolved, previous: Option<&str>) -> Result<String> {
+    match project.host.record_after_build_in_image(
+        &project.source,
+        project.setup(),
+        previous,
+        &image.id,
+        &now(),
+    )? {
+        Ok(r) => Ok(r),
+        Err(d) => Err(DiagnosticError::new(d).into()),
     }
 }
 
@@ -458,69 +343,112 @@ fn source_dir(store: &Store, project: &Project, in_place: bool) -> Result<Dir> {
     }
 }
 
-/// Undoes a failed build: everything restored goes back into the cache
-/// (or, with `discard`, the build layer is dropped), the old home comes
-/// back if it was reset. The layer record is not touched.
-fn fail(store: &Store, source: Option<&Dir>, j: &Journal, discard: bool) -> Result<Kept> {
-    if discard {
-        // The layer goes first: a crash after it leaves no half cache.
-        journal::to_trash(&store.dir, CACHE)?;
-        store.dir.create_dir_all(CACHE)?;
-        let mut j2 = j.clone();
-        j2.restore.clear();
-        let r = journal::roll_back_build(&store.dir, source, &j2)?;
-        journal::clean(&store.dir)?;
-        let base = r
-            .base
-            .describe()
-            .unwrap_or_else(|| "the layer record is unchanged".into());
-        return Ok(Kept {
-            base: r.base.name(),
-            build: "dropped",
-            message: format!(
-                "build failed: the build layer was dropped (--discard-cache-on-failure); {base}"
-            ),
-        });
-    }
-    let r = journal::roll_back_build(&store.dir, source, j)?;
-    let n = r.moves;
-    let moved = match n {
-        0 => "nothing was moved".to_string(),
-        1 => "1 moved entry put back".to_string(),
-        n => format!("{n} moved entries put back"),
-    };
-    // A base layer that went (or was replaced) took the build layer along.
-    let build = match r.base {
-        journal::BaseAfter::KeptPrepared | journal::BaseAfter::Dropped(_) => "dropped",
-        _ => r.cache.name(),
-    };
-    Ok(Kept {
-        base: r.base.name(),
-        build,
-        message: format!("build failed: {moved}; {}", r.describe()),
-    })
+/// How a finished build exits (after its summary is printed).
+enum Ending {
+    /// Interrupted by a signal: rolled back.
+    Signal(crate::interrupt::Interrupted),
+    /// Built (`None`), or failed with this class.
+    Class(Option<Exit>),
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build(
-    args: &BuildArgs,
-    project: &Project,
-    store: &Store,
-    image: &sandbox::rootfs::Resolved,
-    decision: &Decision,
-    out: &Out,
-    s: &mut Summary,
-    timer: &mut Timer,
-    journal: &mut Journal,
-) -> Result<()> {
-    let host = &project.host;
-    let b = &project.build;
-    journal.save(&store.dir)?;
+impl Ending {
+    fn report(self, s: &Summary, json: bool) -> Exit {
+        match self {
+            Ending::Signal(i) => {
+                eprintln!("error: the build was {i}; it was rolled back");
+                Exit::Signal(i.0)
+            }
+            Ending::Class(None) => Exit::Ok,
+            Ending::Class(Some(class)) => {
+                if let (true, Some(e)) = (json, &s.error) {
+                    eprintln!("error: {e}");
+                }
+                class
+            }
+        }
+    }
+}
 
-    // The workspace: a fresh copy of the git-visible files, or the project.
-    let source = timer.time("workspace", || {
-        if args.in_place {
-            out.say(format!(
+impl<'a> Build<'a> {
+    fn new(given: Given<'a>, decided: &'a Decided, out: &'a Out) -> Self {
+        let Given {
+            args,
+            project,
+            store,
+            image,
+        } = given;
+        let start = summary::Start {
+            setup: &project.build.setup,
+            store: store.path.display().to_string(),
+            in_place: args.in_place,
+            isolation: args.sandbox.isolation.name(),
+            image: &image.id,
+        };
+        Build {
+            args,
+            project,
+            store,
+            image,
+            decision: &decided.decision,
+            out,
+            start: decided.pull_started,
+            summary: Summary::new(start, &decided.decision, &decided.pulled),
+            phases_us: BTreeMap::new(),
+            journal: Journal::new(args.in_place.then(|| project.root.clone())),
+        }
+    }
+
+    /// Times one phase. A signal between phases stops the build here (it
+    /// rolls back); once committed, the cleanup runs anyway.
+    fn phase<T>(&mut self, phase: Phase, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if phase.stops_on_signal() {
+            crate::interrupt::check()?;
+        }
+        let t = Instant::now();
+        let r = f(self);
+        *self.phases_us.entry(phase.name()).or_default() += t.elapsed().as_micros() as u64;
+        r
+    }
+
+    /// The phases, in order, until one fails.
+    fn run(&mut self) -> Result<()> {
+        self.journal.save(&self.store.dir)?;
+        let source = self.phase(Phase::Workspace, Self::workspace)?;
+        let source_path = if self.args.in_place {
+            self.project.root.clone()
+        } else {
+            self.store.abs(SOURCE)
+        };
+        let commands = self.commands(&source_path)?;
+        let checkout = self.checkout(&source)?;
+        if self.decision.base.invalidated {
+            for r in &self.decision.base.reasons {
+                self.out.say(format!("base layer: rebuild: {}", r.message));
+            }
+            self.phase(Phase::Prepare, |b| b.prepare(&commands))?;
+        } else {
+            self.out.say("base layer: reused (prepareCommands skipped)");
+        }
+        if self.decision.build.invalidated {
+            self.say_build_layer_dropped();
+        } else {
+            self.phase(Phase::Restore, |b| b.restore(&source))?;
+        }
+        let layered = self.layer_build(&commands)?;
+        self.phase(Phase::Build, |b| b.build_commands(&commands, &source_path))?;
+        let made = self.phase(Phase::Artifact, |b| b.artifact(&source, checkout.as_ref()))?;
+        self.phase(Phase::Preserve, |b| b.preserve(&source, checkout.as_ref()))?;
+        self.phase(Phase::Commit, |b| b.commit(layered))?;
+        self.phase(Phase::View, |b| b.view(&made))?;
+        self.phase(Phase::Cleanup, |b| b.cleanup(&made))?;
+        Ok(())
+    }
+
+    /// The workspace: a fresh copy of the git-visible files, or the project.
+    fn workspace(&mut self) -> Result<Dir> {
+        let (project, store) = (self.project, self.store);
+        if self.args.in_place {
+            self.out.say(format!(
                 "workspace: building in place in {}",
                 project.root.display()
             ));
@@ -532,217 +460,214 @@ fn build(
         let src = store.dir.open_dir(SOURCE)?;
         let files = workspace::git_visible(&project.root).class(Exit::Config)?;
         let n = workspace::populate(&project.dir, &src, &files)?;
-        out.say(format!("workspace: {n} git-visible entries copied"));
+        self.out
+            .say(format!("workspace: {n} git-visible entries copied"));
         Ok(src)
-    })?;
-    let source_path = if args.in_place {
-        project.root.clone()
-    } else {
-        store.abs(SOURCE)
-    };
-    let home = store.abs(BASE_HOME);
-    let deadline = timer.start + args.run.timeout;
-    let scratch = store.abs(RUN);
-    // What a killed build left in the scratch goes to the trash by one
-    // rename (overlay work directories are mode 000: the cleaner opens
-    // them up); the container starts from an empty one.
-    journal::to_trash(&store.dir, RUN)?;
-    // The container, or the host (`--isolation none`, as before: the host's
-    // environment, HOME in the store, the real paths).
-    let container = match &image.image {
-        Some(img) => {
-            let img =
-                sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE)).class(Exit::Usage)?;
-            let (vars, flags) = (&b.env_variables, &args.run.env);
-            let env = sandbox::env::container_in_image(img.env(), vars, flags, img.is_host_root())?;
-            let paths = sandbox::StorePaths {
-                upper: store.abs(BASE_UPPER),
-                run: scratch.clone(),
-            };
-            let (setup, net) = (&b.setup, args.run.network);
-            let sb = Sandbox::new(&img, &paths, &source_path, env, deadline, setup, net)?;
-            timer.time("sandbox", || sb.probe())?;
-            Some(sb)
-        }
-        None => None,
-    };
-    let mut host_env = b.env_variables.clone();
-    sandbox::env::apply_flags(&mut host_env, &args.run.env)?;
-    let run_in = |c: &str, host_cwd: &Path, cwd: &str| -> Result<()> {
-        match &container {
-            Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress)
-                .inspect_err(|e| {
-                    if let Some(hint) = sb.permission_hint(e) {
-                        out.say(hint);
-                    }
-                }),
-            None => {
-                if Instant::now() >= deadline {
-                    return Err(Exit::BuildFailed.error(format!(
-                        "the build's time limit (--timeout) was reached before `{c}` could start"
-                    )));
-                }
-                runner::run(c, host_cwd, &home, &host_env, out.sink(), out.progress)
+    }
+
+    /// Where the commands run: the container (probed), or the host.
+    fn commands(&mut self, source_path: &Path) -> Result<Commands<'a>> {
+        let (store, b) = (self.store, &self.project.build);
+        let deadline = self.start + self.args.run.timeout;
+        // What a killed build left in the scratch goes to the trash by one
+        // rename (overlay work directories are mode 000: the cleaner opens
+        // them up); the container starts from an empty one.
+        journal::to_trash(&store.dir, RUN)?;
+        let container = match &self.image.image {
+            Some(img) => {
+                let img = sandbox::rootfs::materialize(img.clone(), &store.abs(IMAGE))
+                    .class(Exit::Usage)?;
+                let (vars, flags) = (&b.env_variables, &self.args.run.env);
+                let env =
+                    sandbox::env::container_in_image(img.env(), vars, flags, img.is_host_root())?;
+                let paths = sandbox::StorePaths {
+                    upper: store.abs(BASE_UPPER),
+                    run: store.abs(RUN),
+                };
+                let (setup, net) = (&b.setup, self.args.run.network);
+                let sb = Sandbox::new(&img, &paths, source_path, env, deadline, setup, net)?;
+                self.phase(Phase::Sandbox, |_| sb.probe())?;
+                Some(sb)
             }
+            None => None,
+        };
+        let mut host_env = b.env_variables.clone();
+        sandbox::env::apply_flags(&mut host_env, &self.args.run.env)?;
+        Ok(Commands {
+            container,
+            home: store.abs(BASE_HOME),
+            host_env,
+            deadline,
+            out: self.out,
+        })
+    }
+
+    /// In place, what the checkout holds now is the user's: preserve
+    /// leaves it.
+    fn checkout(&mut self, source: &Dir) -> Result<Option<checkout::Checkout>> {
+        if !self.args.in_place {
+            return Ok(None);
         }
-    };
-    // In place, what the checkout holds now is the user's: preserve leaves it.
-    let checkout = if args.in_place {
-        let mut c = timer.time("workspace", || {
-            checkout::Checkout::snapshot(&project.root, &source)
+        let root = &self.project.root;
+        let mut c = self.phase(Phase::Workspace, |_| {
+            checkout::Checkout::snapshot(root, source)
         })?;
-        let left = crate::phases::checkout_baseline::apply(&store.dir, &mut c)?;
+        let left = crate::phases::checkout_baseline::apply(&self.store.dir, &mut c)?;
         if left > 0 {
-            out.say(format!(
+            self.out.say(format!(
                 "workspace: {left} entr{} a build that did not finish left in the checkout \
                  count as the build's",
                 if left == 1 { "y" } else { "ies" }
             ));
         }
-        Some(c)
-    } else {
-        None
-    };
+        Ok(Some(c))
+    }
 
-    // Base layer.
-    if decision.base.invalidated {
-        for r in &decision.base.reasons {
-            out.say(format!("base layer: rebuild: {}", r.message));
+    /// The base layer rebuilt: the old home set aside, prepareCommands run.
+    fn prepare(&mut self, commands: &Commands) -> Result<()> {
+        let store = self.store;
+        let has_home = filesystem::list(&store.dir, Path::new(HOME))
+            .map(|l| !l.is_empty())
+            .unwrap_or(false);
+        if has_home {
+            self.journal.base_reset = true;
+            self.journal.save(&store.dir)?;
+            filesystem::rename(&store.dir, Path::new(HOME), &store.dir, Path::new(HOME_OLD))?;
         }
-        timer.time("prepare", || {
-            let has_home = filesystem::list(&store.dir, Path::new(HOME))
-                .map(|l| !l.is_empty())
-                .unwrap_or(false);
-            if has_home {
-                journal.base_reset = true;
-                journal.save(&store.dir)?;
-                filesystem::rename(&store.dir, Path::new(HOME), &store.dir, Path::new(HOME_OLD))?;
-            }
-            store.dir.create_dir_all(BASE_HOME)?;
-            s.prepare_ran = true;
-            for c in &b.prepare_commands {
-                run_in(c, &home, sandbox::env::HOME)?;
-            }
-            // A failure from here on keeps this base layer: the record
-            // that says so is ready before anything else runs.
-            journal.prepared_record = Some(layer_record(project, store, image)?);
-            journal.save(&store.dir)?;
-            Ok(())
-        })?;
-    } else {
-        out.say("base layer: reused (prepareCommands skipped)");
-    }
-
-    // Restore.
-    if decision.build.invalidated {
-        if !decision.base.invalidated {
-            for r in &decision.build.reasons {
-                out.say(format!("build layer: dropped: {}", r.message));
-            }
-        } else {
-            out.say("build layer: dropped with the base layer");
+        store.dir.create_dir_all(BASE_HOME)?;
+        self.summary.prepare_ran = true;
+        for c in &self.project.build.prepare_commands {
+            commands.run(c, &commands.home, sandbox::env::HOME)?;
         }
-    } else {
-        timer.time("restore", || {
-            let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
-            journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
-            restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
-            s.restored = plan.moves.len();
-            // Tracked paths the checkout wins are counted, others listed.
-            let tracked = plan
-                .skipped
-                .iter()
-                .any(|k| k.reason == restore::SOURCE_WINS)
-                .then(|| crate::git::tracked_files(&project.root))
-                .flatten()
-                .map(|t| t.into_iter().collect())
-                .unwrap_or_default();
-            let is = |p: &str| restore::is_tracked(&tracked, p);
-            for l in restore::skipped_lines(&plan.skipped, &is, args.verbose) {
-                out.say(l);
-            }
-            s.skipped_tracked = plan
-                .skipped
-                .iter()
-                .filter(|k| k.reason == restore::SOURCE_WINS && is(&k.path))
-                .count();
-            s.skipped = plan.skipped.iter().map(|k| k.path.clone()).collect();
-            s.skipped_detail = plan.skipped;
-            out.say(format!(
-                "restore: {} entr{} moved from the build layer, {} skipped",
-                s.restored,
-                if s.restored == 1 { "y" } else { "ies" },
-                s.skipped.len()
-            ));
-            Ok(())
-        })?;
+        // A failure from here on keeps this base layer: the record
+        // that says so is ready before anything else runs.
+        let previous = read_record(store)?;
+        let record = layer_record(self.project, self.image, previous.as_deref())?;
+        self.journal.prepared_record = Some(record);
+        self.journal.save(&store.dir)
     }
 
-    // buildCommands: on a layer of their own over the base layer, merged
-    // into it on commit; where that cannot be, they write the base layer
-    // itself, and a failure drops what they changed there.
-    let layered = match &container {
-        Some(sb) => match sb.layer_build(&store.abs(BUILD_UPPER)) {
-            Ok(()) => Some(sb.userxattr()),
-            Err(sandbox::NotLayered(why)) => {
-                out.say(format!(
-                    "note: buildCommands write the base layer directly (overlays cannot be stacked here: {why}); \
-                     if the build fails, what they changed there is dropped with the base layer"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    if layered.is_none() {
-        journal.build_direct_since = Some(crate::store::restored::now());
-        journal.save(&store.dir)?;
+    fn say_build_layer_dropped(&self) {
+        if self.decision.base.invalidated {
+            self.out.say("build layer: dropped with the base layer");
+            return;
+        }
+        for r in &self.decision.build.reasons {
+            self.out.say(format!("build layer: dropped: {}", r.message));
+        }
     }
-    timer.time("build", || {
-        for c in &b.build_commands {
-            run_in(c, &source_path, "/build/source")?;
+
+    /// The build layer's entries moved into the source (the source wins).
+    fn restore(&mut self, source: &Dir) -> Result<()> {
+        let (store, out) = (self.store, self.out);
+        let plan = restore::plan(&self.project.host, &store.dir, &RealSource(source))?;
+        self.journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
+        restore::apply(&store.dir, source, &plan, &mut self.journal, out.progress)?;
+        let s = &mut self.summary;
+        s.restored = plan.moves.len();
+        // Tracked paths the checkout wins are counted, others listed.
+        let tracked = plan
+            .skipped
+            .iter()
+            .any(|k| k.reason == restore::SOURCE_WINS)
+            .then(|| crate::git::tracked_files(&self.project.root))
+            .flatten()
+            .map(|t| t.into_iter().collect())
+            .unwrap_or_default();
+        let is = |p: &str| restore::is_tracked(&tracked, p);
+        for l in restore::skipped_lines(&plan.skipped, &is, self.args.verbose) {
+            out.say(l);
+        }
+        s.skipped_tracked = plan
+            .skipped
+            .iter()
+            .filter(|k| k.reason == restore::SOURCE_WINS && is(&k.path))
+            .count();
+        s.skipped = plan.skipped.iter().map(|k| k.path.clone()).collect();
+        s.skipped_detail = plan.skipped;
+        out.say(format!(
+            "restore: {} entr{} moved from the build layer, {} skipped",
+            s.restored,
+            if s.restored == 1 { "y" } else { "ies" },
+            s.skipped.len()
+        ));
+        Ok(())
+    }
+
+    /// buildCommands get a layer of their own over the base layer, merged
+    /// into it on commit; where that cannot be, they write the base layer
+    /// itself, and a failure drops what they changed there. The answer is
+    /// whether the layer uses user xattrs (`None`: no layer).
+    fn layer_build(&mut self, commands: &Commands) -> Result<Option<bool>> {
+        let layered = match &commands.container {
+            Some(sb) => match sb.layer_build(&self.store.abs(BUILD_UPPER)) {
+                Ok(()) => Some(sb.userxattr()),
+                Err(sandbox::NotLayered(why)) => {
+                    self.out.say(format!(
+                        "note: buildCommands write the base layer directly (overlays cannot be stacked here: {why}); \
+                         if the build fails, what they changed there is dropped with the base layer"
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        if layered.is_none() {
+            self.journal.build_direct_since = Some(crate::store::restored::now());
+            self.journal.save(&self.store.dir)?;
+        }
+        Ok(layered)
+    }
+
+    fn build_commands(&mut self, commands: &Commands, source_path: &Path) -> Result<()> {
+        for c in &self.project.build.build_commands {
+            commands.run(c, source_path, "/build/source")?;
         }
         Ok(())
-    })?;
+    }
 
-    // Artifact, before anything moves away.
-    let mut artifact_made = None;
-    timer.time("artifact", || {
+    /// The artifact, before anything moves away.
+    fn artifact(
+        &mut self,
+        source: &Dir,
+        checkout: Option<&checkout::Checkout>,
+    ) -> Result<artifact::Created> {
+        let (store, b) = (self.store, &self.project.build);
         let v = artifact::next_version(&store.dir)?;
-        journal.version_created = Some(v);
-        journal.save(&store.dir)?;
+        self.journal.version_created = Some(v);
+        self.journal.save(&store.dir)?;
+        let left_out = checkout.map(|c| c.left_out_now(source)).unwrap_or_default();
         let created = artifact::create(
-            host,
+            &self.project.host,
             &store.dir,
-            &source,
+            source,
             &b.deploy_files,
             v,
             &b.setup,
             &now(),
-            &checkout
-                .as_ref()
-                .map(|c| c.left_out_now(&source))
-                .unwrap_or_default(),
+            &left_out,
         )?;
         let meta = &created.meta;
-        s.version = Some(v);
-        s.artifact_files = meta.files;
-        s.artifact_linked = meta.linked;
-        out.say(format!(
+        self.summary.version = Some(v);
+        self.summary.artifact_files = meta.files;
+        self.summary.artifact_linked = meta.linked;
+        self.out.say(format!(
             "artifact: version {v}, {} file(s), {} shared with the previous version",
             meta.files, meta.linked
         ));
-        artifact_made = Some(created);
-        Ok(())
-    })?;
+        Ok(created)
+    }
 
-    // Preserve.
-    timer.time("preserve", || {
-        let mut plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
-        if let Some(c) = &checkout {
-            c.narrow(&source, &mut plan)?;
+    /// The cache entries moved from the source into the new build layer.
+    fn preserve(&mut self, source: &Dir, checkout: Option<&checkout::Checkout>) -> Result<()> {
+        let (store, out) = (self.store, self.out);
+        let cache = &self.project.build.cache;
+        let mut plan = preserve::plan(&self.project.host, cache, &RealSource(source))?;
+        if let Some(c) = checkout {
+            c.narrow(source, &mut plan)?;
         }
-        preserve::apply(&store.dir, &source, &plan, journal, out.progress)?;
+        preserve::apply(&store.dir, source, &plan, &mut self.journal, out.progress)?;
+        let s = &mut self.summary;
         s.preserved = plan.take.len();
         s.preserved_paths = plan.take.clone();
         for n in &plan.noted {
@@ -755,139 +680,154 @@ fn build(
             if s.preserved == 1 { "y" } else { "ies" }
         ));
         Ok(())
-    })?;
+    }
 
-    // Commit: the new record, the new layer, the new active version.
-    timer.time("commit", || {
-        let record = layer_record(project, store, image)?;
-        journal.record = Some(record);
-        journal.merge_base = layered;
-        journal.phase = Phase::Committing;
-        journal.save(&store.dir)?;
-        journal::commit_layers(&store.dir, journal).context("committing the build")?;
+    /// The commit: the new record, the new layer, the new active version.
+    fn commit(&mut self, layered: Option<bool>) -> Result<()> {
+        let store = self.store;
+        let previous = read_record(store)?;
+        let record = layer_record(self.project, self.image, previous.as_deref())?;
+        let j = &mut self.journal;
+        j.record = Some(record);
+        j.merge_base = layered;
+        j.phase = journal::Phase::Committing;
+        j.save(&store.dir)?;
+        journal::commit_layers(&store.dir, j).context("committing the build")?;
         // Committed: nothing is left to roll back.
-        *journal = Journal::new(None);
+        *j = Journal::new(None);
         crate::phases::checkout_baseline::clear(&store.dir);
         // Committed: a failure from here on is a warning, never a failed
         // build that says nothing moved.
-        if let Some(v) = s.version
+        if let Some(v) = self.summary.version
             && let Err(e) = artifact::set_active(&store.dir, v)
         {
-            out.say(format!(
+            self.out.say(format!(
                 "warning: version {v} is committed, but not marked active: {e:#} \
                  (`zerops-cache activate {v}` marks it)"
             ));
         }
         Ok(())
-    })?;
-    // The new version's directory, made from the previous one's: only a
-    // convenience (the tree is the version), so a failure is a warning.
-    timer.time("view", || {
-        if let Some(c) = &artifact_made {
-            let from = c.previous.as_ref().map(|(p, t)| (*p, t));
-            if let Err(e) = version_view::make(&store.dir, c.meta.version, &c.tree, from) {
-                out.say(format!(
-                    "warning: version {} is recorded, but its directory was not made: {e:#} \
-                     (`zerops-cache activate {}` makes it again)",
-                    c.meta.version, c.meta.version
-                ));
-            }
+    }
+
+    /// The new version's directory, made from the previous one's: only a
+    /// convenience (the tree is the version), so a failure is a warning.
+    fn view(&mut self, made: &artifact::Created) -> Result<()> {
+        let from = made.previous.as_ref().map(|(p, t)| (*p, t));
+        let v = made.meta.version;
+        if let Err(e) = version_view::make(&self.store.dir, v, &made.tree, from) {
+            self.out.say(format!(
+                "warning: version {v} is recorded, but its directory was not made: {e:#} \
+                 (`zerops-cache activate {v}` makes it again)"
+            ));
         }
         Ok(())
-    })?;
-    // Deleting the old layer, the workspace and old versions: nothing to
-    // undo any more, so a failure here is only a warning.
-    timer.time("cleanup", || {
-        if let Err(e) = journal::clean(&store.dir)
+    }
+
+    /// Deleting the old layer, the workspace and old versions: nothing to
+    /// undo any more, so a failure here is only a warning.
+    fn cleanup(&mut self, made: &artifact::Created) -> Result<()> {
+        let dir = &self.store.dir;
+        let cleaned = journal::clean(dir)
             .and_then(|_| {
                 // The trees in hand: the new version's and the one before.
-                let known = artifact_made.iter().flat_map(|c| {
-                    std::iter::once((c.meta.version, &c.tree))
-                        .chain(c.previous.as_ref().map(|(p, t)| (*p, t)))
-                });
-                artifact::prune(host, &store.dir, &args.retention.budget(), known.collect())
+                let known = std::iter::once((made.meta.version, &made.tree))
+                    .chain(made.previous.as_ref().map(|(p, t)| (*p, t)));
+                let budget = self.args.retention.budget();
+                artifact::prune(&self.project.host, dir, &budget, known.collect())
             })
             .map(drop)
-            .and_then(|_| journal::to_trash(&store.dir, RUN))
-        {
-            out.say(format!("warning: cleaning up the store: {e:#}"));
+            .and_then(|_| journal::to_trash(dir, RUN));
+        if let Err(e) = cleaned {
+            self.out
+                .say(format!("warning: cleaning up the store: {e:#}"));
         }
         Ok(())
-    })?;
-    Ok(())
-}
-
-/// The layer record after a build of this config (events of the previous
-/// record kept as history).
-fn layer_record(
-    project: &Project,
-    store: &Store,
-    image: &sandbox::rootfs::Resolved,
-) -> Result<String> {
-    let previous = read_record(store)?;
-    match project.host.record_after_build_in_image(
-        &project.source,
-        project.setup(),
-        previous.as_deref(),
-        &image.id,
-        &now(),
-    )? {
-        Ok(r) => Ok(r),
-        Err(d) => Err(DiagnosticError::new(d).into()),
     }
-}
 
-fn print_summary(s: &Summary, out: &Out) {
-    if out.json {
-        match serde_json::to_string(s) {
-            Ok(j) => println!("{j}"),
-            Err(e) => eprintln!("error: writing the summary: {e}"),
+    /// After the phases: the summary's timings, then publishing (built)
+    /// or the rollback (failed).
+    fn finish(
+        &mut self,
+        result: Result<()>,
+        tier: Option<&mut Tier>,
+        pulled: &[&'static str],
+    ) -> Ending {
+        let s = &mut self.summary;
+        s.phases_us = self.phases_us.clone();
+        s.phases = self
+            .phases_us
+            .iter()
+            .map(|(k, us)| (*k, us / 1000))
+            .collect();
+        let interrupted = result
+            .as_ref()
+            .err()
+            .and_then(|e| e.downcast_ref::<crate::interrupt::Interrupted>().copied());
+        // Each failure keeps its class (a failed command, a broken store, a
+        // signal...); only what nobody classified is the tool's bug.
+        let failed = result.as_ref().err().map(Exit::of);
+        match result {
+            Ok(()) => self.publish(tier, pulled),
+            Err(e) => self.roll_back(&e),
         }
-        return;
+        match interrupted {
+            Some(i) => Ending::Signal(i),
+            None => Ending::Class(failed),
+        }
     }
-    println!();
-    let took = if s.duration_ms < 1000 {
-        format!("{} ms", s.duration_ms)
-    } else {
-        format!("{:.1} s", s.duration_ms as f64 / 1000.0)
-    };
-    println!(
-        "{} setup `{}` in {took}",
-        if s.ok { "built" } else { "FAILED" },
-        s.setup,
-    );
-    if let Some(e) = &s.error {
-        println!("  error: {e}");
+
+    /// A build that succeeded: its image noted as used, and its layers
+    /// remembered by and published to the remote tier.
+    fn publish(&mut self, tier: Option<&mut Tier>, pulled: &[&'static str]) {
+        let (store, d, out) = (self.store, self.decision, self.out);
+        self.summary.ok = true;
+        crate::image::note_use(self.image, &store.path);
+        // What this build made or pulled is of the current epoch.
+        let fresh: Vec<&str> = [("base", d.base.invalidated), ("build", d.build.invalidated)]
+            .into_iter()
+            .filter(|(l, rebuilt)| *rebuilt || pulled.contains(l))
+            .map(|(l, _)| l)
+            .collect();
+        let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
+        let tier_ref = tier.as_deref();
+        if let Err(e) = tier::remember(&self.args.remote, tier_ref, store, keys, &fresh) {
+            out.say(format!("warning: remote: {e:#}"));
+        }
+        // Publish what this store has and the remote may lack.
+        if let Some(t) = tier {
+            let t0 = Instant::now();
+            let say = |m: String| out.say(m);
+            t.push(store, pulled, keys[0], keys[1], &say);
+            let s = &mut self.summary;
+            s.phases_us
+                .insert(Phase::Push.name(), t0.elapsed().as_micros() as u64);
+            s.phases
+                .insert(Phase::Push.name(), t0.elapsed().as_millis() as u64);
+        }
     }
-    for (name, l) in &s.layers {
-        let why = if l.reasons.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", l.reasons.join("; "))
-        };
-        println!("  {name} layer: {}{why}", l.action);
+
+    /// A build that failed: undone, and what the layers kept said.
+    fn roll_back(&mut self, e: &anyhow::Error) {
+        let (store, out) = (self.store, self.out);
+        self.summary.error = Some(format!("{e:#}"));
+        let t = Instant::now();
+        let source = source_dir(store, self.project, self.args.in_place).ok();
+        let discard = self.args.discard_cache_on_failure;
+        let undone = rollback::roll_back(store, source.as_ref(), &self.journal, discard);
+        // The container's scratch goes now, not at the next build: what
+        // failed buildCommands wrote outside /build/source (their own
+        // layer) and the overlays' work directories (mode 000).
+        if let Err(e) = journal::to_trash(&store.dir, RUN) {
+            out.say(format!("warning: removing the container's scratch: {e:#}"));
+        }
+        let ms = t.elapsed().as_millis() as u64;
+        self.summary.phases.insert(Phase::Rollback.name(), ms);
+        match undone {
+            Ok(kept) => {
+                out.say(&kept.message);
+                self.summary.kept = Some(kept);
+            }
+            Err(re) => out.say(format!("error: rolling back failed: {re:#}")),
+        }
     }
-    println!("  isolation: {} ({})", s.isolation, s.image);
-    println!(
-        "  prepareCommands: {}",
-        if s.prepare_ran { "ran" } else { "skipped" }
-    );
-    println!(
-        "  restored {}, skipped {}, preserved {}",
-        s.restored,
-        s.skipped.len(),
-        s.preserved
-    );
-    if let Some(v) = s.version {
-        println!(
-            "  artifact: version {v} ({} files, {} shared with the previous version)",
-            s.artifact_files, s.artifact_linked
-        );
-    }
-    let phases: Vec<String> = s
-        .phases
-        .iter()
-        .map(|(k, v)| format!("{k} {v} ms"))
-        .collect();
-    println!("  phases: {}", phases.join(", "));
 }

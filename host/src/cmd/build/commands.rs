@@ -1,0 +1,48 @@
+//! Where a build's commands run: in the container, or on the host
+//! (`--isolation none`: the host's environment, HOME in the store, the
+//! real paths).
+
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::Out;
+use crate::exit::Exit;
+use crate::runner;
+use crate::sandbox::Sandbox;
+
+pub(super) struct Commands<'a> {
+    /// None with `--isolation none`.
+    pub container: Option<Sandbox>,
+    /// The base layer's home (on the host).
+    pub home: PathBuf,
+    /// The environment on the host: the setup's variables and `--env`.
+    pub host_env: Vec<(String, String)>,
+    /// `--timeout` from the build's start.
+    pub deadline: Instant,
+    pub out: &'a Out,
+}
+
+impl Commands<'_> {
+    /// Runs one command: `cwd` in the container, `host_cwd` on the host.
+    pub fn run(&self, c: &str, host_cwd: &Path, cwd: &str) -> Result<()> {
+        let out = self.out;
+        match &self.container {
+            Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress)
+                .inspect_err(|e| {
+                    if let Some(hint) = sb.permission_hint(e) {
+                        out.say(hint);
+                    }
+                }),
+            None => {
+                if Instant::now() >= self.deadline {
+                    return Err(Exit::BuildFailed.error(format!(
+                        "the build's time limit (--timeout) was reached before `{c}` could start"
+                    )));
+                }
+                let (home, env) = (&self.home, &self.host_env);
+                runner::run(c, host_cwd, home, env, out.sink(), out.progress)
+            }
+        }
+    }
+}

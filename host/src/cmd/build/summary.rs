@@ -1,0 +1,218 @@
+//! The summary a build prints: human lines, or one JSON line with
+//! `--format json` (a contract, see tests/e2e/build.rs).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use zerops_cache_contract::decide::{Decision, LayerVerdict};
+
+use super::Out;
+use crate::phases::Skipped;
+
+/// One layer in the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerSummary {
+    /// `reuse` or `rebuild` (base), `reuse` or `drop` (build).
+    pub action: &'static str,
+    /// Where the layer came from: `local` (the store), `remote` (pulled
+    /// for this build) or `cold` (built now).
+    pub from: &'static str,
+    pub key: String,
+    pub reasons: Vec<String>,
+}
+
+impl LayerSummary {
+    fn new(action: &'static str, key: &str, v: &LayerVerdict, pulled: bool) -> LayerSummary {
+        LayerSummary {
+            action,
+            from: match (pulled, v.invalidated) {
+                (true, _) => "remote",
+                (false, false) => "local",
+                (false, true) => "cold",
+            },
+            key: key.to_string(),
+            reasons: v.reasons.iter().map(|r| r.message.clone()).collect(),
+        }
+    }
+}
+
+/// The `--format json` summary: a contract (see tests/e2e/build.rs).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub ok: bool,
+    pub error: Option<String>,
+    pub setup: String,
+    pub store: String,
+    pub in_place: bool,
+    /// Where the commands ran: `container` or `none` (on the host).
+    pub isolation: &'static str,
+    /// The identity of the OS image the base layer is built on.
+    pub image: String,
+    pub layers: BTreeMap<&'static str, LayerSummary>,
+    pub prepare_ran: bool,
+    /// Entries moved from the cache into the source (each a whole subtree).
+    pub restored: usize,
+    /// Cache paths left out because the source has them (source wins).
+    pub skipped: Vec<String>,
+    pub skipped_detail: Vec<Skipped>,
+    /// Of `skipped`, the paths git tracks (the checkout's own files).
+    pub skipped_tracked: usize,
+    /// Entries moved from the source into the new build layer.
+    pub preserved: usize,
+    pub preserved_paths: Vec<String>,
+    pub preserve_notes: Vec<Skipped>,
+    /// The artifact version created.
+    pub version: Option<u32>,
+    pub artifact_files: u64,
+    /// Of those, files hard-linked from the previous version (not copied).
+    pub artifact_linked: u64,
+    /// Milliseconds per phase.
+    pub phases: BTreeMap<&'static str, u64>,
+    /// Microseconds per phase (for benchmarks of sub-millisecond phases).
+    pub phases_us: BTreeMap<&'static str, u64>,
+    pub duration_ms: u64,
+    pub renames: u64,
+    /// The remote tier, when one is configured: what was pulled and
+    /// published, bytes and objects transferred, warnings.
+    pub remote: Option<crate::remote::tier::RemoteSummary>,
+    /// After a failure: what each layer is now (see README "What a failed
+    /// build keeps").
+    pub kept: Option<Kept>,
+}
+
+/// What a failed build kept of each layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kept {
+    /// `unchanged` (reused, as it was), `previous` (the one before this
+    /// build's rebuild), `prepared` (this build's prepareCommands' one) or
+    /// `dropped`.
+    pub base: &'static str,
+    /// `previous` (byte for byte) or `dropped`.
+    pub build: &'static str,
+    /// The sentence the build printed.
+    pub message: String,
+}
+
+/// What the summary says before the build starts.
+pub(super) struct Start<'a> {
+    pub setup: &'a str,
+    pub store: String,
+    pub in_place: bool,
+    pub isolation: &'static str,
+    pub image: &'a str,
+}
+
+impl Summary {
+    /// The summary of a build that has not run yet: its layers as
+    /// decided (and pulled), nothing done.
+    pub(super) fn new(start: Start, d: &Decision, pulled: &[&'static str]) -> Summary {
+        let base_action = if d.base.invalidated {
+            "rebuild"
+        } else {
+            "reuse"
+        };
+        let build_action = if d.build.invalidated { "drop" } else { "reuse" };
+        let layers = BTreeMap::from([
+            (
+                "base",
+                LayerSummary::new(base_action, &d.keys.base, &d.base, pulled.contains(&"base")),
+            ),
+            (
+                "build",
+                LayerSummary::new(
+                    build_action,
+                    &d.keys.build,
+                    &d.build,
+                    pulled.contains(&"build"),
+                ),
+            ),
+        ]);
+        Summary {
+            ok: false,
+            error: None,
+            setup: start.setup.to_string(),
+            store: start.store,
+            in_place: start.in_place,
+            isolation: start.isolation,
+            image: start.image.to_string(),
+            layers,
+            prepare_ran: false,
+            restored: 0,
+            skipped: Vec::new(),
+            skipped_detail: Vec::new(),
+            skipped_tracked: 0,
+            preserved: 0,
+            preserved_paths: Vec::new(),
+            preserve_notes: Vec::new(),
+            version: None,
+            artifact_files: 0,
+            artifact_linked: 0,
+            phases: BTreeMap::new(),
+            phases_us: BTreeMap::new(),
+            duration_ms: 0,
+            renames: 0,
+            remote: None,
+            kept: None,
+        }
+    }
+
+    /// Prints the summary: one JSON line, or the human lines.
+    pub(super) fn print(&self, out: &Out) {
+        if out.json {
+            match serde_json::to_string(self) {
+                Ok(j) => println!("{j}"),
+                Err(e) => eprintln!("error: writing the summary: {e}"),
+            }
+            return;
+        }
+        self.print_human();
+    }
+
+    fn print_human(&self) {
+        let s = self;
+        println!();
+        let took = if s.duration_ms < 1000 {
+            format!("{} ms", s.duration_ms)
+        } else {
+            format!("{:.1} s", s.duration_ms as f64 / 1000.0)
+        };
+        println!(
+            "{} setup `{}` in {took}",
+            if s.ok { "built" } else { "FAILED" },
+            s.setup,
+        );
+        if let Some(e) = &s.error {
+            println!("  error: {e}");
+        }
+        for (name, l) in &s.layers {
+            let why = if l.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", l.reasons.join("; "))
+            };
+            println!("  {name} layer: {}{why}", l.action);
+        }
+        println!("  isolation: {} ({})", s.isolation, s.image);
+        println!(
+            "  prepareCommands: {}",
+            if s.prepare_ran { "ran" } else { "skipped" }
+        );
+        println!(
+            "  restored {}, skipped {}, preserved {}",
+            s.restored,
+            s.skipped.len(),
+            s.preserved
+        );
+        if let Some(v) = s.version {
+            println!(
+                "  artifact: version {v} ({} files, {} shared with the previous version)",
+                s.artifact_files, s.artifact_linked
+            );
+        }
+        let phases: Vec<String> = s
+            .phases
+            .iter()
+            .map(|(k, v)| format!("{k} {v} ms"))
+            .collect();
+        println!("  phases: {}", phases.join(", "));
+    }
+}
