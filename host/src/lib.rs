@@ -22,7 +22,7 @@ pub use zerops_cache_base::{
     runner, store_error,
 };
 pub use zerops_cache_component::component;
-pub use zerops_cache_image::image;
+pub(crate) use zerops_cache_image::image;
 pub use zerops_cache_remote::remote;
 pub use zerops_cache_sandbox::sandbox;
 pub use zerops_cache_store::{config_file, git, identity, phases, store, tree, workspace};

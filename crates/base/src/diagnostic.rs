@@ -43,7 +43,7 @@ impl DiagnosticError {
     }
 
     /// Where it points: line and column, when the policy gave a position.
-    pub fn position(&self) -> Option<(u32, u32)> {
+    pub(crate) fn position(&self) -> Option<(u32, u32)> {
         self.diagnostic.start().map(|p| (p.line, p.column))
     }
 
@@ -76,7 +76,7 @@ impl fmt::Display for DiagnosticError {
 
 /// The policy's help names no host's flags; this host adds its own where
 /// one answers the finding (`--setup` for a setup that cannot be chosen).
-pub fn with_cli_help(mut d: Diagnostic) -> Diagnostic {
+pub(crate) fn with_cli_help(mut d: Diagnostic) -> Diagnostic {
     if matches!(d.code, Code::SetupAmbiguous | Code::SetupUnknown) {
         d.help = Some(match d.help.take() {
             Some(h) => format!("{h} (pass it with --setup NAME)"),

@@ -47,7 +47,7 @@ impl Exit {
     /// Every class, in the order of their codes (`Signal(0)` stands for
     /// every signal): the one table `--help` ([`Exit::help`]) and the
     /// README's exit table are made from or checked against.
-    pub const ALL: [Exit; 11] = [
+    pub(crate) const ALL: [Exit; 11] = [
         Exit::Ok,
         Exit::Findings,
         Exit::Usage,
@@ -62,7 +62,7 @@ impl Exit {
     ];
 
     /// The class's name, as the README's table names it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Exit::Ok => "ok",
             Exit::Findings => "findings",
@@ -88,7 +88,7 @@ impl Exit {
     }
 
     /// The code as the tables write it: `128+N` for a signal.
-    pub fn code_text(self) -> String {
+    pub(crate) fn code_text(self) -> String {
         match self {
             Exit::Signal(_) => "128+N".to_string(),
             e => e.code().to_string(),
@@ -139,40 +139,43 @@ impl Exit {
 /// `ExpectedError::process_exit_code()`). [`Kind::of`] is the one place
 /// that recognizes them in an error's chain.
 #[derive(Debug, Clone, Copy)]
-pub enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     /// A class given where the error was made: [`Exit::error`],
     /// [`Classify::class`].
     Given(&'a Failure),
-    /// A command of the build failed or timed out.
-    CommandFailed(&'a crate::runner::CommandFailed),
-    /// The store's lock is held (`--no-wait`).
-    Locked(&'a crate::store_error::Locked),
-    /// A store file could not be read as what it should be.
-    BadFile(&'a crate::store_error::BadFile),
-    /// A policy diagnostic about the config.
-    Diagnostic(&'a crate::diagnostic::DiagnosticError),
-    /// The platform's verdict: lint errors refuse the command.
-    Refused(&'a crate::diagnostic::Refused),
+    /// A command of the build failed or timed out ([`crate::runner::CommandFailed`]).
+    CommandFailed,
+    /// The store's lock is held (`--no-wait`; [`crate::store_error::Locked`]).
+    Locked,
+    /// A store file could not be read as what it should be
+    /// ([`crate::store_error::BadFile`]).
+    BadFile,
+    /// A policy diagnostic about the config
+    /// ([`crate::diagnostic::DiagnosticError`]).
+    Diagnostic,
+    /// The platform's verdict: lint errors refuse the command
+    /// ([`crate::diagnostic::Refused`]).
+    Refused,
     /// A signal stopped the command.
     Interrupted(&'a crate::interrupt::Interrupted),
 }
 
 impl<'a> Kind<'a> {
     /// The kind of one error of a chain, if it has one.
-    pub fn of(e: &'a (dyn std::error::Error + 'static)) -> Option<Kind<'a>> {
+    pub(crate) fn of(e: &'a (dyn std::error::Error + 'static)) -> Option<Kind<'a>> {
         use crate::{diagnostic, interrupt, runner, store_error};
         if let Some(f) = e.downcast_ref::<Failure>() {
             Some(Kind::Given(f))
-        } else if let Some(c) = e.downcast_ref::<runner::CommandFailed>() {
-            Some(Kind::CommandFailed(c))
-        } else if let Some(l) = e.downcast_ref::<store_error::Locked>() {
-            Some(Kind::Locked(l))
-        } else if let Some(b) = e.downcast_ref::<store_error::BadFile>() {
-            Some(Kind::BadFile(b))
-        } else if let Some(d) = e.downcast_ref::<diagnostic::DiagnosticError>() {
-            Some(Kind::Diagnostic(d))
-        } else if let Some(r) = e.downcast_ref::<diagnostic::Refused>() {
-            Some(Kind::Refused(r))
+        } else if e.is::<runner::CommandFailed>() {
+            Some(Kind::CommandFailed)
+        } else if e.is::<store_error::Locked>() {
+            Some(Kind::Locked)
+        } else if e.is::<store_error::BadFile>() {
+            Some(Kind::BadFile)
+        } else if e.is::<diagnostic::DiagnosticError>() {
+            Some(Kind::Diagnostic)
+        } else if e.is::<diagnostic::Refused>() {
+            Some(Kind::Refused)
         } else {
             e.downcast_ref::<interrupt::Interrupted>()
                 .map(Kind::Interrupted)
@@ -180,13 +183,13 @@ impl<'a> Kind<'a> {
     }
 
     /// The exit class of this kind of error.
-    pub fn process_exit_code(self) -> Exit {
+    pub(crate) fn process_exit_code(self) -> Exit {
         match self {
             Kind::Given(f) => f.exit,
-            Kind::CommandFailed(_) => Exit::BuildFailed,
-            Kind::Locked(_) => Exit::StoreLocked,
-            Kind::BadFile(_) => Exit::StoreBroken,
-            Kind::Diagnostic(_) | Kind::Refused(_) => Exit::Config,
+            Kind::CommandFailed => Exit::BuildFailed,
+            Kind::Locked => Exit::StoreLocked,
+            Kind::BadFile => Exit::StoreBroken,
+            Kind::Diagnostic | Kind::Refused => Exit::Config,
             Kind::Interrupted(i) => Exit::Signal(i.0),
         }
     }
@@ -195,7 +198,7 @@ impl<'a> Kind<'a> {
 /// An error with the class it was given by [`Classify::class`]. It shows as
 /// the error it wraps (its message, then that error's causes).
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub exit: Exit,
     pub error: anyhow::Error,
 }

@@ -21,10 +21,10 @@ use crate::overlay_meta;
 use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The environment variable of the test hook.
-pub const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";
+pub(crate) const FAIL_AFTER_RENAMES: &str = "ZEROPS_CACHE_FAIL_AFTER_RENAMES";
 
 /// Said once per command, at the first move that crosses filesystems.
-pub const CROSS_FS_WARNING: &str = "warning: the build store and the project are on different \
+pub(crate) const CROSS_FS_WARNING: &str = "warning: the build store and the project are on different \
 filesystems, so caching does not pay off here: every restore and preserve must copy the cache \
 (reflink or copy_file_range where offered) instead of renaming it in O(1). Put the store on the \
 project's filesystem (--store DIR or ZEROPS_CACHE_DIR) to make them renames.";
@@ -336,7 +336,7 @@ fn grant(dir: &Dir, rel: &Path, bits: u32) -> io::Result<Option<Permissions>> {
 
 /// Runs `f` with owner read and search permission on the directory `rel`
 /// (a `chmod 000` directory being copied), then puts its mode back.
-pub fn readable<T, E: From<io::Error>>(
+pub(crate) fn readable<T, E: From<io::Error>>(
     dir: &Dir,
     rel: &Path,
     f: impl FnOnce() -> Result<T, E>,
@@ -367,7 +367,7 @@ fn grant_for_rename(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io:
 /// directly (a rootless build's subordinate ids); `None` when there are no
 /// such ids. The sandbox, a higher layer, provides it: the binary sets it
 /// once at start ([`set_foreign_remover`]).
-pub type ForeignRemover = fn(&Path) -> Option<io::Result<()>>;
+pub(crate) type ForeignRemover = fn(&Path) -> Option<io::Result<()>>;
 
 static FOREIGN_REMOVER: OnceLock<ForeignRemover> = OnceLock::new();
 
@@ -470,7 +470,12 @@ pub fn copy_tree(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Re
 /// directories): the directories first, then their entries, then the
 /// directories' overlay marks, modes and times, deepest first. A `chmod
 /// 000` directory is made readable for the copy and put back afterwards.
-pub fn copy_tree_parallel(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
+pub(crate) fn copy_tree_parallel(
+    from_dir: &Dir,
+    from: &Path,
+    to_dir: &Dir,
+    to: &Path,
+) -> io::Result<()> {
     let md = from_dir.symlink_metadata(from)?;
     if !md.is_dir() {
         return copy_tree(from_dir, from, to_dir, to);
@@ -675,46 +680,6 @@ fn copy_bytes(src: &cap_std::fs::File, dst: &cap_std::fs::File, len: u64) -> io:
     let _ = len;
     io::copy(&mut &*src, &mut &*dst)?;
     Ok(Copied::Read)
-}
-
-/// Whether the regular files `a` (under `a_dir`) and `b`, both `len`
-/// bytes long by their metadata, have the same `len` bytes (a file that
-/// turns out shorter, or `b` longer, is not the same). A small file costs
-/// one read of `a` and two of `b`.
-pub fn same_bytes(a_dir: &Dir, a: &Path, b_dir: &Dir, b: &Path, len: u64) -> io::Result<bool> {
-    use std::io::Read;
-    const BUF: usize = 1 << 16;
-    thread_local! {
-        // One pair of buffers per thread: a whole `npm ci` tree is compared
-        // file by file, and most files are small.
-        static BUFS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
-            std::cell::RefCell::new((vec![0u8; BUF], vec![0u8; BUF]));
-    }
-    fn read_full(f: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-        let mut n = 0;
-        while n < buf.len() {
-            match f.read(&mut buf[n..])? {
-                0 => break,
-                k => n += k,
-            }
-        }
-        Ok(n)
-    }
-    let (mut fa, mut fb) = (a_dir.open(a)?, b_dir.open(b)?);
-    BUFS.with_borrow_mut(|(ba, bb)| {
-        let mut left = len;
-        while left > 0 {
-            let want = left.min(BUF as u64) as usize;
-            let n = read_full(&mut fa, &mut ba[..want])?;
-            let m = read_full(&mut fb, &mut bb[..want])?;
-            if n != want || m != want || ba[..n] != bb[..m] {
-                return Ok(false);
-            }
-            left -= want as u64;
-        }
-        // `b` (an object) must end there too.
-        Ok(fb.read(&mut bb[..1])? == 0)
-    })
 }
 
 /// One durability barrier for everything written to the filesystem that

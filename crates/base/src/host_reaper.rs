@@ -19,10 +19,10 @@
 use std::process::Command;
 
 /// The hidden subcommand.
-pub const SUBCOMMAND: &str = "__host-reaper";
+pub(crate) const SUBCOMMAND: &str = "__host-reaper";
 
 /// `command` run under the reaper (the current executable).
-pub fn wrap(command: &Command) -> std::io::Result<Command> {
+pub(crate) fn wrap(command: &Command) -> std::io::Result<Command> {
     let mut c = Command::new(std::env::current_exe()?);
     c.arg(SUBCOMMAND)
         .arg(std::process::id().to_string())

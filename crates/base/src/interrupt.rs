@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 /// How long a command group has to end after the signal before SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(5);
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
 
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 
@@ -34,7 +34,7 @@ pub fn install() {
 }
 
 /// The signal received, if any.
-pub fn received() -> Option<i32> {
+pub(crate) fn received() -> Option<i32> {
     match SIGNAL.load(Ordering::SeqCst) {
         0 => None,
         s => Some(s),
@@ -44,13 +44,6 @@ pub fn received() -> Option<i32> {
 /// The error of an interrupted build.
 #[derive(Debug, Clone, Copy)]
 pub struct Interrupted(pub i32);
-
-impl Interrupted {
-    /// The exit code of a process ended by the signal (128 + its number).
-    pub fn exit_code(self) -> u8 {
-        u8::try_from(128 + self.0).unwrap_or(255)
-    }
-}
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,7 +68,7 @@ pub fn check() -> anyhow::Result<()> {
 
 /// Sends `sig` to the process group `pgid` (never to our own group: a
 /// `pgid` of 0 is ignored).
-pub fn signal_group(pgid: u32, sig: i32) {
+pub(crate) fn signal_group(pgid: u32, sig: i32) {
     use rustix::process::{Pid, Signal, kill_process_group};
     let pid = i32::try_from(pgid).ok().and_then(Pid::from_raw);
     if let (Some(pid), Some(sig)) = (pid, Signal::from_named_raw(sig)) {

@@ -30,7 +30,7 @@ pub fn whiteout(dir: &Dir, to: &Path) -> io::Result<()> {
 }
 
 /// The overlay xattrs of the directory `rel` under `dir`: name -> value.
-pub fn overlay_xattrs(dir: &Dir, rel: &Path) -> io::Result<Vec<(CString, Vec<u8>)>> {
+pub(crate) fn overlay_xattrs(dir: &Dir, rel: &Path) -> io::Result<Vec<(CString, Vec<u8>)>> {
     // A plain read-only open: cap-std's directory handles are O_PATH, on
     // which xattr calls fail.
     let d = dir.open(if rel.as_os_str().is_empty() {
@@ -60,7 +60,7 @@ pub fn overlay_xattrs(dir: &Dir, rel: &Path) -> io::Result<Vec<(CString, Vec<u8>
 }
 
 /// Copies the overlay xattrs of directory `from` to directory `to`.
-pub fn copy_xattrs(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
+pub(crate) fn copy_xattrs(from_dir: &Dir, from: &Path, to_dir: &Dir, to: &Path) -> io::Result<()> {
     let attrs = overlay_xattrs(from_dir, from)?;
     if attrs.is_empty() {
         return Ok(());

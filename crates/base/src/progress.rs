@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 /// Batches smaller than this get no bar: they finish before it would draw.
-pub const MIN_MOVES: usize = 500;
+pub(crate) const MIN_MOVES: usize = 500;
 
 /// Whether bars are drawn: stderr is a terminal and output is for people.
 pub fn enabled(json: bool) -> bool {
@@ -28,7 +28,7 @@ pub fn moves(on: bool, len: usize, what: &str) -> ProgressBar {
 }
 
 /// A spinner naming a running command, or a hidden one.
-pub fn command(on: bool, headline: &str) -> ProgressBar {
+pub(crate) fn command(on: bool, headline: &str) -> ProgressBar {
     if !on {
         return ProgressBar::hidden();
     }

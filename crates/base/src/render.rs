@@ -6,7 +6,7 @@ use zerops_cache_contract::{Diagnostic, Pos, Severity};
 
 /// Byte offset of a 1-based line/column (columns count characters) in `src`,
 /// clamped to the text.
-pub fn offset(src: &str, p: Pos) -> usize {
+pub(crate) fn offset(src: &str, p: Pos) -> usize {
     let mut line = 1u32;
     let mut start = 0usize;
     if p.line > 1 {

@@ -24,7 +24,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use crate::interrupt;
 
 /// How many of the last output lines an error shows.
-pub const TAIL_LINES: usize = 20;
+pub(crate) const TAIL_LINES: usize = 20;
 
 /// Where command output goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl std::fmt::Display for CommandFailed {
 impl std::error::Error for CommandFailed {}
 
 /// The first line of a command, for display.
-pub fn headline(cmd: &str) -> String {
+pub(crate) fn headline(cmd: &str) -> String {
     let mut lines = cmd.trim().lines();
     let first = lines.next().unwrap_or("").to_string();
     if lines.next().is_some() {
@@ -76,7 +76,7 @@ const READ: usize = 64 << 10;
 
 /// Relays one stream of a command: complete lines, prefixed, written in one
 /// write per read; an unfinished line waits for its end (or the stream's).
-pub struct Relay {
+pub(crate) struct Relay {
     /// The start of a line whose end has not come yet.
     partial: Vec<u8>,
     /// What the next write holds.
@@ -90,7 +90,7 @@ impl Default for Relay {
 }
 
 impl Relay {
-    pub fn new() -> Relay {
+    pub(crate) fn new() -> Relay {
         Relay {
             partial: Vec::new(),
             out: Vec::with_capacity(READ + READ / 4),
@@ -99,7 +99,7 @@ impl Relay {
 
     /// Takes `data`, read from the stream; returns the complete lines it
     /// ends (each prefixed, newline kept), empty when none ended.
-    pub fn feed(&mut self, data: &[u8]) -> &[u8] {
+    pub(crate) fn feed(&mut self, data: &[u8]) -> &[u8] {
         self.out.clear();
         let Some(last) = memchr::memrchr(b'\n', data) else {
             self.partial.extend_from_slice(data);
@@ -127,7 +127,7 @@ impl Relay {
 
     /// At the end of the stream: the last line, if it had no newline, with
     /// one.
-    pub fn finish(&mut self) -> &[u8] {
+    pub(crate) fn finish(&mut self) -> &[u8] {
         self.out.clear();
         if !self.partial.is_empty() {
             self.out.extend_from_slice(PREFIX);

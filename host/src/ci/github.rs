@@ -6,7 +6,7 @@ use super::{FileReport, ci_path, message_with_help};
 use zerops_cache_contract::Severity;
 
 /// Escapes a command's message, as `@actions/core` does.
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
@@ -14,7 +14,7 @@ pub fn escape_data(s: &str) -> String {
 
 /// Escapes a command property value (`file=`, `title=`): the message
 /// escapes plus `:` and `,`, which delimit properties.
-pub fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -8,7 +8,7 @@ use zerops_cache_contract::Severity;
 use super::{FileReport, ci_path, fingerprints, message_with_help};
 
 #[derive(Debug, Serialize)]
-pub struct Issue {
+pub(crate) struct Issue {
     /// Always `issue` (the Code Climate type GitLab reads).
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -20,13 +20,13 @@ pub struct Issue {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Location {
+pub(crate) struct Location {
     pub path: String,
     pub lines: Lines,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Lines {
+pub(crate) struct Lines {
     pub begin: u32,
     pub end: u32,
 }
@@ -34,7 +34,7 @@ pub struct Lines {
 /// Our three severities on GitLab's five: an error is `major` (the
 /// platform rejects the file or the cache cannot work), a warning `minor`,
 /// a note `info`. `critical` and `blocker` are left for security tools.
-pub fn severity(s: Severity) -> &'static str {
+pub(crate) fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Error => "major",
         Severity::Warning => "minor",

@@ -2,16 +2,16 @@
 //! code scanning, and GitLab Code Quality JSON. Each is a pure function of
 //! the linted files, so the formats have snapshot tests without a process.
 
-pub mod github;
-pub mod gitlab;
-pub mod sarif;
+pub(crate) mod github;
+pub(crate) mod gitlab;
+pub(crate) mod sarif;
 
 use sha2::{Digest, Sha256};
 use zerops_cache_contract::Diagnostic;
 
 /// One linted file, as the CI formats see it.
 #[derive(Debug, Clone, Copy)]
-pub struct FileReport<'a> {
+pub(crate) struct FileReport<'a> {
     /// The path as given on the command line.
     pub path: &'a str,
     pub diags: &'a [Diagnostic],
@@ -21,7 +21,7 @@ pub struct FileReport<'a> {
 
 /// The path as CI tools want it: relative paths without a leading `./`,
 /// `/`-separated.
-pub fn ci_path(path: &str) -> String {
+pub(crate) fn ci_path(path: &str) -> String {
     let p = path.replace('\\', "/");
     let mut p = p.as_str();
     while let Some(rest) = p.strip_prefix("./") {
@@ -31,7 +31,7 @@ pub fn ci_path(path: &str) -> String {
 }
 
 /// The message with its help, for formats that have one text field.
-pub fn message_with_help(d: &Diagnostic) -> String {
+pub(crate) fn message_with_help(d: &Diagnostic) -> String {
     match &d.help {
         Some(h) => format!("{}\nhelp: {h}", d.message),
         None => d.message.clone(),
@@ -42,7 +42,7 @@ pub fn message_with_help(d: &Diagnostic) -> String {
 /// the message and the how-manieth identical finding it is in the file.
 /// Line numbers are left out on purpose, so a finding keeps its identity
 /// when lines are added above it.
-pub fn fingerprints(path: &str, diags: &[Diagnostic]) -> Vec<String> {
+pub(crate) fn fingerprints(path: &str, diags: &[Diagnostic]) -> Vec<String> {
     let mut seen: std::collections::HashMap<(&str, &str), u32> = Default::default();
     diags
         .iter()
@@ -66,7 +66,7 @@ pub(crate) mod fixture {
     /// Findings as the linter reports them for a small file: an error with
     /// help, a warning whose message has characters the formats escape, a
     /// note, and the same warning twice.
-    pub fn diags() -> Vec<Diagnostic> {
+    pub(crate) fn diags() -> Vec<Diagnostic> {
         vec![
             Diagnostic::error(
                 zerops_cache_contract::Code::UnknownKey,

@@ -8,7 +8,7 @@ use zerops_cache_contract::lint::{Category, CodeInfo, docs, href};
 
 use super::{FileReport, ci_path, fingerprints, message_with_help};
 
-pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -25,7 +25,7 @@ fn category(c: Category) -> &'static str {
 /// A relative path as a URI reference: `/`-separated, with every byte
 /// outside the unreserved set (and `/`) percent-encoded. An absolute path
 /// becomes a `file://` URI.
-pub fn uri(path: &str) -> String {
+pub(crate) fn uri(path: &str) -> String {
     let p = ci_path(path);
     let mut out = String::new();
     if p.starts_with('/') {

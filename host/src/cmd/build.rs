@@ -36,7 +36,7 @@ use crate::store::layout::{
 use crate::store::record_io::read_record;
 use crate::workspace::{self, RealSource};
 use commands::Commands;
-pub use summary::{Kept, LayerSummary, Summary};
+use summary::Summary;
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -69,7 +69,7 @@ pub struct BuildArgs {
 /// A build's phases, in the order they run. Their names are the keys of
 /// the summary's `phases` and `phases_us`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Resolving (and pulling, when needed) a pulled image.
     Image,
     /// Layers pulled from the remote tier.
@@ -102,7 +102,7 @@ pub enum Phase {
 
 impl Phase {
     /// The name in the summary.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Phase::Image => "image",
             Phase::Pull => "pull",

@@ -15,7 +15,7 @@ use crate::exit::Exit;
 use crate::store::record_io::read_bytes_with;
 
 /// The files the verdict is about, as the user names them.
-pub struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     pub host: &'a PolicyHost,
     /// The project directory (where `.deployignore` is), opened.
     pub dir: &'a Dir,
@@ -29,7 +29,7 @@ pub struct Checked<'a> {
 /// renders every finding (exit 3); otherwise the findings (warnings, or
 /// the errors a command that goes on reports) are printed to stderr and
 /// the verdict returned with the texts it is about.
-pub fn check(files: &Checked<'_>, command: GatedCommand) -> Result<FileVerdict> {
+pub(crate) fn check(files: &Checked<'_>, command: GatedCommand) -> Result<FileVerdict> {
     let deployignore = read_deployignore(files.dir)?;
     let verdict = files
         .host

@@ -55,7 +55,7 @@ fn flavour() -> &'static str {
 
 /// How a command may get the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     /// A build: pull as `--pull` says.
     Build { progress: bool },
     /// `plan`, `status`: never contact a registry.
@@ -63,7 +63,7 @@ pub enum Access {
 }
 
 /// The image a command of `project` uses, as `args` and the config say.
-pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<Resolved> {
+pub(crate) fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<Resolved> {
     if args.isolation == Isolation::None || args.rootfs.is_some() {
         if let (Some(r), Some(i)) = (&args.rootfs, &args.image)
             && i != "host"

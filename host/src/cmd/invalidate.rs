@@ -62,7 +62,7 @@ pub fn run(args: InvalidateArgs) -> Result<Exit> {
 /// configured), so that no builder restores the invalidated layers. A
 /// remote that cannot be reached is an error: the local store is then
 /// left as it was, and the command can be run again.
-pub fn reach_remote(
+pub(crate) fn reach_remote(
     project: &Project,
     store: &crate::store::Store,
     remote: &crate::remote::config::RemoteArgs,

@@ -6,7 +6,7 @@ use zerops_cache_contract::Diagnostic;
 
 /// One diagnostic in `--format json`.
 #[derive(Debug, Serialize)]
-pub struct JsonDiagnostic<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     pub severity: &'static str,
     pub code: &'a str,
     pub message: &'a str,

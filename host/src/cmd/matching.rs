@@ -116,7 +116,7 @@ fn invalid(why: &str) -> String {
 }
 
 /// The `--batch` loop, over any reader and writer (tests drive it directly).
-pub fn batch(host: &PolicyHost, input: impl BufRead, output: impl Write) -> Result<Exit> {
+pub(crate) fn batch(host: &PolicyHost, input: impl BufRead, output: impl Write) -> Result<Exit> {
     let mut input = BufReader::new(input);
     let mut out = BufWriter::new(output);
     let mut bad_lines = false;

@@ -38,7 +38,7 @@ pub struct StoreArgs {
 /// The project, its config and the selected setup. Its directory is
 /// opened once, here at the edge; everything in the project is reached
 /// through [`Project::dir`].
-pub struct Project {
+pub(crate) struct Project {
     /// Absolute, canonical.
     pub root: PathBuf,
     /// The project directory, opened.
@@ -56,14 +56,14 @@ pub struct Project {
 impl Project {
     /// The project, without asking the platform's verdict (for the
     /// commands that work on the store, not on the file).
-    pub fn load(args: &StoreArgs) -> Result<Project> {
+    pub(crate) fn load(args: &StoreArgs) -> Result<Project> {
         Project::load_for(args, None)
     }
 
     /// The project, for a command that acts on the file: the platform's
     /// verdict is asked first (see [`super::gate`]), so a refused file
     /// stops the command before it opens the store, with every finding.
-    pub fn load_for(args: &StoreArgs, command: Option<GatedCommand>) -> Result<Project> {
+    pub(crate) fn load_for(args: &StoreArgs, command: Option<GatedCommand>) -> Result<Project> {
         let dir = match &args.project {
             Some(p) => p.clone(),
             None => std::env::current_dir().context("reading the current directory")?,
@@ -129,7 +129,7 @@ impl Project {
     }
 
     /// Opens and locks the setup's store (recovering an interrupted build).
-    pub fn store(&self, args: &StoreArgs, what: &str) -> Result<Store> {
+    pub(crate) fn store(&self, args: &StoreArgs, what: &str) -> Result<Store> {
         Store::open(
             args.store.as_deref(),
             &self.root,
@@ -142,7 +142,7 @@ impl Project {
     }
 
     /// The setup's store if it exists (for commands that only look).
-    pub fn existing_store(&self, args: &StoreArgs, what: &str) -> Result<Option<Store>> {
+    pub(crate) fn existing_store(&self, args: &StoreArgs, what: &str) -> Result<Option<Store>> {
         Store::open_existing(
             args.store.as_deref(),
             &self.root,
@@ -155,7 +155,7 @@ impl Project {
     }
 
     /// Where the setup's store is (it may not exist).
-    pub fn store_path(&self, args: &StoreArgs) -> Result<PathBuf> {
+    pub(crate) fn store_path(&self, args: &StoreArgs) -> Result<PathBuf> {
         Store::path_of(
             args.store.as_deref(),
             &self.identity.slug,
@@ -163,7 +163,7 @@ impl Project {
         )
     }
 
-    pub fn setup(&self) -> Option<&str> {
+    pub(crate) fn setup(&self) -> Option<&str> {
         Some(self.build.setup.as_str())
     }
 }
@@ -176,15 +176,15 @@ fn names_only(command: Option<GatedCommand>) -> bool {
     )
 }
 
-pub use crate::clock::{now, stamp};
+pub(crate) use crate::clock::{now, stamp};
 
 /// A path for display: relative to `base` when inside it.
-pub fn shown(p: &Path, base: &Path) -> String {
+pub(crate) fn shown(p: &Path, base: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
 
 /// A size such as `500M`, `2GiB` or `1.5 GB`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     s.parse::<bytesize::ByteSize>()
         .map(|b| b.as_u64())
         .map_err(|e| format!("`{s}` is not a size (e.g. 500M, 2GiB): {e}"))
@@ -202,7 +202,7 @@ pub struct RetentionArgs {
 }
 
 impl RetentionArgs {
-    pub fn budget(&self) -> crate::phases::artifact::Budget {
+    pub(crate) fn budget(&self) -> crate::phases::artifact::Budget {
         crate::phases::artifact::Budget {
             keep: self.keep_versions,
             max_bytes: self.keep_size,
@@ -211,7 +211,7 @@ impl RetentionArgs {
 }
 
 /// Adds the event `e` to the layer record `record` and writes it.
-pub fn add_event(
+pub(crate) fn add_event(
     project: &Project,
     store: &cap_std::fs::Dir,
     record: &str,

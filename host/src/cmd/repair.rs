@@ -24,7 +24,7 @@ use crate::store::layout::{
     RELEASED, RUN, SOURCE, VERSIONS, WORK,
 };
 use crate::store::record_io::{INVALIDATE, kind_of, read_store_text};
-pub use crate::store::repair_report::Report;
+pub(crate) use crate::store::repair_report::Report;
 
 #[derive(Debug, clap::Args)]
 pub struct RepairArgs {

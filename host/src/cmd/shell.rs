@@ -44,7 +44,7 @@ pub fn completions(args: CompletionsArgs, cli: clap::Command) -> Result<Exit> {
 
 /// The completion script of `cli` for `shell`, offering only what `--help`
 /// shows.
-pub fn completion_script(shell: clap_complete::Shell, cli: clap::Command) -> Vec<u8> {
+pub(crate) fn completion_script(shell: clap_complete::Shell, cli: clap::Command) -> Vec<u8> {
     let name = cli.get_name().to_string();
     let mut cmd = visible(cli);
     let mut script = Vec::new();

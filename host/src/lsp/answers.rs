@@ -22,7 +22,7 @@ use crate::component::PolicyHost;
 
 /// An open document as requests see it.
 #[derive(Clone, Copy)]
-pub struct Open<'a> {
+pub(crate) struct Open<'a> {
     pub text: &'a str,
     /// The listing of its project directory, once gathered.
     pub tree: Option<&'a TreeFacts>,
@@ -36,7 +36,7 @@ fn code_description(code: zerops_cache_contract::Code) -> Option<lsp_types::Code
     Some(lsp_types::CodeDescription { href })
 }
 
-pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
+pub(crate) fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagnostic {
     lsp_types::Diagnostic {
         range: range(text, enc, d.span_or_start()),
         severity: Some(match d.severity {
@@ -57,13 +57,13 @@ pub fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types::Diagn
 
 /// A request's failure, with its JSON-RPC code.
 #[derive(Debug)]
-pub struct RpcError {
+pub(crate) struct RpcError {
     pub code: ErrorCode,
     pub message: String,
 }
 
 impl RpcError {
-    pub fn internal(message: impl Into<String>) -> RpcError {
+    pub(crate) fn internal(message: impl Into<String>) -> RpcError {
         RpcError {
             code: ErrorCode::InternalError,
             message: message.into(),
@@ -99,7 +99,7 @@ fn overlaps(a: Span, b: Span) -> bool {
 /// The answer to one request, as JSON (`null` for documents this server
 /// does not handle); -32601 for a method it does not know, -32602 for
 /// params that do not read.
-pub fn answer(
+pub(crate) fn answer(
     host: &PolicyHost,
     enc: Encoding,
     docs: &HashMap<&str, Open<'_>>,

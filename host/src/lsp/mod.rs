@@ -5,7 +5,7 @@
 
 mod answers;
 mod position;
-pub mod transport;
+pub(crate) mod transport;
 
 use anyhow::{Context, Result, anyhow};
 use lsp_server::{Connection, Message, Notification, Request, Response};
@@ -25,11 +25,11 @@ use std::time::{Duration, Instant};
 use zerops_cache_contract::lint::TreeFacts;
 
 use crate::component::PolicyHost;
-pub use position::Encoding;
+pub(crate) use position::Encoding;
 
 /// How long after the last change diagnostics wait, so typing does not
 /// lint every keystroke.
-pub const DEBOUNCE: Duration = Duration::from_millis(200);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(200);
 
 /// An open zerops.yaml.
 struct Doc {
@@ -43,7 +43,7 @@ struct Doc {
     tree: Option<(u32, TreeFacts)>,
 }
 
-pub struct Server<'c> {
+pub(crate) struct Server<'c> {
     conn: &'c Connection,
     host: &'c PolicyHost,
     enc: Encoding,
@@ -53,13 +53,13 @@ pub struct Server<'c> {
 }
 
 /// Whether the document is one this server handles.
-pub fn is_zerops_yaml(uri: &str) -> bool {
+pub(crate) fn is_zerops_yaml(uri: &str) -> bool {
     let name = uri.rsplit('/').next().unwrap_or("");
     matches!(name, "zerops.yaml" | "zerops.yml")
 }
 
 /// The path of a `file:` URI, percent-decoded.
-pub fn file_path(uri: &str) -> Option<PathBuf> {
+pub(crate) fn file_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     let path = rest.strip_prefix("localhost").unwrap_or(rest);
     let bytes = path.as_bytes();
@@ -120,7 +120,7 @@ fn capabilities(enc: Encoding) -> ServerCapabilities {
 }
 
 /// Serves one client on stdin/stdout until it says `exit`.
-pub fn serve_stdio() -> Result<()> {
+pub(crate) fn serve_stdio() -> Result<()> {
     let host = PolicyHost::load()?;
     let (conn, io) = transport::stdio();
     serve(&conn, &host)?;

@@ -6,7 +6,7 @@ use lsp_types::{Position, PositionEncodingKind, Range};
 use zerops_cache_contract::{Pos, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Utf8,
     Utf16,
     Utf32,
@@ -15,7 +15,7 @@ pub enum Encoding {
 impl Encoding {
     /// The client's preference among what we support; UTF-16 when it says
     /// nothing (the protocol's default).
-    pub fn choose(offered: Option<&[PositionEncodingKind]>) -> Encoding {
+    pub(crate) fn choose(offered: Option<&[PositionEncodingKind]>) -> Encoding {
         for k in offered.unwrap_or(&[]) {
             if *k == PositionEncodingKind::UTF32 {
                 return Encoding::Utf32;
@@ -30,7 +30,7 @@ impl Encoding {
         Encoding::Utf16
     }
 
-    pub fn kind(self) -> PositionEncodingKind {
+    pub(crate) fn kind(self) -> PositionEncodingKind {
         match self {
             Encoding::Utf8 => PositionEncodingKind::UTF8,
             Encoding::Utf16 => PositionEncodingKind::UTF16,
@@ -55,7 +55,7 @@ fn line(text: &str, n: u32) -> &str {
 }
 
 /// A policy position as an LSP one.
-pub fn to_lsp(text: &str, enc: Encoding, p: Pos) -> Position {
+pub(crate) fn to_lsp(text: &str, enc: Encoding, p: Pos) -> Position {
     let l = p.line.saturating_sub(1);
     let chars = p.column.saturating_sub(1) as usize;
     let character = line(text, l)
@@ -70,7 +70,7 @@ pub fn to_lsp(text: &str, enc: Encoding, p: Pos) -> Position {
 
 /// An LSP position as a policy one (a column inside a character's units
 /// counts as that character).
-pub fn from_lsp(text: &str, enc: Encoding, p: Position) -> Pos {
+pub(crate) fn from_lsp(text: &str, enc: Encoding, p: Position) -> Pos {
     let mut units = 0u32;
     let mut chars = 0u32;
     for c in line(text, p.line).chars() {
@@ -88,7 +88,7 @@ pub fn from_lsp(text: &str, enc: Encoding, p: Position) -> Pos {
 /// of its line is the line's end (before `\r\n`), a line past the end is
 /// the end of the text, a position inside a character's units is that
 /// character's start.
-pub fn byte_offset(text: &str, enc: Encoding, p: Position) -> usize {
+pub(crate) fn byte_offset(text: &str, enc: Encoding, p: Position) -> usize {
     let mut start = 0usize;
     for _ in 0..p.line {
         match text[start..].find('\n') {
@@ -114,7 +114,7 @@ pub fn byte_offset(text: &str, enc: Encoding, p: Position) -> usize {
 
 /// Applies one `didChange` content change: a range and its new text, or
 /// (without a range) the whole new text.
-pub fn apply_change(text: &mut String, enc: Encoding, range: Option<Range>, new_text: &str) {
+pub(crate) fn apply_change(text: &mut String, enc: Encoding, range: Option<Range>, new_text: &str) {
     match range {
         None => *text = new_text.to_string(),
         Some(r) => {
@@ -125,14 +125,14 @@ pub fn apply_change(text: &mut String, enc: Encoding, range: Option<Range>, new_
     }
 }
 
-pub fn range(text: &str, enc: Encoding, s: Span) -> Range {
+pub(crate) fn range(text: &str, enc: Encoding, s: Span) -> Range {
     Range {
         start: to_lsp(text, enc, s.start),
         end: to_lsp(text, enc, s.end),
     }
 }
 
-pub fn span(text: &str, enc: Encoding, r: Range) -> Span {
+pub(crate) fn span(text: &str, enc: Encoding, r: Range) -> Span {
     Span::new(from_lsp(text, enc, r.start), from_lsp(text, enc, r.end))
 }
 

@@ -19,7 +19,7 @@ use std::io::{self, BufRead, Read};
 use std::thread::{self, JoinHandle};
 
 /// The reader and writer threads of a stdio connection.
-pub struct IoThreads {
+pub(crate) struct IoThreads {
     reader: JoinHandle<()>,
     writer: JoinHandle<io::Result<()>>,
 }
@@ -27,7 +27,7 @@ pub struct IoThreads {
 impl IoThreads {
     /// Waits for both threads (the writer ends when the server drops its
     /// sender; the reader at end of input, or once its receiver is gone).
-    pub fn join(self) -> io::Result<()> {
+    pub(crate) fn join(self) -> io::Result<()> {
         let writer = self.writer.join().unwrap_or(Ok(()));
         // The reader may be blocked on stdin after `exit`: do not wait for
         // a client that keeps its end open.
@@ -39,7 +39,7 @@ impl IoThreads {
 }
 
 /// A connection over this process's stdin and stdout.
-pub fn stdio() -> (Connection, IoThreads) {
+pub(crate) fn stdio() -> (Connection, IoThreads) {
     let (to_client, outgoing) = crossbeam_channel::unbounded::<Message>();
     let (incoming, from_client) = crossbeam_channel::unbounded::<Message>();
     let writer = thread::Builder::new()
@@ -72,7 +72,7 @@ pub fn stdio() -> (Connection, IoThreads) {
 
 /// Reads frames until end of input (or until nobody listens), passing
 /// messages to `incoming` and answering malformed ones on `replies`.
-pub fn read_loop(
+pub(crate) fn read_loop(
     r: &mut impl BufRead,
     incoming: &crossbeam_channel::Sender<Message>,
     replies: &crossbeam_channel::Sender<Message>,
@@ -132,7 +132,7 @@ fn log(message: &str) -> Message {
 
 /// One frame's body, `Some(Err)` for a header block that names no usable
 /// length (that block is skipped), `None` at end of input.
-pub fn read_frame(r: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, String>>> {
+pub(crate) fn read_frame(r: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, String>>> {
     let mut length: Option<Result<usize, String>> = None;
     let mut line = Vec::new();
     let mut any = false;
@@ -176,7 +176,7 @@ pub fn read_frame(r: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, Str
 
 /// What one body holds.
 #[derive(Debug)]
-pub enum Decoded {
+pub(crate) enum Decoded {
     Message(Message),
     Invalid {
         /// The request's id, when the body is JSON with one.
@@ -187,7 +187,7 @@ pub enum Decoded {
 }
 
 /// Decodes one body leniently (see the module docs).
-pub fn decode(body: &[u8]) -> Decoded {
+pub(crate) fn decode(body: &[u8]) -> Decoded {
     let text = String::from_utf8_lossy(body);
     let text = replace_lone_surrogates(&text);
     let value: Value = match serde_json::from_str(&text) {
@@ -223,7 +223,7 @@ pub fn decode(body: &[u8]) -> Decoded {
 /// `\uXXXX` escapes of surrogates that are not part of a pair, replaced by
 /// `\ufffd` (serde_json refuses them in strings). Backslashes occur only
 /// inside strings in JSON, so escapes are found without tracking strings.
-pub fn replace_lone_surrogates(json: &str) -> Cow<'_, str> {
+pub(crate) fn replace_lone_surrogates(json: &str) -> Cow<'_, str> {
     fn escape_at(b: &[u8], i: usize) -> Option<u16> {
         if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
             return None;

@@ -9,7 +9,7 @@ use crate::component::bindings::exports::zerops::build_cache::diagnostics as wit
 use crate::component::bindings::exports::zerops::build_cache::linter;
 use crate::component::map::Convert;
 
-pub fn diagnostic(d: wit::Diagnostic) -> policy::Diagnostic {
+pub(crate) fn diagnostic(d: wit::Diagnostic) -> policy::Diagnostic {
     d.convert()
 }
 

@@ -56,7 +56,7 @@ pub struct PolicyHost {
 
 /// The engine. Its configuration must match build.rs's `precompile`
 /// (a test checks that the embedded code loads).
-pub fn engine() -> Result<Engine> {
+pub(crate) fn engine() -> Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.consume_fuel(true);
     Engine::new(&config).map_err(|e| anyhow!("starting wasmtime: {e}"))
@@ -74,7 +74,7 @@ pub fn artifact_dir() -> Option<PathBuf> {
 /// The artifact file name: keyed by the engine's compatibility hash and the
 /// component bytes, so another wasmtime build or another component never
 /// loads it.
-pub fn artifact_name(engine: &Engine) -> String {
+pub(crate) fn artifact_name(engine: &Engine) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     let compat = h.finish();

@@ -4,19 +4,19 @@
 //! the contract crate's data types through one table (`map`, shared with
 //! the guest), so renderers and JSON output share one definition.
 
-pub mod advice;
-pub mod assist;
+pub(crate) mod advice;
+pub(crate) mod assist;
 pub mod bindings;
 pub mod images;
 pub mod layers;
 pub mod lint;
 mod load;
 pub(crate) mod map;
-pub mod patterns;
+pub(crate) mod patterns;
 pub mod plan;
 pub mod remote;
 mod remote_safety;
-pub mod retention;
+pub(crate) mod retention;
 pub mod walk;
 
 pub use load::*;

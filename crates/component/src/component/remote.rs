@@ -15,12 +15,6 @@ impl PolicyHost {
         })
     }
 
-    pub fn setup_part(&self, setup: &str) -> Result<String> {
-        self.call("naming a setup", |p, s| {
-            p.zerops_build_cache_remote().call_setup_part(s, setup)
-        })
-    }
-
     pub fn entry_key(&self, layer: &str, image: &str, base: &str, build: &str) -> Result<String> {
         self.call("computing an entry key", |p, s| {
             p.zerops_build_cache_remote()
@@ -46,13 +40,6 @@ impl PolicyHost {
         self.call("naming manifests", |p, s| {
             p.zerops_build_cache_remote()
                 .call_manifests_of(s, project, setup)
-        })
-    }
-
-    pub fn epoch_name(&self, project: &str, setup: &str) -> Result<String> {
-        self.call("naming an epoch", |p, s| {
-            p.zerops_build_cache_remote()
-                .call_epoch_name(s, project, setup)
         })
     }
 
@@ -100,51 +87,6 @@ impl PolicyHost {
         self.call("preparing a signature", |p, s| {
             p.zerops_build_cache_remote()
                 .call_signing_input(s, name, body_digest)
-        })
-    }
-
-    pub fn remote_mode(&self, secret: bool, unsigned: bool) -> Result<Result<wit::Mode, String>> {
-        self.call("choosing the signing mode", |p, s| {
-            p.zerops_build_cache_remote()
-                .call_signing_mode(s, secret, unsigned)
-        })
-    }
-
-    pub fn publish_alg(&self, mode: wit::Mode) -> Result<String> {
-        self.call("choosing the signature algorithm", |p, s| {
-            p.zerops_build_cache_remote().call_publish_alg(s, mode)
-        })
-    }
-
-    pub fn trust(&self, mode: wit::Mode, alg: &str) -> Result<Result<wit::Trust, String>> {
-        self.call("deciding what to trust", |p, s| {
-            p.zerops_build_cache_remote()
-                .call_trust_object(s, mode, alg)
-        })
-    }
-
-    pub fn raise_epoch(
-        &self,
-        current: Option<&str>,
-        project: &str,
-        setup: &str,
-        reason: &str,
-    ) -> Result<String> {
-        self.call("raising an epoch", |p, s| {
-            p.zerops_build_cache_remote()
-                .call_raise_epoch(s, current, project, setup, reason)
-        })
-    }
-
-    pub fn check_epoch(
-        &self,
-        json: &str,
-        project: &str,
-        setup: &str,
-    ) -> Result<Result<u64, String>> {
-        self.call("checking an epoch", |p, s| {
-            p.zerops_build_cache_remote()
-                .call_check_epoch(s, json, project, setup)
         })
     }
 

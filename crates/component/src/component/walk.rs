@@ -71,10 +71,6 @@ impl PolicyHost {
 }
 
 impl Walker<'_> {
-    pub fn max_depth(&self) -> Option<usize> {
-        self.max_depth
-    }
-
     /// The steps for every entry of every listing of `batch` (one call).
     pub fn decide(&self, batch: &[Listing]) -> Result<Vec<Vec<Step>>> {
         let wb: Vec<wit::Listing> = batch

@@ -10,7 +10,7 @@ use crate::phases::Skipped;
 
 /// One layer in the summary.
 #[derive(Debug, Clone, Serialize)]
-pub struct LayerSummary {
+pub(crate) struct LayerSummary {
     /// `reuse` or `rebuild` (base), `reuse` or `drop` (build).
     pub action: &'static str,
     /// Where the layer came from: `local` (the store), `remote` (pulled
@@ -37,7 +37,7 @@ impl LayerSummary {
 
 /// The `--format json` summary: a contract (see tests/e2e/build.rs).
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub ok: bool,
     pub error: Option<String>,
     pub setup: String,
@@ -81,7 +81,7 @@ pub struct Summary {
 
 /// What a failed build kept of each layer.
 #[derive(Debug, Clone, Serialize)]
-pub struct Kept {
+pub(crate) struct Kept {
     /// `unchanged` (reused, as it was), `previous` (the one before this
     /// build's rebuild), `prepared` (this build's prepareCommands' one) or
     /// `dropped`.
