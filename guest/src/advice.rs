@@ -2,8 +2,9 @@ use crate::Component;
 use crate::exports::zerops::build_cache::advice as wit;
 use crate::exports::zerops::build_cache::diagnostics::Diagnostic;
 use crate::exports::zerops::build_cache::linter::TreeFacts;
+use crate::map::Convert;
 use zerops_cache_policy as policy;
-use zerops_cache_policy::advise::{self, Layer};
+use zerops_cache_policy::advise;
 
 fn sized(v: Vec<wit::SizedPath>) -> Vec<(String, u64)> {
     v.into_iter().map(|s| (s.path, s.bytes)).collect()
@@ -33,10 +34,7 @@ impl wit::Guest for Component {
                 .items
                 .into_iter()
                 .map(|i| wit::AdviceItem {
-                    layer: match i.layer {
-                        Layer::Base => wit::Layer::Base,
-                        Layer::Build => wit::Layer::Build,
-                    },
+                    layer: i.layer.convert(),
                     path: i.path,
                     what: i.what,
                     bytes: i.bytes,

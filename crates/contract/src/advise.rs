@@ -16,12 +16,7 @@ pub struct StoreFacts {
 }
 
 /// Which layer holds a part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Layer {
-    Base,
-    Build,
-}
+pub use crate::layer::Layer;
 
 /// One part of what the cache holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,6 +2,7 @@
 //! rebuilt, is the build layer reused or dropped, and why.
 
 use crate::keys::LayerKeys;
+use crate::layer::Layer;
 use serde::{Deserialize, Serialize};
 
 /// What a reason says happened.
@@ -165,6 +166,23 @@ impl Decision {
             BuildAction::Drop
         } else {
             BuildAction::Reuse
+        }
+    }
+
+    /// The verdict on one layer.
+    pub fn verdict(&self, layer: Layer) -> &LayerVerdict {
+        match layer {
+            Layer::Base => &self.base,
+            Layer::Build => &self.build,
+        }
+    }
+
+    /// The label of what the build does with one layer: `reuse`, or
+    /// `rebuild` (base) or `drop` (build).
+    pub fn action(&self, layer: Layer) -> &'static str {
+        match layer {
+            Layer::Base => self.base_action().as_str(),
+            Layer::Build => self.build_action().as_str(),
         }
     }
 }

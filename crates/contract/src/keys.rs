@@ -51,6 +51,16 @@ pub struct LayerKeys {
     pub build: String,
 }
 
+impl LayerKeys {
+    /// The key of one layer.
+    pub fn of(&self, layer: crate::layer::Layer) -> &str {
+        match layer {
+            crate::layer::Layer::Base => &self.base,
+            crate::layer::Layer::Build => &self.build,
+        }
+    }
+}
+
 impl Default for LayerInputs {
     /// The inputs of a setup with no `build` section.
     fn default() -> Self {

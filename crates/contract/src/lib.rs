@@ -13,6 +13,7 @@ pub mod decide;
 pub mod diag;
 pub mod image;
 pub mod keys;
+pub mod layer;
 pub mod lint;
 pub mod pattern;
 pub mod plan;

@@ -141,6 +141,7 @@ macro_rules! wit_map {
                 SetupChanged,
             }
             $crate::select::EntryKind => $w::patterns::EntryKind { Dir, File, Symlink, Other }
+            $crate::layer::Layer => $w::advice::Layer { Base, Build }
             $crate::lint::GatedCommand => $w::linter::GatedCommand {
                 Build, Plan, Keys, Advise, Status, Invalidate, Activate,
             }

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 use zerops_cache_contract::decide::Decision;
+use zerops_cache_contract::layer::Layer;
 
 use super::Format;
 use super::project::{Project, StoreArgs, now};
@@ -172,7 +173,7 @@ struct Build<'a> {
 struct Decided {
     decision: Decision,
     /// Layers pulled from the remote for this build.
-    pulled: Vec<&'static str>,
+    pulled: Vec<Layer>,
     /// When pulling started (the build's start).
     pull_started: Instant,
     /// How long pulling took.
@@ -294,19 +295,18 @@ fn decide_and_pull(
     let pull_started = Instant::now();
     let mut pulled = Vec::new();
     if let Some(t) = tier {
-        let need: Vec<&'static str> = [
-            ("base", decision.base.invalidated),
-            ("build", decision.build.invalidated),
-        ]
-        .into_iter()
-        .filter_map(|(layer, missing)| missing.then_some(layer))
-        .collect();
+        let need: Vec<&'static str> = Layer::ALL
+            .into_iter()
+            .filter(|l| decision.verdict(*l).invalidated)
+            .map(Layer::name)
+            .collect();
         let write_record = || -> Result<()> {
             let r = layer_record(project, image, record.as_deref())?;
             crate::store::record_io::write_record(&store.dir, &r)
         };
         let keys = (&decision.keys.base, &decision.keys.build);
-        pulled = t.pull(store, &need, keys.0, keys.1, &write_record, say);
+        let names = t.pull(store, &need, keys.0, keys.1, &write_record, say);
+        pulled = names.into_iter().filter_map(Layer::of_name).collect();
         if !pulled.is_empty() {
             decision = decide(project, image, read_record(store)?.as_deref())?;
         }
@@ -746,12 +746,7 @@ impl<'a> Build<'a> {
 
     /// After the phases: the summary's timings, then publishing (built)
     /// or the rollback (failed).
-    fn finish(
-        &mut self,
-        result: Result<()>,
-        tier: Option<&mut Tier>,
-        pulled: &[&'static str],
-    ) -> Ending {
+    fn finish(&mut self, result: Result<()>, tier: Option<&mut Tier>, pulled: &[Layer]) -> Ending {
         let s = &mut self.summary;
         s.phases_us = self.phases_us.clone();
         s.phases = self
@@ -778,15 +773,15 @@ impl<'a> Build<'a> {
 
     /// A build that succeeded: its image noted as used, and its layers
     /// remembered by and published to the remote tier.
-    fn publish(&mut self, tier: Option<&mut Tier>, pulled: &[&'static str]) {
+    fn publish(&mut self, tier: Option<&mut Tier>, pulled: &[Layer]) {
         let (store, d, out) = (self.store, self.decision, self.out);
         self.summary.ok = true;
         crate::image::note_use(self.image, &store.path);
         // What this build made or pulled is of the current epoch.
-        let fresh: Vec<&str> = [("base", d.base.invalidated), ("build", d.build.invalidated)]
+        let fresh: Vec<&str> = Layer::ALL
             .into_iter()
-            .filter(|(l, rebuilt)| *rebuilt || pulled.contains(l))
-            .map(|(l, _)| l)
+            .filter(|l| d.verdict(*l).invalidated || pulled.contains(l))
+            .map(Layer::name)
             .collect();
         let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
         let tier_ref = tier.as_deref();
@@ -797,7 +792,8 @@ impl<'a> Build<'a> {
         if let Some(t) = tier {
             let t0 = Instant::now();
             let say = |m: String| out.say(m);
-            t.push(store, pulled, keys[0], keys[1], &say);
+            let pulled: Vec<&'static str> = pulled.iter().map(|l| l.name()).collect();
+            t.push(store, &pulled, keys[0], keys[1], &say);
             let s = &mut self.summary;
             s.phases_us
                 .insert(Phase::Push.name(), t0.elapsed().as_micros() as u64);

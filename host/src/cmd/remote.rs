@@ -2,6 +2,7 @@
 //! hand (builds use it by themselves when `--remote` is set).
 
 use anyhow::Result;
+use zerops_cache_contract::layer::Layer;
 
 use super::project::{Project, StoreArgs, now};
 use crate::exit::{Classify, Exit};
@@ -154,10 +155,10 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
     if pull {
         let mut need = Vec::new();
         if d.base.invalidated || stale.is_some() {
-            need.push("base");
+            need.push(Layer::Base.name());
         }
         if d.build.invalidated || stale.is_some() {
-            need.push("build");
+            need.push(Layer::Build.name());
         }
         if need.is_empty() {
             println!("the local store has both layers of this config: nothing to pull");

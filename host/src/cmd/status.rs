@@ -5,6 +5,7 @@
 use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
+use zerops_cache_contract::layer::Layer;
 
 use super::Format;
 use super::json::JsonDiagnostic;
@@ -55,7 +56,7 @@ struct StatusOut<'a> {
     /// whether it is in the image store (pulled and host images only).
     #[serde(skip_serializing_if = "Option::is_none")]
     image_source: Option<String>,
-    layers: std::collections::BTreeMap<&'static str, LayerStatus>,
+    layers: std::collections::BTreeMap<Layer, LayerStatus>,
     versions: Vec<u32>,
     active_version: Option<u32>,
     /// The next build refuses the file: `lint` reports errors in it.
@@ -204,12 +205,12 @@ fn print_human(out: &StatusOut<'_>, judged: &crate::diagnostic::FileVerdict) {
 fn layer_statuses(
     d: &zerops_cache_contract::decide::Decision,
     usage: impl Fn(&str) -> (u64, u64),
-) -> std::collections::BTreeMap<&'static str, LayerStatus> {
+) -> std::collections::BTreeMap<Layer, LayerStatus> {
     let (he, hb) = usage(HOME);
     let (ce, cb) = usage(CACHE);
     let mut layers = std::collections::BTreeMap::new();
     layers.insert(
-        "base",
+        Layer::Base,
         LayerStatus {
             entries: he.saturating_sub(1),
             bytes: hb,
@@ -220,7 +221,7 @@ fn layer_statuses(
         },
     );
     layers.insert(
-        "build",
+        Layer::Build,
         LayerStatus {
             entries: ce.saturating_sub(1),
             bytes: cb,

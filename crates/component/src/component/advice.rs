@@ -8,6 +8,7 @@ use super::PolicyHost;
 use super::bindings::exports::zerops::build_cache::advice;
 use super::bindings::exports::zerops::build_cache::linter;
 use super::lint::diagnostic;
+use super::map::Convert;
 
 impl PolicyHost {
     /// The advice report of a setup (see `zerops_cache_contract::advise`).
@@ -18,7 +19,7 @@ impl PolicyHost {
         facts: &policy::lint::TreeFacts,
         store: Option<&policy::advise::StoreFacts>,
     ) -> Result<Result<policy::advise::Report, policy::Diagnostic>> {
-        use policy::advise::{Item, Layer, Report};
+        use policy::advise::{Item, Report};
         let tree = linter::TreeFacts {
             entries: facts.entries.clone(),
             depth: facts.depth,
@@ -46,10 +47,7 @@ impl PolicyHost {
                 .items
                 .into_iter()
                 .map(|i| Item {
-                    layer: match i.layer {
-                        advice::Layer::Base => Layer::Base,
-                        advice::Layer::Build => Layer::Build,
-                    },
+                    layer: i.layer.convert(),
                     path: i.path,
                     what: i.what,
                     bytes: i.bytes,

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 use zerops_cache_contract::decide::{Decision, LayerVerdict};
+use zerops_cache_contract::layer::Layer;
 
 use super::Out;
 use crate::phases::Skipped;
@@ -47,7 +48,7 @@ pub(crate) struct Summary {
     pub isolation: &'static str,
     /// The identity of the OS image the base layer is built on.
     pub image: String,
-    pub layers: BTreeMap<&'static str, LayerSummary>,
+    pub layers: BTreeMap<Layer, LayerSummary>,
     pub prepare_ran: bool,
     /// Entries moved from the cache into the source (each a whole subtree).
     pub restored: usize,
@@ -104,28 +105,15 @@ pub(super) struct Start<'a> {
 impl Summary {
     /// The summary of a build that has not run yet: its layers as
     /// decided (and pulled), nothing done.
-    pub(super) fn new(start: Start, d: &Decision, pulled: &[&'static str]) -> Summary {
-        let base_action = if d.base.invalidated {
-            "rebuild"
-        } else {
-            "reuse"
-        };
-        let build_action = if d.build.invalidated { "drop" } else { "reuse" };
-        let layers = BTreeMap::from([
-            (
-                "base",
-                LayerSummary::new(base_action, &d.keys.base, &d.base, pulled.contains(&"base")),
-            ),
-            (
-                "build",
-                LayerSummary::new(
-                    build_action,
-                    &d.keys.build,
-                    &d.build,
-                    pulled.contains(&"build"),
-                ),
-            ),
-        ]);
+    pub(super) fn new(start: Start, d: &Decision, pulled: &[Layer]) -> Summary {
+        let layers = Layer::ALL
+            .into_iter()
+            .map(|l| {
+                let (action, key) = (d.action(l), d.keys.of(l));
+                let summary = LayerSummary::new(action, key, d.verdict(l), pulled.contains(&l));
+                (l, summary)
+            })
+            .collect();
         Summary {
             ok: false,
             error: None,
