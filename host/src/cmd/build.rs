@@ -321,7 +321,11 @@ fn decide_and_pull(
 
 /// The layer record after a build of this config (events of the previous
 /// record kept as history).
-fn layer_record(project: &Project, image: &Resolved, previous: Option<&str>) -> Result<String> {
+pub(super) fn layer_record(
+    project: &Project,
+    image: &Resolved,
+    previous: Option<&str>,
+) -> Result<String> {
     match project.host.record_after_build_in_image(
         &project.source,
         project.setup(),

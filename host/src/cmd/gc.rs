@@ -188,33 +188,36 @@ pub fn run(args: GcArgs) -> Result<Exit> {
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string(&out)?),
-        Format::Human => {
-            let verb = if args.dry_run {
-                "would remove"
-            } else {
-                "removed"
-            };
-            for r in &out.removed {
-                println!("{verb} {} ({}): {}", r.path, human_bytes(r.bytes), r.reason);
-            }
-            for b in &out.busy {
-                println!("kept {b}: in use by a running command");
-            }
-            let n = out.removed.len();
-            let summary = match (n, args.dry_run) {
-                (1, true) => "1 store would be removed".to_string(),
-                (1, false) => "1 store removed".to_string(),
-                (n, true) => format!("{n} stores would be removed"),
-                (n, false) => format!("{n} stores removed"),
-            };
-            println!(
-                "{summary}, {} {}; {} kept ({})",
-                if args.dry_run { "would free" } else { "freed" },
-                human_bytes(out.removed.iter().map(|r| r.bytes).sum()),
-                out.kept,
-                human_bytes(out.kept_bytes)
-            );
-        }
+        Format::Human => print_human(&out),
     }
     Ok(Exit::Ok)
+}
+
+/// What gc removed (or would), what it kept busy, and the totals.
+fn print_human(out: &GcOut) {
+    let verb = if out.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    for r in &out.removed {
+        println!("{verb} {} ({}): {}", r.path, human_bytes(r.bytes), r.reason);
+    }
+    for b in &out.busy {
+        println!("kept {b}: in use by a running command");
+    }
+    let n = out.removed.len();
+    let summary = match (n, out.dry_run) {
+        (1, true) => "1 store would be removed".to_string(),
+        (1, false) => "1 store removed".to_string(),
+        (n, true) => format!("{n} stores would be removed"),
+        (n, false) => format!("{n} stores removed"),
+    };
+    println!(
+        "{summary}, {} {}; {} kept ({})",
+        if out.dry_run { "would free" } else { "freed" },
+        human_bytes(out.removed.iter().map(|r| r.bytes).sum()),
+        out.kept,
+        human_bytes(out.kept_bytes)
+    );
 }

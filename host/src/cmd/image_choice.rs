@@ -5,7 +5,7 @@
 //! below it know nothing of projects.
 
 use anyhow::{Context, Result};
-use zerops_cache_contract::image::{ImageOverride, ImageRequest};
+use zerops_cache_contract::image::{ImageChoice, ImageOverride, ImageRequest};
 
 use crate::cmd::project::Project;
 use crate::exit::{Classify, Exit};
@@ -97,6 +97,17 @@ pub(crate) fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> 
         r.about = Some(format!("the host's own root (from {})", choice.origin));
         return Ok(r);
     }
+    pulled(project, args, access, &choice)
+}
+
+/// A pulled image the component chose: obtained from the image store (or
+/// a registry, as `--pull` and `access` allow).
+fn pulled(
+    project: &Project,
+    args: &SandboxArgs,
+    access: Access,
+    choice: &ImageChoice,
+) -> Result<Resolved> {
     let policy = match access {
         Access::Build { .. } => args.pull,
         Access::Look => PullPolicy::Never,

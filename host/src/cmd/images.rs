@@ -47,97 +47,109 @@ pub fn run(cmd: ImagesCmd) -> Result<Exit> {
     let store = ImageStore::open_default()?;
     match cmd {
         ImagesCmd::Ls(a) => ls(&store, a.format),
-        ImagesCmd::Pull { reference } => {
-            let host = PolicyHost::load()?;
-            let canonical = canonical(&host, &reference)?;
-            let progress = crate::progress::enabled(false);
-            match obtain(
-                &host,
-                &store,
-                &canonical,
-                PullPolicy::Always,
-                progress,
-                &crate::clock::now(),
-            )? {
-                Obtained::Ready { meta, fetched, .. } => {
-                    let (n, b) = fetched.unwrap_or((0, 0));
-                    println!(
-                        "{reference}: {} ({} layer(s) fetched, {})",
-                        meta.digest,
-                        n,
-                        human_bytes(b)
-                    );
-                }
-                Obtained::Absent { .. } => unreachable!("pull always"),
-            }
-            Ok(Exit::Ok)
-        }
-        ImagesCmd::Rm { reference } => {
-            let host = PolicyHost::load()?;
-            let canonical = canonical(&host, &reference)?;
-            let digest = match canonical.split_once('@') {
-                Some((_, d)) => Some(d.to_string()),
-                None => store.lookup(&canonical),
-            };
-            let Some(meta) = digest.and_then(|d| store.meta(&d)) else {
-                return Err(Exit::Usage.error(format!("{reference} is not in the image store")));
-            };
-            let users = store.users(&meta.digest);
-            if !users.is_empty() {
-                let list: Vec<String> = users.iter().map(|u| u.display().to_string()).collect();
-                return Err(Exit::Usage.error(format!(
-                    "{reference} is in use by {}; it stays (remove those stores, or rebuild them on another image, first)",
-                    list.join(", ")
-                )));
-            }
-            let _lock = store.lock()?;
-            let freed = store.remove(&meta)?;
+        ImagesCmd::Pull { reference } => pull(&store, &reference),
+        ImagesCmd::Rm { reference } => rm(&store, &reference),
+        ImagesCmd::Prune => prune(&store),
+        ImagesCmd::Table(a) => table(a.format),
+    }
+}
+
+/// `images pull`: fetches the image, even when the store has it.
+fn pull(store: &ImageStore, reference: &str) -> Result<Exit> {
+    let host = PolicyHost::load()?;
+    let canonical = canonical(&host, reference)?;
+    let progress = crate::progress::enabled(false);
+    match obtain(
+        &host,
+        store,
+        &canonical,
+        PullPolicy::Always,
+        progress,
+        &crate::clock::now(),
+    )? {
+        Obtained::Ready { meta, fetched, .. } => {
+            let (n, b) = fetched.unwrap_or((0, 0));
             println!(
-                "removed {reference} ({}), {} freed",
+                "{reference}: {} ({} layer(s) fetched, {})",
                 meta.digest,
+                n,
+                human_bytes(b)
+            );
+        }
+        Obtained::Absent { .. } => unreachable!("pull always"),
+    }
+    Ok(Exit::Ok)
+}
+
+/// `images rm`: removes an image no store uses.
+fn rm(store: &ImageStore, reference: &str) -> Result<Exit> {
+    let host = PolicyHost::load()?;
+    let canonical = canonical(&host, reference)?;
+    let digest = match canonical.split_once('@') {
+        Some((_, d)) => Some(d.to_string()),
+        None => store.lookup(&canonical),
+    };
+    let Some(meta) = digest.and_then(|d| store.meta(&d)) else {
+        return Err(Exit::Usage.error(format!("{reference} is not in the image store")));
+    };
+    let users = store.users(&meta.digest);
+    if !users.is_empty() {
+        let list: Vec<String> = users.iter().map(|u| u.display().to_string()).collect();
+        return Err(Exit::Usage.error(format!(
+            "{reference} is in use by {}; it stays (remove those stores, or rebuild them on another image, first)",
+            list.join(", ")
+        )));
+    }
+    let _lock = store.lock()?;
+    let freed = store.remove(&meta)?;
+    println!(
+        "removed {reference} ({}), {} freed",
+        meta.digest,
+        human_bytes(freed)
+    );
+    Ok(Exit::Ok)
+}
+
+/// `images prune`: removes every image no store uses.
+fn prune(store: &ImageStore) -> Result<Exit> {
+    let _lock = store.lock()?;
+    let mut total = 0;
+    for m in store.all_images() {
+        if store.users(&m.digest).is_empty() {
+            let freed = store.remove(&m)?;
+            total += freed;
+            println!(
+                "removed {} ({}), {} freed",
+                m.reference,
+                m.digest,
                 human_bytes(freed)
             );
-            Ok(Exit::Ok)
-        }
-        ImagesCmd::Prune => {
-            let _lock = store.lock()?;
-            let mut total = 0;
-            for m in store.all_images() {
-                if store.users(&m.digest).is_empty() {
-                    let freed = store.remove(&m)?;
-                    total += freed;
-                    println!(
-                        "removed {} ({}), {} freed",
-                        m.reference,
-                        m.digest,
-                        human_bytes(freed)
-                    );
-                }
-            }
-            println!("{} freed", human_bytes(total));
-            Ok(Exit::Ok)
-        }
-        ImagesCmd::Table(a) => {
-            let host = PolicyHost::load()?;
-            let rows = host.image_table()?;
-            if a.format == Format::Json {
-                let v: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|r| {
-                        serde_json::json!({"os": r.os, "base": r.base, "image": r.image,
-                            "source": r.source, "differs": r.differs})
-                    })
-                    .collect();
-                println!("{}", serde_json::Value::Array(v));
-            } else {
-                for r in rows {
-                    let base = if r.base.is_empty() { "(none)" } else { &r.base };
-                    println!("{:<7} {:<14} {:<45} {}", r.os, base, r.image, r.source);
-                }
-            }
-            Ok(Exit::Ok)
         }
     }
+    println!("{} freed", human_bytes(total));
+    Ok(Exit::Ok)
+}
+
+/// `images table`: the built-in image of each OS and base.
+fn table(format: Format) -> Result<Exit> {
+    let host = PolicyHost::load()?;
+    let rows = host.image_table()?;
+    if format == Format::Json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({"os": r.os, "base": r.base, "image": r.image,
+                    "source": r.source, "differs": r.differs})
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else {
+        for r in rows {
+            let base = if r.base.is_empty() { "(none)" } else { &r.base };
+            println!("{:<7} {:<14} {:<45} {}", r.os, base, r.image, r.source);
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 fn canonical(host: &PolicyHost, reference: &str) -> Result<String> {

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use zerops_cache_contract::layer::Layer;
 
-use super::project::{Project, StoreArgs, now};
+use super::project::{Project, StoreArgs};
 use crate::exit::{Classify, Exit};
 use crate::remote::admin;
 use crate::remote::config::RemoteArgs;
@@ -137,7 +137,7 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
         &say,
         &store,
     );
-    let Some(mut tier) = tier else {
+    let Some(tier) = tier else {
         let why = summary
             .map(|s| s.warnings.join("; "))
             .unwrap_or_else(|| "no remote: pass --remote or set ZEROPS_CACHE_REMOTE".into());
@@ -152,46 +152,73 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
         keys,
         [!d.base.invalidated, !d.build.invalidated],
     )?;
+    let given = Given {
+        remote: &a.remote,
+        project: &project,
+        store: &store,
+        image: &image,
+        record: record.as_deref(),
+        decision: &d,
+    };
     if pull {
-        let mut need = Vec::new();
-        if d.base.invalidated || stale.is_some() {
-            need.push(Layer::Base.name());
-        }
-        if d.build.invalidated || stale.is_some() {
-            need.push(Layer::Build.name());
-        }
-        if need.is_empty() {
-            println!("the local store has both layers of this config: nothing to pull");
-            return Ok(Exit::Ok);
-        }
-        let write = || -> Result<()> {
-            let r = project
-                .host
-                .record_after_build_in_image(
-                    &project.source,
-                    project.setup(),
-                    record.as_deref(),
-                    &image.id,
-                    &now(),
-                )?
-                .map_err(crate::diagnostic::DiagnosticError::new)?;
-            write_record(&store.dir, &r)
-        };
-        let got = tier.pull(&store, &need, &d.keys.base, &d.keys.build, &write, &say);
-        if !got.is_empty() {
-            crate::remote::tier::remember(&a.remote, Some(&tier), &store, keys, &got)?;
-        }
-        let s = tier.finish();
-        if got.is_empty() {
-            println!("nothing pulled");
-            return Ok(if s.warnings.is_empty() {
-                Exit::Findings
-            } else {
-                Exit::RemoteUnavailable
-            });
-        }
+        pull_layers(given, tier, stale.is_some(), &say)
+    } else {
+        push_layers(given, tier, stale, &say)
+    }
+}
+
+/// What `remote pull` and `remote push` work on.
+#[derive(Clone, Copy)]
+struct Given<'a> {
+    remote: &'a RemoteArgs,
+    project: &'a Project,
+    store: &'a crate::store::Store,
+    image: &'a crate::sandbox::rootfs::Resolved,
+    record: Option<&'a str>,
+    decision: &'a zerops_cache_contract::decide::Decision,
+}
+
+/// `remote pull`: the layers the local store lacks (or has stale).
+fn pull_layers(g: Given, mut tier: Tier, stale: bool, say: &dyn Fn(String)) -> Result<Exit> {
+    let (store, d) = (g.store, g.decision);
+    let need: Vec<&'static str> = Layer::ALL
+        .into_iter()
+        .filter(|l| d.verdict(*l).invalidated || stale)
+        .map(Layer::name)
+        .collect();
+    if need.is_empty() {
+        println!("the local store has both layers of this config: nothing to pull");
         return Ok(Exit::Ok);
     }
+    let write = || -> Result<()> {
+        let r = super::build::layer_record(g.project, g.image, g.record)?;
+        write_record(&store.dir, &r)
+    };
+    let got = tier.pull(store, &need, &d.keys.base, &d.keys.build, &write, say);
+    if !got.is_empty() {
+        let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
+        crate::remote::tier::remember(g.remote, Some(&tier), store, keys, &got)?;
+    }
+    let s = tier.finish();
+    if got.is_empty() {
+        println!("nothing pulled");
+        return Ok(if s.warnings.is_empty() {
+            Exit::Findings
+        } else {
+            Exit::RemoteUnavailable
+        });
+    }
+    Ok(Exit::Ok)
+}
+
+/// `remote push`: the local layers, when they are the current config's.
+fn push_layers(
+    g: Given,
+    mut tier: Tier,
+    stale: Option<String>,
+    say: &dyn Fn(String),
+) -> Result<Exit> {
+    let d = g.decision;
     if let Some(why) = stale {
         return Err(Exit::Findings.error(format!(
             "{why}: nothing to push (the next build rebuilds them)"
@@ -202,7 +229,7 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
             "the local layers are not those of the current config (the next build rebuilds them): nothing to push",
         ));
     }
-    tier.push(&store, &[], &d.keys.base, &d.keys.build, &say);
+    tier.push(g.store, &[], &d.keys.base, &d.keys.build, say);
     let s = tier.finish();
     Ok(if s.warnings.is_empty() {
         Exit::Ok
