@@ -10,7 +10,7 @@ use crate::component::PolicyHost;
 use crate::exit::{Classify, Exit};
 
 /// The names zcli looks for, in its order.
-pub const NAMES: [&str; 2] = ["zerops.yaml", "zerops.yml"];
+pub(crate) const NAMES: [&str; 2] = ["zerops.yaml", "zerops.yml"];
 
 /// `zerops.yaml`, else `zerops.yml`, in `dir` (shown as `shown`): the name.
 pub fn find_in(dir: &Dir, shown: &Path) -> Result<&'static str> {
@@ -28,7 +28,7 @@ pub fn find_in(dir: &Dir, shown: &Path) -> Result<&'static str> {
 }
 
 /// `zerops.yaml`, else `zerops.yml`, in the directory at `dir`.
-pub fn find(dir: &Path) -> Result<PathBuf> {
+pub(crate) fn find(dir: &Path) -> Result<PathBuf> {
     let d = Dir::open_ambient_dir(dir, cap_std::ambient_authority())
         .with_context(|| format!("opening {}", dir.display()))
         .class(Exit::Config)?;
@@ -50,7 +50,7 @@ pub fn resolve(path: Option<&Path>) -> Result<PathBuf> {
 /// Reads a config file's bytes with a clear error. The file's directory is
 /// opened here, at the edge (the file was named by the user); see
 /// [`read_in`].
-pub fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(host: &PolicyHost, path: &Path) -> Result<Vec<u8>> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -153,7 +153,7 @@ pub fn read_text(host: &PolicyHost, path: &Path) -> Result<String> {
 }
 
 /// The config's bytes as text, or a config error naming the file.
-pub fn text(bytes: Vec<u8>, shown: &Path) -> Result<String> {
+pub(crate) fn text(bytes: Vec<u8>, shown: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| {
         Exit::Config.error(format!(
             "{} is not valid UTF-8; `zerops-cache lint` shows where",

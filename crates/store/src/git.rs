@@ -32,7 +32,7 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
 }
 
 /// Whether `git -C dir ARGS` succeeds (its output is dropped).
-pub fn succeeds(dir: &Path, args: &[&str]) -> bool {
+pub(crate) fn succeeds(dir: &Path, args: &[&str]) -> bool {
     Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -52,7 +52,7 @@ fn paths(out: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The git-visible files under `dir`, relative to it, sorted and unique:
 /// tracked files plus untracked ones that are not ignored (what `zcli
 /// push` sends). Fails outside a work tree.
-pub fn visible_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn visible_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let out = run(
         dir,
         &[
@@ -73,13 +73,13 @@ pub fn visible_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// The files under `dir` that git ignores (untracked and matched by
 /// `.gitignore` and the other exclude files), relative to it: what `zcli
 /// push` leaves out. Empty outside a work tree or without git.
-pub fn ignored_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn ignored_files(dir: &Path) -> Vec<PathBuf> {
     ignored(dir, false)
 }
 
 /// The directories under `dir` that git ignores as a whole (every entry
 /// in them untracked and ignored), relative to it.
-pub fn ignored_dirs(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn ignored_dirs(dir: &Path) -> Vec<PathBuf> {
     ignored(dir, true)
 }
 

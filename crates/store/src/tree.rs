@@ -16,7 +16,7 @@ use zerops_cache_contract::plan::EntryKind;
 
 /// Listing stops after this many entries; the facts then claim only the
 /// levels listed completely, so no pattern is judged on a partial listing.
-pub const MAX_ENTRIES: usize = 200_000;
+pub(crate) const MAX_ENTRIES: usize = 200_000;
 
 /// Opens `root` and gathers its facts; a root that cannot be opened has
 /// no entries (the tree lints then claim nothing).
@@ -43,7 +43,7 @@ pub fn gather_in(dir: &Dir, root: &Path, depth: u32) -> TreeFacts {
 }
 
 /// Breadth-first listing; returns the entries and the depth listed completely.
-pub fn list(root: &Dir, depth: u32, max: usize) -> (Vec<String>, u32) {
+pub(crate) fn list(root: &Dir, depth: u32, max: usize) -> (Vec<String>, u32) {
     let mut entries = Vec::new();
     let mut queue: VecDeque<(PathBuf, String, u32)> = VecDeque::new();
     queue.push_back((PathBuf::new(), String::new(), 0));
@@ -82,7 +82,7 @@ pub fn list(root: &Dir, depth: u32, max: usize) -> (Vec<String>, u32) {
 
 /// `git ls-files` in `root` (paths relative to `root`, only those below
 /// it); `None` when git is missing or `root` is not in a work tree.
-pub fn git_ls_files(root: &Path) -> Option<Vec<String>> {
+pub(crate) fn git_ls_files(root: &Path) -> Option<Vec<String>> {
     crate::git::tracked_files(root)
 }
 

@@ -42,7 +42,7 @@ const OLD_INDEX: &str = "versions/.index";
 /// The largest `.deployignore` the build reads (the policy's lint limit).
 pub const DEPLOYIGNORE_MAX: u64 = 1 << 20;
 
-pub use super::version_record::VersionMeta;
+pub(crate) use super::version_record::VersionMeta;
 
 /// The versions in the store, oldest first: every number with a tree,
 /// metadata or a directory (a version written before trees has only the
@@ -104,7 +104,7 @@ pub fn next_version(store: &Dir) -> Result<u32> {
 
 /// The newest complete version before `v` (metadata and tree), with its
 /// tree: what the new version shares objects with.
-pub fn previous(store: &Dir, v: u32) -> Option<(u32, Tree)> {
+pub(crate) fn previous(store: &Dir, v: u32) -> Option<(u32, Tree)> {
     let p = list_versions(store)
         .ok()?
         .into_iter()
@@ -921,7 +921,7 @@ fn version_facts(
 /// Removes version `v`: its metadata first (it is not complete any more),
 /// its tree, and its directory to the trash by one rename each. Its objects
 /// go in [`objects::collect`].
-pub fn remove(store: &Dir, v: u32) -> Result<()> {
+pub(crate) fn remove(store: &Dir, v: u32) -> Result<()> {
     for rel in crate::store::layout::version_parts(v) {
         to_trash(store, &rel).with_context(|| format!("removing the old version {v}"))?;
     }
@@ -1005,7 +1005,7 @@ pub fn verify(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
 }
 
 /// The error for a damaged object of version `v` holding `path`.
-pub fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::Error {
+pub(crate) fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::Error {
     crate::exit::Exit::StoreBroken.error(format!(
         "version {v}: the object {} (the file {}) {}; `zerops-cache repair --deep` sets it \
          aside and says which versions are lost",

@@ -18,7 +18,7 @@ use crate::filesystem;
 
 /// Listing of the checkout stops here (an error: preserve cannot tell the
 /// user's files from the build's).
-pub const MAX_ENTRIES: usize = 2_000_000;
+pub(crate) const MAX_ENTRIES: usize = 2_000_000;
 
 /// What the checkout held before the build.
 #[derive(Debug, Default, Clone)]
@@ -147,7 +147,7 @@ impl Checkout {
     }
 
     /// The paths there before, and those git tracks (with their parents).
-    pub fn with(mut before: BTreeSet<PathBuf>, tracked: Option<Vec<String>>) -> Checkout {
+    pub(crate) fn with(mut before: BTreeSet<PathBuf>, tracked: Option<Vec<String>>) -> Checkout {
         let mut tracked_all = BTreeSet::new();
         for t in tracked.unwrap_or_default() {
             let mut p = PathBuf::from(t);

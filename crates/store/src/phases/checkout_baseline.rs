@@ -22,7 +22,7 @@ use super::checkout::Checkout;
 use crate::store::record_io::{MAX_STORE_FILE, read_bytes, write_atomic};
 
 /// The file in the store.
-pub const FILE: &str = "checkout.before";
+pub(crate) const FILE: &str = "checkout.before";
 const MAGIC: &str = "zerops-cache-checkout-before 1";
 const ENCODED: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
 

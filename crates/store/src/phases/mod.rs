@@ -4,12 +4,12 @@
 pub mod artifact;
 pub mod checkout;
 pub mod checkout_baseline;
-pub mod list_ahead;
-pub mod object_check;
+pub(crate) mod list_ahead;
+pub(crate) mod object_check;
 pub mod objects;
 pub mod preserve;
 pub mod restore;
-pub mod version_record;
+pub(crate) mod version_record;
 pub mod version_repair;
 pub mod version_tree;
 pub mod version_view;

@@ -23,10 +23,10 @@ use crate::store::layout::OBJECTS;
 use crate::store::record_io::kind_of;
 
 /// A SHA-256 digest.
-pub type Digest = [u8; 32];
+pub(crate) type Digest = [u8; 32];
 
 /// The digest in lowercase hex.
-pub fn hex(d: &Digest) -> String {
+pub(crate) fn hex(d: &Digest) -> String {
     let mut s = String::with_capacity(64);
     for b in d {
         s.push(char::from_digit(u32::from(b >> 4), 16).expect("a nibble"));
@@ -36,7 +36,7 @@ pub fn hex(d: &Digest) -> String {
 }
 
 /// A digest written by [`hex`] (64 lowercase hex digits, nothing else).
-pub fn parse_hex(s: &str) -> Option<Digest> {
+pub(crate) fn parse_hex(s: &str) -> Option<Digest> {
     let b = s.as_bytes();
     if b.len() != 64 {
         return None;
@@ -54,13 +54,13 @@ pub fn parse_hex(s: &str) -> Option<Digest> {
 }
 
 /// The SHA-256 of `bytes`.
-pub fn of_bytes(bytes: &[u8]) -> Digest {
+pub(crate) fn of_bytes(bytes: &[u8]) -> Digest {
     Sha256::digest(bytes).into()
 }
 
 /// What is wrong with one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Damage {
+pub(crate) struct Damage {
     /// Its path in the store (`versions/objects/V/n`).
     pub path: String,
     pub what: String,
@@ -73,14 +73,14 @@ impl std::fmt::Display for Damage {
 }
 
 /// The store path of an object.
-pub fn store_path(o: ObjectId) -> String {
+pub(crate) fn store_path(o: ObjectId) -> String {
     format!("{OBJECTS}/{o}")
 }
 
 /// Opens `rel` of `dir` for reading when it is a regular file: the type is
 /// checked before the open, the open follows no link and never blocks, and
 /// the opened file is checked again. The error says what is there instead.
-pub fn open_regular(dir: &Dir, rel: &Path) -> Result<(File, Metadata), String> {
+pub(crate) fn open_regular(dir: &Dir, rel: &Path) -> Result<(File, Metadata), String> {
     let md = dir.symlink_metadata(rel).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => "is missing".to_string(),
         _ => format!("cannot be read: {e}"),
@@ -109,14 +109,14 @@ pub fn open_regular(dir: &Dir, rel: &Path) -> Result<(File, Metadata), String> {
 
 /// What an object must be: `size` bytes whose SHA-256 is `digest`.
 #[derive(Debug, Clone, Copy)]
-pub struct Expect {
+pub(crate) struct Expect {
     pub size: u64,
     pub digest: Digest,
 }
 
 /// Checks object `o` without reading it: a regular file of the expected
 /// size (what the view and a shallow `repair --check` look at).
-pub fn check_shallow(objects: &Dir, o: ObjectId, size: u64) -> Result<(), Damage> {
+pub(crate) fn check_shallow(objects: &Dir, o: ObjectId, size: u64) -> Result<(), Damage> {
     let damage = |what: String| Damage {
         path: store_path(o),
         what,
@@ -206,7 +206,7 @@ fn read_checked(
 
 /// Why a checked read failed.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The object is damaged.
     Damage(Damage),
     /// Writing the copy failed (the destination's fault, not the store's).
@@ -214,7 +214,7 @@ pub enum ReadError {
 }
 
 /// Hashes object `o` through and compares it with `want`.
-pub fn check_deep(objects: &Dir, o: ObjectId, want: Expect) -> Result<(), Damage> {
+pub(crate) fn check_deep(objects: &Dir, o: ObjectId, want: Expect) -> Result<(), Damage> {
     read_checked(objects, o, want, None).map_err(|e| match e {
         ReadError::Damage(d) => d,
         ReadError::Write(_) => unreachable!("nothing is written"),
@@ -224,7 +224,7 @@ pub fn check_deep(objects: &Dir, o: ObjectId, want: Expect) -> Result<(), Damage
 /// Copies object `o` into the new file `at` of `out` (mode `mode`),
 /// checking its bytes while it copies: one read. The copy is removed when
 /// the object turns out damaged.
-pub fn copy_checked(
+pub(crate) fn copy_checked(
     objects: &Dir,
     o: ObjectId,
     want: Expect,
@@ -250,7 +250,7 @@ pub fn copy_checked(
 
 /// The digest and size of the regular file `rel` of `dir` (opened as
 /// [`open_regular`] does).
-pub fn hash_file(dir: &Dir, rel: &Path) -> io::Result<(Digest, u64)> {
+pub(crate) fn hash_file(dir: &Dir, rel: &Path) -> io::Result<(Digest, u64)> {
     let (mut f, _) = open_regular(dir, rel).map_err(io::Error::other)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 17];

@@ -29,7 +29,7 @@ use crate::store::record_io::{read_opt, write_atomic};
 const RELEASED_MAGIC: &str = "zerops-cache-released 1";
 
 /// The new objects of the version being made.
-pub struct NewObjects {
+pub(crate) struct NewObjects {
     version: u32,
     dir: Dir,
     next: AtomicU64,
@@ -38,7 +38,7 @@ pub struct NewObjects {
 impl NewObjects {
     /// Starts version `v`'s objects; objects left by an unfinished build of
     /// the same number are no one's and go to the trash first.
-    pub fn start(store: &Dir, v: u32) -> Result<NewObjects> {
+    pub(crate) fn start(store: &Dir, v: u32) -> Result<NewObjects> {
         // Not a directory: every version's objects are gone, and a new
         // version would name them. Repair sets those versions aside.
         if let Ok(md) = store.symlink_metadata(OBJECTS)
@@ -68,7 +68,12 @@ impl NewObjects {
     /// read back from the object itself (what was stored, whatever the
     /// source did meanwhile). The object is made read-only: its mode loses
     /// every write bit (the tree keeps the file's own mode).
-    pub fn copy(&self, src: &Dir, name: &Path, md: &Metadata) -> io::Result<(ObjectId, Expect)> {
+    pub(crate) fn copy(
+        &self,
+        src: &Dir,
+        name: &Path,
+        md: &Metadata,
+    ) -> io::Result<(ObjectId, Expect)> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let rel = n.to_string();
         filesystem::copy_file(src, name, &self.dir, Path::new(&rel), md)?;
@@ -86,12 +91,12 @@ impl NewObjects {
     }
 
     /// How many objects were made.
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.next.load(Ordering::Relaxed)
     }
 
     /// Removes the objects made here that `named` does not name.
-    pub fn drop_unnamed(&self, named: impl Iterator<Item = ObjectId>) {
+    pub(crate) fn drop_unnamed(&self, named: impl Iterator<Item = ObjectId>) {
         let named: HashSet<u64> = named
             .filter(|o| o.version == self.version)
             .map(|o| o.n)
@@ -105,7 +110,7 @@ impl NewObjects {
     }
 
     /// Removes the directory when no object was made.
-    pub fn finish(self, store: &Dir) {
+    pub(crate) fn finish(self, store: &Dir) {
         if self.count() == 0 {
             let _ = store.remove_dir(format!("{OBJECTS}/{}", self.version));
         }
@@ -114,7 +119,7 @@ impl NewObjects {
 
 /// Opens the objects directory, if there is one (a directory itself, not
 /// a link to one).
-pub fn open(store: &Dir) -> Option<Dir> {
+pub(crate) fn open(store: &Dir) -> Option<Dir> {
     store
         .symlink_metadata(OBJECTS)
         .is_ok_and(|m| m.is_dir())
@@ -129,7 +134,13 @@ fn released_name(v: u32) -> String {
 /// Writes down that version `v` no longer names these objects of `prev`,
 /// the version before it (the objects' runs end at `prev`). Durable before
 /// `v` is recorded.
-pub fn release(versions: &Dir, v: u32, prev: &Tree, prev_number: u32, new: &Tree) -> Result<()> {
+pub(crate) fn release(
+    versions: &Dir,
+    v: u32,
+    prev: &Tree,
+    prev_number: u32,
+    new: &Tree,
+) -> Result<()> {
     let mut kept: Vec<ObjectId> = new.objects().map(|(o, _)| o).collect();
     kept.sort_unstable();
     let gone: BTreeSet<ObjectId> = prev
@@ -153,7 +164,7 @@ pub fn release(versions: &Dir, v: u32, prev: &Tree, prev_number: u32, new: &Tree
 /// Forgets what version `v` released (it is being rolled back: the
 /// version before it still names those objects) and removes the objects
 /// it made.
-pub fn discard(store: &Dir, v: u32) -> Result<()> {
+pub(crate) fn discard(store: &Dir, v: u32) -> Result<()> {
     let released = format!("{VERSIONS}/{}", released_name(v));
     if filesystem::exists(store, Path::new(&released)) {
         store.remove_file(&released)?;
@@ -182,7 +193,7 @@ fn parse_released(text: &str) -> Option<(u32, Vec<ObjectId>)> {
 /// The kept versions' trees, read at most once each: those the caller
 /// already holds (a build holds its new version's and the previous one's),
 /// else from the store.
-pub struct KeptTrees<'a> {
+pub(crate) struct KeptTrees<'a> {
     known: Vec<(u32, &'a Tree)>,
     /// Which object directories each loaded tree names (`None`: unreadable).
     loaded: std::collections::HashMap<u32, Option<BTreeSet<u32>>>,
@@ -216,7 +227,7 @@ impl<'a> KeptTrees<'a> {
 
 /// What [`collect`] moved to the trash.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Collected {
+pub(crate) struct Collected {
     /// Whole object directories (a version's objects that no kept version
     /// names), one rename each.
     pub dirs: u64,
@@ -235,7 +246,7 @@ pub struct Collected {
 /// Otherwise the released objects whose run holds no kept version go one
 /// by one into one trash directory: that costs what changed between the
 /// versions, never a walk of every tree.
-pub fn collect(store: &Dir, kept: &[u32], trees: &mut KeptTrees) -> Result<Collected> {
+pub(crate) fn collect(store: &Dir, kept: &[u32], trees: &mut KeptTrees) -> Result<Collected> {
     let mut kept = kept.to_vec();
     kept.sort_unstable();
     let mut out = Collected::default();

@@ -36,7 +36,7 @@ pub struct VersionMeta {
     pub sha256: Option<String>,
 }
 
-pub fn rel(v: u32) -> String {
+pub(crate) fn rel(v: u32) -> String {
     format!("{VERSIONS}/{v}.json")
 }
 
@@ -47,7 +47,7 @@ fn sum(meta: &VersionMeta) -> Result<String> {
 }
 
 /// Writes version `v`'s record (fsynced, then renamed in) with its checksum.
-pub fn write(versions: &Dir, meta: &VersionMeta) -> Result<()> {
+pub(crate) fn write(versions: &Dir, meta: &VersionMeta) -> Result<()> {
     let mut m = meta.clone();
     m.sha256 = Some(sum(meta)?);
     write_atomic(
@@ -61,7 +61,7 @@ pub fn write(versions: &Dir, meta: &VersionMeta) -> Result<()> {
 /// 6 naming the file and the version when it is there but not a regular
 /// file, not JSON, without its checksum (written before checksums) or not
 /// matching it.
-pub fn read(store: &Dir, v: u32) -> Result<Option<VersionMeta>> {
+pub(crate) fn read(store: &Dir, v: u32) -> Result<Option<VersionMeta>> {
     let rel = rel(v);
     let broken = |what: String| {
         Exit::StoreBroken.error(format!(
@@ -91,7 +91,7 @@ pub fn read(store: &Dir, v: u32) -> Result<Option<VersionMeta>> {
 }
 
 /// Checks that the tree file of version `v` is the one its record names.
-pub fn tree_matches(store: &Dir, meta: &VersionMeta) -> Result<()> {
+pub(crate) fn tree_matches(store: &Dir, meta: &VersionMeta) -> Result<()> {
     let v = meta.version;
     let tree = super::version_tree::path(v);
     let Some(want) = &meta.tree_sha256 else {

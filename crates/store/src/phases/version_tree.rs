@@ -54,11 +54,11 @@ const END: &str = "end ";
 const MAX_BYTES: u64 = 512 << 20;
 /// An entry changed this close to the walk's start is not trusted when its
 /// change time has no sub-second part (whole-second filesystems).
-pub const RACY_SECS: i64 = 2;
+pub(crate) const RACY_SECS: i64 = 2;
 /// ... and this close when it has one: the kernel stamps change times from
 /// a clock that lags by at most a tick (1-10 ms), so a write after the
 /// walk's `statx` moves the change time past what it read.
-pub const RACY_FINE_NS: i128 = 100_000_000;
+pub(crate) const RACY_FINE_NS: i128 = 100_000_000;
 
 /// The racy window in nanoseconds: [`RACY_FINE_NS`], or the value of the
 /// test hook `ZEROPS_CACHE_RACY_WINDOW_NS` (tests that build twice in a row
@@ -79,11 +79,11 @@ const ROOT: &str = ".";
 const ENCODED: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
 
 /// Seconds and nanoseconds since the epoch.
-pub type Time = (i64, i64);
+pub(crate) type Time = (i64, i64);
 
 /// What identifies the bytes of a source file without reading them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourceId {
+pub(crate) struct SourceId {
     ino: u64,
     ctime: Time,
     size: u64,
@@ -91,7 +91,7 @@ pub struct SourceId {
 }
 
 impl SourceId {
-    pub fn of(md: &Metadata) -> SourceId {
+    pub(crate) fn of(md: &Metadata) -> SourceId {
         SourceId {
             ino: md.ino(),
             ctime: (md.ctime(), md.ctime_nsec()),
@@ -101,11 +101,11 @@ impl SourceId {
     }
 }
 
-pub fn mtime_of(md: &Metadata) -> Time {
+pub(crate) fn mtime_of(md: &Metadata) -> Time {
     (md.mtime(), md.mtime_nsec())
 }
 
-pub fn mode_of(md: &Metadata) -> u32 {
+pub(crate) fn mode_of(md: &Metadata) -> u32 {
     md.permissions().mode() & 0o7777
 }
 
@@ -136,7 +136,7 @@ pub enum Node {
 impl Node {
     /// Whether `self` and `other` put the same thing at a path (a
     /// directory's mode and time aside: those are set after its entries).
-    pub fn same_entry(&self, other: &Node) -> bool {
+    pub(crate) fn same_entry(&self, other: &Node) -> bool {
         match (self, other) {
             (Node::Dir { .. }, Node::Dir { .. }) => true,
             (Node::File { object: a, .. }, Node::File { object: b, .. }) => a == b,
@@ -145,7 +145,7 @@ impl Node {
         }
     }
 
-    pub fn is_dir(&self) -> bool {
+    pub(crate) fn is_dir(&self) -> bool {
         matches!(self, Node::Dir { .. })
     }
 }
@@ -162,11 +162,11 @@ pub struct Tree {
     pub nodes: BTreeMap<Vec<u8>, Node>,
 }
 
-pub fn file_name(version: u32) -> String {
+pub(crate) fn file_name(version: u32) -> String {
     format!("{version}.tree")
 }
 
-pub fn path(version: u32) -> String {
+pub(crate) fn path(version: u32) -> String {
     format!("{VERSIONS}/{}", file_name(version))
 }
 
@@ -209,7 +209,7 @@ impl Tree {
     /// written before trees), an error of class 6 naming the file when it is
     /// there but not a regular file, too large, damaged or truncated (its
     /// last line is the digest of the rest), or of the older format.
-    pub fn load(store: &Dir, v: u32) -> anyhow::Result<Option<Tree>> {
+    pub(crate) fn load(store: &Dir, v: u32) -> anyhow::Result<Option<Tree>> {
         let rel = path(v);
         let bytes = match read_bytes(store, std::path::Path::new(&rel), MAX_BYTES) {
             Ok(None) => return Ok(None),
@@ -376,7 +376,7 @@ impl Tree {
 
     /// The object of `path` (and its digest) when the source file `md` is
     /// still the very file it was made from, unchanged since.
-    pub fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<(ObjectId, Digest)> {
+    pub(crate) fn unchanged(&self, path: &[u8], md: &Metadata) -> Option<(ObjectId, Digest)> {
         if md.dev() != self.dev {
             return None;
         }
@@ -418,7 +418,12 @@ impl Tree {
 
     /// The file node for `md`, its bytes in `object` (of that size and
     /// digest: a file that changed while it was copied has the object's).
-    pub fn file_node(&self, md: &Metadata, object: ObjectId, is: object_check::Expect) -> Node {
+    pub(crate) fn file_node(
+        &self,
+        md: &Metadata,
+        object: ObjectId,
+        is: object_check::Expect,
+    ) -> Node {
         let id = SourceId::of(md);
         Node::File {
             mode: mode_of(md),
@@ -433,7 +438,7 @@ impl Tree {
     /// Puts `node` at `path`: whatever was there goes (a file replacing a
     /// directory takes its entries with it, as a later deployFiles item
     /// replaces an earlier one).
-    pub fn put(&mut self, path: Vec<u8>, node: Node) {
+    pub(crate) fn put(&mut self, path: Vec<u8>, node: Node) {
         let was_dir = match self.nodes.entry(path) {
             std::collections::btree_map::Entry::Vacant(e) => {
                 e.insert(node);
@@ -462,7 +467,7 @@ impl Tree {
     }
 
     /// Every object the tree names, with its size.
-    pub fn objects(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
+    pub(crate) fn objects(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
         self.nodes.values().filter_map(|n| match n {
             Node::File { object, size, .. } => Some((*object, *size)),
             _ => None,
@@ -470,7 +475,9 @@ impl Tree {
     }
 
     /// Every file: its path, object and what the object must be.
-    pub fn files(&self) -> impl Iterator<Item = (&[u8], ObjectId, object_check::Expect)> + '_ {
+    pub(crate) fn files(
+        &self,
+    ) -> impl Iterator<Item = (&[u8], ObjectId, object_check::Expect)> + '_ {
         self.nodes.iter().filter_map(|(p, n)| match n {
             Node::File {
                 object,
@@ -523,7 +530,7 @@ pub struct ObjectId {
 }
 
 impl ObjectId {
-    pub fn parse(id: &str) -> Option<ObjectId> {
+    pub(crate) fn parse(id: &str) -> Option<ObjectId> {
         let (a, b) = id.split_once('/')?;
         // Decimal digits only: no sign, no other name.
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
@@ -535,7 +542,7 @@ impl ObjectId {
     }
 
     /// Its path under `versions/objects`.
-    pub fn rel(&self) -> String {
+    pub(crate) fn rel(&self) -> String {
         self.to_string()
     }
 }

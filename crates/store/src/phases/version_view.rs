@@ -34,7 +34,7 @@ use crate::store::layout::VERSIONS;
 
 const STAGING: &str = ".view-";
 
-pub fn rel(v: u32) -> String {
+pub(crate) fn rel(v: u32) -> String {
     format!("{VERSIONS}/{v}")
 }
 
@@ -44,7 +44,7 @@ pub fn exists(store: &Dir, v: u32) -> bool {
 }
 
 /// Moves half-made views (a kill while one was made) to the trash.
-pub fn clear_staging(store: &Dir) -> Result<()> {
+pub(crate) fn clear_staging(store: &Dir) -> Result<()> {
     for l in filesystem::list(store, Path::new(VERSIONS)).unwrap_or_default() {
         if l.name.as_bytes().starts_with(STAGING.as_bytes()) {
             to_trash(store, &format!("{VERSIONS}/{}", l.entry.name))?;

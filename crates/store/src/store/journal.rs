@@ -46,13 +46,13 @@ pub struct Loc {
 }
 
 impl Loc {
-    pub fn store(path: impl Into<String>) -> Loc {
+    pub(crate) fn store(path: impl Into<String>) -> Loc {
         Loc {
             root: Root::Store,
             path: path.into(),
         }
     }
-    pub fn source(path: impl Into<String>) -> Loc {
+    pub(crate) fn source(path: impl Into<String>) -> Loc {
         Loc {
             root: Root::Source,
             path: path.into(),
@@ -152,7 +152,7 @@ impl Journal {
     }
 
     /// Writes the restore batch, then the journal that points at it.
-    pub fn save_restore(&mut self, store: &Dir) -> Result<()> {
+    pub(crate) fn save_restore(&mut self, store: &Dir) -> Result<()> {
         write_atomic(store, JOURNAL_RESTORE, &serde_json::to_vec(&self.restore)?)?;
         self.restore_saved = true;
         self.save(store)
@@ -194,7 +194,7 @@ impl Journal {
     /// Checks what recovery would act on: the format version, and that
     /// every path is a plain relative path (no `..`, not absolute) under
     /// the part of the store a build moves to and from.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if self.version != 1 {
             return Err(format!(
                 "has version {}; this zerops-cache writes version 1",
@@ -248,7 +248,7 @@ pub fn check_loc(l: &Loc) -> Result<(), String> {
 
 impl Journal {
     /// Removes the journal, then its restore batch.
-    pub fn remove(store: &Dir) -> Result<()> {
+    pub(crate) fn remove(store: &Dir) -> Result<()> {
         store.remove_file(JOURNAL).or_else(ignore_missing)?;
         store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
         super::restored::remove(store)?;
@@ -257,13 +257,13 @@ impl Journal {
 }
 
 /// The two directories a journaled path can be relative to.
-pub struct Roots<'a> {
+pub(crate) struct Roots<'a> {
     pub store: &'a Dir,
     pub source: Option<&'a Dir>,
 }
 
 impl Roots<'_> {
-    pub fn dir(&self, r: Root) -> Option<&Dir> {
+    pub(crate) fn dir(&self, r: Root) -> Option<&Dir> {
         match r {
             Root::Store => Some(self.store),
             Root::Source => self.source,
@@ -272,7 +272,7 @@ impl Roots<'_> {
 }
 
 /// Rolls back the moves that are done, last first.
-pub fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
+pub(crate) fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
     let mut undone = 0;
     for m in moves_.iter().rev() {
         let (Some(fd), Some(td)) = (roots.dir(m.from.root), roots.dir(m.to.root)) else {
@@ -458,7 +458,7 @@ impl CacheAfter {
     }
 
     /// One sentence for the user.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             CacheAfter::Kept => "the build layer is the previous one".into(),
             CacheAfter::DroppedChanged(p) => format!(
@@ -471,7 +471,7 @@ impl CacheAfter {
 
 /// Finishes the commit described by the journal (idempotent), then empties
 /// the trash and the workspace.
-pub fn commit(store: &Dir, j: &Journal) -> Result<()> {
+pub(crate) fn commit(store: &Dir, j: &Journal) -> Result<()> {
     commit_layers(store, j)?;
     clean(store)
 }

@@ -51,7 +51,7 @@ pub const JOURNAL: &str = "journal.json";
 pub const JOURNAL_RESTORE: &str = "journal.restore.json";
 /// What the restore batch's entries were right after they moved (see
 /// store::restored): written once per build, never synced.
-pub const JOURNAL_STAMPS: &str = "journal.restored";
+pub(crate) const JOURNAL_STAMPS: &str = "journal.restored";
 /// The base layer: the container's filesystem outside /build/source (the
 /// name `HOME` is kept for the journal, which moves it as one directory).
 pub const HOME: &str = "base";
@@ -81,7 +81,7 @@ pub const RELEASED: &str = "versions/released";
 
 /// What makes up version `v` in the store, metadata first (without it the
 /// version is not complete): `N.json`, its tree `N.tree`, its directory.
-pub fn version_parts(v: u32) -> [String; 3] {
+pub(crate) fn version_parts(v: u32) -> [String; 3] {
     [
         format!("{VERSIONS}/{v}.json"),
         format!("{VERSIONS}/{v}.tree"),
@@ -90,12 +90,12 @@ pub fn version_parts(v: u32) -> [String; 3] {
 }
 pub const WORK: &str = "work";
 pub const SOURCE: &str = "work/source";
-pub const TRASH: &str = "trash";
+pub(crate) const TRASH: &str = "trash";
 /// Where `repair` puts what it cannot trust (never deleted by zerops-cache).
-pub const BROKEN: &str = "broken";
+pub(crate) const BROKEN: &str = "broken";
 
 /// The environment variable that overrides the store root.
-pub const ENV_DIR: &str = "ZEROPS_CACHE_DIR";
+pub(crate) const ENV_DIR: &str = "ZEROPS_CACHE_DIR";
 
 /// The root of all stores: `--store`, else `$ZEROPS_CACHE_DIR`, else the
 /// user's cache directory.
@@ -155,7 +155,7 @@ fn setup_name(setup: &str) -> String {
 
 /// The store directory of `setup` of the project whose identity slug is
 /// `slug` (see `crate::identity`): `<slug>/<setup>`, whatever the path.
-pub fn named_dir(root: &Path, slug: &str, setup: &str) -> PathBuf {
+pub(crate) fn named_dir(root: &Path, slug: &str, setup: &str) -> PathBuf {
     root.join(safe(slug)).join(setup_name(setup))
 }
 

@@ -18,11 +18,11 @@ pub struct Lock {
 
 /// The store is locked by another process and `--no-wait` was given
 /// (defined with the exit classes, which recognize it).
-pub use crate::store_error::Locked;
+pub(crate) use crate::store_error::Locked;
 
 /// Takes the store's lock. When another process holds it: fails at once
 /// with `no_wait`, else says so on stderr and waits.
-pub fn acquire(store: &Dir, what: &str, no_wait: bool) -> Result<Lock> {
+pub(crate) fn acquire(store: &Dir, what: &str, no_wait: bool) -> Result<Lock> {
     regular_or_none(store)?;
     let mut opts = OpenOptions::new();
     opts.read(true)
@@ -96,7 +96,7 @@ pub fn is_at(lock: &Lock, store_path: &std::path::Path) -> bool {
 /// Takes the lock if it is free, without waiting and without writing the
 /// holder into the file (its modification time is when a command last
 /// used the store, which `gc` reads).
-pub fn try_hold(store: &Dir) -> Result<Option<Lock>> {
+pub(crate) fn try_hold(store: &Dir) -> Result<Option<Lock>> {
     regular_or_none(store)?;
     let mut opts = OpenOptions::new();
     opts.read(true)

@@ -16,7 +16,7 @@ use super::lock;
 /// Moves the store at `old` (path-named, relative to the stores' `root`,
 /// shown as `root_path`) to `new` (identity-named, relative to `root`) when
 /// `old` exists and `new` does not. Says what it did on stderr.
-pub fn path_named(
+pub(crate) fn path_named(
     root: &Dir,
     root_path: &Path,
     old: &Path,

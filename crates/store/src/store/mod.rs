@@ -27,7 +27,7 @@ pub struct Store {
 /// The directory that holds every store (`--store`, `$ZEROPS_CACHE_DIR` or
 /// the user's cache directory), opened once: each setup's store is opened
 /// inside it.
-pub struct StoreRoot {
+pub(crate) struct StoreRoot {
     pub path: PathBuf,
     pub dir: Dir,
 }
@@ -35,7 +35,7 @@ pub struct StoreRoot {
 impl StoreRoot {
     /// Opens the root of the stores, creating it with `create`; `None` when
     /// it does not exist and is not to be created.
-    pub fn open(root_flag: Option<&Path>, create: bool) -> Result<Option<StoreRoot>> {
+    pub(crate) fn open(root_flag: Option<&Path>, create: bool) -> Result<Option<StoreRoot>> {
         // No root known is a usage error (pass --store); a root that cannot
         // be made or opened is a store that cannot be used.
         let path = layout::root(root_flag).class(Exit::Usage)?;

@@ -16,10 +16,10 @@ use std::path::Path;
 use super::layout::RECORD;
 
 /// The largest store file read: a restore batch of a million moves fits.
-pub const MAX_STORE_FILE: u64 = 1 << 30;
+pub(crate) const MAX_STORE_FILE: u64 = 1 << 30;
 
 /// The way out of a broken journal, for messages.
-pub const REPAIR: &str = "run `zerops-cache repair`: it checks the store, sets the broken file \
+pub(crate) const REPAIR: &str = "run `zerops-cache repair`: it checks the store, sets the broken file \
      aside and brings the store to a consistent state without losing a cached file";
 /// The way out of a broken layer record.
 pub const INVALIDATE: &str = "run `zerops-cache invalidate` (the next build starts both layers \
@@ -79,7 +79,7 @@ pub fn kind_of(ft: cap_std::fs::FileType) -> &'static str {
 /// Writes `name` in `dir` atomically. Whatever is at the temporary name (a
 /// torn write of a killed process, or anything else) is removed first, so
 /// the write never opens a FIFO or follows a link.
-pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
     if let Ok(md) = dir.symlink_metadata(&tmp) {
         if md.is_dir() {
@@ -119,7 +119,7 @@ pub fn sync_dir(dir: &Dir) {
 /// The bytes of `name` (at most `max`), or none when nothing is there. The
 /// type is checked first (links are not followed), the open never blocks,
 /// and the opened file is checked again.
-pub fn read_bytes(dir: &Dir, name: &Path, max: u64) -> Result<Option<Vec<u8>>, Problem> {
+pub(crate) fn read_bytes(dir: &Dir, name: &Path, max: u64) -> Result<Option<Vec<u8>>, Problem> {
     read_bytes_with(dir, name, max, false)
 }
 
@@ -203,7 +203,7 @@ pub fn read_store_text(
 
 /// The text of `name` (links inside `dir` followed), or none when it does
 /// not exist: for files such as `.deployignore` or version metadata.
-pub fn read_opt(dir: &Dir, name: impl AsRef<Path>) -> Result<Option<String>> {
+pub(crate) fn read_opt(dir: &Dir, name: impl AsRef<Path>) -> Result<Option<String>> {
     let name = name.as_ref();
     read_text(dir, name, MAX_STORE_FILE, true)
         .map_err(|p| anyhow::anyhow!("{} {p}", name.display()))
