@@ -9,6 +9,7 @@
 //! (`$ZEROPS_CACHE_IMAGES_FILE`, else `~/.config/zerops-cache/images`).
 
 pub mod auth;
+pub mod flatten;
 pub mod pull;
 pub mod store;
 pub mod unpack;

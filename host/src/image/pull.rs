@@ -280,6 +280,19 @@ fn unpack_into(
             stats.reasons.join("; ")
         );
     }
+    if stats.xattrs_lost > 0 {
+        eprintln!(
+            "zerops-cache: layer {digest}: {} extended attribute(s) not kept{}: {}",
+            stats.xattrs_lost,
+            if owners {
+                ""
+            } else {
+                " (an unprivileged user cannot set file capabilities or trusted.*; \
+                 root in the build has every capability)"
+            },
+            stats.lost.join("; ")
+        );
+    }
     let _ = std::fs::remove_file(blob);
     if let Some(p) = target.parent() {
         std::fs::create_dir_all(p)?;
