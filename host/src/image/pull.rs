@@ -271,7 +271,21 @@ fn unpack_into(
         crate::sandbox::clear_scratch(dir)?;
     }
     std::fs::create_dir_all(dir)?;
-    let stats = super::unpack::unpack(blob, dir, owners)?;
+    let mut stats = super::unpack::unpack(blob, dir, owners)?;
+    let caps = std::mem::take(&mut stats.file_caps);
+    if !caps.is_empty() {
+        let n = caps.len() as u64;
+        let paths: Vec<String> = caps.iter().map(|(p, _)| p.display().to_string()).collect();
+        let failed = match crate::sandbox::filecaps::set_in_namespace(caps) {
+            Ok(f) => f,
+            Err(e) => paths.iter().map(|p| format!("{p}: {e}")).collect(),
+        };
+        stats.xattrs += n - failed.len() as u64;
+        stats.xattrs_lost += failed.len() as u64;
+        for f in failed {
+            stats.lost.push(format!("security.capability of {f}"));
+        }
+    }
     if stats.refused > 0 {
         eprintln!(
             "zerops-cache: layer {digest}: {} entr{} left out: {}",
@@ -287,8 +301,7 @@ fn unpack_into(
             if owners {
                 ""
             } else {
-                " (an unprivileged user cannot set file capabilities or trusted.*; \
-                 root in the build has every capability)"
+                " (an unprivileged user cannot set trusted.* attributes)"
             },
             stats.lost.join("; ")
         );

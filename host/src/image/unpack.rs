@@ -17,8 +17,9 @@
 //!   `security.capability` (a file's capabilities, e.g. ping's) and
 //!   `trusted.*`; never overlay's own (`*.overlay.*`: only whiteouts mark
 //!   a layer for the overlay) nor `security.selinux` (the host labels);
-//!   what cannot be set (file capabilities as an unprivileged user) is
-//!   counted and named;
+//!   an unprivileged user's file capabilities are returned, to be set in
+//!   a user namespace ([`crate::sandbox::filecaps`]); what cannot be set
+//!   is counted and named;
 //! - device nodes are left out (the container's /dev is made fresh);
 //! - directories get their modes last, deepest first, so a read-only
 //!   directory does not stop its own entries.
@@ -45,6 +46,9 @@ pub struct Stats {
     /// with the first few reasons.
     pub xattrs_lost: u64,
     pub lost: Vec<String>,
+    /// File capabilities an unprivileged user could not set here, for
+    /// [`crate::sandbox::filecaps`] (path, value).
+    pub file_caps: Vec<(PathBuf, Vec<u8>)>,
 }
 
 impl Stats {
@@ -135,6 +139,10 @@ fn set_xattrs(at: &Path, xattrs: &[Xattr], shown: &str, s: &mut Stats) {
         }
         match r {
             Ok(()) => s.xattrs += 1,
+            // Set later, in a user namespace where the user is root.
+            Err(rustix::io::Errno::PERM) if n == "security.capability" => {
+                s.file_caps.push((at.to_path_buf(), value.clone()));
+            }
             Err(e) => s.lose(format!("{shown}: {n}: {}", std::io::Error::from(e))),
         }
     }

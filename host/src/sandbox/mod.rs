@@ -25,6 +25,7 @@
 
 pub mod devices;
 pub mod env;
+pub mod filecaps;
 pub mod init;
 pub mod merge_upper;
 pub mod mounts;
