@@ -282,8 +282,11 @@ fn unpack_into(
         };
         stats.xattrs += n - failed.len() as u64;
         stats.xattrs_lost += failed.len() as u64;
+        let inside = format!("{}/", dir.display());
         for f in failed {
-            stats.lost.push(format!("security.capability of {f}"));
+            stats
+                .lost
+                .push(format!("security.capability of {}", f.replace(&inside, "")));
         }
     }
     if stats.refused > 0 {
@@ -296,13 +299,8 @@ fn unpack_into(
     }
     if stats.xattrs_lost > 0 {
         eprintln!(
-            "zerops-cache: layer {digest}: {} extended attribute(s) not kept{}: {}",
+            "zerops-cache: layer {digest}: {} extended attribute(s) not kept: {}",
             stats.xattrs_lost,
-            if owners {
-                ""
-            } else {
-                " (an unprivileged user cannot set trusted.* attributes)"
-            },
             stats.lost.join("; ")
         );
     }
