@@ -183,6 +183,19 @@ impl Weed {
         }
     }
 
+    /// The bytes the server has read so far (sockets and files:
+    /// /proc/PID/io `rchar`), to time a kill in the middle of an upload.
+    pub fn read_bytes(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/io", self.pid()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("rchar:"))
+                    .and_then(|v| v.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
     }
