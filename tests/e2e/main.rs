@@ -44,6 +44,7 @@ mod plan_component;
 mod read_only_trees;
 mod remote;
 mod remote_cluster;
+mod remote_killed_gateway;
 mod remote_proxy;
 mod remote_safety;
 mod remote_support;
