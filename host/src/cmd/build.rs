@@ -704,6 +704,12 @@ fn build(
         }
         Ok(())
     })?;
+    // The container's mounts end before the layers move (the merge on
+    // commit; on failure, the rollback after this function returns and
+    // drops the container).
+    if let Some(sb) = &container {
+        sb.release();
+    }
 
     // Artifact, before anything moves away.
     let mut artifact_made = None;

@@ -25,6 +25,7 @@
 
 pub mod devices;
 pub mod env;
+pub mod holder;
 pub mod init;
 pub mod merge_upper;
 pub mod mounts;
@@ -32,6 +33,7 @@ pub mod namespaces;
 pub mod privileges;
 pub mod rootfs;
 pub mod seccomp;
+pub mod sethostname;
 pub mod spec;
 pub mod subids;
 pub mod unpack;
@@ -39,6 +41,7 @@ pub mod userns;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
+use std::cell::RefCell;
 use std::time::Instant;
 
 pub use spec::Spec;
@@ -159,9 +162,11 @@ pub struct StorePaths {
 /// A container ready to run commands in.
 pub struct Sandbox {
     base: Spec,
-    /// The build's user namespace with subordinate ids, which every
-    /// command's container joins.
-    _holder: Option<userns::Holder>,
+    /// The build's pod: its user, UTS, IPC, cgroup (and network)
+    /// namespaces, which every command joins ([`holder`]).
+    pod: RefCell<Option<holder::Holder>>,
+    /// The filesystem of the current layout, assembled once.
+    root: RefCell<Option<holder::Holder>>,
     deadline: Instant,
     /// Set once buildCommands start: their own upper directory (see
     /// [`Spec::build_upper`]).
@@ -198,26 +203,17 @@ impl Sandbox {
         } else {
             None
         };
-        let holder = ids
-            .as_ref()
-            .map(userns::Holder::start)
-            .transpose()
-            .map_err(|e| {
-                crate::exit::Exit::Unsupported.error(format!(
-                    "cannot create the build container: {e:#}\n\
-                     (to run the commands on the host instead, without isolation, pass --isolation none)"
-                ))
-            })?;
-        let userns_path = holder.as_ref().map(|h| h.path().to_path_buf());
         Ok(Sandbox {
-            _holder: holder,
+            pod: RefCell::new(None),
+            root: RefCell::new(None),
             base: Spec {
                 lower: image.lower().to_path_buf(),
                 lowers: image.lowers(),
                 per_dir,
                 userxattr: user_ns,
                 user_ns,
-                userns_path,
+                pod: None,
+                root_holder: None,
                 ids,
                 uid: namespaces::uid(),
                 gid: namespaces::gid(),
@@ -305,9 +301,42 @@ impl Sandbox {
             .map_err(|e| NotLayered(format!("creating {}: {e}", upper.display())))?;
         let mut spec = self.base.clone();
         spec.build_upper = Some(upper.to_path_buf());
-        self.run_true(spec).map_err(NotLayered)?;
+        // The base layer is the upper directory of the current root: that
+        // overlay goes first (two mounts must not share an upper directory).
+        drop(self.root.take());
+        let tried = self.started(&spec).and_then(|s| self.run_true(s));
+        if let Err(why) = tried {
+            // The next command mounts the base layer's layout again.
+            drop(self.root.take());
+            return Err(NotLayered(why));
+        }
         let _ = self.build_upper.set(upper.to_path_buf());
         Ok(())
+    }
+
+    /// `spec` with the pids of the build's pod and of the root holder of
+    /// `spec`'s layout, each started when not running yet.
+    fn started(&self, spec: &Spec) -> Result<Spec, String> {
+        let mut spec = spec.clone();
+        let mut pod = self.pod.borrow_mut();
+        if pod.is_none() {
+            *pod = Some(holder::Holder::start(holder::Kind::Pod, &spec)?);
+        }
+        spec.pod = pod.as_ref().map(|h| h.pid());
+        let mut root = self.root.borrow_mut();
+        if root.is_none() {
+            *root = Some(holder::Holder::start(holder::Kind::Root, &spec)?);
+        }
+        spec.root_holder = root.as_ref().map(|h| h.pid());
+        Ok(spec)
+    }
+
+    /// Ends the build's holders: the container's mounts are gone when this
+    /// returns (before the store merges or rolls back the layers). Commands
+    /// after it would start them again.
+    pub fn release(&self) {
+        drop(self.root.take());
+        drop(self.pod.take());
     }
 
     /// The process that runs `cmd` with `sh -c` in the container, in `cwd`
@@ -321,6 +350,9 @@ impl Sandbox {
         }
         let mut spec = self.base.clone();
         spec.build_upper = self.build_upper.get().cloned();
+        let mut spec = self.started(&spec).map_err(|why| {
+            crate::exit::Exit::Unsupported.error(format!("cannot create the build container: {why}"))
+        })?;
         spec.command = cmd.to_string();
         spec.cwd = cwd.to_string();
         spec.timeout_ms = Some(left.as_millis().max(1) as u64);
@@ -335,7 +367,7 @@ impl Sandbox {
     /// Runs `true` in the container: a build refuses to start where no
     /// container can be made, with the cause and the opt-out.
     pub fn probe(&self) -> Result<()> {
-        match self.run_true(self.base.clone()) {
+        match self.started(&self.base).and_then(|s| self.run_true(s)) {
             Ok(()) => Ok(()),
             Err(why) => Err(crate::exit::Exit::Unsupported.error(format!(
                 "cannot create the build container: {why}\n\
