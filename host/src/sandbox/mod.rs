@@ -30,6 +30,7 @@ pub mod init;
 pub mod merge_upper;
 pub mod mounts;
 pub mod namespaces;
+pub mod pasta;
 pub mod privileges;
 pub mod rootfs;
 pub mod seccomp;
@@ -109,13 +110,18 @@ pub enum Network {
     Host,
     /// A network namespace of its own with only loopback up.
     None,
+    /// A network namespace of its own with outbound access through `pasta`
+    /// (package passt); the host's 127.0.0.1 is not reachable.
+    Private,
 }
 
 /// Options of `build` only.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// The build container's network: `host` (default; builds download) or
-    /// `none` (a network namespace of its own with only loopback).
+    /// The build container's network: `host` (default; builds download),
+    /// `none` (a network namespace of its own with only loopback), or
+    /// `private` (a network namespace of its own with outbound access
+    /// through `pasta`; the host's 127.0.0.1 is out of reach).
     #[arg(long, value_enum, default_value_t)]
     pub network: Network,
     /// An environment variable for the build commands: `NAME=VALUE`, or
@@ -167,6 +173,9 @@ pub struct Sandbox {
     pod: RefCell<Option<holder::Holder>>,
     /// The filesystem of the current layout, assembled once.
     root: RefCell<Option<holder::Holder>>,
+    /// With `--network private`: what connects the pod's network.
+    pasta: RefCell<Option<pasta::Pasta>>,
+    network: Network,
     deadline: Instant,
     /// Set once buildCommands start: their own upper directory (see
     /// [`Spec::build_upper`]).
@@ -206,6 +215,8 @@ impl Sandbox {
         Ok(Sandbox {
             pod: RefCell::new(None),
             root: RefCell::new(None),
+            pasta: RefCell::new(None),
+            network,
             base: Spec {
                 lower: image.lower().to_path_buf(),
                 lowers: image.lowers(),
@@ -229,7 +240,7 @@ impl Sandbox {
                 parent: std::process::id(),
                 build_upper: None,
                 hostname: hostname(setup),
-                private_net: network == Network::None,
+                private_net: network != Network::Host,
                 timing: std::env::var_os("ZEROPS_CACHE_SANDBOX_TIMING").is_some(),
             },
             deadline,
@@ -320,7 +331,12 @@ impl Sandbox {
         let mut spec = spec.clone();
         let mut pod = self.pod.borrow_mut();
         if pod.is_none() {
-            *pod = Some(holder::Holder::start(holder::Kind::Pod, &spec)?);
+            let p = holder::Holder::start(holder::Kind::Pod, &spec)?;
+            if self.network == Network::Private {
+                let log = self.base.tmp.with_file_name("pasta.log");
+                *self.pasta.borrow_mut() = Some(pasta::Pasta::start(p.pid(), spec.user_ns, &log)?);
+            }
+            *pod = Some(p);
         }
         spec.pod = pod.as_ref().map(|h| h.pid());
         let mut root = self.root.borrow_mut();
@@ -336,6 +352,7 @@ impl Sandbox {
     /// after it would start them again.
     pub fn release(&self) {
         drop(self.root.take());
+        drop(self.pasta.take());
         drop(self.pod.take());
     }
 
@@ -366,12 +383,16 @@ impl Sandbox {
 
     /// Runs `true` in the container: a build refuses to start where no
     /// container can be made, with the cause and the opt-out.
+    /// The filesystem's holder ends with the probe: the store resets the
+    /// base layer after it, and the commands must mount the new one.
     pub fn probe(&self) -> Result<()> {
-        match self.started(&self.base).and_then(|s| self.run_true(s)) {
+        let tried = self.started(&self.base).and_then(|s| self.run_true(s));
+        drop(self.root.take());
+        match tried {
             Ok(()) => Ok(()),
             Err(why) => Err(crate::exit::Exit::Unsupported.error(format!(
                 "cannot create the build container: {why}\n\
-                 (the build needs mount, PID, UTS, IPC and cgroup namespaces, a network namespace with --network none, \
+                 (the build needs mount, PID, UTS, IPC and cgroup namespaces, a network namespace with --network none or private, \
                  seccomp, and a user namespace when not run as root; \
                  to run the commands on the host instead, without isolation, pass --isolation none)"
             ))),

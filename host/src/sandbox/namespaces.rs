@@ -60,7 +60,9 @@ pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
     if spec.private_net {
         loopback_up()?;
     }
-    Ok(())
+    // The pod only waits: it needs no capability, and without any, pasta
+    // (which keeps only a few for itself) may open its namespaces.
+    super::privileges::drop_all()
 }
 
 /// `unshare(flags)`, the error naming `what`.

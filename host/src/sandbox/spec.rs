@@ -63,7 +63,8 @@ pub struct Spec {
     pub parent: u32,
     /// The container's hostname, in its own UTS namespace.
     pub hostname: String,
-    /// A network namespace of its own with only loopback (`--network none`).
+    /// A network namespace of its own (`--network none`: only loopback;
+    /// `private`: connected by pasta).
     pub private_net: bool,
     /// Print the time of each setup step (`ZEROPS_CACHE_SANDBOX_TIMING`).
     #[serde(default)]

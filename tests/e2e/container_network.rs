@@ -1,0 +1,130 @@
+//! `--network private` (issue 25): the build has a network namespace of its
+//! own, connected by pasta. As root, as `nobody`, and as a user with
+//! subordinate ids, a buildCommand reaches a service on the host's
+//! non-loopback address, and neither the host's 127.0.0.1 nor the gateway
+//! (which pasta would otherwise map to the host's loopback).
+
+use std::net::{TcpListener, UdpSocket};
+
+use crate::build_support::{Proj, yaml};
+use crate::container_isolation::parse;
+use crate::container_rootless::{Rootless, is_root};
+use crate::subid_support::SubidUser;
+
+/// The host's address on its default route, if it has one (no packet is
+/// sent: a UDP socket is only connected).
+fn host_address() -> Option<std::net::IpAddr> {
+    let s = UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.255:9")
+        .or_else(|_| s.connect("10.255.255.255:9"))
+        .ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+struct Services {
+    /// On every address of the host.
+    outside: TcpListener,
+    /// On the host's loopback only.
+    loopback: TcpListener,
+    address: std::net::IpAddr,
+}
+
+fn services() -> Option<Services> {
+    if std::process::Command::new("pasta")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        crate::common::skip("pasta (package passt) is not installed; scripts/setup.sh installs it");
+        return None;
+    }
+    let Some(address) = host_address() else {
+        crate::common::skip("this machine has no non-loopback address");
+        return None;
+    };
+    Some(Services {
+        outside: TcpListener::bind("0.0.0.0:0").unwrap(),
+        loopback: TcpListener::bind("127.0.0.1:0").unwrap(),
+        address,
+    })
+}
+
+/// Connects to the services and writes what it reached, `key=yes|no`.
+fn probe(s: &Services) -> String {
+    let (host, out) = (s.address, s.outside.local_addr().unwrap().port());
+    let lo = s.loopback.local_addr().unwrap().port();
+    let gw = zerops_cache::sandbox::pasta::GATEWAY;
+    format!(
+        r#"o=/build/source/net.txt; : > $o
+t() {{ k=$1; shift; if timeout 3 "$@" >/dev/null 2>&1; then echo "$k=yes" >> $o; else echo "$k=no" >> $o; fi; }}
+t host_address bash -c 'exec 3<>/dev/tcp/{host}/{out}'
+t host_loopback bash -c 'exec 3<>/dev/tcp/127.0.0.1/{lo}'
+t gateway_to_loopback bash -c 'exec 3<>/dev/tcp/{gw}/{lo}'
+t gateway_to_outside bash -c 'exec 3<>/dev/tcp/{gw}/{out}'
+echo "address=$(ip -4 -o addr show scope global 2>/dev/null | awk '{{print $4}}' | tr '\n' ' ')" >> $o
+"#
+    )
+}
+
+fn check(text: &str) {
+    let p = parse(text);
+    let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("<missing>");
+    assert_eq!(get("host_address"), "yes", "the host's service on its address: {p:?}");
+    assert_eq!(get("host_loopback"), "no", "the host's 127.0.0.1: {p:?}");
+    assert_eq!(get("gateway_to_loopback"), "no", "the gateway is not the host's loopback: {p:?}");
+    assert_eq!(get("gateway_to_outside"), "no", "{p:?}");
+    assert_eq!(get("address"), "10.0.2.100/24", "{p:?}");
+}
+
+#[test]
+fn as_root_private_network_reaches_the_hosts_address_not_its_loopback() {
+    if !is_root() {
+        crate::common::skip("not root: the rootless tests cover this user");
+        return;
+    }
+    let Some(s) = services() else { return };
+    let p = Proj::new(&yaml(&[], &[&probe(&s)], "false", ""), &[]);
+    let r = p.build_ok(&["--network", "private"]);
+    let v = r["version"].as_u64().unwrap();
+    check(&std::fs::read_to_string(p.setup_store().join(format!("versions/{v}/net.txt"))).unwrap());
+}
+
+#[test]
+fn as_nobody_private_network_reaches_the_hosts_address_not_its_loopback() {
+    let Some(s) = services() else { return };
+    let r = Rootless::new(&yaml(&[], &[&probe(&s)], "false", ""));
+    let b = r.build_ok(&["--network", "private"]);
+    check(&r.artifact(&b, "net.txt"));
+}
+
+#[test]
+fn with_subordinate_ids_private_network_reaches_the_hosts_address_not_its_loopback() {
+    let Some(su) = SubidUser::add() else { return };
+    let Some(s) = services() else { return };
+    let r = Rootless::as_user(&yaml(&[], &[&probe(&s)], "false", ""), su.user.clone());
+    let b = r.build_ok(&["--network", "private"]);
+    check(&r.artifact(&b, "net.txt"));
+}
+
+#[test]
+fn without_pasta_private_network_refuses_the_build_and_names_the_package() {
+    let p = Proj::new(&yaml(&[], &["true"], "false", ""), &[]);
+    let empty = tempfile::tempdir().unwrap();
+    // Only `git` on PATH: pasta is nowhere to be found.
+    let git = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(git.trim(), empty.path().join("git")).unwrap();
+    let mut c = p.cmd("build", &["--network", "private"]);
+    c.env("PATH", empty.path());
+    let (code, _, stderr) = crate::common::run(&mut c);
+    assert_eq!(code, 7, "{stderr}");
+    assert!(stderr.contains("package passt"), "{stderr}");
+    assert!(stderr.contains("--isolation none"), "the opt-out: {stderr}");
+}
