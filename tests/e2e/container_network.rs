@@ -123,8 +123,9 @@ fn without_pasta_private_network_refuses_the_build_and_names_the_package() {
     std::os::unix::fs::symlink(git.trim(), empty.path().join("git")).unwrap();
     let mut c = p.cmd("build", &["--network", "private"]);
     c.env("PATH", empty.path());
-    let (code, _, stderr) = crate::common::run(&mut c);
-    assert_eq!(code, 7, "{stderr}");
-    assert!(stderr.contains("package passt"), "{stderr}");
-    assert!(stderr.contains("--isolation none"), "the opt-out: {stderr}");
+    let (code, stdout, stderr) = crate::common::run(&mut c);
+    let all = format!("{stdout}{stderr}");
+    assert_eq!(code, 7, "{all}");
+    assert!(all.contains("package passt"), "{all}");
+    assert!(all.contains("--isolation none"), "the opt-out: {all}");
 }
