@@ -70,9 +70,17 @@ echo "address=$(ip -4 -o addr show scope global 2>/dev/null | awk '{{print $4}}'
 fn check(text: &str) {
     let p = parse(text);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("<missing>");
-    assert_eq!(get("host_address"), "yes", "the host's service on its address: {p:?}");
+    assert_eq!(
+        get("host_address"),
+        "yes",
+        "the host's service on its address: {p:?}"
+    );
     assert_eq!(get("host_loopback"), "no", "the host's 127.0.0.1: {p:?}");
-    assert_eq!(get("gateway_to_loopback"), "no", "the gateway is not the host's loopback: {p:?}");
+    assert_eq!(
+        get("gateway_to_loopback"),
+        "no",
+        "the gateway is not the host's loopback: {p:?}"
+    );
     assert_eq!(get("gateway_to_outside"), "no", "{p:?}");
     assert_eq!(get("address"), "10.0.2.100/24", "{p:?}");
 }

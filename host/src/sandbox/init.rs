@@ -1,15 +1,18 @@
 //! `zerops-cache __sandbox-init SPEC`: the process that makes the container
 //! and runs one command in it.
 //!
-//! 1. dies with zerops-cache (`PR_SET_PDEATHSIG`), enters new namespaces
-//!    and assembles the filesystem ([`super::mounts`]);
+//! 1. dies with zerops-cache (`PR_SET_PDEATHSIG`), joins the build's pod
+//!    and a copy of its assembled filesystem ([`super::holder`],
+//!    [`super::namespaces::enter_command`]), and a new PID namespace;
 //! 2. forks the command's process, PID 1 of the new PID namespace: it
 //!    mounts /proc, pivots into the container's root (the host's mount
 //!    tree detached), drops the capabilities outside Docker's default list
 //!    from the bounding set, installs the seccomp filter, limits its other
 //!    capability sets ([`super::privileges`], [`super::seccomp`]), takes the
 //!    clean environment and execs `/bin/sh -c COMMAND`;
-//! 3. waits for it. SIGTERM, SIGINT, SIGHUP or the time limit kill it with
+//!    The child also installs the hostname filter and passes its listener
+//!    here ([`super::sethostname`]);
+//! 3. waits for it, answering its `sethostname`/`setdomainname` calls. SIGTERM, SIGINT, SIGHUP or the time limit kill it with
 //!    SIGKILL, and with it (PID 1) every process of the namespace; the
 //!    exit status is the command's (128 + N for signal N, 124 on timeout).
 //!

@@ -11,16 +11,21 @@
 //!   the store, `/proc` of the container's own PID namespace (runc's paths
 //!   read-only or masked), a fresh `/dev` ([`devices`]), the host's `/sys`
 //!   read-only throughout;
-//! - PID, UTS (hostname: the setup's name), IPC and cgroup namespaces, a
-//!   network namespace with only loopback for `--network none`, and a user
-//!   namespace when not run as root: the invoking user is root in it, and
-//!   its subordinate ids ([`subids`]) are container ids 1..N;
+//! - PID, UTS (hostname: the setup's name; `hostname x` answered by the
+//!   init, [`sethostname`]), IPC and cgroup namespaces, a network namespace
+//!   with only loopback for `--network none` or connected by pasta for
+//!   `--network private` ([`pasta`]), and a user namespace when not run as
+//!   root: the invoking user is root in it, and its subordinate ids
+//!   ([`subids`]) are container ids 1..N;
 //! - Docker's default capabilities ([`privileges`]) and seccomp filter
 //!   ([`seccomp`]).
 //!
-//! Each command is one run of the hidden subcommand `__sandbox-init`
-//! ([`init`]) with a [`spec::Spec`]; it dies with zerops-cache
-//! (`PR_SET_PDEATHSIG`), and the kernel drops its mounts with it, so a
+//! What commands share is kept by two holder processes per build
+//! ([`holder`]): the pod (user, UTS, IPC, cgroup, network namespaces) and
+//! the root (the assembled mounts of the current layout). Each command is
+//! one run of the hidden subcommand `__sandbox-init` ([`init`]) with a
+//! [`spec::Spec`], which joins them. All die with zerops-cache
+//! (`PR_SET_PDEATHSIG`), and the kernel drops the mounts with them, so a
 //! `kill -9` leaves nothing mounted on the host.
 
 pub mod devices;
@@ -41,8 +46,8 @@ pub mod unpack;
 pub mod userns;
 
 use anyhow::{Context, Result};
-use std::path::{Path, PathBuf};
 use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use spec::Spec;
@@ -368,7 +373,8 @@ impl Sandbox {
         let mut spec = self.base.clone();
         spec.build_upper = self.build_upper.get().cloned();
         let mut spec = self.started(&spec).map_err(|why| {
-            crate::exit::Exit::Unsupported.error(format!("cannot create the build container: {why}"))
+            crate::exit::Exit::Unsupported
+                .error(format!("cannot create the build container: {why}"))
         })?;
         spec.command = cmd.to_string();
         spec.cwd = cwd.to_string();

@@ -88,7 +88,8 @@ fn join(pid: u32, ns: &str, flag: libc::c_int) -> io::Result<()> {
 }
 
 fn pod_pid(spec: &super::Spec) -> io::Result<u32> {
-    spec.pod.ok_or_else(|| io::Error::other("no pod process for the build container"))
+    spec.pod
+        .ok_or_else(|| io::Error::other("no pod process for the build container"))
 }
 
 /// Joins the pod's namespaces (after it was made by [`make_pod`] in the

@@ -79,8 +79,8 @@ impl Pasta {
     /// pasta's messages go to `log` (a file of the container's scratch).
     pub fn start(pod: u32, user_ns: bool, log: &Path) -> Result<Pasta, String> {
         let root = super::namespaces::is_root();
-        let err_file = std::fs::File::create(log)
-            .map_err(|e| format!("creating {}: {e}", log.display()))?;
+        let err_file =
+            std::fs::File::create(log).map_err(|e| format!("creating {}: {e}", log.display()))?;
         let mut cmd = Command::new("pasta");
         cmd.args(args(pod, user_ns, root))
             .stdin(Stdio::null())
@@ -144,10 +144,18 @@ mod tests {
     fn the_hosts_loopback_is_neither_mapped_nor_forwarded() {
         let a = args(42, true, false).join(" ");
         assert!(a.contains("--no-map-gw"), "{a}");
-        for f in ["--tcp-ns none", "--udp-ns none", "--tcp-ports none", "--udp-ports none"] {
+        for f in [
+            "--tcp-ns none",
+            "--udp-ns none",
+            "--tcp-ports none",
+            "--udp-ports none",
+        ] {
             assert!(a.contains(f), "{f}: {a}");
         }
-        assert!(a.ends_with("--userns /proc/42/ns/user --netns /proc/42/ns/net"), "{a}");
+        assert!(
+            a.ends_with("--userns /proc/42/ns/user --netns /proc/42/ns/net"),
+            "{a}"
+        );
         assert!(!a.contains("--runas"), "{a}");
         let r = args(7, false, true).join(" ");
         assert!(r.contains("--runas 0:0") && !r.contains("--userns"), "{r}");

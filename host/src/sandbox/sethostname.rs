@@ -235,7 +235,9 @@ impl Supervisor {
             }
         };
         if r == -1 {
-            -io::Error::last_os_error().raw_os_error().unwrap_or(libc::EPERM)
+            -io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EPERM)
         } else {
             0
         }
@@ -321,7 +323,10 @@ mod tests {
     fn the_program_notifies_only_the_two_calls() {
         let p = program();
         assert_eq!(p.len(), 8);
-        let notify = p.iter().filter(|i| i.k == libc::SECCOMP_RET_USER_NOTIF).count();
+        let notify = p
+            .iter()
+            .filter(|i| i.k == libc::SECCOMP_RET_USER_NOTIF)
+            .count();
         assert_eq!(notify, 1);
         // The jumps land inside the program.
         for (i, ins) in p.iter().enumerate() {
