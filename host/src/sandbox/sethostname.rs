@@ -64,14 +64,14 @@ const fn jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 /// (also their x32 numbers) notify; everything else is allowed (the other
 /// filters decide it).
 pub fn program() -> Vec<libc::sock_filter> {
-    let ld = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u32;
-    let ret = (libc::BPF_RET | libc::BPF_K) as u32;
+    let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let ret = libc::BPF_RET | libc::BPF_K;
     // Offsets in struct seccomp_data: nr at 0, arch at 4.
     vec![
         stmt(ld, 4),
         jeq(AUDIT_ARCH, 0, 4),
         stmt(ld, 0),
-        stmt((libc::BPF_ALU | libc::BPF_AND | libc::BPF_K) as u32, !X32),
+        stmt(libc::BPF_ALU | libc::BPF_AND | libc::BPF_K, !X32),
         jeq(libc::SYS_sethostname as u32, 2, 0),
         jeq(libc::SYS_setdomainname as u32, 1, 0),
         stmt(ret, libc::SECCOMP_RET_ALLOW),
