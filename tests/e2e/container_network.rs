@@ -137,3 +137,18 @@ fn without_pasta_private_network_refuses_the_build_and_names_the_package() {
     assert!(all.contains("package passt"), "{all}");
     assert!(all.contains("--isolation none"), "the opt-out: {all}");
 }
+
+#[test]
+fn a_network_of_its_own_without_the_container_is_a_usage_error() {
+    let p = Proj::new(&yaml(&[], &["touch ran"], "false", ""), &[]);
+    for net in ["none", "private"] {
+        let r = p.build(&["--isolation", "none", "--network", net]);
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(
+            all.contains(&format!("--network {net} needs the container")),
+            "{all}"
+        );
+        assert!(!p.path().join("ran").exists(), "nothing ran");
+    }
+}
