@@ -63,13 +63,29 @@ t host_loopback bash -c 'exec 3<>/dev/tcp/127.0.0.1/{lo}'
 t gateway_to_loopback bash -c 'exec 3<>/dev/tcp/{gw}/{lo}'
 t gateway_to_outside bash -c 'exec 3<>/dev/tcp/{gw}/{out}'
 echo "address=$(ip -4 -o addr show scope global 2>/dev/null | awk '{{print $4}}' | tr '\n' ' ')" >> $o
-"#
+echo "resolver=$(sed -n 's/^nameserver //p' /etc/resolv.conf | tr '\n' ' ')" >> $o
+t dns_lookup getent hosts {name}
+"#,
+        name = DNS_NAME
     )
 }
+
+/// A name the probe looks up through pasta's forwarder (when the host
+/// itself can resolve it: the test needs no network otherwise).
+const DNS_NAME: &str = "deb.debian.org";
 
 fn check(text: &str) {
     let p = parse(text);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("<missing>");
+    assert_eq!(get("resolver"), "10.0.2.3", "pasta's DNS forwarder: {p:?}");
+    use std::net::ToSocketAddrs;
+    if (DNS_NAME, 80).to_socket_addrs().is_ok() {
+        assert_eq!(
+            get("dns_lookup"),
+            "yes",
+            "the host resolves {DNS_NAME}: {p:?}"
+        );
+    }
     assert_eq!(
         get("host_address"),
         "yes",
@@ -151,4 +167,63 @@ fn a_network_of_its_own_without_the_container_is_a_usage_error() {
         );
         assert!(!p.path().join("ran").exists(), "nothing ran");
     }
+}
+
+/// An image whose /etc/resolv.conf is a symlink (Ubuntu's points into
+/// /run; an absolute one must not lead out of the image): the container's
+/// resolver replaces the file the link names inside the image, and nothing
+/// of the host's.
+#[test]
+fn private_network_replaces_a_symlinked_resolv_conf_inside_the_image() {
+    if !is_root() {
+        crate::common::skip("not root: the image directory is root's");
+        return;
+    }
+    if services().is_none() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let root = crate::container_more::busybox_image(t.path());
+    std::fs::create_dir_all(root.join("run/resolve")).unwrap();
+    std::fs::write(
+        root.join("run/resolve/stub.conf"),
+        "nameserver 127.0.0.53\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/run/resolve/stub.conf", root.join("etc/resolv.conf")).unwrap();
+    let host_before = std::fs::read("/etc/resolv.conf").ok();
+    let p = Proj::new(
+        &yaml(
+            &[],
+            &["cat /etc/resolv.conf > seen.txt; cat /run/resolve/stub.conf > stub.txt"],
+            "false",
+            "",
+        ),
+        &[],
+    );
+    let r = p.build_ok(&["--network", "private", "--rootfs", root.to_str().unwrap()]);
+    let v = r["version"].as_u64().unwrap();
+    let read = |f: &str| {
+        std::fs::read_to_string(p.setup_store().join(format!("versions/{v}/{f}"))).unwrap()
+    };
+    assert!(
+        read("seen.txt").contains("nameserver 10.0.2.3"),
+        "{}",
+        read("seen.txt")
+    );
+    assert_eq!(
+        read("stub.txt"),
+        read("seen.txt"),
+        "the link's target is the one replaced"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("run/resolve/stub.conf")).unwrap(),
+        "nameserver 127.0.0.53\n",
+        "the image is not written"
+    );
+    assert_eq!(
+        std::fs::read("/etc/resolv.conf").ok(),
+        host_before,
+        "the host's is untouched"
+    );
 }

@@ -246,6 +246,9 @@ impl Sandbox {
                 build_upper: None,
                 hostname: hostname(setup),
                 private_net: network != Network::Host,
+                resolv_conf: (network == Network::Private)
+                    .then(|| pasta::resolv_conf(run))
+                    .transpose()?,
                 timing: std::env::var_os("ZEROPS_CACHE_SANDBOX_TIMING").is_some(),
             },
             deadline,

@@ -14,6 +14,10 @@
 //! address, as from any other machine; the namespace's own address differs
 //! from the host's, so the host's address leads to the host.
 //!
+//! DNS: the container's /etc/resolv.conf is replaced (a bind mount, as
+//! Docker does) by one naming [`DNS`], whose queries pasta forwards to the
+//! host's resolver; so a resolver on the host's loopback works too.
+//!
 //! pasta runs in the foreground as a child that dies with zerops-cache
 //! (`PR_SET_PDEATHSIG`); it writes its pid to its stdout (`-P /dev/stdout`)
 //! once the namespace is configured, which is the signal that the build may
@@ -29,6 +33,23 @@ use std::process::{Child, Command, Stdio};
 pub const ADDRESS: &str = "10.0.2.100";
 pub const PREFIX_LEN: &str = "24";
 pub const GATEWAY: &str = "10.0.2.2";
+/// The namespace's resolver: pasta forwards its queries to the host's
+/// (the first `nameserver` of the host's /etc/resolv.conf, loopback ones
+/// such as systemd-resolved's included), as slirp4netns' 10.0.2.3.
+pub const DNS: &str = "10.0.2.3";
+
+/// Writes the container's resolv.conf into the scratch directory `run`;
+/// its path.
+pub fn resolv_conf(run: &Path) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let p = run.join("resolv.conf");
+    std::fs::write(
+        &p,
+        format!("# --network private: pasta forwards to the host's resolver\nnameserver {DNS}\n"),
+    )
+    .with_context(|| format!("writing {}", p.display()))?;
+    Ok(p)
+}
 
 /// A running pasta; killed and reaped when dropped.
 #[derive(Debug)]
@@ -49,6 +70,8 @@ pub fn args(pod: u32, user_ns: bool, root: bool) -> Vec<String> {
         PREFIX_LEN,
         "--gateway",
         GATEWAY,
+        "--dns-forward",
+        DNS,
         "--tcp-ports",
         "none",
         "--udp-ports",
@@ -144,6 +167,7 @@ mod tests {
     fn the_hosts_loopback_is_neither_mapped_nor_forwarded() {
         let a = args(42, true, false).join(" ");
         assert!(a.contains("--no-map-gw"), "{a}");
+        assert!(a.contains("--dns-forward 10.0.2.3"), "{a}");
         for f in [
             "--tcp-ns none",
             "--udp-ns none",

@@ -66,6 +66,10 @@ pub struct Spec {
     /// A network namespace of its own (`--network none`: only loopback;
     /// `private`: connected by pasta).
     pub private_net: bool,
+    /// A file mounted over the container's /etc/resolv.conf
+    /// (`--network private`: pasta's DNS forwarder).
+    #[serde(default)]
+    pub resolv_conf: Option<PathBuf>,
     /// Print the time of each setup step (`ZEROPS_CACHE_SANDBOX_TIMING`).
     #[serde(default)]
     pub timing: bool,
