@@ -49,6 +49,7 @@ mod remote_support;
 mod repair;
 mod retention;
 mod shipped_versions;
+mod snapshots_admin;
 mod snapshots_build;
 mod snapshots_errors;
 mod snapshots_lint;

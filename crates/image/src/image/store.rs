@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-pub const ENV: &str = "ZEROPS_CACHE_IMAGES";
+pub(crate) const ENV: &str = "ZEROPS_CACHE_IMAGES";
 
 /// One layer of an image.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -72,7 +72,7 @@ fn hash(s: &str) -> String {
 }
 
 /// `root` or `rootless-UID`.
-pub fn flavour() -> String {
+pub(crate) fn flavour() -> String {
     if crate::sandbox::namespaces::is_root() {
         "root".into()
     } else {
@@ -81,7 +81,7 @@ pub fn flavour() -> String {
 }
 
 /// Writes `bytes` to `path` by a rename (never half a file).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().context("no parent")?;
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
@@ -110,7 +110,7 @@ impl ImageStore {
         self.root.join("layers").join(flavour()).join(hex(digest))
     }
 
-    pub fn tmp(&self) -> PathBuf {
+    pub(crate) fn tmp(&self) -> PathBuf {
         self.root.join("tmp")
     }
 
@@ -147,7 +147,7 @@ impl ImageStore {
         (e.reference == reference).then_some(e.digest)
     }
 
-    pub fn set_ref(&self, reference: &str, digest: &str) -> Result<()> {
+    pub(crate) fn set_ref(&self, reference: &str, digest: &str) -> Result<()> {
         let e = RefEntry {
             reference: reference.into(),
             digest: digest.into(),
@@ -160,12 +160,12 @@ impl ImageStore {
         serde_json::from_slice(&t).ok()
     }
 
-    pub fn set_meta(&self, m: &ImageMeta) -> Result<()> {
+    pub(crate) fn set_meta(&self, m: &ImageMeta) -> Result<()> {
         write_atomic(&self.meta_path(&m.digest), &serde_json::to_vec_pretty(m)?)
     }
 
     /// The image's layer directories, bottom first, if every one is here.
-    pub fn complete(&self, m: &ImageMeta) -> Option<Vec<PathBuf>> {
+    pub(crate) fn complete(&self, m: &ImageMeta) -> Option<Vec<PathBuf>> {
         m.layers
             .iter()
             .map(|l| {
@@ -197,7 +197,7 @@ impl ImageStore {
     }
 
     /// Notes that the store at `store` built on `digest`.
-    pub fn note_use(&self, digest: &str, store: &Path) -> Result<()> {
+    pub(crate) fn note_use(&self, digest: &str, store: &Path) -> Result<()> {
         let s = store.to_string_lossy();
         let p = self.root.join("uses").join(hex(digest)).join(hash(&s));
         if std::fs::read_to_string(&p).ok().as_deref() == Some(&*s) {

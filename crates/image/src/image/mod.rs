@@ -8,10 +8,12 @@
 //! (beside zerops.yaml's project root), then the machine's
 //! (`$ZEROPS_CACHE_IMAGES_FILE`, else `~/.config/zerops-cache/images`).
 
-pub mod auth;
-pub mod pull;
+// Used by the commands: `store` (the image store) and the functions below;
+// the rest is this crate's.
+pub(crate) mod auth;
+pub(crate) mod pull;
 pub mod store;
-pub mod unpack;
+pub(crate) mod unpack;
 
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -21,13 +23,13 @@ use crate::exit::{Classify, Exit};
 use crate::sandbox::rootfs::Resolved;
 use store::{ImageMeta, ImageStore};
 
-pub const ENV_FILE: &str = "ZEROPS_CACHE_IMAGES_FILE";
-pub const PROJECT_FILE: &str = ".zerops-cache-images";
+pub(crate) const ENV_FILE: &str = "ZEROPS_CACHE_IMAGES_FILE";
+pub(crate) const PROJECT_FILE: &str = ".zerops-cache-images";
 
 pub use crate::sandbox::PullPolicy;
 
 /// The machine's override file.
-pub fn machine_file() -> Option<PathBuf> {
+pub(crate) fn machine_file() -> Option<PathBuf> {
     match std::env::var_os(ENV_FILE).filter(|p| !p.is_empty()) {
         Some(p) => Some(PathBuf::from(p)),
         None => dirs::config_dir().map(|d| d.join("zerops-cache/images")),

@@ -1,7 +1,7 @@
 //! Builds the policy component: the guest crate for wasm32-unknown-unknown
 //! (a nested cargo with its own target directory, so it never waits on the
 //! outer build's lock), then wraps the core module into a component with
-//! wit-component. The bytes are embedded by `src/component.rs`.
+//! wit-component. The bytes are embedded by `src/component/load.rs`.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -12,8 +12,9 @@ const TARGET: &str = "wasm32-unknown-unknown";
 fn main() -> Result<()> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let root = manifest_dir
-        .parent()
-        .context("host/ has a parent")?
+        .ancestors()
+        .nth(2)
+        .context("crates/component/ is two levels below the workspace")?
         .to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
 
@@ -110,7 +111,7 @@ fn main() -> Result<()> {
 /// Precompiles the component for the machine being built for, so that the
 /// first command on a fresh machine loads native code instead of compiling
 /// (about 0.5 s). The engine configuration must be the one
-/// `src/component.rs` uses (`consume_fuel`, defaults otherwise); the host
+/// `src/component/load.rs` uses (`consume_fuel`, defaults otherwise); the host
 /// checks compatibility at load and compiles when the embedded code does not
 /// fit (another CPU).
 ///

@@ -17,24 +17,8 @@ pub struct Lock {
 }
 
 /// The store is locked by another process and `--no-wait` was given
-/// (exit code 5, [`crate::exit::Exit::StoreLocked`]).
-#[derive(Debug)]
-pub struct Locked {
-    /// Who holds it, as it wrote itself into the lock file.
-    pub holder: String,
-}
-
-impl std::fmt::Display for Locked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the store is locked by {}; not waiting (--no-wait)",
-            self.holder
-        )
-    }
-}
-
-impl std::error::Error for Locked {}
+/// (defined with the exit classes, which recognize it).
+pub use crate::store_error::Locked;
 
 /// Takes the store's lock. When another process holds it: fails at once
 /// with `no_wait`, else says so on stderr and waits.

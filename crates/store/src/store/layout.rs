@@ -42,6 +42,9 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 pub const LOCK: &str = "lock";
+/// A pull from the remote tier, staged until verified and renamed into
+/// place (`remote::tier::STAGING`); an interrupted one is removed on open.
+pub const REMOTE_STAGING: &str = "remote.staging";
 pub const RECORD: &str = "record.json";
 pub const JOURNAL: &str = "journal.json";
 /// The restore batch of the journal, written once (it can hold many moves).

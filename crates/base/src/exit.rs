@@ -146,9 +146,9 @@ pub enum Kind<'a> {
     /// A command of the build failed or timed out.
     CommandFailed(&'a crate::runner::CommandFailed),
     /// The store's lock is held (`--no-wait`).
-    Locked(&'a crate::store::lock::Locked),
+    Locked(&'a crate::store_error::Locked),
     /// A store file could not be read as what it should be.
-    BadFile(&'a crate::store::record_io::BadFile),
+    BadFile(&'a crate::store_error::BadFile),
     /// A policy diagnostic about the config.
     Diagnostic(&'a crate::diagnostic::DiagnosticError),
     /// The platform's verdict: lint errors refuse the command.
@@ -160,14 +160,14 @@ pub enum Kind<'a> {
 impl<'a> Kind<'a> {
     /// The kind of one error of a chain, if it has one.
     pub fn of(e: &'a (dyn std::error::Error + 'static)) -> Option<Kind<'a>> {
-        use crate::{diagnostic, interrupt, runner, store};
+        use crate::{diagnostic, interrupt, runner, store_error};
         if let Some(f) = e.downcast_ref::<Failure>() {
             Some(Kind::Given(f))
         } else if let Some(c) = e.downcast_ref::<runner::CommandFailed>() {
             Some(Kind::CommandFailed(c))
-        } else if let Some(l) = e.downcast_ref::<store::lock::Locked>() {
+        } else if let Some(l) = e.downcast_ref::<store_error::Locked>() {
             Some(Kind::Locked(l))
-        } else if let Some(b) = e.downcast_ref::<store::record_io::BadFile>() {
+        } else if let Some(b) = e.downcast_ref::<store_error::BadFile>() {
             Some(Kind::BadFile(b))
         } else if let Some(d) = e.downcast_ref::<diagnostic::DiagnosticError>() {
             Some(Kind::Diagnostic(d))
@@ -310,7 +310,7 @@ mod tests {
     /// class's code and name; `--help` lists every code.
     #[test]
     fn code_table_is_documented() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         let start = readme
             .find("| Code | Class | When |")
             .expect("README exit table");

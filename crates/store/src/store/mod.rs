@@ -217,8 +217,8 @@ impl Store {
             ),
         }
         // What a killed pull of the remote tier staged was never applied.
-        if dir.symlink_metadata(crate::remote::tier::STAGING).is_ok() {
-            journal::to_trash(&dir, crate::remote::tier::STAGING)?;
+        if dir.symlink_metadata(layout::REMOTE_STAGING).is_ok() {
+            journal::to_trash(&dir, layout::REMOTE_STAGING)?;
             eprintln!(
                 "recovered: removed what an interrupted remote pull had staged (nothing of it was applied)"
             );

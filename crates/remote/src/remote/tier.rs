@@ -27,8 +27,9 @@ use crate::store::Store;
 use crate::store::journal;
 use crate::store::layout::{CACHE, HOME, RECORD};
 
-/// The staging directory of a pull, inside the store (one filesystem).
-pub const STAGING: &str = "remote.staging";
+/// The staging directory of a pull, inside the store (one filesystem); the
+/// store names it, as it removes what an interrupted pull left.
+pub const STAGING: &str = crate::store::layout::REMOTE_STAGING;
 
 /// The `remote` part of the build summary.
 #[derive(Debug, Clone, Default, Serialize)]

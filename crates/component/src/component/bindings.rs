@@ -1,6 +1,6 @@
 //! Host bindings generated from `wit/`, in one place.
 
 wasmtime::component::bindgen!({
-    path: "../wit",
+    path: "../../wit",
     world: "policy",
 });

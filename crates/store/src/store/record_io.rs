@@ -11,7 +11,7 @@
 use anyhow::{Context, Result};
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::layout::RECORD;
 
@@ -52,28 +52,9 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// A store file that cannot be used, named by its path.
-#[derive(Debug)]
-pub struct BadFile {
-    pub path: PathBuf,
-    pub problem: String,
-    /// What to do ([`REPAIR`] or [`INVALIDATE`]).
-    pub way_out: &'static str,
-}
-
-impl std::fmt::Display for BadFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}; {}",
-            self.path.display(),
-            self.problem,
-            self.way_out
-        )
-    }
-}
-
-impl std::error::Error for BadFile {}
+/// A store file that cannot be used, named by its path (defined with the
+/// exit classes, which recognize it).
+pub use crate::store_error::BadFile;
 
 /// What a file type is, in words.
 pub fn kind_of(ft: cap_std::fs::FileType) -> &'static str {
