@@ -24,6 +24,8 @@ mod gc_race;
 mod host_reaper;
 mod hostile_store;
 mod images;
+mod images_layers;
+mod images_raw;
 mod images_support;
 mod in_place_checkout;
 mod layers;

@@ -56,6 +56,15 @@ pub fn run(spec_json: &str) -> i32 {
     if spec_json.starts_with(super::holder::PREFIX) {
         return super::holder::run(spec_json);
     }
+    if spec_json.starts_with("{\"filecaps\"") {
+        return match serde_json::from_str::<super::filecaps::Request>(spec_json) {
+            Ok(req) => super::filecaps::run(&req),
+            Err(e) => {
+                eprintln!("zerops-cache sandbox: bad request: {e}");
+                SETUP_FAILED
+            }
+        };
+    }
     if spec_json.starts_with("{\"task\"") {
         return match serde_json::from_str::<super::userns::TaskRequest>(spec_json) {
             Ok(req) => super::userns::run_task(&req),

@@ -30,6 +30,7 @@
 
 pub mod devices;
 pub mod env;
+pub mod filecaps;
 pub mod holder;
 pub mod init;
 pub mod merge_upper;
