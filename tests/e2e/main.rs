@@ -14,6 +14,7 @@ mod config_limits;
 mod container;
 mod container_isolation;
 mod container_more;
+mod container_network;
 mod container_rootless;
 mod container_subids;
 mod deployignore_limits;

@@ -183,6 +183,18 @@ impl Timer {
 
 pub fn run(args: BuildArgs) -> Result<Exit> {
     crate::interrupt::install();
+    if args.sandbox.isolation == sandbox::Isolation::None
+        && args.run.network != sandbox::Network::Host
+    {
+        return Err(Exit::Usage.error(format!(
+            "--network {} needs the container; it cannot be used with --isolation none \
+             (the commands then use the host's network)",
+            match args.run.network {
+                sandbox::Network::None => "none",
+                _ => "private",
+            }
+        )));
+    }
     let json = args.format == Format::Json;
     let out = Out {
         json,
@@ -704,6 +716,12 @@ fn build(
         }
         Ok(())
     })?;
+    // The container's mounts end before the layers move (the merge on
+    // commit; on failure, the rollback after this function returns and
+    // drops the container).
+    if let Some(sb) = &container {
+        sb.release();
+    }
 
     // Artifact, before anything moves away.
     let mut artifact_made = None;

@@ -338,7 +338,42 @@ pub fn assemble(spec: &Spec, mark: &mut dyn FnMut(&str)) -> io::Result<()> {
     read_only(&sys)?;
     mark("sys");
     bind(&spec.tmp, &root.join("tmp"))?;
+    if let Some(rc) = &spec.resolv_conf {
+        over_image_file(root, "etc/resolv.conf", rc)?;
+    }
     Ok(())
+}
+
+/// Binds `file` over the image's file `rel`, the path resolved inside
+/// `root` (`openat2` with `RESOLVE_IN_ROOT`: a symlink such as Ubuntu's
+/// `/etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf`, or an
+/// absolute one, stays in the container's root). Nothing when the image has
+/// no such file.
+fn over_image_file(root: &Path, rel: &str, file: &Path) -> io::Result<()> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    let dir = std::fs::File::open(root)?;
+    let target = match rustix::fs::openat2(
+        &dir,
+        rel,
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::IN_ROOT,
+    ) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(()),
+        Err(e) => {
+            return Err(io::Error::new(
+                io::Error::from(e).kind(),
+                format!("opening /{rel} of the image: {e}"),
+            ));
+        }
+    };
+    use std::os::fd::AsRawFd;
+    let via = PathBuf::from(format!("/proc/self/fd/{}", target.as_raw_fd()));
+    if !std::fs::metadata(&via)?.is_file() {
+        return Ok(());
+    }
+    mount(file, &via, None, libc::MS_BIND, None)
 }
 
 /// An unprivileged root: a tmpfs holding one overlay per top-level
