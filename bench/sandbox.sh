@@ -4,7 +4,8 @@
 #     container and with --isolation none (the `build` phase / N), against
 #     N plain `sh -c true` in the same run (target: container ≤ 20 ms per
 #     command);
-#     and the same in the container with --network none;
+#     and the same in the container with --network none and (with pasta)
+#     --network private;
 #  2. where a container command's setup time goes: the steps the container's
 #     init reports with ZEROPS_CACHE_SANDBOX_TIMING (median of N commands);
 #  3. a warm build of examples/hello in the container against
@@ -62,26 +63,34 @@ mkdir -p "$P"
   echo "      deployFiles: ./"
 } > "$P/zerops.yaml"
 git -C "$P" init -q && git -C "$P" add -A && git -C "$P" commit -qm b
-NET_NONE=0
-case "$("$BIN" build --help)" in *--network*) NET_NONE=1 ;; esac
-for mode in container none container-net-none; do
+NET_NONE=0 NET_PRIVATE=0
+help="$("$BIN" build --help)"
+case "$help" in *--network*) NET_NONE=1 ;; esac
+case "$help" in *private*) command -v pasta >/dev/null && NET_PRIVATE=1 ;; esac
+for mode in container none container-net-none container-net-private; do
   case "$mode" in
     container-net-none) [ "$NET_NONE" = 1 ] || continue; flags=(--isolation container --network none) ;;
+    container-net-private) [ "$NET_PRIVATE" = 1 ] || continue; flags=(--isolation container --network private) ;;
     *) flags=(--isolation "$mode") ;;
   esac
   "$BIN" build -C "$P" "${flags[@]}" --format json >/dev/null 2>&1 # warm up
-  runs=()
+  runs=() once=() dur=()
   for _ in 1 2 3 4 5; do
-    us=$("$BIN" build -C "$P" "${flags[@]}" --format json 2>/dev/null | field phases_us build)
-    runs+=("$us")
+    json=$("$BIN" build -C "$P" "${flags[@]}" --format json 2>/dev/null)
+    runs+=("$(field phases_us build <<<"$json")")
+    # Once per build: the container's probe (and, since the holders, the
+    # start of the pod and of the first filesystem).
+    once+=("$(field phases_us sandbox <<<"$json")")
+    dur+=("$(field duration_ms <<<"$json")")
   done
   m=$(median "${runs[@]}")
-  printf 'per command, %-18s: %6.2f ms  (build phase %d us / %d commands, median of 5)\n' "$mode" "$(echo "$m / $N / 1000" | bc -l)" "$m" "$N"
+  printf 'per command, %-21s: %6.2f ms  (build phase %d us / %d commands, median of 5; sandbox phase %.2f ms, whole build %d ms)\n' \
+    "$mode" "$(echo "$m / $N / 1000" | bc -l)" "$m" "$N" "$(echo "$(median "${once[@]}") / 1000" | bc -l)" "$(median "${dur[@]}")"
 done
 t0=$(date +%s%N)
 for _ in $(seq "$N"); do sh -c true; done
 t1=$(date +%s%N)
-printf 'per command, %-18s: %6.2f ms  (%d runs)\n' "sh -c true" "$(echo "($t1 - $t0) / $N / 1000000" | bc -l)" "$N"
+printf 'per command, %-21s: %6.2f ms  (%d runs)\n' "sh -c true" "$(echo "($t1 - $t0) / $N / 1000000" | bc -l)" "$N"
 
 # 2. The container's setup steps (binaries that report them).
 ZEROPS_CACHE_SANDBOX_TIMING=1 "$BIN" build -C "$P" --format json 2>"$WORK/timing" >/dev/null || true

@@ -91,6 +91,10 @@ if [ "$only_build" = 0 ]; then
   command -v umoci >/dev/null 2>&1 || container_missing+=(umoci)
   command -v skopeo >/dev/null 2>&1 || container_missing+=(skopeo)
   command -v docker-registry >/dev/null 2>&1 || container_missing+=(docker-registry)
+  # --network private: pasta (passt); the network test's probe uses ip and
+  # timeout (coreutils).
+  command -v pasta >/dev/null 2>&1 || container_missing+=(passt)
+  command -v ip >/dev/null 2>&1 || container_missing+=(iproute2)
   if [ "${#container_missing[@]}" -gt 0 ]; then
     echo "setup: installing ${container_missing[*]} with apt" >&2
     sudo_cmd=""

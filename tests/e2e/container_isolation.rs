@@ -53,6 +53,16 @@ t unshare_mount unshare -m true
 r hostname "$(hostname)"
 t set_hostname hostname zc-renamed
 r hostname_after "$(hostname)"
+r uts_file "$(cat /proc/sys/kernel/hostname)"
+r sethostname_errors "$(python3 -c '
+import ctypes, errno
+l = ctypes.CDLL(None, use_errno=True)
+def e(*a):
+    return "ok" if l.sethostname(*a) == 0 else errno.errorcode[ctypes.get_errno()]
+print(e(None, 5), e(b"x", -1), e(b"y" * 65, 65), e(b"zc-renamed", 10))
+')"
+t set_domainname domainname zc-domain
+r domainname_after "$(domainname)"
 r processes "$(ps -e -o comm= | sort -u | tr '\n' ' ')"
 r interfaces "$(sed -n 's/^ *\([a-z0-9]*\):.*/\1/p' /proc/net/dev | tr '\n' ' ')"
 t reach_host bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'
@@ -62,6 +72,10 @@ t pty python3 -c 'import os; os.openpty()'
     )
 }
 
+/// A second buildCommand after [`probe`]: the hostname it set is still the
+/// container's (one UTS namespace per build, as one container).
+pub const NEXT: &str = "echo hostname_next=$(hostname) >> /build/source/probe.txt";
+
 pub fn parse(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| l.split_once('='))
@@ -69,11 +83,14 @@ pub fn parse(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The host's hostname and domain name.
 pub fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .unwrap()
-        .trim()
-        .to_string()
+    let read = |f: &str| std::fs::read_to_string(f).unwrap().trim().to_string();
+    format!(
+        "{} {}",
+        read("/proc/sys/kernel/hostname"),
+        read("/proc/sys/kernel/domainname")
+    )
 }
 
 pub fn no_probe_cgroup_on_host() {
@@ -108,7 +125,6 @@ pub fn check(p: &BTreeMap<String, String>, network_none: bool) {
         "mount",
         "unshare_user",
         "unshare_mount",
-        "set_hostname",
     ] {
         assert_eq!(get(k), "no", "{k} must fail: {p:?}");
     }
@@ -139,7 +155,17 @@ pub fn check(p: &BTreeMap<String, String>, network_none: bool) {
         "a fresh /dev"
     );
     assert_eq!(get("hostname"), "app", "the setup's name");
-    assert_eq!(get("hostname_after"), "app");
+    // `hostname x` renames the container (its own UTS namespace, the call
+    // made for it by the init), and the name stays for the next command.
+    assert_eq!(get("set_hostname"), "yes", "{p:?}");
+    assert_eq!(get("hostname_after"), "zc-renamed");
+    assert_eq!(get("uts_file"), "zc-renamed");
+    assert_eq!(get("hostname_next"), "zc-renamed", "{p:?}");
+    assert_eq!(get("set_domainname"), "yes", "{p:?}");
+    assert_eq!(get("domainname_after"), "zc-domain");
+    // The kernel's answers to bad calls: a bad pointer, a negative or too
+    // long length.
+    assert_eq!(get("sethostname_errors"), "EFAULT EINVAL EINVAL ok");
     // Only the probe's own processes: its shell (PID 1) and the pipeline.
     for name in get("processes").split_whitespace() {
         assert!(
@@ -174,7 +200,7 @@ fn as_root_a_build_command_is_contained() {
     let host = host_name();
     let l = listener();
     let port = l.local_addr().unwrap().port();
-    let p = Proj::new(&yaml(&[], &[&probe(port)], "false", ""), &[]);
+    let p = Proj::new(&yaml(&[], &[&probe(port), NEXT], "false", ""), &[]);
     for (args, none) in [(&[][..], false), (&["--network", "none"][..], true)] {
         let s = p.build_ok(args);
         let v = s["version"].as_u64().unwrap();
@@ -191,7 +217,7 @@ fn as_nobody_a_build_command_is_contained() {
     let host = host_name();
     let l = listener();
     let port = l.local_addr().unwrap().port();
-    let r = Rootless::new(&yaml(&[], &[&probe(port)], "false", ""));
+    let r = Rootless::new(&yaml(&[], &[&probe(port), NEXT], "false", ""));
     for (args, none) in [(&[][..], false), (&["--network", "none"][..], true)] {
         let s = r.build_ok(args);
         check(&parse(&r.artifact(&s, "probe.txt")), none);

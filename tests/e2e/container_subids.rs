@@ -12,7 +12,7 @@ use std::process::Command;
 
 use crate::build_support::yaml;
 use crate::container_isolation::{
-    check, host_name, listener, no_probe_cgroup_on_host, parse, probe,
+    NEXT, check, host_name, listener, no_probe_cgroup_on_host, parse, probe,
 };
 use crate::container_rootless::{Rootless, give_to};
 use crate::subid_support::{COUNT, SubidUser};
@@ -40,7 +40,7 @@ fn with_subordinate_ids_a_build_command_is_contained_and_other_ids_are_the_range
                touch ~/owned && chown 42:65534 ~/owned && stat -c %u:%g ~/owned > owned.txt; \
                id -G > groups.txt";
     let r = Rootless::as_user(
-        &yaml(&[], &[&probe(port), ids], "false", ""),
+        &yaml(&[], &[&probe(port), NEXT, ids], "false", ""),
         su.user.clone(),
     );
     for (args, none) in [(&[][..], false), (&["--network", "none"][..], true)] {

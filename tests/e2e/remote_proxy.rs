@@ -2,7 +2,9 @@
 //! counts the signed requests that pass (so a test can bound how many
 //! requests a command makes), and can die mid-upload: once the client has
 //! sent `kill_after` bytes, every connection is reset (SO_LINGER 0) and new
-//! ones are closed at once, as an S3 gateway that was killed.
+//! ones are closed at once, as an S3 gateway that was killed. It can also
+//! run a callback once `n` bytes went back to the client (the relay waits
+//! while it runs): a test kills a server behind the gateway mid-download.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -15,9 +17,14 @@ pub struct Proxy {
     state: Arc<State>,
 }
 
+/// Run once, when the downloaded bytes reach the number.
+type Trigger = (u64, Box<dyn FnOnce() + Send>);
+
 struct State {
     upstream: u16,
     kill_after: Option<u64>,
+    trigger: std::sync::Mutex<Option<Trigger>>,
+    down_bytes: AtomicU64,
     dead: AtomicBool,
     stop: AtomicBool,
     up_bytes: AtomicU64,
@@ -53,11 +60,22 @@ fn count_requests(chunk: &[u8]) -> u64 {
 
 impl Proxy {
     pub fn start(upstream: u16, kill_after: Option<u64>) -> Proxy {
+        Proxy::with(upstream, kill_after, None)
+    }
+
+    /// A proxy that calls `then` once `after` bytes went to the client.
+    pub fn on_download(upstream: u16, after: u64, then: Box<dyn FnOnce() + Send>) -> Proxy {
+        Proxy::with(upstream, None, Some((after, then)))
+    }
+
+    fn with(upstream: u16, kill_after: Option<u64>, trigger: Option<Trigger>) -> Proxy {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         let state = Arc::new(State {
             upstream,
             kill_after,
+            trigger: std::sync::Mutex::new(trigger),
+            down_bytes: AtomicU64::new(0),
             dead: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             up_bytes: AtomicU64::new(0),
@@ -89,6 +107,11 @@ impl Proxy {
         self.state.requests.store(0, Ordering::SeqCst);
     }
 
+    /// Whether the download callback ran.
+    pub fn triggered(&self) -> bool {
+        self.state.trigger.lock().unwrap().is_none()
+    }
+
     pub fn died(&self) -> bool {
         self.state.dead.load(Ordering::SeqCst)
     }
@@ -109,6 +132,14 @@ fn pump(st: Arc<State>, mut client: TcpStream) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            let down = st2.down_bytes.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+            {
+                let mut t = st2.trigger.lock().unwrap();
+                if t.as_ref().is_some_and(|(after, _)| down >= *after) {
+                    let (_, then) = t.take().unwrap();
+                    then();
+                }
+            }
             if st2.dead.load(Ordering::SeqCst) || client_w.write_all(&buf[..n]).is_err() {
                 break;
             }

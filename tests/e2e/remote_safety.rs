@@ -130,8 +130,8 @@ fn invalidation_reaches_a_builder_that_pulled_before_it() {
 }
 
 #[test]
-fn a_deleted_epoch_resurrects_nothing() {
-    let Some(w) = Weed::start("a_deleted_epoch_resurrects_nothing") else {
+fn a_deleted_or_rolled_back_epoch_resurrects_nothing() {
+    let Some(w) = Weed::start("a_deleted_or_rolled_back_epoch_resurrects_nothing") else {
         return;
     };
     let a = Proj::new(&yaml(&[STAMP], &[INSTALL], "[node_modules]", ""), &[]);
@@ -163,6 +163,35 @@ fn a_deleted_epoch_resurrects_nothing() {
     let s = build_ok(&a, &w, "s2", &[]);
     assert_eq!(s["remote"]["enabled"], true);
     assert_eq!(s["remote"]["epoch"], 2);
+    // Rolled back: epoch 3 is raised and published into, then its object
+    // is overwritten with epoch 2's (a validly signed object of a lower
+    // epoch, replayed). It counts for nothing: the remote reads as epoch
+    // 2, which A (saw 3) and a fresh builder (a signed manifest of epoch 3)
+    // both refuse; nothing of epoch 2 comes back.
+    let r = cmd(&a, &w, "s2", "invalidate", &[]);
+    assert!(r.stdout.contains("remote: epoch 3"), "{}", r.stdout);
+    let s = build_ok(&a, &w, "s2", &[]);
+    assert_eq!(s["remote"]["epoch"], 3);
+    assert_eq!(
+        s["remote"]["published"],
+        serde_json::json!(["base", "build"])
+    );
+    let mut epochs = keys(&w, "s2/v1/invalidations/");
+    epochs.sort();
+    assert_eq!(epochs.len(), 2, "{epochs:?}");
+    put(&w, &epochs[1], &get(&w, &epochs[0]));
+    let s = build_ok(&a, &w, "s2", &[]);
+    assert_eq!(s["remote"]["enabled"], false, "{s}");
+    assert!(warnings(&s).contains("saw epoch 3"), "{}", warnings(&s));
+    let e = clone_of(&a);
+    let se = build_ok(&e, &w, "s2", &[]);
+    assert_eq!(se["prepare_ran"], true, "{se}");
+    assert_ne!(from(&se, "base"), "remote");
+    assert!(
+        warnings(&se).contains("signed manifest of epoch 3"),
+        "{}",
+        warnings(&se)
+    );
 }
 
 #[test]

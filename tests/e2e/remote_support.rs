@@ -7,8 +7,9 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use tempfile::TempDir;
+
+use crate::common::wait_until;
 
 pub const KEY: &str = "zc-test-key";
 pub const SECRET: &str = "zc-test-secret";
@@ -68,16 +69,16 @@ impl Weed {
             return None;
         };
         // A port picked free may be taken before weed binds it (tests run
-        // in parallel): then start again on other ports.
+        // in parallel; weed says "not available" or "address already in
+        // use", from one of its servers): then start again on other ports.
         let mut last = String::new();
         for _ in 0..5 {
             match Weed::try_start(&bin) {
                 Ok(w) => return Some(w),
-                Err(log) if log.contains("not available") => last = log,
-                Err(log) => panic!("weed did not start:\n{log}"),
+                Err(log) => last = log,
             }
         }
-        panic!("weed did not start on free ports 5 times:\n{last}");
+        panic!("weed did not start, 5 times on other free ports; the last log:\n{last}");
     }
 
     fn try_start(bin: &std::path::Path) -> Result<Weed, String> {
@@ -141,29 +142,29 @@ impl Weed {
         self.wait_ready()
     }
 
-    /// Until S3 answers (then a moment for the bucket to be created).
+    /// Until S3 answers and the bucket (made right after S3 is up) does;
+    /// `Err` with the log when weed exited (a port taken meanwhile).
     fn wait_ready(&mut self) -> Result<(), String> {
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(30) {
+        let mut exited = None;
+        wait_until("weed to answer for its bucket", 30, || {
             if let Some(Ok(Some(st))) = self.child.as_mut().map(|c| c.try_wait()) {
-                let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
-                self.child = None;
-                return Err(format!("weed exited ({st}):\n{log}"));
+                exited = Some(st);
+                return true;
             }
-            let ok = Command::new("curl")
+            let up = Command::new("curl")
                 .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
                 .arg(format!("http://127.0.0.1:{}/", self.s3_port))
                 .output()
                 .map(|o| o.stdout != b"000")
                 .unwrap_or(false);
-            // The bucket is created right after S3 is up: ready when it answers.
-            if ok && self.bucket_ready() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+            up && self.bucket_ready()
+        });
+        if let Some(st) = exited {
+            let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
+            self.child = None;
+            return Err(format!("weed exited ({st}):\n{log}"));
         }
-        let log = std::fs::read_to_string(self.data.join("weed.log")).unwrap_or_default();
-        Err(format!("weed did not start in 30 s:\n{log}"))
+        Ok(())
     }
 
     fn bucket_ready(&self) -> bool {
@@ -181,6 +182,19 @@ impl Weed {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// The bytes the server has read so far (sockets and files:
+    /// /proc/PID/io `rchar`), to time a kill in the middle of an upload.
+    pub fn read_bytes(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/io", self.pid()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("rchar:"))
+                    .and_then(|v| v.trim().parse().ok())
+            })
+            .unwrap_or(0)
     }
 
     pub fn pid(&self) -> u32 {

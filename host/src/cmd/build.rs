@@ -182,6 +182,18 @@ struct Decided {
 
 pub fn run(args: BuildArgs) -> Result<Exit> {
     crate::interrupt::install();
+    if args.sandbox.isolation == sandbox::Isolation::None
+        && args.run.network != sandbox::Network::Host
+    {
+        return Err(Exit::Usage.error(format!(
+            "--network {} needs the container; it cannot be used with --isolation none \
+             (the commands then use the host's network)",
+            match args.run.network {
+                sandbox::Network::None => "none",
+                _ => "private",
+            }
+        )));
+    }
     let json = args.format == Format::Json;
     let out = Out {
         json,
@@ -440,6 +452,12 @@ impl<'a> Build<'a> {
         }
         let layered = self.layer_build(&commands)?;
         self.phase(Phase::Build, |b| b.build_commands(&commands, &source_path))?;
+        // The container's mounts end before the layers move (the merge on
+        // commit; on failure, the rollback after this method returns and
+        // drops the container).
+        if let Some(sb) = &commands.container {
+            sb.release();
+        }
         let made = self.phase(Phase::Artifact, |b| b.artifact(&source, checkout.as_ref()))?;
         self.phase(Phase::Preserve, |b| b.preserve(&source, checkout.as_ref()))?;
         self.phase(Phase::Commit, |b| b.commit(layered))?;

@@ -146,6 +146,12 @@ fn pulled(
             )));
         }
     };
+    // Stacked as they are, or flattened once where one overlay cannot
+    // stack them (a look at the image writes nothing).
+    let dirs = match access {
+        Access::Build { .. } => crate::image::flatten::lowers(&store, &meta, dirs)?,
+        Access::Look => dirs,
+    };
     let id = project
         .host
         .image_identity(&name, &meta.digest, flavour())?;

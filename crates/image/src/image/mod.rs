@@ -11,6 +11,7 @@
 // Used by the commands: `store` (the image store) and the functions below;
 // the rest is this crate's.
 pub(crate) mod auth;
+pub mod flatten;
 pub(crate) mod pull;
 pub mod store;
 pub(crate) mod unpack;

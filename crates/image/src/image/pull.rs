@@ -271,13 +271,37 @@ fn unpack_into(
         crate::sandbox::clear_scratch(dir)?;
     }
     std::fs::create_dir_all(dir)?;
-    let stats = super::unpack::unpack(blob, dir, owners)?;
+    let mut stats = super::unpack::unpack(blob, dir, owners)?;
+    let caps = std::mem::take(&mut stats.file_caps);
+    if !caps.is_empty() {
+        let n = caps.len() as u64;
+        let paths: Vec<String> = caps.iter().map(|(p, _)| p.display().to_string()).collect();
+        let failed = match crate::sandbox::filecaps::set_in_namespace(caps) {
+            Ok(f) => f,
+            Err(e) => paths.iter().map(|p| format!("{p}: {e}")).collect(),
+        };
+        stats.xattrs += n - failed.len() as u64;
+        stats.xattrs_lost += failed.len() as u64;
+        let inside = format!("{}/", dir.display());
+        for f in failed {
+            stats
+                .lost
+                .push(format!("security.capability of {}", f.replace(&inside, "")));
+        }
+    }
     if stats.refused > 0 {
         eprintln!(
             "zerops-cache: layer {digest}: {} entr{} left out: {}",
             stats.refused,
             if stats.refused == 1 { "y" } else { "ies" },
             stats.reasons.join("; ")
+        );
+    }
+    if stats.xattrs_lost > 0 {
+        eprintln!(
+            "zerops-cache: layer {digest}: {} extended attribute(s) not kept: {}",
+            stats.xattrs_lost,
+            stats.lost.join("; ")
         );
     }
     let _ = std::fs::remove_file(blob);

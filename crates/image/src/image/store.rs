@@ -233,12 +233,20 @@ impl ImageStore {
         }
         std::fs::remove_file(self.meta_path(&m.digest))?;
         let _ = std::fs::remove_dir_all(self.root.join("uses").join(hex(&m.digest)));
+        let mut freed = 0;
+        let flat = super::flatten::flat_dir(self, &m.digest);
+        if flat.exists() {
+            let gone = self.tmp().join(format!("rm.flat.{}", hex(&m.digest)));
+            std::fs::create_dir_all(self.tmp())?;
+            std::fs::rename(&flat, &gone)?;
+            freed += du(&gone);
+            crate::sandbox::clear_scratch(&gone)?;
+        }
         let kept: std::collections::BTreeSet<String> = self
             .all_images()
             .into_iter()
             .flat_map(|i| i.layers.into_iter().map(|l| l.digest))
             .collect();
-        let mut freed = 0;
         for l in &m.layers {
             if kept.contains(&l.digest) {
                 continue;

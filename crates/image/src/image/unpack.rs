@@ -12,6 +12,14 @@
 //!   following links);
 //! - as root, owners are kept; as another user every file is the user's,
 //!   so root inside the container's user namespace owns it;
+//! - extended attributes (PAX `SCHILY.xattr.*`, libarchive's
+//!   `LIBARCHIVE.xattr.*`) are kept: `user.*`, and as root
+//!   `security.capability` (a file's capabilities, e.g. ping's) and
+//!   `trusted.*`; never overlay's own (`*.overlay.*`: only whiteouts mark
+//!   a layer for the overlay) nor `security.selinux` (the host labels);
+//!   an unprivileged user's file capabilities are returned, to be set in
+//!   a user namespace ([`crate::sandbox::filecaps`]); what cannot be set
+//!   is counted and named;
 //! - device nodes are left out (the container's /dev is made fresh);
 //! - directories get their modes last, deepest first, so a read-only
 //!   directory does not stop its own entries.
@@ -32,6 +40,15 @@ pub struct Stats {
     /// or that could not be made, with the first few reasons.
     pub refused: u64,
     pub reasons: Vec<String>,
+    /// Extended attributes set.
+    pub xattrs: u64,
+    /// Extended attributes not set (left out, or refused by the kernel),
+    /// with the first few reasons.
+    pub xattrs_lost: u64,
+    pub lost: Vec<String>,
+    /// File capabilities an unprivileged user could not set here, for
+    /// [`crate::sandbox::filecaps`] (path, value).
+    pub file_caps: Vec<(PathBuf, Vec<u8>)>,
 }
 
 impl Stats {
@@ -39,6 +56,94 @@ impl Stats {
         self.refused += 1;
         if self.reasons.len() < 5 {
             self.reasons.push(what);
+        }
+    }
+}
+
+impl Stats {
+    fn lose(&mut self, what: String) {
+        self.xattrs_lost += 1;
+        if self.lost.len() < 5 {
+            self.lost.push(what);
+        }
+    }
+}
+
+/// An error with its causes (the `tar` crate's "failed to unpack" wraps
+/// the reason).
+fn why(e: &std::io::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
+}
+
+/// An extended attribute: name, value.
+type Xattr = (Vec<u8>, Vec<u8>);
+
+/// The extended attributes an entry carries: PAX `SCHILY.xattr.NAME`
+/// (GNU tar, Docker, BuildKit) or `LIBARCHIVE.xattr.NAME` (the name
+/// %-encoded, the value in base64).
+fn xattrs_of<R: Read>(e: &mut tar::Entry<'_, R>) -> std::io::Result<Vec<Xattr>> {
+    use base64::Engine;
+    let b64 = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let mut out = Vec::new();
+    let Some(exts) = e.pax_extensions()? else {
+        return Ok(out);
+    };
+    for ext in exts {
+        let ext = ext?;
+        let key = ext.key_bytes();
+        if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
+            out.push((name.to_vec(), ext.value_bytes().to_vec()));
+        } else if let Some(name) = key.strip_prefix(b"LIBARCHIVE.xattr.") {
+            let name: Vec<u8> = percent_encoding::percent_decode(name).collect();
+            if let Ok(v) = b64.decode(ext.value_bytes().trim_ascii()) {
+                out.push((name, v));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Sets `xattrs` on `at` (not following a link), as [`unpack`] says.
+fn set_xattrs(at: &Path, xattrs: &[Xattr], shown: &str, s: &mut Stats) {
+    use std::os::unix::fs::PermissionsExt;
+    for (name, value) in xattrs {
+        let n = String::from_utf8_lossy(name);
+        if n.contains(".overlay.") || n == "security.selinux" || name.contains(&0) {
+            s.lose(format!("{shown}: {n} left out"));
+            continue;
+        }
+        let key = std::ffi::OsStr::from_bytes(name);
+        let set = || rustix::fs::lsetxattr(at, key, value, rustix::fs::XattrFlags::empty());
+        let mut r = set();
+        // `user.*` needs write permission: a read-only file of the user's
+        // is made writable for the moment.
+        if r == Err(rustix::io::Errno::ACCESS)
+            && let Ok(md) = std::fs::symlink_metadata(at)
+            && !md.file_type().is_symlink()
+        {
+            let mode = md.permissions().mode();
+            if std::fs::set_permissions(at, PermissionsExt::from_mode(mode | 0o200)).is_ok() {
+                r = set();
+                let _ = std::fs::set_permissions(at, PermissionsExt::from_mode(mode));
+            }
+        }
+        match r {
+            Ok(()) => s.xattrs += 1,
+            // Set later, in a user namespace where the user is root.
+            Err(rustix::io::Errno::PERM) if n == "security.capability" => {
+                s.file_caps.push((at.to_path_buf(), value.clone()));
+            }
+            Err(e) => s.lose(format!("{shown}: {n}: {}", std::io::Error::from(e))),
         }
     }
 }
@@ -140,6 +245,7 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
     ar.set_preserve_permissions(true);
     ar.set_preserve_mtime(true);
     ar.set_preserve_ownerships(owners);
+    // Our own, from the PAX records (see [`set_xattrs`]).
     ar.set_unpack_xattrs(false);
     ar.set_overwrite(true);
     let mut s = Stats::default();
@@ -164,6 +270,7 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
             s.devices += 1;
             continue;
         }
+        let xattrs = xattrs_of(&mut e).context("reading the tar's PAX records")?;
         let base = rel
             .file_name()
             .map(|n| n.as_bytes().to_vec())
@@ -186,26 +293,30 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
         }
         if kind.is_dir() {
             match safe_dirs(dir, &rel) {
-                Ok(Some(_)) => dirs.push(e),
+                Ok(Some(at)) => dirs.push((e, at, xattrs, shown)),
                 Ok(None) => s.refuse(format!("{shown}: through a link or a file")),
                 Err(err) => s.refuse(format!("{shown}: {err}")),
             }
             continue;
         }
         match e.unpack_in(dir) {
-            Ok(true) => {}
+            Ok(true) => {
+                if !xattrs.is_empty() {
+                    set_xattrs(&dir.join(&rel), &xattrs, &shown, &mut s);
+                }
+            }
             Ok(false) => s.refuse(format!("{shown}: a name outside the layer")),
-            Err(err) => s.refuse(format!("{shown}: {err}")),
+            Err(err) => s.refuse(format!("{shown}: {}", why(&err))),
         }
     }
     if s.entries == 0 {
         bail!("the layer is an empty tar");
     }
-    dirs.sort_by(|a, b| b.path_bytes().cmp(&a.path_bytes()));
-    for mut d in dirs {
-        let shown = String::from_utf8_lossy(&d.path_bytes()).into_owned();
-        if let Err(err) = d.unpack_in(dir) {
-            s.refuse(format!("{shown}: {err}"));
+    dirs.sort_by(|a, b| b.1.cmp(&a.1));
+    for (mut d, at, xattrs, shown) in dirs {
+        match d.unpack_in(dir) {
+            Ok(_) => set_xattrs(&at, &xattrs, &shown, &mut s),
+            Err(err) => s.refuse(format!("{shown}: {}", why(&err))),
         }
     }
     Ok(s)
@@ -233,6 +344,9 @@ mod tests {
         }
         h.set_size(data.len() as u64);
         h.set_mode(if kind.is_dir() { 0o755 } else { 0o644 });
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(1_700_000_000);
         h.set_cksum();
         b.append(&h, data).unwrap();
     }
@@ -353,5 +467,72 @@ mod tests {
             std::fs::metadata(dir.join("bin/busybox")).unwrap(),
         );
         assert_eq!(a.ino(), bb.ino(), "a hard link stays one file");
+    }
+
+    /// A file capability (cap_net_raw+ep, `vfs_cap_data` revision 2).
+    const NET_RAW: [u8; 20] = [
+        1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    fn xattr(p: &Path, name: &str) -> Option<Vec<u8>> {
+        let mut v = vec![0u8; 256];
+        let n = rustix::fs::lgetxattr(p, name, &mut v[..]).ok()?;
+        v.truncate(n);
+        Some(v)
+    }
+
+    #[test]
+    fn extended_attributes_are_kept_and_overlay_marks_from_a_tar_are_not() {
+        use tar::EntryType as K;
+        let t = tempfile::tempdir().unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        let pax = |b: &mut tar::Builder<Vec<u8>>, kv: &[(&str, &[u8])]| {
+            b.append_pax_extensions(kv.iter().copied()).unwrap();
+        };
+        pax(
+            &mut b,
+            &[("SCHILY.xattr.security.capability", &NET_RAW[..])],
+        );
+        entry(&mut b, K::Regular, b"bin/ping", None, b"elf");
+        pax(&mut b, &[("SCHILY.xattr.user.zc", b"hello")]);
+        entry(&mut b, K::Regular, b"data/f", None, b"f");
+        pax(&mut b, &[("LIBARCHIVE.xattr.user.lib%2Dx", b"dg")]);
+        entry(&mut b, K::Regular, b"data/g", None, b"g");
+        pax(&mut b, &[("SCHILY.xattr.user.overlay.opaque", b"y")]);
+        entry(&mut b, K::Directory, b"hidden/", None, b"");
+        pax(
+            &mut b,
+            &[
+                ("SCHILY.xattr.trusted.overlay.redirect", b"/etc"),
+                ("SCHILY.xattr.user.kept", b"1"),
+            ],
+        );
+        entry(&mut b, K::Directory, b"moved/", None, b"");
+        let bytes = b.into_inner().unwrap();
+        let dir = t.path().join("d");
+        std::fs::create_dir(&dir).unwrap();
+        let s = unpack_from(&bytes[..], &dir, crate::sandbox::namespaces::is_root()).unwrap();
+        assert_eq!(
+            xattr(&dir.join("data/f"), "user.zc").as_deref(),
+            Some(&b"hello"[..]),
+            "{s:?}"
+        );
+        assert_eq!(xattr(&dir.join("data/g"), "user.lib-x").unwrap(), b"v");
+        assert_eq!(xattr(&dir.join("moved"), "user.kept").unwrap(), b"1");
+        assert_eq!(xattr(&dir.join("hidden"), "user.overlay.opaque"), None);
+        assert_eq!(xattr(&dir.join("moved"), "trusted.overlay.redirect"), None);
+        assert!(
+            s.lost
+                .iter()
+                .any(|l| l.contains("trusted.overlay.redirect left out")),
+            "{s:?}"
+        );
+        if crate::sandbox::namespaces::is_root() {
+            assert_eq!(
+                xattr(&dir.join("bin/ping"), "security.capability").unwrap(),
+                NET_RAW
+            );
+            assert_eq!((s.xattrs, s.xattrs_lost), (4, 2), "{s:?}");
+        }
     }
 }

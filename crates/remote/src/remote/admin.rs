@@ -380,8 +380,10 @@ fn deep_check(
     scan: &Scan,
     rt: &tokio::runtime::Runtime,
 ) -> Result<(u64, Vec<String>)> {
-    // pack -> (manifest, blob) that need it
-    let mut by_pack: BTreeMap<String, Vec<(String, super::Blob)>> = BTreeMap::new();
+    // pack -> each blob (once, however many manifests index it) -> the
+    // manifests that index it.
+    type Place = (u64, u64, String, u64);
+    let mut by_pack: BTreeMap<String, BTreeMap<Place, Vec<String>>> = BTreeMap::new();
     for l in &scan.manifests {
         if let Ok(m) = &l.manifest {
             for b in &m.blobs {
@@ -389,7 +391,9 @@ fn deep_check(
                     by_pack
                         .entry(b.pack.clone())
                         .or_default()
-                        .push((l.name.clone(), b.clone()));
+                        .entry((b.off, b.len, b.d.clone(), b.s))
+                        .or_default()
+                        .push(l.name.clone());
                 }
             }
         }
@@ -412,18 +416,29 @@ fn deep_check(
                     if sha256_hex(&bytes) != pack {
                         problems.push(format!("pack {pack}: its bytes do not match its name"));
                     }
-                    for (name, b) in blobs {
-                        let frame = bytes.get(b.off as usize..(b.off + b.len) as usize);
+                    let mut dec = zstd::bulk::Decompressor::new().ok();
+                    let mut raw = Vec::new();
+                    for ((off, len, d, s), names) in blobs {
+                        let frame = bytes.get(off as usize..(off + len) as usize);
+                        raw.clear();
+                        raw.reserve(s as usize);
                         let got = frame
                             .ok_or_else(|| "outside the pack".to_string())
                             .and_then(|f| {
-                                zstd::bulk::decompress(f, b.s as usize).map_err(|e| e.to_string())
+                                dec.as_mut()
+                                    .ok_or_else(|| "no zstd context".to_string())?
+                                    .decompress_to_buffer(f, &mut raw)
+                                    .map_err(|e| e.to_string())
                             });
+                        let name = names.join(", ");
                         match got {
-                            Ok(raw) if sha256_hex(&raw) == b.d => ok += 1,
-                            Ok(_) => problems
-                                .push(format!("{name}: blob {} does not match its digest", b.d)),
-                            Err(e) => problems.push(format!("{name}: blob {}: {e}", b.d)),
+                            Ok(_) if raw.len() as u64 == s && sha256_hex(&raw) == d => {
+                                ok += names.len() as u64
+                            }
+                            Ok(_) => {
+                                problems.push(format!("{name}: blob {d} does not match its digest"))
+                            }
+                            Err(e) => problems.push(format!("{name}: blob {d}: {e}")),
                         }
                     }
                     (ok, problems)

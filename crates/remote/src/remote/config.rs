@@ -131,6 +131,31 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// How each request to the remote is bounded within the command's budget
+/// `total` (--remote-timeout): a connection that is not made within a
+/// quarter of it (5 s at most), or a response that stalls for a quarter of
+/// it (2 s at least, 15 s at most), is given up and made again; transient
+/// failures (refused connections, 5xx answers, bodies cut short, stalls)
+/// are retried with exponential backoff (0.1 s doubling to 2 s) until the
+/// budget is spent. A GET cut short resumes where it stopped (same ETag).
+pub fn client_options(total: Duration) -> (ClientOptions, RetryConfig) {
+    let stall = (total / 4).clamp(Duration::from_secs(2), Duration::from_secs(15));
+    let client = ClientOptions::new()
+        .with_timeout(total)
+        .with_connect_timeout((total / 4).min(Duration::from_secs(5)))
+        .with_read_timeout(stall);
+    let retry = RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            base: 2.0,
+        },
+        max_retries: 10,
+        retry_timeout: total,
+    };
+    (client, retry)
+}
+
 impl RemoteArgs {
     /// The remote, `Ok(None)` when none is configured, `Err` with the
     /// reason it cannot be used (no secret and no `--remote-unsigned`, a
@@ -145,18 +170,7 @@ impl RemoteArgs {
             .signing_setup(keys.facts())?
             .map_err(|e| anyhow!("{e}"))?;
         let timeout = self.remote_timeout.max(Duration::from_millis(100));
-        let retry = RetryConfig {
-            backoff: BackoffConfig {
-                init_backoff: Duration::from_millis(100),
-                max_backoff: Duration::from_secs(2),
-                base: 2.0,
-            },
-            max_retries: 3,
-            retry_timeout: timeout,
-        };
-        let client = ClientOptions::new()
-            .with_timeout(timeout)
-            .with_connect_timeout(timeout.min(Duration::from_secs(5)));
+        let (client, retry) = client_options(timeout);
         let mut b = AmazonS3Builder::new()
             .with_bucket_name(&bucket)
             .with_region(env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()))

@@ -5,6 +5,7 @@
 //! - [`config`]: `--remote`, the AWS_* variables, the signing secret, limits;
 //! - [`sign`]: HMAC-SHA256 or ed25519 over what the component says to sign;
 //! - [`tree`]: a layer directory to manifest entries and back;
+//! - [`pack`]: a push's one pass over the files (read, hash, compress);
 //! - [`push`]: missing packs, then the manifest (create-if-absent);
 //! - [`pull`]: the manifest, verified blobs into a staging directory, then
 //!   renamed into the store;
@@ -23,6 +24,7 @@ pub mod epochs;
 pub mod index;
 pub mod locks;
 pub mod memory;
+pub mod pack;
 pub mod pull;
 pub mod push;
 pub mod quarantine;
@@ -82,10 +84,12 @@ pub struct TrafficSummary {
 /// Hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let d = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);
     for b in d {
-        s.push_str(&format!("{b:02x}"));
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
     }
     s
 }

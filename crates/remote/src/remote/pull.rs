@@ -21,6 +21,8 @@ use crate::component::remote::wit::Expect;
 
 /// Packs fetched at once.
 const IN_FLIGHT: usize = 8;
+/// Requests made for one pack before its pull fails.
+const FETCH_ATTEMPTS: u32 = 4;
 /// The largest manifest body accepted (uncompressed JSON).
 const MAX_MANIFEST: u64 = 1 << 30;
 /// Test hook: abort the process after this many packs were written into
@@ -286,27 +288,90 @@ fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
         .collect()
 }
 
-/// Decompresses and verifies one blob, then writes every entry holding it.
-fn write_blob(root: &Path, b: &super::Blob, frame: &[u8], entries: &[&Entry]) -> Result<()> {
-    let bytes = zstd::bulk::decompress(frame, b.s as usize).map_err(|e| {
-        super::quarantine::bad_pack(
-            &b.pack,
-            format!("blob {} in pack {} does not decompress: {e}", b.d, b.pack),
-        )
-    })?;
-    if bytes.len() as u64 != b.s || sha256_hex(&bytes) != b.d {
-        return Err(super::quarantine::bad_pack(
-            &b.pack,
-            format!(
-                "blob {} in pack {} does not match its digest: refused",
-                b.d, b.pack
-            ),
-        ));
+/// Decompresses, verifies and writes blobs, reusing its zstd context and
+/// buffer (one per blocking thread).
+struct BlobWriter {
+    dec: zstd::bulk::Decompressor<'static>,
+    buf: Vec<u8>,
+    umask: u32,
+}
+
+impl BlobWriter {
+    fn new(umask: u32) -> Result<BlobWriter> {
+        Ok(BlobWriter {
+            dec: zstd::bulk::Decompressor::new()?,
+            buf: Vec::new(),
+            umask,
+        })
     }
-    for e in entries {
-        tree::write_file(root, e, &bytes)?;
+
+    /// Decompresses and verifies one blob, then writes every entry holding it.
+    fn write(
+        &mut self,
+        root: &Path,
+        b: &super::Blob,
+        frame: &[u8],
+        entries: &[Entry],
+    ) -> Result<()> {
+        self.buf.clear();
+        self.buf.reserve(b.s as usize);
+        self.dec
+            .decompress_to_buffer(frame, &mut self.buf)
+            .map_err(|e| {
+                super::quarantine::bad_pack(
+                    &b.pack,
+                    format!("blob {} in pack {} does not decompress: {e}", b.d, b.pack),
+                )
+            })?;
+        if self.buf.len() as u64 != b.s || sha256_hex(&self.buf) != b.d {
+            return Err(super::quarantine::bad_pack(
+                &b.pack,
+                format!(
+                    "blob {} in pack {} does not match its digest: refused",
+                    b.d, b.pack
+                ),
+            ));
+        }
+        for e in entries {
+            tree::write_file(root, e, &self.buf, self.umask)?;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// The ranges of one pack. A request that fails for another reason than
+/// the pack being absent is made again (after 0.2 s, then 0.4 s...): the
+/// gateway routes it to another replica of what it could not read. The
+/// client below retries single requests too; this covers what it gives up
+/// on (a body cut short too often, a stalled connection), within the
+/// command's --remote-timeout.
+async fn fetch_ranges(
+    remote: &Remote,
+    pack: &str,
+    path: &object_store::path::Path,
+    ranges: &[Range<u64>],
+) -> Result<Vec<bytes::Bytes>> {
+    let mut wait = std::time::Duration::from_millis(200);
+    let mut attempt = 1;
+    loop {
+        match remote.store.get_ranges(path, ranges).await {
+            Ok(got) => return Ok(got),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(super::quarantine::bad_pack(
+                    pack,
+                    format!("pack {pack} is missing from the remote"),
+                ));
+            }
+            Err(e) if attempt >= FETCH_ATTEMPTS => {
+                return Err(anyhow!("fetching pack {pack} ({attempt} attempts): {e}"));
+            }
+            Err(_) => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                attempt += 1;
+            }
+        }
+    }
 }
 
 /// Pulls the layer of manifest `m` into the fresh directory `root`.
@@ -318,32 +383,22 @@ pub async fn pull_layer(
     root: &Path,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
-    tree::prepare(root, &m.entries)?;
+    let umask = tree::umask();
+    tree::prepare(root, &m.entries, umask)?;
     let work = plan(m);
     bar.set_length(work.len() as u64);
     let abort_after: Option<u64> = std::env::var(ENV_ABORT_AFTER_PACKS)
         .ok()
         .and_then(|v| v.parse().ok());
     let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let store = Arc::clone(&remote.store);
     futures::stream::iter(work)
         .map(|w| {
-            let store = Arc::clone(&store);
             let done = Arc::clone(&done);
             async move {
                 let path = remote.path(&host.pack_name(&w.pack)?);
                 let ranges: Vec<Range<u64>> =
                     w.blobs.iter().map(|(b, _)| b.off..b.off + b.len).collect();
-                let got = store
-                    .get_ranges(&path, &ranges)
-                    .await
-                    .map_err(|e| match e {
-                        object_store::Error::NotFound { .. } => super::quarantine::bad_pack(
-                            &w.pack,
-                            format!("pack {} is missing from the remote", w.pack),
-                        ),
-                        e => anyhow!("fetching pack {}: {e}", w.pack),
-                    })?;
+                let got = fetch_ranges(remote, &w.pack, &path, &ranges).await?;
                 traffic.down(got.iter().map(|b| b.len() as u64).sum());
                 let root = root.to_path_buf();
                 // Blocking: decompress, verify, write (owned copies for the thread).
@@ -362,6 +417,7 @@ pub async fn pull_layer(
                 let writing = WRITERS.enter()?;
                 tokio::task::spawn_blocking(move || -> Result<()> {
                     let _writing = writing;
+                    let mut out = BlobWriter::new(umask)?;
                     for (b, es, frame) in &jobs {
                         if WRITERS.cancelled() {
                             return Err(anyhow!("the pull was stopped"));
@@ -372,8 +428,7 @@ pub async fn pull_layer(
                                 format!("pack {}: a short read of blob {}", b.pack, b.d),
                             ));
                         }
-                        let refs: Vec<&Entry> = es.iter().collect();
-                        write_blob(&root, b, frame, &refs)?;
+                        out.write(&root, b, frame, es)?;
                     }
                     Ok(())
                 })

@@ -5,25 +5,21 @@
 //! manifest per entry ever exists, and packs are content-addressed, so a
 //! racing publisher never corrupts one.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::config::Remote;
+use super::pack::{Pack, pack_all};
 use super::pull::{LayerId, fetch_one, resolve};
-use super::{
-    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sha256_hex, sign, tree,
-};
+use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sign, tree};
 use crate::component::PolicyHost;
 
-/// A pack is closed once its frames reach this size.
-pub const PACK_BYTES: usize = 16 << 20;
-/// Packs compressed and uploaded at once.
-const IN_FLIGHT: usize = 8;
-const LEVEL: i32 = 3;
+/// Packs uploaded at once (and HEADs in flight: twice as many).
+const IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Pushed {
@@ -36,35 +32,6 @@ pub struct Pushed {
     pub left_out: Vec<String>,
     /// Why the index was not updated (then `remote ls` reads the manifest whole).
     pub index_note: Option<String>,
-}
-
-/// Hashes the files of a walk in parallel (every core).
-fn hash_all(walked: &mut [tree::Walked]) -> Result<()> {
-    let n = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8);
-    let chunk = walked.len().div_ceil(n).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = walked
-            .chunks_mut(chunk)
-            .map(|c| {
-                s.spawn(move || -> Result<()> {
-                    for w in c {
-                        if let (Some(abs), Kind::File { d, s }) = (&w.abs, &mut w.entry.kind) {
-                            let bytes = std::fs::read(abs)
-                                .with_context(|| format!("reading {}", abs.display()))?;
-                            *s = bytes.len() as u64;
-                            *d = sha256_hex(&bytes);
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().map_err(|_| anyhow!("a hashing thread panicked"))?)
-    })
 }
 
 /// The newest readable manifest of the same project, setup, epoch and
@@ -121,68 +88,6 @@ async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Pr
     None
 }
 
-/// One pack to build: the files whose blobs go in it (first path per digest).
-struct PackJob {
-    files: Vec<(String, PathBuf)>,
-}
-
-fn plan_packs(walked: &[tree::Walked], have: &BTreeMap<String, Blob>) -> Vec<PackJob> {
-    let mut seen = BTreeSet::new();
-    let mut jobs = Vec::new();
-    let mut cur = PackJob { files: Vec::new() };
-    let mut raw = 0usize;
-    for w in walked {
-        let (Some(abs), Kind::File { d, s }) = (&w.abs, &w.entry.kind) else {
-            continue;
-        };
-        if have.contains_key(d) || !seen.insert(d.clone()) {
-            continue;
-        }
-        // Raw bytes per pack: about twice the target (zstd halves them).
-        if raw > 0 && raw + *s as usize > 2 * PACK_BYTES {
-            jobs.push(std::mem::replace(&mut cur, PackJob { files: Vec::new() }));
-            raw = 0;
-        }
-        raw += *s as usize;
-        cur.files.push((d.clone(), abs.clone()));
-    }
-    if !cur.files.is_empty() {
-        jobs.push(cur);
-    }
-    jobs
-}
-
-/// Compresses a pack: its bytes, its digest and the index of its blobs.
-fn build_pack(job: PackJob) -> Result<(Vec<u8>, String, Vec<Blob>)> {
-    let mut pack = Vec::new();
-    let mut blobs = Vec::new();
-    let mut enc = zstd::bulk::Compressor::new(LEVEL)?;
-    for (d, abs) in job.files {
-        let bytes = std::fs::read(&abs).with_context(|| format!("reading {}", abs.display()))?;
-        // The file changed since it was hashed: the layer is in use.
-        if sha256_hex(&bytes) != d {
-            return Err(anyhow!(
-                "{} changed while it was being pushed",
-                abs.display()
-            ));
-        }
-        let frame = enc.compress(&bytes)?;
-        blobs.push(Blob {
-            d,
-            pack: String::new(),
-            off: pack.len() as u64,
-            len: frame.len() as u64,
-            s: bytes.len() as u64,
-        });
-        pack.extend_from_slice(&frame);
-    }
-    let digest = sha256_hex(&pack);
-    for b in &mut blobs {
-        b.pack = digest.clone();
-    }
-    Ok((pack, digest, blobs))
-}
-
 /// Pushes the layer at `dir` as `id`, unless the remote has it already
 /// (and no reader refused it: then it is published again over it).
 pub async fn push_layer(
@@ -206,17 +111,22 @@ pub async fn push_layer(
         }
         replace = true;
     }
+    // The walk (local) while the shared lock is taken: from the first look
+    // at what the remote holds to the manifest, gc does not sweep.
     let dir = dir.to_path_buf();
-    let walk = tokio::task::spawn_blocking(move || -> Result<tree::Walk> {
-        let mut w = tree::walk(&dir)?;
-        hash_all(&mut w.entries)?;
-        Ok(w)
-    })
-    .await??;
-    // From the first look at what the remote holds to the manifest, a
-    // shared lock: gc does not sweep meanwhile.
     let holder = format!("publish {}/{}", id.project, id.setup);
-    let held = super::locks::take_shared(host, remote, &holder).await?;
+    let (walk, held) = tokio::join!(
+        tokio::task::spawn_blocking(move || tree::walk(&dir)),
+        super::locks::take_shared(host, remote, &holder)
+    );
+    let held = held?;
+    let walk = match walk.map_err(anyhow::Error::from).and_then(|w| w) {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = super::locks::release(remote, &held).await;
+            return Err(e);
+        }
+    };
     let r = publish(
         host, remote, traffic, walk, id, created_ms, bar, &name, replace,
     )
@@ -230,22 +140,18 @@ pub async fn push_layer(
     Ok(out)
 }
 
-/// The blobs of `have` the walk reuses whose pack this run saw exist and
-/// long enough (a HEAD each, in parallel); the others are uploaded again.
+/// The blobs of `have` whose pack this run saw exist and long enough for
+/// every blob `have` places in it (a HEAD each, in parallel): only those
+/// are reused; the others are packed and uploaded again.
 async fn reusable(
     host: &PolicyHost,
     remote: &Remote,
-    walk: &[tree::Walked],
     have: BTreeMap<String, Blob>,
 ) -> Result<BTreeMap<String, Blob>> {
     let mut need: BTreeMap<String, u64> = BTreeMap::new();
-    for w in walk {
-        if let Kind::File { d, .. } = &w.entry.kind
-            && let Some(b) = have.get(d)
-        {
-            let end = need.entry(b.pack.clone()).or_default();
-            *end = (*end).max(b.off + b.len);
-        }
+    for b in have.values() {
+        let end = need.entry(b.pack.clone()).or_default();
+        *end = (*end).max(b.off + b.len);
     }
     let ok: BTreeSet<String> = futures::stream::iter(need)
         .map(|(pack, end)| async move {
@@ -256,7 +162,7 @@ async fn reusable(
                 Err(e) => Err(anyhow!("checking pack {pack}: {e}")),
             }
         })
-        .buffer_unordered(IN_FLIGHT * 2)
+        .buffer_unordered(IN_FLIGHT * 4)
         .try_filter_map(|p| async move { Ok(p) })
         .try_collect()
         .await?;
@@ -264,6 +170,88 @@ async fn reusable(
         .into_iter()
         .filter(|(_, b)| ok.contains(&b.pack))
         .collect())
+}
+
+/// Uploads one pack, create-if-absent. Content-addressed: an existing
+/// pack of the same size has these very bytes; one of another size is
+/// bogus and is replaced.
+async fn upload(
+    host: &PolicyHost,
+    remote: &Remote,
+    traffic: &Traffic,
+    pack: Pack,
+) -> Result<Vec<Blob>> {
+    let Pack {
+        bytes,
+        digest,
+        blobs,
+    } = pack;
+    let path = remote.path(&host.pack_name(&digest)?);
+    let len = bytes.len() as u64;
+    let payload = PutPayload::from(bytes);
+    match remote
+        .store
+        .put_opts(&path, payload.clone(), PutOptions::from(PutMode::Create))
+        .await
+    {
+        Ok(_) => traffic.up(len),
+        Err(
+            object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. },
+        ) => match remote.store.head(&path).await {
+            Ok(m) if m.size == len => {}
+            _ => {
+                remote
+                    .store
+                    .put(&path, payload)
+                    .await
+                    .map_err(|e| anyhow!("uploading pack {digest}: {e}"))?;
+                traffic.up(len);
+            }
+        },
+        Err(e) => return Err(anyhow!("uploading pack {digest}: {e}")),
+    }
+    Ok(blobs)
+}
+
+/// Reads, hashes and packs the walk's files on blocking threads while the
+/// closed packs upload ([`IN_FLIGHT`] at once); the walk comes back with
+/// every digest set, with the blobs uploaded.
+async fn pack_and_upload(
+    host: &PolicyHost,
+    remote: &Remote,
+    traffic: &Traffic,
+    mut walk: tree::Walk,
+    have: Arc<BTreeMap<String, Blob>>,
+    bar: &indicatif::ProgressBar,
+) -> Result<(tree::Walk, Vec<Blob>)> {
+    // Two closed packs wait at most: memory stays bounded by the packs
+    // being filled, waiting and uploading.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Pack>(2);
+    let packer = tokio::task::spawn_blocking(move || {
+        let send = |p: Pack| {
+            tx.blocking_send(p)
+                .map_err(|_| anyhow!("the upload stopped"))
+        };
+        let r = pack_all(&mut walk.entries, &have, &send);
+        r.map(|()| walk)
+    });
+    let uploaded: Result<Vec<Vec<Blob>>> =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
+            .map(|p| {
+                bar.inc_length(1);
+                async move {
+                    let blobs = upload(host, remote, traffic, p).await?;
+                    bar.inc(1);
+                    Ok::<_, anyhow::Error>(blobs)
+                }
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .try_collect()
+            .await;
+    // An upload that failed dropped the receiver: the packer stops at its
+    // next pack. Its error (a file it could not read) comes first.
+    let walk = packer.await??;
+    Ok((walk, uploaded?.into_iter().flatten().collect()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -289,60 +277,21 @@ async fn publish(
                 .collect()
         })
         .unwrap_or_default();
-    let have = reusable(host, remote, &walk.entries, have).await?;
-    let jobs = plan_packs(&walk.entries, &have);
+    let have = Arc::new(reusable(host, remote, have).await?);
+    let left_out = walk.left_out.clone();
+    let (walk, uploaded) =
+        pack_and_upload(host, remote, traffic, walk, Arc::clone(&have), bar).await?;
     let mut out = Pushed {
         files: walk
             .entries
             .iter()
             .filter(|w| matches!(w.entry.kind, Kind::File { .. }))
             .count(),
-        left_out: walk.left_out.clone(),
+        left_out,
         ..Pushed::default()
     };
-    bar.set_length(jobs.len() as u64);
-    let store = Arc::clone(&remote.store);
-    let uploaded: Vec<Vec<Blob>> = futures::stream::iter(jobs)
-        .map(|job| {
-            let store = Arc::clone(&store);
-            async move {
-                let (pack, digest, blobs) =
-                    tokio::task::spawn_blocking(move || build_pack(job)).await??;
-                let path = remote.path(&host.pack_name(&digest)?);
-                let len = pack.len() as u64;
-                // Content-addressed: an existing pack of the right size
-                // has these very bytes; one of another size is bogus and
-                // is replaced.
-                let payload = PutPayload::from(pack);
-                match store
-                    .put_opts(&path, payload.clone(), PutOptions::from(PutMode::Create))
-                    .await
-                {
-                    Ok(_) => traffic.up(len),
-                    Err(
-                        object_store::Error::AlreadyExists { .. }
-                        | object_store::Error::Precondition { .. },
-                    ) => match store.head(&path).await {
-                        Ok(m) if m.size == len => {}
-                        _ => {
-                            store
-                                .put(&path, payload)
-                                .await
-                                .map_err(|e| anyhow!("uploading pack {digest}: {e}"))?;
-                            traffic.up(len);
-                        }
-                    },
-                    Err(e) => return Err(anyhow!("uploading pack {digest}: {e}")),
-                }
-                bar.inc(1);
-                Ok::<_, anyhow::Error>(blobs)
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect()
-        .await?;
     let mut index: BTreeMap<String, Blob> = BTreeMap::new();
-    for b in uploaded.into_iter().flatten() {
+    for b in uploaded {
         index.insert(b.d.clone(), b);
     }
     out.new_blobs = index.len();
@@ -432,7 +381,7 @@ async fn publish(
         blobs,
     };
     let json = serde_json::to_vec(&m)?;
-    let body = zstd::bulk::compress(&json, LEVEL)?;
+    let body = zstd::bulk::compress(&json, 3)?;
     let object = sign::seal(host, remote, name, &body)?;
     let len = object.len() as u64;
     // Over a refused one (quarantined), else create-if-absent.

@@ -14,7 +14,7 @@ use std::ffi::CString;
 use std::fs;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::{Entry, Kind};
@@ -182,12 +182,21 @@ fn set_opaque(p: &Path) -> Result<()> {
 
 /// Creates the directories, symlinks and whiteouts of `entries` under the
 /// fresh directory `root` (files come later, from [`write_file`]).
-pub fn prepare(root: &Path, entries: &[Entry]) -> Result<()> {
+pub fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
     for e in entries {
         let p = root.join(&e.p);
         match &e.kind {
-            Kind::Dir { .. } => fs::create_dir(&p)
-                .and_then(|_| fs::set_permissions(&p, fs::Permissions::from_mode(0o700)))
+            // Owner-only until `finish` gives it its mode.
+            Kind::Dir { .. } => fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&p)
+                .and_then(|_| {
+                    if umask & 0o700 != 0 {
+                        fs::set_permissions(&p, fs::Permissions::from_mode(0o700))
+                    } else {
+                        Ok(())
+                    }
+                })
                 .with_context(|| format!("creating {}", p.display()))?,
             Kind::Link { to } => std::os::unix::fs::symlink(to, &p)
                 .with_context(|| format!("creating the symlink {}", p.display()))?,
@@ -206,21 +215,38 @@ pub fn prepare(root: &Path, entries: &[Entry]) -> Result<()> {
     Ok(())
 }
 
-/// Writes one file of the layer (never over an existing one).
-pub fn write_file(root: &Path, e: &Entry, contents: &[u8]) -> Result<()> {
+/// The process's umask, read once per pull (from /proc, without changing
+/// it); `0o7777` when it cannot be read: then every file's mode is set
+/// after it is created.
+pub fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o7777)
+}
+
+/// Writes one file of the layer (never over an existing one). Created with
+/// its mode when the umask leaves it whole (else set on the open file), its
+/// mtime set on the open file, to the nanosecond.
+pub fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result<()> {
     let p = root.join(&e.p);
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .custom_flags(libc::O_NOFOLLOW)
-        .mode(0o600)
+        .mode(e.m & 0o777)
         .open(&p)
         .with_context(|| format!("creating {}", p.display()))?;
     f.write_all(contents)
         .with_context(|| format!("writing {}", p.display()))?;
-    f.set_permissions(fs::Permissions::from_mode(e.m))
-        .with_context(|| format!("setting the mode of {}", p.display()))?;
-    // On the open file (no second path lookup), to the nanosecond.
+    if e.m & !0o777 != 0 || e.m & umask != 0 {
+        f.set_permissions(fs::Permissions::from_mode(e.m))
+            .with_context(|| format!("setting the mode of {}", p.display()))?;
+    }
     let t = if e.t >= 0 {
         std::time::UNIX_EPOCH + std::time::Duration::from_nanos(e.t as u64)
     } else {

@@ -1,15 +1,18 @@
 //! `zerops-cache __sandbox-init SPEC`: the process that makes the container
 //! and runs one command in it.
 //!
-//! 1. dies with zerops-cache (`PR_SET_PDEATHSIG`), enters new namespaces
-//!    and assembles the filesystem ([`super::mounts`]);
+//! 1. dies with zerops-cache (`PR_SET_PDEATHSIG`), joins the build's pod
+//!    and a copy of its assembled filesystem ([`super::holder`],
+//!    [`super::namespaces::enter_command`]), and a new PID namespace;
 //! 2. forks the command's process, PID 1 of the new PID namespace: it
 //!    mounts /proc, pivots into the container's root (the host's mount
 //!    tree detached), drops the capabilities outside Docker's default list
 //!    from the bounding set, installs the seccomp filter, limits its other
 //!    capability sets ([`super::privileges`], [`super::seccomp`]), takes the
 //!    clean environment and execs `/bin/sh -c COMMAND`;
-//! 3. waits for it. SIGTERM, SIGINT, SIGHUP or the time limit kill it with
+//!    The child also installs the hostname filter and passes its listener
+//!    here ([`super::sethostname`]);
+//! 3. waits for it, answering its `sethostname`/`setdomainname` calls. SIGTERM, SIGINT, SIGHUP or the time limit kill it with
 //!    SIGKILL, and with it (PID 1) every process of the namespace; the
 //!    exit status is the command's (128 + N for signal N, 124 on timeout).
 //!
@@ -20,7 +23,9 @@ use std::ffi::CString;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use super::{Spec, mounts, namespaces, privileges, seccomp};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::{Spec, mounts, namespaces, privileges, seccomp, sethostname};
 
 /// The hidden subcommand's name.
 pub const SUBCOMMAND: &str = "__sandbox-init";
@@ -48,6 +53,18 @@ extern "C" fn on_signal(sig: libc::c_int) {
 /// Runs the init (or, for `{"task": …}`, a task in the user namespace of
 /// subordinate ids, [`super::userns`]); returns the exit status.
 pub fn run(spec_json: &str) -> i32 {
+    if spec_json.starts_with(super::holder::PREFIX) {
+        return super::holder::run(spec_json);
+    }
+    if spec_json.starts_with("{\"filecaps\"") {
+        return match serde_json::from_str::<super::filecaps::Request>(spec_json) {
+            Ok(req) => super::filecaps::run(&req),
+            Err(e) => {
+                eprintln!("zerops-cache sandbox: bad request: {e}");
+                SETUP_FAILED
+            }
+        };
+    }
     if spec_json.starts_with("{\"task\"") {
         return match serde_json::from_str::<super::userns::TaskRequest>(spec_json) {
             Ok(req) => super::userns::run_task(&req),
@@ -79,11 +96,8 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     let mut steps = Steps::new(spec.timing);
     let filters = seccomp::filters()?;
     steps.mark("seccomp-compile");
-    namespaces::enter_user(&spec)?;
-    steps.mark("userns");
-    namespaces::enter(&spec)?;
-    steps.mark("namespaces");
-    mounts::assemble(&spec, &mut |n| steps.mark(n))?;
+    namespaces::enter_command(&spec)?;
+    steps.mark("join");
     // Everything the child needs, made before the fork.
     let cwd = cstr(spec.cwd.as_bytes())?;
     let sh = cstr(b"/bin/sh")?;
@@ -111,6 +125,21 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     if unsafe { libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
         return Err(io::Error::last_os_error());
     }
+    // The child passes the listener of its hostname filter over `pair`.
+    let supervisor = sethostname::Supervisor::new()?;
+    let mut pair = [0 as libc::c_int; 2];
+    // SAFETY: a valid two-element array.
+    if unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            pair.as_mut_ptr(),
+        )
+    } == -1
+    {
+        return Err(io::Error::last_os_error());
+    }
     // SAFETY: this process has one thread, so the child may allocate.
     let pid = unsafe { libc::fork() };
     if pid == -1 {
@@ -126,6 +155,7 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
             }
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
             libc::close(alive[1]);
+            libc::close(pair[0]);
             let mut p = libc::pollfd {
                 fd: alive[0],
                 events: libc::POLLIN,
@@ -136,17 +166,30 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
             }
         }
         steps.mark("fork");
-        let code = child(&spec.root, &filters, &mut steps, &cwd, &sh, &argv_p, &env_p);
+        let code = child(
+            &spec.root, &filters, pair[1], &mut steps, &cwd, &sh, &argv_p, &env_p,
+        );
         // SAFETY: leaving the forked child without running destructors.
         unsafe { libc::_exit(code) };
     }
     CHILD.store(pid, Ordering::SeqCst);
     // SAFETY: our own read end; the write end stays open until we exit.
-    unsafe { libc::close(alive[0]) };
+    // The child's end of the pair: closed here, so a child that fails
+    // before sending its listener is seen as the end of the stream.
+    unsafe {
+        libc::close(alive[0]);
+        libc::close(pair[1]);
+    }
+    let listener = sethostname::recv_fd(pair[0]);
+    // SAFETY: our end of the pair, not used again.
+    unsafe { libc::close(pair[0]) };
     if let Some(ms) = spec.timeout_ms {
         let secs = ms.div_ceil(1000).min(u32::MAX as u64) as libc::c_uint;
         // SAFETY: alarm has no preconditions.
         unsafe { libc::alarm(secs.max(1)) };
+    }
+    if let Ok(Some(l)) = listener {
+        supervise(pid, &supervisor, l)?;
     }
     let mut status = 0;
     loop {
@@ -186,9 +229,67 @@ give your user subordinate ids (a range in /etc/subuid and /etc/subgid, e.g. \
 `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER`, and newuidmap/newgidmap from uidmap) \
 so that ids 1..N are mapped too, run the build as root, or for apt pass -o APT::Sandbox::User=root";
 
+/// Answers the command's `sethostname`/`setdomainname` notifications
+/// ([`sethostname`]) until the command's PID 1 exits.
+fn supervise(
+    pid: libc::pid_t,
+    supervisor: &sethostname::Supervisor,
+    listener: OwnedFd,
+) -> io::Result<()> {
+    // SAFETY: pidfd_open with plain integer arguments.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if pidfd < 0 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(
+            e.kind(),
+            format!("watching the command (pidfd_open, Linux 5.3): {e}"),
+        ));
+    }
+    // SAFETY: a new descriptor of our own.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as libc::c_int) };
+    let mut listener = Some(listener);
+    loop {
+        let mut fds = [
+            libc::pollfd {
+                fd: pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: listener.as_ref().map_or(-1, |l| l.as_raw_fd()),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: a valid array of two pollfds.
+        if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } == -1 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue; // a signal: its handler killed the child
+            }
+            return Err(e);
+        }
+        if let Some(l) = &listener {
+            let ev = fds[1].revents;
+            if ev & libc::POLLIN != 0 {
+                if !supervisor.serve_one(l) {
+                    listener = None;
+                }
+            } else if ev & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                listener = None;
+            }
+        }
+        if fds[0].revents & libc::POLLIN != 0 {
+            return Ok(());
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn child(
     root: &std::path::Path,
     filters: &[seccompiler::BpfProgram],
+    sock: libc::c_int,
     steps: &mut Steps,
     cwd: &CString,
     sh: &CString,
@@ -212,6 +313,12 @@ fn child(
         // before the capabilities are limited; capset stays allowed.
         privileges::drop_bounding()?;
         seccomp::install(filters)?;
+        let listener = sethostname::install()?;
+        sethostname::send_fd(sock, listener.as_raw_fd())
+            .map_err(|e| io::Error::new(e.kind(), format!("passing the hostname filter: {e}")))?;
+        drop(listener);
+        // SAFETY: our end of the pair, not used again.
+        unsafe { libc::close(sock) };
         privileges::limit()?;
         steps.mark("caps+seccomp");
         Ok(())

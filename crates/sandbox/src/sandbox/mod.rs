@@ -11,33 +11,43 @@
 //!   the store, `/proc` of the container's own PID namespace (runc's paths
 //!   read-only or masked), a fresh `/dev` ([`devices`]), the host's `/sys`
 //!   read-only throughout;
-//! - PID, UTS (hostname: the setup's name), IPC and cgroup namespaces, a
-//!   network namespace with only loopback for `--network none`, and a user
-//!   namespace when not run as root: the invoking user is root in it, and
-//!   its subordinate ids ([`subids`]) are container ids 1..N;
+//! - PID, UTS (hostname: the setup's name; `hostname x` answered by the
+//!   init, [`sethostname`]), IPC and cgroup namespaces, a network namespace
+//!   with only loopback for `--network none` or connected by pasta for
+//!   `--network private` ([`pasta`]), and a user namespace when not run as
+//!   root: the invoking user is root in it, and its subordinate ids
+//!   ([`subids`]) are container ids 1..N;
 //! - Docker's default capabilities ([`privileges`]) and seccomp filter
 //!   ([`seccomp`]).
 //!
-//! Each command is one run of the hidden subcommand `__sandbox-init`
-//! ([`init`]) with a [`spec::Spec`]; it dies with zerops-cache
-//! (`PR_SET_PDEATHSIG`), and the kernel drops its mounts with it, so a
+//! What commands share is kept by two holder processes per build
+//! ([`holder`]): the pod (user, UTS, IPC, cgroup, network namespaces) and
+//! the root (the assembled mounts of the current layout). Each command is
+//! one run of the hidden subcommand `__sandbox-init` ([`init`]) with a
+//! [`spec::Spec`], which joins them. All die with zerops-cache
+//! (`PR_SET_PDEATHSIG`), and the kernel drops the mounts with them, so a
 //! `kill -9` leaves nothing mounted on the host.
 
 pub mod devices;
 pub mod env;
+pub mod filecaps;
+pub mod holder;
 pub mod init;
 pub mod merge_upper;
 pub mod mounts;
 pub mod namespaces;
+pub mod pasta;
 pub mod privileges;
 pub mod rootfs;
 pub mod seccomp;
+pub mod sethostname;
 pub mod spec;
 pub mod subids;
 pub mod unpack;
 pub mod userns;
 
 use anyhow::{Context, Result};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -106,13 +116,18 @@ pub enum Network {
     Host,
     /// A network namespace of its own with only loopback up.
     None,
+    /// A network namespace of its own with outbound access through `pasta`
+    /// (package passt); the host's 127.0.0.1 is not reachable.
+    Private,
 }
 
 /// Options of `build` only.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// The build container's network: `host` (default; builds download) or
-    /// `none` (a network namespace of its own with only loopback).
+    /// The build container's network: `host` (default; builds download),
+    /// `none` (a network namespace of its own with only loopback), or
+    /// `private` (a network namespace of its own with outbound access
+    /// through `pasta`; the host's 127.0.0.1 is out of reach).
     #[arg(long, value_enum, default_value_t)]
     pub network: Network,
     /// An environment variable for the build commands: `NAME=VALUE`, or
@@ -159,9 +174,14 @@ pub struct StorePaths {
 /// A container ready to run commands in.
 pub struct Sandbox {
     base: Spec,
-    /// The build's user namespace with subordinate ids, which every
-    /// command's container joins.
-    _holder: Option<userns::Holder>,
+    /// The build's pod: its user, UTS, IPC, cgroup (and network)
+    /// namespaces, which every command joins ([`holder`]).
+    pod: RefCell<Option<holder::Holder>>,
+    /// The filesystem of the current layout, assembled once.
+    root: RefCell<Option<holder::Holder>>,
+    /// With `--network private`: what connects the pod's network.
+    pasta: RefCell<Option<pasta::Pasta>>,
+    network: Network,
     deadline: Instant,
     /// Set once buildCommands start: their own upper directory (see
     /// [`Spec::build_upper`]).
@@ -198,26 +218,19 @@ impl Sandbox {
         } else {
             None
         };
-        let holder = ids
-            .as_ref()
-            .map(userns::Holder::start)
-            .transpose()
-            .map_err(|e| {
-                crate::exit::Exit::Unsupported.error(format!(
-                    "cannot create the build container: {e:#}\n\
-                     (to run the commands on the host instead, without isolation, pass --isolation none)"
-                ))
-            })?;
-        let userns_path = holder.as_ref().map(|h| h.path().to_path_buf());
         Ok(Sandbox {
-            _holder: holder,
+            pod: RefCell::new(None),
+            root: RefCell::new(None),
+            pasta: RefCell::new(None),
+            network,
             base: Spec {
                 lower: image.lower().to_path_buf(),
                 lowers: image.lowers(),
                 per_dir,
                 userxattr: user_ns,
                 user_ns,
-                userns_path,
+                pod: None,
+                root_holder: None,
                 ids,
                 uid: namespaces::uid(),
                 gid: namespaces::gid(),
@@ -233,7 +246,10 @@ impl Sandbox {
                 parent: std::process::id(),
                 build_upper: None,
                 hostname: hostname(setup),
-                private_net: network == Network::None,
+                private_net: network != Network::Host,
+                resolv_conf: (network == Network::Private)
+                    .then(|| pasta::resolv_conf(run))
+                    .transpose()?,
                 timing: std::env::var_os("ZEROPS_CACHE_SANDBOX_TIMING").is_some(),
             },
             deadline,
@@ -305,9 +321,48 @@ impl Sandbox {
             .map_err(|e| NotLayered(format!("creating {}: {e}", upper.display())))?;
         let mut spec = self.base.clone();
         spec.build_upper = Some(upper.to_path_buf());
-        self.run_true(spec).map_err(NotLayered)?;
+        // The base layer is the upper directory of the current root: that
+        // overlay goes first (two mounts must not share an upper directory).
+        drop(self.root.take());
+        let tried = self.started(&spec).and_then(|s| self.run_true(s));
+        if let Err(why) = tried {
+            // The next command mounts the base layer's layout again.
+            drop(self.root.take());
+            return Err(NotLayered(why));
+        }
         let _ = self.build_upper.set(upper.to_path_buf());
         Ok(())
+    }
+
+    /// `spec` with the pids of the build's pod and of the root holder of
+    /// `spec`'s layout, each started when not running yet.
+    fn started(&self, spec: &Spec) -> Result<Spec, String> {
+        let mut spec = spec.clone();
+        let mut pod = self.pod.borrow_mut();
+        if pod.is_none() {
+            let p = holder::Holder::start(holder::Kind::Pod, &spec)?;
+            if self.network == Network::Private {
+                let log = self.base.tmp.with_file_name("pasta.log");
+                *self.pasta.borrow_mut() = Some(pasta::Pasta::start(p.pid(), spec.user_ns, &log)?);
+            }
+            *pod = Some(p);
+        }
+        spec.pod = pod.as_ref().map(|h| h.pid());
+        let mut root = self.root.borrow_mut();
+        if root.is_none() {
+            *root = Some(holder::Holder::start(holder::Kind::Root, &spec)?);
+        }
+        spec.root_holder = root.as_ref().map(|h| h.pid());
+        Ok(spec)
+    }
+
+    /// Ends the build's holders: the container's mounts are gone when this
+    /// returns (before the store merges or rolls back the layers). Commands
+    /// after it would start them again.
+    pub fn release(&self) {
+        drop(self.root.take());
+        drop(self.pasta.take());
+        drop(self.pod.take());
     }
 
     /// The process that runs `cmd` with `sh -c` in the container, in `cwd`
@@ -321,6 +376,10 @@ impl Sandbox {
         }
         let mut spec = self.base.clone();
         spec.build_upper = self.build_upper.get().cloned();
+        let mut spec = self.started(&spec).map_err(|why| {
+            crate::exit::Exit::Unsupported
+                .error(format!("cannot create the build container: {why}"))
+        })?;
         spec.command = cmd.to_string();
         spec.cwd = cwd.to_string();
         spec.timeout_ms = Some(left.as_millis().max(1) as u64);
@@ -334,12 +393,16 @@ impl Sandbox {
 
     /// Runs `true` in the container: a build refuses to start where no
     /// container can be made, with the cause and the opt-out.
+    /// The filesystem's holder ends with the probe: the store resets the
+    /// base layer after it, and the commands must mount the new one.
     pub fn probe(&self) -> Result<()> {
-        match self.run_true(self.base.clone()) {
+        let tried = self.started(&self.base).and_then(|s| self.run_true(s));
+        drop(self.root.take());
+        match tried {
             Ok(()) => Ok(()),
             Err(why) => Err(crate::exit::Exit::Unsupported.error(format!(
                 "cannot create the build container: {why}\n\
-                 (the build needs mount, PID, UTS, IPC and cgroup namespaces, a network namespace with --network none, \
+                 (the build needs mount, PID, UTS, IPC and cgroup namespaces, a network namespace with --network none or private, \
                  seccomp, and a user namespace when not run as root; \
                  to run the commands on the host instead, without isolation, pass --isolation none)"
             ))),

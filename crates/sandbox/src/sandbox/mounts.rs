@@ -89,16 +89,10 @@ fn overlay(
     if userxattr {
         opts.push_str(",userxattr");
     }
-    // The kernel reads the options from one page.
-    if opts.len() >= 4096 {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "the image has {} layers, more than one overlay mount can name (its options \
-                 exceed a page); flatten it (e.g. `skopeo copy` + `umoci unpack` + --rootfs)",
-                lower.len()
-            ),
-        ));
+    // The kernel reads mount(2)'s options from one page: an image with
+    // many layers names them one by one instead (`lowerdir+`).
+    if opts.len() >= OPTIONS_MAX {
+        return overlay_appended(lower, upper, work, target, userxattr);
     }
     // nodev: a device node of the image (or made by a build) opens nothing.
     mount(
@@ -107,6 +101,134 @@ fn overlay(
         Some("overlay"),
         libc::MS_NODEV,
         Some(&opts),
+    )
+}
+
+/// How long mount(2)'s option string may be (one page, its NUL included).
+pub const OPTIONS_MAX: usize = 4096;
+
+/// `=1`: flatten every image of several layers once, into one directory,
+/// instead of stacking its layers (for a kernel, or a seccomp filter, that
+/// refuses the new mount API).
+pub const FLATTEN_ENV: &str = "ZEROPS_CACHE_FLATTEN_IMAGES";
+
+/// How many lower directories overlayfs stacks (`OVL_MAX_STACK`).
+const STACK_MAX: usize = 500;
+
+/// Whether one overlay can stack `lowers` here: within mount(2)'s page
+/// (with room for the upper and work directories), or named one by one
+/// with `lowerdir+` (Linux 6.8 or later) up to overlayfs' own limit.
+/// Otherwise the image is flattened once (`crate::image::flatten`).
+pub fn can_stack(lowers: &[PathBuf]) -> bool {
+    if lowers.len() <= 1 {
+        return true;
+    }
+    if std::env::var_os(FLATTEN_ENV).is_some_and(|v| v == "1") {
+        return false;
+    }
+    let bytes: usize = lowers.iter().map(|p| p.as_os_str().len() + 1).sum();
+    if bytes + 1024 < OPTIONS_MAX {
+        return true;
+    }
+    lowers.len() <= STACK_MAX && kernel_at_least((6, 8))
+}
+
+/// Whether the running kernel's release is `want` or later.
+fn kernel_at_least(want: (u32, u32)) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    release_at_least(&release, want)
+}
+
+/// `6.18.44-fc-v1272` is at least (6, 8).
+fn release_at_least(release: &str, want: (u32, u32)) -> bool {
+    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
+    let mut num = || parts.next().and_then(|p| p.parse::<u32>().ok());
+    match (num(), num()) {
+        (Some(major), Some(minor)) => (major, minor) >= want,
+        _ => false,
+    }
+}
+
+/// An overlay through the new mount API (`fsopen`, `fsconfig`, `fsmount`,
+/// `move_mount`), each lower directory appended with `lowerdir+` (Linux
+/// 6.8 or later): no page limits how many layers it names (overlayfs
+/// stacks up to 500). An image the kernel cannot stack this way is
+/// flattened before the container starts (`crate::image::flatten`).
+fn overlay_appended(
+    lower: &[&Path],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+    userxattr: bool,
+) -> io::Result<()> {
+    use rustix::mount::{
+        FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, fsconfig_create,
+        fsconfig_set_flag, fsconfig_set_string, fsmount, fsopen, move_mount,
+    };
+    let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)
+        .map_err(|e| appended_error(None, "fsopen", e, lower.len(), target))?;
+    let fail =
+        |what: &str, e: rustix::io::Errno| appended_error(Some(&fs), what, e, lower.len(), target);
+    for l in lower {
+        fsconfig_set_string(&fs, "lowerdir+", *l)
+            .map_err(|e| fail(&format!("lowerdir+ {}", l.display()), e))?;
+    }
+    fsconfig_set_string(&fs, "upperdir", upper).map_err(|e| fail("upperdir", e))?;
+    fsconfig_set_string(&fs, "workdir", work).map_err(|e| fail("workdir", e))?;
+    if userxattr {
+        fsconfig_set_flag(&fs, "userxattr").map_err(|e| fail("userxattr", e))?;
+    }
+    fsconfig_create(&fs).map_err(|e| fail("creating it", e))?;
+    // nodev, as for mount(2) above.
+    let m = fsmount(
+        &fs,
+        FsMountFlags::FSMOUNT_CLOEXEC,
+        MountAttrFlags::MOUNT_ATTR_NODEV,
+    )
+    .map_err(|e| fail("fsmount", e))?;
+    move_mount(
+        &m,
+        "",
+        rustix::fs::CWD,
+        target,
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+    )
+    .map_err(|e| fail("move_mount", e))
+}
+
+/// The error of [`overlay_appended`], with the kernel's own message (the
+/// filesystem context's log) and the way out.
+fn appended_error(
+    fs: Option<&std::os::fd::OwnedFd>,
+    what: &str,
+    e: rustix::io::Errno,
+    layers: usize,
+    target: &Path,
+) -> io::Error {
+    let mut log = Vec::new();
+    if let Some(fs) = fs {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = rustix::io::read(fs, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            log.push(String::from_utf8_lossy(&buf[..n]).trim().to_string());
+        }
+    }
+    let log = if log.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", log.join("; "))
+    };
+    io::Error::new(
+        io::Error::from(e).kind(),
+        format!(
+            "mounting the image's {layers} layers as an overlay on {} (lowerdir+ of the new \
+             mount API, Linux 6.8 or later): {what}: {e}{log}; set {}=1 to flatten the image \
+             once into one directory instead",
+            target.display(),
+            FLATTEN_ENV
+        ),
     )
 }
 
@@ -216,7 +338,42 @@ pub fn assemble(spec: &Spec, mark: &mut dyn FnMut(&str)) -> io::Result<()> {
     read_only(&sys)?;
     mark("sys");
     bind(&spec.tmp, &root.join("tmp"))?;
+    if let Some(rc) = &spec.resolv_conf {
+        over_image_file(root, "etc/resolv.conf", rc)?;
+    }
     Ok(())
+}
+
+/// Binds `file` over the image's file `rel`, the path resolved inside
+/// `root` (`openat2` with `RESOLVE_IN_ROOT`: a symlink such as Ubuntu's
+/// `/etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf`, or an
+/// absolute one, stays in the container's root). Nothing when the image has
+/// no such file.
+fn over_image_file(root: &Path, rel: &str, file: &Path) -> io::Result<()> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    let dir = std::fs::File::open(root)?;
+    let target = match rustix::fs::openat2(
+        &dir,
+        rel,
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::IN_ROOT,
+    ) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(()),
+        Err(e) => {
+            return Err(io::Error::new(
+                io::Error::from(e).kind(),
+                format!("opening /{rel} of the image: {e}"),
+            ));
+        }
+    };
+    use std::os::fd::AsRawFd;
+    let via = PathBuf::from(format!("/proc/self/fd/{}", target.as_raw_fd()));
+    if !std::fs::metadata(&via)?.is_file() {
+        return Ok(());
+    }
+    mount(file, &via, None, libc::MS_BIND, None)
 }
 
 /// An unprivileged root: a tmpfs holding one overlay per top-level
@@ -393,4 +550,21 @@ pub fn pivot(root: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kernel_releases_compare_by_major_and_minor() {
+        for (r, want) in [
+            ("6.18.44-fc-v1272\n", true),
+            ("6.8.0-31-generic", true),
+            ("6.7.12", false),
+            ("5.15.0-105-generic", false),
+            ("7.0", true),
+            ("garbage", false),
+        ] {
+            assert_eq!(super::release_at_least(r, (6, 8)), want, "{r}");
+        }
+    }
 }

@@ -1,8 +1,9 @@
-//! Entering the container's namespaces: mount, PID, UTS (the container's
-//! hostname), IPC and cgroup, a network namespace with only loopback for
-//! `--network none`, plus a user namespace that maps the invoking user to
-//! root when not run as root (and its subordinate ids to 1..N, see
-//! [`super::userns`]).
+//! The container's namespaces: the build's pod (a user namespace that maps
+//! the invoking user to root when not run as root, and its subordinate ids
+//! to 1..N, see [`super::userns`]; UTS with the container's hostname; IPC;
+//! cgroup; a network namespace with only loopback for `--network none`),
+//! made once per build by a holder ([`super::holder`]) and joined by each
+//! command, which adds its own mount and PID namespaces.
 
 use std::io;
 
@@ -29,48 +30,29 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Enters the user namespace when `spec.user_ns`: the build's, with the
-/// subordinate ids mapped ([`super::userns`]), or one whose maps are the
-/// user's own ids, written here. Must be called while the process has one
-/// thread.
-pub fn enter_user(spec: &super::Spec) -> io::Result<()> {
-    if let (true, Some(path)) = (spec.user_ns, &spec.userns_path) {
-        super::userns::join(path)?;
-    } else if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
+/// Makes the build's pod ([`super::holder`]): the user namespace when
+/// `spec.user_ns` (with the subordinate ids mapped by the setuid helpers,
+/// [`super::userns`], or one whose maps are the user's own ids, written
+/// here), then the UTS namespace named after the setup, IPC, cgroup and,
+/// for `--network none`, a network namespace with loopback up. Must be
+/// called while the process has one thread.
+pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
+    if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
         super::userns::enter(ids)?;
     } else if spec.user_ns {
-        // SAFETY: unshare has no memory preconditions.
-        let r = unsafe { libc::unshare(libc::CLONE_NEWUSER) };
-        check(
-            r,
-            "creating a user namespace (unshare CLONE_NEWUSER; are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone / user.max_user_namespaces)",
+        unshare(
+            libc::CLONE_NEWUSER,
+            "a user namespace (are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone / user.max_user_namespaces)",
         )?;
         write("/proc/self/setgroups", "deny")?;
         write("/proc/self/uid_map", &format!("0 {} 1", spec.uid))?;
         write("/proc/self/gid_map", &format!("0 {} 1", spec.gid))?;
     }
-    Ok(())
-}
-
-/// Unshares the container's other namespaces (after [`enter_user`]), names
-/// the host and brings up loopback in a private network namespace. The
-/// calling process stays in the old PID namespace; its next child is PID 1
-/// of the new one.
-pub fn enter(spec: &super::Spec) -> io::Result<()> {
-    let mut flags = libc::CLONE_NEWNS
-        | libc::CLONE_NEWPID
-        | libc::CLONE_NEWUTS
-        | libc::CLONE_NEWIPC
-        | libc::CLONE_NEWCGROUP;
+    let mut flags = libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWCGROUP;
     if spec.private_net {
         flags |= libc::CLONE_NEWNET;
     }
-    // SAFETY: unshare has no memory preconditions.
-    let r = unsafe { libc::unshare(flags) };
-    check(
-        r,
-        "creating mount, PID, UTS, IPC and cgroup namespaces (unshare)",
-    )?;
+    unshare(flags, "UTS, IPC and cgroup namespaces")?;
     let name = spec.hostname.as_bytes();
     // SAFETY: a valid buffer of `name.len()` bytes.
     let r = unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) };
@@ -78,7 +60,73 @@ pub fn enter(spec: &super::Spec) -> io::Result<()> {
     if spec.private_net {
         loopback_up()?;
     }
+    // The pod only waits: it needs no capability, and without any, pasta
+    // (which keeps only a few for itself) may open its namespaces.
+    super::privileges::drop_all()
+}
+
+/// `unshare(flags)`, the error naming `what`.
+pub fn unshare(flags: libc::c_int, what: &str) -> io::Result<()> {
+    // SAFETY: unshare has no memory preconditions.
+    let r = unsafe { libc::unshare(flags) };
+    check(r, &format!("creating {what} (unshare)"))
+}
+
+/// Joins the namespace `ns` (`user`, `uts`, ...) of process `pid`.
+fn join(pid: u32, ns: &str, flag: libc::c_int) -> io::Result<()> {
+    let path = format!("/proc/{pid}/ns/{ns}");
+    let f = std::fs::File::open(&path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("opening the build's {ns} namespace {path}: {e}"),
+        )
+    })?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid descriptor of a namespace file.
+    let r = unsafe { libc::setns(f.as_raw_fd(), flag) };
+    check(r, &format!("joining the build's {ns} namespace (setns)"))
+}
+
+fn pod_pid(spec: &super::Spec) -> io::Result<u32> {
+    spec.pod
+        .ok_or_else(|| io::Error::other("no pod process for the build container"))
+}
+
+/// Joins the pod's namespaces (after it was made by [`make_pod`] in the
+/// process `spec.pod`): the user namespace first, whose root may then join
+/// the others. Must be called while the process has one thread.
+pub fn join_pod(spec: &super::Spec) -> io::Result<()> {
+    let pod = pod_pid(spec)?;
+    if spec.user_ns {
+        join(pod, "user", libc::CLONE_NEWUSER)?;
+        if spec.ids.is_some() {
+            super::userns::clear_groups()?;
+        }
+    }
+    join(pod, "uts", libc::CLONE_NEWUTS)?;
+    join(pod, "ipc", libc::CLONE_NEWIPC)?;
+    join(pod, "cgroup", libc::CLONE_NEWCGROUP)?;
+    if spec.private_net {
+        join(pod, "net", libc::CLONE_NEWNET)?;
+    }
     Ok(())
+}
+
+/// A command's namespaces: the pod's, a copy of the root holder's mount
+/// namespace (the container's filesystem, assembled once; the copy gets
+/// the command's own /proc and `pivot_root`), and a new PID namespace. The
+/// calling process stays in the old PID namespace; its next child is PID 1
+/// of the new one.
+pub fn enter_command(spec: &super::Spec) -> io::Result<()> {
+    join_pod(spec)?;
+    let root = spec
+        .root_holder
+        .ok_or_else(|| io::Error::other("no root process for the build container"))?;
+    join(root, "mnt", libc::CLONE_NEWNS)?;
+    unshare(
+        libc::CLONE_NEWNS | libc::CLONE_NEWPID,
+        "the command's mount and PID namespaces",
+    )
 }
 
 /// Brings up `lo` in a new network namespace (the only interface it has).

@@ -70,6 +70,20 @@ pub fn limit() -> io::Result<()> {
     caps::clear(None, CapSet::Ambient).map_err(|e| err("clearing the ambient set", e))
 }
 
+/// Clears every capability set of the calling process (the pod's, which
+/// only waits; [`super::namespaces::make_pod`]).
+pub fn drop_all() -> io::Result<()> {
+    for set in [
+        CapSet::Ambient,
+        CapSet::Effective,
+        CapSet::Permitted,
+        CapSet::Inheritable,
+    ] {
+        caps::clear(None, set).map_err(|e| err(&format!("clearing {set:?}"), e))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

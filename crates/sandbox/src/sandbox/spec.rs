@@ -25,10 +25,14 @@ pub struct Spec {
     /// newgidmap); `None`: only `uid`/`gid`.
     #[serde(default)]
     pub ids: Option<super::subids::IdMap>,
-    /// With `ids`: the build's user namespace to join (a
-    /// [`super::userns::Holder`]'s), instead of making one per command.
+    /// The build's pod process ([`super::holder`]), whose user, UTS, IPC,
+    /// cgroup (and with `private_net` network) namespaces a command joins.
     #[serde(default)]
-    pub userns_path: Option<PathBuf>,
+    pub pod: Option<u32>,
+    /// The root holder of the current layout, whose mount namespace holds
+    /// the assembled filesystem that a command copies.
+    #[serde(default)]
+    pub root_holder: Option<u32>,
     pub uid: u32,
     pub gid: u32,
     /// The base layer.
@@ -59,8 +63,13 @@ pub struct Spec {
     pub parent: u32,
     /// The container's hostname, in its own UTS namespace.
     pub hostname: String,
-    /// A network namespace of its own with only loopback (`--network none`).
+    /// A network namespace of its own (`--network none`: only loopback;
+    /// `private`: connected by pasta).
     pub private_net: bool,
+    /// A file mounted over the container's /etc/resolv.conf
+    /// (`--network private`: pasta's DNS forwarder).
+    #[serde(default)]
+    pub resolv_conf: Option<PathBuf>,
     /// Print the time of each setup step (`ZEROPS_CACHE_SANDBOX_TIMING`).
     #[serde(default)]
     pub timing: bool,

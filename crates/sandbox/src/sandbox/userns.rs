@@ -6,9 +6,9 @@
 //! exists they exec the helpers with this process's pid, and this process
 //! waits for both.
 //!
-//! A build makes that namespace once: a [`Holder`] process enters it and
-//! waits, and each command's container joins it with `setns` (as podman's
-//! pause process), so the helpers run once per build, not per command.
+//! A build makes that namespace once, in its pod ([`super::holder`]), which
+//! each command's container joins with `setns` (as podman's pause
+//! process), so the helpers run once per build, not per command.
 //!
 //! The same namespace serves [`Task`]s: work on trees whose files belong to
 //! subordinate ids, which the user itself cannot do outside (unpacking a
@@ -141,7 +141,7 @@ pub fn enter(map: &IdMap) -> io::Result<()> {
 }
 
 /// Drops the host's supplementary groups, which the map does not name.
-fn clear_groups() -> io::Result<()> {
+pub fn clear_groups() -> io::Result<()> {
     // SAFETY: an empty list; CAP_SETGID is ours in the namespace.
     if unsafe { libc::setgroups(0, std::ptr::null()) } == -1 {
         let e = io::Error::last_os_error();
@@ -171,9 +171,6 @@ pub enum Task {
         userxattr: bool,
         trash: PathBuf,
     },
-    /// Enter the namespace, say `ready` on stdout, and keep it until stdin
-    /// closes (see [`Holder`]).
-    Hold,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -200,14 +197,6 @@ pub fn run_task(req: &TaskRequest) -> i32 {
                 Ok(())
             }
             Task::Remove { path } => super::clear_scratch(path),
-            Task::Hold => {
-                use std::io::{Read, Write};
-                let mut out = std::io::stdout();
-                writeln!(out, "ready")?;
-                out.flush()?;
-                let _ = std::io::stdin().read_to_end(&mut Vec::new());
-                Ok(())
-            }
             Task::Merge {
                 store,
                 from,
@@ -293,82 +282,4 @@ pub fn merge_in_namespace(
             .parse()
             .map_err(|_| anyhow::anyhow!("merging in the user namespace: {out}"))
     }))
-}
-
-/// A process that holds the user namespace of the subordinate ids for a
-/// build; the containers join it ([`join`]). Ends when dropped (and with
-/// zerops-cache).
-#[derive(Debug)]
-pub struct Holder {
-    child: std::process::Child,
-    path: PathBuf,
-}
-
-impl Holder {
-    /// Starts the holder and waits until its namespace is mapped.
-    pub fn start(ids: &IdMap) -> anyhow::Result<Holder> {
-        use anyhow::Context;
-        use std::io::BufRead;
-        use std::process::Stdio;
-        let req = TaskRequest {
-            task: Task::Hold,
-            ids: ids.clone(),
-        };
-        let exe = std::env::current_exe().context("finding the zerops-cache executable")?;
-        let mut child = std::process::Command::new(exe)
-            .arg(super::init::SUBCOMMAND)
-            .arg(serde_json::to_string(&req)?)
-            .env_clear()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("starting zerops-cache in a user namespace")?;
-        let mut line = String::new();
-        let out = child.stdout.take().context("the holder's stdout")?;
-        let _ = std::io::BufReader::new(out).read_line(&mut line);
-        if line.trim() != "ready" {
-            let _ = child.kill();
-            let out = child.wait_with_output()?;
-            anyhow::bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
-        }
-        let path = PathBuf::from(format!("/proc/{}/ns/user", child.id()));
-        Ok(Holder { child, path })
-    }
-
-    /// The namespace's file, for [`join`]. The holder is not waited for
-    /// before it is dropped, so its pid cannot be reused meanwhile.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for Holder {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Joins the user namespace at `path` (a [`Holder`]'s): the process is
-/// root there, with the subordinate ids mapped. The process must have one
-/// thread.
-pub fn join(path: &Path) -> io::Result<()> {
-    let f = std::fs::File::open(path).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("opening the build's user namespace {}: {e}", path.display()),
-        )
-    })?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: a valid descriptor of a namespace file.
-    if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWUSER) } == -1 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            e.kind(),
-            format!("joining the build's user namespace (setns): {e}"),
-        ));
-    }
-    clear_groups()
 }
