@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod component;
 pub mod config_file;
 pub mod diagnostic;
+pub mod dir_handles;
 pub mod exit;
 pub mod filesystem;
 pub mod git;

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::dir_handles::{DirCache, DirStack};
 use crate::filesystem;
+use std::ffi::OsStr;
 use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The git-visible files of the project at `project`, relative to it.
@@ -29,19 +31,57 @@ pub fn git_visible(project: &Path) -> Result<Vec<PathBuf>> {
 /// `source`: files with their modes and modification times, symlinks as
 /// links, directories created with the project's modes. Returns how many
 /// entries were copied.
+///
+/// The paths are taken in order, each directory opened (and made) once
+/// from its parent's handle on both sides ([`DirStack`]): an entry costs
+/// the same at any depth.
 pub fn populate(project: &Dir, source: &Dir, files: &[PathBuf]) -> Result<usize> {
+    let mut files: Vec<&PathBuf> = files.iter().collect();
+    files.sort_unstable_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    let mut from = DirStack::new(project);
+    let mut to = DirStack::new(source);
+    // The project's mode of each level `from` is in.
+    let mut modes: Vec<cap_std::fs::Permissions> = Vec::new();
     let mut n = 0;
     for f in files {
-        if !filesystem::exists(project, f) {
-            continue; // tracked but deleted in the working tree
+        let comps: Vec<&OsStr> = f.iter().collect();
+        let Some((name, dirs)) = comps.split_last() else {
+            continue;
+        };
+        let keep = from.shared(dirs).min(to.shared(dirs));
+        from.up_to(keep)?;
+        to.up_to(keep)?;
+        modes.truncate(keep);
+        // Tracked but deleted in the working tree (the file or a directory
+        // above it): left out, and nothing is made for it.
+        let mut there = true;
+        for c in &dirs[from.depth()..] {
+            if from.push(c, |p, n| p.open_dir(n)).is_err() {
+                there = false;
+                break;
+            }
+            modes.push(from.top()?.dir_metadata()?.permissions());
         }
-        if let Some(parent) = f.parent() {
-            filesystem::create_dirs_like(source, parent, project, parent)?;
-        }
-        if filesystem::exists(source, f) {
+        if !there || !filesystem::exists(from.top()?, Path::new(name)) {
             continue;
         }
-        filesystem::copy_tree(project, f, source, f)
+        for (i, c) in dirs.iter().enumerate().skip(to.depth()) {
+            let mode = modes[i].clone();
+            to.push(c, |p, n| {
+                match p.create_dir(n) {
+                    Ok(()) => p.set_permissions(n, mode)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+                p.open_dir(n)
+            })
+            .with_context(|| format!("creating {} in the workspace", f.display()))?;
+        }
+        let name = Path::new(name);
+        if filesystem::exists(to.top()?, name) {
+            continue;
+        }
+        filesystem::copy_tree(from.top()?, name, to.top()?, name)
             .with_context(|| format!("copying {} into the workspace", f.display()))?;
         n += 1;
     }
@@ -56,13 +96,19 @@ pub trait SourceLister: Sync {
     fn list(&self, rel: &str) -> Result<Vec<Entry>>;
 }
 
-/// A real directory.
-pub struct RealSource<'a>(pub &'a Dir);
+/// A real directory, each directory listed from its parent's handle.
+pub struct RealSource<'a>(DirCache<'a>);
+
+impl<'a> RealSource<'a> {
+    pub fn new(dir: &'a Dir) -> RealSource<'a> {
+        RealSource(DirCache::new(dir))
+    }
+}
 
 impl SourceLister for RealSource<'_> {
     fn list(&self, rel: &str) -> Result<Vec<Entry>> {
-        match filesystem::list(self.0, Path::new(rel)) {
-            Ok(v) => Ok(v.into_iter().map(|l| l.entry).collect()),
+        match self.0.list(rel) {
+            Ok((_, v)) => Ok(v.into_iter().map(|l| l.entry).collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e).with_context(|| format!("listing {rel}")),
         }

@@ -644,7 +644,7 @@ fn build(
         }
     } else {
         timer.time("restore", || {
-            let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
+            let plan = restore::plan(host, &store.dir, &RealSource::new(&source))?;
             journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
             restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
             s.restored = plan.moves.len();
@@ -738,7 +738,7 @@ fn build(
 
     // Preserve.
     timer.time("preserve", || {
-        let mut plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        let mut plan = preserve::plan(host, &b.cache, &RealSource::new(&source))?;
         if let Some(c) = &checkout {
             c.narrow(&source, &mut plan)?;
         }
@@ -780,12 +780,20 @@ fn build(
         }
         Ok(())
     })?;
-    // The new version's directory, made from the previous one's: only a
-    // convenience (the tree is the version), so a failure is a warning.
+    // The new version's directory, made afresh from its tree (the previous
+    // version's goes to the trash): only a convenience (the tree is the
+    // version), so a failure is a warning.
     timer.time("view", || {
         if let Some(c) = &artifact_made {
-            let from = c.previous.as_ref().map(|(p, t)| (*p, t));
-            if let Err(e) = version_view::make(&store.dir, c.meta.version, &c.tree, from) {
+            let made = version_view::make(&store.dir, c.meta.version, &c.tree).and_then(|()| {
+                match &c.previous {
+                    Some((p, _)) if version_view::exists(&store.dir, *p) => {
+                        journal::to_trash(&store.dir, &version_view::rel(*p))
+                    }
+                    _ => Ok(()),
+                }
+            });
+            if let Err(e) = made {
                 out.say(format!(
                     "warning: version {} is recorded, but its directory was not made: {e:#} \
                      (`zerops-cache activate {}` makes it again)",
