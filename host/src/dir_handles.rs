@@ -20,12 +20,10 @@
 
 use cap_std::fs::Dir;
 use std::collections::{HashMap, VecDeque};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-use crate::filesystem;
 
 /// Levels of a stack that always keep their handle.
 pub const KEEP_ALL: usize = 64;
@@ -35,33 +33,62 @@ pub const STRIDE: usize = 16;
 pub const CACHED: usize = 256;
 
 /// One handle per level of the current path of a walk in path order.
+/// Paths are bytes, `/`-separated, relative to the root (`""`: the root).
 pub struct DirStack<'r> {
     root: &'r Dir,
-    names: Vec<OsString>,
+    /// The current path.
+    path: Vec<u8>,
+    /// Where each level's name ends in `path`.
+    ends: Vec<usize>,
     dirs: Vec<Option<Dir>>,
+}
+
+/// Opens (or makes) the directory `name` of `parent`, level `level` (0:
+/// just below the root).
+pub trait Open: FnMut(&Dir, &Path, usize) -> io::Result<Dir> {}
+impl<F: FnMut(&Dir, &Path, usize) -> io::Result<Dir>> Open for F {}
+
+fn os(b: &[u8]) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(OsStr::from_bytes(b))
 }
 
 impl<'r> DirStack<'r> {
     pub fn new(root: &'r Dir) -> DirStack<'r> {
         DirStack {
             root,
-            names: Vec::new(),
+            path: Vec::new(),
+            ends: Vec::new(),
             dirs: Vec::new(),
         }
     }
 
     /// How many levels deep the current path is (0: the root).
     pub fn depth(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
-    /// How many leading names of `dirs` the current path shares.
-    pub fn shared<S: AsRef<OsStr>>(&self, dirs: &[S]) -> usize {
-        self.names
-            .iter()
-            .zip(dirs)
-            .take_while(|(a, b)| a.as_os_str() == b.as_ref())
-            .count()
+    /// How many leading levels of the current path `dir` shares.
+    fn shared(&self, dir: &[u8]) -> usize {
+        // Most steps stay or go down: a prefix compared at memcmp speed.
+        let m = if dir.starts_with(&self.path) {
+            self.path.len()
+        } else {
+            self.path
+                .iter()
+                .zip(dir)
+                .position(|(a, b)| a != b)
+                .unwrap_or(self.path.len().min(dir.len()))
+        };
+        let mut k = self.ends.partition_point(|&e| e <= m);
+        while k > 0 {
+            let e = self.ends[k - 1];
+            if dir.len() == e || dir[e] == b'/' {
+                break;
+            }
+            k -= 1;
+        }
+        k
     }
 
     /// The deepest level's handle (the root's at depth 0), opened again
@@ -72,51 +99,64 @@ impl<'r> DirStack<'r> {
         };
         if self.dirs[last].is_none() {
             let from = self.dirs[..last].iter().rposition(Option::is_some);
-            let start = from.map_or(0, |i| i + 1);
-            let rel: PathBuf = self.names[start..=last].iter().collect();
+            let start = from.map_or(0, |i| self.ends[i] + 1);
             let base = match from {
                 Some(i) => self.dirs[i].as_ref().expect("kept"),
                 None => self.root,
             };
-            let d = base.open_dir(rel)?;
+            let d = base.open_dir(os(&self.path[start..self.ends[last]]))?;
             self.dirs[last] = Some(d);
         }
         Ok(self.dirs[last].as_ref().expect("opened above"))
     }
 
-    /// Goes one level down, to `name` below the current path: `open` gets
-    /// the parent's handle and the name, and opens (or makes) it.
-    pub fn push(
-        &mut self,
-        name: &OsStr,
-        open: impl FnOnce(&Dir, &Path) -> io::Result<Dir>,
-    ) -> io::Result<()> {
-        let d = open(self.top()?, Path::new(name))?;
-        if let Some(last) = self.dirs.len().checked_sub(1)
+    /// Goes one level down, to `name` below the current path.
+    fn push(&mut self, name: &[u8], open: &mut impl Open) -> io::Result<()> {
+        let level = self.depth();
+        let d = open(self.top()?, os(name), level)?;
+        if let Some(last) = level.checked_sub(1)
             && last >= KEEP_ALL
             && last % STRIDE != 0
         {
             self.dirs[last] = None;
         }
-        self.names.push(name.to_os_string());
+        if !self.path.is_empty() {
+            self.path.push(b'/');
+        }
+        self.path.extend_from_slice(name);
+        self.ends.push(self.path.len());
         self.dirs.push(Some(d));
         Ok(())
     }
 
-    /// Goes one level up; returns the handle of the level left.
-    pub fn pop(&mut self) -> io::Result<Dir> {
-        self.top()?;
-        self.names.pop();
-        Ok(self.dirs.pop().flatten().expect("opened by top"))
+    /// Goes up until the current path is `depth` levels deep.
+    pub fn up_to(&mut self, depth: usize) {
+        if depth < self.depth() {
+            self.ends.truncate(depth);
+            self.dirs.truncate(depth);
+            self.path.truncate(self.ends.last().copied().unwrap_or(0));
+        }
     }
 
-    /// Goes up until the current path is `depth` levels deep.
-    pub fn up_to(&mut self, depth: usize) -> io::Result<()> {
-        while self.depth() > depth {
-            self.names.pop();
-            self.dirs.pop();
+    /// Goes to the directory `dir`: up to what it shares with the current
+    /// path, then down, each level opened by `open` from its parent. On an
+    /// error the stack stays where it got to.
+    pub fn go(&mut self, dir: &[u8], mut open: impl Open) -> io::Result<&Dir> {
+        if dir != self.path.as_slice() {
+            let keep = self.shared(dir);
+            self.up_to(keep);
+            let rest = if keep == 0 {
+                0
+            } else {
+                self.ends[keep - 1] + 1
+            };
+            for name in dir.get(rest..).unwrap_or_default().split(|b| *b == b'/') {
+                if !name.is_empty() {
+                    self.push(name, &mut open)?;
+                }
+            }
         }
-        Ok(())
+        self.top()
     }
 }
 
@@ -146,6 +186,11 @@ impl<'r> DirCache<'r> {
             root,
             state: Mutex::new(Cached::default()),
         }
+    }
+
+    /// The directory the paths are relative to.
+    pub fn root(&self) -> &'r Dir {
+        self.root
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
@@ -207,20 +252,6 @@ impl<'r> DirCache<'r> {
     }
 }
 
-impl DirCache<'_> {
-    /// Opens and lists the directory `rel` as [`filesystem::list_open`]
-    /// does, from its parent's handle; the handle is kept.
-    pub fn list(&self, rel: &str) -> io::Result<(Arc<Dir>, Vec<filesystem::Listed>)> {
-        let (d, l) = match self.parent(rel) {
-            None => filesystem::list_open(self.root, Path::new(""))?,
-            Some((base, path)) => filesystem::list_open(base.dir(), &path)?,
-        };
-        let d = Arc::new(d);
-        self.keep(rel, Arc::clone(&d));
-        Ok((d, l))
-    }
-}
-
 /// Where a path is opened from.
 pub enum Base<'r> {
     Root(&'r Dir),
@@ -252,25 +283,30 @@ mod tests {
     fn a_stack_walks_deep_paths_with_few_handles() {
         let (_t, root) = tmp();
         let mut s = DirStack::new(&root);
-        for _ in 0..300 {
-            s.push(OsStr::new("d"), |p, n| {
-                p.create_dir(n)?;
-                p.open_dir(n)
-            })
-            .unwrap();
-        }
+        let deep = |n: usize| vec!["d"; n].join("/").into_bytes();
+        let make = |p: &Dir, n: &Path, _: usize| {
+            p.create_dir(n)?;
+            p.open_dir(n)
+        };
+        s.go(&deep(300), make).unwrap().write("f", b"x").unwrap();
         let open = s.dirs.iter().filter(|d| d.is_some()).count();
         assert!(open <= KEEP_ALL + 300 / STRIDE + 1, "{open} handles");
-        s.top().unwrap().write("f", b"x").unwrap();
-        for _ in 0..150 {
-            s.pop().unwrap();
-        }
         // Level 150 was not kept: opened again from a kept one.
-        s.top().unwrap().write("g", b"y").unwrap();
-        let deep: PathBuf = std::iter::repeat_n("d", 150).collect();
-        assert_eq!(root.read(deep.join("g")).unwrap(), b"y");
-        assert_eq!(s.shared(&["d", "d", "x"]), 2);
-        s.up_to(0).unwrap();
+        let opened = |p: &Dir, n: &Path, _: usize| p.open_dir(n);
+        s.go(&deep(150), opened).unwrap().write("g", b"y").unwrap();
+        assert_eq!(s.depth(), 150);
+        assert_eq!(root.read(os(&deep(150)).join("g")).unwrap(), b"y");
+        // A sibling whose name extends a level's name is not that level.
+        let mut levels = Vec::new();
+        let mut note = |p: &Dir, n: &Path, l: usize| {
+            levels.push(l);
+            p.create_dir(n)?;
+            p.open_dir(n)
+        };
+        s.go(b"d/dd", &mut note).unwrap().write("h", b"z").unwrap();
+        assert_eq!(levels, [1]);
+        assert_eq!(root.read("d/dd/h").unwrap(), b"z");
+        assert_eq!(s.go(b"", opened).unwrap().read("d/dd/h").unwrap(), b"z");
         assert_eq!(s.depth(), 0);
     }
 

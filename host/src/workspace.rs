@@ -36,53 +36,49 @@ pub fn git_visible(project: &Path) -> Result<Vec<PathBuf>> {
 /// from its parent's handle on both sides ([`DirStack`]): an entry costs
 /// the same at any depth.
 pub fn populate(project: &Dir, source: &Dir, files: &[PathBuf]) -> Result<usize> {
-    let mut files: Vec<&PathBuf> = files.iter().collect();
-    files.sort_unstable_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    let mut files: Vec<&[u8]> = files.iter().map(|f| f.as_os_str().as_bytes()).collect();
+    files.sort_unstable();
     let mut from = DirStack::new(project);
     let mut to = DirStack::new(source);
-    // The project's mode of each level `from` is in.
+    // The project's mode of each level `from` entered.
     let mut modes: Vec<cap_std::fs::Permissions> = Vec::new();
     let mut n = 0;
     for f in files {
-        let comps: Vec<&OsStr> = f.iter().collect();
-        let Some((name, dirs)) = comps.split_last() else {
-            continue;
+        let (dir, name) = match f.iter().rposition(|b| *b == b'/') {
+            Some(i) => (&f[..i], &f[i + 1..]),
+            None => (&[][..], f),
         };
-        let keep = from.shared(dirs).min(to.shared(dirs));
-        from.up_to(keep)?;
-        to.up_to(keep)?;
-        modes.truncate(keep);
+        let name = Path::new(OsStr::from_bytes(name));
         // Tracked but deleted in the working tree (the file or a directory
         // above it): left out, and nothing is made for it.
-        let mut there = true;
-        for c in &dirs[from.depth()..] {
-            if from.push(c, |p, n| p.open_dir(n)).is_err() {
-                there = false;
-                break;
-            }
-            modes.push(from.top()?.dir_metadata()?.permissions());
+        let entered = from.go(dir, |p: &Dir, n: &Path, level: usize| {
+            let d = p.open_dir(n)?;
+            modes.truncate(level);
+            modes.push(d.dir_metadata()?.permissions());
+            Ok(d)
+        });
+        match entered {
+            Ok(d) if filesystem::exists(d, name) => {}
+            _ => continue,
         }
-        if !there || !filesystem::exists(from.top()?, Path::new(name)) {
-            continue;
-        }
-        for (i, c) in dirs.iter().enumerate().skip(to.depth()) {
-            let mode = modes[i].clone();
-            to.push(c, |p, n| {
+        let here = to
+            .go(dir, |p: &Dir, n: &Path, level: usize| {
                 match p.create_dir(n) {
-                    Ok(()) => p.set_permissions(n, mode)?,
+                    Ok(()) => p.set_permissions(n, modes[level].clone())?,
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                     Err(e) => return Err(e),
                 }
                 p.open_dir(n)
             })
-            .with_context(|| format!("creating {} in the workspace", f.display()))?;
-        }
-        let name = Path::new(name);
-        if filesystem::exists(to.top()?, name) {
+            .with_context(|| {
+                format!("creating {} in the workspace", String::from_utf8_lossy(dir))
+            })?;
+        if filesystem::exists(here, name) {
             continue;
         }
+        let shown = || String::from_utf8_lossy(f).into_owned();
         filesystem::copy_tree(from.top()?, name, to.top()?, name)
-            .with_context(|| format!("copying {} into the workspace", f.display()))?;
+            .with_context(|| format!("copying {} into the workspace", shown()))?;
         n += 1;
     }
     Ok(n)
@@ -107,7 +103,7 @@ impl<'a> RealSource<'a> {
 
 impl SourceLister for RealSource<'_> {
     fn list(&self, rel: &str) -> Result<Vec<Entry>> {
-        match self.0.list(rel) {
+        match filesystem::list_cached(&self.0, rel) {
             Ok((_, v)) => Ok(v.into_iter().map(|l| l.entry).collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e).with_context(|| format!("listing {rel}")),

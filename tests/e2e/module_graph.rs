@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "ci",
     ],
     // Errors and files: diagnostics, exit classes, commands, copying.
-    &["diagnostic", "runner", "filesystem", "exit"],
+    &["diagnostic", "runner", "filesystem", "dir_handles", "exit"],
     // The project: git, its tree, the workspace, the build container.
     &["git", "tree", "workspace", "identity", "sandbox"],
     // The store and its remote tier; the config file (read with the store's limits).

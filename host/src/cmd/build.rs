@@ -517,6 +517,16 @@ fn build(
     let b = &project.build;
     journal.save(&store.dir)?;
 
+    // The git-visible files: git's own phase (its listing of untracked
+    // files costs it a path lookup from the top per directory, which no
+    // handle of ours can spare it).
+    let files = if args.in_place {
+        Vec::new()
+    } else {
+        timer.time("git", || {
+            workspace::git_visible(&project.root).class(Exit::Config)
+        })?
+    };
     // The workspace: a fresh copy of the git-visible files, or the project.
     let source = timer.time("workspace", || {
         if args.in_place {
@@ -530,7 +540,6 @@ fn build(
         journal::to_trash(&store.dir, WORK).context("moving the old workspace to the trash")?;
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
-        let files = workspace::git_visible(&project.root).class(Exit::Config)?;
         let n = workspace::populate(&project.dir, &src, &files)?;
         out.say(format!("workspace: {n} git-visible entries copied"));
         Ok(src)

@@ -557,8 +557,7 @@ impl Copier<'_> {
                     // Granted first (a `chmod 000` directory).
                     None => {
                         self.grant(dir)?;
-                        let (handle, l) = cache
-                            .list(dir)
+                        let (handle, l) = filesystem::list_cached(&cache, dir)
                             .with_context(|| format!("listing {dir:?}"))?;
                         let l = Arc::new(l);
                         let md = handle.dir_metadata().ok();

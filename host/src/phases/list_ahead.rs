@@ -149,12 +149,14 @@ impl<'a> Ahead<'a> {
                 }
             };
             // From the parent's handle, kept when it was listed.
-            let got = self.source.list(&dir).ok().map(|(handle, l)| {
-                let l = Arc::new(l);
-                let md = handle.dir_metadata().ok();
-                readers.send(&dir, &l, handle, md.clone());
-                (l, md)
-            });
+            let got = filesystem::list_cached(self.source, &dir)
+                .ok()
+                .map(|(handle, l)| {
+                    let l = Arc::new(l);
+                    let md = handle.dir_metadata().ok();
+                    readers.send(&dir, &l, handle, md.clone());
+                    (l, md)
+                });
             let mut s = self.lock();
             s.pending.remove(&dir);
             s.done.insert(dir, got);

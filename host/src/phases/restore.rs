@@ -49,7 +49,7 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
     // tracked file in each of 1,000 packages means 2,000 listings.
     let list = |dir: &str| -> Result<Option<Listing>> {
         let cache_rel = Path::new(CACHE).join(dir);
-        let cache = match cache_dirs.list(dir) {
+        let cache = match filesystem::list_cached(&cache_dirs, dir) {
             Ok((_, l)) => l,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => {

@@ -132,28 +132,6 @@ fn split(p: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// Moves `stack` to the directory `dir` (a tree path), entering what it
-/// must with `open`.
-fn go<'a>(
-    stack: &'a mut DirStack,
-    dir: &[u8],
-    open: impl Fn(&Dir, &Path) -> std::io::Result<Dir>,
-) -> Result<&'a Dir> {
-    let names: Vec<&OsStr> = if dir.is_empty() {
-        Vec::new()
-    } else {
-        dir.split(|b| *b == b'/').map(OsStr::from_bytes).collect()
-    };
-    let keep = stack.shared(&names);
-    stack.up_to(keep)?;
-    for n in &names[keep..] {
-        stack
-            .push(n, &open)
-            .with_context(|| format!("entering {}", os(dir).display()))?;
-    }
-    Ok(stack.top()?)
-}
-
 /// Places every entry of `tree` into the empty directory `out`, in path
 /// order, each directory entered once from its parent's handle (an entry
 /// costs the same at any depth); then the directories' modes and times,
@@ -161,13 +139,15 @@ fn go<'a>(
 /// so).
 fn place(out: &Dir, tree: &Tree, objects: &Dir, how: Place) -> Result<()> {
     let mut stack = DirStack::new(out);
-    let enter = |p: &Dir, n: &Path| p.open_dir_nofollow(n);
+    let enter = |p: &Dir, n: &Path, _: usize| p.open_dir_nofollow(n);
     for (p, n) in &tree.nodes {
         if p.is_empty() {
             continue;
         }
         let (dir, name) = split(p);
-        let here = go(&mut stack, dir, enter)?;
+        let here = stack
+            .go(dir, enter)
+            .with_context(|| format!("entering {}", os(dir).display()))?;
         let at = os(name);
         match n {
             Node::Dir { .. } => here.create_dir(at),
@@ -216,10 +196,13 @@ fn place(out: &Dir, tree: &Tree, objects: &Dir, how: Place) -> Result<()> {
         };
         let (dir, name) = split(p);
         let (here, at) = if p.is_empty() {
-            stack.up_to(0)?;
+            stack.up_to(0);
             (out, Path::new("."))
         } else {
-            (go(&mut stack, dir, enter)?, os(name))
+            let here = stack
+                .go(dir, enter)
+                .with_context(|| format!("entering {}", os(dir).display()))?;
+            (here, os(name))
         };
         here.set_permissions(at, Permissions::from_mode(*mode))
             .and_then(|()| here.set_times(at, None, Some(time(*mtime))))
