@@ -421,7 +421,8 @@ pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
 /// Gives the directory `name` of `parent` owner read, write and search
 /// permission when it lacks them (it is being removed).
 fn open_to_remove(parent: &Dir, name: &Path) -> io::Result<Dir> {
-    use cap_fs_ext::DirExt;
+    use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
+    use cap_std::fs::OpenOptionsExt;
     let md = parent.symlink_metadata(name)?;
     let mode = md.permissions().mode();
     if md.is_dir() && mode & 0o700 != 0o700 {
@@ -432,7 +433,12 @@ fn open_to_remove(parent: &Dir, name: &Path) -> io::Result<Dir> {
             rustix::fs::AtFlags::empty(),
         )?;
     }
-    parent.open_dir_nofollow(name)
+    // Opened for reading (to list it), not as a path.
+    let mut opts = cap_std::fs::OpenOptions::new();
+    opts.read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .follow(FollowSymlinks::No);
+    Ok(Dir::from_std_file(parent.open_with(name, &opts)?.into_std()))
 }
 
 /// Removes the directory `rel` of `dir` and everything in it, one level
@@ -478,7 +484,7 @@ fn remove_deep(dir: &Dir, rel: &Path) -> io::Result<()> {
                 let cut = at.iter().rposition(|b| *b == b'/');
                 let name = at[cut.map_or(0, |i| i + 1)..].to_vec();
                 at.truncate(cut.unwrap_or(0));
-                let parent = stack.go(&at, |p: &Dir, n: &Path, _: usize| p.open_dir_nofollow(n))?;
+                let parent = stack.go(&at, |p: &Dir, n: &Path, _: usize| open_to_remove(p, n))?;
                 parent.remove_dir(std::ffi::OsStr::from_bytes(&name))?;
                 listed = true;
             }
