@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Figures of the Rust code under a directory (default: host/src), for
-reviews and closing notes, not a gate:
+"""Figures of the Rust code under directories (default: the host's, host/src
+and the src/ of its library crates), for reviews and closing notes, not a
+gate:
 
-  scripts/code-stats.py [DIR] [--long N] [--list]
+  scripts/code-stats.py [DIR...] [--long N] [--list]
 
 - functions longer than N lines (default 80), test code excluded (a
   `#[cfg(test)]` module to the end of its file, and files named tests.rs);
@@ -132,11 +133,14 @@ def main():
     if "--long" in sys.argv:
         long = int(sys.argv[sys.argv.index("--long") + 1])
         args = [a for a in args if a != str(long)]
-    root = args[0] if args else "host/src"
+    roots = args or [
+        f"crates/{c}/src" for c in ("component", "base", "sandbox", "store", "remote", "image")
+    ] + ["host/src"]
     listing = "--list" in sys.argv
     total_long, total_fns, total_pub, total_crate, total_unsafe, bare = 0, 0, 0, 0, 0, []
     long_fns = []
-    for d, _, files in sorted(os.walk(root)):
+    walks = [w for root in roots for w in sorted(os.walk(root))]
+    for d, _, files in walks:
         for name in sorted(files):
             if not name.endswith(".rs"):
                 continue
@@ -151,7 +155,7 @@ def main():
                 if n > long:
                     long_fns.append((n, f"{p}:{line}", f))
     long_fns.sort(reverse=True)
-    print(f"{root}: {total_fns} functions (non-test), {len(long_fns)} over {long} lines")
+    print(f"{' '.join(roots)}: {total_fns} functions (non-test), {len(long_fns)} over {long} lines")
     print(f"pub items: {total_pub}; pub(crate)/pub(super)/pub(in): {total_crate}")
     print(f"unsafe sites: {total_unsafe}; without a SAFETY comment: {len(bare)}")
     if listing:

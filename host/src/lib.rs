@@ -1,34 +1,35 @@
 //! zerops-cache: Zerops-style two-layer cached builds, anywhere.
 //!
-//! Every rule is asked of the policy component (loaded in wasmtime); this
-//! crate only touches the world: files, processes, terminals. The library
-//! exists so the binary and the end-to-end tests share one implementation.
+//! Every rule is asked of the policy component (loaded in wasmtime); the
+//! host only touches the world: files, processes, terminals. This is the
+//! binary's library: the commands ([`cmd`], one file per command), the
+//! language server ([`lsp`]) and the CI output formats ([`ci`]). It exists
+//! so the binary and the end-to-end tests share one implementation.
+//!
+//! The work is done by the library crates below it (README, Layout):
+//! `zerops-cache-component` (the policy component), `zerops-cache-base`
+//! (primitives: signals, processes, files, exit classes),
+//! `zerops-cache-sandbox` (the build container), `zerops-cache-store` (the
+//! project, the store, a build's phases), `zerops-cache-remote` (the remote
+//! tier) and `zerops-cache-image` (build images). Their modules are
+//! re-exported here under the paths they had when the host was one crate
+//! (`zerops_cache::store::…`), for the commands and the tests.
+
+#![forbid(unsafe_code)]
+
+pub use zerops_cache_base::{
+    clock, diagnostic, dir_handles, exit, filesystem, host_reaper, interrupt, overlay_meta,
+    progress, render, runner, store_error,
+};
+pub use zerops_cache_component::component;
+pub use zerops_cache_image::image;
+pub use zerops_cache_remote::remote;
+pub use zerops_cache_sandbox::sandbox;
+pub use zerops_cache_store::{config_file, git, identity, phases, store, tree, workspace};
 
 pub mod ci;
-pub mod clock;
 pub mod cmd;
-pub mod component;
-pub mod config_file;
-pub mod diagnostic;
-pub mod dir_handles;
-pub mod exit;
-pub mod filesystem;
-pub mod git;
-pub mod host_reaper;
-pub mod identity;
-pub mod image;
-pub mod interrupt;
 pub mod lsp;
-pub mod overlay_meta;
-pub mod phases;
-pub mod progress;
-pub mod remote;
-pub mod render;
-pub mod runner;
-pub mod sandbox;
-pub mod store;
-pub mod tree;
-pub mod workspace;
 
 /// `--version` text: the crate version and the WIT package id.
 pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.3.0)");

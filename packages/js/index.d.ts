@@ -140,6 +140,21 @@ export function explain(
 export function keys(text: string, setup?: string | null, options?: KeysOptions): KeysReport;
 export function matches(pattern: string, path: string, options?: MatchOptions): boolean;
 
+/** One row of the table that maps `os` and `base` to a build image. */
+export interface ImageRow {
+  os: string;
+  /** Empty: a setup with no `base`. */
+  base: string;
+  /** An OCI image reference, e.g. `node:22-alpine`. */
+  image: string;
+  /** The page that documents the image. */
+  source: string;
+  /** How the image differs from Zerops' own build image. */
+  differs: string;
+}
+/** `zerops-cache images table --format json`. */
+export function imagesTable(): ImageRow[];
+
 /** A config that stopped a question: an unknown setup, text that is not YAML, … */
 export class PolicyError extends Error {
   readonly diagnostic: Diagnostic;

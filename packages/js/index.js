@@ -6,6 +6,7 @@
 //   explain(old, new, setup)   = zerops-cache explain OLD NEW --format json
 //   keys(text, setup)          = zerops-cache keys --format json
 //   matches(pattern, path)     = zerops-cache match PATTERN PATH (exit 0/1/2)
+//   imagesTable()              = zerops-cache images table --format json
 //
 // The component imports nothing: instantiating it needs no shims. The full
 // generated bindings are `zerops-cache-policy/component`.
@@ -264,4 +265,20 @@ export function matches(pattern, path, options = {}) {
     throw e;
   }
   return patterns.isMatch(p, path);
+}
+
+/**
+ * The reviewed table that maps `os` and `base` to the build image, each row
+ * with the page documenting its image and how it differs from Zerops' own
+ * build image: the document of `zerops-cache images table --format json`.
+ * (The table only: override files and `--image` are the CLI's.)
+ */
+export function imagesTable() {
+  return images.table().map((r) => ({
+    base: r.base,
+    differs: r.differs,
+    image: r.image,
+    os: r.os,
+    source: r.source,
+  }));
 }

@@ -3,18 +3,19 @@
 //! and no orphaned process remains. As root and as `nobody`.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use crate::build_support::{INSTALL, PREPARE, Proj, tree, yaml};
 use crate::read_only_trees::{User, cmd_as, give_to_nobody, run_as};
 
-/// Processes whose command line holds `needle`.
-fn processes_with(needle: &str) -> Vec<String> {
+/// Processes whose command line is exactly `sleep <secs>` (not the shell
+/// whose script names it).
+fn sleeps(secs: &str) -> Vec<String> {
+    let want = format!("sleep {secs}");
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         if let Ok(c) = std::fs::read(e.path().join("cmdline")) {
             let c = String::from_utf8_lossy(&c).replace('\0', " ");
-            if c.contains(needle) {
+            if c.trim_end() == want {
                 out.push(format!("{}: {c}", e.file_name().to_string_lossy()));
             }
         }
@@ -45,39 +46,27 @@ fn interrupt(user: User, sig: i32, secs: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
     let marker = p.setup_store().join("work/source/started");
-    while !marker.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the command never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(!processes_with(&format!("sleep {secs}")).is_empty());
+    crate::common::wait_until("the command to start", 60, || marker.exists());
+    // Both sleeps run: the background job's and the foreground one.
+    crate::common::wait_until("both sleeps", 30, || sleeps(secs).len() == 2);
     // SAFETY: kill(2) on the child's pid.
     unsafe {
         libc::kill(child.id() as i32, sig);
     }
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the build did not end"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let mut status = None;
+    crate::common::wait_until("the build to end", 30, || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    let status = status.unwrap();
     let mut err = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(128 + sig), "{err}");
     assert!(err.contains("rolled back"), "{err}");
-    std::thread::sleep(Duration::from_millis(100));
-    let left = processes_with(&format!("sleep {secs}"));
-    assert!(left.is_empty(), "orphans: {left:?}");
+    // The sleeps would run for most of an hour: any left after 10 s is an
+    // orphan, not one still being reaped.
+    crate::common::wait_until("no orphaned sleep", 10, || sleeps(secs).is_empty());
     // Rolled back: the build layer and the record as they were.
     assert_eq!(tree(&p.setup_store().join("cache")), cache);
     assert_eq!(p.record(), record);

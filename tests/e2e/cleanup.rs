@@ -3,7 +3,6 @@
 //! the build's output. A kill of the cleaner loses nothing.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::build_support::{Proj, yaml};
 
@@ -67,7 +66,12 @@ fn a_killed_cleaner_loses_nothing_and_the_next_command_finishes_its_work() {
         .arg(&store)
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(30));
+    // Killed once it has deleted something (or finished: then the next
+    // command finds nothing left, which the assertions below also accept).
+    let whole = count_files(&store.join("trash"));
+    crate::common::wait_until("the cleaner to start deleting", 60, || {
+        count_files(&store.join("trash")) < whole || cleaner.try_wait().unwrap().is_some()
+    });
     let _ = cleaner.kill();
     let _ = cleaner.wait();
     // The cache is untouched; the next command's cleaner takes the rest.
@@ -87,4 +91,18 @@ fn copy_dir(from: &Path, to: &Path) {
         .status()
         .unwrap();
     assert!(st.success());
+}
+
+/// Files and directories below `dir` (0 once it is gone).
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            1 + if is_dir { count_files(&e.path()) } else { 0 }
+        })
+        .sum()
 }

@@ -445,3 +445,83 @@ fn as_nobody_dpkg_and_usr_local_work_in_a_pulled_debian_image() {
     assert!(!Path::new("/usr/local/bin/zc-made").exists());
     assert!(!Path::new("/usr/bin/zc-hello").exists());
 }
+
+/// A `docker-credential-NAME` of the test's: answers `get` for `server`
+/// with `zc:s3cret`, and "credentials not found" (exit 1) otherwise, as
+/// the protocol says; notes each server it was asked about.
+fn credential_helper(dir: &Path, name: &str, server: &str) -> PathBuf {
+    let p = dir.join(format!("docker-credential-{name}"));
+    std::fs::write(
+        &p,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r s\necho \"$s\" >> \"{asked}\"\nif [ \"$s\" = \"{server}\" ]; then\n  printf '{{\"ServerURL\":\"%s\",\"Username\":\"zc\",\"Secret\":\"s3cret\"}}\\n' \"$s\"\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n",
+            asked = dir.join("asked").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.join("asked")
+}
+
+#[test]
+fn credential_helpers_named_by_the_docker_config_are_asked() {
+    if !tools() {
+        return;
+    }
+    let reg = Registry::start();
+    reg.push("bb-1", "zc/bb:1");
+    let front = Front::start(reg.port, Some(("zc", "s3cret")));
+    let images = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let asked = credential_helper(bin.path(), "zctest", &front.addr());
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let docker = tempfile::tempdir().unwrap();
+    let config = docker.path().join("config.json");
+    let a = ImgProj::new(YAML, images.path());
+    let image = format!("{}/zc/bb:1", front.addr());
+    let env = [
+        ("PATH", path.as_str()),
+        ("DOCKER_CONFIG", docker.path().to_str().unwrap()),
+        ("REGISTRY_AUTH_FILE", ""),
+        ("XDG_RUNTIME_DIR", ""),
+    ];
+    // `docker login` with a keychain leaves an empty `auths` entry and
+    // names the store.
+    std::fs::write(
+        &config,
+        format!(
+            "{{\"auths\":{{\"{}\":{{}}}},\"credsStore\":\"zctest\"}}",
+            front.addr()
+        ),
+    )
+    .unwrap();
+    let r = a.run("build", &["--format", "json", "--image", &image], &env);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(a.seen(), "one\none\nprepared\ngone\n");
+    assert_eq!(
+        std::fs::read_to_string(&asked).unwrap(),
+        format!("{}\n", front.addr())
+    );
+    // A registry's own helper wins; one that is not installed is an
+    // error naming it, not an anonymous pull.
+    std::fs::write(
+        &config,
+        format!(
+            "{{\"credsStore\":\"zctest\",\"credHelpers\":{{\"{}\":\"zc-missing\"}}}}",
+            front.addr()
+        ),
+    )
+    .unwrap();
+    let r = a.run("build", &["--image", &image, "--pull", "always"], &env);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("docker-credential-zc-missing") && r.stderr.contains("credHelpers"),
+        "{}",
+        r.stderr
+    );
+}

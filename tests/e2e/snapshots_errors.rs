@@ -1,6 +1,6 @@
 //! Every exit code that can be caused on purpose, with what the user sees
 //! (filters and runner in snapshots_support.rs). The codes are documented in
-//! the README and in host/src/exit.rs; 101 (a bug) has no test that causes
+//! the README and in crates/base/src/exit.rs; 101 (a bug) has no test that causes
 //! it, and 128+N is checked by build_signals.rs.
 
 use std::process::Command;

@@ -52,8 +52,12 @@ pub fn filters() -> Vec<(String, String)> {
         (r"zc-proj\w+-[0-9a-f]{12}", "[PROJECT-DIR]"),
         (r"\b[0-9a-f]{64}\b", "[DIGEST]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIMESTAMP]"),
+        (r"\b\d+ (seconds?|minutes?|hours?|days?)\b", "[TIME]"),
         (r"\b\d+(\.\d+)? ?(ms|s)\b", "[TIME]"),
         (r"\s+\d+(\.\d+)? ?(B|KiB|MiB|GiB|bytes)\b", " [SIZE]"),
+        (r"\(\d+(\.\d+)? ?(B|KiB|MiB|GiB)\)", "([SIZE])"),
+        // repair's aside directory is named after the time.
+        (r"broken/\d+(\.\d+)?", "broken/[TIME]"),
         (r#""(duration_ms|renames)":\d+"#, r#""$1":"[N]""#),
         (r#""bytes":\d+"#, r#""bytes":"[SIZE]""#),
         (r#""(phases|phases_us)":\{[^}]*\}"#, r#""$1":{[PHASES]}"#),

@@ -18,6 +18,10 @@ pub fn human_bytes(b: u64) -> String {
 
 /// A duration in the largest whole unit: `3 days`, `5 hours`, `40 minutes`.
 pub fn human_age(ms: u64) -> String {
+    if ms < 1000 {
+        // `gc --max-age 1ms` is not "longer than 0 seconds".
+        return format!("{ms} ms");
+    }
     let s = ms / 1000;
     let (n, unit) = if s >= 86_400 {
         (s / 86_400, "day")

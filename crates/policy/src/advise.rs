@@ -41,7 +41,7 @@ pub fn advise(
             format!("setup `{name}` has no `build` section (nor inherits one)"),
         ));
     };
-    let findings: Vec<Diagnostic> = lint::lint_with(
+    let mut findings: Vec<Diagnostic> = lint::lint_with(
         src,
         &lint::Options {
             setup: Some(&name),
@@ -89,8 +89,8 @@ pub fn advise(
             layer: Layer::Base,
             path: "(prepareCommands)".into(),
             what: format!(
-                "what the {n} prepareCommand{} write anywhere outside /build/source",
-                if n == 1 { "" } else { "s" }
+                "what the {n} prepareCommand{} anywhere outside /build/source",
+                if n == 1 { " writes" } else { "s write" }
             ),
             bytes: None,
             saves: "running them: they are skipped while the base layer is reused".into(),
@@ -139,6 +139,7 @@ pub fn advise(
             saves: "nothing; tool caches outside /build/source stay in the base layer".into(),
         }),
         Some(Cache::Paths(paths)) => {
+            let mut held = Vec::new();
             for p in paths {
                 items.push(path_item(
                     &p.value,
@@ -148,7 +149,15 @@ pub fn advise(
                     &findings,
                     p.span,
                 ));
+                if cache_facts.is_some_and(|c| held_in(c, &normalize(&p.value)) > 0) {
+                    held.push(p.span);
+                }
             }
+            // A path the last build cached is not "nothing is cached": the
+            // build moved it out of the project into the build layer.
+            findings.retain(|d| {
+                !(d.code == "cache-matches-nothing" && d.span.is_some_and(|s| held.contains(&s)))
+            });
         }
     }
     Ok(Report {
@@ -156,6 +165,19 @@ pub fn advise(
         items,
         findings,
     })
+}
+
+/// How many of the build layer's top entries the cache path `norm` (a
+/// normalized, valid pattern) matches.
+fn held_in(store: &[(String, u64)], norm: &str) -> usize {
+    let Ok(m) = Pattern::new(norm) else {
+        return 0;
+    };
+    let k = norm.split('/').count();
+    store
+        .iter()
+        .filter(|(p, _)| p.split('/').count() == k && m.matches(p))
+        .count()
 }
 
 fn path_item(
@@ -208,7 +230,13 @@ fn path_item(
             "`{}` created by `{}` (line {})",
             e.path, e.origin.invocation, e.origin.span.start.line
         ),
-        (None, 0) => "matches nothing in the project now".into(),
+        (None, 0) => match store.map_or(0, |c| held_in(c, &norm)) {
+            0 => "matches nothing in the project now".into(),
+            1 => "not in the project now: the build layer holds it from the last build".into(),
+            n => format!(
+                "not in the project now: the build layer holds {n} matching paths from the last build"
+            ),
+        },
         (None, 1) => "matches 1 path in the project now".into(),
         (None, n) => format!("matches {n} paths in the project now"),
     };

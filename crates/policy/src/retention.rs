@@ -200,5 +200,8 @@ mod tests {
         assert_eq!(human_bytes(230 * 1024 * 1024), "230.0 MiB");
         assert_eq!(human_age(90_000), "1 minute");
         assert_eq!(human_age(3 * 86_400_000), "3 days");
+        assert_eq!(human_age(1), "1 ms");
+        assert_eq!(human_age(999), "999 ms");
+        assert_eq!(human_age(1000), "1 second");
     }
 }

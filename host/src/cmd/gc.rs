@@ -200,9 +200,16 @@ pub fn run(args: GcArgs) -> Result<Exit> {
             for b in &out.busy {
                 println!("kept {b}: in use by a running command");
             }
+            let n = out.removed.len();
+            let summary = match (n, args.dry_run) {
+                (1, true) => "1 store would be removed".to_string(),
+                (1, false) => "1 store removed".to_string(),
+                (n, true) => format!("{n} stores would be removed"),
+                (n, false) => format!("{n} stores removed"),
+            };
             println!(
-                "{} store(s) {verb}, {} freed; {} kept ({})",
-                out.removed.len(),
+                "{summary}, {} {}; {} kept ({})",
+                if args.dry_run { "would free" } else { "freed" },
                 human_bytes(out.removed.iter().map(|r| r.bytes).sum()),
                 out.kept,
                 human_bytes(out.kept_bytes)

@@ -135,6 +135,12 @@ pub fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<
             )));
         }
     };
+    // Stacked as they are, or flattened once where one overlay cannot
+    // stack them (a look at the image writes nothing).
+    let dirs = match access {
+        Access::Build { .. } => crate::image::flatten::lowers(&store, &meta, dirs)?,
+        Access::Look => dirs,
+    };
     let id = project
         .host
         .image_identity(&name, &meta.digest, flavour())?;

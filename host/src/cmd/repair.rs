@@ -96,9 +96,13 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
         Ok(Exit::Findings)
     } else {
         println!(
-            "the store {} is consistent now ({} problem(s) repaired)",
+            "the store {} is consistent now ({} repaired)",
             store.path.display(),
-            r.found
+            if r.found == 1 {
+                "1 problem".to_string()
+            } else {
+                format!("{} problems", r.found)
+            }
         );
         Ok(Exit::Ok)
     }

@@ -149,10 +149,17 @@ fn print_human(out: &StatusOut<'_>, judged: &crate::diagnostic::FileVerdict) {
         "  last build: {}",
         out.last_build.as_deref().unwrap_or("never")
     );
-    if let (Some(i), Some(img)) = (out.last_isolation, &out.last_image) {
-        println!("  last build ran with isolation {i} ({img})");
+    match (out.last_isolation, &out.last_image) {
+        // The image of a host-mode build says "none (host, no container)".
+        (Some("none"), _) => println!("  last build ran with isolation none (on the host)"),
+        (Some(i), Some(img)) => println!("  last build ran with isolation {i} ({img})"),
+        _ => {}
     }
-    println!("  next build: isolation {} ({})", out.isolation, out.image);
+    if out.isolation == "none" {
+        println!("  next build: isolation none (on the host)");
+    } else {
+        println!("  next build: isolation {} ({})", out.isolation, out.image);
+    }
     if let Some(src) = &out.image_source {
         println!("  image: {src}");
     }

@@ -43,6 +43,7 @@ const answers = requests.map(([fn, ...args]) => {
     }
     if (fn === 'matches') return { ok: zc.matches(args[0], args[1], args[2]) };
     if (fn === 'version') return { ok: [zc.version(), zc.witPackage()] };
+    if (fn === 'imagesTable') return { ok: zc.imagesTable() };
     throw new Error('unknown request ' + fn);
   } catch (e) {
     if (e instanceof zc.PolicyError) return { policyError: e.diagnostic, file: e.file ?? null };
@@ -150,6 +151,14 @@ test('explain gives the document of `zerops-cache explain OLD NEW -v --format js
   assert.ok(agreed >= 40, `only ${agreed} explanations compared`);
 });
 
+test('imagesTable gives the document of `zerops-cache images table --format json`', () => {
+  const [{ ok: ours }] = ask([['imagesTable']]);
+  const r = runCli('images', 'table', '--format', 'json');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(ours, JSON.parse(r.out));
+  assert.ok(ours.some((row) => row.os === 'alpine' && row.base === 'nodejs@22'), 'a row for nodejs@22');
+});
+
 test('matches answers as `zerops-cache match` (0 matched, 1 not, 2 bad pattern)', () => {
   const paths = ['node_modules', 'node_modules/x', 'a/b', 'a/b/c', 'x.txt', 'sub/a.txt', '[x]', 'é', 'a\\b', '.hidden'];
   const patterns = ['node_modules', 'node_modules/*', '*', '*/*', 'a/?', '*.txt', 'sub/*.txt', '[a-z]*', '[^a]*',
@@ -183,8 +192,8 @@ test('the types check with tsc, and a wrongly typed program is rejected', () => 
   };
   // The small API, with the default library of the target.
   writeFileSync(join(project, 'typed.ts'), `
-import { lint, explain, keys, matches, version, witPackage, PolicyError, PatternError,
-  type LintReport, type Diagnostic, type ExplainReport, type KeysReport } from 'zerops-cache-policy';
+import { lint, explain, keys, matches, version, witPackage, imagesTable, PolicyError, PatternError,
+  type LintReport, type Diagnostic, type ExplainReport, type KeysReport, type ImageRow } from 'zerops-cache-policy';
 
 const report: LintReport = lint('zerops:\\n  - setup: app\\n', { path: 'zerops.yaml', denyWarnings: true });
 const first: Diagnostic | undefined = report.files[0]?.diagnostics[0];
@@ -195,9 +204,11 @@ const k: KeysReport = keys('zerops: []');
 const base: string | undefined = k.setups[0]?.keys?.base;
 const m: boolean = matches('*.txt', 'a.txt', { zerops: true });
 const v: string = version() + witPackage();
+const rows: ImageRow[] = imagesTable();
+const image: string | undefined = rows[0]?.image;
 try { keys('{'); } catch (err) { if (err instanceof PolicyError) { const c: string = err.diagnostic.code; void c; } }
 try { matches('[', 'a'); } catch (err) { if (err instanceof PatternError) { const col: number = err.column; void col; } }
-void [line, invalidated, base, m, v];
+void [line, invalidated, base, m, v, image];
 `);
   let r = check('tsconfig.json', ['typed.ts']);
   assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -122,6 +122,13 @@ class InstalledWheel(unittest.TestCase):
                 agreed += 1
         self.assertGreaterEqual(agreed, 40)
 
+    def test_images_table_is_the_cli_document(self):
+        code, out, err = cli("images", "table", "--format", "json")
+        self.assertEqual(code, 0, err)
+        ours = zc.images_table()
+        self.assertEqual(ours, json.loads(out))
+        self.assertTrue(any(r["os"] == "alpine" and r["base"] == "nodejs@22" for r in ours))
+
     def test_matches_answers_as_the_cli(self):
         paths = ["node_modules", "node_modules/x", "a/b", "a/b/c", "x.txt", "sub/a.txt", "[x]", "é",
                  "a\\b", ".hidden"]

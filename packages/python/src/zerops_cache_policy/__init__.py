@@ -27,6 +27,7 @@ __all__ = [
     "PolicyError",
     "TreeFacts",
     "explain",
+    "images_table",
     "keys",
     "lint",
     "matches",
@@ -257,6 +258,19 @@ def _image_choice(p: Any, text: str, setup: str) -> str:
     if not ok:
         return "none (no row: the build would stop)"
     return f"the host's own root ({c.origin})" if c.host else c.reference
+
+
+def images_table() -> List[Json]:
+    """The reviewed table that maps ``os`` and ``base`` to the build image.
+
+    The document of ``zerops-cache images table --format json``: each row with
+    the page documenting its image and how it differs from Zerops' own build
+    image. (The table only: override files and ``--image`` are the CLI's.)
+    """
+    return [
+        {"base": r.base, "differs": r.differs, "image": r.image, "os": r.os, "source": r.source}
+        for r in policy().call("images", "table")
+    ]
 
 
 def explain(old: str, new: str, setup: Optional[str] = None, *, verbose: bool = False) -> Json:

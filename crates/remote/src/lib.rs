@@ -1,0 +1,17 @@
+//! The remote tier of zerops-cache: a setup's layers shared through an
+//! S3-compatible object store. Config and credentials, signed manifests
+//! (HMAC or ed25519), content-defined trees, push and pull, epochs, locks,
+//! quarantine, the memory of what this store saw, and `remote` admin
+//! (ls, gc, verify).
+//!
+//! Public surface: the [`remote`] module (`remote::tier` is what a build
+//! calls; `remote::admin` what the `remote` commands call). The lower
+//! crates' modules are re-exported under the paths of the one-crate host.
+//! Unsafe code: SIGPIPE around the object store's sockets, and file
+//! metadata calls in `remote::tree`.
+
+pub(crate) use zerops_cache_base::{clock, exit, filesystem};
+pub(crate) use zerops_cache_component::component;
+pub(crate) use zerops_cache_store::store;
+
+pub mod remote;

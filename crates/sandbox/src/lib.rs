@@ -1,0 +1,14 @@
+//! The build container of zerops-cache: a user namespace with the
+//! invoking user's subordinate ids, mounts and an overlay over the build
+//! image's root filesystem, seccomp, dropped privileges, and the
+//! container's init (one command). `--isolation none` runs on the host.
+//!
+//! Public surface: the [`sandbox`] module (`sandbox::run`, its options and
+//! `merge_upper`, `unpack`, `userns`, used by the store, the image crate and
+//! the commands). Unsafe code: namespaces, mounts and id maps are system
+//! calls (each block says why it is sound).
+
+// The modules below keep their paths from the one-crate host.
+pub(crate) use zerops_cache_base::{exit, filesystem, overlay_meta, runner};
+
+pub mod sandbox;
