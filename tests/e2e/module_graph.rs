@@ -67,6 +67,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
             "diagnostic",
             "runner",
             "filesystem",
+            "dir_handles",
             "store_error",
             "exit",
         ],
