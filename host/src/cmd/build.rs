@@ -529,6 +529,16 @@ fn build(
     let b = &project.build;
     journal.save(&store.dir)?;
 
+    // The git-visible files: git's own phase (its listing of untracked
+    // files costs it a path lookup from the top per directory, which no
+    // handle of ours can spare it).
+    let files = if args.in_place {
+        Vec::new()
+    } else {
+        timer.time("git", || {
+            workspace::git_visible(&project.root).class(Exit::Config)
+        })?
+    };
     // The workspace: a fresh copy of the git-visible files, or the project.
     let source = timer.time("workspace", || {
         if args.in_place {
@@ -542,7 +552,6 @@ fn build(
         journal::to_trash(&store.dir, WORK).context("moving the old workspace to the trash")?;
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
-        let files = workspace::git_visible(&project.root).class(Exit::Config)?;
         let n = workspace::populate(&project.dir, &src, &files)?;
         out.say(format!("workspace: {n} git-visible entries copied"));
         Ok(src)
@@ -656,7 +665,7 @@ fn build(
         }
     } else {
         timer.time("restore", || {
-            let plan = restore::plan(host, &store.dir, &RealSource(&source))?;
+            let plan = restore::plan(host, &store.dir, &RealSource::new(&source))?;
             journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
             restore::apply(&store.dir, &source, &plan, journal, out.progress)?;
             s.restored = plan.moves.len();
@@ -756,7 +765,7 @@ fn build(
 
     // Preserve.
     timer.time("preserve", || {
-        let mut plan = preserve::plan(host, &b.cache, &RealSource(&source))?;
+        let mut plan = preserve::plan(host, &b.cache, &RealSource::new(&source))?;
         if let Some(c) = &checkout {
             c.narrow(&source, &mut plan)?;
         }
@@ -798,12 +807,20 @@ fn build(
         }
         Ok(())
     })?;
-    // The new version's directory, made from the previous one's: only a
-    // convenience (the tree is the version), so a failure is a warning.
+    // The new version's directory, made afresh from its tree (the previous
+    // version's goes to the trash): only a convenience (the tree is the
+    // version), so a failure is a warning.
     timer.time("view", || {
         if let Some(c) = &artifact_made {
-            let from = c.previous.as_ref().map(|(p, t)| (*p, t));
-            if let Err(e) = version_view::make(&store.dir, c.meta.version, &c.tree, from) {
+            let made = version_view::make(&store.dir, c.meta.version, &c.tree).and_then(|()| {
+                match &c.previous {
+                    Some((p, _)) if version_view::exists(&store.dir, *p) => {
+                        journal::to_trash(&store.dir, &version_view::rel(*p))
+                    }
+                    _ => Ok(()),
+                }
+            });
+            if let Err(e) = made {
                 out.say(format!(
                     "warning: version {} is recorded, but its directory was not made: {e:#} \
                      (`zerops-cache activate {}` makes it again)",

@@ -10,11 +10,11 @@
 
 use cap_std::fs::Dir;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
+use crate::dir_handles::DirCache;
 use crate::filesystem;
 
 /// A listing made ahead, with the metadata of the directory itself (read
@@ -41,7 +41,7 @@ pub struct ToRead {
 
 /// An open directory handed to a reader, counted while it is open.
 pub struct Handle {
-    pub dir: Dir,
+    pub dir: Arc<Dir>,
     open: Arc<AtomicUsize>,
 }
 
@@ -73,7 +73,7 @@ impl Readers {
         &self,
         dir: &str,
         listing: &Listing,
-        handle: Dir,
+        handle: Arc<Dir>,
         metadata: Option<cap_std::fs::Metadata>,
     ) {
         let handle = if self.open.fetch_add(1, Ordering::Relaxed) < OPEN_FOR_READERS {
@@ -106,13 +106,13 @@ struct State {
 }
 
 pub struct Ahead<'a> {
-    source: &'a Dir,
+    source: &'a DirCache<'a>,
     state: Mutex<State>,
     changed: Condvar,
 }
 
 impl<'a> Ahead<'a> {
-    pub fn new(source: &'a Dir) -> Ahead<'a> {
+    pub fn new(source: &'a DirCache<'a>) -> Ahead<'a> {
         Ahead {
             source,
             state: Mutex::new(State::default()),
@@ -148,7 +148,8 @@ impl<'a> Ahead<'a> {
                     s = self.changed.wait(s).unwrap_or_else(|e| e.into_inner());
                 }
             };
-            let got = filesystem::list_open(self.source, Path::new(&dir))
+            // From the parent's handle, kept when it was listed.
+            let got = filesystem::list_cached(self.source, &dir)
                 .ok()
                 .map(|(handle, l)| {
                     let l = Arc::new(l);

@@ -315,7 +315,7 @@ pub fn collect(store: &Dir, kept: &[u32], trees: &mut KeptTrees) -> Result<Colle
 
 /// A new directory in the trash for single objects.
 fn trash_dir(store: &Dir) -> Result<Dir> {
-    store.create_dir_all(TRASH)?;
+    crate::store::journal::trash_dir(store)?;
     for n in 0u32.. {
         let rel = format!("{TRASH}/objects.{n}");
         match store.create_dir(&rel) {

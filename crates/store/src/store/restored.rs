@@ -97,14 +97,6 @@ pub fn load(store: &Dir) -> Result<Option<Stamps>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Removes the stamps (with the journal they belong to).
-pub fn remove(store: &Dir) -> std::io::Result<()> {
-    match store.remove_file(JOURNAL_STAMPS) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
 /// What a rollback finds of the restored entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intact {

@@ -80,8 +80,11 @@ pub fn empty_at(store: &Path) -> Result<()> {
 /// Several cleaners may run at once: an entry another one deleted first is
 /// not an error.
 pub fn empty(store: &Dir) -> Result<()> {
-    if !filesystem::exists(store, Path::new(TRASH)) {
-        return Ok(());
+    match store.symlink_metadata(TRASH) {
+        Err(_) => return Ok(()),
+        // Not a directory (a file, a link, a FIFO): nothing of the store's.
+        Ok(md) if !md.is_dir() => return super::journal::trash_dir(store),
+        Ok(_) => {}
     }
     let entries = match filesystem::list(store, Path::new(TRASH)) {
         Ok(e) => e,
