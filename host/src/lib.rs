@@ -18,8 +18,8 @@
 #![forbid(unsafe_code)]
 
 pub use zerops_cache_base::{
-    clock, diagnostic, exit, filesystem, host_reaper, interrupt, overlay_meta, progress, render,
-    runner, store_error,
+    clock, diagnostic, dir_handles, exit, filesystem, host_reaper, interrupt, overlay_meta,
+    progress, render, runner, store_error,
 };
 pub use zerops_cache_component::component;
 pub(crate) use zerops_cache_image::image;

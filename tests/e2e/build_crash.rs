@@ -169,16 +169,67 @@ fn abort_after_any_rename_loses_and_duplicates_nothing() {
 
 #[test]
 fn sigkill_at_random_times_loses_and_duplicates_nothing() {
-    let p = crash_project();
-    p.build_ok(&[]);
-    p.build_ok(&[]);
-    let start = files(&p);
+    // The whole group (the build and its shells), as a CI runner would.
+    sigkill_at_random_times(&crash_project(), &[], true, &|_| {});
+}
+
+/// In host mode (`--isolation none`) with zerops-cache alone killed (not
+/// its process group, as the OOM killer would): nothing is lost, and every
+/// process the build started is gone after each kill, those left in the
+/// background and a `setsid` daemon included (issue 26).
+#[test]
+fn sigkill_at_random_times_in_host_mode_leaves_no_process() {
+    let mark = tempfile::tempdir().unwrap();
+    let pids = mark.path().join("pids");
+    // Both sleepers outlive the command's shell unless something ends them.
+    let build = format!(
+        "sh -c 'echo $$ >> {0}; exec sleep 120' & setsid sh -c 'echo $$ >> {0}; exec sleep 120' & {MAKE}; sleep 0.2",
+        pids.display()
+    );
+    let p = Proj::new(
+        &yaml(
+            &[PREPARE],
+            &[&build],
+            "[node_modules, vendor, \"*.cache\"]",
+            "",
+        ),
+        &[
+            ("node_modules/keep.txt", "tracked\n"),
+            ("composer.json", "{}\n"),
+        ],
+    );
+    let none_left = |what: &str| {
+        let started: Vec<i32> = std::fs::read_to_string(&pids)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        assert!(!started.is_empty(), "{what}: no build command started yet");
+        crate::common::wait_until(
+            &format!("{what}: processes of the build outlived zerops-cache: {started:?}"),
+            10,
+            || started.iter().all(|p| !crate::host_reaper::alive(*p)),
+        );
+    };
+    sigkill_at_random_times(&p, &["--isolation", "none"], false, &none_left);
+}
+
+/// 16 builds killed (SIGKILL) at spread-out moments: `group` kills the
+/// process group, else zerops-cache alone. After each, any command
+/// recovers, the cache, home and project are as before, the store holds no
+/// leftover, and `check` holds.
+fn sigkill_at_random_times(p: &Proj, args: &[&str], group: bool, check: &dyn Fn(&str)) {
+    let mut build = vec!["--format", "json"];
+    build.extend_from_slice(args);
+    p.build_ok(args);
+    p.build_ok(args);
+    let start = files(p);
     // The fastest of three warm builds: kills land inside a build even
     // when the machine is busy.
     let typical = (0..3)
         .map(|_| {
             let t = Instant::now();
-            p.build_ok(&[]);
+            p.build_ok(args);
             t.elapsed().as_millis() as u64
         })
         .min()
@@ -188,25 +239,30 @@ fn sigkill_at_random_times_loses_and_duplicates_nothing() {
         // Spread over the whole build, deterministic but irregular.
         let delay = (i * 7919 % 97) * typical.max(50) * 3 / 4 / 97;
         let mut child = p
-            .cmd("build", &["--format", "json"])
+            .cmd("build", &build)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay));
-        // Kill the whole group (the build and its shells), as a CI runner would.
+        let target = if group {
+            format!("-{}", child.id())
+        } else {
+            child.id().to_string()
+        };
         let _ = std::process::Command::new("kill")
-            .args(["-9", "--", &format!("-{}", child.id())])
+            .args(["-9", "--", &target])
             .status();
         let status = child.wait().unwrap();
         if status.code().is_none() {
             killed += 1;
         }
         let what = format!("SIGKILL after {delay} ms");
-        recover(&p, &what);
-        assert_eq!(files(&p), start, "{what}: files differ after recovery");
-        assert_clean_store(&p, &what);
+        check(&what);
+        recover(p, &what);
+        assert_eq!(files(p), start, "{what}: files differ after recovery");
+        assert_clean_store(p, &what);
     }
     eprintln!("{killed} of 16 builds killed mid-way (typical build {typical} ms)");
     assert!(killed >= 4, "only {killed} builds were killed mid-way");

@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use crate::build_support::Proj;
 
-fn alive(pid: i32) -> bool {
+pub fn alive(pid: i32) -> bool {
     // A zombie is dead; /proc/PID/stat's third field is its state.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(s) => !s

@@ -62,3 +62,4 @@ mod store_damage_table;
 mod store_props;
 mod subid_support;
 mod versions;
+mod view_served;

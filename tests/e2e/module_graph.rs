@@ -31,7 +31,14 @@ const LAYERS: &[&[&str]] = &[
     ],
     // Errors and files: diagnostics, exit classes (and the store's errors
     // that carry one), commands, copying.
-    &["diagnostic", "runner", "filesystem", "store_error", "exit"],
+    &[
+        "diagnostic",
+        "runner",
+        "filesystem",
+        "dir_handles",
+        "store_error",
+        "exit",
+    ],
     // The project: git, its tree, the workspace, the build container.
     &["git", "tree", "workspace", "identity", "sandbox"],
     // The store; the config file (read with the store's limits).
@@ -60,6 +67,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
             "diagnostic",
             "runner",
             "filesystem",
+            "dir_handles",
             "store_error",
             "exit",
         ],

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::dir_handles::{DirCache, DirStack};
 use crate::overlay_meta;
 use zerops_cache_contract::plan::{Entry, EntryKind};
 
@@ -99,6 +100,18 @@ pub fn list_open(dir: &Dir, rel: &Path) -> io::Result<(Dir, Vec<Listed>)> {
     let d = Dir::from_std_file(dir.open_with(at, &opts)?.into_std());
     let out = read_entries(&d)?;
     Ok((d, out))
+}
+
+/// Opens and lists the directory `rel` as [`list_open`] does, from its
+/// parent's handle when `cache` keeps it; the handle is kept.
+pub fn list_cached(cache: &DirCache, rel: &str) -> io::Result<(std::sync::Arc<Dir>, Vec<Listed>)> {
+    let (d, l) = match cache.parent(rel) {
+        None => list_open(cache.root(), Path::new(""))?,
+        Some((base, path)) => list_open(base.dir(), &path)?,
+    };
+    let d = std::sync::Arc::new(d);
+    cache.keep(rel, std::sync::Arc::clone(&d));
+    Ok((d, l))
 }
 
 /// The entries of the open directory `d`, sorted by name bytes (read with
@@ -385,6 +398,8 @@ pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
         return dir.remove_file(rel);
     }
     match dir.remove_dir_all(rel) {
+        // Deeper than the open file limit (cap-std keeps each level open).
+        Err(e) if e.raw_os_error() == Some(libc::EMFILE) => remove_deep(dir, rel),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             let r = make_removable(dir, rel).and_then(|()| dir.remove_dir_all(rel));
             match r {
@@ -401,6 +416,85 @@ pub fn remove_any(dir: &Dir, rel: &Path) -> io::Result<()> {
         }
         r => r,
     }
+}
+
+/// Gives the directory `name` of `parent` owner read, write and search
+/// permission when it lacks them (it is being removed).
+fn open_to_remove(parent: &Dir, name: &Path) -> io::Result<Dir> {
+    use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
+    use cap_std::fs::OpenOptionsExt;
+    let md = parent.symlink_metadata(name)?;
+    let mode = md.permissions().mode();
+    if md.is_dir() && mode & 0o700 != 0o700 {
+        rustix::fs::chmodat(
+            parent,
+            name,
+            rustix::fs::Mode::from_raw_mode((mode | 0o700) as _),
+            rustix::fs::AtFlags::empty(),
+        )?;
+    }
+    // Opened for reading (to list it), not as a path.
+    let mut opts = cap_std::fs::OpenOptions::new();
+    opts.read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .follow(FollowSymlinks::No);
+    Ok(Dir::from_std_file(
+        parent.open_with(name, &opts)?.into_std(),
+    ))
+}
+
+/// Removes the directory `rel` of `dir` and everything in it, one level
+/// at a time with a bounded number of open directories ([`DirStack`]):
+/// cap-std's `remove_dir_all` keeps every level open, so a tree deeper
+/// than the open file limit (2,000 nested directories against a limit of
+/// 1,024) could never leave the trash.
+fn remove_deep(dir: &Dir, rel: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let top = open_to_remove(dir, rel)?;
+    let mut stack = DirStack::new(&top);
+    // The current directory (relative to `top`), and the subdirectories
+    // still to remove of each level down to it.
+    let mut at: Vec<u8> = Vec::new();
+    let mut pending: Vec<Vec<OsString>> = Vec::new();
+    let mut listed = false;
+    loop {
+        if !listed {
+            let here = stack.go(&at, |p: &Dir, n: &Path, _: usize| open_to_remove(p, n))?;
+            let mut subs = Vec::new();
+            for e in read_entries(here)? {
+                if e.entry.kind == EntryKind::Dir {
+                    subs.push(e.name);
+                } else {
+                    here.remove_file(&e.name)?;
+                }
+            }
+            pending.push(subs);
+        }
+        match pending.last_mut().and_then(Vec::pop) {
+            Some(sub) => {
+                if !at.is_empty() {
+                    at.push(b'/');
+                }
+                at.extend_from_slice(sub.as_bytes());
+                listed = false;
+            }
+            None => {
+                pending.pop();
+                if at.is_empty() {
+                    break;
+                }
+                let cut = at.iter().rposition(|b| *b == b'/');
+                let name = at[cut.map_or(0, |i| i + 1)..].to_vec();
+                at.truncate(cut.unwrap_or(0));
+                let parent = stack.go(&at, |p: &Dir, n: &Path, _: usize| open_to_remove(p, n))?;
+                parent.remove_dir(std::ffi::OsStr::from_bytes(&name))?;
+                listed = true;
+            }
+        }
+    }
+    drop(stack);
+    drop(top);
+    dir.remove_dir(rel)
 }
 
 /// Whether this user owns `rel`.
@@ -830,6 +924,37 @@ fn files_with_links_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A tree deeper than the open file limit leaves the trash all the same.
+    #[test]
+    fn a_tree_deeper_than_the_open_file_limit_is_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let d = Dir::open_ambient_dir(t.path(), cap_std::ambient_authority()).unwrap();
+        d.create_dir("t").unwrap();
+        let mut s = DirStack::new(&d);
+        let mut path = b"t".to_vec();
+        for i in 0..1500 {
+            path.extend_from_slice(b"/d");
+            let here = s
+                .go(&path, |p: &Dir, n: &Path, _: usize| {
+                    if !p.exists(n) {
+                        p.create_dir(n)?;
+                    }
+                    p.open_dir(n)
+                })
+                .unwrap();
+            here.write(format!("f{i}"), b"x").unwrap();
+            if i % 100 == 0 {
+                here.create_dir("side").unwrap();
+                here.write("side/g", b"y").unwrap();
+                here.set_permissions("side", Permissions::from_mode(0o500))
+                    .unwrap();
+            }
+        }
+        drop(s);
+        remove_deep(&d, Path::new("t")).unwrap();
+        assert!(!d.exists("t"));
+    }
 
     /// A filesystem without reflinks (tmpfs) is remembered by its device
     /// number only: copies to another filesystem still ask for reflinks.

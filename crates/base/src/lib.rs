@@ -6,7 +6,8 @@
 //! - [`host_reaper`]: host-mode build commands die with zerops-cache.
 //! - [`runner`]: running a build's commands and relaying their output.
 //! - [`filesystem`]: listing, renames and copies (reflink or
-//!   copy_file_range, sync); [`overlay_meta`]: whiteouts and opaque marks
+//!   copy_file_range, sync); [`dir_handles`]: each directory of a walk
+//!   opened from its parent's handle; [`overlay_meta`]: whiteouts and opaque marks
 //!   kept by cross-filesystem copies.
 //! - [`diagnostic`]: a policy diagnostic as an error; [`render`]: snippets.
 //! - [`exit`]: the exit classes, one per failure class, and the one match
@@ -19,6 +20,7 @@
 
 pub mod clock;
 pub mod diagnostic;
+pub mod dir_handles;
 pub mod exit;
 pub mod filesystem;
 pub mod host_reaper;

@@ -16,7 +16,7 @@
 
 // The lower crates' modules, under the paths of the one-crate host.
 pub(crate) use zerops_cache_base::{
-    diagnostic, exit, filesystem, interrupt, progress, store_error,
+    diagnostic, dir_handles, exit, filesystem, interrupt, progress, store_error,
 };
 pub(crate) use zerops_cache_component::component;
 pub(crate) use zerops_cache_sandbox::sandbox;

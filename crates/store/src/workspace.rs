@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::dir_handles::{DirCache, DirStack};
 use crate::filesystem;
+use std::ffi::OsStr;
 use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The git-visible files of the project at `project`, relative to it.
@@ -29,20 +31,54 @@ pub fn git_visible(project: &Path) -> Result<Vec<PathBuf>> {
 /// `source`: files with their modes and modification times, symlinks as
 /// links, directories created with the project's modes. Returns how many
 /// entries were copied.
+///
+/// The paths are taken in order, each directory opened (and made) once
+/// from its parent's handle on both sides ([`DirStack`]): an entry costs
+/// the same at any depth.
 pub fn populate(project: &Dir, source: &Dir, files: &[PathBuf]) -> Result<usize> {
+    let mut files: Vec<&[u8]> = files.iter().map(|f| f.as_os_str().as_bytes()).collect();
+    files.sort_unstable();
+    let mut from = DirStack::new(project);
+    let mut to = DirStack::new(source);
+    // The project's mode of each level `from` entered.
+    let mut modes: Vec<cap_std::fs::Permissions> = Vec::new();
     let mut n = 0;
     for f in files {
-        if !filesystem::exists(project, f) {
-            continue; // tracked but deleted in the working tree
+        let (dir, name) = match f.iter().rposition(|b| *b == b'/') {
+            Some(i) => (&f[..i], &f[i + 1..]),
+            None => (&[][..], f),
+        };
+        let name = Path::new(OsStr::from_bytes(name));
+        // Tracked but deleted in the working tree (the file or a directory
+        // above it): left out, and nothing is made for it.
+        let entered = from.go(dir, |p: &Dir, n: &Path, level: usize| {
+            let d = p.open_dir(n)?;
+            modes.truncate(level);
+            modes.push(d.dir_metadata()?.permissions());
+            Ok(d)
+        });
+        match entered {
+            Ok(d) if filesystem::exists(d, name) => {}
+            _ => continue,
         }
-        if let Some(parent) = f.parent() {
-            filesystem::create_dirs_like(source, parent, project, parent)?;
-        }
-        if filesystem::exists(source, f) {
+        let here = to
+            .go(dir, |p: &Dir, n: &Path, level: usize| {
+                match p.create_dir(n) {
+                    Ok(()) => p.set_permissions(n, modes[level].clone())?,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+                p.open_dir(n)
+            })
+            .with_context(|| {
+                format!("creating {} in the workspace", String::from_utf8_lossy(dir))
+            })?;
+        if filesystem::exists(here, name) {
             continue;
         }
-        filesystem::copy_tree(project, f, source, f)
-            .with_context(|| format!("copying {} into the workspace", f.display()))?;
+        let shown = || String::from_utf8_lossy(f).into_owned();
+        filesystem::copy_tree(from.top()?, name, to.top()?, name)
+            .with_context(|| format!("copying {} into the workspace", shown()))?;
         n += 1;
     }
     Ok(n)
@@ -56,13 +92,19 @@ pub trait SourceLister: Sync {
     fn list(&self, rel: &str) -> Result<Vec<Entry>>;
 }
 
-/// A real directory.
-pub struct RealSource<'a>(pub &'a Dir);
+/// A real directory, each directory listed from its parent's handle.
+pub struct RealSource<'a>(DirCache<'a>);
+
+impl<'a> RealSource<'a> {
+    pub fn new(dir: &'a Dir) -> RealSource<'a> {
+        RealSource(DirCache::new(dir))
+    }
+}
 
 impl SourceLister for RealSource<'_> {
     fn list(&self, rel: &str) -> Result<Vec<Entry>> {
-        match filesystem::list(self.0, Path::new(rel)) {
-            Ok(v) => Ok(v.into_iter().map(|l| l.entry).collect()),
+        match filesystem::list_cached(&self.0, rel) {
+            Ok((_, v)) => Ok(v.into_iter().map(|l| l.entry).collect()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(e).with_context(|| format!("listing {rel}")),
         }

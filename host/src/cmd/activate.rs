@@ -43,7 +43,7 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     // is there: a file of it may have been replaced).
     match &tree {
         Some(t) => {
-            crate::phases::version_view::make(&store.dir, args.version, t, None)?;
+            crate::phases::version_view::make(&store.dir, args.version, t)?;
         }
         None => artifact::ensure_view(&store.dir, args.version)?,
     }

@@ -15,7 +15,7 @@ mod summary;
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zerops_cache_contract::decide::Decision;
 use zerops_cache_contract::layer::Layer;
@@ -75,6 +75,8 @@ pub(crate) enum Phase {
     Image,
     /// Layers pulled from the remote tier.
     Pull,
+    /// git's listing of the git-visible files (not in place).
+    Git,
     /// A fresh copy of the git-visible files, or the checkout in place.
     Workspace,
     /// The container's probe.
@@ -107,6 +109,7 @@ impl Phase {
         match self {
             Phase::Image => "image",
             Phase::Pull => "pull",
+            Phase::Git => "git",
             Phase::Workspace => "workspace",
             Phase::Sandbox => "sandbox",
             Phase::Prepare => "prepare",
@@ -429,7 +432,18 @@ impl<'a> Build<'a> {
     /// The phases, in order, until one fails.
     fn run(&mut self) -> Result<()> {
         self.journal.save(&self.store.dir)?;
-        let source = self.phase(Phase::Workspace, Self::workspace)?;
+        // The git-visible files: git's own phase (its listing of untracked
+        // files costs it a path lookup from the top per directory, which no
+        // handle of ours can spare it).
+        let files = if self.args.in_place {
+            Vec::new()
+        } else {
+            let root = &self.project.root;
+            self.phase(Phase::Git, |_| {
+                workspace::git_visible(root).class(Exit::Config)
+            })?
+        };
+        let source = self.phase(Phase::Workspace, |b| b.workspace(&files))?;
         let source_path = if self.args.in_place {
             self.project.root.clone()
         } else {
@@ -467,7 +481,7 @@ impl<'a> Build<'a> {
     }
 
     /// The workspace: a fresh copy of the git-visible files, or the project.
-    fn workspace(&mut self) -> Result<Dir> {
+    fn workspace(&mut self, files: &[PathBuf]) -> Result<Dir> {
         let (project, store) = (self.project, self.store);
         if self.args.in_place {
             self.out.say(format!(
@@ -480,8 +494,7 @@ impl<'a> Build<'a> {
         journal::to_trash(&store.dir, WORK).context("moving the old workspace to the trash")?;
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
-        let files = workspace::git_visible(&project.root).class(Exit::Config)?;
-        let n = workspace::populate(&project.dir, &src, &files)?;
+        let n = workspace::populate(&project.dir, &src, files)?;
         self.out
             .say(format!("workspace: {n} git-visible entries copied"));
         Ok(src)
@@ -582,7 +595,7 @@ impl<'a> Build<'a> {
     /// The build layer's entries moved into the source (the source wins).
     fn restore(&mut self, source: &Dir) -> Result<()> {
         let (store, out) = (self.store, self.out);
-        let plan = restore::plan(&self.project.host, &store.dir, &RealSource(source))?;
+        let plan = restore::plan(&self.project.host, &store.dir, &RealSource::new(source))?;
         self.journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
         restore::apply(&store.dir, source, &plan, &mut self.journal, out.progress)?;
         let s = &mut self.summary;
@@ -684,7 +697,7 @@ impl<'a> Build<'a> {
     fn preserve(&mut self, source: &Dir, checkout: Option<&checkout::Checkout>) -> Result<()> {
         let (store, out) = (self.store, self.out);
         let cache = &self.project.build.cache;
-        let mut plan = preserve::plan(&self.project.host, cache, &RealSource(source))?;
+        let mut plan = preserve::plan(&self.project.host, cache, &RealSource::new(source))?;
         if let Some(c) = checkout {
             c.narrow(source, &mut plan)?;
         }
@@ -731,12 +744,18 @@ impl<'a> Build<'a> {
         Ok(())
     }
 
-    /// The new version's directory, made from the previous one's: only a
-    /// convenience (the tree is the version), so a failure is a warning.
+    /// The new version's directory, made afresh from its tree (the
+    /// previous version's goes to the trash): only a convenience (the tree
+    /// is the version), so a failure is a warning.
     fn view(&mut self, made: &artifact::Created) -> Result<()> {
-        let from = made.previous.as_ref().map(|(p, t)| (*p, t));
-        let v = made.meta.version;
-        if let Err(e) = version_view::make(&self.store.dir, v, &made.tree, from) {
+        let (dir, v) = (&self.store.dir, made.meta.version);
+        let done = version_view::make(dir, v, &made.tree).and_then(|()| match &made.previous {
+            Some((p, _)) if version_view::exists(dir, *p) => {
+                journal::to_trash(dir, &version_view::rel(*p))
+            }
+            _ => Ok(()),
+        });
+        if let Err(e) = done {
             self.out.say(format!(
                 "warning: version {v} is recorded, but its directory was not made: {e:#} \
                  (`zerops-cache activate {v}` makes it again)"

@@ -81,7 +81,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     let proj = &project.dir;
     let (restore_plan, skipped) = if let (false, Some(store)) = (d.build.invalidated, &store) {
         let src: Box<dyn SourceLister> = if args.in_place {
-            Box::new(RealSource(proj))
+            Box::new(RealSource::new(proj))
         } else {
             let files = workspace::git_visible(&project.root)?;
             Box::new(VirtualSource::new(proj, &files))
@@ -91,7 +91,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     } else {
         (Vec::new(), Vec::new())
     };
-    let mut pres = preserve::plan(&project.host, &project.build.cache, &RealSource(proj))?;
+    let mut pres = preserve::plan(&project.host, &project.build.cache, &RealSource::new(proj))?;
     if args.in_place {
         // As the build will: never `.git` or what git tracks (what else was
         // there before the build is known only when it starts).

@@ -28,6 +28,7 @@ use super::version_view;
 use crate::component::PolicyHost;
 use crate::component::plan::{DeployItem, Entry, EntryKind};
 use crate::component::walk::{Listing, Purpose, Step, Walker, drive};
+use crate::dir_handles::DirCache;
 use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, OBJECTS, VERSIONS};
@@ -126,6 +127,8 @@ struct Copier<'a> {
     linked: u64,
     left_out: &'a BTreeSet<PathBuf>,
     source: &'a Dir,
+    /// The store's objects directory.
+    objects: Option<Dir>,
     /// Source directories given owner read and search permission to be
     /// read (a `chmod 000` directory), with their modes to put back.
     granted: Vec<(String, cap_std::fs::Permissions)>,
@@ -158,16 +161,17 @@ fn open_or_self(dir: &Dir, rel: &str) -> std::io::Result<Dir> {
 
 /// A source directory opened when first needed: an unchanged file is
 /// recorded from the metadata the readers took, without opening anything.
+/// It is opened from its parent's handle when that is kept ([`DirCache`]).
 struct Lazy<'a> {
-    parent: Option<&'a Dir>,
+    cache: Option<&'a DirCache<'a>>,
     rel: &'a str,
-    dir: std::cell::OnceCell<Dir>,
+    dir: std::cell::OnceCell<Arc<Dir>>,
 }
 
 impl<'a> Lazy<'a> {
-    fn new(parent: &'a Dir, rel: &'a str) -> Lazy<'a> {
+    fn new(cache: &'a DirCache<'a>, rel: &'a str) -> Lazy<'a> {
         Lazy {
-            parent: Some(parent),
+            cache: Some(cache),
             rel,
             dir: std::cell::OnceCell::new(),
         }
@@ -175,9 +179,9 @@ impl<'a> Lazy<'a> {
 
     fn opened(dir: Dir) -> Lazy<'a> {
         Lazy {
-            parent: None,
+            cache: None,
             rel: "",
-            dir: std::cell::OnceCell::from(dir),
+            dir: std::cell::OnceCell::from(Arc::new(dir)),
         }
     }
 
@@ -185,10 +189,10 @@ impl<'a> Lazy<'a> {
         if let Some(d) = self.dir.get() {
             return Ok(d);
         }
-        let parent = self
-            .parent
+        let cache = self
+            .cache
             .ok_or_else(|| std::io::Error::other("no directory"))?;
-        let d = open_or_self(parent, self.rel)?;
+        let d = cache.open(self.rel)?;
         Ok(self.dir.get_or_init(|| d))
     }
 }
@@ -215,6 +219,8 @@ struct Part {
 /// The facts the threads share.
 struct Shared<'a> {
     prev: Option<&'a Tree>,
+    /// The store's objects (what the previous version names).
+    objects: Option<&'a Dir>,
     new_objects: &'a NewObjects,
     tree: &'a Tree,
 }
@@ -296,29 +302,35 @@ impl Shared<'_> {
         md: &cap_std::fs::Metadata,
     ) -> Option<(ObjectId, Expect)> {
         let prev = self.prev?;
-        if let Some((o, digest)) = prev.unchanged(at, md) {
+        let found = if let Some((o, digest)) = prev.unchanged(at, md) {
             let size = md.len();
-            return Some((o, Expect { size, digest }));
-        }
-        match prev.nodes.get(at)? {
-            Node::File {
-                mode,
-                size,
-                object,
-                digest,
-                ..
-            } if *size == md.len() && *mode == mode_of(md) => {
-                let (got, len) = object_check::hash_file(src.get().ok()?, name).ok()?;
-                (got == *digest && len == *size).then_some((
-                    *object,
-                    Expect {
-                        size: *size,
-                        digest: *digest,
-                    },
-                ))
+            Some((o, Expect { size, digest }))
+        } else {
+            match prev.nodes.get(at)? {
+                Node::File {
+                    mode,
+                    size,
+                    object,
+                    digest,
+                    ..
+                } if *size == md.len() && *mode == mode_of(md) => {
+                    let (got, len) = object_check::hash_file(src.get().ok()?, name).ok()?;
+                    (got == *digest && len == *size).then_some((
+                        *object,
+                        Expect {
+                            size: *size,
+                            digest: *digest,
+                        },
+                    ))
+                }
+                _ => None,
             }
-            _ => None,
-        }
+        }?;
+        // An object written since the previous version was recorded (through
+        // a view's hard link) is not named again: the source is copied anew.
+        let not_after = (prev.written_at, prev.written_ns.unwrap_or(999_999_999));
+        object_check::untouched_since(self.objects?, found.0, found.1.size, not_after)
+            .then_some(found)
     }
 }
 
@@ -333,7 +345,10 @@ struct Stats {
 }
 
 /// Reads the metadata of the directories the walk sends, until it ends.
-fn read_stats(source: &Dir, rx: &std::sync::Mutex<Receiver<ToRead>>) -> HashMap<String, Stats> {
+fn read_stats(
+    source: &DirCache,
+    rx: &std::sync::Mutex<Receiver<ToRead>>,
+) -> HashMap<String, Stats> {
     let mut out = HashMap::new();
     loop {
         let next = rx.lock().map(|r| r.recv());
@@ -346,14 +361,10 @@ fn read_stats(source: &Dir, rx: &std::sync::Mutex<Receiver<ToRead>>) -> HashMap<
         else {
             break;
         };
-        let opened;
         let d = match &handle {
-            Some(h) => &h.dir,
-            None => match open_or_self(source, &dir) {
-                Ok(d) => {
-                    opened = d;
-                    &opened
-                }
+            Some(h) => Arc::clone(&h.dir),
+            None => match source.open(&dir) {
+                Ok(d) => d,
                 Err(_) => continue,
             },
         };
@@ -423,6 +434,7 @@ impl Copier<'_> {
 
     fn shared(&self) -> Shared<'_> {
         Shared {
+            objects: self.objects.as_ref(),
             prev: self.previous.as_ref().map(|(_, t)| t),
             new_objects: self.new_objects,
             tree: &self.tree,
@@ -461,8 +473,10 @@ impl Copier<'_> {
 
     /// Records the kept entries of the project directory `dir` at the
     /// artifact directory `to`, with the metadata the walk already read.
+    #[allow(clippy::too_many_arguments)] // the walk's facts, shared by the threads
     fn record_dir(
         &self,
+        cache: &DirCache,
         part: &mut Part,
         raw: &HashMap<String, Arc<Vec<filesystem::Listed>>>,
         stats: &HashMap<String, Stats>,
@@ -472,7 +486,7 @@ impl Copier<'_> {
     ) -> Result<()> {
         let listed = raw.get(dir).map(|l| l.as_slice()).unwrap_or_default();
         let read = stats.get(dir);
-        let sd = Lazy::new(self.source, dir);
+        let sd = Lazy::new(cache, dir);
         let sh = self.shared();
         let mut path = String::with_capacity(dir.len() + 64);
         for (i, l) in listed.iter().enumerate() {
@@ -515,7 +529,9 @@ impl Copier<'_> {
         // level ahead, and reader threads read the metadata of what each
         // directory holds (the `statx` calls are most of the work, and need
         // no decision: nearly everything is kept).
-        let source = self.source;
+        // Every directory is opened from its parent's handle.
+        let cache = DirCache::new(self.source);
+        let source = &cache;
         let (tx, rx) = std::sync::mpsc::channel::<ToRead>();
         let rx = std::sync::Mutex::new(rx);
         let to_read = Readers::new(tx);
@@ -541,7 +557,7 @@ impl Copier<'_> {
                     // Granted first (a `chmod 000` directory).
                     None => {
                         self.grant(dir)?;
-                        let (handle, l) = filesystem::list_open(self.source, Path::new(dir))
+                        let (handle, l) = filesystem::list_cached(&cache, dir)
                             .with_context(|| format!("listing {dir:?}"))?;
                         let l = Arc::new(l);
                         let md = handle.dir_metadata().ok();
@@ -586,9 +602,7 @@ impl Copier<'_> {
             let to = retarget(dir, src, dst);
             let md = match stats.get(dir.as_str()).and_then(|s| s.dir.clone()) {
                 Some(md) => md,
-                None => self
-                    .source
-                    .symlink_metadata(if dir.is_empty() { "." } else { dir })?,
+                None => cache.open(dir)?.dir_metadata()?,
             };
             let mode = self
                 .granted
@@ -613,11 +627,11 @@ impl Copier<'_> {
         let parts: Vec<Result<Part>> = std::thread::scope(|scope| {
             let spawned: Vec<_> = (0..threads)
                 .map(|k| {
-                    let (work, raw, taken, stats) = (&work, &raw, &taken, &stats);
+                    let (work, raw, taken, stats, cache) = (&work, &raw, &taken, &stats, &cache);
                     scope.spawn(move || -> Result<Part> {
                         let mut part = Part::default();
                         for (dir, to) in work.iter().skip(k).step_by(threads) {
-                            me.record_dir(&mut part, raw, stats, taken, dir, to)?;
+                            me.record_dir(cache, &mut part, raw, stats, taken, dir, to)?;
                         }
                         Ok(part)
                     })
@@ -735,6 +749,7 @@ pub fn create(
             linked: 0,
             left_out,
             source,
+            objects: objects::open(store),
             granted: Vec::new(),
         };
         let copied = copy_items(&mut c, &walker, &items);
@@ -973,7 +988,7 @@ pub fn ensure_view(store: &Dir, v: u32) -> Result<()> {
     }
     let tree = Tree::load(store, v)?
         .with_context(|| format!("version {v} has neither a tree nor a directory"))?;
-    version_view::make(store, v, &tree, None).map(drop)
+    version_view::make(store, v, &tree)
 }
 
 /// Version `v`'s record and tree, each checked (the record's checksum, the

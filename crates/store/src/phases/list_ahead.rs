@@ -10,28 +10,28 @@
 
 use cap_std::fs::Dir;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
+use crate::dir_handles::DirCache;
 use crate::filesystem;
 
 /// A listing made ahead, with the metadata of the directory itself (read
 /// from its open handle: no path lookup).
-pub(crate) type Listed = (Listing, Option<cap_std::fs::Metadata>);
+pub type Listed = (Listing, Option<cap_std::fs::Metadata>);
 
 /// A directory's listing, shared by the walk and whoever reads its entries.
-pub(crate) type Listing = Arc<Vec<filesystem::Listed>>;
+pub type Listing = Arc<Vec<filesystem::Listed>>;
 
 /// At most this many listed directories stay open for the readers of
 /// their entries (each is a file descriptor); past it, a reader opens the
 /// directory again.
-pub(crate) const OPEN_FOR_READERS: usize = 256;
+pub const OPEN_FOR_READERS: usize = 256;
 
 /// A listed directory for the readers of its entries' metadata: its path,
 /// its listing and, while few are open, its open handle.
-pub(crate) struct ToRead {
+pub struct ToRead {
     pub dir: String,
     pub listing: Listing,
     pub handle: Option<Handle>,
@@ -40,8 +40,8 @@ pub(crate) struct ToRead {
 }
 
 /// An open directory handed to a reader, counted while it is open.
-pub(crate) struct Handle {
-    pub dir: Dir,
+pub struct Handle {
+    pub dir: Arc<Dir>,
     open: Arc<AtomicUsize>,
 }
 
@@ -54,7 +54,7 @@ impl Drop for Handle {
 /// The readers' queue: listings go in with their handles while fewer than
 /// [`OPEN_FOR_READERS`] are open.
 #[derive(Clone)]
-pub(crate) struct Readers {
+pub struct Readers {
     tx: Sender<ToRead>,
     open: Arc<AtomicUsize>,
 }
@@ -69,11 +69,11 @@ impl Readers {
 
     /// Queues `dir`'s listing and metadata (and `handle`, unless too many
     /// are open).
-    pub(crate) fn send(
+    pub fn send(
         &self,
         dir: &str,
         listing: &Listing,
-        handle: Dir,
+        handle: Arc<Dir>,
         metadata: Option<cap_std::fs::Metadata>,
     ) {
         let handle = if self.open.fetch_add(1, Ordering::Relaxed) < OPEN_FOR_READERS {
@@ -105,14 +105,14 @@ struct State {
     closed: bool,
 }
 
-pub(crate) struct Ahead<'a> {
-    source: &'a Dir,
+pub struct Ahead<'a> {
+    source: &'a DirCache<'a>,
     state: Mutex<State>,
     changed: Condvar,
 }
 
 impl<'a> Ahead<'a> {
-    pub fn new(source: &'a Dir) -> Ahead<'a> {
+    pub fn new(source: &'a DirCache<'a>) -> Ahead<'a> {
         Ahead {
             source,
             state: Mutex::new(State::default()),
@@ -148,7 +148,8 @@ impl<'a> Ahead<'a> {
                     s = self.changed.wait(s).unwrap_or_else(|e| e.into_inner());
                 }
             };
-            let got = filesystem::list_open(self.source, Path::new(&dir))
+            // From the parent's handle, kept when it was listed.
+            let got = filesystem::list_cached(self.source, &dir)
                 .ok()
                 .map(|(handle, l)| {
                     let l = Arc::new(l);
@@ -164,7 +165,7 @@ impl<'a> Ahead<'a> {
     }
 
     /// Asks for these directories to be listed ahead.
-    pub(crate) fn ask(&self, dirs: impl IntoIterator<Item = String>) {
+    pub fn ask(&self, dirs: impl IntoIterator<Item = String>) {
         let mut s = self.lock();
         for d in dirs {
             if s.pending.insert(d.clone()) {
@@ -176,7 +177,7 @@ impl<'a> Ahead<'a> {
 
     /// The listing of `dir`, waiting while it is being made; `None` when it
     /// was not asked for, or could not be made here.
-    pub(crate) fn take(&self, dir: &str) -> Option<Listed> {
+    pub fn take(&self, dir: &str) -> Option<Listed> {
         let mut s = self.lock();
         loop {
             if let Some(r) = s.done.remove(dir) {
@@ -190,7 +191,7 @@ impl<'a> Ahead<'a> {
     }
 
     /// Stops the listing thread (what is still queued is not needed).
-    pub(crate) fn close(&self) {
+    pub fn close(&self) {
         let mut s = self.lock();
         s.closed = true;
         s.queue.clear();

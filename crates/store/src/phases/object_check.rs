@@ -142,6 +142,21 @@ pub(crate) fn check_shallow(objects: &Dir, o: ObjectId, size: u64) -> Result<(),
     Ok(())
 }
 
+/// Whether object `o` may be named again without reading it: a regular
+/// file of `size` bytes whose modification time is not after `not_after`
+/// (when the walk of the version that last named it began). Objects are
+/// read-only, but root writes through a view's hard link anyway, and any
+/// write moves the modification time to the moment of the write: such an
+/// object is not named by a new version (the build copies the source
+/// again). A time set back on purpose, or a disk's own damage, is left to
+/// the readers that hash (`versions export`, `activate`, `repair --deep`).
+pub fn untouched_since(objects: &Dir, o: ObjectId, size: u64, not_after: (i64, i64)) -> bool {
+    use cap_std::fs::MetadataExt;
+    objects.symlink_metadata(o.rel()).is_ok_and(|md| {
+        md.is_file() && md.len() == size && (md.mtime(), md.mtime_nsec()) <= not_after
+    })
+}
+
 /// Reads object `o` through, hashing it, and writes each chunk to `out`
 /// as it goes; fails (naming the object) unless it is a regular file of
 /// `want`'s size and digest.

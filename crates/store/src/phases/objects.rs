@@ -326,7 +326,7 @@ pub(crate) fn collect(store: &Dir, kept: &[u32], trees: &mut KeptTrees) -> Resul
 
 /// A new directory in the trash for single objects.
 fn trash_dir(store: &Dir) -> Result<Dir> {
-    store.create_dir_all(TRASH)?;
+    crate::store::journal::trash_dir(store)?;
     for n in 0u32.. {
         let rel = format!("{TRASH}/objects.{n}");
         match store.create_dir(&rel) {

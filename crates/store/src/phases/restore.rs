@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use super::Skipped;
 use crate::component::PolicyHost;
 use crate::component::walk::{Listing, Purpose, Step};
+use crate::dir_handles::DirCache;
 use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move};
 use crate::store::layout::CACHE;
@@ -40,12 +41,23 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
         return Ok(out);
     }
     let walker = host.walker(&Purpose::Restore)?;
+    // Each cache directory listed from its parent's handle.
+    let cache_dir = cap_fs_ext::DirExt::open_dir_nofollow(store, CACHE)
+        .with_context(|| format!("opening {CACHE}"))?;
+    let cache_dirs = DirCache::new(&cache_dir);
     // A level's directories are listed (both sides) by two threads: a
     // tracked file in each of 1,000 packages means 2,000 listings.
     let list = |dir: &str| -> Result<Option<Listing>> {
         let cache_rel = Path::new(CACHE).join(dir);
-        let cache = filesystem::list(store, &cache_rel)
-            .with_context(|| format!("listing the cache directory {}", cache_rel.display()))?;
+        let cache = match filesystem::list_cached(&cache_dirs, dir) {
+            Ok((_, l)) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("listing the cache directory {}", cache_rel.display())
+                });
+            }
+        };
         if cache.is_empty() {
             return Ok(None);
         }

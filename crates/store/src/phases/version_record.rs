@@ -36,7 +36,7 @@ pub struct VersionMeta {
     pub sha256: Option<String>,
 }
 
-pub(crate) fn rel(v: u32) -> String {
+pub fn rel(v: u32) -> String {
     format!("{VERSIONS}/{v}.json")
 }
 

@@ -134,17 +134,6 @@ pub enum Node {
 }
 
 impl Node {
-    /// Whether `self` and `other` put the same thing at a path (a
-    /// directory's mode and time aside: those are set after its entries).
-    pub(crate) fn same_entry(&self, other: &Node) -> bool {
-        match (self, other) {
-            (Node::Dir { .. }, Node::Dir { .. }) => true,
-            (Node::File { object: a, .. }, Node::File { object: b, .. }) => a == b,
-            (a @ Node::Symlink { .. }, b @ Node::Symlink { .. }) => a == b,
-            _ => false,
-        }
-    }
-
     pub(crate) fn is_dir(&self) -> bool {
         matches!(self, Node::Dir { .. })
     }
@@ -542,7 +531,7 @@ impl ObjectId {
     }
 
     /// Its path under `versions/objects`.
-    pub(crate) fn rel(&self) -> String {
+    pub fn rel(&self) -> String {
         self.to_string()
     }
 }

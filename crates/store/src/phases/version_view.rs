@@ -1,9 +1,16 @@
 //! A version's directory (`versions/N/`): a view of its tree, every file
-//! a hard link of its immutable object. The view of a new version is made
-//! from the view of the version before it: that directory is renamed to a
-//! staging name, only what differs between the two trees is changed, and it
-//! is renamed to `versions/N`. So an unchanged app's view costs two renames,
-//! and an app where a few files changed costs those few files.
+//! a hard link of its immutable object. A view is made afresh from the
+//! checked tree in a staging directory and renamed to `versions/N` when
+//! complete: never written in place, never made from an older view, so
+//! nothing done to an older view reaches a newer one. Each object is
+//! checked before it is linked (a regular file of the tree's size).
+//!
+//! A view is a window onto the store, not a copy: its files *are* the
+//! objects (read-only). What zerops-cache hands out of a version is
+//! verified byte for byte when it reads it (`versions export`,
+//! `activate`, `repair --deep`); a program that writes into a view's file
+//! (as root: the files are read-only) changes the object, and those
+//! commands then refuse every version that names it.
 //!
 //! A file's object may be shared by versions whose files had the same
 //! bytes and mode but not the same modification time (`npm ci` stamps
@@ -20,7 +27,6 @@
 use anyhow::{Context, Result};
 use cap_fs_ext::{DirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, Permissions, PermissionsExt};
-use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -28,13 +34,14 @@ use std::path::Path;
 use super::object_check;
 use super::objects;
 use super::version_tree::{Node, Time, Tree};
+use crate::dir_handles::DirStack;
 use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::VERSIONS;
 
 const STAGING: &str = ".view-";
 
-pub(crate) fn rel(v: u32) -> String {
+pub fn rel(v: u32) -> String {
     format!("{VERSIONS}/{v}")
 }
 
@@ -53,39 +60,25 @@ pub(crate) fn clear_staging(store: &Dir) -> Result<()> {
     Ok(())
 }
 
-/// Makes the view of version `v` (tree `tree`): from the view of `from`
-/// (its number and tree) when that one has a view, which it then no longer
-/// has; else from nothing. Returns whether an earlier view was reused.
-pub fn make(store: &Dir, v: u32, tree: &Tree, from: Option<(u32, &Tree)>) -> Result<bool> {
+/// Makes the view of version `v` (tree `tree`) afresh: a new staging
+/// directory, every entry placed from the tree (each object checked before
+/// it is linked), renamed to `versions/N` when complete. A view is never
+/// written in place and never made from an older one, so nothing done to
+/// an older view (a file replaced, one added) reaches a newer one.
+pub fn make(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
     clear_staging(store)?;
+    let staging = format!("{VERSIONS}/{STAGING}{v}");
+    store.create_dir(&staging)?;
+    let out = store.open_dir(&staging)?;
+    let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
+    place(&out, tree, &objects, Place::Link(v))
+        .with_context(|| format!("making the directory of version {v}"))?;
+    drop(out);
     if exists(store, v) {
         to_trash(store, &rel(v))?;
     }
-    let staging = format!("{VERSIONS}/{STAGING}{v}");
-    let empty = Tree::default();
-    let reused = match from {
-        Some((p, old)) if exists(store, p) => {
-            filesystem::rename(store, Path::new(&rel(p)), store, Path::new(&staging))?;
-            Some(old)
-        }
-        _ => {
-            store.create_dir(&staging)?;
-            None
-        }
-    };
-    let out = store.open_dir(&staging)?;
-    let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
-    apply(
-        &out,
-        reused.unwrap_or(&empty),
-        tree,
-        &objects,
-        Place::Link(v),
-    )
-    .with_context(|| format!("making the directory of version {v}"))?;
-    drop(out);
     filesystem::rename(store, Path::new(&staging), store, Path::new(&rel(v)))?;
-    Ok(reused.is_some())
+    Ok(())
 }
 
 /// Writes a copy of version `v` (tree `tree`) into the empty directory
@@ -94,7 +87,7 @@ pub fn make(store: &Dir, v: u32, tree: &Tree, from: Option<(u32, &Tree)>) -> Res
 /// reaches the store and a damaged object is an error naming it.
 pub fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
     let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
-    apply(out, &Tree::default(), tree, &objects, Place::Copy(v))
+    place(out, tree, &objects, Place::Copy(v))
 }
 
 fn no_objects(v: u32) -> anyhow::Error {
@@ -120,12 +113,6 @@ fn os(p: &[u8]) -> &Path {
     Path::new(OsStr::from_bytes(p))
 }
 
-fn parent(p: &[u8]) -> &[u8] {
-    p.iter()
-        .rposition(|b| *b == b'/')
-        .map_or(&[][..], |i| &p[..i])
-}
-
 fn time(t: Time) -> SystemTimeSpec {
     let base = std::time::UNIX_EPOCH;
     let at = if t.0 >= 0 {
@@ -137,76 +124,33 @@ fn time(t: Time) -> SystemTimeSpec {
     SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(at))
 }
 
-/// Turns the directory `out`, which holds the view of `old`, into the view
-/// of `new`: what differs is removed, then added; the directories whose
-/// entries, mode or time changed get their mode and time last, deepest
-/// first (a read-only directory is written into before it becomes so).
-fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result<()> {
-    let mut touched: BTreeSet<&[u8]> = BTreeSet::new();
-    let writable = |dir: &[u8]| -> std::io::Result<()> {
-        // The owner may write into and search it until its mode is set.
-        let p = if dir.is_empty() {
-            Path::new(".")
-        } else {
-            os(dir)
-        };
-        let md = out.symlink_metadata(p)?;
-        let mode = md.permissions().mode();
-        if mode & 0o700 != 0o700 {
-            out.set_permissions(p, Permissions::from_mode(mode | 0o700))?;
-        }
-        Ok(())
-    };
-    // One pass over both trees in path order: what goes, what comes.
-    let (mut gone, mut come) = (Vec::new(), Vec::new());
-    let (mut a, mut b) = (old.nodes.iter().peekable(), new.nodes.iter().peekable());
-    loop {
-        match (a.peek(), b.peek()) {
-            (None, None) => break,
-            (Some((pa, na)), Some((pb, nb))) if pa == pb => {
-                if !na.same_entry(nb) {
-                    gone.push((pa.as_slice(), *na));
-                    come.push((pb.as_slice(), *nb));
-                }
-                a.next();
-                b.next();
-            }
-            (Some((pa, _)), Some((pb, _))) if pa < pb => {
-                gone.extend(a.next().map(|(p, n)| (p.as_slice(), n)))
-            }
-            (Some(_), None) => gone.extend(a.next().map(|(p, n)| (p.as_slice(), n))),
-            _ => come.extend(b.next().map(|(p, n)| (p.as_slice(), n))),
-        }
+/// The directory part and the name of a tree path.
+fn split(p: &[u8]) -> (&[u8], &[u8]) {
+    match p.iter().rposition(|b| *b == b'/') {
+        Some(i) => (&p[..i], &p[i + 1..]),
+        None => (&[][..], p),
     }
-    // The root is the directory itself: never removed or added.
-    gone.retain(|(p, _)| !p.is_empty());
-    come.retain(|(p, _)| !p.is_empty());
-    // Removals, children before their parents.
-    for &(p, n) in gone.iter().rev() {
-        let up = parent(p);
-        if touched.insert(up) {
-            writable(up)?;
+}
+
+/// Places every entry of `tree` into the empty directory `out`, in path
+/// order, each directory entered once from its parent's handle (an entry
+/// costs the same at any depth); then the directories' modes and times,
+/// deepest first (a read-only directory is written into before it becomes
+/// so).
+fn place(out: &Dir, tree: &Tree, objects: &Dir, how: Place) -> Result<()> {
+    let mut stack = DirStack::new(out);
+    let enter = |p: &Dir, n: &Path, _: usize| p.open_dir_nofollow(n);
+    for (p, n) in &tree.nodes {
+        if p.is_empty() {
+            continue;
         }
-        if n.is_dir() {
-            // Its entries went first; a directory made a file goes now.
-            writable(p)?;
-        }
-        match filesystem::remove_any(out, os(p)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("removing {}", os(p).display()));
-            }
-            _ => {}
-        }
-    }
-    // Additions, parents before their children.
-    for &(p, n) in &come {
-        let up = parent(p);
-        if touched.insert(up) && !new_dir(old, new, up) {
-            writable(up)?;
-        }
-        let at = os(p);
+        let (dir, name) = split(p);
+        let here = stack
+            .go(dir, enter)
+            .with_context(|| format!("entering {}", os(dir).display()))?;
+        let at = os(name);
         match n {
-            Node::Dir { .. } => out.create_dir(at),
+            Node::Dir { .. } => here.create_dir(at),
             Node::File {
                 object,
                 mtime,
@@ -219,7 +163,7 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
                     if let Err(d) = object_check::check_shallow(objects, *object, *size) {
                         return Err(super::artifact::damaged(v, p, &d));
                     }
-                    objects.hard_link(object.rel(), out, at)
+                    objects.hard_link(object.rel(), here, at)
                 }
                 // A copy gets this version's own mode and modification time
                 // (the object is read-only, with the time of the version
@@ -229,8 +173,8 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
                         size: *size,
                         digest: *digest,
                     };
-                    match object_check::copy_checked(objects, *object, want, out, at, *mode) {
-                        Ok(()) => out.set_times(at, None, Some(time(*mtime))),
+                    match object_check::copy_checked(objects, *object, want, here, at, *mode) {
+                        Ok(()) => here.set_times(at, None, Some(time(*mtime))),
                         Err(object_check::ReadError::Damage(d)) => {
                             return Err(super::artifact::damaged(v, p, &d));
                         }
@@ -238,29 +182,31 @@ fn apply(out: &Dir, old: &Tree, new: &Tree, objects: &Dir, how: Place) -> Result
                     }
                 }
             },
-            Node::Symlink { target, mtime } => out
+            Node::Symlink { target, mtime } => here
                 .symlink_contents(os(target), at)
-                .and_then(|()| out.set_symlink_times(at, None, Some(time(*mtime)))),
+                .and_then(|()| here.set_symlink_times(at, None, Some(time(*mtime)))),
         }
-        .with_context(|| format!("placing {}", at.display()))?;
+        .with_context(|| format!("placing {}", os(p).display()))?;
     }
-    // Directory modes and times, deepest first.
-    for (p, n) in new.nodes.iter().rev() {
+    // Directory modes and times, deepest first: in reverse path order a
+    // directory comes after everything in it.
+    for (p, n) in tree.nodes.iter().rev() {
         let Node::Dir { mode, mtime } = n else {
             continue;
         };
-        let same = old.nodes.get(p) == Some(n);
-        if same && !touched.contains(p.as_slice()) {
-            continue;
-        }
-        let at = if p.is_empty() { Path::new(".") } else { os(p) };
-        out.set_permissions(at, Permissions::from_mode(*mode))?;
-        out.set_times(at, None, Some(time(*mtime)))?;
+        let (dir, name) = split(p);
+        let (here, at) = if p.is_empty() {
+            stack.up_to(0);
+            (out, Path::new("."))
+        } else {
+            let here = stack
+                .go(dir, enter)
+                .with_context(|| format!("entering {}", os(dir).display()))?;
+            (here, os(name))
+        };
+        here.set_permissions(at, Permissions::from_mode(*mode))
+            .and_then(|()| here.set_times(at, None, Some(time(*mtime))))
+            .with_context(|| format!("setting the mode of {}", os(p).display()))?;
     }
     Ok(())
-}
-
-/// Whether `dir` is a directory that `apply` creates (and so is writable).
-fn new_dir(old: &Tree, new: &Tree, dir: &[u8]) -> bool {
-    !dir.is_empty() && !old.nodes.get(dir).is_some_and(Node::is_dir) && new.nodes.contains_key(dir)
 }

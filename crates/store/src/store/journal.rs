@@ -250,9 +250,8 @@ impl Journal {
     /// Removes the journal, then its restore batch.
     pub(crate) fn remove(store: &Dir) -> Result<()> {
         store.remove_file(JOURNAL).or_else(ignore_missing)?;
-        store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
-        super::restored::remove(store)?;
-        Ok(())
+        drop_file(store, JOURNAL_RESTORE)?;
+        drop_file(store, JOURNAL_STAMPS)
     }
 }
 
@@ -306,12 +305,41 @@ pub(crate) fn roll_back(roots: &Roots, moves_: &[Move]) -> Result<usize> {
     Ok(undone)
 }
 
+/// Removes the store file `name` (a leftover of a build no journal names
+/// any more): a directory there goes to the trash, anything else is
+/// unlinked (a link, not what it points at); a missing one is fine.
+fn drop_file(store: &Dir, name: &str) -> Result<()> {
+    match store.symlink_metadata(name) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(md) if md.is_dir() => to_trash(store, name),
+        _ => Ok(store.remove_file(name).or_else(ignore_missing)?),
+    }
+}
+
+/// Makes `trash/` a directory: whatever else is there (a file, a link, a
+/// FIFO) holds nothing of the store's and is unlinked (a link, not what it
+/// points at).
+pub fn trash_dir(store: &Dir) -> Result<()> {
+    if let Ok(md) = store.symlink_metadata(TRASH)
+        && !md.is_dir()
+    {
+        store.remove_file(TRASH).with_context(|| {
+            format!(
+                "removing the {} at {TRASH}",
+                crate::store::record_io::kind_of(md.file_type())
+            )
+        })?;
+    }
+    store.create_dir_all(TRASH)?;
+    Ok(())
+}
+
 /// Moves `rel` of the store into `trash/` under a fresh name.
 pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
     if !filesystem::exists(store, Path::new(rel)) {
         return Ok(());
     }
-    store.create_dir_all(TRASH)?;
+    trash_dir(store)?;
     let mut n = 0u32;
     let base = rel.replace('/', "_");
     let target = loop {
@@ -330,8 +358,8 @@ pub fn to_trash(store: &Dir, rel: &str) -> Result<()> {
 /// critical path by [`super::trash::finish`].
 pub fn clean(store: &Dir) -> Result<()> {
     if !filesystem::exists(store, Path::new(JOURNAL)) {
-        store.remove_file(JOURNAL_RESTORE).or_else(ignore_missing)?;
-        super::restored::remove(store)?;
+        drop_file(store, JOURNAL_RESTORE)?;
+        drop_file(store, JOURNAL_STAMPS)?;
     }
     // Torn atomic writes of a killed process (never read: the rename is
     // the commit point of each write).

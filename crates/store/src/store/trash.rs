@@ -21,13 +21,13 @@ use super::layout::TRASH;
 use crate::filesystem;
 
 /// The variable that selects inline cleanup.
-pub(crate) const ENV_CLEANUP: &str = "ZEROPS_CACHE_CLEANUP";
+pub const ENV_CLEANUP: &str = "ZEROPS_CACHE_CLEANUP";
 
 static OPENED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Remembers a store this command opened, so that [`finish`] empties its
 /// trash when the command ends.
-pub(crate) fn opened(store: &Path) {
+pub fn opened(store: &Path) {
     let mut v = OPENED.lock().unwrap_or_else(|e| e.into_inner());
     if !v.iter().any(|p| p == store) {
         v.push(store.to_path_buf());
@@ -79,9 +79,12 @@ pub fn empty_at(store: &Path) -> Result<()> {
 /// Deletes every entry of `trash/`, then `trash/` itself when it is empty.
 /// Several cleaners may run at once: an entry another one deleted first is
 /// not an error.
-pub(crate) fn empty(store: &Dir) -> Result<()> {
-    if !filesystem::exists(store, Path::new(TRASH)) {
-        return Ok(());
+pub fn empty(store: &Dir) -> Result<()> {
+    match store.symlink_metadata(TRASH) {
+        Err(_) => return Ok(()),
+        // Not a directory (a file, a link, a FIFO): nothing of the store's.
+        Ok(md) if !md.is_dir() => return super::journal::trash_dir(store),
+        Ok(_) => {}
     }
     let entries = match filesystem::list(store, Path::new(TRASH)) {
         Ok(e) => e,
