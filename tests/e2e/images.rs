@@ -330,21 +330,16 @@ fn a_kill_9_during_a_pull_leaves_nothing_half_unpacked_in_use() {
     let mut child = c.spawn().unwrap();
     // Until the blob has started to arrive (bounded readiness wait).
     let tmp = images.path().join("tmp");
-    let started = (0..2000).any(|_| {
-        let partial = std::fs::read_dir(&tmp)
+    crate::common::wait_until("the pull to begin a blob", 20, || {
+        std::fs::read_dir(&tmp)
             .into_iter()
             .flatten()
             .flatten()
             .any(|e| {
                 e.file_name().to_string_lossy().ends_with(".blob")
                     && e.metadata().is_ok_and(|m| m.len() > 0)
-            });
-        if !partial {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        partial
+            })
     });
-    assert!(started, "the pull never began");
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(
