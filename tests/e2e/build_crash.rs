@@ -268,64 +268,139 @@ fn sigkill_at_random_times(p: &Proj, args: &[&str], group: bool, check: &dyn Fn(
     assert!(killed >= 4, "only {killed} builds were killed mid-way");
 }
 
-#[test]
-fn two_concurrent_builds_both_succeed() {
-    let p = Proj::new(
-        &yaml(&[PREPARE], &[MAKE, "sleep 1"], "[node_modules, vendor]", ""),
-        &[],
-    );
-    p.build_ok(&[]);
-    let spawn = || {
-        p.cmd("build", &["--format", "json"])
+/// buildCommands item that holds a build at the test's word: when the
+/// project has a `hold` file, it makes a FIFO `release`, says `started`,
+/// and waits (`cat`) until the test opens the FIFO and closes it. The
+/// build holds the store lock meanwhile, for exactly as long as the test
+/// needs, whatever the machine's load.
+const HOLD: &str = "[ -f hold ] || exit 0; rm -f release; mkfifo release && touch started && timeout 600 cat release; rm -f release started";
+
+/// A build stopped in [`HOLD`]. Dropping it lets the build go on too (a
+/// failed assertion leaves no build waiting).
+struct Held {
+    child: Option<std::process::Child>,
+    fifo: std::path::PathBuf,
+}
+
+impl Held {
+    /// Starts a build of `p` that stops in [`HOLD`], and returns once its
+    /// command runs (it holds the lock then). `hold` is gone from the
+    /// project again, so the next build does not stop.
+    fn start(p: &Proj) -> Held {
+        p.write("hold", "");
+        let child = p
+            .cmd("build", &["--format", "json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap()
+            .unwrap();
+        // The store may not exist before this first build has made it.
+        let setup = || {
+            let first = |d: &std::path::Path| {
+                std::fs::read_dir(d)
+                    .ok()?
+                    .flatten()
+                    .next()
+                    .map(|e| e.path())
+            };
+            first(&first(p.store.path())?)
+        };
+        crate::common::wait_until("the held build's command to start", 120, || {
+            setup().is_some_and(|s| s.join("work/source/started").exists())
+        });
+        let source = p.setup_store().join("work/source");
+        std::fs::remove_file(p.path().join("hold")).unwrap();
+        Held {
+            child: Some(child),
+            fifo: source.join("release"),
+        }
+    }
+
+    /// Lets the build go on (opening the FIFO waits for its reader; closing
+    /// it ends the `cat`) and returns how it ended.
+    fn release(mut self) -> std::process::Output {
+        drop(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.fifo)
+                .unwrap(),
+        );
+        self.child.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Without blocking: the reader may be gone already.
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&self.fifo);
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn two_concurrent_builds_both_succeed() {
+    let p = Proj::new(
+        &yaml(&[PREPARE], &[MAKE, HOLD], "[node_modules, vendor]", ""),
+        &[],
+    );
+    p.build_ok(&[]);
+    let a = Held::start(&p);
+    // The second build starts while the first holds the lock, and says it
+    // waits for it before the first is let go.
+    let mut b = p
+        .cmd("build", &["--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err_b = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let err_b = err_b.clone();
+        let mut stderr = b.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                err_b
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
     };
-    let a = spawn();
-    std::thread::sleep(Duration::from_millis(150));
-    let b = spawn();
-    let a = a.wait_with_output().unwrap();
+    crate::common::wait_until("the second build to wait for the lock", 120, || {
+        err_b.lock().unwrap().contains("waiting for the store lock")
+    });
+    let a = a.release();
     let b = b.wait_with_output().unwrap();
-    let err_b = String::from_utf8_lossy(&b.stderr);
+    reader.join().unwrap();
+    let err_b = err_b.lock().unwrap().clone();
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert!(b.status.success(), "{err_b}");
-    assert!(err_b.contains("waiting for the store lock"), "{err_b}");
     assert!(p.cache_files().contains_key("vendor/lib/v.php"));
     assert_eq!(p.home_files()["prepare.log"], "ran\n");
 }
 
 #[test]
 fn no_wait_fails_at_once() {
-    let p = Proj::new(&yaml(&[], &["sleep 3"], "false", ""), &[]);
-    let mut a = p
-        .cmd("build", &[])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the first build holds the lock.
-    let t = Instant::now();
-    loop {
-        let lock = std::fs::read_dir(p.store.path())
-            .ok()
-            .and_then(|mut d| d.next())
-            .map(|e| e.unwrap().path().join("app/lock"));
-        if lock.is_some_and(|l| std::fs::read_to_string(l).is_ok_and(|s| s.contains("build"))) {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "the first build never locked"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let t = Instant::now();
-    let r = p.run("build", &["--no-wait"]);
+    let p = Proj::new(&yaml(&[], &[HOLD], "false", ""), &[]);
+    let a = Held::start(&p);
+    // The first build holds the lock until it is released below, so a
+    // `--no-wait` build that waited would never end: it must end (exit 5)
+    // while the lock is held.
+    let r = crate::hostile_store::run_within(p.cmd("build", &["--no-wait"]), 60);
+    let a = a.release();
     assert_eq!(r.code, 5, "{}", r.stderr);
     assert!(r.stderr.contains("locked by pid"), "{}", r.stderr);
-    assert!(t.elapsed() < Duration::from_secs(2));
-    assert!(a.wait().unwrap().success());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
 }
 
 #[test]
