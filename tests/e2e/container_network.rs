@@ -148,10 +148,15 @@ fn without_pasta_private_network_refuses_the_build_and_names_the_package() {
     let mut c = p.cmd("build", &["--network", "private"]);
     c.env("PATH", empty.path());
     let (code, stdout, stderr) = crate::common::run(&mut c);
-    let all = format!("{stdout}{stderr}");
-    assert_eq!(code, 7, "{all}");
-    assert!(all.contains("package passt"), "{all}");
-    assert!(all.contains("--isolation none"), "the opt-out: {all}");
+    // Exit 7; the message names the package and the opt-out.
+    crate::text_snapshot!(
+        "no_pasta",
+        crate::snapshots_support::ran(&crate::build_support::Ran {
+            code,
+            stdout,
+            stderr
+        })
+    );
 }
 
 #[test]
@@ -159,11 +164,9 @@ fn a_network_of_its_own_without_the_container_is_a_usage_error() {
     let p = Proj::new(&yaml(&[], &["touch ran"], "false", ""), &[]);
     for net in ["none", "private"] {
         let r = p.build(&["--isolation", "none", "--network", net]);
-        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-        let all = format!("{}{}", r.stdout, r.stderr);
-        assert!(
-            all.contains(&format!("--network {net} needs the container")),
-            "{all}"
+        crate::text_snapshot!(
+            format!("network_{net}_needs_the_container"),
+            crate::snapshots_support::ran(&r)
         );
         assert!(!p.path().join("ran").exists(), "nothing ran");
     }

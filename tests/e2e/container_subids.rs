@@ -247,19 +247,16 @@ fn a_malformed_subuid_line_of_the_user_is_named_and_skipped() {
     );
     let (code, out, err) = r.run("build", &["--format", "json"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(
-        err.contains(&format!(
-            "/etc/subuid:{line}: a line for zc-subid is ignored: START `abc` is not a number"
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "/etc/subuid:{}: a line for zc-subid is ignored: expected OWNER:START:COUNT",
-            line + 1
-        )),
-        "{err}"
-    );
+    // Both lines named, with their numbers in the machine's file.
+    let named: Vec<String> = err
+        .lines()
+        .filter(|l| l.contains("/etc/subuid:"))
+        .map(|l| {
+            l.replace(&format!("subuid:{line}:"), "subuid:[LINE]:")
+                .replace(&format!("subuid:{}:", line + 1), "subuid:[LINE+1]:")
+        })
+        .collect();
+    crate::text_snapshot!("malformed_subuid_lines", named.join("\n"));
     let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let map = r.artifact(&s, "uid_map.txt");
     assert_eq!(map.lines().count(), 2, "the good range is mapped: {map}");
@@ -289,8 +286,11 @@ fn helpers_that_cannot_map_the_range_refuse_the_build_with_their_error() {
     let (code, out, err) = r.run_with_path("build", &[], &path);
     let all = format!("{out}{err}");
     assert_eq!(code, 7, "{all}");
-    assert!(all.contains("cannot create the build container"), "{all}");
-    assert!(all.contains("newuidmap: write to uid_map failed"), "{all}");
-    assert!(all.contains("--isolation none"), "{all}");
+    // The helper's own error, and the opt-out.
+    crate::text_snapshot!(
+        "helpers_cannot_map",
+        &all,
+        &[(r"(newuidmap|newgidmap) \d+( \d+)+", "$1 [PID] [ID MAPPING]")]
+    );
     assert!(!r.p.path().join("ran").exists(), "no command ran");
 }

@@ -266,12 +266,7 @@ fn a_clone_at_another_path_builds_warm_from_what_a_pushed() {
     // `remote ls` lists both entries with size and age.
     let ls = remote_cmd(&w, "t1", &["ls"]);
     assert_eq!(ls.code, 0, "{}", ls.stderr);
-    assert!(ls.stdout.contains("2 entries"), "{}", ls.stdout);
-    assert!(
-        ls.stdout.contains(" build ") && ls.stdout.contains(" old"),
-        "{}",
-        ls.stdout
-    );
+    crate::text_snapshot!("remote_ls", &ls.stdout);
     // A third build of B is local.
     let sb2 = build_ok(&b, &w, "t1", &[]);
     assert_eq!(from(&sb2, "build"), "local");
@@ -302,10 +297,9 @@ fn tampered_manifests_and_blobs_are_refused() {
     let sb = build_ok(&b, &w, "t2", &[]);
     assert_eq!(sb["prepare_ran"], true, "cold");
     assert_eq!(from(&sb, "build"), "cold");
-    let warn = sb["remote"]["warnings"].to_string();
-    assert!(
-        warn.contains("digest") && warn.contains("building cold"),
-        "{warn}"
+    crate::text_snapshot!(
+        "tampered_manifest_warnings",
+        crate::snapshots_support::remote_warnings(&sb)
     );
 
     // A tampered blob: every pack rewritten with other bytes of its length.
@@ -317,10 +311,9 @@ fn tampered_manifests_and_blobs_are_refused() {
     let c = clone_of(&a);
     let sc = build_ok(&c, &w, "t2", &[]);
     assert_eq!(sc["prepare_ran"], true, "cold");
-    let warn = sc["remote"]["warnings"].to_string();
-    assert!(
-        warn.contains("blob") && warn.contains("building cold"),
-        "{warn}"
+    crate::text_snapshot!(
+        "tampered_blob_warnings",
+        crate::snapshots_support::remote_warnings(&sc)
     );
     assert!(
         !c.setup_store().join("remote.staging").exists(),
@@ -373,11 +366,7 @@ fn a_killed_pull_leaves_nothing_half_applied() {
     );
     // The next command (with or without a remote) removes what was staged.
     let st = b.run("status", &[]);
-    assert!(
-        st.stderr.contains("interrupted remote pull"),
-        "{}",
-        st.stderr
-    );
+    crate::text_snapshot!("status_after_a_killed_pull", &st.stderr);
     assert!(!store.join("remote.staging").exists());
     // The next build finishes the job: warm, identical.
     let sb = build_ok(&b, &w, "t3", &[]);
@@ -435,7 +424,7 @@ fn invalidate_on_a_makes_b_build_cold() {
     build_ok(&a, &w, "t5", &[]);
     let r = cmd(&a, &w, "t5", "invalidate", &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("remote: epoch 1"), "{}", r.stdout);
+    crate::text_snapshot!("invalidate_remote", &r.stdout);
     let b = clone_of(&a);
     let sb = build_ok(&b, &w, "t5", &[]);
     assert_eq!(sb["prepare_ran"], true);
@@ -448,7 +437,7 @@ fn invalidate_on_a_makes_b_build_cold() {
     // activate reaches the remote too.
     let r = cmd(&c, &w, "t5", "activate", &["1"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("remote: epoch 2"), "{}", r.stdout);
+    crate::text_snapshot!("activate_remote", &r.stdout);
 }
 
 #[test]
@@ -499,10 +488,10 @@ fn gc_keeps_what_is_referenced() {
     // Within the grace period nothing goes.
     let g = remote_cmd(&w, "t7", &["gc"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    assert!(g.stdout.contains("removed 0 object"), "{}", g.stdout);
+    crate::text_snapshot!("gc_within_grace", &g.stdout);
     let g = remote_cmd(&w, "t7", &["gc", "--grace", "0s"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    assert!(g.stdout.contains("invalidated"), "{}", g.stdout);
+    crate::text_snapshot!("gc_no_grace", &g.stdout);
     let left = keys(&w, "t7/v1/manifests/");
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left.iter().all(|k| k.contains("/e1/")), "{left:?}");
@@ -513,7 +502,7 @@ fn gc_keeps_what_is_referenced() {
     assert_eq!(from(&sb, "build"), "remote");
     // By size: a budget of 1 byte removes every entry, explaining why.
     let g = remote_cmd(&w, "t7", &["gc", "--grace", "0s", "--max-size", "1"]);
-    assert!(g.stdout.contains("--max-size"), "{}", g.stdout);
+    crate::text_snapshot!("gc_max_size", &g.stdout);
 }
 
 #[test]
@@ -547,7 +536,10 @@ fn without_a_secret_the_remote_is_off_unless_unsigned_is_asked_for() {
     let b = clone_of(&a);
     let sb = build_ok(&b, &w, "t8", &[]);
     assert_eq!(from(&sb, "build"), "cold");
-    assert!(sb["remote"]["warnings"].to_string().contains("unsigned"));
+    crate::text_snapshot!(
+        "unsigned_refused",
+        crate::snapshots_support::remote_warnings(&sb)
+    );
 }
 
 #[test]
@@ -561,32 +553,19 @@ fn remote_push_and_pull_by_hand() {
     assert!(s["remote"].is_null());
     let r = cmd(&a, &w, "t9", "remote", &["push"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("published the base layer"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("published the build layer"),
-        "{}",
-        r.stdout
-    );
+    crate::text_snapshot!("push_by_hand", &r.stdout);
     let r = cmd(&a, &w, "t9", "remote", &["push"]);
-    assert!(r.stdout.contains("already there"), "{}", r.stdout);
+    crate::text_snapshot!("push_again", &r.stdout);
     // B pulls by hand; its build is then local all the way.
     let b = clone_of(&a);
     let r = cmd(&b, &w, "t9", "remote", &["pull"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("pulled the base and build layers"),
-        "{}",
-        r.stdout
-    );
+    crate::text_snapshot!("pull_by_hand", &r.stdout);
     let sb = b.build_ok(&[]);
     assert_eq!(sb["prepare_ran"], false);
     assert_eq!(from(&sb, "build"), "local");
     let r = cmd(&b, &w, "t9", "remote", &["pull"]);
-    assert!(r.stdout.contains("nothing to pull"), "{}", r.stdout);
+    crate::text_snapshot!("pull_again", &r.stdout);
 }
 
 #[test]
@@ -613,6 +592,5 @@ fn a_path_named_store_moves_to_its_identity_name_once() {
     assert_eq!(s["prepare_ran"], true);
     assert!(s["store"].as_str().unwrap().contains("/app-"), "{s}");
     let bad = a.build(&["--project-id", "../x"]);
-    assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("--project-id"), "{}", bad.stderr);
+    crate::text_snapshot!("bad_project_id", crate::snapshots_support::ran(&bad));
 }

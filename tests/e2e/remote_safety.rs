@@ -99,7 +99,7 @@ fn invalidation_reaches_a_builder_that_pulled_before_it() {
     assert_eq!(stamp(&b), old);
     let r = cmd(&a, &w, "s1", "invalidate", &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("remote: epoch 1"), "{}", r.stdout);
+    crate::text_snapshot!("invalidate_to_epoch_1", &r.stdout);
     // B's layers are of epoch 0: rebuilt, never reused nor republished.
     let sb = build_ok(&b, &w, "s1", &[]);
     assert_eq!(sb["prepare_ran"], true, "{sb}");
@@ -118,7 +118,7 @@ fn invalidation_reaches_a_builder_that_pulled_before_it() {
     // activate on C invalidates B's layers again.
     let r = cmd(&c, &w, "s1", "activate", &["1"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("remote: epoch 2"), "{}", r.stdout);
+    crate::text_snapshot!("activate_to_epoch_2", &r.stdout);
     let sb = build_ok(&b, &w, "s1", &[]);
     assert_eq!(sb["prepare_ran"], true, "{sb}");
     assert_eq!(sb["remote"]["epoch"], 2);
@@ -145,21 +145,23 @@ fn a_deleted_or_rolled_back_epoch_resurrects_nothing() {
     // A saw epoch 1: an error that says why; it builds without the remote.
     let s = build_ok(&a, &w, "s2", &[]);
     assert_eq!(s["remote"]["enabled"], false);
-    assert!(warnings(&s).contains("saw epoch 1"), "{}", warnings(&s));
+    crate::text_snapshot!(
+        "deleted_epoch_seen",
+        crate::snapshots_support::remote_warnings(&s)
+    );
     // A fresh builder: the signed manifests of epoch 1 prove the rollback;
     // nothing of epoch 0 (invalidated) is restored.
     let d = clone_of(&a);
     let sd = build_ok(&d, &w, "s2", &[]);
     assert_eq!(sd["prepare_ran"], true);
     assert_ne!(from(&sd, "base"), "remote");
-    assert!(
-        warnings(&sd).contains("signed manifest of epoch 1"),
-        "{}",
-        warnings(&sd)
+    crate::text_snapshot!(
+        "deleted_epoch_fresh_builder",
+        crate::snapshots_support::remote_warnings(&sd)
     );
     // Raising again goes above everything known, and the tier is back.
     let r = cmd(&a, &w, "s2", "invalidate", &[]);
-    assert!(r.stdout.contains("remote: epoch 2"), "{}", r.stdout);
+    crate::text_snapshot!("invalidate_to_epoch_2", &r.stdout);
     let s = build_ok(&a, &w, "s2", &[]);
     assert_eq!(s["remote"]["enabled"], true);
     assert_eq!(s["remote"]["epoch"], 2);
@@ -169,7 +171,7 @@ fn a_deleted_or_rolled_back_epoch_resurrects_nothing() {
     // 2, which A (saw 3) and a fresh builder (a signed manifest of epoch 3)
     // both refuse; nothing of epoch 2 comes back.
     let r = cmd(&a, &w, "s2", "invalidate", &[]);
-    assert!(r.stdout.contains("remote: epoch 3"), "{}", r.stdout);
+    crate::text_snapshot!("invalidate_to_epoch_3", &r.stdout);
     let s = build_ok(&a, &w, "s2", &[]);
     assert_eq!(s["remote"]["epoch"], 3);
     assert_eq!(
@@ -182,15 +184,17 @@ fn a_deleted_or_rolled_back_epoch_resurrects_nothing() {
     put(&w, &epochs[1], &get(&w, &epochs[0]));
     let s = build_ok(&a, &w, "s2", &[]);
     assert_eq!(s["remote"]["enabled"], false, "{s}");
-    assert!(warnings(&s).contains("saw epoch 3"), "{}", warnings(&s));
+    crate::text_snapshot!(
+        "rolled_back_epoch_seen",
+        crate::snapshots_support::remote_warnings(&s)
+    );
     let e = clone_of(&a);
     let se = build_ok(&e, &w, "s2", &[]);
     assert_eq!(se["prepare_ran"], true, "{se}");
     assert_ne!(from(&se, "base"), "remote");
-    assert!(
-        warnings(&se).contains("signed manifest of epoch 3"),
-        "{}",
-        warnings(&se)
+    crate::text_snapshot!(
+        "rolled_back_epoch_fresh_builder",
+        crate::snapshots_support::remote_warnings(&se)
     );
 }
 
@@ -341,16 +345,7 @@ fn a_corrupt_pack_is_removed_by_its_reader_and_uploaded_again_by_the_next_push()
     // verify --deep (packs fetched whole) finds it.
     let v = remote_cmd(&w, "s6", &["verify", "--deep"]);
     assert_eq!(v.code, 1, "{}\n{}", v.stdout, v.stderr);
-    assert!(
-        v.stdout.contains("its bytes do not match its name"),
-        "{}",
-        v.stdout
-    );
-    assert!(
-        v.stdout.contains("does not match its digest"),
-        "{}",
-        v.stdout
-    );
+    crate::text_snapshot!("verify_a_corrupt_pack", &v.stdout);
     let b = clone_of(&a);
     let mut c = b.cmd("build", &["--format", "json"]);
     w.env(&mut c, "s6");
@@ -358,7 +353,10 @@ fn a_corrupt_pack_is_removed_by_its_reader_and_uploaded_again_by_the_next_push()
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let s = r.json();
     assert_ne!(from(&s, "build"), "remote");
-    assert!(warnings(&s).contains("pack"), "{}", warnings(&s));
+    crate::text_snapshot!(
+        "corrupt_pack_warnings",
+        crate::snapshots_support::remote_warnings(&s)
+    );
     let all = format!("{}{}", r.stdout, r.stderr);
     assert!(all.contains("removed pack"), "{all}");
     assert!(
@@ -479,10 +477,9 @@ fn an_ed25519_reader_reads_and_cannot_publish() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s = r.json();
     assert_ne!(from(&s, "build"), "remote");
-    assert!(
-        warnings(&s).contains("none of the 1 trusted"),
-        "{}",
-        warnings(&s)
+    crate::text_snapshot!(
+        "untrusted_key_warnings",
+        crate::snapshots_support::remote_warnings(&s)
     );
 }
 

@@ -62,6 +62,21 @@ pub fn filters() -> Vec<(String, String)> {
         (r#""bytes":\d+"#, r#""bytes":"[SIZE]""#),
         (r#""(phases|phases_us)":\{[^}]*\}"#, r#""$1":{[PHASES]}"#),
         (r"\bpid \d+", "pid [PID]"),
+        // The host's OS image is named after the machine's OS release;
+        // an image's identity is a digest of what it is.
+        (
+            r"host-root [^#\n]+ #[0-9a-f]{16}\b",
+            "host-root [HOST-OS] #[IMAGE-ID]",
+        ),
+        (r"#[0-9a-f]{16}\b", "#[IMAGE-ID]"),
+        // A layer key's short form (`remote ls`): the key covers the image.
+        (r"\b[0-9a-f]{12}\b", "[KEY]"),
+        // Compressed and transferred sizes depend on the zstd build.
+        (
+            r"\(\d+(\.\d+)? ?(B|KiB|MiB|GiB) stored\)",
+            "([SIZE] stored)",
+        ),
+        (r"\(\d+(\.\d+)? ?(B|KiB|MiB|GiB|bytes)\b", "([SIZE]"),
     ] {
         f.push((re.to_string(), to.to_string()));
     }
@@ -95,6 +110,54 @@ macro_rules! cli_snapshot {
             insta::assert_snapshot!($name, $crate::snapshots_support::output($cmd));
         });
     }};
+}
+
+/// `assert_snapshot!` of `text` (a message or output the test already
+/// holds, e.g. a JSON summary's `error`) with the [`filters`].
+#[macro_export]
+macro_rules! text_snapshot {
+    ($name:expr, $text:expr) => {
+        $crate::text_snapshot!($name, $text, &[])
+    };
+    // `$extra`: (regex, replacement) pairs for what only this output has,
+    // applied after the common filters.
+    ($name:expr, $text:expr, $extra:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        for (re, to) in $crate::snapshots_support::filters() {
+            settings.add_filter(&re, to);
+        }
+        let extra: &[(&str, &str)] = $extra;
+        for (re, to) in extra {
+            settings.add_filter(re, *to);
+        }
+        settings.set_prepend_module_to_snapshot(true);
+        settings.bind(|| {
+            insta::assert_snapshot!($name, $text);
+        });
+    }};
+}
+
+/// A run the test already made, rendered as [`output`] renders one.
+pub fn ran(r: &crate::build_support::Ran) -> String {
+    format!(
+        "exit code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        r.code,
+        r.stdout.trim_end(),
+        r.stderr.trim_end(),
+    )
+}
+
+/// A build summary's remote warnings, one a line (what the build prints).
+pub fn remote_warnings(summary: &serde_json::Value) -> String {
+    summary["remote"]["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
 }
 
 /// The node project of the build tests: a prepare step, an install, one
