@@ -50,6 +50,8 @@ pub(crate) struct Server<'c> {
     docs: HashMap<String, Doc>,
     /// Documents whose diagnostics are due, and when.
     due: HashMap<String, Instant>,
+    /// How long after a change its diagnostics wait ([`DEBOUNCE`]).
+    debounce: Duration,
 }
 
 /// Whether the document is one this server handles.
@@ -131,6 +133,12 @@ pub(crate) fn serve_stdio() -> Result<()> {
 
 /// Serves one client on `conn` (tests use an in-memory connection).
 pub fn serve(conn: &Connection, host: &PolicyHost) -> Result<()> {
+    serve_with(conn, host, DEBOUNCE)
+}
+
+/// [`serve`] with another debounce: a test gives one no burst outlasts,
+/// so it can count lints without depending on the clock.
+pub fn serve_with(conn: &Connection, host: &PolicyHost, debounce: Duration) -> Result<()> {
     // An initialize whose params do not read is answered -32602; the
     // client may send another.
     let (id, init) = loop {
@@ -167,6 +175,7 @@ pub fn serve(conn: &Connection, host: &PolicyHost) -> Result<()> {
         enc,
         docs: HashMap::new(),
         due: HashMap::new(),
+        debounce,
     };
     server.run()
 }
@@ -255,7 +264,7 @@ impl Server<'_> {
                         position::apply_change(&mut doc.text, self.enc, change.range, &change.text);
                     }
                     doc.version = p.text_document.version;
-                    self.due.insert(key, Instant::now() + DEBOUNCE);
+                    self.due.insert(key, Instant::now() + self.debounce);
                 }
             }
             DidSaveTextDocument::METHOD => {
