@@ -495,8 +495,10 @@ impl<'a> Build<'a> {
         store.dir.create_dir_all(SOURCE)?;
         let src = store.dir.open_dir(SOURCE)?;
         let n = workspace::populate(&project.dir, &src, files)?;
-        self.out
-            .say(format!("workspace: {n} git-visible entries copied"));
+        self.out.say(format!(
+            "workspace: {n} git-visible {} copied",
+            if n == 1 { "entry" } else { "entries" }
+        ));
         Ok(src)
     }
 

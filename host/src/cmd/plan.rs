@@ -133,7 +133,12 @@ fn print_human(out: &PlanOut) {
             format!(": {}", r.join("; "))
         }
     };
-    println!("  isolation: {} ({})", out.isolation, out.image);
+    // The image of host mode says "none (host, no container)" (as status).
+    if out.isolation == "none" {
+        println!("  isolation: none (on the host)");
+    } else {
+        println!("  isolation: {} ({})", out.isolation, out.image);
+    }
     if let Some(src) = &out.image_source {
         println!("  image: {src}");
     }
@@ -147,7 +152,7 @@ fn print_human(out: &PlanOut) {
             "skipped"
         }
     );
-    println!("  restore would move {} entr(ies):", out.restore.len());
+    println!("  restore would move {}:", entries(out.restore.len()));
     for p in &out.restore {
         println!("    {p}");
     }
@@ -158,13 +163,22 @@ fn print_human(out: &PlanOut) {
         }
     }
     println!(
-        "  preserve would take {} entr(ies) (from the project directory as it is now):",
-        out.preserve.len()
+        "  preserve would take {} (from the project directory as it is now):",
+        entries(out.preserve.len())
     );
     for p in &out.preserve {
         println!("    {p}");
     }
     for n in &out.preserve_notes {
         println!("    not taken: {} ({})", n.path, n.reason);
+    }
+}
+
+/// "1 entry", "2 entries".
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".into()
+    } else {
+        format!("{n} entries")
     }
 }

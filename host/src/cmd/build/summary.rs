@@ -179,7 +179,12 @@ impl Summary {
             };
             println!("  {name} layer: {}{why}", l.action);
         }
-        println!("  isolation: {} ({})", s.isolation, s.image);
+        // The image of host mode says "none (host, no container)" (as status).
+        if s.isolation == "none" {
+            println!("  isolation: none (on the host)");
+        } else {
+            println!("  isolation: {} ({})", s.isolation, s.image);
+        }
         println!(
             "  prepareCommands: {}",
             if s.prepare_ran { "ran" } else { "skipped" }
