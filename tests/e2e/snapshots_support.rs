@@ -160,6 +160,15 @@ pub fn remote_warnings(summary: &serde_json::Value) -> String {
         .unwrap_or_default()
 }
 
+/// The lines of `text` that contain `needle`: one message out of a whole
+/// build's output (which also holds the commands' output and timings).
+pub fn lines_with(text: &str, needle: &str) -> String {
+    text.lines()
+        .filter(|l| l.contains(needle))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The node project of the build tests: a prepare step, an install, one
 /// cache path.
 pub fn node() -> Proj {
