@@ -23,10 +23,11 @@ static=1
 [ "${1:-}" = "--no-static" ] && static=0
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# Timestamps inside the wheel are the last commit's, so a rebuild of the same
-# commit gives the same bytes.
-SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
-export SOURCE_DATE_EPOCH
+# Timestamps inside the wheel and the crates are the last commit's, so a
+# rebuild of the same commit gives the same bytes. Given to those two steps
+# only: the C parts' build scripts (cc) rebuild when it changes, and the
+# binaries must stay the builds scripts/test.sh already made.
+epoch="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 TARGET=x86_64-unknown-linux-musl
 version=$(cargo metadata --locked --offline --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "zerops-cache"))')
@@ -37,15 +38,19 @@ mkdir -p dist
 
 # The component, from the debug build (the same bytes every build embeds:
 # the guest has its own profile; the packages' tests check it).
-cargo build --locked --offline -p zerops-cache
-bin=target/debug/zerops-cache
+# ZEROPS_CACHE_BIN: a debug binary already built (scripts/test.sh passes the
+# tests' own, so the binary is not compiled again with other features).
+if [ -n "${ZEROPS_CACHE_BIN:-}" ]; then
+  bin="$ZEROPS_CACHE_BIN"
+else
+  cargo build --locked --offline -p zerops-cache
+  bin=target/debug/zerops-cache
+fi
 "$bin" component export dist/policy.wasm 2>/dev/null
 
 if [ "$static" = 1 ]; then
   say "static binary for $TARGET (profile dist)"
-  # musl-gcc for the C parts (mimalloc, zstd, aws-lc).
-  CC_x86_64_unknown_linux_musl=musl-gcc \
-    cargo build --locked -p zerops-cache --profile dist --target "$TARGET"
+  scripts/build-static.sh
   cp "target/$TARGET/dist/zerops-cache" "dist/zerops-cache-$TARGET"
   bin="dist/zerops-cache-$TARGET"
 fi
@@ -67,12 +72,12 @@ ZEROPS_COMPONENT="$PWD/dist/policy.wasm" node packages/js/build.mjs 2>/dev/null
 
 say "PyPI wheel (packages/python)"
 cp dist/policy.wasm packages/python/src/zerops_cache_policy/policy.wasm
-python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index \
+SOURCE_DATE_EPOCH="$epoch" python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index \
   --wheel-dir dist packages/python
 rm -rf packages/python/build
 
 say "crates (cargo package)"
-cargo package --locked --offline --quiet --allow-dirty \
+SOURCE_DATE_EPOCH="$epoch" cargo package --locked --offline --quiet --allow-dirty \
   -p zerops-cache-contract -p zerops-cache-policy
 cp "target/package/zerops-cache-contract-$version.crate" \
   "target/package/zerops-cache-policy-$version.crate" dist/

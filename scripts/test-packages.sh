@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 scripts/package.sh "$@"
 static=1
 [ "${1:-}" = "--no-static" ] && static=0
-cli="$PWD/target/debug/zerops-cache"
+cli="${ZEROPS_CACHE_BIN:-$PWD/target/debug/zerops-cache}"
 version=$("$cli" --version | awk '{print $2}')
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

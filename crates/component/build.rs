@@ -35,9 +35,17 @@ fn main() -> Result<()> {
 
     // target/<profile>/build/<pkg>/out -> target/guest: shared by debug,
     // release and clippy builds of the host, separate from the outer lock.
+    // A build with `--target` (the static musl binary) has its outputs in
+    // target/<triple>/<profile>/…: one level more, so it shares the guest
+    // too instead of building it again.
+    let outer_target = std::env::var("TARGET").unwrap_or_default();
     let target_dir = out_dir
         .ancestors()
         .nth(4)
+        .map(|t| match t.file_name() {
+            Some(n) if n == outer_target.as_str() => t.parent().unwrap_or(t),
+            _ => t,
+        })
         .map(|t| t.join("guest"))
         .unwrap_or_else(|| out_dir.join("guest-target"));
 
