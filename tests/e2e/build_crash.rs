@@ -333,6 +333,8 @@ impl Drop for Held {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             use std::os::unix::fs::OpenOptionsExt;
+            // Unread pipes must not block it.
+            drop((child.stdout.take(), child.stderr.take()));
             // Without blocking: the reader may be gone already.
             let _ = std::fs::OpenOptions::new()
                 .write(true)
