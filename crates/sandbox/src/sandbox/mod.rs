@@ -28,6 +28,7 @@
 //! (`PR_SET_PDEATHSIG`), and the kernel drops the mounts with them, so a
 //! `kill -9` leaves nothing mounted on the host.
 
+mod bpf;
 pub mod devices;
 pub mod env;
 pub mod filecaps;
