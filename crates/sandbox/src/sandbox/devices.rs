@@ -87,24 +87,13 @@ pub fn populate(dev: &Path, user_ns: bool, tty_gid: Option<u32>) -> io::Result<(
 }
 
 fn mknod(p: &Path, major: u32, minor: u32) -> io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path with a NUL byte"))?;
-    // SAFETY: a valid NUL-terminated path.
-    let r = unsafe {
-        libc::mknod(
-            c.as_ptr(),
-            libc::S_IFCHR | 0o666,
-            libc::makedev(major, minor),
-        )
-    };
-    // SAFETY: as above; the mode is set again past the umask.
-    if r == -1 || unsafe { libc::chmod(c.as_ptr(), 0o666) } == -1 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            e.kind(),
-            format!("making the device node {}: {e}", p.display()),
-        ));
-    }
-    Ok(())
+    use rustix::fs::{CWD, FileType, Mode, chmod, makedev, mknodat};
+    let rw = Mode::from_raw_mode(0o666);
+    // The mode is set again past the umask.
+    mknodat(CWD, p, FileType::CharacterDevice, rw, makedev(major, minor))
+        .and_then(|()| chmod(p, rw))
+        .map_err(super::failed(format!(
+            "making the device node {}",
+            p.display()
+        )))
 }

@@ -108,11 +108,6 @@ impl Drop for Holder {
 /// The holder process: makes (the pod) or joins and fills (the root) its
 /// namespaces, says `ready` on stdout, and waits until stdin closes.
 pub fn run(json: &str) -> i32 {
-    // SAFETY: prctl/getppid have no memory preconditions.
-    let parent = unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-        libc::getppid() as u32
-    };
     let req: HoldRequest = match serde_json::from_str(json) {
         Ok(r) => r,
         Err(e) => {
@@ -120,7 +115,7 @@ pub fn run(json: &str) -> i32 {
             return init::SETUP_FAILED;
         }
     };
-    if parent != req.spec.parent {
+    if !init::dies_with(req.spec.parent) {
         return 128 + libc::SIGKILL; // zerops-cache is already gone
     }
     let made = match req.hold {

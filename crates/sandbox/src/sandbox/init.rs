@@ -116,7 +116,7 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
 
 /// Makes this process die with zerops-cache (`PR_SET_PDEATHSIG`); false
 /// when its parent, `parent`, is already gone.
-fn dies_with(parent: u32) -> bool {
+pub(crate) fn dies_with(parent: u32) -> bool {
     let _ = process::set_parent_process_death_signal(Some(process::Signal::KILL));
     process::Pid::as_raw(process::getppid()) as u32 == parent
 }
@@ -306,12 +306,9 @@ fn supervise(
     let pidfd = process::Pid::from_raw(pid)
         .ok_or(rustix::io::Errno::SRCH)
         .and_then(|p| process::pidfd_open(p, process::PidfdFlags::empty()))
-        .map_err(|e| {
-            io::Error::new(
-                io::Error::from(e).kind(),
-                format!("watching the command (pidfd_open, Linux 5.3): {e}"),
-            )
-        })?;
+        .map_err(super::failed(
+            "watching the command (pidfd_open, Linux 5.3)",
+        ))?;
     let mut listener = Some(listener);
     loop {
         let mut fds = vec![PollFd::new(&pidfd, PollFlags::IN)];
@@ -380,12 +377,8 @@ fn make_container(
     steps.mark("proc");
     mounts::pivot(root)?;
     steps.mark("pivot_root");
-    process::chdir(cwd.as_c_str()).map_err(|e| {
-        io::Error::new(
-            io::Error::from(e).kind(),
-            format!("cd {}: {e}", cwd.to_string_lossy()),
-        )
-    })?;
+    process::chdir(cwd.as_c_str())
+        .map_err(super::failed(format!("cd {}", cwd.to_string_lossy())))?;
     // The filter needs CAP_SYS_ADMIN (no no_new_privs), so it goes in
     // before the capabilities are limited; capset stays allowed.
     privileges::drop_bounding()?;

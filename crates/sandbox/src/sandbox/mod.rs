@@ -54,6 +54,13 @@ use std::time::Instant;
 
 pub use spec::Spec;
 
+/// A failed system call as an error naming `what` it was doing.
+pub(crate) fn failed(
+    what: impl std::fmt::Display,
+) -> impl FnOnce(rustix::io::Errno) -> std::io::Error {
+    move |e| std::io::Error::new(std::io::Error::from(e).kind(), format!("{what}: {e}"))
+}
+
 /// `--isolation`: where build commands run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Isolation {

@@ -531,25 +531,12 @@ pub fn proc(root: &Path) -> io::Result<()> {
 /// does): unlike a `chroot`, which a process holding `CAP_SYS_CHROOT` can
 /// leave, nothing of the host's tree is left to escape to.
 pub fn pivot(root: &Path) -> io::Result<()> {
-    let r = c(root)?;
-    let dot = c(Path::new("."))?;
-    let fail = |what: &str| {
-        let e = io::Error::last_os_error();
-        io::Error::new(e.kind(), format!("{what}: {e}"))
-    };
-    // SAFETY: valid NUL-terminated paths.
-    unsafe {
-        if libc::chdir(r.as_ptr()) == -1 {
-            return Err(fail("entering the container's root"));
-        }
-        if libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) == -1 {
-            return Err(fail("pivot_root into the container's root"));
-        }
-        if libc::umount2(dot.as_ptr(), libc::MNT_DETACH) == -1 {
-            return Err(fail("detaching the host's mount tree"));
-        }
-    }
-    Ok(())
+    use super::failed;
+    rustix::process::chdir(root).map_err(failed("entering the container's root"))?;
+    rustix::process::pivot_root(".", ".")
+        .map_err(failed("pivot_root into the container's root"))?;
+    rustix::mount::unmount(".", rustix::mount::UnmountFlags::DETACH)
+        .map_err(failed("detaching the host's mount tree"))
 }
 
 #[cfg(test)]

@@ -8,18 +8,15 @@
 use std::io;
 
 pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 pub fn uid() -> u32 {
-    // SAFETY: as above.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 pub fn gid() -> u32 {
-    // SAFETY: as above.
-    unsafe { libc::getegid() }
+    rustix::process::getegid().as_raw()
 }
 
 fn check(r: libc::c_int, what: &str) -> io::Result<()> {
@@ -53,10 +50,8 @@ pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
         flags |= libc::CLONE_NEWNET;
     }
     unshare(flags, "UTS, IPC and cgroup namespaces")?;
-    let name = spec.hostname.as_bytes();
-    // SAFETY: a valid buffer of `name.len()` bytes.
-    let r = unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) };
-    check(r, "setting the container's hostname")?;
+    rustix::system::sethostname(spec.hostname.as_bytes())
+        .map_err(super::failed("setting the container's hostname"))?;
     if spec.private_net {
         loopback_up()?;
     }
@@ -81,10 +76,12 @@ fn join(pid: u32, ns: &str, flag: libc::c_int) -> io::Result<()> {
             format!("opening the build's {ns} namespace {path}: {e}"),
         )
     })?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: a valid descriptor of a namespace file.
-    let r = unsafe { libc::setns(f.as_raw_fd(), flag) };
-    check(r, &format!("joining the build's {ns} namespace (setns)"))
+    use rustix::thread::{ThreadNameSpaceType, move_into_thread_name_spaces};
+    use std::os::fd::AsFd;
+    let kind = ThreadNameSpaceType::from_bits_retain(flag as u32);
+    move_into_thread_name_spaces(f.as_fd(), kind).map_err(super::failed(format!(
+        "joining the build's {ns} namespace (setns)"
+    )))
 }
 
 fn pod_pid(spec: &super::Spec) -> io::Result<u32> {

@@ -191,20 +191,14 @@ impl Supervisor {
         if !self.same_uts(req.pid) {
             return -libc::EPERM;
         }
-        // SAFETY: a valid buffer of `name.len()` bytes.
-        let r = unsafe {
-            match nr {
-                libc::SYS_sethostname => libc::sethostname(name.as_ptr().cast(), name.len()),
-                libc::SYS_setdomainname => libc::setdomainname(name.as_ptr().cast(), name.len()),
-                _ => return -libc::ENOSYS,
-            }
+        let r = match nr {
+            libc::SYS_sethostname => rustix::system::sethostname(&name),
+            libc::SYS_setdomainname => rustix::system::setdomainname(&name),
+            _ => return -libc::ENOSYS,
         };
-        if r == -1 {
-            -io::Error::last_os_error()
-                .raw_os_error()
-                .unwrap_or(libc::EPERM)
-        } else {
-            0
+        match r {
+            Ok(()) => 0,
+            Err(e) => -e.raw_os_error(),
         }
     }
 }
