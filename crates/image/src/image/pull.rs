@@ -23,13 +23,13 @@ use std::task::{Context as Cx, Poll};
 
 use super::store::{ImageMeta, ImageStore, Layer, hex};
 
-pub const ENV_INSECURE: &str = "ZEROPS_CACHE_INSECURE_REGISTRIES";
+pub(crate) const ENV_INSECURE: &str = "ZEROPS_CACHE_INSECURE_REGISTRIES";
 
 /// How many layers download at once.
 const CONCURRENT: usize = 4;
 
 /// Whether `registry` (`host[:port]`) may be spoken to over plain HTTP.
-pub fn insecure(registry: &str) -> bool {
+pub(crate) fn insecure(registry: &str) -> bool {
     let host = if let Some(rest) = registry.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
@@ -97,7 +97,7 @@ fn bar(multi: &MultiProgress, on: bool, l: &Layer) -> ProgressBar {
 }
 
 /// What a pull fetched.
-pub struct Pulled {
+pub(crate) struct Pulled {
     pub meta: ImageMeta,
     /// Layers downloaded (the others were in the store).
     pub fetched: usize,

@@ -31,7 +31,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// What an unpack left out.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub entries: u64,
     pub whiteouts: u64,
     pub devices: u64,
@@ -148,7 +148,7 @@ fn set_xattrs(at: &Path, xattrs: &[Xattr], shown: &str, s: &mut Stats) {
 }
 
 /// A decompressing reader over `blob`, by its first bytes.
-pub fn open(blob: &Path) -> Result<Box<dyn Read>> {
+pub(crate) fn open(blob: &Path) -> Result<Box<dyn Read>> {
     let f = std::fs::File::open(blob).with_context(|| format!("opening {}", blob.display()))?;
     let mut r = BufReader::with_capacity(1 << 20, f);
     let magic = r
@@ -242,13 +242,13 @@ fn mark(dir: &Path, rel: &Path, hidden: &[u8], owners: bool) -> std::io::Result<
 
 /// Unpacks the layer `blob` into the directory `dir` (which exists and is
 /// empty); `owners`: keep the entries' owners and use root's overlay marks.
-pub fn unpack(blob: &Path, dir: &Path, owners: bool) -> Result<Stats> {
+pub(crate) fn unpack(blob: &Path, dir: &Path, owners: bool) -> Result<Stats> {
     unpack_from(open(blob)?, dir, owners)
         .with_context(|| format!("unpacking the layer {}", blob.display()))
 }
 
 /// [`unpack`] from a tar stream.
-pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
+pub(crate) fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
     let mut ar = tar::Archive::new(r);
     ar.set_preserve_permissions(true);
     ar.set_preserve_mtime(true);

@@ -14,7 +14,7 @@ use std::path::Path;
 use super::mounts::{bind, mount};
 
 /// The device nodes: name, major, minor.
-pub const NODES: [(&str, u32, u32); 6] = [
+pub(crate) const NODES: [(&str, u32, u32); 6] = [
     ("null", 1, 3),
     ("zero", 1, 5),
     ("full", 1, 7),
@@ -26,7 +26,7 @@ pub const NODES: [(&str, u32, u32); 6] = [
 /// Makes the container's /dev at `dev` (a directory of its root).
 /// `user_ns`: bind the host's nodes instead of making them.
 /// `tty_gid`: the group of pseudo-terminals (`tty`, 5) when it is mapped.
-pub fn populate(dev: &Path, user_ns: bool, tty_gid: Option<u32>) -> io::Result<()> {
+pub(crate) fn populate(dev: &Path, user_ns: bool, tty_gid: Option<u32>) -> io::Result<()> {
     mount(
         Path::new("tmpfs"),
         dev,

@@ -27,31 +27,31 @@ use super::{Spec, init, mounts, namespaces};
 /// What a holder keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     Pod,
     Root,
 }
 
 /// The holder's request, as the JSON argument of `__sandbox-init`.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct HoldRequest {
+pub(crate) struct HoldRequest {
     pub hold: Kind,
     pub spec: Spec,
 }
 
 /// How a holder's JSON starts (what `__sandbox-init` dispatches on).
-pub const PREFIX: &str = "{\"hold\"";
+pub(crate) const PREFIX: &str = "{\"hold\"";
 
 /// A running holder; killed and reaped when dropped.
 #[derive(Debug)]
-pub struct Holder {
+pub(crate) struct Holder {
     child: Child,
 }
 
 impl Holder {
     /// Starts a holder of `kind` for `spec` and waits until it is ready;
     /// its error (as the container's setup prints it) otherwise.
-    pub fn start(kind: Kind, spec: &Spec) -> Result<Holder, String> {
+    pub(crate) fn start(kind: Kind, spec: &Spec) -> Result<Holder, String> {
         let req = HoldRequest {
             hold: kind,
             spec: spec.clone(),
@@ -92,7 +92,7 @@ impl Holder {
     /// The holder's pid: its namespaces are `/proc/PID/ns/*`. The holder
     /// is not reaped before it is dropped, so the pid cannot be reused
     /// meanwhile.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 }
@@ -107,7 +107,7 @@ impl Drop for Holder {
 
 /// The holder process: makes (the pod) or joins and fills (the root) its
 /// namespaces, says `ready` on stdout, and waits until stdin closes.
-pub fn run(json: &str) -> i32 {
+pub(crate) fn run(json: &str) -> i32 {
     let req: HoldRequest = match serde_json::from_str(json) {
         Ok(r) => r,
         Err(e) => {

@@ -29,11 +29,11 @@ use std::os::fd::OwnedFd;
 use super::{Spec, bpf, mounts, namespaces, privileges, seccomp, sethostname};
 
 /// The hidden subcommand's name.
-pub const SUBCOMMAND: &str = "__sandbox-init";
+pub(crate) const SUBCOMMAND: &str = "__sandbox-init";
 /// The exit status when the container could not be made.
-pub const SETUP_FAILED: i32 = 125;
+pub(crate) const SETUP_FAILED: i32 = 125;
 /// The exit status when the time limit killed the command.
-pub const TIMED_OUT: i32 = 124;
+pub(crate) const TIMED_OUT: i32 = 124;
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 static EXPIRED: AtomicBool = AtomicBool::new(false);
@@ -288,7 +288,7 @@ fn wait_for(pid: libc::pid_t) -> io::Result<process::WaitStatus> {
 /// Said when a command fails on an unmapped id in a rootless container,
 /// where only the invoking user is mapped (to root); see
 /// [`super::Sandbox::permission_hint`].
-pub const UNMAPPED_NOTE: &str = "note: the container runs rootless and maps only your user (as root); \
+pub(crate) const UNMAPPED_NOTE: &str = "note: the container runs rootless and maps only your user (as root); \
 any other user or group id does not exist inside, so a command that switches to one or gives a file to one fails \
 (apt: \"setgroups 65534 failed\", \"seteuid 42 failed\"; chown: \"Invalid argument\"). If that is why it failed: \
 give your user subordinate ids (a range in /etc/subuid and /etc/subgid, e.g. \

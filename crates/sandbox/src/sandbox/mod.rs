@@ -29,22 +29,22 @@
 //! `kill -9` leaves nothing mounted on the host.
 
 mod bpf;
-pub mod devices;
+pub(crate) mod devices;
 pub mod env;
 pub mod filecaps;
-pub mod holder;
+pub(crate) mod holder;
 pub mod init;
 pub mod merge_upper;
 pub mod mounts;
 pub mod namespaces;
 pub mod pasta;
-pub mod privileges;
+pub(crate) mod privileges;
 pub mod rootfs;
-pub mod seccomp;
-pub mod sethostname;
-pub mod spec;
-pub mod subids;
-pub mod unpack;
+pub(crate) mod seccomp;
+pub(crate) mod sethostname;
+pub(crate) mod spec;
+pub(crate) mod subids;
+pub(crate) mod unpack;
 pub mod userns;
 
 use anyhow::{Context, Result};
@@ -52,7 +52,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use spec::Spec;
+pub(crate) use spec::Spec;
 
 /// A failed system call as an error naming `what` it was doing.
 pub(crate) fn failed(
@@ -149,7 +149,7 @@ pub struct RunArgs {
 }
 
 /// Parses `90`, `90s`, `20m`, `2h`.
-pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
     let t = s.trim();
     let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => t.split_at(i),
@@ -447,7 +447,7 @@ impl Sandbox {
 /// is named after its service (setups are named after services), made a
 /// valid host name label (lowercase letters, digits and `-`, at most 63);
 /// `zerops-build` when nothing of it is left.
-pub fn hostname(setup: &str) -> String {
+pub(crate) fn hostname(setup: &str) -> String {
     let mut h: String = setup
         .chars()
         .map(|c| match c.to_ascii_lowercase() {

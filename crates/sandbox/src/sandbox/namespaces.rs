@@ -15,7 +15,7 @@ pub fn uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
-pub fn gid() -> u32 {
+pub(crate) fn gid() -> u32 {
     rustix::process::getegid().as_raw()
 }
 
@@ -33,7 +33,7 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
 /// here), then the UTS namespace named after the setup, IPC, cgroup and,
 /// for `--network none`, a network namespace with loopback up. Must be
 /// called while the process has one thread.
-pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
+pub(crate) fn make_pod(spec: &super::Spec) -> io::Result<()> {
     if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
         super::userns::enter(ids)?;
     } else if spec.user_ns {
@@ -61,7 +61,7 @@ pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
 }
 
 /// `unshare(flags)`, the error naming `what`.
-pub fn unshare(flags: libc::c_int, what: &str) -> io::Result<()> {
+pub(crate) fn unshare(flags: libc::c_int, what: &str) -> io::Result<()> {
     // SAFETY: unshare has no memory preconditions.
     let r = unsafe { libc::unshare(flags) };
     check(r, &format!("creating {what} (unshare)"))
@@ -92,7 +92,7 @@ fn pod_pid(spec: &super::Spec) -> io::Result<u32> {
 /// Joins the pod's namespaces (after it was made by [`make_pod`] in the
 /// process `spec.pod`): the user namespace first, whose root may then join
 /// the others. Must be called while the process has one thread.
-pub fn join_pod(spec: &super::Spec) -> io::Result<()> {
+pub(crate) fn join_pod(spec: &super::Spec) -> io::Result<()> {
     let pod = pod_pid(spec)?;
     if spec.user_ns {
         join(pod, "user", libc::CLONE_NEWUSER)?;
@@ -114,7 +114,7 @@ pub fn join_pod(spec: &super::Spec) -> io::Result<()> {
 /// the command's own /proc and `pivot_root`), and a new PID namespace. The
 /// calling process stays in the old PID namespace; its next child is PID 1
 /// of the new one.
-pub fn enter_command(spec: &super::Spec) -> io::Result<()> {
+pub(crate) fn enter_command(spec: &super::Spec) -> io::Result<()> {
     join_pod(spec)?;
     let root = spec
         .root_holder

@@ -39,7 +39,7 @@ use super::bpf::{self, Program};
 /// accounting, raw I/O ports, NUMA policy, handles to files by number,
 /// userfaultfd, io_uring and the obsolete calls (on aarch64, less the calls
 /// it never had).
-pub const DENIED: &[(&str, libc::c_long)] = &[
+pub(crate) const DENIED: &[(&str, libc::c_long)] = &[
     ("acct", libc::SYS_acct),
     ("add_key", libc::SYS_add_key),
     ("bpf", libc::SYS_bpf),
@@ -136,7 +136,7 @@ fn cond(arg: u8, op: Op, value: u64) -> io::Result<SeccompCondition> {
 }
 
 /// The two filters: `clone3` → `ENOSYS`, then the rest → `EPERM`.
-pub fn filters() -> io::Result<Vec<Program>> {
+pub(crate) fn filters() -> io::Result<Vec<Program>> {
     let mut deny: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
     let mut add = |nr: i64, rules: Vec<SeccompRule>| {
         deny.insert(nr, rules.clone());
@@ -210,7 +210,7 @@ pub fn filters() -> io::Result<Vec<Program>> {
 
 /// Installs `filters` on the calling thread, without `no_new_privs`
 /// (seccompiler's own `apply_filter` sets it; see the module's note).
-pub fn install(filters: &[Program]) -> io::Result<()> {
+pub(crate) fn install(filters: &[Program]) -> io::Result<()> {
     for f in filters {
         bpf::install(f, "the seccomp filter")?;
     }

@@ -32,7 +32,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use super::bpf::{self, Program, jeq, stmt};
 
 /// The kernel's limit of a host or domain name (`__NEW_UTS_LEN`).
-pub const MAX_LEN: i32 = 64;
+pub(crate) const MAX_LEN: i32 = 64;
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xC000_003E;
@@ -47,7 +47,7 @@ const X32: u32 = 0;
 /// The filter: on this architecture, `sethostname` and `setdomainname`
 /// (also their x32 numbers) notify; everything else is allowed (the other
 /// filters decide it).
-pub fn program() -> Program {
+pub(crate) fn program() -> Program {
     let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
     let ret = libc::BPF_RET | libc::BPF_K;
     // Offsets in struct seccomp_data: nr at 0, arch at 4.
@@ -65,7 +65,7 @@ pub fn program() -> Program {
 
 /// Installs [`program`] on the calling thread (which must hold
 /// `CAP_SYS_ADMIN`: no `no_new_privs`) and returns the listener.
-pub fn install() -> io::Result<OwnedFd> {
+pub(crate) fn install() -> io::Result<OwnedFd> {
     bpf::install_listening(
         &program(),
         "the hostname filter (seccomp user notification, Linux 5.0)",
@@ -126,7 +126,7 @@ fn read_name(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
 /// The init's side: the listener, and the host's /proc opened before the
 /// command pivoted into the container (a `pivot_root` moves the init's root
 /// too, and the container's /proc is another PID namespace's).
-pub struct Supervisor {
+pub(crate) struct Supervisor {
     proc: std::fs::File,
     uts: (u64, u64),
 }
@@ -139,7 +139,7 @@ fn ns_id(dir: &std::fs::File, path: &str) -> Option<(u64, u64)> {
 impl Supervisor {
     /// Opens /proc and notes this process's UTS namespace; call before the
     /// command's process pivots.
-    pub fn new() -> io::Result<Supervisor> {
+    pub(crate) fn new() -> io::Result<Supervisor> {
         let proc = std::fs::File::open("/proc")
             .map_err(|e| io::Error::new(e.kind(), format!("opening /proc: {e}")))?;
         let uts = ns_id(&proc, "self/ns/uts")
@@ -155,7 +155,7 @@ impl Supervisor {
     /// Handles one notification from `listener` (call when it is readable).
     /// Returns false when the listener has no more notifications to give
     /// (no process uses the filter any more).
-    pub fn serve_one(&self, listener: &OwnedFd) -> bool {
+    pub(crate) fn serve_one(&self, listener: &OwnedFd) -> bool {
         // SAFETY: seccomp_notif is plain data; the kernel wants it zeroed.
         let mut req: libc::seccomp_notif = unsafe { std::mem::zeroed() };
         // SAFETY: a valid, zeroed seccomp_notif for our listener.
@@ -204,7 +204,7 @@ impl Supervisor {
 }
 
 /// Sends `fd` over the Unix socket `sock` (`SCM_RIGHTS`), with one byte.
-pub fn send_fd(sock: impl AsFd, fd: impl AsFd) -> io::Result<()> {
+pub(crate) fn send_fd(sock: impl AsFd, fd: impl AsFd) -> io::Result<()> {
     use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg};
     let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = SendAncillaryBuffer::new(&mut space);
@@ -221,7 +221,7 @@ pub fn send_fd(sock: impl AsFd, fd: impl AsFd) -> io::Result<()> {
 
 /// Receives a descriptor from `sock` (close-on-exec); `None` when the
 /// other end closed without sending one.
-pub fn recv_fd(sock: impl AsFd) -> io::Result<Option<OwnedFd>> {
+pub(crate) fn recv_fd(sock: impl AsFd) -> io::Result<Option<OwnedFd>> {
     use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
     let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = RecvAncillaryBuffer::new(&mut space);

@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// What an unpack left out.
 #[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// Character and block devices.
     pub devices: usize,
     /// Entries that could not be made, with the first few reasons.
@@ -34,7 +34,7 @@ pub struct Skipped {
 
 /// Whose the unpacked files are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owners {
+pub(crate) enum Owners {
     /// The tar's (as root).
     Keep,
     /// The user's (rootless without subordinate ids).
@@ -77,7 +77,7 @@ fn open(tar: &Path) -> Result<Box<dyn Read>> {
 
 /// Unpacks `tar` into the directory `dir`, its files owned as `owners`
 /// says.
-pub fn unpack(tar: &Path, dir: &Path, owners: Owners) -> Result<Skipped> {
+pub(crate) fn unpack(tar: &Path, dir: &Path, owners: Owners) -> Result<Skipped> {
     let mut ar = tar::Archive::new(open(tar)?);
     ar.set_preserve_permissions(true);
     ar.set_preserve_mtime(true);

@@ -78,7 +78,7 @@ fn wait(pid: libc::pid_t) -> io::Result<libc::c_int> {
 /// the user and 1..N its subordinate ids, and clears its supplementary
 /// groups (the host's, which the map does not name). The process must have
 /// one thread.
-pub fn enter(map: &IdMap) -> io::Result<()> {
+pub(crate) fn enter(map: &IdMap) -> io::Result<()> {
     let pid = std::process::id();
     let uid_argv = argv(&map.newuidmap, pid, &map.uids)?;
     let gid_argv = argv(&map.newgidmap, pid, &map.gids)?;
@@ -141,7 +141,7 @@ pub fn enter(map: &IdMap) -> io::Result<()> {
 }
 
 /// Drops the host's supplementary groups, which the map does not name.
-pub fn clear_groups() -> io::Result<()> {
+pub(crate) fn clear_groups() -> io::Result<()> {
     // SAFETY: an empty list; CAP_SETGID is ours in the namespace.
     if unsafe { libc::setgroups(0, std::ptr::null()) } == -1 {
         let e = io::Error::last_os_error();
@@ -156,7 +156,7 @@ pub fn clear_groups() -> io::Result<()> {
 /// Work done in the mapped namespace by a child process
 /// (`__sandbox-init` with `{"task": …}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Task {
+pub(crate) enum Task {
     /// Unpack a `--rootfs` tar into `dir` with its owners mapped into the
     /// range; prints what was left out as JSON on stdout.
     Unpack { tar: PathBuf, dir: PathBuf },
@@ -174,13 +174,13 @@ pub enum Task {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct TaskRequest {
+pub(crate) struct TaskRequest {
     pub task: Task,
     pub ids: IdMap,
 }
 
 /// Runs `task` in the child (after [`enter`]); the exit status.
-pub fn run_task(req: &TaskRequest) -> i32 {
+pub(crate) fn run_task(req: &TaskRequest) -> i32 {
     // SAFETY: prctl has no memory preconditions. The task ends with
     // zerops-cache (a holder would otherwise outlive it).
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
@@ -221,7 +221,7 @@ pub fn run_task(req: &TaskRequest) -> i32 {
 }
 
 /// Runs `task` in a child process in the mapped namespace; its stdout.
-pub fn spawn_task(ids: &IdMap, task: Task) -> anyhow::Result<String> {
+pub(crate) fn spawn_task(ids: &IdMap, task: Task) -> anyhow::Result<String> {
     use anyhow::Context;
     let req = TaskRequest {
         task,
@@ -262,7 +262,7 @@ pub fn remove_in_namespace(path: &Path) -> Option<io::Result<()>> {
 
 /// Merges as [`Task::Merge`] in the user namespace of the user's
 /// subordinate ids; `None` when the user has no such ids.
-pub fn merge_in_namespace(
+pub(crate) fn merge_in_namespace(
     store: &Path,
     from: &Path,
     to: &Path,
