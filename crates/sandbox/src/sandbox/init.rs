@@ -274,7 +274,7 @@ fn wait_for_command(
 }
 
 /// Waits for the child `pid` to end, through signals.
-fn wait_for(pid: libc::pid_t) -> io::Result<process::WaitStatus> {
+pub(crate) fn wait_for(pid: libc::pid_t) -> io::Result<process::WaitStatus> {
     let pid = process::Pid::from_raw(pid).ok_or_else(|| io::Error::other("no child"))?;
     loop {
         match process::waitpid(Some(pid), process::WaitOptions::empty()) {

@@ -20,7 +20,9 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::init::wait_for;
 use super::subids::{self, IdMap};
+use std::os::fd::AsRawFd;
 
 fn cstr(s: &[u8]) -> io::Result<CString> {
     CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte"))
@@ -60,20 +62,6 @@ fn fork_helper(argv: &[CString], go: [libc::c_int; 2]) -> io::Result<libc::pid_t
     }
 }
 
-fn wait(pid: libc::pid_t) -> io::Result<libc::c_int> {
-    let mut status = 0;
-    loop {
-        // SAFETY: waiting for our own child.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
-            return Ok(status);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-}
-
 /// Moves this process into a new user namespace where container id 0 is
 /// the user and 1..N its subordinate ids, and clears its supplementary
 /// groups (the host's, which the map does not name). The process must have
@@ -82,43 +70,36 @@ pub(crate) fn enter(map: &IdMap) -> io::Result<()> {
     let pid = std::process::id();
     let uid_argv = argv(&map.newuidmap, pid, &map.uids)?;
     let gid_argv = argv(&map.newgidmap, pid, &map.gids)?;
-    let mut go = [0 as libc::c_int; 2];
-    // SAFETY: a valid two-element array.
-    if unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    let close = |fds: &[libc::c_int]| {
-        for fd in fds {
-            // SAFETY: our own pipe ends, closed once.
-            unsafe { libc::close(*fd) };
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let go = [read.as_raw_fd(), write.as_raw_fd()];
+    let first = fork_helper(&uid_argv, go)?;
+    let second = match fork_helper(&gid_argv, go) {
+        Ok(pid) => pid,
+        Err(e) => {
+            drop((read, write)); // the first helper reads EOF and exits
+            let _ = wait_for(first);
+            return Err(e);
         }
     };
-    let first = fork_helper(&uid_argv, go).inspect_err(|_| close(&go))?;
-    let second = fork_helper(&gid_argv, go).inspect_err(|_| {
-        close(&go); // the first helper reads EOF and exits
-        let _ = wait(first);
-    })?;
     let helpers = [first, second];
-    // SAFETY: unshare has no memory preconditions; our own pipe ends.
-    let unshared = unsafe {
-        libc::close(go[0]);
-        let r = libc::unshare(libc::CLONE_NEWUSER);
-        let e = io::Error::last_os_error();
-        if r == 0 {
-            libc::write(go[1], b"11".as_ptr().cast(), 2);
-        }
-        libc::close(go[1]);
-        if r == 0 { Ok(()) } else { Err(e) }
+    drop(read);
+    // SAFETY: unshare has no memory preconditions; this process has one
+    // thread, so no other thread sees its credentials change.
+    let unshared = if unsafe { libc::unshare(libc::CLONE_NEWUSER) } == 0 {
+        let _ = rustix::io::write(&write, b"11");
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     };
+    drop(write);
     let mut failed = Vec::new();
     for (pid, argv) in helpers.into_iter().zip([&uid_argv, &gid_argv]) {
-        let status = wait(pid)?;
-        if unshared.is_ok() && !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        let status = wait_for(pid)?;
+        if unshared.is_ok() && status.exit_status() != Some(0) {
             let cmd: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
-            let how = if libc::WIFEXITED(status) {
-                format!("exit status {}", libc::WEXITSTATUS(status))
-            } else {
-                format!("signal {}", libc::WTERMSIG(status))
+            let how = match status.exit_status() {
+                Some(code) => format!("exit status {code}"),
+                None => format!("signal {}", status.terminating_signal().unwrap_or(0)),
             };
             failed.push(format!("`{}` failed ({how})", cmd.join(" ")));
         }
@@ -181,9 +162,8 @@ pub(crate) struct TaskRequest {
 
 /// Runs `task` in the child (after [`enter`]); the exit status.
 pub(crate) fn run_task(req: &TaskRequest) -> i32 {
-    // SAFETY: prctl has no memory preconditions. The task ends with
-    // zerops-cache (a holder would otherwise outlive it).
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    // The task ends with zerops-cache (a holder would otherwise outlive it).
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     let result = enter(&req.ids)
         .map_err(anyhow::Error::from)
         .and_then(|()| match &req.task {
