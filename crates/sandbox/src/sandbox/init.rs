@@ -214,7 +214,12 @@ fn command_process(
         return 128 + libc::SIGKILL; // the init is already gone
     }
     steps.mark("fork");
-    child(&spec.root, filters, sock, steps, exec)
+    if let Err(e) = make_container(&spec.root, filters, sock, steps, &exec.cwd) {
+        eprintln!("zerops-cache sandbox: {e}");
+        return SETUP_FAILED;
+    }
+    steps.report();
+    exec_command(exec)
 }
 
 /// Whether the other end of `fd` is closed (without waiting).
@@ -338,20 +343,8 @@ fn supervise(
     }
 }
 
-/// Makes the container in the command's process and execs the command;
-/// returns only when that failed.
-fn child(
-    root: &std::path::Path,
-    filters: &[bpf::Program],
-    sock: OwnedFd,
-    steps: &mut Steps,
-    exec: &Exec,
-) -> i32 {
-    if let Err(e) = make_container(root, filters, sock, steps, &exec.cwd) {
-        eprintln!("zerops-cache sandbox: {e}");
-        return SETUP_FAILED;
-    }
-    steps.report();
+/// Execs the command; returns only when that failed.
+fn exec_command(exec: &Exec) -> i32 {
     // SAFETY: valid NUL-terminated strings and null-terminated arrays of
     // pointers into them, all alive until the call.
     unsafe {
