@@ -290,7 +290,20 @@ fn helpers_that_cannot_map_the_range_refuse_the_build_with_their_error() {
     crate::text_snapshot!(
         "helpers_cannot_map",
         &all,
-        &[(r"(newuidmap|newgidmap) \d+( \d+)+", "$1 [PID] [ID MAPPING]")]
+        &[
+            (r"(newuidmap|newgidmap) \d+( \d+)+", "$1 [PID] [ID MAPPING]"),
+            // The two helpers run at once: their errors come in either order.
+            (
+                r"(newuidmap|newgidmap): write to uid_map failed",
+                "[HELPER]: write to uid_map failed"
+            ),
+        ]
     );
+    for h in ["newuidmap", "newgidmap"] {
+        assert!(
+            all.contains(&format!("{h}: write to uid_map failed")),
+            "{all}"
+        );
+    }
     assert!(!r.p.path().join("ran").exists(), "no command ran");
 }

@@ -491,7 +491,7 @@ fn gc_keeps_what_is_referenced() {
     crate::text_snapshot!("gc_within_grace", &g.stdout);
     let g = remote_cmd(&w, "t7", &["gc", "--grace", "0s"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    crate::text_snapshot!("gc_no_grace", &g.stdout);
+    crate::text_snapshot!("gc_no_grace", &g.stdout, crate::snapshots_support::GC_PACKS);
     let left = keys(&w, "t7/v1/manifests/");
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left.iter().all(|k| k.contains("/e1/")), "{left:?}");
@@ -502,7 +502,7 @@ fn gc_keeps_what_is_referenced() {
     assert_eq!(from(&sb, "build"), "remote");
     // By size: a budget of 1 byte removes every entry, explaining why.
     let g = remote_cmd(&w, "t7", &["gc", "--grace", "0s", "--max-size", "1"]);
-    crate::text_snapshot!("gc_max_size", &g.stdout);
+    crate::text_snapshot!("gc_max_size", &g.stdout, crate::snapshots_support::GC_PACKS);
 }
 
 #[test]
