@@ -318,7 +318,13 @@ async fn publish(
                 _ => 0,
             })
             .sum(),
-        stored_bytes: index.values().map(|b| b.len).sum(),
+        // Each frame once (small blobs share one).
+        stored_bytes: index
+            .values()
+            .map(|b| ((b.pack.as_str(), b.off), b.len))
+            .collect::<BTreeMap<_, _>>()
+            .values()
+            .sum(),
     };
     // A delta on the previous manifest when there is one (and the chain is
     // short): an install rewrites every mtime but changes few contents.
