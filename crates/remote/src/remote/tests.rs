@@ -72,6 +72,22 @@ fn layer(dir: &Path, files: usize) {
     std::os::unix::fs::symlink("pkg/run.sh", nm.join(".bin")).unwrap();
     std::os::unix::fs::symlink("../missing", nm.join("dangling")).unwrap();
     std::fs::set_permissions(nm.join("pkg/lib"), std::fs::Permissions::from_mode(0o705)).unwrap();
+    // An overlay opaque directory, and (with CAP_MKNOD) a whiteout.
+    std::fs::create_dir(nm.join("opaque")).unwrap();
+    rustix::fs::lsetxattr(
+        nm.join("opaque"),
+        "user.overlay.opaque",
+        b"y",
+        rustix::fs::XattrFlags::empty(),
+    )
+    .unwrap();
+    let _ = rustix::fs::mknodat(
+        rustix::fs::CWD,
+        nm.join("gone"),
+        rustix::fs::FileType::CharacterDevice,
+        rustix::fs::Mode::empty(),
+        0,
+    );
 }
 
 /// Every entry of a tree: path, kind, mode, mtime, contents.
@@ -90,10 +106,16 @@ fn snapshot(dir: &Path) -> Vec<String> {
                 String::new()
             };
             format!(
-                "{} {:o} {} {}",
+                "{} {:?} {:o} {} {}",
                 e.entry.p,
+                e.entry.kind,
                 md.mode(),
-                md.mtime_nsec() + md.mtime() * 1_000_000_000,
+                // A whiteout's mtime is not kept (overlayfs ignores it).
+                if matches!(e.entry.kind, super::Kind::Whiteout) {
+                    0
+                } else {
+                    md.mtime_nsec() + md.mtime() * 1_000_000_000
+                },
                 body
             )
         })
