@@ -272,22 +272,15 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::ex
     Ok(r)
 }
 
-fn sweep(
+/// What the component's gc plan is made from: each manifest (size, age,
+/// epoch, the packs it references or why it is unreadable, its parent) and
+/// each pack.
+fn gc_facts(
     host: &PolicyHost,
     remote: &Remote,
-    args: &GcArgs,
-    rt: &tokio::runtime::Runtime,
-    held: Option<&locks::Held>,
-) -> Result<crate::exit::Exit> {
-    if let Some(h) = held {
-        for name in host.stale_locks(h.mine_ms, &h.others)? {
-            println!("removing the stale lock {name} (its holder is gone)");
-            network(rt, remote.store.delete(&remote.path(&name)))
-                .map_err(|e| anyhow!("removing {name}: {e}"))?;
-        }
-    }
-    let scan = network(rt, scan(host, remote))?;
-    let manifests: Vec<wit::ManifestFacts> = scan
+    scan: &Scan,
+) -> (Vec<wit::ManifestFacts>, Vec<wit::PackFacts>) {
+    let manifests = scan
         .manifests
         .iter()
         .map(|l| wit::ManifestFacts {
@@ -309,7 +302,7 @@ fn sweep(
             }),
         })
         .collect();
-    let packs: Vec<wit::PackFacts> = scan
+    let packs = scan
         .packs
         .iter()
         .map(|(d, m)| wit::PackFacts {
@@ -319,6 +312,25 @@ fn sweep(
             modified_ms: m.last_modified.timestamp_millis().max(0) as u64,
         })
         .collect();
+    (manifests, packs)
+}
+
+fn sweep(
+    host: &PolicyHost,
+    remote: &Remote,
+    args: &GcArgs,
+    rt: &tokio::runtime::Runtime,
+    held: Option<&locks::Held>,
+) -> Result<crate::exit::Exit> {
+    if let Some(h) = held {
+        for name in host.stale_locks(h.mine_ms, &h.others)? {
+            println!("removing the stale lock {name} (its holder is gone)");
+            network(rt, remote.store.delete(&remote.path(&name)))
+                .map_err(|e| anyhow!("removing {name}: {e}"))?;
+        }
+    }
+    let scan = network(rt, scan(host, remote))?;
+    let (manifests, packs) = gc_facts(host, remote, &scan);
     let plan = host.remote_gc(
         &manifests,
         &packs,
