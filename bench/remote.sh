@@ -137,6 +137,7 @@ pulled=$(echo "$OUT_B" | field '",".join(d["remote"]["pulled"])')
 
 # Baseline pull: GET | zstd -d | tar -x, into the same filesystem.
 mkdir -p "$WORK/untar-$r"
+sync # as before B's pull: nothing of B's writes left dirty to slow this one down
 t=$(now_ns)
 s3curl "http://127.0.0.1:$S3/cache/baseline-$r/layer.tar.zst" | zstd -q -d | tar -C "$WORK/untar-$r" -xf -
 base_pull_us=$(( ($(now_ns) - t) / 1000 ))
