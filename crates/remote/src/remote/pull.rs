@@ -366,7 +366,10 @@ impl BlobWriter {
             let Some(bytes) = bytes.filter(|bytes| sha256_hex(bytes) == b.d) else {
                 return Err(super::quarantine::bad_pack(
                     pack,
-                    format!("blob {} in pack {pack} does not match its digest: refused", b.d),
+                    format!(
+                        "blob {} in pack {pack} does not match its digest: refused",
+                        b.d
+                    ),
                 ));
             };
             for e in entries {
@@ -451,7 +454,9 @@ pub async fn pull_layer(
                         blobs: f
                             .blobs
                             .iter()
-                            .map(|(b, es)| ((*b).clone(), es.iter().map(|e| (*e).clone()).collect()))
+                            .map(|(b, es)| {
+                                ((*b).clone(), es.iter().map(|e| (*e).clone()).collect())
+                            })
                             .collect(),
                         bytes,
                     })
