@@ -453,7 +453,8 @@ mod tests {
 
     #[test]
     fn frames_that_do_not_hold_their_blobs_are_refused() {
-        let cases: [(&str, fn(&mut Manifest)); 7] = [
+        type Change = fn(&mut Manifest);
+        let cases: [(&str, Change); 7] = [
             ("outside its frame", |m| m.blobs[1].at = 4),
             ("outside its frame", |m| m.blobs[1].at = u64::MAX),
             ("described two ways", |m| m.blobs[1].len = 13),

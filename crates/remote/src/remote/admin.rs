@@ -383,6 +383,13 @@ fn packs_of(m: &Manifest) -> Vec<String> {
     p
 }
 
+/// A frame of a pack: offset, length, decompressed size.
+type Frame = (u64, u64, u64);
+/// A blob in a frame: start, digest, size.
+type Place = (u64, String, u64);
+/// A pack's frames, each with its blobs and the manifests that index them.
+type Frames = BTreeMap<Frame, BTreeMap<Place, Vec<String>>>;
+
 /// One fetched pack of `verify --deep`: its name, then each frame (it
 /// decompresses to exactly its size) and each blob in it (its digest). The
 /// blobs that verified (counted per manifest indexing them), and the
@@ -390,7 +397,7 @@ fn packs_of(m: &Manifest) -> Vec<String> {
 fn check_pack(
     pack: &str,
     bytes: &[u8],
-    frames: BTreeMap<(u64, u64, u64), BTreeMap<(u64, String, u64), Vec<String>>>,
+    frames: Frames,
 ) -> (u64, Vec<String>) {
     let mut ok = 0u64;
     let mut problems = Vec::new();
@@ -444,9 +451,6 @@ fn deep_check(
     // pack -> each frame (offset, length, decompressed size) -> each blob
     // in it (start, digest, size; once, however many manifests index it)
     // -> the manifests that index it.
-    type Frame = (u64, u64, u64);
-    type Place = (u64, String, u64);
-    type Frames = BTreeMap<Frame, BTreeMap<Place, Vec<String>>>;
     let mut by_pack: BTreeMap<String, Frames> = BTreeMap::new();
     for l in &scan.manifests {
         if let Ok(m) = &l.manifest {
