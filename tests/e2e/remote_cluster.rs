@@ -2,7 +2,8 @@
 //! 127.0.0.1: a master (default replication 001: every volume on two volume
 //! servers), 3 volume servers, a filer and an S3 gateway. A volume server
 //! killed in the middle of a pull (while the gateway streams a pack)
-//! changes nothing: the build is warm and byte-identical; with a second one
+//! changes nothing: the gateway's log shows it tried the dead copy, and the
+//! build is warm and byte-identical; with a second one
 //! killed, what the pull needs has no copy left, and the build goes on
 //! cold with a warning that says so.
 
@@ -134,6 +135,9 @@ impl Cluster {
                     format!("-port={}", p[8]),
                     format!("-port.grpc={}", p[9]),
                     format!("-master={master}"),
+                    // 1 MB chunks (not 4): a pull reads many chunks after
+                    // the kill, so the gateway tries the dead copy of some.
+                    "-maxMB=1".into(),
                 ],
             ]
             .concat(),
@@ -178,6 +182,16 @@ impl Cluster {
             .iter_mut()
             .position(|(_, c)| matches!(c.try_wait(), Ok(Some(_))))?;
         Some(self.procs[at].0.clone())
+    }
+
+    /// The lines of process `name`'s log that name `what`.
+    fn log_lines(&self, name: &str, what: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.log")))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(what))
+            .map(str::to_string)
+            .collect()
     }
 
     /// The last lines of every process's log.
@@ -323,7 +337,7 @@ fn ran(c: &mut Command) -> Ran {
 }
 
 /// buildCommands: 6 files of 4 MB that do not compress (3 packs of 8 MB,
-/// each in 4 MB chunks spread over the volumes) and a few small ones.
+/// each in 1 MB chunks spread over the volumes) and a few small ones.
 const INSTALL: &str = "[ -d node_modules/a ] || { mkdir -p node_modules/a && \
     for i in 1 2 3 4 5 6; do head -c 4000000 /dev/urandom > node_modules/a/big$i.bin; done && \
     for i in $(seq 1 50); do echo \"m $i\" > node_modules/a/m$i.js; done; }";
@@ -395,9 +409,20 @@ fn a_volume_server_killed_mid_pull_changes_nothing_and_losing_both_copies_goes_c
             }
         }),
     );
+    let before = c.log_lines("s3", &last[0]).len();
     let b = clone_of(&a);
     let sb = build(&c, &b, proxy.port);
     assert!(proxy.triggered(), "the pull ended before 1 MB: {sb}");
+    // The gateway did try the dead copy during B's pull ("read
+    // http://127.0.0.1:PORT/... failed, err: ... connection refused"), and
+    // took those chunks from the other copy: B is warm and identical.
+    let hits = c.log_lines("s3", &last[0]);
+    assert!(
+        hits.len() > before && hits[before..].iter().any(|l| l.contains("failed")),
+        "the gateway never tried the killed volume server {} during B's pull:\n{}",
+        last[0],
+        c.logs()
+    );
     assert_eq!(
         sb["remote"]["pulled"],
         serde_json::json!(["base", "build"]),

@@ -6,7 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const FORMAT: &str = "zerops-cache-remote-manifest/1";
+/// What a publish writes: version 2 lets several small blobs share one zstd
+/// frame ([`Blob::at`], [`Blob::frame_size`]).
+pub const FORMAT: &str = "zerops-cache-remote-manifest/2";
+/// Still read: one frame per blob (neither `at` nor `fs` is ever set).
+pub const FORMAT_V1: &str = "zerops-cache-remote-manifest/1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: String,
@@ -94,7 +98,10 @@ pub enum Kind {
     Whiteout,
 }
 
-/// Where a blob lives.
+/// Where a blob lives: a zstd frame of a pack (`off`, `len`), and where in
+/// that frame once decompressed. A frame is either the blob's alone
+/// (`frame_size` absent, `at` 0) or shared by several small blobs laid end
+/// to end (format 2), each checked against its own digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blob {
     pub d: String,
@@ -105,6 +112,29 @@ pub struct Blob {
     pub len: u64,
     /// Uncompressed size.
     pub s: u64,
+    /// Where the blob starts in its decompressed frame.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub at: u64,
+    /// The decompressed size of a shared frame (absent: the frame is this
+    /// blob alone, `s` bytes).
+    #[serde(rename = "fs", default, skip_serializing_if = "Option::is_none")]
+    pub frame_size: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Blob {
+    /// The decompressed size of its frame.
+    pub fn frame_raw(&self) -> u64 {
+        self.frame_size.unwrap_or(self.s)
+    }
+
+    /// The frame it lives in: pack, offset, length, decompressed size.
+    pub fn frame(&self) -> (&str, u64, u64, u64) {
+        (&self.pack, self.off, self.len, self.frame_raw())
+    }
 }
 
 /// Whether a variable of the host's environment is a credential of the

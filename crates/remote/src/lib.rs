@@ -7,8 +7,8 @@
 //! Public surface: the [`remote`] module (`remote::tier` is what a build
 //! calls; `remote::admin` what the `remote` commands call). The lower
 //! crates' modules are re-exported under the paths of the one-crate host.
-//! Unsafe code: SIGPIPE around the object store's sockets, and file
-//! metadata calls in `remote::tree`.
+//! Unsafe code: SIGPIPE around the object store's sockets (`remote::tier`);
+//! file metadata calls go through rustix.
 
 pub(crate) use zerops_cache_base::{clock, exit, filesystem};
 pub(crate) use zerops_cache_component::component;

@@ -222,13 +222,15 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     let say = |m: String| out.say(m);
     let (mut tier, remote_summary) = Tier::start(
         &project.host,
-        &args.remote,
-        &project.identity,
-        &project.build.setup,
-        &image.id,
-        out.progress,
-        &say,
-        &store,
+        &tier::Start {
+            args: &args.remote,
+            identity: &project.identity,
+            setup: &project.build.setup,
+            image: &image.id,
+            progress: out.progress,
+            say: &say,
+            store: &store,
+        },
     );
     let ctx = Given {
         args: &args,

@@ -129,13 +129,15 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
     }
     let (tier, summary) = Tier::start(
         &project.host,
-        &a.remote,
-        &project.identity,
-        &project.build.setup,
-        &image.id,
-        crate::progress::enabled(false),
-        &say,
-        &store,
+        &crate::remote::tier::Start {
+            args: &a.remote,
+            identity: &project.identity,
+            setup: &project.build.setup,
+            image: &image.id,
+            progress: crate::progress::enabled(false),
+            say: &say,
+            store: &store,
+        },
     );
     let Some(tier) = tier else {
         let why = summary

@@ -10,12 +10,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 pub use zerops_cache_contract::remote::{
-    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch,
+    Blob, Delta, Entry, FORMAT, FORMAT_V1, Kind, MAX_DEPTH, Manifest, Patch,
 };
 
 /// Limits of what a manifest may hold (a bigger one is refused).
 pub const MAX_ENTRIES: usize = 5_000_000;
 pub const MAX_PATH: usize = 4096;
+/// The largest shared frame (decompressed) a reader accepts: a reader holds
+/// one per thread. Writers fill them to 128 KiB.
+pub const MAX_SHARED_FRAME: u64 = 16 << 20;
 
 /// The delta from `parent` (a full manifest) to the tree `entries`:
 /// changed and new entries with only the fields that differ, and removed
@@ -144,8 +147,11 @@ fn check_path(p: &str) -> Result<(), String> {
 
 /// Checks a manifest against what it is stored as; the first problem.
 pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
-    if m.format != FORMAT {
-        return Err(format!("unknown manifest format {:?}", m.format));
+    if m.format != FORMAT && m.format != FORMAT_V1 {
+        return Err(format!(
+            "unknown manifest format {:?} (this zerops-cache reads {FORMAT_V1:?} and {FORMAT:?}; a newer one wrote it?)",
+            m.format
+        ));
     }
     let same = [
         ("project", m.project.as_str(), want.project),
@@ -194,18 +200,8 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
     if m.entries.len() > MAX_ENTRIES {
         return Err(format!("{} entries is over the limit", m.entries.len()));
     }
-    let mut blobs = BTreeMap::new();
-    for b in &m.blobs {
-        if !super::is_digest(&b.d) || !super::is_digest(&b.pack) {
-            return Err(format!("the blob index has a bad digest {:?}", b.d));
-        }
-        if b.len == 0 || b.off.checked_add(b.len).is_none() {
-            return Err(format!("blob {} has a bad range", b.d));
-        }
-        if blobs.insert(b.d.as_str(), b).is_some() {
-            return Err(format!("blob {} is indexed twice", b.d));
-        }
-    }
+    check_blobs(m)?;
+    let blobs: BTreeMap<&str, &Blob> = m.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
     // Directories seen so far: an entry's parent must be one of them.
     let mut dirs: BTreeSet<&str> = BTreeSet::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
@@ -248,6 +244,65 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
     Ok(())
 }
 
+/// The blob index's own rules: digests, ranges, each blob once, and frames
+/// that agree: the blobs of one frame (pack and offset) name the same
+/// length and decompressed size, and each lies inside it.
+fn check_blobs(m: &Manifest) -> Result<(), String> {
+    let mut seen = BTreeSet::new();
+    let mut frames: BTreeMap<(&str, u64), (u64, u64)> = BTreeMap::new();
+    for b in &m.blobs {
+        if !super::is_digest(&b.d) || !super::is_digest(&b.pack) {
+            return Err(format!("the blob index has a bad digest {:?}", b.d));
+        }
+        if b.len == 0 || b.off.checked_add(b.len).is_none() {
+            return Err(format!("blob {} has a bad range", b.d));
+        }
+        if !seen.insert(b.d.as_str()) {
+            return Err(format!("blob {} is indexed twice", b.d));
+        }
+        match b.frame_size {
+            None if b.at != 0 => {
+                return Err(format!("blob {} starts inside a frame of its own", b.d));
+            }
+            None => {}
+            Some(_) if m.format == FORMAT_V1 => {
+                return Err(format!(
+                    "blob {} shares a frame in a version-1 manifest",
+                    b.d
+                ));
+            }
+            Some(f) => {
+                if f > MAX_SHARED_FRAME {
+                    return Err(format!(
+                        "blob {}: a shared frame of {f} bytes (at most {MAX_SHARED_FRAME})",
+                        b.d
+                    ));
+                }
+                if b.at.checked_add(b.s).is_none_or(|end| end > f) {
+                    return Err(format!("blob {} lies outside its frame", b.d));
+                }
+            }
+        }
+        let frame = (b.len, b.frame_raw());
+        if *frames.entry((b.pack.as_str(), b.off)).or_insert(frame) != frame {
+            return Err(format!(
+                "blob {}: its frame in pack {} at {} is described two ways",
+                b.d, b.pack, b.off
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The frames a manifest's blobs live in, each once: (pack, offset) to
+/// (length, decompressed size).
+pub fn frames(m: &Manifest) -> BTreeMap<(&str, u64), (u64, u64)> {
+    m.blobs
+        .iter()
+        .map(|b| ((b.pack.as_str(), b.off), (b.len, b.frame_raw())))
+        .collect()
+}
+
 /// The packs a manifest references (each once, sorted).
 pub fn packs(m: &Manifest) -> Vec<String> {
     let s: BTreeSet<&str> = m.blobs.iter().map(|b| b.pack.as_str()).collect();
@@ -264,7 +319,7 @@ pub fn sizes(m: &Manifest) -> (u64, u64) {
             _ => 0,
         })
         .sum();
-    (raw, m.blobs.iter().map(|b| b.len).sum())
+    (raw, frames(m).values().map(|(len, _)| len).sum())
 }
 
 /// [`apply`] over JSON: the full manifest's JSON.
@@ -346,9 +401,84 @@ mod tests {
                 off: 0,
                 len: 12,
                 s: 3,
+                at: 0,
+                frame_size: None,
             }],
             delta: None,
         }
+    }
+
+    /// `sample` with a second file whose blob shares the first one's frame.
+    fn shared() -> Manifest {
+        let mut m = sample();
+        m.entries.insert(
+            2,
+            Entry {
+                p: "node_modules/b.js".into(),
+                kind: Kind::File { d: d('b'), s: 5 },
+                m: 0o644,
+                t: 1,
+            },
+        );
+        m.blobs[0].frame_size = Some(8);
+        m.blobs.push(Blob {
+            at: 3,
+            s: 5,
+            d: d('b'),
+            ..m.blobs[0].clone()
+        });
+        m
+    }
+
+    #[test]
+    fn blobs_may_share_a_frame_that_holds_them() {
+        let m = shared();
+        check(&m, &want(&m)).unwrap();
+        // The frame is counted once.
+        assert_eq!(sizes(&m), (8, 12));
+        assert_eq!(frames(&m).len(), 1);
+        let j = serde_json::to_string(&m).unwrap();
+        assert!(j.contains(r#""at":3"#) && j.contains(r#""fs":8"#), "{j}");
+        assert_eq!(serde_json::from_str::<Manifest>(&j).unwrap(), m);
+        // A version-1 manifest (no `at`, no `fs`) is still read, as one
+        // frame per blob.
+        let mut v1 = sample();
+        v1.format = FORMAT_V1.into();
+        let j = serde_json::to_string(&v1).unwrap();
+        assert!(!j.contains(r#""at""#) && !j.contains(r#""fs""#), "{j}");
+        let back = check_json(&j, &want(&v1)).unwrap();
+        assert_eq!(back.blobs[0].frame_raw(), 3);
+        assert_eq!(back.blobs[0].at, 0);
+    }
+
+    #[test]
+    fn frames_that_do_not_hold_their_blobs_are_refused() {
+        type Change = fn(&mut Manifest);
+        let cases: [(&str, Change); 7] = [
+            ("outside its frame", |m| m.blobs[1].at = 4),
+            ("outside its frame", |m| m.blobs[1].at = u64::MAX),
+            ("described two ways", |m| m.blobs[1].len = 13),
+            ("described two ways", |m| m.blobs[1].frame_size = Some(9)),
+            ("inside a frame of its own", |m| {
+                m.blobs[1].frame_size = None;
+            }),
+            ("a shared frame of", |m| {
+                for b in &mut m.blobs {
+                    b.frame_size = Some(MAX_SHARED_FRAME + 1);
+                }
+            }),
+            ("version-1", |m| m.format = FORMAT_V1.into()),
+        ];
+        for (why, change) in cases {
+            let mut m = shared();
+            change(&mut m);
+            let e = check(&m, &want(&shared())).unwrap_err();
+            assert!(e.contains(why), "{why}: {e}");
+        }
+        let mut m = sample();
+        m.format = "zerops-cache-remote-manifest/3".into();
+        let e = check(&m, &want(&sample())).unwrap_err();
+        assert!(e.contains("unknown manifest format"), "{e}");
     }
 
     fn want(m: &Manifest) -> Expect<'_> {
@@ -449,6 +579,8 @@ mod tests {
             off: 0,
             len: 9,
             s: 1,
+            at: 0,
+            frame_size: None,
         }];
         m.delta = Some(Delta {
             parent: parent.entry.clone(),

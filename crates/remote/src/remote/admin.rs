@@ -272,22 +272,15 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::ex
     Ok(r)
 }
 
-fn sweep(
+/// What the component's gc plan is made from: each manifest (size, age,
+/// epoch, the packs it references or why it is unreadable, its parent) and
+/// each pack.
+fn gc_facts(
     host: &PolicyHost,
     remote: &Remote,
-    args: &GcArgs,
-    rt: &tokio::runtime::Runtime,
-    held: Option<&locks::Held>,
-) -> Result<crate::exit::Exit> {
-    if let Some(h) = held {
-        for name in host.stale_locks(h.mine_ms, &h.others)? {
-            println!("removing the stale lock {name} (its holder is gone)");
-            network(rt, remote.store.delete(&remote.path(&name)))
-                .map_err(|e| anyhow!("removing {name}: {e}"))?;
-        }
-    }
-    let scan = network(rt, scan(host, remote))?;
-    let manifests: Vec<wit::ManifestFacts> = scan
+    scan: &Scan,
+) -> (Vec<wit::ManifestFacts>, Vec<wit::PackFacts>) {
+    let manifests = scan
         .manifests
         .iter()
         .map(|l| wit::ManifestFacts {
@@ -309,7 +302,7 @@ fn sweep(
             }),
         })
         .collect();
-    let packs: Vec<wit::PackFacts> = scan
+    let packs = scan
         .packs
         .iter()
         .map(|(d, m)| wit::PackFacts {
@@ -319,6 +312,25 @@ fn sweep(
             modified_ms: m.last_modified.timestamp_millis().max(0) as u64,
         })
         .collect();
+    (manifests, packs)
+}
+
+fn sweep(
+    host: &PolicyHost,
+    remote: &Remote,
+    args: &GcArgs,
+    rt: &tokio::runtime::Runtime,
+    held: Option<&locks::Held>,
+) -> Result<crate::exit::Exit> {
+    if let Some(h) = held {
+        for name in host.stale_locks(h.mine_ms, &h.others)? {
+            println!("removing the stale lock {name} (its holder is gone)");
+            network(rt, remote.store.delete(&remote.path(&name)))
+                .map_err(|e| anyhow!("removing {name}: {e}"))?;
+        }
+    }
+    let scan = network(rt, scan(host, remote))?;
+    let (manifests, packs) = gc_facts(host, remote, &scan);
     let plan = host.remote_gc(
         &manifests,
         &packs,
@@ -371,6 +383,62 @@ fn packs_of(m: &Manifest) -> Vec<String> {
     p
 }
 
+/// A frame of a pack: offset, length, decompressed size.
+type Frame = (u64, u64, u64);
+/// A blob in a frame: start, digest, size.
+type Place = (u64, String, u64);
+/// A pack's frames, each with its blobs and the manifests that index them.
+type Frames = BTreeMap<Frame, BTreeMap<Place, Vec<String>>>;
+
+/// One fetched pack of `verify --deep`: its name, then each frame (it
+/// decompresses to exactly its size) and each blob in it (its digest). The
+/// blobs that verified (counted per manifest indexing them), and the
+/// problems.
+fn check_pack(
+    pack: &str,
+    bytes: &[u8],
+    frames: Frames,
+) -> (u64, Vec<String>) {
+    let mut ok = 0u64;
+    let mut problems = Vec::new();
+    if sha256_hex(bytes) != pack {
+        problems.push(format!("pack {pack}: its bytes do not match its name"));
+    }
+    let mut dec = zstd::bulk::Decompressor::new().ok();
+    let mut raw = Vec::new();
+    for ((off, len, size), blobs) in frames {
+        raw.clear();
+        raw.reserve(size as usize);
+        let got = usize::try_from(off)
+            .ok()
+            .and_then(|off| bytes.get(off..)?.get(..usize::try_from(len).ok()?))
+            .ok_or_else(|| "outside the pack".to_string())
+            .and_then(|f| {
+                dec.as_mut()
+                    .ok_or_else(|| "no zstd context".to_string())?
+                    .decompress_to_buffer(f, &mut raw)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|n| {
+                (n as u64 == size)
+                    .then_some(())
+                    .ok_or_else(|| format!("its frame decompresses to {n} bytes, not {size}"))
+            });
+        for ((at, d, s), names) in blobs {
+            let name = names.join(", ");
+            let slice = usize::try_from(at)
+                .ok()
+                .and_then(|at| raw.get(at..)?.get(..usize::try_from(s).ok()?));
+            match (&got, slice) {
+                (Ok(()), Some(b)) if sha256_hex(b) == d => ok += names.len() as u64,
+                (Ok(()), _) => problems.push(format!("{name}: blob {d} does not match its digest")),
+                (Err(e), _) => problems.push(format!("{name}: blob {d}: {e}")),
+            }
+        }
+    }
+    (ok, problems)
+}
+
 /// `verify --deep`: every pack any manifest references, fetched whole (8
 /// at once, as a pull does), hashed against its name, and every blob of it
 /// a manifest indexes decompressed and checked against its digest. The
@@ -380,10 +448,10 @@ fn deep_check(
     scan: &Scan,
     rt: &tokio::runtime::Runtime,
 ) -> Result<(u64, Vec<String>)> {
-    // pack -> each blob (once, however many manifests index it) -> the
-    // manifests that index it.
-    type Place = (u64, u64, String, u64);
-    let mut by_pack: BTreeMap<String, BTreeMap<Place, Vec<String>>> = BTreeMap::new();
+    // pack -> each frame (offset, length, decompressed size) -> each blob
+    // in it (start, digest, size; once, however many manifests index it)
+    // -> the manifests that index it.
+    let mut by_pack: BTreeMap<String, Frames> = BTreeMap::new();
     for l in &scan.manifests {
         if let Ok(m) = &l.manifest {
             for b in &m.blobs {
@@ -391,7 +459,9 @@ fn deep_check(
                     by_pack
                         .entry(b.pack.clone())
                         .or_default()
-                        .entry((b.off, b.len, b.d.clone(), b.s))
+                        .entry((b.off, b.len, b.frame_raw()))
+                        .or_default()
+                        .entry((b.at, b.d.clone(), b.s))
                         .or_default()
                         .push(l.name.clone());
                 }
@@ -400,7 +470,7 @@ fn deep_check(
     }
     let results: Vec<(u64, Vec<String>)> = network(rt, async {
         futures::stream::iter(by_pack)
-            .map(|(pack, blobs)| async move {
+            .map(|(pack, frames)| async move {
                 let location = scan.packs[&pack].location.clone();
                 let bytes = match remote.store.get(&location).await {
                     Ok(g) => g.bytes().await.map_err(|e| e.to_string()),
@@ -410,41 +480,9 @@ fn deep_check(
                     Ok(b) => b,
                     Err(e) => return Ok((0, vec![format!("pack {pack}: {e}")])),
                 };
-                tokio::task::spawn_blocking(move || {
-                    let mut ok = 0u64;
-                    let mut problems = Vec::new();
-                    if sha256_hex(&bytes) != pack {
-                        problems.push(format!("pack {pack}: its bytes do not match its name"));
-                    }
-                    let mut dec = zstd::bulk::Decompressor::new().ok();
-                    let mut raw = Vec::new();
-                    for ((off, len, d, s), names) in blobs {
-                        let frame = bytes.get(off as usize..(off + len) as usize);
-                        raw.clear();
-                        raw.reserve(s as usize);
-                        let got = frame
-                            .ok_or_else(|| "outside the pack".to_string())
-                            .and_then(|f| {
-                                dec.as_mut()
-                                    .ok_or_else(|| "no zstd context".to_string())?
-                                    .decompress_to_buffer(f, &mut raw)
-                                    .map_err(|e| e.to_string())
-                            });
-                        let name = names.join(", ");
-                        match got {
-                            Ok(_) if raw.len() as u64 == s && sha256_hex(&raw) == d => {
-                                ok += names.len() as u64
-                            }
-                            Ok(_) => {
-                                problems.push(format!("{name}: blob {d} does not match its digest"))
-                            }
-                            Err(e) => problems.push(format!("{name}: blob {d}: {e}")),
-                        }
-                    }
-                    (ok, problems)
-                })
-                .await
-                .map_err(|e| anyhow!("a verifying thread failed: {e}"))
+                tokio::task::spawn_blocking(move || check_pack(&pack, &bytes, frames))
+                    .await
+                    .map_err(|e| anyhow!("a verifying thread failed: {e}"))
             })
             .buffer_unordered(8)
             .try_collect()

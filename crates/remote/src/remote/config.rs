@@ -127,6 +127,25 @@ pub fn parse_url(url: &str) -> Result<(String, String)> {
     Ok((bucket.to_string(), prefix))
 }
 
+/// Whether the endpoint is on this machine (127.0.0.0/8, ::1, localhost).
+/// Then request bodies go unsigned (`UNSIGNED-PAYLOAD`): no network lies
+/// between the two ends to change a body, and hashing it costs a pass over
+/// every pack. Elsewhere (over TLS or not) the body's SHA-256 stays in the
+/// signature, as SigV4 has it. Either way what a reader uses is checked
+/// against the signed manifest (a pack is named by its digest, each blob by
+/// its own).
+pub(crate) fn is_loopback(endpoint: &str) -> bool {
+    let Ok(u) = url::Url::parse(endpoint) else {
+        return false;
+    };
+    match u.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -184,7 +203,10 @@ impl RemoteArgs {
         }
         if let Some(e) = env("AWS_ENDPOINT_URL") {
             // A custom endpoint (SeaweedFS, MinIO...): path-style requests.
-            b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
+            b = b
+                .with_unsigned_payload(is_loopback(&e))
+                .with_endpoint(e)
+                .with_virtual_hosted_style_request(false);
         }
         if let Some(h) = env("AWS_ALLOW_HTTP") {
             b = b.with_allow_http(matches!(
@@ -263,6 +285,30 @@ impl Remote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_endpoint_on_this_machine_gets_unsigned_bodies() {
+        for yes in [
+            "http://127.0.0.1:8333",
+            "http://127.9.9.9",
+            "http://[::1]:9000/",
+            "http://LOCALHOST:1",
+            "https://localhost",
+        ] {
+            assert!(is_loopback(yes), "{yes}");
+        }
+        for no in [
+            "http://10.0.0.1:8333",
+            "https://s3.example.com",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+            "http://[::2]",
+            "not a url",
+            "",
+        ] {
+            assert!(!is_loopback(no), "{no}");
+        }
+    }
 
     #[test]
     fn urls() {

@@ -1,8 +1,11 @@
 //! The one pass over the files of a layer that a push makes: each file is
 //! read once, hashed, and, when the remote lacks its contents, compressed
-//! as an independent zstd frame (so a range GET fetches one blob) into a
-//! pack. A pack is handed to the uploader as soon as it is full, so
-//! reading, hashing, compressing and uploading overlap, on every core.
+//! into a pack: a file of [`SHARED_FILE`] bytes or more as a zstd frame of
+//! its own (a range GET fetches it alone), smaller ones laid end to end in a
+//! shared frame of about [`SHARED_FRAME`] bytes (one frame's set-up and
+//! entropy tables for many files: most files of a package tree are a few
+//! hundred bytes). A pack is handed to the uploader as soon as it is full,
+//! so reading, hashing, compressing and uploading overlap, on every core.
 
 use anyhow::{Context, Result, anyhow};
 use std::collections::{BTreeMap, HashSet};
@@ -21,6 +24,11 @@ pub const PACK_BYTES: usize = 8 << 20;
 /// zstd's level 1: on the small frames of a package tree it compresses
 /// within a few percent of level 3, at about twice the speed.
 pub const LEVEL: i32 = 1;
+/// Files smaller than this share frames.
+pub const SHARED_FILE: usize = 32 << 10;
+/// A shared frame is closed once its files reach this size (zstd's largest
+/// block: one set of entropy tables).
+pub const SHARED_FRAME: usize = 128 << 10;
 /// Files a worker takes at a time.
 const BATCH: usize = 32;
 
@@ -35,19 +43,71 @@ pub struct Pack {
 struct Open {
     bytes: Vec<u8>,
     blobs: Vec<Blob>,
+    /// The shared frame being filled: its files' bytes, and each file's
+    /// digest and place in it.
+    shared: Vec<u8>,
+    members: Vec<(String, u64, u64)>,
 }
 
 impl Open {
+    /// Appends `raw` compressed as one frame holding the blobs `members`
+    /// (digest, start, size) to the pack.
+    fn add_frame(
+        &mut self,
+        enc: &mut zstd::bulk::Compressor<'static>,
+        frame: &mut Vec<u8>,
+        raw: &[u8],
+        members: impl ExactSizeIterator<Item = (String, u64, u64)>,
+    ) -> Result<()> {
+        frame.clear();
+        frame.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+        enc.compress_to_buffer(raw, frame)?;
+        let (off, len) = (self.bytes.len() as u64, frame.len() as u64);
+        let alone = members.len() == 1;
+        for (d, at, s) in members {
+            self.blobs.push(Blob {
+                d,
+                pack: String::new(),
+                off,
+                len,
+                s,
+                at,
+                frame_size: (!alone || at != 0).then_some(raw.len() as u64),
+            });
+        }
+        self.bytes.extend_from_slice(frame);
+        Ok(())
+    }
+
+    /// Closes the shared frame (when it holds anything).
+    fn flush_shared(
+        &mut self,
+        enc: &mut zstd::bulk::Compressor<'static>,
+        frame: &mut Vec<u8>,
+    ) -> Result<()> {
+        if self.members.is_empty() {
+            return Ok(());
+        }
+        let raw = std::mem::take(&mut self.shared);
+        let members = std::mem::take(&mut self.members);
+        self.add_frame(enc, frame, &raw, members.into_iter())?;
+        self.shared = raw;
+        self.shared.clear();
+        Ok(())
+    }
+
+    /// The pack so far (the shared frame being filled stays, for the next).
     fn close(&mut self) -> Pack {
-        let mut o = std::mem::take(self);
-        let digest = sha256_hex(&o.bytes);
-        for b in &mut o.blobs {
+        let bytes = std::mem::take(&mut self.bytes);
+        let mut blobs = std::mem::take(&mut self.blobs);
+        let digest = sha256_hex(&bytes);
+        for b in &mut blobs {
             b.pack = digest.clone();
         }
         Pack {
-            bytes: o.bytes,
+            bytes,
             digest,
-            blobs: o.blobs,
+            blobs,
         }
     }
 }
@@ -172,22 +232,23 @@ fn worker(
             {
                 continue;
             }
-            frame.clear();
-            frame.reserve(zstd::zstd_safe::compress_bound(buf.len()));
-            enc.compress_to_buffer(&buf, &mut frame)?;
-            open.blobs.push(Blob {
-                d,
-                pack: String::new(),
-                off: open.bytes.len() as u64,
-                len: frame.len() as u64,
-                s: buf.len() as u64,
-            });
-            open.bytes.extend_from_slice(&frame);
+            let s = buf.len() as u64;
+            if buf.len() < SHARED_FILE {
+                open.members.push((d, open.shared.len() as u64, s));
+                open.shared.extend_from_slice(&buf);
+                if open.shared.len() < SHARED_FRAME {
+                    continue;
+                }
+                open.flush_shared(&mut enc, &mut frame)?;
+            } else {
+                open.add_frame(&mut enc, &mut frame, &buf, std::iter::once((d, 0, s)))?;
+            }
             if open.bytes.len() >= PACK_BYTES {
                 send(open.close())?;
             }
         }
     }
+    open.flush_shared(&mut enc, &mut frame)?;
     if !open.blobs.is_empty() && !stop.load(Ordering::Relaxed) {
         send(open.close())?;
     }

@@ -256,10 +256,17 @@ pub async fn fetch_manifest(
     }
 }
 
-/// What one pack fetch writes: each blob (its range) and the entries that
-/// hold it.
+/// What one pack fetch writes: each frame it needs (its range and
+/// decompressed size), and in it each blob with the entries that hold it.
 struct PackWork<'a> {
     pack: String,
+    frames: Vec<FrameWork<'a>>,
+}
+
+struct FrameWork<'a> {
+    off: u64,
+    len: u64,
+    raw: u64,
     blobs: Vec<(&'a super::Blob, Vec<&'a Entry>)>,
 }
 
@@ -271,25 +278,44 @@ fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
             by_blob.entry(d.as_str()).or_default().push(e);
         }
     }
-    let mut by_pack: BTreeMap<&str, Vec<(&super::Blob, Vec<&Entry>)>> = BTreeMap::new();
+    // pack -> frame offset -> the frame (the component checked that the
+    // blobs of one frame agree on its length and size).
+    let mut by_pack: BTreeMap<&str, BTreeMap<u64, FrameWork<'a>>> = BTreeMap::new();
     for (d, es) in by_blob {
         let b = index[d];
-        by_pack.entry(b.pack.as_str()).or_default().push((b, es));
+        by_pack
+            .entry(b.pack.as_str())
+            .or_default()
+            .entry(b.off)
+            .or_insert_with(|| FrameWork {
+                off: b.off,
+                len: b.len,
+                raw: b.frame_raw(),
+                blobs: Vec::new(),
+            })
+            .blobs
+            .push((b, es));
     }
     by_pack
         .into_iter()
-        .map(|(p, mut blobs)| {
-            blobs.sort_by_key(|(b, _)| b.off);
-            PackWork {
-                pack: p.to_string(),
-                blobs,
-            }
+        .map(|(p, frames)| PackWork {
+            pack: p.to_string(),
+            frames: frames.into_values().collect(),
         })
         .collect()
 }
 
-/// Decompresses, verifies and writes blobs, reusing its zstd context and
-/// buffer (one per blocking thread).
+/// One frame's work, owned for a blocking thread.
+struct FrameJob {
+    pack: String,
+    len: u64,
+    raw: u64,
+    blobs: Vec<(super::Blob, Vec<Entry>)>,
+    bytes: bytes::Bytes,
+}
+
+/// Decompresses frames, verifies their blobs and writes them, reusing its
+/// zstd context and buffer (one per blocking thread).
 struct BlobWriter {
     dec: zstd::bulk::Decompressor<'static>,
     buf: Vec<u8>,
@@ -305,35 +331,50 @@ impl BlobWriter {
         })
     }
 
-    /// Decompresses and verifies one blob, then writes every entry holding it.
-    fn write(
-        &mut self,
-        root: &Path,
-        b: &super::Blob,
-        frame: &[u8],
-        entries: &[Entry],
-    ) -> Result<()> {
-        self.buf.clear();
-        self.buf.reserve(b.s as usize);
-        self.dec
-            .decompress_to_buffer(frame, &mut self.buf)
-            .map_err(|e| {
-                super::quarantine::bad_pack(
-                    &b.pack,
-                    format!("blob {} in pack {} does not decompress: {e}", b.d, b.pack),
-                )
-            })?;
-        if self.buf.len() as u64 != b.s || sha256_hex(&self.buf) != b.d {
+    /// Decompresses one frame (exactly its declared size), verifies each of
+    /// its blobs against its digest, then writes every entry holding it.
+    /// Nothing of a blob is written before its digest matched.
+    fn write(&mut self, root: &Path, job: &FrameJob) -> Result<()> {
+        let pack = &job.pack;
+        if job.bytes.len() as u64 != job.len {
             return Err(super::quarantine::bad_pack(
-                &b.pack,
-                format!(
-                    "blob {} in pack {} does not match its digest: refused",
-                    b.d, b.pack
-                ),
+                pack,
+                format!("pack {pack}: a short read of a frame"),
             ));
         }
-        for e in entries {
-            tree::write_file(root, e, &self.buf, self.umask)?;
+        self.buf.clear();
+        self.buf.reserve(job.raw as usize);
+        let first = job.blobs.first().map_or("", |(b, _)| b.d.as_str());
+        self.dec
+            .decompress_to_buffer(&job.bytes, &mut self.buf)
+            .map_err(|e| {
+                super::quarantine::bad_pack(
+                    pack,
+                    format!("blob {first} in pack {pack} does not decompress: {e}"),
+                )
+            })?;
+        if self.buf.len() as u64 != job.raw {
+            return Err(super::quarantine::bad_pack(
+                pack,
+                format!("blob {first} in pack {pack}: its frame has another size: refused"),
+            ));
+        }
+        for (b, entries) in &job.blobs {
+            let bytes = usize::try_from(b.at)
+                .ok()
+                .and_then(|at| self.buf.get(at..)?.get(..usize::try_from(b.s).ok()?));
+            let Some(bytes) = bytes.filter(|bytes| sha256_hex(bytes) == b.d) else {
+                return Err(super::quarantine::bad_pack(
+                    pack,
+                    format!(
+                        "blob {} in pack {pack} does not match its digest: refused",
+                        b.d
+                    ),
+                ));
+            };
+            for e in entries {
+                tree::write_file(root, e, bytes, self.umask)?;
+            }
         }
         Ok(())
     }
@@ -397,38 +438,38 @@ pub async fn pull_layer(
             async move {
                 let path = remote.path(&host.pack_name(&w.pack)?);
                 let ranges: Vec<Range<u64>> =
-                    w.blobs.iter().map(|(b, _)| b.off..b.off + b.len).collect();
+                    w.frames.iter().map(|f| f.off..f.off + f.len).collect();
                 let got = fetch_ranges(remote, &w.pack, &path, &ranges).await?;
                 traffic.down(got.iter().map(|b| b.len() as u64).sum());
                 let root = root.to_path_buf();
                 // Blocking: decompress, verify, write (owned copies for the thread).
-                let jobs: Vec<(super::Blob, Vec<Entry>, bytes::Bytes)> = w
-                    .blobs
+                let jobs: Vec<FrameJob> = w
+                    .frames
                     .iter()
                     .zip(got)
-                    .map(|((b, es), bytes)| {
-                        (
-                            (*b).clone(),
-                            es.iter().map(|e| (*e).clone()).collect(),
-                            bytes,
-                        )
+                    .map(|(f, bytes)| FrameJob {
+                        pack: w.pack.clone(),
+                        len: f.len,
+                        raw: f.raw,
+                        blobs: f
+                            .blobs
+                            .iter()
+                            .map(|(b, es)| {
+                                ((*b).clone(), es.iter().map(|e| (*e).clone()).collect())
+                            })
+                            .collect(),
+                        bytes,
                     })
                     .collect();
                 let writing = WRITERS.enter()?;
                 tokio::task::spawn_blocking(move || -> Result<()> {
                     let _writing = writing;
                     let mut out = BlobWriter::new(umask)?;
-                    for (b, es, frame) in &jobs {
+                    for job in &jobs {
                         if WRITERS.cancelled() {
                             return Err(anyhow!("the pull was stopped"));
                         }
-                        if frame.len() as u64 != b.len {
-                            return Err(super::quarantine::bad_pack(
-                                &b.pack,
-                                format!("pack {}: a short read of blob {}", b.pack, b.d),
-                            ));
-                        }
-                        out.write(&root, b, frame, es)?;
+                        out.write(&root, job)?;
                     }
                     Ok(())
                 })

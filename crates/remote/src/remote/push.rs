@@ -127,10 +127,13 @@ pub async fn push_layer(
             return Err(e);
         }
     };
-    let r = publish(
-        host, remote, traffic, walk, id, created_ms, bar, &name, replace,
-    )
-    .await;
+    let to = Target {
+        id,
+        name: &name,
+        created_ms,
+        replace,
+    };
+    let r = publish(host, remote, traffic, walk, &to, bar).await;
     let released = super::locks::release(remote, &held).await;
     let out = r?;
     released?;
@@ -254,18 +257,24 @@ async fn pack_and_upload(
     Ok((walk, uploaded?.into_iter().flatten().collect()))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a publish writes: the entry, its manifest's name, when, and
+/// whether it replaces a refused (quarantined) manifest.
+struct Target<'a> {
+    id: &'a LayerId,
+    name: &'a str,
+    created_ms: u64,
+    replace: bool,
+}
+
 async fn publish(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
     walk: tree::Walk,
-    id: &LayerId,
-    created_ms: u64,
+    to: &Target<'_>,
     bar: &indicatif::ProgressBar,
-    name: &str,
-    replace: bool,
 ) -> Result<Pushed> {
+    let id = to.id;
     let prev = previous(host, remote, id).await;
     let have: BTreeMap<String, Blob> = prev
         .as_ref()
@@ -281,88 +290,25 @@ async fn publish(
     let left_out = walk.left_out.clone();
     let (walk, uploaded) =
         pack_and_upload(host, remote, traffic, walk, Arc::clone(&have), bar).await?;
+    let entries: Vec<Entry> = walk.entries.into_iter().map(|w| w.entry).collect();
     let mut out = Pushed {
-        files: walk
-            .entries
+        files: entries
             .iter()
-            .filter(|w| matches!(w.entry.kind, Kind::File { .. }))
+            .filter(|e| matches!(e.kind, Kind::File { .. }))
             .count(),
         left_out,
         ..Pushed::default()
     };
-    let mut index: BTreeMap<String, Blob> = BTreeMap::new();
-    for b in uploaded {
-        index.insert(b.d.clone(), b);
-    }
-    out.new_blobs = index.len();
-    let entries: Vec<Entry> = walk.entries.into_iter().map(|w| w.entry).collect();
-    for e in &entries {
-        if let Kind::File { d, .. } = &e.kind
-            && !index.contains_key(d)
-        {
-            let b = have
-                .get(d)
-                .ok_or_else(|| anyhow!("blob {d} of {} is in no pack", e.p))?;
-            index.insert(d.clone(), b.clone());
-            out.reused_blobs += 1;
-        }
-    }
-    // What `remote ls` shows of it (kept in the index).
-    let shown = crate::component::remote::wit::IndexEntry {
-        name: name.to_string(),
-        files: entries.len() as u64,
-        bytes: entries
-            .iter()
-            .map(|e| match e.kind {
-                Kind::File { s, .. } => s,
-                _ => 0,
-            })
-            .sum(),
-        stored_bytes: index.values().map(|b| b.len).sum(),
-    };
+    let index = blob_index(uploaded, &have, &entries, &mut out)?;
+    let shown = shown(to.name, &entries, &index);
     // A delta on the previous manifest when there is one (and the chain is
     // short): an install rewrites every mtime but changes few contents.
     let delta = match &prev {
-        Some(p) if p.depth < MAX_DEPTH => {
-            #[derive(serde::Deserialize)]
-            struct D {
-                changed: Vec<Patch>,
-                removed: Vec<String>,
-            }
-            let d = host
-                .diff_tree(
-                    &serde_json::to_string(&p.full)?,
-                    &serde_json::to_string(&entries)?,
-                )?
-                .map_err(|e| anyhow!("{e}"))?;
-            let d: D = serde_json::from_str(&d)?;
-            Some(Delta {
-                parent: p.entry.clone(),
-                parent_object: p.object.clone(),
-                depth: p.depth + 1,
-                changed: d.changed,
-                removed: d.removed,
-            })
-        }
+        Some(p) if p.depth < MAX_DEPTH => Some(delta_on(host, p, &entries)?),
         _ => None,
     };
     let (entries, blobs) = match &delta {
-        Some(d) => {
-            let used: BTreeSet<&str> = d
-                .changed
-                .iter()
-                .filter_map(|c| match &c.k {
-                    Some(Kind::File { d, .. }) => Some(d.as_str()),
-                    _ => None,
-                })
-                .collect();
-            let blobs = index
-                .values()
-                .filter(|b| used.contains(b.d.as_str()))
-                .cloned()
-                .collect();
-            (Vec::new(), blobs)
-        }
+        Some(d) => (Vec::new(), blobs_of_delta(d, &index)),
         None => (entries, index.into_values().collect()),
     };
     let m = Manifest {
@@ -376,16 +322,126 @@ async fn publish(
         image: id.image.clone(),
         base_key: id.base_key.clone(),
         build_key: id.build_key.clone(),
-        created_ms,
+        created_ms: to.created_ms,
         entries,
         blobs,
     };
-    let json = serde_json::to_vec(&m)?;
+    put_manifest(host, remote, traffic, to, &m, &shown, &mut out).await?;
+    Ok(out)
+}
+
+/// The blob index of the new tree: the blobs this push uploaded, then, for
+/// every other file, the blob `have` (the previous manifest, checked
+/// present) holds. Counts both in `out`.
+fn blob_index(
+    uploaded: Vec<Blob>,
+    have: &BTreeMap<String, Blob>,
+    entries: &[Entry],
+    out: &mut Pushed,
+) -> Result<BTreeMap<String, Blob>> {
+    let mut index: BTreeMap<String, Blob> = BTreeMap::new();
+    for b in uploaded {
+        index.insert(b.d.clone(), b);
+    }
+    out.new_blobs = index.len();
+    for e in entries {
+        if let Kind::File { d, .. } = &e.kind
+            && !index.contains_key(d)
+        {
+            let b = have
+                .get(d)
+                .ok_or_else(|| anyhow!("blob {d} of {} is in no pack", e.p))?;
+            index.insert(d.clone(), b.clone());
+            out.reused_blobs += 1;
+        }
+    }
+    Ok(index)
+}
+
+/// What `remote ls` shows of the entry (kept in the index).
+fn shown(
+    name: &str,
+    entries: &[Entry],
+    index: &BTreeMap<String, Blob>,
+) -> crate::component::remote::wit::IndexEntry {
+    crate::component::remote::wit::IndexEntry {
+        name: name.to_string(),
+        files: entries.len() as u64,
+        bytes: entries
+            .iter()
+            .map(|e| match e.kind {
+                Kind::File { s, .. } => s,
+                _ => 0,
+            })
+            .sum(),
+        // Each frame once (small blobs share one).
+        stored_bytes: index
+            .values()
+            .map(|b| ((b.pack.as_str(), b.off), b.len))
+            .collect::<BTreeMap<_, _>>()
+            .values()
+            .sum(),
+    }
+}
+
+/// The delta from the previous manifest to `entries` (the component's diff).
+fn delta_on(host: &PolicyHost, p: &Previous, entries: &[Entry]) -> Result<Delta> {
+    #[derive(serde::Deserialize)]
+    struct D {
+        changed: Vec<Patch>,
+        removed: Vec<String>,
+    }
+    let d = host
+        .diff_tree(
+            &serde_json::to_string(&p.full)?,
+            &serde_json::to_string(entries)?,
+        )?
+        .map_err(|e| anyhow!("{e}"))?;
+    let d: D = serde_json::from_str(&d)?;
+    Ok(Delta {
+        parent: p.entry.clone(),
+        parent_object: p.object.clone(),
+        depth: p.depth + 1,
+        changed: d.changed,
+        removed: d.removed,
+    })
+}
+
+/// The blobs a delta manifest indexes: those of its changed files.
+fn blobs_of_delta(d: &Delta, index: &BTreeMap<String, Blob>) -> Vec<Blob> {
+    let used: BTreeSet<&str> = d
+        .changed
+        .iter()
+        .filter_map(|c| match &c.k {
+            Some(Kind::File { d, .. }) => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    index
+        .values()
+        .filter(|b| used.contains(b.d.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Signs and writes the manifest: over a refused one (quarantined), else
+/// create-if-absent (a manifest already there is another builder's win),
+/// then adds it to the index `remote ls` reads.
+async fn put_manifest(
+    host: &PolicyHost,
+    remote: &Remote,
+    traffic: &Traffic,
+    to: &Target<'_>,
+    m: &Manifest,
+    shown: &crate::component::remote::wit::IndexEntry,
+    out: &mut Pushed,
+) -> Result<()> {
+    let name = to.name;
+    let json = serde_json::to_vec(m)?;
     let body = zstd::bulk::compress(&json, 3)?;
     let object = sign::seal(host, remote, name, &body)?;
     let len = object.len() as u64;
-    // Over a refused one (quarantined), else create-if-absent.
-    let mode = if replace {
+    let mode = if to.replace {
         PutMode::Overwrite
     } else {
         PutMode::Create
@@ -402,7 +458,7 @@ async fn publish(
         Ok(_) => {
             traffic.up(len);
             out.published = true;
-            if let Err(e) = super::index::add(host, remote, id, &shown).await {
+            if let Err(e) = super::index::add(host, remote, to.id, shown).await {
                 out.index_note = Some(format!("{e:#}"));
             }
         }
@@ -412,5 +468,5 @@ async fn publish(
         ) => out.already_there = true,
         Err(e) => return Err(anyhow!("publishing the manifest {name}: {e}")),
     }
-    Ok(out)
+    Ok(())
 }

@@ -239,20 +239,36 @@ pub fn remember(
     })
 }
 
+/// What a build (or `remote push|pull`) starts the tier with.
+#[derive(Clone, Copy)]
+pub struct Start<'s> {
+    pub args: &'s RemoteArgs,
+    pub identity: &'s crate::component::remote::wit::Identity,
+    pub setup: &'s str,
+    pub image: &'s str,
+    /// Show progress bars.
+    pub progress: bool,
+    /// Where warnings go (stderr, or the JSON summary's stream).
+    pub say: &'s dyn Fn(String),
+    pub store: &'s Store,
+}
+
 impl<'a> Tier<'a> {
     /// The tier for a build, or `None` (with the summary saying why) when
     /// no remote is configured or it cannot be used now.
-    #[allow(clippy::too_many_arguments)]
     pub fn start(
         host: &'a PolicyHost,
-        args: &RemoteArgs,
-        identity: &crate::component::remote::wit::Identity,
-        setup: &str,
-        image: &str,
-        progress: bool,
-        say: &dyn Fn(String),
-        store: &Store,
+        with: &Start<'_>,
     ) -> (Option<Tier<'a>>, Option<RemoteSummary>) {
+        let Start {
+            args,
+            identity,
+            setup,
+            image,
+            progress,
+            say,
+            store,
+        } = *with;
         let Some(url) = args.remote.clone().filter(|u| !u.is_empty()) else {
             return (None, None);
         };

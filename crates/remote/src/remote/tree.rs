@@ -9,11 +9,9 @@
 //! directory it made itself, below directories the manifest declared, so
 //! it never follows a symlink; the component checked every path first.
 
-use anyhow::{Context, Result, anyhow};
-use std::ffi::CString;
+use anyhow::{Context, Result};
 use std::fs;
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -39,18 +37,12 @@ fn mtime_ns(md: &fs::Metadata) -> i64 {
 }
 
 fn opaque(abs: &Path) -> bool {
-    for name in ["trusted.overlay.opaque", "user.overlay.opaque"] {
-        let (Ok(p), Ok(n)) = (CString::new(abs.as_os_str().as_bytes()), CString::new(name)) else {
-            continue;
-        };
-        let mut v = [0u8; 4];
-        // SAFETY: valid NUL-terminated strings and a buffer of its length.
-        let r = unsafe { libc::lgetxattr(p.as_ptr(), n.as_ptr(), v.as_mut_ptr().cast(), v.len()) };
-        if r == 1 && v[0] == b'y' {
-            return true;
-        }
-    }
-    false
+    ["trusted.overlay.opaque", "user.overlay.opaque"]
+        .into_iter()
+        .any(|name| {
+            let mut v = [0u8; 4];
+            matches!(rustix::fs::lgetxattr(abs, name, &mut v[..]), Ok(1) if v[0] == b'y')
+        })
 }
 
 /// Walks the layer at `root` (which may not exist: an empty layer). File
@@ -132,51 +124,33 @@ fn is_whiteout(md: &fs::Metadata) -> bool {
     md.file_type().is_char_device() && md.rdev() == 0
 }
 
-fn cpath(p: &Path) -> Result<CString> {
-    CString::new(p.as_os_str().as_bytes()).map_err(|_| anyhow!("a NUL byte in {}", p.display()))
-}
-
 /// Sets the mtime of `p` (not following a symlink).
 fn set_mtime(p: &Path, t: i64) -> Result<()> {
-    let ts = libc::timespec {
-        tv_sec: t.div_euclid(1_000_000_000),
-        tv_nsec: t.rem_euclid(1_000_000_000),
-    };
-    let times = [
-        libc::timespec {
+    use rustix::fs::{AtFlags, CWD, Timespec, Timestamps, UTIME_OMIT};
+    let times = Timestamps {
+        last_access: Timespec {
             tv_sec: 0,
-            tv_nsec: libc::UTIME_OMIT,
+            tv_nsec: UTIME_OMIT,
         },
-        ts,
-    ];
-    let c = cpath(p)?;
-    // SAFETY: a valid path and two timespecs.
-    let r = unsafe {
-        libc::utimensat(
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            times.as_ptr(),
-            libc::AT_SYMLINK_NOFOLLOW,
-        )
+        last_modification: Timespec {
+            tv_sec: t.div_euclid(1_000_000_000),
+            tv_nsec: t.rem_euclid(1_000_000_000),
+        },
     };
-    if r != 0 {
-        return Err(std::io::Error::last_os_error())
-            .with_context(|| format!("setting the mtime of {}", p.display()));
-    }
-    Ok(())
+    rustix::fs::utimensat(CWD, p, &times, AtFlags::SYMLINK_NOFOLLOW)
+        .map_err(std::io::Error::from)
+        .with_context(|| format!("setting the mtime of {}", p.display()))
 }
 
 fn set_opaque(p: &Path) -> Result<()> {
-    let c = cpath(p)?;
+    let mut last = None;
     for name in ["trusted.overlay.opaque", "user.overlay.opaque"] {
-        let n = CString::new(name).expect("no NUL");
-        // SAFETY: valid NUL-terminated strings and a one-byte value.
-        let r = unsafe { libc::lsetxattr(c.as_ptr(), n.as_ptr(), b"y".as_ptr().cast(), 1, 0) };
-        if r == 0 {
-            return Ok(());
+        match rustix::fs::lsetxattr(p, name, b"y", rustix::fs::XattrFlags::empty()) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
         }
     }
-    Err(std::io::Error::last_os_error())
+    Err(std::io::Error::from(last.expect("tried")))
         .with_context(|| format!("marking {} overlay-opaque", p.display()))
 }
 
@@ -200,15 +174,16 @@ pub fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
                 .with_context(|| format!("creating {}", p.display()))?,
             Kind::Link { to } => std::os::unix::fs::symlink(to, &p)
                 .with_context(|| format!("creating the symlink {}", p.display()))?,
-            Kind::Whiteout => {
-                let c = cpath(&p)?;
-                // SAFETY: a valid path; a character device 0:0 is overlayfs' whiteout.
-                let r = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) };
-                if r != 0 {
-                    return Err(std::io::Error::last_os_error())
-                        .with_context(|| format!("creating the overlay whiteout {}", p.display()));
-                }
-            }
+            // A character device 0:0 is overlayfs' whiteout.
+            Kind::Whiteout => rustix::fs::mknodat(
+                rustix::fs::CWD,
+                &p,
+                rustix::fs::FileType::CharacterDevice,
+                rustix::fs::Mode::empty(),
+                0,
+            )
+            .map_err(std::io::Error::from)
+            .with_context(|| format!("creating the overlay whiteout {}", p.display()))?,
             Kind::File { .. } => {}
         }
     }
