@@ -34,7 +34,7 @@ fn a_gateway_process_killed_mid_push_leaves_a_finished_build_with_its_summary() 
             &[],
         );
         let out = tempfile::tempdir().unwrap();
-        let mut c = p.cmd("build", &["--format", "json", "--remote-timeout", "4s"]);
+        let mut c = p.cmd("build", &["--format", "json", "--remote-timeout", "10s"]);
         w.env(&mut c, "k");
         c.stdin(Stdio::null())
             .stdout(std::fs::File::create(out.path().join("out")).unwrap())
