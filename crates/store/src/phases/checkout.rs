@@ -91,7 +91,7 @@ impl Checkout {
                 }
             }
         }
-        let mut c = Checkout::with(before, crate::tree::git_ls_files(root));
+        let mut c = Checkout::with(before, crate::tree_facts::git_ls_files(root));
         let stamped = |paths: Vec<PathBuf>| {
             paths
                 .into_iter()
@@ -239,7 +239,7 @@ impl Checkout {
 /// For `plan`: the rule without a listing from before the build, which a
 /// dry run does not have: `.git` and what git tracks stay.
 pub fn tracked_only(root: &Path) -> Checkout {
-    Checkout::with(BTreeSet::new(), crate::tree::git_ls_files(root))
+    Checkout::with(BTreeSet::new(), crate::tree_facts::git_ls_files(root))
 }
 
 #[cfg(test)]
