@@ -13,7 +13,9 @@ use crate::component::PolicyHost;
 use crate::component::bindings::exports::zerops::build_cache::walk as wit;
 use crate::component::map::Convert;
 
-/// One walk's rules inside the component.
+/// One walk's rules inside the component: the host's handle on the WIT
+/// `walker` resource, which is the policy's `plan::walker::Walker` (the
+/// guest wraps it). One thing, so one name on each side of the boundary.
 pub struct Walker<'h> {
     host: &'h PolicyHost,
     handle: ResourceAny,
