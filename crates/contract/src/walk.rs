@@ -383,3 +383,48 @@ pub fn drive_listing_many<D: Classify, E>(
     out.noted.sort_by_cached_key(key);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{SkipReason, Step};
+    use crate::select::Selection;
+
+    #[test]
+    fn skip_reasons_serialize_as_their_codes_and_read_back() {
+        for r in SkipReason::ALL {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.code())
+            );
+            assert_eq!(SkipReason::of_code(r.code()), Some(r));
+            assert_eq!(r.to_string(), r.code());
+        }
+        // The words users read, which JSON readers match on.
+        assert_eq!(SkipReason::SourceWins.code(), "source-wins");
+        assert_eq!(SkipReason::NotUtf8.code(), "not-utf8");
+        assert_eq!(SkipReason::of_code("noted"), None);
+    }
+
+    #[test]
+    fn a_selection_is_a_step_with_its_pattern() {
+        let cases = [
+            (Selection::Take { pattern: 1 }, Step::Take, Some(1)),
+            (Selection::Descend { pattern: 2 }, Step::Descend, Some(2)),
+            (Selection::NoMatch, Step::Skip(SkipReason::NoMatch), None),
+            (Selection::NotUtf8, Step::Skip(SkipReason::NotUtf8), None),
+            (
+                Selection::SymlinkNotFollowed { pattern: 3 },
+                Step::Skip(SkipReason::SymlinkNotFollowed),
+                Some(3),
+            ),
+            (
+                Selection::NotADirectory { pattern: 4 },
+                Step::Skip(SkipReason::NotADirectory),
+                Some(4),
+            ),
+        ];
+        for (s, step, pattern) in cases {
+            assert_eq!((s.step(), s.pattern()), (step, pattern), "{s:?}");
+        }
+    }
+}
