@@ -285,14 +285,23 @@ fn a_tampered_blob_is_refused_and_nothing_of_it_is_used() {
     );
 }
 
-#[test]
-fn a_registry_that_wants_a_bearer_token_works_with_the_auth_file() {
+/// A registry holding `zc/bb:1` behind a front that wants the user `zc`
+/// with the password `s3cret`; `None` (skipped) without the tools.
+fn behind_credentials() -> Option<(Registry, Front)> {
     if !tools() {
-        return;
+        return None;
     }
     let reg = Registry::start();
     reg.push("bb-1", "zc/bb:1");
     let front = Front::start(reg.port, Some(("zc", "s3cret")));
+    Some((reg, front))
+}
+
+#[test]
+fn a_registry_that_wants_a_bearer_token_works_with_the_auth_file() {
+    let Some((_reg, front)) = behind_credentials() else {
+        return;
+    };
     let images = tempfile::tempdir().unwrap();
     let a = ImgProj::new(YAML, images.path());
     let image = format!("{}/zc/bb:1", front.addr());
@@ -461,12 +470,9 @@ fn credential_helper(dir: &Path, name: &str, server: &str) -> PathBuf {
 
 #[test]
 fn credential_helpers_named_by_the_docker_config_are_asked() {
-    if !tools() {
+    let Some((_reg, front)) = behind_credentials() else {
         return;
-    }
-    let reg = Registry::start();
-    reg.push("bb-1", "zc/bb:1");
-    let front = Front::start(reg.port, Some(("zc", "s3cret")));
+    };
     let images = tempfile::tempdir().unwrap();
     let bin = tempfile::tempdir().unwrap();
     let asked = credential_helper(bin.path(), "zctest", &front.addr());

@@ -26,11 +26,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Levels of a stack that always keep their handle.
-pub const KEEP_ALL: usize = 64;
+pub(crate) const KEEP_ALL: usize = 64;
 /// Below [`KEEP_ALL`], every how many levels a handle is kept.
-pub const STRIDE: usize = 16;
+pub(crate) const STRIDE: usize = 16;
 /// Handles a cache keeps.
-pub const CACHED: usize = 256;
+pub(crate) const CACHED: usize = 256;
 
 /// One handle per level of the current path of a walk in path order.
 /// Paths are bytes, `/`-separated, relative to the root (`""`: the root).
@@ -64,7 +64,7 @@ impl<'r> DirStack<'r> {
     }
 
     /// How many levels deep the current path is (0: the root).
-    pub fn depth(&self) -> usize {
+    pub(crate) fn depth(&self) -> usize {
         self.ends.len()
     }
 
@@ -189,7 +189,7 @@ impl<'r> DirCache<'r> {
     }
 
     /// The directory the paths are relative to.
-    pub fn root(&self) -> &'r Dir {
+    pub(crate) fn root(&self) -> &'r Dir {
         self.root
     }
 
@@ -203,7 +203,7 @@ impl<'r> DirCache<'r> {
 
     /// Keeps `dir` as the handle of `rel` (the oldest goes past
     /// [`CACHED`]).
-    pub fn keep(&self, rel: &str, dir: Arc<Dir>) {
+    pub(crate) fn keep(&self, rel: &str, dir: Arc<Dir>) {
         let mut s = self.lock();
         if s.dirs.insert(rel.to_string(), dir).is_none() {
             s.order.push_back(rel.to_string());
@@ -218,7 +218,7 @@ impl<'r> DirCache<'r> {
     /// The parent of `rel` and `rel`'s name in it: the parent's handle
     /// when it is kept, else the nearest kept ancestor (or the root) and the
     /// path from it. `None` for the root itself.
-    pub fn parent(&self, rel: &str) -> Option<(Base<'r>, PathBuf)> {
+    pub(crate) fn parent(&self, rel: &str) -> Option<(Base<'r>, PathBuf)> {
         let (mut up, name) = parent_of(rel)?;
         let mut names: Vec<&str> = vec![name];
         loop {
@@ -253,13 +253,13 @@ impl<'r> DirCache<'r> {
 }
 
 /// Where a path is opened from.
-pub enum Base<'r> {
+pub(crate) enum Base<'r> {
     Root(&'r Dir),
     Kept(Arc<Dir>),
 }
 
 impl Base<'_> {
-    pub fn dir(&self) -> &Dir {
+    pub(crate) fn dir(&self) -> &Dir {
         match self {
             Base::Root(d) => d,
             Base::Kept(d) => d,

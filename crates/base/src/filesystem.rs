@@ -500,8 +500,7 @@ fn remove_deep(dir: &Dir, rel: &Path) -> io::Result<()> {
 /// Whether this user owns `rel`.
 fn owned(dir: &Dir, rel: &Path) -> bool {
     use cap_std::fs::MetadataExt;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     dir.symlink_metadata(rel).is_ok_and(|m| m.uid() == me)
 }
 

@@ -16,6 +16,7 @@
 //! anyone else (a command's `kill -INT $PPID`), they are passed on to
 //! zerops-cache, whose place the reaper takes as the command's parent.
 
+use rustix::process::{self, Pid, Signal, WaitOptions};
 use std::process::Command;
 
 /// The hidden subcommand.
@@ -75,41 +76,31 @@ fn children() -> Vec<i32> {
 fn kill_all() {
     loop {
         let kids = children();
-        for k in &kids {
-            // SAFETY: plain syscall on a pid.
-            unsafe { libc::kill(*k, libc::SIGKILL) };
+        for k in kids.iter().filter_map(|k| Pid::from_raw(*k)) {
+            let _ = process::kill_process(k, Signal::KILL);
         }
         let mut reaped = false;
         loop {
-            let mut st = 0;
-            // SAFETY: waits for any child, without blocking.
-            let r = unsafe { libc::waitpid(-1, &mut st, libc::WNOHANG) };
-            if r > 0 {
-                reaped = true;
-                continue;
+            match process::wait(WaitOptions::NOHANG) {
+                Ok(Some(_)) => reaped = true,
+                Ok(None) => break,
+                Err(_) => return, // ECHILD: none left at all.
             }
-            if r < 0 {
-                // ECHILD: none left at all.
-                return;
-            }
-            break;
         }
         if kids.is_empty() && !reaped {
             // Children that are dying but not yet reapable: wait for one.
-            let mut st = 0;
-            // SAFETY: blocking wait for any child.
-            if unsafe { libc::waitpid(-1, &mut st, 0) } < 0 {
+            if process::wait(WaitOptions::empty()).is_err() {
                 return;
             }
         }
     }
 }
 
-fn code_of(status: libc::c_int) -> i32 {
-    if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
+fn code_of(status: process::WaitStatus) -> i32 {
+    if let Some(code) = status.exit_status() {
+        code
+    } else if let Some(sig) = status.terminating_signal() {
+        128 + sig
     } else {
         1
     }
@@ -164,8 +155,9 @@ pub fn run(parent: i32, program: &str, args: &[String]) -> i32 {
             // Meant for zerops-cache, whose place the reaper takes as the
             // command's parent (`kill -INT $PPID`): passed on. What
             // zerops-cache sends to the group reaches the command itself.
-            // SAFETY: a plain kill.
-            unsafe { libc::kill(parent, sig) };
+            if let (Some(p), Some(s)) = (Pid::from_raw(parent), Signal::from_named_raw(sig)) {
+                let _ = process::kill_process(p, s);
+            }
             continue;
         }
         if sig == libc::SIGUSR1 {
@@ -173,14 +165,8 @@ pub fn run(parent: i32, program: &str, args: &[String]) -> i32 {
             kill_all();
             return 137;
         }
-        loop {
-            let mut st = 0;
-            // SAFETY: reaps any exited child without blocking.
-            let r = unsafe { libc::waitpid(-1, &mut st, libc::WNOHANG) };
-            if r <= 0 {
-                break;
-            }
-            if r == main {
+        while let Ok(Some((pid, st))) = process::wait(WaitOptions::NOHANG) {
+            if pid.as_raw_nonzero().get() == main {
                 // The command ended: what it left running ends with it.
                 kill_all();
                 return code_of(st);

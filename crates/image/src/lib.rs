@@ -5,7 +5,10 @@
 //!
 //! Public surface: the [`image`] module (used by the `images` and `build`
 //! commands). The lower crates' modules are re-exported under the paths of
-//! the one-crate host. Unsafe code: mknod and xattr calls while unpacking.
+//! the one-crate host. No unsafe code: the system calls of unpacking
+//! (mknod, xattrs) go through rustix.
+
+#![forbid(unsafe_code)]
 
 pub(crate) use zerops_cache_base::exit;
 pub(crate) use zerops_cache_component::component;

@@ -11,8 +11,10 @@
 //!
 //! The modules keep the paths they had when the host was one crate, and
 //! the lower crates' modules are re-exported here under their old names,
-//! so `crate::filesystem::…` reads as before. Unsafe code: the gc
-//! protocol's liveness check (`kill(pid, 0)`).
+//! so `crate::filesystem::…` reads as before. No unsafe code: the gc
+//! protocol's liveness check (`kill(pid, 0)`) goes through rustix.
+
+#![forbid(unsafe_code)]
 
 // The lower crates' modules, under the paths of the one-crate host.
 pub(crate) use zerops_cache_base::{

@@ -676,16 +676,14 @@ impl<'a> Build<'a> {
         self.journal.version_created = Some(v);
         self.journal.save(&store.dir)?;
         let left_out = checkout.map(|c| c.left_out_now(source)).unwrap_or_default();
-        let created = artifact::create(
-            &self.project.host,
-            &store.dir,
-            source,
-            &b.deploy_files,
-            v,
-            &b.setup,
-            &now(),
-            &left_out,
-        )?;
+        let new = artifact::NewVersion {
+            number: v,
+            deploy_files: &b.deploy_files,
+            setup: &b.setup,
+            created_at: &now(),
+            left_out: &left_out,
+        };
+        let created = artifact::create(&self.project.host, &store.dir, source, &new)?;
         let meta = &created.meta;
         self.summary.version = Some(v);
         self.summary.artifact_files = meta.files;

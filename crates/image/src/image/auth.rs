@@ -60,7 +60,7 @@ fn keys(registry: &str) -> Vec<String> {
 
 /// The user name and password for `registry`, and where they came from
 /// (the file, or the helper and the file that named it).
-pub fn credentials(registry: &str) -> Result<Option<(String, String, String)>> {
+pub(crate) fn credentials(registry: &str) -> Result<Option<(String, String, String)>> {
     for f in files() {
         let text = match std::fs::read_to_string(&f) {
             Ok(t) => t,

@@ -60,12 +60,12 @@ pub fn lowers(store: &ImageStore, meta: &ImageMeta, layers: Vec<PathBuf>) -> Res
 }
 
 /// Where the image `digest` is flattened, for this user.
-pub fn flat_dir(store: &ImageStore, digest: &str) -> PathBuf {
+pub(crate) fn flat_dir(store: &ImageStore, digest: &str) -> PathBuf {
     store.root.join("flat").join(flavour()).join(hex(digest))
 }
 
 /// Applies `layers` (bottom first) onto the empty directory `into`.
-pub fn flatten(layers: &[PathBuf], into: &Path) -> Result<()> {
+pub(crate) fn flatten(layers: &[PathBuf], into: &Path) -> Result<()> {
     let mut dirs = Vec::new();
     for l in layers {
         apply(l, into, &mut dirs).with_context(|| format!("applying {}", l.display()))?;

@@ -139,8 +139,14 @@ pub fn obtain(
     if store.tmp().exists() {
         crate::sandbox::clear_scratch(&store.tmp())?;
     }
-    let p = pull::pull(store, canonical, &reference.registry, &name, progress, now)
-        .class(Exit::Unsupported)?;
+    let req = pull::Request {
+        reference: canonical,
+        registry: &reference.registry,
+        name: &name,
+        progress,
+        now,
+    };
+    let p = pull::pull(store, &req).class(Exit::Unsupported)?;
     store.set_ref(canonical, &p.meta.digest)?;
     let dirs = store
         .complete(&p.meta)

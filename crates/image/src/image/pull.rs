@@ -23,13 +23,13 @@ use std::task::{Context as Cx, Poll};
 
 use super::store::{ImageMeta, ImageStore, Layer, hex};
 
-pub const ENV_INSECURE: &str = "ZEROPS_CACHE_INSECURE_REGISTRIES";
+pub(crate) const ENV_INSECURE: &str = "ZEROPS_CACHE_INSECURE_REGISTRIES";
 
 /// How many layers download at once.
 const CONCURRENT: usize = 4;
 
 /// Whether `registry` (`host[:port]`) may be spoken to over plain HTTP.
-pub fn insecure(registry: &str) -> bool {
+pub(crate) fn insecure(registry: &str) -> bool {
     let host = if let Some(rest) = registry.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
@@ -97,66 +97,115 @@ fn bar(multi: &MultiProgress, on: bool, l: &Layer) -> ProgressBar {
 }
 
 /// What a pull fetched.
-pub struct Pulled {
+pub(crate) struct Pulled {
     pub meta: ImageMeta,
     /// Layers downloaded (the others were in the store).
     pub fetched: usize,
     pub bytes: u64,
 }
 
-/// Asks the registry what `reference` names now, and fetches what the
-/// store lacks of it. The caller holds the store's lock. `reference` is
-/// canonical (`registry/repository[:tag][@digest]`); `registry` is its
-/// registry and `name` the reference without its digest.
-pub fn pull(
-    store: &ImageStore,
-    reference: &str,
-    registry: &str,
-    name: &str,
-    progress: bool,
-    now: &str,
-) -> Result<Pulled> {
+/// What to pull. `reference` is canonical
+/// (`registry/repository[:tag][@digest]`); `registry` is its registry and
+/// `name` the reference without its digest; `now` is stamped on the image.
+pub(crate) struct Request<'a> {
+    pub(crate) reference: &'a str,
+    pub(crate) registry: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) progress: bool,
+    pub(crate) now: &'a str,
+}
+
+/// Asks the registry what `req.reference` names now, and fetches what the
+/// store lacks of it. The caller holds the store's lock.
+pub(crate) fn pull(store: &ImageStore, req: &Request) -> Result<Pulled> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(pull_async(store, reference, registry, name, progress, now))
+    rt.block_on(pull_async(store, req))
 }
 
-async fn pull_async(
-    store: &ImageStore,
-    reference: &str,
-    registry: &str,
-    name: &str,
-    progress: bool,
-    now: &str,
-) -> Result<Pulled> {
+async fn pull_async(store: &ImageStore, req: &Request<'_>) -> Result<Pulled> {
+    let reference = req.reference;
     let r: Reference = reference.parse().map_err(|e| anyhow!("{reference}: {e}"))?;
-    let mut protocol = ClientProtocol::Https;
-    if insecure(registry) {
-        protocol = ClientProtocol::HttpsExcept(vec![r.resolve_registry().to_string()]);
-    }
-    let client = Client::new(ClientConfig {
-        protocol,
-        platform_resolver: Some(Box::new(oci_client::client::current_platform_resolver)),
-        max_concurrent_download: CONCURRENT,
-        connect_timeout: Some(std::time::Duration::from_secs(30)),
-        read_timeout: Some(std::time::Duration::from_secs(120)),
-        ..Default::default()
-    });
-    let auth = match super::auth::credentials(registry)? {
+    let client = client_for(req.registry, &r);
+    let auth = match super::auth::credentials(req.registry)? {
         Some((u, p, _)) => RegistryAuth::Basic(u, p),
         None => RegistryAuth::Anonymous,
     };
     let (manifest, manifest_digest, config, list_digest) = client
         .pull_manifest_and_config_and_list_digest(&r, &auth)
         .await
-        .map_err(|e| registry_error(reference, registry, &e.to_string()))?;
+        .map_err(|e| registry_error(reference, req.registry, &e.to_string()))?;
     let digest = match &r.digest() {
         Some(d) => d.to_string(),
         None => list_digest.unwrap_or_else(|| manifest_digest.clone()),
     };
-    let cfg: serde_json::Value = serde_json::from_str(&config)
+    let (platform, env) = read_config(reference, &config)?;
+    let layers = layers_of(reference, &manifest)?;
+    let missing = missing(store, &layers);
+    let meta = ImageMeta {
+        reference: req.name.to_string(),
+        digest,
+        manifest: manifest_digest,
+        platform,
+        layers,
+        env,
+        pulled_at: req.now.to_string(),
+    };
+    let fetched = missing.len();
+    let bytes: u64 = missing.iter().map(|l| l.size).sum();
+    let tmp = store.tmp();
+    std::fs::create_dir_all(&tmp)?;
+    let fetch = Fetch {
+        client: &client,
+        image: &r,
+        reference,
+        multi: MultiProgress::new(),
+        progress: req.progress,
+        owners: crate::sandbox::namespaces::is_root(),
+        tmp,
+    };
+    let results: Vec<Result<()>> = futures::stream::iter(
+        missing
+            .into_iter()
+            .map(|l| fetch.layer(store.layer_dir(&l.digest), l)),
+    )
+    .buffer_unordered(CONCURRENT)
+    .collect()
+    .await;
+    for r in results {
+        r?;
+    }
+    store.set_meta(&meta)?;
+    Ok(Pulled {
+        meta,
+        fetched,
+        bytes,
+    })
+}
+
+/// A client for `registry`: HTTPS, or plain HTTP where [`insecure`] allows;
+/// this host's platform out of a multi-arch index.
+fn client_for(registry: &str, r: &Reference) -> Client {
+    let mut protocol = ClientProtocol::Https;
+    if insecure(registry) {
+        protocol = ClientProtocol::HttpsExcept(vec![r.resolve_registry().to_string()]);
+    }
+    Client::new(ClientConfig {
+        protocol,
+        platform_resolver: Some(Box::new(oci_client::client::current_platform_resolver)),
+        max_concurrent_download: CONCURRENT,
+        connect_timeout: Some(std::time::Duration::from_secs(30)),
+        read_timeout: Some(std::time::Duration::from_secs(120)),
+        ..Default::default()
+    })
+}
+
+/// The image config's platform (refused when it is not this machine's)
+/// and environment.
+fn read_config(reference: &str, config: &str) -> Result<(String, Vec<String>)> {
+    let cfg: serde_json::Value = serde_json::from_str(config)
         .with_context(|| format!("{reference}: the image's config is not JSON"))?;
     let arch = cfg["architecture"].as_str().unwrap_or("");
     let want = platform();
@@ -173,6 +222,14 @@ async fn pull_async(
                 .collect()
         })
         .unwrap_or_default();
+    Ok((want, env))
+}
+
+/// The manifest's layers, each with a sha256 digest.
+fn layers_of(
+    reference: &str,
+    manifest: &oci_client::manifest::OciImageManifest,
+) -> Result<Vec<Layer>> {
     let layers: Vec<Layer> = manifest
         .layers
         .iter()
@@ -187,75 +244,63 @@ async fn pull_async(
             anyhow::bail!("{reference}: layer {} is not a sha256 digest", l.digest);
         }
     }
-    let meta = ImageMeta {
-        reference: name.to_string(),
-        digest,
-        manifest: manifest_digest,
-        platform: want,
-        layers: layers.clone(),
-        env,
-        pulled_at: now.to_string(),
-    };
-    let missing: Vec<Layer> = {
-        let mut seen = std::collections::BTreeSet::new();
-        layers
-            .into_iter()
-            .filter(|l| seen.insert(l.digest.clone()) && !store.layer_dir(&l.digest).is_dir())
-            .collect()
-    };
-    let tmp = store.tmp();
-    std::fs::create_dir_all(&tmp)?;
-    let multi = MultiProgress::new();
-    let owners = crate::sandbox::namespaces::is_root();
-    let fetched = missing.len();
-    let bytes: u64 = missing.iter().map(|l| l.size).sum();
-    let results: Vec<Result<()>> = futures::stream::iter(missing.into_iter().map(|l| {
-        let client = &client;
-        let r = &r;
-        let multi = &multi;
-        let tmp = tmp.clone();
-        let target = store.layer_dir(&l.digest);
-        async move {
-            let blob = tmp.join(format!("{}.blob", hex(&l.digest)));
-            let pb = bar(multi, progress, &l);
-            let desc = OciDescriptor {
-                media_type: l.media_type.clone(),
-                digest: l.digest.clone(),
-                size: l.size as i64,
-                ..Default::default()
-            };
-            let file = tokio::fs::File::create(&blob)
-                .await
-                .with_context(|| format!("creating {}", blob.display()))?;
-            let out = Counting {
-                inner: file,
-                bar: pb.clone(),
-            };
-            if let Err(e) = client.pull_blob(r, &desc, out).await {
-                let _ = std::fs::remove_file(&blob);
-                pb.finish_and_clear();
-                return Err(blob_error(reference, &l.digest, &e.to_string()));
-            }
+    Ok(layers)
+}
+
+/// The layers the store lacks, each once.
+fn missing(store: &ImageStore, layers: &[Layer]) -> Vec<Layer> {
+    let mut seen = std::collections::BTreeSet::new();
+    layers
+        .iter()
+        .filter(|l| seen.insert(l.digest.clone()) && !store.layer_dir(&l.digest).is_dir())
+        .cloned()
+        .collect()
+}
+
+/// What fetching a layer needs, shared by the concurrent fetches.
+struct Fetch<'a> {
+    client: &'a Client,
+    image: &'a Reference,
+    /// The canonical reference, for errors.
+    reference: &'a str,
+    multi: MultiProgress,
+    progress: bool,
+    /// Whether unpacking keeps the layer's owners (running as root).
+    owners: bool,
+    tmp: PathBuf,
+}
+
+impl Fetch<'_> {
+    /// Downloads layer `l` into `tmp/` (checked against its digest while it
+    /// downloads), then unpacks it and moves it to `target`.
+    async fn layer(&self, target: PathBuf, l: Layer) -> Result<()> {
+        let blob = self.tmp.join(format!("{}.blob", hex(&l.digest)));
+        let pb = bar(&self.multi, self.progress, &l);
+        let desc = OciDescriptor {
+            media_type: l.media_type.clone(),
+            digest: l.digest.clone(),
+            size: l.size as i64,
+            ..Default::default()
+        };
+        let file = tokio::fs::File::create(&blob)
+            .await
+            .with_context(|| format!("creating {}", blob.display()))?;
+        let out = Counting {
+            inner: file,
+            bar: pb.clone(),
+        };
+        if let Err(e) = self.client.pull_blob(self.image, &desc, out).await {
+            let _ = std::fs::remove_file(&blob);
             pb.finish_and_clear();
-            let dir = tmp.join(format!("{}.dir", hex(&l.digest)));
-            let digest = l.digest.clone();
-            tokio::task::spawn_blocking(move || unpack_into(&blob, &dir, &target, owners, &digest))
-                .await
-                .map_err(|e| anyhow!("unpacking a layer: {e}"))?
+            return Err(blob_error(self.reference, &l.digest, &e.to_string()));
         }
-    }))
-    .buffer_unordered(CONCURRENT)
-    .collect()
-    .await;
-    for r in results {
-        r?;
+        pb.finish_and_clear();
+        let dir = self.tmp.join(format!("{}.dir", hex(&l.digest)));
+        let owners = self.owners;
+        tokio::task::spawn_blocking(move || unpack_into(&blob, &dir, &target, owners, &l.digest))
+            .await
+            .map_err(|e| anyhow!("unpacking a layer: {e}"))?
     }
-    store.set_meta(&meta)?;
-    Ok(Pulled {
-        meta,
-        fetched,
-        bytes,
-    })
 }
 
 /// Unpacks a verified blob into `dir`, then renames it to `target`: a

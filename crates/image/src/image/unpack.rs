@@ -25,14 +25,13 @@
 //!   directory does not stop its own entries.
 
 use anyhow::{Context, Result, bail};
-use std::ffi::CString;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 /// What an unpack left out.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub entries: u64,
     pub whiteouts: u64,
     pub devices: u64,
@@ -149,7 +148,7 @@ fn set_xattrs(at: &Path, xattrs: &[Xattr], shown: &str, s: &mut Stats) {
 }
 
 /// A decompressing reader over `blob`, by its first bytes.
-pub fn open(blob: &Path) -> Result<Box<dyn Read>> {
+pub(crate) fn open(blob: &Path) -> Result<Box<dyn Read>> {
     let f = std::fs::File::open(blob).with_context(|| format!("opening {}", blob.display()))?;
     let mut r = BufReader::with_capacity(1 << 20, f);
     let magic = r
@@ -201,11 +200,14 @@ fn whiteout(at: &Path) -> std::io::Result<()> {
         Ok(_) => std::fs::remove_file(at)?,
         Err(_) => {}
     }
-    let c = CString::new(at.as_os_str().as_bytes())?;
-    // SAFETY: a valid NUL-terminated path.
-    if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) } == -1 {
-        return Err(std::io::Error::last_os_error());
-    }
+    use rustix::fs::{CWD, FileType, Mode, makedev, mknodat};
+    mknodat(
+        CWD,
+        at,
+        FileType::CharacterDevice,
+        Mode::empty(),
+        makedev(0, 0),
+    )?;
     Ok(())
 }
 
@@ -215,32 +217,38 @@ fn opaque(at: &Path, owners: bool) -> std::io::Result<()> {
     } else {
         c"user.overlay.opaque"
     };
-    let p = CString::new(at.as_os_str().as_bytes())?;
-    // SAFETY: valid NUL-terminated strings and a 1-byte value.
-    let r = unsafe {
-        libc::lsetxattr(
-            p.as_ptr(),
-            name.as_ptr(),
-            b"y".as_ptr() as *const libc::c_void,
-            1,
-            0,
-        )
-    };
-    if r == -1 {
-        return Err(std::io::Error::last_os_error());
-    }
+    rustix::fs::lsetxattr(at, name, b"y", rustix::fs::XattrFlags::empty())?;
     Ok(())
+}
+
+/// Whether the name has a `..` component.
+fn has_parent(raw: &[u8]) -> bool {
+    Path::new(std::ffi::OsStr::from_bytes(raw))
+        .components()
+        .any(|c| c == Component::ParentDir)
+}
+
+/// Places the overlay mark of the entry `rel`, named `.wh.` + `hidden`: an
+/// opaque directory (`.wh..opq`) or a whiteout of the name `hidden`, in
+/// its directory below `dir` (made, never through a link).
+fn mark(dir: &Path, rel: &Path, hidden: &[u8], owners: bool) -> std::io::Result<()> {
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    match safe_dirs(dir, parent)? {
+        Some(p) if hidden == b".wh..opq" => opaque(&p, owners),
+        Some(p) if !hidden.is_empty() => whiteout(&p.join(std::ffi::OsStr::from_bytes(hidden))),
+        _ => Err(std::io::Error::other("through a link or a file")),
+    }
 }
 
 /// Unpacks the layer `blob` into the directory `dir` (which exists and is
 /// empty); `owners`: keep the entries' owners and use root's overlay marks.
-pub fn unpack(blob: &Path, dir: &Path, owners: bool) -> Result<Stats> {
+pub(crate) fn unpack(blob: &Path, dir: &Path, owners: bool) -> Result<Stats> {
     unpack_from(open(blob)?, dir, owners)
         .with_context(|| format!("unpacking the layer {}", blob.display()))
 }
 
 /// [`unpack`] from a tar stream.
-pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
+pub(crate) fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
     let mut ar = tar::Archive::new(r);
     ar.set_preserve_permissions(true);
     ar.set_preserve_mtime(true);
@@ -257,10 +265,7 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
         let shown = String::from_utf8_lossy(&raw).into_owned();
         let Some(rel) = relative(&raw) else {
             // `./` is the layer's own directory; anything else has `..`.
-            if Path::new(std::ffi::OsStr::from_bytes(&raw))
-                .components()
-                .any(|c| c == Component::ParentDir)
-            {
+            if has_parent(&raw) {
                 s.refuse(format!("{shown}: a name outside the layer"));
             }
             continue;
@@ -276,16 +281,7 @@ pub fn unpack_from(r: impl Read, dir: &Path, owners: bool) -> Result<Stats> {
             .map(|n| n.as_bytes().to_vec())
             .unwrap_or_default();
         if let Some(hidden) = base.strip_prefix(b".wh.") {
-            let parent = rel.parent().unwrap_or(Path::new(""));
-            let made = match safe_dirs(dir, parent) {
-                Ok(Some(p)) if hidden == b".wh..opq" => opaque(&p, owners),
-                Ok(Some(p)) if !hidden.is_empty() => {
-                    whiteout(&p.join(std::ffi::OsStr::from_bytes(hidden)))
-                }
-                Ok(_) => Err(std::io::Error::other("through a link or a file")),
-                Err(e) => Err(e),
-            };
-            match made {
+            match mark(dir, &rel, hidden, owners) {
                 Ok(()) => s.whiteouts += 1,
                 Err(err) => s.refuse(format!("{shown}: {err}")),
             }
@@ -447,17 +443,8 @@ mod tests {
         let w = std::fs::symlink_metadata(dir.join("etc/old.conf")).unwrap();
         assert!(w.file_type().is_char_device() && w.rdev() == 0);
         let mut v = [0u8; 4];
-        let p = std::ffi::CString::new(dir.join("var/cache").as_os_str().as_bytes()).unwrap();
-        // SAFETY: valid path, name and buffer.
-        let n = unsafe {
-            libc::lgetxattr(
-                p.as_ptr(),
-                c"user.overlay.opaque".as_ptr(),
-                v.as_mut_ptr() as *mut _,
-                4,
-            )
-        };
-        assert_eq!(n, 1, "opaque mark");
+        let n = rustix::fs::lgetxattr(dir.join("var/cache"), "user.overlay.opaque", &mut v);
+        assert_eq!(n, Ok(1), "opaque mark");
         assert_eq!(
             std::fs::read_link(dir.join("bin/sh")).unwrap(),
             Path::new("busybox")

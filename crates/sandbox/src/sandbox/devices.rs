@@ -14,7 +14,7 @@ use std::path::Path;
 use super::mounts::{bind, mount};
 
 /// The device nodes: name, major, minor.
-pub const NODES: [(&str, u32, u32); 6] = [
+pub(crate) const NODES: [(&str, u32, u32); 6] = [
     ("null", 1, 3),
     ("zero", 1, 5),
     ("full", 1, 7),
@@ -26,7 +26,7 @@ pub const NODES: [(&str, u32, u32); 6] = [
 /// Makes the container's /dev at `dev` (a directory of its root).
 /// `user_ns`: bind the host's nodes instead of making them.
 /// `tty_gid`: the group of pseudo-terminals (`tty`, 5) when it is mapped.
-pub fn populate(dev: &Path, user_ns: bool, tty_gid: Option<u32>) -> io::Result<()> {
+pub(crate) fn populate(dev: &Path, user_ns: bool, tty_gid: Option<u32>) -> io::Result<()> {
     mount(
         Path::new("tmpfs"),
         dev,
@@ -87,24 +87,13 @@ pub fn populate(dev: &Path, user_ns: bool, tty_gid: Option<u32>) -> io::Result<(
 }
 
 fn mknod(p: &Path, major: u32, minor: u32) -> io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path with a NUL byte"))?;
-    // SAFETY: a valid NUL-terminated path.
-    let r = unsafe {
-        libc::mknod(
-            c.as_ptr(),
-            libc::S_IFCHR | 0o666,
-            libc::makedev(major, minor),
-        )
-    };
-    // SAFETY: as above; the mode is set again past the umask.
-    if r == -1 || unsafe { libc::chmod(c.as_ptr(), 0o666) } == -1 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            e.kind(),
-            format!("making the device node {}: {e}", p.display()),
-        ));
-    }
-    Ok(())
+    use rustix::fs::{CWD, FileType, Mode, chmod, makedev, mknodat};
+    let rw = Mode::from_raw_mode(0o666);
+    // The mode is set again past the umask.
+    mknodat(CWD, p, FileType::CharacterDevice, rw, makedev(major, minor))
+        .and_then(|()| chmod(p, rw))
+        .map_err(super::failed(format!(
+            "making the device node {}",
+            p.display()
+        )))
 }

@@ -18,12 +18,12 @@ use crate::exit::Exit;
 use std::path::{Path, PathBuf};
 
 /// The system part of PATH.
-pub const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 pub const HOME: &str = "/home/zerops";
 
 /// Toolchain directories of `host_home` that exist: PATH entries, and
 /// variables to set.
-pub fn toolchains(host_home: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
+pub(crate) fn toolchains(host_home: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
     let mut path = Vec::new();
     let mut vars = Vec::new();
     let dir = |rel: &str| Some(host_home.join(rel)).filter(|p| p.is_dir());
@@ -104,7 +104,7 @@ fn set(env: &mut Vec<(String, String)>, k: &str, v: &str) {
 
 /// The whole environment of a container command. `host_toolchains` with
 /// the host's root as the image.
-pub fn container(
+pub(crate) fn container(
     env_variables: &[(String, String)],
     flags: &[String],
     host_toolchains: bool,

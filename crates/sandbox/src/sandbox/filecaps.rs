@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// What the child is asked: `{"filecaps": …}`.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Request {
+pub(crate) struct Request {
     pub filecaps: Vec<(PathBuf, Vec<u8>)>,
     pub uid: u32,
     pub gid: u32,
@@ -47,7 +47,7 @@ pub fn set_in_namespace(caps: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<String>, St
 
 /// The child's side: enters the namespace, sets each capability, prints
 /// each one it could not set (a line each); the exit status.
-pub fn run(req: &Request) -> i32 {
+pub(crate) fn run(req: &Request) -> i32 {
     // SAFETY: unshare has no memory preconditions; this process has one thread.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER) } == -1 {
         eprintln!(

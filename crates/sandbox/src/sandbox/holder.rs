@@ -27,31 +27,31 @@ use super::{Spec, init, mounts, namespaces};
 /// What a holder keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     Pod,
     Root,
 }
 
 /// The holder's request, as the JSON argument of `__sandbox-init`.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct HoldRequest {
+pub(crate) struct HoldRequest {
     pub hold: Kind,
     pub spec: Spec,
 }
 
 /// How a holder's JSON starts (what `__sandbox-init` dispatches on).
-pub const PREFIX: &str = "{\"hold\"";
+pub(crate) const PREFIX: &str = "{\"hold\"";
 
 /// A running holder; killed and reaped when dropped.
 #[derive(Debug)]
-pub struct Holder {
+pub(crate) struct Holder {
     child: Child,
 }
 
 impl Holder {
     /// Starts a holder of `kind` for `spec` and waits until it is ready;
     /// its error (as the container's setup prints it) otherwise.
-    pub fn start(kind: Kind, spec: &Spec) -> Result<Holder, String> {
+    pub(crate) fn start(kind: Kind, spec: &Spec) -> Result<Holder, String> {
         let req = HoldRequest {
             hold: kind,
             spec: spec.clone(),
@@ -92,7 +92,7 @@ impl Holder {
     /// The holder's pid: its namespaces are `/proc/PID/ns/*`. The holder
     /// is not reaped before it is dropped, so the pid cannot be reused
     /// meanwhile.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 }
@@ -107,12 +107,7 @@ impl Drop for Holder {
 
 /// The holder process: makes (the pod) or joins and fills (the root) its
 /// namespaces, says `ready` on stdout, and waits until stdin closes.
-pub fn run(json: &str) -> i32 {
-    // SAFETY: prctl/getppid have no memory preconditions.
-    let parent = unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-        libc::getppid() as u32
-    };
+pub(crate) fn run(json: &str) -> i32 {
     let req: HoldRequest = match serde_json::from_str(json) {
         Ok(r) => r,
         Err(e) => {
@@ -120,7 +115,7 @@ pub fn run(json: &str) -> i32 {
             return init::SETUP_FAILED;
         }
     };
-    if parent != req.spec.parent {
+    if !init::dies_with(req.spec.parent) {
         return 128 + libc::SIGKILL; // zerops-cache is already gone
     }
     let made = match req.hold {

@@ -23,16 +23,17 @@ use std::ffi::CString;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use rustix::process;
+use std::os::fd::OwnedFd;
 
-use super::{Spec, mounts, namespaces, privileges, seccomp, sethostname};
+use super::{Spec, bpf, mounts, namespaces, privileges, seccomp, sethostname};
 
 /// The hidden subcommand's name.
-pub const SUBCOMMAND: &str = "__sandbox-init";
+pub(crate) const SUBCOMMAND: &str = "__sandbox-init";
 /// The exit status when the container could not be made.
-pub const SETUP_FAILED: i32 = 125;
+pub(crate) const SETUP_FAILED: i32 = 125;
 /// The exit status when the time limit killed the command.
-pub const TIMED_OUT: i32 = 124;
+pub(crate) const TIMED_OUT: i32 = 124;
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 static EXPIRED: AtomicBool = AtomicBool::new(false);
@@ -43,9 +44,9 @@ extern "C" fn on_signal(sig: libc::c_int) {
     }
     let pid = CHILD.load(Ordering::SeqCst);
     if pid > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
+        // kill is async-signal-safe (rustix makes the system call itself).
+        if let Some(pid) = process::Pid::from_raw(pid) {
+            let _ = process::kill_process(pid, process::Signal::KILL);
         }
     }
 }
@@ -86,12 +87,8 @@ pub fn run(spec_json: &str) -> i32 {
 fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     let spec: Spec = serde_json::from_str(spec_json)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("bad spec: {e}")))?;
-    // SAFETY: prctl/getppid have no memory preconditions.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-        if libc::getppid() as u32 != spec.parent {
-            return Ok(libc::SIGKILL + 128); // zerops-cache is already gone
-        }
+    if !dies_with(spec.parent) {
+        return Ok(libc::SIGKILL + 128); // zerops-cache is already gone
     }
     let mut steps = Steps::new(spec.timing);
     let filters = seccomp::filters()?;
@@ -99,130 +96,204 @@ fn setup_and_run(spec_json: &str) -> io::Result<i32> {
     namespaces::enter_command(&spec)?;
     steps.mark("join");
     // Everything the child needs, made before the fork.
-    let cwd = cstr(spec.cwd.as_bytes())?;
-    let sh = cstr(b"/bin/sh")?;
-    let argv = [cstr(b"sh")?, cstr(b"-c")?, cstr(spec.command.as_bytes())?];
-    let envs: Vec<CString> = spec
-        .env
-        .iter()
-        .map(|(k, v)| cstr(format!("{k}={v}").as_bytes()))
-        .collect::<io::Result<_>>()?;
-    let mut argv_p: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-    argv_p.push(std::ptr::null());
-    let mut env_p: Vec<*const libc::c_char> = envs.iter().map(|a| a.as_ptr()).collect();
-    env_p.push(std::ptr::null());
-
-    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGALRM] {
-        // SAFETY: the handler only calls async-signal-safe functions.
-        unsafe {
-            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
-        }
-    }
-    // A pipe whose write end only this process holds: the child sees it
-    // hang up if this process died before the child's PDEATHSIG was set.
-    let mut alive = [0 as libc::c_int; 2];
-    // SAFETY: a valid two-element array.
-    if unsafe { libc::pipe2(alive.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    // The child passes the listener of its hostname filter over `pair`.
+    let exec = Exec::new(&spec)?;
+    set_handlers(on_signal as *const () as libc::sighandler_t);
+    let ends = Ends::new()?;
     let supervisor = sethostname::Supervisor::new()?;
-    let mut pair = [0 as libc::c_int; 2];
-    // SAFETY: a valid two-element array.
-    if unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
-            0,
-            pair.as_mut_ptr(),
-        )
-    } == -1
-    {
-        return Err(io::Error::last_os_error());
-    }
     // SAFETY: this process has one thread, so the child may allocate.
     let pid = unsafe { libc::fork() };
     if pid == -1 {
         return Err(io::Error::last_os_error());
     }
     if pid == 0 {
-        // The command's process: PID 1 of the container.
-        // SAFETY: plain system calls on this process's own signals and on
-        // the pipe's file descriptors, with a pollfd that lives on the stack.
-        unsafe {
-            for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGALRM] {
-                libc::signal(sig, libc::SIG_DFL);
-            }
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-            libc::close(alive[1]);
-            libc::close(pair[0]);
-            let mut p = libc::pollfd {
-                fd: alive[0],
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            if libc::poll(&mut p, 1, 0) == 1 && p.revents & libc::POLLHUP != 0 {
-                libc::_exit(128 + libc::SIGKILL); // the init is already gone
-            }
-        }
-        steps.mark("fork");
-        let code = child(
-            &spec.root, &filters, pair[1], &mut steps, &cwd, &sh, &argv_p, &env_p,
-        );
+        let code = command_process(&spec, &filters, ends, &mut steps, &exec);
         // SAFETY: leaving the forked child without running destructors.
         unsafe { libc::_exit(code) };
     }
     CHILD.store(pid, Ordering::SeqCst);
-    // SAFETY: our own read end; the write end stays open until we exit.
-    // The child's end of the pair: closed here, so a child that fails
-    // before sending its listener is seen as the end of the stream.
-    unsafe {
-        libc::close(alive[0]);
-        libc::close(pair[1]);
+    wait_for_command(pid, ends, &supervisor, spec.timeout_ms)
+}
+
+/// Makes this process die with zerops-cache (`PR_SET_PDEATHSIG`); false
+/// when its parent, `parent`, is already gone.
+pub(crate) fn dies_with(parent: u32) -> bool {
+    let _ = process::set_parent_process_death_signal(Some(process::Signal::KILL));
+    process::Pid::as_raw(process::getppid()) as u32 == parent
+}
+
+/// Sets the handler of the signals that end the command (and of the time
+/// limit's `SIGALRM`).
+fn set_handlers(handler: libc::sighandler_t) {
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGALRM] {
+        // SAFETY: the handler is the default one or `on_signal`, which
+        // only calls async-signal-safe functions.
+        unsafe {
+            libc::signal(sig, handler);
+        }
     }
-    let listener = sethostname::recv_fd(pair[0]);
-    // SAFETY: our end of the pair, not used again.
-    unsafe { libc::close(pair[0]) };
-    if let Some(ms) = spec.timeout_ms {
+}
+
+/// The shell and its arguments, environment and directory, as `execve`
+/// takes them (the pointers point into the strings' own buffers).
+struct Exec {
+    cwd: CString,
+    sh: CString,
+    _strings: Vec<CString>,
+    argv: Vec<*const libc::c_char>,
+    env: Vec<*const libc::c_char>,
+}
+
+impl Exec {
+    /// `/bin/sh -c COMMAND` in the spec's directory and environment.
+    fn new(spec: &Spec) -> io::Result<Exec> {
+        let argv = [cstr(b"sh")?, cstr(b"-c")?, cstr(spec.command.as_bytes())?];
+        let envs: Vec<CString> = spec
+            .env
+            .iter()
+            .map(|(k, v)| cstr(format!("{k}={v}").as_bytes()))
+            .collect::<io::Result<_>>()?;
+        let pointers = |s: &[CString]| -> Vec<*const libc::c_char> {
+            s.iter()
+                .map(|a| a.as_ptr())
+                .chain([std::ptr::null()])
+                .collect()
+        };
+        Ok(Exec {
+            cwd: cstr(spec.cwd.as_bytes())?,
+            sh: cstr(b"/bin/sh")?,
+            argv: pointers(&argv),
+            env: pointers(&envs),
+            _strings: argv.into_iter().chain(envs).collect(),
+        })
+    }
+}
+
+/// The descriptors the init and the command's process share across the
+/// fork (all close-on-exec).
+struct Ends {
+    /// A pipe whose write end only the init holds: the child sees it hang
+    /// up if the init died before the child's PDEATHSIG was set.
+    alive: (OwnedFd, OwnedFd),
+    /// The child passes the listener of its hostname filter over it: the
+    /// init's end, the child's end.
+    pair: (OwnedFd, OwnedFd),
+}
+
+impl Ends {
+    fn new() -> io::Result<Ends> {
+        use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
+        let alive = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        let pair = socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )?;
+        Ok(Ends { alive, pair })
+    }
+}
+
+/// The command's process, PID 1 of the container: it keeps its own ends,
+/// dies with the init, and makes the container and execs the command.
+fn command_process(
+    spec: &Spec,
+    filters: &[bpf::Program],
+    ends: Ends,
+    steps: &mut Steps,
+    exec: &Exec,
+) -> i32 {
+    set_handlers(libc::SIG_DFL);
+    let _ = process::set_parent_process_death_signal(Some(process::Signal::KILL));
+    let Ends {
+        alive: (alive, init_alive),
+        pair: (init_end, sock),
+    } = ends;
+    // The init's ends, closed here (a `_` pattern would keep them open).
+    drop((init_alive, init_end));
+    if hung_up(&alive) {
+        return 128 + libc::SIGKILL; // the init is already gone
+    }
+    steps.mark("fork");
+    if let Err(e) = make_container(&spec.root, filters, sock, steps, &exec.cwd) {
+        eprintln!("zerops-cache sandbox: {e}");
+        return SETUP_FAILED;
+    }
+    steps.report();
+    exec_command(exec)
+}
+
+/// Whether the other end of `fd` is closed (without waiting).
+fn hung_up(fd: &OwnedFd) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let mut p = [PollFd::new(fd, PollFlags::IN)];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    poll(&mut p, Some(&now)) == Ok(1) && p[0].revents().contains(PollFlags::HUP)
+}
+
+/// The init's side after the fork: takes the hostname filter's listener,
+/// starts the time limit, answers the command's hostname calls and waits
+/// for it; returns its exit status.
+fn wait_for_command(
+    pid: libc::pid_t,
+    ends: Ends,
+    supervisor: &sethostname::Supervisor,
+    timeout_ms: Option<u64>,
+) -> io::Result<i32> {
+    // The child's ends are closed here, so a child that fails before
+    // sending its listener is seen as the end of the stream; the write
+    // end of `alive` stays open until the command has ended.
+    let Ends {
+        alive: (child_alive, alive),
+        pair: (ours, child_end),
+    } = ends;
+    drop((child_alive, child_end));
+    let listener = sethostname::recv_fd(&ours);
+    drop(ours);
+    if let Some(ms) = timeout_ms {
         let secs = ms.div_ceil(1000).min(u32::MAX as u64) as libc::c_uint;
         // SAFETY: alarm has no preconditions.
         unsafe { libc::alarm(secs.max(1)) };
     }
     if let Ok(Some(l)) = listener {
-        supervise(pid, &supervisor, l)?;
+        supervise(pid, supervisor, l)?;
     }
-    let mut status = 0;
-    loop {
-        // SAFETY: waiting for our own child.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if r == pid {
-            break;
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
+    let status = wait_for(pid)?;
+    drop(alive);
     if EXPIRED.load(Ordering::SeqCst) {
         eprintln!(
             "zerops-cache sandbox: the build's time limit (--timeout) was reached; every process of the build was killed"
         );
         return Ok(TIMED_OUT);
     }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
+    let code = if let Some(c) = status.exit_status() {
+        c
+    } else if let Some(sig) = status.terminating_signal() {
+        128 + sig
     } else {
         1
     };
     Ok(code)
 }
 
+/// Waits for the child `pid` to end, through signals.
+pub(crate) fn wait_for(pid: libc::pid_t) -> io::Result<process::WaitStatus> {
+    let pid = process::Pid::from_raw(pid).ok_or_else(|| io::Error::other("no child"))?;
+    loop {
+        match process::waitpid(Some(pid), process::WaitOptions::empty()) {
+            Ok(Some((_, status))) => return Ok(status),
+            Ok(None) | Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// Said when a command fails on an unmapped id in a rootless container,
 /// where only the invoking user is mapped (to root); see
 /// [`super::Sandbox::permission_hint`].
-pub const UNMAPPED_NOTE: &str = "note: the container runs rootless and maps only your user (as root); \
+pub(crate) const UNMAPPED_NOTE: &str = "note: the container runs rootless and maps only your user (as root); \
 any other user or group id does not exist inside, so a command that switches to one or gives a file to one fails \
 (apt: \"setgroups 65534 failed\", \"seteuid 42 failed\"; chown: \"Invalid argument\"). If that is why it failed: \
 give your user subordinate ids (a range in /etc/subuid and /etc/subgid, e.g. \
@@ -236,107 +307,82 @@ fn supervise(
     supervisor: &sethostname::Supervisor,
     listener: OwnedFd,
 ) -> io::Result<()> {
-    // SAFETY: pidfd_open with plain integer arguments.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if pidfd < 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            e.kind(),
-            format!("watching the command (pidfd_open, Linux 5.3): {e}"),
-        ));
-    }
-    // SAFETY: a new descriptor of our own.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as libc::c_int) };
+    use rustix::event::{PollFd, PollFlags, poll};
+    let pidfd = process::Pid::from_raw(pid)
+        .ok_or(rustix::io::Errno::SRCH)
+        .and_then(|p| process::pidfd_open(p, process::PidfdFlags::empty()))
+        .map_err(super::failed(
+            "watching the command (pidfd_open, Linux 5.3)",
+        ))?;
     let mut listener = Some(listener);
     loop {
-        let mut fds = [
-            libc::pollfd {
-                fd: pidfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: listener.as_ref().map_or(-1, |l| l.as_raw_fd()),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: a valid array of two pollfds.
-        if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } == -1 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue; // a signal: its handler killed the child
-            }
-            return Err(e);
-        }
+        let mut fds = vec![PollFd::new(&pidfd, PollFlags::IN)];
         if let Some(l) = &listener {
-            let ev = fds[1].revents;
-            if ev & libc::POLLIN != 0 {
+            fds.push(PollFd::new(l, PollFlags::IN));
+        }
+        match poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue, // a signal: its handler killed the child
+            Err(e) => return Err(e.into()),
+        }
+        let ended = fds[0].revents().contains(PollFlags::IN);
+        let ev = fds.get(1).map(|f| f.revents());
+        drop(fds);
+        if let (Some(l), Some(ev)) = (&listener, ev) {
+            if ev.contains(PollFlags::IN) {
                 if !supervisor.serve_one(l) {
                     listener = None;
                 }
-            } else if ev & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            } else if ev.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) {
                 listener = None;
             }
         }
-        if fds[0].revents & libc::POLLIN != 0 {
+        if ended {
             return Ok(());
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn child(
-    root: &std::path::Path,
-    filters: &[seccompiler::BpfProgram],
-    sock: libc::c_int,
-    steps: &mut Steps,
-    cwd: &CString,
-    sh: &CString,
-    argv: &[*const libc::c_char],
-    env: &[*const libc::c_char],
-) -> i32 {
-    let mut setup = || -> io::Result<()> {
-        mounts::proc(root)?;
-        steps.mark("proc");
-        mounts::pivot(root)?;
-        steps.mark("pivot_root");
-        // SAFETY: a valid NUL-terminated string.
-        if unsafe { libc::chdir(cwd.as_ptr()) } == -1 {
-            let e = io::Error::last_os_error();
-            return Err(io::Error::new(
-                e.kind(),
-                format!("cd {}: {e}", cwd.to_string_lossy()),
-            ));
-        }
-        // The filter needs CAP_SYS_ADMIN (no no_new_privs), so it goes in
-        // before the capabilities are limited; capset stays allowed.
-        privileges::drop_bounding()?;
-        seccomp::install(filters)?;
-        let listener = sethostname::install()?;
-        sethostname::send_fd(sock, listener.as_raw_fd())
-            .map_err(|e| io::Error::new(e.kind(), format!("passing the hostname filter: {e}")))?;
-        drop(listener);
-        // SAFETY: our end of the pair, not used again.
-        unsafe { libc::close(sock) };
-        privileges::limit()?;
-        steps.mark("caps+seccomp");
-        Ok(())
-    };
-    if let Err(e) = setup() {
-        eprintln!("zerops-cache sandbox: {e}");
-        return SETUP_FAILED;
-    }
-    steps.report();
-    // SAFETY: valid NUL-terminated strings and null-terminated arrays.
+/// Execs the command; returns only when that failed.
+fn exec_command(exec: &Exec) -> i32 {
+    // SAFETY: valid NUL-terminated strings and null-terminated arrays of
+    // pointers into them, all alive until the call.
     unsafe {
-        libc::execve(sh.as_ptr(), argv.as_ptr(), env.as_ptr());
+        libc::execve(exec.sh.as_ptr(), exec.argv.as_ptr(), exec.env.as_ptr());
     }
     eprintln!(
         "zerops-cache sandbox: starting /bin/sh in the image: {}",
         io::Error::last_os_error()
     );
     SETUP_FAILED
+}
+
+/// /proc, the pivot into the root, the directory, the seccomp filters (the
+/// hostname filter's listener sent over `sock`) and the capabilities.
+fn make_container(
+    root: &std::path::Path,
+    filters: &[bpf::Program],
+    sock: OwnedFd,
+    steps: &mut Steps,
+    cwd: &CString,
+) -> io::Result<()> {
+    mounts::proc(root)?;
+    steps.mark("proc");
+    mounts::pivot(root)?;
+    steps.mark("pivot_root");
+    process::chdir(cwd.as_c_str())
+        .map_err(super::failed(format!("cd {}", cwd.to_string_lossy())))?;
+    // The filter needs CAP_SYS_ADMIN (no no_new_privs), so it goes in
+    // before the capabilities are limited; capset stays allowed.
+    privileges::drop_bounding()?;
+    seccomp::install(filters)?;
+    let listener = sethostname::install()?;
+    sethostname::send_fd(&sock, &listener)
+        .map_err(|e| io::Error::new(e.kind(), format!("passing the hostname filter: {e}")))?;
+    drop((listener, sock));
+    privileges::limit()?;
+    steps.mark("caps+seccomp");
+    Ok(())
 }
 
 /// The time each step of the container's setup took, printed to stderr

@@ -99,7 +99,7 @@ pub fn merge(
     }
 }
 
-pub fn merge_here(
+pub(crate) fn merge_here(
     store: &Dir,
     from: &Path,
     to: &Path,

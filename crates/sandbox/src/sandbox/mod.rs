@@ -28,22 +28,23 @@
 //! (`PR_SET_PDEATHSIG`), and the kernel drops the mounts with them, so a
 //! `kill -9` leaves nothing mounted on the host.
 
-pub mod devices;
+mod bpf;
+pub(crate) mod devices;
 pub mod env;
 pub mod filecaps;
-pub mod holder;
+pub(crate) mod holder;
 pub mod init;
 pub mod merge_upper;
 pub mod mounts;
 pub mod namespaces;
 pub mod pasta;
-pub mod privileges;
+pub(crate) mod privileges;
 pub mod rootfs;
-pub mod seccomp;
-pub mod sethostname;
-pub mod spec;
-pub mod subids;
-pub mod unpack;
+pub(crate) mod seccomp;
+pub(crate) mod sethostname;
+pub(crate) mod spec;
+pub(crate) mod subids;
+pub(crate) mod unpack;
 pub mod userns;
 
 use anyhow::{Context, Result};
@@ -51,7 +52,14 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use spec::Spec;
+pub(crate) use spec::Spec;
+
+/// A failed system call as an error naming `what` it was doing.
+pub(crate) fn failed(
+    what: impl std::fmt::Display,
+) -> impl FnOnce(rustix::io::Errno) -> std::io::Error {
+    move |e| std::io::Error::new(std::io::Error::from(e).kind(), format!("{what}: {e}"))
+}
 
 /// `--isolation`: where build commands run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -146,7 +154,7 @@ pub struct RunArgs {
 }
 
 /// Parses `90`, `90s`, `20m`, `2h`.
-pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
     let t = s.trim();
     let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => t.split_at(i),
@@ -444,7 +452,7 @@ impl Sandbox {
 /// is named after its service (setups are named after services), made a
 /// valid host name label (lowercase letters, digits and `-`, at most 63);
 /// `zerops-build` when nothing of it is left.
-pub fn hostname(setup: &str) -> String {
+pub(crate) fn hostname(setup: &str) -> String {
     let mut h: String = setup
         .chars()
         .map(|c| match c.to_ascii_lowercase() {

@@ -18,7 +18,7 @@ fn c(p: &Path) -> io::Result<CString> {
 }
 
 /// `mount(2)`, with the error naming what was mounted where.
-pub fn mount(
+pub(crate) fn mount(
     src: &Path,
     target: &Path,
     fstype: Option<&str>,
@@ -56,7 +56,7 @@ pub fn mount(
     Ok(())
 }
 
-pub fn bind(src: &Path, target: &Path) -> io::Result<()> {
+pub(crate) fn bind(src: &Path, target: &Path) -> io::Result<()> {
     mount(src, target, None, libc::MS_BIND | libc::MS_REC, None)
 }
 
@@ -105,12 +105,12 @@ fn overlay(
 }
 
 /// How long mount(2)'s option string may be (one page, its NUL included).
-pub const OPTIONS_MAX: usize = 4096;
+pub(crate) const OPTIONS_MAX: usize = 4096;
 
 /// `=1`: flatten every image of several layers once, into one directory,
 /// instead of stacking its layers (for a kernel, or a seccomp filter, that
 /// refuses the new mount API).
-pub const FLATTEN_ENV: &str = "ZEROPS_CACHE_FLATTEN_IMAGES";
+pub(crate) const FLATTEN_ENV: &str = "ZEROPS_CACHE_FLATTEN_IMAGES";
 
 /// How many lower directories overlayfs stacks (`OVL_MAX_STACK`).
 const STACK_MAX: usize = 500;
@@ -292,7 +292,7 @@ const SPECIAL: &[&str] = &["proc", "sys", "dev", "tmp", "build"];
 
 /// Builds the container's root at `spec.root`.
 /// `mark` is told when each part is done (the setup's timing).
-pub fn assemble(spec: &Spec, mark: &mut dyn FnMut(&str)) -> io::Result<()> {
+pub(crate) fn assemble(spec: &Spec, mark: &mut dyn FnMut(&str)) -> io::Result<()> {
     // Nothing mounted here may reach the host.
     mount(
         Path::new("none"),
@@ -457,7 +457,7 @@ const PROC_MASKED: &[&str] = &[
 /// (`mount_setattr` with `AT_RECURSIVE`, Linux 5.12+): with a locked mount
 /// tree in a user namespace a remount of each would have to repeat its
 /// locked flags.
-pub fn read_only(target: &Path) -> io::Result<()> {
+pub(crate) fn read_only(target: &Path) -> io::Result<()> {
     let t = c(target)?;
     // SAFETY: mount_attr is plain integers; all zeros is its empty value.
     let mut attr: libc::mount_attr = unsafe { std::mem::zeroed() };
@@ -504,7 +504,7 @@ fn mask(p: &Path) -> io::Result<()> {
 
 /// Mounts the container's /proc, with runc's read-only and masked paths;
 /// called by its PID 1, in the new PID namespace, before [`pivot`].
-pub fn proc(root: &Path) -> io::Result<()> {
+pub(crate) fn proc(root: &Path) -> io::Result<()> {
     let p = root.join("proc");
     mount(
         Path::new("proc"),
@@ -530,26 +530,13 @@ pub fn proc(root: &Path) -> io::Result<()> {
 /// mount tree (`pivot_root`, then a lazy unmount of the old root, as runc
 /// does): unlike a `chroot`, which a process holding `CAP_SYS_CHROOT` can
 /// leave, nothing of the host's tree is left to escape to.
-pub fn pivot(root: &Path) -> io::Result<()> {
-    let r = c(root)?;
-    let dot = c(Path::new("."))?;
-    let fail = |what: &str| {
-        let e = io::Error::last_os_error();
-        io::Error::new(e.kind(), format!("{what}: {e}"))
-    };
-    // SAFETY: valid NUL-terminated paths.
-    unsafe {
-        if libc::chdir(r.as_ptr()) == -1 {
-            return Err(fail("entering the container's root"));
-        }
-        if libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) == -1 {
-            return Err(fail("pivot_root into the container's root"));
-        }
-        if libc::umount2(dot.as_ptr(), libc::MNT_DETACH) == -1 {
-            return Err(fail("detaching the host's mount tree"));
-        }
-    }
-    Ok(())
+pub(crate) fn pivot(root: &Path) -> io::Result<()> {
+    use super::failed;
+    rustix::process::chdir(root).map_err(failed("entering the container's root"))?;
+    rustix::process::pivot_root(".", ".")
+        .map_err(failed("pivot_root into the container's root"))?;
+    rustix::mount::unmount(".", rustix::mount::UnmountFlags::DETACH)
+        .map_err(failed("detaching the host's mount tree"))
 }
 
 #[cfg(test)]

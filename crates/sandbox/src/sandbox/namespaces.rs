@@ -8,18 +8,15 @@
 use std::io;
 
 pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 pub fn uid() -> u32 {
-    // SAFETY: as above.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
-pub fn gid() -> u32 {
-    // SAFETY: as above.
-    unsafe { libc::getegid() }
+pub(crate) fn gid() -> u32 {
+    rustix::process::getegid().as_raw()
 }
 
 fn check(r: libc::c_int, what: &str) -> io::Result<()> {
@@ -36,7 +33,7 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
 /// here), then the UTS namespace named after the setup, IPC, cgroup and,
 /// for `--network none`, a network namespace with loopback up. Must be
 /// called while the process has one thread.
-pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
+pub(crate) fn make_pod(spec: &super::Spec) -> io::Result<()> {
     if let (true, Some(ids)) = (spec.user_ns, &spec.ids) {
         super::userns::enter(ids)?;
     } else if spec.user_ns {
@@ -53,10 +50,8 @@ pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
         flags |= libc::CLONE_NEWNET;
     }
     unshare(flags, "UTS, IPC and cgroup namespaces")?;
-    let name = spec.hostname.as_bytes();
-    // SAFETY: a valid buffer of `name.len()` bytes.
-    let r = unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) };
-    check(r, "setting the container's hostname")?;
+    rustix::system::sethostname(spec.hostname.as_bytes())
+        .map_err(super::failed("setting the container's hostname"))?;
     if spec.private_net {
         loopback_up()?;
     }
@@ -66,7 +61,7 @@ pub fn make_pod(spec: &super::Spec) -> io::Result<()> {
 }
 
 /// `unshare(flags)`, the error naming `what`.
-pub fn unshare(flags: libc::c_int, what: &str) -> io::Result<()> {
+pub(crate) fn unshare(flags: libc::c_int, what: &str) -> io::Result<()> {
     // SAFETY: unshare has no memory preconditions.
     let r = unsafe { libc::unshare(flags) };
     check(r, &format!("creating {what} (unshare)"))
@@ -81,10 +76,12 @@ fn join(pid: u32, ns: &str, flag: libc::c_int) -> io::Result<()> {
             format!("opening the build's {ns} namespace {path}: {e}"),
         )
     })?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: a valid descriptor of a namespace file.
-    let r = unsafe { libc::setns(f.as_raw_fd(), flag) };
-    check(r, &format!("joining the build's {ns} namespace (setns)"))
+    use rustix::thread::{ThreadNameSpaceType, move_into_thread_name_spaces};
+    use std::os::fd::AsFd;
+    let kind = ThreadNameSpaceType::from_bits_retain(flag as u32);
+    move_into_thread_name_spaces(f.as_fd(), kind).map_err(super::failed(format!(
+        "joining the build's {ns} namespace (setns)"
+    )))
 }
 
 fn pod_pid(spec: &super::Spec) -> io::Result<u32> {
@@ -95,7 +92,7 @@ fn pod_pid(spec: &super::Spec) -> io::Result<u32> {
 /// Joins the pod's namespaces (after it was made by [`make_pod`] in the
 /// process `spec.pod`): the user namespace first, whose root may then join
 /// the others. Must be called while the process has one thread.
-pub fn join_pod(spec: &super::Spec) -> io::Result<()> {
+pub(crate) fn join_pod(spec: &super::Spec) -> io::Result<()> {
     let pod = pod_pid(spec)?;
     if spec.user_ns {
         join(pod, "user", libc::CLONE_NEWUSER)?;
@@ -117,7 +114,7 @@ pub fn join_pod(spec: &super::Spec) -> io::Result<()> {
 /// the command's own /proc and `pivot_root`), and a new PID namespace. The
 /// calling process stays in the old PID namespace; its next child is PID 1
 /// of the new one.
-pub fn enter_command(spec: &super::Spec) -> io::Result<()> {
+pub(crate) fn enter_command(spec: &super::Spec) -> io::Result<()> {
     join_pod(spec)?;
     let root = spec
         .root_holder

@@ -30,17 +30,17 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// The namespace's address, prefix length and gateway.
-pub const ADDRESS: &str = "10.0.2.100";
-pub const PREFIX_LEN: &str = "24";
+pub(crate) const ADDRESS: &str = "10.0.2.100";
+pub(crate) const PREFIX_LEN: &str = "24";
 pub const GATEWAY: &str = "10.0.2.2";
 /// The namespace's resolver: pasta forwards its queries to the host's
 /// (the first `nameserver` of the host's /etc/resolv.conf, loopback ones
 /// such as systemd-resolved's included), as slirp4netns' 10.0.2.3.
-pub const DNS: &str = "10.0.2.3";
+pub(crate) const DNS: &str = "10.0.2.3";
 
 /// Writes the container's resolv.conf into the scratch directory `run`;
 /// its path.
-pub fn resolv_conf(run: &Path) -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn resolv_conf(run: &Path) -> anyhow::Result<std::path::PathBuf> {
     use anyhow::Context;
     let p = run.join("resolv.conf");
     std::fs::write(
@@ -53,12 +53,12 @@ pub fn resolv_conf(run: &Path) -> anyhow::Result<std::path::PathBuf> {
 
 /// A running pasta; killed and reaped when dropped.
 #[derive(Debug)]
-pub struct Pasta {
+pub(crate) struct Pasta {
     child: Child,
 }
 
 /// The arguments of pasta for the pod `pod`.
-pub fn args(pod: u32, user_ns: bool, root: bool) -> Vec<String> {
+pub(crate) fn args(pod: u32, user_ns: bool, root: bool) -> Vec<String> {
     let mut a: Vec<String> = [
         "--foreground",
         "--quiet",
@@ -100,7 +100,7 @@ impl Pasta {
     /// Connects the network namespace of the pod `pod` and waits until it
     /// is configured; the reason otherwise.
     /// pasta's messages go to `log` (a file of the container's scratch).
-    pub fn start(pod: u32, user_ns: bool, log: &Path) -> Result<Pasta, String> {
+    pub(crate) fn start(pod: u32, user_ns: bool, log: &Path) -> Result<Pasta, String> {
         let root = super::namespaces::is_root();
         let err_file =
             std::fs::File::create(log).map_err(|e| format!("creating {}: {e}", log.display()))?;

@@ -11,7 +11,7 @@ use caps::{CapSet, Capability};
 use std::io;
 
 /// Docker's (and containerd's) default capabilities.
-pub const DEFAULT: [Capability; 14] = [
+pub(crate) const DEFAULT: [Capability; 14] = [
     Capability::CAP_CHOWN,
     Capability::CAP_DAC_OVERRIDE,
     Capability::CAP_FOWNER,
@@ -30,7 +30,7 @@ pub const DEFAULT: [Capability; 14] = [
 
 /// The default list as a bit mask (bit N = capability N), as
 /// `/proc/PID/status` prints it.
-pub fn default_mask() -> u64 {
+pub(crate) fn default_mask() -> u64 {
     DEFAULT.iter().map(|c| c.bitmask()).fold(0, |a, b| a | b)
 }
 
@@ -41,7 +41,7 @@ fn err(what: &str, e: impl std::fmt::Display) -> io::Error {
 /// Drops every capability outside [`DEFAULT`] from the bounding set, up to
 /// the kernel's last (also those newer than this program knows).
 /// Needs `CAP_SETPCAP`; call it before [`limit`].
-pub fn drop_bounding() -> io::Result<()> {
+pub(crate) fn drop_bounding() -> io::Result<()> {
     let keep = default_mask();
     for cap in 0..64u32 {
         if keep & (1 << cap) != 0 {
@@ -62,7 +62,7 @@ pub fn drop_bounding() -> io::Result<()> {
 /// Limits the effective, permitted and inheritable sets to [`DEFAULT`]
 /// (in that order: effective must stay within permitted) and clears the
 /// ambient set. After `execve`, root's sets are the bounding set's.
-pub fn limit() -> io::Result<()> {
+pub(crate) fn limit() -> io::Result<()> {
     let keep: caps::CapsHashSet = DEFAULT.iter().copied().collect();
     for set in [CapSet::Effective, CapSet::Permitted, CapSet::Inheritable] {
         caps::set(None, set, &keep).map_err(|e| err(&format!("limiting {set:?}"), e))?;
@@ -72,7 +72,7 @@ pub fn limit() -> io::Result<()> {
 
 /// Clears every capability set of the calling process (the pod's, which
 /// only waits; [`super::namespaces::make_pod`]).
-pub fn drop_all() -> io::Result<()> {
+pub(crate) fn drop_all() -> io::Result<()> {
     for set in [
         CapSet::Ambient,
         CapSet::Effective,

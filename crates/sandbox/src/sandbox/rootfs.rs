@@ -38,7 +38,7 @@ pub enum Image {
 
 impl Image {
     /// The identity recorded with the base layer.
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         match self {
             Image::HostRoot { id }
             | Image::Dir { id, .. }
@@ -52,7 +52,7 @@ impl Image {
     }
 
     /// The overlay's lower directory.
-    pub fn lower(&self) -> &Path {
+    pub(crate) fn lower(&self) -> &Path {
         match self {
             Image::HostRoot { .. } => Path::new("/"),
             Image::Dir { path, .. } | Image::Tar { path, .. } => path,
@@ -61,7 +61,7 @@ impl Image {
     }
 
     /// The overlay's lower directories, top first, when there are several.
-    pub fn lowers(&self) -> Vec<PathBuf> {
+    pub(crate) fn lowers(&self) -> Vec<PathBuf> {
         match self {
             Image::Layers { layers, .. } => layers.iter().rev().cloned().collect(),
             _ => Vec::new(),
@@ -101,7 +101,7 @@ fn short(d: &[u8]) -> String {
 pub const NO_CONTAINER: &str = "none (host, no container)";
 
 /// Identifies the image: the host root, or `rootfs`, without unpacking.
-pub fn identify(rootfs: Option<&Path>) -> Result<Image> {
+pub(crate) fn identify(rootfs: Option<&Path>) -> Result<Image> {
     let Some(p) = rootfs else {
         let release = std::fs::read("/etc/os-release").unwrap_or_default();
         let name = String::from_utf8_lossy(&release)

@@ -32,12 +32,14 @@ use seccompiler::{
 use std::collections::BTreeMap;
 use std::io;
 
+use super::bpf::{self, Program};
+
 /// Refused outright (`EPERM`): kernel modules, reboot and kexec, mounts
 /// and namespaces, swap, the clock, BPF and perf, the kernel keyring,
 /// accounting, raw I/O ports, NUMA policy, handles to files by number,
-/// userfaultfd, io_uring and the obsolete calls.
-#[cfg(target_arch = "x86_64")]
-pub const DENIED: &[(&str, libc::c_long)] = &[
+/// userfaultfd, io_uring and the obsolete calls (on aarch64, less the calls
+/// it never had).
+pub(crate) const DENIED: &[(&str, libc::c_long)] = &[
     ("acct", libc::SYS_acct),
     ("add_key", libc::SYS_add_key),
     ("bpf", libc::SYS_bpf),
@@ -55,7 +57,9 @@ pub const DENIED: &[(&str, libc::c_long)] = &[
     ("io_uring_enter", libc::SYS_io_uring_enter),
     ("io_uring_register", libc::SYS_io_uring_register),
     ("io_uring_setup", libc::SYS_io_uring_setup),
+    #[cfg(target_arch = "x86_64")] // not on aarch64
     ("ioperm", libc::SYS_ioperm),
+    #[cfg(target_arch = "x86_64")] // not on aarch64
     ("iopl", libc::SYS_iopl),
     ("kcmp", libc::SYS_kcmp),
     ("kexec_file_load", libc::SYS_kexec_file_load),
@@ -81,65 +85,18 @@ pub const DENIED: &[(&str, libc::c_long)] = &[
     ("settimeofday", libc::SYS_settimeofday),
     ("swapoff", libc::SYS_swapoff),
     ("swapon", libc::SYS_swapon),
+    #[cfg(target_arch = "x86_64")] // not on aarch64
     ("_sysctl", libc::SYS__sysctl),
+    #[cfg(target_arch = "x86_64")] // not on aarch64
     ("sysfs", libc::SYS_sysfs),
     ("syslog", libc::SYS_syslog),
     ("umount2", libc::SYS_umount2),
     ("unshare", libc::SYS_unshare),
+    #[cfg(target_arch = "x86_64")] // not on aarch64
     ("uselib", libc::SYS_uselib),
     ("userfaultfd", libc::SYS_userfaultfd),
+    #[cfg(target_arch = "x86_64")] // not on aarch64
     ("ustat", libc::SYS_ustat),
-    ("vhangup", libc::SYS_vhangup),
-];
-
-/// As on x86_64, less the calls aarch64 never had.
-#[cfg(target_arch = "aarch64")]
-pub const DENIED: &[(&str, libc::c_long)] = &[
-    ("acct", libc::SYS_acct),
-    ("add_key", libc::SYS_add_key),
-    ("bpf", libc::SYS_bpf),
-    ("clock_adjtime", libc::SYS_clock_adjtime),
-    ("clock_settime", libc::SYS_clock_settime),
-    ("delete_module", libc::SYS_delete_module),
-    ("fanotify_init", libc::SYS_fanotify_init),
-    ("finit_module", libc::SYS_finit_module),
-    ("fsconfig", libc::SYS_fsconfig),
-    ("fsmount", libc::SYS_fsmount),
-    ("fsopen", libc::SYS_fsopen),
-    ("fspick", libc::SYS_fspick),
-    ("get_mempolicy", libc::SYS_get_mempolicy),
-    ("init_module", libc::SYS_init_module),
-    ("io_uring_enter", libc::SYS_io_uring_enter),
-    ("io_uring_register", libc::SYS_io_uring_register),
-    ("io_uring_setup", libc::SYS_io_uring_setup),
-    ("kcmp", libc::SYS_kcmp),
-    ("kexec_file_load", libc::SYS_kexec_file_load),
-    ("kexec_load", libc::SYS_kexec_load),
-    ("keyctl", libc::SYS_keyctl),
-    ("lookup_dcookie", libc::SYS_lookup_dcookie),
-    ("mbind", libc::SYS_mbind),
-    ("mount", libc::SYS_mount),
-    ("mount_setattr", libc::SYS_mount_setattr),
-    ("move_mount", libc::SYS_move_mount),
-    ("move_pages", libc::SYS_move_pages),
-    ("nfsservctl", libc::SYS_nfsservctl),
-    ("open_by_handle_at", libc::SYS_open_by_handle_at),
-    ("open_tree", libc::SYS_open_tree),
-    ("perf_event_open", libc::SYS_perf_event_open),
-    ("pivot_root", libc::SYS_pivot_root),
-    ("quotactl", libc::SYS_quotactl),
-    ("quotactl_fd", libc::SYS_quotactl_fd),
-    ("reboot", libc::SYS_reboot),
-    ("request_key", libc::SYS_request_key),
-    ("set_mempolicy", libc::SYS_set_mempolicy),
-    ("setns", libc::SYS_setns),
-    ("settimeofday", libc::SYS_settimeofday),
-    ("swapoff", libc::SYS_swapoff),
-    ("swapon", libc::SYS_swapon),
-    ("syslog", libc::SYS_syslog),
-    ("umount2", libc::SYS_umount2),
-    ("unshare", libc::SYS_unshare),
-    ("userfaultfd", libc::SYS_userfaultfd),
     ("vhangup", libc::SYS_vhangup),
 ];
 
@@ -179,7 +136,7 @@ fn cond(arg: u8, op: Op, value: u64) -> io::Result<SeccompCondition> {
 }
 
 /// The two filters: `clone3` → `ENOSYS`, then the rest → `EPERM`.
-pub fn filters() -> io::Result<Vec<BpfProgram>> {
+pub(crate) fn filters() -> io::Result<Vec<Program>> {
     let mut deny: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
     let mut add = |nr: i64, rules: Vec<SeccompRule>| {
         deny.insert(nr, rules.clone());
@@ -244,36 +201,18 @@ pub fn filters() -> io::Result<Vec<BpfProgram>> {
         ARCH,
     )
     .map_err(bad)?;
-    Ok(vec![
-        enosys.try_into().map_err(bad)?,
-        eperm.try_into().map_err(bad)?,
-    ])
+    let compiled = |f: SeccompFilter| -> io::Result<Program> {
+        let p: BpfProgram = f.try_into().map_err(bad)?;
+        Ok(bpf::from_seccompiler(&p))
+    };
+    Ok(vec![compiled(enosys)?, compiled(eperm)?])
 }
 
 /// Installs `filters` on the calling thread, without `no_new_privs`
 /// (seccompiler's own `apply_filter` sets it; see the module's note).
-pub fn install(filters: &[BpfProgram]) -> io::Result<()> {
+pub(crate) fn install(filters: &[Program]) -> io::Result<()> {
     for f in filters {
-        let prog = libc::sock_fprog {
-            len: f.len() as u16,
-            filter: f.as_ptr() as *mut libc::sock_filter,
-        };
-        // SAFETY: the kernel copies the program; `f` outlives the call.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                0,
-                &prog as *const libc::sock_fprog,
-            )
-        };
-        if r == -1 {
-            let e = io::Error::last_os_error();
-            return Err(io::Error::new(
-                e.kind(),
-                format!("installing the seccomp filter: {e}"),
-            ));
-        }
+        bpf::install(f, "the seccomp filter")?;
     }
     Ok(())
 }

@@ -27,10 +27,12 @@
 //! instructions and the protocol the three ioctls of `libc`.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use super::bpf::{self, Program, jeq, stmt};
 
 /// The kernel's limit of a host or domain name (`__NEW_UTS_LEN`).
-pub const MAX_LEN: i32 = 64;
+pub(crate) const MAX_LEN: i32 = 64;
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xC000_003E;
@@ -42,28 +44,10 @@ const X32: u32 = 0x4000_0000;
 #[cfg(target_arch = "aarch64")]
 const X32: u32 = 0;
 
-const fn stmt(code: u32, k: u32) -> libc::sock_filter {
-    libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    }
-}
-
-const fn jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
-    libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt,
-        jf,
-        k,
-    }
-}
-
 /// The filter: on this architecture, `sethostname` and `setdomainname`
 /// (also their x32 numbers) notify; everything else is allowed (the other
 /// filters decide it).
-pub fn program() -> Vec<libc::sock_filter> {
+pub(crate) fn program() -> Program {
     let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
     let ret = libc::BPF_RET | libc::BPF_K;
     // Offsets in struct seccomp_data: nr at 0, arch at 4.
@@ -81,30 +65,11 @@ pub fn program() -> Vec<libc::sock_filter> {
 
 /// Installs [`program`] on the calling thread (which must hold
 /// `CAP_SYS_ADMIN`: no `no_new_privs`) and returns the listener.
-pub fn install() -> io::Result<OwnedFd> {
-    let prog = program();
-    let fprog = libc::sock_fprog {
-        len: prog.len() as u16,
-        filter: prog.as_ptr() as *mut libc::sock_filter,
-    };
-    // SAFETY: the kernel copies the program; `prog` outlives the call.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-            &fprog as *const libc::sock_fprog,
-        )
-    };
-    if fd < 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            e.kind(),
-            format!("installing the hostname filter (seccomp user notification, Linux 5.0): {e}"),
-        ));
-    }
-    // SAFETY: a new descriptor the kernel gave us (close-on-exec).
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+pub(crate) fn install() -> io::Result<OwnedFd> {
+    bpf::install_listening(
+        &program(),
+        "the hostname filter (seccomp user notification, Linux 5.0)",
+    )
 }
 
 /// What the supervisor answers: 0 or a negative errno.
@@ -161,7 +126,7 @@ fn read_name(pid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
 /// The init's side: the listener, and the host's /proc opened before the
 /// command pivoted into the container (a `pivot_root` moves the init's root
 /// too, and the container's /proc is another PID namespace's).
-pub struct Supervisor {
+pub(crate) struct Supervisor {
     proc: std::fs::File,
     uts: (u64, u64),
 }
@@ -174,7 +139,7 @@ fn ns_id(dir: &std::fs::File, path: &str) -> Option<(u64, u64)> {
 impl Supervisor {
     /// Opens /proc and notes this process's UTS namespace; call before the
     /// command's process pivots.
-    pub fn new() -> io::Result<Supervisor> {
+    pub(crate) fn new() -> io::Result<Supervisor> {
         let proc = std::fs::File::open("/proc")
             .map_err(|e| io::Error::new(e.kind(), format!("opening /proc: {e}")))?;
         let uts = ns_id(&proc, "self/ns/uts")
@@ -190,7 +155,7 @@ impl Supervisor {
     /// Handles one notification from `listener` (call when it is readable).
     /// Returns false when the listener has no more notifications to give
     /// (no process uses the filter any more).
-    pub fn serve_one(&self, listener: &OwnedFd) -> bool {
+    pub(crate) fn serve_one(&self, listener: &OwnedFd) -> bool {
         // SAFETY: seccomp_notif is plain data; the kernel wants it zeroed.
         let mut req: libc::seccomp_notif = unsafe { std::mem::zeroed() };
         // SAFETY: a valid, zeroed seccomp_notif for our listener.
@@ -226,93 +191,56 @@ impl Supervisor {
         if !self.same_uts(req.pid) {
             return -libc::EPERM;
         }
-        // SAFETY: a valid buffer of `name.len()` bytes.
-        let r = unsafe {
-            match nr {
-                libc::SYS_sethostname => libc::sethostname(name.as_ptr().cast(), name.len()),
-                libc::SYS_setdomainname => libc::setdomainname(name.as_ptr().cast(), name.len()),
-                _ => return -libc::ENOSYS,
-            }
+        let r = match nr {
+            libc::SYS_sethostname => rustix::system::sethostname(&name),
+            libc::SYS_setdomainname => rustix::system::setdomainname(&name),
+            _ => return -libc::ENOSYS,
         };
-        if r == -1 {
-            -io::Error::last_os_error()
-                .raw_os_error()
-                .unwrap_or(libc::EPERM)
-        } else {
-            0
+        match r {
+            Ok(()) => 0,
+            Err(e) => -e.raw_os_error(),
         }
     }
 }
 
-/// Sends `fd` over the Unix socket `sock` (`SCM_RIGHTS`).
-pub fn send_fd(sock: RawFd, fd: RawFd) -> io::Result<()> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
-    };
-    // SAFETY: CMSG_SPACE is a size computation.
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
-    let mut cbuf = vec![0u8; space];
-    // SAFETY: msghdr is plain data; the buffers outlive sendmsg, and the
-    // control message is written inside `cbuf` as CMSG_FIRSTHDR places it.
-    unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = space as _;
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        (*c).cmsg_level = libc::SOL_SOCKET;
-        (*c).cmsg_type = libc::SCM_RIGHTS;
-        (*c).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<RawFd>(), fd);
-        if libc::sendmsg(sock, &msg, 0) == -1 {
-            return Err(io::Error::last_os_error());
-        }
-    }
+/// Sends `fd` over the Unix socket `sock` (`SCM_RIGHTS`), with one byte.
+pub(crate) fn send_fd(sock: impl AsFd, fd: impl AsFd) -> io::Result<()> {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg};
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    let fds = [fd.as_fd()];
+    control.push(SendAncillaryMessage::ScmRights(&fds));
+    sendmsg(
+        sock,
+        &[io::IoSlice::new(&[0])],
+        &mut control,
+        SendFlags::empty(),
+    )?;
     Ok(())
 }
 
-/// Receives a descriptor from `sock`; `None` when the other end closed
-/// without sending one.
-pub fn recv_fd(sock: RawFd) -> io::Result<Option<OwnedFd>> {
+/// Receives a descriptor from `sock` (close-on-exec); `None` when the
+/// other end closed without sending one.
+pub(crate) fn recv_fd(sock: impl AsFd) -> io::Result<Option<OwnedFd>> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut byte = [0u8; 1];
-    let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
-    };
-    // SAFETY: CMSG_SPACE is a size computation.
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
-    let mut cbuf = vec![0u8; space];
-    loop {
-        // SAFETY: as in send_fd; the descriptor is taken only from a
-        // control message of the expected type and size.
-        unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = &mut iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = cbuf.as_mut_ptr().cast();
-            msg.msg_controllen = space as _;
-            let n = libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC);
-            if n == -1 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            let c = libc::CMSG_FIRSTHDR(&msg);
-            if n == 0 || c.is_null() {
-                return Ok(None);
-            }
-            if (*c).cmsg_level != libc::SOL_SOCKET || (*c).cmsg_type != libc::SCM_RIGHTS {
-                return Ok(None);
-            }
-            let fd = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast::<RawFd>());
-            return Ok(Some(OwnedFd::from_raw_fd(fd)));
+    let got = loop {
+        let mut data = [io::IoSliceMut::new(&mut byte)];
+        match recvmsg(&sock, &mut data, &mut control, RecvFlags::CMSG_CLOEXEC) {
+            Err(rustix::io::Errno::INTR) => continue,
+            r => break r?,
         }
+    };
+    if got.bytes == 0 {
+        return Ok(None);
     }
+    let fd = control.drain().find_map(|m| match m {
+        RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
+        _ => None,
+    });
+    Ok(fd)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// The OS image: the overlay's lower directory.
     pub lower: PathBuf,
     /// A pulled image's layers, top first: the overlay's lower directories

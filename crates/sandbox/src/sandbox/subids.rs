@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 /// One line of a map: `count` ids from `inside` (container) onto `outside`
 /// (host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Extent {
+pub(crate) struct Extent {
     pub inside: u32,
     pub outside: u32,
     pub count: u32,
@@ -25,14 +25,14 @@ pub struct Extent {
 
 /// A host range from `/etc/subuid` or `/etc/subgid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Range {
+pub(crate) struct Range {
     pub start: u32,
     pub count: u32,
 }
 
 /// A line that names the user but cannot be used, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadLine {
+pub(crate) struct BadLine {
     pub line: usize,
     pub why: String,
 }
@@ -44,7 +44,7 @@ const MAX_RANGES: usize = 339;
 /// the user `name` with uid `uid`, in file order, and the lines that name
 /// the user but are malformed (other users' lines are not this user's
 /// business and are not checked). Blank lines and `#` comments are skipped.
-pub fn ranges(file: &str, name: &str, uid: u32) -> (Vec<Range>, Vec<BadLine>) {
+pub(crate) fn ranges(file: &str, name: &str, uid: u32) -> (Vec<Range>, Vec<BadLine>) {
     let uid_s = uid.to_string();
     let mut out = Vec::new();
     let mut bad = Vec::new();
@@ -94,7 +94,7 @@ pub fn ranges(file: &str, name: &str, uid: u32) -> (Vec<Range>, Vec<BadLine>) {
 /// The map podman makes: container 0 is `own` (the user's id), then the
 /// ranges one after the other from container id 1. Container ids stop
 /// below 2³²−1 (the kernel's "no id").
-pub fn extents(own: u32, ranges: &[Range]) -> Vec<Extent> {
+pub(crate) fn extents(own: u32, ranges: &[Range]) -> Vec<Extent> {
     let mut out = vec![Extent {
         inside: 0,
         outside: own,
@@ -118,23 +118,15 @@ pub fn extents(own: u32, ranges: &[Range]) -> Vec<Extent> {
 }
 
 /// How many container ids a map has (0..size are mapped).
-pub fn size(map: &[Extent]) -> u64 {
+pub(crate) fn size(map: &[Extent]) -> u64 {
     map.iter()
         .map(|e| u64::from(e.inside) + u64::from(e.count))
         .max()
         .unwrap_or(0)
 }
 
-/// The host id of container id `id`, if mapped.
-pub fn outside(map: &[Extent], id: u32) -> Option<u32> {
-    map.iter().find_map(|e| {
-        let off = id.checked_sub(e.inside)?;
-        (off < e.count).then(|| e.outside + off)
-    })
-}
-
 /// The arguments of newuidmap/newgidmap after the pid.
-pub fn helper_args(map: &[Extent]) -> Vec<String> {
+pub(crate) fn helper_args(map: &[Extent]) -> Vec<String> {
     map.iter()
         .flat_map(|e| [e.inside, e.outside, e.count])
         .map(|n| n.to_string())
@@ -143,7 +135,7 @@ pub fn helper_args(map: &[Extent]) -> Vec<String> {
 
 /// The rootless container's full map: the user and its subordinate ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdMap {
+pub(crate) struct IdMap {
     pub newuidmap: PathBuf,
     pub newgidmap: PathBuf,
     pub uids: Vec<Extent>,
@@ -153,7 +145,7 @@ pub struct IdMap {
 impl IdMap {
     /// A short text of the map, for the image's identity (a base layer
     /// made with other ids has other owners).
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let f = |m: &[Extent]| {
             m.iter()
                 .map(|e| format!("{}:{}:{}", e.inside, e.outside, e.count))
@@ -166,7 +158,7 @@ impl IdMap {
 
 /// Why the rootless container maps only the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     Mapped(IdMap),
     /// Root needs no map.
     Root,
@@ -227,7 +219,7 @@ fn read_ranges(
 /// The map of the invoking user: from /etc/subuid and /etc/subgid when
 /// both give it a range and newuidmap and newgidmap are installed.
 /// Malformed lines naming the user are returned as warnings.
-pub fn lookup() -> (Lookup, Vec<String>) {
+pub(crate) fn lookup() -> (Lookup, Vec<String>) {
     let uid = super::namespaces::uid();
     let gid = super::namespaces::gid();
     let mut warn = Vec::new();
@@ -273,7 +265,7 @@ pub fn lookup() -> (Lookup, Vec<String>) {
 }
 
 /// [`lookup`] once per process; its warnings printed once.
-pub fn current() -> &'static Lookup {
+pub(crate) fn current() -> &'static Lookup {
     static ONCE: std::sync::OnceLock<Lookup> = std::sync::OnceLock::new();
     ONCE.get_or_init(|| {
         let (l, warn) = lookup();
@@ -285,7 +277,7 @@ pub fn current() -> &'static Lookup {
 }
 
 /// The map when the container maps subordinate ids.
-pub fn mapped() -> Option<&'static IdMap> {
+pub(crate) fn mapped() -> Option<&'static IdMap> {
     match current() {
         Lookup::Mapped(m) => Some(m),
         _ => None,
@@ -389,13 +381,6 @@ alice:4294967290:10
             ]
         );
         assert_eq!(size(&m), 65552);
-        assert_eq!(outside(&m, 0), Some(1000));
-        assert_eq!(outside(&m, 1), Some(100000));
-        assert_eq!(outside(&m, 42), Some(100041));
-        assert_eq!(outside(&m, 65536), Some(165535));
-        assert_eq!(outside(&m, 65537), Some(300000));
-        assert_eq!(outside(&m, 65551), Some(400004));
-        assert_eq!(outside(&m, 65552), None);
         assert_eq!(
             helper_args(&m[..2]),
             ["0", "1000", "1", "1", "100000", "65536"]

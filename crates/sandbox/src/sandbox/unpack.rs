@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// What an unpack left out.
 #[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// Character and block devices.
     pub devices: usize,
     /// Entries that could not be made, with the first few reasons.
@@ -34,7 +34,7 @@ pub struct Skipped {
 
 /// Whose the unpacked files are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owners {
+pub(crate) enum Owners {
     /// The tar's (as root).
     Keep,
     /// The user's (rootless without subordinate ids).
@@ -77,7 +77,7 @@ fn open(tar: &Path) -> Result<Box<dyn Read>> {
 
 /// Unpacks `tar` into the directory `dir`, its files owned as `owners`
 /// says.
-pub fn unpack(tar: &Path, dir: &Path, owners: Owners) -> Result<Skipped> {
+pub(crate) fn unpack(tar: &Path, dir: &Path, owners: Owners) -> Result<Skipped> {
     let mut ar = tar::Archive::new(open(tar)?);
     ar.set_preserve_permissions(true);
     ar.set_preserve_mtime(true);
@@ -191,7 +191,6 @@ fn relative(p: &Path) -> std::io::Result<std::path::PathBuf> {
 
 /// A named pipe of the image (the `tar` crate would make a file of it).
 fn fifo(dir: &Path, name: &str, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
     let rel = Path::new(name.trim_start_matches('/'));
     if rel
         .components()
@@ -203,11 +202,14 @@ fn fifo(dir: &Path, name: &str, mode: u32) -> std::io::Result<()> {
     if let Some(parent) = p.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes())?;
-    // SAFETY: a valid NUL-terminated path.
-    if unsafe { libc::mkfifo(c.as_ptr(), (mode & 0o7777) as libc::mode_t) } == -1 {
-        return Err(std::io::Error::last_os_error());
-    }
+    use rustix::fs::{CWD, FileType, Mode, mknodat};
+    mknodat(
+        CWD,
+        &p,
+        FileType::Fifo,
+        Mode::from_raw_mode(mode & 0o7777),
+        0,
+    )?;
     Ok(())
 }
 
@@ -293,8 +295,7 @@ mod tests {
     #[test]
     fn mapped_owners_are_kept_within_the_range_and_root_past_it() {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        // SAFETY: no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
+        if !rustix::process::geteuid().is_root() {
             eprintln!("skipped: needs root to chown");
             return;
         }

@@ -20,7 +20,9 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::init::wait_for;
 use super::subids::{self, IdMap};
+use std::os::fd::AsRawFd;
 
 fn cstr(s: &[u8]) -> io::Result<CString> {
     CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte"))
@@ -60,65 +62,44 @@ fn fork_helper(argv: &[CString], go: [libc::c_int; 2]) -> io::Result<libc::pid_t
     }
 }
 
-fn wait(pid: libc::pid_t) -> io::Result<libc::c_int> {
-    let mut status = 0;
-    loop {
-        // SAFETY: waiting for our own child.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
-            return Ok(status);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-}
-
 /// Moves this process into a new user namespace where container id 0 is
 /// the user and 1..N its subordinate ids, and clears its supplementary
 /// groups (the host's, which the map does not name). The process must have
 /// one thread.
-pub fn enter(map: &IdMap) -> io::Result<()> {
+pub(crate) fn enter(map: &IdMap) -> io::Result<()> {
     let pid = std::process::id();
     let uid_argv = argv(&map.newuidmap, pid, &map.uids)?;
     let gid_argv = argv(&map.newgidmap, pid, &map.gids)?;
-    let mut go = [0 as libc::c_int; 2];
-    // SAFETY: a valid two-element array.
-    if unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    let close = |fds: &[libc::c_int]| {
-        for fd in fds {
-            // SAFETY: our own pipe ends, closed once.
-            unsafe { libc::close(*fd) };
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let go = [read.as_raw_fd(), write.as_raw_fd()];
+    let first = fork_helper(&uid_argv, go)?;
+    let second = match fork_helper(&gid_argv, go) {
+        Ok(pid) => pid,
+        Err(e) => {
+            drop((read, write)); // the first helper reads EOF and exits
+            let _ = wait_for(first);
+            return Err(e);
         }
     };
-    let first = fork_helper(&uid_argv, go).inspect_err(|_| close(&go))?;
-    let second = fork_helper(&gid_argv, go).inspect_err(|_| {
-        close(&go); // the first helper reads EOF and exits
-        let _ = wait(first);
-    })?;
     let helpers = [first, second];
-    // SAFETY: unshare has no memory preconditions; our own pipe ends.
-    let unshared = unsafe {
-        libc::close(go[0]);
-        let r = libc::unshare(libc::CLONE_NEWUSER);
-        let e = io::Error::last_os_error();
-        if r == 0 {
-            libc::write(go[1], b"11".as_ptr().cast(), 2);
-        }
-        libc::close(go[1]);
-        if r == 0 { Ok(()) } else { Err(e) }
+    drop(read);
+    // SAFETY: unshare has no memory preconditions; this process has one
+    // thread, so no other thread sees its credentials change.
+    let unshared = if unsafe { libc::unshare(libc::CLONE_NEWUSER) } == 0 {
+        let _ = rustix::io::write(&write, b"11");
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     };
+    drop(write);
     let mut failed = Vec::new();
     for (pid, argv) in helpers.into_iter().zip([&uid_argv, &gid_argv]) {
-        let status = wait(pid)?;
-        if unshared.is_ok() && !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        let status = wait_for(pid)?;
+        if unshared.is_ok() && status.exit_status() != Some(0) {
             let cmd: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
-            let how = if libc::WIFEXITED(status) {
-                format!("exit status {}", libc::WEXITSTATUS(status))
-            } else {
-                format!("signal {}", libc::WTERMSIG(status))
+            let how = match status.exit_status() {
+                Some(code) => format!("exit status {code}"),
+                None => format!("signal {}", status.terminating_signal().unwrap_or(0)),
             };
             failed.push(format!("`{}` failed ({how})", cmd.join(" ")));
         }
@@ -141,7 +122,7 @@ pub fn enter(map: &IdMap) -> io::Result<()> {
 }
 
 /// Drops the host's supplementary groups, which the map does not name.
-pub fn clear_groups() -> io::Result<()> {
+pub(crate) fn clear_groups() -> io::Result<()> {
     // SAFETY: an empty list; CAP_SETGID is ours in the namespace.
     if unsafe { libc::setgroups(0, std::ptr::null()) } == -1 {
         let e = io::Error::last_os_error();
@@ -156,7 +137,7 @@ pub fn clear_groups() -> io::Result<()> {
 /// Work done in the mapped namespace by a child process
 /// (`__sandbox-init` with `{"task": …}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Task {
+pub(crate) enum Task {
     /// Unpack a `--rootfs` tar into `dir` with its owners mapped into the
     /// range; prints what was left out as JSON on stdout.
     Unpack { tar: PathBuf, dir: PathBuf },
@@ -174,16 +155,15 @@ pub enum Task {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct TaskRequest {
+pub(crate) struct TaskRequest {
     pub task: Task,
     pub ids: IdMap,
 }
 
 /// Runs `task` in the child (after [`enter`]); the exit status.
-pub fn run_task(req: &TaskRequest) -> i32 {
-    // SAFETY: prctl has no memory preconditions. The task ends with
-    // zerops-cache (a holder would otherwise outlive it).
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+pub(crate) fn run_task(req: &TaskRequest) -> i32 {
+    // The task ends with zerops-cache (a holder would otherwise outlive it).
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     let result = enter(&req.ids)
         .map_err(anyhow::Error::from)
         .and_then(|()| match &req.task {
@@ -221,7 +201,7 @@ pub fn run_task(req: &TaskRequest) -> i32 {
 }
 
 /// Runs `task` in a child process in the mapped namespace; its stdout.
-pub fn spawn_task(ids: &IdMap, task: Task) -> anyhow::Result<String> {
+pub(crate) fn spawn_task(ids: &IdMap, task: Task) -> anyhow::Result<String> {
     use anyhow::Context;
     let req = TaskRequest {
         task,
@@ -262,7 +242,7 @@ pub fn remove_in_namespace(path: &Path) -> Option<io::Result<()>> {
 
 /// Merges as [`Task::Merge`] in the user namespace of the user's
 /// subordinate ids; `None` when the user has no such ids.
-pub fn merge_in_namespace(
+pub(crate) fn merge_in_namespace(
     store: &Path,
     from: &Path,
     to: &Path,

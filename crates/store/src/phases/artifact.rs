@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
-use super::list_ahead::{Ahead, Readers, ToRead};
+use super::list_ahead::{Ahead, Listing as ListedDir, Readers, ToRead};
 use super::object_check::{self, Expect};
 use super::objects::{self, NewObjects};
 use super::version_record;
@@ -27,7 +27,7 @@ use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
 use crate::component::PolicyHost;
 use crate::component::plan::{DeployItem, Entry, EntryKind};
-use crate::component::walk::{Listing, Purpose, Step, Walker, drive};
+use crate::component::walk::{Listing, Purpose, Step, Walked, Walker, drive};
 use crate::dir_handles::DirCache;
 use crate::filesystem;
 use crate::store::journal::to_trash;
@@ -334,6 +334,20 @@ impl Shared<'_> {
     }
 }
 
+/// Each walked directory's listing, by its path.
+type Listings = HashMap<String, ListedDir>;
+
+/// What one walk found, shared by the threads that record it.
+struct WalkFacts<'w> {
+    cache: &'w DirCache<'w>,
+    /// Each directory's listing.
+    raw: &'w Listings,
+    /// The metadata the readers read.
+    stats: &'w HashMap<String, Stats>,
+    /// The paths the walk kept.
+    taken: HashSet<&'w str>,
+}
+
 /// What the walk's reader thread read of one directory: its own metadata
 /// and, in listing order, that of each entry that is not a directory
 /// (`None`: a directory, or not readable here; the recording reads it again
@@ -473,20 +487,10 @@ impl Copier<'_> {
 
     /// Records the kept entries of the project directory `dir` at the
     /// artifact directory `to`, with the metadata the walk already read.
-    #[allow(clippy::too_many_arguments)] // the walk's facts, shared by the threads
-    fn record_dir(
-        &self,
-        cache: &DirCache,
-        part: &mut Part,
-        raw: &HashMap<String, Arc<Vec<filesystem::Listed>>>,
-        stats: &HashMap<String, Stats>,
-        taken: &HashSet<&str>,
-        dir: &str,
-        to: &str,
-    ) -> Result<()> {
-        let listed = raw.get(dir).map(|l| l.as_slice()).unwrap_or_default();
-        let read = stats.get(dir);
-        let sd = Lazy::new(cache, dir);
+    fn record_dir(&self, facts: &WalkFacts, part: &mut Part, dir: &str, to: &str) -> Result<()> {
+        let listed = facts.raw.get(dir).map(|l| l.as_slice()).unwrap_or_default();
+        let read = facts.stats.get(dir);
+        let sd = Lazy::new(facts.cache, dir);
         let sh = self.shared();
         let mut path = String::with_capacity(dir.len() + 64);
         for (i, l) in listed.iter().enumerate() {
@@ -498,7 +502,7 @@ impl Copier<'_> {
             path.push_str(&l.entry.name);
             // Taken, or a name that is not UTF-8 (recorded whole, never
             // decided on its own); the user's own paths stay out.
-            let take = taken.contains(path.as_str()) || !l.entry.utf8;
+            let take = facts.taken.contains(path.as_str()) || !l.entry.utf8;
             if !take || self.left_out(&path) {
                 continue;
             }
@@ -524,47 +528,50 @@ impl Copier<'_> {
     /// of the directories are recorded by a few threads (the work is
     /// `statx` and, for what changed, copying).
     fn copy_dir(&mut self, walker: &Walker, src: &str, dst: &str) -> Result<()> {
-        let mut raw: HashMap<String, Arc<Vec<filesystem::Listed>>> = HashMap::new();
-        // While the walk waits for the component, a thread lists the next
-        // level ahead, and reader threads read the metadata of what each
-        // directory holds (the `statx` calls are most of the work, and need
-        // no decision: nearly everything is kept).
         // Every directory is opened from its parent's handle.
         let cache = DirCache::new(self.source);
-        let source = &cache;
+        let (walked, raw, stats) = self.walk_reading_ahead(walker, src, &cache)?;
+        self.wait_for_previous();
+        let facts = WalkFacts {
+            cache: &cache,
+            raw: &raw,
+            stats: &stats,
+            taken: walked.taken.iter().map(|f| f.path.as_str()).collect(),
+        };
+        if !dst.is_empty() {
+            self.parents(dst);
+        }
+        let work = self.put_dirs(&walked.listed, src, dst, &facts)?;
+        let parts = self.record_in_threads(&work, &facts)?;
+        self.take_parts(parts);
+        Ok(())
+    }
+
+    /// Walks `src` with `walker`. While the walk waits for the component, a
+    /// thread lists the next level ahead, and reader threads read the
+    /// metadata of what each directory holds (the `statx` calls are most of
+    /// the work, and need no decision: nearly everything is kept). Returns
+    /// the walk, each directory's listing and what the readers read.
+    fn walk_reading_ahead(
+        &mut self,
+        walker: &Walker,
+        src: &str,
+        cache: &DirCache,
+    ) -> Result<(Walked<Step>, Listings, HashMap<String, Stats>)> {
+        let mut raw: Listings = HashMap::new();
         let (tx, rx) = std::sync::mpsc::channel::<ToRead>();
         let rx = std::sync::Mutex::new(rx);
         let to_read = Readers::new(tx);
-        let ahead = Ahead::new(source);
+        let ahead = Ahead::new(cache);
         let (walked, stats) = std::thread::scope(|scope| {
             let readers: Vec<_> = (0..READERS)
-                .map(|_| scope.spawn(|| read_stats(source, &rx)))
+                .map(|_| scope.spawn(|| read_stats(cache, &rx)))
                 .collect();
             let lister_readers = to_read.clone();
             let ahead = &ahead;
             let lister = scope.spawn(move || ahead.run(&lister_readers));
             let walked = walker.walk(src, |dir| {
-                let listed = match ahead.take(dir) {
-                    // Listed ahead: granted from the metadata read then (a
-                    // directory that can be listed but not searched).
-                    Some((l, md)) => {
-                        match md {
-                            Some(md) => self.grant_with(dir, md)?,
-                            None => self.grant(dir)?,
-                        }
-                        l
-                    }
-                    // Granted first (a `chmod 000` directory).
-                    None => {
-                        self.grant(dir)?;
-                        let (handle, l) = filesystem::list_cached(&cache, dir)
-                            .with_context(|| format!("listing {dir:?}"))?;
-                        let l = Arc::new(l);
-                        let md = handle.dir_metadata().ok();
-                        to_read.send(dir, &l, handle, md);
-                        l
-                    }
-                };
+                let listed = self.list_for_walk(dir, ahead, cache, &to_read)?;
                 ahead.ask(
                     listed
                         .iter()
@@ -588,21 +595,55 @@ impl Copier<'_> {
             }
             (walked, stats)
         });
-        let walked = walked?;
-        self.wait_for_previous();
-        let taken: HashSet<&str> = walked.taken.iter().map(|f| f.path.as_str()).collect();
-        if !dst.is_empty() {
-            self.parents(dst);
+        Ok((walked?, raw, stats))
+    }
+
+    /// The listing of `dir` the walk asks for: the one listed ahead, granted
+    /// from the metadata read then (a directory that can be listed but not
+    /// searched); or, granted first (a `chmod 000` directory), listed now
+    /// and sent to the readers.
+    fn list_for_walk(
+        &mut self,
+        dir: &str,
+        ahead: &Ahead,
+        cache: &DirCache,
+        to_read: &Readers,
+    ) -> Result<ListedDir> {
+        if let Some((l, md)) = ahead.take(dir) {
+            match md {
+                Some(md) => self.grant_with(dir, md)?,
+                None => self.grant(dir)?,
+            }
+            return Ok(l);
         }
-        let mut work: Vec<(&str, String)> = Vec::new();
-        for dir in &walked.listed {
+        self.grant(dir)?;
+        let (handle, l) =
+            filesystem::list_cached(cache, dir).with_context(|| format!("listing {dir:?}"))?;
+        let l = Arc::new(l);
+        let md = handle.dir_metadata().ok();
+        to_read.send(dir, &l, handle, md);
+        Ok(l)
+    }
+
+    /// Puts a node for each walked directory of `src` (but the user's)
+    /// under `dst`, with its mode before any grant; returns the directories
+    /// whose entries are to be recorded, with their artifact paths.
+    fn put_dirs<'w>(
+        &mut self,
+        listed: &'w [String],
+        src: &str,
+        dst: &str,
+        facts: &WalkFacts,
+    ) -> Result<Vec<(&'w str, String)>> {
+        let mut work = Vec::new();
+        for dir in listed {
             if self.left_out(dir) {
                 continue;
             }
             let to = retarget(dir, src, dst);
-            let md = match stats.get(dir.as_str()).and_then(|s| s.dir.clone()) {
+            let md = match facts.stats.get(dir.as_str()).and_then(|s| s.dir.clone()) {
                 Some(md) => md,
-                None => cache.open(dir)?.dir_metadata()?,
+                None => facts.cache.open(dir)?.dir_metadata()?,
             };
             let mode = self
                 .granted
@@ -619,19 +660,23 @@ impl Copier<'_> {
             );
             work.push((dir.as_str(), to));
         }
+        Ok(work)
+    }
+
+    /// Records the entries of the directories in `work` on a few threads,
+    /// each taking every n-th directory.
+    fn record_in_threads(&self, work: &[(&str, String)], facts: &WalkFacts) -> Result<Vec<Part>> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 4)
             .min(work.len().max(1));
-        let me = &*self;
         let parts: Vec<Result<Part>> = std::thread::scope(|scope| {
             let spawned: Vec<_> = (0..threads)
                 .map(|k| {
-                    let (work, raw, taken, stats, cache) = (&work, &raw, &taken, &stats, &cache);
                     scope.spawn(move || -> Result<Part> {
                         let mut part = Part::default();
                         for (dir, to) in work.iter().skip(k).step_by(threads) {
-                            me.record_dir(cache, &mut part, raw, stats, taken, dir, to)?;
+                            self.record_dir(facts, &mut part, dir, to)?;
                         }
                         Ok(part)
                     })
@@ -645,29 +690,32 @@ impl Copier<'_> {
                 })
                 .collect()
         });
-        let parts = parts.into_iter().collect::<Result<Vec<Part>>>()?;
+        parts.into_iter().collect()
+    }
+
+    /// Adds what the threads recorded to the tree.
+    fn take_parts(&mut self, parts: Vec<Part>) {
         if self.tree.nodes.values().any(|n| !n.is_dir()) {
             // An earlier deployFiles item placed files: one at a time, so
             // that a later one replaces what it must.
             for p in parts {
                 self.absorb(p);
             }
-        } else {
-            // Only directories so far, and one walk records each path once
-            // and no directory: nothing collides, so the tree is built in
-            // bulk (sorted once) rather than entry by entry.
-            let mut all: Vec<(Vec<u8>, Node)> =
-                std::mem::take(&mut self.tree.nodes).into_iter().collect();
-            for mut p in parts {
-                self.files += p.files;
-                self.bytes += p.bytes;
-                self.linked += p.linked;
-                all.append(&mut p.nodes);
-            }
-            all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            self.tree.nodes = all.into_iter().collect();
+            return;
         }
-        Ok(())
+        // Only directories so far, and one walk records each path once
+        // and no directory: nothing collides, so the tree is built in
+        // bulk (sorted once) rather than entry by entry.
+        let mut all: Vec<(Vec<u8>, Node)> =
+            std::mem::take(&mut self.tree.nodes).into_iter().collect();
+        for mut p in parts {
+            self.files += p.files;
+            self.bytes += p.bytes;
+            self.linked += p.linked;
+            all.append(&mut p.nodes);
+        }
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.tree.nodes = all.into_iter().collect();
     }
 }
 
@@ -680,20 +728,34 @@ pub struct Created {
     pub previous: Option<(u32, Tree)>,
 }
 
-/// Records the artifact of `deploy_files` from `source` as version
-/// `version`. Returns its metadata and tree.
-#[allow(clippy::too_many_arguments)] // one call site; the build's facts
-pub fn create(
-    host: &PolicyHost,
-    store: &Dir,
-    source: &Dir,
-    deploy_files: &[String],
-    version: u32,
-    setup: &str,
-    now: &str,
-    left_out: &BTreeSet<PathBuf>,
-) -> Result<Created> {
-    let items = match host.deploy_items(deploy_files)? {
+/// What the build gives [`create`] of the version to record.
+pub struct NewVersion<'a> {
+    /// The version's number.
+    pub number: u32,
+    /// The setup's `deployFiles`.
+    pub deploy_files: &'a [String],
+    /// The setup's name.
+    pub setup: &'a str,
+    /// When the version is made (RFC 3339).
+    pub created_at: &'a str,
+    /// The user's own paths (in place), never recorded.
+    pub left_out: &'a BTreeSet<PathBuf>,
+}
+
+/// What the copy of the deployFiles items recorded.
+struct Copied {
+    tree: Tree,
+    files: u64,
+    bytes: u64,
+    linked: u64,
+    previous: Option<(u32, Tree)>,
+}
+
+/// Records the artifact of `new.deploy_files` from `source` as version
+/// `new.number`. Returns its metadata and tree.
+pub fn create(host: &PolicyHost, store: &Dir, source: &Dir, new: &NewVersion) -> Result<Created> {
+    let version = new.number;
+    let items = match host.deploy_items(new.deploy_files)? {
         Ok(i) => i,
         Err(d) => return Err(crate::diagnostic::DiagnosticError::new(d).into()),
     };
@@ -706,7 +768,32 @@ pub fn create(
     let walker = host.walker(&Purpose::Deploy(ignore))?;
     store.create_dir_all(VERSIONS)?;
     let versions = store.open_dir(VERSIONS)?;
-    // Whatever an unfinished build of this number left is not this one's.
+    clear_unfinished(store, &versions, version)?;
+    let new_objects = NewObjects::start(store, version)?;
+    let copied = copy_all(store, source, new, &new_objects, &walker, &items)?;
+    let tree_sha256 = make_durable(store, &versions, version, new_objects, &copied)?;
+    let meta = VersionMeta {
+        version,
+        created_at: new.created_at.to_string(),
+        setup: new.setup.to_string(),
+        files: copied.files,
+        bytes: copied.bytes,
+        linked: copied.linked,
+        tree_sha256: Some(tree_sha256),
+        sha256: None,
+    };
+    version_record::write(&versions, &meta)?;
+    Ok(Created {
+        meta,
+        tree: copied.tree,
+        previous: copied.previous,
+    })
+}
+
+/// Removes what an unfinished build of number `version` left (it is not
+/// this one's), and the version indexes of stores written before trees
+/// (the trees hold what they held).
+fn clear_unfinished(store: &Dir, versions: &Dir, version: u32) -> Result<()> {
     for name in [
         format!("{version}.json"),
         super::version_tree::file_name(version),
@@ -714,15 +801,17 @@ pub fn create(
         let _ = versions.remove_file(name);
     }
     objects::discard(store, version)?;
-    // The version indexes of stores written before trees (the trees hold
-    // what they held).
     if filesystem::exists(store, Path::new(OLD_INDEX)) {
         to_trash(store, OLD_INDEX)?;
     }
     if version_view::exists(store, version) {
         to_trash(store, &version_view::rel(version))?;
     }
-    let new_objects = NewObjects::start(store, version)?;
+    Ok(())
+}
+
+/// A new version's tree: the root directory, stamped now.
+fn new_tree(source: &Dir) -> Result<Tree> {
     let mut tree = Tree::new(source.dir_metadata()?.dev());
     let began = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -736,32 +825,62 @@ pub fn create(
             mtime: (tree.written_at, 0),
         },
     );
-    // The previous version's tree is read by another thread while the
-    // first walk lists the project.
-    let (tree, files, bytes, linked, previous) = std::thread::scope(|scope| -> Result<_> {
+    Ok(tree)
+}
+
+/// Copies every deployFiles item into the new version's tree and objects;
+/// the previous version's tree is read by another thread while the first
+/// walk lists the project. The modes of granted directories go back
+/// whatever happened.
+fn copy_all(
+    store: &Dir,
+    source: &Dir,
+    new: &NewVersion,
+    new_objects: &NewObjects,
+    walker: &Walker,
+    items: &[DeployItem],
+) -> Result<Copied> {
+    let tree = new_tree(source)?;
+    std::thread::scope(|scope| -> Result<_> {
         let mut c = Copier {
             previous: None,
-            loading: Some(scope.spawn(|| previous(store, version))),
-            new_objects: &new_objects,
+            loading: Some(scope.spawn(|| previous(store, new.number))),
+            new_objects,
             tree,
             files: 0,
             bytes: 0,
             linked: 0,
-            left_out,
+            left_out: new.left_out,
             source,
             objects: objects::open(store),
             granted: Vec::new(),
         };
-        let copied = copy_items(&mut c, &walker, &items);
+        let copied = copy_items(&mut c, walker, items);
         let ungranted = c.ungrant();
         c.wait_for_previous();
         copied?;
         ungranted.context("restoring the modes of directories copied into the artifact")?;
-        Ok((c.tree, c.files, c.bytes, c.linked, c.previous))
-    })?;
-    // One durability barrier for every new object, then the tree (which
-    // names them), what it no longer names of the previous version, and
-    // the metadata that makes the version complete, each fsynced.
+        Ok(Copied {
+            tree: c.tree,
+            files: c.files,
+            bytes: c.bytes,
+            linked: c.linked,
+            previous: c.previous,
+        })
+    })
+}
+
+/// One durability barrier for every new object, then the tree (which
+/// names them) and what it no longer names of the previous version, each
+/// fsynced. Returns the tree's SHA-256.
+fn make_durable(
+    store: &Dir,
+    versions: &Dir,
+    version: u32,
+    new_objects: NewObjects,
+    copied: &Copied,
+) -> Result<String> {
+    let tree = &copied.tree;
     if new_objects.count() > 0 {
         // An object made for a path a later deployFiles item replaced is
         // named by no tree: it goes now (nothing else would collect it).
@@ -769,26 +888,11 @@ pub fn create(
         filesystem::sync_fs(store).context("syncing the new version")?;
     }
     new_objects.finish(store);
-    let tree_sha256 = tree.save(&versions, version)?;
-    if let Some((p, prev)) = &previous {
-        objects::release(&versions, version, prev, *p, &tree)?;
+    let tree_sha256 = tree.save(versions, version)?;
+    if let Some((p, prev)) = &copied.previous {
+        objects::release(versions, version, prev, *p, tree)?;
     }
-    let meta = VersionMeta {
-        version,
-        created_at: now.to_string(),
-        setup: setup.to_string(),
-        files,
-        bytes,
-        linked,
-        tree_sha256: Some(tree_sha256),
-        sha256: None,
-    };
-    version_record::write(&versions, &meta)?;
-    Ok(Created {
-        meta,
-        tree,
-        previous,
-    })
+    Ok(tree_sha256)
 }
 
 fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<()> {

@@ -19,19 +19,19 @@ use crate::filesystem;
 
 /// A listing made ahead, with the metadata of the directory itself (read
 /// from its open handle: no path lookup).
-pub type Listed = (Listing, Option<cap_std::fs::Metadata>);
+pub(crate) type Listed = (Listing, Option<cap_std::fs::Metadata>);
 
 /// A directory's listing, shared by the walk and whoever reads its entries.
-pub type Listing = Arc<Vec<filesystem::Listed>>;
+pub(crate) type Listing = Arc<Vec<filesystem::Listed>>;
 
 /// At most this many listed directories stay open for the readers of
 /// their entries (each is a file descriptor); past it, a reader opens the
 /// directory again.
-pub const OPEN_FOR_READERS: usize = 256;
+pub(crate) const OPEN_FOR_READERS: usize = 256;
 
 /// A listed directory for the readers of its entries' metadata: its path,
 /// its listing and, while few are open, its open handle.
-pub struct ToRead {
+pub(crate) struct ToRead {
     pub dir: String,
     pub listing: Listing,
     pub handle: Option<Handle>,
@@ -40,7 +40,7 @@ pub struct ToRead {
 }
 
 /// An open directory handed to a reader, counted while it is open.
-pub struct Handle {
+pub(crate) struct Handle {
     pub dir: Arc<Dir>,
     open: Arc<AtomicUsize>,
 }
@@ -54,13 +54,13 @@ impl Drop for Handle {
 /// The readers' queue: listings go in with their handles while fewer than
 /// [`OPEN_FOR_READERS`] are open.
 #[derive(Clone)]
-pub struct Readers {
+pub(crate) struct Readers {
     tx: Sender<ToRead>,
     open: Arc<AtomicUsize>,
 }
 
 impl Readers {
-    pub fn new(tx: Sender<ToRead>) -> Readers {
+    pub(crate) fn new(tx: Sender<ToRead>) -> Readers {
         Readers {
             tx,
             open: Arc::new(AtomicUsize::new(0)),
@@ -69,7 +69,7 @@ impl Readers {
 
     /// Queues `dir`'s listing and metadata (and `handle`, unless too many
     /// are open).
-    pub fn send(
+    pub(crate) fn send(
         &self,
         dir: &str,
         listing: &Listing,
@@ -105,14 +105,14 @@ struct State {
     closed: bool,
 }
 
-pub struct Ahead<'a> {
+pub(crate) struct Ahead<'a> {
     source: &'a DirCache<'a>,
     state: Mutex<State>,
     changed: Condvar,
 }
 
 impl<'a> Ahead<'a> {
-    pub fn new(source: &'a DirCache<'a>) -> Ahead<'a> {
+    pub(crate) fn new(source: &'a DirCache<'a>) -> Ahead<'a> {
         Ahead {
             source,
             state: Mutex::new(State::default()),
@@ -126,7 +126,7 @@ impl<'a> Ahead<'a> {
 
     /// Lists what is asked for until [`Ahead::close`]; each listing also
     /// goes to `readers` (of its entries' metadata).
-    pub fn run(&self, readers: &Readers) {
+    pub(crate) fn run(&self, readers: &Readers) {
         // However this ends (a panic included), nobody waits for it.
         struct Closer<'b, 'c>(&'b Ahead<'c>);
         impl Drop for Closer<'_, '_> {
@@ -165,7 +165,7 @@ impl<'a> Ahead<'a> {
     }
 
     /// Asks for these directories to be listed ahead.
-    pub fn ask(&self, dirs: impl IntoIterator<Item = String>) {
+    pub(crate) fn ask(&self, dirs: impl IntoIterator<Item = String>) {
         let mut s = self.lock();
         for d in dirs {
             if s.pending.insert(d.clone()) {
@@ -177,7 +177,7 @@ impl<'a> Ahead<'a> {
 
     /// The listing of `dir`, waiting while it is being made; `None` when it
     /// was not asked for, or could not be made here.
-    pub fn take(&self, dir: &str) -> Option<Listed> {
+    pub(crate) fn take(&self, dir: &str) -> Option<Listed> {
         let mut s = self.lock();
         loop {
             if let Some(r) = s.done.remove(dir) {
@@ -191,7 +191,7 @@ impl<'a> Ahead<'a> {
     }
 
     /// Stops the listing thread (what is still queued is not needed).
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let mut s = self.lock();
         s.closed = true;
         s.queue.clear();

@@ -344,9 +344,9 @@ mod tests {
         );
         // A FIFO is never opened: this returns at once.
         objects.remove_file("1/0").unwrap();
-        let c = std::ffi::CString::new(tmp.path().join("1/0").to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        use rustix::fs::{CWD, FileType, Mode, mknodat};
+        let fifo = Mode::from_raw_mode(0o644);
+        mknodat(CWD, tmp.path().join("1/0"), FileType::Fifo, fifo, 0).unwrap();
         let e = check_deep(&objects, O, want).unwrap_err();
         assert!(e.what.contains("FIFO"), "{e}");
         assert!(

@@ -76,10 +76,21 @@ pub fn delete(root: &Dir, rel: &Path) -> Result<()> {
     filesystem::remove_any(root, rel).with_context(|| format!("deleting {}", rel.display()))
 }
 
-/// Whether process `pid` is alive.
+/// Whether process `pid` is alive (signal 0: it exists, ours or not).
+/// Pid 0 is this process's group, alive as `kill(0, 0)` says; a negative
+/// number names no process.
 fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks that the process exists.
-    unsafe { libc::kill(pid, 0) == 0 || *libc::__errno_location() == libc::EPERM }
+    use rustix::process::{Pid, test_kill_process};
+    if pid < 0 {
+        return false;
+    }
+    let Some(pid) = Pid::from_raw(pid) else {
+        return true;
+    };
+    matches!(
+        test_kill_process(pid),
+        Ok(()) | Err(rustix::io::Errno::PERM)
+    )
 }
 
 /// Deletes what a killed gc left in the store root (`.gc-<pid>-*` whose

@@ -26,7 +26,7 @@ type Time = (i64, i64);
 /// The stamps of one restore: when it began, and each move's entry right
 /// after it moved (in the order of the restore batch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamps {
+pub(crate) struct Stamps {
     pub started: Time,
     /// Each move's destination; `None` when it could not be read.
     pub moved: Vec<Option<Id>>,
@@ -36,7 +36,7 @@ pub struct Stamps {
 /// that preserve renamed, which moves its change time) its modification
 /// time and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Id {
+pub(crate) struct Id {
     pub ino: u64,
     pub ctime: Time,
     pub mtime: Time,
@@ -66,7 +66,7 @@ fn id_of(dir: &Dir, rel: &Path) -> Option<Id> {
 /// Stamps the moves of a finished restore batch (`started` is when the
 /// batch began). Written without a sync: a stamp that is lost or torn
 /// only means the layer cannot be shown intact, and is dropped.
-pub fn stamp(store: &Dir, source: &Dir, moves: &[Move], started: Time) -> Result<()> {
+pub(crate) fn stamp(store: &Dir, source: &Dir, moves: &[Move], started: Time) -> Result<()> {
     if moves.is_empty() {
         return Ok(());
     }
@@ -86,7 +86,7 @@ pub fn stamp(store: &Dir, source: &Dir, moves: &[Move], started: Time) -> Result
 /// The stamps of the last restore: `Ok(None)` when there are none (the
 /// restore never finished its moves, so no command ran on them), an error
 /// when they cannot be read.
-pub fn load(store: &Dir) -> Result<Option<Stamps>, String> {
+pub(crate) fn load(store: &Dir) -> Result<Option<Stamps>, String> {
     let bytes = match store.read(JOURNAL_STAMPS) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -99,7 +99,7 @@ pub fn load(store: &Dir) -> Result<Option<Stamps>, String> {
 
 /// What a rollback finds of the restored entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Intact {
+pub(crate) enum Intact {
     /// Every restored entry is as it was moved: putting them back gives
     /// the previous layer, byte for byte.
     Yes,
@@ -127,7 +127,7 @@ pub enum Intact {
 /// into, have new change times from those renames alone. For them the
 /// inode, the modification time and the size must be as stamped (a
 /// directory's own times are not judged; what is below it still is).
-pub fn check(
+pub(crate) fn check(
     store: &Dir,
     source: Option<&Dir>,
     moves: &[Move],
@@ -213,7 +213,7 @@ fn at(t: Time) -> i64 {
 
 /// The first path at or below `rel` of `dir` whose change time is at or
 /// after `since` (a reading of [`now`]), if any.
-pub fn changed_since(dir: &Dir, rel: &Path, since: Time) -> Option<PathBuf> {
+pub(crate) fn changed_since(dir: &Dir, rel: &Path, since: Time) -> Option<PathBuf> {
     let since = at(since);
     let md = dir.symlink_metadata(rel).ok()?;
     if at((md.ctime(), md.ctime_nsec())) >= since {

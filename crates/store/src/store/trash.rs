@@ -21,13 +21,13 @@ use super::layout::TRASH;
 use crate::filesystem;
 
 /// The variable that selects inline cleanup.
-pub const ENV_CLEANUP: &str = "ZEROPS_CACHE_CLEANUP";
+pub(crate) const ENV_CLEANUP: &str = "ZEROPS_CACHE_CLEANUP";
 
 static OPENED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Remembers a store this command opened, so that [`finish`] empties its
 /// trash when the command ends.
-pub fn opened(store: &Path) {
+pub(crate) fn opened(store: &Path) {
     let mut v = OPENED.lock().unwrap_or_else(|e| e.into_inner());
     if !v.iter().any(|p| p == store) {
         v.push(store.to_path_buf());
@@ -79,7 +79,7 @@ pub fn empty_at(store: &Path) -> Result<()> {
 /// Deletes every entry of `trash/`, then `trash/` itself when it is empty.
 /// Several cleaners may run at once: an entry another one deleted first is
 /// not an error.
-pub fn empty(store: &Dir) -> Result<()> {
+pub(crate) fn empty(store: &Dir) -> Result<()> {
     match store.symlink_metadata(TRASH) {
         Err(_) => return Ok(()),
         // Not a directory (a file, a link, a FIFO): nothing of the store's.
