@@ -30,7 +30,7 @@ class Policy:
         # Imports nothing: no WASI, nothing to link.
         self.instance = Linker(self.engine).instantiate(self.store, self.component)
         # Interface names carry the package version, e.g.
-        # "zerops:build-cache/linter@0.3.0": find them rather than guess.
+        # "zerops:build-cache/linter@0.4.0": find them rather than guess.
         self.interfaces = {
             name.split("/", 1)[1].split("@", 1)[0]: name
             for name in self.component.type.exports(self.engine)

@@ -97,7 +97,7 @@ class PythonExample(unittest.TestCase):
                 f.write(code)
             r = run(sys.executable, "snippet.py", cwd=d)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("zerops:build-cache/linter@0.3.0", r.stdout)
+        self.assertIn("zerops:build-cache/linter@0.4.0", r.stdout)
         self.assertIn("5:7 error[unknown-key] unknown key `cahce`", r.stdout)
 
 

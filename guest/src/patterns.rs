@@ -21,22 +21,6 @@ fn bad_pattern(pattern: &str, e: BadPattern) -> wit::BadPattern {
     }
 }
 
-fn decision(d: select::Decision) -> wit::Decision {
-    use select::{Decision as D, SkipReason as R};
-    match d {
-        D::Take { pattern } => wit::Decision::Take(pattern as u32),
-        D::Descend { pattern } => wit::Decision::Descend(pattern as u32),
-        D::Skip { reason } => wit::Decision::Skip(match reason {
-            R::NoMatch => wit::SkipReason::NoMatch,
-            R::NotUtf8 => wit::SkipReason::NotUtf8,
-            R::SymlinkNotFollowed { pattern } => {
-                wit::SkipReason::SymlinkNotFollowed(pattern as u32)
-            }
-            R::NotADirectory { pattern } => wit::SkipReason::NotADirectory(pattern as u32),
-        }),
-    }
-}
-
 impl Guest for Component {
     fn validate(p: String) -> Result<(), wit::BadPattern> {
         pattern::validate(&p).map_err(|e| bad_pattern(&p, e))
@@ -88,9 +72,6 @@ impl Guest for Component {
     ) -> Vec<wit::Decision> {
         let set = PatternSet::new(&patterns);
         let entries: Vec<select::Entry> = entries.convert();
-        set.select(&dir, &entries)
-            .into_iter()
-            .map(decision)
-            .collect()
+        set.select(&dir, &entries).convert()
     }
 }

@@ -25,14 +25,14 @@ pub use zerops_cache_component::component;
 pub(crate) use zerops_cache_image::image;
 pub use zerops_cache_remote::remote;
 pub use zerops_cache_sandbox::sandbox;
-pub use zerops_cache_store::{config_file, git, identity, phases, store, tree, workspace};
+pub use zerops_cache_store::{config_file, git, identity, phases, store, tree_facts, workspace};
 
 pub mod ci;
 pub mod cmd;
 pub mod lsp;
 
 /// `--version` text: the crate version and the WIT package id.
-pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.3.0)");
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (zerops:build-cache@0.4.0)");
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use zerops_cache::cmd;
@@ -74,6 +75,31 @@ enum Command {
     },
 }
 
+impl Command {
+    /// The image options of a command that picks a build image.
+    fn sandbox_mut(&mut self) -> Option<&mut zerops_cache::sandbox::SandboxArgs> {
+        use cmd::remote::RemoteCmd;
+        match self {
+            Command::Build(a) => Some(&mut a.sandbox),
+            Command::Plan(a) => Some(&mut a.sandbox),
+            Command::Status(a) => Some(&mut a.sandbox),
+            Command::Remote(RemoteCmd::Pull(a) | RemoteCmd::Push(a)) => Some(&mut a.sandbox),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the subcommand's image came from `ZEROPS_CACHE_IMAGE` (clap
+/// knows; the parsed arguments do not say).
+fn image_from_env(matches: &ArgMatches) -> bool {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    m.try_contains_id("image").unwrap_or(false)
+        && m.value_source("image") == Some(ValueSource::EnvVariable)
+}
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -82,7 +108,15 @@ fn main() -> ExitCode {
     zerops_cache::filesystem::set_foreign_remover(
         zerops_cache::sandbox::userns::remove_in_namespace,
     );
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches)
+        .map_err(|e| e.format(&mut Cli::command()))
+        .unwrap_or_else(|e| e.exit());
+    if image_from_env(&matches)
+        && let Some(sandbox) = cli.command.sandbox_mut()
+    {
+        sandbox.image_from_env = true;
+    }
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Keys(args) => cmd::keys::run(args),

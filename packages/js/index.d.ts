@@ -125,9 +125,9 @@ export interface MatchOptions {
   zerops?: boolean;
 }
 
-/** The version of the policy inside (the workspace version, e.g. `0.3.0`). */
+/** The version of the policy inside (the workspace version, e.g. `0.4.0`). */
 export function version(): string;
-/** The WIT package the component implements, e.g. `zerops:build-cache@0.3.0`. */
+/** The WIT package the component implements, e.g. `zerops:build-cache@0.4.0`. */
 export function witPackage(): string;
 
 export function lint(text: string | Uint8Array, options?: LintOptions): LintReport;

@@ -17,7 +17,7 @@ export function version() {
   return about.version();
 }
 
-/** The WIT package the component implements, e.g. `zerops:build-cache@0.3.0`. */
+/** The WIT package the component implements, e.g. `zerops:build-cache@0.4.0`. */
 export function witPackage() {
   return about.witPackage();
 }

@@ -120,7 +120,7 @@ fn invalid_utf8_is_reported_with_position() {
 fn version_names_the_wit_package() {
     let (code, out, _) = run(bin().arg("--version"));
     assert_eq!(code, 0);
-    assert!(out.contains("zerops:build-cache@0.3.0"), "{out}");
+    assert!(out.contains("zerops:build-cache@0.4.0"), "{out}");
     assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
 }
 

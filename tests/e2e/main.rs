@@ -60,6 +60,7 @@ mod snapshots_support;
 mod store_damage;
 mod store_damage_table;
 mod store_props;
+mod stored_forms;
 mod subid_support;
 mod versions;
 mod view_served;

@@ -40,7 +40,7 @@ const LAYERS: &[&[&str]] = &[
         "exit",
     ],
     // The project: git, its tree, the workspace, the build container.
-    &["git", "tree", "workspace", "identity", "sandbox"],
+    &["git", "tree_facts", "workspace", "identity", "sandbox"],
     // The store; the config file (read with the store's limits).
     &["store", "config_file"],
     // A build's phases, the remote tier, the language server, the build
@@ -78,7 +78,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
         "crates/store",
         &[
             "git",
-            "tree",
+            "tree_facts",
             "workspace",
             "identity",
             "store",

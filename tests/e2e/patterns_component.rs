@@ -8,7 +8,7 @@ use zerops_cache::component::PolicyHost;
 use zerops_cache::component::bindings::exports::zerops::build_cache::patterns as wit;
 use zerops_cache_policy::pattern::{self, corpus};
 use zerops_cache_policy::select::{self, Entry, EntryKind, PatternSet, walk};
-use zerops_cache_policy::select::{Decision, Selector, SkipReason};
+use zerops_cache_policy::select::{Selection, Selector};
 
 #[test]
 fn component_matches_like_native_on_the_differential_corpus() {
@@ -215,7 +215,7 @@ fn component_drives_a_walk_of_a_real_directory() {
             ("frontend/linked", "symlink-not-followed")
         ]
     );
-    let _ = select::SkipReason::NoMatch; // (re-exported for hosts)
+    let _ = select::SkipReason::NoMatch; // (the walk's one skip reason, re-exported for hosts)
 }
 
 /// The component as a [`Selector`] for the native walk driver (the host
@@ -246,7 +246,7 @@ impl Selector for ComponentSelector<'_> {
         self.max_depth
     }
 
-    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Selection> {
         if self.error.is_none() {
             match select_entries(self.host, &self.patterns, dir, entries) {
                 Ok(d) if d.len() == entries.len() => return d,
@@ -260,12 +260,7 @@ impl Selector for ComponentSelector<'_> {
                 Err(e) => self.error = Some(e),
             }
         }
-        entries
-            .iter()
-            .map(|_| Decision::Skip {
-                reason: SkipReason::NoMatch,
-            })
-            .collect()
+        entries.iter().map(|_| Selection::NoMatch).collect()
     }
 }
 
@@ -285,7 +280,7 @@ fn select_entries(
     patterns: &[String],
     dir: &str,
     entries: &[Entry],
-) -> anyhow::Result<Vec<Decision>> {
+) -> anyhow::Result<Vec<Selection>> {
     let entries: Vec<wit::Entry> = entries
         .iter()
         .map(|e| wit::Entry {
@@ -303,24 +298,24 @@ fn select_entries(
         p.zerops_build_cache_patterns()
             .call_select_entries(s, patterns, dir, &entries)
     })?;
+    // By hand, as a foreign host would (the table in wit_map.rs is the
+    // crates' own): a difference would show as a differing walk.
     let decision = |d: wit::Decision| match d {
-        wit::Decision::Take(p) => Decision::Take {
+        wit::Decision::Take(p) => Selection::Take {
             pattern: p as usize,
         },
-        wit::Decision::Descend(p) => Decision::Descend {
+        wit::Decision::Descend(p) => Selection::Descend {
             pattern: p as usize,
         },
-        wit::Decision::Skip(r) => Decision::Skip {
-            reason: match r {
-                wit::SkipReason::NoMatch => SkipReason::NoMatch,
-                wit::SkipReason::NotUtf8 => SkipReason::NotUtf8,
-                wit::SkipReason::SymlinkNotFollowed(p) => SkipReason::SymlinkNotFollowed {
-                    pattern: p as usize,
-                },
-                wit::SkipReason::NotADirectory(p) => SkipReason::NotADirectory {
-                    pattern: p as usize,
-                },
-            },
+        wit::Decision::Skip(wit::SkipReason::NoMatch) => Selection::NoMatch,
+        wit::Decision::Skip(wit::SkipReason::NotUtf8) => Selection::NotUtf8,
+        wit::Decision::Skip(wit::SkipReason::SymlinkNotFollowed(p)) => {
+            Selection::SymlinkNotFollowed {
+                pattern: p as usize,
+            }
+        }
+        wit::Decision::Skip(wit::SkipReason::NotADirectory(p)) => Selection::NotADirectory {
+            pattern: p as usize,
         },
     };
     Ok(out.into_iter().map(decision).collect())

@@ -82,3 +82,44 @@ fn the_image_table() {
     t.args(["images", "table"]);
     cli_snapshot!("images_table", &mut t);
 }
+
+/// What `plan` and `status` say about a build image named for one build:
+/// where it was named, `--image` or `ZEROPS_CACHE_IMAGE` (which the tests'
+/// `bin()` sets to `host`), never the flag when it was the environment.
+/// Only the `image:` lines are kept: the rest of a container-mode plan
+/// depends on the machine (namespaces, subordinate ids).
+#[test]
+fn the_image_line_names_where_the_image_was_chosen() {
+    let p = node();
+    let mut seen = String::new();
+    for sub in ["plan", "status"] {
+        let mut env = p.cmd(sub, &[]);
+        let mut flag = p.cmd(sub, &["--image", "host"]);
+        flag.env_remove("ZEROPS_CACHE_IMAGE");
+        let mut both = p.cmd(sub, &["--image", "host"]);
+        both.env("ZEROPS_CACHE_IMAGE", "host");
+        for (how, cmd) in [
+            ("ZEROPS_CACHE_IMAGE=host", &mut env),
+            ("--image host", &mut flag),
+            ("both (the flag wins)", &mut both),
+        ] {
+            let o = cmd.output().expect("running zerops-cache");
+            let out = String::from_utf8_lossy(&o.stdout);
+            let lines: Vec<&str> = out
+                .lines()
+                .filter(|l| l.trim_start().starts_with("image:"))
+                .collect();
+            seen.push_str(&format!(
+                "{sub} with {how}: exit {}\n{}\n",
+                o.status.code().unwrap_or(-1),
+                lines.join("\n")
+            ));
+        }
+    }
+    let mut settings = insta::Settings::clone_current();
+    for (re, to) in crate::snapshots_support::filters() {
+        settings.add_filter(&re, to);
+    }
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(|| insta::assert_snapshot!("image_origin", seen));
+}

@@ -1,5 +1,5 @@
 //! The build image, as data: what decides it (`os`, `base`, the override
-//! files, `--image`) and what the policy chose, with where the choice came
+//! files, `--image` or `ZEROPS_CACHE_IMAGE`) and what the policy chose, with where the choice came
 //! from. The rule is the policy's `image` module.
 
 /// What decides a build's image.
@@ -11,8 +11,38 @@ pub struct ImageRequest {
     pub base: Vec<String>,
     /// The override files' lines, the project's first, then the machine's.
     pub overrides: Vec<ImageOverride>,
-    /// `--image` (`host`: the host's own root).
-    pub flag: Option<String>,
+    /// The image named for this one build (`host`: the host's own root),
+    /// and where it was named.
+    pub flag: Option<ImageFlag>,
+}
+
+/// The image named for one build, overruling the table and the override
+/// files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFlag {
+    /// An OCI image reference, or `host`.
+    pub image: String,
+    pub origin: FlagOrigin,
+}
+
+/// Where the one-build image was named: the words a choice and its errors
+/// show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagOrigin {
+    /// The command line's `--image`.
+    CommandLine,
+    /// The environment variable `ZEROPS_CACHE_IMAGE`.
+    Environment,
+}
+
+impl FlagOrigin {
+    /// How users name it: `--image` or `ZEROPS_CACHE_IMAGE`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FlagOrigin::CommandLine => "--image",
+            FlagOrigin::Environment => "ZEROPS_CACHE_IMAGE",
+        }
+    }
 }
 
 /// One line of an override file: `OS BASE... = IMAGE`.
@@ -38,7 +68,8 @@ pub struct ImageChoice {
     pub canonical: String,
     /// The host's own root (`--image host` or an override to `host`).
     pub host: bool,
-    /// Where it came from: `--image`, `FILE:LINE`, or the table's source link.
+    /// Where it came from: `--image`, `ZEROPS_CACHE_IMAGE`, `FILE:LINE`, or
+    /// the table's source link.
     pub origin: String,
     /// How the image differs from Zerops' own build image (table rows only).
     pub differs: Option<String>,

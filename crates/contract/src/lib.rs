@@ -30,4 +30,4 @@ pub mod wit_map;
 pub use diag::{Code, Diagnostic, Pos, Severity, Span};
 
 /// The WIT package the policy component implements (the plugin API version).
-pub const WIT_PACKAGE: &str = "zerops:build-cache@0.3.0";
+pub const WIT_PACKAGE: &str = "zerops:build-cache@0.4.0";

@@ -1,4 +1,6 @@
-//! Directory listings and the selection decision for one entry, as data.
+//! Directory listings and the selection for one entry, as data.
+
+use crate::walk::{SkipReason, Step};
 
 /// What an entry of a listing is. Symlinks are reported as symlinks, never
 /// by what they point to.
@@ -40,24 +42,21 @@ impl Entry {
     }
 }
 
-/// The decision for one entry. `pattern` is the index of the deciding
-/// pattern in the list given to [`PatternSet::new`] (the first one that
-/// applies).
+/// What the cache patterns select for one entry, with the pattern that
+/// decided (`pattern`: the index of the first applying pattern in the list
+/// given to `PatternSet::new`). This is the answer of the per-directory
+/// `patterns.select-entries` (the web page shows which pattern took or
+/// blocked a path); [`Selection::step`] is the walk's verdict on the same
+/// entry, which is all a walk needs. It is a step with attribution, not a
+/// second verdict: every case maps to exactly one [`Step`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Decision {
+pub enum Selection {
     /// The entry's path matches: take it whole (a directory with all of its
     /// contents, a symlink as a link).
     Take { pattern: usize },
     /// A directory that is not matched itself, but a pattern could match
     /// something below it: list it.
     Descend { pattern: usize },
-    /// Leave it where it is.
-    Skip { reason: SkipReason },
-}
-
-/// Why an entry is skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SkipReason {
     /// No pattern matches it or anything below it.
     NoMatch,
     /// The name is not valid UTF-8: never matched on its own; it moves only
@@ -70,25 +69,27 @@ pub enum SkipReason {
     NotADirectory { pattern: usize },
 }
 
-impl Decision {
-    /// A short stable word: `take`, `descend` or `skip`.
-    pub fn action(&self) -> &'static str {
+impl Selection {
+    /// The walk's verdict on the entry (the pattern dropped).
+    pub fn step(self) -> Step {
         match self {
-            Decision::Take { .. } => "take",
-            Decision::Descend { .. } => "descend",
-            Decision::Skip { .. } => "skip",
+            Selection::Take { .. } => Step::Take,
+            Selection::Descend { .. } => Step::Descend,
+            Selection::NoMatch => Step::Skip(SkipReason::NoMatch),
+            Selection::NotUtf8 => Step::Skip(SkipReason::NotUtf8),
+            Selection::SymlinkNotFollowed { .. } => Step::Skip(SkipReason::SymlinkNotFollowed),
+            Selection::NotADirectory { .. } => Step::Skip(SkipReason::NotADirectory),
         }
     }
-}
 
-impl SkipReason {
-    /// A stable identifier, for JSON and reports.
-    pub fn code(&self) -> &'static str {
+    /// The pattern that decided, if one did.
+    pub fn pattern(self) -> Option<usize> {
         match self {
-            SkipReason::NoMatch => "no-match",
-            SkipReason::NotUtf8 => "not-utf8",
-            SkipReason::SymlinkNotFollowed { .. } => "symlink-not-followed",
-            SkipReason::NotADirectory { .. } => "not-a-directory",
+            Selection::Take { pattern }
+            | Selection::Descend { pattern }
+            | Selection::SymlinkNotFollowed { pattern }
+            | Selection::NotADirectory { pattern } => Some(pattern),
+            Selection::NoMatch | Selection::NotUtf8 => None,
         }
     }
 }

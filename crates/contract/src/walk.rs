@@ -13,7 +13,7 @@
 //! each directory, whatever order the levels were listed in.
 
 use crate::keys::CacheSpec;
-use crate::select::{Decision, Entry, EntryKind, SkipReason};
+use crate::select::{Entry, EntryKind, Selection};
 
 /// What a walk is for: the walker's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +28,14 @@ pub enum Purpose {
     Deploy(Option<String>),
 }
 
-/// Why an entry is left where it is.
+/// Why an entry is left where it is: the one skip reason of every walk
+/// (preserve, restore, the artifact) and of the cache selection
+/// ([`crate::select::Selection::step`]). Its [`code`](SkipReason::code) is
+/// what users read (JSON `reason`, the build's lines); the WIT name is
+/// `walk.why` (kept until the next breaking WIT release), mapped in
+/// `wit_map.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Why {
+pub enum SkipReason {
     /// No pattern matches it or anything below it (not reported).
     NoMatch,
     /// The name is not UTF-8: it moves only with a parent taken whole.
@@ -46,27 +51,56 @@ pub enum Why {
     Ignored,
 }
 
-impl Why {
+impl SkipReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [SkipReason; 6] = [
+        SkipReason::NoMatch,
+        SkipReason::NotUtf8,
+        SkipReason::SymlinkNotFollowed,
+        SkipReason::NotADirectory,
+        SkipReason::SourceWins,
+        SkipReason::Ignored,
+    ];
+
     /// A stable word for reports and JSON.
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
-            Why::NoMatch => "no-match",
-            Why::NotUtf8 => "not-utf8",
-            Why::SymlinkNotFollowed => "symlink-not-followed",
-            Why::NotADirectory => "not-a-directory",
-            Why::SourceWins => "source-wins",
-            Why::Ignored => "ignored",
+            SkipReason::NoMatch => "no-match",
+            SkipReason::NotUtf8 => "not-utf8",
+            SkipReason::SymlinkNotFollowed => "symlink-not-followed",
+            SkipReason::NotADirectory => "not-a-directory",
+            SkipReason::SourceWins => "source-wins",
+            SkipReason::Ignored => "ignored",
         }
+    }
+
+    /// The reason a code names, if any.
+    pub fn of_code(code: &str) -> Option<SkipReason> {
+        SkipReason::ALL.into_iter().find(|r| r.code() == code)
     }
 
     /// Whether the walk reports it (everything but "nothing matches" and
     /// "ignored on purpose").
     pub fn is_noted(self) -> bool {
-        !matches!(self, Why::NoMatch | Why::Ignored)
+        !matches!(self, SkipReason::NoMatch | SkipReason::Ignored)
     }
 }
 
-/// The decision for one entry of a listing.
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Serialized as its code (`"not-utf8"`), the JSON contract's text.
+impl serde::Serialize for SkipReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// The verdict on one entry of a listing: the one per-entry verdict of
+/// every walk (the WIT `walk.step`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     /// Take the entry whole (move it, or copy it into the artifact).
@@ -74,20 +108,15 @@ pub enum Step {
     /// A directory to list next.
     Descend,
     /// Leave it.
-    Skip(Why),
+    Skip(SkipReason),
 }
 
-impl From<Decision> for Step {
-    fn from(d: Decision) -> Step {
-        match d {
-            Decision::Take { .. } => Step::Take,
-            Decision::Descend { .. } => Step::Descend,
-            Decision::Skip { reason } => Step::Skip(match reason {
-                SkipReason::NoMatch => Why::NoMatch,
-                SkipReason::NotUtf8 => Why::NotUtf8,
-                SkipReason::SymlinkNotFollowed { .. } => Why::SymlinkNotFollowed,
-                SkipReason::NotADirectory { .. } => Why::NotADirectory,
-            }),
+impl Step {
+    /// The skip reason, if the entry is left.
+    pub fn skip_reason(self) -> Option<SkipReason> {
+        match self {
+            Step::Skip(r) => Some(r),
+            Step::Take | Step::Descend => None,
         }
     }
 }
@@ -163,8 +192,8 @@ pub enum Class {
     Skip,
 }
 
-/// A decision the driver can classify: [`Step`], or [`Decision`] for
-/// [`super::walk`].
+/// A decision the driver can classify: [`Step`], or [`Selection`] (a step
+/// with the pattern that decided it) for the policy's `select::walk`.
 pub trait Classify: Copy {
     fn class(&self) -> Class;
 }
@@ -174,22 +203,15 @@ impl Classify for Step {
         match self {
             Step::Take => Class::Take,
             Step::Descend => Class::Descend,
-            Step::Skip(w) if w.is_noted() => Class::Note,
+            Step::Skip(r) if r.is_noted() => Class::Note,
             Step::Skip(_) => Class::Skip,
         }
     }
 }
 
-impl Classify for Decision {
+impl Classify for Selection {
     fn class(&self) -> Class {
-        match self {
-            Decision::Take { .. } => Class::Take,
-            Decision::Descend { .. } => Class::Descend,
-            Decision::Skip {
-                reason: SkipReason::NoMatch,
-            } => Class::Skip,
-            Decision::Skip { .. } => Class::Note,
-        }
+        self.step().class()
     }
 }
 
@@ -360,4 +382,49 @@ pub fn drive_listing_many<D: Classify, E>(
     out.taken.sort_by_cached_key(key);
     out.noted.sort_by_cached_key(key);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SkipReason, Step};
+    use crate::select::Selection;
+
+    #[test]
+    fn skip_reasons_serialize_as_their_codes_and_read_back() {
+        for r in SkipReason::ALL {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.code())
+            );
+            assert_eq!(SkipReason::of_code(r.code()), Some(r));
+            assert_eq!(r.to_string(), r.code());
+        }
+        // The words users read, which JSON readers match on.
+        assert_eq!(SkipReason::SourceWins.code(), "source-wins");
+        assert_eq!(SkipReason::NotUtf8.code(), "not-utf8");
+        assert_eq!(SkipReason::of_code("noted"), None);
+    }
+
+    #[test]
+    fn a_selection_is_a_step_with_its_pattern() {
+        let cases = [
+            (Selection::Take { pattern: 1 }, Step::Take, Some(1)),
+            (Selection::Descend { pattern: 2 }, Step::Descend, Some(2)),
+            (Selection::NoMatch, Step::Skip(SkipReason::NoMatch), None),
+            (Selection::NotUtf8, Step::Skip(SkipReason::NotUtf8), None),
+            (
+                Selection::SymlinkNotFollowed { pattern: 3 },
+                Step::Skip(SkipReason::SymlinkNotFollowed),
+                Some(3),
+            ),
+            (
+                Selection::NotADirectory { pattern: 4 },
+                Step::Skip(SkipReason::NotADirectory),
+                Some(4),
+            ),
+        ];
+        for (s, step, pattern) in cases {
+            assert_eq!((s.step(), s.pattern()), (step, pattern), "{s:?}");
+        }
+    }
 }

@@ -142,6 +142,10 @@ macro_rules! wit_map {
             }
             $crate::select::EntryKind => $w::patterns::EntryKind { Dir, File, Symlink, Other }
             $crate::layer::Layer => $w::advice::Layer { Base, Build }
+            $crate::walk::SkipReason => $w::walk::Why {
+                NoMatch, NotUtf8, SymlinkNotFollowed, NotADirectory, SourceWins, Ignored,
+            }
+            $crate::image::FlagOrigin => $w::images::FlagOrigin { CommandLine, Environment }
             $crate::lint::GatedCommand => $w::linter::GatedCommand {
                 Build, Plan, Keys, Advise, Status, Invalidate, Activate,
             }
@@ -166,6 +170,7 @@ macro_rules! wit_map {
             }
             $crate::record::RecordInfo => $w::layers::RecordInfo { setup, built_at, image, keys }
             $crate::select::Entry => $w::patterns::Entry { name, kind, utf8 }
+            $crate::walk::Listing => $w::walk::Listing { dir, entries, against }
             $crate::plan::deploy::DeployItem => $w::plan::DeployItem { written, source, target }
             $crate::plan::setup::BuildSetup => $w::plan::SetupBuild {
                 setup, build_from, prepare_commands, build_commands, deploy_files, cache,
@@ -176,6 +181,7 @@ macro_rules! wit_map {
                 refuse, build_refuses, findings, deployignore,
             }
             $crate::image::ImageOverride => $w::images::ImageOverride { os, base, image, origin }
+            $crate::image::ImageFlag => $w::images::ImageFlag { image, origin }
             $crate::image::ImageRequest => $w::images::ImageRequest { os, base, overrides, flag }
             $crate::image::ImageChoice => $w::images::ImageChoice {
                 reference, canonical, host, origin, differs,
@@ -250,6 +256,82 @@ macro_rules! wit_map {
                     inputs: self.inputs.convert(),
                     keys: self.keys.convert(),
                     unkeyed: $crate::snapshot::Unkeyed::default(),
+                }
+            }
+        }
+
+        /// A step's unit cases and its skip reason.
+        impl Convert<$w::walk::Step> for $crate::walk::Step {
+            fn convert(self) -> $w::walk::Step {
+                match self {
+                    $crate::walk::Step::Take => $w::walk::Step::Take,
+                    $crate::walk::Step::Descend => $w::walk::Step::Descend,
+                    $crate::walk::Step::Skip(r) => $w::walk::Step::Skip(r.convert()),
+                }
+            }
+        }
+
+        impl Convert<$crate::walk::Step> for $w::walk::Step {
+            fn convert(self) -> $crate::walk::Step {
+                match self {
+                    $w::walk::Step::Take => $crate::walk::Step::Take,
+                    $w::walk::Step::Descend => $crate::walk::Step::Descend,
+                    $w::walk::Step::Skip(r) => $crate::walk::Step::Skip(r.convert()),
+                }
+            }
+        }
+
+        /// A walk's purpose: `restore` carries nothing.
+        impl Convert<$w::walk::Purpose> for $crate::walk::Purpose {
+            fn convert(self) -> $w::walk::Purpose {
+                match self {
+                    $crate::walk::Purpose::Preserve(c) => $w::walk::Purpose::Preserve(c.convert()),
+                    $crate::walk::Purpose::Restore => $w::walk::Purpose::Restore,
+                    $crate::walk::Purpose::Deploy(t) => $w::walk::Purpose::Deploy(t),
+                }
+            }
+        }
+
+        impl Convert<$crate::walk::Purpose> for $w::walk::Purpose {
+            fn convert(self) -> $crate::walk::Purpose {
+                match self {
+                    $w::walk::Purpose::Preserve(c) => $crate::walk::Purpose::Preserve(c.convert()),
+                    $w::walk::Purpose::Restore => $crate::walk::Purpose::Restore,
+                    $w::walk::Purpose::Deploy(t) => $crate::walk::Purpose::Deploy(t),
+                }
+            }
+        }
+
+        /// A selection is one flat enum here; WIT nests the skips
+        /// (`decision.skip(skip-reason)`). Pattern indexes cross as u32.
+        impl Convert<$w::patterns::Decision> for $crate::select::Selection {
+            fn convert(self) -> $w::patterns::Decision {
+                use $crate::select::Selection as S;
+                use $w::patterns::{Decision as D, SkipReason as R};
+                let i = |p: usize| u32::try_from(p).unwrap_or(u32::MAX);
+                match self {
+                    S::Take { pattern } => D::Take(i(pattern)),
+                    S::Descend { pattern } => D::Descend(i(pattern)),
+                    S::NoMatch => D::Skip(R::NoMatch),
+                    S::NotUtf8 => D::Skip(R::NotUtf8),
+                    S::SymlinkNotFollowed { pattern } => D::Skip(R::SymlinkNotFollowed(i(pattern))),
+                    S::NotADirectory { pattern } => D::Skip(R::NotADirectory(i(pattern))),
+                }
+            }
+        }
+
+        impl Convert<$crate::select::Selection> for $w::patterns::Decision {
+            fn convert(self) -> $crate::select::Selection {
+                use $crate::select::Selection as S;
+                use $w::patterns::{Decision as D, SkipReason as R};
+                let i = |p: u32| p as usize;
+                match self {
+                    D::Take(p) => S::Take { pattern: i(p) },
+                    D::Descend(p) => S::Descend { pattern: i(p) },
+                    D::Skip(R::NoMatch) => S::NoMatch,
+                    D::Skip(R::NotUtf8) => S::NotUtf8,
+                    D::Skip(R::SymlinkNotFollowed(p)) => S::SymlinkNotFollowed { pattern: i(p) },
+                    D::Skip(R::NotADirectory(p)) => S::NotADirectory { pattern: i(p) },
                 }
             }
         }

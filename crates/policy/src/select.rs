@@ -27,7 +27,8 @@ use zerops_cache_contract::walk as drive;
 
 use crate::pattern::{self, BadPattern, Compiled, Pattern, Tok};
 
-pub use zerops_cache_contract::select::{Decision, Entry, EntryKind, SkipReason};
+pub use zerops_cache_contract::select::{Entry, EntryKind, Selection};
+pub use zerops_cache_contract::walk::{SkipReason, Step};
 /// How a pattern of the set is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PatternStatus {
@@ -149,7 +150,7 @@ impl PatternSet {
     /// Decides every entry of the listing of directory `dir` (relative to the
     /// source root: `""` for the root, `"frontend"`, `"a/b"`). The result is
     /// in the order of `entries`.
-    pub fn select(&self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+    pub fn select(&self, dir: &str, entries: &[Entry]) -> Vec<Selection> {
         let comps: Vec<&str> = if dir.is_empty() {
             Vec::new()
         } else {
@@ -175,20 +176,16 @@ impl PatternSet {
             .iter()
             .map(|e| {
                 if !e.utf8 {
-                    return Decision::Skip {
-                        reason: SkipReason::NotUtf8,
-                    };
+                    return Selection::NotUtf8;
                 }
                 if alive.is_empty() {
-                    return Decision::Skip {
-                        reason: SkipReason::NoMatch,
-                    };
+                    return Selection::NoMatch;
                 }
                 full.clear();
                 full.push_str(&prefix);
                 full.push_str(&e.name);
                 if let Some(a) = alive.iter().find(|a| a.pattern.matches(&full)) {
-                    return Decision::Take { pattern: a.index };
+                    return Selection::Take { pattern: a.index };
                 }
                 let below = alive.iter().find(|a| match &a.segments {
                     Some(segs) => segs.len() > d + 1 && segs[d].matches(&e.name),
@@ -200,26 +197,20 @@ impl PatternSet {
                     }
                 });
                 match (below, e.kind) {
-                    (None, _) => Decision::Skip {
-                        reason: SkipReason::NoMatch,
-                    },
-                    (Some(a), EntryKind::Dir) => Decision::Descend { pattern: a.index },
-                    (Some(a), EntryKind::Symlink) => Decision::Skip {
-                        reason: SkipReason::SymlinkNotFollowed { pattern: a.index },
-                    },
+                    (None, _) => Selection::NoMatch,
+                    (Some(a), EntryKind::Dir) => Selection::Descend { pattern: a.index },
+                    (Some(a), EntryKind::Symlink) => {
+                        Selection::SymlinkNotFollowed { pattern: a.index }
+                    }
                     // Worth reporting only where the pattern names this very
                     // path (`vendor/bin` with a file `vendor`), not for every
                     // file a `*` component happens to match.
                     (Some(a), EntryKind::File | EntryKind::Other)
                         if a.segments.as_ref().is_some_and(|s| s[d].is_literal()) =>
                     {
-                        Decision::Skip {
-                            reason: SkipReason::NotADirectory { pattern: a.index },
-                        }
+                        Selection::NotADirectory { pattern: a.index }
                     }
-                    (Some(_), EntryKind::File | EntryKind::Other) => Decision::Skip {
-                        reason: SkipReason::NoMatch,
-                    },
+                    (Some(_), EntryKind::File | EntryKind::Other) => Selection::NoMatch,
                 }
             })
             .collect()
@@ -336,14 +327,14 @@ pub trait Selector {
     /// The largest number of components a selected path can have.
     fn max_depth(&self) -> usize;
     /// One decision per entry, in order.
-    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision>;
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Selection>;
 }
 
 impl Selector for PatternSet {
     fn max_depth(&self) -> usize {
         PatternSet::max_depth(self)
     }
-    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Selection> {
         PatternSet::select(self, dir, entries)
     }
 }
@@ -352,7 +343,7 @@ impl<S: Selector + ?Sized> Selector for &mut S {
     fn max_depth(&self) -> usize {
         (**self).max_depth()
     }
-    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Selection> {
         (**self).select(dir, entries)
     }
 }
@@ -372,6 +363,8 @@ pub struct Noted {
     pub path: String,
     pub kind: EntryKind,
     pub reason: SkipReason,
+    /// The pattern in the way (a symlink or a non-directory), if any.
+    pub pattern: Option<usize>,
 }
 
 /// What a walk found, in a deterministic order (depth first, names sorted
@@ -437,7 +430,7 @@ pub fn walk<S: Selector, L: Lister>(
             .taken
             .into_iter()
             .filter_map(|f| match f.decision {
-                Decision::Take { pattern } => Some(Taken {
+                Selection::Take { pattern } => Some(Taken {
                     path: f.path,
                     kind: f.kind,
                     pattern,
@@ -448,13 +441,13 @@ pub fn walk<S: Selector, L: Lister>(
         noted: walked
             .noted
             .into_iter()
-            .filter_map(|f| match f.decision {
-                Decision::Skip { reason } => Some(Noted {
+            .filter_map(|f| {
+                Some(Noted {
+                    reason: f.decision.step().skip_reason()?,
+                    pattern: f.decision.pattern(),
                     path: f.path,
                     kind: f.kind,
-                    reason,
-                }),
-                _ => None,
+                })
             })
             .collect(),
         listed: walked.listed,

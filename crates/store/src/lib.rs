@@ -1,6 +1,6 @@
 //! The project and its store: everything a build reads and keeps.
 //!
-//! - The project: [`git`] (the only place that runs git), [`tree`] (the
+//! - The project: [`git`] (the only place that runs git), [`tree_facts`] (the
 //!   tree lints' facts), [`workspace`] (the build's copy of the project),
 //!   [`identity`] (the project identity's facts), [`config_file`] (finding
 //!   and reading zerops.yaml).
@@ -28,5 +28,5 @@ pub mod git;
 pub mod identity;
 pub mod phases;
 pub mod store;
-pub mod tree;
+pub mod tree_facts;
 pub mod workspace;

@@ -42,7 +42,7 @@ test('the README jco snippet runs as written', () => {
     const r = spawnSync(process.execPath, ['lint.js', 'zerops.yaml'], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const out = r.stdout.split('\n');
-    assert.equal(out[0], 'zerops:build-cache@0.3.0');
+    assert.equal(out[0], 'zerops:build-cache@0.4.0');
     assert.ok(out.includes('5:7 error[unknown-key] unknown key `cahce` in `build`; the platform rejects the file'), r.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });

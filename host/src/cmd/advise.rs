@@ -65,7 +65,7 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
     )?;
     let host = &project.host;
     let bytes = project.source.as_bytes();
-    let facts = crate::tree::gather_in(&project.dir, &project.root, host.tree_depth(bytes)?);
+    let facts = crate::tree_facts::gather_in(&project.dir, &project.root, host.tree_depth(bytes)?);
     let store_dir = project.store_path(&args.store)?;
     let store = measure(&store_dir, host.store_depth(&project.source)?)?;
     let report = match host.advise(&project.source, project.setup(), &facts, store.as_ref())? {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zerops_cache_contract::decide::Decision;
 use zerops_cache_contract::layer::Layer;
+use zerops_cache_contract::walk::SkipReason;
 
 use super::Format;
 use super::project::{Project, StoreArgs, now};
@@ -600,7 +601,10 @@ impl<'a> Build<'a> {
     fn restore(&mut self, source: &Dir) -> Result<()> {
         let (store, out) = (self.store, self.out);
         let plan = restore::plan(&self.project.host, &store.dir, &RealSource::new(source))?;
-        self.journal.carry_non_utf8 = plan.skipped.iter().any(|k| k.reason == "not-utf8");
+        self.journal.carry_non_utf8 = plan
+            .skipped
+            .iter()
+            .any(|k| k.reason == SkipReason::NotUtf8.into());
         restore::apply(&store.dir, source, &plan, &mut self.journal, out.progress)?;
         let s = &mut self.summary;
         s.restored = plan.moves.len();

@@ -5,7 +5,9 @@
 //! below it know nothing of projects.
 
 use anyhow::{Context, Result};
-use zerops_cache_contract::image::{ImageChoice, ImageOverride, ImageRequest};
+use zerops_cache_contract::image::{
+    FlagOrigin, ImageChoice, ImageFlag, ImageOverride, ImageRequest,
+};
 
 use crate::cmd::project::Project;
 use crate::exit::{Classify, Exit};
@@ -18,12 +20,23 @@ fn overrides(project: &Project) -> Result<Vec<ImageOverride>> {
     overrides_in(&project.host, &project.root)
 }
 
+/// The image named for this build (`--image` or `ZEROPS_CACHE_IMAGE`), and
+/// where.
+fn flag(args: &SandboxArgs) -> Option<ImageFlag> {
+    let origin = if args.image_from_env {
+        FlagOrigin::Environment
+    } else {
+        FlagOrigin::CommandLine
+    };
+    args.image.clone().map(|image| ImageFlag { image, origin })
+}
+
 /// The request of the project's setup.
 fn request(project: &Project, args: &SandboxArgs) -> Result<ImageRequest> {
     if args.image.is_some() {
         // `--image` decides alone: the config's os and base are not read.
         return Ok(ImageRequest {
-            flag: args.image.clone(),
+            flag: flag(args),
             ..ImageRequest::default()
         });
     }
@@ -41,7 +54,7 @@ fn request(project: &Project, args: &SandboxArgs) -> Result<ImageRequest> {
         os: snap.inputs.os,
         base: snap.inputs.base,
         overrides: overrides(project)?,
-        flag: args.image.clone(),
+        flag: None,
     })
 }
 
@@ -65,12 +78,14 @@ pub(crate) enum Access {
 /// The image a command of `project` uses, as `args` and the config say.
 pub(crate) fn resolve(args: &SandboxArgs, project: &Project, access: Access) -> Result<Resolved> {
     if args.isolation == Isolation::None || args.rootfs.is_some() {
-        if let (Some(r), Some(i)) = (&args.rootfs, &args.image)
-            && i != "host"
+        if let (Some(r), Some(f)) = (&args.rootfs, flag(args))
+            && f.image != "host"
         {
             return Err(Exit::Usage.error(format!(
-                "--rootfs {} and --image {i} both name the image; give one",
-                r.display()
+                "--rootfs {} and {} {} both name the image; give one",
+                r.display(),
+                f.origin.name(),
+                f.image
             )));
         }
         return rootfs::resolve(args).class(Exit::Usage);

@@ -165,7 +165,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linte
     let facts = if args.no_tree {
         TreeFacts::default()
     } else {
-        crate::tree::gather_in(&dir, &root, host.tree_depth(&bytes)?)
+        crate::tree_facts::gather_in(&dir, &root, host.tree_depth(&bytes)?)
     };
     let diags = host.lint_with_tree(&bytes, args.setup.as_deref(), &facts)?;
     let mut out = vec![Linted {

@@ -357,7 +357,7 @@ impl Server<'_> {
         };
         let depth = self.host.tree_depth(bytes)?;
         if doc.tree.as_ref().is_none_or(|(d, _)| *d != depth) {
-            doc.tree = Some((depth, crate::tree::gather(root, depth)));
+            doc.tree = Some((depth, crate::tree_facts::gather(root, depth)));
         }
         let facts = &doc.tree.as_ref().expect("gathered above").1;
         self.host.lint_with_tree(bytes, None, facts)

@@ -3,7 +3,7 @@
 // by its name, must answer as the CLI does on the whole corpus, and its
 // types must check with tsc (and reject a wrong program).
 //
-//   ZEROPS_PACKAGE_TGZ=dist/zerops-cache-policy-0.3.0.tgz \
+//   ZEROPS_PACKAGE_TGZ=dist/zerops-cache-policy-0.4.0.tgz \
 //   ZEROPS_CACHE_BIN=target/debug/zerops-cache node --test packages/js/test/
 // (scripts/test-packages.sh runs it after scripts/package.sh.)
 import { after, before, test } from 'node:test';

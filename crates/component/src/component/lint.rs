@@ -37,7 +37,7 @@ impl PolicyHost {
     }
 
     /// Lints file bytes with the facts the host gathered about the project
-    /// directory (see [`crate::tree`]).
+    /// directory (gathered by the store crate's `tree_facts`).
     pub fn lint_with_tree(
         &self,
         bytes: &[u8],

@@ -66,12 +66,17 @@ mod tests {
             origin: "f:3".into(),
         };
         round_trip::<_, w::images::ImageOverride>(o.clone());
-        round_trip::<_, w::images::ImageRequest>(ImageRequest {
-            os: "alpine".into(),
-            base: vec!["nodejs@22".into()],
-            overrides: vec![o],
-            flag: Some("host".into()),
-        });
+        for origin in [FlagOrigin::CommandLine, FlagOrigin::Environment] {
+            round_trip::<_, w::images::ImageRequest>(ImageRequest {
+                os: "alpine".into(),
+                base: vec!["nodejs@22".into()],
+                overrides: vec![o.clone()],
+                flag: Some(ImageFlag {
+                    image: "host".into(),
+                    origin,
+                }),
+            });
+        }
         round_trip::<_, w::images::ImageChoice>(ImageChoice {
             reference: "node:22-alpine".into(),
             canonical: "docker.io/library/node:22-alpine".into(),
@@ -201,5 +206,41 @@ mod tests {
             cache: CacheSpec::All(false),
             env_variables: vec![("K".into(), "V".into())],
         });
+    }
+
+    #[test]
+    fn walk_steps_purposes_listings_and_selections() {
+        use zerops_cache_contract::select::Selection;
+        use zerops_cache_contract::walk::{Listing, Purpose, SkipReason, Step};
+        for r in SkipReason::ALL {
+            round_trip::<_, w::walk::Why>(r);
+            round_trip::<_, w::walk::Step>(Step::Skip(r));
+        }
+        round_trip::<_, w::walk::Step>(Step::Take);
+        round_trip::<_, w::walk::Step>(Step::Descend);
+        for p in [
+            Purpose::Preserve(CacheSpec::Patterns(vec!["a/*".into()])),
+            Purpose::Preserve(CacheSpec::All(true)),
+            Purpose::Restore,
+            Purpose::Deploy(Some("*.log".into())),
+            Purpose::Deploy(None),
+        ] {
+            round_trip::<_, w::walk::Purpose>(p);
+        }
+        round_trip::<_, w::walk::Listing>(Listing {
+            dir: "a/b".into(),
+            entries: vec![Entry::dir("c"), Entry::file("d")],
+            against: vec![Entry::symlink("c")],
+        });
+        for s in [
+            Selection::Take { pattern: 3 },
+            Selection::Descend { pattern: 1 },
+            Selection::NoMatch,
+            Selection::NotUtf8,
+            Selection::SymlinkNotFollowed { pattern: 2 },
+            Selection::NotADirectory { pattern: 4 },
+        ] {
+            round_trip::<_, w::patterns::Decision>(s);
+        }
     }
 }

@@ -5,15 +5,17 @@
 
 use anyhow::{Result, anyhow};
 use wasmtime::component::ResourceAny;
-use zerops_cache_contract::keys::CacheSpec;
-pub use zerops_cache_contract::walk::{self as drive, Found, Listing, Purpose, Step, Walked, Why};
+pub use zerops_cache_contract::walk::{
+    self as drive, Found, Listing, Purpose, SkipReason, Step, Walked,
+};
 
 use crate::component::PolicyHost;
-use crate::component::bindings::exports::zerops::build_cache::layers::CacheSpec as WitSpec;
 use crate::component::bindings::exports::zerops::build_cache::walk as wit;
 use crate::component::map::Convert;
 
-/// One walk's rules inside the component.
+/// One walk's rules inside the component: the host's handle on the WIT
+/// `walker` resource, which is the policy's `plan::walker::Walker` (the
+/// guest wraps it). One thing, so one name on each side of the boundary.
 pub struct Walker<'h> {
     host: &'h PolicyHost,
     handle: ResourceAny,
@@ -21,36 +23,10 @@ pub struct Walker<'h> {
     max_depth: Option<usize>,
 }
 
-fn purpose(p: &Purpose) -> wit::Purpose {
-    match p {
-        Purpose::Preserve(CacheSpec::All(b)) => wit::Purpose::Preserve(WitSpec::All(*b)),
-        Purpose::Preserve(CacheSpec::Patterns(p)) => {
-            wit::Purpose::Preserve(WitSpec::Patterns(p.clone()))
-        }
-        Purpose::Restore => wit::Purpose::Restore,
-        Purpose::Deploy(t) => wit::Purpose::Deploy(t.clone()),
-    }
-}
-
-fn step(s: wit::Step) -> Step {
-    match s {
-        wit::Step::Take => Step::Take,
-        wit::Step::Descend => Step::Descend,
-        wit::Step::Skip(w) => Step::Skip(match w {
-            wit::Why::NoMatch => Why::NoMatch,
-            wit::Why::NotUtf8 => Why::NotUtf8,
-            wit::Why::SymlinkNotFollowed => Why::SymlinkNotFollowed,
-            wit::Why::NotADirectory => Why::NotADirectory,
-            wit::Why::SourceWins => Why::SourceWins,
-            wit::Why::Ignored => Why::Ignored,
-        }),
-    }
-}
-
 impl PolicyHost {
     /// A walker for `purpose` in the command's instance.
     pub fn walker(&self, p: &Purpose) -> Result<Walker<'_>> {
-        let wp = purpose(p);
+        let wp: wit::Purpose = p.clone().convert();
         let (handle, instance) = self.call_on("starting a walk", None, |pol, s| {
             pol.zerops_build_cache_walk()
                 .walker()
@@ -73,14 +49,7 @@ impl PolicyHost {
 impl Walker<'_> {
     /// The steps for every entry of every listing of `batch` (one call).
     pub fn decide(&self, batch: &[Listing]) -> Result<Vec<Vec<Step>>> {
-        let wb: Vec<wit::Listing> = batch
-            .iter()
-            .map(|l| wit::Listing {
-                dir: l.dir.clone(),
-                entries: l.entries.clone().convert(),
-                against: l.against.clone().convert(),
-            })
-            .collect();
+        let wb: Vec<wit::Listing> = batch.to_vec().convert();
         let (out, _) = self
             .host
             .call_on("deciding a walk", Some(self.instance), |pol, s| {
@@ -88,10 +57,7 @@ impl Walker<'_> {
                     .walker()
                     .call_decide(s, self.handle, &wb)
             })?;
-        let out: Vec<Vec<Step>> = out
-            .into_iter()
-            .map(|a| a.into_iter().map(step).collect())
-            .collect();
+        let out: Vec<Vec<Step>> = out.convert();
         drive::check(batch, &out).map_err(|e| anyhow!("{e}"))?;
         Ok(out)
     }

@@ -4,9 +4,9 @@ pub mod codes;
 pub mod docs;
 pub mod explain;
 pub mod gate;
-mod tree;
+mod tree_facts;
 
 pub use codes::{CODES, Category, Code, CodeInfo, info};
 pub use explain::{DOCS_BASE, Explanation, explain, href};
 pub use gate::{GateVerdict, GatedCommand};
-pub use tree::TreeFacts;
+pub use tree_facts::TreeFacts;

@@ -1,10 +1,8 @@
-//! The answers of the planning questions: what a build runs ([`setup`]),
-//! what restore moves back ([`restore`]), what preserve keeps
-//! ([`preserve`]) and what the artifact holds ([`deploy`]).
+//! The answers of the planning questions: what a build runs ([`setup`])
+//! and what the artifact holds ([`deploy`]). What restore, preserve and the
+//! artifact do with each entry is the walk's [`crate::walk::Step`].
 
 pub mod deploy;
-pub mod preserve;
-pub mod restore;
 pub mod setup;
 
 pub use crate::select::{Entry, EntryKind};

@@ -19,7 +19,7 @@ pub mod table;
 mod tests;
 
 pub use zerops_cache_contract::image::{
-    ImageChoice, ImageOverride, ImageReference, ImageRequest, ImageRow,
+    FlagOrigin, ImageChoice, ImageFlag, ImageOverride, ImageReference, ImageRequest, ImageRow,
 };
 
 /// The value of `--image` (or of an override line) that means the host's
@@ -32,7 +32,8 @@ pub const PROJECT_FILE: &str = ".zerops-cache-images";
 /// Chooses the image of a build.
 pub fn resolve(req: &ImageRequest) -> Result<ImageChoice, String> {
     if let Some(flag) = &req.flag {
-        return choice(flag, "--image", None).map_err(|e| format!("--image: {e}"));
+        let origin = flag.origin.name();
+        return choice(&flag.image, origin, None).map_err(|e| format!("{origin}: {e}"));
     }
     let mut wanted: Vec<&str> = req.base.iter().map(String::as_str).collect();
     wanted.sort_unstable();

@@ -91,15 +91,31 @@ fn the_flag_wins_then_the_first_matching_override_then_the_table() {
     let c = resolve(&r).unwrap();
     assert_eq!(c.canonical, "127.0.0.1:5000/node:22");
     assert_eq!(c.origin, "p/.zerops-cache-images:2");
-    r.flag = Some("busybox@sha256:".to_string() + &"a".repeat(64));
+    r.flag = Some(ImageFlag {
+        image: "busybox@sha256:".to_string() + &"a".repeat(64),
+        origin: FlagOrigin::CommandLine,
+    });
     let c = resolve(&r).unwrap();
     assert_eq!(c.origin, "--image");
     assert_eq!(
         c.canonical,
         format!("docker.io/library/busybox@sha256:{}", "a".repeat(64))
     );
-    r.flag = Some("host".into());
+    let host = |origin| ImageFlag {
+        image: "host".into(),
+        origin,
+    };
+    r.flag = Some(host(FlagOrigin::CommandLine));
     assert!(resolve(&r).unwrap().host);
+    // The choice says where it was named: the flag or the environment.
+    r.flag = Some(host(FlagOrigin::Environment));
+    let c = resolve(&r).unwrap();
+    assert_eq!((c.host, c.origin.as_str()), (true, "ZEROPS_CACHE_IMAGE"));
+    r.flag = Some(ImageFlag {
+        image: "Bad Ref".into(),
+        origin: FlagOrigin::Environment,
+    });
+    assert!(resolve(&r).unwrap_err().starts_with("ZEROPS_CACHE_IMAGE: "));
     // Multi-base in any order, any os.
     let mut m = req("ubuntu", &["php@8.4", "nodejs@22"]);
     m.overrides = ov.clone();

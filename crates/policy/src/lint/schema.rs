@@ -388,7 +388,7 @@ fn rule_path(path: &[Seg]) -> String {
 /// root itself is checked by `lint::check_root` (its codes predate this).
 pub fn check_setups(zerops: &Node, out: &mut Vec<Diagnostic>) {
     let Some(items) = zerops.as_seq() else { return };
-    let mut w = Walker {
+    let mut w = SchemaCheck {
         out,
         extends: false,
     };
@@ -416,13 +416,15 @@ pub fn check_setups(zerops: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-struct Walker<'a> {
+/// One pass of the schema over the setups (not a tree walk of the
+/// filesystem: that is `plan::walker::Walker`).
+struct SchemaCheck<'a> {
     out: &'a mut Vec<Diagnostic>,
     /// Whether the setup being walked has `extends` (for advice).
     extends: bool,
 }
 
-impl Walker<'_> {
+impl SchemaCheck<'_> {
     /// `label` is where to point when the node as a whole is at fault and
     /// has no text of its own (a missing key: the key that holds the map).
     fn check(&mut self, node: &Node, shape: &Shape, path: &mut Vec<Seg>, label: Span) {

@@ -10,15 +10,13 @@
 //!   not UTF-8 move only with a taken parent.
 
 use super::Entry;
-use crate::select::{Decision, PatternSet, SkipReason};
+use crate::select::{PatternSet, Selection};
 
 /// The `cache` field, normalized: one definition and one normalization,
 /// shared with the layer keys, so keys and preserve cannot disagree about
 /// what it selects.
 pub use crate::keys::cache_spec;
 pub use zerops_cache_contract::keys::CacheSpec;
-
-pub use zerops_cache_contract::plan::preserve::PreserveAction;
 
 /// The preserve selector of one setup.
 #[derive(Debug, Clone)]
@@ -52,34 +50,25 @@ impl Preserve {
     ///
     /// ```
     /// use zerops_cache_policy::plan::{Entry, preserve::{CacheSpec, Preserve}};
-    /// use zerops_cache_policy::select::Decision;
+    /// use zerops_cache_policy::select::{Selection, Step};
     ///
     /// let p = Preserve::new(&CacheSpec::Patterns(vec!["./node_modules/".into()]));
     /// let d = p.select("", &[Entry::dir("node_modules"), Entry::file("index.js")]);
-    /// assert!(matches!(d[0], Decision::Take { .. }));
-    /// assert!(matches!(d[1], Decision::Skip { .. }));
+    /// assert!(matches!(d[0], Selection::Take { .. }));
+    /// assert!(matches!(d[1].step(), Step::Skip(_)));
     /// ```
-    pub fn select(&self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+    pub fn select(&self, dir: &str, entries: &[Entry]) -> Vec<Selection> {
         match self {
-            Preserve::Nothing => entries
-                .iter()
-                .map(|_| Decision::Skip {
-                    reason: SkipReason::NoMatch,
-                })
-                .collect(),
+            Preserve::Nothing => entries.iter().map(|_| Selection::NoMatch).collect(),
             Preserve::Everything => entries
                 .iter()
                 .map(|e| {
                     if !dir.is_empty() {
-                        Decision::Skip {
-                            reason: SkipReason::NoMatch,
-                        }
+                        Selection::NoMatch
                     } else if !e.utf8 {
-                        Decision::Skip {
-                            reason: SkipReason::NotUtf8,
-                        }
+                        Selection::NotUtf8
                     } else {
-                        Decision::Take { pattern: 0 }
+                        Selection::Take { pattern: 0 }
                     }
                 })
                 .collect(),
@@ -92,7 +81,7 @@ impl crate::select::Selector for Preserve {
     fn max_depth(&self) -> usize {
         Preserve::max_depth(self)
     }
-    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Decision> {
+    fn select(&mut self, dir: &str, entries: &[Entry]) -> Vec<Selection> {
         Preserve::select(self, dir, entries)
     }
 }
@@ -178,11 +167,6 @@ mod tests {
         let mut odd = Entry::file("a\u{fffd}");
         odd.utf8 = false;
         let d = Preserve::new(&CacheSpec::All(true)).select("", &[odd]);
-        assert_eq!(
-            d,
-            [Decision::Skip {
-                reason: SkipReason::NotUtf8
-            }]
-        );
+        assert_eq!(d, [Selection::NotUtf8]);
     }
 }

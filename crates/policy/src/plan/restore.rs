@@ -19,7 +19,7 @@
 
 use super::{Entry, EntryKind};
 
-pub use zerops_cache_contract::plan::restore::RestoreAction;
+pub use zerops_cache_contract::walk::{SkipReason, Step};
 
 /// Decides every entry of one cache directory against the listing of the
 /// source directory at the same relative path. The result is in the order
@@ -28,16 +28,16 @@ pub use zerops_cache_contract::plan::restore::RestoreAction;
 /// occupy their (lossy) name, so a cache entry never lands on them.
 ///
 /// ```
-/// use zerops_cache_policy::plan::{Entry, restore::{restore_dir, RestoreAction}};
+/// use zerops_cache_policy::plan::{Entry, restore::{restore_dir, SkipReason, Step}};
 ///
 /// let cache = [Entry::dir("node_modules"), Entry::file("package-lock.json"), Entry::dir("src")];
 /// let source = [Entry::file("package-lock.json"), Entry::dir("src")];
 /// assert_eq!(
 ///     restore_dir(&cache, &source),
-///     [RestoreAction::Move, RestoreAction::SourceWins, RestoreAction::Descend]
+///     [Step::Take, Step::Skip(SkipReason::SourceWins), Step::Descend]
 /// );
 /// ```
-pub fn restore_dir(cache: &[Entry], source: &[Entry]) -> Vec<RestoreAction> {
+pub fn restore_dir(cache: &[Entry], source: &[Entry]) -> Vec<Step> {
     let mut names: Vec<(&str, EntryKind)> =
         source.iter().map(|e| (e.name.as_str(), e.kind)).collect();
     names.sort_unstable();
@@ -49,12 +49,12 @@ pub fn restore_dir(cache: &[Entry], source: &[Entry]) -> Vec<RestoreAction> {
         .iter()
         .map(|e| {
             if !e.utf8 {
-                return RestoreAction::NotUtf8;
+                return Step::Skip(SkipReason::NotUtf8);
             }
             match lookup(&e.name) {
-                None => RestoreAction::Move,
-                Some(EntryKind::Dir) if e.kind == EntryKind::Dir => RestoreAction::Descend,
-                Some(_) => RestoreAction::SourceWins,
+                None => Step::Take,
+                Some(EntryKind::Dir) if e.kind == EntryKind::Dir => Step::Descend,
+                Some(_) => Step::Skip(SkipReason::SourceWins),
             }
         })
         .collect()
@@ -63,7 +63,9 @@ pub fn restore_dir(cache: &[Entry], source: &[Entry]) -> Vec<RestoreAction> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use RestoreAction::*;
+    use Step::{Descend, Take as Move};
+    const SOURCE_WINS: Step = Step::Skip(SkipReason::SourceWins);
+    const NOT_UTF8: Step = Step::Skip(SkipReason::NotUtf8);
 
     #[test]
     fn source_wins_at_every_kind_of_conflict() {
@@ -85,7 +87,12 @@ mod tests {
         assert_eq!(
             restore_dir(&cache, &source),
             [
-                SourceWins, SourceWins, SourceWins, SourceWins, Descend, Move
+                SOURCE_WINS,
+                SOURCE_WINS,
+                SOURCE_WINS,
+                SOURCE_WINS,
+                Descend,
+                Move
             ]
         );
     }
@@ -100,8 +107,7 @@ mod tests {
     fn non_utf8_names_never_move_on_their_own() {
         let mut odd = Entry::file("x\u{fffd}");
         odd.utf8 = false;
-        assert_eq!(restore_dir(&[odd], &[]), [NotUtf8]);
-        assert!(NotUtf8.is_skip() && SourceWins.is_skip() && !Move.is_skip());
+        assert_eq!(restore_dir(&[odd], &[]), [NOT_UTF8]);
     }
 
     #[test]

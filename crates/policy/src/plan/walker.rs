@@ -60,29 +60,18 @@ impl Walker {
                 let deeper_ok = d + 2 <= p.max_depth();
                 p.select(&l.dir, &l.entries)
                     .into_iter()
-                    .map(|x| match Step::from(x) {
-                        Step::Descend if !deeper_ok => Step::Skip(Why::NoMatch),
+                    .map(|x| match x.step() {
+                        Step::Descend if !deeper_ok => Step::Skip(SkipReason::NoMatch),
                         s => s,
                     })
                     .collect()
             }
-            Rule::Restore => crate::plan::restore::restore_dir(&l.entries, &l.against)
-                .into_iter()
-                .map(|a| {
-                    use crate::plan::restore::RestoreAction as A;
-                    match a {
-                        A::Move => Step::Take,
-                        A::Descend => Step::Descend,
-                        A::SourceWins => Step::Skip(Why::SourceWins),
-                        A::NotUtf8 => Step::Skip(Why::NotUtf8),
-                    }
-                })
-                .collect(),
+            Rule::Restore => crate::plan::restore::restore_dir(&l.entries, &l.against),
             Rule::Deploy(ignore) => crate::plan::deploy::deploy_filter(ignore, &l.dir, &l.entries)
                 .into_iter()
                 .zip(&l.entries)
                 .map(|(keep, e)| match (keep, e.kind) {
-                    (false, _) => Step::Skip(Why::Ignored),
+                    (false, _) => Step::Skip(SkipReason::Ignored),
                     // Not UTF-8: copied whole, never matched on its own.
                     (true, EntryKind::Dir) if e.utf8 => Step::Descend,
                     (true, _) => Step::Take,
@@ -254,7 +243,7 @@ mod tests {
             [".git", "node_modules", "app/node_modules", "app/x.log"]
         );
         assert_eq!(paths(&r.noted), ["package.json"]);
-        assert_eq!(r.noted[0].decision, Step::Skip(Why::SourceWins));
+        assert_eq!(r.noted[0].decision, Step::Skip(SkipReason::SourceWins));
     }
 
     #[test]

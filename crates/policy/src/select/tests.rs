@@ -109,21 +109,15 @@ fn root_listing_decisions() {
     assert_eq!(
         d,
         [
-            Decision::Take { pattern: 0 },
-            Decision::Descend { pattern: 1 },
-            Decision::Descend { pattern: 2 },
-            Decision::Take { pattern: 3 },
-            Decision::Take { pattern: 3 },
-            Decision::Descend { pattern: 4 },
-            Decision::Skip {
-                reason: SkipReason::NoMatch
-            },
-            Decision::Skip {
-                reason: SkipReason::NoMatch
-            },
-            Decision::Skip {
-                reason: SkipReason::NoMatch
-            },
+            Selection::Take { pattern: 0 },
+            Selection::Descend { pattern: 1 },
+            Selection::Descend { pattern: 2 },
+            Selection::Take { pattern: 3 },
+            Selection::Take { pattern: 3 },
+            Selection::Descend { pattern: 4 },
+            Selection::NoMatch,
+            Selection::NoMatch,
+            Selection::NoMatch,
         ]
     );
     let d = set.select(
@@ -137,13 +131,9 @@ fn root_listing_decisions() {
     assert_eq!(
         d,
         [
-            Decision::Take { pattern: 2 },
-            Decision::Skip {
-                reason: SkipReason::NoMatch
-            },
-            Decision::Skip {
-                reason: SkipReason::NoMatch
-            },
+            Selection::Take { pattern: 2 },
+            Selection::NoMatch,
+            Selection::NoMatch,
         ]
     );
 }
@@ -155,12 +145,7 @@ fn symlinks_files_and_non_utf8_are_explained() {
     bad.utf8 = false;
     // "*" takes every top-level UTF-8 name, so use a subdirectory listing.
     let d = set.select("", &[bad.clone()]);
-    assert_eq!(
-        d,
-        [Decision::Skip {
-            reason: SkipReason::NotUtf8
-        }]
-    );
+    assert_eq!(d, [Selection::NotUtf8]);
 
     let set = PatternSet::new(&["node_modules/.cache", "vendor/bin"]);
     let d = set.select(
@@ -174,22 +159,16 @@ fn symlinks_files_and_non_utf8_are_explained() {
     assert_eq!(
         d,
         [
-            Decision::Skip {
-                reason: SkipReason::SymlinkNotFollowed { pattern: 0 }
-            },
-            Decision::Skip {
-                reason: SkipReason::NotADirectory { pattern: 1 }
-            },
-            Decision::Skip {
-                reason: SkipReason::NoMatch
-            },
+            Selection::SymlinkNotFollowed { pattern: 0 },
+            Selection::NotADirectory { pattern: 1 },
+            Selection::NoMatch,
         ]
     );
     // a matched symlink is taken (as a link)
     let set = PatternSet::new(&["node_modules"]);
     assert_eq!(
         set.select("", &[Entry::symlink("node_modules")]),
-        [Decision::Take { pattern: 0 }]
+        [Selection::Take { pattern: 0 }]
     );
 }
 
@@ -210,7 +189,7 @@ fn statuses_of_patterns_that_cannot_apply() {
     assert_eq!(set.normalized()[3], "");
     assert_eq!(
         set.select("", &[Entry::dir("vendor")]),
-        [Decision::Take { pattern: 4 }]
+        [Selection::Take { pattern: 4 }]
     );
 }
 
@@ -326,10 +305,10 @@ fn walk_never_exceeds_max_depth_even_if_selector_asks() {
         fn max_depth(&self) -> usize {
             2
         }
-        fn select(&mut self, _: &str, entries: &[Entry]) -> Vec<Decision> {
+        fn select(&mut self, _: &str, entries: &[Entry]) -> Vec<Selection> {
             entries
                 .iter()
-                .map(|_| Decision::Descend { pattern: 0 })
+                .map(|_| Selection::Descend { pattern: 0 })
                 .collect()
         }
     }

@@ -110,6 +110,11 @@ pub struct SandboxArgs {
     /// `127.0.0.1:5000/img@sha256:…`), or `host` for this machine's own root.
     #[arg(long, value_name = "REF", env = "ZEROPS_CACHE_IMAGE")]
     pub image: Option<String>,
+    /// Whether `image` came from `ZEROPS_CACHE_IMAGE`, not `--image` (the
+    /// binary sets it from clap's value source), so that what a command
+    /// says about the image names where it was chosen.
+    #[arg(skip)]
+    pub image_from_env: bool,
     /// When to pull the image: `missing` (default: when not in the image
     /// store), `always` (ask the registry; a moved tag is pulled), `never`.
     #[arg(long, value_enum, default_value_t, value_name = "WHEN")]

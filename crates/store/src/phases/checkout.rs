@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::preserve::PreservePlan;
-use super::{Skipped, join};
+use super::{Left, Skipped, join};
+use crate::component::walk::SkipReason;
 use crate::filesystem;
 
 /// Listing of the checkout stops here (an error: preserve cannot tell the
@@ -90,7 +91,7 @@ impl Checkout {
                 }
             }
         }
-        let mut c = Checkout::with(before, crate::tree::git_ls_files(root));
+        let mut c = Checkout::with(before, crate::tree_facts::git_ls_files(root));
         let stamped = |paths: Vec<PathBuf>| {
             paths
                 .into_iter()
@@ -195,7 +196,7 @@ impl Checkout {
         if in_git_dir(path) {
             noted.push(Skipped {
                 path: p.to_string(),
-                reason: "git-directory",
+                reason: Left::GitDirectory,
             });
             return Ok(());
         }
@@ -215,7 +216,7 @@ impl Checkout {
                     if !self.was_there(&path.join(&l.name)) {
                         noted.push(Skipped {
                             path: join(p, &l.entry.name),
-                            reason: "not-utf8",
+                            reason: Left::Walk(SkipReason::NotUtf8),
                         });
                     }
                     continue;
@@ -228,7 +229,7 @@ impl Checkout {
         if take.len() == before {
             noted.push(Skipped {
                 path: p.to_string(),
-                reason: "in-checkout",
+                reason: Left::InCheckout,
             });
         }
         Ok(())
@@ -238,7 +239,7 @@ impl Checkout {
 /// For `plan`: the rule without a listing from before the build, which a
 /// dry run does not have: `.git` and what git tracks stay.
 pub fn tracked_only(root: &Path) -> Checkout {
-    Checkout::with(BTreeSet::new(), crate::tree::git_ls_files(root))
+    Checkout::with(BTreeSet::new(), crate::tree_facts::git_ls_files(root))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::path::Path;
 use super::Skipped;
 use crate::component::PolicyHost;
 use crate::component::plan::CacheSpec;
-use crate::component::walk::{Listing, Purpose, Step};
+use crate::component::walk::{Listing, Purpose};
 use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move, Phase};
 use crate::store::layout::CACHE_NEW;
@@ -47,17 +47,7 @@ pub fn plan(
     Ok(PreservePlan {
         dirs: walked.listed.len(),
         take: walked.taken.into_iter().map(|f| f.path).collect(),
-        noted: walked
-            .noted
-            .into_iter()
-            .map(|f| Skipped {
-                reason: match f.decision {
-                    Step::Skip(w) => w.code(),
-                    _ => "noted",
-                },
-                path: f.path,
-            })
-            .collect(),
+        noted: super::noted_skips(walked.noted),
     })
 }
 

@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::{Path, PathBuf};
 
-use super::Skipped;
+use super::{Left, Skipped};
 use crate::component::PolicyHost;
-use crate::component::walk::{Listing, Purpose, Step};
+use crate::component::walk::{Listing, Purpose, SkipReason};
 use crate::dir_handles::DirCache;
 use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move};
@@ -79,17 +79,7 @@ pub fn plan(host: &PolicyHost, store: &Dir, source: &dyn SourceLister) -> Result
     })?;
     out.dirs = walked.listed.len();
     out.moves = walked.taken.into_iter().map(|f| f.path).collect();
-    out.skipped = walked
-        .noted
-        .into_iter()
-        .map(|f| Skipped {
-            reason: match f.decision {
-                Step::Skip(w) => w.code(),
-                _ => "noted",
-            },
-            path: f.path,
-        })
-        .collect();
+    out.skipped = super::noted_skips(walked.noted);
     Ok(out)
 }
 
@@ -122,7 +112,7 @@ pub fn skipped_lines(
 }
 
 /// The reason of a skip where the source's own entry stays.
-pub const SOURCE_WINS: &str = "source-wins";
+pub const SOURCE_WINS: Left = Left::Walk(SkipReason::SourceWins);
 
 /// Whether `path` is a tracked file of `tracked` (sorted) or a directory
 /// holding one.
@@ -267,10 +257,10 @@ fn move_group_run(
 mod tests {
     use super::*;
 
-    fn skip(path: &str, reason: &'static str) -> Skipped {
+    fn skip(path: &str, reason: SkipReason) -> Skipped {
         Skipped {
             path: path.into(),
-            reason,
+            reason: reason.into(),
         }
     }
 
@@ -281,11 +271,11 @@ mod tests {
             .into();
         let is = |p: &str| is_tracked(&tracked, p);
         let skipped = [
-            skip("a.txt", SOURCE_WINS),
-            skip("src", SOURCE_WINS),
-            skip("untracked.log", SOURCE_WINS),
-            skip("sr", SOURCE_WINS),
-            skip("bad\u{fffd}", "not-utf8"),
+            skip("a.txt", SkipReason::SourceWins),
+            skip("src", SkipReason::SourceWins),
+            skip("untracked.log", SkipReason::SourceWins),
+            skip("sr", SkipReason::SourceWins),
+            skip("bad\u{fffd}", SkipReason::NotUtf8),
         ];
         assert_eq!(
             skipped_lines(&skipped, &is, false),

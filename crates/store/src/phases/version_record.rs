@@ -116,6 +116,17 @@ pub(crate) fn tree_matches(store: &Dir, meta: &VersionMeta) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A version record a real build of 0.4.0 wrote keeps its bytes and
+    /// its checksum when read and written back (a field renamed in code
+    /// keeps its wire name through `serde(rename)`).
+    #[test]
+    fn a_stored_record_keeps_its_bytes() {
+        let bytes = include_bytes!("../../../../tests/corpus/stored-forms/version.json");
+        let m: VersionMeta = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(serde_json::to_vec_pretty(&m).unwrap(), bytes);
+        assert_eq!(m.sha256, Some(sum(&m).unwrap()));
+    }
+
     #[test]
     fn records_round_trip_and_damage_is_named() {
         let tmp = tempfile::tempdir().unwrap();

@@ -257,6 +257,15 @@ mod tests {
     use super::*;
     use crate::store::journal::Loc;
 
+    /// Stamps written by 0.3.0 keep their bytes when read and written back
+    /// (the other stored forms: tests/e2e/stored_forms.rs).
+    #[test]
+    fn stored_stamps_keep_their_bytes() {
+        let bytes = include_bytes!("../../../../tests/corpus/stored-forms/journal.restored");
+        let s: Stamps = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(serde_json::to_vec(&s).unwrap(), bytes);
+    }
+
     fn setup() -> (tempfile::TempDir, Dir, Dir, Vec<Move>) {
         let t = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(t.path().join("store/cache")).unwrap();

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # The workspace version; version() asks the component, which must agree.
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 Json = Dict[str, Any]
 U32_MAX = 0xFFFFFFFF
@@ -173,12 +173,12 @@ def _str_or_none(name: str, value: Optional[str]) -> Optional[str]:
 
 
 def version() -> str:
-    """The version of the policy inside (the workspace version, e.g. ``0.3.0``)."""
+    """The version of the policy inside (the workspace version, e.g. ``0.4.0``)."""
     return str(policy().call("about", "version"))
 
 
 def wit_package() -> str:
-    """The WIT package the component implements, e.g. ``zerops:build-cache@0.3.0``."""
+    """The WIT package the component implements, e.g. ``zerops:build-cache@0.4.0``."""
     return str(policy().call("about", "wit-package"))
 
 
