@@ -11,9 +11,11 @@
 //! (primitives: signals, processes, files, exit classes),
 //! `zerops-cache-sandbox` (the build container), `zerops-cache-store` (the
 //! project, the store, a build's phases), `zerops-cache-remote` (the remote
-//! tier) and `zerops-cache-image` (build images). Their modules are
-//! re-exported here under the paths they had when the host was one crate
-//! (`zerops_cache::store::…`), for the commands and the tests.
+//! tier) and `zerops-cache-image` (build images). The commands name
+//! them by their real paths; their modules are also re-exported here
+//! under the paths they had when the host was one crate
+//! (`zerops_cache::store::…`), as the e2e tests, the fuzz targets and
+//! embedders name them.
 
 #![forbid(unsafe_code)]
 
@@ -22,7 +24,6 @@ pub use zerops_cache_base::{
     progress, render, runner, store_error,
 };
 pub use zerops_cache_component::component;
-pub(crate) use zerops_cache_image::image;
 pub use zerops_cache_remote::remote;
 pub use zerops_cache_sandbox::sandbox;
 pub use zerops_cache_store::{config_file, git, identity, phases, store, tree_facts, workspace};

@@ -1,15 +1,15 @@
 //! The host's crates and their top-level modules form layers.
 //!
-//! - A module imports (by a `crate::x` path in its non-test code) only
-//!   modules of its own layer or below, and the module graph has no cycle.
-//!   The lower crates' modules are re-exported at each crate root under
-//!   their old names, so `crate::x` names a module whatever crate holds it;
-//!   the graph is one graph over every crate's modules.
+//! - A module imports (by a `crate::x` path, or a lower crate's
+//!   `zerops_cache_<crate>::x`, in its non-test code) only modules of its
+//!   own layer or below, and the module graph has no cycle. Module names are
+//!   unique across the crates, so the graph is one graph over every crate's
+//!   modules.
 //! - Each crate depends (in its Cargo.toml) only on crates below it in
 //!   [`CRATES`], and on no crate holding a module in a layer above its own
 //!   highest: the crates follow the layers.
 //! - A module that imports another crate's module names that crate as a
-//!   direct dependency (the re-exports come from direct dependencies).
+//!   direct dependency.
 //!
 //! The policy crate has its own test (crates/policy/tests/module_graph.rs).
 
@@ -113,7 +113,20 @@ fn non_test(text: &str) -> String {
         .join("\n")
 }
 
-/// Every top-level module named by a `crate::x` path, also in groups.
+/// How a module's code names a host module: through its own crate, or
+/// through a lower crate by its real path.
+const PATH_ROOTS: &[&str] = &[
+    "crate::",
+    "zerops_cache_component::",
+    "zerops_cache_base::",
+    "zerops_cache_sandbox::",
+    "zerops_cache_store::",
+    "zerops_cache_remote::",
+    "zerops_cache_image::",
+];
+
+/// Every top-level module named by a `crate::x` or a
+/// `zerops_cache_<crate>::x` path, also in groups.
 fn references(text: &str) -> BTreeSet<String> {
     let ident = |s: &str| -> String {
         s.chars()
@@ -121,8 +134,16 @@ fn references(text: &str) -> BTreeSet<String> {
             .collect()
     };
     let mut out = BTreeSet::new();
-    for (i, _) in text.match_indices("crate::") {
-        let rest = &text[i + "crate::".len()..];
+    let starts = PATH_ROOTS.iter().flat_map(|root| {
+        text.match_indices(root)
+            .filter(|(i, _)| {
+                // `crate::` on its own, not the end of `zerops_cache_crate::`.
+                !text[..*i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .map(|(i, _)| i + root.len())
+    });
+    for i in starts {
+        let rest = &text[i..];
         if let Some(group) = rest.strip_prefix('{') {
             let end = group.find('}').unwrap_or(group.len());
             out.extend(group[..end].split(',').map(|s| ident(s.trim())));

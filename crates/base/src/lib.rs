@@ -14,8 +14,8 @@
 //!   that finds an error's class; [`store_error`]: the store's two errors
 //!   that carry one (defined here so `exit` can name them).
 //!
-//! The modules keep the paths they had when the host was one crate: the
-//! crates above re-export them at their roots (`crate::filesystem::…`).
+//! The crates above name these modules by their real paths
+//! (`zerops_cache_base::filesystem::…`).
 //! Unsafe code: system calls rustix does not cover (signals, waitpid).
 
 pub mod clock;

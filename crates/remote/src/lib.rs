@@ -5,13 +5,9 @@
 //! (ls, gc, verify).
 //!
 //! Public surface: the [`remote`] module (`remote::tier` is what a build
-//! calls; `remote::admin` what the `remote` commands call). The lower
-//! crates' modules are re-exported under the paths of the one-crate host.
+//! calls; `remote::admin` what the `remote` commands call). It names the
+//! lower crates' modules by their real paths.
 //! Unsafe code: SIGPIPE around the object store's sockets (`remote::tier`);
 //! file metadata calls go through rustix.
-
-pub(crate) use zerops_cache_base::{clock, exit, filesystem};
-pub(crate) use zerops_cache_component::component;
-pub(crate) use zerops_cache_store::store;
 
 pub mod remote;

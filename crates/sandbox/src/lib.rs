@@ -8,7 +8,4 @@
 //! the commands). Unsafe code: namespaces, mounts and id maps are system
 //! calls (each block says why it is sound).
 
-// The modules below keep their paths from the one-crate host.
-pub(crate) use zerops_cache_base::{exit, filesystem, overlay_meta, runner};
-
 pub mod sandbox;

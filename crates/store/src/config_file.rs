@@ -6,8 +6,8 @@ use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::component::PolicyHost;
-use crate::exit::{Classify, Exit};
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_component::component::PolicyHost;
 
 /// The names zcli looks for, in its order.
 pub(crate) const NAMES: [&str; 2] = ["zerops.yaml", "zerops.yml"];

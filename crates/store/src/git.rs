@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::exit::{Classify, Exit};
+use zerops_cache_base::exit::{Classify, Exit};
 
 /// Runs `git -C dir ARGS`; its stdout on success, git's message as the error.
 pub fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {

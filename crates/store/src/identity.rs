@@ -6,8 +6,8 @@
 use anyhow::{Result, anyhow};
 use std::path::Path;
 
-use crate::component::PolicyHost;
-use crate::component::remote::wit::{Identity, IdentityFacts};
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::{Identity, IdentityFacts};
 
 /// The environment variable of `--project-id`.
 pub const ENV_PROJECT_ID: &str = "ZEROPS_CACHE_PROJECT_ID";

@@ -9,19 +9,11 @@
 //! - [`phases`]: a build's phases on the store: restore, preserve,
 //!   artifact, the versions' trees, objects and directories, checkout.
 //!
-//! The modules keep the paths they had when the host was one crate, and
-//! the lower crates' modules are re-exported here under their old names,
-//! so `crate::filesystem::…` reads as before. No unsafe code: the gc
+//! It names the lower crates' modules by their real paths
+//! (`zerops_cache_base::filesystem::…`). No unsafe code: the gc
 //! protocol's liveness check (`kill(pid, 0)`) goes through rustix.
 
 #![forbid(unsafe_code)]
-
-// The lower crates' modules, under the paths of the one-crate host.
-pub(crate) use zerops_cache_base::{
-    diagnostic, dir_handles, exit, filesystem, interrupt, progress, store_error,
-};
-pub(crate) use zerops_cache_component::component;
-pub(crate) use zerops_cache_sandbox::sandbox;
 
 pub mod config_file;
 pub mod git;

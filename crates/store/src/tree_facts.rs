@@ -52,7 +52,7 @@ pub(crate) fn list(root: &Dir, depth: u32, max: usize) -> (Vec<String>, u32) {
         if level >= depth {
             continue;
         }
-        let Ok(listed) = crate::filesystem::list(root, &rel) else {
+        let Ok(listed) = zerops_cache_base::filesystem::list(root, &rel) else {
             continue;
         };
         for l in listed {

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::dir_handles::{DirCache, DirStack};
-use crate::filesystem;
 use std::ffi::OsStr;
+use zerops_cache_base::dir_handles::{DirCache, DirStack};
+use zerops_cache_base::filesystem;
 use zerops_cache_contract::plan::{Entry, EntryKind};
 
 /// The git-visible files of the project at `project`, relative to it.

@@ -6,9 +6,9 @@ use zerops_cache_contract::record::Event;
 
 use super::project::{Project, StoreArgs};
 use super::project::{add_event, stamp};
-use crate::exit::Exit;
-use crate::phases::artifact;
-use crate::store::record_io::read_record;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_store::phases::artifact;
+use zerops_cache_store::store::record_io::read_record;
 
 #[derive(Debug, clap::Args)]
 pub struct ActivateArgs {
@@ -17,7 +17,7 @@ pub struct ActivateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
-    pub remote: crate::remote::config::RemoteArgs,
+    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
 }
 
 pub fn run(args: ActivateArgs) -> Result<Exit> {
@@ -43,7 +43,7 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     // is there: a file of it may have been replaced).
     match &tree {
         Some(t) => {
-            crate::phases::version_view::make(&store.dir, args.version, t)?;
+            zerops_cache_store::phases::version_view::make(&store.dir, args.version, t)?;
         }
         None => artifact::ensure_view(&store.dir, args.version)?,
     }
@@ -60,7 +60,10 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
             Err(e) if Exit::of(&e) == Exit::Config => eprintln!(
                 "warning: {} is not readable ({e:#}); the next build rebuilds both layers \
                  (`zerops-cache repair` sets it aside)",
-                store.path.join(crate::store::layout::RECORD).display()
+                store
+                    .path
+                    .join(zerops_cache_store::store::layout::RECORD)
+                    .display()
             ),
             Err(e) => return Err(e),
         }

@@ -13,8 +13,8 @@ use zerops_cache_contract::advise::{Layer, Report, StoreFacts};
 
 use super::Format;
 use super::project::{Project, StoreArgs};
-use crate::exit::Exit;
-use crate::store::layout::{BASE_HOME, CACHE};
+use zerops_cache_base::exit::Exit;
+use zerops_cache_store::store::layout::{BASE_HOME, CACHE};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -49,7 +49,7 @@ fn measure(dir: &Path, depth: u32) -> Result<Option<StoreFacts>> {
         if !d.is_dir(name) {
             return Ok(Vec::new());
         }
-        crate::filesystem::sizes(&d, Path::new(name), depth)
+        zerops_cache_base::filesystem::sizes(&d, Path::new(name), depth)
             .with_context(|| format!("measuring {}", dir.join(name).display()))
     };
     Ok(Some(StoreFacts {
@@ -65,16 +65,23 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
     )?;
     let host = &project.host;
     let bytes = project.source.as_bytes();
-    let facts = crate::tree_facts::gather_in(&project.dir, &project.root, host.tree_depth(bytes)?);
+    let facts = zerops_cache_store::tree_facts::gather_in(
+        &project.dir,
+        &project.root,
+        host.tree_depth(bytes)?,
+    );
     let store_dir = project.store_path(&args.store)?;
     let store = measure(&store_dir, host.store_depth(&project.source)?)?;
     let report = match host.advise(&project.source, project.setup(), &facts, store.as_ref())? {
         Ok(r) => r,
         Err(d) => {
             let shown = project.config_path.display().to_string();
-            return Err(
-                crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source).into(),
-            );
+            return Err(zerops_cache_base::diagnostic::DiagnosticError::in_file(
+                d,
+                shown,
+                &project.source,
+            )
+            .into());
         }
     };
     let shown_store = store.as_ref().map(|_| store_dir.display().to_string());
@@ -100,7 +107,12 @@ pub fn run(args: AdviseArgs) -> Result<Exit> {
                 println!();
                 print!(
                     "{}",
-                    crate::render::render(&shown, &project.source, &report.findings, color)
+                    zerops_cache_base::render::render(
+                        &shown,
+                        &project.source,
+                        &report.findings,
+                        color
+                    )
                 );
             }
         }

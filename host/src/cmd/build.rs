@@ -23,22 +23,22 @@ use zerops_cache_contract::walk::SkipReason;
 
 use super::Format;
 use super::project::{Project, StoreArgs, now};
-use crate::diagnostic::DiagnosticError;
-use crate::exit::{Classify, Exit};
-use crate::filesystem;
-use crate::phases::{artifact, checkout, preserve, restore, version_view};
-use crate::remote::tier::{self, Tier};
-use crate::runner::Sink;
-use crate::sandbox::{self, RunArgs, Sandbox, SandboxArgs, rootfs::Resolved};
-use crate::store::Store;
-use crate::store::journal::{self, Journal};
-use crate::store::layout::{
-    BASE_HOME, BASE_UPPER, BUILD_UPPER, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
-};
-use crate::store::record_io::read_record;
-use crate::workspace::{self, RealSource};
 use commands::Commands;
 use summary::Summary;
+use zerops_cache_base::diagnostic::DiagnosticError;
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_base::filesystem;
+use zerops_cache_base::runner::Sink;
+use zerops_cache_remote::remote::tier::{self, Tier};
+use zerops_cache_sandbox::sandbox::{self, RunArgs, Sandbox, SandboxArgs, rootfs::Resolved};
+use zerops_cache_store::phases::{artifact, checkout, preserve, restore, version_view};
+use zerops_cache_store::store::Store;
+use zerops_cache_store::store::journal::{self, Journal};
+use zerops_cache_store::store::layout::{
+    BASE_HOME, BASE_UPPER, BUILD_UPPER, HOME, HOME_OLD, IMAGE, RUN, SOURCE, WORK,
+};
+use zerops_cache_store::store::record_io::read_record;
+use zerops_cache_store::workspace::{self, RealSource};
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -62,7 +62,7 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub retention: super::project::RetentionArgs,
     #[command(flatten)]
-    pub remote: crate::remote::config::RemoteArgs,
+    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
     /// List every skipped path (restore counts those git tracks otherwise).
     #[arg(short, long)]
     pub verbose: bool,
@@ -185,7 +185,7 @@ struct Decided {
 }
 
 pub fn run(args: BuildArgs) -> Result<Exit> {
-    crate::interrupt::install();
+    zerops_cache_base::interrupt::install();
     if args.sandbox.isolation == sandbox::Isolation::None
         && args.run.network != sandbox::Network::Host
     {
@@ -201,7 +201,7 @@ pub fn run(args: BuildArgs) -> Result<Exit> {
     let json = args.format == Format::Json;
     let out = Out {
         json,
-        progress: crate::progress::enabled(json),
+        progress: zerops_cache_base::progress::enabled(json),
     };
     let project = Project::load_for(
         &args.store,
@@ -320,7 +320,7 @@ fn decide_and_pull(
             .collect();
         let write_record = || -> Result<()> {
             let r = layer_record(project, image, record.as_deref())?;
-            crate::store::record_io::write_record(&store.dir, &r)
+            zerops_cache_store::store::record_io::write_record(&store.dir, &r)
         };
         let keys = (&decision.keys.base, &decision.keys.build);
         let names = t.pull(store, &need, keys.0, keys.1, &write_record, say);
@@ -368,7 +368,7 @@ fn source_dir(store: &Store, project: &Project, in_place: bool) -> Result<Dir> {
 /// How a finished build exits (after its summary is printed).
 enum Ending {
     /// Interrupted by a signal: rolled back.
-    Signal(crate::interrupt::Interrupted),
+    Signal(zerops_cache_base::interrupt::Interrupted),
     /// Built (`None`), or failed with this class.
     Class(Option<Exit>),
 }
@@ -424,7 +424,7 @@ impl<'a> Build<'a> {
     /// rolls back); once committed, the cleanup runs anyway.
     fn phase<T>(&mut self, phase: Phase, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if phase.stops_on_signal() {
-            crate::interrupt::check()?;
+            zerops_cache_base::interrupt::check()?;
         }
         let t = Instant::now();
         let r = f(self);
@@ -552,7 +552,7 @@ impl<'a> Build<'a> {
         let mut c = self.phase(Phase::Workspace, |_| {
             checkout::Checkout::snapshot(root, source)
         })?;
-        let left = crate::phases::checkout_baseline::apply(&self.store.dir, &mut c)?;
+        let left = zerops_cache_store::phases::checkout_baseline::apply(&self.store.dir, &mut c)?;
         if left > 0 {
             self.out.say(format!(
                 "workspace: {left} entr{} a build that did not finish left in the checkout \
@@ -613,7 +613,7 @@ impl<'a> Build<'a> {
             .skipped
             .iter()
             .any(|k| k.reason == restore::SOURCE_WINS)
-            .then(|| crate::git::tracked_files(&self.project.root))
+            .then(|| zerops_cache_store::git::tracked_files(&self.project.root))
             .flatten()
             .map(|t| t.into_iter().collect())
             .unwrap_or_default();
@@ -656,7 +656,7 @@ impl<'a> Build<'a> {
             None => None,
         };
         if layered.is_none() {
-            self.journal.build_direct_since = Some(crate::store::restored::now());
+            self.journal.build_direct_since = Some(zerops_cache_store::store::restored::now());
             self.journal.save(&self.store.dir)?;
         }
         Ok(layered)
@@ -736,7 +736,7 @@ impl<'a> Build<'a> {
         journal::commit_layers(&store.dir, j).context("committing the build")?;
         // Committed: nothing is left to roll back.
         *j = Journal::new(None);
-        crate::phases::checkout_baseline::clear(&store.dir);
+        zerops_cache_store::phases::checkout_baseline::clear(&store.dir);
         // Committed: a failure from here on is a warning, never a failed
         // build that says nothing moved.
         if let Some(v) = self.summary.version
@@ -801,10 +801,10 @@ impl<'a> Build<'a> {
             .iter()
             .map(|(k, us)| (*k, us / 1000))
             .collect();
-        let interrupted = result
-            .as_ref()
-            .err()
-            .and_then(|e| e.downcast_ref::<crate::interrupt::Interrupted>().copied());
+        let interrupted = result.as_ref().err().and_then(|e| {
+            e.downcast_ref::<zerops_cache_base::interrupt::Interrupted>()
+                .copied()
+        });
         // Each failure keeps its class (a failed command, a broken store, a
         // signal...); only what nobody classified is the tool's bug.
         let failed = result.as_ref().err().map(Exit::of);
@@ -823,7 +823,7 @@ impl<'a> Build<'a> {
     fn publish(&mut self, tier: Option<&mut Tier>, pulled: &[Layer]) {
         let (store, d, out) = (self.store, self.decision, self.out);
         self.summary.ok = true;
-        crate::image::note_use(self.image, &store.path);
+        zerops_cache_image::image::note_use(self.image, &store.path);
         // What this build made or pulled is of the current epoch.
         let fresh: Vec<&str> = Layer::ALL
             .into_iter()

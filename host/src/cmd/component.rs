@@ -14,39 +14,46 @@ pub enum ComponentCmd {
     Info,
 }
 
-pub fn run(cmd: ComponentCmd) -> Result<crate::exit::Exit> {
+pub fn run(cmd: ComponentCmd) -> Result<zerops_cache_base::exit::Exit> {
     match cmd {
         ComponentCmd::Export { path } => {
             if path.as_os_str() == "-" {
                 use std::io::Write;
-                std::io::stdout().write_all(crate::component::BYTES)?;
+                std::io::stdout().write_all(zerops_cache_component::component::BYTES)?;
             } else {
-                std::fs::write(&path, crate::component::BYTES)
+                std::fs::write(&path, zerops_cache_component::component::BYTES)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 eprintln!(
                     "wrote {} ({} bytes, {})",
                     path.display(),
-                    crate::component::BYTES.len(),
+                    zerops_cache_component::component::BYTES.len(),
                     zerops_cache_contract::WIT_PACKAGE
                 );
             }
         }
         ComponentCmd::Info => {
-            let host = crate::component::PolicyHost::load()?;
+            let host = zerops_cache_component::component::PolicyHost::load()?;
             println!("wit package:    {}", host.wit_package()?);
             println!("policy version: {}", host.version()?);
-            println!("size:           {} bytes", crate::component::BYTES.len());
+            println!(
+                "size:           {} bytes",
+                zerops_cache_component::component::BYTES.len()
+            );
             println!("imports:        none");
             let origin = match host.origin {
-                crate::component::Origin::Embedded => "embedded precompiled code".to_string(),
-                crate::component::Origin::Artifact => match crate::component::artifact_dir() {
-                    Some(d) => format!("precompiled artifact in {}", d.display()),
-                    None => "precompiled artifact".to_string(),
-                },
-                crate::component::Origin::Compiled => "compiled now".to_string(),
+                zerops_cache_component::component::Origin::Embedded => {
+                    "embedded precompiled code".to_string()
+                }
+                zerops_cache_component::component::Origin::Artifact => {
+                    match zerops_cache_component::component::artifact_dir() {
+                        Some(d) => format!("precompiled artifact in {}", d.display()),
+                        None => "precompiled artifact".to_string(),
+                    }
+                }
+                zerops_cache_component::component::Origin::Compiled => "compiled now".to_string(),
             };
             println!("loaded from:    {origin}");
         }
     }
-    Ok(crate::exit::Exit::Ok)
+    Ok(zerops_cache_base::exit::Exit::Ok)
 }

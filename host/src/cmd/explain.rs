@@ -8,10 +8,10 @@ use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 use super::Format;
-use crate::component::PolicyHost;
-use crate::config_file::read_text;
-use crate::diagnostic::DiagnosticError;
-use crate::exit::{Classify, Exit};
+use zerops_cache_base::diagnostic::DiagnosticError;
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_store::config_file::read_text;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -41,7 +41,7 @@ pub struct ExplainArgs {
 /// The text of `path` at git revision `rev`; `None` when the file did not
 /// exist in it.
 fn git_show(rev: &str, path: &Path) -> Result<Option<String>> {
-    let Some(bytes) = crate::git::show_at(rev, path).class(Exit::Usage)? else {
+    let Some(bytes) = zerops_cache_store::git::show_at(rev, path).class(Exit::Usage)? else {
         return Ok(None);
     };
     String::from_utf8(bytes)
@@ -67,9 +67,10 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
     // The images the two configs build in (a tag that moved is a fact of
     // the image store: build, plan and status say it).
     let root = std::env::current_dir().unwrap_or_default();
-    let overrides = crate::image::overrides_in(&host, &root).unwrap_or_default();
-    let image_of =
-        |src: &str| crate::image::describe_choice(&host, src, &decision.setup, &overrides);
+    let overrides = zerops_cache_image::image::overrides_in(&host, &root).unwrap_or_default();
+    let image_of = |src: &str| {
+        zerops_cache_image::image::describe_choice(&host, src, &decision.setup, &overrides)
+    };
     let (old_image, new_image) = (image_of(&old_src)?, image_of(&new_src)?);
     // The same cache advice as `lint` and `advise`, for the new config.
     let advice = match host.advise(
@@ -115,7 +116,8 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
 fn inputs(host: &PolicyHost, args: &ExplainArgs) -> Result<(String, String, String, String)> {
     Ok(match (&args.git, args.files.as_slice()) {
         (Some(rev), files) if files.len() <= 1 => {
-            let path = crate::config_file::resolve(files.first().map(PathBuf::as_path))?;
+            let path =
+                zerops_cache_store::config_file::resolve(files.first().map(PathBuf::as_path))?;
             let new_src = read_text(host, &path)?;
             let shown = path.display().to_string();
             match git_show(rev, &path)? {

@@ -9,10 +9,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 use zerops_cache_contract::lint::GatedCommand;
 
-use crate::component::PolicyHost;
-use crate::diagnostic::{FileVerdict, Refused};
-use crate::exit::Exit;
-use crate::store::record_io::read_bytes_with;
+use zerops_cache_base::diagnostic::{FileVerdict, Refused};
+use zerops_cache_base::exit::Exit;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_store::store::record_io::read_bytes_with;
 
 /// The files the verdict is about, as the user names them.
 pub(crate) struct Checked<'a> {
@@ -56,7 +56,7 @@ pub(crate) fn check(files: &Checked<'_>, command: GatedCommand) -> Result<FileVe
 /// The project's `.deployignore`, if it has one, read as the build reads
 /// it (a file that cannot be read is the build's error, given now).
 fn read_deployignore(dir: &Dir) -> Result<Option<Vec<u8>>> {
-    let max = crate::phases::artifact::DEPLOYIGNORE_MAX;
+    let max = zerops_cache_store::phases::artifact::DEPLOYIGNORE_MAX;
     read_bytes_with(dir, Path::new(".deployignore"), max + 1, true).map_err(|p| {
         Exit::Config.error(format!(".deployignore {p}; `zerops-cache lint` checks it"))
     })

@@ -13,10 +13,10 @@ use zerops_cache_contract::retention::{StoreUsage, human_bytes};
 
 use super::Format;
 use super::project::parse_size;
-use crate::component::PolicyHost;
-use crate::exit::Exit;
-use crate::store::layout::{self, LOCK};
-use crate::store::{gc_protocol, lock};
+use zerops_cache_base::exit::Exit;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_store::store::layout::{self, LOCK};
+use zerops_cache_store::store::{gc_protocol, lock};
 
 fn parse_age(s: &str) -> Result<u64, String> {
     humantime::parse_duration(s)

@@ -1,6 +1,6 @@
 //! Which image a command of a project uses: the project's setup (its `os`
 //! and `base`), the override files and `--image`, resolved by the component,
-//! then found in the image store or pulled ([`crate::image`]). It reads the
+//! then found in the image store or pulled ([`zerops_cache_image::image`]). It reads the
 //! project, so it lives with the commands; the image store and the pull
 //! below it know nothing of projects.
 
@@ -10,11 +10,11 @@ use zerops_cache_contract::image::{
 };
 
 use crate::cmd::project::Project;
-use crate::exit::{Classify, Exit};
-use crate::image::store::ImageStore;
-use crate::image::{Obtained, PullPolicy, obtain, overrides_in};
-use crate::sandbox::rootfs::{self, Image, Resolved};
-use crate::sandbox::{Isolation, SandboxArgs};
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_image::image::store::ImageStore;
+use zerops_cache_image::image::{Obtained, PullPolicy, obtain, overrides_in};
+use zerops_cache_sandbox::sandbox::rootfs::{self, Image, Resolved};
+use zerops_cache_sandbox::sandbox::{Isolation, SandboxArgs};
 
 fn overrides(project: &Project) -> Result<Vec<ImageOverride>> {
     overrides_in(&project.host, &project.root)
@@ -59,7 +59,7 @@ fn request(project: &Project, args: &SandboxArgs) -> Result<ImageRequest> {
 }
 
 fn flavour() -> &'static str {
-    if crate::sandbox::namespaces::is_root() {
+    if zerops_cache_sandbox::sandbox::namespaces::is_root() {
         "root"
     } else {
         "rootless"
@@ -135,7 +135,7 @@ fn pulled(
         &choice.canonical,
         policy,
         progress,
-        &crate::clock::now(),
+        &zerops_cache_base::clock::now(),
     )?;
     let (name, meta, dirs, fetched) = match got {
         Obtained::Ready {
@@ -164,7 +164,7 @@ fn pulled(
     // Stacked as they are, or flattened once where one overlay cannot
     // stack them (a look at the image writes nothing).
     let dirs = match access {
-        Access::Build { .. } => crate::image::flatten::lowers(&store, &meta, dirs)?,
+        Access::Build { .. } => zerops_cache_image::image::flatten::lowers(&store, &meta, dirs)?,
         Access::Look => dirs,
     };
     let id = project

@@ -1,16 +1,16 @@
 //! `zerops-cache images ls | pull | rm | prune | table`: the image store
-//! shared by every project (see `crate::image::store`).
+//! shared by every project (see `zerops_cache_image::image::store`).
 
 use anyhow::Result;
 use serde::Serialize;
 use std::path::PathBuf;
 
 use super::Format;
-use crate::component::PolicyHost;
-use crate::exit::Exit;
-use crate::image::store::{ImageMeta, ImageStore, du, hex};
-use crate::image::{Obtained, PullPolicy, obtain};
+use zerops_cache_base::exit::Exit;
+use zerops_cache_component::component::PolicyHost;
 use zerops_cache_contract::retention::human_bytes;
+use zerops_cache_image::image::store::{ImageMeta, ImageStore, du, hex};
+use zerops_cache_image::image::{Obtained, PullPolicy, obtain};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImagesCmd {
@@ -58,14 +58,14 @@ pub fn run(cmd: ImagesCmd) -> Result<Exit> {
 fn pull(store: &ImageStore, reference: &str) -> Result<Exit> {
     let host = PolicyHost::load()?;
     let canonical = canonical(&host, reference)?;
-    let progress = crate::progress::enabled(false);
+    let progress = zerops_cache_base::progress::enabled(false);
     match obtain(
         &host,
         store,
         &canonical,
         PullPolicy::Always,
         progress,
-        &crate::clock::now(),
+        &zerops_cache_base::clock::now(),
     )? {
         Obtained::Ready { meta, fetched, .. } => {
             let (n, b) = fetched.unwrap_or((0, 0));

@@ -6,17 +6,17 @@ use anyhow::Result;
 use zerops_cache_contract::record::Event;
 
 use super::project::{Project, StoreArgs, stamp};
-use crate::exit::Exit;
-use crate::store::journal;
-use crate::store::layout::RECORD;
-use crate::store::record_io::{BadFile, read_record, write_record};
+use zerops_cache_base::exit::Exit;
+use zerops_cache_store::store::journal;
+use zerops_cache_store::store::layout::RECORD;
+use zerops_cache_store::store::record_io::{BadFile, read_record, write_record};
 
 #[derive(Debug, clap::Args)]
 pub struct InvalidateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
-    pub remote: crate::remote::config::RemoteArgs,
+    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
 }
 
 pub fn run(args: InvalidateArgs) -> Result<Exit> {
@@ -64,11 +64,11 @@ pub fn run(args: InvalidateArgs) -> Result<Exit> {
 /// left as it was, and the command can be run again.
 pub(crate) fn reach_remote(
     project: &Project,
-    store: &crate::store::Store,
-    remote: &crate::remote::config::RemoteArgs,
+    store: &zerops_cache_store::store::Store,
+    remote: &zerops_cache_remote::remote::config::RemoteArgs,
     reason: &str,
 ) -> Result<()> {
-    match crate::remote::tier::invalidate(
+    match zerops_cache_remote::remote::tier::invalidate(
         &project.host,
         remote,
         store,
@@ -89,7 +89,7 @@ pub(crate) fn reach_remote(
 
 /// An unreadable record cannot take an event: it is removed, so the next
 /// build has no previous cache and rebuilds both layers.
-fn set_aside(store: &crate::store::Store, why: &str) -> Result<()> {
+fn set_aside(store: &zerops_cache_store::store::Store, why: &str) -> Result<()> {
     journal::to_trash(&store.dir, RECORD)?;
     journal::clean(&store.dir)?;
     println!(

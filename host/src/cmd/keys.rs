@@ -10,10 +10,10 @@ use zerops_cache_contract::keys::{CacheSpec, LayerInputs, LayerKeys};
 
 use super::Format;
 use super::json::JsonDiagnostic;
-use crate::component::PolicyHost;
-use crate::config_file::read_text;
-use crate::diagnostic::DiagnosticError;
-use crate::exit::Exit;
+use zerops_cache_base::diagnostic::DiagnosticError;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_store::config_file::read_text;
 
 #[derive(Debug, clap::Args)]
 pub struct KeysArgs {
@@ -48,11 +48,11 @@ struct JsonReport<'a> {
 }
 
 /// Prints a diagnostic about `src` to stderr: with the source snippet when
-/// it has a position, as one line otherwise (see [`crate::exit::report`]).
+/// it has a position, as one line otherwise (see [`zerops_cache_base::exit::report`]).
 fn print_error(path: &str, src: &str, d: &Diagnostic) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let e = anyhow::Error::new(DiagnosticError::in_file(d.clone(), path, src));
-    eprint!("{}", crate::exit::report(&e, color));
+    eprint!("{}", zerops_cache_base::exit::report(&e, color));
 }
 
 fn human_inputs(i: &LayerInputs) -> String {
@@ -77,7 +77,7 @@ fn human_inputs(i: &LayerInputs) -> String {
 }
 
 pub fn run(args: KeysArgs) -> Result<Exit> {
-    let path = crate::config_file::resolve(args.file.as_deref())?;
+    let path = zerops_cache_store::config_file::resolve(args.file.as_deref())?;
     let host = PolicyHost::load()?;
     let src = read_text(&host, &path)?;
     let shown = path.display().to_string();
@@ -112,7 +112,10 @@ pub fn run(args: KeysArgs) -> Result<Exit> {
 }
 
 /// The `--format json` report of every setup's keys.
-fn print_json(shown: String, all: &crate::component::layers::SetupKeys) -> Result<()> {
+fn print_json(
+    shown: String,
+    all: &zerops_cache_component::component::layers::SetupKeys,
+) -> Result<()> {
     let setups = all
         .iter()
         .map(|(name, r)| match r {
@@ -141,7 +144,7 @@ fn print_json(shown: String, all: &crate::component::layers::SetupKeys) -> Resul
 }
 
 /// Every setup's keys and inputs for a terminal.
-fn print_human(shown: &str, src: &str, all: &crate::component::layers::SetupKeys) {
+fn print_human(shown: &str, src: &str, all: &zerops_cache_component::component::layers::SetupKeys) {
     for (i, (name, r)) in all.iter().enumerate() {
         if i > 0 {
             println!();

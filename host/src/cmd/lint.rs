@@ -9,9 +9,9 @@ use zerops_cache_contract::lint::TreeFacts;
 use zerops_cache_contract::{Diagnostic, Severity};
 
 use super::json::JsonDiagnostic;
-use crate::component::PolicyHost;
-use crate::exit::Exit;
-use crate::store::record_io::read_bytes_with;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_store::store::record_io::read_bytes_with;
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
@@ -138,7 +138,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linte
         Err(e) => return Ok(vec![not_read(shown, &e)]),
     };
     // A file over the size limit is refused without reading it.
-    if let Some(meta) = crate::config_file::metadata_in(&dir, name, path)
+    if let Some(meta) = zerops_cache_store::config_file::metadata_in(&dir, name, path)
         && meta.is_file()
         && let Some(d) = host.check_size(meta.len())?
     {
@@ -154,7 +154,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linte
         }
         lint_deployignore(host, &dir, &root)
     };
-    let bytes = match crate::config_file::read_in(host, &dir, name, path) {
+    let bytes = match zerops_cache_store::config_file::read_in(host, &dir, name, path) {
         Ok(b) => b,
         Err(e) => {
             let mut out = vec![not_read(shown, &e)];
@@ -165,7 +165,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linte
     let facts = if args.no_tree {
         TreeFacts::default()
     } else {
-        crate::tree_facts::gather_in(&dir, &root, host.tree_depth(&bytes)?)
+        zerops_cache_store::tree_facts::gather_in(&dir, &root, host.tree_depth(&bytes)?)
     };
     let diags = host.lint_with_tree(&bytes, args.setup.as_deref(), &facts)?;
     let mut out = vec![Linted {
@@ -180,7 +180,7 @@ fn lint_one(host: &PolicyHost, path: &Path, args: &LintArgs) -> Result<Vec<Linte
 /// The project's `.deployignore` (beside the config), linted, if there is one.
 fn lint_deployignore(host: &PolicyHost, dir: &Dir, root: &Path) -> Result<Option<Linted>> {
     let shown = root.join(".deployignore").display().to_string();
-    let max = crate::phases::artifact::DEPLOYIGNORE_MAX;
+    let max = zerops_cache_store::phases::artifact::DEPLOYIGNORE_MAX;
     match read_bytes_with(dir, Path::new(".deployignore"), max + 1, true) {
         Ok(None) => Ok(None),
         Ok(Some(bytes)) => Ok(Some(Linted {
@@ -198,7 +198,7 @@ fn lint_deployignore(host: &PolicyHost, dir: &Dir, root: &Path) -> Result<Option
 
 pub fn run(args: LintArgs) -> Result<Exit> {
     let paths = if args.files.is_empty() {
-        vec![crate::config_file::resolve(None)?]
+        vec![zerops_cache_store::config_file::resolve(None)?]
     } else {
         args.files.clone()
     };
@@ -291,7 +291,10 @@ fn print_human(
     for l in linted {
         match &l.text {
             Ok(src) => {
-                print!("{}", crate::render::render(&l.shown, src, &l.diags, color));
+                print!(
+                    "{}",
+                    zerops_cache_base::render::render(&l.shown, src, &l.diags, color)
+                );
                 println!(
                     "{}: {}",
                     l.shown,

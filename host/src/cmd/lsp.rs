@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::exit::Exit;
+use zerops_cache_base::exit::Exit;
 
 #[derive(Debug, clap::Args)]
 pub struct LspArgs {

@@ -20,8 +20,8 @@ use serde::Deserialize;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use zerops_cache_contract::pattern::batch_line;
 
-use crate::component::PolicyHost;
-use crate::exit::Exit;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_component::component::PolicyHost;
 
 #[derive(Debug, clap::Args)]
 pub struct MatchArgs {

@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use super::Format;
 use super::project::{Project, StoreArgs};
-use crate::diagnostic::DiagnosticError;
-use crate::exit::Exit;
-use crate::phases::{Skipped, checkout, preserve, restore};
-use crate::sandbox::SandboxArgs;
-use crate::store::record_io::read_record;
-use crate::workspace::{self, RealSource, SourceLister, VirtualSource};
+use zerops_cache_base::diagnostic::DiagnosticError;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_sandbox::sandbox::SandboxArgs;
+use zerops_cache_store::phases::{Skipped, checkout, preserve, restore};
+use zerops_cache_store::store::record_io::read_record;
+use zerops_cache_store::workspace::{self, RealSource, SourceLister, VirtualSource};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {

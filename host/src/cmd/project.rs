@@ -5,13 +5,13 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::{Path, PathBuf};
 
-use crate::component::PolicyHost;
-use crate::component::plan::BuildSetup;
-use crate::component::remote::wit::Identity;
-use crate::diagnostic::DiagnosticError;
-use crate::exit::{Classify, Exit};
-use crate::store::Store;
+use zerops_cache_base::diagnostic::DiagnosticError;
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::plan::BuildSetup;
+use zerops_cache_component::component::remote::wit::Identity;
 use zerops_cache_contract::lint::GatedCommand;
+use zerops_cache_store::store::Store;
 
 /// Options of every command that works on a setup's store.
 #[derive(Debug, Clone, clap::Args)]
@@ -31,7 +31,7 @@ pub struct StoreArgs {
     pub no_wait: bool,
     /// The project's identity (default: the git remote URL, else the root
     /// commit; see README "Project identity"). Stores are named by it.
-    #[arg(long, value_name = "NAME", env = crate::identity::ENV_PROJECT_ID)]
+    #[arg(long, value_name = "NAME", env = zerops_cache_store::identity::ENV_PROJECT_ID)]
     pub project_id: Option<String>,
 }
 
@@ -50,7 +50,7 @@ pub(crate) struct Project {
     /// Names the stores, local and remote.
     pub identity: Identity,
     /// The platform's verdict on the file, when the command asked for it.
-    pub verdict: Option<crate::diagnostic::FileVerdict>,
+    pub verdict: Option<zerops_cache_base::diagnostic::FileVerdict>,
 }
 
 impl Project {
@@ -76,10 +76,15 @@ impl Project {
         let root_dir = Dir::open_ambient_dir(&root, cap_std::ambient_authority())
             .with_context(opening)
             .class(Exit::Config)?;
-        let name = crate::config_file::find_in(&root_dir, &root)?;
+        let name = zerops_cache_store::config_file::find_in(&root_dir, &root)?;
         let config_path = root.join(name);
         let host = PolicyHost::load()?;
-        let bytes = crate::config_file::read_in(&host, &root_dir, Path::new(name), &config_path)?;
+        let bytes = zerops_cache_store::config_file::read_in(
+            &host,
+            &root_dir,
+            Path::new(name),
+            &config_path,
+        )?;
         let mut verdict = None;
         if let Some(command) = command {
             let files = super::gate::Checked {
@@ -114,8 +119,8 @@ impl Project {
                 return Err(DiagnosticError::in_file(d, shown, &source).into());
             }
         };
-        let identity =
-            crate::identity::find(&host, &root, args.project_id.as_deref()).class(Exit::Usage)?;
+        let identity = zerops_cache_store::identity::find(&host, &root, args.project_id.as_deref())
+            .class(Exit::Usage)?;
         Ok(Project {
             identity,
             root,
@@ -176,7 +181,7 @@ fn names_only(command: Option<GatedCommand>) -> bool {
     )
 }
 
-pub(crate) use crate::clock::{now, stamp};
+pub(crate) use zerops_cache_base::clock::{now, stamp};
 
 /// A path for display: relative to `base` when inside it.
 pub(crate) fn shown(p: &Path, base: &Path) -> String {
@@ -202,8 +207,8 @@ pub struct RetentionArgs {
 }
 
 impl RetentionArgs {
-    pub(crate) fn budget(&self) -> crate::phases::artifact::Budget {
-        crate::phases::artifact::Budget {
+    pub(crate) fn budget(&self) -> zerops_cache_store::phases::artifact::Budget {
+        zerops_cache_store::phases::artifact::Budget {
             keep: self.keep_versions,
             max_bytes: self.keep_size,
         }
@@ -220,6 +225,6 @@ pub(crate) fn add_event(
     let r = project
         .host
         .record_add_event(record, &e)?
-        .map_err(crate::diagnostic::DiagnosticError::new)?;
-    crate::store::record_io::write_record(store, &r)
+        .map_err(zerops_cache_base::diagnostic::DiagnosticError::new)?;
+    zerops_cache_store::store::record_io::write_record(store, &r)
 }

@@ -5,12 +5,12 @@ use anyhow::Result;
 use zerops_cache_contract::layer::Layer;
 
 use super::project::{Project, StoreArgs};
-use crate::exit::{Classify, Exit};
-use crate::remote::admin;
-use crate::remote::config::RemoteArgs;
-use crate::remote::tier::Tier;
-use crate::sandbox::SandboxArgs;
-use crate::store::record_io::{read_record, write_record};
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_remote::remote::admin;
+use zerops_cache_remote::remote::config::RemoteArgs;
+use zerops_cache_remote::remote::tier::Tier;
+use zerops_cache_sandbox::sandbox::SandboxArgs;
+use zerops_cache_store::store::record_io::{read_record, write_record};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RemoteCmd {
@@ -58,9 +58,9 @@ pub struct SetupArgs {
 }
 
 fn open(
-    host: &crate::component::PolicyHost,
+    host: &zerops_cache_component::component::PolicyHost,
     args: &RemoteArgs,
-) -> Result<crate::remote::config::Remote> {
+) -> Result<zerops_cache_remote::remote::config::Remote> {
     args.open(host).class(Exit::Usage)?.ok_or_else(|| {
         Exit::Usage.error("no remote: pass --remote s3://bucket/prefix or set ZEROPS_CACHE_REMOTE")
     })
@@ -71,22 +71,22 @@ pub fn run(cmd: RemoteCmd) -> Result<Exit> {
     // a bad configuration stays a usage error, a blocked gc a lock.
     match cmd {
         RemoteCmd::Ls { remote, format } => {
-            let host = crate::component::PolicyHost::load()?;
+            let host = zerops_cache_component::component::PolicyHost::load()?;
             let r = open(&host, &remote)?;
             admin::ls(&host, &r, format == super::Format::Json).class(Exit::RemoteUnavailable)
         }
         RemoteCmd::Gc { remote, gc } => {
-            let host = crate::component::PolicyHost::load()?;
+            let host = zerops_cache_component::component::PolicyHost::load()?;
             let r = open(&host, &remote)?;
             admin::gc(&host, &r, &gc).class(Exit::RemoteUnavailable)
         }
         RemoteCmd::Verify { remote, deep } => {
-            let host = crate::component::PolicyHost::load()?;
+            let host = zerops_cache_component::component::PolicyHost::load()?;
             let r = open(&host, &remote)?;
             admin::verify(&host, &r, deep).class(Exit::RemoteUnavailable)
         }
         RemoteCmd::Keygen => {
-            let (private, public) = crate::remote::sign::keygen()?;
+            let (private, public) = zerops_cache_remote::remote::sign::keygen()?;
             println!("ZEROPS_CACHE_REMOTE_SIGNING_KEY={private}");
             println!("ZEROPS_CACHE_REMOTE_PUBLIC_KEYS={public}");
             eprintln!(
@@ -116,7 +116,7 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
             record.as_deref(),
             &image.id,
         )?
-        .map_err(crate::diagnostic::DiagnosticError::new)?;
+        .map_err(zerops_cache_base::diagnostic::DiagnosticError::new)?;
     let say = |m: String| println!("{m}");
     // A configuration that cannot work is a usage error; a remote that
     // fails is exit 8.
@@ -129,12 +129,12 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
     }
     let (tier, summary) = Tier::start(
         &project.host,
-        &crate::remote::tier::Start {
+        &zerops_cache_remote::remote::tier::Start {
             args: &a.remote,
             identity: &project.identity,
             setup: &project.build.setup,
             image: &image.id,
-            progress: crate::progress::enabled(false),
+            progress: zerops_cache_base::progress::enabled(false),
             say: &say,
             store: &store,
         },
@@ -146,7 +146,7 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
         return Err(Exit::RemoteUnavailable.error(why));
     };
     let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
-    let stale = crate::remote::tier::stale_layers(
+    let stale = zerops_cache_remote::remote::tier::stale_layers(
         &project.host,
         &a.remote,
         Some(&tier),
@@ -174,8 +174,8 @@ fn pull_or_push(a: SetupArgs, pull: bool) -> Result<Exit> {
 struct Given<'a> {
     remote: &'a RemoteArgs,
     project: &'a Project,
-    store: &'a crate::store::Store,
-    image: &'a crate::sandbox::rootfs::Resolved,
+    store: &'a zerops_cache_store::store::Store,
+    image: &'a zerops_cache_sandbox::sandbox::rootfs::Resolved,
     record: Option<&'a str>,
     decision: &'a zerops_cache_contract::decide::Decision,
 }
@@ -199,7 +199,7 @@ fn pull_layers(g: Given, mut tier: Tier, stale: bool, say: &dyn Fn(String)) -> R
     let got = tier.pull(store, &need, &d.keys.base, &d.keys.build, &write, say);
     if !got.is_empty() {
         let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
-        crate::remote::tier::remember(g.remote, Some(&tier), store, keys, &got)?;
+        zerops_cache_remote::remote::tier::remember(g.remote, Some(&tier), store, keys, &got)?;
     }
     let s = tier.finish();
     if got.is_empty() {

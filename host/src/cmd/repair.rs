@@ -15,16 +15,16 @@ use cap_std::fs::Dir;
 use std::path::Path;
 
 use super::project::{Project, StoreArgs};
-use crate::exit::Exit;
-use crate::filesystem;
-use crate::store::Store;
-use crate::store::journal::{self, Journal};
-use crate::store::layout::{
+use zerops_cache_base::exit::Exit;
+use zerops_cache_base::filesystem;
+use zerops_cache_store::store::Store;
+use zerops_cache_store::store::journal::{self, Journal};
+use zerops_cache_store::store::layout::{
     ACTIVE, CACHE, CACHE_NEW, HOME, HOME_OLD, JOURNAL, JOURNAL_RESTORE, LOCK, OBJECTS, RECORD,
     RELEASED, RUN, SOURCE, VERSIONS, WORK,
 };
-use crate::store::record_io::{INVALIDATE, kind_of, read_store_text};
-pub(crate) use crate::store::repair_report::Report;
+use zerops_cache_store::store::record_io::{INVALIDATE, kind_of, read_store_text};
+pub(crate) use zerops_cache_store::store::repair_report::Report;
 
 #[derive(Debug, clap::Args)]
 pub struct RepairArgs {
@@ -79,7 +79,7 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
     repair_layout(&mut r, dir)?;
     repair_scratch(&mut r, &store)?;
     repair_record(&mut r, &store, &project)?;
-    crate::phases::version_repair::run(&mut r, dir, args.deep)?;
+    zerops_cache_store::phases::version_repair::run(&mut r, dir, args.deep)?;
     if !r.check {
         journal::clean(dir).context("emptying the trash and the workspace")?;
     }
@@ -243,7 +243,7 @@ fn repair_layout(r: &mut Report, dir: &Dir) -> Result<()> {
 /// was killed: overlay work directories the kernel made mode 000, what
 /// its buildCommands wrote outside /build/source.
 fn repair_scratch(r: &mut Report, store: &Store) -> Result<()> {
-    let leftovers = crate::filesystem::list(&store.dir, Path::new(RUN))
+    let leftovers = zerops_cache_base::filesystem::list(&store.dir, Path::new(RUN))
         .map(|l| !l.is_empty())
         .unwrap_or_else(|_| store.dir.symlink_metadata(RUN).is_ok());
     if !leftovers {
@@ -257,7 +257,7 @@ fn repair_scratch(r: &mut Report, store: &Store) -> Result<()> {
         "removed it (nothing of it belongs to a layer)",
     );
     if !r.check {
-        crate::sandbox::clear_scratch(&store.abs(RUN))?;
+        zerops_cache_sandbox::sandbox::clear_scratch(&store.abs(RUN))?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! `zerops-cache __sandbox-init SPEC` (hidden): the build container's init,
-//! started by `build` once per command (see crate::sandbox::init).
+//! started by `build` once per command (see zerops_cache_sandbox::sandbox::init).
 
 #[derive(Debug, clap::Args)]
 pub struct SandboxInitArgs {
@@ -7,8 +7,8 @@ pub struct SandboxInitArgs {
     pub spec: String,
 }
 
-pub fn run(args: SandboxInitArgs) -> anyhow::Result<crate::exit::Exit> {
-    let code = crate::sandbox::init::run(&args.spec);
+pub fn run(args: SandboxInitArgs) -> anyhow::Result<zerops_cache_base::exit::Exit> {
+    let code = zerops_cache_sandbox::sandbox::init::run(&args.spec);
     // The exit status is the command's, which can exceed what `u8` codes
     // of other subcommands mean; exit directly.
     std::process::exit(code)

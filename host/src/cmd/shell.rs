@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::exit::Exit;
+use zerops_cache_base::exit::Exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:

@@ -10,12 +10,12 @@ use zerops_cache_contract::layer::Layer;
 use super::Format;
 use super::json::JsonDiagnostic;
 use super::project::{Project, StoreArgs};
-use crate::exit::Exit;
-use crate::filesystem;
-use crate::phases::artifact;
-use crate::sandbox::{SandboxArgs, rootfs};
-use crate::store::layout::{CACHE, HOME};
-use crate::store::record_io::read_record;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_base::filesystem;
+use zerops_cache_sandbox::sandbox::{SandboxArgs, rootfs};
+use zerops_cache_store::phases::artifact;
+use zerops_cache_store::store::layout::{CACHE, HOME};
+use zerops_cache_store::store::record_io::read_record;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -101,7 +101,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
         )?
         .map_err(|d| {
             let shown = project.config_path.display().to_string();
-            crate::diagnostic::DiagnosticError::in_file(d, shown, &project.source)
+            zerops_cache_base::diagnostic::DiagnosticError::in_file(d, shown, &project.source)
         })?;
     let (last_build, last_image, last_isolation) = last_build(&project, record.as_deref())?;
     let usage = |rel: &str| {
@@ -143,7 +143,7 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
 
 /// The status for a terminal, with the file's findings when the platform
 /// would reject it.
-fn print_human(out: &StatusOut<'_>, judged: &crate::diagnostic::FileVerdict) {
+fn print_human(out: &StatusOut<'_>, judged: &zerops_cache_base::diagnostic::FileVerdict) {
     let verdict = &judged.verdict;
     println!("setup `{}`, store {}", out.setup, out.store);
     println!(

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::Format;
 use super::project::{Project, RetentionArgs, StoreArgs};
-use crate::exit::Exit;
-use crate::phases::artifact;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_store::phases::artifact;
 
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
@@ -80,7 +80,7 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
                 created_at: m.as_ref().map(|m| m.created_at.clone()),
                 files: m.as_ref().map(|m| m.files),
                 bytes: m.as_ref().map(|m| m.bytes),
-                path: crate::phases::version_view::exists(&store.dir, v)
+                path: zerops_cache_store::phases::version_view::exists(&store.dir, v)
                     .then(|| store.abs(&format!("versions/{v}")).display().to_string()),
             }
         })

@@ -18,7 +18,7 @@ use zerops_cache_contract::lint::TreeFacts;
 use zerops_cache_contract::{Diagnostic, Severity, Span, assist};
 
 use super::position::{Encoding, from_lsp, range, span};
-use crate::component::PolicyHost;
+use zerops_cache_component::component::PolicyHost;
 
 /// An open document as requests see it.
 #[derive(Clone, Copy)]

@@ -24,8 +24,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use zerops_cache_contract::lint::TreeFacts;
 
-use crate::component::PolicyHost;
 pub(crate) use position::Encoding;
+use zerops_cache_component::component::PolicyHost;
 
 /// How long after the last change diagnostics wait, so typing does not
 /// lint every keystroke.
@@ -357,7 +357,7 @@ impl Server<'_> {
         };
         let depth = self.host.tree_depth(bytes)?;
         if doc.tree.as_ref().is_none_or(|(d, _)| *d != depth) {
-            doc.tree = Some((depth, crate::tree_facts::gather(root, depth)));
+            doc.tree = Some((depth, zerops_cache_store::tree_facts::gather(root, depth)));
         }
         let facts = &doc.tree.as_ref().expect("gathered above").1;
         self.host.lint_with_tree(bytes, None, facts)

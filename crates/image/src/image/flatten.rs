@@ -1,7 +1,7 @@
 //! One directory for an image whose layers one overlay cannot stack (more
 //! than a page of lower directories on a kernel without `lowerdir+`, more
 //! than overlayfs' 500, or `ZEROPS_CACHE_FLATTEN_IMAGES=1`; see
-//! `crate::sandbox::mounts::can_stack`). Made once per image, in the image
+//! `zerops_cache_sandbox::sandbox::mounts::can_stack`). Made once per image, in the image
 //! store (`flat/<flavour>/<digest hex>/`), bottom layer first:
 //! - a whiteout (a character device 0/0) removes what the layers below
 //!   put at its name, and an opaque directory what they put below it;
@@ -28,7 +28,7 @@ const OPAQUE: [&str; 2] = ["trusted.overlay.opaque", "user.overlay.opaque"];
 /// or, when the overlay cannot stack them, its flattened directory (made
 /// now if missing).
 pub fn lowers(store: &ImageStore, meta: &ImageMeta, layers: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
-    if crate::sandbox::mounts::can_stack(&layers) {
+    if zerops_cache_sandbox::sandbox::mounts::can_stack(&layers) {
         return Ok(layers);
     }
     let flat = flat_dir(store, &meta.digest);
@@ -41,7 +41,7 @@ pub fn lowers(store: &ImageStore, meta: &ImageMeta, layers: Vec<PathBuf>) -> Res
     }
     let tmp = store.tmp().join(format!("flat.{}", hex(&meta.digest)));
     if tmp.exists() {
-        crate::sandbox::clear_scratch(&tmp)?;
+        zerops_cache_sandbox::sandbox::clear_scratch(&tmp)?;
     }
     std::fs::create_dir_all(&tmp)?;
     flatten(&layers, &tmp).with_context(|| {
@@ -169,7 +169,7 @@ fn copy_entry(s: &Path, d: &Path, md: &std::fs::Metadata) -> Result<()> {
 /// times onto `dst`.
 fn copy_attrs(src: &Path, dst: &Path) -> Result<()> {
     let md = std::fs::symlink_metadata(src)?;
-    if crate::sandbox::namespaces::is_root() {
+    if zerops_cache_sandbox::sandbox::namespaces::is_root() {
         std::os::unix::fs::lchown(dst, Some(md.uid()), Some(md.gid()))?;
     }
     let mut list = vec![0u8; 64 * 1024];

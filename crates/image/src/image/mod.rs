@@ -20,14 +20,14 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use zerops_cache_contract::image::{ImageOverride, ImageRequest};
 
-use crate::exit::{Classify, Exit};
-use crate::sandbox::rootfs::Resolved;
 use store::{ImageMeta, ImageStore};
+use zerops_cache_base::exit::{Classify, Exit};
+use zerops_cache_sandbox::sandbox::rootfs::Resolved;
 
 pub(crate) const ENV_FILE: &str = "ZEROPS_CACHE_IMAGES_FILE";
 pub(crate) const PROJECT_FILE: &str = ".zerops-cache-images";
 
-pub use crate::sandbox::PullPolicy;
+pub use zerops_cache_sandbox::sandbox::PullPolicy;
 
 /// The machine's override file.
 pub(crate) fn machine_file() -> Option<PathBuf> {
@@ -39,7 +39,7 @@ pub(crate) fn machine_file() -> Option<PathBuf> {
 
 /// The override lines of the project at `root`, then the machine's.
 pub fn overrides_in(
-    host: &crate::component::PolicyHost,
+    host: &zerops_cache_component::component::PolicyHost,
     root: &std::path::Path,
 ) -> Result<Vec<ImageOverride>> {
     let mut out = Vec::new();
@@ -90,7 +90,7 @@ pub enum Obtained {
 
 /// The image `canonical` names, from the store or pulled, as `policy` says.
 pub fn obtain(
-    host: &crate::component::PolicyHost,
+    host: &zerops_cache_component::component::PolicyHost,
     store: &ImageStore,
     canonical: &str,
     policy: PullPolicy,
@@ -137,7 +137,7 @@ pub fn obtain(
     let _lock = store.lock()?;
     // What a killed pull left: never used, removed now.
     if store.tmp().exists() {
-        crate::sandbox::clear_scratch(&store.tmp())?;
+        zerops_cache_sandbox::sandbox::clear_scratch(&store.tmp())?;
     }
     let req = pull::Request {
         reference: canonical,
@@ -162,7 +162,7 @@ pub fn obtain(
 /// The image a config's setup resolves to (for `explain`): the reference
 /// and where it came from, or why there is none.
 pub fn describe_choice(
-    host: &crate::component::PolicyHost,
+    host: &zerops_cache_component::component::PolicyHost,
     src: &str,
     setup: &str,
     overrides: &[ImageOverride],

@@ -163,7 +163,7 @@ async fn pull_async(store: &ImageStore, req: &Request<'_>) -> Result<Pulled> {
         reference,
         multi: MultiProgress::new(),
         progress: req.progress,
-        owners: crate::sandbox::namespaces::is_root(),
+        owners: zerops_cache_sandbox::sandbox::namespaces::is_root(),
         tmp,
     };
     let results: Vec<Result<()>> = futures::stream::iter(
@@ -313,7 +313,7 @@ fn unpack_into(
     digest: &str,
 ) -> Result<()> {
     if dir.exists() {
-        crate::sandbox::clear_scratch(dir)?;
+        zerops_cache_sandbox::sandbox::clear_scratch(dir)?;
     }
     std::fs::create_dir_all(dir)?;
     let mut stats = super::unpack::unpack(blob, dir, owners)?;
@@ -321,7 +321,7 @@ fn unpack_into(
     if !caps.is_empty() {
         let n = caps.len() as u64;
         let paths: Vec<String> = caps.iter().map(|(p, _)| p.display().to_string()).collect();
-        let failed = match crate::sandbox::filecaps::set_in_namespace(caps) {
+        let failed = match zerops_cache_sandbox::sandbox::filecaps::set_in_namespace(caps) {
             Ok(f) => f,
             Err(e) => paths.iter().map(|p| format!("{p}: {e}")).collect(),
         };

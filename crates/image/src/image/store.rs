@@ -73,10 +73,13 @@ fn hash(s: &str) -> String {
 
 /// `root` or `rootless-UID`.
 pub(crate) fn flavour() -> String {
-    if crate::sandbox::namespaces::is_root() {
+    if zerops_cache_sandbox::sandbox::namespaces::is_root() {
         "root".into()
     } else {
-        format!("rootless-{}", crate::sandbox::namespaces::uid())
+        format!(
+            "rootless-{}",
+            zerops_cache_sandbox::sandbox::namespaces::uid()
+        )
     }
 }
 
@@ -215,7 +218,7 @@ impl ImageStore {
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
             .map(PathBuf::from)
             .filter(|store| {
-                std::fs::read_to_string(store.join(crate::store::layout::RECORD))
+                std::fs::read_to_string(store.join(zerops_cache_store::store::layout::RECORD))
                     .is_ok_and(|r| r.contains(digest))
             })
             .collect();
@@ -240,7 +243,7 @@ impl ImageStore {
             std::fs::create_dir_all(self.tmp())?;
             std::fs::rename(&flat, &gone)?;
             freed += du(&gone);
-            crate::sandbox::clear_scratch(&gone)?;
+            zerops_cache_sandbox::sandbox::clear_scratch(&gone)?;
         }
         let kept: std::collections::BTreeSet<String> = self
             .all_images()
@@ -258,7 +261,7 @@ impl ImageStore {
                 std::fs::create_dir_all(self.tmp())?;
                 std::fs::rename(&d, &gone)?;
                 freed += du(&gone);
-                crate::sandbox::clear_scratch(&gone)?;
+                zerops_cache_sandbox::sandbox::clear_scratch(&gone)?;
             }
         }
         Ok(freed)

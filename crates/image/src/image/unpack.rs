@@ -18,7 +18,7 @@
 //!   `trusted.*`; never overlay's own (`*.overlay.*`: only whiteouts mark
 //!   a layer for the overlay) nor `security.selinux` (the host labels);
 //!   an unprivileged user's file capabilities are returned, to be set in
-//!   a user namespace ([`crate::sandbox::filecaps`]); what cannot be set
+//!   a user namespace ([`zerops_cache_sandbox::sandbox::filecaps`]); what cannot be set
 //!   is counted and named;
 //! - device nodes are left out (the container's /dev is made fresh);
 //! - directories get their modes last, deepest first, so a read-only
@@ -46,7 +46,7 @@ pub(crate) struct Stats {
     pub xattrs_lost: u64,
     pub lost: Vec<String>,
     /// File capabilities an unprivileged user could not set here, for
-    /// [`crate::sandbox::filecaps`] (path, value).
+    /// [`zerops_cache_sandbox::sandbox::filecaps`] (path, value).
     pub file_caps: Vec<(PathBuf, Vec<u8>)>,
 }
 
@@ -498,7 +498,12 @@ mod tests {
         let bytes = b.into_inner().unwrap();
         let dir = t.path().join("d");
         std::fs::create_dir(&dir).unwrap();
-        let s = unpack_from(&bytes[..], &dir, crate::sandbox::namespaces::is_root()).unwrap();
+        let s = unpack_from(
+            &bytes[..],
+            &dir,
+            zerops_cache_sandbox::sandbox::namespaces::is_root(),
+        )
+        .unwrap();
         assert_eq!(
             xattr(&dir.join("data/f"), "user.zc").as_deref(),
             Some(&b"hello"[..]),
@@ -514,7 +519,7 @@ mod tests {
                 .any(|l| l.contains("trusted.overlay.redirect left out")),
             "{s:?}"
         );
-        if crate::sandbox::namespaces::is_root() {
+        if zerops_cache_sandbox::sandbox::namespaces::is_root() {
             assert_eq!(
                 xattr(&dir.join("bin/ping"), "security.capability").unwrap(),
                 NET_RAW

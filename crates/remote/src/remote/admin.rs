@@ -13,8 +13,8 @@ use super::pull::{LayerId, open_manifest};
 use super::tier::network;
 use super::{Manifest, sha256_hex};
 use super::{epochs, locks};
-use crate::component::PolicyHost;
-use crate::component::remote::wit;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit;
 
 /// One manifest on the remote, read and checked (or why not).
 pub struct Listed {
@@ -163,7 +163,7 @@ fn now_ms() -> i64 {
 
 /// `remote ls`: one line per entry (project, setup, epoch, layer, entry,
 /// files, size, age, live or not); JSON with `--format json`.
-pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit::Exit> {
+pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<zerops_cache_base::exit::Exit> {
     let rt = super::tier::runtime()?;
     let (listed, packs) = network(&rt, async {
         let rows = super::index::rows(host, remote).await?;
@@ -227,7 +227,7 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<crate::exit:
             bytesize::ByteSize(pack_bytes)
         );
     }
-    Ok(crate::exit::Exit::Ok)
+    Ok(zerops_cache_base::exit::Exit::Ok)
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -248,7 +248,11 @@ pub struct GcArgs {
 
 /// `remote gc`: under an exclusive lock (no publish runs meanwhile; one
 /// under way makes gc stop, exit 5, having removed nothing).
-pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::exit::Exit> {
+pub fn gc(
+    host: &PolicyHost,
+    remote: &Remote,
+    args: &GcArgs,
+) -> Result<zerops_cache_base::exit::Exit> {
     let rt = super::tier::runtime()?;
     if args.dry_run {
         return sweep(host, remote, args, &rt, None);
@@ -259,7 +263,7 @@ pub fn gc(host: &PolicyHost, remote: &Remote, args: &GcArgs) -> Result<crate::ex
     ) {
         Ok(h) => h,
         Err(e) if e.downcast_ref::<locks::Blocked>().is_some() => {
-            return Err(crate::exit::Exit::StoreLocked.error(format!(
+            return Err(zerops_cache_base::exit::Exit::StoreLocked.error(format!(
                 "{e}: a publish is under way, so nothing was removed; run gc again"
             )));
         }
@@ -321,7 +325,7 @@ fn sweep(
     args: &GcArgs,
     rt: &tokio::runtime::Runtime,
     held: Option<&locks::Held>,
-) -> Result<crate::exit::Exit> {
+) -> Result<zerops_cache_base::exit::Exit> {
     if let Some(h) = held {
         for name in host.stale_locks(h.mine_ms, &h.others)? {
             println!("removing the stale lock {name} (its holder is gone)");
@@ -373,7 +377,7 @@ fn sweep(
         plan.remove.len(),
         bytesize::ByteSize(freed)
     );
-    Ok(crate::exit::Exit::Ok)
+    Ok(zerops_cache_base::exit::Exit::Ok)
 }
 
 fn packs_of(m: &Manifest) -> Vec<String> {
@@ -394,11 +398,7 @@ type Frames = BTreeMap<Frame, BTreeMap<Place, Vec<String>>>;
 /// decompresses to exactly its size) and each blob in it (its digest). The
 /// blobs that verified (counted per manifest indexing them), and the
 /// problems.
-fn check_pack(
-    pack: &str,
-    bytes: &[u8],
-    frames: Frames,
-) -> (u64, Vec<String>) {
+fn check_pack(pack: &str, bytes: &[u8], frames: Frames) -> (u64, Vec<String>) {
     let mut ok = 0u64;
     let mut problems = Vec::new();
     if sha256_hex(bytes) != pack {
@@ -500,7 +500,11 @@ fn deep_check(
 /// `remote verify`: every manifest verifies, every pack it references is
 /// there and long enough; with `deep`, every blob matches its digest.
 /// Exit 1 when something is wrong.
-pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<crate::exit::Exit> {
+pub fn verify(
+    host: &PolicyHost,
+    remote: &Remote,
+    deep: bool,
+) -> Result<zerops_cache_base::exit::Exit> {
     let rt = super::tier::runtime()?;
     let scan = network(&rt, scan(host, remote))?;
     let mut problems = Vec::new();
@@ -543,8 +547,8 @@ pub fn verify(host: &PolicyHost, remote: &Remote, deep: bool) -> Result<crate::e
         problems.len()
     );
     Ok(if problems.is_empty() {
-        crate::exit::Exit::Ok
+        zerops_cache_base::exit::Exit::Ok
     } else {
-        crate::exit::Exit::Findings
+        zerops_cache_base::exit::Exit::Findings
     })
 }

@@ -13,8 +13,8 @@ use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::component::PolicyHost;
-use crate::component::remote::wit::Mode;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::Mode;
 
 pub const ENV_REMOTE: &str = "ZEROPS_CACHE_REMOTE";
 pub const ENV_SECRET: &str = "ZEROPS_CACHE_REMOTE_SECRET";
@@ -34,8 +34,8 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn facts(&self) -> crate::component::remote::wit::SigningFacts {
-        crate::component::remote::wit::SigningFacts {
+    pub fn facts(&self) -> zerops_cache_component::component::remote::wit::SigningFacts {
+        zerops_cache_component::component::remote::wit::SigningFacts {
             hmac_secret: self.secret.is_some(),
             ed25519_private: self.signing.is_some(),
             ed25519_trusted: self.trusted.len() as u32,

@@ -12,8 +12,8 @@ use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use super::config::Remote;
 use super::pull::{LayerId, open_manifest};
 use super::sign;
-use crate::component::PolicyHost;
-use crate::component::remote::wit::EpochFacts;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::EpochFacts;
 
 /// The newest invalidation object that verifies, and why newer ones did not.
 async fn newest_object(

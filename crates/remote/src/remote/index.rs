@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use super::config::Remote;
 use super::pull::{LayerId, open_manifest};
 use super::{epochs, sign};
-use crate::component::PolicyHost;
-use crate::component::remote::wit::{IndexEntry, ManifestNameParts};
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::{IndexEntry, ManifestNameParts};
 
 /// Adds `entry` to the index of `id`'s project and setup.
 pub async fn add(

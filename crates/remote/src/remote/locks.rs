@@ -11,8 +11,8 @@ use object_store::{ObjectStoreExt, PutPayload};
 use std::time::Duration;
 
 use super::config::Remote;
-use crate::component::PolicyHost;
-use crate::component::remote::wit::{LockFacts, LockKind};
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::{LockFacts, LockKind};
 
 /// A lock this process holds; [`release`] removes it.
 pub struct Held {

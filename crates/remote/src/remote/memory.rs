@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::store::Store;
+use zerops_cache_store::store::Store;
 
 pub const FILE: &str = "remote.epochs.json";
 const FORMAT: &str = "zerops-cache-remote-memory/1";

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use super::config::Remote;
 use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, tree};
-use crate::component::PolicyHost;
-use crate::component::remote::wit::Expect;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::Expect;
 
 /// Packs fetched at once.
 const IN_FLIGHT: usize = 8;

@@ -16,7 +16,7 @@ use super::config::Remote;
 use super::pack::{Pack, pack_all};
 use super::pull::{LayerId, fetch_one, resolve};
 use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sign, tree};
-use crate::component::PolicyHost;
+use zerops_cache_component::component::PolicyHost;
 
 /// Packs uploaded at once (and HEADs in flight: twice as many).
 const IN_FLIGHT: usize = 4;
@@ -363,8 +363,8 @@ fn shown(
     name: &str,
     entries: &[Entry],
     index: &BTreeMap<String, Blob>,
-) -> crate::component::remote::wit::IndexEntry {
-    crate::component::remote::wit::IndexEntry {
+) -> zerops_cache_component::component::remote::wit::IndexEntry {
+    zerops_cache_component::component::remote::wit::IndexEntry {
         name: name.to_string(),
         files: entries.len() as u64,
         bytes: entries
@@ -433,7 +433,7 @@ async fn put_manifest(
     traffic: &Traffic,
     to: &Target<'_>,
     m: &Manifest,
-    shown: &crate::component::remote::wit::IndexEntry,
+    shown: &zerops_cache_component::component::remote::wit::IndexEntry,
     out: &mut Pushed,
 ) -> Result<()> {
     let name = to.name;

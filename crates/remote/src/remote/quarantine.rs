@@ -14,7 +14,7 @@ use object_store::{ObjectStoreExt, PutPayload};
 
 use super::config::Remote;
 use super::{sha256_hex, sign};
-use crate::component::PolicyHost;
+use zerops_cache_component::component::PolicyHost;
 
 /// A refusal of what the remote holds (as opposed to a remote that failed).
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use sha2::Sha256;
 
 use super::config::Remote;
 use super::sha256_hex;
-use crate::component::PolicyHost;
-use crate::component::remote::wit::Trust;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::Trust;
 
 type HmacSha256 = Hmac<Sha256>;
 

@@ -13,8 +13,8 @@ use super::config::Remote;
 use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::push_layer;
 use super::{Traffic, tier, tree};
-use crate::component::PolicyHost;
-use crate::component::remote::wit::Mode;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::remote::wit::Mode;
 
 fn host() -> PolicyHost {
     PolicyHost::load().expect("the component loads")
@@ -419,7 +419,7 @@ fn epochs_rise_and_old_manifests_are_collected() {
     // What the live manifest references is all still there.
     assert_eq!(
         super::admin::verify(&host, &r, true).unwrap(),
-        crate::exit::Exit::Ok
+        zerops_cache_base::exit::Exit::Ok
     );
     let packs = rt.block_on(names(&mem, "ci/cache/v1/packs"));
     assert_eq!(packs.len(), 1, "only the live entry's pack is left");

@@ -22,14 +22,14 @@ use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::{Pushed, push_layer};
 use super::{Traffic, TrafficSummary};
 use super::{epochs, locks, memory, quarantine};
-use crate::component::PolicyHost;
-use crate::store::Store;
-use crate::store::journal;
-use crate::store::layout::{CACHE, HOME, RECORD};
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_store::store::Store;
+use zerops_cache_store::store::journal;
+use zerops_cache_store::store::layout::{CACHE, HOME, RECORD};
 
 /// The staging directory of a pull, inside the store (one filesystem); the
 /// store names it, as it removes what an interrupted pull left.
-pub const STAGING: &str = crate::store::layout::REMOTE_STAGING;
+pub const STAGING: &str = zerops_cache_store::store::layout::REMOTE_STAGING;
 
 /// The `remote` part of the build summary.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -202,10 +202,10 @@ pub fn stale_layers(
 pub fn invalidate_local(host: &PolicyHost, store: &Store, record: Option<&str>) -> Result<()> {
     let Some(record) = record else { return Ok(()) };
     let e = zerops_cache_contract::record::Event::ManualInvalidation {
-        at: crate::clock::stamp()?,
+        at: zerops_cache_base::clock::stamp()?,
     };
     match host.record_add_event(record, &e)? {
-        Ok(r) => crate::store::record_io::write_record(&store.dir, &r),
+        Ok(r) => zerops_cache_store::store::record_io::write_record(&store.dir, &r),
         // A record that takes no event goes: the build is cold.
         Err(_) => journal::to_trash(&store.dir, RECORD),
     }
@@ -243,7 +243,7 @@ pub fn remember(
 #[derive(Clone, Copy)]
 pub struct Start<'s> {
     pub args: &'s RemoteArgs,
-    pub identity: &'s crate::component::remote::wit::Identity,
+    pub identity: &'s zerops_cache_component::component::remote::wit::Identity,
     pub setup: &'s str,
     pub image: &'s str,
     /// Show progress bars.
@@ -582,18 +582,18 @@ pub fn bar(on: bool, what: &str) -> indicatif::ProgressBar {
 /// new layers.
 fn install(store: &Store, layers: &[&'static str]) -> Result<()> {
     journal::to_trash(&store.dir, RECORD)?;
-    crate::store::record_io::sync_dir(&store.dir);
+    zerops_cache_store::store::record_io::sync_dir(&store.dir);
     for l in layers {
         let target = if *l == "base" { HOME } else { CACHE };
         journal::to_trash(&store.dir, target)?;
-        crate::filesystem::rename(
+        zerops_cache_base::filesystem::rename(
             &store.dir,
             &Path::new(STAGING).join(l),
             &store.dir,
             Path::new(target),
         )?;
     }
-    crate::store::record_io::sync_dir(&store.dir);
+    zerops_cache_store::store::record_io::sync_dir(&store.dir);
     Ok(())
 }
 

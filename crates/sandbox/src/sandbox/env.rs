@@ -14,8 +14,8 @@
 
 use anyhow::Result;
 
-use crate::exit::Exit;
 use std::path::{Path, PathBuf};
+use zerops_cache_base::exit::Exit;
 
 /// The system part of PATH.
 pub(crate) const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -17,8 +17,8 @@ use anyhow::{Context, Result};
 use cap_std::fs::{Dir, Metadata, MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use crate::filesystem;
-use crate::overlay_meta::is_whiteout;
+use zerops_cache_base::filesystem;
+use zerops_cache_base::overlay_meta::is_whiteout;
 
 /// The opaque mark overlayfs reads: `user.overlay.opaque` with the
 /// `userxattr` option (a user namespace), else `trusted.overlay.opaque`.
@@ -251,7 +251,7 @@ mod tests {
         let r = t.path();
         std::fs::create_dir_all(r.join("base/upper")).unwrap();
         let store = Dir::open_ambient_dir(r, cap_std::ambient_authority()).unwrap();
-        if crate::overlay_meta::whiteout(&store, Path::new("base/upper/etc")).is_err() {
+        if zerops_cache_base::overlay_meta::whiteout(&store, Path::new("base/upper/etc")).is_err() {
             return; // no mknod of 0:0 here
         }
         tree(r, &[("run/upper.build/etc/new", "n")]);
@@ -274,7 +274,9 @@ mod tests {
         tree(r, &[("base/upper/opt/gone/f", "x")]);
         std::fs::create_dir_all(r.join("run/upper.build/opt")).unwrap();
         let store = Dir::open_ambient_dir(r, cap_std::ambient_authority()).unwrap();
-        if crate::overlay_meta::whiteout(&store, Path::new("run/upper.build/opt/gone")).is_err() {
+        if zerops_cache_base::overlay_meta::whiteout(&store, Path::new("run/upper.build/opt/gone"))
+            .is_err()
+        {
             return;
         }
         merge(

@@ -296,7 +296,7 @@ impl Sandbox {
             "setresgid",
             "Invalid argument",
         ];
-        let failed = e.downcast_ref::<crate::runner::CommandFailed>()?;
+        let failed = e.downcast_ref::<zerops_cache_base::runner::CommandFailed>()?;
         let seen = |signs: &[&str]| {
             failed
                 .tail
@@ -383,14 +383,14 @@ impl Sandbox {
     pub fn command(&self, cmd: &str, cwd: &str) -> Result<std::process::Command> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(crate::exit::Exit::BuildFailed.error(format!(
+            return Err(zerops_cache_base::exit::Exit::BuildFailed.error(format!(
                 "the build's time limit (--timeout) was reached before `{cmd}` could start"
             )));
         }
         let mut spec = self.base.clone();
         spec.build_upper = self.build_upper.get().cloned();
         let mut spec = self.started(&spec).map_err(|why| {
-            crate::exit::Exit::Unsupported
+            zerops_cache_base::exit::Exit::Unsupported
                 .error(format!("cannot create the build container: {why}"))
         })?;
         spec.command = cmd.to_string();
@@ -413,7 +413,7 @@ impl Sandbox {
         drop(self.root.take());
         match tried {
             Ok(()) => Ok(()),
-            Err(why) => Err(crate::exit::Exit::Unsupported.error(format!(
+            Err(why) => Err(zerops_cache_base::exit::Exit::Unsupported.error(format!(
                 "cannot create the build container: {why}\n\
                  (the build needs mount, PID, UTS, IPC and cgroup namespaces, a network namespace with --network none or private, \
                  seccomp, and a user namespace when not run as root; \

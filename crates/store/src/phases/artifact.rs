@@ -25,14 +25,14 @@ use super::objects::{self, NewObjects};
 use super::version_record;
 use super::version_tree::{Node, ObjectId, Tree, mode_of, mtime_of};
 use super::version_view;
-use crate::component::PolicyHost;
-use crate::component::plan::{DeployItem, Entry, EntryKind};
-use crate::component::walk::{Listing, Purpose, Step, Walked, Walker, drive};
-use crate::dir_handles::DirCache;
-use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, OBJECTS, VERSIONS};
 use crate::store::record_io::{read_opt, read_text, write_atomic};
+use zerops_cache_base::dir_handles::DirCache;
+use zerops_cache_base::filesystem;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::plan::{DeployItem, Entry, EntryKind};
+use zerops_cache_component::component::walk::{Listing, Purpose, Step, Walked, Walker, drive};
 
 /// The threads that read the walked entries' metadata.
 const READERS: usize = 2;
@@ -75,7 +75,7 @@ pub fn meta(store: &Dir, v: u32) -> Option<VersionMeta> {
 pub fn meta_checked(store: &Dir, v: u32) -> Result<VersionMeta> {
     match version_record::read(store, v)? {
         Some(m) => Ok(m),
-        None => Err(crate::exit::Exit::Usage.error(format!(
+        None => Err(zerops_cache_base::exit::Exit::Usage.error(format!(
             "there is no version {v} (see `zerops-cache versions`)"
         ))),
     }
@@ -757,11 +757,11 @@ pub fn create(host: &PolicyHost, store: &Dir, source: &Dir, new: &NewVersion) ->
     let version = new.number;
     let items = match host.deploy_items(new.deploy_files)? {
         Ok(i) => i,
-        Err(d) => return Err(crate::diagnostic::DiagnosticError::new(d).into()),
+        Err(d) => return Err(zerops_cache_base::diagnostic::DiagnosticError::new(d).into()),
     };
     let ignore =
         read_text(source, Path::new(".deployignore"), DEPLOYIGNORE_MAX, true).map_err(|p| {
-            crate::exit::Exit::Config
+            zerops_cache_base::exit::Exit::Config
                 .error(format!(".deployignore {p}; `zerops-cache lint` checks it"))
         })?;
     // One walker for the whole artifact: `.deployignore` parsed once.
@@ -901,7 +901,7 @@ fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<(
             c.source.dir_metadata()?
         } else {
             let Ok(md) = c.source.symlink_metadata(&item.source) else {
-                return Err(crate::exit::Exit::BuildFailed.error(format!(
+                return Err(zerops_cache_base::exit::Exit::BuildFailed.error(format!(
                     "deployFiles: `{}` does not exist after the build (looked for {})",
                     item.written, item.source
                 )));
@@ -931,7 +931,7 @@ fn copy_items(c: &mut Copier, walker: &Walker, items: &[DeployItem]) -> Result<(
             c.copy_dir(walker, &item.source, &item.target)
         } else if item.target.is_empty() {
             // What the build left is not what deployFiles names.
-            return Err(crate::exit::Exit::BuildFailed.error(format!(
+            return Err(zerops_cache_base::exit::Exit::BuildFailed.error(format!(
                 "deployFiles: `{}` is {}, not a directory, so it cannot become the \
                  artifact root (a `~` strips directories only)",
                 item.source,
@@ -1111,7 +1111,7 @@ pub fn checked_tree(store: &Dir, v: u32) -> Result<(VersionMeta, Option<Tree>)> 
 /// 6) names the first damaged object, the file it holds and the version.
 pub fn verify(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
     let objects = objects::open(store).ok_or_else(|| {
-        crate::exit::Exit::StoreBroken.error(format!(
+        zerops_cache_base::exit::Exit::StoreBroken.error(format!(
             "version {v}: the store has no directory {OBJECTS}; `zerops-cache repair` fixes the store"
         ))
     })?;
@@ -1125,7 +1125,7 @@ pub fn verify(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
 
 /// The error for a damaged object of version `v` holding `path`.
 pub(crate) fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::Error {
-    crate::exit::Exit::StoreBroken.error(format!(
+    zerops_cache_base::exit::Exit::StoreBroken.error(format!(
         "version {v}: the object {} (the file {}) {}; `zerops-cache repair --deep` sets it \
          aside and says which versions are lost",
         d.path,
@@ -1141,7 +1141,7 @@ pub(crate) fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::
 pub fn export(store: &Dir, v: u32, out: &Dir) -> Result<()> {
     match checked_tree(store, v)?.1 {
         Some(t) => version_view::export(store, v, &t, out),
-        None if !version_view::exists(store, v) => Err(crate::exit::Exit::StoreBroken.error(
+        None if !version_view::exists(store, v) => Err(zerops_cache_base::exit::Exit::StoreBroken.error(
             format!("version {v} has neither a tree nor a directory; `zerops-cache repair` sets it aside"),
         )),
         None => {

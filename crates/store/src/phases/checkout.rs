@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use super::preserve::PreservePlan;
 use super::{Left, Skipped, join};
-use crate::component::walk::SkipReason;
-use crate::filesystem;
+use zerops_cache_base::filesystem;
+use zerops_cache_component::component::walk::SkipReason;
 
 /// Listing of the checkout stops here (an error: preserve cannot tell the
 /// user's files from the build's).
@@ -78,7 +78,7 @@ impl Checkout {
                 if in_git_dir(&p) {
                     continue;
                 }
-                if l.entry.kind == crate::component::plan::EntryKind::Dir {
+                if l.entry.kind == zerops_cache_component::component::plan::EntryKind::Dir {
                     stack.push(p.clone());
                 }
                 before.insert(p);

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::dir_handles::DirCache;
-use crate::filesystem;
+use zerops_cache_base::dir_handles::DirCache;
+use zerops_cache_base::filesystem;
 
 /// A listing made ahead, with the metadata of the directory itself (read
 /// from its open handle: no path lookup).

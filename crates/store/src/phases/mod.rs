@@ -14,7 +14,7 @@ pub mod version_repair;
 pub mod version_tree;
 pub mod version_view;
 
-use crate::component::walk::{Found, SkipReason, Step};
+use zerops_cache_component::component::walk::{Found, SkipReason, Step};
 
 /// A path left where it was, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -21,10 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::object_check::{self, Expect};
 use super::version_tree::{ObjectId, Tree};
-use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::{OBJECTS, RELEASED, TRASH, VERSIONS};
 use crate::store::record_io::{read_opt, write_atomic};
+use zerops_cache_base::filesystem;
 
 const RELEASED_MAGIC: &str = "zerops-cache-released 1";
 
@@ -44,7 +44,7 @@ impl NewObjects {
         if let Ok(md) = store.symlink_metadata(OBJECTS)
             && !md.is_dir()
         {
-            return Err(crate::exit::Exit::StoreBroken.error(format!(
+            return Err(zerops_cache_base::exit::Exit::StoreBroken.error(format!(
                 "`{OBJECTS}` in the store is {}, not a directory; run `zerops-cache repair`",
                 crate::store::record_io::kind_of(md.file_type())
             )));

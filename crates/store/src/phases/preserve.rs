@@ -8,13 +8,13 @@ use cap_std::fs::Dir;
 use std::path::Path;
 
 use super::Skipped;
-use crate::component::PolicyHost;
-use crate::component::plan::CacheSpec;
-use crate::component::walk::{Listing, Purpose};
-use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move, Phase};
 use crate::store::layout::CACHE_NEW;
 use crate::workspace::SourceLister;
+use zerops_cache_base::filesystem;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::plan::CacheSpec;
+use zerops_cache_component::component::walk::{Listing, Purpose};
 
 /// What preserve will take.
 #[derive(Debug, Default, Clone)]
@@ -73,7 +73,7 @@ pub fn apply(
         .collect();
     journal.phase = Phase::Preserving;
     journal.save(store)?;
-    let pb = crate::progress::moves(progress, plan.take.len(), "preserve");
+    let pb = zerops_cache_base::progress::moves(progress, plan.take.len(), "preserve");
     for p in &plan.take {
         if let Some(parent) = Path::new(p).parent() {
             filesystem::create_dirs_like(&new, parent, source, parent)
@@ -81,7 +81,7 @@ pub fn apply(
         }
         filesystem::rename(source, Path::new(p), &new, Path::new(p))?;
         pb.inc(1);
-        crate::interrupt::check()?;
+        zerops_cache_base::interrupt::check()?;
     }
     pb.finish_and_clear();
     Ok(())

@@ -8,13 +8,13 @@ use cap_std::fs::Dir;
 use std::path::{Path, PathBuf};
 
 use super::{Left, Skipped};
-use crate::component::PolicyHost;
-use crate::component::walk::{Listing, Purpose, SkipReason};
-use crate::dir_handles::DirCache;
-use crate::filesystem;
 use crate::store::journal::{Journal, Loc, Move};
 use crate::store::layout::CACHE;
 use crate::workspace::SourceLister;
+use zerops_cache_base::dir_handles::DirCache;
+use zerops_cache_base::filesystem;
+use zerops_cache_component::component::PolicyHost;
+use zerops_cache_component::component::walk::{Listing, Purpose, SkipReason};
 
 /// Directories handed to the listing at a time, and below how many per
 /// thread a second thread does not pay.
@@ -164,7 +164,7 @@ pub fn apply(
         return copied;
     }
     let started = crate::store::restored::now();
-    let pb = crate::progress::moves(progress, journal.restore.len(), "restore");
+    let pb = zerops_cache_base::progress::moves(progress, journal.restore.len(), "restore");
     // Moves come grouped by parent directory (the walk's order). The groups
     // are split between two threads (renames in different directories run
     // in parallel; the journal holds every move, and recovery looks at each
@@ -248,7 +248,7 @@ fn move_group_run(
             }
         }
         pb.inc(1);
-        crate::interrupt::check()?;
+        zerops_cache_base::interrupt::check()?;
     }
     Ok(())
 }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 use super::object_check::{hex, of_bytes};
-use crate::exit::Exit;
 use crate::store::layout::VERSIONS;
 use crate::store::record_io::{read_bytes, write_atomic};
+use zerops_cache_base::exit::Exit;
 
 /// The largest record read.
 const MAX_BYTES: u64 = 1 << 20;

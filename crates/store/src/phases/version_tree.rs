@@ -41,9 +41,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::object_check::{self, Digest};
-use crate::exit::Exit;
 use crate::store::layout::VERSIONS;
 use crate::store::record_io::{read_bytes, write_atomic};
+use zerops_cache_base::exit::Exit;
 
 const MAGIC: &str = "zerops-cache-version-tree 2";
 /// The format written before objects had digests.

@@ -34,10 +34,10 @@ use std::path::Path;
 use super::object_check;
 use super::objects;
 use super::version_tree::{Node, Time, Tree};
-use crate::dir_handles::DirStack;
-use crate::filesystem;
 use crate::store::journal::to_trash;
 use crate::store::layout::VERSIONS;
+use zerops_cache_base::dir_handles::DirStack;
+use zerops_cache_base::filesystem;
 
 const STAGING: &str = ".view-";
 
@@ -91,7 +91,7 @@ pub fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
 }
 
 fn no_objects(v: u32) -> anyhow::Error {
-    crate::exit::Exit::StoreBroken.error(format!(
+    zerops_cache_base::exit::Exit::StoreBroken.error(format!(
         "version {v}: the store's {} is not a directory; `zerops-cache repair` fixes the store",
         crate::store::layout::OBJECTS
     ))

@@ -22,7 +22,7 @@ use cap_std::fs::Dir;
 use std::io;
 use std::path::Path;
 
-use crate::filesystem;
+use zerops_cache_base::filesystem;
 
 /// The prefix of a store being removed, in the store root.
 pub const SCRATCH: &str = ".gc-";

@@ -25,7 +25,7 @@ use super::layout::{
     JOURNAL_STAMPS, OBJECTS, RECORD, RELEASED, TRASH, WORK,
 };
 use super::record_io::{BadFile, REPAIR, read_store_text, write_atomic};
-use crate::filesystem;
+use zerops_cache_base::filesystem;
 
 /// Which directory a journaled path is relative to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -508,7 +508,7 @@ pub(crate) fn commit(store: &Dir, j: &Journal) -> Result<()> {
 /// and removes the journal. What is left to delete is in `trash/`.
 pub fn commit_layers(store: &Dir, j: &Journal) -> Result<()> {
     if let Some(userxattr) = j.merge_base {
-        crate::sandbox::merge_upper::merge(
+        zerops_cache_sandbox::sandbox::merge_upper::merge(
             store,
             Path::new(BUILD_UPPER),
             Path::new(BASE_UPPER),
@@ -550,7 +550,7 @@ fn carry_non_utf8(store: &Dir, rel: &Path) -> Result<()> {
             if !filesystem::exists(store, &to) {
                 filesystem::rename(store, &from, store, &to)?;
             }
-        } else if l.entry.kind == crate::component::plan::EntryKind::Dir {
+        } else if l.entry.kind == zerops_cache_component::component::plan::EntryKind::Dir {
             carry_non_utf8(store, &rel.join(&l.name))?;
         }
     }

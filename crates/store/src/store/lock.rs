@@ -18,7 +18,7 @@ pub struct Lock {
 
 /// The store is locked by another process and `--no-wait` was given
 /// (defined with the exit classes, which recognize it).
-pub(crate) use crate::store_error::Locked;
+pub(crate) use zerops_cache_base::store_error::Locked;
 
 /// Takes the store's lock. When another process holds it: fails at once
 /// with `no_wait`, else says so on stderr and waits.
@@ -117,7 +117,7 @@ pub(crate) fn try_hold(store: &Dir) -> Result<Option<Lock>> {
 /// FIFO or a link is never opened (class 6, naming it).
 fn regular_or_none(store: &Dir) -> Result<()> {
     match store.symlink_metadata(LOCK) {
-        Ok(md) if !md.is_file() => Err(crate::exit::Exit::StoreBroken.error(format!(
+        Ok(md) if !md.is_file() => Err(zerops_cache_base::exit::Exit::StoreBroken.error(format!(
             "the store's lock file `{LOCK}` is {}, not a regular file (it was not opened); \
              run `zerops-cache repair`: it moves it to broken/ and makes a new one",
             super::record_io::kind_of(md.file_type())

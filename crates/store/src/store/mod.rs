@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::{Path, PathBuf};
 
-use crate::exit::{Classify, Exit};
+use zerops_cache_base::exit::{Classify, Exit};
 
 /// An opened setup store, locked.
 pub struct Store {

@@ -54,7 +54,7 @@ impl std::fmt::Display for Problem {
 
 /// A store file that cannot be used, named by its path (defined with the
 /// exit classes, which recognize it).
-pub use crate::store_error::BadFile;
+pub use zerops_cache_base::store_error::BadFile;
 
 /// What a file type is, in words.
 pub fn kind_of(ft: cap_std::fs::FileType) -> &'static str {
@@ -83,7 +83,7 @@ pub(crate) fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = format!("{name}.tmp");
     if let Ok(md) = dir.symlink_metadata(&tmp) {
         if md.is_dir() {
-            crate::filesystem::remove_any(dir, Path::new(&tmp))
+            zerops_cache_base::filesystem::remove_any(dir, Path::new(&tmp))
         } else {
             dir.remove_file(&tmp)
         }
@@ -102,7 +102,7 @@ pub(crate) fn write_atomic(dir: &Dir, name: &str, bytes: &[u8]) -> Result<()> {
     }
     dir.rename(&tmp, dir, name)
         .with_context(|| format!("replacing {name}"))?;
-    crate::filesystem::count_rename();
+    zerops_cache_base::filesystem::count_rename();
     sync_dir(dir);
     Ok(())
 }

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use cap_std::fs::Dir;
 use std::path::Path;
 
-use crate::filesystem;
 use crate::store::layout::BROKEN;
+use zerops_cache_base::filesystem;
 
 /// What repair found and did.
 pub struct Report {

@@ -134,7 +134,7 @@ pub(crate) fn check(
     preserved: &[Move],
     stamps: &Result<Option<Stamps>, String>,
 ) -> Intact {
-    let exists = |d: &Dir, p: &str| crate::filesystem::exists(d, Path::new(p));
+    let exists = |d: &Dir, p: &str| zerops_cache_base::filesystem::exists(d, Path::new(p));
     let stamps = match stamps {
         // The restore never finished its moves: no command ran.
         Ok(None) => return Intact::Yes,

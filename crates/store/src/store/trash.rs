@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::layout::TRASH;
-use crate::filesystem;
+use zerops_cache_base::filesystem;
 
 /// The variable that selects inline cleanup.
 pub(crate) const ENV_CLEANUP: &str = "ZEROPS_CACHE_CLEANUP";

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::Out;
-use crate::exit::Exit;
-use crate::runner;
-use crate::sandbox::Sandbox;
+use zerops_cache_base::exit::Exit;
+use zerops_cache_base::runner;
+use zerops_cache_sandbox::sandbox::Sandbox;
 
 pub(super) struct Commands<'a> {
     /// None with `--isolation none`.

@@ -5,9 +5,9 @@ use anyhow::Result;
 use cap_std::fs::Dir;
 
 use super::summary::Kept;
-use crate::store::Store;
-use crate::store::journal::{self, Journal};
-use crate::store::layout::CACHE;
+use zerops_cache_store::store::Store;
+use zerops_cache_store::store::journal::{self, Journal};
+use zerops_cache_store::store::layout::CACHE;
 
 /// Undoes a failed build: everything restored goes back into the cache
 /// (or, with `discard`, the build layer is dropped), the old home comes

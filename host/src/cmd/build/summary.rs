@@ -7,7 +7,7 @@ use zerops_cache_contract::decide::{Decision, LayerVerdict};
 use zerops_cache_contract::layer::Layer;
 
 use super::Out;
-use crate::phases::Skipped;
+use zerops_cache_store::phases::Skipped;
 
 /// One layer in the summary.
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +74,7 @@ pub(crate) struct Summary {
     pub renames: u64,
     /// The remote tier, when one is configured: what was pulled and
     /// published, bytes and objects transferred, warnings.
-    pub remote: Option<crate::remote::tier::RemoteSummary>,
+    pub remote: Option<zerops_cache_remote::remote::tier::RemoteSummary>,
     /// After a failure: what each layer is now (see README "What a failed
     /// build keeps").
     pub kept: Option<Kept>,
