@@ -357,15 +357,15 @@ mod tests {
 
     #[test]
     fn long_chains_and_wide_diamonds_are_cheap() {
-        // 20,000 chained setups: no recursion, one pass.
+        // 20,000 chained setups: no recursion (a recursive walk would
+        // overflow the test thread's 2 MiB stack), one pass. Speed is the
+        // benchmarks' business, not a wall-clock bound here.
         let mut src = String::from("zerops:\n  - setup: s0\n");
         for i in 1..20_000 {
             src.push_str(&format!("  - setup: s{i}\n    extends: s{}\n", i - 1));
         }
-        let t = std::time::Instant::now();
         let d = lint(&src);
         assert!(d.iter().any(|d| d.code == "extends-too-deep"));
-        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
         // A lattice: every setup extends both setups of the level below.
         let mut src = String::from("zerops:\n  - setup: a0\n  - setup: b0\n");
         for i in 1..15 {
@@ -376,14 +376,13 @@ mod tests {
                 ));
             }
         }
-        let t = std::time::Instant::now();
         let d = lint_with_tree(&src, None, &Default::default());
-        // 2^11 - 2 visits at level 10 exceed the model's step limit.
+        // 2^11 - 2 visits at level 10 exceed the model's step limit: the
+        // limit, not the clock, bounds the work.
         assert!(
             !d.is_empty() && d.iter().all(|d| d.code == "extends-too-deep"),
             "{d:#?}"
         );
-        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
     }
 
     #[test]
