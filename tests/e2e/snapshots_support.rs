@@ -168,7 +168,7 @@ pub const GC_PACKS: &[(&str, &str)] = &[
         r"(removing v1/packs/\[DIGEST\] \(\[SIZE\]\): a pack that no kept manifest references\n)+",
         "removing [N] packs that no kept manifest references\n",
     ),
-    (r"removed \d+ object\(s\)", "removed [N] object(s)"),
+    (r"removed \d+ objects?,", "removed [N] objects,"),
 ];
 
 /// The lines of `text` that contain `needle`: one message out of a whole

@@ -133,3 +133,19 @@ mod tests {
         assert_eq!(offset(src, Pos::new(9, 1)), src.len());
     }
 }
+
+/// A count and its noun, singular for exactly one: `count(1, "pack",
+/// "packs")` is "1 pack", `count(3, "pack", "packs")` "3 packs".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(super::count(1, "pack", "packs"), "1 pack");
+        assert_eq!(super::count(0, "pack", "packs"), "0 packs");
+        assert_eq!(super::count(2, "entry", "entries"), "2 entries");
+    }
+}

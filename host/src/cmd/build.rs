@@ -693,8 +693,9 @@ impl<'a> Build<'a> {
         self.summary.artifact_files = meta.files;
         self.summary.artifact_linked = meta.linked;
         self.out.say(format!(
-            "artifact: version {v}, {} file(s), {} shared with the previous version",
-            meta.files, meta.linked
+            "artifact: version {v}, {}, {} shared with the previous version",
+            zerops_cache_base::render::count(meta.files as u64, "file", "files"),
+            meta.linked
         ));
         Ok(created)
     }

@@ -93,11 +93,11 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
             }
             for v in &out {
                 println!(
-                    "{} {:>4}  {}  {} file(s)  {:>10}  {}",
+                    "{} {:>4}  {}  {}  {:>10}  {}",
                     if v.active { "*" } else { " " },
                     v.version,
                     v.created_at.as_deref().unwrap_or("?"),
-                    v.files.unwrap_or(0),
+                    zerops_cache_base::render::count(v.files.unwrap_or(0) as u64, "file", "files"),
                     zerops_cache_contract::retention::human_bytes(v.bytes.unwrap_or(0)),
                     v.path
                         .as_deref()

@@ -13,6 +13,7 @@ use super::pull::{LayerId, open_manifest};
 use super::tier::network;
 use super::{Manifest, sha256_hex};
 use super::{epochs, locks};
+use zerops_cache_base::render::count;
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit;
 
@@ -220,10 +221,9 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<zerops_cache
         );
     } else {
         println!(
-            "{} entr{}, {} pack(s), {}",
-            listed.len(),
-            if listed.len() == 1 { "y" } else { "ies" },
-            pack_count,
+            "{}, {}, {}",
+            count(listed.len() as u64, "entry", "entries"),
+            count(pack_count as u64, "pack", "packs"),
             bytesize::ByteSize(pack_bytes)
         );
     }
@@ -368,13 +368,13 @@ fn sweep(
         freed += r.bytes;
     }
     println!(
-        "{} {} object(s), {}",
+        "{} {}, {}",
         if args.dry_run {
             "would remove"
         } else {
             "removed"
         },
-        plan.remove.len(),
+        count(plan.remove.len() as u64, "object", "objects"),
         bytesize::ByteSize(freed)
     );
     Ok(zerops_cache_base::exit::Exit::Ok)
@@ -536,15 +536,15 @@ pub fn verify(
         println!("problem: {p}");
     }
     println!(
-        "verified {} manifest(s), {} pack(s){}: {} problem(s)",
-        scan.manifests.len(),
-        scan.packs.len(),
+        "verified {}, {}{}: {}",
+        count(scan.manifests.len() as u64, "manifest", "manifests"),
+        count(scan.packs.len() as u64, "pack", "packs"),
         if deep {
-            format!(", {checked_blobs} blob(s)")
+            format!(", {}", count(checked_blobs as u64, "blob", "blobs"))
         } else {
             String::new()
         },
-        problems.len()
+        count(problems.len() as u64, "problem", "problems")
     );
     Ok(if problems.is_empty() {
         zerops_cache_base::exit::Exit::Ok

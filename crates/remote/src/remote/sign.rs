@@ -119,9 +119,12 @@ pub fn open<'a>(
                     .iter()
                     .any(|k| k.verify_strict(&input, &sig).is_ok())
                 {
+                    let keys = match remote.keys.trusted.len() {
+                        1 => "the trusted public key".to_string(),
+                        n => format!("any of the {n} trusted public keys"),
+                    };
                     return Err(anyhow!(
-                        "{name}: the ed25519 signature verifies with none of the {} trusted public key(s) (tampered, or signed by an untrusted key)",
-                        remote.keys.trusted.len()
+                        "{name}: the ed25519 signature does not verify with {keys} (tampered, or signed by an untrusted key)"
                     ));
                 }
                 return Ok(body);

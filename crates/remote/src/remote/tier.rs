@@ -520,8 +520,14 @@ impl<'a> Tier<'a> {
             match r {
                 Ok(p) if p.published => {
                     say(format!(
-                        "remote: published the {layer} layer ({} files, {} new blobs, {} already on the remote)",
-                        p.files, p.new_blobs, p.reused_blobs
+                        "remote: published the {layer} layer ({}, {}, {} already on the remote)",
+                        zerops_cache_base::render::count(p.files as u64, "file", "files"),
+                        zerops_cache_base::render::count(
+                            p.new_blobs as u64,
+                            "new blob",
+                            "new blobs"
+                        ),
+                        p.reused_blobs
                     ));
                     for l in &p.left_out {
                         say(format!("remote: left out {l}"));
