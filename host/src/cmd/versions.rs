@@ -97,7 +97,7 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
                     if v.active { "*" } else { " " },
                     v.version,
                     v.created_at.as_deref().unwrap_or("?"),
-                    zerops_cache_base::render::count(v.files.unwrap_or(0) as u64, "file", "files"),
+                    zerops_cache_base::render::count(v.files.unwrap_or(0), "file", "files"),
                     zerops_cache_contract::retention::human_bytes(v.bytes.unwrap_or(0)),
                     v.path
                         .as_deref()

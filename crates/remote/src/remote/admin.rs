@@ -540,7 +540,7 @@ pub fn verify(
         count(scan.manifests.len() as u64, "manifest", "manifests"),
         count(scan.packs.len() as u64, "pack", "packs"),
         if deep {
-            format!(", {}", count(checked_blobs as u64, "blob", "blobs"))
+            format!(", {}", count(checked_blobs, "blob", "blobs"))
         } else {
             String::new()
         },
