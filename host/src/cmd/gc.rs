@@ -139,7 +139,10 @@ pub fn run(args: GcArgs) -> Result<Exit> {
     if !args.dry_run {
         let n = gc_protocol::collect_scratch(&root)?;
         if n > 0 {
-            eprintln!("gc: deleted {n} store(s) an interrupted gc had moved aside");
+            eprintln!(
+                "gc: deleted {} an interrupted gc had moved aside",
+                zerops_cache_base::render::count(n as u64, "store", "stores")
+            );
         }
     }
     let mut facts = Vec::new();

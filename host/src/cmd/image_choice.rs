@@ -174,7 +174,8 @@ fn pulled(
     let mut about = format!("{} {short}… ({})", choice.reference, choice.origin);
     match fetched {
         Some((n, b)) => about.push_str(&format!(
-            ", pulled: {n} layer(s), {}",
+            ", pulled: {}, {}",
+            zerops_cache_base::render::count(n as u64, "layer", "layers"),
             zerops_cache_contract::retention::human_bytes(b)
         )),
         None => about.push_str(", present"),

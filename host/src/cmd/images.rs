@@ -70,9 +70,9 @@ fn pull(store: &ImageStore, reference: &str) -> Result<Exit> {
         Obtained::Ready { meta, fetched, .. } => {
             let (n, b) = fetched.unwrap_or((0, 0));
             println!(
-                "{reference}: {} ({} layer(s) fetched, {})",
+                "{reference}: {} ({} fetched, {})",
                 meta.digest,
-                n,
+                zerops_cache_base::render::count(n as u64, "layer", "layers"),
                 human_bytes(b)
             );
         }
@@ -209,10 +209,10 @@ fn ls(store: &ImageStore, format: Format) -> Result<Exit> {
             i.references.join(", ")
         };
         println!(
-            "{names}\n  {} {}, {} layer(s), {} on disk, pulled {}",
+            "{names}\n  {} {}, {}, {} on disk, pulled {}",
             &hex(&i.digest)[..12.min(hex(&i.digest).len())],
             i.platform,
-            i.layers,
+            zerops_cache_base::render::count(i.layers as u64, "layer", "layers"),
             human_bytes(i.bytes),
             i.pulled_at
         );

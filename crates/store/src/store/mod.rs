@@ -211,8 +211,8 @@ impl Store {
                 eprintln!("recovered: finished the commit of an interrupted build")
             }
             journal::Recovered::RolledBack(r) => eprintln!(
-                "recovered: rolled back an interrupted build ({} move(s) undone; {})",
-                r.moves,
+                "recovered: rolled back an interrupted build ({} undone; {})",
+                zerops_cache_base::render::count(r.moves as u64, "move", "moves"),
                 r.describe()
             ),
         }
