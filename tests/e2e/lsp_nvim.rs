@@ -10,7 +10,6 @@ use crate::build_support::git;
 use crate::common::{artifact_dir, repo_root};
 use serde_json::Value;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const FILE: &str = "zerops:
   - setup: base
@@ -72,7 +71,7 @@ fn neovim_gets_diagnostics_hover_completion_and_a_fix() {
     git(&proj, &["add", "."]);
     let out = t.path().join("out.json");
     let home = t.path().join("home");
-    let mut child = Command::new("nvim")
+    let child = Command::new("nvim")
         .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
         .arg(format!(
             "luafile {}",
@@ -92,14 +91,18 @@ fn neovim_gets_diagnostics_hover_completion_and_a_fix() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starting nvim");
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            panic!("nvim did not finish in 120 s");
+    // nvim is killed if it has not finished when the wait gives up.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
+    let mut child = KillOnDrop(child);
+    crate::common::wait_until("nvim to finish", 120, || {
+        child.0.try_wait().unwrap().is_some()
+    });
+    let child = &mut child.0;
     let stderr = {
         use std::io::Read;
         let mut s = String::new();
