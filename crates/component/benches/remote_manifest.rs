@@ -77,7 +77,7 @@ fn tree(t: i64, changed_every: u64) -> (Vec<Entry>, Vec<Blob>) {
         let mut at = 0;
         for (i, name) in names.iter().enumerate() {
             let n = p * 16 + i as u64;
-            let version = u64::from(changed_every > 0 && (n % changed_every == 0));
+            let version = u64::from(changed_every > 0 && n.is_multiple_of(changed_every));
             let d = digest(n, 4 + version);
             let s = 200 + (n * 7919) % 3_000;
             entries.push(file(format!("{dir}/{name}"), d.clone(), s, t));
