@@ -242,7 +242,10 @@ fn main() -> std::io::Result<()> {
     }
     let packed = frames(&t)?;
     out.push(format!("\"frames\": {}", packed.len()));
-    out.push(format!("\"decompress_1_thread_ms\": {:.1}", decompress_ms(&packed)?));
+    out.push(format!(
+        "\"decompress_1_thread_ms\": {:.1}",
+        decompress_ms(&packed)?
+    ));
     out.push(format!("\"sha256_1_thread_ms\": {:.1}", hash_ms(&t)));
     // Nothing is removed here (WORK is the caller's): ext4 without a journal
     // allocates inodes more slowly for minutes after many were freed, which
