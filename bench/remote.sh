@@ -28,6 +28,11 @@
 #               openat + write + futimens + close per file, on one core and on
 #               all), right after the baseline pull: no pull that writes the
 #               files one by one can be faster; against the baseline pull
+#   work floor  the floor's creation on one core, plus decompressing the
+#               same bytes packed as a push packs them and SHA-256 of every
+#               byte (each timed on one thread, from memory), divided by the
+#               cores: what a pull that checks every byte it writes costs at
+#               best, however its work is spread
 # Builds run with --isolation none (this measures the remote tier, not the
 # container).
 set -euo pipefail
@@ -193,7 +198,7 @@ import json, statistics, sys
 binary, runs = sys.argv[1], [l.split() for l in open(sys.argv[2])]
 ms = lambda us: f"{us / 1000:.0f} ms"
 print(f"binary: {binary}")
-pr, pl, inc, vr, fl, fl0 = [], [], [], [], [], []
+pr, pl, inc, vr, fl, fl0, wf = [], [], [], [], [], [], []
 for i, r in enumerate(runs, 1):
     (files, raw, tar_bytes, push_us, push_bytes, push_objects, base_push_us, pull_us, pull_bytes,
      pull_objects, base_pull_us, inc_bytes, inc_objects, inc_us) = map(int, r[:14])
@@ -203,6 +208,12 @@ for i, r in enumerate(runs, 1):
     floor_ms = min(f["with_mtime_1_thread_ms"], f["with_mtime_all_cores_ms"])
     bare_ms = min(f["create_write_close_1_thread_ms"], f["create_write_close_all_cores_ms"])
     fl.append(floor_ms * 1000 / base_pull_us); fl0.append(bare_ms * 1000 / base_pull_us)
+    # The verified pull's CPU work: creating (one core), decompressing and
+    # hashing every byte; at best spread over the cores, never below the
+    # creation's own floor.
+    work_ms = f["with_mtime_1_thread_ms"] + f["decompress_1_thread_ms"] + f["sha256_1_thread_ms"]
+    wf_ms = max(floor_ms, work_ms / f["cores"])
+    wf.append(wf_ms * 1000 / base_pull_us)
     pr.append(push_us / base_push_us); pl.append(pull_us / base_pull_us); inc.append(100 * inc_bytes / push_bytes)
     print(f"run {i}: tree {files} files, {raw / 1e6:.1f} MB; tar.zst {tar_bytes / 1e6:.1f} MB")
     print(f"  cold push:   {ms(push_us)} ({push_bytes / 1e6:.1f} MB in {push_objects} objects)  vs tar|zstd + PUT {ms(base_push_us)}  = {pr[-1]:.2f}x")
@@ -210,9 +221,13 @@ for i, r in enumerate(runs, 1):
     print(f"  floor:       {floor_ms:.0f} ms to create the {f['files']} files (and {f['dirs']} dirs) from memory with their mtimes "
           f"(1 core {f['with_mtime_1_thread_ms']:.0f} ms, {f['cores']} cores {f['with_mtime_all_cores_ms']:.0f} ms) = {fl[-1]:.2f}x the baseline pull; "
           f"without mtimes {bare_ms:.0f} ms = {fl0[-1]:.2f}x")
+    print(f"  work floor:  {wf_ms:.0f} ms = {wf[-1]:.2f}x the baseline pull: creating them on 1 core ({f['with_mtime_1_thread_ms']:.0f} ms), "
+          f"decompressing {f['frames']} frames packed as a push packs them ({f['decompress_1_thread_ms']:.0f} ms) and SHA-256 of every byte "
+          f"({f['sha256_1_thread_ms']:.0f} ms), {work_ms:.0f} ms of CPU spread perfectly over {f['cores']} cores")
     print(f"  verify --deep: {ms(verify_us)} (the same data, every blob checked, no files written) = {vr[-1]:.2f}x the cold pull")
     print(f"  incremental: {inc_bytes / 1e3:.1f} kB in {inc_objects} objects ({ms(inc_us)}) = {inc[-1]:.2f}% of the full push")
 m = statistics.median
 print(f"median of {len(runs)}: cold push {m(pr):.2f}x (target <= 1.0x), cold pull {m(pl):.2f}x (target <= 0.3x), incremental {m(inc):.2f}% (target <= 2%), verify --deep {m(vr):.2f}x the pull (target <= 1.0x)")
 print(f"floor (median): creating the files from memory is {m(fl):.2f}x the baseline pull ({m(fl0):.2f}x without mtimes): a pull that writes the files one by one cannot go below it")
+print(f"work floor (median): {m(wf):.2f}x the baseline pull: a pull that writes the files and checks every byte cannot go below it on {json.load(open(runs[0][16]))['cores']} cores")
 PY

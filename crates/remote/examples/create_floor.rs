@@ -6,6 +6,13 @@
 //! do). No hashing, no decompression, no network: nothing a real pull can
 //! skip is left out, and nothing it must do is added.
 //!
+//! It also times, on one thread and from memory, the two things every
+//! verified pull must do besides creating files: decompressing the tree's
+//! bytes as a push packs them (zstd level [`LEVEL`], small files end to end
+//! in shared frames) and SHA-256 over every byte. With the creation on one
+//! core, these give the pull's CPU work; spread perfectly over the cores,
+//! that is a second floor no pull that checks every byte can go below.
+//!
 //! Usage: `create_floor SRC WORK` — reads the tree at SRC into memory
 //! (untimed), then creates it afresh under WORK (which must be on the
 //! filesystem to measure) several ways, each timed, and prints one JSON line
@@ -17,6 +24,7 @@ use rustix::fs::{Mode, OFlags, Timespec, Timestamps, UTIME_OMIT};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use zerops_cache_remote::remote::pack::{LEVEL, SHARED_FILE, SHARED_FRAME};
 
 struct Dir {
     parent: usize,
@@ -150,6 +158,59 @@ fn create(t: &Tree, root: &Path, mtime: bool, threads: usize) -> std::io::Result
     Ok(ms)
 }
 
+/// The tree's bytes as a push packs them: a file of [`SHARED_FILE`] bytes
+/// or more as a frame of its own, smaller ones end to end in frames of about
+/// [`SHARED_FRAME`] bytes. Each frame with its decompressed size.
+fn frames(t: &Tree) -> std::io::Result<Vec<(Vec<u8>, usize)>> {
+    let mut out = Vec::new();
+    let mut shared = Vec::new();
+    let mut close = |raw: &[u8]| -> std::io::Result<()> {
+        out.push((zstd::bulk::compress(raw, LEVEL)?, raw.len()));
+        Ok(())
+    };
+    for f in &t.files {
+        if f.bytes.len() >= SHARED_FILE {
+            close(&f.bytes)?;
+        } else {
+            shared.extend_from_slice(&f.bytes);
+            if shared.len() >= SHARED_FRAME {
+                close(&shared)?;
+                shared.clear();
+            }
+        }
+    }
+    if !shared.is_empty() {
+        close(&shared)?;
+    }
+    Ok(out)
+}
+
+/// One thread: every frame decompressed into a reused buffer of its size.
+fn decompress_ms(frames: &[(Vec<u8>, usize)]) -> std::io::Result<f64> {
+    let mut dec = zstd::bulk::Decompressor::new()?;
+    let mut buf = Vec::new();
+    let start = Instant::now();
+    for (frame, raw) in frames {
+        buf.clear();
+        buf.reserve(*raw);
+        dec.decompress_to_buffer(frame, &mut buf)?;
+        assert_eq!(buf.len(), *raw, "a frame decompressed to another size");
+    }
+    Ok(start.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// One thread: SHA-256 of every file's bytes.
+fn hash_ms(t: &Tree) -> f64 {
+    use sha2::Digest;
+    let start = Instant::now();
+    let mut last = [0u8; 32];
+    for f in &t.files {
+        last = sha2::Sha256::digest(&f.bytes).into();
+    }
+    std::hint::black_box(last);
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let [_, src, work] = &args[..] else {
@@ -179,6 +240,13 @@ fn main() -> std::io::Result<()> {
         let ms = create(&t, &root, mtime, threads)?;
         out.push(format!("\"{name}_ms\": {ms:.1}"));
     }
+    let packed = frames(&t)?;
+    out.push(format!("\"frames\": {}", packed.len()));
+    out.push(format!(
+        "\"decompress_1_thread_ms\": {:.1}",
+        decompress_ms(&packed)?
+    ));
+    out.push(format!("\"sha256_1_thread_ms\": {:.1}", hash_ms(&t)));
     // Nothing is removed here (WORK is the caller's): ext4 without a journal
     // allocates inodes more slowly for minutes after many were freed, which
     // would slow down whatever creates files next.
