@@ -1,5 +1,6 @@
 use crate::Component;
 use crate::exports::zerops::build_cache::remote as wit;
+use crate::map::Convert;
 use zerops_cache_policy::remote::{epoch, gc, identity, index, lock, manifest, naming, signature};
 
 fn epoch_facts(f: wit::EpochFacts) -> epoch::Facts {
@@ -8,23 +9,6 @@ fn epoch_facts(f: wit::EpochFacts) -> epoch::Facts {
         newest_manifest: f.newest_manifest,
         seen: f.seen,
     }
-}
-
-fn lock_kind(k: wit::LockKind) -> lock::Kind {
-    match k {
-        wit::LockKind::Shared => lock::Kind::Shared,
-        wit::LockKind::Exclusive => lock::Kind::Exclusive,
-    }
-}
-
-fn lock_others(o: Vec<wit::LockFacts>) -> Vec<lock::Other> {
-    o.into_iter()
-        .map(|l| lock::Other {
-            name: l.name,
-            json: l.body,
-            modified_ms: l.modified_ms,
-        })
-        .collect()
 }
 
 fn keys_of(f: wit::SigningFacts) -> signature::Keys {
@@ -36,10 +20,10 @@ fn keys_of(f: wit::SigningFacts) -> signature::Keys {
     }
 }
 
-fn mode_of(m: wit::Mode) -> signature::Mode {
-    match m {
-        wit::Mode::Signed => signature::Mode::Signed,
-        wit::Mode::Unsigned => signature::Mode::Unsigned,
+fn trust_of(t: signature::Trust) -> wit::Trust {
+    match t {
+        signature::Trust::Verify => wit::Trust::Verify,
+        signature::Trust::Accept => wit::Trust::Accept,
     }
 }
 
@@ -59,30 +43,22 @@ impl wit::Guest for Component {
         })
     }
 
-    fn setup_part(setup: String) -> String {
-        naming::setup_part(&setup)
-    }
-
-    fn entry_key(layer: String, image: String, base_key: String, build_key: String) -> String {
-        naming::entry_key(&layer, &image, &base_key, &build_key)
+    fn entry_key(layer: wit::Layer, image: String, base_key: String, build_key: String) -> String {
+        naming::entry_key(layer.convert(), &image, &base_key, &build_key)
     }
 
     fn manifest_name(
         project: String,
         setup: String,
         epoch: u64,
-        layer: String,
+        layer: wit::Layer,
         entry: String,
     ) -> String {
-        naming::manifest(&project, &setup, epoch, &layer, &entry)
+        naming::manifest(&project, &setup, epoch, layer.convert(), &entry)
     }
 
     fn manifests_of(project: String, setup: String) -> String {
         naming::manifests_of(&project, &setup)
-    }
-
-    fn epoch_name(project: String, setup: String) -> String {
-        naming::epoch(&project, &setup)
     }
 
     fn pack_name(digest: String) -> String {
@@ -90,71 +66,36 @@ impl wit::Guest for Component {
     }
 
     fn parse_manifest_name(name: String) -> Option<wit::ManifestNameParts> {
-        naming::parse_manifest(&name).map(|n| wit::ManifestNameParts {
-            project: n.project,
-            setup_part: n.setup_part,
-            epoch: n.epoch,
-            layer: n.layer,
-            entry: n.entry,
-        })
+        naming::parse_manifest(&name).convert()
     }
 
     fn parse_pack_name(name: String) -> Option<String> {
         naming::parse_pack(&name).map(str::to_string)
     }
 
-    fn check_manifest(json: String, w: wit::Expect) -> Result<(), String> {
-        let want = manifest::Expect {
-            project: &w.project,
-            setup: &w.setup,
-            layer: &w.layer,
-            entry: &w.entry,
-            epoch: w.epoch,
-        };
-        manifest::check_json(&json, &want).map(drop)
+    fn check_manifest(m: wit::Manifest, want: wit::Expect) -> Result<(), String> {
+        let m: manifest::Manifest = m.convert();
+        manifest::check(&m, &want.convert())
     }
 
-    fn apply_delta(parent: String, delta: String) -> Result<String, String> {
-        manifest::apply_json(&parent, &delta)
+    fn apply_delta(parent: wit::Manifest, delta: wit::Manifest) -> Result<wit::Manifest, String> {
+        let parent: manifest::Manifest = parent.convert();
+        let delta: manifest::Manifest = delta.convert();
+        manifest::apply(&parent, &delta).map(Convert::convert)
     }
 
-    fn diff_tree(parent: String, entries: String) -> Result<String, String> {
-        manifest::diff_json(&parent, &entries)
+    fn diff_tree(parent: Vec<wit::Entry>, tree: Vec<wit::Entry>) -> wit::Changes {
+        let parent: Vec<manifest::Entry> = parent.convert();
+        let tree: Vec<manifest::Entry> = tree.convert();
+        let (changed, removed) = manifest::diff(&parent, &tree);
+        wit::Changes {
+            changed: changed.convert(),
+            removed,
+        }
     }
 
     fn signing_input(name: String, body_digest: String) -> Vec<u8> {
         signature::signing_input(&name, &body_digest)
-    }
-
-    fn signing_mode(secret_set: bool, allow_unsigned: bool) -> Result<wit::Mode, String> {
-        Ok(match signature::mode(secret_set, allow_unsigned)? {
-            signature::Mode::Signed => wit::Mode::Signed,
-            signature::Mode::Unsigned => wit::Mode::Unsigned,
-        })
-    }
-
-    fn publish_alg(mode: wit::Mode) -> String {
-        signature::publish_alg(mode_of(mode)).to_string()
-    }
-
-    fn trust_object(mode: wit::Mode, alg: String) -> Result<wit::Trust, String> {
-        Ok(match signature::trust(mode_of(mode), &alg)? {
-            signature::Trust::Verify => wit::Trust::Verify,
-            signature::Trust::Accept => wit::Trust::Accept,
-        })
-    }
-
-    fn raise_epoch(
-        current: Option<String>,
-        project: String,
-        setup: String,
-        reason: String,
-    ) -> String {
-        epoch::raise_json(current.as_deref(), &project, &setup, &reason)
-    }
-
-    fn check_epoch(json: String, project: String, setup: String) -> Result<u64, String> {
-        epoch::check_json(&json, &project, &setup)
     }
 
     fn gc(
@@ -222,17 +163,17 @@ impl wit::Guest for Component {
         naming::parse_epoch_dir(&name)
     }
 
-    fn epoch_object(project: String, setup: String, n: u64, reason: String) -> String {
-        epoch::object_json(&project, &setup, n, &reason)
+    fn epoch_object(project: String, setup: String, n: u64, reason: String) -> wit::Invalidation {
+        epoch::object(&project, &setup, n, &reason).convert()
     }
 
     fn check_epoch_object(
-        json: String,
+        object: wit::Invalidation,
         project: String,
         setup: String,
         n: u64,
     ) -> Result<(), String> {
-        epoch::check_object(&json, &project, &setup, n)
+        epoch::check_object(&object.convert(), &project, &setup, n)
     }
 
     fn current_epoch(f: wit::EpochFacts) -> Result<u64, String> {
@@ -255,8 +196,8 @@ impl wit::Guest for Component {
         naming::lock(&id)
     }
 
-    fn lock_body(kind: wit::LockKind, holder: String) -> String {
-        lock::body(lock_kind(kind), &holder)
+    fn lock_body(kind: wit::LockKind, holder: String) -> wit::Lock {
+        lock::body(kind.convert(), &holder).convert()
     }
 
     fn lock_verdict(
@@ -264,11 +205,13 @@ impl wit::Guest for Component {
         mine_ms: u64,
         others: Vec<wit::LockFacts>,
     ) -> Result<(), String> {
-        lock::verdict(lock_kind(kind), mine_ms, &lock_others(others))
+        let others: Vec<lock::LockFacts> = others.convert();
+        lock::verdict(kind.convert(), mine_ms, &others)
     }
 
     fn stale_locks(mine_ms: u64, others: Vec<wit::LockFacts>) -> Vec<String> {
-        lock::stale(mine_ms, &lock_others(others))
+        let others: Vec<lock::LockFacts> = others.convert();
+        lock::stale(mine_ms, &others)
     }
 
     fn quarantine_name(manifest: String) -> String {
@@ -287,10 +230,7 @@ impl wit::Guest for Component {
     }
 
     fn trust_alg(f: wit::SigningFacts, alg: String) -> Result<wit::Trust, String> {
-        Ok(match signature::trust_with(&keys_of(f), &alg)? {
-            signature::Trust::Verify => wit::Trust::Verify,
-            signature::Trust::Accept => wit::Trust::Accept,
-        })
+        signature::trust_with(&keys_of(f), &alg).map(trust_of)
     }
 
     fn index_name(project: String, setup: String) -> String {
@@ -298,38 +238,21 @@ impl wit::Guest for Component {
     }
 
     fn index_add(
-        current: Option<String>,
+        current: Option<wit::Index>,
         project: String,
         setup: String,
         e: wit::IndexEntry,
-    ) -> String {
-        index::add(
-            current.as_deref(),
-            &project,
-            &setup,
-            index::Entry {
-                name: e.name,
-                files: e.files,
-                bytes: e.bytes,
-                stored_bytes: e.stored_bytes,
-            },
-        )
+    ) -> wit::Index {
+        index::add(current.convert(), &project, &setup, e.convert()).convert()
     }
 
     fn index_read(
-        json: String,
+        stored: wit::Index,
         project: String,
         setup: String,
     ) -> Result<Vec<wit::IndexEntry>, String> {
-        Ok(index::check(&json, &project, &setup)?
-            .entries
-            .into_iter()
-            .map(|e| wit::IndexEntry {
-                name: e.name,
-                files: e.files,
-                bytes: e.bytes,
-                stored_bytes: e.stored_bytes,
-            })
-            .collect())
+        let idx: index::Index = stored.convert();
+        index::check(&idx, &project, &setup)?;
+        Ok(idx.entries.convert())
     }
 }

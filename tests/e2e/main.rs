@@ -47,6 +47,7 @@ mod remote;
 mod remote_cluster;
 mod remote_killed_gateway;
 mod remote_proxy;
+mod remote_records;
 mod remote_safety;
 mod remote_support;
 mod repair;

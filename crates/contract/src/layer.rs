@@ -1,11 +1,12 @@
 //! The two cache layers of a setup: one type wherever a layer is named
 //! (the build's and status's summaries, the remote tier, `advise`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// A cache layer. Its name (`base`, `build`) is what users read: JSON
-/// keys and values, the build's summary lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// A cache layer. Its name (`base`, `build`) is what users read (JSON
+/// keys and values, the build's summary lines) and what the remote's
+/// manifests and object names store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
     /// The OS, `base`, prepareCommands and everything outside
@@ -35,7 +36,8 @@ impl Layer {
 
 impl std::fmt::Display for Layer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        // `pad`: widths and alignment apply (`{:5}` in `remote ls`).
+        f.pad(self.name())
     }
 }
 
@@ -50,6 +52,12 @@ mod tests {
             assert_eq!(Layer::of_name(l.name()), Some(l));
         }
         assert_eq!(Layer::of_name("Base"), None);
+        for l in Layer::ALL {
+            let back: Layer = serde_json::from_str(&format!("\"{l}\"")).unwrap();
+            assert_eq!(back, l);
+        }
+        assert!(serde_json::from_str::<Layer>("\"Base\"").is_err());
+        assert_eq!(format!("{:6}|", Layer::Base), "base  |");
         // The order of the names, so a map keyed by layer prints as before.
         assert!(Layer::Base < Layer::Build && "base" < "build");
     }

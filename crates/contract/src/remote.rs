@@ -2,8 +2,15 @@
 //! index, as JSON) and the object framing (a one-line JSON header with the
 //! signature, then the body). Types and their wire form only: which
 //! manifest to trust, and every check, are the policy's
-//! (`zerops_cache_policy::remote`).
+//! (`zerops_cache_policy::remote`). The bodies of the other objects are
+//! in [`epoch`], [`lock`] and [`index`]; what names say, in [`naming`].
 
+pub mod epoch;
+pub mod index;
+pub mod lock;
+pub mod naming;
+
+use crate::layer::Layer;
 use serde::{Deserialize, Serialize};
 
 /// What a publish writes: version 2 lets several small blobs share one zstd
@@ -16,8 +23,7 @@ pub struct Manifest {
     pub format: String,
     pub project: String,
     pub setup: String,
-    /// `base` or `build`.
-    pub layer: String,
+    pub layer: Layer,
     /// The entry key (see `naming::entry_key`).
     pub entry: String,
     pub epoch: u64,

@@ -113,7 +113,7 @@ macro_rules! wit_map {
             fn convert(self) -> T;
         }
 
-        $crate::__wit_same!(String, bool, u32, u64);
+        $crate::__wit_same!(String, bool, u32, u64, i64);
 
         impl<A: Convert<B>, B> Convert<Vec<B>> for Vec<A> {
             fn convert(self) -> Vec<B> {
@@ -149,6 +149,7 @@ macro_rules! wit_map {
             $crate::lint::GatedCommand => $w::linter::GatedCommand {
                 Build, Plan, Keys, Advise, Status, Invalidate, Activate,
             }
+            $crate::remote::lock::LockKind => $w::remote::LockKind { Shared, Exclusive }
         }
 
         $crate::__wit_variants! {
@@ -189,6 +190,28 @@ macro_rules! wit_map {
             $crate::image::ImageRow => $w::images::ImageRow { os, base, image, source, differs }
             $crate::image::ImageReference => $w::images::ImageReference {
                 registry, repository, tag, digest,
+            }
+            $crate::remote::naming::ManifestName => $w::remote::ManifestNameParts {
+                project, setup_part, epoch, layer, entry,
+            }
+            $crate::remote::naming::Expect => $w::remote::Expect {
+                project, setup, layer, entry, epoch,
+            }
+            $crate::remote::Manifest => $w::remote::Manifest {
+                format, project, setup, layer, entry, epoch, image, base_key, build_key,
+                created_ms, entries, blobs, delta,
+            }
+            $crate::remote::Delta => $w::remote::Delta {
+                parent, parent_object, depth, changed, removed,
+            }
+            $crate::remote::epoch::Invalidation => $w::remote::Invalidation {
+                format, project, setup, epoch, reason,
+            }
+            $crate::remote::lock::Lock => $w::remote::Lock { format, kind, holder }
+            $crate::remote::lock::LockFacts => $w::remote::LockFacts { name, body, modified_ms }
+            $crate::remote::index::Index => $w::remote::Index { format, project, setup, entries }
+            $crate::remote::index::IndexEntry => $w::remote::IndexEntry {
+                name, files, bytes, stored_bytes,
             }
         }
 
@@ -332,6 +355,111 @@ macro_rules! wit_map {
                     D::Skip(R::NotUtf8) => S::NotUtf8,
                     D::Skip(R::SymlinkNotFollowed(p)) => S::SymlinkNotFollowed { pattern: i(p) },
                     D::Skip(R::NotADirectory(p)) => S::NotADirectory { pattern: i(p) },
+                }
+            }
+        }
+
+        /// A manifest's entry: WIT names its fields in full (the stored
+        /// form's names are one letter).
+        impl Convert<$w::remote::Entry> for $crate::remote::Entry {
+            fn convert(self) -> $w::remote::Entry {
+                $w::remote::Entry {
+                    path: self.p,
+                    kind: self.kind.convert(),
+                    mode: self.m,
+                    mtime_ns: self.t,
+                }
+            }
+        }
+
+        impl Convert<$crate::remote::Entry> for $w::remote::Entry {
+            fn convert(self) -> $crate::remote::Entry {
+                $crate::remote::Entry {
+                    p: self.path,
+                    kind: self.kind.convert(),
+                    m: self.mode,
+                    t: self.mtime_ns,
+                }
+            }
+        }
+
+        /// What an entry is: WIT carries a file's and a directory's facts
+        /// as records.
+        impl Convert<$w::remote::EntryKind> for $crate::remote::Kind {
+            fn convert(self) -> $w::remote::EntryKind {
+                use $crate::remote::Kind as K;
+                use $w::remote::EntryKind as W;
+                match self {
+                    K::File { d, s } => W::File($w::remote::Contents { digest: d, size: s }),
+                    K::Dir { o } => W::Dir($w::remote::Directory { opaque: o }),
+                    K::Link { to } => W::Link(to),
+                    K::Whiteout => W::Whiteout,
+                }
+            }
+        }
+
+        impl Convert<$crate::remote::Kind> for $w::remote::EntryKind {
+            fn convert(self) -> $crate::remote::Kind {
+                use $crate::remote::Kind as K;
+                use $w::remote::EntryKind as W;
+                match self {
+                    W::File(c) => K::File {
+                        d: c.digest,
+                        s: c.size,
+                    },
+                    W::Dir(d) => K::Dir { o: d.opaque },
+                    W::Link(to) => K::Link { to },
+                    W::Whiteout => K::Whiteout,
+                }
+            }
+        }
+
+        impl Convert<$w::remote::Patch> for $crate::remote::Patch {
+            fn convert(self) -> $w::remote::Patch {
+                $w::remote::Patch {
+                    path: self.p,
+                    kind: self.k.convert(),
+                    mode: self.m,
+                    mtime_ns: self.t,
+                }
+            }
+        }
+
+        impl Convert<$crate::remote::Patch> for $w::remote::Patch {
+            fn convert(self) -> $crate::remote::Patch {
+                $crate::remote::Patch {
+                    p: self.path,
+                    k: self.kind.convert(),
+                    m: self.mode,
+                    t: self.mtime_ns,
+                }
+            }
+        }
+
+        impl Convert<$w::remote::Blob> for $crate::remote::Blob {
+            fn convert(self) -> $w::remote::Blob {
+                $w::remote::Blob {
+                    digest: self.d,
+                    pack: self.pack,
+                    offset: self.off,
+                    length: self.len,
+                    size: self.s,
+                    at: self.at,
+                    frame_size: self.frame_size,
+                }
+            }
+        }
+
+        impl Convert<$crate::remote::Blob> for $w::remote::Blob {
+            fn convert(self) -> $crate::remote::Blob {
+                $crate::remote::Blob {
+                    d: self.digest,
+                    pack: self.pack,
+                    off: self.offset,
+                    len: self.length,
+                    s: self.size,
+                    at: self.at,
+                    frame_size: self.frame_size,
                 }
             }
         }

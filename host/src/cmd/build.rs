@@ -313,18 +313,16 @@ fn decide_and_pull(
     let pull_started = Instant::now();
     let mut pulled = Vec::new();
     if let Some(t) = tier {
-        let need: Vec<&'static str> = Layer::ALL
+        let need: Vec<Layer> = Layer::ALL
             .into_iter()
             .filter(|l| decision.verdict(*l).invalidated)
-            .map(Layer::name)
             .collect();
         let write_record = || -> Result<()> {
             let r = layer_record(project, image, record.as_deref())?;
             zerops_cache_store::store::record_io::write_record(&store.dir, &r)
         };
         let keys = (&decision.keys.base, &decision.keys.build);
-        let names = t.pull(store, &need, keys.0, keys.1, &write_record, say);
-        pulled = names.into_iter().filter_map(Layer::of_name).collect();
+        pulled = t.pull(store, &need, keys.0, keys.1, &write_record, say);
         if !pulled.is_empty() {
             decision = decide(project, image, read_record(store)?.as_deref())?;
         }
@@ -826,10 +824,9 @@ impl<'a> Build<'a> {
         self.summary.ok = true;
         zerops_cache_image::image::note_use(self.image, &store.path);
         // What this build made or pulled is of the current epoch.
-        let fresh: Vec<&str> = Layer::ALL
+        let fresh: Vec<Layer> = Layer::ALL
             .into_iter()
             .filter(|l| d.verdict(*l).invalidated || pulled.contains(l))
-            .map(Layer::name)
             .collect();
         let keys = [d.keys.base.as_str(), d.keys.build.as_str()];
         let tier_ref = tier.as_deref();
@@ -840,8 +837,7 @@ impl<'a> Build<'a> {
         if let Some(t) = tier {
             let t0 = Instant::now();
             let say = |m: String| out.say(m);
-            let pulled: Vec<&'static str> = pulled.iter().map(|l| l.name()).collect();
-            t.push(store, &pulled, keys[0], keys[1], &say);
+            t.push(store, pulled, keys[0], keys[1], &say);
             let s = &mut self.summary;
             s.phases_us
                 .insert(Phase::Push.name(), t0.elapsed().as_micros() as u64);

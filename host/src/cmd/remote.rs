@@ -183,10 +183,9 @@ struct Given<'a> {
 /// `remote pull`: the layers the local store lacks (or has stale).
 fn pull_layers(g: Given, mut tier: Tier, stale: bool, say: &dyn Fn(String)) -> Result<Exit> {
     let (store, d) = (g.store, g.decision);
-    let need: Vec<&'static str> = Layer::ALL
+    let need: Vec<Layer> = Layer::ALL
         .into_iter()
         .filter(|l| d.verdict(*l).invalidated || stale)
-        .map(Layer::name)
         .collect();
     if need.is_empty() {
         println!("the local store has both layers of this config: nothing to pull");

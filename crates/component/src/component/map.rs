@@ -243,4 +243,171 @@ mod tests {
             round_trip::<_, w::patterns::Decision>(s);
         }
     }
+
+    #[test]
+    fn remote_manifests_names_and_bodies() {
+        use zerops_cache_contract::layer::Layer;
+        use zerops_cache_contract::remote::Entry as Node;
+        use zerops_cache_contract::remote::epoch::Invalidation;
+        use zerops_cache_contract::remote::index::{Index, IndexEntry};
+        use zerops_cache_contract::remote::lock::{Lock, LockFacts, LockKind};
+        use zerops_cache_contract::remote::naming::{Expect, ManifestName};
+        use zerops_cache_contract::remote::{Blob, Delta, Kind, Manifest, Patch};
+        let d = |c: char| c.to_string().repeat(64);
+        let entries = vec![
+            Node {
+                p: "a".into(),
+                kind: Kind::Dir { o: true },
+                m: 0o755,
+                t: -5,
+            },
+            Node {
+                p: "b".into(),
+                kind: Kind::Dir { o: false },
+                m: 0o700,
+                t: i64::MAX,
+            },
+            Node {
+                p: "a/f".into(),
+                kind: Kind::File {
+                    d: d('c'),
+                    s: u64::MAX,
+                },
+                m: 0o644,
+                t: 1,
+            },
+            Node {
+                p: "a/l".into(),
+                kind: Kind::Link { to: "../x".into() },
+                m: 0o777,
+                t: 2,
+            },
+            Node {
+                p: "a/w".into(),
+                kind: Kind::Whiteout,
+                m: 0,
+                t: i64::MIN,
+            },
+        ];
+        for e in &entries {
+            round_trip::<_, w::remote::Entry>(e.clone());
+        }
+        let blobs = vec![
+            Blob {
+                d: d('c'),
+                pack: d('f'),
+                off: 7,
+                len: 9,
+                s: 3,
+                at: 0,
+                frame_size: None,
+            },
+            Blob {
+                d: d('d'),
+                pack: d('f'),
+                off: 7,
+                len: 9,
+                s: 2,
+                at: 3,
+                frame_size: Some(5),
+            },
+        ];
+        let full = Manifest {
+            format: "zerops-cache-remote-manifest/2".into(),
+            project: "app-1".into(),
+            setup: "api".into(),
+            layer: Layer::Build,
+            entry: d('e'),
+            epoch: 4,
+            image: "host".into(),
+            base_key: d('a'),
+            build_key: d('b'),
+            created_ms: 1_765_112_429_377,
+            entries,
+            blobs: blobs.clone(),
+            delta: None,
+        };
+        round_trip::<_, w::remote::Manifest>(full.clone());
+        let patches = vec![
+            Patch {
+                p: "a/f".into(),
+                k: Some(Kind::File { d: d('d'), s: 2 }),
+                m: None,
+                t: Some(9),
+            },
+            Patch {
+                p: "a".into(),
+                k: None,
+                m: Some(0o700),
+                t: None,
+            },
+            Patch {
+                p: "n".into(),
+                k: Some(Kind::Whiteout),
+                m: Some(0),
+                t: Some(0),
+            },
+        ];
+        round_trip::<_, w::remote::Manifest>(Manifest {
+            layer: Layer::Base,
+            entries: Vec::new(),
+            blobs,
+            delta: Some(Delta {
+                parent: d('9'),
+                parent_object: d('8'),
+                depth: 2,
+                changed: patches,
+                removed: vec!["b".into()],
+            }),
+            ..full
+        });
+        for layer in Layer::ALL {
+            round_trip::<_, w::remote::ManifestNameParts>(ManifestName {
+                project: "p".into(),
+                setup_part: "s-1a2b".into(),
+                epoch: u64::MAX,
+                layer,
+                entry: d('e'),
+            });
+            round_trip::<_, w::remote::Expect>(Expect {
+                project: "p".into(),
+                setup: "s x".into(),
+                layer,
+                entry: d('e'),
+                epoch: 0,
+            });
+        }
+        round_trip::<_, w::remote::Invalidation>(Invalidation {
+            format: "zerops-cache-remote-epoch/1".into(),
+            project: "p".into(),
+            setup: "s".into(),
+            epoch: 3,
+            reason: "activate 2".into(),
+        });
+        for kind in [LockKind::Shared, LockKind::Exclusive] {
+            let body = Lock {
+                format: "zerops-cache-remote-lock/1".into(),
+                kind,
+                holder: "gc".into(),
+            };
+            for body in [Some(body), None] {
+                round_trip::<_, w::remote::LockFacts>(LockFacts {
+                    name: "v1/locks/x".into(),
+                    body,
+                    modified_ms: 5,
+                });
+            }
+        }
+        round_trip::<_, w::remote::Index>(Index {
+            format: "zerops-cache-remote-index/1".into(),
+            project: "p".into(),
+            setup: "s".into(),
+            entries: vec![IndexEntry {
+                name: "v1/manifests/p/s/e1/base/x".into(),
+                files: 1,
+                bytes: 2,
+                stored_bytes: 3,
+            }],
+        });
+    }
 }

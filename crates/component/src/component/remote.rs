@@ -1,11 +1,20 @@
 //! Typed questions to the component's `remote` interface: the project
 //! identity, object names, what to trust of a fetched object, and what
-//! `remote gc` removes. The WIT types are used as they are (they are plain
-//! data), re-exported as [`wit`].
+//! `remote gc` removes. Manifests, names and layers cross as the contract's
+//! types (`zerops_cache_contract::remote`), converted by the one table
+//! (`map`); the interface's other plain records are used as they are,
+//! re-exported as [`wit`].
+//!
+//! A manifest is passed by value: it is converted into its WIT record
+//! (moved, not copied), and what the component answers is converted back.
 
 use anyhow::Result;
+use zerops_cache_contract::layer::Layer;
+use zerops_cache_contract::remote::naming::{Expect, ManifestName};
+use zerops_cache_contract::remote::{Entry, Manifest, Patch};
 
 use super::PolicyHost;
+use super::map::Convert;
 pub use crate::component::bindings::exports::zerops::build_cache::remote as wit;
 
 impl PolicyHost {
@@ -15,10 +24,10 @@ impl PolicyHost {
         })
     }
 
-    pub fn entry_key(&self, layer: &str, image: &str, base: &str, build: &str) -> Result<String> {
+    pub fn entry_key(&self, layer: Layer, image: &str, base: &str, build: &str) -> Result<String> {
         self.call("computing an entry key", |p, s| {
             p.zerops_build_cache_remote()
-                .call_entry_key(s, layer, image, base, build)
+                .call_entry_key(s, layer.convert(), image, base, build)
         })
     }
 
@@ -27,12 +36,18 @@ impl PolicyHost {
         project: &str,
         setup: &str,
         epoch: u64,
-        layer: &str,
+        layer: Layer,
         entry: &str,
     ) -> Result<String> {
         self.call("naming a manifest", |p, s| {
-            p.zerops_build_cache_remote()
-                .call_manifest_name(s, project, setup, epoch, layer, entry)
+            p.zerops_build_cache_remote().call_manifest_name(
+                s,
+                project,
+                setup,
+                epoch,
+                layer.convert(),
+                entry,
+            )
         })
     }
 
@@ -49,11 +64,12 @@ impl PolicyHost {
         })
     }
 
-    pub fn parse_manifest_name(&self, name: &str) -> Result<Option<wit::ManifestNameParts>> {
-        self.call("reading a manifest name", |p, s| {
+    pub fn parse_manifest_name(&self, name: &str) -> Result<Option<ManifestName>> {
+        let out = self.call("reading a manifest name", |p, s| {
             p.zerops_build_cache_remote()
                 .call_parse_manifest_name(s, name)
-        })
+        })?;
+        Ok(out.convert())
     }
 
     pub fn parse_pack_name(&self, name: &str) -> Result<Option<String>> {
@@ -62,25 +78,45 @@ impl PolicyHost {
         })
     }
 
-    pub fn check_manifest(&self, json: &str, want: &wit::Expect) -> Result<Result<(), String>> {
-        self.call("checking a manifest", |p, s| {
+    /// The manifest back once it passed every check, or the first problem.
+    pub fn check_manifest(&self, m: Manifest, want: &Expect) -> Result<Result<Manifest, String>> {
+        let m: wit::Manifest = m.convert();
+        let want: wit::Expect = want.clone().convert();
+        let out = self.call("checking a manifest", |p, s| {
             p.zerops_build_cache_remote()
-                .call_check_manifest(s, json, want)
-        })
+                .call_check_manifest(s, &m, &want)
+        })?;
+        Ok(out.map(|()| m.convert()))
     }
 
-    pub fn apply_delta(&self, parent: &str, delta: &str) -> Result<Result<String, String>> {
-        self.call("applying a delta manifest", |p, s| {
+    /// The full manifest `delta` stands for on its full `parent` (check it
+    /// before trusting it).
+    pub fn apply_delta(
+        &self,
+        parent: Manifest,
+        delta: Manifest,
+    ) -> Result<Result<Manifest, String>> {
+        let (parent, delta): (wit::Manifest, wit::Manifest) = (parent.convert(), delta.convert());
+        let out = self.call("applying a delta manifest", |p, s| {
             p.zerops_build_cache_remote()
-                .call_apply_delta(s, parent, delta)
-        })
+                .call_apply_delta(s, &parent, &delta)
+        })?;
+        Ok(out.map(Convert::convert))
     }
 
-    pub fn diff_tree(&self, parent: &str, entries: &str) -> Result<Result<String, String>> {
-        self.call("computing a delta manifest", |p, s| {
+    /// The changes from a full manifest's entries to `tree`: new or changed
+    /// entries (only the fields that changed) and removed paths.
+    pub fn diff_tree(
+        &self,
+        parent: Vec<Entry>,
+        tree: Vec<Entry>,
+    ) -> Result<(Vec<Patch>, Vec<String>)> {
+        let (parent, tree): (Vec<wit::Entry>, Vec<wit::Entry>) = (parent.convert(), tree.convert());
+        let out = self.call("computing a delta manifest", |p, s| {
             p.zerops_build_cache_remote()
-                .call_diff_tree(s, parent, entries)
-        })
+                .call_diff_tree(s, &parent, &tree)
+        })?;
+        Ok((out.changed.convert(), out.removed))
     }
 
     pub fn signing_input(&self, name: &str, body_digest: &str) -> Result<Vec<u8>> {

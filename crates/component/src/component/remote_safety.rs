@@ -3,8 +3,12 @@
 //! and gc, quarantine notes, and which keys sign and verify.
 
 use anyhow::Result;
+use zerops_cache_contract::remote::epoch::Invalidation;
+use zerops_cache_contract::remote::index::{Index, IndexEntry};
+use zerops_cache_contract::remote::lock::{Lock, LockFacts, LockKind};
 
 use super::PolicyHost;
+use super::map::Convert;
 use super::remote::wit;
 
 macro_rules! ask {
@@ -53,14 +57,15 @@ impl PolicyHost {
         )
     }
 
+    /// The body of invalidation `epoch`.
     pub fn epoch_object(
         &self,
         project: &str,
         setup: &str,
         epoch: u64,
         reason: &str,
-    ) -> Result<String> {
-        ask!(
+    ) -> Result<Invalidation> {
+        let out = ask!(
             self,
             "writing an epoch",
             call_epoch_object,
@@ -68,21 +73,23 @@ impl PolicyHost {
             setup,
             epoch,
             reason
-        )
+        )?;
+        Ok(out.convert())
     }
 
     pub fn check_epoch_object(
         &self,
-        json: &str,
+        object: Invalidation,
         project: &str,
         setup: &str,
         epoch: u64,
     ) -> Result<Result<(), String>> {
+        let object: wit::Invalidation = object.convert();
         ask!(
             self,
             "checking an epoch",
             call_check_epoch_object,
-            json,
+            &object,
             project,
             setup,
             epoch
@@ -120,33 +127,42 @@ impl PolicyHost {
         ask!(self, "naming a lock", call_lock_name, id)
     }
 
-    pub fn lock_body(&self, kind: wit::LockKind, holder: &str) -> Result<String> {
-        ask!(self, "writing a lock", call_lock_body, kind, holder)
+    pub fn lock_body(&self, kind: LockKind, holder: &str) -> Result<Lock> {
+        let out = ask!(
+            self,
+            "writing a lock",
+            call_lock_body,
+            kind.convert(),
+            holder
+        )?;
+        Ok(out.convert())
     }
 
     pub fn lock_verdict(
         &self,
-        kind: wit::LockKind,
+        kind: LockKind,
         mine_ms: u64,
-        others: &[wit::LockFacts],
+        others: &[LockFacts],
     ) -> Result<Result<(), String>> {
+        let others: Vec<wit::LockFacts> = others.to_vec().convert();
         ask!(
             self,
             "checking locks",
             call_lock_verdict,
-            kind,
+            kind.convert(),
             mine_ms,
-            others
+            &others
         )
     }
 
-    pub fn stale_locks(&self, mine_ms: u64, others: &[wit::LockFacts]) -> Result<Vec<String>> {
+    pub fn stale_locks(&self, mine_ms: u64, others: &[LockFacts]) -> Result<Vec<String>> {
+        let others: Vec<wit::LockFacts> = others.to_vec().convert();
         ask!(
             self,
             "finding stale locks",
             call_stale_locks,
             mine_ms,
-            others
+            &others
         )
     }
 
@@ -175,37 +191,45 @@ impl PolicyHost {
         ask!(self, "naming an index", call_index_name, project, setup)
     }
 
+    /// The index after a publish of `entry` (`current`: the stored one, if
+    /// it could be read).
     pub fn index_add(
         &self,
-        current: Option<&str>,
+        current: Option<Index>,
         project: &str,
         setup: &str,
-        entry: &wit::IndexEntry,
-    ) -> Result<String> {
-        ask!(
+        entry: &IndexEntry,
+    ) -> Result<Index> {
+        let current: Option<wit::Index> = current.convert();
+        let entry: wit::IndexEntry = entry.clone().convert();
+        let out = ask!(
             self,
             "updating an index",
             call_index_add,
-            current,
+            current.as_ref(),
             project,
             setup,
-            entry
-        )
+            &entry
+        )?;
+        Ok(out.convert())
     }
 
+    /// The entries of a stored index, once checked against its place.
     pub fn index_read(
         &self,
-        json: &str,
+        stored: Index,
         project: &str,
         setup: &str,
-    ) -> Result<Result<Vec<wit::IndexEntry>, String>> {
-        ask!(
+    ) -> Result<Result<Vec<IndexEntry>, String>> {
+        let stored: wit::Index = stored.convert();
+        let out = ask!(
             self,
             "reading an index",
             call_index_read,
-            json,
+            &stored,
             project,
             setup
-        )
+        )?;
+        Ok(out.map(Convert::convert))
     }
 }

@@ -3,33 +3,28 @@
 //! and only those of the current epoch are restored, so no builder restores
 //! an invalidated layer. A missing epoch object means epoch 0.
 
-use serde::{Deserialize, Serialize};
+pub use zerops_cache_contract::remote::epoch::{FORMAT, Invalidation};
 
-pub const FORMAT: &str = "zerops-cache-remote-epoch/1";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Epoch {
-    pub format: String,
-    pub project: String,
-    pub setup: String,
-    pub epoch: u64,
-    /// Why it was raised (shown by `remote ls`).
-    pub reason: String,
-}
-
-/// The epoch after an invalidation.
-pub fn raised(current: Option<&Epoch>, project: &str, setup: &str, reason: &str) -> Epoch {
-    Epoch {
+/// The body of the invalidation object stored as invalidation `epoch` (one
+/// immutable object per raise, see [`super::naming::invalidation`]).
+pub fn object(project: &str, setup: &str, epoch: u64, reason: &str) -> Invalidation {
+    Invalidation {
         format: FORMAT.into(),
         project: project.into(),
         setup: setup.into(),
-        epoch: current.map_or(0, |e| e.epoch).saturating_add(1),
+        epoch,
         reason: reason.into(),
     }
 }
 
-/// Checks an epoch object against where it is stored.
-pub fn check(e: &Epoch, project: &str, setup: &str) -> Result<(), String> {
+/// Checks an invalidation object against its name: its format, its place
+/// and its number.
+pub fn check_object(
+    e: &Invalidation,
+    project: &str,
+    setup: &str,
+    epoch: u64,
+) -> Result<(), String> {
     if e.format != FORMAT {
         return Err(format!("unknown epoch format {:?}", e.format));
     }
@@ -39,80 +34,10 @@ pub fn check(e: &Epoch, project: &str, setup: &str) -> Result<(), String> {
             e.project, e.setup
         ));
     }
-    Ok(())
-}
-
-/// Whether a manifest of `epoch` is live under `current`.
-pub fn live(epoch: u64, current: u64) -> bool {
-    epoch == current
-}
-
-/// [`raised`] over the JSON of the current epoch object (unreadable counts
-/// as none: raising is always safe), as JSON.
-pub fn raise_json(current: Option<&str>, project: &str, setup: &str, reason: &str) -> String {
-    let cur = current.and_then(|j| serde_json::from_str::<Epoch>(j).ok());
-    serde_json::to_string(&raised(cur.as_ref(), project, setup, reason)).unwrap_or_default()
-}
-
-/// The epoch number of an epoch object's JSON, once checked.
-pub fn check_json(json: &str, project: &str, setup: &str) -> Result<u64, String> {
-    let e: Epoch =
-        serde_json::from_str(json).map_err(|e| format!("the epoch object is not readable: {e}"))?;
-    check(&e, project, setup)?;
-    Ok(e.epoch)
-}
-
-#[cfg(test)]
-mod json_tests {
-    use super::*;
-
-    #[test]
-    fn json_forms() {
-        let j = raise_json(None, "p", "s", "x");
-        assert_eq!(check_json(&j, "p", "s"), Ok(1));
-        let j2 = raise_json(Some(&j), "p", "s", "y");
-        assert_eq!(check_json(&j2, "p", "s"), Ok(2));
-        assert!(check_json("{}", "p", "s").is_err());
-        assert!(check_json(&j2, "q", "s").is_err());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn raising_and_checking() {
-        let e0 = raised(None, "p", "s", "invalidate");
-        assert_eq!(e0.epoch, 1);
-        let e1 = raised(Some(&e0), "p", "s", "activate 3");
-        assert_eq!(e1.epoch, 2);
-        check(&e1, "p", "s").unwrap();
-        assert!(check(&e1, "p", "other").is_err());
-        assert!(live(2, 2));
-        assert!(!live(1, 2));
-    }
-}
-
-/// The epoch object stored as invalidation `epoch` (one immutable object per
-/// raise, see [`super::naming::invalidation`]), as JSON.
-pub fn object_json(project: &str, setup: &str, epoch: u64, reason: &str) -> String {
-    serde_json::to_string(&Epoch {
-        format: FORMAT.into(),
-        project: project.into(),
-        setup: setup.into(),
-        epoch,
-        reason: reason.into(),
-    })
-    .unwrap_or_default()
-}
-
-/// Checks an invalidation object against its name: its place and its number.
-pub fn check_object(json: &str, project: &str, setup: &str, epoch: u64) -> Result<(), String> {
-    let n = check_json(json, project, setup)?;
-    if n != epoch {
+    if e.epoch != epoch {
         return Err(format!(
-            "the epoch object says epoch {n} but is stored as epoch {epoch} (replayed?)"
+            "the epoch object says epoch {} but is stored as epoch {epoch} (replayed?)",
+            e.epoch
         ));
     }
     Ok(())
@@ -210,14 +135,21 @@ mod monotonic_tests {
     }
 
     #[test]
-    fn objects_are_checked_against_their_number() {
-        let j = object_json("p", "s", 3, "invalidate");
-        assert_eq!(check_object(&j, "p", "s", 3), Ok(()));
+    fn objects_are_checked_against_their_place_and_number() {
+        let o = object("p", "s", 3, "invalidate");
+        assert_eq!(check_object(&o, "p", "s", 3), Ok(()));
         assert!(
-            check_object(&j, "p", "s", 4)
+            check_object(&o, "p", "s", 4)
                 .unwrap_err()
                 .contains("replayed")
         );
-        assert!(check_object(&j, "p", "t", 3).is_err());
+        assert!(check_object(&o, "p", "t", 3).is_err());
+        assert!(check_object(&o, "q", "s", 3).is_err());
+        let other = Invalidation {
+            format: "zerops-cache-remote-epoch/2".into(),
+            ..o
+        };
+        let e = check_object(&other, "p", "s", 3).unwrap_err();
+        assert!(e.contains("unknown epoch format"), "{e}");
     }
 }

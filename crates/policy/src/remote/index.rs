@@ -6,33 +6,14 @@
 //! an older version, or its index update lost a race 16 times) is read
 //! whole, as before; an index entry whose manifest is gone is not shown.
 
-use serde::{Deserialize, Serialize};
-
-pub const FORMAT: &str = "zerops-cache-remote-index/1";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    /// The manifest's name.
-    pub name: String,
-    pub files: u64,
-    pub bytes: u64,
-    pub stored_bytes: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Index {
-    pub format: String,
-    pub project: String,
-    pub setup: String,
-    pub entries: Vec<Entry>,
-}
+pub use zerops_cache_contract::remote::index::{FORMAT, Index, IndexEntry};
 
 /// The index after a publish of `e` (replacing an entry of the same name);
-/// an unreadable or foreign current index is started anew.
-pub fn add(current: Option<&str>, project: &str, setup: &str, e: Entry) -> String {
+/// no current index, or a foreign one, is started anew.
+pub fn add(current: Option<Index>, project: &str, setup: &str, e: IndexEntry) -> Index {
     let mut idx = current
-        .and_then(|j| check(j, project, setup).ok())
-        .unwrap_or(Index {
+        .filter(|c| check(c, project, setup).is_ok())
+        .unwrap_or_else(|| Index {
             format: FORMAT.into(),
             project: project.into(),
             setup: setup.into(),
@@ -41,13 +22,11 @@ pub fn add(current: Option<&str>, project: &str, setup: &str, e: Entry) -> Strin
     idx.entries.retain(|x| x.name != e.name);
     idx.entries.push(e);
     idx.entries.sort_by(|a, b| a.name.cmp(&b.name));
-    serde_json::to_string(&idx).unwrap_or_default()
+    idx
 }
 
-/// The index, once checked against where it is stored.
-pub fn check(json: &str, project: &str, setup: &str) -> Result<Index, String> {
-    let idx: Index =
-        serde_json::from_str(json).map_err(|e| format!("the index is not readable: {e}"))?;
+/// Checks an index against where it is stored.
+pub fn check(idx: &Index, project: &str, setup: &str) -> Result<(), String> {
     if idx.format != FORMAT {
         return Err(format!("unknown index format {:?}", idx.format));
     }
@@ -57,15 +36,15 @@ pub fn check(json: &str, project: &str, setup: &str) -> Result<Index, String> {
             idx.project, idx.setup
         ));
     }
-    Ok(idx)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn e(name: &str, files: u64) -> Entry {
-        Entry {
+    fn e(name: &str, files: u64) -> IndexEntry {
+        IndexEntry {
             name: name.into(),
             files,
             bytes: 1,
@@ -75,16 +54,21 @@ mod tests {
 
     #[test]
     fn entries_are_added_replaced_and_checked() {
-        let j = add(None, "p", "s", e("b", 1));
-        let j = add(Some(&j), "p", "s", e("a", 2));
-        let j = add(Some(&j), "p", "s", e("b", 3));
-        let idx = check(&j, "p", "s").unwrap();
-        assert_eq!(idx.entries, vec![e("a", 2), e("b", 3)]);
-        assert!(check(&j, "p", "t").is_err());
-        assert!(check("{}", "p", "s").is_err());
+        let i = add(None, "p", "s", e("b", 1));
+        let i = add(Some(i), "p", "s", e("a", 2));
+        let i = add(Some(i), "p", "s", e("b", 3));
+        check(&i, "p", "s").unwrap();
+        assert_eq!(i.entries, vec![e("a", 2), e("b", 3)]);
+        assert!(check(&i, "p", "t").is_err());
+        let newer = Index {
+            format: "zerops-cache-remote-index/2".into(),
+            ..i.clone()
+        };
+        assert!(check(&newer, "p", "s").unwrap_err().contains("format"));
         // A foreign index is started anew.
         let other = add(None, "q", "s", e("x", 1));
-        let j = add(Some(&other), "p", "s", e("a", 1));
-        assert_eq!(check(&j, "p", "s").unwrap().entries, vec![e("a", 1)]);
+        let i = add(Some(other), "p", "s", e("a", 1));
+        check(&i, "p", "s").unwrap();
+        assert_eq!(i.entries, vec![e("a", 1)]);
     }
 }

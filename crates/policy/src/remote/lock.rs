@@ -12,63 +12,33 @@
 //! modification time of one's own lock against the others', so builders'
 //! clocks do not matter.
 
-use serde::{Deserialize, Serialize};
+pub use zerops_cache_contract::remote::lock::{FORMAT, Lock, LockFacts, LockKind};
 
-pub const FORMAT: &str = "zerops-cache-remote-lock/1";
 /// A lock older than this (on the store's clock) is stale.
 pub const STALE_MS: u64 = 30 * 60 * 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Shared,
-    Exclusive,
-}
-
-/// The body of a lock object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lock {
-    pub format: String,
-    pub kind: Kind,
-    /// Who holds it (for messages): `publish <project>/<setup>` or `gc`.
-    pub holder: String,
-}
-
-pub fn body(kind: Kind, holder: &str) -> String {
-    serde_json::to_string(&Lock {
+/// The body of this holder's lock.
+pub fn body(kind: LockKind, holder: &str) -> Lock {
+    Lock {
         format: FORMAT.into(),
         kind,
         holder: holder.into(),
-    })
-    .unwrap_or_default()
-}
-
-/// Another lock, as listed and read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Other {
-    pub name: String,
-    /// Its body (an unreadable lock counts as exclusive: it blocks both).
-    pub json: Option<String>,
-    pub modified_ms: u64,
+    }
 }
 
 /// Whether the lock of `kind` this holder wrote (listed at `mine_ms` on the
 /// store's clock) may proceed given the other locks; else who blocks it.
-pub fn verdict(kind: Kind, mine_ms: u64, others: &[Other]) -> Result<(), String> {
+pub fn verdict(kind: LockKind, mine_ms: u64, others: &[LockFacts]) -> Result<(), String> {
     for o in others {
         if mine_ms.saturating_sub(o.modified_ms) >= STALE_MS {
             continue;
         }
-        let theirs = o
-            .json
-            .as_deref()
-            .and_then(|j| serde_json::from_str::<Lock>(j).ok())
-            .filter(|l| l.format == FORMAT);
-        let (their_kind, who) = match &theirs {
+        let theirs = o.body.as_ref().filter(|l| l.format == FORMAT);
+        let (their_kind, who) = match theirs {
             Some(l) => (l.kind, l.holder.as_str()),
-            None => (Kind::Exclusive, "an unreadable lock"),
+            None => (LockKind::Exclusive, "an unreadable lock"),
         };
-        if kind == Kind::Exclusive || their_kind == Kind::Exclusive {
+        if kind == LockKind::Exclusive || their_kind == LockKind::Exclusive {
             return Err(format!(
                 "the remote is locked by {who} ({}, {} s old)",
                 o.name,
@@ -80,7 +50,7 @@ pub fn verdict(kind: Kind, mine_ms: u64, others: &[Other]) -> Result<(), String>
 }
 
 /// The stale locks (their holders crashed), for gc to remove.
-pub fn stale(mine_ms: u64, others: &[Other]) -> Vec<String> {
+pub fn stale(mine_ms: u64, others: &[LockFacts]) -> Vec<String> {
     others
         .iter()
         .filter(|o| mine_ms.saturating_sub(o.modified_ms) >= STALE_MS)
@@ -92,10 +62,10 @@ pub fn stale(mine_ms: u64, others: &[Other]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn other(kind: Option<Kind>, age_ms: u64) -> Other {
-        Other {
+    fn other(kind: Option<LockKind>, age_ms: u64) -> LockFacts {
+        LockFacts {
             name: "v1/locks/x".into(),
-            json: kind.map(|k| body(k, "someone")),
+            body: kind.map(|k| body(k, "someone")),
             modified_ms: 10_000_000 - age_ms,
         }
     }
@@ -104,18 +74,42 @@ mod tests {
     fn shared_locks_share_and_exclusive_excludes() {
         let now = 10_000_000;
         assert_eq!(
-            verdict(Kind::Shared, now, &[other(Some(Kind::Shared), 5)]),
+            verdict(LockKind::Shared, now, &[other(Some(LockKind::Shared), 5)]),
             Ok(())
         );
-        assert!(verdict(Kind::Shared, now, &[other(Some(Kind::Exclusive), 5)]).is_err());
-        assert!(verdict(Kind::Exclusive, now, &[other(Some(Kind::Shared), 5)]).is_err());
-        assert!(verdict(Kind::Shared, now, &[other(None, 5)]).is_err());
+        assert!(
+            verdict(
+                LockKind::Shared,
+                now,
+                &[other(Some(LockKind::Exclusive), 5)]
+            )
+            .is_err()
+        );
+        assert!(
+            verdict(
+                LockKind::Exclusive,
+                now,
+                &[other(Some(LockKind::Shared), 5)]
+            )
+            .is_err()
+        );
+        assert!(verdict(LockKind::Shared, now, &[other(None, 5)]).is_err());
         // Stale locks are ignored, and listed for removal.
-        let old = other(Some(Kind::Exclusive), STALE_MS);
+        let old = other(Some(LockKind::Exclusive), STALE_MS);
         assert_eq!(
-            verdict(Kind::Shared, now, std::slice::from_ref(&old)),
+            verdict(LockKind::Shared, now, std::slice::from_ref(&old)),
             Ok(())
         );
-        assert_eq!(stale(now, &[old, other(Some(Kind::Shared), 1)]).len(), 1);
+        assert_eq!(
+            stale(now, &[old, other(Some(LockKind::Shared), 1)]).len(),
+            1
+        );
+        // A lock of another format is as unreadable as none.
+        let mut foreign = other(Some(LockKind::Shared), 5);
+        if let Some(b) = foreign.body.as_mut() {
+            b.format = "zerops-cache-remote-lock/2".into();
+        }
+        let e = verdict(LockKind::Shared, now, &[foreign]).unwrap_err();
+        assert!(e.contains("an unreadable lock"), "{e}");
     }
 }

@@ -9,6 +9,7 @@
 //! staging directory or through a symlink.
 
 use std::collections::{BTreeMap, BTreeSet};
+pub use zerops_cache_contract::remote::naming::Expect;
 pub use zerops_cache_contract::remote::{
     Blob, Delta, Entry, FORMAT, FORMAT_V1, Kind, MAX_DEPTH, Manifest, Patch,
 };
@@ -20,11 +21,11 @@ pub const MAX_PATH: usize = 4096;
 /// one per thread. Writers fill them to 128 KiB.
 pub const MAX_SHARED_FRAME: u64 = 16 << 20;
 
-/// The delta from `parent` (a full manifest) to the tree `entries`:
-/// changed and new entries with only the fields that differ, and removed
-/// paths. `None` when a new entry lacks a field (it is new: all are given).
-pub fn diff(parent: &Manifest, entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
-    let old: BTreeMap<&str, &Entry> = parent.entries.iter().map(|e| (e.p.as_str(), e)).collect();
+/// The delta from `parent` (a full manifest's entries) to the tree
+/// `entries`: changed and new entries with only the fields that differ (a
+/// new entry has all of them), and removed paths.
+pub fn diff(parent: &[Entry], entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
+    let old: BTreeMap<&str, &Entry> = parent.iter().map(|e| (e.p.as_str(), e)).collect();
     let new: BTreeSet<&str> = entries.iter().map(|e| e.p.as_str()).collect();
     let mut changed = Vec::new();
     for e in entries {
@@ -45,7 +46,6 @@ pub fn diff(parent: &Manifest, entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
         }
     }
     let removed = parent
-        .entries
         .iter()
         .filter(|e| !new.contains(e.p.as_str()))
         .map(|e| e.p.clone())
@@ -122,16 +122,6 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
     })
 }
 
-/// What the reader expects the manifest to be.
-#[derive(Debug, Clone)]
-pub struct Expect<'a> {
-    pub project: &'a str,
-    pub setup: &'a str,
-    pub layer: &'a str,
-    pub entry: &'a str,
-    pub epoch: u64,
-}
-
 fn check_path(p: &str) -> Result<(), String> {
     if p.is_empty() || p.len() > MAX_PATH {
         return Err(format!("the path {p:?} is empty or too long"));
@@ -154,10 +144,10 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
         ));
     }
     let same = [
-        ("project", m.project.as_str(), want.project),
-        ("setup", &m.setup, want.setup),
-        ("layer", &m.layer, want.layer),
-        ("entry", &m.entry, want.entry),
+        ("project", m.project.as_str(), want.project.as_str()),
+        ("setup", &m.setup, &want.setup),
+        ("layer", m.layer.name(), want.layer.name()),
+        ("entry", &m.entry, &want.entry),
     ];
     for (field, have, w) in same {
         if have != w {
@@ -322,36 +312,10 @@ pub fn sizes(m: &Manifest) -> (u64, u64) {
     (raw, frames(m).values().map(|(len, _)| len).sum())
 }
 
-/// [`apply`] over JSON: the full manifest's JSON.
-pub fn apply_json(parent: &str, delta: &str) -> Result<String, String> {
-    let p: Manifest = serde_json::from_str(parent)
-        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
-    let m: Manifest =
-        serde_json::from_str(delta).map_err(|e| format!("the manifest is not readable: {e}"))?;
-    serde_json::to_string(&apply(&p, &m)?).map_err(|e| e.to_string())
-}
-
-/// [`diff`] over JSON: `{"changed": [...], "removed": [...]}`.
-pub fn diff_json(parent: &str, entries: &str) -> Result<String, String> {
-    let p: Manifest = serde_json::from_str(parent)
-        .map_err(|e| format!("the parent manifest is not readable: {e}"))?;
-    let e: Vec<Entry> =
-        serde_json::from_str(entries).map_err(|e| format!("the entries are not readable: {e}"))?;
-    let (changed, removed) = diff(&p, &e);
-    Ok(serde_json::json!({ "changed": changed, "removed": removed }).to_string())
-}
-
-/// [`check`] over a manifest's JSON.
-pub fn check_json(json: &str, want: &Expect) -> Result<Manifest, String> {
-    let m: Manifest =
-        serde_json::from_str(json).map_err(|e| format!("the manifest is not readable: {e}"))?;
-    check(&m, want)?;
-    Ok(m)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zerops_cache_contract::layer::Layer;
 
     fn d(c: char) -> String {
         c.to_string().repeat(64)
@@ -362,7 +326,7 @@ mod tests {
             format: FORMAT.into(),
             project: "app-1".into(),
             setup: "api".into(),
-            layer: "build".into(),
+            layer: Layer::Build,
             entry: d('e'),
             epoch: 2,
             image: "host".into(),
@@ -446,7 +410,8 @@ mod tests {
         v1.format = FORMAT_V1.into();
         let j = serde_json::to_string(&v1).unwrap();
         assert!(!j.contains(r#""at""#) && !j.contains(r#""fs""#), "{j}");
-        let back = check_json(&j, &want(&v1)).unwrap();
+        let back: Manifest = serde_json::from_str(&j).unwrap();
+        check(&back, &want(&v1)).unwrap();
         assert_eq!(back.blobs[0].frame_raw(), 3);
         assert_eq!(back.blobs[0].at, 0);
     }
@@ -481,12 +446,12 @@ mod tests {
         assert!(e.contains("unknown manifest format"), "{e}");
     }
 
-    fn want(m: &Manifest) -> Expect<'_> {
+    fn want(m: &Manifest) -> Expect {
         Expect {
-            project: &m.project,
-            setup: &m.setup,
-            layer: &m.layer,
-            entry: &m.entry,
+            project: m.project.clone(),
+            setup: m.setup.clone(),
+            layer: m.layer,
+            entry: m.entry.clone(),
             epoch: m.epoch,
         }
     }
@@ -505,9 +470,15 @@ mod tests {
     fn replays_under_another_name_are_refused() {
         let m = sample();
         let mut w = want(&m);
-        let other = d('0');
-        w.entry = &other;
+        w.entry = d('0');
         assert!(check(&m, &w).unwrap_err().contains("replayed"));
+        let mut w = want(&m);
+        w.layer = Layer::Base;
+        let e = check(&m, &w).unwrap_err();
+        assert!(
+            e.contains(r#"layer "build" but is stored as "base""#),
+            "{e}"
+        );
         let mut w = want(&m);
         w.epoch = 3;
         assert!(check(&m, &w).unwrap_err().contains("epoch"));
@@ -558,7 +529,7 @@ mod tests {
             m: 0o600,
             t: 5,
         });
-        let (changed, removed) = diff(&parent, &next);
+        let (changed, removed) = diff(&parent.entries, &next);
         assert_eq!(removed, vec!["gone".to_string()]);
         assert_eq!(changed.len(), 3);
         assert_eq!(
@@ -589,13 +560,7 @@ mod tests {
             changed,
             removed,
         });
-        let w = Expect {
-            project: &m.project,
-            setup: &m.setup,
-            layer: &m.layer,
-            entry: &m.entry,
-            epoch: m.epoch,
-        };
+        let w = want(&m);
         check(&m, &w).unwrap();
         let full = apply(&parent, &m).unwrap();
         check(&full, &w).unwrap();

@@ -2,7 +2,6 @@
 //!
 //! ```text
 //! v1/packs/<sha256 of the pack>                    immutable packs of zstd frames
-//! v1/epochs/<project>/<setup>                      the epoch of versions before 0.3 (unused)
 //! v1/invalidations/<project>/<setup>/<N:020>       epoch N: one immutable signed object per raise
 //! v1/locks/<id>                                    a publish's shared lock, gc's exclusive lock
 //! v1/quarantine/<manifest name>                    a reader refused that manifest (why)
@@ -14,9 +13,10 @@
 //! ([`entry_key`]). An entry of an older epoch is invalidated.
 
 use sha2::{Digest, Sha256};
+use zerops_cache_contract::layer::Layer;
+pub use zerops_cache_contract::remote::naming::ManifestName;
 
 pub const ROOT: &str = "v1";
-pub const LAYERS: [&str; 2] = ["base", "build"];
 
 /// A name-safe setup (as the local store names it): unsafe characters
 /// become `_` and then a short digest of the real name is appended.
@@ -58,10 +58,6 @@ pub fn pack(digest: &str) -> String {
 
 pub fn packs_dir() -> String {
     format!("{ROOT}/packs")
-}
-
-pub fn epoch(project: &str, setup: &str) -> String {
-    format!("{ROOT}/epochs/{project}/{}", setup_part(setup))
 }
 
 /// The invalidations of a project and setup (their names sort by epoch).
@@ -121,7 +117,7 @@ pub fn manifests_dir() -> String {
     format!("{ROOT}/manifests")
 }
 
-pub fn manifest(project: &str, setup: &str, epoch: u64, layer: &str, entry: &str) -> String {
+pub fn manifest(project: &str, setup: &str, epoch: u64, layer: Layer, entry: &str) -> String {
     format!(
         "{ROOT}/manifests/{project}/{}/e{epoch}/{layer}/{entry}",
         setup_part(setup)
@@ -130,29 +126,19 @@ pub fn manifest(project: &str, setup: &str, epoch: u64, layer: &str, entry: &str
 
 /// The entry key of a layer: the base layer is the OS image plus the base
 /// key; the build layer also depends on the base layer it was built on.
-pub fn entry_key(layer: &str, image: &str, base_key: &str, build_key: &str) -> String {
+pub fn entry_key(layer: Layer, image: &str, base_key: &str, build_key: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"zerops-cache remote entry v1\0");
-    h.update(layer.as_bytes());
+    h.update(layer.name().as_bytes());
     h.update(b"\0");
     h.update(image.as_bytes());
     h.update(b"\0");
     h.update(base_key.as_bytes());
-    if layer == "build" {
+    if layer == Layer::Build {
         h.update(b"\0");
         h.update(build_key.as_bytes());
     }
     super::hex(&h.finalize())
-}
-
-/// What a manifest's name says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManifestName {
-    pub project: String,
-    pub setup_part: String,
-    pub epoch: u64,
-    pub layer: String,
-    pub entry: String,
 }
 
 /// Parses a manifest name relative to the prefix (`v1/manifests/...`).
@@ -163,14 +149,15 @@ pub fn parse_manifest(name: &str) -> Option<ManifestName> {
         return None;
     };
     let epoch = epoch.strip_prefix('e')?.parse().ok()?;
-    if !LAYERS.contains(&layer) || !super::is_digest(entry) {
+    let layer = Layer::of_name(layer)?;
+    if !super::is_digest(entry) {
         return None;
     }
     Some(ManifestName {
         project: project.into(),
         setup_part: setup.into(),
         epoch,
-        layer: layer.into(),
+        layer,
         entry: entry.into(),
     })
 }
@@ -187,21 +174,23 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        let e = entry_key("build", "img", "b", "c");
-        let n = manifest("app-0123", "api", 3, "build", &e);
+        let e = entry_key(Layer::Build, "img", "b", "c");
+        let n = manifest("app-0123", "api", 3, Layer::Build, &e);
         assert_eq!(
             parse_manifest(&n),
             Some(ManifestName {
                 project: "app-0123".into(),
                 setup_part: "api".into(),
                 epoch: 3,
-                layer: "build".into(),
+                layer: Layer::Build,
                 entry: e.clone(),
             })
         );
         assert!(n.starts_with(&manifests_of("app-0123", "api")));
         assert_eq!(parse_pack(&pack(&e)), Some(e.as_str()));
         assert_eq!(parse_manifest("v1/manifests/a/b/x3/build/00"), None);
+        let other = n.replace("/build/", "/cache/");
+        assert_eq!(parse_manifest(&other), None);
         assert_eq!(parse_pack("v1/packs/../x"), None);
         assert_eq!(join("/ci/cache/", "v1/x"), "ci/cache/v1/x");
         assert_eq!(join("", "v1/x"), "v1/x");
@@ -221,13 +210,22 @@ mod tests {
 
     #[test]
     fn entry_keys_separate_layers_images_and_bases() {
-        let b = entry_key("base", "img", "k1", "c1");
-        assert_eq!(b, entry_key("base", "img", "k1", "other build key"));
-        assert_ne!(b, entry_key("base", "img2", "k1", "c1"));
-        let c = entry_key("build", "img", "k1", "c1");
+        let b = entry_key(Layer::Base, "img", "k1", "c1");
+        assert_eq!(b, entry_key(Layer::Base, "img", "k1", "other build key"));
+        assert_ne!(b, entry_key(Layer::Base, "img2", "k1", "c1"));
+        let c = entry_key(Layer::Build, "img", "k1", "c1");
         assert_ne!(c, b);
-        assert_ne!(c, entry_key("build", "img", "k2", "c1"));
-        assert_ne!(c, entry_key("build", "img", "k1", "c2"));
+        assert_ne!(c, entry_key(Layer::Build, "img", "k2", "c1"));
+        assert_ne!(c, entry_key(Layer::Build, "img", "k1", "c2"));
+        // The keys of 0.3.0, when the layer was its name: published entries keep them.
+        assert_eq!(
+            b,
+            "a031068c96ac9481e6848b946f3da45e18174287e2f88d6c78601c8f636e39c3"
+        );
+        assert_eq!(
+            c,
+            "0c604d4dd90866df5247965a781c3559d71976efe8a9049aa0bd36947120d728"
+        );
     }
 
     #[test]

@@ -22,8 +22,9 @@ pub enum Mode {
     Unsigned,
 }
 
-/// The mode, or why the remote tier is off.
-pub fn mode(secret_set: bool, allow_unsigned: bool) -> Result<Mode, String> {
+/// The mode without keys of its own: `--remote-unsigned`, or why the
+/// remote tier is off.
+fn mode(secret_set: bool, allow_unsigned: bool) -> Result<Mode, String> {
     match (secret_set, allow_unsigned) {
         (true, _) => Ok(Mode::Signed),
         (false, true) => Ok(Mode::Unsigned),
@@ -38,30 +39,10 @@ pub fn mode(secret_set: bool, allow_unsigned: bool) -> Result<Mode, String> {
 /// What to do with an object whose header says `alg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
-    /// Verify the HMAC; trust it only if it matches.
+    /// Verify its signature (HMAC or ed25519); trust it only if it matches.
     Verify,
     /// Unsigned mode: trust without a check.
     Accept,
-}
-
-pub fn trust(mode: Mode, alg: &str) -> Result<Trust, String> {
-    match (mode, alg) {
-        (Mode::Signed, HMAC) => Ok(Trust::Verify),
-        (Mode::Signed, NONE) => Err(
-            "it is unsigned, but ZEROPS_CACHE_REMOTE_SECRET is set: only signed objects are trusted"
-                .into(),
-        ),
-        (Mode::Unsigned, HMAC | NONE) => Ok(Trust::Accept),
-        (_, other) => Err(format!("unknown signature algorithm {other:?}")),
-    }
-}
-
-/// The algorithm a publisher writes.
-pub fn publish_alg(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Signed => HMAC,
-        Mode::Unsigned => NONE,
-    }
 }
 
 /// An ed25519 signature over [`signing_input`] (readers need only the
@@ -171,10 +152,18 @@ mod tests {
         );
         assert_eq!(mode(true, false), Ok(Mode::Signed));
         assert_eq!(mode(false, true), Ok(Mode::Unsigned));
-        assert_eq!(trust(Mode::Signed, HMAC), Ok(Trust::Verify));
-        assert!(trust(Mode::Signed, NONE).is_err());
-        assert!(trust(Mode::Signed, "md5").is_err());
-        assert_eq!(trust(Mode::Unsigned, NONE), Ok(Trust::Accept));
+        let hmac = Keys {
+            hmac_secret: true,
+            ..Keys::default()
+        };
+        assert_eq!(trust_with(&hmac, HMAC), Ok(Trust::Verify));
+        assert!(trust_with(&hmac, NONE).is_err());
+        assert!(trust_with(&hmac, "md5").is_err());
+        let unsigned = Keys {
+            allow_unsigned: true,
+            ..Keys::default()
+        };
+        assert_eq!(trust_with(&unsigned, NONE), Ok(Trust::Accept));
     }
 
     #[test]

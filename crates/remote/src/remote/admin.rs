@@ -16,12 +16,14 @@ use super::{epochs, locks};
 use zerops_cache_base::render::count;
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit;
+use zerops_cache_contract::remote::lock::LockKind;
+use zerops_cache_contract::remote::naming::ManifestName;
 
 /// One manifest on the remote, read and checked (or why not).
 pub struct Listed {
     pub name: String,
     pub meta: ObjectMeta,
-    pub parts: wit::ManifestNameParts,
+    pub parts: ManifestName,
     pub manifest: Result<Manifest, String>,
     /// Of the current epoch of its project and setup.
     pub live: bool,
@@ -48,7 +50,7 @@ async fn list(remote: &Remote, dir: &str) -> Result<Vec<ObjectMeta>> {
 type Fetched = (
     ObjectMeta,
     String,
-    Option<wit::ManifestNameParts>,
+    Option<ManifestName>,
     Result<Vec<u8>, String>,
 );
 
@@ -100,7 +102,7 @@ pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
         let id = LayerId {
             project: parts.project.clone(),
             setup: setup.clone(),
-            layer: parts.layer.clone(),
+            layer: parts.layer,
             entry: parts.entry.clone(),
             epoch: parts.epoch,
             image: String::new(),
@@ -259,7 +261,7 @@ pub fn gc(
     }
     let held = match network(
         &rt,
-        locks::try_take(host, remote, wit::LockKind::Exclusive, "gc"),
+        locks::try_take(host, remote, LockKind::Exclusive, "gc"),
     ) {
         Ok(h) => h,
         Err(e) if e.downcast_ref::<locks::Blocked>().is_some() => {
@@ -299,7 +301,7 @@ fn gc_facts(
                     &l.parts.project,
                     &m.setup,
                     l.parts.epoch,
-                    &l.parts.layer,
+                    l.parts.layer,
                     &d.parent,
                 )
                 .ok()

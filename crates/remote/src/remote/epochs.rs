@@ -14,6 +14,7 @@ use super::pull::{LayerId, open_manifest};
 use super::sign;
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::EpochFacts;
+use zerops_cache_contract::remote::epoch::Invalidation;
 
 /// The newest invalidation object that verifies, and why newer ones did not.
 async fn newest_object(
@@ -49,7 +50,9 @@ async fn newest_object(
         };
         let checked = sign::open(host, remote, &name, &object).and_then(|body| {
             let json = std::str::from_utf8(body).map_err(|_| anyhow!("{name}: not UTF-8"))?;
-            host.check_epoch_object(json, project, setup, n)?
+            let o: Invalidation = serde_json::from_str(json)
+                .map_err(|e| anyhow!("{name}: the epoch object is not readable: {e}"))?;
+            host.check_epoch_object(o, project, setup, n)?
                 .map_err(|e| anyhow!("{name}: {e}"))
         });
         match checked {
@@ -173,8 +176,8 @@ pub async fn raise(
         let n = host.next_epoch(f)?.max(floor);
         floor = n + 1;
         let name = host.invalidation_name(project, setup, n)?;
-        let json = host.epoch_object(project, setup, n, reason)?;
-        let object = sign::seal(host, remote, &name, json.as_bytes())?;
+        let body = serde_json::to_vec(&host.epoch_object(project, setup, n, reason)?)?;
+        let object = sign::seal(host, remote, &name, &body)?;
         match remote
             .store
             .put_opts(

@@ -14,7 +14,8 @@ use super::config::Remote;
 use super::pull::{LayerId, open_manifest};
 use super::{epochs, sign};
 use zerops_cache_component::component::PolicyHost;
-use zerops_cache_component::component::remote::wit::{IndexEntry, ManifestNameParts};
+use zerops_cache_contract::remote::index::{Index, IndexEntry};
+use zerops_cache_contract::remote::naming::ManifestName;
 
 /// Adds `entry` to the index of `id`'s project and setup.
 pub async fn add(
@@ -35,17 +36,17 @@ pub async fn add(
                     .bytes()
                     .await
                     .map_err(|e| anyhow!("reading {name}: {e}"))?;
-                // An index that does not verify is started anew.
+                // An index that does not verify or parse is started anew.
                 let cur = sign::open(host, remote, &name, &b)
                     .ok()
-                    .and_then(|b| String::from_utf8(b.to_vec()).ok());
+                    .and_then(|b| serde_json::from_slice::<Index>(b).ok());
                 (cur, Some(v))
             }
             Err(object_store::Error::NotFound { .. }) => (None, None),
             Err(e) => return Err(anyhow!("fetching {name}: {e}")),
         };
-        let json = host.index_add(current.as_deref(), &id.project, &id.setup, entry)?;
-        let object = sign::seal(host, remote, &name, json.as_bytes())?;
+        let body = serde_json::to_vec(&host.index_add(current, &id.project, &id.setup, entry)?)?;
+        let object = sign::seal(host, remote, &name, &body)?;
         let mode = match version {
             Some(v) => PutMode::Update(v),
             None => PutMode::Create,
@@ -71,12 +72,12 @@ pub async fn add(
 }
 
 /// A listed manifest: its name, what its name says, its object.
-type Listed = (String, ManifestNameParts, object_store::ObjectMeta);
+type Listed = (String, ManifestName, object_store::ObjectMeta);
 
 /// One row of `remote ls`.
 pub struct Row {
     pub name: String,
-    pub parts: ManifestNameParts,
+    pub parts: ManifestName,
     pub size: u64,
     pub modified_ms: i64,
     /// files, bytes, stored bytes; or why the manifest is unreadable.
@@ -84,8 +85,8 @@ pub struct Row {
     pub live: bool,
 }
 
-/// The setup a signed object's JSON body says it is for (read only to
-/// name its epoch and index; the object is checked right after).
+/// The setup a manifest's JSON says it is for (read only to name its
+/// epoch; the manifest is checked right after).
 fn setup_in(json: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct S {
@@ -126,17 +127,16 @@ pub async fn rows(host: &PolicyHost, remote: &Remote) -> Result<Vec<Row>> {
                     .bytes()
                     .await
                     .map_err(|e| anyhow!("reading {iname}: {e}"))?;
+                // Its setup's real name is inside; its name has the safe form.
                 if let Ok(body) = sign::open(host, remote, &iname, &b)
-                    && let Some(real) = setup_in(body)
-                    && host.index_name(&project, &real)? == iname
-                    && let Ok(Ok(entries)) = host.index_read(
-                        std::str::from_utf8(body).unwrap_or_default(),
-                        &project,
-                        &real,
-                    )
+                    && let Ok(stored) = serde_json::from_slice::<Index>(body)
+                    && host.index_name(&project, &stored.setup)? == iname
                 {
-                    known = entries.into_iter().map(|e| (e.name.clone(), e)).collect();
-                    setup = Some(real);
+                    let real = stored.setup.clone();
+                    if let Ok(Ok(entries)) = host.index_read(stored, &project, &real) {
+                        known = entries.into_iter().map(|e| (e.name.clone(), e)).collect();
+                        setup = Some(real);
+                    }
                 }
             }
             Err(object_store::Error::NotFound { .. }) => {}
@@ -182,7 +182,7 @@ async fn read_whole(
     host: &PolicyHost,
     remote: &Remote,
     name: &str,
-    parts: &ManifestNameParts,
+    parts: &ManifestName,
     meta: &object_store::ObjectMeta,
 ) -> (Result<(u64, u64, u64), String>, Option<String>) {
     let bytes = match remote.store.get(&meta.location).await {
@@ -199,7 +199,7 @@ async fn read_whole(
     let id = LayerId {
         project: parts.project.clone(),
         setup: real.clone().unwrap_or_default(),
-        layer: parts.layer.clone(),
+        layer: parts.layer,
         entry: parts.entry.clone(),
         epoch: parts.epoch,
         image: String::new(),

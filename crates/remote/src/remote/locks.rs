@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::config::Remote;
 use zerops_cache_component::component::PolicyHost;
-use zerops_cache_component::component::remote::wit::{LockFacts, LockKind};
+use zerops_cache_contract::remote::lock::{Lock, LockFacts, LockKind};
 
 /// A lock this process holds; [`release`] removes it.
 pub struct Held {
@@ -74,11 +74,11 @@ pub async fn try_take(
     holder: &str,
 ) -> Result<Held> {
     let name = host.lock_name(&random_id()?)?;
-    let body = host.lock_body(kind, holder)?;
+    let body = serde_json::to_vec(&host.lock_body(kind, holder)?)?;
     hold(&name, true);
     remote
         .store
-        .put(&remote.path(&name), PutPayload::from(body.into_bytes()))
+        .put(&remote.path(&name), PutPayload::from(body))
         .await
         .map_err(|e| anyhow!("writing the lock {name}: {e}"))?;
     let listed = list(host, remote).await;
@@ -102,12 +102,13 @@ pub async fn try_take(
     let others: Vec<LockFacts> =
         futures::stream::iter(listed.into_iter().filter(|m| m.name != name))
             .map(|mut m| async move {
+                // Unreadable or unparsable: none (it blocks as an exclusive lock).
                 m.body = match remote.store.get(&remote.path(&m.name)).await {
                     Ok(g) => g
                         .bytes()
                         .await
                         .ok()
-                        .and_then(|b| String::from_utf8(b.to_vec()).ok()),
+                        .and_then(|b| serde_json::from_slice::<Lock>(&b).ok()),
                     // Released meanwhile.
                     Err(object_store::Error::NotFound { .. }) => return None,
                     Err(_) => None,

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use zerops_cache_contract::layer::Layer;
 use zerops_cache_store::store::Store;
 
 pub const FILE: &str = "remote.epochs.json";
@@ -37,9 +38,9 @@ pub struct LayerEpoch {
 
 impl Known {
     /// The epoch the local `layer` of `key` was built or pulled in, if known.
-    pub fn layer(&self, layer: &str, key: &str) -> Option<u64> {
+    pub fn layer(&self, layer: Layer, key: &str) -> Option<u64> {
         self.layers
-            .get(layer)
+            .get(layer.name())
             .filter(|l| l.key == key)
             .map(|l| l.epoch)
     }

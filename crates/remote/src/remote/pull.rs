@@ -17,7 +17,8 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, tree};
 use zerops_cache_component::component::PolicyHost;
-use zerops_cache_component::component::remote::wit::Expect;
+use zerops_cache_contract::layer::Layer;
+use zerops_cache_contract::remote::naming::Expect;
 
 /// Packs fetched at once.
 const IN_FLIGHT: usize = 8;
@@ -86,8 +87,7 @@ impl Writers {
 pub struct LayerId {
     pub project: String,
     pub setup: String,
-    /// `base` or `build`.
-    pub layer: String,
+    pub layer: Layer,
     pub entry: String,
     pub epoch: u64,
     pub image: String,
@@ -95,27 +95,32 @@ pub struct LayerId {
     pub build_key: String,
 }
 
+/// A layer of a build as [`LayerId::new`] names it: the project and setup
+/// it belongs to, the epoch it is published under, and what it was built
+/// from (its entry key is computed from the last four).
+#[derive(Debug, Clone, Copy)]
+pub struct LayerSpec<'a> {
+    pub project: &'a str,
+    pub setup: &'a str,
+    pub epoch: u64,
+    pub layer: Layer,
+    pub image: &'a str,
+    pub base_key: &'a str,
+    pub build_key: &'a str,
+}
+
 impl LayerId {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        host: &PolicyHost,
-        project: &str,
-        setup: &str,
-        layer: &str,
-        epoch: u64,
-        image: &str,
-        base_key: &str,
-        build_key: &str,
-    ) -> Result<LayerId> {
+    /// The entry of `spec` (the component computes its key).
+    pub fn new(host: &PolicyHost, spec: LayerSpec<'_>) -> Result<LayerId> {
         Ok(LayerId {
-            project: project.into(),
-            setup: setup.into(),
-            layer: layer.into(),
-            entry: host.entry_key(layer, image, base_key, build_key)?,
-            epoch,
-            image: image.into(),
-            base_key: base_key.into(),
-            build_key: build_key.into(),
+            project: spec.project.into(),
+            setup: spec.setup.into(),
+            layer: spec.layer,
+            entry: host.entry_key(spec.layer, spec.image, spec.base_key, spec.build_key)?,
+            epoch: spec.epoch,
+            image: spec.image.into(),
+            base_key: spec.base_key.into(),
+            build_key: spec.build_key.into(),
         })
     }
 
@@ -124,7 +129,7 @@ impl LayerId {
             &self.project,
             &self.setup,
             self.epoch,
-            &self.layer,
+            self.layer,
             &self.entry,
         )
     }
@@ -146,9 +151,10 @@ pub fn open_manifest(
         .read_to_end(&mut json)
         .map_err(|e| anyhow!("{name}: the manifest body does not decompress: {e}"))?;
     let json = String::from_utf8(json).map_err(|_| anyhow!("{name}: the manifest is not UTF-8"))?;
-    host.check_manifest(&json, &expect(id))?
-        .map_err(|e| anyhow!("{name}: {e}"))?;
-    serde_json::from_str(&json).map_err(|e| anyhow!("{name}: {e}"))
+    let m: Manifest = serde_json::from_str(&json)
+        .map_err(|e| anyhow!("{name}: the manifest is not readable: {e}"))?;
+    host.check_manifest(m, &expect(id))?
+        .map_err(|e| anyhow!("{name}: {e}"))
 }
 
 /// The manifest object of `id`, verified and checked as it is (a delta is
@@ -178,7 +184,7 @@ fn expect(id: &LayerId) -> Expect {
     Expect {
         project: id.project.clone(),
         setup: id.setup.clone(),
-        layer: id.layer.clone(),
+        layer: id.layer,
         entry: id.entry.clone(),
         epoch: id.epoch,
     }
@@ -230,15 +236,12 @@ pub async fn resolve(
     }
     let (_, mut full) = chain.pop().expect("not empty");
     while let Some((cid, delta)) = chain.pop() {
-        let json = host
-            .apply_delta(
-                &serde_json::to_string(&full)?,
-                &serde_json::to_string(&delta)?,
-            )?
+        let applied = host
+            .apply_delta(full, delta)?
             .map_err(|e| anyhow!("delta manifest {}: {e}", cid.entry))?;
-        host.check_manifest(&json, &expect(&cid))?
+        full = host
+            .check_manifest(applied, &expect(&cid))?
             .map_err(|e| anyhow!("delta manifest {} applied: {e}", cid.entry))?;
-        full = serde_json::from_str(&json)?;
     }
     Ok(full)
 }

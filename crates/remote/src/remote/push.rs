@@ -15,8 +15,9 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pack::{Pack, pack_all};
 use super::pull::{LayerId, fetch_one, resolve};
-use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sign, tree};
+use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Traffic, sign, tree};
 use zerops_cache_component::component::PolicyHost;
+use zerops_cache_contract::remote::index::IndexEntry;
 
 /// Packs uploaded at once (and HEADs in flight: twice as many).
 const IN_FLIGHT: usize = 4;
@@ -303,20 +304,20 @@ async fn publish(
     let shown = shown(to.name, &entries, &index);
     // A delta on the previous manifest when there is one (and the chain is
     // short): an install rewrites every mtime but changes few contents.
-    let delta = match &prev {
-        Some(p) if p.depth < MAX_DEPTH => Some(delta_on(host, p, &entries)?),
-        _ => None,
-    };
-    let (entries, blobs) = match &delta {
-        Some(d) => (Vec::new(), blobs_of_delta(d, &index)),
-        None => (entries, index.into_values().collect()),
+    let (delta, entries, blobs) = match prev {
+        Some(p) if p.depth < MAX_DEPTH => {
+            let d = delta_on(host, p, entries)?;
+            let blobs = blobs_of_delta(&d, &index);
+            (Some(d), Vec::new(), blobs)
+        }
+        _ => (None, entries, index.into_values().collect()),
     };
     let m = Manifest {
         delta,
         format: FORMAT.to_string(),
         project: id.project.clone(),
         setup: id.setup.clone(),
-        layer: id.layer.clone(),
+        layer: id.layer,
         entry: id.entry.clone(),
         epoch: id.epoch,
         image: id.image.clone(),
@@ -359,12 +360,8 @@ fn blob_index(
 }
 
 /// What `remote ls` shows of the entry (kept in the index).
-fn shown(
-    name: &str,
-    entries: &[Entry],
-    index: &BTreeMap<String, Blob>,
-) -> zerops_cache_component::component::remote::wit::IndexEntry {
-    zerops_cache_component::component::remote::wit::IndexEntry {
+fn shown(name: &str, entries: &[Entry], index: &BTreeMap<String, Blob>) -> IndexEntry {
+    IndexEntry {
         name: name.to_string(),
         files: entries.len() as u64,
         bytes: entries
@@ -384,26 +381,16 @@ fn shown(
     }
 }
 
-/// The delta from the previous manifest to `entries` (the component's diff).
-fn delta_on(host: &PolicyHost, p: &Previous, entries: &[Entry]) -> Result<Delta> {
-    #[derive(serde::Deserialize)]
-    struct D {
-        changed: Vec<Patch>,
-        removed: Vec<String>,
-    }
-    let d = host
-        .diff_tree(
-            &serde_json::to_string(&p.full)?,
-            &serde_json::to_string(entries)?,
-        )?
-        .map_err(|e| anyhow!("{e}"))?;
-    let d: D = serde_json::from_str(&d)?;
+/// The delta from the previous manifest to `entries` (the component's
+/// diff; both trees are moved into it, not copied).
+fn delta_on(host: &PolicyHost, p: Previous, entries: Vec<Entry>) -> Result<Delta> {
+    let (changed, removed) = host.diff_tree(p.full.entries, entries)?;
     Ok(Delta {
-        parent: p.entry.clone(),
-        parent_object: p.object.clone(),
+        parent: p.entry,
+        parent_object: p.object,
         depth: p.depth + 1,
-        changed: d.changed,
-        removed: d.removed,
+        changed,
+        removed,
     })
 }
 
@@ -433,7 +420,7 @@ async fn put_manifest(
     traffic: &Traffic,
     to: &Target<'_>,
     m: &Manifest,
-    shown: &zerops_cache_component::component::remote::wit::IndexEntry,
+    shown: &IndexEntry,
     out: &mut Pushed,
 ) -> Result<()> {
     let name = to.name;

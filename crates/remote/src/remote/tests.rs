@@ -10,11 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::Remote;
-use super::pull::{LayerId, fetch_manifest, pull_layer};
+use super::pull::{LayerId, LayerSpec, fetch_manifest, pull_layer};
 use super::push::push_layer;
 use super::{Traffic, tier, tree};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::Mode;
+use zerops_cache_contract::layer::Layer;
 
 fn host() -> PolicyHost {
     PolicyHost::load().expect("the component loads")
@@ -25,17 +26,16 @@ fn remote(store: Arc<dyn ObjectStore>, secret: &[u8]) -> Remote {
 }
 
 fn id(host: &PolicyHost, build_key: &str, epoch: u64) -> LayerId {
-    LayerId::new(
-        host,
-        "app-0123456789ab",
-        "api",
-        "build",
+    let spec = LayerSpec {
+        project: "app-0123456789ab",
+        setup: "api",
         epoch,
-        "host",
-        "base-key",
+        layer: Layer::Build,
+        image: "host",
+        base_key: "base-key",
         build_key,
-    )
-    .unwrap()
+    };
+    LayerId::new(host, spec).unwrap()
 }
 
 fn rt() -> tokio::runtime::Runtime {

@@ -18,11 +18,12 @@ use std::future::Future;
 use std::path::Path;
 
 use super::config::{Remote, RemoteArgs};
-use super::pull::{LayerId, fetch_manifest, pull_layer};
+use super::pull::{LayerId, LayerSpec, fetch_manifest, pull_layer};
 use super::push::{Pushed, push_layer};
 use super::{Traffic, TrafficSummary};
 use super::{epochs, locks, memory, quarantine};
 use zerops_cache_component::component::PolicyHost;
+use zerops_cache_contract::layer::Layer;
 use zerops_cache_store::store::Store;
 use zerops_cache_store::store::journal;
 use zerops_cache_store::store::layout::{CACHE, HOME, RECORD};
@@ -38,10 +39,10 @@ pub struct RemoteSummary {
     /// False when the remote was configured but not used (see warnings).
     pub enabled: bool,
     pub epoch: Option<u64>,
-    /// Layers pulled from the remote (`base`, `build`).
-    pub pulled: Vec<&'static str>,
+    /// Layers pulled from the remote.
+    pub pulled: Vec<Layer>,
     /// Layers whose manifest this build published.
-    pub published: Vec<&'static str>,
+    pub published: Vec<Layer>,
     /// Bytes and objects transferred (up: pushed, down: pulled).
     pub transfer: TrafficSummary,
     pub warnings: Vec<String>,
@@ -180,7 +181,7 @@ pub fn stale_layers(
     };
     let known = memory::known(store, &url);
     let mut stale = Vec::new();
-    for ((layer, key), reused) in ["base", "build"].into_iter().zip(keys).zip(reuse) {
+    for ((layer, key), reused) in Layer::ALL.into_iter().zip(keys).zip(reuse) {
         let built_in = known.layer(layer, key);
         if reused && !host.layer_current(built_in, floor)? {
             stale.push(match built_in {
@@ -218,16 +219,16 @@ pub fn remember(
     tier: Option<&Tier>,
     store: &Store,
     keys: [&str; 2],
-    fresh: &[&str],
+    fresh: &[Layer],
 ) -> Result<()> {
     let Some((url, floor)) = floor(args, tier, store) else {
         return Ok(());
     };
     memory::update(store, &url, |k| {
-        for (layer, key) in ["base", "build"].into_iter().zip(keys) {
+        for (layer, key) in Layer::ALL.into_iter().zip(keys) {
             if fresh.contains(&layer) {
                 k.layers.insert(
-                    layer.to_string(),
+                    layer.name().to_string(),
                     memory::LayerEpoch {
                         key: key.to_string(),
                         epoch: floor,
@@ -331,17 +332,17 @@ impl<'a> Tier<'a> {
         )
     }
 
-    fn id(&self, layer: &str, base_key: &str, build_key: &str) -> Result<LayerId> {
-        LayerId::new(
-            self.host,
-            &self.project,
-            &self.setup,
+    fn id(&self, layer: Layer, base_key: &str, build_key: &str) -> Result<LayerId> {
+        let spec = LayerSpec {
+            project: &self.project,
+            setup: &self.setup,
+            epoch: self.epoch,
             layer,
-            self.epoch,
-            &self.image,
+            image: &self.image,
             base_key,
             build_key,
-        )
+        };
+        LayerId::new(self.host, spec)
     }
 
     fn warn(&mut self, say: &dyn Fn(String), why: String) {
@@ -355,12 +356,12 @@ impl<'a> Tier<'a> {
     pub fn pull(
         &mut self,
         store: &Store,
-        need: &[&'static str],
+        need: &[Layer],
         base_key: &str,
         build_key: &str,
         write_record: &dyn Fn() -> Result<()>,
         say: &dyn Fn(String),
-    ) -> Vec<&'static str> {
+    ) -> Vec<Layer> {
         if need.is_empty() {
             return Vec::new();
         }
@@ -384,7 +385,10 @@ impl<'a> Tier<'a> {
                 let t = self.traffic.summary();
                 say(format!(
                     "remote: pulled the {} layer{} ({} bytes in {} objects)",
-                    need.join(" and "),
+                    need.iter()
+                        .map(|l| l.name())
+                        .collect::<Vec<_>>()
+                        .join(" and "),
                     if need.len() == 1 { "" } else { "s" },
                     t.bytes_down,
                     t.objects_down
@@ -422,7 +426,7 @@ impl<'a> Tier<'a> {
     fn pull_into(
         &mut self,
         store: &Store,
-        need: &[&'static str],
+        need: &[Layer],
         base_key: &str,
         build_key: &str,
         say: &dyn Fn(String),
@@ -438,7 +442,7 @@ impl<'a> Tier<'a> {
         }
         let ids: Vec<LayerId> = need
             .iter()
-            .map(|l| self.id(l, base_key, build_key))
+            .map(|l| self.id(*l, base_key, build_key))
             .collect::<Result<_>>()?;
         let (host, remote, traffic) = (self.host, &self.remote, &self.traffic);
         let progress = self.progress;
@@ -460,7 +464,7 @@ impl<'a> Tier<'a> {
                 .with_context(|| format!("creating {}", staging.display()))?;
             for (id, m) in ids.iter().zip(&manifests) {
                 let bar = bar(progress, &format!("pulling the {} layer", id.layer));
-                let root = staging.join(&id.layer);
+                let root = staging.join(id.layer.name());
                 std::fs::create_dir(&root)?;
                 pull_layer(host, remote, traffic, m, &root, &bar)
                     .await
@@ -477,7 +481,7 @@ impl<'a> Tier<'a> {
     pub fn push(
         &mut self,
         store: &Store,
-        skip: &[&'static str],
+        skip: &[Layer],
         base_key: &str,
         build_key: &str,
         say: &dyn Fn(String),
@@ -488,11 +492,14 @@ impl<'a> Tier<'a> {
             );
             return;
         }
-        for (layer, dir) in [("base", HOME), ("build", CACHE)] {
+        for (layer, dir) in [(Layer::Base, HOME), (Layer::Build, CACHE)] {
             if skip.contains(&layer) {
                 continue;
             }
-            let key = if layer == "base" { base_key } else { build_key };
+            let key = match layer {
+                Layer::Base => base_key,
+                Layer::Build => build_key,
+            };
             let built_in = memory::known(store, &self.remote.url).layer(layer, key);
             match self.host.layer_current(built_in, self.epoch) {
                 Ok(true) => {}
@@ -586,15 +593,18 @@ pub fn bar(on: bool, what: &str) -> indicatif::ProgressBar {
 /// first: if this is interrupted, the store has no record and the next
 /// build is cold (it rebuilds both layers), never a mix of old record and
 /// new layers.
-fn install(store: &Store, layers: &[&'static str]) -> Result<()> {
+fn install(store: &Store, layers: &[Layer]) -> Result<()> {
     journal::to_trash(&store.dir, RECORD)?;
     zerops_cache_store::store::record_io::sync_dir(&store.dir);
     for l in layers {
-        let target = if *l == "base" { HOME } else { CACHE };
+        let target = match l {
+            Layer::Base => HOME,
+            Layer::Build => CACHE,
+        };
         journal::to_trash(&store.dir, target)?;
         zerops_cache_base::filesystem::rename(
             &store.dir,
-            &Path::new(STAGING).join(l),
+            &Path::new(STAGING).join(l.name()),
             &store.dir,
             Path::new(target),
         )?;
