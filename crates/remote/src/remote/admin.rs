@@ -459,9 +459,9 @@ fn deep_check(
                     by_pack
                         .entry(b.pack.clone())
                         .or_default()
-                        .entry((b.off, b.len, b.frame_raw()))
+                        .entry((b.offset, b.len, b.frame_raw()))
                         .or_default()
-                        .entry((b.at, b.d.clone(), b.s))
+                        .entry((b.at, b.digest.clone(), b.size))
                         .or_default()
                         .push(l.name.clone());
                 }
@@ -520,7 +520,7 @@ pub fn verify(
         for b in &m.blobs {
             match scan.packs.get(&b.pack) {
                 None => problems.push(format!("{}: pack {} is missing", l.name, b.pack)),
-                Some(p) if p.size < b.off + b.len => {
+                Some(p) if p.size < b.offset + b.len => {
                     problems.push(format!("{}: pack {} is too short", l.name, b.pack))
                 }
                 Some(_) => {}

@@ -212,7 +212,7 @@ async fn read_whole(
                 .entries
                 .iter()
                 .map(|e| match e.kind {
-                    super::Kind::File { s, .. } => s,
+                    super::Kind::File { size, .. } => size,
                     _ => 0,
                 })
                 .sum::<u64>();

@@ -62,15 +62,15 @@ impl Open {
         frame.clear();
         frame.reserve(zstd::zstd_safe::compress_bound(raw.len()));
         enc.compress_to_buffer(raw, frame)?;
-        let (off, len) = (self.bytes.len() as u64, frame.len() as u64);
+        let (offset, len) = (self.bytes.len() as u64, frame.len() as u64);
         let alone = members.len() == 1;
-        for (d, at, s) in members {
+        for (digest, at, size) in members {
             self.blobs.push(Blob {
-                d,
+                digest,
                 pack: String::new(),
-                off,
+                offset,
                 len,
-                s,
+                size,
                 at,
                 frame_size: (!alone || at != 0).then_some(raw.len() as u64),
             });
@@ -180,10 +180,10 @@ pub fn pack_all(
     for r in results {
         match r {
             Ok(done) => {
-                for (i, digest, size) in done {
-                    if let Kind::File { d, s } = &mut walked[i].entry.kind {
-                        *d = digest;
-                        *s = size;
+                for (i, found, length) in done {
+                    if let Kind::File { digest, size } = &mut walked[i].entry.kind {
+                        *digest = found;
+                        *size = length;
                     }
                 }
             }
@@ -215,7 +215,7 @@ fn worker(
         }
         for &i in &files[start..(start + BATCH).min(files.len())] {
             let w = &walked[i];
-            let (Some(abs), Kind::File { s: hint, .. }) = (&w.abs, &w.entry.kind) else {
+            let (Some(abs), Kind::File { size: hint, .. }) = (&w.abs, &w.entry.kind) else {
                 continue;
             };
             read_into(abs, &mut buf, *hint)

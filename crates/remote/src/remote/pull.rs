@@ -271,11 +271,11 @@ struct FrameWork<'a> {
 }
 
 fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
-    let index: BTreeMap<&str, &super::Blob> = m.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    let index: BTreeMap<&str, &super::Blob> = m.blobs.iter().map(|b| (b.digest.as_str(), b)).collect();
     let mut by_blob: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in &m.entries {
-        if let Kind::File { d, .. } = &e.kind {
-            by_blob.entry(d.as_str()).or_default().push(e);
+        if let Kind::File { digest, .. } = &e.kind {
+            by_blob.entry(digest.as_str()).or_default().push(e);
         }
     }
     // pack -> frame offset -> the frame (the component checked that the
@@ -286,9 +286,9 @@ fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
         by_pack
             .entry(b.pack.as_str())
             .or_default()
-            .entry(b.off)
+            .entry(b.offset)
             .or_insert_with(|| FrameWork {
-                off: b.off,
+                off: b.offset,
                 len: b.len,
                 raw: b.frame_raw(),
                 blobs: Vec::new(),
@@ -344,7 +344,7 @@ impl BlobWriter {
         }
         self.buf.clear();
         self.buf.reserve(job.raw as usize);
-        let first = job.blobs.first().map_or("", |(b, _)| b.d.as_str());
+        let first = job.blobs.first().map_or("", |(b, _)| b.digest.as_str());
         self.dec
             .decompress_to_buffer(&job.bytes, &mut self.buf)
             .map_err(|e| {
@@ -362,13 +362,13 @@ impl BlobWriter {
         for (b, entries) in &job.blobs {
             let bytes = usize::try_from(b.at)
                 .ok()
-                .and_then(|at| self.buf.get(at..)?.get(..usize::try_from(b.s).ok()?));
-            let Some(bytes) = bytes.filter(|bytes| sha256_hex(bytes) == b.d) else {
+                .and_then(|at| self.buf.get(at..)?.get(..usize::try_from(b.size).ok()?));
+            let Some(bytes) = bytes.filter(|bytes| sha256_hex(bytes) == b.digest) else {
                 return Err(super::quarantine::bad_pack(
                     pack,
                     format!(
                         "blob {} in pack {pack} does not match its digest: refused",
-                        b.d
+                        b.digest
                     ),
                 ));
             };

@@ -154,7 +154,7 @@ async fn reusable(
     let mut need: BTreeMap<String, u64> = BTreeMap::new();
     for b in have.values() {
         let end = need.entry(b.pack.clone()).or_default();
-        *end = (*end).max(b.off + b.len);
+        *end = (*end).max(b.offset + b.len);
     }
     let ok: BTreeSet<String> = futures::stream::iter(need)
         .map(|(pack, end)| async move {
@@ -282,7 +282,7 @@ async fn publish(
             p.full
                 .blobs
                 .iter()
-                .map(|b| (b.d.clone(), b.clone()))
+                .map(|b| (b.digest.clone(), b.clone()))
                 .collect()
         })
         .unwrap_or_default();
@@ -341,17 +341,17 @@ fn blob_index(
 ) -> Result<BTreeMap<String, Blob>> {
     let mut index: BTreeMap<String, Blob> = BTreeMap::new();
     for b in uploaded {
-        index.insert(b.d.clone(), b);
+        index.insert(b.digest.clone(), b);
     }
     out.new_blobs = index.len();
     for e in entries {
-        if let Kind::File { d, .. } = &e.kind
-            && !index.contains_key(d)
+        if let Kind::File { digest, .. } = &e.kind
+            && !index.contains_key(digest)
         {
             let b = have
-                .get(d)
-                .ok_or_else(|| anyhow!("blob {d} of {} is in no pack", e.p))?;
-            index.insert(d.clone(), b.clone());
+                .get(digest)
+                .ok_or_else(|| anyhow!("blob {digest} of {} is in no pack", e.path))?;
+            index.insert(digest.clone(), b.clone());
             out.reused_blobs += 1;
         }
     }
@@ -370,14 +370,14 @@ fn shown(
         bytes: entries
             .iter()
             .map(|e| match e.kind {
-                Kind::File { s, .. } => s,
+                Kind::File { size, .. } => size,
                 _ => 0,
             })
             .sum(),
         // Each frame once (small blobs share one).
         stored_bytes: index
             .values()
-            .map(|b| ((b.pack.as_str(), b.off), b.len))
+            .map(|b| ((b.pack.as_str(), b.offset), b.len))
             .collect::<BTreeMap<_, _>>()
             .values()
             .sum(),
@@ -412,14 +412,14 @@ fn blobs_of_delta(d: &Delta, index: &BTreeMap<String, Blob>) -> Vec<Blob> {
     let used: BTreeSet<&str> = d
         .changed
         .iter()
-        .filter_map(|c| match &c.k {
-            Some(Kind::File { d, .. }) => Some(d.as_str()),
+        .filter_map(|c| match &c.kind {
+            Some(Kind::File { digest, .. }) => Some(digest.as_str()),
             _ => None,
         })
         .collect();
     index
         .values()
-        .filter(|b| used.contains(b.d.as_str()))
+        .filter(|b| used.contains(b.digest.as_str()))
         .cloned()
         .collect()
 }

@@ -96,7 +96,7 @@ fn snapshot(dir: &Path) -> Vec<String> {
     w.entries
         .iter()
         .map(|e| {
-            let p = dir.join(&e.entry.p);
+            let p = dir.join(&e.entry.path);
             let md = std::fs::symlink_metadata(&p).unwrap();
             let body = if md.is_file() {
                 format!("{:x?}", super::sha256_hex(&std::fs::read(&p).unwrap()))
@@ -107,7 +107,7 @@ fn snapshot(dir: &Path) -> Vec<String> {
             };
             format!(
                 "{} {:?} {:o} {} {}",
-                e.entry.p,
+                e.entry.path,
                 e.entry.kind,
                 md.mode(),
                 // A whiteout's mtime is not kept (overlayfs ignores it).
@@ -301,7 +301,7 @@ fn tampered_manifests_and_blobs_are_refused() {
             .blobs
             .iter()
             .filter(|b| p.as_ref().ends_with(&b.pack))
-            .map(|b| (b.off, (b.len, b.frame_raw())))
+            .map(|b| (b.offset, (b.len, b.frame_raw())))
             .collect();
         assert!(
             m.blobs.iter().any(|b| b.frame_size.is_some()),
