@@ -4,7 +4,7 @@
 //! (`component::remote`); this module moves bytes:
 //! - [`config`]: `--remote`, the AWS_* variables, the signing secret, limits;
 //! - [`sign`]: HMAC-SHA256 or ed25519 over what the component says to sign;
-//! - [`tree`]: a layer directory to manifest entries and back;
+//! - [`layer_dir`]: a layer directory to manifest entries and back;
 //! - [`pack`]: a push's one pass over the files (read, hash, compress);
 //! - [`push`]: missing packs, then the manifest (create-if-absent);
 //! - [`pull`]: the manifest, verified blobs into a staging directory, then
@@ -13,24 +13,24 @@
 //!   failing remote never fails a build);
 //! - [`admin`]: `zerops-cache remote ls|pull|push|gc|verify`;
 //! - [`epochs`]: the current epoch (signed, monotonic) and raising it;
-//! - [`memory`]: what a store remembers of epochs (seen, per layer);
+//! - [`epoch_memory`]: what a store remembers of epochs (seen, per layer);
 //! - [`locks`]: shared locks for publishing, exclusive for gc;
 //! - [`quarantine`]: what a reader refused, noted so a publish heals it;
 //! - [`index`]: what `remote ls` shows, kept by publishes (O(1) listing).
 
 pub mod admin;
 pub mod config;
+pub mod epoch_memory;
 pub mod epochs;
 pub mod index;
+pub mod layer_dir;
 pub mod locks;
-pub mod memory;
 pub mod pack;
 pub mod pull;
 pub mod push;
 pub mod quarantine;
 pub mod sign;
 pub mod tier;
-pub mod tree;
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::{Blob, Kind, sha256_hex, tree};
+use super::{Blob, Kind, sha256_hex, layer_dir};
 
 /// A pack is closed once its frames reach this size: small enough that
 /// many are in flight at once (a pull decompresses and writes one per
@@ -139,7 +139,7 @@ fn read_into(path: &Path, buf: &mut Vec<u8>, hint: u64) -> std::io::Result<()> {
 /// each digest once. Every closed pack goes to `send`; when `send` fails
 /// (the upload stopped) or a file cannot be read, the pass stops.
 pub fn pack_all(
-    walked: &mut [tree::Walked],
+    walked: &mut [layer_dir::Walked],
     have: &BTreeMap<String, Blob>,
     send: &(dyn Fn(Pack) -> Result<()> + Sync),
 ) -> Result<()> {
@@ -155,7 +155,7 @@ pub fn pack_all(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
-    let view: &[tree::Walked] = walked;
+    let view: &[layer_dir::Walked] = walked;
     let results: Vec<Result<Vec<(usize, String, u64)>>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -196,7 +196,7 @@ pub fn pack_all(
 }
 
 fn worker(
-    walked: &[tree::Walked],
+    walked: &[layer_dir::Walked],
     files: &[usize],
     next: &AtomicUsize,
     stop: &AtomicBool,

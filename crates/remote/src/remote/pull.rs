@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::Remote;
-use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, tree};
+use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, layer_dir};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::Expect;
 
@@ -373,7 +373,7 @@ impl BlobWriter {
                 ));
             };
             for e in entries {
-                tree::write_file(root, e, bytes, self.umask)?;
+                layer_dir::write_file(root, e, bytes, self.umask)?;
             }
         }
         Ok(())
@@ -424,8 +424,8 @@ pub async fn pull_layer(
     root: &Path,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
-    let umask = tree::umask();
-    tree::prepare(root, &m.entries, umask)?;
+    let umask = layer_dir::umask();
+    layer_dir::prepare(root, &m.entries, umask)?;
     let work = plan(m);
     bar.set_length(work.len() as u64);
     let abort_after: Option<u64> = std::env::var(ENV_ABORT_AFTER_PACKS)
@@ -486,5 +486,5 @@ pub async fn pull_layer(
         .buffer_unordered(IN_FLIGHT)
         .try_collect::<Vec<()>>()
         .await?;
-    tree::finish(root, &m.entries)
+    layer_dir::finish(root, &m.entries)
 }

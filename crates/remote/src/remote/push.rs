@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pack::{Pack, pack_all};
 use super::pull::{LayerId, fetch_one, resolve};
-use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sign, tree};
+use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sign, layer_dir};
 use zerops_cache_component::component::PolicyHost;
 
 /// Packs uploaded at once (and HEADs in flight: twice as many).
@@ -116,7 +116,7 @@ pub async fn push_layer(
     let dir = dir.to_path_buf();
     let holder = format!("publish {}/{}", id.project, id.setup);
     let (walk, held) = tokio::join!(
-        tokio::task::spawn_blocking(move || tree::walk(&dir)),
+        tokio::task::spawn_blocking(move || layer_dir::walk(&dir)),
         super::locks::take_shared(host, remote, &holder)
     );
     let held = held?;
@@ -223,10 +223,10 @@ async fn pack_and_upload(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
-    mut walk: tree::Walk,
+    mut walk: layer_dir::Walk,
     have: Arc<BTreeMap<String, Blob>>,
     bar: &indicatif::ProgressBar,
-) -> Result<(tree::Walk, Vec<Blob>)> {
+) -> Result<(layer_dir::Walk, Vec<Blob>)> {
     // Two closed packs wait at most: memory stays bounded by the packs
     // being filled, waiting and uploading.
     let (tx, rx) = tokio::sync::mpsc::channel::<Pack>(2);
@@ -270,7 +270,7 @@ async fn publish(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
-    walk: tree::Walk,
+    walk: layer_dir::Walk,
     to: &Target<'_>,
     bar: &indicatif::ProgressBar,
 ) -> Result<Pushed> {

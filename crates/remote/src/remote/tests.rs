@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::push_layer;
-use super::{Traffic, tier, tree};
+use super::{Traffic, tier, layer_dir};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::Mode;
 
@@ -92,7 +92,7 @@ fn layer(dir: &Path, files: usize) {
 
 /// Every entry of a tree: path, kind, mode, mtime, contents.
 fn snapshot(dir: &Path) -> Vec<String> {
-    let w = tree::walk(dir).unwrap();
+    let w = layer_dir::walk(dir).unwrap();
     w.entries
         .iter()
         .map(|e| {

@@ -21,7 +21,7 @@ use super::config::{Remote, RemoteArgs};
 use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::{Pushed, push_layer};
 use super::{Traffic, TrafficSummary};
-use super::{epochs, locks, memory, quarantine};
+use super::{epoch_memory, epochs, locks, quarantine};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_store::store::Store;
 use zerops_cache_store::store::journal;
@@ -144,14 +144,14 @@ pub fn invalidate(
         return Ok(None);
     };
     let rt = runtime()?;
-    let seen = memory::known(store, &remote.url).seen;
+    let seen = epoch_memory::known(store, &remote.url).seen;
     let n = bounded(
         &rt,
         &remote,
         "raising the remote epoch",
         epochs::raise(host, &remote, project, setup, seen, reason),
     )?;
-    memory::saw(store, &remote.url, n)?;
+    epoch_memory::saw(store, &remote.url, n)?;
     Ok(Some(n))
 }
 
@@ -160,7 +160,7 @@ pub fn invalidate(
 /// remote; `None` without a remote.
 fn floor(args: &RemoteArgs, tier: Option<&Tier>, store: &Store) -> Option<(String, u64)> {
     let url = args.remote.clone().filter(|u| !u.is_empty())?;
-    let seen = memory::known(store, &url).seen.unwrap_or(0);
+    let seen = epoch_memory::known(store, &url).seen.unwrap_or(0);
     Some((url, tier.map_or(seen, |t| t.epoch.max(seen))))
 }
 
@@ -178,7 +178,7 @@ pub fn stale_layers(
     let Some((url, floor)) = floor(args, tier, store) else {
         return Ok(None);
     };
-    let known = memory::known(store, &url);
+    let known = epoch_memory::known(store, &url);
     let mut stale = Vec::new();
     for ((layer, key), reused) in ["base", "build"].into_iter().zip(keys).zip(reuse) {
         let built_in = known.layer(layer, key);
@@ -223,12 +223,12 @@ pub fn remember(
     let Some((url, floor)) = floor(args, tier, store) else {
         return Ok(());
     };
-    memory::update(store, &url, |k| {
+    epoch_memory::update(store, &url, |k| {
         for (layer, key) in ["base", "build"].into_iter().zip(keys) {
             if fresh.contains(&layer) {
                 k.layers.insert(
                     layer.to_string(),
-                    memory::LayerEpoch {
+                    epoch_memory::LayerEpoch {
                         key: key.to_string(),
                         epoch: floor,
                     },
@@ -296,7 +296,7 @@ impl<'a> Tier<'a> {
             Ok(rt) => rt,
             Err(e) => return off(format!("{e:#}"), summary),
         };
-        let seen = memory::known(store, &remote.url).seen;
+        let seen = epoch_memory::known(store, &remote.url).seen;
         let epoch = bounded(
             &rt,
             &remote,
@@ -308,7 +308,7 @@ impl<'a> Tier<'a> {
             Err(e) => return off(format!("{e:#}"), summary),
         };
         if seen.is_none_or(|s| epoch > s)
-            && let Err(e) = memory::saw(store, &remote.url, epoch)
+            && let Err(e) = epoch_memory::saw(store, &remote.url, epoch)
         {
             return off(format!("remembering epoch {epoch}: {e:#}"), summary);
         }
@@ -493,7 +493,7 @@ impl<'a> Tier<'a> {
                 continue;
             }
             let key = if layer == "base" { base_key } else { build_key };
-            let built_in = memory::known(store, &self.remote.url).layer(layer, key);
+            let built_in = epoch_memory::known(store, &self.remote.url).layer(layer, key);
             match self.host.layer_current(built_in, self.epoch) {
                 Ok(true) => {}
                 Ok(false) => {
