@@ -493,72 +493,96 @@ impl<'a> Tier<'a> {
                 continue;
             }
             let key = if layer == "base" { base_key } else { build_key };
-            let built_in = epoch_memory::known(store, &self.remote.url).layer(layer, key);
-            match self.host.layer_current(built_in, self.epoch) {
+            match self.of_current_epoch(store, layer, key, say) {
                 Ok(true) => {}
-                Ok(false) => {
-                    say(format!(
-                        "remote: not publishing the {layer} layer: it is of epoch {}, older than the remote's {}",
-                        built_in.map_or("unknown".to_string(), |e| e.to_string()),
-                        self.epoch
-                    ));
-                    continue;
-                }
+                Ok(false) => continue,
                 Err(e) => return self.warn(say, format!("{e:#}")),
             }
             let id = match self.id(layer, base_key, build_key) {
                 Ok(id) => id,
                 Err(e) => return self.warn(say, format!("{e:#}")),
             };
-            let (host, remote, traffic) = (self.host, &self.remote, &self.traffic);
-            let bar = bar(self.progress, &format!("pushing the {layer} layer"));
-            let path = store.abs(dir);
-            let r: Result<Pushed> = bounded(&self.rt, remote, "pushing", async {
-                push_layer(host, remote, traffic, &path, &id, now_ms(), &bar).await
-            });
-            bar.finish_and_clear();
-            match r {
-                Ok(p) if p.published => {
-                    say(format!(
-                        "remote: published the {layer} layer ({}, {}, {} already on the remote)",
-                        zerops_cache_base::render::count(p.files as u64, "file", "files"),
-                        zerops_cache_base::render::count(
-                            p.new_blobs as u64,
-                            "new blob",
-                            "new blobs"
-                        ),
-                        p.reused_blobs
-                    ));
-                    for l in &p.left_out {
-                        say(format!("remote: left out {l}"));
-                    }
-                    if let Some(n) = &p.index_note {
-                        say(format!(
-                            "remote: the index was not updated ({n}); `remote ls` reads this manifest whole"
-                        ));
-                    }
-                    self.summary.published.push(layer);
-                }
-                Ok(_) => say(format!("remote: the {layer} layer is already there")),
+            match self.push_one(store, layer, &id, dir) {
+                Ok(p) => self.say_pushed(layer, &p, say),
                 Err(e) => {
-                    self.warn(
-                        say,
-                        format!("pushing the {layer} layer: {e:#}; the build is kept locally"),
-                    );
-                    // A publish cut short leaves its lock: remove it now.
-                    let remote = &self.remote;
-                    let _ = network(&self.rt, async {
-                        tokio::time::timeout(
-                            std::time::Duration::from_secs(2),
-                            locks::release_all(remote),
-                        )
-                        .await
-                    });
+                    self.push_failed(layer, &e, say);
                     // The remote is failing: do not wait for it again.
                     break;
                 }
             }
         }
+    }
+
+    /// Whether the local `layer` (of key `key`) was built in the remote's
+    /// current epoch; says why not when it was not.
+    fn of_current_epoch(
+        &self,
+        store: &Store,
+        layer: &str,
+        key: &str,
+        say: &dyn Fn(String),
+    ) -> Result<bool> {
+        let built_in = epoch_memory::known(store, &self.remote.url).layer(layer, key);
+        let current = self.host.layer_current(built_in, self.epoch)?;
+        if !current {
+            say(format!(
+                "remote: not publishing the {layer} layer: it is of epoch {}, older than the remote's {}",
+                built_in.map_or("unknown".to_string(), |e| e.to_string()),
+                self.epoch
+            ));
+        }
+        Ok(current)
+    }
+
+    /// Publishes the store's directory `dir` as `layer`, named `id`.
+    fn push_one(&self, store: &Store, layer: &str, id: &LayerId, dir: &str) -> Result<Pushed> {
+        let (host, remote, traffic) = (self.host, &self.remote, &self.traffic);
+        let bar = bar(self.progress, &format!("pushing the {layer} layer"));
+        let path = store.abs(dir);
+        let r = bounded(&self.rt, remote, "pushing", async {
+            push_layer(host, remote, traffic, &path, id, now_ms(), &bar).await
+        });
+        bar.finish_and_clear();
+        r
+    }
+
+    /// Says what a push of `layer` did.
+    fn say_pushed(&mut self, layer: &'static str, p: &Pushed, say: &dyn Fn(String)) {
+        if !p.published {
+            return say(format!("remote: the {layer} layer is already there"));
+        }
+        say(format!(
+            "remote: published the {layer} layer ({}, {}, {} already on the remote)",
+            zerops_cache_base::render::count(p.files as u64, "file", "files"),
+            zerops_cache_base::render::count(p.new_blobs as u64, "new blob", "new blobs"),
+            p.reused_blobs
+        ));
+        for l in &p.left_out {
+            say(format!("remote: left out {l}"));
+        }
+        if let Some(n) = &p.index_note {
+            say(format!(
+                "remote: the index was not updated ({n}); `remote ls` reads this manifest whole"
+            ));
+        }
+        self.summary.published.push(layer);
+    }
+
+    /// A push of `layer` failed: warns, and removes the lock a publish cut
+    /// short leaves.
+    fn push_failed(&mut self, layer: &str, e: &anyhow::Error, say: &dyn Fn(String)) {
+        self.warn(
+            say,
+            format!("pushing the {layer} layer: {e:#}; the build is kept locally"),
+        );
+        let remote = &self.remote;
+        let _ = network(&self.rt, async {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                locks::release_all(remote),
+            )
+            .await
+        });
     }
 
     pub fn finish(mut self) -> RemoteSummary {
