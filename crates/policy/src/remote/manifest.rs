@@ -24,7 +24,11 @@ pub const MAX_SHARED_FRAME: u64 = 16 << 20;
 /// changed and new entries with only the fields that differ, and removed
 /// paths. `None` when a new entry lacks a field (it is new: all are given).
 pub fn diff(parent: &Manifest, entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
-    let old: BTreeMap<&str, &Entry> = parent.entries.iter().map(|e| (e.path.as_str(), e)).collect();
+    let old: BTreeMap<&str, &Entry> = parent
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), e))
+        .collect();
     let new: BTreeSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     let mut changed = Vec::new();
     for e in entries {
@@ -91,15 +95,21 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
                     .kind
                     .clone()
                     .ok_or_else(|| format!("{}: a new entry without a kind", c.path))?,
-                mode: c.mode
+                mode: c
+                    .mode
                     .ok_or_else(|| format!("{}: a new entry without a mode", c.path))?,
-                mtime_ns: c.mtime_ns
+                mtime_ns: c
+                    .mtime_ns
                     .ok_or_else(|| format!("{}: a new entry without an mtime", c.path))?,
             },
         };
         tree.insert(c.path.clone(), e);
     }
-    let mut index: BTreeMap<&str, &Blob> = parent.blobs.iter().map(|b| (b.digest.as_str(), b)).collect();
+    let mut index: BTreeMap<&str, &Blob> = parent
+        .blobs
+        .iter()
+        .map(|b| (b.digest.as_str(), b))
+        .collect();
     for b in &m.blobs {
         index.insert(b.digest.as_str(), b);
     }
@@ -262,7 +272,10 @@ fn check_blobs(m: &Manifest) -> Result<(), String> {
         }
         match b.frame_size {
             None if b.at != 0 => {
-                return Err(format!("blob {} starts inside a frame of its own", b.digest));
+                return Err(format!(
+                    "blob {} starts inside a frame of its own",
+                    b.digest
+                ));
             }
             None => {}
             Some(_) if m.format == FORMAT_V1 => {
@@ -378,7 +391,10 @@ mod tests {
                 },
                 Entry {
                     path: "node_modules/a.js".into(),
-                    kind: Kind::File { digest: d('a'), size: 3 },
+                    kind: Kind::File {
+                        digest: d('a'),
+                        size: 3,
+                    },
                     mode: 0o644,
                     mtime_ns: 1,
                 },
@@ -415,7 +431,10 @@ mod tests {
             2,
             Entry {
                 path: "node_modules/b.js".into(),
-                kind: Kind::File { digest: d('b'), size: 5 },
+                kind: Kind::File {
+                    digest: d('b'),
+                    size: 5,
+                },
                 mode: 0o644,
                 mtime_ns: 1,
             },
@@ -554,7 +573,10 @@ mod tests {
         next.retain(|e| e.path != "gone");
         next.push(Entry {
             path: "node_modules/b.js".into(),
-            kind: Kind::File { digest: d('b'), size: 1 },
+            kind: Kind::File {
+                digest: d('b'),
+                size: 1,
+            },
             mode: 0o600,
             mtime_ns: 5,
         });

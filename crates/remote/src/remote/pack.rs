@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::{Blob, Kind, sha256_hex, layer_dir};
+use super::{Blob, Kind, layer_dir, sha256_hex};
 
 /// A pack is closed once its frames reach this size: small enough that
 /// many are in flight at once (a pull decompresses and writes one per

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::Remote;
-use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, layer_dir};
+use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, layer_dir, sha256_hex, sign};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::Expect;
 
@@ -271,7 +271,8 @@ struct FrameWork<'a> {
 }
 
 fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
-    let index: BTreeMap<&str, &super::Blob> = m.blobs.iter().map(|b| (b.digest.as_str(), b)).collect();
+    let index: BTreeMap<&str, &super::Blob> =
+        m.blobs.iter().map(|b| (b.digest.as_str(), b)).collect();
     let mut by_blob: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in &m.entries {
         if let Kind::File { digest, .. } = &e.kind {

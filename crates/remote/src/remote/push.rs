@@ -15,7 +15,9 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pack::{Pack, pack_all};
 use super::pull::{LayerId, fetch_one, resolve};
-use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, sign, layer_dir};
+use super::{
+    Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Patch, Traffic, layer_dir, sign,
+};
 use zerops_cache_component::component::PolicyHost;
 
 /// Packs uploaded at once (and HEADs in flight: twice as many).

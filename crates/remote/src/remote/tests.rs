@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pull::{LayerId, fetch_manifest, pull_layer};
 use super::push::push_layer;
-use super::{Traffic, tier, layer_dir};
+use super::{Traffic, layer_dir, tier};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::Mode;
 
