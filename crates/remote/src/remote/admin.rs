@@ -18,21 +18,21 @@ use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit;
 
 /// One manifest on the remote, read and checked (or why not).
-pub struct Listed {
-    pub name: String,
-    pub meta: ObjectMeta,
-    pub parts: wit::ManifestNameParts,
-    pub manifest: Result<Manifest, String>,
+pub(crate) struct Listed {
+    pub(crate) name: String,
+    pub(crate) meta: ObjectMeta,
+    pub(crate) parts: wit::ManifestNameParts,
+    pub(crate) manifest: Result<Manifest, String>,
     /// Of the current epoch of its project and setup.
-    pub live: bool,
+    pub(crate) live: bool,
 }
 
-pub struct Scan {
-    pub manifests: Vec<Listed>,
+pub(crate) struct Scan {
+    pub(crate) manifests: Vec<Listed>,
     /// digest -> its object.
-    pub packs: BTreeMap<String, ObjectMeta>,
+    pub(crate) packs: BTreeMap<String, ObjectMeta>,
     /// Objects under the prefix that are neither (left alone).
-    pub other: usize,
+    pub(crate) other: usize,
 }
 
 async fn list(remote: &Remote, dir: &str) -> Result<Vec<ObjectMeta>> {
@@ -53,7 +53,7 @@ type Fetched = (
 );
 
 /// Lists and reads every manifest (and lists every pack) on the remote.
-pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
+pub(crate) async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
     let mut out = Scan {
         manifests: Vec::new(),
         packs: BTreeMap::new(),
@@ -234,16 +234,16 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<zerops_cache
 pub struct GcArgs {
     /// Remove entries published longer ago than this (e.g. 30d).
     #[arg(long, value_parser = humantime::parse_duration)]
-    pub max_age: Option<std::time::Duration>,
+    pub(crate) max_age: Option<std::time::Duration>,
     /// Then remove the oldest entries until the remote holds at most this (e.g. 20G).
     #[arg(long)]
-    pub max_size: Option<bytesize::ByteSize>,
+    pub(crate) max_size: Option<bytesize::ByteSize>,
     /// Objects younger than this are never removed (publishes in flight).
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
-    pub grace: std::time::Duration,
+    pub(crate) grace: std::time::Duration,
     /// Say what would be removed, remove nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// `remote gc`: under an exclusive lock (no publish runs meanwhile; one

@@ -17,7 +17,7 @@ use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::{IndexEntry, ManifestNameParts};
 
 /// Adds `entry` to the index of `id`'s project and setup.
-pub async fn add(
+pub(crate) async fn add(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -74,14 +74,14 @@ pub async fn add(
 type Listed = (String, ManifestNameParts, object_store::ObjectMeta);
 
 /// One row of `remote ls`.
-pub struct Row {
-    pub name: String,
-    pub parts: ManifestNameParts,
-    pub size: u64,
-    pub modified_ms: i64,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) parts: ManifestNameParts,
+    pub(crate) size: u64,
+    pub(crate) modified_ms: i64,
     /// files, bytes, stored bytes; or why the manifest is unreadable.
-    pub shown: Result<(u64, u64, u64), String>,
-    pub live: bool,
+    pub(crate) shown: Result<(u64, u64, u64), String>,
+    pub(crate) live: bool,
 }
 
 /// The setup a signed object's JSON body says it is for (read only to
@@ -97,7 +97,7 @@ fn setup_in(json: &[u8]) -> Option<String> {
 /// What `remote ls` shows: one listing of the manifests, then per project
 /// and setup its index and its epoch; only manifests the index lacks are
 /// read whole.
-pub async fn rows(host: &PolicyHost, remote: &Remote) -> Result<Vec<Row>> {
+pub(crate) async fn rows(host: &PolicyHost, remote: &Remote) -> Result<Vec<Row>> {
     let metas: Vec<_> = remote
         .store
         .list(Some(&remote.path("v1/manifests/")))

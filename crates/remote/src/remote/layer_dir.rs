@@ -18,16 +18,16 @@ use std::path::{Path, PathBuf};
 use super::{Entry, Kind};
 
 /// One walked entry: the manifest entry and, for a file, its absolute path.
-pub struct Walked {
-    pub entry: Entry,
-    pub abs: Option<PathBuf>,
+pub(crate) struct Walked {
+    pub(crate) entry: Entry,
+    pub(crate) abs: Option<PathBuf>,
 }
 
 /// What the walk found.
-pub struct Walk {
-    pub entries: Vec<Walked>,
+pub(crate) struct Walk {
+    pub(crate) entries: Vec<Walked>,
     /// Special files left out (relative paths).
-    pub left_out: Vec<String>,
+    pub(crate) left_out: Vec<String>,
 }
 
 fn mtime_ns(md: &fs::Metadata) -> i64 {
@@ -47,7 +47,7 @@ fn marked_opaque(abs: &Path) -> bool {
 
 /// Walks the layer at `root` (which may not exist: an empty layer). File
 /// digests are left empty: [`super::push`] hashes them in parallel.
-pub fn walk(root: &Path) -> Result<Walk> {
+pub(crate) fn walk(root: &Path) -> Result<Walk> {
     let mut w = Walk {
         entries: Vec::new(),
         left_out: Vec::new(),
@@ -158,7 +158,7 @@ fn set_opaque(p: &Path) -> Result<()> {
 
 /// Creates the directories, symlinks and whiteouts of `entries` under the
 /// fresh directory `root` (files come later, from [`write_file`]).
-pub fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
+pub(crate) fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
     for e in entries {
         let p = root.join(&e.path);
         match &e.kind {
@@ -195,7 +195,7 @@ pub fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
 /// The process's umask, read once per pull (from /proc, without changing
 /// it); `0o7777` when it cannot be read: then every file's mode is set
 /// after it is created.
-pub fn umask() -> u32 {
+pub(crate) fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -209,7 +209,7 @@ pub fn umask() -> u32 {
 /// Writes one file of the layer (never over an existing one). Created with
 /// its mode when the umask leaves it whole (else set on the open file), its
 /// mtime set on the open file, to the nanosecond.
-pub fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result<()> {
+pub(crate) fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result<()> {
     let p = root.join(&e.path);
     let mut f = fs::OpenOptions::new()
         .write(true)
@@ -235,7 +235,7 @@ pub fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result
 
 /// After every file is written: symlink mtimes, then directory modes,
 /// opaque flags and mtimes, deepest first.
-pub fn finish(root: &Path, entries: &[Entry]) -> Result<()> {
+pub(crate) fn finish(root: &Path, entries: &[Entry]) -> Result<()> {
     for e in entries {
         if let Kind::Link { .. } | Kind::Whiteout = e.kind {
             // A whiteout's mtime does not matter to overlayfs; a symlink's is kept.

@@ -20,23 +20,23 @@ use super::{Blob, Kind, layer_dir, sha256_hex};
 /// many are in flight at once (a pull decompresses and writes one per
 /// thread), large enough that requests stay few (a 400 MB tree is about a
 /// dozen).
-pub const PACK_BYTES: usize = 8 << 20;
+pub(crate) const PACK_BYTES: usize = 8 << 20;
 /// zstd's level 1: on the small frames of a package tree it compresses
 /// within a few percent of level 3, at about twice the speed.
-pub const LEVEL: i32 = 1;
+pub(crate) const LEVEL: i32 = 1;
 /// Files smaller than this share frames.
-pub const SHARED_FILE: usize = 32 << 10;
+pub(crate) const SHARED_FILE: usize = 32 << 10;
 /// A shared frame is closed once its files reach this size (zstd's largest
 /// block: one set of entropy tables).
-pub const SHARED_FRAME: usize = 128 << 10;
+pub(crate) const SHARED_FRAME: usize = 128 << 10;
 /// Files a worker takes at a time.
 const BATCH: usize = 32;
 
 /// A closed pack: its bytes, the SHA-256 that names it, and its blobs.
-pub struct Pack {
-    pub bytes: Vec<u8>,
-    pub digest: String,
-    pub blobs: Vec<Blob>,
+pub(crate) struct Pack {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) digest: String,
+    pub(crate) blobs: Vec<Blob>,
 }
 
 #[derive(Default)]
@@ -138,7 +138,7 @@ fn read_into(path: &Path, buf: &mut Vec<u8>, hint: u64) -> std::io::Result<()> {
 /// and size) and packs the contents the remote lacks: not in `have`, and
 /// each digest once. Every closed pack goes to `send`; when `send` fails
 /// (the upload stopped) or a file cannot be read, the pass stops.
-pub fn pack_all(
+pub(crate) fn pack_all(
     walked: &mut [layer_dir::Walked],
     have: &BTreeMap<String, Blob>,
     send: &(dyn Fn(Pack) -> Result<()> + Sync),

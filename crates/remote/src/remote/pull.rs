@@ -27,24 +27,24 @@ const FETCH_ATTEMPTS: u32 = 4;
 const MAX_MANIFEST: u64 = 1 << 30;
 /// Test hook: abort the process after this many packs were written into
 /// the staging directory (the kill tests; never set it otherwise).
-pub const ENV_ABORT_AFTER_PACKS: &str = "ZEROPS_CACHE_REMOTE_ABORT_AFTER_PACKS";
+pub(crate) const ENV_ABORT_AFTER_PACKS: &str = "ZEROPS_CACHE_REMOTE_ABORT_AFTER_PACKS";
 
 /// The blocking writers of a pull: a pull that fails or runs out of time
 /// drops its futures, not the blocking threads they started; those stop at
 /// their next blob once cancelled, and [`Writers::cancel_and_wait`] returns
 /// when none is left (then the staging directory can go).
-pub struct Writers {
+pub(crate) struct Writers {
     state: std::sync::Mutex<(usize, bool)>,
     idle: std::sync::Condvar,
 }
 
-pub static WRITERS: Writers = Writers {
+pub(crate) static WRITERS: Writers = Writers {
     state: std::sync::Mutex::new((0, false)),
     idle: std::sync::Condvar::new(),
 };
 
 /// One writer at work (see [`Writers`]).
-pub struct Writing;
+pub(crate) struct Writing;
 
 impl Drop for Writing {
     fn drop(&mut self) {
@@ -68,7 +68,7 @@ impl Writers {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).1
     }
 
-    pub fn cancel_and_wait(&self) {
+    pub(crate) fn cancel_and_wait(&self) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.1 = true;
         while s.0 > 0 {
@@ -76,28 +76,28 @@ impl Writers {
         }
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = false;
     }
 }
 
 /// Which entry of the remote a layer is.
 #[derive(Debug, Clone)]
-pub struct LayerId {
-    pub project: String,
-    pub setup: String,
+pub(crate) struct LayerId {
+    pub(crate) project: String,
+    pub(crate) setup: String,
     /// `base` or `build`.
-    pub layer: String,
-    pub entry: String,
-    pub epoch: u64,
-    pub image: String,
-    pub base_key: String,
-    pub build_key: String,
+    pub(crate) layer: String,
+    pub(crate) entry: String,
+    pub(crate) epoch: u64,
+    pub(crate) image: String,
+    pub(crate) base_key: String,
+    pub(crate) build_key: String,
 }
 
 impl LayerId {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         host: &PolicyHost,
         project: &str,
         setup: &str,
@@ -119,7 +119,7 @@ impl LayerId {
         })
     }
 
-    pub fn manifest_name(&self, host: &PolicyHost) -> Result<String> {
+    pub(crate) fn manifest_name(&self, host: &PolicyHost) -> Result<String> {
         host.manifest_name(
             &self.project,
             &self.setup,
@@ -131,7 +131,7 @@ impl LayerId {
 }
 
 /// Decodes and checks a fetched manifest object stored at `name`.
-pub fn open_manifest(
+pub(crate) fn open_manifest(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -153,7 +153,7 @@ pub fn open_manifest(
 
 /// The manifest object of `id`, verified and checked as it is (a delta is
 /// not resolved), with the SHA-256 of the object; `None` when absent.
-pub async fn fetch_one(
+pub(crate) async fn fetch_one(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -186,7 +186,7 @@ fn expect(id: &LayerId) -> Expect {
 
 /// A full manifest: `m` itself, or `m` applied on its chain of parents
 /// (each fetched, verified, pinned by its object digest), checked whole.
-pub async fn resolve(
+pub(crate) async fn resolve(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -244,7 +244,7 @@ pub async fn resolve(
 }
 
 /// The full manifest of `id`, verified; `None` when the remote has none.
-pub async fn fetch_manifest(
+pub(crate) async fn fetch_manifest(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -417,7 +417,7 @@ async fn fetch_ranges(
 }
 
 /// Pulls the layer of manifest `m` into the fresh directory `root`.
-pub async fn pull_layer(
+pub(crate) async fn pull_layer(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,

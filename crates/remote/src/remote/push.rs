@@ -24,26 +24,26 @@ use zerops_cache_component::component::PolicyHost;
 const IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Pushed {
+pub(crate) struct Pushed {
     /// The manifest was written by this push (false: it was already there).
-    pub published: bool,
-    pub already_there: bool,
-    pub files: usize,
-    pub new_blobs: usize,
-    pub reused_blobs: usize,
-    pub left_out: Vec<String>,
+    pub(crate) published: bool,
+    pub(crate) already_there: bool,
+    pub(crate) files: usize,
+    pub(crate) new_blobs: usize,
+    pub(crate) reused_blobs: usize,
+    pub(crate) left_out: Vec<String>,
     /// Why the index was not updated (then `remote ls` reads the manifest whole).
-    pub index_note: Option<String>,
+    pub(crate) index_note: Option<String>,
 }
 
 /// The newest readable manifest of the same project, setup, epoch and
 /// layer (resolved): what the remote already holds, and the parent of an
 /// incremental push.
-pub struct Previous {
-    pub full: Manifest,
-    pub entry: String,
-    pub object: String,
-    pub depth: u32,
+pub(crate) struct Previous {
+    pub(crate) full: Manifest,
+    pub(crate) entry: String,
+    pub(crate) object: String,
+    pub(crate) depth: u32,
 }
 
 async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Previous> {
@@ -92,7 +92,7 @@ async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Pr
 
 /// Pushes the layer at `dir` as `id`, unless the remote has it already
 /// (and no reader refused it: then it is published again over it).
-pub async fn push_layer(
+pub(crate) async fn push_layer(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,

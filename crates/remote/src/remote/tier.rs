@@ -29,27 +29,27 @@ use zerops_cache_store::store::layout::{CACHE, HOME, RECORD};
 
 /// The staging directory of a pull, inside the store (one filesystem); the
 /// store names it, as it removes what an interrupted pull left.
-pub const STAGING: &str = zerops_cache_store::store::layout::REMOTE_STAGING;
+pub(crate) const STAGING: &str = zerops_cache_store::store::layout::REMOTE_STAGING;
 
 /// The `remote` part of the build summary.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RemoteSummary {
-    pub url: String,
+    pub(crate) url: String,
     /// False when the remote was configured but not used (see warnings).
-    pub enabled: bool,
-    pub epoch: Option<u64>,
+    pub(crate) enabled: bool,
+    pub(crate) epoch: Option<u64>,
     /// Layers pulled from the remote (`base`, `build`).
-    pub pulled: Vec<&'static str>,
+    pub(crate) pulled: Vec<&'static str>,
     /// Layers whose manifest this build published.
-    pub published: Vec<&'static str>,
+    pub(crate) published: Vec<&'static str>,
     /// Bytes and objects transferred (up: pushed, down: pulled).
-    pub transfer: TrafficSummary,
+    pub(crate) transfer: TrafficSummary,
     pub warnings: Vec<String>,
 }
 
 pub struct Tier<'a> {
     host: &'a PolicyHost,
-    pub remote: Remote,
+    pub(crate) remote: Remote,
     project: String,
     setup: String,
     image: String,
@@ -57,10 +57,10 @@ pub struct Tier<'a> {
     traffic: Traffic,
     rt: tokio::runtime::Runtime,
     progress: bool,
-    pub summary: RemoteSummary,
+    pub(crate) summary: RemoteSummary,
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -80,10 +80,10 @@ fn now_ms() -> u64 {
 /// restores the default disposition for everything else (`| head`), and
 /// build commands inherit the default, so the guard is held only while the
 /// remote is spoken to.
-pub struct NoSigpipe(libc::sighandler_t);
+pub(crate) struct NoSigpipe(libc::sighandler_t);
 
 impl NoSigpipe {
-    pub fn new() -> NoSigpipe {
+    pub(crate) fn new() -> NoSigpipe {
         // SAFETY: signal(2) swaps one disposition; no handler runs Rust code.
         NoSigpipe(unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) })
     }
@@ -105,13 +105,13 @@ impl Drop for NoSigpipe {
 }
 
 /// Runs `f` on `rt` with SIGPIPE ignored (see [`NoSigpipe`]).
-pub fn network<T>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
+pub(crate) fn network<T>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
     let _guard = NoSigpipe::new();
     rt.block_on(f)
 }
 
 /// Runs `f` within the remote's total time budget.
-pub fn bounded<T>(
+pub(crate) fn bounded<T>(
     rt: &tokio::runtime::Runtime,
     remote: &Remote,
     what: &str,
@@ -592,7 +592,7 @@ impl<'a> Tier<'a> {
 }
 
 /// A progress bar over packs on a terminal, else hidden.
-pub fn bar(on: bool, what: &str) -> indicatif::ProgressBar {
+pub(crate) fn bar(on: bool, what: &str) -> indicatif::ProgressBar {
     if !on {
         return indicatif::ProgressBar::hidden();
     }
