@@ -135,7 +135,7 @@ fn manifests_cross_whole_and_agree_with_the_policy() {
     );
     assert_eq!(removed, d.removed);
     let mut want = d.changed.clone();
-    want.sort_by(|a, b| a.p.cmp(&b.p));
+    want.sort_by(|a, b| a.path.cmp(&b.path));
     assert_eq!(changed, want);
 
     // check-manifest gives the manifest back unchanged, or the policy's
@@ -154,12 +154,12 @@ fn manifests_cross_whole_and_agree_with_the_policy() {
     assert_eq!(Err(e), policy::check(&parent, &expect(&parent)));
     let mut good = parent.clone();
     good.entry = "e".repeat(64);
-    good.entries.retain(|e| !e.p.is_empty());
+    good.entries.retain(|e| !e.path.is_empty());
     good.entries.push(Entry {
-        p: "t".into(),
-        kind: Kind::Dir { o: false },
-        m: 0o755,
-        t: -1,
+        path: "t".into(),
+        kind: Kind::Dir { opaque: false },
+        mode: 0o755,
+        mtime_ns: -1,
     });
     assert_eq!(
         h.check_manifest(good.clone(), &expect(&good)).unwrap(),

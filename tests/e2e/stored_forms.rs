@@ -1,12 +1,14 @@
 //! The stored forms keep their bytes: each file in tests/corpus/stored-forms
 //! was written by the code of 0.3.0 (a real build's layer record and
 //! version record; a journal, its restore batch and stamps, and a remote
-//! manifest and delta serialized with every field set). Read with today's
-//! types and written back, each must come out byte for byte the same: a
-//! field renamed in code keeps its wire name through `serde(rename)`, or
-//! this fails. (The version record's and the restore stamps' checks are in
-//! crates/store, `version_record` and `restored`, whose types are the
-//! crate's own.)
+//! manifest and delta serialized with every field set), or of 0.4.0 before
+//! its stored forms got readable field names in code (a format-2 remote
+//! manifest; a real build's version tree). Read with today's types and
+//! written back, each must come out byte for byte the same: a field renamed
+//! in code keeps its wire name through `serde(rename)`, or this fails. (The
+//! version record's, the version tree's and the restore stamps' checks are
+//! in crates/store, `version_record`, `version_tree` and `restored`, whose
+//! types are the crate's own.)
 
 use std::path::PathBuf;
 
@@ -51,4 +53,7 @@ fn a_layer_record_keeps_its_bytes() {
 fn remote_manifests_keep_their_bytes() {
     compact_round_trip::<Manifest>("manifest.json");
     compact_round_trip::<Manifest>("manifest-delta.json");
+    // Format 2: small blobs sharing a frame (`at`, `fs`), a blob alone, an
+    // opaque directory, a negative mtime and a setuid mode.
+    compact_round_trip::<Manifest>("manifest-v2.json");
 }

@@ -28,10 +28,10 @@ fn digest(n: u64, salt: u64) -> String {
 
 fn file(p: String, d: String, s: u64, t: i64) -> Entry {
     Entry {
-        p,
-        kind: Kind::File { d, s },
-        m: 0o644,
-        t,
+        path: p,
+        kind: Kind::File { digest: d, size: s },
+        mode: 0o644,
+        mtime_ns: t,
     }
 }
 
@@ -40,17 +40,17 @@ fn file(p: String, d: String, s: u64, t: i64) -> Entry {
 fn tree(t: i64, changed_every: u64) -> (Vec<Entry>, Vec<Blob>) {
     let license = digest(0, 1);
     let mut entries = vec![Entry {
-        p: "node_modules".into(),
-        kind: Kind::Dir { o: false },
-        m: 0o755,
-        t,
+        path: "node_modules".into(),
+        kind: Kind::Dir { opaque: false },
+        mode: 0o755,
+        mtime_ns: t,
     }];
     let mut blobs = vec![Blob {
-        d: license.clone(),
+        digest: license.clone(),
         pack: digest(1, 2),
-        off: 0,
+        offset: 0,
         len: 400,
-        s: 1_075,
+        size: 1_075,
         at: 0,
         frame_size: None,
     }];
@@ -58,10 +58,10 @@ fn tree(t: i64, changed_every: u64) -> (Vec<Entry>, Vec<Blob>) {
         let dir = format!("node_modules/package-{p:05}");
         for d in [dir.clone(), format!("{dir}/lib")] {
             entries.push(Entry {
-                p: d,
-                kind: Kind::Dir { o: false },
-                m: 0o755,
-                t,
+                path: d,
+                kind: Kind::Dir { opaque: false },
+                mode: 0o755,
+                mtime_ns: t,
             });
         }
         let names = [
@@ -82,11 +82,11 @@ fn tree(t: i64, changed_every: u64) -> (Vec<Entry>, Vec<Blob>) {
             let s = 200 + (n * 7919) % 3_000;
             entries.push(file(format!("{dir}/{name}"), d.clone(), s, t));
             blobs.push(Blob {
-                d,
+                digest: d,
                 pack: pack.clone(),
-                off: (p % 200) * 4_000,
+                offset: (p % 200) * 4_000,
                 len: 3_900,
-                s,
+                size: s,
                 at,
                 frame_size: Some(0),
             });
@@ -98,13 +98,13 @@ fn tree(t: i64, changed_every: u64) -> (Vec<Entry>, Vec<Blob>) {
     let mut ends = std::collections::BTreeMap::new();
     for b in &blobs {
         if b.frame_size.is_some() {
-            let e = ends.entry((b.pack.clone(), b.off)).or_insert(0);
-            *e = (*e).max(b.at + b.s);
+            let e = ends.entry((b.pack.clone(), b.offset)).or_insert(0);
+            *e = (*e).max(b.at + b.size);
         }
     }
     for b in &mut blobs {
         if b.frame_size.is_some() {
-            b.frame_size = Some(ends[&(b.pack.clone(), b.off)]);
+            b.frame_size = Some(ends[&(b.pack.clone(), b.offset)]);
         }
     }
     (entries, blobs)
@@ -158,10 +158,10 @@ fn bench(c: &mut Criterion) {
         }),
         blobs: {
             let old: std::collections::HashSet<&str> =
-                full.blobs.iter().map(|b| b.d.as_str()).collect();
+                full.blobs.iter().map(|b| b.digest.as_str()).collect();
             next_blobs
                 .into_iter()
-                .filter(|b| !old.contains(b.d.as_str()))
+                .filter(|b| !old.contains(b.digest.as_str()))
                 .collect()
         },
         ..manifest(digest(11, 11), Vec::new(), Vec::new())

@@ -61,27 +61,34 @@ pub struct Delta {
     pub removed: Vec<String>,
 }
 
+/// A changed or new entry of a [`Delta`]: its path, and only the fields
+/// that differ from the parent's entry (all of them for a new entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patch {
-    pub p: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub k: Option<Kind>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub t: Option<i64>,
+    #[serde(rename = "p")]
+    pub path: String,
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub mtime_ns: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Relative to the layer's directory, `/`-separated.
-    pub p: String,
+    #[serde(rename = "p")]
+    pub path: String,
+    /// Its type, on the wire as the tag `k` with the type's own fields.
     #[serde(flatten)]
     pub kind: Kind,
     /// Permission bits (`0o7777` at most).
-    pub m: u32,
+    #[serde(rename = "m")]
+    pub mode: u32,
     /// Modification time, nanoseconds since the Unix epoch.
-    pub t: i64,
+    #[serde(rename = "t")]
+    pub mtime_ns: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,40 +96,48 @@ pub struct Entry {
 pub enum Kind {
     File {
         /// SHA-256 of the contents.
-        d: String,
-        s: u64,
+        #[serde(rename = "d")]
+        digest: String,
+        /// Length in bytes.
+        #[serde(rename = "s")]
+        size: u64,
     },
     Dir {
         /// An overlay opaque directory.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        o: bool,
+        #[serde(rename = "o", default, skip_serializing_if = "std::ops::Not::not")]
+        opaque: bool,
     },
     Link {
+        /// The symlink's target, as stored.
         to: String,
     },
     /// An overlay whiteout (a character device 0:0).
     Whiteout,
 }
 
-/// Where a blob lives: a zstd frame of a pack (`off`, `len`), and where in
+/// Where a blob lives: a zstd frame of a pack (`offset`, `len`), and where in
 /// that frame once decompressed. A frame is either the blob's alone
 /// (`frame_size` absent, `at` 0) or shared by several small blobs laid end
 /// to end (format 2), each checked against its own digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blob {
-    pub d: String,
+    /// SHA-256 of the blob's contents (a [`Kind::File`]'s `digest`).
+    #[serde(rename = "d")]
+    pub digest: String,
     /// The pack's digest.
     pub pack: String,
     /// Offset and length of the zstd frame in the pack.
-    pub off: u64,
+    #[serde(rename = "off")]
+    pub offset: u64,
     pub len: u64,
     /// Uncompressed size.
-    pub s: u64,
+    #[serde(rename = "s")]
+    pub size: u64,
     /// Where the blob starts in its decompressed frame.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub at: u64,
     /// The decompressed size of a shared frame (absent: the frame is this
-    /// blob alone, `s` bytes).
+    /// blob alone, `size` bytes).
     #[serde(rename = "fs", default, skip_serializing_if = "Option::is_none")]
     pub frame_size: Option<u64>,
 }
@@ -134,12 +149,12 @@ fn is_zero(n: &u64) -> bool {
 impl Blob {
     /// The decompressed size of its frame.
     pub fn frame_raw(&self) -> u64 {
-        self.frame_size.unwrap_or(self.s)
+        self.frame_size.unwrap_or(self.size)
     }
 
     /// The frame it lives in: pack, offset, length, decompressed size.
     pub fn frame(&self) -> (&str, u64, u64, u64) {
-        (&self.pack, self.off, self.len, self.frame_raw())
+        (&self.pack, self.offset, self.len, self.frame_raw())
     }
 }
 

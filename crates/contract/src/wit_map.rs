@@ -359,15 +359,15 @@ macro_rules! wit_map {
             }
         }
 
-        /// A manifest's entry: WIT names its fields in full (the stored
-        /// form's names are one letter).
+        /// A manifest's entry (the stored form's wire names are one letter;
+        /// `crates/contract/src/remote.rs` keeps them through serde).
         impl Convert<$w::remote::Entry> for $crate::remote::Entry {
             fn convert(self) -> $w::remote::Entry {
                 $w::remote::Entry {
-                    path: self.p,
+                    path: self.path,
                     kind: self.kind.convert(),
-                    mode: self.m,
-                    mtime_ns: self.t,
+                    mode: self.mode,
+                    mtime_ns: self.mtime_ns,
                 }
             }
         }
@@ -375,10 +375,10 @@ macro_rules! wit_map {
         impl Convert<$crate::remote::Entry> for $w::remote::Entry {
             fn convert(self) -> $crate::remote::Entry {
                 $crate::remote::Entry {
-                    p: self.path,
+                    path: self.path,
                     kind: self.kind.convert(),
-                    m: self.mode,
-                    t: self.mtime_ns,
+                    mode: self.mode,
+                    mtime_ns: self.mtime_ns,
                 }
             }
         }
@@ -390,8 +390,8 @@ macro_rules! wit_map {
                 use $crate::remote::Kind as K;
                 use $w::remote::EntryKind as W;
                 match self {
-                    K::File { d, s } => W::File($w::remote::Contents { digest: d, size: s }),
-                    K::Dir { o } => W::Dir($w::remote::Directory { opaque: o }),
+                    K::File { digest, size } => W::File($w::remote::Contents { digest, size }),
+                    K::Dir { opaque } => W::Dir($w::remote::Directory { opaque }),
                     K::Link { to } => W::Link(to),
                     K::Whiteout => W::Whiteout,
                 }
@@ -404,10 +404,10 @@ macro_rules! wit_map {
                 use $w::remote::EntryKind as W;
                 match self {
                     W::File(c) => K::File {
-                        d: c.digest,
-                        s: c.size,
+                        digest: c.digest,
+                        size: c.size,
                     },
-                    W::Dir(d) => K::Dir { o: d.opaque },
+                    W::Dir(d) => K::Dir { opaque: d.opaque },
                     W::Link(to) => K::Link { to },
                     W::Whiteout => K::Whiteout,
                 }
@@ -417,10 +417,10 @@ macro_rules! wit_map {
         impl Convert<$w::remote::Patch> for $crate::remote::Patch {
             fn convert(self) -> $w::remote::Patch {
                 $w::remote::Patch {
-                    path: self.p,
-                    kind: self.k.convert(),
-                    mode: self.m,
-                    mtime_ns: self.t,
+                    path: self.path,
+                    kind: self.kind.convert(),
+                    mode: self.mode,
+                    mtime_ns: self.mtime_ns,
                 }
             }
         }
@@ -428,10 +428,10 @@ macro_rules! wit_map {
         impl Convert<$crate::remote::Patch> for $w::remote::Patch {
             fn convert(self) -> $crate::remote::Patch {
                 $crate::remote::Patch {
-                    p: self.path,
-                    k: self.kind.convert(),
-                    m: self.mode,
-                    t: self.mtime_ns,
+                    path: self.path,
+                    kind: self.kind.convert(),
+                    mode: self.mode,
+                    mtime_ns: self.mtime_ns,
                 }
             }
         }
@@ -439,11 +439,11 @@ macro_rules! wit_map {
         impl Convert<$w::remote::Blob> for $crate::remote::Blob {
             fn convert(self) -> $w::remote::Blob {
                 $w::remote::Blob {
-                    digest: self.d,
+                    digest: self.digest,
                     pack: self.pack,
-                    offset: self.off,
+                    offset: self.offset,
                     length: self.len,
-                    size: self.s,
+                    size: self.size,
                     at: self.at,
                     frame_size: self.frame_size,
                 }
@@ -453,11 +453,11 @@ macro_rules! wit_map {
         impl Convert<$crate::remote::Blob> for $w::remote::Blob {
             fn convert(self) -> $crate::remote::Blob {
                 $crate::remote::Blob {
-                    d: self.digest,
+                    digest: self.digest,
                     pack: self.pack,
-                    off: self.offset,
+                    offset: self.offset,
                     len: self.length,
-                    s: self.size,
+                    size: self.size,
                     at: self.at,
                     frame_size: self.frame_size,
                 }

@@ -4,8 +4,10 @@
 //! quarantine, the memory of what this store saw, and `remote` admin
 //! (ls, gc, verify).
 //!
-//! Public surface: the [`remote`] module (`remote::tier` is what a build
-//! calls; `remote::admin` what the `remote` commands call). It names the
+//! Public surface: `remote::tier` (what a build, `invalidate` and
+//! `activate` call), `remote::admin` (the `remote` commands),
+//! `remote::config` (`--remote` and its options, an open remote) and
+//! `remote::sign::keygen`. Everything else is `pub(crate)`. It names the
 //! lower crates' modules by their real paths.
 //! Unsafe code: SIGPIPE around the object store's sockets (`remote::tier`);
 //! file metadata calls go through rustix.

@@ -256,37 +256,37 @@ mod tests {
         let d = |c: char| c.to_string().repeat(64);
         let entries = vec![
             Node {
-                p: "a".into(),
-                kind: Kind::Dir { o: true },
-                m: 0o755,
-                t: -5,
+                path: "a".into(),
+                kind: Kind::Dir { opaque: true },
+                mode: 0o755,
+                mtime_ns: -5,
             },
             Node {
-                p: "b".into(),
-                kind: Kind::Dir { o: false },
-                m: 0o700,
-                t: i64::MAX,
+                path: "b".into(),
+                kind: Kind::Dir { opaque: false },
+                mode: 0o700,
+                mtime_ns: i64::MAX,
             },
             Node {
-                p: "a/f".into(),
+                path: "a/f".into(),
                 kind: Kind::File {
-                    d: d('c'),
-                    s: u64::MAX,
+                    digest: d('c'),
+                    size: u64::MAX,
                 },
-                m: 0o644,
-                t: 1,
+                mode: 0o644,
+                mtime_ns: 1,
             },
             Node {
-                p: "a/l".into(),
+                path: "a/l".into(),
                 kind: Kind::Link { to: "../x".into() },
-                m: 0o777,
-                t: 2,
+                mode: 0o777,
+                mtime_ns: 2,
             },
             Node {
-                p: "a/w".into(),
+                path: "a/w".into(),
                 kind: Kind::Whiteout,
-                m: 0,
-                t: i64::MIN,
+                mode: 0,
+                mtime_ns: i64::MIN,
             },
         ];
         for e in &entries {
@@ -294,20 +294,20 @@ mod tests {
         }
         let blobs = vec![
             Blob {
-                d: d('c'),
+                digest: d('c'),
                 pack: d('f'),
-                off: 7,
+                offset: 7,
                 len: 9,
-                s: 3,
+                size: 3,
                 at: 0,
                 frame_size: None,
             },
             Blob {
-                d: d('d'),
+                digest: d('d'),
                 pack: d('f'),
-                off: 7,
+                offset: 7,
                 len: 9,
-                s: 2,
+                size: 2,
                 at: 3,
                 frame_size: Some(5),
             },
@@ -330,22 +330,25 @@ mod tests {
         round_trip::<_, w::remote::Manifest>(full.clone());
         let patches = vec![
             Patch {
-                p: "a/f".into(),
-                k: Some(Kind::File { d: d('d'), s: 2 }),
-                m: None,
-                t: Some(9),
+                path: "a/f".into(),
+                kind: Some(Kind::File {
+                    digest: d('d'),
+                    size: 2,
+                }),
+                mode: None,
+                mtime_ns: Some(9),
             },
             Patch {
-                p: "a".into(),
-                k: None,
-                m: Some(0o700),
-                t: None,
+                path: "a".into(),
+                kind: None,
+                mode: Some(0o700),
+                mtime_ns: None,
             },
             Patch {
-                p: "n".into(),
-                k: Some(Kind::Whiteout),
-                m: Some(0),
-                t: Some(0),
+                path: "n".into(),
+                kind: Some(Kind::Whiteout),
+                mode: Some(0),
+                mtime_ns: Some(0),
             },
         ];
         round_trip::<_, w::remote::Manifest>(Manifest {

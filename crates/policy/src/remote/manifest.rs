@@ -25,30 +25,30 @@ pub const MAX_SHARED_FRAME: u64 = 16 << 20;
 /// `entries`: changed and new entries with only the fields that differ (a
 /// new entry has all of them), and removed paths.
 pub fn diff(parent: &[Entry], entries: &[Entry]) -> (Vec<Patch>, Vec<String>) {
-    let old: BTreeMap<&str, &Entry> = parent.iter().map(|e| (e.p.as_str(), e)).collect();
-    let new: BTreeSet<&str> = entries.iter().map(|e| e.p.as_str()).collect();
+    let old: BTreeMap<&str, &Entry> = parent.iter().map(|e| (e.path.as_str(), e)).collect();
+    let new: BTreeSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     let mut changed = Vec::new();
     for e in entries {
-        match old.get(e.p.as_str()) {
+        match old.get(e.path.as_str()) {
             Some(o) if *o == e => {}
             Some(o) => changed.push(Patch {
-                p: e.p.clone(),
-                k: (o.kind != e.kind).then(|| e.kind.clone()),
-                m: (o.m != e.m).then_some(e.m),
-                t: (o.t != e.t).then_some(e.t),
+                path: e.path.clone(),
+                kind: (o.kind != e.kind).then(|| e.kind.clone()),
+                mode: (o.mode != e.mode).then_some(e.mode),
+                mtime_ns: (o.mtime_ns != e.mtime_ns).then_some(e.mtime_ns),
             }),
             None => changed.push(Patch {
-                p: e.p.clone(),
-                k: Some(e.kind.clone()),
-                m: Some(e.m),
-                t: Some(e.t),
+                path: e.path.clone(),
+                kind: Some(e.kind.clone()),
+                mode: Some(e.mode),
+                mtime_ns: Some(e.mtime_ns),
             }),
         }
     }
     let removed = parent
         .iter()
-        .filter(|e| !new.contains(e.p.as_str()))
-        .map(|e| e.p.clone())
+        .filter(|e| !new.contains(e.path.as_str()))
+        .map(|e| e.path.clone())
         .collect();
     (changed, removed)
 }
@@ -64,7 +64,7 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
     let mut tree: BTreeMap<String, Entry> = parent
         .entries
         .iter()
-        .map(|e| (e.p.clone(), e.clone()))
+        .map(|e| (e.path.clone(), e.clone()))
         .collect();
     for r in &d.removed {
         if tree.remove(r).is_none() {
@@ -72,41 +72,47 @@ pub fn apply(parent: &Manifest, m: &Manifest) -> Result<Manifest, String> {
         }
     }
     for c in &d.changed {
-        let e = match tree.remove(&c.p) {
+        let e = match tree.remove(&c.path) {
             Some(mut e) => {
-                if let Some(k) = &c.k {
+                if let Some(k) = &c.kind {
                     e.kind = k.clone();
                 }
-                if let Some(x) = c.m {
-                    e.m = x;
+                if let Some(x) = c.mode {
+                    e.mode = x;
                 }
-                if let Some(x) = c.t {
-                    e.t = x;
+                if let Some(x) = c.mtime_ns {
+                    e.mtime_ns = x;
                 }
                 e
             }
             None => Entry {
-                p: c.p.clone(),
+                path: c.path.clone(),
                 kind: c
-                    .k
+                    .kind
                     .clone()
-                    .ok_or_else(|| format!("{}: a new entry without a kind", c.p))?,
-                m: c.m
-                    .ok_or_else(|| format!("{}: a new entry without a mode", c.p))?,
-                t: c.t
-                    .ok_or_else(|| format!("{}: a new entry without an mtime", c.p))?,
+                    .ok_or_else(|| format!("{}: a new entry without a kind", c.path))?,
+                mode: c
+                    .mode
+                    .ok_or_else(|| format!("{}: a new entry without a mode", c.path))?,
+                mtime_ns: c
+                    .mtime_ns
+                    .ok_or_else(|| format!("{}: a new entry without an mtime", c.path))?,
             },
         };
-        tree.insert(c.p.clone(), e);
+        tree.insert(c.path.clone(), e);
     }
-    let mut index: BTreeMap<&str, &Blob> = parent.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    let mut index: BTreeMap<&str, &Blob> = parent
+        .blobs
+        .iter()
+        .map(|b| (b.digest.as_str(), b))
+        .collect();
     for b in &m.blobs {
-        index.insert(b.d.as_str(), b);
+        index.insert(b.digest.as_str(), b);
     }
     let used: BTreeSet<&str> = tree
         .values()
         .filter_map(|e| match &e.kind {
-            Kind::File { d, .. } => Some(d.as_str()),
+            Kind::File { digest, .. } => Some(digest.as_str()),
             _ => None,
         })
         .collect();
@@ -179,7 +185,7 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
         if !m.entries.is_empty() {
             return Err("a delta manifest lists entries".into());
         }
-        for p in d.changed.iter().map(|c| &c.p).chain(&d.removed) {
+        for p in d.changed.iter().map(|c| &c.path).chain(&d.removed) {
             check_path(p)?;
         }
         if d.changed.len() + d.removed.len() > MAX_ENTRIES {
@@ -191,41 +197,41 @@ pub fn check(m: &Manifest, want: &Expect) -> Result<(), String> {
         return Err(format!("{} entries is over the limit", m.entries.len()));
     }
     check_blobs(m)?;
-    let blobs: BTreeMap<&str, &Blob> = m.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    let blobs: BTreeMap<&str, &Blob> = m.blobs.iter().map(|b| (b.digest.as_str(), b)).collect();
     // Directories seen so far: an entry's parent must be one of them.
     let mut dirs: BTreeSet<&str> = BTreeSet::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     for e in &m.entries {
-        check_path(&e.p)?;
-        if e.m > 0o7777 {
+        check_path(&e.path)?;
+        if e.mode > 0o7777 {
             return Err(format!(
                 "{}: mode {:o} has more than permission bits",
-                e.p, e.m
+                e.path, e.mode
             ));
         }
-        if !seen.insert(&e.p) {
-            return Err(format!("{}: listed twice", e.p));
+        if !seen.insert(&e.path) {
+            return Err(format!("{}: listed twice", e.path));
         }
-        if let Some((parent, _)) = e.p.rsplit_once('/')
+        if let Some((parent, _)) = e.path.rsplit_once('/')
             && !dirs.contains(parent)
         {
             return Err(format!(
                 "{}: its parent is not a directory listed before it",
-                e.p
+                e.path
             ));
         }
         match &e.kind {
             Kind::Dir { .. } => {
-                dirs.insert(&e.p);
+                dirs.insert(&e.path);
             }
-            Kind::File { d, s } => match blobs.get(d.as_str()) {
-                Some(b) if b.s == *s => {}
-                Some(_) => return Err(format!("{}: its size differs from blob {d}", e.p)),
-                None => return Err(format!("{}: blob {d} is not in the index", e.p)),
+            Kind::File { digest, size } => match blobs.get(digest.as_str()) {
+                Some(b) if b.size == *size => {}
+                Some(_) => return Err(format!("{}: its size differs from blob {digest}", e.path)),
+                None => return Err(format!("{}: blob {digest} is not in the index", e.path)),
             },
             Kind::Link { to } => {
                 if to.is_empty() || to.contains('\0') || to.len() > MAX_PATH {
-                    return Err(format!("{}: a bad symlink target", e.p));
+                    return Err(format!("{}: a bad symlink target", e.path));
                 }
             }
             Kind::Whiteout => {}
@@ -241,43 +247,46 @@ fn check_blobs(m: &Manifest) -> Result<(), String> {
     let mut seen = BTreeSet::new();
     let mut frames: BTreeMap<(&str, u64), (u64, u64)> = BTreeMap::new();
     for b in &m.blobs {
-        if !super::is_digest(&b.d) || !super::is_digest(&b.pack) {
-            return Err(format!("the blob index has a bad digest {:?}", b.d));
+        if !super::is_digest(&b.digest) || !super::is_digest(&b.pack) {
+            return Err(format!("the blob index has a bad digest {:?}", b.digest));
         }
-        if b.len == 0 || b.off.checked_add(b.len).is_none() {
-            return Err(format!("blob {} has a bad range", b.d));
+        if b.len == 0 || b.offset.checked_add(b.len).is_none() {
+            return Err(format!("blob {} has a bad range", b.digest));
         }
-        if !seen.insert(b.d.as_str()) {
-            return Err(format!("blob {} is indexed twice", b.d));
+        if !seen.insert(b.digest.as_str()) {
+            return Err(format!("blob {} is indexed twice", b.digest));
         }
         match b.frame_size {
             None if b.at != 0 => {
-                return Err(format!("blob {} starts inside a frame of its own", b.d));
+                return Err(format!(
+                    "blob {} starts inside a frame of its own",
+                    b.digest
+                ));
             }
             None => {}
             Some(_) if m.format == FORMAT_V1 => {
                 return Err(format!(
                     "blob {} shares a frame in a version-1 manifest",
-                    b.d
+                    b.digest
                 ));
             }
             Some(f) => {
                 if f > MAX_SHARED_FRAME {
                     return Err(format!(
                         "blob {}: a shared frame of {f} bytes (at most {MAX_SHARED_FRAME})",
-                        b.d
+                        b.digest
                     ));
                 }
-                if b.at.checked_add(b.s).is_none_or(|end| end > f) {
-                    return Err(format!("blob {} lies outside its frame", b.d));
+                if b.at.checked_add(b.size).is_none_or(|end| end > f) {
+                    return Err(format!("blob {} lies outside its frame", b.digest));
                 }
             }
         }
         let frame = (b.len, b.frame_raw());
-        if *frames.entry((b.pack.as_str(), b.off)).or_insert(frame) != frame {
+        if *frames.entry((b.pack.as_str(), b.offset)).or_insert(frame) != frame {
             return Err(format!(
                 "blob {}: its frame in pack {} at {} is described two ways",
-                b.d, b.pack, b.off
+                b.digest, b.pack, b.offset
             ));
         }
     }
@@ -289,7 +298,7 @@ fn check_blobs(m: &Manifest) -> Result<(), String> {
 pub fn frames(m: &Manifest) -> BTreeMap<(&str, u64), (u64, u64)> {
     m.blobs
         .iter()
-        .map(|b| ((b.pack.as_str(), b.off), (b.len, b.frame_raw())))
+        .map(|b| ((b.pack.as_str(), b.offset), (b.len, b.frame_raw())))
         .collect()
 }
 
@@ -305,7 +314,7 @@ pub fn sizes(m: &Manifest) -> (u64, u64) {
         .entries
         .iter()
         .map(|e| match e.kind {
-            Kind::File { s, .. } => s,
+            Kind::File { size, .. } => size,
             _ => 0,
         })
         .sum();
@@ -335,36 +344,39 @@ mod tests {
             created_ms: 0,
             entries: vec![
                 Entry {
-                    p: "node_modules".into(),
-                    kind: Kind::Dir { o: false },
-                    m: 0o755,
-                    t: 1,
+                    path: "node_modules".into(),
+                    kind: Kind::Dir { opaque: false },
+                    mode: 0o755,
+                    mtime_ns: 1,
                 },
                 Entry {
-                    p: "node_modules/a.js".into(),
-                    kind: Kind::File { d: d('a'), s: 3 },
-                    m: 0o644,
-                    t: 1,
+                    path: "node_modules/a.js".into(),
+                    kind: Kind::File {
+                        digest: d('a'),
+                        size: 3,
+                    },
+                    mode: 0o644,
+                    mtime_ns: 1,
                 },
                 Entry {
-                    p: "node_modules/.bin".into(),
+                    path: "node_modules/.bin".into(),
                     kind: Kind::Link { to: "../x".into() },
-                    m: 0o777,
-                    t: 1,
+                    mode: 0o777,
+                    mtime_ns: 1,
                 },
                 Entry {
-                    p: "gone".into(),
+                    path: "gone".into(),
                     kind: Kind::Whiteout,
-                    m: 0,
-                    t: 1,
+                    mode: 0,
+                    mtime_ns: 1,
                 },
             ],
             blobs: vec![Blob {
-                d: d('a'),
+                digest: d('a'),
                 pack: d('f'),
-                off: 0,
+                offset: 0,
                 len: 12,
-                s: 3,
+                size: 3,
                 at: 0,
                 frame_size: None,
             }],
@@ -378,17 +390,20 @@ mod tests {
         m.entries.insert(
             2,
             Entry {
-                p: "node_modules/b.js".into(),
-                kind: Kind::File { d: d('b'), s: 5 },
-                m: 0o644,
-                t: 1,
+                path: "node_modules/b.js".into(),
+                kind: Kind::File {
+                    digest: d('b'),
+                    size: 5,
+                },
+                mode: 0o644,
+                mtime_ns: 1,
             },
         );
         m.blobs[0].frame_size = Some(8);
         m.blobs.push(Blob {
             at: 3,
-            s: 5,
-            d: d('b'),
+            size: 5,
+            digest: d('b'),
             ..m.blobs[0].clone()
         });
         m
@@ -495,16 +510,16 @@ mod tests {
             "",
         ] {
             let mut m = sample();
-            m.entries[1].p = bad.into();
+            m.entries[1].path = bad.into();
             assert!(check(&m, &want(&sample())).is_err(), "{bad}");
         }
         // Writing through a symlink: a child of a link.
         let mut m = sample();
         m.entries.push(Entry {
-            p: "node_modules/.bin/evil".into(),
+            path: "node_modules/.bin/evil".into(),
             kind: Kind::Whiteout,
-            m: 0,
-            t: 0,
+            mode: 0,
+            mtime_ns: 0,
         });
         assert!(check(&m, &want(&sample())).unwrap_err().contains("parent"));
         // A child before its parent.
@@ -520,14 +535,17 @@ mod tests {
     fn deltas_apply_to_the_same_tree() {
         let parent = sample();
         let mut next = parent.entries.clone();
-        next[1].t = 99; // only the mtime
+        next[1].mtime_ns = 99; // only the mtime
         next[2].kind = Kind::Link { to: "../y".into() };
-        next.retain(|e| e.p != "gone");
+        next.retain(|e| e.path != "gone");
         next.push(Entry {
-            p: "node_modules/b.js".into(),
-            kind: Kind::File { d: d('b'), s: 1 },
-            m: 0o600,
-            t: 5,
+            path: "node_modules/b.js".into(),
+            kind: Kind::File {
+                digest: d('b'),
+                size: 1,
+            },
+            mode: 0o600,
+            mtime_ns: 5,
         });
         let (changed, removed) = diff(&parent.entries, &next);
         assert_eq!(removed, vec!["gone".to_string()]);
@@ -535,21 +553,21 @@ mod tests {
         assert_eq!(
             changed[0],
             Patch {
-                p: "node_modules/a.js".into(),
-                k: None,
-                m: None,
-                t: Some(99)
+                path: "node_modules/a.js".into(),
+                kind: None,
+                mode: None,
+                mtime_ns: Some(99)
             }
         );
         let mut m = sample();
         m.entry = d('9');
         m.entries.clear();
         m.blobs = vec![Blob {
-            d: d('b'),
+            digest: d('b'),
             pack: d('c'),
-            off: 0,
+            offset: 0,
             len: 9,
-            s: 1,
+            size: 1,
             at: 0,
             frame_size: None,
         }];
@@ -565,7 +583,7 @@ mod tests {
         let full = apply(&parent, &m).unwrap();
         check(&full, &w).unwrap();
         let mut want = next.clone();
-        want.sort_by(|a, b| a.p.cmp(&b.p));
+        want.sort_by(|a, b| a.path.cmp(&b.path));
         assert_eq!(full.entries, want);
         assert_eq!(full.blobs.len(), 2);
         assert!(full.delta.is_none());
@@ -574,7 +592,7 @@ mod tests {
         bad.delta.as_mut().unwrap().removed.push("nope".into());
         assert!(apply(&parent, &bad).is_err());
         let mut bad = m.clone();
-        bad.delta.as_mut().unwrap().changed[0].p = "../x".into();
+        bad.delta.as_mut().unwrap().changed[0].path = "../x".into();
         assert!(check(&bad, &w).is_err());
         let mut bad = m.clone();
         bad.delta.as_mut().unwrap().depth = MAX_DEPTH + 1;
@@ -582,10 +600,10 @@ mod tests {
         // A new entry under a symlink is caught on the applied tree.
         let mut bad = m.clone();
         bad.delta.as_mut().unwrap().changed.push(Patch {
-            p: "node_modules/.bin/x".into(),
-            k: Some(Kind::Whiteout),
-            m: Some(0),
-            t: Some(0),
+            path: "node_modules/.bin/x".into(),
+            kind: Some(Kind::Whiteout),
+            mode: Some(0),
+            mtime_ns: Some(0),
         });
         assert!(check(&apply(&parent, &bad).unwrap(), &w).is_err());
     }
@@ -600,13 +618,13 @@ mod tests {
                 .contains("not in the index")
         );
         let mut m = sample();
-        m.blobs[0].s = 4;
+        m.blobs[0].size = 4;
         assert!(check(&m, &want(&sample())).unwrap_err().contains("size"));
         let mut m = sample();
         m.blobs[0].pack = "zz".into();
         assert!(check(&m, &want(&sample())).is_err());
         let mut m = sample();
-        m.entries[1].m = 0o100644;
+        m.entries[1].mode = 0o100644;
         assert!(check(&m, &want(&sample())).is_err());
     }
 }

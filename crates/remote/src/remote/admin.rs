@@ -20,21 +20,21 @@ use zerops_cache_contract::remote::lock::LockKind;
 use zerops_cache_contract::remote::naming::ManifestName;
 
 /// One manifest on the remote, read and checked (or why not).
-pub struct Listed {
-    pub name: String,
-    pub meta: ObjectMeta,
-    pub parts: ManifestName,
-    pub manifest: Result<Manifest, String>,
+pub(crate) struct Listed {
+    pub(crate) name: String,
+    pub(crate) meta: ObjectMeta,
+    pub(crate) parts: ManifestName,
+    pub(crate) manifest: Result<Manifest, String>,
     /// Of the current epoch of its project and setup.
-    pub live: bool,
+    pub(crate) live: bool,
 }
 
-pub struct Scan {
-    pub manifests: Vec<Listed>,
+pub(crate) struct Scan {
+    pub(crate) manifests: Vec<Listed>,
     /// digest -> its object.
-    pub packs: BTreeMap<String, ObjectMeta>,
+    pub(crate) packs: BTreeMap<String, ObjectMeta>,
     /// Objects under the prefix that are neither (left alone).
-    pub other: usize,
+    pub(crate) other: usize,
 }
 
 async fn list(remote: &Remote, dir: &str) -> Result<Vec<ObjectMeta>> {
@@ -55,7 +55,7 @@ type Fetched = (
 );
 
 /// Lists and reads every manifest (and lists every pack) on the remote.
-pub async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
+pub(crate) async fn scan(host: &PolicyHost, remote: &Remote) -> Result<Scan> {
     let mut out = Scan {
         manifests: Vec::new(),
         packs: BTreeMap::new(),
@@ -236,16 +236,16 @@ pub fn ls(host: &PolicyHost, remote: &Remote, json: bool) -> Result<zerops_cache
 pub struct GcArgs {
     /// Remove entries published longer ago than this (e.g. 30d).
     #[arg(long, value_parser = humantime::parse_duration)]
-    pub max_age: Option<std::time::Duration>,
+    pub(crate) max_age: Option<std::time::Duration>,
     /// Then remove the oldest entries until the remote holds at most this (e.g. 20G).
     #[arg(long)]
-    pub max_size: Option<bytesize::ByteSize>,
+    pub(crate) max_size: Option<bytesize::ByteSize>,
     /// Objects younger than this are never removed (publishes in flight).
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
-    pub grace: std::time::Duration,
+    pub(crate) grace: std::time::Duration,
     /// Say what would be removed, remove nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// `remote gc`: under an exclusive lock (no publish runs meanwhile; one
@@ -461,9 +461,9 @@ fn deep_check(
                     by_pack
                         .entry(b.pack.clone())
                         .or_default()
-                        .entry((b.off, b.len, b.frame_raw()))
+                        .entry((b.offset, b.len, b.frame_raw()))
                         .or_default()
-                        .entry((b.at, b.d.clone(), b.s))
+                        .entry((b.at, b.digest.clone(), b.size))
                         .or_default()
                         .push(l.name.clone());
                 }
@@ -522,7 +522,7 @@ pub fn verify(
         for b in &m.blobs {
             match scan.packs.get(&b.pack) {
                 None => problems.push(format!("{}: pack {} is missing", l.name, b.pack)),
-                Some(p) if p.size < b.off + b.len => {
+                Some(p) if p.size < b.offset + b.len => {
                     problems.push(format!("{}: pack {} is too short", l.name, b.pack))
                 }
                 Some(_) => {}

@@ -14,27 +14,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zerops_cache_component::component::PolicyHost;
+#[cfg(test)]
 use zerops_cache_component::component::remote::wit::Mode;
 
-pub const ENV_REMOTE: &str = "ZEROPS_CACHE_REMOTE";
-pub const ENV_SECRET: &str = "ZEROPS_CACHE_REMOTE_SECRET";
-pub const ENV_SIGNING_KEY: &str = "ZEROPS_CACHE_REMOTE_SIGNING_KEY";
-pub const ENV_PUBLIC_KEYS: &str = "ZEROPS_CACHE_REMOTE_PUBLIC_KEYS";
+pub(crate) const ENV_REMOTE: &str = "ZEROPS_CACHE_REMOTE";
+pub(crate) const ENV_SECRET: &str = "ZEROPS_CACHE_REMOTE_SECRET";
+pub(crate) const ENV_SIGNING_KEY: &str = "ZEROPS_CACHE_REMOTE_SIGNING_KEY";
+pub(crate) const ENV_PUBLIC_KEYS: &str = "ZEROPS_CACHE_REMOTE_PUBLIC_KEYS";
 
 /// The keys a builder holds.
 #[derive(Default, Clone)]
-pub struct Keys {
+pub(crate) struct Keys {
     /// `ZEROPS_CACHE_REMOTE_SECRET` (HMAC).
-    pub secret: Option<Vec<u8>>,
+    pub(crate) secret: Option<Vec<u8>>,
     /// `ZEROPS_CACHE_REMOTE_SIGNING_KEY`.
-    pub signing: Option<ed25519_dalek::SigningKey>,
+    pub(crate) signing: Option<ed25519_dalek::SigningKey>,
     /// `ZEROPS_CACHE_REMOTE_PUBLIC_KEYS`, and the signing key's own.
-    pub trusted: Vec<ed25519_dalek::VerifyingKey>,
-    pub allow_unsigned: bool,
+    pub(crate) trusted: Vec<ed25519_dalek::VerifyingKey>,
+    pub(crate) allow_unsigned: bool,
 }
 
 impl Keys {
-    pub fn facts(&self) -> zerops_cache_component::component::remote::wit::SigningFacts {
+    pub(crate) fn facts(&self) -> zerops_cache_component::component::remote::wit::SigningFacts {
         zerops_cache_component::component::remote::wit::SigningFacts {
             hmac_secret: self.secret.is_some(),
             ed25519_private: self.signing.is_some(),
@@ -44,7 +45,7 @@ impl Keys {
     }
 
     /// From the environment; an error names the variable that is malformed.
-    pub fn from_env(allow_unsigned: bool) -> Result<Keys> {
+    pub(crate) fn from_env(allow_unsigned: bool) -> Result<Keys> {
         let mut k = Keys {
             secret: env(ENV_SECRET).map(String::into_bytes),
             allow_unsigned,
@@ -85,34 +86,33 @@ pub struct RemoteArgs {
     /// from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
     /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP).
     #[arg(long, value_name = "URL", env = ENV_REMOTE)]
-    pub remote: Option<String>,
+    pub(crate) remote: Option<String>,
     /// Use the remote without ZEROPS_CACHE_REMOTE_SECRET: nothing is signed
     /// and whatever the bucket holds is trusted.
     #[arg(long)]
-    pub remote_unsigned: bool,
+    pub(crate) remote_unsigned: bool,
     /// The longest a build waits for the remote in all (each pull or push,
     /// retries included) before it goes on without it.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
-    pub remote_timeout: Duration,
+    pub(crate) remote_timeout: Duration,
 }
 
 /// A configured remote.
 pub struct Remote {
-    pub store: Arc<dyn ObjectStore>,
+    pub(crate) store: Arc<dyn ObjectStore>,
     /// The URL as given (for messages).
-    pub url: String,
+    pub(crate) url: String,
     /// The prefix inside the bucket (no leading or trailing `/`).
-    pub prefix: String,
-    pub mode: Mode,
-    pub keys: Keys,
+    pub(crate) prefix: String,
+    pub(crate) keys: Keys,
     /// The algorithm this builder publishes with; `None`: it only reads
     /// (public keys only), and never publishes.
     pub publish_alg: Option<String>,
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// `s3://bucket/prefix` → (bucket, prefix).
-pub fn parse_url(url: &str) -> Result<(String, String)> {
+pub(crate) fn parse_url(url: &str) -> Result<(String, String)> {
     let rest = url.strip_prefix("s3://").ok_or_else(|| {
         anyhow!("--remote / {ENV_REMOTE}: {url:?} is not an s3://bucket/prefix URL")
     })?;
@@ -157,7 +157,7 @@ fn env(name: &str) -> Option<String> {
 /// failures (refused connections, 5xx answers, bodies cut short, stalls)
 /// are retried with exponential backoff (0.1 s doubling to 2 s) until the
 /// budget is spent. A GET cut short resumes where it stopped (same ETag).
-pub fn client_options(total: Duration) -> (ClientOptions, RetryConfig) {
+pub(crate) fn client_options(total: Duration) -> (ClientOptions, RetryConfig) {
     let stall = (total / 4).clamp(Duration::from_secs(2), Duration::from_secs(15));
     let client = ClientOptions::new()
         .with_timeout(total)
@@ -221,7 +221,6 @@ impl RemoteArgs {
             store: Arc::new(store),
             url,
             prefix,
-            mode: signing.mode,
             keys,
             publish_alg: signing.publish_alg,
             timeout,
@@ -231,7 +230,8 @@ impl RemoteArgs {
 
 impl Remote {
     /// A remote over any object store (tests use `InMemory`).
-    pub fn over(
+    #[cfg(test)]
+    pub(crate) fn over(
         store: Arc<dyn ObjectStore>,
         prefix: &str,
         mode: Mode,
@@ -253,7 +253,6 @@ impl Remote {
             store,
             url: format!("memory:///{prefix}"),
             prefix: prefix.trim_matches('/').to_string(),
-            mode,
             keys,
             publish_alg,
             timeout: Duration::from_secs(30),
@@ -261,7 +260,7 @@ impl Remote {
     }
 
     /// The object path of a name relative to the prefix.
-    pub fn path(&self, name: &str) -> object_store::path::Path {
+    pub(crate) fn path(&self, name: &str) -> object_store::path::Path {
         let full = if self.prefix.is_empty() {
             name.to_string()
         } else {
@@ -271,7 +270,7 @@ impl Remote {
     }
 
     /// A listed path relative to the prefix.
-    pub fn relative(&self, p: &object_store::path::Path) -> String {
+    pub(crate) fn relative(&self, p: &object_store::path::Path) -> String {
         let s = p.as_ref();
         if self.prefix.is_empty() {
             return s.to_string();

@@ -122,7 +122,7 @@ async fn newest_manifest(
 }
 
 /// What the remote says of the epoch, with this builder's memory.
-pub async fn facts(
+pub(crate) async fn facts(
     host: &PolicyHost,
     remote: &Remote,
     project: &str,
@@ -143,7 +143,7 @@ pub async fn facts(
 }
 
 /// The current epoch, or why the remote is not trusted now.
-pub async fn current(
+pub(crate) async fn current(
     host: &PolicyHost,
     remote: &Remote,
     project: &str,
@@ -162,7 +162,7 @@ pub async fn current(
 
 /// Raises the epoch above every one known (the remote's, this builder's
 /// memory, signed manifests'): the new epoch.
-pub async fn raise(
+pub(crate) async fn raise(
     host: &PolicyHost,
     remote: &Remote,
     project: &str,

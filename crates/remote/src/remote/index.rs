@@ -18,7 +18,7 @@ use zerops_cache_contract::remote::index::{Index, IndexEntry};
 use zerops_cache_contract::remote::naming::ManifestName;
 
 /// Adds `entry` to the index of `id`'s project and setup.
-pub async fn add(
+pub(crate) async fn add(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -75,14 +75,14 @@ pub async fn add(
 type Listed = (String, ManifestName, object_store::ObjectMeta);
 
 /// One row of `remote ls`.
-pub struct Row {
-    pub name: String,
-    pub parts: ManifestName,
-    pub size: u64,
-    pub modified_ms: i64,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) parts: ManifestName,
+    pub(crate) size: u64,
+    pub(crate) modified_ms: i64,
     /// files, bytes, stored bytes; or why the manifest is unreadable.
-    pub shown: Result<(u64, u64, u64), String>,
-    pub live: bool,
+    pub(crate) shown: Result<(u64, u64, u64), String>,
+    pub(crate) live: bool,
 }
 
 /// The setup a manifest's JSON says it is for (read only to name its
@@ -98,7 +98,7 @@ fn setup_in(json: &[u8]) -> Option<String> {
 /// What `remote ls` shows: one listing of the manifests, then per project
 /// and setup its index and its epoch; only manifests the index lacks are
 /// read whole.
-pub async fn rows(host: &PolicyHost, remote: &Remote) -> Result<Vec<Row>> {
+pub(crate) async fn rows(host: &PolicyHost, remote: &Remote) -> Result<Vec<Row>> {
     let metas: Vec<_> = remote
         .store
         .list(Some(&remote.path("v1/manifests/")))
@@ -212,7 +212,7 @@ async fn read_whole(
                 .entries
                 .iter()
                 .map(|e| match e.kind {
-                    super::Kind::File { s, .. } => s,
+                    super::Kind::File { size, .. } => size,
                     _ => 0,
                 })
                 .sum::<u64>();

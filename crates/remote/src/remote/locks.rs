@@ -15,18 +15,18 @@ use zerops_cache_component::component::PolicyHost;
 use zerops_cache_contract::remote::lock::{Lock, LockFacts, LockKind};
 
 /// A lock this process holds; [`release`] removes it.
-pub struct Held {
-    pub name: String,
+pub(crate) struct Held {
+    pub(crate) name: String,
     /// The other locks seen when it was taken.
-    pub others: Vec<LockFacts>,
+    pub(crate) others: Vec<LockFacts>,
     /// Its own time on the store's clock.
-    pub mine_ms: u64,
+    pub(crate) mine_ms: u64,
 }
 
 /// Why a lock could not be taken (another holder), as opposed to a remote
 /// that failed.
 #[derive(Debug)]
-pub struct Blocked(pub String);
+pub(crate) struct Blocked(pub String);
 
 impl std::fmt::Display for Blocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,7 +50,7 @@ fn hold(name: &str, on: bool) {
 }
 
 /// Removes every lock this process still holds (best effort).
-pub async fn release_all(remote: &Remote) {
+pub(crate) async fn release_all(remote: &Remote) {
     let names: Vec<String> = HELD.lock().unwrap_or_else(|e| e.into_inner()).clone();
     for n in names {
         if remote.store.delete(&remote.path(&n)).await.is_ok() {
@@ -67,7 +67,7 @@ fn random_id() -> Result<String> {
 
 /// Tries once: writes the lock, lists the others, and keeps it if the
 /// component says so (else removes it again: [`Blocked`]).
-pub async fn try_take(
+pub(crate) async fn try_take(
     host: &PolicyHost,
     remote: &Remote,
     kind: LockKind,
@@ -136,7 +136,7 @@ pub async fn try_take(
 
 /// Takes a shared lock, waiting (within the caller's time budget) while an
 /// exclusive one (gc) holds the remote.
-pub async fn take_shared(host: &PolicyHost, remote: &Remote, holder: &str) -> Result<Held> {
+pub(crate) async fn take_shared(host: &PolicyHost, remote: &Remote, holder: &str) -> Result<Held> {
     let mut wait = Duration::from_millis(100);
     loop {
         match try_take(host, remote, LockKind::Shared, holder).await {
@@ -150,7 +150,7 @@ pub async fn take_shared(host: &PolicyHost, remote: &Remote, holder: &str) -> Re
 }
 
 /// Removes a lock this process holds.
-pub async fn release(remote: &Remote, held: &Held) -> Result<()> {
+pub(crate) async fn release(remote: &Remote, held: &Held) -> Result<()> {
     remote
         .store
         .delete(&remote.path(&held.name))

@@ -14,13 +14,13 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::{Blob, Kind, sha256_hex, tree};
+use super::{Blob, Kind, layer_dir, sha256_hex};
 
 /// A pack is closed once its frames reach this size: small enough that
 /// many are in flight at once (a pull decompresses and writes one per
 /// thread), large enough that requests stay few (a 400 MB tree is about a
 /// dozen).
-pub const PACK_BYTES: usize = 8 << 20;
+pub(crate) const PACK_BYTES: usize = 8 << 20;
 /// zstd's level 1: on the small frames of a package tree it compresses
 /// within a few percent of level 3, at about twice the speed.
 pub const LEVEL: i32 = 1;
@@ -33,10 +33,10 @@ pub const SHARED_FRAME: usize = 128 << 10;
 const BATCH: usize = 32;
 
 /// A closed pack: its bytes, the SHA-256 that names it, and its blobs.
-pub struct Pack {
-    pub bytes: Vec<u8>,
-    pub digest: String,
-    pub blobs: Vec<Blob>,
+pub(crate) struct Pack {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) digest: String,
+    pub(crate) blobs: Vec<Blob>,
 }
 
 #[derive(Default)]
@@ -62,15 +62,15 @@ impl Open {
         frame.clear();
         frame.reserve(zstd::zstd_safe::compress_bound(raw.len()));
         enc.compress_to_buffer(raw, frame)?;
-        let (off, len) = (self.bytes.len() as u64, frame.len() as u64);
+        let (offset, len) = (self.bytes.len() as u64, frame.len() as u64);
         let alone = members.len() == 1;
-        for (d, at, s) in members {
+        for (digest, at, size) in members {
             self.blobs.push(Blob {
-                d,
+                digest,
                 pack: String::new(),
-                off,
+                offset,
                 len,
-                s,
+                size,
                 at,
                 frame_size: (!alone || at != 0).then_some(raw.len() as u64),
             });
@@ -138,8 +138,8 @@ fn read_into(path: &Path, buf: &mut Vec<u8>, hint: u64) -> std::io::Result<()> {
 /// and size) and packs the contents the remote lacks: not in `have`, and
 /// each digest once. Every closed pack goes to `send`; when `send` fails
 /// (the upload stopped) or a file cannot be read, the pass stops.
-pub fn pack_all(
-    walked: &mut [tree::Walked],
+pub(crate) fn pack_all(
+    walked: &mut [layer_dir::Walked],
     have: &BTreeMap<String, Blob>,
     send: &(dyn Fn(Pack) -> Result<()> + Sync),
 ) -> Result<()> {
@@ -155,7 +155,7 @@ pub fn pack_all(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
-    let view: &[tree::Walked] = walked;
+    let view: &[layer_dir::Walked] = walked;
     let results: Vec<Result<Vec<(usize, String, u64)>>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -180,10 +180,10 @@ pub fn pack_all(
     for r in results {
         match r {
             Ok(done) => {
-                for (i, digest, size) in done {
-                    if let Kind::File { d, s } = &mut walked[i].entry.kind {
-                        *d = digest;
-                        *s = size;
+                for (i, found, length) in done {
+                    if let Kind::File { digest, size } = &mut walked[i].entry.kind {
+                        *digest = found;
+                        *size = length;
                     }
                 }
             }
@@ -196,7 +196,7 @@ pub fn pack_all(
 }
 
 fn worker(
-    walked: &[tree::Walked],
+    walked: &[layer_dir::Walked],
     files: &[usize],
     next: &AtomicUsize,
     stop: &AtomicBool,
@@ -215,7 +215,7 @@ fn worker(
         }
         for &i in &files[start..(start + BATCH).min(files.len())] {
             let w = &walked[i];
-            let (Some(abs), Kind::File { s: hint, .. }) = (&w.abs, &w.entry.kind) else {
+            let (Some(abs), Kind::File { size: hint, .. }) = (&w.abs, &w.entry.kind) else {
                 continue;
             };
             read_into(abs, &mut buf, *hint)

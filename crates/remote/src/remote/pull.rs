@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::Remote;
-use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, sha256_hex, sign, tree};
+use super::{Entry, Kind, MAX_DEPTH, Manifest, Traffic, layer_dir, sha256_hex, sign};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_contract::layer::Layer;
 use zerops_cache_contract::remote::naming::Expect;
@@ -28,24 +28,24 @@ const FETCH_ATTEMPTS: u32 = 4;
 const MAX_MANIFEST: u64 = 1 << 30;
 /// Test hook: abort the process after this many packs were written into
 /// the staging directory (the kill tests; never set it otherwise).
-pub const ENV_ABORT_AFTER_PACKS: &str = "ZEROPS_CACHE_REMOTE_ABORT_AFTER_PACKS";
+pub(crate) const ENV_ABORT_AFTER_PACKS: &str = "ZEROPS_CACHE_REMOTE_ABORT_AFTER_PACKS";
 
 /// The blocking writers of a pull: a pull that fails or runs out of time
 /// drops its futures, not the blocking threads they started; those stop at
 /// their next blob once cancelled, and [`Writers::cancel_and_wait`] returns
 /// when none is left (then the staging directory can go).
-pub struct Writers {
+pub(crate) struct Writers {
     state: std::sync::Mutex<(usize, bool)>,
     idle: std::sync::Condvar,
 }
 
-pub static WRITERS: Writers = Writers {
+pub(crate) static WRITERS: Writers = Writers {
     state: std::sync::Mutex::new((0, false)),
     idle: std::sync::Condvar::new(),
 };
 
 /// One writer at work (see [`Writers`]).
-pub struct Writing;
+pub(crate) struct Writing;
 
 impl Drop for Writing {
     fn drop(&mut self) {
@@ -69,7 +69,7 @@ impl Writers {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).1
     }
 
-    pub fn cancel_and_wait(&self) {
+    pub(crate) fn cancel_and_wait(&self) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.1 = true;
         while s.0 > 0 {
@@ -77,22 +77,22 @@ impl Writers {
         }
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = false;
     }
 }
 
 /// Which entry of the remote a layer is.
 #[derive(Debug, Clone)]
-pub struct LayerId {
-    pub project: String,
-    pub setup: String,
-    pub layer: Layer,
-    pub entry: String,
-    pub epoch: u64,
-    pub image: String,
-    pub base_key: String,
-    pub build_key: String,
+pub(crate) struct LayerId {
+    pub(crate) project: String,
+    pub(crate) setup: String,
+    pub(crate) layer: Layer,
+    pub(crate) entry: String,
+    pub(crate) epoch: u64,
+    pub(crate) image: String,
+    pub(crate) base_key: String,
+    pub(crate) build_key: String,
 }
 
 /// A layer of a build as [`LayerId::new`] names it: the project and setup
@@ -111,7 +111,7 @@ pub struct LayerSpec<'a> {
 
 impl LayerId {
     /// The entry of `spec` (the component computes its key).
-    pub fn new(host: &PolicyHost, spec: LayerSpec<'_>) -> Result<LayerId> {
+    pub(crate) fn new(host: &PolicyHost, spec: LayerSpec<'_>) -> Result<LayerId> {
         Ok(LayerId {
             project: spec.project.into(),
             setup: spec.setup.into(),
@@ -124,7 +124,7 @@ impl LayerId {
         })
     }
 
-    pub fn manifest_name(&self, host: &PolicyHost) -> Result<String> {
+    pub(crate) fn manifest_name(&self, host: &PolicyHost) -> Result<String> {
         host.manifest_name(
             &self.project,
             &self.setup,
@@ -136,7 +136,7 @@ impl LayerId {
 }
 
 /// Decodes and checks a fetched manifest object stored at `name`.
-pub fn open_manifest(
+pub(crate) fn open_manifest(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -159,7 +159,7 @@ pub fn open_manifest(
 
 /// The manifest object of `id`, verified and checked as it is (a delta is
 /// not resolved), with the SHA-256 of the object; `None` when absent.
-pub async fn fetch_one(
+pub(crate) async fn fetch_one(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -192,7 +192,7 @@ fn expect(id: &LayerId) -> Expect {
 
 /// A full manifest: `m` itself, or `m` applied on its chain of parents
 /// (each fetched, verified, pinned by its object digest), checked whole.
-pub async fn resolve(
+pub(crate) async fn resolve(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -247,7 +247,7 @@ pub async fn resolve(
 }
 
 /// The full manifest of `id`, verified; `None` when the remote has none.
-pub async fn fetch_manifest(
+pub(crate) async fn fetch_manifest(
     host: &PolicyHost,
     remote: &Remote,
     id: &LayerId,
@@ -274,11 +274,12 @@ struct FrameWork<'a> {
 }
 
 fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
-    let index: BTreeMap<&str, &super::Blob> = m.blobs.iter().map(|b| (b.d.as_str(), b)).collect();
+    let index: BTreeMap<&str, &super::Blob> =
+        m.blobs.iter().map(|b| (b.digest.as_str(), b)).collect();
     let mut by_blob: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in &m.entries {
-        if let Kind::File { d, .. } = &e.kind {
-            by_blob.entry(d.as_str()).or_default().push(e);
+        if let Kind::File { digest, .. } = &e.kind {
+            by_blob.entry(digest.as_str()).or_default().push(e);
         }
     }
     // pack -> frame offset -> the frame (the component checked that the
@@ -289,9 +290,9 @@ fn plan<'a>(m: &'a Manifest) -> Vec<PackWork<'a>> {
         by_pack
             .entry(b.pack.as_str())
             .or_default()
-            .entry(b.off)
+            .entry(b.offset)
             .or_insert_with(|| FrameWork {
-                off: b.off,
+                off: b.offset,
                 len: b.len,
                 raw: b.frame_raw(),
                 blobs: Vec::new(),
@@ -347,7 +348,7 @@ impl BlobWriter {
         }
         self.buf.clear();
         self.buf.reserve(job.raw as usize);
-        let first = job.blobs.first().map_or("", |(b, _)| b.d.as_str());
+        let first = job.blobs.first().map_or("", |(b, _)| b.digest.as_str());
         self.dec
             .decompress_to_buffer(&job.bytes, &mut self.buf)
             .map_err(|e| {
@@ -365,18 +366,18 @@ impl BlobWriter {
         for (b, entries) in &job.blobs {
             let bytes = usize::try_from(b.at)
                 .ok()
-                .and_then(|at| self.buf.get(at..)?.get(..usize::try_from(b.s).ok()?));
-            let Some(bytes) = bytes.filter(|bytes| sha256_hex(bytes) == b.d) else {
+                .and_then(|at| self.buf.get(at..)?.get(..usize::try_from(b.size).ok()?));
+            let Some(bytes) = bytes.filter(|bytes| sha256_hex(bytes) == b.digest) else {
                 return Err(super::quarantine::bad_pack(
                     pack,
                     format!(
                         "blob {} in pack {pack} does not match its digest: refused",
-                        b.d
+                        b.digest
                     ),
                 ));
             };
             for e in entries {
-                tree::write_file(root, e, bytes, self.umask)?;
+                layer_dir::write_file(root, e, bytes, self.umask)?;
             }
         }
         Ok(())
@@ -419,7 +420,7 @@ async fn fetch_ranges(
 }
 
 /// Pulls the layer of manifest `m` into the fresh directory `root`.
-pub async fn pull_layer(
+pub(crate) async fn pull_layer(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
@@ -427,8 +428,8 @@ pub async fn pull_layer(
     root: &Path,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
-    let umask = tree::umask();
-    tree::prepare(root, &m.entries, umask)?;
+    let umask = layer_dir::umask();
+    layer_dir::prepare(root, &m.entries, umask)?;
     let work = plan(m);
     bar.set_length(work.len() as u64);
     let abort_after: Option<u64> = std::env::var(ENV_ABORT_AFTER_PACKS)
@@ -489,5 +490,5 @@ pub async fn pull_layer(
         .buffer_unordered(IN_FLIGHT)
         .try_collect::<Vec<()>>()
         .await?;
-    tree::finish(root, &m.entries)
+    layer_dir::finish(root, &m.entries)
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pack::{Pack, pack_all};
 use super::pull::{LayerId, fetch_one, resolve};
-use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Traffic, sign, tree};
+use super::{Blob, Delta, Entry, FORMAT, Kind, MAX_DEPTH, Manifest, Traffic, layer_dir, sign};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_contract::remote::index::IndexEntry;
 
@@ -23,26 +23,26 @@ use zerops_cache_contract::remote::index::IndexEntry;
 const IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Pushed {
+pub(crate) struct Pushed {
     /// The manifest was written by this push (false: it was already there).
-    pub published: bool,
-    pub already_there: bool,
-    pub files: usize,
-    pub new_blobs: usize,
-    pub reused_blobs: usize,
-    pub left_out: Vec<String>,
+    pub(crate) published: bool,
+    pub(crate) already_there: bool,
+    pub(crate) files: usize,
+    pub(crate) new_blobs: usize,
+    pub(crate) reused_blobs: usize,
+    pub(crate) left_out: Vec<String>,
     /// Why the index was not updated (then `remote ls` reads the manifest whole).
-    pub index_note: Option<String>,
+    pub(crate) index_note: Option<String>,
 }
 
 /// The newest readable manifest of the same project, setup, epoch and
 /// layer (resolved): what the remote already holds, and the parent of an
 /// incremental push.
-pub struct Previous {
-    pub full: Manifest,
-    pub entry: String,
-    pub object: String,
-    pub depth: u32,
+pub(crate) struct Previous {
+    pub(crate) full: Manifest,
+    pub(crate) entry: String,
+    pub(crate) object: String,
+    pub(crate) depth: u32,
 }
 
 async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Previous> {
@@ -91,7 +91,7 @@ async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Pr
 
 /// Pushes the layer at `dir` as `id`, unless the remote has it already
 /// (and no reader refused it: then it is published again over it).
-pub async fn push_layer(
+pub(crate) async fn push_layer(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
@@ -117,7 +117,7 @@ pub async fn push_layer(
     let dir = dir.to_path_buf();
     let holder = format!("publish {}/{}", id.project, id.setup);
     let (walk, held) = tokio::join!(
-        tokio::task::spawn_blocking(move || tree::walk(&dir)),
+        tokio::task::spawn_blocking(move || layer_dir::walk(&dir)),
         super::locks::take_shared(host, remote, &holder)
     );
     let held = held?;
@@ -155,7 +155,7 @@ async fn reusable(
     let mut need: BTreeMap<String, u64> = BTreeMap::new();
     for b in have.values() {
         let end = need.entry(b.pack.clone()).or_default();
-        *end = (*end).max(b.off + b.len);
+        *end = (*end).max(b.offset + b.len);
     }
     let ok: BTreeSet<String> = futures::stream::iter(need)
         .map(|(pack, end)| async move {
@@ -224,10 +224,10 @@ async fn pack_and_upload(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
-    mut walk: tree::Walk,
+    mut walk: layer_dir::Walk,
     have: Arc<BTreeMap<String, Blob>>,
     bar: &indicatif::ProgressBar,
-) -> Result<(tree::Walk, Vec<Blob>)> {
+) -> Result<(layer_dir::Walk, Vec<Blob>)> {
     // Two closed packs wait at most: memory stays bounded by the packs
     // being filled, waiting and uploading.
     let (tx, rx) = tokio::sync::mpsc::channel::<Pack>(2);
@@ -271,7 +271,7 @@ async fn publish(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
-    walk: tree::Walk,
+    walk: layer_dir::Walk,
     to: &Target<'_>,
     bar: &indicatif::ProgressBar,
 ) -> Result<Pushed> {
@@ -283,7 +283,7 @@ async fn publish(
             p.full
                 .blobs
                 .iter()
-                .map(|b| (b.d.clone(), b.clone()))
+                .map(|b| (b.digest.clone(), b.clone()))
                 .collect()
         })
         .unwrap_or_default();
@@ -342,17 +342,17 @@ fn blob_index(
 ) -> Result<BTreeMap<String, Blob>> {
     let mut index: BTreeMap<String, Blob> = BTreeMap::new();
     for b in uploaded {
-        index.insert(b.d.clone(), b);
+        index.insert(b.digest.clone(), b);
     }
     out.new_blobs = index.len();
     for e in entries {
-        if let Kind::File { d, .. } = &e.kind
-            && !index.contains_key(d)
+        if let Kind::File { digest, .. } = &e.kind
+            && !index.contains_key(digest)
         {
             let b = have
-                .get(d)
-                .ok_or_else(|| anyhow!("blob {d} of {} is in no pack", e.p))?;
-            index.insert(d.clone(), b.clone());
+                .get(digest)
+                .ok_or_else(|| anyhow!("blob {digest} of {} is in no pack", e.path))?;
+            index.insert(digest.clone(), b.clone());
             out.reused_blobs += 1;
         }
     }
@@ -367,14 +367,14 @@ fn shown(name: &str, entries: &[Entry], index: &BTreeMap<String, Blob>) -> Index
         bytes: entries
             .iter()
             .map(|e| match e.kind {
-                Kind::File { s, .. } => s,
+                Kind::File { size, .. } => size,
                 _ => 0,
             })
             .sum(),
         // Each frame once (small blobs share one).
         stored_bytes: index
             .values()
-            .map(|b| ((b.pack.as_str(), b.off), b.len))
+            .map(|b| ((b.pack.as_str(), b.offset), b.len))
             .collect::<BTreeMap<_, _>>()
             .values()
             .sum(),
@@ -399,14 +399,14 @@ fn blobs_of_delta(d: &Delta, index: &BTreeMap<String, Blob>) -> Vec<Blob> {
     let used: BTreeSet<&str> = d
         .changed
         .iter()
-        .filter_map(|c| match &c.k {
-            Some(Kind::File { d, .. }) => Some(d.as_str()),
+        .filter_map(|c| match &c.kind {
+            Some(Kind::File { digest, .. }) => Some(digest.as_str()),
             _ => None,
         })
         .collect();
     index
         .values()
-        .filter(|b| used.contains(b.d.as_str()))
+        .filter(|b| used.contains(b.digest.as_str()))
         .cloned()
         .collect()
 }

@@ -18,12 +18,12 @@ use zerops_cache_component::component::PolicyHost;
 
 /// A refusal of what the remote holds (as opposed to a remote that failed).
 #[derive(Debug, Clone)]
-pub struct Bad {
+pub(crate) struct Bad {
     /// The manifest refused (filled in by the caller that knows it).
-    pub manifest: Option<String>,
+    pub(crate) manifest: Option<String>,
     /// The pack at fault, if it was one.
-    pub pack: Option<String>,
-    pub why: String,
+    pub(crate) pack: Option<String>,
+    pub(crate) why: String,
 }
 
 impl std::fmt::Display for Bad {
@@ -34,7 +34,7 @@ impl std::fmt::Display for Bad {
 
 impl std::error::Error for Bad {}
 
-pub fn bad_pack(pack: &str, why: String) -> anyhow::Error {
+pub(crate) fn bad_pack(pack: &str, why: String) -> anyhow::Error {
     Bad {
         manifest: None,
         pack: Some(pack.to_string()),
@@ -43,7 +43,7 @@ pub fn bad_pack(pack: &str, why: String) -> anyhow::Error {
     .into()
 }
 
-pub fn bad_manifest(name: &str, why: String) -> anyhow::Error {
+pub(crate) fn bad_manifest(name: &str, why: String) -> anyhow::Error {
     Bad {
         manifest: Some(name.to_string()),
         pack: None,
@@ -53,7 +53,7 @@ pub fn bad_manifest(name: &str, why: String) -> anyhow::Error {
 }
 
 /// `e` with the manifest it refused, when it is a refusal.
-pub fn of_manifest(e: anyhow::Error, manifest: &str) -> anyhow::Error {
+pub(crate) fn of_manifest(e: anyhow::Error, manifest: &str) -> anyhow::Error {
     match e.downcast_ref::<Bad>() {
         Some(b) if b.manifest.is_none() => Bad {
             manifest: Some(manifest.to_string()),
@@ -65,7 +65,7 @@ pub fn of_manifest(e: anyhow::Error, manifest: &str) -> anyhow::Error {
 }
 
 /// Records a refusal on the remote; what was done, for the user.
-pub async fn record(host: &PolicyHost, remote: &Remote, bad: &Bad) -> Result<Vec<String>> {
+pub(crate) async fn record(host: &PolicyHost, remote: &Remote, bad: &Bad) -> Result<Vec<String>> {
     let mut done = Vec::new();
     if let Some(pack) = &bad.pack {
         let path = remote.path(&host.pack_name(pack)?);

@@ -34,11 +34,11 @@ fn mac(secret: &[u8], input: &[u8]) -> HmacSha256 {
     m
 }
 
-pub fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub fn unhex(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
@@ -49,7 +49,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// The object to store at `name` for `body`.
-pub fn seal(host: &PolicyHost, remote: &Remote, name: &str, body: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn seal(host: &PolicyHost, remote: &Remote, name: &str, body: &[u8]) -> Result<Vec<u8>> {
     let digest = sha256_hex(body);
     let alg = remote.publish_alg.clone().ok_or_else(|| {
         anyhow!(
@@ -89,7 +89,7 @@ pub fn seal(host: &PolicyHost, remote: &Remote, name: &str, body: &[u8]) -> Resu
 
 /// The body of the object stored at `name`, once its digest and (in
 /// signed mode) its signature are verified; the error says why not.
-pub fn open<'a>(
+pub(crate) fn open<'a>(
     host: &PolicyHost,
     remote: &Remote,
     name: &str,

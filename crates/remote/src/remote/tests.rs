@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::config::Remote;
 use super::pull::{LayerId, LayerSpec, fetch_manifest, pull_layer};
 use super::push::push_layer;
-use super::{Traffic, tier, tree};
+use super::{Traffic, layer_dir, tier};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::remote::wit::Mode;
 use zerops_cache_contract::layer::Layer;
@@ -92,11 +92,11 @@ fn layer(dir: &Path, files: usize) {
 
 /// Every entry of a tree: path, kind, mode, mtime, contents.
 fn snapshot(dir: &Path) -> Vec<String> {
-    let w = tree::walk(dir).unwrap();
+    let w = layer_dir::walk(dir).unwrap();
     w.entries
         .iter()
         .map(|e| {
-            let p = dir.join(&e.entry.p);
+            let p = dir.join(&e.entry.path);
             let md = std::fs::symlink_metadata(&p).unwrap();
             let body = if md.is_file() {
                 format!("{:x?}", super::sha256_hex(&std::fs::read(&p).unwrap()))
@@ -107,7 +107,7 @@ fn snapshot(dir: &Path) -> Vec<String> {
             };
             format!(
                 "{} {:?} {:o} {} {}",
-                e.entry.p,
+                e.entry.path,
                 e.entry.kind,
                 md.mode(),
                 // A whiteout's mtime is not kept (overlayfs ignores it).
@@ -301,7 +301,7 @@ fn tampered_manifests_and_blobs_are_refused() {
             .blobs
             .iter()
             .filter(|b| p.as_ref().ends_with(&b.pack))
-            .map(|b| (b.off, (b.len, b.frame_raw())))
+            .map(|b| (b.offset, (b.len, b.frame_raw())))
             .collect();
         assert!(
             m.blobs.iter().any(|b| b.frame_size.is_some()),

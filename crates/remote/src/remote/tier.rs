@@ -21,7 +21,7 @@ use super::config::{Remote, RemoteArgs};
 use super::pull::{LayerId, LayerSpec, fetch_manifest, pull_layer};
 use super::push::{Pushed, push_layer};
 use super::{Traffic, TrafficSummary};
-use super::{epochs, locks, memory, quarantine};
+use super::{epoch_memory, epochs, locks, quarantine};
 use zerops_cache_component::component::PolicyHost;
 use zerops_cache_contract::layer::Layer;
 use zerops_cache_store::store::Store;
@@ -30,27 +30,27 @@ use zerops_cache_store::store::layout::{CACHE, HOME, RECORD};
 
 /// The staging directory of a pull, inside the store (one filesystem); the
 /// store names it, as it removes what an interrupted pull left.
-pub const STAGING: &str = zerops_cache_store::store::layout::REMOTE_STAGING;
+pub(crate) const STAGING: &str = zerops_cache_store::store::layout::REMOTE_STAGING;
 
 /// The `remote` part of the build summary.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RemoteSummary {
-    pub url: String,
+    pub(crate) url: String,
     /// False when the remote was configured but not used (see warnings).
-    pub enabled: bool,
-    pub epoch: Option<u64>,
+    pub(crate) enabled: bool,
+    pub(crate) epoch: Option<u64>,
     /// Layers pulled from the remote.
-    pub pulled: Vec<Layer>,
+    pub(crate) pulled: Vec<Layer>,
     /// Layers whose manifest this build published.
-    pub published: Vec<Layer>,
+    pub(crate) published: Vec<Layer>,
     /// Bytes and objects transferred (up: pushed, down: pulled).
-    pub transfer: TrafficSummary,
+    pub(crate) transfer: TrafficSummary,
     pub warnings: Vec<String>,
 }
 
 pub struct Tier<'a> {
     host: &'a PolicyHost,
-    pub remote: Remote,
+    pub(crate) remote: Remote,
     project: String,
     setup: String,
     image: String,
@@ -58,10 +58,10 @@ pub struct Tier<'a> {
     traffic: Traffic,
     rt: tokio::runtime::Runtime,
     progress: bool,
-    pub summary: RemoteSummary,
+    pub(crate) summary: RemoteSummary,
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -81,10 +81,10 @@ fn now_ms() -> u64 {
 /// restores the default disposition for everything else (`| head`), and
 /// build commands inherit the default, so the guard is held only while the
 /// remote is spoken to.
-pub struct NoSigpipe(libc::sighandler_t);
+pub(crate) struct NoSigpipe(libc::sighandler_t);
 
 impl NoSigpipe {
-    pub fn new() -> NoSigpipe {
+    pub(crate) fn new() -> NoSigpipe {
         // SAFETY: signal(2) swaps one disposition; no handler runs Rust code.
         NoSigpipe(unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) })
     }
@@ -106,13 +106,13 @@ impl Drop for NoSigpipe {
 }
 
 /// Runs `f` on `rt` with SIGPIPE ignored (see [`NoSigpipe`]).
-pub fn network<T>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
+pub(crate) fn network<T>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
     let _guard = NoSigpipe::new();
     rt.block_on(f)
 }
 
 /// Runs `f` within the remote's total time budget.
-pub fn bounded<T>(
+pub(crate) fn bounded<T>(
     rt: &tokio::runtime::Runtime,
     remote: &Remote,
     what: &str,
@@ -145,14 +145,14 @@ pub fn invalidate(
         return Ok(None);
     };
     let rt = runtime()?;
-    let seen = memory::known(store, &remote.url).seen;
+    let seen = epoch_memory::known(store, &remote.url).seen;
     let n = bounded(
         &rt,
         &remote,
         "raising the remote epoch",
         epochs::raise(host, &remote, project, setup, seen, reason),
     )?;
-    memory::saw(store, &remote.url, n)?;
+    epoch_memory::saw(store, &remote.url, n)?;
     Ok(Some(n))
 }
 
@@ -161,7 +161,7 @@ pub fn invalidate(
 /// remote; `None` without a remote.
 fn floor(args: &RemoteArgs, tier: Option<&Tier>, store: &Store) -> Option<(String, u64)> {
     let url = args.remote.clone().filter(|u| !u.is_empty())?;
-    let seen = memory::known(store, &url).seen.unwrap_or(0);
+    let seen = epoch_memory::known(store, &url).seen.unwrap_or(0);
     Some((url, tier.map_or(seen, |t| t.epoch.max(seen))))
 }
 
@@ -179,7 +179,7 @@ pub fn stale_layers(
     let Some((url, floor)) = floor(args, tier, store) else {
         return Ok(None);
     };
-    let known = memory::known(store, &url);
+    let known = epoch_memory::known(store, &url);
     let mut stale = Vec::new();
     for ((layer, key), reused) in Layer::ALL.into_iter().zip(keys).zip(reuse) {
         let built_in = known.layer(layer, key);
@@ -224,12 +224,12 @@ pub fn remember(
     let Some((url, floor)) = floor(args, tier, store) else {
         return Ok(());
     };
-    memory::update(store, &url, |k| {
+    epoch_memory::update(store, &url, |k| {
         for (layer, key) in Layer::ALL.into_iter().zip(keys) {
             if fresh.contains(&layer) {
                 k.layers.insert(
                     layer.name().to_string(),
-                    memory::LayerEpoch {
+                    epoch_memory::LayerEpoch {
                         key: key.to_string(),
                         epoch: floor,
                     },
@@ -297,7 +297,7 @@ impl<'a> Tier<'a> {
             Ok(rt) => rt,
             Err(e) => return off(format!("{e:#}"), summary),
         };
-        let seen = memory::known(store, &remote.url).seen;
+        let seen = epoch_memory::known(store, &remote.url).seen;
         let epoch = bounded(
             &rt,
             &remote,
@@ -309,7 +309,7 @@ impl<'a> Tier<'a> {
             Err(e) => return off(format!("{e:#}"), summary),
         };
         if seen.is_none_or(|s| epoch > s)
-            && let Err(e) = memory::saw(store, &remote.url, epoch)
+            && let Err(e) = epoch_memory::saw(store, &remote.url, epoch)
         {
             return off(format!("remembering epoch {epoch}: {e:#}"), summary);
         }
@@ -500,72 +500,96 @@ impl<'a> Tier<'a> {
                 Layer::Base => base_key,
                 Layer::Build => build_key,
             };
-            let built_in = memory::known(store, &self.remote.url).layer(layer, key);
-            match self.host.layer_current(built_in, self.epoch) {
+            match self.of_current_epoch(store, layer, key, say) {
                 Ok(true) => {}
-                Ok(false) => {
-                    say(format!(
-                        "remote: not publishing the {layer} layer: it is of epoch {}, older than the remote's {}",
-                        built_in.map_or("unknown".to_string(), |e| e.to_string()),
-                        self.epoch
-                    ));
-                    continue;
-                }
+                Ok(false) => continue,
                 Err(e) => return self.warn(say, format!("{e:#}")),
             }
             let id = match self.id(layer, base_key, build_key) {
                 Ok(id) => id,
                 Err(e) => return self.warn(say, format!("{e:#}")),
             };
-            let (host, remote, traffic) = (self.host, &self.remote, &self.traffic);
-            let bar = bar(self.progress, &format!("pushing the {layer} layer"));
-            let path = store.abs(dir);
-            let r: Result<Pushed> = bounded(&self.rt, remote, "pushing", async {
-                push_layer(host, remote, traffic, &path, &id, now_ms(), &bar).await
-            });
-            bar.finish_and_clear();
-            match r {
-                Ok(p) if p.published => {
-                    say(format!(
-                        "remote: published the {layer} layer ({}, {}, {} already on the remote)",
-                        zerops_cache_base::render::count(p.files as u64, "file", "files"),
-                        zerops_cache_base::render::count(
-                            p.new_blobs as u64,
-                            "new blob",
-                            "new blobs"
-                        ),
-                        p.reused_blobs
-                    ));
-                    for l in &p.left_out {
-                        say(format!("remote: left out {l}"));
-                    }
-                    if let Some(n) = &p.index_note {
-                        say(format!(
-                            "remote: the index was not updated ({n}); `remote ls` reads this manifest whole"
-                        ));
-                    }
-                    self.summary.published.push(layer);
-                }
-                Ok(_) => say(format!("remote: the {layer} layer is already there")),
+            match self.push_one(store, layer, &id, dir) {
+                Ok(p) => self.say_pushed(layer, &p, say),
                 Err(e) => {
-                    self.warn(
-                        say,
-                        format!("pushing the {layer} layer: {e:#}; the build is kept locally"),
-                    );
-                    // A publish cut short leaves its lock: remove it now.
-                    let remote = &self.remote;
-                    let _ = network(&self.rt, async {
-                        tokio::time::timeout(
-                            std::time::Duration::from_secs(2),
-                            locks::release_all(remote),
-                        )
-                        .await
-                    });
+                    self.push_failed(layer, &e, say);
                     // The remote is failing: do not wait for it again.
                     break;
                 }
             }
         }
+    }
+
+    /// Whether the local `layer` (of key `key`) was built in the remote's
+    /// current epoch; says why not when it was not.
+    fn of_current_epoch(
+        &self,
+        store: &Store,
+        layer: Layer,
+        key: &str,
+        say: &dyn Fn(String),
+    ) -> Result<bool> {
+        let built_in = epoch_memory::known(store, &self.remote.url).layer(layer, key);
+        let current = self.host.layer_current(built_in, self.epoch)?;
+        if !current {
+            say(format!(
+                "remote: not publishing the {layer} layer: it is of epoch {}, older than the remote's {}",
+                built_in.map_or("unknown".to_string(), |e| e.to_string()),
+                self.epoch
+            ));
+        }
+        Ok(current)
+    }
+
+    /// Publishes the store's directory `dir` as `layer`, named `id`.
+    fn push_one(&self, store: &Store, layer: Layer, id: &LayerId, dir: &str) -> Result<Pushed> {
+        let (host, remote, traffic) = (self.host, &self.remote, &self.traffic);
+        let bar = bar(self.progress, &format!("pushing the {layer} layer"));
+        let path = store.abs(dir);
+        let r = bounded(&self.rt, remote, "pushing", async {
+            push_layer(host, remote, traffic, &path, id, now_ms(), &bar).await
+        });
+        bar.finish_and_clear();
+        r
+    }
+
+    /// Says what a push of `layer` did.
+    fn say_pushed(&mut self, layer: Layer, p: &Pushed, say: &dyn Fn(String)) {
+        if !p.published {
+            return say(format!("remote: the {layer} layer is already there"));
+        }
+        say(format!(
+            "remote: published the {layer} layer ({}, {}, {} already on the remote)",
+            zerops_cache_base::render::count(p.files as u64, "file", "files"),
+            zerops_cache_base::render::count(p.new_blobs as u64, "new blob", "new blobs"),
+            p.reused_blobs
+        ));
+        for l in &p.left_out {
+            say(format!("remote: left out {l}"));
+        }
+        if let Some(n) = &p.index_note {
+            say(format!(
+                "remote: the index was not updated ({n}); `remote ls` reads this manifest whole"
+            ));
+        }
+        self.summary.published.push(layer);
+    }
+
+    /// A push of `layer` failed: warns, and removes the lock a publish cut
+    /// short leaves.
+    fn push_failed(&mut self, layer: Layer, e: &anyhow::Error, say: &dyn Fn(String)) {
+        self.warn(
+            say,
+            format!("pushing the {layer} layer: {e:#}; the build is kept locally"),
+        );
+        let remote = &self.remote;
+        let _ = network(&self.rt, async {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                locks::release_all(remote),
+            )
+            .await
+        });
     }
 
     pub fn finish(mut self) -> RemoteSummary {
@@ -575,7 +599,7 @@ impl<'a> Tier<'a> {
 }
 
 /// A progress bar over packs on a terminal, else hidden.
-pub fn bar(on: bool, what: &str) -> indicatif::ProgressBar {
+pub(crate) fn bar(on: bool, what: &str) -> indicatif::ProgressBar {
     if !on {
         return indicatif::ProgressBar::hidden();
     }

@@ -308,7 +308,10 @@ mod tests {
         (tmp, d)
     }
 
-    const O: ObjectId = ObjectId { version: 1, n: 0 };
+    const O: ObjectId = ObjectId {
+        version: 1,
+        index: 0,
+    };
 
     #[test]
     fn damaged_objects_are_named_and_never_copied() {

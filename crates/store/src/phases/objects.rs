@@ -84,7 +84,7 @@ impl NewObjects {
         Ok((
             ObjectId {
                 version: self.version,
-                n,
+                index: n,
             },
             Expect { size, digest },
         ))
@@ -99,7 +99,7 @@ impl NewObjects {
     pub(crate) fn drop_unnamed(&self, named: impl Iterator<Item = ObjectId>) {
         let named: HashSet<u64> = named
             .filter(|o| o.version == self.version)
-            .map(|o| o.n)
+            .map(|o| o.index)
             .collect();
         if named.len() as u64 == self.count() {
             return;
@@ -302,7 +302,7 @@ pub(crate) fn collect(store: &Dir, kept: &[u32], trees: &mut KeptTrees) -> Resul
                 bin = Some(trash_dir(store)?);
             }
             let b = bin.as_ref().expect("made above");
-            match o.rename(id.rel(), b, format!("{}-{}", id.version, id.n)) {
+            match o.rename(id.rel(), b, format!("{}-{}", id.version, id.index)) {
                 Ok(()) => out.objects += 1,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => {
@@ -343,12 +343,12 @@ mod tests {
     use super::super::version_tree::Node;
     use super::*;
 
-    fn file(version: u32, n: u64) -> Node {
+    fn file(version: u32, index: u64) -> Node {
         Node::File {
             mode: 0o644,
             mtime: (1, 0),
             size: 1,
-            object: ObjectId { version, n },
+            object: ObjectId { version, index },
             digest: [0; 32],
             source: None,
         }
@@ -410,7 +410,7 @@ mod tests {
     #[test]
     fn released_lists_parse_and_refuse_damage() {
         let (last, ids) = parse_released("zerops-cache-released 1 4\n1/0\n3/12\n").unwrap();
-        let id = |version, n| ObjectId { version, n };
+        let id = |version, index| ObjectId { version, index };
         assert_eq!((last, ids), (4, vec![id(1, 0), id(3, 12)]));
         assert!(parse_released("zerops-cache-released 1 4\n+1/0\n").is_none());
         assert!(parse_released("zerops-cache-released 1 4\n../x\n").is_none());

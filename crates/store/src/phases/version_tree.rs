@@ -125,12 +125,20 @@ pub enum Node {
         /// The SHA-256 of the object's bytes.
         digest: Digest,
         /// What the file was made from, when it was on the tree's device.
-        source: Option<(u64, Time)>,
+        source: Option<Origin>,
     },
     Symlink {
         target: Vec<u8>,
         mtime: Time,
     },
+}
+
+/// The source file a version's file was made from: its inode and change
+/// time (its size and modification time are the file's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub ino: u64,
+    pub ctime: Time,
 }
 
 impl Node {
@@ -262,7 +270,10 @@ impl Tree {
                             (next()? == "-" && next()? == "-").then_some(())?;
                             None
                         }
-                        ino => Some((ino.parse().ok()?, (int(next())?, int(next())?))),
+                        ino => Some(Origin {
+                            ino: ino.parse().ok()?,
+                            ctime: (int(next())?, int(next())?),
+                        }),
                     };
                     let node = Node::File {
                         mode,
@@ -341,10 +352,10 @@ impl Tree {
                     push_num(&mut out, *size);
                     let _ = write!(out, "{object} {} ", object_check::hex(digest));
                     match source {
-                        Some((ino, c)) => {
+                        Some(Origin { ino, ctime }) => {
                             push_num(&mut out, *ino);
-                            push_num(&mut out, c.0);
-                            push_num(&mut out, c.1);
+                            push_num(&mut out, ctime.0);
+                            push_num(&mut out, ctime.1);
                         }
                         None => out.push_str("- - - "),
                     }
@@ -376,7 +387,7 @@ impl Tree {
                 size,
                 object,
                 digest,
-                source: Some((ino, ctime)),
+                source: Some(Origin { ino, ctime }),
             } if SourceId::of(md)
                 == (SourceId {
                     ino: *ino,
@@ -420,7 +431,10 @@ impl Tree {
             size: is.size,
             object,
             digest: is.digest,
-            source: (md.dev() == self.dev).then_some((id.ino, id.ctime)),
+            source: (md.dev() == self.dev).then_some(Origin {
+                ino: id.ino,
+                ctime: id.ctime,
+            }),
         }
     }
 
@@ -510,12 +524,12 @@ fn sane_path(p: &[u8]) -> bool {
                 .all(|c| !c.is_empty() && c != b"." && c != b".."))
 }
 
-/// An object: the `n`th file version `version` made, at
-/// `versions/objects/<version>/<n>` (written `<version>/<n>`).
+/// An object: the file version `version` made as its `index`th (from 0),
+/// at `versions/objects/<version>/<index>` (written `<version>/<index>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectId {
     pub version: u32,
-    pub n: u64,
+    pub index: u64,
 }
 
 impl ObjectId {
@@ -526,7 +540,7 @@ impl ObjectId {
         (digits(a) && digits(b)).then_some(())?;
         Some(ObjectId {
             version: a.parse().ok()?,
-            n: b.parse().ok()?,
+            index: b.parse().ok()?,
         })
     }
 
@@ -538,13 +552,30 @@ impl ObjectId {
 
 impl std::fmt::Display for ObjectId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.version, self.n)
+        write!(f, "{}/{}", self.version, self.index)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A real build's tree (0.4.0, before `ObjectId` and `Origin` had
+    /// their names): read and written back, byte for byte, checksum line
+    /// included.
+    #[test]
+    fn a_stored_tree_keeps_its_bytes() {
+        let text = include_str!("../../../../tests/corpus/stored-forms/version.tree");
+        let tree = Tree::parse(checked_body(text).unwrap()).unwrap();
+        assert!(tree.nodes.values().any(|n| matches!(
+            n,
+            Node::File {
+                source: Some(_),
+                ..
+            }
+        )));
+        assert_eq!(tree.text(), text);
+    }
 
     #[test]
     fn round_trip_keeps_every_entry() {
@@ -564,9 +595,15 @@ mod tests {
                 mode: 0o644,
                 mtime: (3, 4),
                 size: 5,
-                object: ObjectId { version: 1, n: 0 },
+                object: ObjectId {
+                    version: 1,
+                    index: 0,
+                },
                 digest: object_check::of_bytes(b"x"),
-                source: Some((9, (10, 11))),
+                source: Some(Origin {
+                    ino: 9,
+                    ctime: (10, 11),
+                }),
             },
         );
         t.nodes.insert(
@@ -641,7 +678,10 @@ mod tests {
                     mode: 0o644,
                     mtime: (1, 0),
                     size: i,
-                    object: ObjectId { version: 1, n: i },
+                    object: ObjectId {
+                        version: 1,
+                        index: i,
+                    },
                     digest: object_check::of_bytes(&i.to_le_bytes()),
                     source: None,
                 },

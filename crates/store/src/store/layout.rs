@@ -30,7 +30,7 @@
 //!                               merged into base/upper when the build commits
 //!     image/                    a --rootfs tar, unpacked (kept while its digest matches)
 //!     broken/<time>/            what `repair` set aside (kept for the user)
-//!     remote.epochs.json        the remote epochs this store saw, and its layers' (remote/memory.rs)
+//!     remote.epochs.json        the remote epochs this store saw, and its layers' (remote/epoch_memory.rs)
 //!     remote.staging/           a pull from the remote tier, until verified and renamed
 //!                               into place (an interrupted one is removed on open)
 //! ```

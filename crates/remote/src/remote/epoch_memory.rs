@@ -12,33 +12,33 @@ use std::collections::BTreeMap;
 use zerops_cache_contract::layer::Layer;
 use zerops_cache_store::store::Store;
 
-pub const FILE: &str = "remote.epochs.json";
+pub(crate) const FILE: &str = "remote.epochs.json";
 const FORMAT: &str = "zerops-cache-remote-memory/1";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Memory {
-    pub format: String,
+pub(crate) struct Memory {
+    pub(crate) format: String,
     /// By remote URL (`s3://bucket/prefix`).
-    pub remotes: BTreeMap<String, Known>,
+    pub(crate) remotes: BTreeMap<String, Known>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Known {
+pub(crate) struct Known {
     /// The highest epoch seen on this remote.
-    pub seen: Option<u64>,
+    pub(crate) seen: Option<u64>,
     /// `base` / `build` → the layer key and the epoch it was built or pulled in.
-    pub layers: BTreeMap<String, LayerEpoch>,
+    pub(crate) layers: BTreeMap<String, LayerEpoch>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct LayerEpoch {
-    pub key: String,
-    pub epoch: u64,
+pub(crate) struct LayerEpoch {
+    pub(crate) key: String,
+    pub(crate) epoch: u64,
 }
 
 impl Known {
     /// The epoch the local `layer` of `key` was built or pulled in, if known.
-    pub fn layer(&self, layer: Layer, key: &str) -> Option<u64> {
+    pub(crate) fn layer(&self, layer: Layer, key: &str) -> Option<u64> {
         self.layers
             .get(layer.name())
             .filter(|l| l.key == key)
@@ -49,7 +49,7 @@ impl Known {
 /// The memory of `store`; an unreadable one is reported and counts as
 /// empty (its layers then count as of epoch 0: rebuilt under any raised
 /// epoch).
-pub fn read(store: &Store) -> (Memory, Option<String>) {
+pub(crate) fn read(store: &Store) -> (Memory, Option<String>) {
     let path = store.abs(FILE);
     match std::fs::read(&path) {
         Ok(b) => match serde_json::from_slice::<Memory>(&b) {
@@ -68,12 +68,12 @@ pub fn read(store: &Store) -> (Memory, Option<String>) {
 }
 
 /// What this store knows of the remote at `url`.
-pub fn known(store: &Store, url: &str) -> Known {
+pub(crate) fn known(store: &Store, url: &str) -> Known {
     read(store).0.remotes.remove(url).unwrap_or_default()
 }
 
 /// Changes what is known of `url` and writes it back.
-pub fn update(store: &Store, url: &str, f: impl FnOnce(&mut Known)) -> Result<()> {
+pub(crate) fn update(store: &Store, url: &str, f: impl FnOnce(&mut Known)) -> Result<()> {
     let (mut m, _) = read(store);
     m.format = FORMAT.into();
     f(m.remotes.entry(url.to_string()).or_default());
@@ -86,7 +86,7 @@ pub fn update(store: &Store, url: &str, f: impl FnOnce(&mut Known)) -> Result<()
 }
 
 /// Raises the highest epoch seen (never lowers it).
-pub fn saw(store: &Store, url: &str, epoch: u64) -> Result<()> {
+pub(crate) fn saw(store: &Store, url: &str, epoch: u64) -> Result<()> {
     update(store, url, |k| {
         k.seen = Some(k.seen.unwrap_or(0).max(epoch))
     })

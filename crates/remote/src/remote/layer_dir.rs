@@ -18,16 +18,16 @@ use std::path::{Path, PathBuf};
 use super::{Entry, Kind};
 
 /// One walked entry: the manifest entry and, for a file, its absolute path.
-pub struct Walked {
-    pub entry: Entry,
-    pub abs: Option<PathBuf>,
+pub(crate) struct Walked {
+    pub(crate) entry: Entry,
+    pub(crate) abs: Option<PathBuf>,
 }
 
 /// What the walk found.
-pub struct Walk {
-    pub entries: Vec<Walked>,
+pub(crate) struct Walk {
+    pub(crate) entries: Vec<Walked>,
     /// Special files left out (relative paths).
-    pub left_out: Vec<String>,
+    pub(crate) left_out: Vec<String>,
 }
 
 fn mtime_ns(md: &fs::Metadata) -> i64 {
@@ -36,7 +36,7 @@ fn mtime_ns(md: &fs::Metadata) -> i64 {
         .saturating_add(md.mtime_nsec())
 }
 
-fn opaque(abs: &Path) -> bool {
+fn marked_opaque(abs: &Path) -> bool {
     ["trusted.overlay.opaque", "user.overlay.opaque"]
         .into_iter()
         .any(|name| {
@@ -47,7 +47,7 @@ fn opaque(abs: &Path) -> bool {
 
 /// Walks the layer at `root` (which may not exist: an empty layer). File
 /// digests are left empty: [`super::push`] hashes them in parallel.
-pub fn walk(root: &Path) -> Result<Walk> {
+pub(crate) fn walk(root: &Path) -> Result<Walk> {
     let mut w = Walk {
         entries: Vec::new(),
         left_out: Vec::new(),
@@ -79,11 +79,13 @@ fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
         let m = md.mode() & 0o7777;
         let t = mtime_ns(&md);
         let kind = if ft.is_dir() {
-            Kind::Dir { o: opaque(&p) }
+            Kind::Dir {
+                opaque: marked_opaque(&p),
+            }
         } else if ft.is_file() {
             Kind::File {
-                d: String::new(),
-                s: md.len(),
+                digest: String::new(),
+                size: md.len(),
             }
         } else if ft.is_symlink() {
             let to = fs::read_link(&p).with_context(|| format!("reading {}", p.display()))?;
@@ -105,10 +107,10 @@ fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
         let is_file = matches!(kind, Kind::File { .. });
         w.entries.push(Walked {
             entry: Entry {
-                p: r.clone(),
+                path: r.clone(),
                 kind,
-                m,
-                t,
+                mode: m,
+                mtime_ns: t,
             },
             abs: is_file.then(|| p.clone()),
         });
@@ -156,9 +158,9 @@ fn set_opaque(p: &Path) -> Result<()> {
 
 /// Creates the directories, symlinks and whiteouts of `entries` under the
 /// fresh directory `root` (files come later, from [`write_file`]).
-pub fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
+pub(crate) fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
     for e in entries {
-        let p = root.join(&e.p);
+        let p = root.join(&e.path);
         match &e.kind {
             // Owner-only until `finish` gives it its mode.
             Kind::Dir { .. } => fs::DirBuilder::new()
@@ -193,7 +195,7 @@ pub fn prepare(root: &Path, entries: &[Entry], umask: u32) -> Result<()> {
 /// The process's umask, read once per pull (from /proc, without changing
 /// it); `0o7777` when it cannot be read: then every file's mode is set
 /// after it is created.
-pub fn umask() -> u32 {
+pub(crate) fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -207,25 +209,25 @@ pub fn umask() -> u32 {
 /// Writes one file of the layer (never over an existing one). Created with
 /// its mode when the umask leaves it whole (else set on the open file), its
 /// mtime set on the open file, to the nanosecond.
-pub fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result<()> {
-    let p = root.join(&e.p);
+pub(crate) fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result<()> {
+    let p = root.join(&e.path);
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .custom_flags(libc::O_NOFOLLOW)
-        .mode(e.m & 0o777)
+        .mode(e.mode & 0o777)
         .open(&p)
         .with_context(|| format!("creating {}", p.display()))?;
     f.write_all(contents)
         .with_context(|| format!("writing {}", p.display()))?;
-    if e.m & !0o777 != 0 || e.m & umask != 0 {
-        f.set_permissions(fs::Permissions::from_mode(e.m))
+    if e.mode & !0o777 != 0 || e.mode & umask != 0 {
+        f.set_permissions(fs::Permissions::from_mode(e.mode))
             .with_context(|| format!("setting the mode of {}", p.display()))?;
     }
-    let t = if e.t >= 0 {
-        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(e.t as u64)
+    let t = if e.mtime_ns >= 0 {
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(e.mtime_ns as u64)
     } else {
-        std::time::UNIX_EPOCH - std::time::Duration::from_nanos(e.t.unsigned_abs())
+        std::time::UNIX_EPOCH - std::time::Duration::from_nanos(e.mtime_ns.unsigned_abs())
     };
     f.set_times(fs::FileTimes::new().set_modified(t))
         .with_context(|| format!("setting the mtime of {}", p.display()))
@@ -233,24 +235,24 @@ pub fn write_file(root: &Path, e: &Entry, contents: &[u8], umask: u32) -> Result
 
 /// After every file is written: symlink mtimes, then directory modes,
 /// opaque flags and mtimes, deepest first.
-pub fn finish(root: &Path, entries: &[Entry]) -> Result<()> {
+pub(crate) fn finish(root: &Path, entries: &[Entry]) -> Result<()> {
     for e in entries {
         if let Kind::Link { .. } | Kind::Whiteout = e.kind {
             // A whiteout's mtime does not matter to overlayfs; a symlink's is kept.
             if matches!(e.kind, Kind::Link { .. }) {
-                set_mtime(&root.join(&e.p), e.t)?;
+                set_mtime(&root.join(&e.path), e.mtime_ns)?;
             }
         }
     }
     for e in entries.iter().rev() {
-        if let Kind::Dir { o } = e.kind {
-            let p = root.join(&e.p);
-            if o {
+        if let Kind::Dir { opaque } = e.kind {
+            let p = root.join(&e.path);
+            if opaque {
                 set_opaque(&p)?;
             }
-            fs::set_permissions(&p, fs::Permissions::from_mode(e.m))
+            fs::set_permissions(&p, fs::Permissions::from_mode(e.mode))
                 .with_context(|| format!("setting the mode of {}", p.display()))?;
-            set_mtime(&p, e.t)?;
+            set_mtime(&p, e.mtime_ns)?;
         }
     }
     Ok(())
