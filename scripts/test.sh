@@ -49,7 +49,13 @@ trap 'kill -- -"$static_pid" 2>/dev/null || true' EXIT
 phase "the debug build of the tests${lint:+ (and clippy)}" "${lint[@]}" \
   cargo test --locked --workspace --exclude zerops-cache-guest --all-targets --no-run
 bin="$PWD/target/debug/zerops-cache"
-phase "Rust tests" "${lint[@]}" cargo test --locked --workspace --exclude zerops-cache-guest
+# cargo nextest (.config/nextest.toml): the tests of every binary in one
+# pool, each in its own process, each one's time in the log (the slow ones
+# again at the end); the doc tests through cargo test (nextest runs none).
+phase "Rust tests (cargo nextest)" "${lint[@]}" \
+  cargo nextest run --locked --workspace --exclude zerops-cache-guest
+phase "Rust doc tests" "${lint[@]}" \
+  cargo test --locked --workspace --exclude zerops-cache-guest --doc
 # The Python embedding example (wasmtime from PyPI, installed by setup.sh).
 phase "examples/python" \
   env ZEROPS_CACHE_BIN="$bin" python3 -m unittest discover -s examples/python -v
