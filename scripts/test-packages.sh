@@ -22,7 +22,7 @@ version=$("$cli" --version | awk '{print $2}')
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "test-packages: FAIL: $*" >&2; exit 1; }
-ok() { echo "test-packages: ok: $*" >&2; }
+ok() { echo "test-packages: ok: $* [$SECONDS s]" >&2; }
 
 if [ "$static" = 1 ]; then
   bin="$PWD/dist/zerops-cache-x86_64-unknown-linux-musl"

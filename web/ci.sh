@@ -34,12 +34,12 @@ npm_ci() {
   fi
 }
 
-echo "== web: npm ci, build"
+echo "== web: npm ci, build [$SECONDS s]"
 (cd web && npm_ci && npm run --silent build)
-echo "== web: browser tests (node --test)"
+echo "== web: browser tests (node --test) [$SECONDS s]"
 (cd web && node --test test/*.test.mjs)
 
-echo "== examples/node: npm ci, build, tests"
+echo "== examples/node: npm ci, build, tests [$SECONDS s]"
 (cd examples/node && npm_ci && npm run --silent build && node --test test/*.test.mjs)
-echo "== examples/node: lint a file from the command line"
+echo "== examples/node: lint a file from the command line [$SECONDS s]"
 (cd examples/node && node lint.mjs "$repo/examples/hello/zerops.yaml")

@@ -1,5 +1,7 @@
-//! Shared helpers: the binary, the corpus, and one precompiled component
-//! artifact for every test (a debug-built host compiles wasm slowly).
+//! Shared helpers: the binary, the corpus, and the component every test
+//! asks in-process (the code build.rs precompiled, as the binary loads it: a
+//! debug-built wasmtime compiles the component slowly, so only the tests of
+//! compiling and of the artifact cache compile it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -31,19 +33,20 @@ pub fn corpus_files() -> Vec<PathBuf> {
     files
 }
 
-/// One artifact directory for all tests of this run.
+/// One artifact directory for all tests of this run (the binaries load
+/// their embedded code first; this is where a compile would be cached).
 pub fn artifact_dir() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-artifacts");
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
-/// The component, loaded once per test binary.
+/// The component, loaded once per test process from the code build.rs
+/// precompiled into the binary (tests/e2e/component.rs tests that this
+/// code loads, and the compile and the artifact cache by themselves).
 pub fn host() -> &'static PolicyHost {
     static HOST: OnceLock<PolicyHost> = OnceLock::new();
-    HOST.get_or_init(|| {
-        PolicyHost::load_from(Some(&artifact_dir())).expect("loading the component")
-    })
+    HOST.get_or_init(|| PolicyHost::load_embedded().expect("loading the component"))
 }
 
 /// A `zerops-cache` command sharing the artifact cache.

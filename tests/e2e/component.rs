@@ -109,15 +109,13 @@ fn precompiled_artifact_is_reused_and_a_bad_one_is_replaced() {
 
 #[test]
 fn exhausted_fuel_is_a_clear_error_not_a_hang() {
-    let tiny = PolicyHost::load_from(Some(&artifact_dir()))
-        .unwrap()
-        .with_fuel(10_000);
+    let tiny = PolicyHost::load_embedded().unwrap().with_fuel(10_000);
     let src = "zerops:\n".to_string()
         + &"  - setup: app\n    build:\n      deployFiles: ./\n".repeat(200);
     let err = tiny.lint(&src).unwrap_err().to_string();
     assert!(err.contains("time budget"), "{err}");
     // The same host works again with a fresh store per call.
-    let ok = PolicyHost::load_from(Some(&artifact_dir())).unwrap();
+    let ok = PolicyHost::load_embedded().unwrap();
     assert!(ok.lint(&src).is_ok());
 }
 

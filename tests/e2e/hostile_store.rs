@@ -18,8 +18,6 @@ pub fn project() -> Proj {
 
 /// Runs `cmd`, killing it after `secs` seconds (a hang fails the test).
 pub fn run_within(mut cmd: Command, secs: u64) -> Ran {
-    // The component compiled once first: a cold compile is not a hang.
-    crate::common::host();
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

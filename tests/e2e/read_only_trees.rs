@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::build_support::{PREPARE, Proj, Ran, yaml};
-use crate::common::{artifact_dir, host, run};
+use crate::common::run;
 
 /// Runs the scenario's commands as root or as `nobody`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -18,21 +18,13 @@ pub enum User {
     Nobody,
 }
 
-/// A copy of the compiled component readable by `nobody`.
+/// An artifact directory `nobody` can write: the binary loads the code
+/// build.rs precompiled into it, and would cache a compile there.
 fn nobody_artifacts() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        host(); // compiles the artifact into the shared directory
         let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-artifacts-nobody");
         std::fs::create_dir_all(&d).unwrap();
-        for e in std::fs::read_dir(artifact_dir()).unwrap() {
-            let e = e.unwrap();
-            let to = d.join(e.file_name());
-            if !to.exists() {
-                std::fs::copy(e.path(), &to).unwrap();
-            }
-            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644)).unwrap();
-        }
         std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
         d
     })
