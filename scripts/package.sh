@@ -78,6 +78,15 @@ SOURCE_DATE_EPOCH="$epoch" python3 -m pip wheel --quiet --no-deps --no-build-iso
 rm -rf packages/python/build
 
 say "crates (cargo package)"
+# cargo verifies the policy crate against the contract crate it just packed,
+# through a temporary registry at target/package/tmp-registry, and extracts
+# that crate under $CARGO_HOME/registry/src/<hash of the registry's path>/.
+# An extraction is never refreshed: a checkout at the same path that packed
+# the same version before would verify against the old contract. Our own
+# crates' extractions are removed first (cargo extracts them again).
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/zerops-cache-{contract,policy}-"$version"; do
+  [ -d "$d" ] && rm -rf "$d"
+done
 SOURCE_DATE_EPOCH="$epoch" cargo package --locked --offline --quiet --allow-dirty \
   -p zerops-cache-contract -p zerops-cache-policy
 cp "target/package/zerops-cache-contract-$version.crate" \
