@@ -57,12 +57,6 @@ if [ "$only_build" = 0 ] && ! cargo hakari --version >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-hakari
 fi
 
-# cargo-nextest runs the Rust tests (scripts/test.sh); machines of this
-# project's kind carry it, elsewhere it is installed from crates.io once.
-if [ "$only_build" = 0 ] && ! cargo nextest --version >/dev/null 2>&1; then
-  echo "setup: installing cargo-nextest with cargo install" >&2
-  cargo install --locked --quiet cargo-nextest
-fi
 
 # Python tools of the tests: pre-commit (the hook test), wasmtime (the
 # Python embedding example), SeaweedFS (`weed mini`, the S3 server of the

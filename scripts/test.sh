@@ -49,14 +49,12 @@ trap 'kill -- -"$static_pid" 2>/dev/null || true' EXIT
 phase "the debug build of the tests${lint:+ (and clippy)}" "${lint[@]}" \
   cargo test --locked --workspace --exclude zerops-cache-guest --all-targets --no-run
 bin="$PWD/target/debug/zerops-cache"
-# cargo nextest (.config/nextest.toml): the tests of every binary in one
-# pool, each in its own process, each one's time in the log (the slow ones
-# again at the end); the doc tests through cargo test (nextest runs none).
-phase "Rust tests (cargo nextest)" "${lint[@]}" \
-  cargo nextest run --locked --workspace --exclude zerops-cache-guest
-phase "Rust doc tests" "${lint[@]}" \
-  cargo test --locked --workspace --exclude zerops-cache-guest --doc
-# The Python embedding example (wasmtime from PyPI, installed by setup.sh).
+# The Rust tests through cargo test: one process per test binary, its tests
+# on threads. (Under cargo nextest, one process per test, fixtures that a
+# binary's tests share through a OnceLock, such as the OCI layout of the image
+# tests, were built by several processes at once and raced.)
+phase "Rust tests (cargo test)" "${lint[@]}" \
+  cargo test --locked --workspace --exclude zerops-cache-guest
 phase "examples/python" \
   env ZEROPS_CACHE_BIN="$bin" python3 -m unittest discover -s examples/python -v
 if [ -x web/ci.sh ]; then
