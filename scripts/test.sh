@@ -32,45 +32,35 @@ phase() { # phase NAME COMMAND...: runs COMMAND, logs and keeps its wall time
 }
 phase "setup (scripts/setup.sh)" scripts/setup.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# The static binary of scripts/package.sh (a cold optimized build, the
-# longest step) compiles at the lowest priority from the start, in its own
-# process group: it takes what the debug build and the tests leave of the
-# cores (links, tests waiting on processes, servers and a browser).
-mkdir -p target
-static_log=target/build-static.log
-static_start=$SECONDS
-setsid nice -n 19 scripts/build-static.sh > "$static_log" 2>&1 &
-static_pid=$!
-trap 'kill -- -"$static_pid" 2>/dev/null || true' EXIT
-# One debug build serves every phase: the tests' (their dev-dependencies
-# turn on features of shared crates, so a plain `cargo build` first would
-# compile those crates and everything above them twice). The binary with
-# exactly its own features is the static build's.
-phase "the debug build of the tests${lint:+ (and clippy)}" "${lint[@]}" \
-  cargo test --locked --workspace --exclude zerops-cache-guest --all-targets --no-run
-bin="$PWD/target/debug/zerops-cache"
+# One build serves the tests and the binary people install. Every crate is
+# compiled once, for x86_64-unknown-linux-musl with the `dist` profile
+# (Cargo.toml): the static binary's target and profile. The tests then run
+# optimized code against the binary scripts/package.sh ships, and the
+# dependencies (wasmtime and cranelift are most of the work) are not
+# compiled a second time, for a debug build.
+target=x86_64-unknown-linux-musl
+export CC_x86_64_unknown_linux_musl=musl-gcc
+build=(--locked --workspace --exclude zerops-cache-guest --profile dist --target "$target")
+# First the binary exactly as scripts/build-static.sh builds it (no
+# clippy-driver: it compiles without MIR optimizations), with the
+# dependencies every later step reuses.
+phase "the static binary (scripts/build-static.sh)" scripts/build-static.sh
+# Then the tests (and clippy over the workspace's own crates, again: cargo
+# keeps both builds of them, so package.sh's build-static.sh finds its own
+# fresh and only copies it back into place).
+phase "the build of the tests${lint:+ (and clippy)}" "${lint[@]}" \
+  cargo test "${build[@]}" --all-targets --no-run
+bin="$PWD/target/$target/dist/zerops-cache"
 # The Rust tests through cargo test: one process per test binary, its tests
 # on threads. (Under cargo nextest, one process per test, fixtures that a
 # binary's tests share through a OnceLock, such as the OCI layout of the image
 # tests, were built by several processes at once and raced.)
-phase "Rust tests (cargo test)" "${lint[@]}" \
-  cargo test --locked --workspace --exclude zerops-cache-guest
+phase "Rust tests (cargo test)" "${lint[@]}" cargo test "${build[@]}"
 phase "examples/python" \
   env ZEROPS_CACHE_BIN="$bin" python3 -m unittest discover -s examples/python -v
 if [ -x web/ci.sh ]; then
   phase "web/ci.sh (browser tests, examples/node)" env ZEROPS_CACHE_BIN="$bin" web/ci.sh
 fi
-wait_static() {
-  if ! wait "$static_pid"; then
-    cat "$static_log" >&2
-    echo "test.sh: the static build failed" >&2
-    return 1
-  fi
-  tail -1 "$static_log"
-  echo "the static build ended $((SECONDS - static_start)) s after it started"
-}
-phase "waiting for the static binary (scripts/build-static.sh, log: $static_log)" wait_static
-trap - EXIT
 # What people install (issue 31): scripts/package.sh builds dist/ (the static
 # musl binary, completions, man pages, the npm and PyPI packages, the crates)
 # and each is tested as it is installed.
