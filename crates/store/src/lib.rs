@@ -9,7 +9,10 @@
 //! - [`phases`]: a build's phases on the store: restore, preserve,
 //!   artifact, the versions' trees, objects and directories, checkout.
 //!
-//! It names the lower crates' modules by their real paths
+//! Public surface: these modules; inside them `pub` is what the commands, the
+//! image crate, the e2e tests or the journal fuzz target (`store::journal`:
+//! `Journal::load`, `check_loc`, `recover`, the moves) use, everything else
+//! `pub(crate)`. It names the lower crates' modules by their real paths
 //! (`zerops_cache_base::filesystem::…`). No unsafe code: the gc
 //! protocol's liveness check (`kill(pid, 0)`) goes through rustix.
 

@@ -13,11 +13,11 @@ use zerops_cache_store::store::record_io::read_record;
 #[derive(Debug, clap::Args)]
 pub struct ActivateArgs {
     /// The version number (see `zerops-cache versions`).
-    pub version: u32,
+    pub(crate) version: u32,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
+    pub(crate) remote: zerops_cache_remote::remote::config::RemoteArgs,
 }
 
 pub fn run(args: ActivateArgs) -> Result<Exit> {

@@ -43,29 +43,29 @@ use zerops_cache_store::workspace::{self, RealSource};
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Build in the project directory itself instead of a fresh copy of its
     /// git-visible files (for CI checkouts). Cached entries are moved into it.
     #[arg(long)]
-    pub in_place: bool,
+    pub(crate) in_place: bool,
     /// On failure, drop the build layer instead of putting what was
     /// restored back into it.
     #[arg(long)]
-    pub discard_cache_on_failure: bool,
+    pub(crate) discard_cache_on_failure: bool,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     /// Output format; `json` prints the summary as the last line of stdout.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
     #[command(flatten)]
-    pub retention: super::project::RetentionArgs,
+    pub(crate) retention: super::project::RetentionArgs,
     #[command(flatten)]
-    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
+    pub(crate) remote: zerops_cache_remote::remote::config::RemoteArgs,
     /// List every skipped path (restore counts those git tracks otherwise).
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// A build's phases, in the order they run. Their names are the keys of

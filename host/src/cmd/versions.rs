@@ -13,20 +13,20 @@ use zerops_cache_store::phases::artifact;
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
     #[command(subcommand)]
-    pub action: Option<VersionsAction>,
+    pub(crate) action: Option<VersionsAction>,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Remove the versions over the retention budget now, and say why.
     #[arg(long)]
-    pub prune: bool,
+    pub(crate) prune: bool,
     #[command(flatten)]
-    pub retention: RetentionArgs,
+    pub(crate) retention: RetentionArgs,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum VersionsAction {
+pub(crate) enum VersionsAction {
     /// Write a copy of version N into DIR (new, or an empty directory):
     /// new files throughout, so the copy can be changed freely.
     Export {

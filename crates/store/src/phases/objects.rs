@@ -200,7 +200,7 @@ pub(crate) struct KeptTrees<'a> {
 }
 
 impl<'a> KeptTrees<'a> {
-    pub fn new(known: Vec<(u32, &'a Tree)>) -> KeptTrees<'a> {
+    pub(crate) fn new(known: Vec<(u32, &'a Tree)>) -> KeptTrees<'a> {
         KeptTrees {
             known,
             loaded: Default::default(),
@@ -230,9 +230,9 @@ impl<'a> KeptTrees<'a> {
 pub(crate) struct Collected {
     /// Whole object directories (a version's objects that no kept version
     /// names), one rename each.
-    pub dirs: u64,
+    pub(crate) dirs: u64,
     /// Single objects, one rename each.
-    pub objects: u64,
+    pub(crate) objects: u64,
 }
 
 /// Moves the objects that no kept version names any more to the trash,

@@ -22,7 +22,7 @@ const MAX_BYTES: u64 = 1 << 20;
 pub struct VersionMeta {
     pub version: u32,
     pub created_at: String,
-    pub setup: String,
+    pub(crate) setup: String,
     pub files: u64,
     pub bytes: u64,
     /// Files shared with the previous version (its objects, not copied).
@@ -30,13 +30,13 @@ pub struct VersionMeta {
     pub linked: u64,
     /// The SHA-256 of the tree file `N.tree`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tree_sha256: Option<String>,
+    pub(crate) tree_sha256: Option<String>,
     /// The SHA-256 of this record as written without this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub(crate) sha256: Option<String>,
 }
 
-pub fn rel(v: u32) -> String {
+pub(crate) fn rel(v: u32) -> String {
     format!("{VERSIONS}/{v}.json")
 }
 

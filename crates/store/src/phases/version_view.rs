@@ -85,7 +85,7 @@ pub fn make(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
 /// `out`: every file a new file, each object's bytes checked against its
 /// digest while they are copied (one read), so nothing done to the copy
 /// reaches the store and a damaged object is an error naming it.
-pub fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
+pub(crate) fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
     let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
     place(out, tree, &objects, Place::Copy(v))
 }

@@ -57,7 +57,6 @@ pub(crate) const JOURNAL_STAMPS: &str = "journal.restored";
 pub const HOME: &str = "base";
 /// The previous base layer while a rebuilt one is being prepared.
 pub const HOME_OLD: &str = "base.old";
-pub const BASE: &str = HOME;
 /// The overlay's upper directory inside the base layer.
 pub const BASE_UPPER: &str = "base/upper";
 /// HOME (/home/zerops) inside the base layer.

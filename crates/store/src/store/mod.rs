@@ -5,7 +5,7 @@ pub mod gc_protocol;
 pub mod journal;
 pub mod layout;
 pub mod lock;
-pub mod migrate;
+pub(crate) mod migrate;
 pub mod record_io;
 pub mod repair_report;
 pub mod restored;
@@ -28,8 +28,8 @@ pub struct Store {
 /// the user's cache directory), opened once: each setup's store is opened
 /// inside it.
 pub(crate) struct StoreRoot {
-    pub path: PathBuf,
-    pub dir: Dir,
+    pub(crate) path: PathBuf,
+    pub(crate) dir: Dir,
 }
 
 impl StoreRoot {
