@@ -7,7 +7,7 @@ use zerops_cache_contract::record::Event;
 use super::project::{Project, StoreArgs};
 use super::project::{add_event, stamp};
 use zerops_cache_base::exit::Exit;
-use zerops_cache_store::phases::artifact;
+use zerops_cache_store::phases::{version_verify, versions};
 use zerops_cache_store::store::record_io::read_record;
 
 #[derive(Debug, clap::Args)]
@@ -28,9 +28,9 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     let store = project.store(&args.store, "activate")?;
     // The record and tree checked, then every object read through: the
     // active version is the one to deploy.
-    let (_, tree) = artifact::checked_tree(&store.dir, args.version)?;
+    let (_, tree) = versions::checked_tree(&store.dir, args.version)?;
     if let Some(t) = &tree {
-        artifact::verify(&store.dir, args.version, t)?;
+        version_verify::verify(&store.dir, args.version, t)?;
     }
     super::invalidate::reach_remote(
         &project,
@@ -45,9 +45,9 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
         Some(t) => {
             zerops_cache_store::phases::version_view::make(&store.dir, args.version, t)?;
         }
-        None => artifact::ensure_view(&store.dir, args.version)?,
+        None => version_verify::ensure_view(&store.dir, args.version)?,
     }
-    artifact::set_active(&store.dir, args.version)?;
+    versions::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
         let event = Event::VersionActivated {
             version: args.version,

@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::object_check::{self, Damage};
 use super::version_tree::{ObjectId, Tree};
-use super::{artifact, objects, version_record, version_view};
+use super::{objects, version_record, version_view, versions};
 use crate::store::layout::{ACTIVE, version_parts};
 use crate::store::repair_report::Report;
 
@@ -33,7 +33,7 @@ pub fn run(r: &mut Report, dir: &Dir, deep: bool) -> Result<()> {
     let mut seen: HashMap<ObjectId, Option<Damage>> = HashMap::new();
     let mut damaged_objects: BTreeSet<String> = BTreeSet::new();
     let mut lost: Vec<u32> = Vec::new();
-    for v in artifact::list_versions(dir)? {
+    for v in versions::list_versions(dir)? {
         let problem = match check_version(dir, v, objects.as_ref(), deep, &mut seen) {
             Ok(()) => continue,
             Err(Why::Part(p)) => p,
@@ -80,7 +80,7 @@ pub fn run(r: &mut Report, dir: &Dir, deep: bool) -> Result<()> {
                 "every other version is kept and checked"
             }
         );
-        if let Some(a) = artifact::active(dir)
+        if let Some(a) = versions::active(dir)
             && lost.contains(&a)
             && !r.check
         {
