@@ -29,9 +29,7 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     // The record and tree checked, then every object read through: the
     // active version is the one to deploy.
     let (_, tree) = versions::checked_tree(&store.dir, args.version)?;
-    if let Some(t) = &tree {
-        version_verify::verify(&store.dir, args.version, t)?;
-    }
+    version_verify::verify(&store.dir, args.version, &tree)?;
     super::invalidate::reach_remote(
         &project,
         &store,
@@ -41,12 +39,7 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     // Its directory first: the active version is the one to deploy.
     // Made afresh from the checked tree (never trusting the directory that
     // is there: a file of it may have been replaced).
-    match &tree {
-        Some(t) => {
-            zerops_cache_store::phases::version_view::make(&store.dir, args.version, t)?;
-        }
-        None => version_verify::ensure_view(&store.dir, args.version)?,
-    }
+    zerops_cache_store::phases::version_view::make(&store.dir, args.version, &tree)?;
     versions::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
         let event = Event::VersionActivated {

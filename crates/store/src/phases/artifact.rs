@@ -39,9 +39,6 @@ use zerops_cache_component::component::PolicyHost;
 use zerops_cache_component::component::plan::{DeployItem, Entry, EntryKind};
 use zerops_cache_component::component::walk::{Listing, Purpose, Step, Walker};
 
-/// Where stores written before trees kept their version indexes.
-const OLD_INDEX: &str = "versions/.index";
-
 /// The largest `.deployignore` the build reads (the policy's lint limit).
 pub const DEPLOYIGNORE_MAX: u64 = 1 << 20;
 
@@ -105,7 +102,7 @@ pub fn create(host: &PolicyHost, store: &Dir, source: &Dir, new: &NewVersion) ->
         files: copied.files,
         bytes: copied.bytes,
         linked: copied.linked,
-        tree_sha256: Some(tree_sha256),
+        tree_sha256,
         sha256: None,
     };
     version_record::write(&versions, &meta)?;
@@ -117,8 +114,7 @@ pub fn create(host: &PolicyHost, store: &Dir, source: &Dir, new: &NewVersion) ->
 }
 
 /// Removes what an unfinished build of number `version` left (it is not
-/// this one's), and the version indexes of stores written before trees
-/// (the trees hold what they held).
+/// this one's).
 fn clear_unfinished(store: &Dir, versions: &Dir, version: u32) -> Result<()> {
     for name in [
         format!("{version}.json"),
@@ -127,9 +123,6 @@ fn clear_unfinished(store: &Dir, versions: &Dir, version: u32) -> Result<()> {
         let _ = versions.remove_file(name);
     }
     objects::discard(store, version)?;
-    if filesystem::exists(store, Path::new(OLD_INDEX)) {
-        to_trash(store, OLD_INDEX)?;
-    }
     if version_view::exists(store, version) {
         to_trash(store, &version_view::rel(version))?;
     }

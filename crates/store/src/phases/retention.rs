@@ -4,15 +4,12 @@
 
 use anyhow::{Context, Result};
 use cap_std::fs::Dir;
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
 
 use super::objects;
 use super::version_tree::{ObjectId, Tree};
 use super::versions::{active, list_versions};
 use crate::store::journal::to_trash;
-use crate::store::layout::VERSIONS;
-use zerops_cache_base::filesystem;
 use zerops_cache_component::component::PolicyHost;
 
 /// How many versions to keep, and how much disk they may take.
@@ -33,7 +30,7 @@ impl Default for Budget {
 
 /// What the versions take: per version the bytes only it holds, and all of
 /// them together (shared files once). A version's files are its objects
-/// (or, written before trees, the files of its directory).
+/// (a version without a tree, damaged, holds none).
 fn version_facts(
     store: &Dir,
 ) -> Result<(Vec<zerops_cache_contract::retention::VersionFacts>, u64)> {
@@ -51,8 +48,7 @@ fn version_facts(
         }
         trees.push((v, tree));
     }
-    let mut total: u64 = users.values().map(|(_, len)| len).sum();
-    let mut seen = BTreeSet::new();
+    let total: u64 = users.values().map(|(_, len)| len).sum();
     let mut facts = Vec::new();
     for (v, tree) in &trees {
         let own = match tree {
@@ -64,23 +60,7 @@ fn version_facts(
                     .map(|(_, len)| len)
                     .sum()
             }
-            None => {
-                let mut own = 0;
-                filesystem::files_with_links(
-                    store,
-                    Path::new(&format!("{VERSIONS}/{v}")),
-                    &mut |id, links, len| {
-                        if links == 1 {
-                            own += len;
-                        }
-                        if seen.insert(id) {
-                            total += len;
-                        }
-                    },
-                )
-                .with_context(|| format!("measuring version {v}"))?;
-                own
-            }
+            None => 0,
         };
         facts.push(zerops_cache_contract::retention::VersionFacts {
             number: *v,

@@ -13,8 +13,8 @@ use cap_std::fs::Dir;
 use std::collections::{BTreeSet, HashMap};
 
 use super::object_check::{self, Damage};
-use super::version_tree::{ObjectId, Tree};
-use super::{objects, version_record, version_view, versions};
+use super::version_tree::{self, ObjectId, Tree};
+use super::{objects, version_record, versions};
 use crate::store::layout::{ACTIVE, version_parts};
 use crate::store::repair_report::Report;
 
@@ -118,12 +118,7 @@ fn check_version(
     };
     let tree = match Tree::load(dir, v) {
         Ok(Some(t)) => t,
-        Ok(None) if version_view::exists(dir, v) => return Ok(()),
-        Ok(None) => {
-            return Err(Why::Part(format!(
-                "version {v} has neither a tree nor a directory"
-            )));
-        }
+        Ok(None) => return Err(Why::Part(plain(&version_tree::missing(v)))),
         Err(e) => return Err(Why::Part(plain(&e))),
     };
     version_record::tree_matches(dir, &meta).map_err(|e| Why::Part(plain(&e)))?;

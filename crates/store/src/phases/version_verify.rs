@@ -2,9 +2,8 @@
 //! before `activate` marks it, and as a copy written out (`versions
 //! export`).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cap_std::fs::Dir;
-use std::path::Path;
 
 use super::object_check;
 use super::objects;
@@ -12,19 +11,6 @@ use super::version_tree::Tree;
 use super::version_view;
 use super::versions::checked_tree;
 use crate::store::layout::OBJECTS;
-use zerops_cache_base::filesystem;
-
-/// Makes sure version `v` has its directory: made from its tree when it
-/// has none (its own tree only; a version written before trees has its
-/// directory always).
-pub fn ensure_view(store: &Dir, v: u32) -> Result<()> {
-    if version_view::exists(store, v) {
-        return Ok(());
-    }
-    let tree = Tree::load(store, v)?
-        .with_context(|| format!("version {v} has neither a tree nor a directory"))?;
-    version_view::make(store, v, &tree)
-}
 
 /// Reads every object of version `v` through and checks its digest: what
 /// `activate` does before it marks a version to deploy. The error (class
@@ -59,23 +45,6 @@ pub(crate) fn damaged(v: u32, path: &[u8], d: &object_check::Damage) -> anyhow::
 /// are copied, so nothing done to the copy reaches the store and no
 /// damaged byte reaches the copy.
 pub fn export(store: &Dir, v: u32, out: &Dir) -> Result<()> {
-    match checked_tree(store, v)?.1 {
-        Some(t) => version_view::export(store, v, &t, out),
-        None if !version_view::exists(store, v) => Err(zerops_cache_base::exit::Exit::StoreBroken.error(
-            format!("version {v} has neither a tree nor a directory; `zerops-cache repair` sets it aside"),
-        )),
-        None => {
-            // Written before trees: its directory is the version.
-            let rel = version_view::rel(v);
-            for l in filesystem::list(store, Path::new(&rel))? {
-                filesystem::copy_tree(
-                    store,
-                    &Path::new(&rel).join(&l.name),
-                    out,
-                    Path::new(&l.name),
-                )?;
-            }
-            Ok(())
-        }
-    }
+    let (_, tree) = checked_tree(store, v)?;
+    version_view::export(store, v, &tree, out)
 }

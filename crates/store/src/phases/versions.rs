@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::version_record;
-use super::version_tree::Tree;
+use super::version_tree::{self, Tree};
 use crate::store::journal::to_trash;
 use crate::store::layout::{ACTIVE, VERSIONS};
 use crate::store::record_io::{read_opt, write_atomic};
@@ -17,8 +17,8 @@ use zerops_cache_component::component::plan::EntryKind;
 pub(crate) use super::version_record::VersionMeta;
 
 /// The versions in the store, oldest first: every number with a tree,
-/// metadata or a directory (a version written before trees has only the
-/// last two).
+/// metadata or a directory (a version without all three is unfinished or
+/// damaged; `repair` sets it aside).
 pub fn list_versions(store: &Dir) -> Result<Vec<u32>> {
     let mut v: BTreeSet<u32> = BTreeSet::new();
     for l in filesystem::list(store, Path::new(VERSIONS)).unwrap_or_default() {
@@ -85,12 +85,11 @@ pub(crate) fn previous(store: &Dir, v: u32) -> Option<(u32, Tree)> {
 }
 
 /// Version `v`'s record and tree, each checked (the record's checksum, the
-/// tree's checksum and that it is the tree the record names).
-pub fn checked_tree(store: &Dir, v: u32) -> Result<(VersionMeta, Option<Tree>)> {
+/// tree's checksum and that it is the tree the record names). A version
+/// with a record and no tree is damaged (class 6, naming the file).
+pub fn checked_tree(store: &Dir, v: u32) -> Result<(VersionMeta, Tree)> {
     let meta = meta_checked(store, v)?;
-    let tree = Tree::load(store, v)?;
-    if tree.is_some() {
-        version_record::tree_matches(store, &meta)?;
-    }
+    let tree = Tree::load(store, v)?.ok_or_else(|| version_tree::missing(v))?;
+    version_record::tree_matches(store, &meta)?;
     Ok((meta, tree))
 }
