@@ -256,8 +256,6 @@ fn invalidate_wins_when_built_at_is_in_the_future() {
     assert_eq!(p.build_ok(&[])["layers"]["build"]["action"], "reuse");
     let mut rec: serde_json::Value = serde_json::from_str(&p.record().unwrap()).unwrap();
     rec["built_at"] = "2999-01-01T00:00:00Z".into();
-    // A record from before the pending-event count, too.
-    rec.as_object_mut().unwrap().remove("pending_events");
     std::fs::write(s.join("record.json"), rec.to_string()).unwrap();
     assert_eq!(p.run("invalidate", &[]).code, 0);
     let b = p.build_ok(&[]);

@@ -576,32 +576,17 @@ fn remote_push_and_pull_by_hand() {
     crate::text_snapshot!("pull_again", &r.stdout);
 }
 
+/// `--project-id` names another store than the git identity; a bad id is
+/// refused.
 #[test]
-fn a_path_named_store_moves_to_its_identity_name_once() {
+fn an_explicit_project_id_names_another_store() {
     let a = project(&[]);
-    a.build_ok(&[]);
-    let now = a.setup_store();
-    let root = std::fs::canonicalize(a.path()).unwrap();
-    let old = zerops_cache::store::layout::setup_dir(a.store.path(), &root, "app");
-    assert_ne!(now, old, "git projects are named by identity, not path");
-    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
-    std::fs::rename(&now, &old).unwrap();
-    std::fs::remove_dir(now.parent().unwrap()).unwrap();
-    let r = a.build(&[]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    crate::text_snapshot!(
-        "store_moved",
-        crate::snapshots_support::lines_with(&r.stderr, "store: moved")
-    );
-    let s = r.json();
-    assert_eq!(s["prepare_ran"], false, "the moved store is warm");
-    assert_eq!(from(&s, "build"), "local");
-    assert_eq!(a.setup_store(), now);
-    assert!(!old.exists() && !old.parent().unwrap().exists());
-    // An explicit id names another store.
+    let by_git = a.build_ok(&[]);
+    assert_eq!(by_git["prepare_ran"], true);
     let s = a.build_ok(&["--project-id", "team/app"]);
-    assert_eq!(s["prepare_ran"], true);
+    assert_eq!(s["prepare_ran"], true, "a store of its own: {s}");
     assert!(s["store"].as_str().unwrap().contains("/app-"), "{s}");
+    assert_ne!(s["store"], by_git["store"]);
     let bad = a.build(&["--project-id", "../x"]);
     crate::text_snapshot!("bad_project_id", crate::snapshots_support::ran(&bad));
 }

@@ -7,7 +7,8 @@
 //! - [`store`]: a setup's store, its layout, lock, intent journal,
 //!   records, trash, repair and gc.
 //! - [`phases`]: a build's phases on the store: restore, preserve,
-//!   artifact, the versions' trees, objects and directories, checkout.
+//!   artifact, the versions (their list, retention, checks, trees, objects
+//!   and directories), checkout.
 //!
 //! Public surface: these modules; inside them `pub` is what the commands, the
 //! image crate, the e2e tests or the journal fuzz target (`store::journal`:

@@ -31,7 +31,9 @@ use zerops_cache_base::filesystem;
 use zerops_cache_base::runner::Sink;
 use zerops_cache_remote::remote::tier::{self, Tier};
 use zerops_cache_sandbox::sandbox::{self, RunArgs, Sandbox, SandboxArgs, rootfs::Resolved};
-use zerops_cache_store::phases::{artifact, checkout, preserve, restore, version_view};
+use zerops_cache_store::phases::{
+    artifact, checkout, preserve, restore, retention, version_view, versions,
+};
 use zerops_cache_store::store::Store;
 use zerops_cache_store::store::journal::{self, Journal};
 use zerops_cache_store::store::layout::{
@@ -674,7 +676,7 @@ impl<'a> Build<'a> {
         checkout: Option<&checkout::Checkout>,
     ) -> Result<artifact::Created> {
         let (store, b) = (self.store, &self.project.build);
-        let v = artifact::next_version(&store.dir)?;
+        let v = versions::next_version(&store.dir)?;
         self.journal.version_created = Some(v);
         self.journal.save(&store.dir)?;
         let left_out = checkout.map(|c| c.left_out_now(source)).unwrap_or_default();
@@ -739,7 +741,7 @@ impl<'a> Build<'a> {
         // Committed: a failure from here on is a warning, never a failed
         // build that says nothing moved.
         if let Some(v) = self.summary.version
-            && let Err(e) = artifact::set_active(&store.dir, v)
+            && let Err(e) = versions::set_active(&store.dir, v)
         {
             self.out.say(format!(
                 "warning: version {v} is committed, but not marked active: {e:#} \
@@ -779,7 +781,7 @@ impl<'a> Build<'a> {
                 let known = std::iter::once((made.meta.version, &made.tree))
                     .chain(made.previous.as_ref().map(|(p, t)| (*p, t)));
                 let budget = self.args.retention.budget();
-                artifact::prune(&self.project.host, dir, &budget, known.collect())
+                retention::prune(&self.project.host, dir, &budget, known.collect())
             })
             .map(drop)
             .and_then(|_| journal::to_trash(dir, RUN));

@@ -207,8 +207,8 @@ pub(crate) struct RetentionArgs {
 }
 
 impl RetentionArgs {
-    pub(crate) fn budget(&self) -> zerops_cache_store::phases::artifact::Budget {
-        zerops_cache_store::phases::artifact::Budget {
+    pub(crate) fn budget(&self) -> zerops_cache_store::phases::retention::Budget {
+        zerops_cache_store::phases::retention::Budget {
             keep: self.keep_versions,
             max_bytes: self.keep_size,
         }

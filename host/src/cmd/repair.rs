@@ -43,11 +43,8 @@ pub fn run(args: RepairArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let Some((path, dir)) = Store::locate(
         args.store.store.as_deref(),
-        &project.root,
         &project.identity.slug,
         &project.build.setup,
-        "repair",
-        args.store.no_wait,
     )?
     else {
         let path = project.store_path(&args.store)?;

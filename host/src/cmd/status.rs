@@ -13,7 +13,7 @@ use super::project::{Project, StoreArgs};
 use zerops_cache_base::exit::Exit;
 use zerops_cache_base::filesystem;
 use zerops_cache_sandbox::sandbox::{SandboxArgs, rootfs};
-use zerops_cache_store::phases::artifact;
+use zerops_cache_store::phases::versions;
 use zerops_cache_store::store::layout::{CACHE, HOME};
 use zerops_cache_store::store::record_io::read_record;
 
@@ -122,10 +122,10 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
         image_source: image.about.clone(),
         layers,
         versions: match &store {
-            Some(s) => artifact::list_versions(&s.dir)?,
+            Some(s) => versions::list_versions(&s.dir)?,
             None => Vec::new(),
         },
-        active_version: store.as_ref().and_then(|s| artifact::active(&s.dir)),
+        active_version: store.as_ref().and_then(|s| versions::active(&s.dir)),
         build_refuses: verdict.build_refuses,
         findings: verdict.findings.iter().map(JsonDiagnostic::from).collect(),
         deployignore_findings: verdict

@@ -9,10 +9,13 @@ pub(crate) mod object_check;
 pub(crate) mod objects;
 pub mod preserve;
 pub mod restore;
+pub mod retention;
 pub(crate) mod version_record;
 pub mod version_repair;
 pub(crate) mod version_tree;
+pub mod version_verify;
 pub mod version_view;
+pub mod versions;
 
 use zerops_cache_component::component::walk::{Found, SkipReason, Step};
 

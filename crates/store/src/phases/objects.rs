@@ -214,7 +214,7 @@ impl<'a> KeptTrees<'a> {
             return t.objects().any(|(o, _)| o.version == v);
         }
         let dirs = self.loaded.entry(k).or_insert_with(|| {
-            // A version without a tree (written before trees) names none.
+            // A version without a tree (unfinished or damaged) names none.
             Tree::load(store, k).ok().map(|t| {
                 t.map_or_else(BTreeSet::new, |t| {
                     t.objects().map(|(o, _)| o.version).collect()

@@ -202,8 +202,8 @@ impl Tree {
         }
     }
 
-    /// Reads version `v`'s tree: `Ok(None)` when it has none (a version
-    /// written before trees), an error of class 6 naming the file when it is
+    /// Reads version `v`'s tree: `Ok(None)` when it has none (an unfinished
+    /// or damaged version: see [`missing`]), an error of class 6 naming the file when it is
     /// there but not a regular file, too large, damaged or truncated (its
     /// last line is the digest of the rest), or of the older format.
     pub(crate) fn load(store: &Dir, v: u32) -> anyhow::Result<Option<Tree>> {
@@ -509,6 +509,11 @@ fn checked_body(text: &str) -> Option<&str> {
 }
 
 /// A damaged tree: class 6, naming the file and the version.
+/// The error for version `v` whose record is there but its tree is not.
+pub(crate) fn missing(v: u32) -> anyhow::Error {
+    broken(v, "is missing")
+}
+
 fn broken(v: u32, what: &str) -> anyhow::Error {
     Exit::StoreBroken.error(format!(
         "version {v}: its tree {} {what}; `zerops-cache repair` sets the version aside",
