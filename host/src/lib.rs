@@ -5,6 +5,10 @@
 //! binary's library: the commands ([`cmd`], one file per command), the
 //! language server ([`lsp`]) and the CI output formats ([`ci`]). It exists
 //! so the binary and the end-to-end tests share one implementation.
+//! Public surface: these three modules, holding `pub` only what `main.rs`
+//! or the e2e tests name (each command's arguments and `run`, the output
+//! formats), everything else `pub(crate)`; the re-exports below; and
+//! [`LONG_VERSION`].
 //!
 //! The work is done by the library crates below it (README, Layout):
 //! `zerops-cache-component` (the policy component), `zerops-cache-base`

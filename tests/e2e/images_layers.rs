@@ -121,9 +121,13 @@ fn a_hostile_layer_pulled_by_a_build_writes_nothing_outside_it() {
     }
     // Outside: a directory anyone may write, with a file anyone may
     // write, so that only the unpacker stands between them and the layer.
+    // In the temporary directory, not the target's (a cross build's
+    // `target/<triple>/tmp` made the relative hard link below longer than a
+    // tar link name); on one filesystem with the store here, so that a hard
+    // link out would be possible if the unpacker allowed it.
     let outside = tempfile::Builder::new()
         .prefix("zc-outside")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .tempdir()
         .unwrap();
     let out = outside.path().display().to_string();
     let victim = outside.path().join("victim");

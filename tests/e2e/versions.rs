@@ -396,53 +396,41 @@ fn a_half_made_view_is_made_again() {
     );
 }
 
-/// A store written before trees: its versions are directories with
-/// metadata. They stay readable (export, versions) and are pruned as
-/// before; the next version is a tree of new objects.
+/// A version with its record but no tree is damaged, as
+/// when its tree is cut short: `versions export` and `activate` refuse it
+/// (class 6, naming the tree), builds go on, and `repair` sets it aside.
 #[test]
-fn versions_written_before_trees_still_work() {
+fn a_version_without_its_tree_is_damaged_and_repair_sets_it_aside() {
     let p = project();
     p.build_ok(&[]);
-    let store = p.setup_store();
-    let versions = store.join("versions");
-    // Version 1 as an older zerops-cache left it: its directory holds the
-    // files, and there is no tree and no objects.
-    let old = exported(&p, 1);
-    for name in ["1.tree", "released"] {
-        let _ = std::fs::remove_file(versions.join(name));
-    }
-    std::fs::remove_dir_all(versions.join("1")).unwrap();
-    std::fs::remove_dir_all(versions.join("objects")).unwrap();
+    p.build_ok(&[]);
+    let versions = p.setup_store().join("versions");
+    std::fs::remove_file(versions.join("1.tree")).unwrap();
+    assert!(versions.join("1.json").is_file());
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("v1");
     let out = p.run("versions", &["export", "1", dest.to_str().unwrap()]);
-    assert_eq!(out.code, 6, "no tree and no directory: {}", out.stderr);
-    assert!(out.stderr.contains("repair"), "{}", out.stderr);
-    assert!(!dest.exists(), "a failed export leaves nothing");
-    for (rel, text) in &old {
-        let f = versions.join("1").join(rel);
-        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
-        std::fs::write(f, text).unwrap();
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    for part in ["versions/1.tree", "missing", "repair"] {
+        assert!(out.stderr.contains(part), "{part}: {}", out.stderr);
     }
-    std::fs::create_dir_all(versions.join(".index")).unwrap();
-    std::fs::write(
-        versions.join(".index/1"),
-        "zerops-cache-version-index 1 0 0\n",
-    )
-    .unwrap();
+    assert!(!dest.exists(), "a failed export leaves nothing");
+    let out = p.run("activate", &["1"]);
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    assert!(out.stderr.contains("versions/1.tree"), "{}", out.stderr);
 
-    let s = p.build_ok(&["--keep-versions", "2"]);
-    assert_eq!(s["version"], 2, "{s}");
-    assert_eq!(exported(&p, 1), old);
-    assert!(
-        versions.join("1").is_dir(),
-        "a version without a tree keeps its directory"
-    );
-    assert!(!versions.join(".index").exists(), "the old index is gone");
-    assert_eq!(exported(&p, 2)["README"], "same in every version\n");
-    p.build_ok(&["--keep-versions", "2"]);
+    let s = p.build_ok(&[]);
+    assert_eq!(s["version"], 3, "{s}");
+    let r = p.run("repair", &["--check"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("versions/1.tree"), "{}", r.stdout);
+    let r = p.run("repair", &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("versions lost: 1"), "{}", r.stdout);
     assert!(!versions.join("1").exists() && !versions.join("1.json").exists());
+    assert_eq!(exported(&p, 2)["README"], "same in every version\n");
     assert_eq!(exported(&p, 3)["README"], "same in every version\n");
+    assert_eq!(p.run("repair", &["--check"]).code, 0);
 }
 
 /// Two deployFiles items that write the same path: the later one wins, and

@@ -12,11 +12,11 @@ use zerops_cache_contract::{Code, Diagnostic};
 /// A diagnostic that ended a command.
 #[derive(Debug, Clone)]
 pub struct DiagnosticError {
-    pub diagnostic: Diagnostic,
+    pub(crate) diagnostic: Diagnostic,
     /// The file it is about, as shown to the user.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// That file's text, for the snippet.
-    pub source: Option<Arc<str>>,
+    pub(crate) source: Option<Arc<str>>,
 }
 
 impl DiagnosticError {
@@ -47,11 +47,7 @@ impl DiagnosticError {
         self.diagnostic.start().map(|p| (p.line, p.column))
     }
 
-    pub fn code(&self) -> &str {
-        self.diagnostic.code.as_str()
-    }
-
-    pub fn help(&self) -> Option<&str> {
+    pub(crate) fn help(&self) -> Option<&str> {
         self.diagnostic.help.as_deref()
     }
 }
@@ -183,7 +179,7 @@ mod tests {
             e.to_string(),
             "zerops.yaml:2:3: no setup named `x` (setup-unknown)"
         );
-        assert_eq!(e.code(), "setup-unknown");
+        assert_eq!(e.diagnostic.code.as_str(), "setup-unknown");
         let e = DiagnosticError::in_file(diag(None), "zerops.yaml", "");
         assert_eq!(
             e.to_string(),

@@ -199,8 +199,8 @@ impl<'a> Kind<'a> {
 /// the error it wraps (its message, then that error's causes).
 #[derive(Debug)]
 pub(crate) struct Failure {
-    pub exit: Exit,
-    pub error: anyhow::Error,
+    pub(crate) exit: Exit,
+    pub(crate) error: anyhow::Error,
 }
 
 impl fmt::Display for Failure {

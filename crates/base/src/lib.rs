@@ -14,8 +14,9 @@
 //!   that finds an error's class; [`store_error`]: the store's two errors
 //!   that carry one (defined here so `exit` can name them).
 //!
-//! The crates above name these modules by their real paths
-//! (`zerops_cache_base::filesystem::…`).
+//! Public surface: these modules, named by the crates above by their real
+//! paths (`zerops_cache_base::filesystem::…`); inside them only what another
+//! crate or the e2e tests use is `pub`, everything else `pub(crate)`.
 //! Unsafe code: system calls rustix does not cover (signals, waitpid).
 
 pub mod clock;

@@ -36,8 +36,8 @@ pub enum Sink {
 /// A failed command.
 #[derive(Debug)]
 pub struct CommandFailed {
-    pub command: String,
-    pub code: Option<i32>,
+    pub(crate) command: String,
+    pub(crate) code: Option<i32>,
     pub tail: Vec<String>,
 }
 

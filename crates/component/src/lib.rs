@@ -9,7 +9,9 @@
 //!
 //! Public surface: the [`component`] module (its path is kept from when the
 //! host was one crate, so `crate::component::…` paths read the same in
-//! every crate). Unsafe code: wasmtime's `Component::deserialize` of the
-//! embedded precompiled code.
+//! every crate); inside it `pub` is what another crate or the e2e tests use
+//! (`PolicyHost` and its questions, `bindings`, the modules whose types the
+//! questions return), everything else `pub(crate)`. Unsafe code: wasmtime's
+//! `Component::deserialize` of the embedded precompiled code.
 
 pub mod component;

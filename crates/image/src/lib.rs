@@ -4,7 +4,9 @@
 //! pruning, and the unpacking of layers into a root filesystem.
 //!
 //! Public surface: the [`image`] module (used by the `images` and `build`
-//! commands). It names the lower crates' modules by their real paths.
+//! commands and the e2e tests); inside it everything else is `pub(crate)`,
+//! the image store's record fields included unless a command reads them.
+//! It names the lower crates' modules by their real paths.
 //! No unsafe code: the system calls of unpacking
 //! (mknod, xattrs) go through rustix.
 

@@ -21,11 +21,12 @@
 //! rebuilds with the reason `record-unreadable`.)
 //!
 //! Events are kept as history (the last [`MAX_EVENTS`]). Which of them count
-//! against the cache is recorded, not inferred from clocks: `pendingEvents`
+//! against the cache is recorded, not inferred from clocks: `pending_events`
 //! is how many of the last events came after the last build (a build sets
 //! it to 0, each event adds 1), so an invalidation wins even when `built_at`
 //! lies in the future (clock skew, a store copied from another machine).
-//! Records written before that field count events strictly after `built_at`.
+//! A record without it is unreadable (only the camelCase records of the
+//! unreleased 0.1.0 lacked it).
 
 use crate::diag::Code;
 use crate::diag::Diagnostic;
@@ -57,10 +58,8 @@ pub struct LayerRecord {
     pub built_at: Timestamp,
     #[serde(default)]
     pub events: Vec<Event>,
-    /// How many of the last `events` happened after the build (absent in
-    /// older records: then events after `built_at` count).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending_events: Option<u32>,
+    /// How many of the last `events` happened after the build.
+    pub pending_events: u32,
     /// The identity of the OS image the base layer was built on (the
     /// container's lower layer, or "none" for a build on the host). A
     /// different image rebuilds the base layer. Absent in records of
@@ -113,7 +112,7 @@ impl LayerRecord {
             unkeyed: current.unkeyed.clone(),
             built_at: now,
             events,
-            pending_events: Some(0),
+            pending_events: 0,
             image: None,
         }
     }
@@ -130,26 +129,17 @@ impl LayerRecord {
         self.events.push(event);
         trim(&mut self.events);
         let n = (before + 1).min(self.events.len());
-        self.pending_events = Some(u32::try_from(n).unwrap_or(u32::MAX));
+        self.pending_events = u32::try_from(n).unwrap_or(u32::MAX);
         self
     }
 
     /// Events that happened after the last build: each invalidates the cache.
     pub fn pending_events(&self) -> impl Iterator<Item = &Event> {
-        let legacy = self.pending_events.is_none();
-        let n = self.pending_events.map_or(0, |n| n as usize);
-        let first_pending = self.events.len().saturating_sub(n);
-        self.events
-            .iter()
-            .enumerate()
-            .filter(move |(i, e)| {
-                if legacy {
-                    *e.at() > self.built_at
-                } else {
-                    *i >= first_pending
-                }
-            })
-            .map(|(_, e)| e)
+        let first_pending = self
+            .events
+            .len()
+            .saturating_sub(self.pending_events as usize);
+        self.events[first_pending..].iter()
     }
 
     /// The snapshot the record was made from.
@@ -323,22 +313,14 @@ mod tests {
     }
 
     #[test]
-    fn records_without_the_count_compare_times() {
-        let mut r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"));
-        r.pending_events = None;
-        r.events = vec![
-            Event::ManualInvalidation {
-                at: ts("2026-11-25T15:00:00Z"),
-            },
-            Event::ManualInvalidation {
-                at: ts("2026-11-25T16:00:00Z"),
-            },
-        ];
-        assert_eq!(r.pending_events().count(), 1);
-        let r = r.with_event(Event::ManualInvalidation {
-            at: ts("2000-01-01T00:00:00Z"),
-        });
-        assert_eq!(r.pending_events().count(), 2);
+    fn a_record_without_the_count_is_unreadable() {
+        let r = LayerRecord::after_build(&snapshot(), None, ts("2026-11-25T15:32:15Z"));
+        let mut v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        v.as_object_mut().unwrap().remove("pending_events");
+        assert!(matches!(
+            LayerRecord::from_json(&v.to_string()),
+            Err(RecordError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!
 //! Public surface: the [`sandbox`] module (`sandbox::run`, its options and
 //! `merge_upper`, `unpack`, `userns`, used by the store, the image crate and
-//! the commands). Unsafe code: namespaces, mounts and id maps are system
+//! the commands); the fields of its options, ids and plans are
+//! `pub(crate)` unless another crate sets or reads them. Unsafe code: namespaces, mounts and id maps are system
 //! calls (each block says why it is sound).
 
 pub mod sandbox;

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use zerops_cache_base::exit::{Classify, Exit};
 
 /// Runs `git -C dir ARGS`; its stdout on success, git's message as the error.
-pub fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)

@@ -7,9 +7,13 @@
 //! - [`store`]: a setup's store, its layout, lock, intent journal,
 //!   records, trash, repair and gc.
 //! - [`phases`]: a build's phases on the store: restore, preserve,
-//!   artifact, the versions' trees, objects and directories, checkout.
+//!   artifact, the versions (their list, retention, checks, trees, objects
+//!   and directories), checkout.
 //!
-//! It names the lower crates' modules by their real paths
+//! Public surface: these modules; inside them `pub` is what the commands, the
+//! image crate, the e2e tests or the journal fuzz target (`store::journal`:
+//! `Journal::load`, `check_loc`, `recover`, the moves) use, everything else
+//! `pub(crate)`. It names the lower crates' modules by their real paths
 //! (`zerops_cache_base::filesystem::…`). No unsafe code: the gc
 //! protocol's liveness check (`kill(pid, 0)`) goes through rustix.
 

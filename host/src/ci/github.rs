@@ -27,7 +27,7 @@ fn command(s: Severity) -> &'static str {
 }
 
 /// The workflow commands for all files, one per line.
-pub fn render(files: &[FileReport<'_>]) -> String {
+pub(crate) fn render(files: &[FileReport<'_>]) -> String {
     let mut out = String::new();
     for f in files {
         let file = escape_property(&ci_path(f.path));

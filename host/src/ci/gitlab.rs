@@ -11,24 +11,24 @@ use super::{FileReport, ci_path, fingerprints, message_with_help};
 pub(crate) struct Issue {
     /// Always `issue` (the Code Climate type GitLab reads).
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub description: String,
-    pub check_name: String,
-    pub fingerprint: String,
-    pub severity: &'static str,
-    pub location: Location,
+    pub(crate) kind: &'static str,
+    pub(crate) description: String,
+    pub(crate) check_name: String,
+    pub(crate) fingerprint: String,
+    pub(crate) severity: &'static str,
+    pub(crate) location: Location,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Location {
-    pub path: String,
-    pub lines: Lines,
+    pub(crate) path: String,
+    pub(crate) lines: Lines,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Lines {
-    pub begin: u32,
-    pub end: u32,
+    pub(crate) begin: u32,
+    pub(crate) end: u32,
 }
 
 /// Our three severities on GitLab's five: an error is `major` (the
@@ -44,7 +44,7 @@ pub(crate) fn severity(s: Severity) -> &'static str {
 
 /// The report for all files. A file that could not be read has no entry
 /// (the error goes to stderr and the exit code is 2).
-pub fn render(files: &[FileReport<'_>]) -> Vec<Issue> {
+pub(crate) fn render(files: &[FileReport<'_>]) -> Vec<Issue> {
     let mut out = Vec::new();
     for f in files {
         let path = ci_path(f.path);

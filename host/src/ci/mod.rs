@@ -13,10 +13,10 @@ use zerops_cache_contract::Diagnostic;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FileReport<'a> {
     /// The path as given on the command line.
-    pub path: &'a str,
-    pub diags: &'a [Diagnostic],
+    pub(crate) path: &'a str,
+    pub(crate) diags: &'a [Diagnostic],
     /// Set when the file could not be read.
-    pub error: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
 }
 
 /// The path as CI tools want it: relative paths without a leading `./`,

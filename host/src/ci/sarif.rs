@@ -54,7 +54,7 @@ fn rule(c: &CodeInfo) -> Value {
 }
 
 /// The SARIF log. `rules` is the code table; `version` the tool's version.
-pub fn render(files: &[FileReport<'_>], rules: &[CodeInfo], version: &str) -> Value {
+pub(crate) fn render(files: &[FileReport<'_>], rules: &[CodeInfo], version: &str) -> Value {
     let mut results = Vec::new();
     let mut notifications = Vec::new();
     for f in files {

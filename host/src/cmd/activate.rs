@@ -7,17 +7,17 @@ use zerops_cache_contract::record::Event;
 use super::project::{Project, StoreArgs};
 use super::project::{add_event, stamp};
 use zerops_cache_base::exit::Exit;
-use zerops_cache_store::phases::artifact;
+use zerops_cache_store::phases::{version_verify, versions};
 use zerops_cache_store::store::record_io::read_record;
 
 #[derive(Debug, clap::Args)]
 pub struct ActivateArgs {
     /// The version number (see `zerops-cache versions`).
-    pub version: u32,
+    pub(crate) version: u32,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
+    pub(crate) remote: zerops_cache_remote::remote::config::RemoteArgs,
 }
 
 pub fn run(args: ActivateArgs) -> Result<Exit> {
@@ -28,10 +28,8 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     let store = project.store(&args.store, "activate")?;
     // The record and tree checked, then every object read through: the
     // active version is the one to deploy.
-    let (_, tree) = artifact::checked_tree(&store.dir, args.version)?;
-    if let Some(t) = &tree {
-        artifact::verify(&store.dir, args.version, t)?;
-    }
+    let (_, tree) = versions::checked_tree(&store.dir, args.version)?;
+    version_verify::verify(&store.dir, args.version, &tree)?;
     super::invalidate::reach_remote(
         &project,
         &store,
@@ -41,13 +39,8 @@ pub fn run(args: ActivateArgs) -> Result<Exit> {
     // Its directory first: the active version is the one to deploy.
     // Made afresh from the checked tree (never trusting the directory that
     // is there: a file of it may have been replaced).
-    match &tree {
-        Some(t) => {
-            zerops_cache_store::phases::version_view::make(&store.dir, args.version, t)?;
-        }
-        None => artifact::ensure_view(&store.dir, args.version)?,
-    }
-    artifact::set_active(&store.dir, args.version)?;
+    zerops_cache_store::phases::version_view::make(&store.dir, args.version, &tree)?;
+    versions::set_active(&store.dir, args.version)?;
     if let Some(record) = read_record(&store)? {
         let event = Event::VersionActivated {
             version: args.version,

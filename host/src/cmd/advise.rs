@@ -22,9 +22,9 @@ use zerops_cache_store::store::layout::{BASE_HOME, CACHE};
   zerops-cache advise --setup api --format json")]
 pub struct AdviseArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// `--format json`: the report, with findings as `lint --format json`

@@ -31,7 +31,9 @@ use zerops_cache_base::filesystem;
 use zerops_cache_base::runner::Sink;
 use zerops_cache_remote::remote::tier::{self, Tier};
 use zerops_cache_sandbox::sandbox::{self, RunArgs, Sandbox, SandboxArgs, rootfs::Resolved};
-use zerops_cache_store::phases::{artifact, checkout, preserve, restore, version_view};
+use zerops_cache_store::phases::{
+    artifact, checkout, preserve, restore, retention, version_view, versions,
+};
 use zerops_cache_store::store::Store;
 use zerops_cache_store::store::journal::{self, Journal};
 use zerops_cache_store::store::layout::{
@@ -43,29 +45,29 @@ use zerops_cache_store::workspace::{self, RealSource};
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Build in the project directory itself instead of a fresh copy of its
     /// git-visible files (for CI checkouts). Cached entries are moved into it.
     #[arg(long)]
-    pub in_place: bool,
+    pub(crate) in_place: bool,
     /// On failure, drop the build layer instead of putting what was
     /// restored back into it.
     #[arg(long)]
-    pub discard_cache_on_failure: bool,
+    pub(crate) discard_cache_on_failure: bool,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     /// Output format; `json` prints the summary as the last line of stdout.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
     #[command(flatten)]
-    pub retention: super::project::RetentionArgs,
+    pub(crate) retention: super::project::RetentionArgs,
     #[command(flatten)]
-    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
+    pub(crate) remote: zerops_cache_remote::remote::config::RemoteArgs,
     /// List every skipped path (restore counts those git tracks otherwise).
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// A build's phases, in the order they run. Their names are the keys of
@@ -674,7 +676,7 @@ impl<'a> Build<'a> {
         checkout: Option<&checkout::Checkout>,
     ) -> Result<artifact::Created> {
         let (store, b) = (self.store, &self.project.build);
-        let v = artifact::next_version(&store.dir)?;
+        let v = versions::next_version(&store.dir)?;
         self.journal.version_created = Some(v);
         self.journal.save(&store.dir)?;
         let left_out = checkout.map(|c| c.left_out_now(source)).unwrap_or_default();
@@ -739,7 +741,7 @@ impl<'a> Build<'a> {
         // Committed: a failure from here on is a warning, never a failed
         // build that says nothing moved.
         if let Some(v) = self.summary.version
-            && let Err(e) = artifact::set_active(&store.dir, v)
+            && let Err(e) = versions::set_active(&store.dir, v)
         {
             self.out.say(format!(
                 "warning: version {v} is committed, but not marked active: {e:#} \
@@ -779,7 +781,7 @@ impl<'a> Build<'a> {
                 let known = std::iter::once((made.meta.version, &made.tree))
                     .chain(made.previous.as_ref().map(|(p, t)| (*p, t)));
                 let budget = self.args.retention.budget();
-                artifact::prune(&self.project.host, dir, &budget, known.collect())
+                retention::prune(&self.project.host, dir, &budget, known.collect())
             })
             .map(drop)
             .and_then(|_| journal::to_trash(dir, RUN));

@@ -22,20 +22,20 @@ pub struct ExplainArgs {
     /// OLD and NEW config files; with --git, at most one FILE (default:
     /// zerops.yaml, then zerops.yml, in the current directory).
     #[arg(value_name = "FILE", num_args = 0..=2)]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Compare FILE with its content at this git revision (`git show REV:FILE`).
     #[arg(long, value_name = "REV")]
-    pub git: Option<String>,
+    pub(crate) git: Option<String>,
     /// The setup to explain (default: the only setup of the new file).
     #[arg(long)]
-    pub setup: Option<String>,
+    pub(crate) setup: Option<String>,
     /// Also list changes that have no effect on the cache and the keys
     /// (JSON: adds an `unaffected` list of reasons).
     #[arg(long, short)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// The text of `path` at git revision `rev`; `None` when the file did not

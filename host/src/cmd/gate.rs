@@ -16,12 +16,12 @@ use zerops_cache_store::store::record_io::read_bytes_with;
 
 /// The files the verdict is about, as the user names them.
 pub(crate) struct Checked<'a> {
-    pub host: &'a PolicyHost,
+    pub(crate) host: &'a PolicyHost,
     /// The project directory (where `.deployignore` is), opened.
-    pub dir: &'a Dir,
+    pub(crate) dir: &'a Dir,
     /// The config file, as shown to the user.
-    pub config: String,
-    pub source: &'a [u8],
+    pub(crate) config: String,
+    pub(crate) source: &'a [u8],
 }
 
 /// Asks the component for the verdict on the config and the project's

@@ -32,18 +32,18 @@ pub struct GcArgs {
     /// Root directory of the stores (default: $ZEROPS_CACHE_DIR, else the
     /// user's cache directory).
     #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    pub(crate) store: Option<PathBuf>,
     /// Remove stores no command used for longer than this (e.g. 30d).
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
-    pub max_age: Option<u64>,
+    pub(crate) max_age: Option<u64>,
     /// Then remove the least recently used until all fit in SIZE (e.g. 20G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub max_size: Option<u64>,
+    pub(crate) max_size: Option<u64>,
     /// Say what would be removed, remove nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Serialize)]

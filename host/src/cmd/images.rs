@@ -29,7 +29,7 @@ pub enum ImagesCmd {
 #[derive(Debug, clap::Args)]
 pub struct LsArgs {
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Serialize)]

@@ -14,9 +14,9 @@ use zerops_cache_store::store::record_io::{BadFile, read_record, write_record};
 #[derive(Debug, clap::Args)]
 pub struct InvalidateArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub remote: zerops_cache_remote::remote::config::RemoteArgs,
+    pub(crate) remote: zerops_cache_remote::remote::config::RemoteArgs,
 }
 
 pub fn run(args: InvalidateArgs) -> Result<Exit> {

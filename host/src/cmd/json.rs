@@ -7,15 +7,15 @@ use zerops_cache_contract::Diagnostic;
 /// One diagnostic in `--format json`.
 #[derive(Debug, Serialize)]
 pub(crate) struct JsonDiagnostic<'a> {
-    pub severity: &'static str,
-    pub code: &'a str,
-    pub message: &'a str,
+    pub(crate) severity: &'static str,
+    pub(crate) code: &'a str,
+    pub(crate) message: &'a str,
     /// Null when the finding has no position.
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub end_line: Option<u32>,
-    pub end_column: Option<u32>,
-    pub help: Option<&'a str>,
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
+    pub(crate) end_line: Option<u32>,
+    pub(crate) end_column: Option<u32>,
+    pub(crate) help: Option<&'a str>,
 }
 
 impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {

@@ -18,13 +18,13 @@ use zerops_cache_store::config_file::read_text;
 #[derive(Debug, clap::Args)]
 pub struct KeysArgs {
     /// The config file (default: zerops.yaml, then zerops.yml, in the current directory).
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// Only this setup (default: every setup in the file).
     #[arg(long)]
-    pub setup: Option<String>,
+    pub(crate) setup: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// One setup in `--format json`: its keys and inputs, or its error.

@@ -17,27 +17,27 @@ use zerops_cache_store::store::record_io::read_bytes_with;
 pub struct LintArgs {
     /// Config files (default: zerops.yaml, then zerops.yml, in the current
     /// directory). Each file's directory is its project root.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: LintFormat,
+    pub(crate) format: LintFormat,
     /// Exit with 1 on warnings too, not only on errors.
     #[arg(long)]
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
     /// Check the cache paths of this setup (after `extends`) against the
     /// project directory; default: every setup. An unknown name is an error
     /// that lists the setups.
     #[arg(long, value_name = "NAME")]
-    pub setup: Option<String>,
+    pub(crate) setup: Option<String>,
     /// Do not read the project directory or ask git (skips the lints that
     /// compare cache paths with the files there).
     #[arg(long)]
-    pub no_tree: bool,
+    pub(crate) no_tree: bool,
 }
 
 /// `lint --format`: the common two plus the CI formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-pub enum LintFormat {
+pub(crate) enum LintFormat {
     /// For people: colours on a terminal, snippets and summaries.
     #[default]
     Human,

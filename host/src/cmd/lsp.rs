@@ -9,7 +9,7 @@ pub struct LspArgs {
     /// Talk over stdin/stdout (the only transport; accepted because
     /// editors such as VS Code pass it).
     #[arg(long)]
-    pub stdio: bool,
+    pub(crate) stdio: bool,
 }
 
 pub fn run(_args: LspArgs) -> Result<Exit> {

@@ -29,19 +29,19 @@ pub struct MatchArgs {
     /// JSON line each: {"matched": true}, {"matched": false} or
     /// {"error": "syntax error in pattern"}.
     #[arg(long, conflicts_with_all = ["pattern", "paths", "zerops", "explain"])]
-    pub batch: bool,
+    pub(crate) batch: bool,
     /// Apply the Zerops normalization to the pattern first (`./x/` is `x`).
     #[arg(long)]
-    pub zerops: bool,
+    pub(crate) zerops: bool,
     /// Print every path with its verdict, and why a path does not match.
     #[arg(long)]
-    pub explain: bool,
+    pub(crate) explain: bool,
     /// The pattern, in Go `filepath.Match` syntax.
     #[arg(required_unless_present = "batch")]
-    pub pattern: Option<String>,
+    pub(crate) pattern: Option<String>,
     /// The paths to test, relative like cache paths (`node_modules/x`).
     #[arg(required_unless_present = "batch")]
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
 }
 
 /// Requests per component call in `--batch` (at most; fewer when the input

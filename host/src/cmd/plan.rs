@@ -18,14 +18,14 @@ use zerops_cache_store::workspace::{self, RealSource, SourceLister, VirtualSourc
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Plan for a build in the project directory itself (as `build --in-place`).
     #[arg(long)]
-    pub in_place: bool,
+    pub(crate) in_place: bool,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Serialize)]

@@ -15,24 +15,24 @@ use zerops_cache_store::store::Store;
 
 /// Options of every command that works on a setup's store.
 #[derive(Debug, Clone, clap::Args)]
-pub struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// The setup to use (default: the only setup of the file).
     #[arg(long)]
-    pub setup: Option<String>,
+    pub(crate) setup: Option<String>,
     /// Root directory of the stores (default: $ZEROPS_CACHE_DIR, else the
     /// user's cache directory).
     #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    pub(crate) store: Option<PathBuf>,
     /// The project directory, holding zerops.yaml (default: the current directory).
     #[arg(long, short = 'C', value_name = "DIR")]
-    pub project: Option<PathBuf>,
+    pub(crate) project: Option<PathBuf>,
     /// Fail at once when another command holds the store's lock, instead of waiting.
     #[arg(long)]
-    pub no_wait: bool,
+    pub(crate) no_wait: bool,
     /// The project's identity (default: the git remote URL, else the root
     /// commit; see README "Project identity"). Stores are named by it.
     #[arg(long, value_name = "NAME", env = zerops_cache_store::identity::ENV_PROJECT_ID)]
-    pub project_id: Option<String>,
+    pub(crate) project_id: Option<String>,
 }
 
 /// The project, its config and the selected setup. Its directory is
@@ -40,17 +40,17 @@ pub struct StoreArgs {
 /// through [`Project::dir`].
 pub(crate) struct Project {
     /// Absolute, canonical.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// The project directory, opened.
-    pub dir: Dir,
-    pub config_path: PathBuf,
-    pub source: String,
-    pub host: PolicyHost,
-    pub build: BuildSetup,
+    pub(crate) dir: Dir,
+    pub(crate) config_path: PathBuf,
+    pub(crate) source: String,
+    pub(crate) host: PolicyHost,
+    pub(crate) build: BuildSetup,
     /// Names the stores, local and remote.
-    pub identity: Identity,
+    pub(crate) identity: Identity,
     /// The platform's verdict on the file, when the command asked for it.
-    pub verdict: Option<zerops_cache_base::diagnostic::FileVerdict>,
+    pub(crate) verdict: Option<zerops_cache_base::diagnostic::FileVerdict>,
 }
 
 impl Project {
@@ -197,18 +197,18 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
 
 /// How many deploy versions to keep, and how much disk they may take.
 #[derive(Debug, Clone, clap::Args)]
-pub struct RetentionArgs {
+pub(crate) struct RetentionArgs {
     /// Keep this many versions (the active and the newest always stay).
     #[arg(long, value_name = "N", env = "ZEROPS_CACHE_KEEP_VERSIONS", default_value_t = zerops_cache_contract::retention::KEEP_VERSIONS)]
-    pub keep_versions: u32,
+    pub(crate) keep_versions: u32,
     /// Also drop the oldest versions until all fit in SIZE (e.g. 2G).
     #[arg(long, value_name = "SIZE", env = "ZEROPS_CACHE_KEEP_SIZE", value_parser = parse_size)]
-    pub keep_size: Option<u64>,
+    pub(crate) keep_size: Option<u64>,
 }
 
 impl RetentionArgs {
-    pub(crate) fn budget(&self) -> zerops_cache_store::phases::artifact::Budget {
-        zerops_cache_store::phases::artifact::Budget {
+    pub(crate) fn budget(&self) -> zerops_cache_store::phases::retention::Budget {
+        zerops_cache_store::phases::retention::Budget {
             keep: self.keep_versions,
             max_bytes: self.keep_size,
         }

@@ -50,9 +50,9 @@ pub enum RemoteCmd {
 #[derive(Debug, clap::Args)]
 pub struct SetupArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub remote: RemoteArgs,
+    pub(crate) remote: RemoteArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 }

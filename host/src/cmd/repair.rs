@@ -29,25 +29,22 @@ pub(crate) use zerops_cache_store::store::repair_report::Report;
 #[derive(Debug, clap::Args)]
 pub struct RepairArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Only check and explain; change nothing (exit 1 when something is wrong).
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
     /// Also read every object of every version through and check its
     /// SHA-256 (without it, each object's type and size are checked).
     #[arg(long)]
-    pub deep: bool,
+    pub(crate) deep: bool,
 }
 
 pub fn run(args: RepairArgs) -> Result<Exit> {
     let project = Project::load(&args.store)?;
     let Some((path, dir)) = Store::locate(
         args.store.store.as_deref(),
-        &project.root,
         &project.identity.slug,
         &project.build.setup,
-        "repair",
-        args.store.no_wait,
     )?
     else {
         let path = project.store_path(&args.store)?;

@@ -4,7 +4,7 @@
 #[derive(Debug, clap::Args)]
 pub struct SandboxInitArgs {
     /// The container spec, JSON.
-    pub spec: String,
+    pub(crate) spec: String,
 }
 
 pub fn run(args: SandboxInitArgs) -> anyhow::Result<zerops_cache_base::exit::Exit> {

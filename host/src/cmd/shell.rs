@@ -18,7 +18,7 @@ use zerops_cache_base::exit::Exit;
 pub struct CompletionsArgs {
     /// The shell to write the completion script for.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +29,7 @@ pub struct ManArgs {
     /// Write zerops-cache.1 and one page per subcommand (zerops-cache-lint.1,
     /// …) into this directory instead of printing the main page.
     #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 }
 
 /// The completion script for `args.shell` on stdout.

@@ -13,19 +13,19 @@ use super::project::{Project, StoreArgs};
 use zerops_cache_base::exit::Exit;
 use zerops_cache_base::filesystem;
 use zerops_cache_sandbox::sandbox::{SandboxArgs, rootfs};
-use zerops_cache_store::phases::artifact;
+use zerops_cache_store::phases::versions;
 use zerops_cache_store::store::layout::{CACHE, HOME};
 use zerops_cache_store::store::record_io::read_record;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// The next build's isolation and image (the decision depends on them).
     #[command(flatten)]
     pub sandbox: SandboxArgs,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,10 +122,10 @@ pub fn run(args: StatusArgs) -> Result<Exit> {
         image_source: image.about.clone(),
         layers,
         versions: match &store {
-            Some(s) => artifact::list_versions(&s.dir)?,
+            Some(s) => versions::list_versions(&s.dir)?,
             None => Vec::new(),
         },
-        active_version: store.as_ref().and_then(|s| artifact::active(&s.dir)),
+        active_version: store.as_ref().and_then(|s| versions::active(&s.dir)),
         build_refuses: verdict.build_refuses,
         findings: verdict.findings.iter().map(JsonDiagnostic::from).collect(),
         deployignore_findings: verdict

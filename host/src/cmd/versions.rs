@@ -8,25 +8,25 @@ use serde::Serialize;
 use super::Format;
 use super::project::{Project, RetentionArgs, StoreArgs};
 use zerops_cache_base::exit::Exit;
-use zerops_cache_store::phases::artifact;
+use zerops_cache_store::phases::{retention, version_verify, versions};
 
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
     #[command(subcommand)]
-    pub action: Option<VersionsAction>,
+    pub(crate) action: Option<VersionsAction>,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Remove the versions over the retention budget now, and say why.
     #[arg(long)]
-    pub prune: bool,
+    pub(crate) prune: bool,
     #[command(flatten)]
-    pub retention: RetentionArgs,
+    pub(crate) retention: RetentionArgs,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum VersionsAction {
+pub(crate) enum VersionsAction {
     /// Write a copy of version N into DIR (new, or an empty directory):
     /// new files throughout, so the copy can be changed freely.
     Export {
@@ -56,7 +56,7 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
         return export(&store.dir, *version, dir);
     }
     if args.prune {
-        let removed = artifact::prune(
+        let removed = retention::prune(
             &project.host,
             &store.dir,
             &args.retention.budget(),
@@ -69,11 +69,11 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
             eprintln!("prune: removed version {}: {}", r.number, r.reason);
         }
     }
-    let active = artifact::active(&store.dir);
-    let out: Vec<VersionOut> = artifact::list_versions(&store.dir)?
+    let active = versions::active(&store.dir);
+    let out: Vec<VersionOut> = versions::list_versions(&store.dir)?
         .into_iter()
         .map(|v| {
-            let m = artifact::meta(&store.dir, v);
+            let m = versions::meta(&store.dir, v);
             VersionOut {
                 version: v,
                 active: Some(v) == active,
@@ -113,7 +113,7 @@ pub fn list(args: VersionsArgs) -> Result<Exit> {
 fn export(store: &cap_std::fs::Dir, v: u32, dir: &std::path::Path) -> Result<Exit> {
     use anyhow::Context;
     // No version is class 2; a damaged record is class 6, naming it.
-    artifact::meta_checked(store, v)?;
+    versions::meta_checked(store, v)?;
     let mut created = false;
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
@@ -132,7 +132,7 @@ fn export(store: &cap_std::fs::Dir, v: u32, dir: &std::path::Path) -> Result<Exi
     }
     let out = cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority())
         .with_context(|| format!("opening {}", dir.display()))?;
-    if let Err(e) = artifact::export(store, v, &out) {
+    if let Err(e) = version_verify::export(store, v, &out) {
         // A half-written copy is no copy; a directory the user gave stays.
         drop(out);
         if created {

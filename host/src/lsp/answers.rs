@@ -23,9 +23,9 @@ use zerops_cache_component::component::PolicyHost;
 /// An open document as requests see it.
 #[derive(Clone, Copy)]
 pub(crate) struct Open<'a> {
-    pub text: &'a str,
+    pub(crate) text: &'a str,
     /// The listing of its project directory, once gathered.
-    pub tree: Option<&'a TreeFacts>,
+    pub(crate) tree: Option<&'a TreeFacts>,
 }
 
 /// The link to the code's documentation page (see `lint::DOCS_BASE`).
@@ -58,8 +58,8 @@ pub(crate) fn diagnostic(text: &str, enc: Encoding, d: &Diagnostic) -> lsp_types
 /// A request's failure, with its JSON-RPC code.
 #[derive(Debug)]
 pub(crate) struct RpcError {
-    pub code: ErrorCode,
-    pub message: String,
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 impl RpcError {

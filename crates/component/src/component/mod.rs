@@ -7,9 +7,9 @@
 pub(crate) mod advice;
 pub(crate) mod assist;
 pub mod bindings;
-pub mod images;
+pub(crate) mod images;
 pub mod layers;
-pub mod lint;
+pub(crate) mod lint;
 mod load;
 pub(crate) mod map;
 pub(crate) mod patterns;

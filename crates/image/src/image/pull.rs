@@ -98,10 +98,10 @@ fn bar(multi: &MultiProgress, on: bool, l: &Layer) -> ProgressBar {
 
 /// What a pull fetched.
 pub(crate) struct Pulled {
-    pub meta: ImageMeta,
+    pub(crate) meta: ImageMeta,
     /// Layers downloaded (the others were in the store).
-    pub fetched: usize,
-    pub bytes: u64,
+    pub(crate) fetched: usize,
+    pub(crate) bytes: u64,
 }
 
 /// What to pull. `reference` is canonical

@@ -25,8 +25,8 @@ pub(crate) const ENV: &str = "ZEROPS_CACHE_IMAGES";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Layer {
     pub digest: String,
-    pub size: u64,
-    pub media_type: String,
+    pub(crate) size: u64,
+    pub(crate) media_type: String,
 }
 
 /// What the store keeps of a pulled image.
@@ -38,7 +38,7 @@ pub struct ImageMeta {
     /// image, else the manifest's. Its identity.
     pub digest: String,
     /// The manifest of this host's platform.
-    pub manifest: String,
+    pub(crate) manifest: String,
     pub platform: String,
     /// Bottom first.
     pub layers: Vec<Layer>,

@@ -32,22 +32,22 @@ use std::path::{Component, Path, PathBuf};
 /// What an unpack left out.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stats {
-    pub entries: u64,
-    pub whiteouts: u64,
-    pub devices: u64,
+    pub(crate) entries: u64,
+    pub(crate) whiteouts: u64,
+    pub(crate) devices: u64,
     /// Entries refused (a name outside the layer, a write through a link)
     /// or that could not be made, with the first few reasons.
-    pub refused: u64,
-    pub reasons: Vec<String>,
+    pub(crate) refused: u64,
+    pub(crate) reasons: Vec<String>,
     /// Extended attributes set.
-    pub xattrs: u64,
+    pub(crate) xattrs: u64,
     /// Extended attributes not set (left out, or refused by the kernel),
     /// with the first few reasons.
-    pub xattrs_lost: u64,
-    pub lost: Vec<String>,
+    pub(crate) xattrs_lost: u64,
+    pub(crate) lost: Vec<String>,
     /// File capabilities an unprivileged user could not set here, for
     /// [`zerops_cache_sandbox::sandbox::filecaps`] (path, value).
-    pub file_caps: Vec<(PathBuf, Vec<u8>)>,
+    pub(crate) file_caps: Vec<(PathBuf, Vec<u8>)>,
 }
 
 impl Stats {

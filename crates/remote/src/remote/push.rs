@@ -46,15 +46,13 @@ pub(crate) struct Previous {
 }
 
 async fn previous(host: &PolicyHost, remote: &Remote, id: &LayerId) -> Option<Previous> {
-    let dir = format!(
-        "{}/e{}/{}/",
-        host.manifests_of(&id.project, &id.setup).ok()?,
-        id.epoch,
-        id.layer
-    );
+    // The directory of this entry's manifest (the policy names it): the
+    // same project, setup, epoch and layer.
+    let name = id.manifest_name(host).ok()?;
+    let dir = &name[..=name.rfind('/')?];
     let mut metas = remote
         .store
-        .list(Some(&remote.path(&dir)))
+        .list(Some(&remote.path(dir)))
         .try_collect::<Vec<_>>()
         .await
         .ok()?;

@@ -13,9 +13,9 @@ use std::path::PathBuf;
 /// What the child is asked: `{"filecaps": …}`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Request {
-    pub filecaps: Vec<(PathBuf, Vec<u8>)>,
-    pub uid: u32,
-    pub gid: u32,
+    pub(crate) filecaps: Vec<(PathBuf, Vec<u8>)>,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
 }
 
 /// Sets each `(path, value)` in a user namespace where this user is root;

@@ -35,8 +35,8 @@ pub(crate) enum Kind {
 /// The holder's request, as the JSON argument of `__sandbox-init`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct HoldRequest {
-    pub hold: Kind,
-    pub spec: Spec,
+    pub(crate) hold: Kind,
+    pub(crate) spec: Spec,
 }
 
 /// How a holder's JSON starts (what `__sandbox-init` dispatches on).

@@ -18,23 +18,23 @@ use std::path::{Path, PathBuf};
 /// (host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Extent {
-    pub inside: u32,
-    pub outside: u32,
-    pub count: u32,
+    pub(crate) inside: u32,
+    pub(crate) outside: u32,
+    pub(crate) count: u32,
 }
 
 /// A host range from `/etc/subuid` or `/etc/subgid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Range {
-    pub start: u32,
-    pub count: u32,
+    pub(crate) start: u32,
+    pub(crate) count: u32,
 }
 
 /// A line that names the user but cannot be used, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BadLine {
-    pub line: usize,
-    pub why: String,
+    pub(crate) line: usize,
+    pub(crate) why: String,
 }
 
 /// The kernel takes at most 340 lines per map; one is the user's own.
@@ -136,10 +136,10 @@ pub(crate) fn helper_args(map: &[Extent]) -> Vec<String> {
 /// The rootless container's full map: the user and its subordinate ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct IdMap {
-    pub newuidmap: PathBuf,
-    pub newgidmap: PathBuf,
-    pub uids: Vec<Extent>,
-    pub gids: Vec<Extent>,
+    pub(crate) newuidmap: PathBuf,
+    pub(crate) newgidmap: PathBuf,
+    pub(crate) uids: Vec<Extent>,
+    pub(crate) gids: Vec<Extent>,
 }
 
 impl IdMap {

@@ -23,13 +23,13 @@ use std::path::Path;
 #[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Skipped {
     /// Character and block devices.
-    pub devices: usize,
+    pub(crate) devices: usize,
     /// Entries that could not be made, with the first few reasons.
-    pub failed: usize,
-    pub reasons: Vec<String>,
+    pub(crate) failed: usize,
+    pub(crate) reasons: Vec<String>,
     /// Entries whose owner or group was past the mapped ids (made root's).
     #[serde(default)]
-    pub unmapped_owners: usize,
+    pub(crate) unmapped_owners: usize,
 }
 
 /// Whose the unpacked files are.

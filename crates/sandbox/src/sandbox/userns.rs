@@ -156,8 +156,8 @@ pub(crate) enum Task {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct TaskRequest {
-    pub task: Task,
-    pub ids: IdMap,
+    pub(crate) task: Task,
+    pub(crate) ids: IdMap,
 }
 
 /// Runs `task` in the child (after [`enter`]); the exit status.

@@ -32,16 +32,16 @@ pub(crate) const OPEN_FOR_READERS: usize = 256;
 /// A listed directory for the readers of its entries' metadata: its path,
 /// its listing and, while few are open, its open handle.
 pub(crate) struct ToRead {
-    pub dir: String,
-    pub listing: Listing,
-    pub handle: Option<Handle>,
+    pub(crate) dir: String,
+    pub(crate) listing: Listing,
+    pub(crate) handle: Option<Handle>,
     /// The directory's own metadata, read by the lister from its handle.
-    pub metadata: Option<cap_std::fs::Metadata>,
+    pub(crate) metadata: Option<cap_std::fs::Metadata>,
 }
 
 /// An open directory handed to a reader, counted while it is open.
 pub(crate) struct Handle {
-    pub dir: Arc<Dir>,
+    pub(crate) dir: Arc<Dir>,
     open: Arc<AtomicUsize>,
 }
 

@@ -6,13 +6,16 @@ pub mod checkout;
 pub mod checkout_baseline;
 pub(crate) mod list_ahead;
 pub(crate) mod object_check;
-pub mod objects;
+pub(crate) mod objects;
 pub mod preserve;
 pub mod restore;
+pub mod retention;
 pub(crate) mod version_record;
 pub mod version_repair;
-pub mod version_tree;
+pub(crate) mod version_tree;
+pub mod version_verify;
 pub mod version_view;
+pub mod versions;
 
 use zerops_cache_component::component::walk::{Found, SkipReason, Step};
 
@@ -44,7 +47,7 @@ pub enum Left {
 
 impl Left {
     /// A stable word for reports and JSON.
-    pub const fn code(self) -> &'static str {
+    pub(crate) const fn code(self) -> &'static str {
         match self {
             Left::Walk(r) => r.code(),
             Left::GitDirectory => "git-directory",

@@ -62,8 +62,8 @@ pub(crate) fn of_bytes(bytes: &[u8]) -> Digest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Damage {
     /// Its path in the store (`versions/objects/V/n`).
-    pub path: String,
-    pub what: String,
+    pub(crate) path: String,
+    pub(crate) what: String,
 }
 
 impl std::fmt::Display for Damage {
@@ -110,8 +110,8 @@ pub(crate) fn open_regular(dir: &Dir, rel: &Path) -> Result<(File, Metadata), St
 /// What an object must be: `size` bytes whose SHA-256 is `digest`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Expect {
-    pub size: u64,
-    pub digest: Digest,
+    pub(crate) size: u64,
+    pub(crate) digest: Digest,
 }
 
 /// Checks object `o` without reading it: a regular file of the expected
@@ -150,7 +150,12 @@ pub(crate) fn check_shallow(objects: &Dir, o: ObjectId, size: u64) -> Result<(),
 /// object is not named by a new version (the build copies the source
 /// again). A time set back on purpose, or a disk's own damage, is left to
 /// the readers that hash (`versions export`, `activate`, `repair --deep`).
-pub fn untouched_since(objects: &Dir, o: ObjectId, size: u64, not_after: (i64, i64)) -> bool {
+pub(crate) fn untouched_since(
+    objects: &Dir,
+    o: ObjectId,
+    size: u64,
+    not_after: (i64, i64),
+) -> bool {
     use cap_std::fs::MetadataExt;
     objects.symlink_metadata(o.rel()).is_ok_and(|md| {
         md.is_file() && md.len() == size && (md.mtime(), md.mtime_nsec()) <= not_after

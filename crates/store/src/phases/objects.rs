@@ -200,7 +200,7 @@ pub(crate) struct KeptTrees<'a> {
 }
 
 impl<'a> KeptTrees<'a> {
-    pub fn new(known: Vec<(u32, &'a Tree)>) -> KeptTrees<'a> {
+    pub(crate) fn new(known: Vec<(u32, &'a Tree)>) -> KeptTrees<'a> {
         KeptTrees {
             known,
             loaded: Default::default(),
@@ -214,7 +214,7 @@ impl<'a> KeptTrees<'a> {
             return t.objects().any(|(o, _)| o.version == v);
         }
         let dirs = self.loaded.entry(k).or_insert_with(|| {
-            // A version without a tree (written before trees) names none.
+            // A version without a tree (unfinished or damaged) names none.
             Tree::load(store, k).ok().map(|t| {
                 t.map_or_else(BTreeSet::new, |t| {
                     t.objects().map(|(o, _)| o.version).collect()
@@ -230,9 +230,9 @@ impl<'a> KeptTrees<'a> {
 pub(crate) struct Collected {
     /// Whole object directories (a version's objects that no kept version
     /// names), one rename each.
-    pub dirs: u64,
+    pub(crate) dirs: u64,
     /// Single objects, one rename each.
-    pub objects: u64,
+    pub(crate) objects: u64,
 }
 
 /// Moves the objects that no kept version names any more to the trash,

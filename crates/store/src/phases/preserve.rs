@@ -24,7 +24,6 @@ pub struct PreservePlan {
     /// Entries a pattern could not apply to (not UTF-8, symlink in the way,
     /// not a directory).
     pub noted: Vec<Skipped>,
-    pub dirs: usize,
 }
 
 /// Plans preserve: the policy's walk driver lists the source level by
@@ -45,7 +44,6 @@ pub fn plan(
         }))
     })?;
     Ok(PreservePlan {
-        dirs: walked.listed.len(),
         take: walked.taken.into_iter().map(|f| f.path).collect(),
         noted: super::noted_skips(walked.noted),
     })

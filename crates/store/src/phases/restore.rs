@@ -29,7 +29,7 @@ pub struct RestorePlan {
     pub skipped: Vec<Skipped>,
     /// Directory pairs listed (decided level by level, one component call
     /// per level).
-    pub dirs: usize,
+    pub(crate) dirs: usize,
 }
 
 /// Plans restore of the store's build layer into `source`: the policy's

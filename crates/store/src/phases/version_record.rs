@@ -22,21 +22,20 @@ const MAX_BYTES: u64 = 1 << 20;
 pub struct VersionMeta {
     pub version: u32,
     pub created_at: String,
-    pub setup: String,
+    pub(crate) setup: String,
     pub files: u64,
     pub bytes: u64,
     /// Files shared with the previous version (its objects, not copied).
     #[serde(default)]
     pub linked: u64,
     /// The SHA-256 of the tree file `N.tree`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tree_sha256: Option<String>,
+    pub(crate) tree_sha256: String,
     /// The SHA-256 of this record as written without this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub(crate) sha256: Option<String>,
 }
 
-pub fn rel(v: u32) -> String {
+pub(crate) fn rel(v: u32) -> String {
     format!("{VERSIONS}/{v}.json")
 }
 
@@ -94,9 +93,7 @@ pub(crate) fn read(store: &Dir, v: u32) -> Result<Option<VersionMeta>> {
 pub(crate) fn tree_matches(store: &Dir, meta: &VersionMeta) -> Result<()> {
     let v = meta.version;
     let tree = super::version_tree::path(v);
-    let Some(want) = &meta.tree_sha256 else {
-        return Ok(());
-    };
+    let want = &meta.tree_sha256;
     let got = match read_bytes(store, Path::new(&tree), 1 << 30) {
         Ok(Some(b)) => hex(&of_bytes(&b)),
         Ok(None) => "(missing)".into(),
@@ -140,7 +137,7 @@ mod tests {
             files: 2,
             bytes: 10,
             linked: 1,
-            tree_sha256: Some(hex(&of_bytes(b"t"))),
+            tree_sha256: hex(&of_bytes(b"t")),
             sha256: None,
         };
         write(&versions, &m).unwrap();
@@ -148,8 +145,14 @@ mod tests {
         assert_eq!(back.files, 2);
         assert!(read(&store, 4).unwrap().is_none());
         let text = store.read_to_string("versions/3.json").unwrap();
+        // Without the tree's digest (a record of a version before trees).
+        let no_tree: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("tree_sha256"))
+            .collect();
         for bad in [
             text.replace("\"files\": 2", "\"files\": 3"),
+            no_tree.join("\n"),
             text[..text.len() / 2].to_string(),
             String::new(),
         ] {

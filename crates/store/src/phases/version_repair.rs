@@ -13,8 +13,8 @@ use cap_std::fs::Dir;
 use std::collections::{BTreeSet, HashMap};
 
 use super::object_check::{self, Damage};
-use super::version_tree::{ObjectId, Tree};
-use super::{artifact, objects, version_record, version_view};
+use super::version_tree::{self, ObjectId, Tree};
+use super::{objects, version_record, versions};
 use crate::store::layout::{ACTIVE, version_parts};
 use crate::store::repair_report::Report;
 
@@ -33,7 +33,7 @@ pub fn run(r: &mut Report, dir: &Dir, deep: bool) -> Result<()> {
     let mut seen: HashMap<ObjectId, Option<Damage>> = HashMap::new();
     let mut damaged_objects: BTreeSet<String> = BTreeSet::new();
     let mut lost: Vec<u32> = Vec::new();
-    for v in artifact::list_versions(dir)? {
+    for v in versions::list_versions(dir)? {
         let problem = match check_version(dir, v, objects.as_ref(), deep, &mut seen) {
             Ok(()) => continue,
             Err(Why::Part(p)) => p,
@@ -80,7 +80,7 @@ pub fn run(r: &mut Report, dir: &Dir, deep: bool) -> Result<()> {
                 "every other version is kept and checked"
             }
         );
-        if let Some(a) = artifact::active(dir)
+        if let Some(a) = versions::active(dir)
             && lost.contains(&a)
             && !r.check
         {
@@ -118,12 +118,7 @@ fn check_version(
     };
     let tree = match Tree::load(dir, v) {
         Ok(Some(t)) => t,
-        Ok(None) if version_view::exists(dir, v) => return Ok(()),
-        Ok(None) => {
-            return Err(Why::Part(format!(
-                "version {v} has neither a tree nor a directory"
-            )));
-        }
+        Ok(None) => return Err(Why::Part(plain(&version_tree::missing(v)))),
         Err(e) => return Err(Why::Part(plain(&e))),
     };
     version_record::tree_matches(dir, &meta).map_err(|e| Why::Part(plain(&e)))?;

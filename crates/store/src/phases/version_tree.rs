@@ -111,7 +111,7 @@ pub(crate) fn mode_of(md: &Metadata) -> u32 {
 
 /// One entry of a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     Dir {
         mode: u32,
         mtime: Time,
@@ -136,9 +136,9 @@ pub enum Node {
 /// The source file a version's file was made from: its inode and change
 /// time (its size and modification time are the file's own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Origin {
-    pub ino: u64,
-    pub ctime: Time,
+pub(crate) struct Origin {
+    pub(crate) ino: u64,
+    pub(crate) ctime: Time,
 }
 
 impl Node {
@@ -151,12 +151,12 @@ impl Node {
 /// entries.
 #[derive(Debug, Default, Clone)]
 pub struct Tree {
-    pub dev: u64,
+    pub(crate) dev: u64,
     /// When the walk that made the tree began (seconds, and nanoseconds
     /// when the header has them).
-    pub written_at: i64,
-    pub written_ns: Option<i64>,
-    pub nodes: BTreeMap<Vec<u8>, Node>,
+    pub(crate) written_at: i64,
+    pub(crate) written_ns: Option<i64>,
+    pub(crate) nodes: BTreeMap<Vec<u8>, Node>,
 }
 
 pub(crate) fn file_name(version: u32) -> String {
@@ -195,15 +195,15 @@ fn dec(s: &str) -> Vec<u8> {
 }
 
 impl Tree {
-    pub fn new(dev: u64) -> Tree {
+    pub(crate) fn new(dev: u64) -> Tree {
         Tree {
             dev,
             ..Tree::default()
         }
     }
 
-    /// Reads version `v`'s tree: `Ok(None)` when it has none (a version
-    /// written before trees), an error of class 6 naming the file when it is
+    /// Reads version `v`'s tree: `Ok(None)` when it has none (an unfinished
+    /// or damaged version: see [`missing`]), an error of class 6 naming the file when it is
     /// there but not a regular file, too large, damaged or truncated (its
     /// last line is the digest of the rest), or of the older format.
     pub(crate) fn load(store: &Dir, v: u32) -> anyhow::Result<Option<Tree>> {
@@ -309,7 +309,7 @@ impl Tree {
 
     /// Writes version `v`'s tree durably (fsynced, then renamed in);
     /// returns the SHA-256 of the file, in hex (its record names it).
-    pub fn save(&self, versions: &Dir, v: u32) -> anyhow::Result<String> {
+    pub(crate) fn save(&self, versions: &Dir, v: u32) -> anyhow::Result<String> {
         let text = self.text();
         write_atomic(versions, &file_name(v), text.as_bytes())?;
         Ok(object_check::hex(&object_check::of_bytes(text.as_bytes())))
@@ -509,6 +509,11 @@ fn checked_body(text: &str) -> Option<&str> {
 }
 
 /// A damaged tree: class 6, naming the file and the version.
+/// The error for version `v` whose record is there but its tree is not.
+pub(crate) fn missing(v: u32) -> anyhow::Error {
+    broken(v, "is missing")
+}
+
 fn broken(v: u32, what: &str) -> anyhow::Error {
     Exit::StoreBroken.error(format!(
         "version {v}: its tree {} {what}; `zerops-cache repair` sets the version aside",
@@ -527,9 +532,9 @@ fn sane_path(p: &[u8]) -> bool {
 /// An object: the file version `version` made as its `index`th (from 0),
 /// at `versions/objects/<version>/<index>` (written `<version>/<index>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectId {
-    pub version: u32,
-    pub index: u64,
+pub(crate) struct ObjectId {
+    pub(crate) version: u32,
+    pub(crate) index: u64,
 }
 
 impl ObjectId {
@@ -545,7 +550,7 @@ impl ObjectId {
     }
 
     /// Its path under `versions/objects`.
-    pub fn rel(&self) -> String {
+    pub(crate) fn rel(&self) -> String {
         self.to_string()
     }
 }

@@ -85,7 +85,7 @@ pub fn make(store: &Dir, v: u32, tree: &Tree) -> Result<()> {
 /// `out`: every file a new file, each object's bytes checked against its
 /// digest while they are copied (one read), so nothing done to the copy
 /// reaches the store and a damaged object is an error naming it.
-pub fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
+pub(crate) fn export(store: &Dir, v: u32, tree: &Tree, out: &Dir) -> Result<()> {
     let objects = objects::open(store).ok_or_else(|| no_objects(v))?;
     place(out, tree, &objects, Place::Copy(v))
 }
@@ -161,7 +161,7 @@ fn place(out: &Dir, tree: &Tree, objects: &Dir, how: Place) -> Result<()> {
             } => match how {
                 Place::Link(v) => {
                     if let Err(d) = object_check::check_shallow(objects, *object, *size) {
-                        return Err(super::artifact::damaged(v, p, &d));
+                        return Err(super::version_verify::damaged(v, p, &d));
                     }
                     objects.hard_link(object.rel(), here, at)
                 }
@@ -176,7 +176,7 @@ fn place(out: &Dir, tree: &Tree, objects: &Dir, how: Place) -> Result<()> {
                     match object_check::copy_checked(objects, *object, want, here, at, *mode) {
                         Ok(()) => here.set_times(at, None, Some(time(*mtime))),
                         Err(object_check::ReadError::Damage(d)) => {
-                            return Err(super::artifact::damaged(v, p, &d));
+                            return Err(super::version_verify::damaged(v, p, &d));
                         }
                         Err(object_check::ReadError::Write(e)) => Err(e),
                     }

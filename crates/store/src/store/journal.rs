@@ -30,7 +30,7 @@ use zerops_cache_base::filesystem;
 /// Which directory a journaled path is relative to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Root {
+pub(crate) enum Root {
     /// The setup store.
     Store,
     /// The source directory of the build (the workspace, or the project
@@ -41,7 +41,7 @@ pub enum Root {
 /// One path of a move.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loc {
-    pub root: Root,
+    pub(crate) root: Root,
     pub path: String,
 }
 
@@ -70,7 +70,7 @@ pub struct Move {
     /// `from` goes to the trash with the old layer when the build commits
     /// (preserve always makes `cache.new`, which replaces it whole).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub copy: bool,
+    pub(crate) copy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,9 +84,9 @@ pub enum Phase {
 /// The journal document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Journal {
-    pub version: u32,
+    pub(crate) version: u32,
     pub phase: Phase,
-    pub pid: u32,
+    pub(crate) pid: u32,
     /// The source directory when it is outside the store (`--in-place`).
     pub source_dir: Option<PathBuf>,
     /// The old home was moved to `home.old` (the base layer is rebuilt).
@@ -98,7 +98,7 @@ pub struct Journal {
     #[serde(skip)]
     pub restore: Vec<Move>,
     /// Whether the restore batch file belongs to this journal.
-    pub restore_saved: bool,
+    pub(crate) restore_saved: bool,
     pub preserve: Vec<Move>,
     /// The layer record to write on commit.
     pub record: Option<String>,
@@ -257,8 +257,8 @@ impl Journal {
 
 /// The two directories a journaled path can be relative to.
 pub(crate) struct Roots<'a> {
-    pub store: &'a Dir,
-    pub source: Option<&'a Dir>,
+    pub(crate) store: &'a Dir,
+    pub(crate) source: Option<&'a Dir>,
 }
 
 impl Roots<'_> {
@@ -319,7 +319,7 @@ fn drop_file(store: &Dir, name: &str) -> Result<()> {
 /// Makes `trash/` a directory: whatever else is there (a file, a link, a
 /// FIFO) holds nothing of the store's and is unlinked (a link, not what it
 /// points at).
-pub fn trash_dir(store: &Dir) -> Result<()> {
+pub(crate) fn trash_dir(store: &Dir) -> Result<()> {
     if let Ok(md) = store.symlink_metadata(TRASH)
         && !md.is_dir()
     {

@@ -57,7 +57,6 @@ pub(crate) const JOURNAL_STAMPS: &str = "journal.restored";
 pub const HOME: &str = "base";
 /// The previous base layer while a rebuilt one is being prepared.
 pub const HOME_OLD: &str = "base.old";
-pub const BASE: &str = HOME;
 /// The overlay's upper directory inside the base layer.
 pub const BASE_UPPER: &str = "base/upper";
 /// HOME (/home/zerops) inside the base layer.
@@ -130,19 +129,6 @@ fn safe(s: &str) -> String {
     }
 }
 
-/// The path-named store directory of `setup` of the project at `project`
-/// (an absolute, canonical path): `<name>-<12 hex of SHA-256 of the path>/<setup>`.
-/// Stores were named so before project identities; see `migrate`.
-pub fn setup_dir(root: &Path, project: &Path, setup: &str) -> PathBuf {
-    let digest = Sha256::digest(project.as_os_str().as_encoded_bytes());
-    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    let name = project
-        .file_name()
-        .map(|n| safe(&n.to_string_lossy()))
-        .unwrap_or_else(|| "root".to_string());
-    root.join(format!("{name}-{hex}")).join(setup_name(setup))
-}
-
 /// A name-safe setup directory name (a short digest marks a changed name).
 fn setup_name(setup: &str) -> String {
     let mut setup_name = safe(setup);
@@ -164,28 +150,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn setup_dirs_are_stable_and_safe() {
-        let a = setup_dir(Path::new("/s"), Path::new("/home/u/app"), "api");
-        assert!(a.starts_with("/s"));
-        assert!(a.ends_with("api"));
-        assert!(
-            a.parent()
-                .unwrap()
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("app-")
-        );
-        assert_eq!(
-            a,
-            setup_dir(Path::new("/s"), Path::new("/home/u/app"), "api")
-        );
+    fn named_dirs_are_stable_and_safe() {
+        let a = named_dir(Path::new("/s"), "github.com-org-app", "api");
+        assert_eq!(a, Path::new("/s/github.com-org-app/api"));
+        assert_eq!(a, named_dir(Path::new("/s"), "github.com-org-app", "api"));
+        assert_ne!(a, named_dir(Path::new("/s"), "github.com-org-app", "web"));
+        let odd = named_dir(Path::new("/s"), "../p", "../x");
+        assert!(odd.starts_with("/s"));
+        assert!(!odd.to_string_lossy().contains("../"), "{odd:?}");
+        // A name made safe keeps a digest of the real one.
         assert_ne!(
-            a,
-            setup_dir(Path::new("/s"), Path::new("/home/v/app"), "api")
+            named_dir(Path::new("/s"), "p", "a/b"),
+            named_dir(Path::new("/s"), "p", "a_b")
         );
-        let odd = setup_dir(Path::new("/s"), Path::new("/p"), "../x");
-        assert!(!odd.to_string_lossy().contains("../"));
     }
 }

@@ -5,7 +5,6 @@ pub mod gc_protocol;
 pub mod journal;
 pub mod layout;
 pub mod lock;
-pub mod migrate;
 pub mod record_io;
 pub mod repair_report;
 pub mod restored;
@@ -28,8 +27,8 @@ pub struct Store {
 /// the user's cache directory), opened once: each setup's store is opened
 /// inside it.
 pub(crate) struct StoreRoot {
-    pub path: PathBuf,
-    pub dir: Dir,
+    pub(crate) path: PathBuf,
+    pub(crate) dir: Dir,
 }
 
 impl StoreRoot {
@@ -59,23 +58,6 @@ impl StoreRoot {
         full.strip_prefix(&self.path)
             .map(Path::to_path_buf)
             .unwrap_or(full)
-    }
-
-    /// Moves the path-named store of the checkout at `project` to its
-    /// identity name (once; see [`migrate`]).
-    fn migrate(
-        &self,
-        project: &Path,
-        slug: &str,
-        setup: &str,
-        what: &str,
-        no_wait: bool,
-    ) -> Result<()> {
-        let full = layout::setup_dir(&self.path, project, setup);
-        let old = full.strip_prefix(&self.path).unwrap_or(&full);
-        let new = self.relative(slug, setup);
-        migrate::path_named(&self.dir, &self.path, old, &new, what, no_wait)
-            .class(Exit::StoreBroken)
     }
 
     /// Opens (creating it when missing) the store of `setup` of `slug`.
@@ -131,7 +113,6 @@ impl Store {
         no_wait: bool,
     ) -> Result<Store> {
         let root = StoreRoot::open(root_flag, true)?.context("the store root was not created")?;
-        root.migrate(project, slug, setup, what, no_wait)?;
         // A store that `gc` removed while this command waited for its lock
         // is made again (gc holds the lock while it removes a store).
         for _ in 0..3 {
@@ -154,22 +135,16 @@ impl Store {
         Ok(layout::named_dir(&layout::root(root_flag)?, slug, setup))
     }
 
-    /// The store of `setup` of the project at `project` named `slug`,
-    /// opened but not locked, if it exists (for `repair`, which looks at
-    /// the lock before taking it). A path-named store is moved first.
+    /// The store of `setup` of the project named `slug`, opened but not
+    /// locked, if it exists (for `repair`, which looks at the lock before
+    /// taking it).
     pub fn locate(
         root_flag: Option<&Path>,
-        project: &Path,
         slug: &str,
         setup: &str,
-        what: &str,
-        no_wait: bool,
     ) -> Result<Option<(PathBuf, Dir)>> {
         match StoreRoot::open(root_flag, false)? {
-            Some(root) => {
-                root.migrate(project, slug, setup, what, no_wait)?;
-                root.existing(slug, setup)
-            }
+            Some(root) => root.existing(slug, setup),
             None => Ok(None),
         }
     }
@@ -185,8 +160,7 @@ impl Store {
         what: &str,
         no_wait: bool,
     ) -> Result<Option<Store>> {
-        let Some((path, dir)) = Store::locate(root_flag, project, slug, setup, what, no_wait)?
-        else {
+        let Some((path, dir)) = Store::locate(root_flag, slug, setup)? else {
             return Ok(None);
         };
         let lock = lock::acquire(&dir, what, no_wait)?;

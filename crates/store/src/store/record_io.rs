@@ -167,7 +167,7 @@ pub fn read_bytes_with(
 }
 
 /// The UTF-8 text of `name` (see [`read_bytes_with`]).
-pub fn read_text(
+pub(crate) fn read_text(
     dir: &Dir,
     name: &Path,
     max: u64,

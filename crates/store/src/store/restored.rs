@@ -27,9 +27,9 @@ type Time = (i64, i64);
 /// after it moved (in the order of the restore batch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Stamps {
-    pub started: Time,
+    pub(crate) started: Time,
     /// Each move's destination; `None` when it could not be read.
-    pub moved: Vec<Option<Id>>,
+    pub(crate) moved: Vec<Option<Id>>,
 }
 
 /// What identifies an entry: its inode and change time, and (for an entry
@@ -37,10 +37,10 @@ pub(crate) struct Stamps {
 /// time and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Id {
-    pub ino: u64,
-    pub ctime: Time,
-    pub mtime: Time,
-    pub size: u64,
+    pub(crate) ino: u64,
+    pub(crate) ctime: Time,
+    pub(crate) mtime: Time,
+    pub(crate) size: u64,
 }
 
 /// The current time as the kernel stamps change times: its coarse

@@ -13,19 +13,19 @@ use zerops_cache_sandbox::sandbox::Sandbox;
 
 pub(super) struct Commands<'a> {
     /// None with `--isolation none`.
-    pub container: Option<Sandbox>,
+    pub(crate) container: Option<Sandbox>,
     /// The base layer's home (on the host).
-    pub home: PathBuf,
+    pub(crate) home: PathBuf,
     /// The environment on the host: the setup's variables and `--env`.
-    pub host_env: Vec<(String, String)>,
+    pub(crate) host_env: Vec<(String, String)>,
     /// `--timeout` from the build's start.
-    pub deadline: Instant,
-    pub out: &'a Out,
+    pub(crate) deadline: Instant,
+    pub(crate) out: &'a Out,
 }
 
 impl Commands<'_> {
     /// Runs one command: `cwd` in the container, `host_cwd` on the host.
-    pub fn run(&self, c: &str, host_cwd: &Path, cwd: &str) -> Result<()> {
+    pub(crate) fn run(&self, c: &str, host_cwd: &Path, cwd: &str) -> Result<()> {
         let out = self.out;
         match &self.container {
             Some(sb) => runner::run_prepared(c, sb.command(c, cwd)?, out.sink(), out.progress)

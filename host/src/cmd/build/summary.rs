@@ -13,12 +13,12 @@ use zerops_cache_store::phases::Skipped;
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct LayerSummary {
     /// `reuse` or `rebuild` (base), `reuse` or `drop` (build).
-    pub action: &'static str,
+    pub(crate) action: &'static str,
     /// Where the layer came from: `local` (the store), `remote` (pulled
     /// for this build) or `cold` (built now).
-    pub from: &'static str,
-    pub key: String,
-    pub reasons: Vec<String>,
+    pub(crate) from: &'static str,
+    pub(crate) key: String,
+    pub(crate) reasons: Vec<String>,
 }
 
 impl LayerSummary {
@@ -39,45 +39,45 @@ impl LayerSummary {
 /// The `--format json` summary: a contract (see tests/e2e/build.rs).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Summary {
-    pub ok: bool,
-    pub error: Option<String>,
-    pub setup: String,
-    pub store: String,
-    pub in_place: bool,
+    pub(crate) ok: bool,
+    pub(crate) error: Option<String>,
+    pub(crate) setup: String,
+    pub(crate) store: String,
+    pub(crate) in_place: bool,
     /// Where the commands ran: `container` or `none` (on the host).
-    pub isolation: &'static str,
+    pub(crate) isolation: &'static str,
     /// The identity of the OS image the base layer is built on.
-    pub image: String,
-    pub layers: BTreeMap<Layer, LayerSummary>,
-    pub prepare_ran: bool,
+    pub(crate) image: String,
+    pub(crate) layers: BTreeMap<Layer, LayerSummary>,
+    pub(crate) prepare_ran: bool,
     /// Entries moved from the cache into the source (each a whole subtree).
-    pub restored: usize,
+    pub(crate) restored: usize,
     /// Cache paths left out because the source has them (source wins).
-    pub skipped: Vec<String>,
-    pub skipped_detail: Vec<Skipped>,
+    pub(crate) skipped: Vec<String>,
+    pub(crate) skipped_detail: Vec<Skipped>,
     /// Of `skipped`, the paths git tracks (the checkout's own files).
-    pub skipped_tracked: usize,
+    pub(crate) skipped_tracked: usize,
     /// Entries moved from the source into the new build layer.
-    pub preserved: usize,
-    pub preserved_paths: Vec<String>,
-    pub preserve_notes: Vec<Skipped>,
+    pub(crate) preserved: usize,
+    pub(crate) preserved_paths: Vec<String>,
+    pub(crate) preserve_notes: Vec<Skipped>,
     /// The artifact version created.
-    pub version: Option<u32>,
-    pub artifact_files: u64,
+    pub(crate) version: Option<u32>,
+    pub(crate) artifact_files: u64,
     /// Of those, files hard-linked from the previous version (not copied).
-    pub artifact_linked: u64,
+    pub(crate) artifact_linked: u64,
     /// Milliseconds per phase.
-    pub phases: BTreeMap<&'static str, u64>,
+    pub(crate) phases: BTreeMap<&'static str, u64>,
     /// Microseconds per phase (for benchmarks of sub-millisecond phases).
-    pub phases_us: BTreeMap<&'static str, u64>,
-    pub duration_ms: u64,
-    pub renames: u64,
+    pub(crate) phases_us: BTreeMap<&'static str, u64>,
+    pub(crate) duration_ms: u64,
+    pub(crate) renames: u64,
     /// The remote tier, when one is configured: what was pulled and
     /// published, bytes and objects transferred, warnings.
-    pub remote: Option<zerops_cache_remote::remote::tier::RemoteSummary>,
+    pub(crate) remote: Option<zerops_cache_remote::remote::tier::RemoteSummary>,
     /// After a failure: what each layer is now (see README "What a failed
     /// build keeps").
-    pub kept: Option<Kept>,
+    pub(crate) kept: Option<Kept>,
 }
 
 /// What a failed build kept of each layer.
@@ -86,20 +86,20 @@ pub(crate) struct Kept {
     /// `unchanged` (reused, as it was), `previous` (the one before this
     /// build's rebuild), `prepared` (this build's prepareCommands' one) or
     /// `dropped`.
-    pub base: &'static str,
+    pub(crate) base: &'static str,
     /// `previous` (byte for byte) or `dropped`.
-    pub build: &'static str,
+    pub(crate) build: &'static str,
     /// The sentence the build printed.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// What the summary says before the build starts.
 pub(super) struct Start<'a> {
-    pub setup: &'a str,
-    pub store: String,
-    pub in_place: bool,
-    pub isolation: &'static str,
-    pub image: &'a str,
+    pub(crate) setup: &'a str,
+    pub(crate) store: String,
+    pub(crate) in_place: bool,
+    pub(crate) isolation: &'static str,
+    pub(crate) image: &'a str,
 }
 
 impl Summary {
