@@ -14,6 +14,9 @@
 #   scripts/package.sh --no-static  all but the static binary (completions and
 #                                   the man page then come from target/debug)
 #
+#   ZEROPS_CACHE_STATIC_BIN  the static binary, already built by
+#                            scripts/build-static.sh (scripts/test.sh)
+#
 # The static binary is built with the `dist` profile (Cargo.toml): optimized,
 # but without LTO and with many codegen units, so CI builds it in minutes.
 set -euo pipefail
@@ -50,9 +53,15 @@ fi
 "$bin" component export dist/policy.wasm 2>/dev/null
 
 if [ "$static" = 1 ]; then
-  say "static binary for $TARGET (profile dist)"
-  scripts/build-static.sh
-  cp "target/$TARGET/dist/zerops-cache" "dist/zerops-cache-$TARGET"
+  if [ -n "${ZEROPS_CACHE_STATIC_BIN:-}" ]; then
+    # scripts/test.sh built it with scripts/build-static.sh already.
+    say "static binary for $TARGET: $ZEROPS_CACHE_STATIC_BIN"
+    cp "$ZEROPS_CACHE_STATIC_BIN" "dist/zerops-cache-$TARGET"
+  else
+    say "static binary for $TARGET (profile dist)"
+    scripts/build-static.sh
+    cp "target/$TARGET/dist/zerops-cache" "dist/zerops-cache-$TARGET"
+  fi
   bin="dist/zerops-cache-$TARGET"
 fi
 

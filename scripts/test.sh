@@ -43,26 +43,39 @@ export CC_x86_64_unknown_linux_musl=musl-gcc
 build=(--locked --workspace --exclude zerops-cache-guest --profile dist --target "$target")
 # First the binary exactly as scripts/build-static.sh builds it (no
 # clippy-driver: it compiles without MIR optimizations), with the
-# dependencies every later step reuses.
+# dependencies every later step reuses. A copy of it is what the tests
+# beside the Rust tests use: cargo puts its latest build of the binary at
+# the same path, and the next one is the tests' own.
 phase "the static binary (scripts/build-static.sh)" scripts/build-static.sh
-# Then the tests (and clippy over the workspace's own crates, again: cargo
-# keeps both builds of them, so package.sh's build-static.sh finds its own
-# fresh and only copies it back into place).
+mkdir -p target/static
+cp "target/$target/dist/zerops-cache" target/static/zerops-cache
+static_bin="$PWD/target/static/zerops-cache"
+# Then the tests (and clippy over the workspace's own crates: cargo keeps
+# both builds of them).
 phase "the build of the tests${lint:+ (and clippy)}" "${lint[@]}" \
   cargo test "${build[@]}" --all-targets --no-run
-bin="$PWD/target/$target/dist/zerops-cache"
+# The tests that need only the static binary (scripts/test-beside.sh: the
+# Python example, the web page and the Node example in Chromium, the
+# packages as people install them) run beside the Rust tests, which spend
+# much of their time waiting on processes and servers; at a lower priority,
+# in their own process group, with their own log.
+beside_log=target/test-beside.log
+setsid nice -n 10 env ZEROPS_CACHE_BIN="$static_bin" ZEROPS_CACHE_STATIC_BIN="$static_bin" \
+  scripts/test-beside.sh > "$beside_log" 2>&1 &
+beside_pid=$!
+trap 'kill -- -"$beside_pid" 2>/dev/null || true' EXIT
 # The Rust tests through cargo test: one process per test binary, its tests
 # on threads. (Under cargo nextest, one process per test, fixtures that a
 # binary's tests share through a OnceLock, such as the OCI layout of the image
 # tests, were built by several processes at once and raced.)
 phase "Rust tests (cargo test)" "${lint[@]}" cargo test "${build[@]}"
-phase "examples/python" \
-  env ZEROPS_CACHE_BIN="$bin" python3 -m unittest discover -s examples/python -v
-if [ -x web/ci.sh ]; then
-  phase "web/ci.sh (browser tests, examples/node)" env ZEROPS_CACHE_BIN="$bin" web/ci.sh
-fi
-# What people install (issue 31): scripts/package.sh builds dist/ (the static
-# musl binary, completions, man pages, the npm and PyPI packages, the crates)
-# and each is tested as it is installed.
-phase "scripts/test-packages.sh" env ZEROPS_CACHE_BIN="$bin" scripts/test-packages.sh
+wait_beside() {
+  local rc=0
+  wait "$beside_pid" || rc=$?
+  cat "$beside_log"
+  [ "$rc" = 0 ] || echo "test.sh: scripts/test-beside.sh failed (log above: $beside_log)" >&2
+  return "$rc"
+}
+phase "waiting for scripts/test-beside.sh" wait_beside
+trap - EXIT
 printf '== time: %s\n' "${times[@]}" "scripts/test.sh: $SECONDS s"
