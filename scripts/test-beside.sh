@@ -9,15 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ZEROPS_CACHE_BIN:?the zerops-cache binary}"
-times=()
-phase() { # phase NAME COMMAND...: runs COMMAND, logs and keeps its wall time
-  local name=$1 t=$SECONDS
-  shift
-  echo "== $name"
-  "$@"
-  times+=("$name: $((SECONDS - t)) s")
-  echo "== time: $name: $((SECONDS - t)) s"
-}
+source scripts/phase.sh
 phase "examples/python" python3 -m unittest discover -s examples/python -v
 if [ -x web/ci.sh ]; then
   phase "web/ci.sh (browser tests, examples/node)" web/ci.sh
@@ -26,4 +18,4 @@ fi
 # musl binary, completions, man pages, the npm and PyPI packages, the crates)
 # and each is tested as it is installed.
 phase "scripts/test-packages.sh" scripts/test-packages.sh
-printf '== time: %s\n' "${times[@]}" "scripts/test-beside.sh: $SECONDS s"
+phase_times "scripts/test-beside.sh"

@@ -21,15 +21,7 @@ if [ "${1:-}" = "--clippy" ]; then
   lint=(env RUSTC_WORKSPACE_WRAPPER=clippy-driver
     CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
 fi
-times=()
-phase() { # phase NAME COMMAND...: runs COMMAND, logs and keeps its wall time
-  local name=$1 t=$SECONDS
-  shift
-  echo "== $name"
-  "$@"
-  times+=("$name: $((SECONDS - t)) s")
-  echo "== time: $name: $((SECONDS - t)) s"
-}
+source scripts/phase.sh
 phase "setup (scripts/setup.sh)" scripts/setup.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # One build serves the tests and the binary people install. Every crate is
@@ -78,4 +70,4 @@ wait_beside() {
 }
 phase "waiting for scripts/test-beside.sh" wait_beside
 trap - EXIT
-printf '== time: %s\n' "${times[@]}" "scripts/test.sh: $SECONDS s"
+phase_times "scripts/test.sh"
