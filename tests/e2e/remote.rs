@@ -568,7 +568,10 @@ fn remote_push_and_pull_by_hand() {
     // push's threads split the files: counted, then left out).
     let counted = format!("in {} objects)", keys(&w, "t9/v1/packs/").len() + 2);
     assert!(r.stdout.contains(&counted), "{counted}\n{}", r.stdout);
-    crate::text_snapshot!("pull_by_hand", r.stdout.replace(&counted, "in [N] objects)"));
+    crate::text_snapshot!(
+        "pull_by_hand",
+        r.stdout.replace(&counted, "in [N] objects)")
+    );
     let sb = b.build_ok(&[]);
     assert_eq!(sb["prepare_ran"], false);
     assert_eq!(from(&sb, "build"), "local");
