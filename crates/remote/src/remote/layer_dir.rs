@@ -15,6 +15,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use super::tree_walk::Listing;
 use super::{Entry, Kind};
 
 /// One walked entry: the manifest entry and, for a file, its absolute path.
@@ -45,39 +46,39 @@ fn marked_opaque(abs: &Path) -> bool {
         })
 }
 
-/// Walks the layer at `root` (which may not exist: an empty layer). File
-/// digests are left empty: [`super::push`] hashes them in parallel.
+/// Walks the layer at `root` (which may not exist: an empty layer) on
+/// every core ([`super::tree_walk`]). File digests are left empty:
+/// [`super::pack`] hashes them in parallel.
 pub(crate) fn walk(root: &Path) -> Result<Walk> {
-    let mut w = Walk {
-        entries: Vec::new(),
-        left_out: Vec::new(),
-    };
-    if fs::symlink_metadata(root).is_err() {
-        return Ok(w);
-    }
-    walk_dir(root, "", &mut w)?;
-    Ok(w)
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    super::tree_walk::walk(root, threads.min(8))
 }
 
-fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
+/// The entries of the directory `abs` (at `rel`, with its `/`), sorted by
+/// name; its subdirectories are not entered.
+pub(crate) fn list(abs: &Path, rel: &str) -> Result<Listing> {
     let mut names: Vec<_> = fs::read_dir(abs)
         .with_context(|| format!("listing {}", abs.display()))?
         .map(|e| e.map(|e| e.file_name()))
         .collect::<Result<_, _>>()
         .with_context(|| format!("listing {}", abs.display()))?;
     names.sort();
+    let mut l = Listing {
+        entries: Vec::with_capacity(names.len()),
+        left_out: Vec::new(),
+    };
     for name in names {
         let Some(n) = name.to_str() else {
-            w.left_out
-                .push(format!("{rel}{} (not UTF-8)", name.to_string_lossy()));
+            l.left_out.push((
+                l.entries.len(),
+                format!("{rel}{} (not UTF-8)", name.to_string_lossy()),
+            ));
             continue;
         };
         let p = abs.join(&name);
         let r = format!("{rel}{n}");
         let md = fs::symlink_metadata(&p).with_context(|| format!("reading {}", p.display()))?;
         let ft = md.file_type();
-        let m = md.mode() & 0o7777;
-        let t = mtime_ns(&md);
         let kind = if ft.is_dir() {
             Kind::Dir {
                 opaque: marked_opaque(&p),
@@ -92,33 +93,32 @@ fn walk_dir(abs: &Path, rel: &str, w: &mut Walk) -> Result<()> {
             match to.to_str() {
                 Some(to) => Kind::Link { to: to.to_string() },
                 None => {
-                    w.left_out
-                        .push(format!("{r} (a symlink to a non-UTF-8 path)"));
+                    l.left_out.push((
+                        l.entries.len(),
+                        format!("{r} (a symlink to a non-UTF-8 path)"),
+                    ));
                     continue;
                 }
             }
         } else if is_whiteout(&md) {
             Kind::Whiteout
         } else {
-            w.left_out.push(format!("{r} (a special file)"));
+            l.left_out
+                .push((l.entries.len(), format!("{r} (a special file)")));
             continue;
         };
-        let is_dir = matches!(kind, Kind::Dir { .. });
         let is_file = matches!(kind, Kind::File { .. });
-        w.entries.push(Walked {
+        l.entries.push(Walked {
             entry: Entry {
-                path: r.clone(),
+                path: r,
                 kind,
-                mode: m,
-                mtime_ns: t,
+                mode: md.mode() & 0o7777,
+                mtime_ns: mtime_ns(&md),
             },
-            abs: is_file.then(|| p.clone()),
+            abs: is_file.then_some(p),
         });
-        if is_dir {
-            walk_dir(&p, &format!("{r}/"), w)?;
-        }
     }
-    Ok(())
+    Ok(l)
 }
 
 fn is_whiteout(md: &fs::Metadata) -> bool {

@@ -5,6 +5,7 @@
 //! - [`config`]: `--remote`, the AWS_* variables, the signing secret, limits;
 //! - [`sign`]: HMAC-SHA256 or ed25519 over what the component says to sign;
 //! - [`layer_dir`]: a layer directory to manifest entries and back;
+//! - [`tree_walk`]: the walk of a layer directory, on every core;
 //! - [`pack`]: a push's one pass over the files (read, hash, compress);
 //! - [`push`]: missing packs, then the manifest (create-if-absent);
 //! - [`pull`]: the manifest, verified blobs into a staging directory, then
@@ -32,6 +33,7 @@ pub(crate) mod push;
 pub(crate) mod quarantine;
 pub mod sign;
 pub mod tier;
+pub(crate) mod tree_walk;
 
 #[cfg(test)]
 mod tests;

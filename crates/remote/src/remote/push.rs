@@ -176,18 +176,14 @@ async fn reusable(
 
 /// Uploads one pack, create-if-absent. Content-addressed: an existing
 /// pack of the same size has these very bytes; one of another size is
-/// bogus and is replaced.
+/// bogus and is replaced. Its digest once it is there.
 async fn upload(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
     pack: Pack,
-) -> Result<Vec<Blob>> {
-    let Pack {
-        bytes,
-        digest,
-        blobs,
-    } = pack;
+) -> Result<String> {
+    let Pack { bytes, digest, .. } = pack;
     let path = remote.path(&host.pack_name(&digest)?);
     let len = bytes.len() as u64;
     let payload = PutPayload::from(bytes);
@@ -212,48 +208,55 @@ async fn upload(
         },
         Err(e) => return Err(anyhow!("uploading pack {digest}: {e}")),
     }
-    Ok(blobs)
+    Ok(digest)
 }
 
-/// Reads, hashes and packs the walk's files on blocking threads while the
-/// closed packs upload ([`IN_FLIGHT`] at once); the walk comes back with
-/// every digest set, with the blobs uploaded.
-async fn pack_and_upload(
+/// Uploads the packs `rx` brings ([`IN_FLIGHT`] at once) until it closes;
+/// the digests of those uploaded. On the first failure `rx` is dropped:
+/// the packer stops at its next pack.
+async fn upload_all(
     host: &PolicyHost,
     remote: &Remote,
     traffic: &Traffic,
+    rx: tokio::sync::mpsc::Receiver<Pack>,
+    bar: &indicatif::ProgressBar,
+) -> Result<BTreeSet<String>> {
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
+        .map(|p| {
+            bar.inc_length(1);
+            async move {
+                let digest = upload(host, remote, traffic, p).await?;
+                bar.inc(1);
+                Ok::<_, anyhow::Error>(digest)
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
+        .await
+}
+
+/// Reads, hashes and packs the walk's files on blocking threads; each
+/// closed pack goes to `tx` (its blobs stay here). The walk with every
+/// digest set, and the blobs of every pack sent.
+async fn pack(
     mut walk: layer_dir::Walk,
     have: Arc<BTreeMap<String, Blob>>,
-    bar: &indicatif::ProgressBar,
+    tx: tokio::sync::mpsc::Sender<Pack>,
 ) -> Result<(layer_dir::Walk, Vec<Blob>)> {
-    // Two closed packs wait at most: memory stays bounded by the packs
-    // being filled, waiting and uploading.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Pack>(2);
-    let packer = tokio::task::spawn_blocking(move || {
-        let send = |p: Pack| {
+    tokio::task::spawn_blocking(move || {
+        let sent = std::sync::Mutex::new(Vec::new());
+        let send = |mut p: Pack| {
+            sent.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(&mut p.blobs);
             tx.blocking_send(p)
                 .map_err(|_| anyhow!("the upload stopped"))
         };
         let r = pack_all(&mut walk.entries, &have, &send);
-        r.map(|()| walk)
-    });
-    let uploaded: Result<Vec<Vec<Blob>>> =
-        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
-            .map(|p| {
-                bar.inc_length(1);
-                async move {
-                    let blobs = upload(host, remote, traffic, p).await?;
-                    bar.inc(1);
-                    Ok::<_, anyhow::Error>(blobs)
-                }
-            })
-            .buffer_unordered(IN_FLIGHT)
-            .try_collect()
-            .await;
-    // An upload that failed dropped the receiver: the packer stops at its
-    // next pack. Its error (a file it could not read) comes first.
-    let walk = packer.await??;
-    Ok((walk, uploaded?.into_iter().flatten().collect()))
+        r?;
+        Ok((walk, sent.into_inner().unwrap_or_else(|e| e.into_inner())))
+    })
+    .await?
 }
 
 /// What a publish writes: the entry, its manifest's name, when, and
@@ -265,6 +268,18 @@ struct Target<'a> {
     replace: bool,
 }
 
+/// A manifest ready to be written: the signed object, what `remote ls`
+/// shows of it, what the push did, and the packs it references.
+struct Sealed {
+    object: Vec<u8>,
+    shown: IndexEntry,
+    out: Pushed,
+    packs: BTreeSet<String>,
+}
+
+/// Packs and uploads what the remote lacks, then publishes the manifest.
+/// The manifest is made and signed while the last packs upload, and
+/// written once every pack it references is there.
 async fn publish(
     host: &PolicyHost,
     remote: &Remote,
@@ -273,8 +288,7 @@ async fn publish(
     to: &Target<'_>,
     bar: &indicatif::ProgressBar,
 ) -> Result<Pushed> {
-    let id = to.id;
-    let prev = previous(host, remote, id).await;
+    let prev = previous(host, remote, to.id).await;
     let have: BTreeMap<String, Blob> = prev
         .as_ref()
         .map(|p| {
@@ -286,19 +300,48 @@ async fn publish(
         })
         .unwrap_or_default();
     let have = Arc::new(reusable(host, remote, have).await?);
-    let left_out = walk.left_out.clone();
-    let (walk, uploaded) =
-        pack_and_upload(host, remote, traffic, walk, Arc::clone(&have), bar).await?;
+    // Two closed packs wait at most: memory stays bounded by the packs
+    // being filled, waiting and uploading.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Pack>(2);
+    let sealing = async {
+        let (walk, packed) = pack(walk, Arc::clone(&have), tx).await?;
+        // The uploads go on (their connections are tasks of their own)
+        // while this thread makes the manifest.
+        seal(host, remote, to, prev, &have, walk, packed)
+    };
+    let (uploaded, sealed) = tokio::join!(upload_all(host, remote, traffic, rx, bar), sealing);
+    // The packer's error (a file it could not read) comes first.
+    let sealed = sealed?;
+    let uploaded = uploaded?;
+    if let Some(p) = sealed.packs.difference(&uploaded).next() {
+        return Err(anyhow!("pack {p} was made but not uploaded"));
+    }
+    put_manifest(host, remote, traffic, to, sealed).await
+}
+
+/// The manifest of the walked tree (a delta on `prev` when there is one
+/// and the chain is short), signed.
+fn seal(
+    host: &PolicyHost,
+    remote: &Remote,
+    to: &Target<'_>,
+    prev: Option<Previous>,
+    have: &BTreeMap<String, Blob>,
+    walk: layer_dir::Walk,
+    packed: Vec<Blob>,
+) -> Result<Sealed> {
+    let id = to.id;
+    let packs: BTreeSet<String> = packed.iter().map(|b| b.pack.clone()).collect();
     let entries: Vec<Entry> = walk.entries.into_iter().map(|w| w.entry).collect();
     let mut out = Pushed {
         files: entries
             .iter()
             .filter(|e| matches!(e.kind, Kind::File { .. }))
             .count(),
-        left_out,
+        left_out: walk.left_out,
         ..Pushed::default()
     };
-    let index = blob_index(uploaded, &have, &entries, &mut out)?;
+    let index = blob_index(packed, have, &entries, &mut out)?;
     let shown = shown(to.name, &entries, &index);
     // A delta on the previous manifest when there is one (and the chain is
     // short): an install rewrites every mtime but changes few contents.
@@ -325,8 +368,15 @@ async fn publish(
         entries,
         blobs,
     };
-    put_manifest(host, remote, traffic, to, &m, &shown, &mut out).await?;
-    Ok(out)
+    let json = serde_json::to_vec(&m)?;
+    let body = zstd::bulk::compress(&json, 3)?;
+    let object = sign::seal(host, remote, to.name, &body)?;
+    Ok(Sealed {
+        object,
+        shown,
+        out,
+        packs,
+    })
 }
 
 /// The blob index of the new tree: the blobs this push uploaded, then, for
@@ -409,7 +459,7 @@ fn blobs_of_delta(d: &Delta, index: &BTreeMap<String, Blob>) -> Vec<Blob> {
         .collect()
 }
 
-/// Signs and writes the manifest: over a refused one (quarantined), else
+/// Writes the sealed manifest: over a refused one (quarantined), else
 /// create-if-absent (a manifest already there is another builder's win),
 /// then adds it to the index `remote ls` reads.
 async fn put_manifest(
@@ -417,14 +467,15 @@ async fn put_manifest(
     remote: &Remote,
     traffic: &Traffic,
     to: &Target<'_>,
-    m: &Manifest,
-    shown: &IndexEntry,
-    out: &mut Pushed,
-) -> Result<()> {
+    sealed: Sealed,
+) -> Result<Pushed> {
     let name = to.name;
-    let json = serde_json::to_vec(m)?;
-    let body = zstd::bulk::compress(&json, 3)?;
-    let object = sign::seal(host, remote, name, &body)?;
+    let Sealed {
+        object,
+        shown,
+        mut out,
+        ..
+    } = sealed;
     let len = object.len() as u64;
     let mode = if to.replace {
         PutMode::Overwrite
@@ -443,7 +494,7 @@ async fn put_manifest(
         Ok(_) => {
             traffic.up(len);
             out.published = true;
-            if let Err(e) = super::index::add(host, remote, to.id, shown).await {
+            if let Err(e) = super::index::add(host, remote, to.id, &shown).await {
                 out.index_note = Some(format!("{e:#}"));
             }
         }
@@ -453,5 +504,5 @@ async fn put_manifest(
         ) => out.already_there = true,
         Err(e) => return Err(anyhow!("publishing the manifest {name}: {e}")),
     }
-    Ok(())
+    Ok(out)
 }
