@@ -114,6 +114,53 @@ pub fn prerequisite(available: bool, what: &str, knob: &str, install: &str) -> b
     panic!("this test needs {what}: {install} (or set {knob}=1 to skip)");
 }
 
+/// Waits until `path` exists or `child` ends, at most `secs` seconds,
+/// woken by events instead of a polling interval: inotify on `path`'s
+/// parent (which must exist) and a pidfd of the child. True when `path`
+/// exists.
+pub fn wait_for_path_or_exit(path: &Path, child: &std::process::Child, secs: u64) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::fs::inotify;
+    use rustix::io::Errno;
+    let events = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
+        .expect("inotify_init");
+    inotify::add_watch(
+        &events,
+        path.parent().expect("a path with a parent"),
+        inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO,
+    )
+    .expect("watching the parent directory");
+    let pid = rustix::process::Pid::from_child(child);
+    let exited =
+        rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).expect("pidfd_open");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut buf = [0u8; 4096];
+    loop {
+        // Checked after the watch is in place: a creation before it is seen
+        // here, one after it wakes the poll.
+        if path.exists() {
+            return true;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        let timeout = Timespec::try_from(left).expect("a timeout");
+        let mut fds = [
+            PollFd::new(&events, PollFlags::IN),
+            PollFd::new(&exited, PollFlags::IN),
+        ];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => panic!("poll: {e}"),
+        }
+        if !fds[1].revents().is_empty() {
+            return path.exists();
+        }
+        while rustix::io::read(&events, &mut buf).is_ok() {}
+    }
+}
+
 /// Waits until `done` holds, polling every 20 ms; fails the test naming
 /// `what` once `secs` seconds pass (a condition, not a guess at timing).
 pub fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {

@@ -236,16 +236,10 @@ fn a_kill_during_the_artifact_phase_loses_nothing() {
             .process_group(0)
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
         // The artifact phase has begun once the new version's objects
-        // directory exists.
+        // directory exists (or the build ended first).
         let new = store.join(format!("versions/objects/{next}"));
-        while !new.exists()
-            && child.try_wait().unwrap().is_none()
-            && started.elapsed() < std::time::Duration::from_secs(60)
-        {
-            std::thread::sleep(std::time::Duration::from_micros(200));
-        }
+        crate::common::wait_for_path_or_exit(&new, &child, 60);
         let _ = std::process::Command::new("kill")
             .args(["-9", "--", &format!("-{}", child.id())])
             .status();
